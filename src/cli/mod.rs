@@ -1,0 +1,38 @@
+//! Command-line interface: reads the files it is given, hands their bytes to
+//! the library, and prints the result. Exit codes: 0 fine, 1 problems found
+//! (parse errors, a failing verdict), 2 bad usage or unreadable input.
+
+mod files;
+mod parse;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Will this nginx reach its upstreams in the world it is deployed to?
+#[derive(Debug, Parser)]
+#[command(name = "upcheck", version, about, long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse nginx configuration files and print crossplane-compatible JSON.
+    Parse(parse::ParseArgs),
+}
+
+/// Runs a command and returns the process exit code.
+pub fn run(args: Args) -> ExitCode {
+    let code = match args.command {
+        Command::Parse(a) => parse::run(a),
+    };
+    ExitCode::from(code)
+}
+
+/// Exit code for "all good".
+pub const EXIT_OK: u8 = 0;
+/// Exit code for "problems found".
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code for bad usage or unreadable input.
+pub const EXIT_USAGE: u8 = 2;

@@ -1,0 +1,17 @@
+//! upcheck: will this nginx reach its upstreams in the world it is deployed to?
+//!
+//! The pipeline, one module per stage, dependencies pointing down only:
+//!
+//! ```text
+//! input files ──► nginx::parse ──► nginx::upstreams ──► (topology ► resolve ► rules ► report ► render)
+//! ```
+//!
+//! - [`source`]: in-memory files, spans and positions;
+//! - [`nginx`]: the nginx configuration language (tokenizer, parser,
+//!   includes inside the bundle, crossplane JSON, upstream extraction).
+//!
+//! The library never touches the filesystem or the network: callers hand it
+//! the bytes of every file.
+
+pub mod nginx;
+pub mod source;

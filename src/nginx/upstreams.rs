@@ -1,0 +1,1 @@
+//! Every upstream the configuration names (filled in by the extraction step).

@@ -1,0 +1,218 @@
+//! Source files and positions: every input file (nginx config, compose file,
+//! manifest) is held in memory as bytes, and every finding points into one of
+//! them by a byte range that turns into line and column on demand.
+
+use serde::Serialize;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct FileId(pub u32);
+
+/// A byte range `start..end` inside one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Span {
+    /// The file the range belongs to.
+    pub file: FileId,
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span covering `start..end` of `file`.
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The byte range as a `Range<usize>`.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both (same file assumed).
+    pub fn to(&self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A 1-based line and 1-based column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    /// Line number, starting at 1.
+    pub line: u32,
+    /// Column number in characters, starting at 1.
+    pub column: u32,
+}
+
+/// One input file: its path as the user named it and its raw bytes.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as given (relative or absolute); used in every message.
+    pub path: String,
+    /// Raw content. Not necessarily UTF-8.
+    pub bytes: Vec<u8>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    /// Wraps a file's content and indexes its lines.
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> SourceFile {
+        let bytes = bytes.into();
+        let mut line_starts = vec![0u32];
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        SourceFile {
+            path: path.into(),
+            bytes,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset. Columns count UTF-8 characters;
+    /// each byte of an invalid sequence counts as one character.
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.bytes.len());
+        let line = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let column = count_chars(&self.bytes[start..offset]) + 1;
+        Position {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
+    }
+
+    /// The text of 1-based line `line`, without its line ending, decoded lossily.
+    pub fn line_text(&self, line: u32) -> String {
+        let i = (line.max(1) - 1) as usize;
+        let Some(&start) = self.line_starts.get(i) else {
+            return String::new();
+        };
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map(|e| *e as usize)
+            .unwrap_or(self.bytes.len());
+        let mut text = &self.bytes[start as usize..end];
+        while let [rest @ .., b'\n' | b'\r'] = text {
+            text = rest;
+        }
+        String::from_utf8_lossy(text).into_owned()
+    }
+
+    /// The whole content as text (lossy for invalid UTF-8).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+
+    /// Number of lines (a trailing newline does not start a new line).
+    pub fn line_count(&self) -> usize {
+        if self.bytes.ends_with(b"\n") {
+            self.line_starts.len() - 1
+        } else {
+            self.line_starts.len()
+        }
+    }
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    // Count every byte that is not a UTF-8 continuation byte; an invalid
+    // lone continuation byte is rare and then counts as part of its neighbour.
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
+}
+
+/// All files of one request, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    /// The file with this id.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// Finds a file by its exact path.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    /// Every file with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Start position of a span.
+    pub fn start(&self, span: Span) -> Position {
+        self.get(span.file).position(span.start as usize)
+    }
+
+    /// End position of a span (the position just after its last byte).
+    pub fn end(&self, span: Span) -> Position {
+        self.get(span.file).position(span.end as usize)
+    }
+
+    /// The bytes a span covers, decoded lossily.
+    pub fn snippet(&self, span: Span) -> String {
+        String::from_utf8_lossy(&self.get(span.file).bytes[span.range()]).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let f = SourceFile::new("a.conf", "ab\nцd e\n");
+        assert_eq!(f.position(0), Position { line: 1, column: 1 });
+        assert_eq!(f.position(3), Position { line: 2, column: 1 });
+        // 'ц' is two bytes; 'd' is the second character of line 2.
+        assert_eq!(f.position(5), Position { line: 2, column: 2 });
+        assert_eq!(f.line_text(2), "цd e");
+        assert_eq!(f.line_count(), 2);
+    }
+}
