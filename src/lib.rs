@@ -14,4 +14,5 @@
 //! the bytes of every file.
 
 pub mod nginx;
+pub mod topology;
 pub mod source;

@@ -78,6 +78,6 @@ pub fn run(a: ParseArgs) -> u8 {
         }
         None => payload.to_string(),
     };
-    println!("{text}");
+    super::print_stdout(&text);
     if config.has_errors() { EXIT_PROBLEMS } else { EXIT_OK }
 }

@@ -181,7 +181,9 @@ impl Renderer<'_> {
                         // crossplane drops a statement its analyzer rejects.
                         continue;
                     }
-                    if self.opts.combine && d.name == "include" && !d.is_parameter {
+                    // `include` inside `map`/`geo`/`types` bodies is followed
+                    // by nginx too (their handlers call `ngx_conf_include`).
+                    if self.opts.combine && d.name == "include" {
                         for inc in &d.includes {
                             if stack.contains(inc) {
                                 continue;
@@ -267,5 +269,38 @@ impl Renderer<'_> {
             m.insert("args_pos".into(), Value::Array(args));
         }
         Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nginx::{ParseOptions, parse};
+    use crate::source::SourceFile;
+
+    #[test]
+    fn combine_inlines_includes_inside_map_bodies() {
+        let mut sources = SourceMap::new();
+        let main = sources.add(SourceFile::new(
+            "nginx.conf",
+            "http {\n  map $host $pool {\n    default a;\n    include hosts.map;\n  }\n}\n",
+        ));
+        sources.add(SourceFile::new("hosts.map", "x.example b;\n"));
+        let config = parse(&sources, main, &ParseOptions::default());
+        let opts = Options {
+            combine: true,
+            ..Default::default()
+        };
+        let out = payload(&config, &sources, opts);
+        let map = &out["config"][0]["parsed"][0]["block"][0];
+        assert_eq!(map["directive"], "map");
+        let names: Vec<&str> = map["block"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["directive"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["default", "x.example"]);
+        assert_eq!(map["block"][1]["file"], "hosts.map");
     }
 }

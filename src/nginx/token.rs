@@ -170,14 +170,16 @@ impl<'a> Lexer<'a> {
                 Some(single(TokenKind::Close))
             }
             b'#' => {
-                let (rest, _) = comment(rest).expect("starts with #");
+                let (rest, text) = comment(rest).expect("starts with #");
                 self.advance_to(rest);
+                // A CRLF line break ends the comment before its `\r`.
+                let end = start + text.strip_suffix(b"\r").unwrap_or(text).len();
                 Some(Token {
                     kind: TokenKind::Comment,
                     start,
-                    end: self.pos,
+                    end,
                     inner_start: start + 1,
-                    inner_end: self.pos,
+                    inner_end: end,
                 })
             }
             b'"' | b'\'' => {
@@ -444,6 +446,13 @@ mod tests {
         let (toks, _) = lex("a#b # c\nd;");
         assert_eq!(toks[0].1, "a#b");
         assert_eq!(toks[1], (TokenKind::Comment, "# c".into()));
+    }
+
+    #[test]
+    fn comment_ends_before_crlf() {
+        let (toks, _) = lex("# dos\r\na;");
+        assert_eq!(toks[0], (TokenKind::Comment, "# dos".into()));
+        assert_eq!(toks[1].1, "a");
     }
 
     #[test]

@@ -1,0 +1,308 @@
+//! Topology: the world nginx will live in. [`load`] reads compose files,
+//! Kubernetes manifests, a native JSON model or a live dump (`docker
+//! inspect`, `kubectl get -o json`) into one [`Topology`] model of network
+//! namespaces, networks, addresses, listeners, names, Services and volumes.
+//!
+//! Each loader builds units and containers from its format; then the
+//! shared steps run in order: listener inference ([`listeners`]), the
+//! address plan ([`addressing`]), and finding nginx ([`find_nginx`]).
+
+pub mod addressing;
+pub mod compose;
+pub mod kubernetes;
+pub mod listeners;
+pub mod model;
+pub mod render;
+pub mod yaml;
+
+pub use model::*;
+
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The format of a topology document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// A docker compose file.
+    Compose,
+    /// Kubernetes manifests (YAML or JSON, multi-document, `kind: List`).
+    Kubernetes,
+    /// upcheck's own JSON model.
+    Native,
+    /// `docker inspect` output (a JSON array of containers).
+    DockerInspect,
+    /// `kubectl get pods,svc,cm -o json` output.
+    Kubectl,
+}
+
+impl Format {
+    /// Parses a format name as used on the command line and in requests.
+    pub fn from_name(s: &str) -> Option<Format> {
+        Some(match s {
+            "compose" | "docker-compose" => Format::Compose,
+            "kubernetes" | "k8s" => Format::Kubernetes,
+            "native" => Format::Native,
+            "docker-inspect" => Format::DockerInspect,
+            "kubectl" => Format::Kubectl,
+            _ => return None,
+        })
+    }
+}
+
+/// One topology input file and its format (detected when `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Document {
+    /// The file in the source map.
+    pub file: FileId,
+    /// Its format, if the caller knows it.
+    pub format: Option<Format>,
+}
+
+/// Options for [`load`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Compose project name (else top-level `name:`, else the directory of
+    /// the first compose file, else `default`).
+    pub project: Option<String>,
+    /// Kubernetes namespace for objects that name none (else `default`).
+    pub namespace: Option<String>,
+    /// Variables for `${VAR}` interpolation in compose files.
+    pub env: BTreeMap<String, String>,
+    /// Overrides of the modelled address plan.
+    pub plan: addressing::PlanOverrides,
+    /// The nginx service or container, when automatic detection should not decide.
+    pub nginx: Option<String>,
+}
+
+/// Detects the format of a document from its content (and name).
+pub fn detect(source: &SourceFile) -> Option<Format> {
+    let text = String::from_utf8_lossy(&source.bytes);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(trimmed).ok()?;
+        return detect_json(&v);
+    }
+    // YAML: look at top-level keys of the first documents.
+    let mut top_keys = Vec::new();
+    for line in text.lines() {
+        if line.starts_with(' ') || line.starts_with('\t') || line.starts_with('#') {
+            continue;
+        }
+        if let Some((k, _)) = line.split_once(':') {
+            top_keys.push(k.trim().trim_matches('"').trim_matches('\'').to_string());
+        }
+    }
+    let has = |k: &str| top_keys.iter().any(|t| t == k);
+    if has("apiVersion") && has("kind") {
+        Some(Format::Kubernetes)
+    } else if has("services") || has("include") && !has("kind") {
+        Some(Format::Compose)
+    } else {
+        None
+    }
+}
+
+fn detect_json(v: &serde_json::Value) -> Option<Format> {
+    match v {
+        serde_json::Value::Array(items) => {
+            let first = items.first()?;
+            if first.get("NetworkSettings").is_some() || first.get("Config").is_some() {
+                Some(Format::DockerInspect)
+            } else if first.get("apiVersion").is_some() {
+                Some(Format::Kubernetes)
+            } else {
+                None
+            }
+        }
+        serde_json::Value::Object(m) => {
+            if m.contains_key("upcheck") || m.contains_key("units") {
+                Some(Format::Native)
+            } else if m.get("kind").and_then(|k| k.as_str()) == Some("List") {
+                let live = m
+                    .get("items")
+                    .and_then(|i| i.as_array())
+                    .is_some_and(|items| items.iter().any(|i| i.get("status").is_some()));
+                Some(if live { Format::Kubectl } else { Format::Kubernetes })
+            } else if m.contains_key("apiVersion") {
+                Some(Format::Kubernetes)
+            } else if m.contains_key("services") {
+                Some(Format::Compose)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Loads topology documents into one model. Never fails: a document that
+/// cannot be read becomes an error diagnostic (and the verdict can never
+/// be `pass`).
+pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topology {
+    let mut by_format: BTreeMap<u8, (Format, Vec<FileId>)> = BTreeMap::new();
+    let mut diagnostics = Vec::new();
+    for d in docs {
+        let src = sources.get(d.file);
+        match d.format.or_else(|| detect(src)) {
+            Some(f) => by_format.entry(f as u8).or_insert((f, Vec::new())).1.push(d.file),
+            None => diagnostics.push(TopologyDiagnostic {
+                severity: DiagSeverity::Error,
+                message: format!(
+                    "cannot tell the format of `{}` (compose, kubernetes, native, docker-inspect, kubectl); name it explicitly",
+                    src.path
+                ),
+                span: Some(Span::new(d.file, 0, 0)),
+            }),
+        }
+    }
+    let mut groups = by_format.into_values();
+    let mut topo = match groups.next() {
+        Some((Format::Compose, files)) => compose::load(sources, &files, opts),
+        Some((Format::Kubernetes, files)) => kubernetes::load(sources, &files, opts),
+        Some((f, files)) => {
+            let mut t = empty(Platform::Compose);
+            t.diagnostics.push(TopologyDiagnostic {
+                severity: DiagSeverity::Error,
+                message: format!("the `{f:?}` format is not supported yet"),
+                span: files.first().map(|f| Span::new(*f, 0, 0)),
+            });
+            t
+        }
+        None => empty(Platform::Compose),
+    };
+    for (f, files) in groups {
+        topo.diagnostics.push(TopologyDiagnostic {
+            severity: DiagSeverity::Error,
+            message: format!(
+                "`{}` is {f:?} but the topology is already {:?}; submit one kind of topology at a time",
+                sources.get(files[0]).path,
+                topo.platform
+            ),
+            span: Some(Span::new(files[0], 0, 0)),
+        });
+    }
+    topo.diagnostics.splice(0..0, diagnostics);
+    for unit in &mut topo.units {
+        for c in &mut unit.containers {
+            listeners::fill(c);
+        }
+    }
+    addressing::assign(&mut topo, &opts.plan);
+    find_nginx(&mut topo, opts.nginx.as_deref());
+    topo
+}
+
+/// An empty topology of a platform.
+pub fn empty(platform: Platform) -> Topology {
+    Topology {
+        platform,
+        project: None,
+        units: Vec::new(),
+        networks: Vec::new(),
+        services: Vec::new(),
+        volumes: Vec::new(),
+        mounted_files: Vec::new(),
+        cluster: None,
+        diagnostics: Vec::new(),
+    }
+}
+
+/// Marks the containers that run nginx: the one named by the caller, else
+/// every container whose image is nginx or openresty (any registry, tag or
+/// variant such as `nginxinc/nginx-unprivileged`), else one that mounts
+/// files under `/etc/nginx`.
+pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
+    if let Some(name) = name {
+        let mut found = false;
+        for u in &mut topo.units {
+            let unit_match = u.name == name;
+            let single = u.containers.len() == 1;
+            for c in &mut u.containers {
+                let hit = unit_match && single
+                    || c.name == name
+                    || c.service.as_deref() == Some(name);
+                c.is_nginx = hit;
+                found |= hit;
+            }
+        }
+        if !found {
+            let known: Vec<String> = topo
+                .units
+                .iter()
+                .flat_map(|u| u.containers.iter().map(|c| c.service.clone().unwrap_or(c.name.clone())))
+                .collect();
+            topo.diagnostics.push(TopologyDiagnostic {
+                severity: DiagSeverity::Error,
+                message: format!(
+                    "no service or container named `{name}` to run nginx (known: {})",
+                    known.join(", ")
+                ),
+                span: None,
+            });
+        }
+        return;
+    }
+    let mut any = false;
+    for u in &mut topo.units {
+        for c in &mut u.containers {
+            c.is_nginx = c.image.as_deref().is_some_and(is_nginx_image);
+            any |= c.is_nginx;
+        }
+    }
+    if any {
+        return;
+    }
+    for u in &mut topo.units {
+        for c in &mut u.containers {
+            c.is_nginx = c.mounts.iter().any(|m| m.target.starts_with("/etc/nginx"));
+        }
+    }
+}
+
+/// True for images that run nginx: `nginx`, `nginx:1.27-alpine`,
+/// `docker.io/library/nginx`, `nginxinc/nginx-unprivileged`, `openresty/openresty`,
+/// `bitnami/nginx`.
+pub fn is_nginx_image(image: &str) -> bool {
+    let without_tag = image.split('@').next().unwrap_or(image);
+    let last = without_tag.rsplit('/').next().unwrap_or(without_tag);
+    let name = last.split(':').next().unwrap_or(last);
+    (name.starts_with("nginx") || name.starts_with("openresty")) && !name.contains("exporter")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_images_are_recognised() {
+        for i in [
+            "nginx",
+            "nginx:1.27-alpine",
+            "docker.io/library/nginx:stable",
+            "nginxinc/nginx-unprivileged:1.27",
+            "openresty/openresty:alpine",
+            "bitnami/nginx@sha256:abc",
+        ] {
+            assert!(is_nginx_image(i), "{i}");
+        }
+        for i in ["python:3.12", "nginx/nginx-prometheus-exporter", "redis"] {
+            assert!(!is_nginx_image(i), "{i}");
+        }
+    }
+
+    #[test]
+    fn formats_are_detected_from_content() {
+        let f = |t: &str| detect(&SourceFile::new("x", t));
+        assert_eq!(f("services:\n  web:\n    image: nginx\n"), Some(Format::Compose));
+        assert_eq!(f("apiVersion: v1\nkind: Service\n"), Some(Format::Kubernetes));
+        assert_eq!(f("[{\"Id\": \"x\", \"NetworkSettings\": {}}]"), Some(Format::DockerInspect));
+        assert_eq!(
+            f("{\"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"status\": {}}]}"),
+            Some(Format::Kubectl)
+        );
+        assert_eq!(f("{\"upcheck\": 1, \"units\": []}"), Some(Format::Native));
+        assert_eq!(f("hello: world\n"), None);
+    }
+}

@@ -1,0 +1,607 @@
+//! The world nginx lives in, independent of how it was described: units
+//! (network namespaces) holding containers, the networks they join with
+//! their addresses, what listens where and how we know it, the names each
+//! unit can resolve, Kubernetes Services, and volumes.
+//!
+//! Loaders (compose, Kubernetes, native JSON, live dumps) fill this model;
+//! the resolver reads it. Every fact that came from a file keeps its span so
+//! a fix can point at it.
+
+use crate::source::Span;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Index of a unit in [`Topology::units`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct UnitId(pub usize);
+
+/// Index of a network in [`Topology::networks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct NetworkId(pub usize);
+
+/// Index of a Service in [`Topology::services`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ServiceId(pub usize);
+
+/// Which kind of world the topology describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// docker compose (or plain docker, from `docker inspect`).
+    Compose,
+    /// Kubernetes.
+    Kubernetes,
+}
+
+/// The whole modelled world.
+#[derive(Debug, Clone, Serialize)]
+pub struct Topology {
+    /// Compose or Kubernetes.
+    pub platform: Platform,
+    /// Compose project name (drives network and container names).
+    pub project: Option<String>,
+    /// Network namespaces.
+    pub units: Vec<Unit>,
+    /// Networks (compose networks; one pod network for Kubernetes).
+    pub networks: Vec<Network>,
+    /// Kubernetes Services.
+    pub services: Vec<Service>,
+    /// Volumes and what mounts them.
+    pub volumes: Vec<Volume>,
+    /// Files carried by the topology itself and mounted into containers
+    /// (ConfigMap data), e.g. an nginx configuration.
+    pub mounted_files: Vec<MountedFile>,
+    /// Cluster-wide facts for Kubernetes (DNS domain, CIDRs, DNS server).
+    pub cluster: Option<Cluster>,
+    /// Problems met while loading, located where possible.
+    pub diagnostics: Vec<TopologyDiagnostic>,
+}
+
+/// How bad a loading problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagSeverity {
+    /// The input could not be read (or not in part): never a `pass`.
+    Error,
+    /// Read, but something is missing or doubtful (e.g. `env_file` not supplied).
+    Warning,
+    /// Worth saying.
+    Info,
+}
+
+/// A located problem found while loading a topology.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopologyDiagnostic {
+    /// How bad.
+    pub severity: DiagSeverity,
+    /// What, naming the object in backticks.
+    pub message: String,
+    /// Where, when known.
+    pub span: Option<Span>,
+}
+
+/// What a unit is in the source description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UnitKind {
+    /// One replica of a compose service (plus services joined to it by
+    /// `network_mode: service:X`).
+    ComposeService {
+        /// The service name.
+        service: String,
+        /// Replica number, from 1.
+        replica: u32,
+    },
+    /// A container from `docker inspect`.
+    DockerContainer,
+    /// One pod of a Kubernetes workload (or a bare Pod).
+    Pod {
+        /// Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob.
+        workload_kind: String,
+        /// The workload's name.
+        workload: String,
+        /// Namespace.
+        namespace: String,
+        /// Ordinal for StatefulSet pods, replica index otherwise.
+        index: u32,
+    },
+    /// The docker host or node itself (`network_mode: host`, `hostNetwork: true`).
+    Host,
+}
+
+/// One network namespace: its containers share `localhost` and ports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    /// Display name: compose container name (`proj-web-1`) or pod name.
+    pub name: String,
+    /// What it is.
+    pub kind: UnitKind,
+    /// Containers inside (several for pods and `network_mode: service:X` groups).
+    pub containers: Vec<Container>,
+    /// One address per network joined.
+    pub addresses: Vec<Address>,
+    /// Pod labels (Kubernetes), matched by Service selectors.
+    pub labels: BTreeMap<String, String>,
+    /// The hostname the unit has (compose `hostname:` or the container name).
+    pub hostname: Option<String>,
+    /// Shares the host's (node's) network namespace.
+    pub host_network: bool,
+    /// Has no network at all (`network_mode: none`).
+    pub no_network: bool,
+    /// `/etc/hosts` entries beyond the defaults (`extra_hosts`, `hostAliases`).
+    pub extra_hosts: Vec<HostEntry>,
+    /// compose `links:`: names only this unit resolves, to another service.
+    pub links: Vec<Link>,
+    /// How names are looked up from inside (libc view).
+    pub dns: DnsConfig,
+    /// Where the unit is declared.
+    pub span: Option<Span>,
+}
+
+impl Unit {
+    /// Every listener of every container, with the container's index.
+    pub fn listeners(&self) -> impl Iterator<Item = (usize, &Listener)> {
+        self.containers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.listeners.iter().map(move |l| (i, l)))
+    }
+}
+
+/// The role of a container in its pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerRole {
+    /// An ordinary container.
+    Main,
+    /// An init container that runs to completion first (listens on nothing
+    /// while the pod serves).
+    Init,
+    /// A native sidecar (`initContainers` with `restartPolicy: Always`).
+    Sidecar,
+}
+
+/// One container.
+#[derive(Debug, Clone, Serialize)]
+pub struct Container {
+    /// Container name (compose container name; Kubernetes container name).
+    pub name: String,
+    /// The compose service it belongs to (compose only).
+    pub service: Option<String>,
+    /// Image reference, when given.
+    pub image: Option<String>,
+    /// Role in the pod.
+    pub role: ContainerRole,
+    /// Entrypoint override (compose `entrypoint`, Kubernetes `command`).
+    pub entrypoint: Vec<String>,
+    /// Command (compose `command`, Kubernetes `args`).
+    pub command: Vec<String>,
+    /// Environment, as far as it is known.
+    pub env: Vec<EnvVar>,
+    /// Ports declared in the description (published, exposed, containerPort).
+    pub ports: Vec<DeclaredPort>,
+    /// Where the container listens, inferred with provenance.
+    pub listeners: Vec<Listener>,
+    /// Filesystem mounts.
+    pub mounts: Vec<Mount>,
+    /// Whether this container runs nginx (image, or mounts the config).
+    pub is_nginx: bool,
+    /// Where it is declared.
+    pub span: Option<Span>,
+}
+
+/// An environment variable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvVar {
+    /// Name.
+    pub name: String,
+    /// Value; `None` when it comes from somewhere we cannot see
+    /// (a Secret, an `env_file` not supplied, a field reference).
+    pub value: Option<String>,
+    /// Where it is set.
+    pub span: Option<Span>,
+}
+
+/// Transport protocol of a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// SCTP.
+    Sctp,
+}
+
+/// How a declared port was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortKind {
+    /// compose `ports:` (published on the host).
+    Published,
+    /// compose `expose:`.
+    Exposed,
+    /// Kubernetes `containerPort`.
+    ContainerPort,
+    /// `ExposedPorts` of a live container.
+    ImageExposed,
+}
+
+/// A port the description declares for a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclaredPort {
+    /// How it was declared.
+    pub kind: PortKind,
+    /// The port inside the container.
+    pub container_port: u16,
+    /// The host port, for published ports.
+    pub host_port: Option<u16>,
+    /// The host address a published port binds (`host_ip`).
+    pub host_ip: Option<String>,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Port name (Kubernetes named ports, compose long syntax `name`).
+    pub name: Option<String>,
+    /// Where the container port is written (replace it to fix a port).
+    pub span: Option<Span>,
+    /// Where the host port is written.
+    pub host_span: Option<Span>,
+}
+
+/// The address a listener is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Bind {
+    /// All addresses, IPv4 and IPv6 (`::` with dual stack, or unspecified).
+    Any,
+    /// `0.0.0.0`: every IPv4 address.
+    AnyV4,
+    /// `::` with `ipv6only`: every IPv6 address.
+    AnyV6,
+    /// One specific address (`127.0.0.1`, `::1`, the container's own IP…).
+    Ip(IpAddr),
+    /// A unix socket path.
+    Unix(String),
+}
+
+impl Bind {
+    /// True for loopback-only binds (127.0.0.0/8, ::1).
+    pub fn is_loopback(&self) -> bool {
+        matches!(self, Bind::Ip(ip) if ip.is_loopback())
+    }
+}
+
+/// What protocol a listener speaks, when we know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppProtocol {
+    /// HTTP (proxy_pass).
+    Http,
+    /// The uwsgi protocol (uwsgi_pass).
+    Uwsgi,
+    /// FastCGI (fastcgi_pass).
+    Fastcgi,
+    /// gRPC (grpc_pass).
+    Grpc,
+    /// Plain TCP/UDP, e.g. a database (stream proxy_pass).
+    Raw,
+}
+
+/// Where a listener fact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceKind {
+    /// compose `expose:`.
+    Expose,
+    /// The container side of compose `ports:`.
+    PublishedPort,
+    /// Kubernetes `containerPort`.
+    ContainerPort,
+    /// A liveness/readiness/startup probe port.
+    Probe,
+    /// The command line of a known server (gunicorn, uvicorn, flask, uwsgi…).
+    Command,
+    /// An environment variable (`PORT`, `ASPNETCORE_URLS`, `FLASK_RUN_PORT`…).
+    Env,
+    /// The documented default of a well-known image or server.
+    ImageDefault,
+    /// Stated directly in a native topology.
+    Declared,
+    /// Seen on a live system (`docker inspect`, `kubectl`).
+    Observed,
+}
+
+/// How sure we are of a listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Certainty {
+    /// Stated by the files (a port declaration, an explicit `--bind`).
+    Stated,
+    /// Derived from a command line or environment by known server rules.
+    Inferred,
+    /// A default of an image or server, assumed because nothing says otherwise.
+    Assumed,
+}
+
+/// How we know a listener exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The kind of evidence.
+    pub kind: ProvenanceKind,
+    /// A sentence a person can read: `gunicorn -b 0.0.0.0:8000`, `expose: 6001`…
+    pub detail: String,
+    /// Where the evidence is written.
+    pub span: Option<Span>,
+}
+
+/// Something listening inside a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listener {
+    /// Port (`None` for unix sockets).
+    pub port: Option<u16>,
+    /// Transport protocol.
+    pub protocol: Protocol,
+    /// Bind address; `None` when the description does not say (declared
+    /// ports say nothing about the bind address).
+    pub bind: Option<Bind>,
+    /// What it speaks, when known.
+    pub app_protocol: Option<AppProtocol>,
+    /// How we know.
+    pub provenance: Provenance,
+    /// How sure.
+    pub certainty: Certainty,
+}
+
+/// Kind of network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkKind {
+    /// A user-defined bridge network (compose networks): embedded DNS on 127.0.0.11.
+    Bridge,
+    /// Docker's default `bridge` network (docker0): no name resolution.
+    DefaultBridge,
+    /// The host's own network (`network_mode: host`, `hostNetwork`).
+    Host,
+    /// The cluster pod network (every pod reaches every pod).
+    Pod,
+    /// Anything else (overlay, macvlan, an external network we cannot see).
+    Other,
+}
+
+/// Where an address came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressOrigin {
+    /// Chosen by our model of the allocator (IPAM, pod CIDR).
+    Modelled,
+    /// Written in the description (`ipv4_address`, `ipam.config.subnet`, a ClusterIP).
+    Declared,
+    /// Read from a live dump.
+    Observed,
+}
+
+/// A network.
+#[derive(Debug, Clone, Serialize)]
+pub struct Network {
+    /// The key in the description (`default`, `backend`).
+    pub key: String,
+    /// The real name (`myapp_default`, or `name:`).
+    pub name: String,
+    /// Kind.
+    pub kind: NetworkKind,
+    /// Subnet in CIDR notation.
+    pub subnet: Option<String>,
+    /// Gateway address.
+    pub gateway: Option<IpAddr>,
+    /// Whether the subnet came from the model, the files, or a live system.
+    pub origin: AddressOrigin,
+    /// `internal: true` (no outside access).
+    pub internal: bool,
+    /// `external: true` (created outside this project).
+    pub external: bool,
+    /// Where declared.
+    pub span: Option<Span>,
+}
+
+/// A unit's attachment to a network.
+#[derive(Debug, Clone, Serialize)]
+pub struct Address {
+    /// The network.
+    pub network: NetworkId,
+    /// The address on it.
+    pub ip: Option<IpAddr>,
+    /// Where the address came from.
+    pub origin: AddressOrigin,
+    /// Names this unit answers to on this network (service name, container
+    /// name, `aliases`, links aliases, hostname) — Docker's embedded DNS.
+    pub dns_names: Vec<String>,
+    /// Where the attachment is declared (the `networks:` entry).
+    pub span: Option<Span>,
+}
+
+/// An `/etc/hosts` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostEntry {
+    /// Host name.
+    pub name: String,
+    /// Address (`host-gateway` is resolved to the gateway when modelled).
+    pub ip: String,
+    /// Where written.
+    pub span: Option<Span>,
+}
+
+/// A compose link: `links: ["db:database"]` lets this unit resolve
+/// `database` (and `db`) to service `db`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    /// The service linked to.
+    pub service: String,
+    /// The extra name (the service name itself when no alias is given).
+    pub alias: String,
+    /// Where written.
+    pub span: Option<Span>,
+}
+
+/// How a unit's libc resolves names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DnsConfig {
+    /// `nameserver` lines.
+    pub nameservers: Vec<IpAddr>,
+    /// `search` list (Kubernetes: `<ns>.svc.cluster.local svc.cluster.local cluster.local`).
+    pub search: Vec<String>,
+    /// `options ndots:N` (Kubernetes: 5; Docker: unset, meaning 1).
+    pub ndots: u8,
+}
+
+/// Kubernetes Service type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum ServiceKind {
+    /// A virtual ClusterIP.
+    ClusterIp,
+    /// `clusterIP: None`: DNS returns pod IPs, no port translation.
+    Headless,
+    /// ClusterIP plus a port on every node.
+    NodePort,
+    /// NodePort plus an external load balancer.
+    LoadBalancer,
+    /// A DNS CNAME to an outside name; no proxying.
+    ExternalName(String),
+}
+
+/// `targetPort` of a Service port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TargetPort {
+    /// A port number.
+    Number(u16),
+    /// A named containerPort.
+    Name(String),
+}
+
+/// One port of a Service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServicePort {
+    /// Port name.
+    pub name: Option<String>,
+    /// The port clients connect to.
+    pub port: u16,
+    /// Where traffic goes in the pods (defaults to `port`).
+    pub target_port: TargetPort,
+    /// The node port, for NodePort/LoadBalancer.
+    pub node_port: Option<u16>,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Where `port` is written.
+    pub span: Option<Span>,
+    /// Where `targetPort` is written (when it is).
+    pub target_span: Option<Span>,
+}
+
+/// A Kubernetes Service.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Type.
+    pub kind: ServiceKind,
+    /// ClusterIP (modelled or observed); `None` for headless/ExternalName.
+    pub cluster_ip: Option<IpAddr>,
+    /// Where the ClusterIP came from.
+    pub ip_origin: AddressOrigin,
+    /// Label selector; `None` for selector-less Services (endpoints managed elsewhere).
+    pub selector: Option<BTreeMap<String, String>>,
+    /// Ports.
+    pub ports: Vec<ServicePort>,
+    /// Units (pods) the selector matches, in the same namespace.
+    pub selected: Vec<UnitId>,
+    /// Where declared.
+    pub span: Option<Span>,
+    /// Where the selector is written.
+    pub selector_span: Option<Span>,
+}
+
+/// Kind of volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum VolumeKind {
+    /// A named volume (compose) or a PVC.
+    Named,
+    /// A host directory (compose bind mount, Kubernetes hostPath).
+    Bind(String),
+    /// A volume with no name (compose anonymous, one per container).
+    Anonymous,
+    /// Kubernetes emptyDir.
+    EmptyDir,
+    /// Kubernetes ConfigMap.
+    ConfigMap(String),
+    /// Kubernetes Secret.
+    Secret(String),
+    /// tmpfs.
+    Tmpfs,
+    /// Anything else.
+    Other,
+}
+
+/// A volume and its mounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Volume {
+    /// Name (compose key, Kubernetes volume name; the bind source for binds).
+    pub name: String,
+    /// Kind.
+    pub kind: VolumeKind,
+    /// The pod it belongs to (Kubernetes volumes are per pod).
+    pub unit: Option<UnitId>,
+    /// Where declared.
+    pub span: Option<Span>,
+}
+
+/// A mount of a volume into a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mount {
+    /// Index into [`Topology::volumes`].
+    pub volume: usize,
+    /// Path inside the container.
+    pub target: String,
+    /// Mounted read-only.
+    pub read_only: bool,
+    /// Kubernetes `subPath`.
+    pub sub_path: Option<String>,
+    /// Where written.
+    pub span: Option<Span>,
+}
+
+/// A file the topology carries and mounts into a container (ConfigMap data).
+#[derive(Debug, Clone, Serialize)]
+pub struct MountedFile {
+    /// The unit and container index that sees it.
+    pub unit: UnitId,
+    /// Container index within the unit.
+    pub container: usize,
+    /// Path inside the container (`/etc/nginx/conf.d/default.conf`).
+    pub path: String,
+    /// The file's content.
+    pub content: String,
+    /// Where the content is written (the ConfigMap data value).
+    pub span: Option<Span>,
+}
+
+/// Cluster-wide facts (Kubernetes).
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    /// DNS domain (`cluster.local`).
+    pub domain: String,
+    /// Pod CIDR.
+    pub pod_cidr: String,
+    /// Service CIDR.
+    pub service_cidr: String,
+    /// The cluster DNS Service address (kube-dns).
+    pub dns_ip: IpAddr,
+}
