@@ -4,6 +4,7 @@
 
 mod files;
 mod parse;
+mod topology;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,12 +21,16 @@ pub struct Args {
 enum Command {
     /// Parse nginx configuration files and print crossplane-compatible JSON.
     Parse(parse::ParseArgs),
+    /// Show the world nginx will live in: units, networks, addresses,
+    /// listeners and the names each unit resolves.
+    Topology(topology::TopologyCmd),
 }
 
 /// Runs a command and returns the process exit code.
 pub fn run(args: Args) -> ExitCode {
     let code = match args.command {
         Command::Parse(a) => parse::run(a),
+        Command::Topology(a) => topology::run(a),
     };
     ExitCode::from(code)
 }

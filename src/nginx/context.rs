@@ -148,8 +148,31 @@ impl Ctx {
     }
 }
 
+/// `include` as nginx declares it: `NGX_ANY_CONF|NGX_CONF_TAKE1`, where
+/// nginx's `NGX_ANY_CONF` covers every context, `if` and `limit_except`
+/// blocks included. crossplane's table (which `directives.rs` is generated
+/// from) narrows it and rejects `include` inside `if` (its issue #108).
+const INCLUDE_MASKS: &[u32] = &[NGX_MAIN_CONF
+    | NGX_EVENT_CONF
+    | NGX_MAIL_MAIN_CONF
+    | NGX_MAIL_SRV_CONF
+    | NGX_STREAM_MAIN_CONF
+    | NGX_STREAM_SRV_CONF
+    | NGX_STREAM_UPS_CONF
+    | NGX_HTTP_MAIN_CONF
+    | NGX_HTTP_SRV_CONF
+    | NGX_HTTP_LOC_CONF
+    | NGX_HTTP_UPS_CONF
+    | NGX_HTTP_SIF_CONF
+    | NGX_HTTP_LIF_CONF
+    | NGX_HTTP_LMT_CONF
+    | NGX_CONF_TAKE1];
+
 /// The masks nginx's table gives a directive, if it knows it.
 pub fn masks(name: &str) -> Option<&'static [u32]> {
+    if name == "include" {
+        return Some(INCLUDE_MASKS);
+    }
     DIRECTIVES
         .binary_search_by(|(n, _)| (*n).cmp(name))
         .ok()
@@ -244,6 +267,27 @@ mod tests {
         );
         assert!(check("server", &[], Ctx::Http, Terminator::Block).is_ok());
         assert!(check("server_name", &["x"], Ctx::StreamServer, Terminator::Semicolon).is_ok());
+    }
+
+    #[test]
+    fn include_is_allowed_in_every_context_like_nginx() {
+        for ctx in [
+            Ctx::Main,
+            Ctx::Events,
+            Ctx::Stream,
+            Ctx::StreamUpstream,
+            Ctx::HttpUpstream,
+            Ctx::HttpServerIf,
+            Ctx::HttpLocationIf,
+            Ctx::HttpLimitExcept,
+            Ctx::MailServer,
+        ] {
+            assert!(check("include", &["x.conf"], ctx, Terminator::Semicolon).is_ok());
+        }
+        assert_eq!(
+            check("include", &[], Ctx::HttpLocationIf, Terminator::Semicolon),
+            Err("invalid number of arguments in \"include\" directive".into())
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod compose;
 pub mod kubernetes;
 pub mod listeners;
 pub mod model;
+pub mod names;
 pub mod render;
 pub mod yaml;
 

@@ -1,0 +1,154 @@
+//! `upcheck topology FILE...`: the world nginx will live in, as a table or JSON.
+
+use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
+use clap::Args;
+use std::collections::BTreeMap;
+use upcheck::source::{SourceFile, SourceMap};
+use upcheck::topology::{self, DiagSeverity, Document, Format, LoadOptions};
+
+/// Options shared by every command that reads a topology.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TopologyArgs {
+    /// Format of the topology files (detected from content when absent):
+    /// compose, kubernetes, native, docker-inspect, kubectl.
+    #[arg(long = "type", value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Compose project name (default: `name:` in the file, else the directory name).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Kubernetes namespace for objects that name none (default: `default`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// A variable for `${VAR}` interpolation in compose files (repeatable).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// A file of KEY=VALUE lines for interpolation (a compose `.env` file).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<String>,
+    /// Subnet of a compose network, e.g. `default=192.168.48.0/20` (repeatable).
+    #[arg(long = "subnet", value_name = "NETWORK=CIDR")]
+    pub subnets: Vec<String>,
+    /// The service or container that runs nginx (detected when absent).
+    #[arg(long = "nginx-service", value_name = "NAME")]
+    pub nginx: Option<String>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_name(s).ok_or_else(|| {
+        format!("unknown format `{s}` (compose, kubernetes, native, docker-inspect, kubectl)")
+    })
+}
+
+impl TopologyArgs {
+    /// Builds load options, reading env files.
+    pub fn options(&self) -> Result<LoadOptions, String> {
+        let mut env = BTreeMap::new();
+        for f in &self.env_files {
+            let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read {f}: {e}"))?;
+            for line in text.lines() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let line = line.strip_prefix("export ").unwrap_or(line);
+                if let Some((k, v)) = line.split_once('=') {
+                    let v = v.trim();
+                    let v = v
+                        .strip_prefix('"')
+                        .and_then(|x| x.strip_suffix('"'))
+                        .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+                        .unwrap_or(v);
+                    env.insert(k.trim().to_string(), v.to_string());
+                }
+            }
+        }
+        for kv in &self.env {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("--env takes KEY=VALUE, got `{kv}`"))?;
+            env.insert(k.to_string(), v.to_string());
+        }
+        let mut plan = topology::addressing::PlanOverrides::default();
+        for s in &self.subnets {
+            let (net, cidr) = s
+                .split_once('=')
+                .ok_or_else(|| format!("--subnet takes NETWORK=CIDR, got `{s}`"))?;
+            let cidr = cidr
+                .parse()
+                .map_err(|_| format!("--subnet: `{cidr}` is not an IPv4 CIDR"))?;
+            plan.subnets.insert(net.to_string(), cidr);
+        }
+        Ok(LoadOptions {
+            project: self.project.clone(),
+            namespace: self.namespace.clone(),
+            env,
+            plan,
+            nginx: self.nginx.clone(),
+        })
+    }
+}
+
+/// Reads topology files into `sources` and returns their documents.
+pub fn read_documents(
+    sources: &mut SourceMap,
+    paths: &[String],
+    format: Option<Format>,
+) -> Result<Vec<Document>, String> {
+    paths
+        .iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"))?;
+            let file = sources.add(SourceFile::new(p.clone(), bytes));
+            Ok(Document { file, format })
+        })
+        .collect()
+}
+
+/// Options of `upcheck topology`.
+#[derive(Debug, Args)]
+pub struct TopologyCmd {
+    /// Compose files, Kubernetes manifests, a native JSON model or a live dump.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Output: text (a table) or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+    #[command(flatten)]
+    topo: TopologyArgs,
+}
+
+/// Runs `upcheck topology`.
+pub fn run(a: TopologyCmd) -> u8 {
+    let opts = match a.topo.options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("upcheck: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut sources = SourceMap::new();
+    let docs = match read_documents(&mut sources, &a.files, a.topo.format) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("upcheck: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let topo = topology::load(&sources, &docs, &opts);
+    let out = if a.format == "json" {
+        serde_json::to_string_pretty(&topology::render::json_view(&topo, &sources))
+            .expect("plain data serializes")
+    } else {
+        topology::render::text(&topo, &sources)
+    };
+    super::print_stdout(out.trim_end());
+    if topo
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == DiagSeverity::Error)
+    {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,202 @@
+//! What each unit can resolve, as its libc would at nginx start-up:
+//! `localhost`, `/etc/hosts` extras, compose links, Docker's embedded DNS on
+//! the user-defined networks the unit shares with others, and Kubernetes
+//! Service and pod records. The resolver uses the same tables; reports print
+//! them.
+
+use super::model::*;
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Where a name comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "via", rename_all = "snake_case")]
+pub enum NameSource {
+    /// The `localhost` lines of `/etc/hosts`.
+    Localhost,
+    /// The unit's own hostname in `/etc/hosts`.
+    OwnHostname,
+    /// An `extra_hosts` / `hostAliases` line.
+    ExtraHost,
+    /// A compose `links:` alias.
+    Link,
+    /// Docker's embedded DNS (127.0.0.11) on a user-defined network.
+    DockerDns {
+        /// The network the name is answered on.
+        network: String,
+    },
+    /// A Kubernetes Service record (A/AAAA).
+    Service {
+        /// `name.namespace`.
+        service: String,
+    },
+    /// A StatefulSet pod record (`pod.service.ns.svc.domain`).
+    PodRecord,
+}
+
+/// One name and what it resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameEntry {
+    /// The name as it would be asked for (Kubernetes names fully qualified).
+    pub name: String,
+    /// Addresses returned.
+    pub addresses: Vec<IpAddr>,
+    /// The units behind the addresses (for a ClusterIP: the selected pods).
+    pub units: Vec<UnitId>,
+    /// Where the answer comes from.
+    pub source: NameSource,
+}
+
+/// Every name unit `id` can resolve through libc.
+pub fn table(topo: &Topology, id: UnitId) -> Vec<NameEntry> {
+    let unit = &topo.units[id.0];
+    let mut out = vec![NameEntry {
+        name: "localhost".into(),
+        addresses: vec![
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ],
+        units: vec![id],
+        source: NameSource::Localhost,
+    }];
+    if let Some(h) = &unit.hostname {
+        let ip = unit.addresses.iter().find_map(|a| a.ip);
+        out.push(NameEntry {
+            name: h.clone(),
+            addresses: ip.into_iter().collect(),
+            units: vec![id],
+            source: NameSource::OwnHostname,
+        });
+    }
+    for h in &unit.extra_hosts {
+        out.push(NameEntry {
+            name: h.name.clone(),
+            addresses: host_ip(topo, unit, &h.ip).into_iter().collect(),
+            units: Vec::new(),
+            source: NameSource::ExtraHost,
+        });
+    }
+    match topo.platform {
+        Platform::Compose => compose_names(topo, id, &mut out),
+        Platform::Kubernetes => kubernetes_names(topo, &mut out),
+    }
+    out
+}
+
+fn host_ip(topo: &Topology, unit: &Unit, ip: &str) -> Option<IpAddr> {
+    if ip == "host-gateway" {
+        // Docker maps host-gateway to the default bridge gateway.
+        return Some(IpAddr::V4(Ipv4Addr::new(172, 17, 0, 1)));
+    }
+    let _ = (topo, unit);
+    ip.trim_matches(|c| c == '[' || c == ']').parse().ok()
+}
+
+fn compose_names(topo: &Topology, id: UnitId, out: &mut Vec<NameEntry>) {
+    let unit = &topo.units[id.0];
+    for link in &unit.links {
+        let targets: Vec<(UnitId, IpAddr)> = topo
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.containers
+                    .iter()
+                    .any(|c| c.service.as_deref() == Some(link.service.as_str()))
+            })
+            .filter_map(|(i, u)| {
+                shared_ip(topo, unit, u).map(|ip| (UnitId(i), ip))
+            })
+            .collect();
+        out.push(NameEntry {
+            name: link.alias.clone(),
+            addresses: targets.iter().map(|t| t.1).collect(),
+            units: targets.iter().map(|t| t.0).collect(),
+            source: NameSource::Link,
+        });
+    }
+    for a in &unit.addresses {
+        let net = &topo.networks[a.network.0];
+        if net.kind != NetworkKind::Bridge {
+            continue;
+        }
+        let mut names: Vec<(String, UnitId, Option<IpAddr>)> = Vec::new();
+        for (i, other) in topo.units.iter().enumerate() {
+            for oa in other.addresses.iter().filter(|oa| oa.network == a.network) {
+                for n in &oa.dns_names {
+                    names.push((n.clone(), UnitId(i), oa.ip));
+                }
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for (n, _, _) in &names {
+            if seen.contains(n) {
+                continue;
+            }
+            seen.push(n.clone());
+            let hits: Vec<&(String, UnitId, Option<IpAddr>)> =
+                names.iter().filter(|(m, _, _)| m == n).collect();
+            out.push(NameEntry {
+                name: n.clone(),
+                addresses: hits.iter().filter_map(|h| h.2).collect(),
+                units: hits.iter().map(|h| h.1).collect(),
+                source: NameSource::DockerDns {
+                    network: net.name.clone(),
+                },
+            });
+        }
+    }
+}
+
+/// An address of `target` on a user-defined network `from` is also on.
+pub fn shared_ip(topo: &Topology, from: &Unit, target: &Unit) -> Option<IpAddr> {
+    target.addresses.iter().find_map(|ta| {
+        let shared = from.addresses.iter().any(|fa| fa.network == ta.network)
+            && topo.networks[ta.network.0].kind != NetworkKind::Host;
+        if shared { ta.ip } else { None }
+    })
+}
+
+fn kubernetes_names(topo: &Topology, out: &mut Vec<NameEntry>) {
+    let domain = topo
+        .cluster
+        .as_ref()
+        .map(|c| c.domain.as_str())
+        .unwrap_or("cluster.local");
+    for s in &topo.services {
+        let fqdn = format!("{}.{}.svc.{domain}", s.name, s.namespace);
+        let pod_ips: Vec<IpAddr> = s
+            .selected
+            .iter()
+            .filter_map(|u| topo.units[u.0].addresses.iter().find_map(|a| a.ip))
+            .collect();
+        let addresses = match s.kind {
+            ServiceKind::Headless => pod_ips,
+            ServiceKind::ExternalName(_) => Vec::new(),
+            _ => s.cluster_ip.into_iter().collect(),
+        };
+        out.push(NameEntry {
+            name: fqdn.clone(),
+            addresses,
+            units: s.selected.clone(),
+            source: NameSource::Service {
+                service: format!("{}.{}", s.name, s.namespace),
+            },
+        });
+        if s.kind == ServiceKind::Headless {
+            for u in &s.selected {
+                let unit = &topo.units[u.0];
+                if let UnitKind::Pod { workload_kind, .. } = &unit.kind
+                    && workload_kind == "StatefulSet"
+                {
+                    out.push(NameEntry {
+                        name: format!("{}.{fqdn}", unit.name),
+                        addresses: unit.addresses.iter().filter_map(|a| a.ip).collect(),
+                        units: vec![*u],
+                        source: NameSource::PodRecord,
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../sites-available/blog.example.com

@@ -1,0 +1,1 @@
+../sites-available/wiki.example.com

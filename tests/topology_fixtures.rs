@@ -1,0 +1,50 @@
+//! Snapshot of the text view of every topology fixture: units, networks,
+//! addresses, listeners, names and diagnostics. `cargo insta review` (or
+//! `INSTA_UPDATE=always cargo test --test topology_fixtures`) after a
+//! deliberate change; CI fails on a missing or changed snapshot.
+
+use std::path::Path;
+use upcheck::source::{SourceFile, SourceMap};
+use upcheck::topology::{self, Document, LoadOptions};
+
+fn render(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topology");
+    let rel = path.strip_prefix(&root).unwrap_or(path);
+    let mut sources = SourceMap::new();
+    let bytes = std::fs::read(path).expect("fixture is readable");
+    let file = sources.add(SourceFile::new(rel.to_string_lossy(), bytes));
+    let opts = LoadOptions {
+        // Fixtures are named for what they show; the project is fixed so
+        // container names do not depend on the directory.
+        project: Some("fixture".into()),
+        ..Default::default()
+    };
+    let topo = topology::load(&sources, &[Document { file, format: None }], &opts);
+    topology::render::text(&topo, &sources)
+}
+
+#[test]
+fn compose_fixtures() {
+    insta::glob!("fixtures/topology/compose/*.yml", |path| {
+        insta::assert_snapshot!(render(path));
+    });
+}
+
+#[test]
+fn kubernetes_fixtures() {
+    insta::glob!("fixtures/topology/kubernetes/*.{yaml,json}", |path| {
+        insta::assert_snapshot!(render(path));
+    });
+}
+
+#[test]
+fn there_are_at_least_30_fixtures_of_each_kind() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topology");
+    let count = |dir: &str| {
+        std::fs::read_dir(root.join(dir))
+            .map(|d| d.filter_map(Result::ok).count())
+            .unwrap_or(0)
+    };
+    assert!(count("compose") >= 30, "compose fixtures: {}", count("compose"));
+    assert!(count("kubernetes") >= 30, "kubernetes fixtures: {}", count("kubernetes"));
+}
