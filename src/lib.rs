@@ -13,6 +13,16 @@
 //! The library never touches the filesystem or the network: callers hand it
 //! the bytes of every file.
 
+pub mod fix;
 pub mod nginx;
-pub mod topology;
+pub mod resolve;
+pub mod rules;
 pub mod source;
+pub mod topology;
+pub mod input;
+pub mod report;
+mod validate;
+
+pub use input::{Input, InputError};
+pub use report::{Report, Verdict};
+pub use validate::{IMAGE_MAIN, validate};

@@ -27,7 +27,10 @@ stream { server { listen 5432; proxy_pass db:5432; } }
 fn parse_bytes(bytes: Vec<u8>) {
     let mut sources = SourceMap::new();
     let main = sources.add(SourceFile::new("nginx.conf", bytes));
-    sources.add(SourceFile::new("conf.d/a.conf", "include nginx.conf; server { listen 1; }"));
+    sources.add(SourceFile::new(
+        "conf.d/a.conf",
+        "include nginx.conf; server { listen 1; }",
+    ));
     let opts = ParseOptions {
         comments: true,
         ..Default::default()

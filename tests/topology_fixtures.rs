@@ -45,6 +45,14 @@ fn there_are_at_least_30_fixtures_of_each_kind() {
             .map(|d| d.filter_map(Result::ok).count())
             .unwrap_or(0)
     };
-    assert!(count("compose") >= 30, "compose fixtures: {}", count("compose"));
-    assert!(count("kubernetes") >= 30, "kubernetes fixtures: {}", count("kubernetes"));
+    assert!(
+        count("compose") >= 30,
+        "compose fixtures: {}",
+        count("compose")
+    );
+    assert!(
+        count("kubernetes") >= 30,
+        "kubernetes fixtures: {}",
+        count("kubernetes")
+    );
 }

@@ -51,7 +51,10 @@ impl Bundle {
                         if sources.len() >= MAX_FILES {
                             return Err(format!("more than {MAX_FILES} files included"));
                         }
-                        if std::fs::metadata(&path).map(|m| m.is_file()).unwrap_or(false) {
+                        if std::fs::metadata(&path)
+                            .map(|m| m.is_file())
+                            .unwrap_or(false)
+                        {
                             read_into(&mut sources, &mut seen, &mut total, &path)?;
                             added = true;
                         }

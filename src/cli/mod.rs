@@ -5,6 +5,7 @@
 mod files;
 mod parse;
 mod topology;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,10 @@ enum Command {
     /// Show the world nginx will live in: units, networks, addresses,
     /// listeners and the names each unit resolves.
     Topology(topology::TopologyCmd),
+    /// Will this nginx reach its upstreams? Prints the verdict, each
+    /// upstream's resolution, findings and fixes. Exit 0 pass/warn, 1 fail,
+    /// 2 bad input or usage.
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs a command and returns the process exit code.
@@ -31,6 +36,7 @@ pub fn run(args: Args) -> ExitCode {
     let code = match args.command {
         Command::Parse(a) => parse::run(a),
         Command::Topology(a) => topology::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     ExitCode::from(code)
 }
@@ -47,4 +53,15 @@ pub fn print_stdout(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|_| out.flush());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Args::command().debug_assert();
+    }
 }

@@ -33,6 +33,10 @@ pub struct ParseArgs {
     /// Indent the JSON by this many spaces (compact when absent).
     #[arg(long, value_name = "N")]
     indent: Option<usize>,
+    /// Print the upstreams, listens and resolvers the configuration names
+    /// (with line and column for every span) instead of crossplane's JSON.
+    #[arg(long)]
+    upstreams: bool,
 }
 
 fn parse_ctx(s: &str) -> Result<Ctx, String> {
@@ -57,6 +61,16 @@ pub fn run(a: ParseArgs) -> u8 {
         }
     };
     let config = nginx::parse(&bundle.sources, bundle.main, &opts);
+    if a.upstreams {
+        let extraction = nginx::upstreams::extract(&config, &bundle.sources);
+        let json = extraction.to_json_with_positions(&bundle.sources);
+        super::print_stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+        return if config.has_errors() {
+            EXIT_PROBLEMS
+        } else {
+            EXIT_OK
+        };
+    }
     let payload = crossplane::payload(
         &config,
         &bundle.sources,
@@ -79,5 +93,9 @@ pub fn run(a: ParseArgs) -> u8 {
         None => payload.to_string(),
     };
     super::print_stdout(&text);
-    if config.has_errors() { EXIT_PROBLEMS } else { EXIT_OK }
+    if config.has_errors() {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_OK
+    }
 }

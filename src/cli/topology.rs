@@ -11,8 +11,8 @@ use upcheck::topology::{self, DiagSeverity, Document, Format, LoadOptions};
 pub struct TopologyArgs {
     /// Format of the topology files (detected from content when absent):
     /// compose, kubernetes, native, docker-inspect, kubectl.
-    #[arg(long = "type", value_name = "FORMAT", value_parser = parse_format)]
-    pub format: Option<Format>,
+    #[arg(long = "type", id = "topology_format", value_name = "FORMAT", value_parser = parse_format)]
+    pub topology_format: Option<Format>,
     /// Compose project name (default: `name:` in the file, else the directory name).
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
@@ -29,7 +29,7 @@ pub struct TopologyArgs {
     #[arg(long = "subnet", value_name = "NETWORK=CIDR")]
     pub subnets: Vec<String>,
     /// The service or container that runs nginx (detected when absent).
-    #[arg(long = "nginx-service", value_name = "NAME")]
+    #[arg(long = "nginx-service", id = "nginx_service", value_name = "NAME")]
     pub nginx: Option<String>,
 }
 
@@ -127,7 +127,7 @@ pub fn run(a: TopologyCmd) -> u8 {
         }
     };
     let mut sources = SourceMap::new();
-    let docs = match read_documents(&mut sources, &a.files, a.topo.format) {
+    let docs = match read_documents(&mut sources, &a.files, a.topo.topology_format) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("upcheck: {e}");

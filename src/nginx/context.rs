@@ -250,11 +250,21 @@ mod tests {
     #[test]
     fn checks_match_nginx_messages() {
         assert_eq!(
-            check("proxy_pass", &["http://a"], Ctx::Main, Terminator::Semicolon),
+            check(
+                "proxy_pass",
+                &["http://a"],
+                Ctx::Main,
+                Terminator::Semicolon
+            ),
             Err("\"proxy_pass\" directive is not allowed here".into())
         );
         assert_eq!(
-            check("fastcgi_pass", &[], Ctx::HttpLocation, Terminator::Semicolon),
+            check(
+                "fastcgi_pass",
+                &[],
+                Ctx::HttpLocation,
+                Terminator::Semicolon
+            ),
             Err("invalid number of arguments in \"fastcgi_pass\" directive".into())
         );
         assert_eq!(
@@ -266,7 +276,15 @@ mod tests {
             Err("directive \"listen\" is not terminated by \";\"".into())
         );
         assert!(check("server", &[], Ctx::Http, Terminator::Block).is_ok());
-        assert!(check("server_name", &["x"], Ctx::StreamServer, Terminator::Semicolon).is_ok());
+        assert!(
+            check(
+                "server_name",
+                &["x"],
+                Ctx::StreamServer,
+                Terminator::Semicolon
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -83,7 +83,11 @@ pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> Value {
         entry.insert("file".into(), json!(f.path));
         entry.insert(
             "status".into(),
-            json!(if file_errors.is_empty() { "ok" } else { "failed" }),
+            json!(if file_errors.is_empty() {
+                "ok"
+            } else {
+                "failed"
+            }),
         );
         entry.insert("errors".into(), Value::Array(file_errors));
         if opts.positions && !warnings.is_empty() {
@@ -103,7 +107,11 @@ pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> Value {
         let failed = !all_errors.is_empty();
         let main = config.files[0].path.clone();
         let mut stack = vec![config.files[0].file];
-        let parsed = r.block(&config.files[0].block.nodes, config.files[0].file, &mut stack);
+        let parsed = r.block(
+            &config.files[0].block.nodes,
+            config.files[0].file,
+            &mut stack,
+        );
         let mut entry = Map::new();
         entry.insert("file".into(), json!(main));
         entry.insert("status".into(), json!(if failed { "failed" } else { "ok" }));
@@ -117,7 +125,11 @@ pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> Value {
     let mut out = Map::new();
     out.insert(
         "status".into(),
-        json!(if all_errors.is_empty() { "ok" } else { "failed" }),
+        json!(if all_errors.is_empty() {
+            "ok"
+        } else {
+            "failed"
+        }),
     );
     out.insert("errors".into(), Value::Array(all_errors));
     if opts.positions && !all_warnings.is_empty() {
@@ -147,7 +159,12 @@ impl Renderer<'_> {
         let path = &self.sources.get(file).path;
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        for d in self.config.diagnostics.iter().filter(|d| d.span.file == file) {
+        for d in self
+            .config
+            .diagnostics
+            .iter()
+            .filter(|d| d.span.file == file)
+        {
             let p = self.sources.start(d.span);
             let mut m = Map::new();
             m.insert("file".into(), json!(path));
@@ -260,8 +277,8 @@ impl Renderer<'_> {
                 .args
                 .iter()
                 .map(|a| {
-                    let mut v = serde_json::to_value(Pos::of(self.sources, a.span))
-                        .expect("plain struct");
+                    let mut v =
+                        serde_json::to_value(Pos::of(self.sources, a.span)).expect("plain struct");
                     v["quote"] = serde_json::to_value(a.quote).expect("enum");
                     v
                 })

@@ -43,7 +43,11 @@ pub fn normalize(path: &str) -> String {
         }
     }
     let joined = parts.join("/");
-    if absolute { format!("/{joined}") } else { joined }
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 /// The directory part of a path (`""` for a bare file name).
@@ -91,12 +95,7 @@ impl Resolver<'_> {
 }
 
 impl IncludeResolver for Resolver<'_> {
-    fn resolve(
-        &mut self,
-        from: FileId,
-        d: &Directive,
-        ctx: Ctx,
-    ) -> (Vec<FileId>, Vec<Diagnostic>) {
+    fn resolve(&mut self, from: FileId, d: &Directive, ctx: Ctx) -> (Vec<FileId>, Vec<Diagnostic>) {
         let arg = &d.args[0];
         let pattern = include_path(&self.main_path, &arg.value);
         let mut diags = Vec::new();
@@ -140,9 +139,7 @@ impl IncludeResolver for Resolver<'_> {
             } else {
                 diags.push(Diagnostic {
                     severity: Severity::Error,
-                    message: format!(
-                        "open() \"{pattern}\" failed (2: No such file or directory)"
-                    ),
+                    message: format!("open() \"{pattern}\" failed (2: No such file or directory)"),
                     span: arg.span,
                 });
             }
@@ -196,7 +193,8 @@ pub(crate) fn parse_bundle(
         i += 1;
     }
     diagnostics.extend(find_cycles(main, &r.edges, sources));
-    let order: HashMap<FileId, usize> = files.iter().enumerate().map(|(i, f)| (f.file, i)).collect();
+    let order: HashMap<FileId, usize> =
+        files.iter().enumerate().map(|(i, f)| (f.file, i)).collect();
     diagnostics.sort_by_key(|d| (order.get(&d.span.file).copied(), d.span.start, d.span.end));
     Config {
         files,
@@ -207,7 +205,11 @@ pub(crate) fn parse_bundle(
 
 /// Reports each include that closes a cycle, and chains deeper than
 /// [`MAX_INCLUDE_DEPTH`]. Iterative depth-first search.
-fn find_cycles(main: FileId, edges: &[(FileId, FileId, Span)], sources: &SourceMap) -> Vec<Diagnostic> {
+fn find_cycles(
+    main: FileId,
+    edges: &[(FileId, FileId, Span)],
+    sources: &SourceMap,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut reported: HashSet<Span> = HashSet::new();
     let mut adjacency: HashMap<FileId, Vec<(FileId, Span)>> = HashMap::new();
@@ -265,7 +267,10 @@ mod tests {
     #[test]
     fn normalize_folds_dots() {
         assert_eq!(normalize("./conf.d/../a.conf"), "a.conf");
-        assert_eq!(normalize("/etc/nginx/./conf.d//x.conf"), "/etc/nginx/conf.d/x.conf");
+        assert_eq!(
+            normalize("/etc/nginx/./conf.d//x.conf"),
+            "/etc/nginx/conf.d/x.conf"
+        );
         assert_eq!(normalize("../x"), "../x");
         assert_eq!(dirname("nginx.conf"), "");
         assert_eq!(dirname("/etc/nginx/nginx.conf"), "/etc/nginx");

@@ -121,10 +121,11 @@ impl Config {
         let mut stack: Vec<&Block> = self.files.iter().map(|f| &f.block).collect();
         while let Some(b) = stack.pop() {
             for d in b.directives() {
-                if d.name == "include" && !d.rejected {
-                    if let Some(a) = d.args.first() {
-                        out.push(include::include_path(&main_path, &a.value));
-                    }
+                if d.name == "include"
+                    && !d.rejected
+                    && let Some(a) = d.args.first()
+                {
+                    out.push(include::include_path(&main_path, &a.value));
                 }
                 if let Some(inner) = &d.block {
                     stack.push(inner);

@@ -66,6 +66,8 @@ struct Frame {
 struct Parser<'a> {
     file: FileId,
     lexer: Lexer<'a>,
+    /// The source as text, when it is valid UTF-8.
+    text: Option<&'a str>,
     opts: &'a ParseOptions,
     diagnostics: Vec<Diagnostic>,
     stack: Vec<Frame>,
@@ -92,6 +94,7 @@ impl<'a> Parser<'a> {
         Parser {
             file,
             lexer: Lexer::new(src),
+            text: std::str::from_utf8(src).ok(),
             opts,
             diagnostics: Vec::new(),
             stack: vec![Frame {
@@ -118,11 +121,15 @@ impl<'a> Parser<'a> {
     }
 
     fn top(&mut self) -> &mut Frame {
-        self.stack.last_mut().expect("the file frame is never popped")
+        self.stack
+            .last_mut()
+            .expect("the file frame is never popped")
     }
 
     fn run(mut self, includes: &mut dyn IncludeResolver) -> (FileParse, BraceTrouble) {
-        if let Err(e) = std::str::from_utf8(self.lexer.source()) {
+        if self.text.is_none()
+            && let Err(e) = std::str::from_utf8(self.lexer.source())
+        {
             let at = e.valid_up_to();
             let bad = self.lexer.source()[at];
             self.diagnostics.push(Diagnostic {
@@ -196,8 +203,17 @@ impl<'a> Parser<'a> {
             TokenKind::Word(q) => q,
             _ => Quote::None,
         };
+        // Tokens start and end next to ASCII bytes, so in a valid UTF-8
+        // file a value without escapes is a slice of the text, not checked again.
+        let value = match self
+            .text
+            .and_then(|t| t.get(tok.inner_start..tok.inner_end))
+        {
+            Some(v) if !v.as_bytes().contains(&b'\\') => v.to_owned(),
+            _ => unescape(&self.lexer.source()[tok.inner_start..tok.inner_end]),
+        };
         Arg {
-            value: unescape(&self.lexer.source()[tok.inner_start..tok.inner_end]),
+            value,
             quote,
             span: self.span(tok.inner_start, tok.inner_end),
             outer: self.span(tok.start, tok.end),
@@ -271,8 +287,7 @@ impl<'a> Parser<'a> {
                 match self.lexer.lua_body() {
                     Ok((s, e)) => {
                         d.args.push(Arg {
-                            value: String::from_utf8_lossy(&self.lexer.source()[s..e])
-                                .into_owned(),
+                            value: String::from_utf8_lossy(&self.lexer.source()[s..e]).into_owned(),
                             quote: Quote::Lua,
                             span: self.span(s, e),
                             outer: self.span(outer_start, e + 1),
@@ -346,8 +361,19 @@ impl<'a> Parser<'a> {
         if !self.opts.check_directives || term == Terminator::Other {
             return true;
         }
-        let args: Vec<&str> = d.args.iter().map(|a| a.value.as_str()).collect();
-        match check(&d.name, &args, ctx, term) {
+        // Up to 8 arguments (nearly every directive) without allocating.
+        let mut buf = [""; 8];
+        let many: Vec<&str>;
+        let args: &[&str] = if d.args.len() <= buf.len() {
+            for (slot, a) in buf.iter_mut().zip(&d.args) {
+                *slot = a.value.as_str();
+            }
+            &buf[..d.args.len()]
+        } else {
+            many = d.args.iter().map(|a| a.value.as_str()).collect();
+            &many
+        };
+        match check(&d.name, args, ctx, term) {
             Ok(()) => true,
             Err(msg) => {
                 let (s, e) = (d.name_span.start as usize, d.name_span.end as usize);
@@ -518,7 +544,11 @@ fn strip_if_parens(args: &mut Vec<Arg>) {
             let trimmed = without.trim_end();
             let cut = last.value.len() - trimmed.len();
             last.value = trimmed.to_string();
-            last.span.end = last.span.end.saturating_sub(cut as u32).max(last.span.start);
+            last.span.end = last
+                .span
+                .end
+                .saturating_sub(cut as u32)
+                .max(last.span.start);
         }
     }
     let start = usize::from(args[0].value.is_empty());

@@ -40,7 +40,13 @@ fn located(s: &SourceMap, c: &Config) -> Vec<String> {
         .iter()
         .map(|d| {
             let p = s.start(d.span);
-            format!("{}:{}:{} {}", s.get(d.span.file).path, p.line, p.column, d.message)
+            format!(
+                "{}:{}:{} {}",
+                s.get(d.span.file).path,
+                p.line,
+                p.column,
+                d.message
+            )
         })
         .collect()
 }
@@ -96,7 +102,11 @@ fn nginx_wording_for_unterminated_statements_and_quotes() {
     );
     let (_, c) = parse_one("events {}\nerror_log \"/var/log/x;\n");
     assert_eq!(c.diagnostics.len(), 1);
-    assert!(c.diagnostics[0].message.starts_with("unexpected end of file"));
+    assert!(
+        c.diagnostics[0]
+            .message
+            .starts_with("unexpected end of file")
+    );
     let (s, c) = parse_one("events {}\nerror_log \"/x\"y;\n");
     assert_eq!(located(&s, &c), ["nginx.conf:2:15 unexpected \"y\""]);
     let (s, c) = parse_one("http { server { listen 80 } }\n");
@@ -136,16 +146,30 @@ fn deep_nesting_is_an_error_not_a_crash() {
 #[test]
 fn includes_resolve_inside_the_bundle_relative_to_the_main_file() {
     let (s, c) = bundle(&[
-        ("etc/nginx.conf", "http { include conf.d/*.conf; include missing.conf; include mime.types; }"),
-        ("etc/conf.d/b.conf", "server { listen 2; include conf.d/inner.inc; }"),
+        (
+            "etc/nginx.conf",
+            "http { include conf.d/*.conf; include missing.conf; include mime.types; }",
+        ),
+        (
+            "etc/conf.d/b.conf",
+            "server { listen 2; include conf.d/inner.inc; }",
+        ),
         ("etc/conf.d/a.conf", "server { listen 1; }"),
-        ("etc/conf.d/inner.inc", "location / { proxy_pass http://x:1; }"),
+        (
+            "etc/conf.d/inner.inc",
+            "location / { proxy_pass http://x:1; }",
+        ),
         ("etc/other/z.conf", "server { listen 3; }"),
     ]);
     let paths: Vec<&str> = c.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["etc/nginx.conf", "etc/conf.d/a.conf", "etc/conf.d/b.conf", "etc/conf.d/inner.inc"]
+        [
+            "etc/nginx.conf",
+            "etc/conf.d/a.conf",
+            "etc/conf.d/b.conf",
+            "etc/conf.d/inner.inc"
+        ]
     );
     assert_eq!(c.files[3].ctx, Ctx::HttpServer);
     let errs: Vec<String> = located(&s, &c);
@@ -184,7 +208,10 @@ fn snippet_contexts_are_detected_and_can_be_forced() {
     let (_, c) = parse_one("upstream u { server a:1; }\nserver { listen 80; }\n");
     assert_eq!(c.context, Ctx::Http);
     let mut sources = SourceMap::new();
-    let main = sources.add(SourceFile::new("s.conf", "server { listen 5432; proxy_pass db:5432; }"));
+    let main = sources.add(SourceFile::new(
+        "s.conf",
+        "server { listen 5432; proxy_pass db:5432; }",
+    ));
     let opts = ParseOptions {
         context: Some(Ctx::Stream),
         ..Default::default()
@@ -251,7 +278,14 @@ fn arguments_carry_exact_spans_and_quoting() {
             got = d
                 .args
                 .iter()
-                .map(|a| (a.value.clone(), a.quote, s.snippet(a.outer), s.start(a.span)))
+                .map(|a| {
+                    (
+                        a.value.clone(),
+                        a.quote,
+                        s.snippet(a.outer),
+                        s.start(a.span),
+                    )
+                })
                 .collect();
         }
     });
@@ -259,5 +293,11 @@ fn arguments_carry_exact_spans_and_quoting() {
     assert_eq!(got[1].1, Quote::Single);
     assert_eq!(got[2].0, "a\"b");
     assert_eq!(got[2].2, "\"a\\\"b\"");
-    assert_eq!(got[0].3, crate::source::Position { line: 2, column: 19 });
+    assert_eq!(
+        got[0].3,
+        crate::source::Position {
+            line: 2,
+            column: 19
+        }
+    );
 }

@@ -85,10 +85,11 @@ fn variable_start(i: &[u8]) -> IResult<&[u8], &[u8]> {
 }
 
 fn word(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    // The three alternatives start with different bytes; the common one goes first.
     recognize(many1_count(alt((
+        take_till1(|c| is_space(c) || matches!(c, b';' | b'{' | b'\\' | b'$')),
         escape,
         variable_start,
-        take_till1(|c| is_space(c) || matches!(c, b';' | b'{' | b'\\' | b'$')),
     ))))
     .parse(i)
 }
@@ -382,9 +383,8 @@ pub fn unescape(raw: &[u8]) -> String {
 /// True when `s` can be written as a bare word with the same value.
 pub fn needs_quotes(s: &str) -> bool {
     s.is_empty()
-        || s.bytes().any(|c| {
-            is_space(c) || matches!(c, b';' | b'{' | b'}' | b'"' | b'\'' | b'\\' | b'#')
-        })
+        || s.bytes()
+            .any(|c| is_space(c) || matches!(c, b';' | b'{' | b'}' | b'"' | b'\'' | b'\\' | b'#'))
 }
 
 #[cfg(test)]

@@ -84,7 +84,10 @@ fn assign_compose(topo: &mut Topology, o: &PlanOverrides) {
             taken.push(net);
         }
     }
-    let pools = o.compose_pools.clone().unwrap_or_else(default_compose_pools);
+    let pools = o
+        .compose_pools
+        .clone()
+        .unwrap_or_else(default_compose_pools);
     let mut candidates = pools
         .iter()
         .flat_map(|(base, len)| base.subnets(*len).into_iter().flatten());
@@ -161,7 +164,9 @@ fn assign_compose(topo: &mut Topology, o: &PlanOverrides) {
 }
 
 fn assign_kubernetes(topo: &mut Topology, o: &PlanOverrides) {
-    let pod_cidr = o.pod_cidr.unwrap_or_else(|| "10.244.0.0/16".parse().expect("constant"));
+    let pod_cidr = o
+        .pod_cidr
+        .unwrap_or_else(|| "10.244.0.0/16".parse().expect("constant"));
     let service_cidr = o
         .service_cidr
         .unwrap_or_else(|| "10.96.0.0/12".parse().expect("constant"));
@@ -185,7 +190,11 @@ fn assign_kubernetes(topo: &mut Topology, o: &PlanOverrides) {
     let mut used_pod: HashSet<Ipv4Addr> = topo
         .units
         .iter()
-        .flat_map(|u| u.addresses.iter().filter_map(|a| a.ip.as_ref().and_then(v4)))
+        .flat_map(|u| {
+            u.addresses
+                .iter()
+                .filter_map(|a| a.ip.as_ref().and_then(v4))
+        })
         .collect();
     let mut next_pod = 2u32;
     for u in &mut topo.units {
@@ -211,7 +220,11 @@ fn assign_kubernetes(topo: &mut Topology, o: &PlanOverrides) {
         }
     }
     let mut used_svc: HashSet<Ipv4Addr> = [nth(&service_cidr, 1), dns_ip].into_iter().collect();
-    used_svc.extend(topo.services.iter().filter_map(|s| s.cluster_ip.as_ref().and_then(v4)));
+    used_svc.extend(
+        topo.services
+            .iter()
+            .filter_map(|s| s.cluster_ip.as_ref().and_then(v4)),
+    );
     let mut next_svc = 2u32;
     for s in &mut topo.services {
         let wants_ip = matches!(

@@ -1,6 +1,2869 @@
-//! docker compose files (being written).
+//! docker compose files into the topology model, read the way compose-go
+//! reads them: `${VAR}` interpolation from [`LoadOptions::env`], one unit
+//! (network namespace) per service replica, `network_mode` groups sharing a
+//! unit, the implicit `<project>_default` network, container names
+//! `<project>-<service>-<n>`, the names Docker's embedded DNS answers on each
+//! network, published and exposed ports, volumes, links and `extra_hosts`.
+//!
+//! The YAML tree is walked by hand, so a wrong type in one field is a located
+//! warning about that field and the rest still loads; the errors compose
+//! itself reports (an undefined service, network or volume, a bad port, a
+//! missing `services`) are located errors worded like compose-go. Listeners,
+//! addresses and nginx detection are left to the shared steps that run after
+//! this loader.
+
+use super::yaml::{self, Node, Value};
 use super::*;
-/// Loads compose files into a topology.
-pub fn load(_sources: &SourceMap, _files: &[FileId], _opts: &LoadOptions) -> Topology {
-    empty(Platform::Compose)
+use ipnet::Ipv4Net;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+use std::ops::Range;
+
+/// Most replicas modelled for one service (inputs are bounded).
+pub const MAX_REPLICAS: u32 = 100;
+
+/// Loads compose files into a topology. Several files are loaded one by one
+/// and appended (compose's override merge is not modelled yet); every
+/// problem becomes a located diagnostic, never a failure.
+pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topology {
+    let mut topo = empty(Platform::Compose);
+    let mut diags = Diags::default();
+    let mut docs: Vec<(FileId, Node)> = Vec::new();
+    for &file in files {
+        let src = sources.get(file);
+        match yaml::parse_documents(file, src) {
+            Ok(nodes) if nodes.is_empty() => diags.error(
+                Span::new(file, 0, 0),
+                format!("`{}` is empty; a compose file needs `services`", src.path),
+            ),
+            Ok(nodes) => docs.extend(nodes.into_iter().map(|n| (file, n))),
+            Err((message, span)) => diags.error(span, message),
+        }
+    }
+    let project = project_name(sources, files, &docs, opts);
+    topo.project = Some(project.clone());
+
+    let mut services = 0;
+    let mut services_key: Option<Span> = None;
+    for (file, doc) in &docs {
+        let text = sources.get(*file).text();
+        let mut loader = FileLoader {
+            file: *file,
+            text: &text,
+            env: &opts.env,
+            project: &project,
+            diags: &mut diags,
+        };
+        let part = loader.load(doc);
+        services += part.services;
+        services_key = services_key.or(part.services_key);
+        append(&mut topo, part);
+    }
+    if services == 0 && !docs.is_empty() {
+        let span = services_key.unwrap_or(Span::new(docs[0].0, 0, 0));
+        let message = if services_key.is_some() {
+            "the compose file defines no services".to_string()
+        } else {
+            "`services` is missing: a compose file needs at least one service".to_string()
+        };
+        diags.error(span, message);
+    }
+    sort_networks(&mut topo);
+    topo.diagnostics = diags.list;
+    topo
+}
+
+// ---------------------------------------------------------------------------
+// Diagnostics
+
+/// Diagnostics, deduplicated (merge keys and anchors repeat the same node).
+#[derive(Default)]
+struct Diags {
+    list: Vec<TopologyDiagnostic>,
+    seen: HashSet<(u8, String, Option<Span>)>,
+}
+
+impl Diags {
+    fn push(&mut self, severity: DiagSeverity, span: Option<Span>, message: String) {
+        if self.seen.insert((severity as u8, message.clone(), span)) {
+            self.list.push(TopologyDiagnostic {
+                severity,
+                message,
+                span,
+            });
+        }
+    }
+    fn error(&mut self, span: Span, message: String) {
+        self.push(DiagSeverity::Error, Some(span), message);
+    }
+    fn warn(&mut self, span: Span, message: String) {
+        self.push(DiagSeverity::Warning, Some(span), message);
+    }
+    fn info(&mut self, span: Span, message: String) {
+        self.push(DiagSeverity::Info, Some(span), message);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Project name
+
+/// opts.project, else top-level `name:`, else the directory of the first
+/// file, else `default`; lowercased to `[a-z0-9_-]` as compose does.
+fn project_name(
+    sources: &SourceMap,
+    files: &[FileId],
+    docs: &[(FileId, Node)],
+    opts: &LoadOptions,
+) -> String {
+    if let Some(p) = opts.project.as_deref().map(normalize_project)
+        && !p.is_empty()
+    {
+        return p;
+    }
+    for (file, doc) in docs {
+        let Some(n) = doc.get("name") else { continue };
+        if !matches!(n.value, Value::Str(_)) {
+            continue;
+        }
+        let text = sources.get(*file).text();
+        let mut scratch = Diags::default();
+        let loader = FileLoader {
+            file: *file,
+            text: &text,
+            env: &opts.env,
+            project: "",
+            diags: &mut scratch,
+        };
+        if let Some(t) = loader.text(n) {
+            let p = normalize_project(&t.s);
+            if !p.is_empty() {
+                return p;
+            }
+        }
+    }
+    if let Some(first) = files.first()
+        && let Some(dir) = parent_basename(&sources.get(*first).path)
+    {
+        let p = normalize_project(dir);
+        if !p.is_empty() {
+            return p;
+        }
+    }
+    "default".to_string()
+}
+
+/// compose-go `NormalizeProjectName`: lowercase, keep `[a-z0-9_-]`, no
+/// leading `_` or `-`.
+fn normalize_project(s: &str) -> String {
+    let kept: String = s
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    kept.trim_start_matches(['_', '-']).to_string()
+}
+
+/// The name of the directory holding `path`, as written (`a/b/compose.yml` → `b`).
+fn parent_basename(path: &str) -> Option<&str> {
+    let trimmed = path.trim_end_matches(['/', '\\']);
+    let cut = trimmed.rfind(['/', '\\'])?;
+    let parent = trimmed[..cut].trim_end_matches(['/', '\\']);
+    let base = match parent.rfind(['/', '\\']) {
+        Some(i) => &parent[i + 1..],
+        None => parent,
+    };
+    (!base.is_empty() && base != "." && base != "..").then_some(base)
+}
+
+// ---------------------------------------------------------------------------
+// Scalars with byte-exact spans, and interpolation
+
+/// A scalar's text after interpolation, with the source bytes each byte of
+/// it came from, so a part of it (the container port of `"8080:80"`) can be
+/// pointed at exactly.
+#[derive(Debug, Clone)]
+struct Text {
+    s: String,
+    span: Span,
+    /// Per byte of `s`: the source byte range it came from.
+    map: Vec<(u32, u32)>,
+}
+
+impl Text {
+    /// The source span of bytes `r` of the text (the whole scalar when the
+    /// text cannot be mapped back, e.g. a block scalar).
+    fn sub(&self, r: Range<usize>) -> Span {
+        let (start, end) = cover(&self.map, r).unwrap_or((self.span.start, self.span.end));
+        Span {
+            file: self.span.file,
+            start,
+            end,
+        }
+    }
+    /// The span of the text without its quotes.
+    fn inner(&self) -> Span {
+        if self.s.is_empty() {
+            self.span
+        } else {
+            self.sub(0..self.s.len())
+        }
+    }
+}
+
+/// The source range covered by bytes `r` of a mapped text.
+fn cover(map: &[(u32, u32)], r: Range<usize>) -> Option<(u32, u32)> {
+    if r.start < r.end && r.end <= map.len() {
+        let slice = &map[r];
+        let start = slice.iter().map(|m| m.0).min()?;
+        let end = slice.iter().map(|m| m.1).max()?;
+        Some((start, end))
+    } else if r.start == r.end && r.start < map.len() {
+        Some((map[r.start].0, map[r.start].0))
+    } else if r.start == r.end && r.start == map.len() && !map.is_empty() {
+        let e = map[map.len() - 1].1;
+        Some((e, e))
+    } else {
+        None
+    }
+}
+
+/// Decodes a flow scalar's source text (plain, `'single'` or `"double"`
+/// quoted, on one line) into its value and, per value byte, the source
+/// bytes it came from. `None` for anything else (block scalars, folded
+/// lines), which callers then point at as a whole.
+fn decode_raw(text: &str, span: Span) -> Option<(String, Vec<(u32, u32)>)> {
+    let raw = text.get(span.range())?;
+    let base = span.start;
+    if raw.contains('\n') || raw.is_empty() {
+        return (raw.is_empty()).then(|| (String::new(), Vec::new()));
+    }
+    let mut out = String::new();
+    let mut map = Vec::new();
+    let mut push = |out: &mut String, c: char, from: usize, to: usize| {
+        out.push(c);
+        for _ in 0..c.len_utf8() {
+            map.push((base + from as u32, base + to as u32));
+        }
+    };
+    let bytes = raw.as_bytes();
+    match bytes[0] {
+        b'\'' if raw.len() >= 2 && raw.ends_with('\'') => {
+            let inner = &raw[1..raw.len() - 1];
+            let mut it = inner.char_indices().peekable();
+            while let Some((i, c)) = it.next() {
+                if c == '\'' {
+                    if it.peek().map(|p| p.1) == Some('\'') {
+                        it.next();
+                        push(&mut out, '\'', i + 1, i + 3);
+                        continue;
+                    }
+                    return None;
+                }
+                push(&mut out, c, i + 1, i + 1 + c.len_utf8());
+            }
+        }
+        b'"' if raw.len() >= 2 && raw.ends_with('"') => {
+            let inner = &raw[1..raw.len() - 1];
+            let mut it = inner.char_indices();
+            while let Some((i, c)) = it.next() {
+                if c != '\\' {
+                    push(&mut out, c, i + 1, i + 1 + c.len_utf8());
+                    continue;
+                }
+                let (_, e) = it.next()?;
+                let simple = match e {
+                    '0' => Some('\0'),
+                    'a' => Some('\x07'),
+                    'b' => Some('\x08'),
+                    't' | '\t' => Some('\t'),
+                    'n' => Some('\n'),
+                    'v' => Some('\x0b'),
+                    'f' => Some('\x0c'),
+                    'r' => Some('\r'),
+                    'e' => Some('\x1b'),
+                    ' ' => Some(' '),
+                    '"' => Some('"'),
+                    '/' => Some('/'),
+                    '\\' => Some('\\'),
+                    _ => None,
+                };
+                if let Some(d) = simple {
+                    push(&mut out, d, i + 1, i + 3);
+                    continue;
+                }
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    'U' => 8,
+                    _ => return None,
+                };
+                let hex = inner.get(i + 2..i + 2 + digits)?;
+                let d = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                for _ in 0..digits {
+                    it.next();
+                }
+                push(&mut out, d, i + 1, i + 3 + digits);
+            }
+        }
+        b'\'' | b'"' | b'|' | b'>' | b'&' | b'*' | b'!' => return None,
+        _ => {
+            for (i, c) in raw.char_indices() {
+                push(&mut out, c, i, i + c.len_utf8());
+            }
+        }
+    }
+    Some((out, map))
+}
+
+/// A problem met while interpolating.
+#[derive(Debug, Clone, PartialEq)]
+enum Problem {
+    /// `${X}` with `X` unset: an empty string is substituted.
+    Unset(String),
+    /// `${X:?msg}` / `${X?msg}` with `X` missing.
+    Required(String, String),
+    /// A `$` that starts no valid expression.
+    Invalid,
+}
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn name_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(c) if is_name_start(*c) => {
+            1 + b[1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count()
+        }
+        _ => 0,
+    }
+}
+
+/// compose-go `getFirstBraceClosingIndex`: the `}` closing the `${` at 0.
+fn closing_brace(b: &[u8]) -> Option<usize> {
+    let mut open = 0i32;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'}' {
+            open -= 1;
+            if open == 0 {
+                return Some(i);
+            }
+        }
+        if b[i..].starts_with(b"${") {
+            open += 1;
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Interpolates `s` (whose bytes came from `map`) like compose-go's
+/// `template.Substitute`: `$$`, `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`,
+/// `${VAR:?e}`, `${VAR?e}`, `${VAR:+r}`, `${VAR+r}`, nested defaults.
+/// Substituted values map to the whole `${…}`; a default's own text keeps
+/// its exact source bytes.
+fn interpolate(
+    env: &BTreeMap<String, String>,
+    s: &str,
+    map: &[(u32, u32)],
+    problems: &mut Vec<(Problem, (u32, u32))>,
+) -> (String, Vec<(u32, u32)>) {
+    let b = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut omap: Vec<(u32, u32)> = Vec::with_capacity(b.len());
+    let whole = |r: Range<usize>| cover(map, r).unwrap_or((0, 0));
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            out.push(b[i]);
+            omap.push(map[i]);
+            i += 1;
+            continue;
+        }
+        let next = b.get(i + 1).copied();
+        if next == Some(b'$') {
+            out.push(b'$');
+            omap.push(whole(i..i + 2));
+            i += 2;
+            continue;
+        }
+        if next.is_some_and(is_name_start) {
+            let n = name_len(&b[i + 1..]);
+            let end = i + 1 + n;
+            let at = whole(i..end);
+            match env.get(&s[i + 1..end]) {
+                Some(v) => {
+                    out.extend_from_slice(v.as_bytes());
+                    omap.extend(std::iter::repeat_n(at, v.len()));
+                }
+                None => problems.push((Problem::Unset(s[i + 1..end].to_string()), at)),
+            }
+            i = end;
+            continue;
+        }
+        let braced = if next == Some(b'{') {
+            closing_brace(&b[i..]).and_then(|close| {
+                let inner = i + 2..i + close;
+                let n = name_len(&b[inner.clone()]);
+                if n == 0 {
+                    return None;
+                }
+                let rest = &s[inner.start + n..inner.end];
+                let op = [":-", ":?", ":+", "-", "?", "+"]
+                    .into_iter()
+                    .find(|op| rest.starts_with(op));
+                if op.is_none() && !rest.is_empty() {
+                    return None;
+                }
+                Some((close, n, op.unwrap_or("")))
+            })
+        } else {
+            None
+        };
+        let Some((close, n, op)) = braced else {
+            problems.push((Problem::Invalid, whole(i..i + 1)));
+            out.push(b'$');
+            omap.push(map[i]);
+            i += 1;
+            continue;
+        };
+        let end = i + close + 1;
+        let at = whole(i..end);
+        let name = &s[i + 2..i + 2 + n];
+        let arg = i + 2 + n + op.len()..i + close;
+        let value = env.get(name);
+        let set = value.is_some();
+        let non_empty = value.is_some_and(|v| !v.is_empty());
+        let push_value = |out: &mut Vec<u8>, omap: &mut Vec<(u32, u32)>| {
+            if let Some(v) = value {
+                out.extend_from_slice(v.as_bytes());
+                omap.extend(std::iter::repeat_n(at, v.len()));
+            }
+        };
+        let use_arg = match op {
+            "" => {
+                if !set {
+                    problems.push((Problem::Unset(name.to_string()), at));
+                }
+                push_value(&mut out, &mut omap);
+                false
+            }
+            ":-" | "-" => {
+                let has = if op == ":-" { non_empty } else { set };
+                if has {
+                    push_value(&mut out, &mut omap);
+                }
+                !has
+            }
+            ":?" | "?" => {
+                let has = if op == ":?" { non_empty } else { set };
+                if has {
+                    push_value(&mut out, &mut omap);
+                } else {
+                    let (msg, _) = interpolate(env, &s[arg.clone()], &map[arg.clone()], problems);
+                    problems.push((Problem::Required(name.to_string(), msg), at));
+                }
+                false
+            }
+            _ => {
+                // `:+` / `+`: the replacement when set (and non-empty).
+                let has = if op == ":+" { non_empty } else { set };
+                if !has {
+                    push_value(&mut out, &mut omap);
+                }
+                has
+            }
+        };
+        if use_arg {
+            let (a, amap) = interpolate(env, &s[arg.clone()], &map[arg], problems);
+            out.extend_from_slice(a.as_bytes());
+            omap.extend(amap);
+        }
+        i = end;
+    }
+    let s = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (s, omap)
+}
+
+// ---------------------------------------------------------------------------
+// Command lines
+
+/// The result of splitting a compose `command:` string.
+#[derive(Debug, PartialEq)]
+struct Split {
+    args: Vec<String>,
+    /// Where an unquoted `;`, `&`, `|`, `<` or `>` stopped the split.
+    cut: Option<usize>,
+}
+
+/// Splits a command string like compose-go (`shellwords.Parse` of
+/// mattn/go-shellwords, no env or backtick expansion): quotes and
+/// backslashes are honoured, nothing runs in a shell, and an unquoted shell
+/// operator ends the command there.
+fn shell_split(s: &str) -> Result<Split, ()> {
+    #[derive(PartialEq)]
+    enum Got {
+        No,
+        Single,
+        Quoted,
+    }
+    let mut args = Vec::new();
+    let mut buf = String::new();
+    let (mut escaped, mut dq, mut sq, mut bq, mut dollar) = (false, false, false, false, false);
+    let mut got = Got::No;
+    let mut cut = None;
+    for (i, r) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            if bq || dollar {
+                buf.push('\\');
+                buf.push(r);
+                got = Got::Single;
+                continue;
+            }
+            buf.push(match r {
+                't' => '\t',
+                'n' => '\n',
+                c => c,
+            });
+            got = Got::Single;
+            continue;
+        }
+        if r == '\\' {
+            if sq {
+                buf.push(r);
+            } else {
+                escaped = true;
+            }
+            continue;
+        }
+        if matches!(r, ' ' | '\t' | '\r' | '\n') {
+            if sq || dq || bq || dollar {
+                buf.push(r);
+            } else if got != Got::No {
+                args.push(std::mem::take(&mut buf));
+                got = Got::No;
+            }
+            continue;
+        }
+        let unquoted = !sq && !dq && !bq && !dollar;
+        match r {
+            '`' if !sq && !dq && !dollar => bq = !bq,
+            ')' if !sq && !dq && !bq => {
+                if !dollar {
+                    return Err(());
+                }
+                buf.push(')');
+                dollar = false;
+                got = Got::Single;
+                continue;
+            }
+            '(' if !sq && !dq && !bq => {
+                if !dollar && buf.ends_with('$') {
+                    dollar = true;
+                    buf.push('(');
+                    continue;
+                }
+                return Err(());
+            }
+            '"' if !sq && !dollar && !bq => {
+                if dq {
+                    got = Got::Quoted;
+                }
+                dq = !dq;
+                continue;
+            }
+            '\'' if !dq && !dollar && !bq => {
+                if sq {
+                    got = Got::Quoted;
+                }
+                sq = !sq;
+                continue;
+            }
+            ';' | '&' | '|' | '<' | '>' if unquoted => {
+                let mut at = i;
+                if r == '>' && !buf.is_empty() && buf.bytes().all(|b| b.is_ascii_digit()) {
+                    at -= buf.len();
+                    got = Got::No;
+                }
+                cut = Some(at);
+                break;
+            }
+            _ => {}
+        }
+        got = Got::Single;
+        buf.push(r);
+    }
+    if got != Got::No {
+        args.push(buf);
+    }
+    if escaped || sq || dq || bq || dollar {
+        return Err(());
+    }
+    Ok(Split { args, cut })
+}
+
+// ---------------------------------------------------------------------------
+// Ports
+
+/// A port or port range as written.
+fn parse_range(s: &str) -> Option<(u32, u32)> {
+    let num = |t: &str| -> Option<u32> {
+        if t.is_empty() || t.len() > 10 || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (num(a)?, num(b)?);
+            (a <= b).then_some((a, b))
+        }
+        None => num(s).map(|a| (a, a)),
+    }
+}
+
+fn parse_protocol(s: &str) -> Option<Protocol> {
+    match s.to_ascii_lowercase().as_str() {
+        "" | "tcp" => Some(Protocol::Tcp),
+        "udp" => Some(Protocol::Udp),
+        "sctp" => Some(Protocol::Sctp),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Services as written
+
+#[derive(Debug, Clone, PartialEq)]
+enum NetMode {
+    Host,
+    None,
+    Bridge,
+    Service(String),
+    Container(String),
+    Other(String),
+}
+
+#[derive(Debug, Clone)]
+struct Attach {
+    key: String,
+    span: Span,
+    aliases: Vec<String>,
+    ipv4: Option<(IpAddr, Span)>,
+}
+
+#[derive(Debug, Clone)]
+struct Dep {
+    service: String,
+    span: Span,
+    required: bool,
+}
+
+#[derive(Debug, Clone)]
+enum VolUse {
+    Named {
+        name: String,
+        name_span: Span,
+        target: String,
+        read_only: bool,
+        sub_path: Option<String>,
+        span: Span,
+    },
+    Bind {
+        source: String,
+        target: String,
+        read_only: bool,
+        span: Span,
+    },
+    Anonymous {
+        target: String,
+        span: Span,
+    },
+    Tmpfs {
+        target: String,
+        span: Span,
+    },
+    Other {
+        target: String,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum VolFromSource {
+    Service(String),
+    Container(String),
+}
+
+#[derive(Debug, Clone)]
+struct VolFrom {
+    source: VolFromSource,
+    read_only: bool,
+    span: Span,
+}
+
+/// One service as written, after type checks.
+#[derive(Debug, Clone)]
+struct ServiceDef {
+    name: String,
+    key_span: Span,
+    image: Option<String>,
+    container_name: Option<Text>,
+    hostname: Option<(String, Span)>,
+    entrypoint: Vec<String>,
+    command: Vec<String>,
+    env: Vec<EnvVar>,
+    ports: Vec<DeclaredPort>,
+    ports_key: Option<Span>,
+    networks: Option<(Span, Vec<Attach>)>,
+    network_mode: Option<(NetMode, Span)>,
+    links: Vec<Link>,
+    links_key: Option<Span>,
+    depends_on: Vec<Dep>,
+    volumes: Vec<VolUse>,
+    volumes_from: Vec<VolFrom>,
+    extra_hosts: Vec<HostEntry>,
+    extra_hosts_key: Option<Span>,
+    replicas: u32,
+    replicas_span: Option<Span>,
+}
+
+impl ServiceDef {
+    fn new(name: &str, key_span: Span) -> ServiceDef {
+        ServiceDef {
+            name: name.to_string(),
+            key_span,
+            image: None,
+            container_name: None,
+            hostname: None,
+            entrypoint: Vec::new(),
+            command: Vec::new(),
+            env: Vec::new(),
+            ports: Vec::new(),
+            ports_key: None,
+            networks: None,
+            network_mode: None,
+            links: Vec::new(),
+            links_key: None,
+            depends_on: Vec::new(),
+            volumes: Vec::new(),
+            volumes_from: Vec::new(),
+            extra_hosts: Vec::new(),
+            extra_hosts_key: None,
+            replicas: 1,
+            replicas_span: None,
+        }
+    }
+
+    /// The container name of replica `r` (from 1).
+    fn container_name(&self, project: &str, r: u32) -> String {
+        match &self.container_name {
+            Some(t) => t.s.clone(),
+            None => format!("{project}-{}-{r}", self.name),
+        }
+    }
+}
+
+/// A top-level network as declared (or the implicit default).
+#[derive(Debug, Clone)]
+struct NetDecl {
+    name: String,
+    kind: NetworkKind,
+    subnet: Option<String>,
+    gateway: Option<IpAddr>,
+    internal: bool,
+    external: bool,
+    span: Option<Span>,
+}
+
+/// What one compose document adds to the topology.
+struct Part {
+    units: Vec<Unit>,
+    networks: Vec<Network>,
+    volumes: Vec<Volume>,
+    services: usize,
+    services_key: Option<Span>,
+}
+
+/// A mapping's entries with their key nodes (string keys only).
+fn entries(n: &Node) -> impl Iterator<Item = (&Node, &str, &Node)> {
+    let e: &[(Node, Node)] = match &n.value {
+        Value::Map(e) => e,
+        _ => &[],
+    };
+    e.iter().filter_map(|(k, v)| k.as_str().map(|s| (k, s, v)))
+}
+
+/// Where to point at a value: the value itself, or its key when the value
+/// has no extent (collections and nulls carry zero-width spans).
+fn loc(value: &Node, key: &Node) -> Span {
+    if value.span.start < value.span.end {
+        value.span
+    } else {
+        key.span
+    }
+}
+
+/// Lexically normalises a bind source relative to the project directory:
+/// `./a/../sock/` → `./sock`, `/srv//x/.` → `/srv/x`, `~` kept.
+fn normalize_bind(source: &str) -> String {
+    let (prefix, rest) = if let Some(r) = source.strip_prefix('/') {
+        ("/", r)
+    } else if source == "~" || source.starts_with("~/") {
+        ("~/", source.get(2..).unwrap_or(""))
+    } else {
+        ("./", source)
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in rest.split(['/', '\\']) {
+        match p {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if prefix != "/" {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    match prefix {
+        "/" => format!("/{joined}"),
+        "~/" if joined.is_empty() => "~".to_string(),
+        "./" if joined.is_empty() => ".".to_string(),
+        "./" if joined.starts_with("..") => joined,
+        p => format!("{p}{joined}"),
+    }
+}
+
+/// compose-go `isFilePath`: a volume source that is a host path.
+fn is_file_path(source: &str) -> bool {
+    let b = source.as_bytes();
+    match b.first() {
+        None => false,
+        Some(b'.' | b'/' | b'~') => true,
+        Some(c) => {
+            c.is_ascii_alphabetic()
+                && b.get(1) == Some(&b':')
+                && matches!(b.get(2), Some(b'\\' | b'/'))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The loader of one document
+
+struct FileLoader<'a> {
+    file: FileId,
+    text: &'a str,
+    env: &'a BTreeMap<String, String>,
+    project: &'a str,
+    diags: &'a mut Diags,
+}
+
+impl FileLoader<'_> {
+    // -- scalars ----------------------------------------------------------
+
+    /// Per value byte, its source bytes (or the whole node when the
+    /// source text does not decode to the value).
+    fn source_map(&self, n: &Node, value: &str) -> Vec<(u32, u32)> {
+        match decode_raw(self.text, n.span) {
+            Some((decoded, map)) if decoded == value => map,
+            _ => vec![(n.span.start, n.span.end); value.len()],
+        }
+    }
+
+    /// A scalar as interpolated text (`None` for null and collections).
+    fn text(&self, n: &Node) -> Option<Text> {
+        match &n.value {
+            Value::Str(s) => {
+                let map = self.source_map(n, s);
+                let (s, map) = interpolate(self.env, s, &map, &mut Vec::new());
+                Some(Text {
+                    s,
+                    span: n.span,
+                    map,
+                })
+            }
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                let s = n.scalar_text()?;
+                let map = self.source_map(n, &s);
+                Some(Text {
+                    s,
+                    span: n.span,
+                    map,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A scalar field: text, nothing for null, a warning for a collection.
+    fn scalar(&mut self, what: &str, key: &Node, v: &Node) -> Option<Text> {
+        if v.is_null() {
+            return None;
+        }
+        let t = self.text(v);
+        if t.is_none() {
+            self.diags.warn(
+                loc(v, key),
+                format!("{what} must be a string, not {}", v.type_name()),
+            );
+        }
+        t
+    }
+
+    /// A list field's items: nothing for null, a warning for anything else.
+    fn list<'n>(&mut self, what: &str, key: &Node, v: &'n Node) -> &'n [Node] {
+        match &v.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            _ => {
+                self.diags.warn(
+                    loc(v, key),
+                    format!("{what} must be a list, not {}", v.type_name()),
+                );
+                &[]
+            }
+        }
+    }
+
+    /// A boolean field.
+    fn boolean(&mut self, what: &str, key: &Node, v: &Node) -> Option<bool> {
+        match &v.value {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            Value::Str(_) => match self.text(v)?.s.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => {
+                    self.diags.warn(
+                        loc(v, key),
+                        format!("{what} must be a boolean, not a string"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.diags.warn(
+                    loc(v, key),
+                    format!("{what} must be a boolean, not {}", v.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A non-negative integer field.
+    fn count(&mut self, what: &str, key: &Node, v: &Node) -> Option<u32> {
+        if v.is_null() {
+            return None;
+        }
+        let n = match &v.value {
+            Value::Int(i) => Some(*i),
+            Value::Str(_) => self.text(v).and_then(|t| t.s.trim().parse().ok()),
+            _ => None,
+        };
+        match n {
+            Some(n) if n >= 0 => Some(n.min(u32::MAX as i64) as u32),
+            _ => {
+                self.diags.warn(
+                    loc(v, key),
+                    format!(
+                        "{what} must be a non-negative integer, not {}",
+                        v.type_name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    // -- the document ----------------------------------------------------
+
+    fn load(&mut self, doc: &Node) -> Part {
+        let mut part = Part {
+            units: Vec::new(),
+            networks: Vec::new(),
+            volumes: Vec::new(),
+            services: 0,
+            services_key: None,
+        };
+        if !doc.is_map() {
+            self.diags.error(
+                doc.span,
+                format!(
+                    "top-level object must be a mapping, not {}",
+                    doc.type_name()
+                ),
+            );
+            return part;
+        }
+        self.check_interpolation(doc, &mut Vec::new());
+        if let Some(k) = doc.key("include") {
+            self.diags.warn(
+                k.span,
+                "`include` is not supported yet; services of included files are not loaded".into(),
+            );
+        }
+        let volume_decls = self.top_volumes(doc);
+        let net_decls = self.top_networks(doc);
+        let Some(services) = doc.get("services") else {
+            return part;
+        };
+        let services_key = doc.key("services").map(|k| k.span).unwrap_or(doc.span);
+        part.services_key = Some(services_key);
+        if !services.is_map() && !services.is_null() {
+            self.diags.error(
+                loc(services, doc.key("services").unwrap_or(doc)),
+                format!("`services` must be a mapping, not {}", services.type_name()),
+            );
+            return part;
+        }
+        let mut defs = Vec::new();
+        for (key, name, value) in entries(services) {
+            if name.starts_with("x-") {
+                continue;
+            }
+            if !value.is_map() {
+                self.diags.error(
+                    loc(value, key),
+                    format!(
+                        "service `{name}` must be a mapping, not {}",
+                        value.type_name()
+                    ),
+                );
+                continue;
+            }
+            defs.push(self.service(name, key, value));
+        }
+        part.services = defs.len();
+        self.build(&mut part, defs, &net_decls, &volume_decls);
+        part
+    }
+
+    /// Walks every string value to report interpolation problems once.
+    fn check_interpolation(&mut self, n: &Node, path: &mut Vec<String>) {
+        match &n.value {
+            Value::Str(s) => {
+                if !s.contains('$') {
+                    return;
+                }
+                let map = self.source_map(n, s);
+                let mut problems = Vec::new();
+                interpolate(self.env, s, &map, &mut problems);
+                for (p, (start, end)) in problems {
+                    let span = Span {
+                        file: self.file,
+                        start,
+                        end,
+                    };
+                    match p {
+                        Problem::Unset(name) => self.diags.warn(
+                            span,
+                            format!("variable `{name}` is not set; substituting an empty string"),
+                        ),
+                        Problem::Required(name, msg) => {
+                            let msg = if msg.is_empty() {
+                                format!("required variable `{name}` is missing a value")
+                            } else {
+                                format!("required variable `{name}` is missing a value: {msg}")
+                            };
+                            self.diags.error(span, msg)
+                        }
+                        Problem::Invalid => self.diags.error(
+                            span,
+                            format!(
+                                "invalid interpolation format for `{}`: `{s}`; you may need to escape any `$` with another `$`",
+                                path.join(".")
+                            ),
+                        ),
+                    }
+                }
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    self.check_interpolation(item, path);
+                    path.pop();
+                }
+            }
+            Value::Map(e) => {
+                for (k, v) in e {
+                    path.push(k.scalar_text().unwrap_or_default());
+                    self.check_interpolation(v, path);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Top-level `volumes:`: name → where declared.
+    fn top_volumes(&mut self, doc: &Node) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        let Some(v) = doc.get("volumes") else {
+            return out;
+        };
+        let key = doc.key("volumes").unwrap_or(doc);
+        if !v.is_map() {
+            if !v.is_null() {
+                self.diags.warn(
+                    loc(v, key),
+                    format!(
+                        "top-level `volumes` must be a mapping, not {}",
+                        v.type_name()
+                    ),
+                );
+            }
+            return out;
+        }
+        for (k, name, decl) in entries(v) {
+            if name.starts_with("x-") {
+                continue;
+            }
+            if !decl.is_map() && !decl.is_null() {
+                self.diags.warn(
+                    loc(decl, k),
+                    format!(
+                        "volume `{name}` must be a mapping, not {}",
+                        decl.type_name()
+                    ),
+                );
+            }
+            out.push((name.to_string(), k.span));
+        }
+        out
+    }
+
+    /// Top-level `networks:` plus nothing implicit (see [`Self::build`]).
+    fn top_networks(&mut self, doc: &Node) -> BTreeMap<String, NetDecl> {
+        let mut out = BTreeMap::new();
+        let Some(v) = doc.get("networks") else {
+            return out;
+        };
+        let key = doc.key("networks").unwrap_or(doc);
+        if !v.is_map() {
+            if !v.is_null() {
+                self.diags.warn(
+                    loc(v, key),
+                    format!(
+                        "top-level `networks` must be a mapping, not {}",
+                        v.type_name()
+                    ),
+                );
+            }
+            return out;
+        }
+        for (k, name, decl) in entries(v) {
+            if name.starts_with("x-") {
+                continue;
+            }
+            let d = self.network_decl(name, k, decl);
+            out.insert(name.to_string(), d);
+        }
+        out
+    }
+
+    fn network_decl(&mut self, key: &str, key_node: &Node, decl: &Node) -> NetDecl {
+        let mut d = NetDecl {
+            name: String::new(),
+            kind: NetworkKind::Bridge,
+            subnet: None,
+            gateway: None,
+            internal: false,
+            external: false,
+            span: Some(key_node.span),
+        };
+        if !decl.is_map() && !decl.is_null() {
+            self.diags.warn(
+                loc(decl, key_node),
+                format!(
+                    "network `{key}` must be a mapping, not {}",
+                    decl.type_name()
+                ),
+            );
+        }
+        let mut name = None;
+        let mut driver = None;
+        for (k, field, v) in entries(decl) {
+            let what = format!("`{field}` of network `{key}`");
+            match field {
+                "name" => name = self.scalar(&what, k, v).map(|t| t.s),
+                "external" => match &v.value {
+                    // Legacy `external: {name: x}`.
+                    Value::Map(_) => {
+                        d.external = true;
+                        if let Some((nk, nv)) = v.key("name").zip(v.get("name")) {
+                            name = self
+                                .scalar(&format!("`external.name` of network `{key}`"), nk, nv)
+                                .map(|t| t.s);
+                        }
+                    }
+                    _ => d.external = self.boolean(&what, k, v).unwrap_or(false),
+                },
+                "internal" => d.internal = self.boolean(&what, k, v).unwrap_or(false),
+                "driver" => driver = self.scalar(&what, k, v).map(|t| t.s),
+                "ipam" => self.ipam(key, k, v, &mut d),
+                _ => {}
+            }
+        }
+        d.name = match name {
+            Some(n) => n,
+            None if d.external => key.to_string(),
+            None => format!("{}_{key}", self.project),
+        };
+        d.kind = match driver.as_deref() {
+            Some("bridge") => NetworkKind::Bridge,
+            Some("host") => NetworkKind::Host,
+            Some(_) => NetworkKind::Other,
+            None if d.external && d.name == "host" => NetworkKind::Host,
+            None if d.external && d.name == "bridge" => NetworkKind::DefaultBridge,
+            None if d.external => NetworkKind::Other,
+            None => NetworkKind::Bridge,
+        };
+        d
+    }
+
+    fn ipam(&mut self, net: &str, key: &Node, v: &Node, d: &mut NetDecl) {
+        if !v.is_map() {
+            if !v.is_null() {
+                self.diags.warn(
+                    loc(v, key),
+                    format!(
+                        "`ipam` of network `{net}` must be a mapping, not {}",
+                        v.type_name()
+                    ),
+                );
+            }
+            return;
+        }
+        let Some((ck, config)) = v.key("config").zip(v.get("config")) else {
+            return;
+        };
+        for item in self.list(&format!("`ipam.config` of network `{net}`"), ck, config) {
+            if !item.is_map() {
+                self.diags.warn(
+                    loc(item, ck),
+                    format!(
+                        "an item of `ipam.config` of network `{net}` must be a mapping, not {}",
+                        item.type_name()
+                    ),
+                );
+                continue;
+            }
+            let Some((sk, sv)) = item.key("subnet").zip(item.get("subnet")) else {
+                continue;
+            };
+            let Some(subnet) = self.scalar(&format!("`subnet` of network `{net}`"), sk, sv) else {
+                continue;
+            };
+            let s = subnet.s.trim();
+            if s.contains(':') {
+                continue; // IPv6: not modelled.
+            }
+            if s.parse::<Ipv4Net>().is_err() {
+                self.diags.warn(
+                    subnet.inner(),
+                    format!("`subnet` `{s}` of network `{net}` is not an IPv4 CIDR such as `172.28.0.0/16`"),
+                );
+                continue;
+            }
+            if d.subnet.is_some() {
+                continue;
+            }
+            d.subnet = Some(s.to_string());
+            if let Some((gk, gv)) = item.key("gateway").zip(item.get("gateway"))
+                && let Some(g) = self.scalar(&format!("`gateway` of network `{net}`"), gk, gv)
+            {
+                match g.s.trim().parse::<IpAddr>() {
+                    Ok(ip) => d.gateway = Some(ip),
+                    Err(_) => self.diags.warn(
+                        g.inner(),
+                        format!(
+                            "`gateway` `{}` of network `{net}` is not an IP address",
+                            g.s
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+
+    // -- one service -----------------------------------------------------
+
+    fn service(&mut self, name: &str, key: &Node, node: &Node) -> ServiceDef {
+        let mut d = ServiceDef::new(name, key.span);
+        let mut scale: Option<(u32, Span)> = None;
+        let mut deploy: Option<(u32, Span)> = None;
+        for (k, field, v) in entries(node) {
+            let what = format!("`{field}` of service `{name}`");
+            match field {
+                "image" => d.image = self.scalar(&what, k, v).map(|t| t.s),
+                "container_name" => d.container_name = self.scalar(&what, k, v),
+                "hostname" => d.hostname = self.scalar(&what, k, v).map(|t| (t.s.clone(), t.inner())),
+                "command" => d.command = self.command(&what, k, v),
+                "entrypoint" => d.entrypoint = self.command(&what, k, v),
+                "environment" => d.env = self.environment(&what, k, v),
+                "env_file" => self.env_file(&what, k, v),
+                "ports" => {
+                    d.ports_key = Some(k.span);
+                    for item in self.list(&what, k, v) {
+                        let p = self.port(name, item);
+                        d.ports.extend(p);
+                    }
+                }
+                "expose" => {
+                    for item in self.list(&what, k, v) {
+                        let p = self.expose(name, item);
+                        d.ports.extend(p);
+                    }
+                }
+                "networks" => d.networks = Some((k.span, self.service_networks(name, &what, k, v))),
+                "network_mode" => {
+                    if let Some(t) = self.scalar(&what, k, v) {
+                        let mode = match t.s.as_str() {
+                            "host" => NetMode::Host,
+                            "none" => NetMode::None,
+                            "bridge" | "default" => NetMode::Bridge,
+                            s => match (s.strip_prefix("service:"), s.strip_prefix("container:")) {
+                                (Some(x), _) => NetMode::Service(x.to_string()),
+                                (_, Some(x)) => NetMode::Container(x.to_string()),
+                                _ => NetMode::Other(s.to_string()),
+                            },
+                        };
+                        d.network_mode = Some((mode, t.inner()));
+                    }
+                }
+                "links" => {
+                    d.links_key = Some(k.span);
+                    for item in self.list(&what, k, v) {
+                        let Some(t) = self.scalar(&format!("an item of {what}"), k, item) else {
+                            continue;
+                        };
+                        let (service, alias) = match t.s.split_once(':') {
+                            Some((s, a)) => (s.to_string(), a.to_string()),
+                            None => (t.s.clone(), t.s.clone()),
+                        };
+                        d.links.push(Link {
+                            service,
+                            alias,
+                            span: Some(t.inner()),
+                        });
+                    }
+                }
+                "depends_on" => d.depends_on = self.depends_on(&what, k, v),
+                "volumes" => {
+                    for item in self.list(&what, k, v) {
+                        if let Some(u) = self.volume_use(name, item) {
+                            d.volumes.push(u);
+                        }
+                    }
+                }
+                "tmpfs" => {
+                    let items: Vec<&Node> = match &v.value {
+                        Value::Seq(items) => items.iter().collect(),
+                        _ => vec![v],
+                    };
+                    for item in items {
+                        if let Some(t) = self.scalar(&what, k, item) {
+                            let target = t.s.split(':').next().unwrap_or("").to_string();
+                            d.volumes.push(VolUse::Tmpfs {
+                                target,
+                                span: t.inner(),
+                            });
+                        }
+                    }
+                }
+                "volumes_from" => {
+                    for item in self.list(&what, k, v) {
+                        let Some(t) = self.scalar(&format!("an item of {what}"), k, item) else {
+                            continue;
+                        };
+                        let (body, read_only) = match t.s.rsplit_once(':') {
+                            Some((b, "ro")) => (b, true),
+                            Some((b, "rw")) => (b, false),
+                            _ => (t.s.as_str(), false),
+                        };
+                        let source = match body.strip_prefix("container:") {
+                            Some(c) => VolFromSource::Container(c.to_string()),
+                            None => VolFromSource::Service(body.to_string()),
+                        };
+                        d.volumes_from.push(VolFrom {
+                            source,
+                            read_only,
+                            span: t.inner(),
+                        });
+                    }
+                }
+                "extra_hosts" => {
+                    d.extra_hosts_key = Some(k.span);
+                    d.extra_hosts = self.extra_hosts(&what, k, v);
+                }
+                "scale" => scale = self.count(&what, k, v).map(|n| (n, loc(v, k))),
+                "deploy" => {
+                    if !v.is_map() {
+                        if !v.is_null() {
+                            self.diags
+                                .warn(loc(v, k), format!("{what} must be a mapping, not {}", v.type_name()));
+                        }
+                        continue;
+                    }
+                    let global = v.get("mode").and_then(|m| self.text(m)).is_some_and(|t| t.s == "global");
+                    if global {
+                        deploy = Some((1, loc(v, k)));
+                    } else if let Some((rk, rv)) = v.key("replicas").zip(v.get("replicas")) {
+                        let what = format!("`deploy.replicas` of service `{name}`");
+                        deploy = self.count(&what, rk, rv).map(|n| (n, loc(rv, rk)));
+                    }
+                }
+                "extends" => self.diags.warn(
+                    k.span,
+                    format!("`extends` of service `{name}` is not supported yet; fields it would inherit are missing"),
+                ),
+                _ => {}
+            }
+        }
+        let replicas = match (scale, deploy) {
+            (Some((s, span)), Some((r, _))) if s != r => {
+                self.diags.error(
+                    span,
+                    format!("service `{name}`: can't set distinct values on `scale` ({s}) and `deploy.replicas` ({r})"),
+                );
+                Some((s, span))
+            }
+            (Some(s), _) => Some(s),
+            (None, r) => r,
+        };
+        if let Some((n, span)) = replicas {
+            d.replicas = n;
+            d.replicas_span = Some(span);
+            if n > MAX_REPLICAS {
+                self.diags.warn(
+                    span,
+                    format!("service `{name}` asks for {n} replicas; only the first {MAX_REPLICAS} are modelled"),
+                );
+                d.replicas = MAX_REPLICAS;
+            }
+        }
+        if let Some(cn) = &d.container_name
+            && d.replicas > 1
+        {
+            self.diags.error(
+                cn.inner(),
+                format!(
+                    "can't set container_name and {} replicas of service `{name}` as container name must be unique",
+                    d.replicas
+                ),
+            );
+            d.replicas = 1;
+        }
+        d
+    }
+
+    fn command(&mut self, what: &str, key: &Node, v: &Node) -> Vec<String> {
+        match &v.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|i| {
+                    let t = self.text(i);
+                    if t.is_none() {
+                        self.diags.warn(
+                            loc(i, key),
+                            format!("an item of {what} must be a string, not {}", i.type_name()),
+                        );
+                    }
+                    t.map(|t| t.s)
+                })
+                .collect(),
+            Value::Null => Vec::new(),
+            Value::Map(_) => {
+                self.diags.warn(
+                    loc(v, key),
+                    format!("{what} must be a string or a list, not a mapping"),
+                );
+                Vec::new()
+            }
+            _ => {
+                let Some(t) = self.text(v) else {
+                    return Vec::new();
+                };
+                match shell_split(&t.s) {
+                    Ok(split) => {
+                        if let Some(at) = split.cut {
+                            let op: String = t.s[at..]
+                                .chars()
+                                .take_while(|c| ";&|<>".contains(*c))
+                                .collect();
+                            let op = if op.is_empty() { ">".to_string() } else { op };
+                            self.diags.warn(
+                                t.sub(at..t.s.len()),
+                                format!(
+                                    "{what} stops at `{op}`: compose splits it into words and runs no shell, so only `{}` runs; use `[\"sh\", \"-c\", \"…\"]`",
+                                    split.args.join(" ")
+                                ),
+                            );
+                        }
+                        split.args
+                    }
+                    Err(()) => {
+                        self.diags.error(
+                            t.inner(),
+                            format!("{what} is not a valid command line string (unbalanced quotes or parentheses)"),
+                        );
+                        t.s.split_whitespace().map(String::from).collect()
+                    }
+                }
+            }
+        }
+    }
+
+    fn environment(&mut self, what: &str, key: &Node, v: &Node) -> Vec<EnvVar> {
+        let mut out = Vec::new();
+        match &v.value {
+            Value::Seq(items) => {
+                for item in items {
+                    let Some(t) = self.scalar(&format!("an item of {what}"), key, item) else {
+                        continue;
+                    };
+                    let (name, value) = match t.s.split_once('=') {
+                        Some((n, val)) => (n.to_string(), Some(val.to_string())),
+                        None => (t.s.clone(), self.env.get(&t.s).cloned()),
+                    };
+                    out.push(EnvVar {
+                        name,
+                        value,
+                        span: Some(t.inner()),
+                    });
+                }
+            }
+            Value::Map(_) => {
+                for (k, name, val) in entries(v) {
+                    let (value, span) = if val.is_null() {
+                        (self.env.get(name).cloned(), k.span)
+                    } else {
+                        let t = self.scalar(&format!("`{name}` in {what}"), k, val);
+                        (t.map(|t| t.s), k.span.to(loc(val, k)))
+                    };
+                    out.push(EnvVar {
+                        name: name.to_string(),
+                        value,
+                        span: Some(span),
+                    });
+                }
+            }
+            Value::Null => {}
+            _ => self.diags.warn(
+                loc(v, key),
+                format!("{what} must be a list or a mapping, not {}", v.type_name()),
+            ),
+        }
+        out
+    }
+
+    fn env_file(&mut self, what: &str, key: &Node, v: &Node) {
+        let items: Vec<&Node> = match &v.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Null => Vec::new(),
+            _ => vec![v],
+        };
+        for item in items {
+            let (path, required) = if item.is_map() {
+                let p = item.get("path").and_then(|p| self.text(p));
+                let req = item.get("required").and_then(Node::as_bool).unwrap_or(true);
+                (p, req)
+            } else {
+                (self.scalar(what, key, item), true)
+            };
+            let Some(p) = path else { continue };
+            let message = format!(
+                "{what} `{}` was not supplied; the variables it sets are unknown",
+                p.s
+            );
+            if required {
+                self.diags.warn(p.inner(), message);
+            } else {
+                self.diags.info(p.inner(), message);
+            }
+        }
+    }
+
+    fn depends_on(&mut self, what: &str, key: &Node, v: &Node) -> Vec<Dep> {
+        let mut out = Vec::new();
+        match &v.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if let Some(t) = self.scalar(&format!("an item of {what}"), key, item) {
+                        out.push(Dep {
+                            service: t.s.clone(),
+                            span: t.inner(),
+                            required: true,
+                        });
+                    }
+                }
+            }
+            Value::Map(_) => {
+                for (k, service, cond) in entries(v) {
+                    if !cond.is_map() && !cond.is_null() {
+                        self.diags.warn(
+                            loc(cond, k),
+                            format!(
+                                "`{service}` in {what} must be a mapping, not {}",
+                                cond.type_name()
+                            ),
+                        );
+                    }
+                    let required = cond.get("required").and_then(Node::as_bool).unwrap_or(true);
+                    out.push(Dep {
+                        service: service.to_string(),
+                        span: k.span,
+                        required,
+                    });
+                }
+            }
+            Value::Null => {}
+            _ => self.diags.warn(
+                loc(v, key),
+                format!("{what} must be a list or a mapping, not {}", v.type_name()),
+            ),
+        }
+        out
+    }
+
+    fn service_networks(&mut self, svc: &str, what: &str, key: &Node, v: &Node) -> Vec<Attach> {
+        let mut out = Vec::new();
+        match &v.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if let Some(t) = self.scalar(&format!("an item of {what}"), key, item) {
+                        out.push(Attach {
+                            key: t.s.clone(),
+                            span: t.inner(),
+                            aliases: Vec::new(),
+                            ipv4: None,
+                        });
+                    }
+                }
+            }
+            Value::Map(_) => {
+                for (k, net, cfg) in entries(v) {
+                    let mut a = Attach {
+                        key: net.to_string(),
+                        span: k.span,
+                        aliases: Vec::new(),
+                        ipv4: None,
+                    };
+                    if !cfg.is_map() && !cfg.is_null() {
+                        self.diags.warn(
+                            loc(cfg, k),
+                            format!(
+                                "network `{net}` of service `{svc}` must be a mapping, not {}",
+                                cfg.type_name()
+                            ),
+                        );
+                    }
+                    for (fk, field, fv) in entries(cfg) {
+                        let what = format!("`networks.{net}.{field}` of service `{svc}`");
+                        match field {
+                            "aliases" => {
+                                for item in self.list(&what, fk, fv) {
+                                    if let Some(t) =
+                                        self.scalar(&format!("an item of {what}"), fk, item)
+                                    {
+                                        a.aliases.push(t.s);
+                                    }
+                                }
+                            }
+                            "ipv4_address" => {
+                                if let Some(t) = self.scalar(&what, fk, fv) {
+                                    match t.s.trim().parse::<IpAddr>() {
+                                        Ok(ip @ IpAddr::V4(_)) => a.ipv4 = Some((ip, t.inner())),
+                                        _ => self.diags.warn(
+                                            t.inner(),
+                                            format!("{what} `{}` is not an IPv4 address", t.s),
+                                        ),
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    out.push(a);
+                }
+            }
+            Value::Null => {}
+            _ => self.diags.warn(
+                loc(v, key),
+                format!("{what} must be a list or a mapping, not {}", v.type_name()),
+            ),
+        }
+        out
+    }
+
+    fn extra_hosts(&mut self, what: &str, key: &Node, v: &Node) -> Vec<HostEntry> {
+        let mut out = Vec::new();
+        let clean = |ip: &str| {
+            let ip = ip.trim();
+            ip.strip_prefix('[')
+                .and_then(|i| i.strip_suffix(']'))
+                .unwrap_or(ip)
+                .to_string()
+        };
+        match &v.value {
+            Value::Seq(items) => {
+                for item in items {
+                    let Some(t) = self.scalar(&format!("an item of {what}"), key, item) else {
+                        continue;
+                    };
+                    let split = t.s.split_once('=').or_else(|| t.s.split_once(':'));
+                    match split {
+                        Some((name, ip)) if !name.trim().is_empty() && !ip.trim().is_empty() => {
+                            out.push(HostEntry {
+                                name: name.trim().to_string(),
+                                ip: clean(ip),
+                                span: Some(t.inner()),
+                            })
+                        }
+                        _ => self.diags.warn(
+                            t.inner(),
+                            format!("invalid extra host `{}` in {what}: expected `host=ip` or `host:ip`", t.s),
+                        ),
+                    }
+                }
+            }
+            Value::Map(_) => {
+                for (k, name, val) in entries(v) {
+                    let ips: Vec<&Node> = match &val.value {
+                        Value::Seq(items) => items.iter().collect(),
+                        _ => vec![val],
+                    };
+                    for ipn in ips {
+                        if let Some(t) = self.scalar(&format!("`{name}` in {what}"), k, ipn) {
+                            out.push(HostEntry {
+                                name: name.to_string(),
+                                ip: clean(&t.s),
+                                span: Some(k.span.to(t.span)),
+                            });
+                        }
+                    }
+                }
+            }
+            Value::Null => {}
+            _ => self.diags.warn(
+                loc(v, key),
+                format!("{what} must be a list or a mapping, not {}", v.type_name()),
+            ),
+        }
+        out
+    }
+
+    // -- ports -----------------------------------------------------------
+
+    fn port(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
+        match &item.value {
+            Value::Map(_) => self.long_port(svc, item),
+            Value::Str(_) | Value::Int(_) => match self.text(item) {
+                Some(t) => self.short_port(svc, &t),
+                None => Vec::new(),
+            },
+            _ => {
+                self.diags.warn(
+                    item.span,
+                    format!("an item of `ports` of service `{svc}` must be a string, a number or a mapping, not {}", item.type_name()),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// `[[ip:]host:]container[/proto]`, ranges allowed (go-connections `ParsePortSpec`).
+    fn short_port(&mut self, svc: &str, t: &Text) -> Vec<DeclaredPort> {
+        let s = t.s.as_str();
+        let bad = |this: &mut Self, r: Range<usize>, what: &str| {
+            this.diags.error(
+                t.sub(r.clone()),
+                format!("invalid {what} `{}` in `ports` of service `{svc}`", &s[r]),
+            );
+        };
+        if s.trim().is_empty() {
+            self.diags
+                .error(t.span, format!("empty port in `ports` of service `{svc}`"));
+            return Vec::new();
+        }
+        let (spec_end, protocol) = match s.find('/') {
+            Some(i) => {
+                let pe = s[i + 1..].find('/').map_or(s.len(), |j| i + 1 + j);
+                match parse_protocol(&s[i + 1..pe]) {
+                    Some(p) => (i, p),
+                    None => {
+                        bad(self, i + 1..pe, "proto");
+                        return Vec::new();
+                    }
+                }
+            }
+            None => (s.len(), Protocol::Tcp),
+        };
+        let colons: Vec<usize> = s[..spec_end].match_indices(':').map(|(i, _)| i).collect();
+        let container = colons.last().map_or(0, |c| c + 1)..spec_end;
+        let host = match colons.len() {
+            0 => None,
+            1 => Some(0..colons[0]),
+            n => Some(colons[n - 2] + 1..colons[n - 1]),
+        };
+        let ip = (colons.len() >= 2).then(|| 0..colons[colons.len() - 2]);
+        let Some((c0, c1)) =
+            parse_range(&s[container.clone()]).filter(|(a, b)| *a >= 1 && *b <= 65535)
+        else {
+            if container.is_empty() {
+                self.diags.error(
+                    t.inner(),
+                    format!("no port specified: `{s}` in `ports` of service `{svc}`"),
+                );
+            } else {
+                bad(self, container, "containerPort");
+            }
+            return Vec::new();
+        };
+        let host_ip = match ip {
+            Some(r) => {
+                let raw = &s[r.clone()];
+                let bare = raw
+                    .strip_prefix('[')
+                    .and_then(|x| x.strip_suffix(']'))
+                    .unwrap_or(raw);
+                if bare.parse::<IpAddr>().is_err() {
+                    bad(self, r, "IP address");
+                    return Vec::new();
+                }
+                Some(bare.to_string())
+            }
+            None => None,
+        };
+        let host_range = match &host {
+            Some(r) if !r.is_empty() => {
+                match parse_range(&s[r.clone()]).filter(|(_, b)| *b <= 65535) {
+                    Some(h) => Some(h),
+                    None => {
+                        bad(self, r.clone(), "hostPort");
+                        return Vec::new();
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Some((h0, h1)) = host_range
+            && h1 - h0 != c1 - c0
+            && c1 > c0
+        {
+            self.diags.error(
+                t.inner(),
+                format!("invalid ranges specified for container and host ports: `{s}` in `ports` of service `{svc}`"),
+            );
+            return Vec::new();
+        }
+        let span = t.sub(container);
+        let host_span = host.filter(|r| !r.is_empty()).map(|r| t.sub(r));
+        (c0..=c1)
+            .map(|c| DeclaredPort {
+                kind: PortKind::Published,
+                container_port: c as u16,
+                host_port: host_range.and_then(|(h0, h1)| {
+                    if h1 - h0 == c1 - c0 {
+                        Some((h0 + c - c0) as u16).filter(|p| *p != 0)
+                    } else {
+                        None
+                    }
+                }),
+                host_ip: host_ip.clone(),
+                protocol,
+                name: None,
+                span: Some(span),
+                host_span,
+            })
+            .collect()
+    }
+
+    fn long_port(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
+        let what = |f: &str| format!("`ports.{f}` of service `{svc}`");
+        let mut target = None;
+        let mut published = None;
+        let mut host_ip = None;
+        let mut protocol = Protocol::Tcp;
+        let mut name = None;
+        for (k, field, v) in entries(item) {
+            match field {
+                "target" => target = self.scalar(&what(field), k, v),
+                "published" => published = self.scalar(&what(field), k, v),
+                "host_ip" => host_ip = self.scalar(&what(field), k, v).map(|t| t.s),
+                "name" => name = self.scalar(&what(field), k, v).map(|t| t.s),
+                "protocol" => {
+                    if let Some(t) = self.scalar(&what(field), k, v) {
+                        match parse_protocol(&t.s) {
+                            Some(p) => protocol = p,
+                            None => {
+                                self.diags.error(
+                                    t.inner(),
+                                    format!(
+                                        "invalid proto `{}` in `ports` of service `{svc}`",
+                                        t.s
+                                    ),
+                                );
+                                return Vec::new();
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(target) = target else {
+            let at = item.key("target").map_or(item.span, |k| k.span);
+            let at = if at.start == at.end {
+                entries(item).next().map_or(at, |(k, _, _)| k.span)
+            } else {
+                at
+            };
+            self.diags.error(
+                at,
+                format!("`target` is required in `ports` of service `{svc}`"),
+            );
+            return Vec::new();
+        };
+        let Some((c0, c1)) = parse_range(target.s.trim()).filter(|(a, b)| *a >= 1 && *b <= 65535)
+        else {
+            self.diags.error(
+                target.inner(),
+                format!(
+                    "invalid containerPort `{}` in `ports` of service `{svc}`",
+                    target.s
+                ),
+            );
+            return Vec::new();
+        };
+        let host_range = match &published {
+            Some(p) if !p.s.trim().is_empty() => {
+                match parse_range(p.s.trim()).filter(|(_, b)| *b <= 65535) {
+                    Some(h) => Some(h),
+                    None => {
+                        self.diags.error(
+                            p.inner(),
+                            format!("invalid hostPort `{}` in `ports` of service `{svc}`", p.s),
+                        );
+                        return Vec::new();
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Some(ip) = &host_ip
+            && ip.parse::<IpAddr>().is_err()
+        {
+            self.diags.error(
+                item.get("host_ip").map_or(item.span, |n| n.span),
+                format!("invalid IP address `{ip}` in `ports` of service `{svc}`"),
+            );
+            return Vec::new();
+        }
+        let span = target.inner();
+        let host_span = published.as_ref().map(Text::inner);
+        (c0..=c1)
+            .map(|c| DeclaredPort {
+                kind: PortKind::Published,
+                container_port: c as u16,
+                host_port: host_range.and_then(|(h0, h1)| {
+                    (h1 - h0 == c1 - c0)
+                        .then_some((h0 + c - c0) as u16)
+                        .filter(|p| *p != 0)
+                }),
+                host_ip: host_ip.clone(),
+                protocol,
+                name: name.clone(),
+                span: Some(span),
+                host_span,
+            })
+            .collect()
+    }
+
+    /// `expose:` items: `3000`, `"3000-3005"`, `"3000/udp"`.
+    fn expose(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
+        let Some(t) = self.text(item) else {
+            self.diags.warn(
+                item.span,
+                format!(
+                    "an item of `expose` of service `{svc}` must be a string or a number, not {}",
+                    item.type_name()
+                ),
+            );
+            return Vec::new();
+        };
+        let s = t.s.as_str();
+        let (end, protocol) = match s.find('/') {
+            Some(i) => match parse_protocol(&s[i + 1..]) {
+                Some(p) => (i, p),
+                None => {
+                    self.diags.error(
+                        t.sub(i + 1..s.len()),
+                        format!(
+                            "invalid proto `{}` in `expose` of service `{svc}`",
+                            &s[i + 1..]
+                        ),
+                    );
+                    return Vec::new();
+                }
+            },
+            None => (s.len(), Protocol::Tcp),
+        };
+        let Some((a, b)) = parse_range(&s[..end]).filter(|(a, b)| *a >= 1 && *b <= 65535) else {
+            self.diags.error(
+                t.sub(0..end),
+                format!(
+                    "invalid port `{}` in `expose` of service `{svc}`",
+                    &s[..end]
+                ),
+            );
+            return Vec::new();
+        };
+        let span = t.sub(0..end);
+        (a..=b)
+            .map(|p| DeclaredPort {
+                kind: PortKind::Exposed,
+                container_port: p as u16,
+                host_port: None,
+                host_ip: None,
+                protocol,
+                name: None,
+                span: Some(span),
+                host_span: None,
+            })
+            .collect()
+    }
+
+    // -- volumes ---------------------------------------------------------
+
+    fn volume_use(&mut self, svc: &str, item: &Node) -> Option<VolUse> {
+        match &item.value {
+            Value::Map(_) => self.long_volume(svc, item),
+            Value::Str(_) => {
+                let t = self.text(item)?;
+                self.short_volume(svc, &t)
+            }
+            _ => {
+                self.diags.warn(
+                    item.span,
+                    format!("an item of `volumes` of service `{svc}` must be a string or a mapping, not {}", item.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// compose-go `ParseVolume`: `[source:]target[:mode]`.
+    fn short_volume(&mut self, svc: &str, t: &Text) -> Option<VolUse> {
+        let s = t.s.as_str();
+        let span = t.inner();
+        if s.is_empty() {
+            self.diags.error(
+                span,
+                format!("invalid empty volume spec in `volumes` of service `{svc}`"),
+            );
+            return None;
+        }
+        if s.len() <= 2 {
+            return Some(VolUse::Anonymous {
+                target: s.to_string(),
+                span,
+            });
+        }
+        // Fields split on `:`, except a Windows drive letter's.
+        let mut fields: Vec<Range<usize>> = Vec::new();
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            if c != ':' {
+                continue;
+            }
+            let buffer = &s[start..i];
+            if buffer.len() == 1 && buffer.chars().all(|c| c.is_ascii_alphabetic()) {
+                continue;
+            }
+            fields.push(start..i);
+            start = i + 1;
+        }
+        fields.push(start..s.len());
+        if fields.iter().any(|r| r.is_empty()) {
+            self.diags.error(
+                span,
+                format!("invalid volume spec `{s}` in `volumes` of service `{svc}`: empty section between colons"),
+            );
+            return None;
+        }
+        if fields.len() > 3 {
+            self.diags.error(
+                span,
+                format!(
+                    "invalid volume spec `{s}` in `volumes` of service `{svc}`: too many colons"
+                ),
+            );
+            return None;
+        }
+        if fields.len() == 1 {
+            return Some(VolUse::Anonymous {
+                target: s.to_string(),
+                span,
+            });
+        }
+        let source = &s[fields[0].clone()];
+        let target = s[fields[1].clone()].to_string();
+        let read_only = fields
+            .get(2)
+            .is_some_and(|m| s[m.clone()].split(',').any(|o| o == "ro"));
+        Some(if is_file_path(source) {
+            VolUse::Bind {
+                source: normalize_bind(source),
+                target,
+                read_only,
+                span,
+            }
+        } else {
+            VolUse::Named {
+                name: source.to_string(),
+                name_span: t.sub(fields[0].clone()),
+                target,
+                read_only,
+                sub_path: None,
+                span,
+            }
+        })
+    }
+
+    fn long_volume(&mut self, svc: &str, item: &Node) -> Option<VolUse> {
+        let what = |f: &str| format!("`volumes.{f}` of service `{svc}`");
+        let span = entries(item).next().map_or(item.span, |(k, _, _)| k.span);
+        let span = entries(item).fold(span, |s, (k, _, v)| s.to(k.span).to(loc(v, k)));
+        let mut kind = None;
+        let mut source = None;
+        let mut target = None;
+        let mut read_only = false;
+        let mut sub_path = None;
+        for (k, field, v) in entries(item) {
+            match field {
+                "type" => kind = self.scalar(&what(field), k, v).map(|t| t.s),
+                "source" => source = self.scalar(&what(field), k, v),
+                "target" => target = self.scalar(&what(field), k, v).map(|t| t.s),
+                "read_only" => read_only = self.boolean(&what(field), k, v).unwrap_or(false),
+                "volume" => {
+                    if let Some((sk, sv)) = v.key("subpath").zip(v.get("subpath")) {
+                        sub_path = self.scalar(&what("volume.subpath"), sk, sv).map(|t| t.s);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(target) = target else {
+            self.diags.error(
+                span,
+                format!("`target` is required in `volumes` of service `{svc}`"),
+            );
+            return None;
+        };
+        let kind = match kind {
+            Some(k) => k,
+            None => {
+                let guess = match &source {
+                    Some(s) if is_file_path(&s.s) => "bind",
+                    _ => "volume",
+                };
+                self.diags.warn(
+                    span,
+                    format!(
+                        "`type` is required in `volumes` of service `{svc}`; assuming `{guess}`"
+                    ),
+                );
+                guess.to_string()
+            }
+        };
+        Some(match kind.as_str() {
+            "volume" => match source {
+                Some(s) if !s.s.is_empty() => VolUse::Named {
+                    name: s.s.clone(),
+                    name_span: s.inner(),
+                    target,
+                    read_only,
+                    sub_path,
+                    span,
+                },
+                _ => VolUse::Anonymous { target, span },
+            },
+            "bind" => {
+                match source {
+                    Some(s) if !s.s.is_empty() => VolUse::Bind {
+                        source: normalize_bind(&s.s),
+                        target,
+                        read_only,
+                        span,
+                    },
+                    _ => {
+                        self.diags.error(span, format!("`source` is required for a bind mount in `volumes` of service `{svc}`"));
+                        return None;
+                    }
+                }
+            }
+            "tmpfs" => VolUse::Tmpfs { target, span },
+            _ => VolUse::Other { target, span },
+        })
+    }
+
+    // -- from services to units ------------------------------------------
+
+    fn build(
+        &mut self,
+        part: &mut Part,
+        defs: Vec<ServiceDef>,
+        net_decls: &BTreeMap<String, NetDecl>,
+        volume_decls: &[(String, Span)],
+    ) {
+        let project = self.project.to_string();
+        let index: HashMap<&str, usize> = defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.as_str(), i))
+            .collect();
+        // Planned container names, for `container:NAME`.
+        let mut by_container: HashMap<String, usize> = HashMap::new();
+        for (i, d) in defs.iter().enumerate() {
+            for r in 1..=d.replicas.max(1) {
+                by_container
+                    .entry(d.container_name(&project, r))
+                    .or_insert(i);
+            }
+        }
+        let volume_names: HashSet<&str> = volume_decls.iter().map(|(n, _)| n.as_str()).collect();
+
+        // References and the dependency graph.
+        let mut deps: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); defs.len()];
+        for (i, d) in defs.iter().enumerate() {
+            let undefined = |this: &mut Self, target: &str, span: Span| {
+                this.diags.error(
+                    span,
+                    format!(
+                        "service \"{}\" depends on undefined service \"{target}\"",
+                        d.name
+                    ),
+                );
+            };
+            for dep in &d.depends_on {
+                match index.get(dep.service.as_str()) {
+                    Some(j) => {
+                        deps[i].insert(*j);
+                    }
+                    None if dep.required => undefined(self, &dep.service, dep.span),
+                    None => {}
+                }
+            }
+            for l in &d.links {
+                match index.get(l.service.as_str()) {
+                    Some(j) => {
+                        deps[i].insert(*j);
+                    }
+                    None => undefined(self, &l.service, l.span.unwrap_or(d.key_span)),
+                }
+            }
+            for vf in &d.volumes_from {
+                match &vf.source {
+                    VolFromSource::Service(s) => match index.get(s.as_str()) {
+                        Some(j) => {
+                            deps[i].insert(*j);
+                        }
+                        None => undefined(self, s, vf.span),
+                    },
+                    VolFromSource::Container(c) => {
+                        if let Some(j) = by_container.get(c) {
+                            deps[i].insert(*j);
+                        }
+                    }
+                }
+            }
+            if let Some((mode, span)) = &d.network_mode {
+                match mode {
+                    NetMode::Service(s) => match index.get(s.as_str()) {
+                        Some(j) => {
+                            deps[i].insert(*j);
+                        }
+                        None => self.diags.error(
+                            *span,
+                            format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
+                        ),
+                    },
+                    NetMode::Container(c) => {
+                        if let Some(j) = by_container.get(c) {
+                            deps[i].insert(*j);
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some((nspan, _)) = &d.networks {
+                    self.diags.error(
+                        *nspan,
+                        format!("service \"{}\" declares mutually exclusive `network_mode` and `networks`", d.name),
+                    );
+                }
+                let joined = matches!(mode, NetMode::Service(_) | NetMode::Container(_));
+                if joined {
+                    self.joined_conflicts(d);
+                }
+                if *mode == NetMode::Host && !d.ports.iter().all(|p| p.kind == PortKind::Exposed) {
+                    self.diags.warn(
+                        d.ports_key.unwrap_or(*span),
+                        format!(
+                            "`ports` of service `{}` are discarded: it uses the host's network (`network_mode: host`), so it listens on the host directly",
+                            d.name
+                        ),
+                    );
+                }
+            }
+            for u in &d.volumes {
+                if let VolUse::Named {
+                    name, name_span, ..
+                } = u
+                    && !volume_names.contains(name.as_str())
+                {
+                    self.diags.error(
+                        *name_span,
+                        format!(
+                            "service \"{}\" refers to undefined volume \"{name}\"",
+                            d.name
+                        ),
+                    );
+                }
+            }
+            if d.network_mode.is_none()
+                && let Some((_, attaches)) = &d.networks
+            {
+                for a in attaches {
+                    if a.key != "default" && !net_decls.contains_key(&a.key) {
+                        self.diags.error(
+                            a.span,
+                            format!(
+                                "service \"{}\" refers to undefined network \"{}\"",
+                                d.name, a.key
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        let order = self.creation_order(&defs, &deps);
+
+        // Networks: declared ones, plus those services use implicitly.
+        let mut nets: BTreeMap<String, NetDecl> = net_decls.clone();
+        for d in &defs {
+            let implicit = match &d.network_mode {
+                Some((NetMode::Bridge, _)) => Some((
+                    "bridge".to_string(),
+                    "bridge".to_string(),
+                    NetworkKind::DefaultBridge,
+                )),
+                Some((NetMode::Host, _)) => {
+                    Some(("host".to_string(), "host".to_string(), NetworkKind::Host))
+                }
+                Some((NetMode::Other(n), _)) => Some((n.clone(), n.clone(), NetworkKind::Other)),
+                Some(_) => None,
+                None => {
+                    let uses_default = match &d.networks {
+                        None => true,
+                        Some((_, a)) => a.is_empty() || a.iter().any(|a| a.key == "default"),
+                    };
+                    uses_default.then(|| {
+                        (
+                            "default".to_string(),
+                            format!("{project}_default"),
+                            NetworkKind::Bridge,
+                        )
+                    })
+                }
+            };
+            if let Some((key, name, kind)) = implicit {
+                if let Some((NetMode::Other(n), span)) = &d.network_mode {
+                    self.diags.warn(
+                        *span,
+                        format!("`network_mode` `{n}` of service `{}` is not a mode compose knows; treated as a network created outside this project", d.name),
+                    );
+                }
+                nets.entry(key).or_insert(NetDecl {
+                    name,
+                    kind,
+                    subnet: None,
+                    gateway: None,
+                    internal: false,
+                    external: kind == NetworkKind::Other,
+                    span: None,
+                });
+            }
+        }
+        let mut net_ids: HashMap<String, (NetworkId, NetworkKind)> = HashMap::new();
+        for (key, d) in &nets {
+            net_ids.insert(key.clone(), (NetworkId(part.networks.len()), d.kind));
+            part.networks.push(Network {
+                key: key.clone(),
+                name: d.name.clone(),
+                kind: d.kind,
+                subnet: d.subnet.clone(),
+                gateway: d.gateway,
+                origin: if d.subnet.is_some() {
+                    AddressOrigin::Declared
+                } else {
+                    AddressOrigin::Modelled
+                },
+                internal: d.internal,
+                external: d.external,
+                span: d.span,
+            });
+        }
+
+        // Volumes: named ones first, as declared.
+        let mut named: HashMap<String, usize> = HashMap::new();
+        for (name, span) in volume_decls {
+            if named.contains_key(name) {
+                continue;
+            }
+            named.insert(name.clone(), part.volumes.len());
+            part.volumes.push(Volume {
+                name: name.clone(),
+                kind: VolumeKind::Named,
+                unit: None,
+                span: Some(*span),
+            });
+        }
+        let mut binds: HashMap<String, usize> = HashMap::new();
+
+        // Units, in creation order.
+        let mut placed: Vec<Vec<(usize, usize)>> = vec![Vec::new(); defs.len()];
+        let mut host_unit: Option<usize> = None;
+        for &i in &order {
+            let d = &defs[i];
+            let mut containers = Vec::new();
+            for r in 1..=d.replicas {
+                let mut c = Container {
+                    name: d.container_name(&project, r),
+                    service: Some(d.name.clone()),
+                    image: d.image.clone(),
+                    role: ContainerRole::Main,
+                    entrypoint: d.entrypoint.clone(),
+                    command: d.command.clone(),
+                    env: d.env.clone(),
+                    ports: d.ports.clone(),
+                    listeners: Vec::new(),
+                    mounts: Vec::new(),
+                    is_nginx: false,
+                    span: Some(d.key_span),
+                };
+                for u in &d.volumes {
+                    let (volume, target, read_only, sub_path, span) = match u {
+                        VolUse::Named {
+                            name,
+                            name_span,
+                            target,
+                            read_only,
+                            sub_path,
+                            span,
+                        } => {
+                            let v = *named.entry(name.clone()).or_insert_with(|| {
+                                part.volumes.push(Volume {
+                                    name: name.clone(),
+                                    kind: VolumeKind::Named,
+                                    unit: None,
+                                    span: Some(*name_span),
+                                });
+                                part.volumes.len() - 1
+                            });
+                            (v, target, *read_only, sub_path.clone(), *span)
+                        }
+                        VolUse::Bind {
+                            source,
+                            target,
+                            read_only,
+                            span,
+                        } => {
+                            let v = *binds.entry(source.clone()).or_insert_with(|| {
+                                part.volumes.push(Volume {
+                                    name: source.clone(),
+                                    kind: VolumeKind::Bind(source.clone()),
+                                    unit: None,
+                                    span: Some(*span),
+                                });
+                                part.volumes.len() - 1
+                            });
+                            (v, target, *read_only, None, *span)
+                        }
+                        VolUse::Anonymous { target, span }
+                        | VolUse::Tmpfs { target, span }
+                        | VolUse::Other { target, span } => {
+                            let kind = match u {
+                                VolUse::Anonymous { .. } => VolumeKind::Anonymous,
+                                VolUse::Tmpfs { .. } => VolumeKind::Tmpfs,
+                                _ => VolumeKind::Other,
+                            };
+                            part.volumes.push(Volume {
+                                name: target.clone(),
+                                kind,
+                                unit: None,
+                                span: Some(*span),
+                            });
+                            (part.volumes.len() - 1, target, false, None, *span)
+                        }
+                    };
+                    c.mounts.push(Mount {
+                        volume,
+                        target: target.clone(),
+                        read_only,
+                        sub_path,
+                        span: Some(span),
+                    });
+                }
+                for vf in &d.volumes_from {
+                    let source = match &vf.source {
+                        VolFromSource::Service(s) => index.get(s.as_str()).copied(),
+                        VolFromSource::Container(n) => by_container.get(n).copied(),
+                    };
+                    let Some(&(u, ci)) = source.and_then(|s| placed[s].first()) else {
+                        if let VolFromSource::Container(n) = &vf.source {
+                            self.diags.warn(
+                                vf.span,
+                                format!("`volumes_from` of service `{}` names container `{n}`, which is not in this project; its mounts are unknown", d.name),
+                            );
+                        }
+                        continue;
+                    };
+                    let mounts = part.units[u].containers[ci].mounts.clone();
+                    for mut m in mounts {
+                        m.read_only |= vf.read_only;
+                        m.span = Some(vf.span);
+                        c.mounts.push(m);
+                    }
+                }
+                containers.push((r, c));
+            }
+            // Where the containers go.
+            let target = match &d.network_mode {
+                Some((NetMode::Service(s), _)) => Some(index.get(s.as_str()).copied()),
+                Some((NetMode::Container(n), _)) => Some(by_container.get(n).copied()),
+                _ => None,
+            };
+            if let Some(target) = target {
+                match target.and_then(|t| placed[t].first().copied()) {
+                    Some((u, _)) => {
+                        for (_, c) in containers {
+                            part.units[u].containers.push(c);
+                            placed[i].push((u, part.units[u].containers.len() - 1));
+                        }
+                        continue;
+                    }
+                    None => {
+                        if let Some((mode, span)) = &d.network_mode {
+                            let whose = match mode {
+                                NetMode::Container(n) => {
+                                    format!("container `{n}`, which is not in this project")
+                                }
+                                NetMode::Service(s) => {
+                                    format!("service `{s}`, which has no container")
+                                }
+                                _ => String::new(),
+                            };
+                            if target.is_some() || matches!(mode, NetMode::Container(_)) {
+                                self.diags.warn(
+                                    *span,
+                                    format!("service `{}` joins the network namespace of {whose}; its addresses are unknown", d.name),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some((NetMode::Host, span)) = &d.network_mode {
+                let u = *host_unit.get_or_insert_with(|| {
+                    part.units.push(Unit {
+                        name: "host".to_string(),
+                        kind: UnitKind::Host,
+                        containers: Vec::new(),
+                        addresses: vec![Address {
+                            network: net_ids["host"].0,
+                            ip: None,
+                            origin: AddressOrigin::Modelled,
+                            dns_names: Vec::new(),
+                            span: Some(*span),
+                        }],
+                        labels: BTreeMap::new(),
+                        hostname: None,
+                        host_network: true,
+                        no_network: false,
+                        extra_hosts: Vec::new(),
+                        links: Vec::new(),
+                        dns: DnsConfig::default(),
+                        span: Some(d.key_span),
+                    });
+                    part.units.len() - 1
+                });
+                for (_, c) in containers {
+                    part.units[u].containers.push(c);
+                    placed[i].push((u, part.units[u].containers.len() - 1));
+                }
+                part.units[u]
+                    .extra_hosts
+                    .extend(d.extra_hosts.iter().cloned());
+                part.units[u].links.extend(d.links.iter().cloned());
+                continue;
+            }
+            for (r, c) in containers {
+                let addresses = self.addresses(d, &c.name, &net_ids, net_decls);
+                let hostname = d
+                    .hostname
+                    .as_ref()
+                    .map_or_else(|| c.name.clone(), |h| h.0.clone());
+                part.units.push(Unit {
+                    name: c.name.clone(),
+                    kind: UnitKind::ComposeService {
+                        service: d.name.clone(),
+                        replica: r,
+                    },
+                    containers: vec![c],
+                    addresses,
+                    labels: BTreeMap::new(),
+                    hostname: Some(hostname),
+                    host_network: false,
+                    no_network: matches!(d.network_mode, Some((NetMode::None, _))),
+                    extra_hosts: d.extra_hosts.clone(),
+                    links: d.links.clone(),
+                    dns: DnsConfig::default(),
+                    span: Some(d.key_span),
+                });
+                placed[i].push((part.units.len() - 1, 0));
+            }
+        }
+    }
+
+    /// Warnings for what Docker refuses on a container that joins another's
+    /// network namespace (`validateNetContainerMode`).
+    fn joined_conflicts(&mut self, d: &ServiceDef) {
+        let mode = d.network_mode.as_ref().map(|(m, _)| match m {
+            NetMode::Service(s) => format!("service:{s}"),
+            NetMode::Container(c) => format!("container:{c}"),
+            _ => String::new(),
+        });
+        let mode = mode.unwrap_or_default();
+        let mut conflict = |span: Option<Span>, what: &str| {
+            if let Some(span) = span {
+                self.diags.warn(
+                    span,
+                    format!(
+                        "service `{}` shares the network namespace of `{mode}`; Docker refuses `{what}` there (conflicting options), set it on the service that owns the namespace",
+                        d.name
+                    ),
+                );
+            }
+        };
+        let published = d.ports.iter().any(|p| p.kind == PortKind::Published);
+        conflict(published.then_some(d.ports_key).flatten(), "ports");
+        conflict(d.hostname.as_ref().map(|h| h.1), "hostname");
+        conflict(
+            (!d.links.is_empty()).then_some(d.links_key).flatten(),
+            "links",
+        );
+        conflict(
+            (!d.extra_hosts.is_empty())
+                .then_some(d.extra_hosts_key)
+                .flatten(),
+            "extra_hosts",
+        );
+    }
+
+    /// The attachments of one replica, with the names Docker's embedded DNS
+    /// answers for it on each network.
+    fn addresses(
+        &mut self,
+        d: &ServiceDef,
+        container: &str,
+        net_ids: &HashMap<String, (NetworkId, NetworkKind)>,
+        net_decls: &BTreeMap<String, NetDecl>,
+    ) -> Vec<Address> {
+        let attaches: Vec<Attach> = match &d.network_mode {
+            Some((NetMode::None, _)) | Some((NetMode::Host, _)) => return Vec::new(),
+            Some((NetMode::Bridge, span)) => vec![Attach {
+                key: "bridge".into(),
+                span: *span,
+                aliases: Vec::new(),
+                ipv4: None,
+            }],
+            Some((NetMode::Other(n), span)) => vec![Attach {
+                key: n.clone(),
+                span: *span,
+                aliases: Vec::new(),
+                ipv4: None,
+            }],
+            Some(_) => Vec::new(),
+            None => match &d.networks {
+                Some((_, a)) if !a.is_empty() => a.clone(),
+                _ => vec![Attach {
+                    key: "default".into(),
+                    span: d.key_span,
+                    aliases: Vec::new(),
+                    ipv4: None,
+                }],
+            },
+        };
+        let implicit_default =
+            !matches!(&d.networks, Some((_, a)) if !a.is_empty()) && d.network_mode.is_none();
+        let mut out: Vec<Address> = Vec::new();
+        for a in attaches {
+            let Some(&(network, kind)) = net_ids.get(&a.key) else {
+                continue;
+            };
+            if out.iter().any(|x| x.network == network) {
+                continue;
+            }
+            let decl = net_decls.get(&a.key);
+            let dns_names = if matches!(kind, NetworkKind::DefaultBridge | NetworkKind::Host) {
+                Vec::new()
+            } else {
+                let mut names = vec![d.name.clone(), container.to_string()];
+                names.extend(a.aliases.iter().cloned());
+                if let Some((h, _)) = &d.hostname {
+                    names.push(h.clone());
+                }
+                let mut seen = HashSet::new();
+                names.retain(|n| seen.insert(n.clone()));
+                names
+            };
+            let (ip, origin) = match a.ipv4 {
+                Some((ip, span)) => {
+                    if let Some(n) = decl.filter(|n| !n.external) {
+                        match n.subnet.as_deref().and_then(|s| s.parse::<Ipv4Net>().ok()) {
+                            None => self.diags.error(
+                                span,
+                                format!("`ipv4_address` of service `{}` needs network `{}` to declare `ipam.config[].subnet`: user specified IP address is supported only when connecting to networks with user configured subnets", d.name, a.key),
+                            ),
+                            Some(net) if !matches!(ip, IpAddr::V4(v) if net.contains(&v)) => self.diags.error(
+                                span,
+                                format!("`ipv4_address` `{ip}` of service `{}` is outside subnet `{net}` of network `{}`", d.name, a.key),
+                            ),
+                            Some(_) => {}
+                        }
+                    }
+                    (Some(ip), AddressOrigin::Declared)
+                }
+                None => (None, AddressOrigin::Modelled),
+            };
+            out.push(Address {
+                network,
+                ip,
+                origin,
+                dns_names,
+                span: (!implicit_default).then_some(a.span),
+            });
+        }
+        out
+    }
+
+    /// Services in creation order: dependencies first, ties by name.
+    fn creation_order(&mut self, defs: &[ServiceDef], deps: &[BTreeSet<usize>]) -> Vec<usize> {
+        let mut pending: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); defs.len()];
+        for (i, ds) in deps.iter().enumerate() {
+            for &j in ds {
+                dependents[j].push(i);
+            }
+        }
+        let mut ready: BTreeSet<(&str, usize)> = (0..defs.len())
+            .filter(|i| pending[*i] == 0)
+            .map(|i| (defs[i].name.as_str(), i))
+            .collect();
+        let mut order = Vec::new();
+        while let Some(first) = ready.pop_first() {
+            let i = first.1;
+            order.push(i);
+            for &k in &dependents[i] {
+                pending[k] -= 1;
+                if pending[k] == 0 {
+                    ready.insert((defs[k].name.as_str(), k));
+                }
+            }
+        }
+        if order.len() < defs.len() {
+            let done: HashSet<usize> = order.iter().copied().collect();
+            let mut rest: Vec<usize> = (0..defs.len()).filter(|i| !done.contains(i)).collect();
+            rest.sort_by(|a, b| defs[*a].name.cmp(&defs[*b].name));
+            let names: Vec<String> = rest
+                .iter()
+                .map(|i| format!("`{}`", defs[*i].name))
+                .collect();
+            self.diags.error(
+                defs[rest[0]].key_span,
+                format!(
+                    "dependency cycle detected between services {}",
+                    names.join(", ")
+                ),
+            );
+            order.extend(rest);
+        }
+        order
+    }
+}
+
+/// Appends one document's part to the topology, shifting indices.
+fn append(topo: &mut Topology, part: Part) {
+    let net_base = topo.networks.len();
+    let vol_base = topo.volumes.len();
+    topo.networks.extend(part.networks);
+    topo.volumes.extend(part.volumes);
+    for mut u in part.units {
+        for a in &mut u.addresses {
+            a.network = NetworkId(a.network.0 + net_base);
+        }
+        for c in &mut u.containers {
+            for m in &mut c.mounts {
+                m.volume += vol_base;
+            }
+        }
+        topo.units.push(u);
+    }
+}
+
+/// Sorts networks by key (stable) and renumbers the addresses.
+fn sort_networks(topo: &mut Topology) {
+    let mut order: Vec<usize> = (0..topo.networks.len()).collect();
+    order.sort_by(|a, b| topo.networks[*a].key.cmp(&topo.networks[*b].key));
+    let mut new_id = vec![0; order.len()];
+    for (new, old) in order.iter().enumerate() {
+        new_id[*old] = new;
+    }
+    let mut old: Vec<Option<Network>> = std::mem::take(&mut topo.networks)
+        .into_iter()
+        .map(Some)
+        .collect();
+    topo.networks = order.iter().filter_map(|i| old[*i].take()).collect();
+    for u in &mut topo.units {
+        for a in &mut u.addresses {
+            a.network = NetworkId(new_id[a.network.0]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod scratch {
+    use super::*;
+    #[test]
+    fn scratch() {
+        let path = std::env::var("SCRATCH").unwrap_or("examples/seed-compose/docker-compose.yml".into());
+        let mut sources = SourceMap::new();
+        let f = sources.add(SourceFile::new(path.clone(), std::fs::read(&path).unwrap()));
+        let topo = super::super::load(&sources, &[Document { file: f, format: Some(Format::Compose) }], &LoadOptions::default());
+        println!("{}", super::super::render::text(&topo, &sources));
+    }
 }

@@ -125,7 +125,11 @@ fn detect_json(v: &serde_json::Value) -> Option<Format> {
                     .get("items")
                     .and_then(|i| i.as_array())
                     .is_some_and(|items| items.iter().any(|i| i.get("status").is_some()));
-                Some(if live { Format::Kubectl } else { Format::Kubernetes })
+                Some(if live {
+                    Format::Kubectl
+                } else {
+                    Format::Kubernetes
+                })
             } else if m.contains_key("apiVersion") {
                 Some(Format::Kubernetes)
             } else if m.contains_key("services") {
@@ -221,9 +225,8 @@ pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
             let unit_match = u.name == name;
             let single = u.containers.len() == 1;
             for c in &mut u.containers {
-                let hit = unit_match && single
-                    || c.name == name
-                    || c.service.as_deref() == Some(name);
+                let hit =
+                    unit_match && single || c.name == name || c.service.as_deref() == Some(name);
                 c.is_nginx = hit;
                 found |= hit;
             }
@@ -232,7 +235,11 @@ pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
             let known: Vec<String> = topo
                 .units
                 .iter()
-                .flat_map(|u| u.containers.iter().map(|c| c.service.clone().unwrap_or(c.name.clone())))
+                .flat_map(|u| {
+                    u.containers
+                        .iter()
+                        .map(|c| c.service.clone().unwrap_or(c.name.clone()))
+                })
                 .collect();
             topo.diagnostics.push(TopologyDiagnostic {
                 severity: DiagSeverity::Error,
@@ -296,9 +303,18 @@ mod tests {
     #[test]
     fn formats_are_detected_from_content() {
         let f = |t: &str| detect(&SourceFile::new("x", t));
-        assert_eq!(f("services:\n  web:\n    image: nginx\n"), Some(Format::Compose));
-        assert_eq!(f("apiVersion: v1\nkind: Service\n"), Some(Format::Kubernetes));
-        assert_eq!(f("[{\"Id\": \"x\", \"NetworkSettings\": {}}]"), Some(Format::DockerInspect));
+        assert_eq!(
+            f("services:\n  web:\n    image: nginx\n"),
+            Some(Format::Compose)
+        );
+        assert_eq!(
+            f("apiVersion: v1\nkind: Service\n"),
+            Some(Format::Kubernetes)
+        );
+        assert_eq!(
+            f("[{\"Id\": \"x\", \"NetworkSettings\": {}}]"),
+            Some(Format::DockerInspect)
+        );
         assert_eq!(
             f("{\"kind\": \"List\", \"items\": [{\"apiVersion\": \"v1\", \"status\": {}}]}"),
             Some(Format::Kubectl)

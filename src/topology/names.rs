@@ -104,9 +104,7 @@ fn compose_names(topo: &Topology, id: UnitId, out: &mut Vec<NameEntry>) {
                     .iter()
                     .any(|c| c.service.as_deref() == Some(link.service.as_str()))
             })
-            .filter_map(|(i, u)| {
-                shared_ip(topo, unit, u).map(|ip| (UnitId(i), ip))
-            })
+            .filter_map(|(i, u)| shared_ip(topo, unit, u).map(|ip| (UnitId(i), ip)))
             .collect();
         out.push(NameEntry {
             name: link.alias.clone(),

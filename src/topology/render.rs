@@ -284,7 +284,15 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
             .filter(|e| !matches!(e.source, names::NameSource::Localhost))
             .map(|e| {
                 let ips: Vec<String> = e.addresses.iter().map(|a| a.to_string()).collect();
-                format!("{} -> {}", e.name, if ips.is_empty() { "?".into() } else { ips.join(",") })
+                format!(
+                    "{} -> {}",
+                    e.name,
+                    if ips.is_empty() {
+                        "?".into()
+                    } else {
+                        ips.join(",")
+                    }
+                )
             })
             .collect();
         if !names.is_empty() {
@@ -323,7 +331,11 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
                     k => format!("{k:?}").to_lowercase(),
                 },
                 ip_text(svc.cluster_ip),
-                if ports.is_empty() { "-".into() } else { ports.join(", ") },
+                if ports.is_empty() {
+                    "-".into()
+                } else {
+                    ports.join(", ")
+                },
                 match (&svc.selector, selected.is_empty()) {
                     (None, _) => "(no selector)".to_string(),
                     (Some(_), true) => "nothing".to_string(),

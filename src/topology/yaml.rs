@@ -325,7 +325,13 @@ mod tests {
     fn values_keep_byte_spans() {
         let text = "services:\n  web:\n    ports: [\"8080:80\", 9000]\n";
         let docs = parse(text).unwrap();
-        let ports = docs[0].get("services").unwrap().get("web").unwrap().get("ports").unwrap();
+        let ports = docs[0]
+            .get("services")
+            .unwrap()
+            .get("web")
+            .unwrap()
+            .get("ports")
+            .unwrap();
         let p0 = &ports.items()[0];
         assert_eq!(p0.as_str(), Some("8080:80"));
         assert_eq!(&text[p0.span.range()], "\"8080:80\"");
@@ -349,7 +355,8 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let p = i - 1;
-            text += &format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n");
+            text +=
+                &format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n");
         }
         assert!(parse(&text).is_err());
         let mut quad = String::from("big: &big [");

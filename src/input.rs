@@ -1,0 +1,115 @@
+//! What a validation is asked about: the nginx files, the topology
+//! documents and the options. The CLI and the HTTP service both build an
+//! [`Input`]; [`crate::validate`] does the rest.
+
+use crate::topology::Format;
+use std::collections::BTreeMap;
+
+/// One submitted file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// Path as the user names it (`nginx.conf`, `conf.d/default.conf`,
+    /// `/etc/nginx/nginx.conf`).
+    pub path: String,
+    /// Raw content.
+    pub content: Vec<u8>,
+}
+
+impl InputFile {
+    /// A file from a path and its content.
+    pub fn new(path: impl Into<String>, content: impl Into<Vec<u8>>) -> InputFile {
+        InputFile {
+            path: path.into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// One topology document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopologyInput {
+    /// The file.
+    pub file: InputFile,
+    /// Its format; detected from the content when `None`.
+    pub format: Option<Format>,
+}
+
+/// Options of a validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The compose service, container or Kubernetes container that runs
+    /// nginx; detected (nginx/openresty images) when `None`.
+    pub nginx_service: Option<String>,
+    /// Compose project name.
+    pub project: Option<String>,
+    /// Kubernetes namespace for objects that name none.
+    pub namespace: Option<String>,
+    /// Variables for `${VAR}` interpolation.
+    pub env: BTreeMap<String, String>,
+    /// Subnets of compose networks by name (`default` → `192.168.48.0/20`).
+    pub subnets: BTreeMap<String, String>,
+    /// Kubernetes pod CIDR.
+    pub pod_cidr: Option<String>,
+    /// Kubernetes service CIDR.
+    pub service_cidr: Option<String>,
+    /// Cluster DNS Service IP.
+    pub dns_ip: Option<String>,
+    /// Cluster DNS domain.
+    pub cluster_domain: Option<String>,
+    /// Starting context of the nginx main file (detected when `None`).
+    pub nginx_context: Option<String>,
+}
+
+/// Everything a validation needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    /// The nginx configuration files. May be empty when the topology
+    /// carries the configuration (a Kubernetes ConfigMap).
+    pub nginx: Vec<InputFile>,
+    /// Which nginx file is the main one. When `None`: a file named
+    /// `nginx.conf`, else every `*.conf` is a `conf.d` snippet included
+    /// inside `http`, as the official nginx image does.
+    pub nginx_main: Option<String>,
+    /// The topology documents.
+    pub topology: Vec<TopologyInput>,
+    /// Options.
+    pub options: Options,
+}
+
+/// A request that cannot be validated at all (as opposed to inputs that
+/// are read and found wanting, which are findings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// Neither nginx files nor a topology carrying an nginx configuration.
+    NoNginx,
+    /// No topology document.
+    NoTopology,
+    /// `nginx_main` names a file that was not submitted.
+    MainNotFound(String),
+    /// Two submitted files have the same path.
+    DuplicatePath(String),
+    /// An option has an invalid value.
+    BadOption {
+        /// Which option.
+        option: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::NoNginx => write!(
+                f,
+                "no nginx configuration: submit nginx files, or a topology whose nginx container mounts one from a ConfigMap"
+            ),
+            InputError::NoTopology => write!(f, "no topology: submit a compose file, Kubernetes manifests, a native model or a live dump"),
+            InputError::MainNotFound(p) => write!(f, "the main nginx file `{p}` is not among the submitted files"),
+            InputError::DuplicatePath(p) => write!(f, "two files have the same path `{p}`"),
+            InputError::BadOption { option, message } => write!(f, "option `{option}`: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}

@@ -1,0 +1,328 @@
+//! The report: the verdict, every upstream with its status and trace, the
+//! findings with their fixes (as edits and as unified diffs), the address
+//! table and a summary of the input. Field names are a contract: other
+//! tools depend on them, so they change only by addition.
+//!
+//! Renderers: [`json`] (the report itself), [`sarif`] (SARIF 2.1.0),
+//! [`markdown`] (short, for a chat message) and [`text`] (for a terminal,
+//! annotate-snippets style).
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use crate::fix::{self, Applicability};
+use crate::resolve::Status;
+use crate::rules::{Finding, Severity};
+use crate::source::{SourceMap, Span};
+use crate::topology::render::AddressRow;
+use serde::Serialize;
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every upstream is reachable and nothing is doubtful.
+    Pass,
+    /// Nothing fails, but something is fragile or cannot be verified.
+    Warn,
+    /// nginx will not reach an upstream, or will not start.
+    Fail,
+}
+
+impl Verdict {
+    /// The verdict that follows from findings: `fail` on any error, `warn`
+    /// on any warning, else `pass`.
+    pub fn from_findings(findings: &[Finding]) -> Verdict {
+        if findings.iter().any(|f| f.severity == Severity::Error) {
+            Verdict::Fail
+        } else if findings.iter().any(|f| f.severity == Severity::Warning) {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// `pass`, `warn` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// A place in an input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path as submitted.
+    pub file: String,
+    /// Start line, 1-based.
+    pub line: u32,
+    /// Start column, 1-based, in characters.
+    pub column: u32,
+    /// End line.
+    pub end_line: u32,
+    /// End column (exclusive).
+    pub end_column: u32,
+}
+
+impl Location {
+    /// The location of a span.
+    pub fn of(sources: &SourceMap, span: Span) -> Location {
+        let s = sources.start(span);
+        let e = sources.end(span);
+        Location {
+            file: sources.get(span.file).path.clone(),
+            line: s.line,
+            column: s.column,
+            end_line: e.line,
+            end_column: e.column,
+        }
+    }
+}
+
+/// One upstream and how it resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamReport {
+    /// Index, referenced by findings' `upstream`.
+    pub id: usize,
+    /// The directive (`proxy_pass`, `server`, …).
+    pub directive: String,
+    /// The target as written.
+    pub target: String,
+    /// Where it is written.
+    pub location: Location,
+    /// The enclosing `server_name`s.
+    pub server_names: Vec<String>,
+    /// The enclosing location path, if any.
+    pub location_path: Option<String>,
+    /// The `upstream { }` group, for its servers.
+    pub group: Option<String>,
+    /// The nginx container it was resolved from.
+    pub nginx: String,
+    /// reachable | unreachable | unverifiable.
+    pub status: Status,
+    /// Why, when not reachable.
+    pub reason: Option<String>,
+    /// Step by step, in plain sentences.
+    pub trace: Vec<String>,
+}
+
+/// A fix as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixReport {
+    /// Imperative title.
+    pub title: String,
+    /// safe | unsafe | display-only.
+    pub applicability: Applicability,
+    /// Byte-range edits.
+    pub edits: Vec<EditReport>,
+    /// The same as a unified diff (empty when there are no edits).
+    pub diff: String,
+}
+
+/// An edit as reported: the file by path, byte offsets and positions.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditReport {
+    /// File path.
+    pub file: String,
+    /// First byte replaced.
+    pub start: u32,
+    /// One past the last byte replaced.
+    pub end: u32,
+    /// Where the replaced range starts and ends.
+    pub location: Location,
+    /// New text.
+    pub replacement: String,
+}
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedReport {
+    /// Where.
+    pub location: Location,
+    /// What it shows.
+    pub message: String,
+}
+
+/// A finding as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingReport {
+    /// Rule code (`UC2001`).
+    pub code: String,
+    /// Rule name (`loopback-upstream-nothing-listens`).
+    pub name: String,
+    /// error | warning | info.
+    pub severity: Severity,
+    /// The message.
+    pub message: String,
+    /// Where.
+    pub location: Option<Location>,
+    /// Related places.
+    pub related: Vec<RelatedReport>,
+    /// Fixes, best first.
+    pub fixes: Vec<FixReport>,
+    /// The upstream it is about (`upstreams[].id`).
+    pub upstream: Option<usize>,
+    /// The rule's documentation page, relative to the repository.
+    pub docs: String,
+}
+
+/// One input file and its role.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFileReport {
+    /// Path.
+    pub path: String,
+    /// nginx-main | nginx-included | nginx-unused | nginx-image-default | topology.
+    pub role: String,
+    /// For topology files: the format.
+    pub format: Option<String>,
+}
+
+/// Counts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Upstreams checked (per nginx container).
+    pub upstreams: usize,
+    /// Reachable ones.
+    pub reachable: usize,
+    /// Unreachable ones.
+    pub unreachable: usize,
+    /// Unverifiable ones.
+    pub unverifiable: usize,
+    /// Findings by severity.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Infos.
+    pub infos: usize,
+    /// False when nginx would refuse its configuration.
+    pub nginx_starts: bool,
+}
+
+/// What was checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSummary {
+    /// compose | kubernetes.
+    pub platform: String,
+    /// Compose project name.
+    pub project: Option<String>,
+    /// The nginx containers (unit/container).
+    pub nginx: Vec<String>,
+    /// Every file and its role.
+    pub files: Vec<InputFileReport>,
+}
+
+/// The whole answer of a validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// pass | warn | fail.
+    pub verdict: Verdict,
+    /// Counts.
+    pub summary: Summary,
+    /// Every upstream, per nginx container.
+    pub upstreams: Vec<UpstreamReport>,
+    /// Every finding.
+    pub findings: Vec<FindingReport>,
+    /// Every unit's address on every network, modelled or observed.
+    pub addresses: Vec<AddressRow>,
+    /// What was checked.
+    pub input: InputSummary,
+    /// The tool and version.
+    pub tool: String,
+    /// The input files, for renderers that quote them (not serialized).
+    #[serde(skip)]
+    pub sources: SourceMap,
+}
+
+/// Builds a fix report (edits located, diff rendered).
+pub fn fix_report(sources: &SourceMap, f: &fix::Fix) -> FixReport {
+    FixReport {
+        title: f.title.clone(),
+        applicability: f.applicability,
+        edits: f
+            .edits
+            .iter()
+            .map(|e| EditReport {
+                file: sources.get(e.file).path.clone(),
+                start: e.start,
+                end: e.end,
+                location: Location::of(
+                    sources,
+                    Span {
+                        file: e.file,
+                        start: e.start,
+                        end: e.end,
+                    },
+                ),
+                replacement: e.replacement.clone(),
+            })
+            .collect(),
+        diff: if f.edits.is_empty() {
+            String::new()
+        } else {
+            fix::diff(sources, f)
+        },
+    }
+}
+
+/// Builds a finding report.
+pub fn finding_report(sources: &SourceMap, f: &Finding) -> FindingReport {
+    FindingReport {
+        code: f.code.to_string(),
+        name: f.name.to_string(),
+        severity: f.severity,
+        message: f.message.clone(),
+        location: f.span.map(|s| Location::of(sources, s)),
+        related: f
+            .related
+            .iter()
+            .map(|r| RelatedReport {
+                location: Location::of(sources, r.span),
+                message: r.message.clone(),
+            })
+            .collect(),
+        fixes: f.fixes.iter().map(|x| fix_report(sources, x)).collect(),
+        upstream: f.upstream,
+        docs: format!("docs/rules/{}.md", f.code),
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The report as JSON.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// Markdown for chat.
+    Markdown,
+    /// Text for a terminal.
+    Text,
+}
+
+impl Format {
+    /// Parses `json`, `sarif`, `markdown`/`md`, `text`.
+    pub fn from_name(s: &str) -> Option<Format> {
+        Some(match s {
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "markdown" | "md" => Format::Markdown,
+            "text" | "txt" => Format::Text,
+            _ => return None,
+        })
+    }
+}
+
+/// Renders a report in a format.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Text => text::render(report),
+    }
+}

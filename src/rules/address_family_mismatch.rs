@@ -1,0 +1,66 @@
+use super::{Check, Context, Finding, finding};
+use crate::resolve::{Lookup, Outcome, Status, target_text};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstreams written as an address of one family (`[::1]`,
+    /// `127.0.0.1`) where the server listens only on the other
+    /// (`0.0.0.0` vs `::`).
+    ///
+    /// ## Why is this bad?
+    /// An IPv4-only listener does not accept IPv6 connections and the other
+    /// way round: `connect() to [::1]:8000 failed (111: Connection
+    /// refused)`, `502 Bad Gateway`.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location / { proxy_pass http://[::1]:8000; }   # the app binds 0.0.0.0
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://127.0.0.1:8000; }
+    /// ```
+    pub AddressFamilyMismatch { code: "UC2018", name: "address-family-mismatch", severity: Error, fix: None }
+}
+
+impl Check for AddressFamilyMismatch {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            if r.status != Status::Unreachable || !matches!(r.lookup, Lookup::Ip { .. }) {
+                continue;
+            }
+            let up = cx.upstream(r);
+            for hit in &r.hits {
+                let Outcome::WrongFamily {
+                    unit,
+                    container,
+                    listener,
+                } = hit.outcome
+                else {
+                    continue;
+                };
+                let u = &cx.topology.units[unit.0];
+                let l = &u.containers[container].listeners[listener];
+                let mut f = finding(
+                    self,
+                    format!(
+                        "`{}` connects over {}, but `{}` listens on {} only",
+                        target_text(up),
+                        if hit.ip.is_some_and(|i| i.is_ipv6()) {
+                            "IPv6"
+                        } else {
+                            "IPv4"
+                        },
+                        u.name,
+                        crate::topology::render::listener_text(l)
+                    ),
+                    Some(up.span),
+                );
+                f.upstream = Some(r.upstream);
+                out.push(f);
+                break;
+            }
+        }
+    }
+}

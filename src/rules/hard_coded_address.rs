@@ -1,0 +1,102 @@
+use super::{Check, Context, Finding, finding, replace};
+use crate::fix::{Applicability, Fix};
+use crate::nginx::upstreams::Target;
+use crate::resolve::Lookup;
+use crate::topology::{AddressOrigin, NetworkKind, Platform};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstreams written as the IP address of a container or pod
+    /// that the platform assigns (not one pinned with `ipv4_address` or a
+    /// declared `clusterIP`).
+    ///
+    /// ## Why is this bad?
+    /// Container and pod addresses change when they are recreated or
+    /// rescheduled. The configuration works until the next `docker compose
+    /// up` or rollout, then points at nothing — or at another service.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location / { proxy_pass http://172.18.0.3:8000; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://api:8000; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: the name is the current owner of the address, which is what
+    /// was probably meant, but the name resolves to every replica.
+    pub HardCodedAddress { code: "UC1008", name: "hard-coded-container-address", severity: Warning, fix: Sometimes }
+}
+
+impl Check for HardCodedAddress {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let topo = cx.topology;
+        for r in cx.primary() {
+            let Lookup::Ip { ip } = &r.lookup else {
+                continue;
+            };
+            if ip.is_loopback() {
+                continue;
+            }
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            let Some((unit, addr)) = topo.units.iter().find_map(|u| {
+                u.addresses
+                    .iter()
+                    .find(|a| a.ip == Some(*ip))
+                    .map(|a| (u, a))
+            }) else {
+                continue;
+            };
+            if addr.origin == AddressOrigin::Declared
+                || topo.networks[addr.network.0].kind == NetworkKind::Host
+            {
+                continue;
+            }
+            let what = match topo.platform {
+                Platform::Compose => "container",
+                Platform::Kubernetes => "pod",
+            };
+            let mut f = finding(
+                self,
+                format!(
+                    "`{ip}` is the {} address of {what} `{}`; it changes when the {what} is recreated",
+                    match addr.origin {
+                        AddressOrigin::Observed => "current",
+                        _ => "modelled",
+                    },
+                    unit.name
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            let name = match topo.platform {
+                Platform::Compose => addr.dns_names.first().cloned(),
+                Platform::Kubernetes => {
+                    let uid = topo.units.iter().position(|u| std::ptr::eq(u, unit));
+                    topo.services
+                        .iter()
+                        .find(|s| {
+                            uid.is_some_and(|i| s.selected.contains(&crate::topology::UnitId(i)))
+                        })
+                        .map(|s| s.name.clone())
+                }
+            };
+            if let Some(n) = name
+                && topo.platform == Platform::Compose
+            {
+                f.fixes.push(Fix {
+                    title: format!("Replace `{ip}` with `{n}`"),
+                    applicability: Applicability::Unsafe,
+                    edits: vec![replace(h.host_span, n)],
+                });
+            }
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+use super::{Check, Context, Finding, Related, finding, route_fixes, routes_to_port};
+use crate::nginx::upstreams::Target;
+use crate::resolve::{Lookup, Outcome, target_text};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstreams on a loopback address (`127.0.0.1`, `::1`,
+    /// `localhost`) where nothing in nginx's own network namespace listens
+    /// on that port — typically because the application runs in another
+    /// container.
+    ///
+    /// ## Why is this bad?
+    /// In docker compose every container has its own network namespace:
+    /// `127.0.0.1` inside the nginx container is nginx itself, not the
+    /// application, so every request gets `502 Bad Gateway` (`connect()
+    /// failed (111: Connection refused)`). The same line works in a
+    /// Kubernetes pod, where the containers share one namespace — which is
+    /// why it is so often copied into compose files.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// # compose: nginx and model_test are two services
+    /// location / { proxy_pass http://127.0.0.1:6001; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://model_test:6001; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe when exactly one service listens on that port and its listener
+    /// is stated by the files; unsafe when several could be meant.
+    pub LoopbackNothingListens { code: "UC2001", name: "loopback-upstream-nothing-listens", severity: Error, fix: Sometimes }
+}
+
+impl Check for LoopbackNothingListens {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let loopback = match &r.lookup {
+                Lookup::Ip { ip } => ip.is_loopback(),
+                Lookup::Name { matched, .. } => matched == "localhost",
+                _ => false,
+            };
+            if !loopback || r.hits.is_empty() {
+                continue;
+            }
+            let all_missing = r.hits.iter().all(|h| {
+                matches!(h.outcome, Outcome::NothingListens { unit, .. } if unit == r.site.unit)
+            });
+            if !all_missing {
+                continue;
+            }
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            let Some(port) = r.port else { continue };
+            let nginx = &cx.topology.units[r.site.unit.0];
+            let routes = routes_to_port(cx, r.site, port);
+            let elsewhere = if routes.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = routes
+                    .iter()
+                    .map(|x| format!("`{}`", cx.topology.units[x.unit.0].name))
+                    .collect();
+                format!(
+                    "; {} listens on {port} in its own namespace",
+                    names.join(", ")
+                )
+            };
+            let mut f = finding(
+                self,
+                format!(
+                    "`{}` is nginx's own loopback in `{}`, where nothing listens on {port}{elsewhere}",
+                    target_text(up),
+                    nginx.name
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            for route in &routes {
+                let unit = &cx.topology.units[route.unit.0];
+                if let Some((_, l)) = unit.listeners().find(|(_, l)| l.port == Some(port))
+                    && let Some(span) = l.provenance.span
+                {
+                    f.related.push(Related {
+                        span,
+                        message: format!("`{}` listens on {port} here", unit.name),
+                    });
+                }
+            }
+            f.fixes = route_fixes(up, &routes);
+            out.push(f);
+        }
+    }
+}

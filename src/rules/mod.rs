@@ -1,0 +1,408 @@
+//! Coded rules. A rule is one file: its docs (the doc comment, which is
+//! also its page under `docs/rules/`, its `GET /rules/{code}` answer, its
+//! `upcheck explain` text and its SARIF help), its metadata, its check and
+//! its fix. [`declare_rule!`] captures the doc comment the way clippy's
+//! `declare_clippy_lint!` does, with a plain `macro_rules!`.
+//!
+//! Codes: `UC` + 4 digits, never reused; ranges `0xxx` input and parse,
+//! `1xxx` name resolution, `2xxx` reachability and ports, `3xxx` protocol,
+//! `4xxx` resilience and hygiene. Retired codes stay in
+//! [`registry::RETIRED`] with a reason.
+
+pub mod registry;
+
+mod address_family_mismatch;
+mod backend_bound_to_loopback;
+mod hard_coded_address;
+mod loopback_nothing_listens;
+mod network_not_shared;
+mod nginx_config_error;
+mod nginx_config_warning;
+mod nginx_container_missing;
+mod no_port_in_upstream;
+mod port_not_listening;
+mod published_port_used;
+mod topology_error;
+mod topology_warning;
+mod upstream_host_unknown;
+mod upstream_unverifiable;
+
+use crate::fix::Fix;
+use crate::nginx::Config;
+use crate::nginx::upstreams::{Extraction, UpstreamRef};
+use crate::resolve::{Resolution, Site};
+use crate::source::{FileId, SourceMap, Span};
+use crate::topology::Topology;
+use serde::Serialize;
+
+/// How serious a finding is; the verdict follows from the worst one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// nginx will not reach an upstream (or will not start): `fail`.
+    Error,
+    /// Works today but is fragile or only partly right: `warn`.
+    Warning,
+    /// Worth knowing; does not change the verdict.
+    Info,
+}
+
+/// Whether a rule offers fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    /// Never.
+    None,
+    /// When the facts allow one.
+    Sometimes,
+    /// Every finding carries one.
+    Always,
+}
+
+/// A rule's metadata and docs.
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    /// `UCnnnn`.
+    pub code: &'static str,
+    /// kebab-case name of the problem.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Whether it offers fixes.
+    pub fix: FixAvailability,
+    /// Markdown docs (What it does / Why is this bad? / Example / Use instead / Fix safety).
+    pub docs: &'static str,
+    /// Where the rule is defined (`src/rules/x.rs#L12`).
+    pub source: &'static str,
+}
+
+impl Meta {
+    /// The first sentence of "What it does", for one-line listings.
+    pub fn summary(&self) -> String {
+        let mut lines = self.docs.lines().map(str::trim);
+        let mut out = String::new();
+        for l in lines.by_ref() {
+            if l.starts_with("## What it does") {
+                break;
+            }
+        }
+        for l in lines {
+            if l.is_empty() || l.starts_with("##") {
+                if !out.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(l);
+        }
+        out
+    }
+}
+
+/// A located problem found by a rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule code.
+    pub code: &'static str,
+    /// Rule name.
+    pub name: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Message naming the object in backticks, no trailing period.
+    pub message: String,
+    /// Where (the offending text).
+    pub span: Option<Span>,
+    /// Other places that explain it (the listener, the Service port…).
+    pub related: Vec<Related>,
+    /// Proposed fixes, best first.
+    pub fixes: Vec<Fix>,
+    /// The upstream it is about (index in the extraction).
+    pub upstream: Option<usize>,
+}
+
+/// A secondary location.
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    /// Where.
+    pub span: Span,
+    /// What it shows.
+    pub message: String,
+}
+
+/// Everything a rule may look at.
+pub struct Context<'a> {
+    /// Every input file.
+    pub sources: &'a SourceMap,
+    /// The parsed nginx configuration (None when there was none).
+    pub config: Option<&'a Config>,
+    /// Upstreams, listens and resolvers.
+    pub extraction: &'a Extraction,
+    /// The modelled world.
+    pub topology: &'a Topology,
+    /// nginx containers.
+    pub sites: &'a [Site],
+    /// One resolution per upstream per site.
+    pub resolutions: &'a [Resolution],
+    /// The topology files.
+    pub topology_files: &'a [FileId],
+}
+
+impl Context<'_> {
+    /// The upstream a resolution is about.
+    pub fn upstream(&self, r: &Resolution) -> &UpstreamRef {
+        &self.extraction.upstreams[r.upstream]
+    }
+
+    /// Resolutions from the first nginx site only (the same config serves
+    /// every site; findings should not repeat per replica).
+    pub fn primary(&self) -> impl Iterator<Item = &Resolution> {
+        let first = self.sites.first().copied();
+        self.resolutions
+            .iter()
+            .filter(move |r| Some(r.site) == first)
+    }
+
+    /// The source text of a span.
+    pub fn text(&self, span: Span) -> String {
+        self.sources.snippet(span)
+    }
+}
+
+/// The metadata half of a rule, implemented by [`declare_rule!`].
+pub trait RuleMeta {
+    /// Code, name, severity, docs.
+    fn meta(&self) -> &'static Meta;
+}
+
+/// The check half of a rule, written in the rule's file.
+pub trait Check {
+    /// Appends findings.
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>);
+}
+
+/// A rule: metadata plus check.
+pub trait Rule: RuleMeta + Check + Sync {}
+impl<T: RuleMeta + Check + Sync> Rule for T {}
+
+/// Declares a rule: its doc comment becomes its docs.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub $name:ident {
+            code: $code:literal,
+            name: $kebab:literal,
+            severity: $sev:ident,
+            fix: $fix:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $crate::rules::RuleMeta for $name {
+            fn meta(&self) -> &'static $crate::rules::Meta {
+                static META: $crate::rules::Meta = $crate::rules::Meta {
+                    code: $code,
+                    name: $kebab,
+                    severity: $crate::rules::Severity::$sev,
+                    fix: $crate::rules::FixAvailability::$fix,
+                    docs: concat!($($doc, "\n"),*),
+                    source: concat!(file!(), "#L", line!()),
+                };
+                &META
+            }
+        }
+    };
+}
+
+/// A finding of rule `r` with its default severity.
+pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>) -> Finding {
+    let m = r.meta();
+    Finding {
+        code: m.code,
+        name: m.name,
+        severity: m.severity,
+        message: message.into(),
+        span,
+        related: Vec::new(),
+        fixes: Vec::new(),
+        upstream: None,
+    }
+}
+
+/// Runs every rule and returns findings sorted by file position then code.
+pub fn run(cx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in registry::RULES {
+        r.check(cx, &mut out);
+    }
+    out.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            f.span
+                .map(|s| (s.file, s.start))
+                .unwrap_or((FileId(u32::MAX), 0))
+        };
+        key(a).cmp(&key(b)).then(a.code.cmp(b.code))
+    });
+    out
+}
+
+/// A short description of an upstream for messages: `proxy_pass http://x:1`.
+pub fn describe(cx: &Context, up: &UpstreamRef) -> String {
+    format!("{} {}", up.directive.name(), cx.text(up.span))
+}
+
+/// An edit replacing exactly `span` with `text`.
+pub fn replace(span: Span, text: impl Into<String>) -> crate::fix::Edit {
+    crate::fix::Edit {
+        file: span.file,
+        start: span.start,
+        end: span.end,
+        replacement: text.into(),
+    }
+}
+
+/// A way for nginx to reach a unit that listens on a port: the name to
+/// write and the port to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// Host name to write in the nginx config.
+    pub host: String,
+    /// Port to write.
+    pub port: u16,
+    /// The unit reached.
+    pub unit: crate::topology::UnitId,
+    /// True when the listener is stated by the files (not assumed).
+    pub stated: bool,
+}
+
+/// Names nginx at `site` could use to reach something listening on `port`
+/// in another unit: a compose service name on a shared network, or a
+/// Kubernetes Service whose target port is `port` (short name in the same
+/// namespace, `name.namespace` otherwise, with the Service's port).
+pub fn routes_to_port(cx: &Context, site: Site, port: u16) -> Vec<Route> {
+    use crate::topology::*;
+    let topo = cx.topology;
+    let nginx = &topo.units[site.unit.0];
+    let mut out: Vec<Route> = Vec::new();
+    for (i, u) in topo.units.iter().enumerate() {
+        if i == site.unit.0 {
+            continue;
+        }
+        let listener = u.listeners().find(|(_, l)| {
+            l.port == Some(port) && !l.bind.as_ref().is_some_and(|b| b.is_loopback())
+        });
+        let Some((_, l)) = listener else { continue };
+        let stated = l.certainty != Certainty::Assumed;
+        match topo.platform {
+            Platform::Compose => {
+                let name = u.addresses.iter().find_map(|a| {
+                    let shared = nginx.addresses.iter().any(|n| n.network == a.network)
+                        && topo.networks[a.network.0].kind == NetworkKind::Bridge;
+                    if shared {
+                        a.dns_names.first().cloned()
+                    } else {
+                        None
+                    }
+                });
+                if let Some(host) = name {
+                    out.push(Route {
+                        host,
+                        port,
+                        unit: UnitId(i),
+                        stated,
+                    });
+                }
+            }
+            Platform::Kubernetes => {
+                let my_ns = match &nginx.kind {
+                    UnitKind::Pod { namespace, .. } => namespace.as_str(),
+                    _ => "default",
+                };
+                for s in &topo.services {
+                    if !s.selected.contains(&UnitId(i)) {
+                        continue;
+                    }
+                    for sp in &s.ports {
+                        let target = match &sp.target_port {
+                            TargetPort::Number(n) => Some(*n),
+                            TargetPort::Name(n) => u
+                                .containers
+                                .iter()
+                                .flat_map(|c| &c.ports)
+                                .find(|p| p.name.as_deref() == Some(n.as_str()))
+                                .map(|p| p.container_port),
+                        };
+                        if target != Some(port) {
+                            continue;
+                        }
+                        let port = if s.kind == ServiceKind::Headless {
+                            port
+                        } else {
+                            sp.port
+                        };
+                        let host = if s.namespace == my_ns {
+                            s.name.clone()
+                        } else {
+                            format!("{}.{}", s.name, s.namespace)
+                        };
+                        let r = Route {
+                            host,
+                            port,
+                            unit: UnitId(i),
+                            stated,
+                        };
+                        if !out.iter().any(|o| o.host == r.host && o.port == r.port) {
+                            out.push(r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Fixes that point a host (and port) at each route, best first. The fix
+/// is `Safe` when there is exactly one route and its listener is stated.
+pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
+    use crate::fix::Applicability;
+    use crate::nginx::upstreams::Target;
+    let Target::Host(h) = &up.target else {
+        return Vec::new();
+    };
+    routes
+        .iter()
+        .map(|r| {
+            let mut edits = vec![replace(h.host_span, r.host.clone())];
+            let port_differs = h.port != Some(r.port);
+            match (h.port_span, port_differs) {
+                (Some(ps), true) => edits.push(replace(ps, r.port.to_string())),
+                (None, true) => edits[0].replacement = format!("{}:{}", r.host, r.port),
+                _ => {}
+            }
+            let applicability = if routes.len() == 1 && r.stated {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
+            Fix {
+                title: if port_differs {
+                    format!(
+                        "Use `{}:{}` instead of `{}`",
+                        r.host,
+                        r.port,
+                        crate::resolve::target_text(up)
+                    )
+                } else {
+                    format!("Replace `{}` with `{}`", h.host, r.host)
+                },
+                applicability,
+                edits,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,116 @@
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::nginx::upstreams::Target;
+use crate::resolve::{Hint, Lookup};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstream names that belong to a compose service on a network
+    /// the nginx service does not join.
+    ///
+    /// ## Why is this bad?
+    /// Docker's embedded DNS answers a name only on the networks the
+    /// asking container shares with the target. nginx cannot resolve the
+    /// name (`host not found in upstream`) and would have no route to the
+    /// address anyway: it stops at start-up.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   nginx: { image: nginx, networks: [front] }
+    ///   api:   { image: api,   networks: [back] }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   nginx: { image: nginx, networks: [front, back] }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: joining nginx to the network changes what nginx can reach,
+    /// which may be against a deliberate segmentation.
+    pub NetworkNotShared { code: "UC1002", name: "network-not-shared", severity: Error, fix: Sometimes }
+}
+
+impl Check for NetworkNotShared {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Lookup::NotFound { name, hints, .. } = &r.lookup else {
+                continue;
+            };
+            let Some((unit, network)) = hints.iter().find_map(|h| match h {
+                Hint::OnOtherNetwork { unit, network } => Some((*unit, *network)),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            let topo = cx.topology;
+            let net = &topo.networks[network.0];
+            let nginx = &topo.units[r.site.unit.0];
+            let joined: Vec<String> = nginx
+                .addresses
+                .iter()
+                .map(|a| format!("`{}`", topo.networks[a.network.0].key))
+                .collect();
+            let mut f = finding(
+                self,
+                format!(
+                    "`{name}` is `{}` on network `{}`, which nginx's service does not join (it joins {})",
+                    topo.units[unit.0].name,
+                    net.key,
+                    if joined.is_empty() {
+                        "none".into()
+                    } else {
+                        joined.join(", ")
+                    }
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            if let Some(span) = net.span {
+                f.related.push(Related {
+                    span,
+                    message: format!("network `{}` is declared here", net.key),
+                });
+            }
+            // Add the network under nginx's `networks:` list, after its last entry.
+            if let Some(last) = nginx
+                .addresses
+                .iter()
+                .filter_map(|a| a.span)
+                .max_by_key(|s| s.start)
+            {
+                let src = &cx.sources.get(last.file).bytes;
+                let line_start = src[..last.start as usize]
+                    .iter()
+                    .rposition(|&c| c == b'\n')
+                    .map_or(0, |p| p + 1);
+                let prefix =
+                    String::from_utf8_lossy(&src[line_start..last.start as usize]).to_string();
+                let is_list_item = prefix.trim_start().starts_with('-');
+                if is_list_item && prefix.trim() == "-" {
+                    let line_end = src[last.end as usize..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(src.len(), |p| last.end as usize + p);
+                    f.fixes.push(Fix {
+                        title: format!("Add network `{}` to nginx's service", net.key),
+                        applicability: Applicability::Unsafe,
+                        edits: vec![Edit {
+                            file: last.file,
+                            start: line_end as u32,
+                            end: line_end as u32,
+                            replacement: format!("\n{prefix}{}", net.key),
+                        }],
+                    });
+                }
+            }
+            out.push(f);
+        }
+    }
+}

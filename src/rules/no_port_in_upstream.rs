@@ -1,0 +1,95 @@
+use super::{Check, Context, Finding, finding};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::nginx::upstreams::Target;
+use crate::resolve::Lookup;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds `fastcgi_pass`, `uwsgi_pass`, `scgi_pass`, `grpc_pass`,
+    /// `memcached_pass` and stream `proxy_pass` targets written without a
+    /// port. Unlike `proxy_pass http://…` (80) and `upstream { server … }`
+    /// (80), these directives have no default port.
+    ///
+    /// ## Why is this bad?
+    /// nginx refuses the configuration: `[emerg] no port in upstream
+    /// "php"`, and does not start.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location ~ \.php$ { fastcgi_pass php; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location ~ \.php$ { fastcgi_pass php:9000; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: offered when the target is known to listen on exactly one
+    /// port, which is probably the one meant.
+    pub NoPortInUpstream { code: "UC2015", name: "no-port-in-upstream", severity: Error, fix: Sometimes }
+}
+
+impl Check for NoPortInUpstream {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            if h.port.is_some() || up.default_port.is_some() || h.port_span.is_some() {
+                continue;
+            }
+            let mut f = finding(
+                self,
+                format!(
+                    "`{} {}` names no port and `{}` has no default: nginx stops with `no port in upstream \"{}\"`",
+                    up.directive.name(),
+                    h.host,
+                    up.directive.name(),
+                    h.host
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            // Which ports does the target listen on?
+            let mut ports: Vec<u16> = Vec::new();
+            if let Lookup::Name { .. } | Lookup::Ip { .. } = &r.lookup {
+                let units: Vec<_> = cx
+                    .topology
+                    .units
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, u)| {
+                        *i != r.site.unit.0
+                            && u.addresses
+                                .iter()
+                                .any(|a| a.dns_names.iter().any(|n| n == &h.host))
+                    })
+                    .collect();
+                for (_, u) in units {
+                    for (_, l) in u.listeners() {
+                        if let Some(p) = l.port
+                            && !ports.contains(&p)
+                        {
+                            ports.push(p);
+                        }
+                    }
+                }
+            }
+            if ports.len() == 1 {
+                f.fixes.push(Fix {
+                    title: format!("Add port {} to `{}`", ports[0], h.host),
+                    applicability: Applicability::Unsafe,
+                    edits: vec![Edit {
+                        file: h.host_span.file,
+                        start: h.host_span.end,
+                        end: h.host_span.end,
+                        replacement: format!(":{}", ports[0]),
+                    }],
+                });
+            }
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+use super::{Check, Context, Finding, Related, finding, replace};
+use crate::fix::{Applicability, Fix};
+use crate::nginx::upstreams::Target;
+use crate::resolve::{Outcome, target_text};
+use crate::topology::PortKind;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstreams that use the port a compose service publishes on the
+    /// host (`ports: ["8080:80"]` → 8080) instead of the port the container
+    /// listens on (80).
+    ///
+    /// ## Why is this bad?
+    /// Containers talk to each other on container ports; the published
+    /// port exists only on the docker host. From nginx's container,
+    /// `api:8080` is refused: `502 Bad Gateway`.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// # compose: api publishes "8080:80"
+    /// location / { proxy_pass http://api:8080; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://api:80; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: the container port is the one the published port forwards to.
+    pub PublishedPortUsed { code: "UC2002", name: "published-port-used", severity: Error, fix: Sometimes }
+}
+
+impl Check for PublishedPortUsed {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Some(port) = r.port else { continue };
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            for hit in &r.hits {
+                let Outcome::NothingListens { unit, .. } = hit.outcome else {
+                    continue;
+                };
+                if unit == r.site.unit {
+                    continue;
+                }
+                let u = &cx.topology.units[unit.0];
+                let Some(p) = u.containers.iter().flat_map(|c| &c.ports).find(|p| {
+                    p.kind == PortKind::Published
+                        && p.host_port == Some(port)
+                        && p.container_port != port
+                }) else {
+                    continue;
+                };
+                let mut f = finding(
+                    self,
+                    format!(
+                        "`{}` uses port {port}, which `{}` publishes on the host; other containers reach it on container port {}",
+                        target_text(up),
+                        u.name,
+                        p.container_port
+                    ),
+                    Some(h.port_span.unwrap_or(h.host_span)),
+                );
+                f.upstream = Some(r.upstream);
+                if let Some(span) = p.host_span.or(p.span) {
+                    f.related.push(Related {
+                        span,
+                        message: format!(
+                            "published here: host {port} -> container {}",
+                            p.container_port
+                        ),
+                    });
+                }
+                if let Some(ps) = h.port_span {
+                    f.fixes.push(Fix {
+                        title: format!("Use container port {} instead of {port}", p.container_port),
+                        applicability: Applicability::Safe,
+                        edits: vec![replace(ps, p.container_port.to_string())],
+                    });
+                }
+                out.push(f);
+                break;
+            }
+        }
+    }
+}

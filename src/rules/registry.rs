@@ -1,0 +1,33 @@
+//! The one list of rules. Adding a rule: write its file, add one line here.
+
+use super::Rule;
+
+/// Every rule, in code order.
+pub static RULES: &[&dyn Rule] = &[
+    &super::nginx_config_error::NginxConfigError,
+    &super::nginx_config_warning::NginxConfigWarning,
+    &super::topology_error::TopologyError,
+    &super::topology_warning::TopologyWarning,
+    &super::nginx_container_missing::NginxContainerMissing,
+    &super::upstream_host_unknown::UpstreamHostUnknown,
+    &super::network_not_shared::NetworkNotShared,
+    &super::hard_coded_address::HardCodedAddress,
+    &super::loopback_nothing_listens::LoopbackNothingListens,
+    &super::published_port_used::PublishedPortUsed,
+    &super::backend_bound_to_loopback::BackendBoundToLoopback,
+    &super::port_not_listening::PortNotListening,
+    &super::no_port_in_upstream::NoPortInUpstream,
+    &super::upstream_unverifiable::UpstreamUnverifiable,
+    &super::address_family_mismatch::AddressFamilyMismatch,
+];
+
+/// Retired codes and why; a code is never reused.
+pub const RETIRED: &[(&str, &str)] = &[];
+
+/// The rule with this code.
+pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code))
+}

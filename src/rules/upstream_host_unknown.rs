@@ -1,0 +1,83 @@
+use super::{Check, Context, Finding, finding, replace};
+use crate::fix::{Applicability, Fix};
+use crate::nginx::upstreams::Target;
+use crate::resolve::{Lookup, target_text};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Checks that every host name nginx resolves at start-up (a
+    /// `proxy_pass`, `fastcgi_pass`, … or `upstream { server … }` without
+    /// variables) is a name nginx's container can resolve: `/etc/hosts`,
+    /// a compose service, container name, alias or link on a network nginx
+    /// joins, or a Kubernetes Service through the pod's search list.
+    ///
+    /// ## Why is this bad?
+    /// nginx resolves these names once, when it loads the configuration.
+    /// One unknown name stops it: `[emerg] host not found in upstream
+    /// "model-test:6001" in /etc/nginx/conf.d/default.conf:10`, and the
+    /// container exits or crash-loops.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location / { proxy_pass http://model-test:6001; }   # the service is `model_test`
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://model_test:6001; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: the replacement is the nearest name that resolves (by edit
+    /// distance), which may not be the service meant.
+    pub UpstreamHostUnknown { code: "UC1001", name: "upstream-host-unknown", severity: Error, fix: Sometimes }
+}
+
+impl Check for UpstreamHostUnknown {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Lookup::NotFound {
+                name,
+                runtime: false,
+                near,
+                hints,
+                ..
+            } = &r.lookup
+            else {
+                continue;
+            };
+            // Names with a better explanation belong to other rules.
+            if !hints.is_empty() {
+                continue;
+            }
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            let nginx = &cx.topology.units[r.site.unit.0].name;
+            let mut f = finding(
+                self,
+                format!(
+                    "upstream host `{name}` does not resolve from `{nginx}`: nginx stops with `host not found in upstream \"{}\"`{}",
+                    target_text(up),
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean `{}`?)", near.join("`, `"))
+                    }
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            f.fixes = near
+                .iter()
+                .map(|n| Fix {
+                    title: format!("Replace `{name}` with `{n}`"),
+                    applicability: Applicability::Unsafe,
+                    edits: vec![replace(h.host_span, n.clone())],
+                })
+                .collect();
+            out.push(f);
+        }
+    }
+}
