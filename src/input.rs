@@ -104,8 +104,14 @@ impl std::fmt::Display for InputError {
                 f,
                 "no nginx configuration: submit nginx files, or a topology whose nginx container mounts one from a ConfigMap"
             ),
-            InputError::NoTopology => write!(f, "no topology: submit a compose file, Kubernetes manifests, a native model or a live dump"),
-            InputError::MainNotFound(p) => write!(f, "the main nginx file `{p}` is not among the submitted files"),
+            InputError::NoTopology => write!(
+                f,
+                "no topology: submit a compose file, Kubernetes manifests, a native model or a live dump"
+            ),
+            InputError::MainNotFound(p) => write!(
+                f,
+                "the main nginx file `{p}` is not among the submitted files"
+            ),
             InputError::DuplicatePath(p) => write!(f, "two files have the same path `{p}`"),
             InputError::BadOption { option, message } => write!(f, "option `{option}`: {message}"),
         }

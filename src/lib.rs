@@ -14,13 +14,13 @@
 //! the bytes of every file.
 
 pub mod fix;
+pub mod input;
 pub mod nginx;
+pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod topology;
-pub mod input;
-pub mod report;
 mod validate;
 
 pub use input::{Input, InputError};

@@ -25,7 +25,11 @@ pub const IMAGE_MAIN: &str = "nginx.conf (nginx image default)";
 pub fn validate(input: &Input) -> Result<Report, InputError> {
     let mut sources = SourceMap::new();
     let mut seen = HashSet::new();
-    for f in input.nginx.iter().chain(input.topology.iter().map(|t| &t.file)) {
+    for f in input
+        .nginx
+        .iter()
+        .chain(input.topology.iter().map(|t| &t.file))
+    {
         if !seen.insert(f.path.clone()) {
             return Err(InputError::DuplicatePath(f.path.clone()));
         }
@@ -97,7 +101,8 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         .collect();
     for s in &sites {
         let c = &mut topo.units[s.unit.0].containers[s.container];
-        c.listeners.retain(|l| l.provenance.kind != ProvenanceKind::ImageDefault);
+        c.listeners
+            .retain(|l| l.provenance.kind != ProvenanceKind::ImageDefault);
         for l in &extraction.listens {
             if let Some(listener) = nginx_listener(&sources, l) {
                 c.listeners.push(listener);
@@ -189,7 +194,13 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
                 let d = docs.iter().find(|d| d.file == id).expect("topology file");
                 d.format
                     .or_else(|| topology::detect(f))
-                    .map(|x| serde_json::to_value(x).expect("enum").as_str().unwrap_or("").to_string())
+                    .map(|x| {
+                        serde_json::to_value(x)
+                            .expect("enum")
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string()
+                    })
                     .unwrap_or_else(|| "unknown".into())
             }),
         });
@@ -213,7 +224,10 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         verdict,
         summary,
         upstreams: upstream_reports,
-        findings: findings.iter().map(|f| finding_report(&sources, f)).collect(),
+        findings: findings
+            .iter()
+            .map(|f| finding_report(&sources, f))
+            .collect(),
         addresses: topology::render::address_table(&topo),
         input: input_summary,
         tool: format!("upcheck {}", env!("CARGO_PKG_VERSION")),
@@ -292,7 +306,10 @@ fn choose_main(
     for id in ids {
         let p = &sources.get(*id).path;
         if p.ends_with(".conf") {
-            text.push_str(&format!("    include \"{}\";\n", p.replace('\\', "\\\\").replace('"', "\\\"")));
+            text.push_str(&format!(
+                "    include \"{}\";\n",
+                p.replace('\\', "\\\\").replace('"', "\\\"")
+            ));
         }
     }
     text.push_str("}\n");

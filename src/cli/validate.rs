@@ -77,7 +77,12 @@ fn build_input(a: &ValidateArgs) -> Result<Input, String> {
             project: lo.project,
             namespace: lo.namespace,
             env: lo.env,
-            subnets: lo.plan.subnets.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+            subnets: lo
+                .plan
+                .subnets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
             ..Default::default()
         },
     })
@@ -92,7 +97,10 @@ fn read_path(p: &Path, out: &mut Vec<InputFile>) -> Result<(), String> {
             .map_err(|e| format!("cannot read {}: {e}", p.display()))?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|e| !e.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|e| {
+                !e.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         entries.sort();
         for e in entries {

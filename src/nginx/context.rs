@@ -173,10 +173,12 @@ pub fn masks(name: &str) -> Option<&'static [u32]> {
     if name == "include" {
         return Some(INCLUDE_MASKS);
     }
-    DIRECTIVES
-        .binary_search_by(|(n, _)| (*n).cmp(name))
-        .ok()
-        .map(|i| DIRECTIVES[i].1)
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static [u32]>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| DIRECTIVES.iter().copied().collect())
+        .get(name)
+        .copied()
 }
 
 /// True when the table says `name` may appear in `ctx`.
@@ -202,20 +204,26 @@ pub fn check(name: &str, args: &[&str], ctx: Ctx, term: Terminator) -> Result<()
     let (Some(all), Some(cm)) = (masks(name), ctx.mask()) else {
         return Ok(());
     };
-    let masks: Vec<u32> = all.iter().copied().filter(|m| m & cm != 0).collect();
-    if masks.is_empty() {
+    let mut masks = all.iter().copied().filter(|m| m & cm != 0).peekable();
+    if masks.peek().is_none() {
         return Err(format!("\"{name}\" directive is not allowed here"));
+    }
+    enum Reason {
+        NoOpening,
+        NotTerminated,
+        NotAFlag,
+        ArgCount,
     }
     let n = args.len();
     let valid_flag = |s: &str| s.eq_ignore_ascii_case("on") || s.eq_ignore_ascii_case("off");
-    let mut reason = String::new();
-    for &mask in masks.iter().rev() {
+    let mut reason = Reason::ArgCount;
+    for mask in masks.rev() {
         if mask & NGX_CONF_BLOCK != 0 && term != Terminator::Block {
-            reason = format!("directive \"{name}\" has no opening \"{{\"");
+            reason = Reason::NoOpening;
             continue;
         }
         if mask & NGX_CONF_BLOCK == 0 && term != Terminator::Semicolon {
-            reason = format!("directive \"{name}\" is not terminated by \";\"");
+            reason = Reason::NotTerminated;
             continue;
         }
         let takes_n = n <= 7 && (mask >> n) & 1 == 1;
@@ -227,15 +235,20 @@ pub fn check(name: &str, args: &[&str], ctx: Ctx, term: Terminator) -> Result<()
         {
             return Ok(());
         } else if mask & NGX_CONF_FLAG != 0 && n == 1 {
-            reason = format!(
-                "invalid value \"{}\" in \"{name}\" directive, it must be \"on\" or \"off\"",
-                args[0]
-            );
+            reason = Reason::NotAFlag;
         } else {
-            reason = format!("invalid number of arguments in \"{name}\" directive");
+            reason = Reason::ArgCount;
         }
     }
-    Err(reason)
+    Err(match reason {
+        Reason::NoOpening => format!("directive \"{name}\" has no opening \"{{\""),
+        Reason::NotTerminated => format!("directive \"{name}\" is not terminated by \";\""),
+        Reason::NotAFlag => format!(
+            "invalid value \"{}\" in \"{name}\" directive, it must be \"on\" or \"off\"",
+            args[0]
+        ),
+        Reason::ArgCount => format!("invalid number of arguments in \"{name}\" directive"),
+    })
 }
 
 #[cfg(test)]

@@ -651,7 +651,11 @@ impl Located {
         let file = sources.get(arg.span.file);
         let raw = file.bytes.get(arg.span.range()).unwrap_or(&[]);
         let base = arg.span.start;
-        let mut out = Located::default();
+        let mut out = Located {
+            bytes: Vec::with_capacity(raw.len()),
+            origins: Vec::with_capacity(raw.len()),
+            vars: Vec::new(),
+        };
         let mut i = 0;
         while i < raw.len() {
             if raw[i] == b'\\' && arg.quote != Quote::Lua {
@@ -1225,6 +1229,8 @@ struct Scan<'a> {
     /// Resolver indices by the span of the block they stand in (`None`: top level).
     resolver_by_scope: HashMap<(Module, Option<Span>), usize>,
     group_by_span: HashMap<Span, usize>,
+    /// First group of each (module, lowercased name).
+    group_by_name: HashMap<(Module, String), usize>,
 }
 
 fn module_of(ctx: Ctx) -> Option<Module> {
@@ -1386,11 +1392,8 @@ fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Sca
                     return;
                 };
                 let mut notes = Vec::new();
-                if ex
-                    .groups
-                    .iter()
-                    .any(|g| g.module == module && g.name.eq_ignore_ascii_case(&arg.value))
-                {
+                let key = (module, arg.value.to_ascii_lowercase());
+                if sc.group_by_name.contains_key(&key) {
                     notes.push(Note {
                         kind: NoteKind::DuplicateUpstream,
                         message: format!("duplicate upstream \"{}\"", arg.value),
@@ -1398,6 +1401,7 @@ fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Sca
                     });
                 }
                 sc.group_by_span.insert(d.span, ex.groups.len());
+                sc.group_by_name.entry(key).or_insert(ex.groups.len());
                 ex.groups.push(UpstreamGroup {
                     name: arg.value.clone(),
                     name_span: arg.span,
@@ -2159,21 +2163,32 @@ fn candidate(e: &Expansion, directive: UpstreamDirective, module: Module) -> Can
 
 /// The group a host name refers to in `module`, matched case-insensitively
 /// (the first definition wins over duplicates).
-fn find_group(groups: &[UpstreamGroup], module: Module, host: &HostTarget) -> Option<usize> {
+fn find_group(
+    groups: &HashMap<(Module, String), usize>,
+    module: Module,
+    host: &HostTarget,
+) -> Option<usize> {
     if host.kind == HostKind::Ipv6 {
         return None;
     }
     groups
-        .iter()
-        .position(|g| g.module == module && g.name.eq_ignore_ascii_case(&host.host))
+        .get(&(module, host.host.to_ascii_lowercase()))
+        .copied()
 }
 
 /// Turns host targets naming an upstream group into group targets, records
 /// `may not have port`, sets each reference's resolution, and lists each
 /// group's references.
 fn link_groups(ex: &mut Extraction) {
-    let groups = &ex.groups;
+    let mut groups: HashMap<(Module, String), usize> = HashMap::new();
+    for (i, g) in ex.groups.iter().enumerate() {
+        groups
+            .entry((g.module, g.name.to_ascii_lowercase()))
+            .or_insert(i);
+    }
+    let groups = &groups;
     let mut refs: Vec<(usize, usize)> = Vec::new();
+    let mut ref_set: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
     for (i, u) in ex.upstreams.iter_mut().enumerate() {
         if u.directive == UpstreamDirective::UpstreamServer {
             u.resolution = match &u.target {
@@ -2193,6 +2208,7 @@ fn link_groups(ex: &mut Extraction) {
                 if let Some(g) = find_group(groups, u.module, h) {
                     match (h.port, h.port_span) {
                         (None, None) => {
+                            ref_set.insert((g, i));
                             refs.push((g, i));
                             u.target = Target::Group(GroupTarget {
                                 name: h.host.clone(),
@@ -2217,7 +2233,7 @@ fn link_groups(ex: &mut Extraction) {
                         && h.port_span.is_none()
                         && let Some(g) = find_group(groups, u.module, h)
                     {
-                        if !refs.contains(&(g, i)) {
+                        if ref_set.insert((g, i)) {
                             refs.push((g, i));
                         }
                         c.target = Some(Target::Group(GroupTarget {

@@ -22,7 +22,11 @@ pub fn render(r: &Report) -> String {
         s.reachable,
         s.unreachable,
         s.unverifiable,
-        if s.nginx_starts { "" } else { "; **nginx would not start**" }
+        if s.nginx_starts {
+            ""
+        } else {
+            "; **nginx would not start**"
+        }
     );
     let shown: Vec<_> = r
         .findings
@@ -50,7 +54,11 @@ pub fn render(r: &Report) -> String {
             f.message
         ));
     }
-    let more = r.findings.iter().filter(|f| f.severity != Severity::Info).count();
+    let more = r
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .count();
     if more > TOP {
         out.push_str(&format!("- … and {} more\n", more - TOP));
     }
@@ -59,7 +67,10 @@ pub fn render(r: &Report) -> String {
         .flat_map(|f| f.fixes.iter())
         .find(|x| !x.diff.is_empty())
     {
-        out.push_str(&format!("\n**Fix:** {}\n```diff\n{}```\n", fix.title, fix.diff));
+        out.push_str(&format!(
+            "\n**Fix:** {}\n```diff\n{}```\n",
+            fix.title, fix.diff
+        ));
     }
     out
 }

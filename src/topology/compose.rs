@@ -59,8 +59,12 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         services_key = services_key.or(part.services_key);
         append(&mut topo, part);
     }
-    if services == 0 && !docs.is_empty() {
-        let span = services_key.unwrap_or(Span::new(docs[0].0, 0, 0));
+    if services == 0 && docs.iter().any(|(_, d)| d.is_map()) {
+        let first = docs
+            .iter()
+            .find(|(_, d)| d.is_map())
+            .map_or(docs[0].0, |d| d.0);
+        let span = services_key.unwrap_or(Span::new(first, 0, 0));
         let message = if services_key.is_some() {
             "the compose file defines no services".to_string()
         } else {
@@ -801,10 +805,11 @@ fn entries(n: &Node) -> impl Iterator<Item = (&Node, &str, &Node)> {
     e.iter().filter_map(|(k, v)| k.as_str().map(|s| (k, s, v)))
 }
 
-/// Where to point at a value: the value itself, or its key when the value
-/// has no extent (collections and nulls carry zero-width spans).
+/// Where to point at a value: a scalar itself, or its key for collections
+/// and nulls (whose spans are zero-width or a lone bracket).
 fn loc(value: &Node, key: &Node) -> Span {
-    if value.span.start < value.span.end {
+    let scalar = !matches!(value.value, Value::Seq(_) | Value::Map(_) | Value::Null);
+    if scalar && value.span.start < value.span.end {
         value.span
     } else {
         key.span
@@ -1055,7 +1060,13 @@ impl FileLoader<'_> {
     fn check_interpolation(&mut self, n: &Node, path: &mut Vec<String>) {
         match &n.value {
             Value::Str(s) => {
-                if !s.contains('$') {
+                // An alias (or a merge-key copy, which carries the alias's
+                // span) is checked where its anchor is written.
+                let alias = self
+                    .text
+                    .get(n.span.range())
+                    .is_some_and(|r| r.starts_with('*'));
+                if !s.contains('$') || alias {
                     return;
                 }
                 let map = self.source_map(n, s);
@@ -2856,14 +2867,1419 @@ fn sort_networks(topo: &mut Topology) {
 }
 
 #[cfg(test)]
-mod scratch {
+mod tests {
     use super::*;
-    #[test]
-    fn scratch() {
-        let path = std::env::var("SCRATCH").unwrap_or("examples/seed-compose/docker-compose.yml".into());
+
+    fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
         let mut sources = SourceMap::new();
-        let f = sources.add(SourceFile::new(path.clone(), std::fs::read(&path).unwrap()));
-        let topo = super::super::load(&sources, &[Document { file: f, format: Some(Format::Compose) }], &LoadOptions::default());
-        println!("{}", super::super::render::text(&topo, &sources));
+        let f = sources.add(SourceFile::new("app/compose.yaml", text));
+        load(&sources, &[f], opts)
+    }
+
+    fn load_str(text: &str) -> Topology {
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            ..Default::default()
+        };
+        load_opts(text, &opts)
+    }
+
+    fn with_env(text: &str, env: &[(&str, &str)]) -> Topology {
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        load_opts(text, &opts)
+    }
+
+    fn at(text: &str, span: Option<Span>) -> &str {
+        &text[span.expect("a span").range()]
+    }
+
+    fn unit<'a>(t: &'a Topology, name: &str) -> &'a Unit {
+        t.units
+            .iter()
+            .find(|u| u.name == name)
+            .unwrap_or_else(|| panic!("no unit {name}: {:?}", names(t)))
+    }
+
+    fn names(t: &Topology) -> Vec<&str> {
+        t.units.iter().map(|u| u.name.as_str()).collect()
+    }
+
+    fn net<'a>(t: &'a Topology, key: &str) -> &'a Network {
+        t.networks.iter().find(|n| n.key == key).expect("network")
+    }
+
+    fn net_keys(t: &Topology) -> Vec<&str> {
+        t.networks.iter().map(|n| n.key.as_str()).collect()
+    }
+
+    fn diags(t: &Topology) -> Vec<(DiagSeverity, &str)> {
+        t.diagnostics
+            .iter()
+            .map(|d| (d.severity, d.message.as_str()))
+            .collect()
+    }
+
+    fn no_diags(t: &Topology) {
+        assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
+    }
+
+    fn find_diag<'a>(t: &'a Topology, needle: &str) -> &'a TopologyDiagnostic {
+        t.diagnostics
+            .iter()
+            .find(|d| d.message.contains(needle))
+            .unwrap_or_else(|| panic!("no diagnostic with {needle:?}: {:#?}", t.diagnostics))
+    }
+
+    fn ports(t: &Topology, unit_name: &str) -> Vec<(u16, Option<u16>)> {
+        unit(t, unit_name).containers[0]
+            .ports
+            .iter()
+            .map(|p| (p.container_port, p.host_port))
+            .collect()
+    }
+
+    const SEED: &str = "\
+services:
+  model_test:
+    container_name: model-test02
+    build: ./model
+    command: flask run --host=0.0.0.0 --port=6001
+    expose:
+      - \"6001\"
+  nginx:
+    container_name: nginx-test02
+    image: nginx:1.27
+    ports:
+      - \"9001:9001\"
+    volumes:
+      - ./default.conf:/etc/nginx/conf.d/default.conf:ro
+    depends_on:
+      - model_test
+networks:
+  default:
+    ipam:
+      config:
+        - subnet: 192.168.48.0/20
+";
+
+    #[test]
+    fn the_seed_project_loads_as_two_units_on_one_network() {
+        let t = load_opts(SEED, &LoadOptions::default());
+        no_diags(&t);
+        assert_eq!(t.platform, Platform::Compose);
+        // The project is the directory of the file: `app/compose.yaml`.
+        assert_eq!(t.project.as_deref(), Some("app"));
+        assert_eq!(names(&t), ["model-test02", "nginx-test02"]);
+        let n = net(&t, "default");
+        assert_eq!(n.name, "app_default");
+        assert_eq!(n.kind, NetworkKind::Bridge);
+        assert_eq!(n.subnet.as_deref(), Some("192.168.48.0/20"));
+        assert_eq!(n.origin, AddressOrigin::Declared);
+        let model = unit(&t, "model-test02");
+        assert_eq!(
+            model.kind,
+            UnitKind::ComposeService {
+                service: "model_test".into(),
+                replica: 1
+            }
+        );
+        assert_eq!(model.hostname.as_deref(), Some("model-test02"));
+        assert_eq!(model.addresses.len(), 1);
+        assert_eq!(model.addresses[0].ip, None);
+        assert_eq!(model.addresses[0].dns_names, ["model_test", "model-test02"]);
+        let c = &model.containers[0];
+        assert_eq!(c.command, ["flask", "run", "--host=0.0.0.0", "--port=6001"]);
+        assert_eq!(c.service.as_deref(), Some("model_test"));
+        assert_eq!(c.ports[0].kind, PortKind::Exposed);
+        assert_eq!(c.ports[0].container_port, 6001);
+        assert_eq!(at(SEED, c.ports[0].span), "6001");
+        let nginx = unit(&t, "nginx-test02");
+        let p = &nginx.containers[0].ports[0];
+        assert_eq!((p.container_port, p.host_port), (9001, Some(9001)));
+        // The second 9001 is the container port.
+        assert_eq!(p.span.unwrap().start, p.host_span.unwrap().start + 5);
+        assert_eq!(at(SEED, p.host_span), "9001");
+        let m = &nginx.containers[0].mounts[0];
+        assert_eq!(m.target, "/etc/nginx/conf.d/default.conf");
+        assert!(m.read_only);
+        assert_eq!(
+            t.volumes[m.volume].kind,
+            VolumeKind::Bind("./default.conf".into())
+        );
+        assert_eq!(at(SEED, nginx.span), "nginx");
+    }
+
+    #[test]
+    fn the_project_name_comes_from_options_then_name_then_directory() {
+        let text = "name: Shop_App\nservices:\n  web:\n    image: nginx\n";
+        let with = |project: Option<&str>, path: &str, text: &str| {
+            let mut sources = SourceMap::new();
+            let f = sources.add(SourceFile::new(path, text));
+            let opts = LoadOptions {
+                project: project.map(String::from),
+                ..Default::default()
+            };
+            load(&sources, &[f], &opts).project.unwrap()
+        };
+        assert_eq!(with(Some("Given.Name"), "x/c.yml", text), "givenname");
+        assert_eq!(with(None, "x/c.yml", text), "shop_app");
+        let plain = "services:\n  web:\n    image: nginx\n";
+        assert_eq!(
+            with(None, "/srv/My Project/docker-compose.yml", plain),
+            "myproject"
+        );
+        assert_eq!(with(None, "docker-compose.yml", plain), "default");
+        assert_eq!(with(None, "./docker-compose.yml", plain), "default");
+        let t = load_opts(plain, &LoadOptions::default());
+        assert_eq!(names(&t), ["app-web-1"]);
+    }
+
+    #[test]
+    fn services_with_networks_but_without_default_leave_the_default_network() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    networks: [front]
+  api:
+    image: api
+    networks:
+      front:
+      back:
+  db:
+    image: postgres
+    networks:
+      - back
+networks:
+  front: {}
+  back:
+    internal: true
+";
+        let t = load_str(text);
+        no_diags(&t);
+        assert_eq!(net_keys(&t), ["back", "front"]);
+        assert_eq!(net(&t, "back").name, "p_back");
+        assert!(net(&t, "back").internal);
+        let api = unit(&t, "p-api-1");
+        let joined: Vec<&str> = api
+            .addresses
+            .iter()
+            .map(|a| t.networks[a.network.0].key.as_str())
+            .collect();
+        assert_eq!(joined, ["front", "back"]);
+        assert_eq!(at(text, api.addresses[1].span), "back");
+        let db = unit(&t, "p-db-1");
+        assert_eq!(at(text, db.addresses[0].span), "back");
+    }
+
+    #[test]
+    fn the_default_network_sorts_among_declared_ones() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    networks: [default, zeta, alpha]
+networks:
+  zeta: {}
+  alpha: {}
+";
+        let t = load_str(text);
+        no_diags(&t);
+        assert_eq!(net_keys(&t), ["alpha", "default", "zeta"]);
+        let web = unit(&t, "p-web-1");
+        let nets: Vec<usize> = web.addresses.iter().map(|a| a.network.0).collect();
+        assert_eq!(nets, [1, 2, 0]);
+        assert_eq!(net(&t, "default").name, "p_default");
+        assert_eq!(net(&t, "default").span, None);
+    }
+
+    #[test]
+    fn aliases_ipv4_addresses_and_hostnames_become_dns_names() {
+        let text = "\
+services:
+  api:
+    image: api
+    hostname: api-host
+    container_name: the-api
+    networks:
+      back:
+        aliases: [backend, api.internal, api]
+        ipv4_address: 172.28.0.10
+networks:
+  back:
+    name: shared-back
+    driver: bridge
+    ipam:
+      driver: default
+      config:
+        - subnet: 172.28.0.0/16
+          gateway: 172.28.0.254
+        - subnet: fd00::/64
+";
+        let t = load_str(text);
+        no_diags(&t);
+        let n = net(&t, "back");
+        assert_eq!(n.name, "shared-back");
+        assert_eq!(n.subnet.as_deref(), Some("172.28.0.0/16"));
+        assert_eq!(n.gateway, Some("172.28.0.254".parse().unwrap()));
+        let u = unit(&t, "the-api");
+        assert_eq!(u.hostname.as_deref(), Some("api-host"));
+        let a = &u.addresses[0];
+        assert_eq!(
+            a.dns_names,
+            ["api", "the-api", "backend", "api.internal", "api-host"]
+        );
+        assert_eq!(a.ip, Some("172.28.0.10".parse().unwrap()));
+        assert_eq!(a.origin, AddressOrigin::Declared);
+    }
+
+    #[test]
+    fn a_static_address_outside_a_declared_subnet_is_an_error() {
+        let text = "\
+services:
+  api:
+    image: api
+    networks:
+      back:
+        ipv4_address: 10.0.0.5
+      front:
+        ipv4_address: 10.1.0.5
+networks:
+  back:
+    ipam:
+      config:
+        - subnet: 172.28.0.0/16
+  front: {}
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "outside subnet");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(at(text, d.span), "10.0.0.5");
+        let d = find_diag(&t, "user specified IP address");
+        assert_eq!(at(text, d.span), "10.1.0.5");
+    }
+
+    #[test]
+    fn external_networks_keep_their_name() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    networks: [proxy, legacy, hostnet]
+networks:
+  proxy:
+    external: true
+  legacy:
+    external:
+      name: old-net
+  hostnet:
+    external: true
+    name: host
+";
+        let t = load_str(text);
+        no_diags(&t);
+        let proxy = net(&t, "proxy");
+        assert_eq!((proxy.name.as_str(), proxy.external), ("proxy", true));
+        assert_eq!(proxy.kind, NetworkKind::Other);
+        assert_eq!(net(&t, "legacy").name, "old-net");
+        assert_eq!(net(&t, "hostnet").kind, NetworkKind::Host);
+        assert!(net_keys(&t).iter().all(|k| *k != "default"));
+    }
+
+    #[test]
+    fn network_mode_service_shares_one_unit() {
+        let text = "\
+services:
+  vpn:
+    image: wireguard
+    ports: [\"8080:8080\"]
+  app:
+    image: app
+    network_mode: service:vpn
+  sidecar:
+    image: envoy
+    network_mode: \"service:app\"
+";
+        let t = load_str(text);
+        no_diags(&t);
+        assert_eq!(names(&t), ["p-vpn-1"]);
+        let u = &t.units[0];
+        let cs: Vec<&str> = u.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(cs, ["p-vpn-1", "p-app-1", "p-sidecar-1"]);
+        assert_eq!(u.addresses.len(), 1);
+        // Only the owner of the namespace has names on the network.
+        assert_eq!(u.addresses[0].dns_names, ["vpn", "p-vpn-1"]);
+    }
+
+    #[test]
+    fn network_mode_container_joins_by_container_name() {
+        let text = "\
+services:
+  app:
+    image: app
+    network_mode: container:the-db
+  db:
+    image: postgres
+    container_name: the-db
+  probe:
+    image: busybox
+    network_mode: container:elsewhere
+";
+        let t = load_str(text);
+        assert_eq!(names(&t), ["the-db", "p-probe-1"]);
+        assert_eq!(t.units[0].containers.len(), 2);
+        assert_eq!(t.units[0].containers[1].name, "p-app-1");
+        let d = find_diag(&t, "container `elsewhere`");
+        assert_eq!(d.severity, DiagSeverity::Warning);
+        assert_eq!(at(text, d.span), "container:elsewhere");
+        assert!(t.units[1].addresses.is_empty());
+    }
+
+    #[test]
+    fn joining_another_namespace_warns_about_what_docker_refuses() {
+        let text = "\
+services:
+  app:
+    image: app
+  side:
+    image: side
+    network_mode: service:app
+    ports: [\"81:81\"]
+    extra_hosts: [\"a:1.2.3.4\"]
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "refuses `ports`");
+        assert_eq!(d.severity, DiagSeverity::Warning);
+        assert_eq!(at(text, d.span), "ports");
+        find_diag(&t, "refuses `extra_hosts`");
+        // The ports still describe the shared namespace.
+        assert_eq!(t.units[0].containers[1].ports[0].container_port, 81);
+    }
+
+    #[test]
+    fn host_none_and_bridge_network_modes() {
+        let text = "\
+services:
+  proxy:
+    image: nginx
+    network_mode: host
+  exporter:
+    image: node-exporter
+    network_mode: host
+  batch:
+    image: batch
+    network_mode: none
+  legacy:
+    image: flask
+    network_mode: bridge
+  web:
+    image: nginx
+    network_mode: bridge
+    links:
+      - legacy:app
+";
+        let t = load_str(text);
+        no_diags(&t);
+        assert_eq!(names(&t), ["p-batch-1", "host", "p-legacy-1", "p-web-1"]);
+        let host = unit(&t, "host");
+        assert_eq!(host.kind, UnitKind::Host);
+        assert!(host.host_network);
+        assert_eq!(host.containers.len(), 2);
+        assert_eq!(host.hostname, None);
+        assert_eq!(
+            t.networks[host.addresses[0].network.0].kind,
+            NetworkKind::Host
+        );
+        let batch = unit(&t, "p-batch-1");
+        assert!(batch.no_network);
+        assert!(batch.addresses.is_empty());
+        let web = unit(&t, "p-web-1");
+        let bridge = &t.networks[web.addresses[0].network.0];
+        assert_eq!(
+            (bridge.key.as_str(), bridge.name.as_str()),
+            ("bridge", "bridge")
+        );
+        assert_eq!(bridge.kind, NetworkKind::DefaultBridge);
+        assert!(web.addresses[0].dns_names.is_empty());
+        assert_eq!(web.links[0].service, "legacy");
+        assert_eq!(web.links[0].alias, "app");
+        assert!(net_keys(&t).iter().all(|k| *k != "default"));
+    }
+
+    #[test]
+    fn ports_on_host_networking_are_discarded_with_a_warning() {
+        let text =
+            "services:\n  web:\n    image: nginx\n    network_mode: host\n    ports: [\"80:80\"]\n";
+        let t = load_str(text);
+        let d = find_diag(&t, "are discarded");
+        assert_eq!(at(text, d.span), "ports");
+    }
+
+    #[test]
+    fn network_mode_with_networks_is_an_error() {
+        let text = "services:\n  web:\n    image: nginx\n    network_mode: host\n    networks: [default]\n";
+        let t = load_str(text);
+        let d = find_diag(&t, "mutually exclusive");
+        assert_eq!(
+            d.message,
+            "service \"web\" declares mutually exclusive `network_mode` and `networks`"
+        );
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(at(text, d.span), "networks");
+    }
+
+    #[test]
+    fn undefined_references_are_compose_errors_at_the_reference() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    depends_on: [db]
+    networks: [back]
+    volumes:
+      - data:/var/lib/data
+    links: [cache:c]
+  opt:
+    image: x
+    depends_on:
+      maybe:
+        condition: service_started
+        required: false
+  side:
+    image: x
+    network_mode: service:ghost
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "undefined service \"db\"");
+        assert_eq!(
+            d.message,
+            "service \"web\" depends on undefined service \"db\""
+        );
+        assert_eq!(at(text, d.span), "db");
+        let d = find_diag(&t, "undefined network");
+        assert_eq!(
+            d.message,
+            "service \"web\" refers to undefined network \"back\""
+        );
+        assert_eq!(at(text, d.span), "back");
+        let d = find_diag(&t, "undefined volume");
+        assert_eq!(
+            d.message,
+            "service \"web\" refers to undefined volume \"data\""
+        );
+        assert_eq!(at(text, d.span), "data");
+        let d = find_diag(&t, "undefined service \"cache\"");
+        assert_eq!(at(text, d.span), "cache:c");
+        let d = find_diag(&t, "network_mode 'service:ghost'");
+        assert_eq!(at(text, d.span), "service:ghost");
+        assert!(!t.diagnostics.iter().any(|d| d.message.contains("maybe")));
+        assert!(
+            t.diagnostics
+                .iter()
+                .all(|d| d.severity == DiagSeverity::Error)
+        );
+        // The rest still loads.
+        assert_eq!(names(&t), ["p-opt-1", "p-side-1", "p-web-1"]);
+    }
+
+    #[test]
+    fn units_come_in_creation_order() {
+        let text = "\
+services:
+  nginx:
+    image: nginx
+    depends_on:
+      api: {condition: service_healthy}
+    volumes_from: [assets:ro]
+  api:
+    image: api
+    links: [db]
+  assets:
+    image: assets
+    volumes: [/srv/assets]
+  db:
+    image: postgres
+  worker:
+    image: api
+    network_mode: service:api
+";
+        let t = load_str(text);
+        no_diags(&t);
+        // db before api (link), assets before nginx (volumes_from),
+        // api before nginx; ties by name.
+        assert_eq!(names(&t), ["p-assets-1", "p-db-1", "p-api-1", "p-nginx-1"]);
+        assert_eq!(unit(&t, "p-api-1").containers[1].name, "p-worker-1");
+        // volumes_from copies the mounts, read-only here.
+        let m = &unit(&t, "p-nginx-1").containers[0].mounts[0];
+        assert_eq!(m.target, "/srv/assets");
+        assert!(m.read_only);
+        assert_eq!(t.volumes[m.volume].kind, VolumeKind::Anonymous);
+    }
+
+    #[test]
+    fn dependency_cycles_are_errors_and_everything_still_loads() {
+        let text = "\
+services:
+  a:
+    image: x
+    depends_on: [b]
+  b:
+    image: x
+    depends_on: [a]
+  c:
+    image: x
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "cycle");
+        assert_eq!(at(text, d.span), "a");
+        assert_eq!(names(&t), ["p-c-1", "p-a-1", "p-b-1"]);
+    }
+
+    #[test]
+    fn short_port_syntax() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    ports:
+      - \"8080:80\"
+      - '127.0.0.1:8443:443/udp'
+      - \"53\"
+      - 9090
+      - 3000:3000
+      - \"8000-8002:9000-9002\"
+      - \"[::1]:5000:5000/sctp\"
+      - \"127.0.0.1::6000\"
+      - \"7000-7010:7000\"
+";
+        let t = load_str(text);
+        no_diags(&t);
+        let ps = &unit(&t, "p-web-1").containers[0].ports;
+        let got: Vec<(u16, Option<u16>, Option<&str>, Protocol)> = ps
+            .iter()
+            .map(|p| {
+                (
+                    p.container_port,
+                    p.host_port,
+                    p.host_ip.as_deref(),
+                    p.protocol,
+                )
+            })
+            .collect();
+        use Protocol::*;
+        assert_eq!(
+            got,
+            [
+                (80, Some(8080), None, Tcp),
+                (443, Some(8443), Some("127.0.0.1"), Udp),
+                (53, None, None, Tcp),
+                (9090, None, None, Tcp),
+                (3000, Some(3000), None, Tcp),
+                (9000, Some(8000), None, Tcp),
+                (9001, Some(8001), None, Tcp),
+                (9002, Some(8002), None, Tcp),
+                (5000, Some(5000), Some("::1"), Sctp),
+                (6000, None, Some("127.0.0.1"), Tcp),
+                (7000, None, None, Tcp),
+            ]
+        );
+        assert!(ps.iter().all(|p| p.kind == PortKind::Published));
+        // Exact spans inside the (quoted) scalars.
+        assert_eq!(at(text, ps[0].span), "80");
+        assert_eq!(at(text, ps[0].host_span), "8080");
+        assert_eq!(
+            ps[0].span.unwrap().start as usize,
+            text.find("8080:80").unwrap() + 5
+        );
+        assert_eq!(at(text, ps[1].span), "443");
+        assert_eq!(at(text, ps[1].host_span), "8443");
+        assert_eq!(at(text, ps[2].span), "53");
+        assert_eq!(ps[2].host_span, None);
+        assert_eq!(at(text, ps[3].span), "9090");
+        assert_eq!(at(text, ps[4].span), "3000");
+        assert_eq!(
+            ps[4].span.unwrap().start as usize,
+            text.find("3000:3000").unwrap() + 5
+        );
+        assert_eq!(at(text, ps[6].span), "9000-9002");
+        assert_eq!(at(text, ps[6].host_span), "8000-8002");
+        assert_eq!(at(text, ps[10].host_span), "7000-7010");
+    }
+
+    #[test]
+    fn long_port_syntax() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    ports:
+      - target: 80
+        published: \"8080\"
+        host_ip: 127.0.0.1
+        protocol: tcp
+        name: web
+        mode: host
+        app_protocol: http
+      - target: 53
+        protocol: udp
+      - published: 9000
+";
+        let t = load_str(text);
+        let ps = &unit(&t, "p-web-1").containers[0].ports;
+        assert_eq!(ps.len(), 2);
+        assert_eq!((ps[0].container_port, ps[0].host_port), (80, Some(8080)));
+        assert_eq!(ps[0].host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(ps[0].name.as_deref(), Some("web"));
+        assert_eq!(at(text, ps[0].span), "80");
+        assert_eq!(at(text, ps[0].host_span), "8080");
+        assert_eq!((ps[1].container_port, ps[1].protocol), (53, Protocol::Udp));
+        let d = find_diag(&t, "`target` is required");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(at(text, d.span), "published");
+    }
+
+    #[test]
+    fn bad_ports_are_located_errors() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    ports:
+      - \"8080:70000\"
+      - \"99999:80\"
+      - \"80/tcpx\"
+      - \"abc\"
+      - \"8000-8002:9000-9001\"
+      - \"1.2.3:80:80\"
+      - \"8081:81\"
+    expose:
+      - \"0\"
+      - 3000-3002
+      - \"4000/udp\"
+";
+        let t = load_str(text);
+        let msgs: Vec<&str> = t.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        let d = find_diag(&t, "invalid containerPort `70000`");
+        assert_eq!(at(text, d.span), "70000");
+        let d = find_diag(&t, "invalid hostPort `99999`");
+        assert_eq!(at(text, d.span), "99999");
+        let d = find_diag(&t, "invalid proto `tcpx`");
+        assert_eq!(at(text, d.span), "tcpx");
+        let d = find_diag(&t, "invalid containerPort `abc`");
+        assert_eq!(at(text, d.span), "abc");
+        find_diag(&t, "invalid ranges");
+        let d = find_diag(&t, "invalid IP address `1.2.3`");
+        assert_eq!(at(text, d.span), "1.2.3");
+        let d = find_diag(&t, "invalid port `0` in `expose`");
+        assert_eq!(at(text, d.span), "0");
+        assert!(
+            t.diagnostics
+                .iter()
+                .all(|d| d.severity == DiagSeverity::Error),
+            "{msgs:?}"
+        );
+        assert_eq!(
+            ports(&t, "p-web-1"),
+            [
+                (81, Some(8081)),
+                (3000, None),
+                (3001, None),
+                (3002, None),
+                (4000, None)
+            ]
+        );
+        let e = &unit(&t, "p-web-1").containers[0].ports[1];
+        assert_eq!(e.kind, PortKind::Exposed);
+        assert_eq!(at(text, e.span), "3000-3002");
+    }
+
+    #[test]
+    fn extra_hosts_in_list_and_map_form() {
+        let text = "\
+services:
+  web:
+    image: nginx
+    extra_hosts:
+      - \"host.docker.internal:host-gateway\"
+      - \"db=10.0.0.5\"
+      - \"v6host:::1\"
+      - \"v6b=[2001:db8::1]\"
+      - \"broken\"
+  api:
+    image: api
+    extra_hosts:
+      metrics: 10.0.0.9
+      multi: [\"10.0.0.1\", \"::2\"]
+";
+        let t = load_str(text);
+        let web = unit(&t, "p-web-1");
+        let got: Vec<(&str, &str)> = web
+            .extra_hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.ip.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("host.docker.internal", "host-gateway"),
+                ("db", "10.0.0.5"),
+                ("v6host", "::1"),
+                ("v6b", "2001:db8::1"),
+            ]
+        );
+        assert_eq!(
+            at(text, web.extra_hosts[0].span),
+            "host.docker.internal:host-gateway"
+        );
+        let d = find_diag(&t, "invalid extra host `broken`");
+        assert_eq!(d.severity, DiagSeverity::Warning);
+        let api = unit(&t, "p-api-1");
+        let got: Vec<(&str, &str)> = api
+            .extra_hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.ip.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("metrics", "10.0.0.9"),
+                ("multi", "10.0.0.1"),
+                ("multi", "::2")
+            ]
+        );
+        assert_eq!(at(text, api.extra_hosts[0].span), "metrics: 10.0.0.9");
+    }
+
+    #[test]
+    fn volumes_named_bind_anonymous_and_long() {
+        let text = "\
+services:
+  php:
+    image: php:fpm
+    volumes:
+      - sock:/var/run/php
+      - ./src:/var/www/html
+      - /var/cache
+      - type: bind
+        source: ./conf/../src/
+        target: /app
+        read_only: true
+      - type: tmpfs
+        target: /tmp
+      - type: volume
+        source: sock
+        target: /sub
+        volume:
+          subpath: php
+    tmpfs: /run
+  nginx:
+    image: nginx
+    volumes:
+      - sock:/sock:ro,z
+      - ./src/:/usr/share/nginx/html:ro
+      - /var/cache
+      - type: volume
+        target: /anon
+volumes:
+  sock:
+  unused: {}
+";
+        let t = load_str(text);
+        no_diags(&t);
+        let kinds: Vec<(&str, &VolumeKind)> = t
+            .volumes
+            .iter()
+            .map(|v| (v.name.as_str(), &v.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("sock", &VolumeKind::Named),
+                ("unused", &VolumeKind::Named),
+                ("./src", &VolumeKind::Bind("./src".into())),
+                ("/var/cache", &VolumeKind::Anonymous),
+                ("/anon", &VolumeKind::Anonymous),
+                ("/var/cache", &VolumeKind::Anonymous),
+                ("/tmp", &VolumeKind::Tmpfs),
+                ("/run", &VolumeKind::Tmpfs),
+            ]
+        );
+        // nginx is created before php (by name); both share `sock` and `./src`.
+        let nginx = &unit(&t, "p-nginx-1").containers[0];
+        let php = &unit(&t, "p-php-1").containers[0];
+        assert_eq!(nginx.mounts[0].volume, 0);
+        assert!(nginx.mounts[0].read_only);
+        assert_eq!(php.mounts[0].volume, 0);
+        assert!(!php.mounts[0].read_only);
+        assert_eq!(nginx.mounts[1].volume, php.mounts[1].volume);
+        assert_eq!(php.mounts[3].volume, php.mounts[1].volume);
+        assert!(php.mounts[3].read_only);
+        assert_ne!(nginx.mounts[2].volume, php.mounts[2].volume);
+        assert_eq!(php.mounts[5].sub_path.as_deref(), Some("php"));
+        assert_eq!(at(text, php.mounts[0].span), "sock:/var/run/php");
+        assert_eq!(at(text, t.volumes[0].span), "sock");
+    }
+
+    #[test]
+    fn bind_sources_are_normalised() {
+        assert_eq!(normalize_bind("./sock"), "./sock");
+        assert_eq!(normalize_bind("sock/"), "./sock");
+        assert_eq!(normalize_bind("./a/../sock/"), "./sock");
+        assert_eq!(normalize_bind("."), ".");
+        assert_eq!(normalize_bind("../shared//x/."), "../shared/x");
+        assert_eq!(normalize_bind("/srv//x/./y/.."), "/srv/x");
+        assert_eq!(normalize_bind("/.."), "/");
+        assert_eq!(normalize_bind("~/data"), "~/data");
+        assert!(is_file_path("./x") && is_file_path("/x") && is_file_path("~/x"));
+        assert!(is_file_path("C:\\data"));
+        assert!(!is_file_path("data") && !is_file_path(""));
+    }
+
+    #[test]
+    fn commands_are_split_like_compose_without_a_shell() {
+        let text = "\
+services:
+  app:
+    image: app
+    command: gunicorn -b \"0.0.0.0:8000\" 'app:create_app()' --name my\\ app
+    entrypoint: [\"/bin/sh\", \"-c\"]
+  worker:
+    image: app
+    command: npm install && npm start
+  bad:
+    image: app
+    command: echo \"unterminated
+  list:
+    image: app
+    command: [\"uwsgi\", \"--socket\", 8000]
+";
+        let t = load_str(text);
+        let app = &unit(&t, "p-app-1").containers[0];
+        assert_eq!(
+            app.command,
+            [
+                "gunicorn",
+                "-b",
+                "0.0.0.0:8000",
+                "app:create_app()",
+                "--name",
+                "my app"
+            ]
+        );
+        assert_eq!(app.entrypoint, ["/bin/sh", "-c"]);
+        let worker = &unit(&t, "p-worker-1").containers[0];
+        assert_eq!(worker.command, ["npm", "install"]);
+        let d = find_diag(&t, "stops at `&&`");
+        assert_eq!(d.severity, DiagSeverity::Warning);
+        assert_eq!(at(text, d.span), "&& npm start");
+        let d = find_diag(&t, "not a valid command line");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(
+            unit(&t, "p-list-1").containers[0].command,
+            ["uwsgi", "--socket", "8000"]
+        );
+    }
+
+    #[test]
+    fn shell_split_follows_go_shellwords() {
+        let ok = |s: &str| shell_split(s).unwrap().args;
+        assert_eq!(ok("a  b\tc"), ["a", "b", "c"]);
+        assert_eq!(ok("sh -c \"a && b\""), ["sh", "-c", "a && b"]);
+        assert_eq!(ok("echo '' \"\""), ["echo", "", ""]);
+        assert_eq!(ok("a\\ b c\\\"d"), ["a b", "c\"d"]);
+        assert_eq!(ok("'it\\s' \"x\\\"y\""), ["it\\s", "x\"y"]);
+        assert_eq!(ok("echo $(date) `x`"), ["echo", "$(date)", "`x`"]);
+        assert_eq!(ok(""), Vec::<String>::new());
+        let cut = shell_split("run 2>/dev/null").unwrap();
+        assert_eq!((cut.args, cut.cut), (vec!["run".to_string()], Some(4)));
+        assert_eq!(shell_split("a; b").unwrap().cut, Some(1));
+        assert!(shell_split("a (b)").is_err());
+        assert!(shell_split("a 'b").is_err());
+        assert!(shell_split("a \\").is_err());
+    }
+
+    #[test]
+    fn environment_in_list_and_map_form() {
+        let text = "\
+services:
+  app:
+    image: app
+    environment:
+      - PORT=8000
+      - EMPTY=
+      - FROM_SHELL
+      - MISSING
+      - URL=postgres://db:5432/x?a=b
+  api:
+    image: api
+    environment:
+      DEBUG: \"true\"
+      WORKERS: 4
+      FLAG: true
+      INHERITED:
+";
+        let t = with_env(text, &[("FROM_SHELL", "yes"), ("INHERITED", "1")]);
+        no_diags(&t);
+        let env = |u: &str| -> Vec<(String, Option<String>)> {
+            unit(&t, u).containers[0]
+                .env
+                .iter()
+                .map(|e| (e.name.clone(), e.value.clone()))
+                .collect()
+        };
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            env("p-app-1"),
+            [
+                ("PORT".into(), s("8000")),
+                ("EMPTY".into(), s("")),
+                ("FROM_SHELL".into(), s("yes")),
+                ("MISSING".into(), None),
+                ("URL".into(), s("postgres://db:5432/x?a=b")),
+            ]
+        );
+        assert_eq!(
+            env("p-api-1"),
+            [
+                ("DEBUG".into(), s("true")),
+                ("WORKERS".into(), s("4")),
+                ("FLAG".into(), s("true")),
+                ("INHERITED".into(), s("1")),
+            ]
+        );
+        let e = &unit(&t, "p-app-1").containers[0].env[0];
+        assert_eq!(at(text, e.span), "PORT=8000");
+        let e = &unit(&t, "p-api-1").containers[0].env[1];
+        assert_eq!(at(text, e.span), "WORKERS: 4");
+    }
+
+    #[test]
+    fn env_files_are_named_as_not_supplied() {
+        let text = "\
+services:
+  app:
+    image: app
+    env_file: .env
+  api:
+    image: api
+    env_file:
+      - ./common.env
+      - path: ./local.env
+        required: false
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "`.env`");
+        assert_eq!(d.severity, DiagSeverity::Warning);
+        assert_eq!(
+            d.message,
+            "`env_file` of service `app` `.env` was not supplied; the variables it sets are unknown"
+        );
+        assert_eq!(at(text, d.span), ".env");
+        assert_eq!(
+            find_diag(&t, "./common.env").severity,
+            DiagSeverity::Warning
+        );
+        assert_eq!(find_diag(&t, "./local.env").severity, DiagSeverity::Info);
+    }
+
+    #[test]
+    fn replicas_become_consecutive_units() {
+        let text = "\
+services:
+  worker:
+    image: app
+    deploy:
+      replicas: 3
+  api:
+    image: api
+    scale: 2
+  web:
+    image: nginx
+    container_name: front
+    deploy:
+      replicas: 2
+  off:
+    image: x
+    deploy:
+      replicas: 0
+";
+        let t = load_str(text);
+        assert_eq!(
+            names(&t),
+            [
+                "p-api-1",
+                "p-api-2",
+                "front",
+                "p-worker-1",
+                "p-worker-2",
+                "p-worker-3"
+            ]
+        );
+        assert_eq!(
+            unit(&t, "p-worker-3").kind,
+            UnitKind::ComposeService {
+                service: "worker".into(),
+                replica: 3
+            }
+        );
+        assert_eq!(
+            unit(&t, "p-worker-2").addresses[0].dns_names,
+            ["worker", "p-worker-2"]
+        );
+        let d = find_diag(&t, "container name must be unique");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(at(text, d.span), "front");
+    }
+
+    #[test]
+    fn distinct_scale_and_replicas_is_an_error() {
+        let text = "services:\n  w:\n    image: x\n    scale: 2\n    deploy:\n      replicas: 3\n";
+        let t = load_str(text);
+        let d = find_diag(&t, "distinct values");
+        assert_eq!(at(text, d.span), "2");
+        assert_eq!(names(&t), ["p-w-1", "p-w-2"]);
+    }
+
+    #[test]
+    fn merge_keys_and_extensions() {
+        let text = "\
+x-common: &common
+  image: app:latest
+  environment:
+    LOG: info
+  networks: [back]
+x-port: &port \"8000\"
+services:
+  api:
+    <<: *common
+    command: gunicorn -b 0.0.0.0:8000 app:app
+    expose: [*port]
+  worker:
+    <<: *common
+    image: app:worker
+  x-disabled:
+    image: ignored
+networks:
+  back: {}
+  x-meta: {}
+";
+        let t = load_str(text);
+        no_diags(&t);
+        assert_eq!(names(&t), ["p-api-1", "p-worker-1"]);
+        let api = &unit(&t, "p-api-1").containers[0];
+        assert_eq!(api.image.as_deref(), Some("app:latest"));
+        assert_eq!(api.env[0].value.as_deref(), Some("info"));
+        assert_eq!(api.ports[0].container_port, 8000);
+        assert_eq!(
+            unit(&t, "p-worker-1").containers[0].image.as_deref(),
+            Some("app:worker")
+        );
+        assert_eq!(net_keys(&t), ["back"]);
+    }
+
+    #[test]
+    fn interpolation_forms() {
+        let env: BTreeMap<String, String> = [("SET", "v"), ("EMPTY", "")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let run = |s: &str| {
+            let map: Vec<(u32, u32)> = (0..s.len() as u32).map(|i| (i, i + 1)).collect();
+            let mut problems = Vec::new();
+            let (out, omap) = interpolate(&env, s, &map, &mut problems);
+            assert_eq!(out.len(), omap.len());
+            (out, problems.into_iter().map(|p| p.0).collect::<Vec<_>>())
+        };
+        assert_eq!(run("a${SET}b$SET.c").0, "avbv.c");
+        assert_eq!(
+            run("${EMPTY:-d}|${EMPTY-d}|${UNSET-d}|${UNSET:-d}").0,
+            "d||d|d"
+        );
+        assert_eq!(
+            run("${SET:+r}|${EMPTY:+r}|${EMPTY+r}|${UNSET+r}").0,
+            "r||r|"
+        );
+        assert_eq!(run("$$SET $${SET}").0, "$SET ${SET}");
+        assert_eq!(run("${UNSET:-${SET}x}").0, "vx");
+        assert_eq!(run("${UNSET:-${OTHER:-deep}}").0, "deep");
+        assert_eq!(
+            run("x${UNSET}y"),
+            ("xy".into(), vec![Problem::Unset("UNSET".into())])
+        );
+        assert_eq!(
+            run("${UNSET:?need it}").1,
+            [Problem::Required("UNSET".into(), "need it".into())]
+        );
+        assert_eq!(
+            run("${EMPTY:?}").1,
+            [Problem::Required("EMPTY".into(), String::new())]
+        );
+        assert!(run("${EMPTY?e}").1.is_empty());
+        assert_eq!(run("cost $ 5").1, [Problem::Invalid]);
+        assert_eq!(run("${a b}").1, [Problem::Invalid]);
+        assert_eq!(run("${unclosed").1, [Problem::Invalid]);
+    }
+
+    #[test]
+    fn interpolated_values_keep_exact_spans() {
+        let text = "\
+services:
+  web:
+    image: \"nginx:${NGINX_TAG:-1.27}\"
+    ports:
+      - \"${HOST_PORT:-8080}:80\"
+      - \"${BIND}:${WEB_PORT}:${APP_PORT:-6001}\"
+    environment:
+      - NEEDED=${TOKEN:?set TOKEN first}
+      - LITERAL=$$HOME
+";
+        let t = with_env(text, &[("WEB_PORT", "9000"), ("BIND", "127.0.0.1")]);
+        let c = &unit(&t, "p-web-1").containers[0];
+        assert_eq!(c.image.as_deref(), Some("nginx:1.27"));
+        let p = &c.ports[0];
+        assert_eq!((p.container_port, p.host_port), (80, Some(8080)));
+        assert_eq!(at(text, p.span), "80");
+        // The default's own text.
+        assert_eq!(at(text, p.host_span), "8080");
+        let p = &c.ports[1];
+        assert_eq!((p.container_port, p.host_port), (6001, Some(9000)));
+        assert_eq!(p.host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(at(text, p.span), "6001");
+        assert_eq!(at(text, p.host_span), "${WEB_PORT}");
+        assert_eq!(c.env[1].value.as_deref(), Some("$HOME"));
+        let d = find_diag(&t, "required variable `TOKEN`");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(
+            d.message,
+            "required variable `TOKEN` is missing a value: set TOKEN first"
+        );
+        assert_eq!(at(text, d.span), "${TOKEN:?set TOKEN first}");
+    }
+
+    #[test]
+    fn unset_variables_are_located_warnings_once() {
+        let text = "\
+x-img: &img \"app:${TAG}\"
+services:
+  a:
+    image: *img
+  b:
+    image: *img
+    command: echo $ 5
+";
+        let t = load_str(text);
+        let unset: Vec<&TopologyDiagnostic> = t
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("`TAG`"))
+            .collect();
+        assert_eq!(unset.len(), 1, "{:#?}", t.diagnostics);
+        assert_eq!(
+            unset[0].message,
+            "variable `TAG` is not set; substituting an empty string"
+        );
+        assert_eq!(unset[0].severity, DiagSeverity::Warning);
+        assert_eq!(at(text, unset[0].span), "${TAG}");
+        assert_eq!(
+            unit(&t, "p-a-1").containers[0].image.as_deref(),
+            Some("app:")
+        );
+        let d = find_diag(&t, "invalid interpolation format");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert!(d.message.contains("`services.b.command`"), "{}", d.message);
+        assert_eq!(at(text, d.span), "$");
+    }
+
+    #[test]
+    fn the_project_name_can_be_interpolated() {
+        let text = "name: ${STACK:-shop}\nservices:\n  web:\n    image: nginx\n";
+        let mut sources = SourceMap::new();
+        let f = sources.add(SourceFile::new("c.yml", text));
+        let t = load(&sources, &[f], &LoadOptions::default());
+        assert_eq!(t.project.as_deref(), Some("shop"));
+        assert_eq!(names(&t), ["shop-web-1"]);
+    }
+
+    #[test]
+    fn wrong_types_are_located_warnings_and_the_rest_loads() {
+        let text = "\
+services:
+  web:
+    image: [nginx]
+    ports: \"80:80\"
+    environment: 5
+    networks: true
+    hostname: web-host
+    deploy:
+      replicas: many
+  api:
+    image: api
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "`image` of service `web`");
+        assert_eq!(d.severity, DiagSeverity::Warning);
+        assert_eq!(
+            d.message,
+            "`image` of service `web` must be a string, not a list"
+        );
+        assert_eq!(at(text, d.span), "image");
+        let d = find_diag(&t, "`ports` of service `web`");
+        assert_eq!(
+            d.message,
+            "`ports` of service `web` must be a list, not a string"
+        );
+        assert_eq!(at(text, d.span), "\"80:80\"");
+        let d = find_diag(&t, "`environment` of service `web`");
+        assert_eq!(at(text, d.span), "5");
+        find_diag(
+            &t,
+            "`networks` of service `web` must be a list or a mapping, not a boolean",
+        );
+        find_diag(&t, "`deploy.replicas` of service `web`");
+        assert!(
+            t.diagnostics
+                .iter()
+                .all(|d| d.severity == DiagSeverity::Warning)
+        );
+        assert!(t.diagnostics.iter().all(|d| !d.message.ends_with('.')));
+        assert_eq!(names(&t), ["p-api-1", "p-web-1"]);
+        assert_eq!(unit(&t, "p-web-1").hostname.as_deref(), Some("web-host"));
+    }
+
+    #[test]
+    fn broken_documents_are_errors_never_an_empty_pass() {
+        let err = |text: &str| -> Vec<(DiagSeverity, String)> {
+            load_str(text)
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.severity, d.message))
+                .collect()
+        };
+        let e = |m: &str| vec![(DiagSeverity::Error, m.to_string())];
+        assert_eq!(
+            err("- a\n- b\n"),
+            e("top-level object must be a mapping, not a list")
+        );
+        assert_eq!(
+            err("version: '3'\nnetworks: {}\n"),
+            e("`services` is missing: a compose file needs at least one service")
+        );
+        assert_eq!(
+            err("services: [web]\n"),
+            [
+                (
+                    DiagSeverity::Error,
+                    "`services` must be a mapping, not a list".to_string()
+                ),
+                (
+                    DiagSeverity::Error,
+                    "the compose file defines no services".to_string()
+                ),
+            ]
+        );
+        assert_eq!(
+            err("services:\n"),
+            e("the compose file defines no services")
+        );
+        assert_eq!(
+            err(""),
+            e("`app/compose.yaml` is empty; a compose file needs `services`")
+        );
+        let t = load_str("services:\n  web: nginx\n");
+        assert_eq!(
+            diags(&t)[0],
+            (
+                DiagSeverity::Error,
+                "service `web` must be a mapping, not a string"
+            )
+        );
+        let t = load_str("services:\n  web:\n    image: a\n    image: b\n");
+        let d = &t.diagnostics[0];
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert!(d.message.contains("duplicate"), "{}", d.message);
+    }
+
+    #[test]
+    fn alias_bombs_are_errors() {
+        let mut text = String::from("x-a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text +=
+                &format!("x-a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n");
+        }
+        text += "services:\n  web:\n    image: nginx\n";
+        let t = load_str(&text);
+        assert_eq!(t.diagnostics.len(), 1);
+        assert_eq!(t.diagnostics[0].severity, DiagSeverity::Error);
+        assert!(t.units.is_empty());
+    }
+
+    #[test]
+    fn several_files_are_appended() {
+        let mut sources = SourceMap::new();
+        let a = sources.add(SourceFile::new(
+            "x/compose.yml",
+            "services:\n  web:\n    image: nginx\n    volumes: [data:/d]\nvolumes:\n  data:\n",
+        ));
+        let b = sources.add(SourceFile::new(
+            "x/compose.tools.yml",
+            "services:\n  tool:\n    image: t\n    networks: [ops]\n    volumes: [/cache]\nnetworks:\n  ops: {}\n",
+        ));
+        let t = load(&sources, &[a, b], &LoadOptions::default());
+        no_diags(&t);
+        assert_eq!(t.project.as_deref(), Some("x"));
+        assert_eq!(names(&t), ["x-web-1", "x-tool-1"]);
+        assert_eq!(net_keys(&t), ["default", "ops"]);
+        let tool = unit(&t, "x-tool-1");
+        assert_eq!(t.networks[tool.addresses[0].network.0].key, "ops");
+        let m = &tool.containers[0].mounts[0];
+        assert_eq!(t.volumes[m.volume].name, "/cache");
+        assert_eq!(tool.span.unwrap().file, b);
+    }
+
+    #[test]
+    fn a_yaml_error_is_located() {
+        let text = "services:\n  web:\n    image: nginx\n    ports: [\"80\"\n";
+        let t = load_str(text);
+        assert_eq!(t.diagnostics.len(), 1);
+        assert_eq!(t.diagnostics[0].severity, DiagSeverity::Error);
+        assert!(t.units.is_empty());
+    }
+
+    #[test]
+    fn include_and_extends_are_named_as_unsupported() {
+        let text = "\
+include:
+  - other.yml
+services:
+  web:
+    extends:
+      service: base
+    image: nginx
+";
+        let t = load_str(text);
+        assert_eq!(at(text, find_diag(&t, "`include`").span), "include");
+        assert_eq!(at(text, find_diag(&t, "`extends`").span), "extends");
+        assert_eq!(names(&t), ["p-web-1"]);
+    }
+
+    #[test]
+    fn raw_scalars_decode_with_their_source_bytes() {
+        let f = FileId(0);
+        let d = |text: &str| decode_raw(text, Span::new(f, 0, text.len())).map(|x| x.0);
+        assert_eq!(d("plain"), Some("plain".into()));
+        assert_eq!(d("'it''s'"), Some("it's".into()));
+        assert_eq!(d("\"a\\tb\\u00e9\""), Some("a\tbé".into()));
+        assert_eq!(d("|\n  x"), None);
+        let (s, map) = decode_raw("'a''b'", Span::new(f, 0, 6)).unwrap();
+        assert_eq!(s, "a'b");
+        assert_eq!(map, [(1, 2), (2, 4), (4, 5)]);
     }
 }

@@ -16,7 +16,8 @@
 //! from 0, since the real names carry random suffixes. Deployments,
 //! ReplicaSets and ReplicationControllers get `spec.replicas` pods (default
 //! 1, at most [`MAX_PODS_PER_WORKLOAD`]); DaemonSets, Jobs and CronJobs one
-//! pod, as on a one-node cluster.
+//! pod, as on a one-node cluster. A pod name already taken (the same
+//! workload in another namespace) becomes `<namespace>/<name>`.
 
 use super::yaml::{self, Node};
 use super::*;
@@ -1419,7 +1420,10 @@ impl<'s> Loader<'s> {
                 else {
                     continue;
                 };
-                match self.config_maps.get(&(cx.namespace.to_string(), name.to_string())) {
+                match self
+                    .config_maps
+                    .get(&(cx.namespace.to_string(), name.to_string()))
+                {
                     Some(cm) => {
                         for (k, v, vspan) in &cm.entries {
                             if is_env_name(&format!("{prefix}{k}")) {
@@ -1434,21 +1438,32 @@ impl<'s> Loader<'s> {
                             }
                         }
                     }
-                    None => self.d.warn(
-                        span,
-                        format!(
-                            "`{l}`: `{fat}` reads ConfigMap `{name}`, which is not in the manifests; its variables are unknown"
-                        ),
-                    ),
+                    None => {
+                        // An optional source may be absent on purpose.
+                        let optional = self
+                            .d
+                            .bool(l, r, &format!("{fat}.configMapRef"), "optional")
+                            .unwrap_or(false);
+                        self.d.push(
+                            if optional {
+                                DiagSeverity::Info
+                            } else {
+                                DiagSeverity::Warning
+                            },
+                            Some(span),
+                            format!(
+                                "`{l}`: `{fat}` reads ConfigMap `{name}`, which is not in the manifests; its variables are unknown"
+                            ),
+                        )
+                    }
                 }
             } else if let Some(r) = self.d.map(l, src, &fat, "secretRef") {
-                let name = self
+                let (name, span) = self
                     .d
                     .str(l, r, &format!("{fat}.secretRef"), "name")
-                    .map(|n| n.0)
-                    .unwrap_or("?");
+                    .unwrap_or(("?", anchor(r)));
                 self.d.warn(
-                    anchor(r),
+                    span,
                     format!("`{l}`: `{fat}` reads Secret `{name}`; its variables are not read"),
                 );
             }
@@ -2852,6 +2867,19 @@ spec:
             [
                 "`Pod p`: `spec.containers[0].volumeMounts[5]` mounts volume `ghost`, which the pod does not declare"
             ]
+        );
+    }
+
+    #[test]
+    fn replicas_are_capped() {
+        let t = load_text(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: big}\nspec:\n  replicas: 500\n  template: {spec: {containers: [{name: c}]}}\n",
+        );
+        assert_eq!(t.units.len(), MAX_PODS_PER_WORKLOAD as usize);
+        assert_eq!(t.units.last().map(|u| u.name.as_str()), Some("big-63"));
+        assert_eq!(
+            messages(&t),
+            ["`Deployment big` has 500 replicas; the first 64 pods are modelled"]
         );
     }
 }
