@@ -172,8 +172,15 @@ pub enum Outcome {
         /// The unit.
         unit: UnitId,
     },
-    /// nginx connects to one of its own `listen` addresses: a proxy loop.
-    SelfLoop,
+    /// nginx connects to a `listen` of the very `server { }` the request
+    /// is in (for a group member: of a server that uses the group): a proxy
+    /// loop. A `listen` of another server block is [`Outcome::Listening`].
+    SelfLoop {
+        /// nginx's container in its unit.
+        container: usize,
+        /// The listener index (one of nginx's own `listen`s).
+        listener: usize,
+    },
     /// The ClusterIP Service has no such port.
     NoServicePort {
         /// The Service.
@@ -483,7 +490,7 @@ impl<'a> Resolver<'a> {
             Outcome::Unknown { unit } => {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
             }
-            Outcome::SelfLoop => "nginx would connect to itself (a proxy loop)".into(),
+            Outcome::SelfLoop { .. } => "nginx would connect to itself (a proxy loop)".into(),
             Outcome::NoServicePort { service } => {
                 let s = &self.topo.services[service.0];
                 format!(
@@ -566,8 +573,9 @@ impl<'a> Resolver<'a> {
             res.reason = Some(format!("no port in upstream \"{}\"", h.host));
             return;
         };
+        let own = self.own_listens(up);
         for a in addrs {
-            let hit = self.connect(a, port, trace);
+            let hit = self.connect(a, port, &own, trace);
             res.hits.push(hit);
         }
         res.status = status_of(&res.hits);
@@ -983,7 +991,30 @@ impl<'a> Resolver<'a> {
 
     // ----- ports -----
 
-    fn connect(&self, a: Addr, port: u16, trace: &mut Vec<String>) -> Hit {
+    /// The `listen`s of the server blocks a request for `up` comes in on:
+    /// its own `server { }`, or for a group member every server using the group.
+    fn own_listens(&self, up: &UpstreamRef) -> Vec<crate::source::Span> {
+        let servers: Vec<&crate::nginx::upstreams::ServerInfo> = match up.group_index {
+            Some(g) => self.ex.groups[g]
+                .references
+                .iter()
+                .filter_map(|r| self.ex.upstreams[*r].server.as_ref())
+                .collect(),
+            None => up.server.iter().collect(),
+        };
+        servers
+            .iter()
+            .flat_map(|s| s.listens.iter().map(|i| self.ex.listens[*i].span))
+            .collect()
+    }
+
+    fn connect(
+        &self,
+        a: Addr,
+        port: u16,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Hit {
         let mut hit = Hit {
             ip: Some(a.ip),
             port: Some(port),
@@ -996,11 +1027,11 @@ impl<'a> Resolver<'a> {
             if svc.kind == ServiceKind::Headless {
                 if let Some(u) = a.unit {
                     hit.pod_port = Some(port);
-                    hit.outcome = self.listener_at(u, a.ip, port, trace);
+                    hit.outcome = self.listener_at(u, a.ip, port, own, trace);
                 }
                 return hit;
             }
-            return self.via_service(s, port, hit, trace);
+            return self.via_service(s, port, hit, own, trace);
         }
         let Some(u) = a.unit else {
             trace.push(format!(
@@ -1018,7 +1049,7 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoRoute { unit: u };
             return hit;
         }
-        hit.outcome = self.listener_at(u, a.ip, port, trace);
+        hit.outcome = self.listener_at(u, a.ip, port, own, trace);
         hit
     }
 
@@ -1040,7 +1071,14 @@ impl<'a> Resolver<'a> {
             .any(|x| x.network == addr.network)
     }
 
-    fn via_service(&self, s: ServiceId, port: u16, mut hit: Hit, trace: &mut Vec<String>) -> Hit {
+    fn via_service(
+        &self,
+        s: ServiceId,
+        port: u16,
+        mut hit: Hit,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Hit {
         let svc = &self.topo.services[s.0];
         if let ServiceKind::ExternalName(ext) = &svc.kind {
             trace.push(format!(
@@ -1105,7 +1143,7 @@ impl<'a> Resolver<'a> {
                 self.unit(*u).name
             ));
             let pod_ip = self.unit(*u).addresses.iter().find_map(|a| a.ip);
-            let o = self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, trace);
+            let o = self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace);
             if !matches!(o, Outcome::Listening { .. }) {
                 outcome.get_or_insert(o);
             } else if outcome.is_none() {
@@ -1127,8 +1165,28 @@ impl<'a> Resolver<'a> {
             .map(|p| p.container_port)
     }
 
-    /// What answers at `ip:port` inside unit `u`.
-    fn listener_at(&self, u: UnitId, ip: IpAddr, port: u16, trace: &mut Vec<String>) -> Outcome {
+    /// Whether a listener is evidence of a socket: in an nginx container
+    /// only nginx's own `listen`s are (its `expose`/`ports` describe them).
+    fn counts(&self, c: &Container, l: &Listener) -> bool {
+        !c.is_nginx
+            || self.ex.listens.is_empty()
+            || self
+                .ex
+                .listens
+                .iter()
+                .any(|x| Some(x.span) == l.provenance.span)
+    }
+
+    /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
+    /// of the server blocks the request is in (a loop if it lands there).
+    fn listener_at(
+        &self,
+        u: UnitId,
+        ip: IpAddr,
+        port: u16,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Outcome {
         let unit = self.unit(u);
         let same_unit = u == self.site.unit;
         let mut candidates: Vec<(usize, usize, &Listener)> = Vec::new();
@@ -1137,7 +1195,7 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             for (li, l) in c.listeners.iter().enumerate() {
-                if l.port == Some(port) && l.protocol == Protocol::Tcp {
+                if l.port == Some(port) && l.protocol == Protocol::Tcp && self.counts(c, l) {
                     candidates.push((ci, li, l));
                 }
             }
@@ -1148,7 +1206,12 @@ impl<'a> Resolver<'a> {
                     .containers
                     .iter()
                     .filter(|c| c.role != ContainerRole::Init)
-                    .flat_map(|c| c.listeners.iter().filter_map(|l| l.port))
+                    .flat_map(|c| {
+                        c.listeners
+                            .iter()
+                            .filter(|l| self.counts(c, l))
+                            .filter_map(|l| l.port)
+                    })
                     .collect();
                 k.sort();
                 k.dedup();
@@ -1173,6 +1236,7 @@ impl<'a> Resolver<'a> {
             return Outcome::NothingListens { unit: u, known };
         }
         let mut fallback = None;
+        let mut looped = None;
         for (ci, li, l) in &candidates {
             let c = &unit.containers[*ci];
             let nginx_itself = same_unit && *ci == self.site.container && c.is_nginx;
@@ -1191,12 +1255,10 @@ impl<'a> Resolver<'a> {
                 Some(Bind::Unix(_)) => false,
             };
             if ok {
-                if nginx_itself {
-                    trace.push(format!(
-                        "port {port} of `{}` is nginx's own `listen`: a proxy loop",
-                        unit.name
-                    ));
-                    return Outcome::SelfLoop;
+                let own_listen = l.provenance.span.is_some_and(|s| own.contains(&s));
+                if nginx_itself && own_listen {
+                    looped.get_or_insert((*ci, *li));
+                    continue;
                 }
                 trace.push(format!(
                     "`{}` (container `{}`) listens on {} ({}, {})",
@@ -1247,6 +1309,16 @@ impl<'a> Resolver<'a> {
                     ),
                 ));
             }
+        }
+        if let Some((container, listener)) = looped {
+            trace.push(format!(
+                "port {port} of `{}` is a `listen` of the same nginx server block: a proxy loop",
+                unit.name
+            ));
+            return Outcome::SelfLoop {
+                container,
+                listener,
+            };
         }
         match fallback {
             Some((o, line)) => {

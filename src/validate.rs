@@ -58,9 +58,11 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     // mounts into the nginx container (a ConfigMap).
     let mut nginx_ids = nginx_ids;
     if nginx_ids.is_empty() {
+        // Replicas of one nginx mount the same files: take each path once.
+        let mut paths = HashSet::new();
         for mf in &topo.mounted_files {
             let c = &topo.units[mf.unit.0].containers[mf.container];
-            if c.is_nginx && mf.path.starts_with("/etc/nginx/") {
+            if c.is_nginx && mf.path.starts_with("/etc/nginx/") && paths.insert(mf.path.clone()) {
                 nginx_ids.push(sources.add(SourceFile::new(mf.path.clone(), mf.content.clone())));
             }
         }

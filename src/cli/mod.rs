@@ -3,6 +3,7 @@
 //! (parse errors, a failing verdict), 2 bad usage or unreadable input.
 
 mod files;
+mod healthcheck;
 mod parse;
 mod topology;
 mod validate;
@@ -29,6 +30,9 @@ enum Command {
     /// upstream's resolution, findings and fixes. Exit 0 pass/warn, 1 fail,
     /// 2 bad input or usage.
     Validate(validate::ValidateArgs),
+    /// Probe a running service (the container image's HEALTHCHECK): exit 0
+    /// when the URL answers 200.
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// Runs a command and returns the process exit code.
@@ -37,6 +41,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Parse(a) => parse::run(a),
         Command::Topology(a) => topology::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Healthcheck(a) => healthcheck::run(a),
     };
     ExitCode::from(code)
 }

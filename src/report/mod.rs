@@ -67,6 +67,10 @@ pub struct Location {
     pub end_line: u32,
     /// End column (exclusive).
     pub end_column: u32,
+    /// First byte of the range in the file.
+    pub start: u32,
+    /// One past the last byte of the range.
+    pub end: u32,
 }
 
 impl Location {
@@ -80,6 +84,8 @@ impl Location {
             column: s.column,
             end_line: e.line,
             end_column: e.column,
+            start: span.start,
+            end: span.end,
         }
     }
 }

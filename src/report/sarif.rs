@@ -1,8 +1,436 @@
-//! SARIF 2.1.0 (being written).
+//! SARIF 2.1.0 for code scanning: one run whose `tool.driver.rules` come
+//! from the rule registry (the same docs as `docs/rules/`), one result per
+//! finding with its location, related locations and fixes (as SARIF
+//! `artifactChanges`), the input files as `artifacts`, and the verdict and
+//! every upstream's status in the run's `properties`.
+//!
+//! Columns are Unicode code points (`columnKind: unicodeCodePoints`), as in
+//! the JSON report; regions also carry byte and character offsets.
 
-use super::Report;
+use super::{FindingReport, FixReport, Location, Report};
+use crate::rules::docs::{self, severity_name};
+use crate::rules::registry::RULES;
+use crate::rules::{Meta, Severity};
+use crate::source::SourceFile;
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    self, Artifact, ArtifactChange, ArtifactContent, ArtifactLocation, Invocation,
+    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+use std::collections::BTreeMap;
 
-/// The SARIF log.
+/// The JSON schema the log names in `$schema`.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The SARIF log, pretty-printed.
 pub fn render(r: &Report) -> String {
-    super::json::render(r)
+    serde_json::to_string_pretty(&log(r)).expect("the SARIF log serializes")
+}
+
+/// The SARIF log of a report.
+pub fn log(r: &Report) -> Sarif {
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver()).build())
+        .column_kind(json!("unicodeCodePoints"))
+        .artifacts(artifacts(r))
+        .invocations(vec![
+            Invocation::builder().execution_successful(true).build(),
+        ])
+        .results(r.findings.iter().map(|f| result(r, f)).collect::<Vec<_>>())
+        .properties(bag([
+            ("verdict", json!(r.verdict)),
+            ("summary", json!(r.summary)),
+            ("platform", json!(r.input.platform)),
+            ("upstreams", json!(r.upstreams)),
+        ]))
+        .build();
+    Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+/// `tool.driver`: upcheck and every rule in the registry.
+pub fn driver() -> ToolComponent {
+    ToolComponent::builder()
+        .name("upcheck")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
+        .rules(RULES.iter().map(|r| rule(r.meta())).collect::<Vec<_>>())
+        .build()
+}
+
+/// A rule's SARIF descriptor. `helpUri` must be an absolute URI, so it
+/// points into the repository; the relative page path is in `properties.docs`.
+pub fn rule(m: &Meta) -> ReportingDescriptor {
+    let body = docs::docs_body(m);
+    let page = format!("docs/rules/{}.md", m.code);
+    let mut tags = vec![docs::range_of(m.code).unwrap_or("unassigned").to_string()];
+    tags.push(m.name.to_string());
+    ReportingDescriptor::builder()
+        .id(m.code)
+        .name(m.name)
+        .short_description(text(m.summary()))
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(sections_text(&body, &["## What it does", "## Why is this bad?"]))
+                .markdown(sections(&body, &["## What it does", "## Why is this bad?"]))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(body.clone())
+                .markdown(body)
+                .build(),
+        )
+        .help_uri(format!(
+            "{}/blob/main/{page}",
+            env!("CARGO_PKG_REPOSITORY")
+        ))
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level_name(m.severity)))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(map([
+                    ("docs", json!(page)),
+                    ("fix", json!(m.fix)),
+                    ("severity", json!(severity_name(m.severity))),
+                ]))
+                .build(),
+        )
+        .build()
+}
+
+fn result(r: &Report, f: &FindingReport) -> sarif::Result {
+    let index = RULES.iter().position(|x| x.meta().code == f.code);
+    let primary = f
+        .location
+        .as_ref()
+        .or(f.related.first().map(|x| &x.location));
+    let primary_location = match primary {
+        Some(l) => location(r, l, None),
+        None => whole_file(r, fallback_file(r)),
+    };
+    let mut props = map([
+        ("name", json!(f.name)),
+        ("docs", json!(f.docs)),
+        ("severity", json!(severity_name(f.severity))),
+    ]);
+    if f.location.is_none() {
+        props.insert("approximateLocation".into(), json!(true));
+    }
+    if let Some(id) = f.upstream {
+        let ups: Vec<Value> = r
+            .upstreams
+            .iter()
+            .filter(|u| u.id == id)
+            .map(|u| {
+                json!({
+                    "id": u.id,
+                    "directive": u.directive,
+                    "target": u.target,
+                    "nginx": u.nginx,
+                    "status": u.status,
+                    "reason": u.reason,
+                })
+            })
+            .collect();
+        if let Some(first) = ups.first() {
+            props.insert("upstreamStatus".into(), first["status"].clone());
+        }
+        props.insert("upstreams".into(), Value::Array(ups));
+    }
+    let mut b = sarif::Result::builder()
+        .rule_id(f.code.clone())
+        .level(result_level(f.severity))
+        .message(sarif::Message::builder().text(f.message.clone()).build())
+        .locations(vec![primary_location])
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    b.rule_index = index.map(|i| i as i64);
+    if !f.related.is_empty() {
+        b.related_locations = Some(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(i, x)| location(r, &x.location, Some((i as i64 + 1, &x.message))))
+                .collect(),
+        );
+    }
+    let fixes: Vec<sarif::Fix> = f.fixes.iter().map(|x| fix(r, x)).collect();
+    if !fixes.is_empty() {
+        b.fixes = Some(fixes);
+    }
+    b
+}
+
+fn fix(r: &Report, x: &FixReport) -> sarif::Fix {
+    let mut files: Vec<&str> = Vec::new();
+    for e in &x.edits {
+        if !files.contains(&e.file.as_str()) {
+            files.push(&e.file);
+        }
+    }
+    let changes = files
+        .into_iter()
+        .map(|file| {
+            let replacements = x
+                .edits
+                .iter()
+                .filter(|e| e.file == file)
+                .map(|e| {
+                    Replacement::builder()
+                        .deleted_region(region(r, &e.location))
+                        .inserted_content(
+                            ArtifactContent::builder()
+                                .text(e.replacement.clone())
+                                .build(),
+                        )
+                        .build()
+                })
+                .collect::<Vec<_>>();
+            ArtifactChange::builder()
+                .artifact_location(artifact_location(r, file))
+                .replacements(replacements)
+                .build()
+        })
+        .collect::<Vec<_>>();
+    sarif::Fix::builder()
+        .description(sarif::Message::builder().text(x.title.clone()).build())
+        .artifact_changes(changes)
+        .properties(bag([("applicability", json!(x.applicability))]))
+        .build()
+}
+
+fn location(r: &Report, l: &Location, related: Option<(i64, &str)>) -> sarif::Location {
+    let physical = PhysicalLocation::builder()
+        .artifact_location(artifact_location(r, &l.file))
+        .region(region(r, l))
+        .build();
+    let mut out = sarif::Location::builder()
+        .physical_location(physical)
+        .build();
+    if let Some((id, message)) = related {
+        out.id = Some(id);
+        out.message = Some(sarif::Message::builder().text(message).build());
+    }
+    out
+}
+
+/// A location covering the start of a file, for findings about a file as a whole.
+fn whole_file(r: &Report, file: Option<&str>) -> sarif::Location {
+    let file = file.unwrap_or("");
+    let physical = PhysicalLocation::builder()
+        .artifact_location(artifact_location(r, file))
+        .region(
+            Region::builder()
+                .start_line(1)
+                .start_column(1)
+                .end_line(1)
+                .end_column(1)
+                .build(),
+        )
+        .build();
+    sarif::Location::builder()
+        .physical_location(physical)
+        .build()
+}
+
+/// The file a finding without a location is attributed to: the first
+/// topology file, else the first input file.
+fn fallback_file(r: &Report) -> Option<&str> {
+    r.input
+        .files
+        .iter()
+        .find(|f| f.role == "topology")
+        .or(r.input.files.first())
+        .map(|f| f.path.as_str())
+}
+
+fn region(r: &Report, l: &Location) -> Region {
+    let mut region = Region::builder()
+        .start_line(l.line)
+        .start_column(l.column)
+        .end_line(l.end_line)
+        .end_column(l.end_column)
+        .byte_offset(l.start)
+        .byte_length(l.end.saturating_sub(l.start))
+        .build();
+    if let Some(file) = source(r, &l.file) {
+        let (s, e) = (l.start as usize, l.end as usize);
+        if s <= e && e <= file.bytes.len() {
+            region.char_offset = Some(chars(&file.bytes[..s]) as i64);
+            region.char_length = Some(chars(&file.bytes[s..e]) as i64);
+        }
+    }
+    region
+}
+
+fn artifact_location(r: &Report, path: &str) -> ArtifactLocation {
+    let mut l = ArtifactLocation::builder().uri(path_uri(path)).build();
+    l.index = r
+        .input
+        .files
+        .iter()
+        .position(|f| f.path == path)
+        .map(|i| i as i64);
+    l
+}
+
+fn artifacts(r: &Report) -> Vec<Artifact> {
+    r.input
+        .files
+        .iter()
+        .map(|f| {
+            let mut a = Artifact::builder()
+                .location(ArtifactLocation::builder().uri(path_uri(&f.path)).build())
+                .roles(vec![json!("analysisTarget")])
+                .properties(bag([("role", json!(f.role)), ("format", json!(f.format))]))
+                .build();
+            if let Some(file) = source(r, &f.path) {
+                a.length = Some(file.bytes.len() as i64);
+            }
+            a.source_language = Some(
+                match f.format.as_deref() {
+                    None if f.role.starts_with("nginx") => "nginx",
+                    Some("compose") | Some("kubernetes") => "yaml",
+                    Some(_) if f.path.ends_with(".json") => "json",
+                    _ => "plaintext",
+                }
+                .to_string(),
+            );
+            a
+        })
+        .collect()
+}
+
+fn source<'r>(r: &'r Report, path: &str) -> Option<&'r SourceFile> {
+    r.sources.find(path).map(|id| r.sources.get(id))
+}
+
+/// Characters in UTF-8 bytes, counted as the report counts columns.
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count()
+}
+
+/// A relative URI reference for a path as submitted: `\` becomes `/`, and
+/// every byte outside the unreserved set and `/` is percent-encoded.
+pub fn path_uri(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `error`, `warning` or `note`: SARIF's names for the severities.
+pub fn level_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn result_level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn text(s: impl Into<String>) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s.into()).build()
+}
+
+fn map<const N: usize>(pairs: [(&str, Value); N]) -> BTreeMap<String, Value> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+fn bag<const N: usize>(pairs: [(&str, Value); N]) -> PropertyBag {
+    PropertyBag::builder()
+        .additional_properties(map(pairs))
+        .build()
+}
+
+/// The Markdown of the named `##` sections of a rule's docs.
+fn sections(body: &str, names: &[&str]) -> String {
+    let mut out = String::new();
+    let mut on = false;
+    for line in body.lines() {
+        if line.starts_with("## ") {
+            on = names.contains(&line.trim_end());
+        }
+        if on {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// The same sections as plain text: headings dropped, paragraphs joined.
+fn sections_text(body: &str, names: &[&str]) -> String {
+    let md = sections(body, names);
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in md.lines() {
+        let line = line.trim();
+        if line.starts_with("## ") || line.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    paragraphs.join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(path_uri("conf.d/default.conf"), "conf.d/default.conf");
+        assert_eq!(path_uri("my dir\\a:b.yaml"), "my%20dir/a%3Ab.yaml");
+    }
+
+    #[test]
+    fn every_rule_has_a_descriptor_with_a_level() {
+        let d = driver();
+        let rules = d.rules.expect("rules");
+        assert_eq!(rules.len(), RULES.len());
+        for r in rules {
+            let level = r.default_configuration.and_then(|c| c.level);
+            assert!(
+                matches!(level.as_ref().and_then(Value::as_str), Some("error" | "warning" | "note")),
+                "{}",
+                r.id
+            );
+            assert!(!r.short_description.expect("short").text.is_empty(), "{}", r.id);
+        }
+    }
 }

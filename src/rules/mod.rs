@@ -9,6 +9,7 @@
 //! `4xxx` resilience and hygiene. Retired codes stay in
 //! [`registry::RETIRED`] with a reason.
 
+pub mod docs;
 pub mod registry;
 
 mod address_family_mismatch;
@@ -25,6 +26,7 @@ mod published_port_used;
 mod topology_error;
 mod topology_warning;
 mod upstream_host_unknown;
+mod upstream_unreachable;
 mod upstream_unverifiable;
 
 use crate::fix::Fix;
@@ -236,9 +238,14 @@ pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>)
 /// Runs every rule and returns findings sorted by file position then code.
 pub fn run(cx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
+    let net = registry::SAFETY_NET;
     for r in registry::RULES {
-        r.check(cx, &mut out);
+        if r.meta().code != net.meta().code {
+            r.check(cx, &mut out);
+        }
     }
+    // Last, so it sees what the other rules explained.
+    net.check(cx, &mut out);
     out.sort_by(|a, b| {
         let key = |f: &Finding| {
             f.span
@@ -405,4 +412,42 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
             }
         })
         .collect()
+}
+
+/// An edit adding `item` to the YAML block sequence whose last item is
+/// written at `last` (the item's scalar, as loaders record it): a new line
+/// with the same indentation, dash and quoting. `None` when the item is not
+/// on a `- ` line of its own (flow sequences, mappings), where a textual
+/// edit would not be reliable.
+pub fn yaml_list_append(cx: &Context, last: Span, item: &str) -> Option<crate::fix::Edit> {
+    let src = &cx.sources.get(last.file).bytes;
+    let start = last.start as usize;
+    let line_start = src[..start]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let prefix = std::str::from_utf8(&src[line_start..start]).ok()?;
+    let (indent, rest) = prefix.split_once('-')?;
+    if !indent.chars().all(|c| c == ' ') || !rest.starts_with(' ') {
+        return None;
+    }
+    let quote = rest.trim();
+    if !matches!(quote, "" | "\"" | "'") {
+        return None;
+    }
+    let line_end = src[start..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(src.len(), |p| start + p);
+    let tail = std::str::from_utf8(&src[last.end as usize..line_end]).ok()?;
+    let tail = tail.split(" #").next().unwrap_or("").trim_end();
+    if tail != quote {
+        return None; // more than one scalar on the line
+    }
+    Some(crate::fix::Edit {
+        file: last.file,
+        start: line_end as u32,
+        end: line_end as u32,
+        replacement: format!("\n{prefix}{item}{quote}"),
+    })
 }

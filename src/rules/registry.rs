@@ -12,6 +12,7 @@ pub static RULES: &[&dyn Rule] = &[
     &super::upstream_host_unknown::UpstreamHostUnknown,
     &super::network_not_shared::NetworkNotShared,
     &super::hard_coded_address::HardCodedAddress,
+    &super::upstream_unreachable::UpstreamUnreachable,
     &super::loopback_nothing_listens::LoopbackNothingListens,
     &super::published_port_used::PublishedPortUsed,
     &super::backend_bound_to_loopback::BackendBoundToLoopback,
@@ -20,6 +21,10 @@ pub static RULES: &[&dyn Rule] = &[
     &super::upstream_unverifiable::UpstreamUnverifiable,
     &super::address_family_mismatch::AddressFamilyMismatch,
 ];
+
+/// The rule that runs after all others and reports unreachable upstreams
+/// no other rule explained.
+pub static SAFETY_NET: &dyn Rule = &super::upstream_unreachable::UpstreamUnreachable;
 
 /// Retired codes and why; a code is never reused.
 pub const RETIRED: &[(&str, &str)] = &[];

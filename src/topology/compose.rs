@@ -44,6 +44,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     topo.project = Some(project.clone());
 
     let mut services = 0;
+    let mut broken = false;
     let mut services_key: Option<Span> = None;
     for (file, doc) in &docs {
         let text = sources.get(*file).text();
@@ -56,10 +57,11 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         };
         let part = loader.load(doc);
         services += part.services;
+        broken |= part.broken;
         services_key = services_key.or(part.services_key);
         append(&mut topo, part);
     }
-    if services == 0 && docs.iter().any(|(_, d)| d.is_map()) {
+    if services == 0 && !broken && docs.iter().any(|(_, d)| d.is_map()) {
         let first = docs
             .iter()
             .find(|(_, d)| d.is_map())
@@ -73,6 +75,11 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         diags.error(span, message);
     }
     sort_networks(&mut topo);
+    // In reading order, as a compiler reports.
+    diags.list.sort_by_key(|d| {
+        d.span
+            .map_or((u32::MAX, 0, 0), |s| (s.file.0, s.start, s.end))
+    });
     topo.diagnostics = diags.list;
     topo
 }
@@ -794,6 +801,8 @@ struct Part {
     volumes: Vec<Volume>,
     services: usize,
     services_key: Option<Span>,
+    /// `services` was there but unreadable (already reported).
+    broken: bool,
 }
 
 /// A mapping's entries with their key nodes (string keys only).
@@ -1002,6 +1011,7 @@ impl FileLoader<'_> {
             volumes: Vec::new(),
             services: 0,
             services_key: None,
+            broken: false,
         };
         if !doc.is_map() {
             self.diags.error(
@@ -1032,6 +1042,7 @@ impl FileLoader<'_> {
                 loc(services, doc.key("services").unwrap_or(doc)),
                 format!("`services` must be a mapping, not {}", services.type_name()),
             );
+            part.broken = true;
             return part;
         }
         let mut defs = Vec::new();
@@ -1047,6 +1058,7 @@ impl FileLoader<'_> {
                         value.type_name()
                     ),
                 );
+                part.broken = true;
                 continue;
             }
             defs.push(self.service(name, key, value));
@@ -2554,6 +2566,10 @@ impl FileLoader<'_> {
                         continue;
                     };
                     let mounts = part.units[u].containers[ci].mounts.clone();
+                    // Volumes and binds, not tmpfs (which is no volume).
+                    let mounts = mounts
+                        .into_iter()
+                        .filter(|m| part.volumes[m.volume].kind != VolumeKind::Tmpfs);
                     for mut m in mounts {
                         m.read_only |= vf.read_only;
                         m.span = Some(vf.span);
@@ -2810,12 +2826,24 @@ impl FileLoader<'_> {
             let done: HashSet<usize> = order.iter().copied().collect();
             let mut rest: Vec<usize> = (0..defs.len()).filter(|i| !done.contains(i)).collect();
             rest.sort_by(|a, b| defs[*a].name.cmp(&defs[*b].name));
-            let names: Vec<String> = rest
+            // Name only the services on a cycle: peel off those nothing
+            // left depends on.
+            let mut cycle: Vec<usize> = rest.clone();
+            while let Some(pos) = cycle
+                .iter()
+                .position(|i| !cycle.iter().any(|j| deps[*j].contains(i)))
+            {
+                cycle.remove(pos);
+            }
+            if cycle.is_empty() {
+                cycle = rest.clone();
+            }
+            let names: Vec<String> = cycle
                 .iter()
                 .map(|i| format!("`{}`", defs[*i].name))
                 .collect();
             self.diags.error(
-                defs[rest[0]].key_span,
+                defs[cycle[0]].key_span,
                 format!(
                     "dependency cycle detected between services {}",
                     names.join(", ")
@@ -3435,11 +3463,18 @@ services:
     depends_on: [a]
   c:
     image: x
+  d:
+    image: x
+    depends_on: [a]
 ";
         let t = load_str(text);
         let d = find_diag(&t, "cycle");
+        assert_eq!(
+            d.message,
+            "dependency cycle detected between services `a`, `b`"
+        );
         assert_eq!(at(text, d.span), "a");
-        assert_eq!(names(&t), ["p-c-1", "p-a-1", "p-b-1"]);
+        assert_eq!(names(&t), ["p-c-1", "p-a-1", "p-b-1", "p-d-1"]);
     }
 
     #[test]
@@ -4173,16 +4208,7 @@ services:
         );
         assert_eq!(
             err("services: [web]\n"),
-            [
-                (
-                    DiagSeverity::Error,
-                    "`services` must be a mapping, not a list".to_string()
-                ),
-                (
-                    DiagSeverity::Error,
-                    "the compose file defines no services".to_string()
-                ),
-            ]
+            e("`services` must be a mapping, not a list")
         );
         assert_eq!(
             err("services:\n"),
@@ -4281,5 +4307,43 @@ services:
         let (s, map) = decode_raw("'a''b'", Span::new(f, 0, 6)).unwrap();
         assert_eq!(s, "a'b");
         assert_eq!(map, [(1, 2), (2, 4), (4, 5)]);
+    }
+}
+
+#[cfg(test)]
+mod scratch {
+    use super::*;
+    #[test]
+    fn fuzz() {
+        let dir = "tests/fixtures/topology/compose";
+        let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        let env: BTreeMap<String, String> = [("APP_PORT", "x:y"), ("TAG", "${NESTED}"), ("NGINX_HOST_PORT", "")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let mut seed = 12345u64;
+        let mut rnd = || { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; seed };
+        let alphabet = b":-/$ {}[]'\"\\\n#&*!|>0123456789abcxyz.,=?+";
+        let mut n = 0;
+        for path in paths {
+            let bytes = std::fs::read(&path).unwrap();
+            let mut variants: Vec<Vec<u8>> = (0..bytes.len()).step_by(3).map(|i| bytes[..i].to_vec()).collect();
+            for _ in 0..300 {
+                let mut b = bytes.clone();
+                for _ in 0..(1 + rnd() % 4) {
+                    let at = (rnd() as usize) % b.len();
+                    let c = alphabet[(rnd() as usize) % alphabet.len()];
+                    match rnd() % 3 { 0 => b[at] = c, 1 => b.insert(at, c), _ => { b.remove(at); } }
+                }
+                variants.push(b);
+            }
+            for v in variants {
+                let mut sources = SourceMap::new();
+                let f = sources.add(SourceFile::new("a/b.yml", v));
+                let opts = LoadOptions { env: env.clone(), ..Default::default() };
+                let t = super::super::load(&sources, &[Document { file: f, format: Some(Format::Compose) }], &opts);
+                for d in &t.diagnostics { if let Some(s) = d.span { assert!(s.start <= s.end && (s.end as usize) <= sources.get(f).bytes.len(), "{d:?}"); } }
+                n += 1;
+            }
+        }
+        println!("{n} variants");
     }
 }

@@ -1,0 +1,164 @@
+use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
+use crate::fix::{Applicability, Fix};
+use crate::resolve::{Hint, Lookup, target_text};
+use crate::topology::{Service, UnitKind};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstream host names that nginx resolves at start-up and that
+    /// name a Kubernetes Service in another namespace than nginx's pod,
+    /// without saying which namespace.
+    ///
+    /// ## Why is this bad?
+    /// A pod's search list starts with its own namespace
+    /// (`<ns>.svc.cluster.local svc.cluster.local cluster.local`), so a
+    /// short name `orders` only finds a Service `orders` in nginx's own
+    /// namespace. nginx stops at start-up with `host not found in upstream
+    /// "orders:8080"` and the pod crash-loops. The name must carry the
+    /// namespace: `orders.shop` (or the full `orders.shop.svc.cluster.local`).
+    ///
+    /// ## Example
+    /// ```nginx
+    /// # nginx runs in namespace `web`; Service `orders` is in `shop`
+    /// location /orders/ { proxy_pass http://orders:8080; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location /orders/ { proxy_pass http://orders.shop:8080; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe when exactly one Service has that name: `name.namespace`
+    /// resolves through the search list (`svc.cluster.local`) to that very
+    /// Service. Unsafe when Services of that name exist in several other
+    /// namespaces, one fix per namespace.
+    pub ServiceInOtherNamespace { code: "UC1003", name: "service-in-other-namespace", severity: Error, fix: Always }
+}
+
+impl Check for ServiceInOtherNamespace {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Lookup::NotFound {
+                name,
+                runtime: false,
+                hints,
+                ..
+            } = &r.lookup
+            else {
+                continue;
+            };
+            let services: Vec<&Service> = hints
+                .iter()
+                .filter_map(|h| match h {
+                    Hint::OtherNamespace { service } => Some(&cx.topology.services[service.0]),
+                    _ => None,
+                })
+                .collect();
+            if services.is_empty() {
+                continue;
+            }
+            let up = cx.upstream(r);
+            let Some(h) = looked_up_host(up, &r.lookup) else {
+                continue;
+            };
+            let my_ns = match &cx.topology.units[r.site.unit.0].kind {
+                UnitKind::Pod { namespace, .. } => namespace.as_str(),
+                _ => "default",
+            };
+            let asked_ns = name.split('.').nth(1);
+            // `orders.shop…` already names the Service's namespace: the
+            // problem is elsewhere in the name.
+            if services.iter().any(|s| asked_ns == Some(s.namespace.as_str())) {
+                continue;
+            }
+            let where_ = services
+                .iter()
+                .map(|s| format!("`{}`", s.namespace))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let said = match asked_ns {
+                Some(ns) => format!("`{name}` looks in namespace `{ns}`"),
+                None => format!("the short name `{name}` only finds Services in nginx's namespace `{my_ns}`"),
+            };
+            let mut f = finding(
+                self,
+                format!(
+                    "Service `{}` is in namespace {where_}, but {said}: nginx stops with `host not found in upstream \"{}\"`",
+                    services[0].name,
+                    target_text(up)
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            for s in &services {
+                if let Some(span) = s.span {
+                    f.related.push(Related {
+                        span,
+                        message: format!(
+                            "Service `{}` is declared in namespace `{}` here",
+                            s.name, s.namespace
+                        ),
+                    });
+                }
+            }
+            let applicability = if services.len() == 1 {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
+            for s in &services {
+                let with_ns = format!("{}.{}", s.name, s.namespace);
+                f.fixes.push(Fix {
+                    title: format!("Replace `{}` with `{with_ns}`", h.host),
+                    applicability,
+                    edits: vec![replace(h.host_span, with_ns)],
+                });
+            }
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{codes, k8s_nginx};
+
+    const ORDERS_IN_SHOP: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders, namespace: shop}
+spec:
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers:
+        - {name: orders, image: orders:1, ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders, namespace: shop}
+spec:
+  selector: {app: orders}
+  ports: [{port: 8080}]
+";
+
+    #[test]
+    fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
+        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
+        let topo = format!("{}---{ORDERS_IN_SHOP}", k8s_nginx("web"));
+        let (codes, report) = codes(conf, &topo);
+        assert!(codes.contains(&"UC1003".to_string()), "{codes:?}");
+        let f = report.findings.iter().find(|f| f.code == "UC1003").unwrap();
+        assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
+    }
+
+    #[test]
+    fn the_namespace_qualified_name_is_fine() {
+        let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
+        let topo = format!("{}---{ORDERS_IN_SHOP}", k8s_nginx("web"));
+        let (codes, _) = codes(conf, &topo);
+        assert!(!codes.contains(&"UC1003".to_string()), "{codes:?}");
+    }
+}

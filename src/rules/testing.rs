@@ -1,0 +1,29 @@
+//! Helpers for the rules' inline tests: the whole pipeline on one nginx
+//! snippet (a `conf.d` file of the official image) and one topology file.
+
+use crate::input::{Input, InputFile, TopologyInput};
+use crate::report::{FindingReport, Report};
+
+/// Validates `nginx` (as `default.conf`) against `topology` (compose or
+/// Kubernetes, detected).
+pub fn run(nginx: &str, topology: &str) -> Report {
+    let input = Input {
+        nginx: vec![InputFile::new("default.conf", nginx)],
+        topology: vec![TopologyInput {
+            file: InputFile::new("topology.yaml", topology),
+            format: None,
+        }],
+        ..Default::default()
+    };
+    crate::validate(&input).expect("valid input")
+}
+
+/// The codes found, in report order.
+pub fn codes(r: &Report) -> Vec<String> {
+    r.findings.iter().map(|f| f.code.clone()).collect()
+}
+
+/// The findings of one code.
+pub fn of<'a>(r: &'a Report, code: &str) -> Vec<&'a FindingReport> {
+    r.findings.iter().filter(|f| f.code == code).collect()
+}

@@ -1,0 +1,51 @@
+use super::{Check, Context, Finding, Severity, finding};
+use crate::resolve::{Status, target_text};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports every upstream that resolves to `unreachable` when no more
+    /// specific rule explains why. It is the safety net that keeps a
+    /// verdict from being `pass` while nginx cannot reach an upstream.
+    ///
+    /// ## Why is this bad?
+    /// Requests routed to that upstream fail with `502 Bad Gateway` (or
+    /// nginx does not start). The trace of the upstream in the report says
+    /// step by step where the path breaks.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// upstream app { server app:8000 down; }
+    /// location / { proxy_pass http://app; }   # no usable server
+    /// ```
+    ///
+    /// Use instead: a group with at least one reachable server.
+    pub UpstreamUnreachable { code: "UC2000", name: "upstream-unreachable", severity: Error, fix: None }
+}
+
+impl Check for UpstreamUnreachable {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            if r.status != Status::Unreachable {
+                continue;
+            }
+            let explained = out
+                .iter()
+                .any(|f| f.upstream == Some(r.upstream) && f.severity == Severity::Error);
+            if explained {
+                continue;
+            }
+            let up = cx.upstream(r);
+            let mut f = finding(
+                self,
+                format!(
+                    "nginx cannot reach `{}`: {}",
+                    target_text(up),
+                    r.reason.clone().unwrap_or_else(|| "see the trace".into())
+                ),
+                Some(up.span),
+            );
+            f.upstream = Some(r.upstream);
+            out.push(f);
+        }
+    }
+}

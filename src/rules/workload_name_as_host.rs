@@ -1,0 +1,326 @@
+use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::nginx::upstreams::HostTarget;
+use crate::resolve::{Hint, Lookup};
+use crate::topology::{ServiceKind, TargetPort, Topology, Unit, UnitId, UnitKind};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstream host names that are the name of a Kubernetes
+    /// Deployment, StatefulSet, DaemonSet, Job or Pod rather than of a
+    /// Service.
+    ///
+    /// ## Why is this bad?
+    /// Cluster DNS has records for Services (and for pods of a StatefulSet
+    /// through its headless Service), never for workloads. A Deployment
+    /// named `orders` gives no name `orders`: nginx stops at start-up with
+    /// `host not found in upstream "orders:8080"` (or answers 502 when the
+    /// name is resolved at request time).
+    ///
+    /// ## Example
+    /// ```nginx
+    /// # Deployment `orders`; Service `orders-svc` selects its pods,
+    /// # port 80 → targetPort 8080
+    /// location / { proxy_pass http://orders:8080; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://orders-svc:80; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: the replacement is a Service that selects the workload's
+    /// pods, with the Service port whose `targetPort` is the port nginx
+    /// used (or the Service's only port); it is probably, not certainly,
+    /// the one meant. When no Service selects the workload, the fix adds
+    /// one to the manifest; it is display-only, to be reviewed (labels,
+    /// ports) before use.
+    pub WorkloadNameAsHost { code: "UC1004", name: "workload-name-as-host", severity: Error, fix: Always }
+}
+
+impl Check for WorkloadNameAsHost {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Lookup::NotFound {
+                name,
+                runtime,
+                hints,
+                ..
+            } = &r.lookup
+            else {
+                continue;
+            };
+            let Some(unit) = hints.iter().find_map(|h| match h {
+                Hint::WorkloadName { unit } => Some(*unit),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let up = cx.upstream(r);
+            let Some(h) = looked_up_host(up, &r.lookup) else {
+                continue;
+            };
+            let topo = cx.topology;
+            let u = &topo.units[unit.0];
+            let UnitKind::Pod {
+                workload_kind,
+                workload,
+                namespace,
+                ..
+            } = &u.kind
+            else {
+                continue;
+            };
+            let first = name.split('.').next().unwrap_or(name);
+            let what = if workload_kind == "Pod" {
+                format!("Pod `{}`", u.name)
+            } else if !workload.eq_ignore_ascii_case(first) {
+                format!("pod `{}` of {workload_kind} `{workload}`", u.name)
+            } else {
+                format!("{workload_kind} `{workload}`")
+            };
+            let effect = if *runtime {
+                "nginx's `resolver` finds no such name and nginx answers 502".to_string()
+            } else {
+                format!(
+                    "nginx stops with `host not found in upstream \"{}\"`",
+                    crate::resolve::target_text(up)
+                )
+            };
+            let mut f = finding(
+                self,
+                format!(
+                    "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            if let Some(span) = u.span {
+                f.related.push(Related {
+                    span,
+                    message: format!("{workload_kind} `{workload}` is declared here"),
+                });
+            }
+            let nginx_ns = match &topo.units[r.site.unit.0].kind {
+                UnitKind::Pod { namespace, .. } => namespace.as_str(),
+                _ => "default",
+            };
+            let routes = service_routes(topo, unit, r.port, nginx_ns, *runtime);
+            if routes.is_empty() {
+                if let Some(fix) = create_service_fix(cx, u, workload, namespace, r.port) {
+                    f.fixes.push(fix);
+                }
+            } else {
+                for route in &routes {
+                    f.fixes.push(route_fix(h, route, r.port));
+                    let s = &topo.services[route.service];
+                    if let Some(span) = s.span {
+                        f.related.push(Related {
+                            span,
+                            message: format!("Service `{}` selects the pods of `{workload}`", s.name),
+                        });
+                    }
+                }
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// A Service that reaches the workload, as nginx should write it.
+#[derive(Debug, PartialEq, Eq)]
+struct ServiceRoute {
+    /// Index in [`Topology::services`].
+    service: usize,
+    /// The host to write.
+    host: String,
+    /// The port to write.
+    port: u16,
+}
+
+/// Services selecting `unit`, each with the port that reaches `port` in
+/// the pod (or the Service's only port when none targets it).
+fn service_routes(
+    topo: &Topology,
+    unit: UnitId,
+    port: Option<u16>,
+    nginx_ns: &str,
+    runtime: bool,
+) -> Vec<ServiceRoute> {
+    let u = &topo.units[unit.0];
+    let domain = topo
+        .cluster
+        .as_ref()
+        .map_or("cluster.local", |c| c.domain.as_str());
+    let mut out = Vec::new();
+    for (i, s) in topo.services.iter().enumerate() {
+        if !s.selected.contains(&unit) || matches!(s.kind, ServiceKind::ExternalName(_)) {
+            continue;
+        }
+        let targeting = s.ports.iter().find(|sp| {
+            let target = match &sp.target_port {
+                TargetPort::Number(n) => Some(*n),
+                TargetPort::Name(n) => named_port(u, n),
+            };
+            port.is_some() && target == port
+        });
+        let chosen = match (targeting, s.ports.as_slice()) {
+            (Some(sp), _) => Some(if s.kind == ServiceKind::Headless {
+                port.unwrap_or(sp.port)
+            } else {
+                sp.port
+            }),
+            (None, [only]) if s.kind != ServiceKind::Headless => Some(only.port),
+            _ => None,
+        };
+        let Some(p) = chosen else { continue };
+        let host = if runtime {
+            format!("{}.{}.svc.{domain}", s.name, s.namespace)
+        } else if s.namespace == nginx_ns {
+            s.name.clone()
+        } else {
+            format!("{}.{}", s.name, s.namespace)
+        };
+        out.push(ServiceRoute {
+            service: i,
+            host,
+            port: p,
+        });
+    }
+    out
+}
+
+fn named_port(u: &Unit, name: &str) -> Option<u16> {
+    u.containers
+        .iter()
+        .flat_map(|c| &c.ports)
+        .find(|p| p.name.as_deref() == Some(name))
+        .map(|p| p.container_port)
+}
+
+fn route_fix(h: &HostTarget, route: &ServiceRoute, port: Option<u16>) -> Fix {
+    let mut edits = vec![replace(h.host_span, route.host.clone())];
+    let port_differs = port != Some(route.port);
+    if port_differs {
+        match h.port_span {
+            Some(ps) => edits.push(replace(ps, route.port.to_string())),
+            None => edits[0].replacement = format!("{}:{}", route.host, route.port),
+        }
+    }
+    Fix {
+        title: if port_differs {
+            format!(
+                "Use Service `{}:{}` instead of `{}`",
+                route.host,
+                route.port,
+                match port {
+                    Some(p) => format!("{}:{p}", h.host),
+                    None => h.host.clone(),
+                }
+            )
+        } else {
+            format!("Replace `{}` with Service `{}`", h.host, route.host)
+        },
+        applicability: Applicability::Unsafe,
+        edits,
+    }
+}
+
+/// A Service named after the workload, appended to the file declaring it.
+fn create_service_fix(
+    cx: &Context,
+    u: &Unit,
+    workload: &str,
+    namespace: &str,
+    port: Option<u16>,
+) -> Option<Fix> {
+    let span = u.span?;
+    let port = port?;
+    let len = cx.sources.get(span.file).bytes.len() as u32;
+    let ends_with_newline = cx.sources.get(span.file).bytes.last() == Some(&b'\n');
+    let selector = u
+        .labels
+        .iter()
+        .filter(|(k, _)| !k.contains("kubernetes.io/") && k.as_str() != "job-name")
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>();
+    if selector.is_empty() {
+        return None;
+    }
+    let text = format!(
+        "{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {workload}\n  namespace: {namespace}\nspec:\n  selector: {{{}}}\n  ports:\n    - port: {port}\n      targetPort: {port}\n",
+        if ends_with_newline { "" } else { "\n" },
+        selector.join(", ")
+    );
+    Some(Fix {
+        title: format!("Create a Service `{workload}` that selects the pods of `{workload}`"),
+        applicability: Applicability::DisplayOnly,
+        edits: vec![Edit {
+            file: span.file,
+            start: len,
+            end: len,
+            replacement: text,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{codes, k8s_nginx};
+
+    const ORDERS: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders}
+spec:
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata: {labels: {app: orders, tier: backend}}
+    spec:
+      containers:
+        - name: orders
+          image: orders:1
+          ports: [{name: http, containerPort: 8080}]
+";
+
+    const ORDERS_SVC: &str = "
+apiVersion: v1
+kind: Service
+metadata: {name: orders-svc}
+spec:
+  selector: {app: orders}
+  ports: [{port: 80, targetPort: http}]
+";
+
+    #[test]
+    fn the_service_port_for_the_workload_port_is_chosen() {
+        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
+        let topo = format!("{}---{ORDERS}---{ORDERS_SVC}", k8s_nginx("default"));
+        let (codes, report) = codes(conf, &topo);
+        assert!(codes.contains(&"UC1004".to_string()), "{codes:?}");
+        let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
+        assert_eq!(
+            f.fixes[0].title,
+            "Use Service `orders-svc:80` instead of `orders:8080`"
+        );
+    }
+
+    #[test]
+    fn without_a_service_the_fix_creates_one() {
+        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
+        let topo = format!("{}---{ORDERS}", k8s_nginx("default"));
+        let (_, report) = codes(conf, &topo);
+        let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
+        let fix = &f.fixes[0];
+        assert_eq!(
+            fix.applicability,
+            crate::fix::Applicability::DisplayOnly
+        );
+        assert!(
+            fix.diff.contains("+  selector: {app: orders, tier: backend}"),
+            "{}",
+            fix.diff
+        );
+    }
+}

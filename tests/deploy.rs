@@ -1,0 +1,83 @@
+//! The project's own deployment is its first customer: upcheck validates
+//! `deploy/compose` and `deploy/kubernetes` and must pass, and the
+//! Dockerfile has the properties the README promises (no Docker engine
+//! runs here, so its text is checked).
+
+use std::path::{Path, PathBuf};
+use upcheck::input::{Input, InputFile, TopologyInput};
+use upcheck::Verdict;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn file(rel: &str) -> InputFile {
+    InputFile::new(rel, std::fs::read(root().join(rel)).expect(rel))
+}
+
+fn assert_pass(input: &Input) {
+    let r = upcheck::validate(input).expect("valid input");
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{}",
+        upcheck::report::render(&r, upcheck::report::Format::Text)
+    );
+    assert!(r.summary.upstreams > 0);
+    assert_eq!(r.summary.reachable, r.summary.upstreams);
+}
+
+#[test]
+fn compose_deployment_passes() {
+    assert_pass(&Input {
+        nginx: vec![file("deploy/compose/nginx.conf")],
+        topology: vec![TopologyInput {
+            file: file("deploy/compose/docker-compose.yml"),
+            format: None,
+        }],
+        ..Default::default()
+    });
+}
+
+#[test]
+fn kubernetes_deployment_passes_from_manifests_alone() {
+    let mut topology = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(root().join("deploy/kubernetes"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    for n in names {
+        topology.push(TopologyInput {
+            file: file(&format!("deploy/kubernetes/{n}")),
+            format: None,
+        });
+    }
+    assert_pass(&Input {
+        topology,
+        ..Default::default()
+    });
+}
+
+#[test]
+fn dockerfile_is_multi_stage_non_root_and_exposes_the_service_port() {
+    let text = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    let froms: Vec<&&str> = lines.iter().filter(|l| l.starts_with("FROM ")).collect();
+    assert!(froms.len() >= 2, "multi-stage: {froms:?}");
+    assert!(froms.last().unwrap().contains("scratch") || froms.last().unwrap().contains("distroless"));
+    let user = lines.iter().rev().find(|l| l.starts_with("USER ")).expect("a USER line");
+    assert!(!user.contains("root") && !user.ends_with(" 0") && !user.contains(" 0:"), "{user}");
+    let expose = lines.iter().find(|l| l.starts_with("EXPOSE ")).expect("EXPOSE");
+    // The service's default listen port.
+    assert_eq!(expose.trim_start_matches("EXPOSE ").trim(), "8080");
+    assert!(lines.iter().any(|l| l.starts_with("HEALTHCHECK")));
+    assert!(lines.iter().any(|l| l.starts_with("ENTRYPOINT [\"/usr/local/bin/upcheck\"]")));
+    assert!(text.contains("--locked"), "release build from the committed Cargo.lock");
+}
