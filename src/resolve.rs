@@ -869,7 +869,7 @@ impl<'a> Resolver<'a> {
                         .nginx()
                         .addresses
                         .iter()
-                        .any(|x| self.topo.networks[x.network.0].kind == NetworkKind::Bridge)
+                        .any(|x| self.topo.networks[x.network.0].kind.has_dns())
             }
             Platform::Kubernetes => {
                 let dns = self.topo.cluster.as_ref().map(|c| c.dns_ip);

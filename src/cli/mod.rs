@@ -5,6 +5,7 @@
 mod files;
 mod healthcheck;
 mod parse;
+mod rules;
 mod topology;
 mod validate;
 
@@ -30,6 +31,11 @@ enum Command {
     /// upstream's resolution, findings and fixes. Exit 0 pass/warn, 1 fail,
     /// 2 bad input or usage.
     Validate(validate::ValidateArgs),
+    /// List every rule: code, name, severity, fix availability, summary.
+    Rules(rules::RulesArgs),
+    /// Print a rule's documentation (`upcheck explain UC2001`). Exit 2 for
+    /// an unknown code.
+    Explain(rules::ExplainArgs),
     /// Probe a running service (the container image's HEALTHCHECK): exit 0
     /// when the URL answers 200.
     Healthcheck(healthcheck::HealthcheckArgs),
@@ -41,6 +47,8 @@ pub fn run(args: Args) -> ExitCode {
         Command::Parse(a) => parse::run(a),
         Command::Topology(a) => topology::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Rules(a) => rules::run_rules(a),
+        Command::Explain(a) => rules::run_explain(a),
         Command::Healthcheck(a) => healthcheck::run(a),
     };
     ExitCode::from(code)

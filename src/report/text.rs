@@ -1,8 +1,252 @@
-//! Text for a terminal (being written).
+//! Text for a terminal: the verdict line, each finding rustc-style (the
+//! offending line underlined, related places as secondary annotations, the
+//! fix as a title and a unified diff, the rule's docs page), then the
+//! upstream table with every trace, then the address table. Plain by
+//! default (no colour) so snapshots stay stable; [`render_styled`] adds
+//! ANSI colour for a terminal.
 
-use super::Report;
+use super::{FindingReport, Location, Report};
+use crate::rules::Severity;
+use crate::source::SourceFile;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use std::borrow::Cow;
 
-/// The text report.
+/// The text report, without colour.
 pub fn render(r: &Report) -> String {
-    super::markdown::render(r)
+    render_with(r, &Renderer::plain())
+}
+
+/// The text report with ANSI colour, for a terminal.
+pub fn render_styled(r: &Report) -> String {
+    render_with(r, &Renderer::styled())
+}
+
+fn render_with(r: &Report, renderer: &Renderer) -> String {
+    let mut out = verdict_line(r);
+    out.push('\n');
+    let mut findings: Vec<&FindingReport> = r.findings.iter().collect();
+    // Infos go last; errors and warnings keep the report's order (by position).
+    findings.sort_by_key(|f| f.severity == Severity::Info);
+    for f in findings {
+        out.push('\n');
+        out.push_str(&finding(r, f, renderer));
+        out.push('\n');
+    }
+    if !r.upstreams.is_empty() {
+        out.push('\n');
+        out.push_str(&upstream_table(r));
+    }
+    if !r.addresses.is_empty() {
+        out.push('\n');
+        out.push_str(&address_table(r));
+    }
+    // Blank context lines of diffs leave trailing spaces; drop them.
+    let mut trimmed = String::with_capacity(out.len());
+    for line in out.lines() {
+        trimmed.push_str(line.trim_end());
+        trimmed.push('\n');
+    }
+    trimmed
+}
+
+/// `upcheck: fail — 1 upstream: 0 reachable, 1 unreachable, 0 unverifiable; 1 error, 0 warnings, 0 infos`.
+pub fn verdict_line(r: &Report) -> String {
+    let s = &r.summary;
+    let mut line = format!(
+        "upcheck: {} — {}: {} reachable, {} unreachable, {} unverifiable; {}, {}, {}",
+        r.verdict.as_str(),
+        plural(s.upstreams, "upstream"),
+        s.reachable,
+        s.unreachable,
+        s.unverifiable,
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.infos, "info"),
+    );
+    if !s.nginx_starts {
+        line.push_str("; nginx would not start");
+    }
+    line
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// One finding: title, snippets, fixes and the docs link.
+fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
+    let level = match f.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    };
+    let mut group = Group::with_title(level.primary_title(f.message.as_str()).id(f.code.as_str()));
+    // One snippet per file: the primary file first, then the others in the
+    // order their related locations appear.
+    let mut files: Vec<&str> = Vec::new();
+    if let Some(l) = &f.location {
+        files.push(&l.file);
+    }
+    for x in &f.related {
+        if !files.contains(&x.location.file.as_str()) {
+            files.push(&x.location.file);
+        }
+    }
+    let mut unplaced: Vec<String> = Vec::new();
+    for path in files {
+        let Some(file) = r.sources.find(path).map(|id| r.sources.get(id)) else {
+            if let Some(l) = f.location.as_ref().filter(|l| l.file == path) {
+                unplaced.push(format!("at {}:{}:{}", l.file, l.line, l.column));
+            }
+            for x in f.related.iter().filter(|x| x.location.file == path) {
+                unplaced.push(format!(
+                    "{}:{}:{}: {}",
+                    path, x.location.line, x.location.column, x.message
+                ));
+            }
+            continue;
+        };
+        let text = file.text();
+        let mut snippet = Snippet::source(text.clone()).path(path.to_string());
+        if let Some(l) = f.location.as_ref().filter(|l| l.file == path) {
+            snippet = snippet.annotation(AnnotationKind::Primary.span(range(file, &text, l)));
+        }
+        for x in f.related.iter().filter(|x| x.location.file == path) {
+            snippet = snippet.annotation(
+                AnnotationKind::Context
+                    .span(range(file, &text, &x.location))
+                    .label(x.message.clone()),
+            );
+        }
+        group = group.element(snippet);
+    }
+    for u in unplaced {
+        group = group.element(Level::NOTE.message(u));
+    }
+    for x in &f.fixes {
+        let applicability = serde_json::to_value(x.applicability)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let mut m = format!("{} ({applicability} fix)", x.title);
+        if !x.diff.is_empty() {
+            m.push('\n');
+            m.push_str(x.diff.trim_end());
+        }
+        group = group.element(Level::HELP.message(m));
+    }
+    group = group.element(Level::NOTE.with_name("docs").message(f.docs.as_str()));
+    renderer.render(&[group])
+}
+
+/// The byte range of a location in the text given to the renderer (the
+/// file decoded lossily, so offsets shift only for invalid UTF-8).
+fn range(file: &SourceFile, text: &Cow<'_, str>, l: &Location) -> std::ops::Range<usize> {
+    let len = file.bytes.len();
+    let (s, e) = ((l.start as usize).min(len), (l.end as usize).min(len));
+    let (s, e) = (s.min(e), e.max(s));
+    match text {
+        Cow::Borrowed(_) => s..e,
+        Cow::Owned(_) => {
+            let map = |o: usize| String::from_utf8_lossy(&file.bytes[..o]).len();
+            map(s)..map(e)
+        }
+    }
+}
+
+/// The upstream table: status, upstream, where, nginx container; each
+/// trace indented below its row.
+fn upstream_table(r: &Report) -> String {
+    let rows: Vec<[String; 4]> = r
+        .upstreams
+        .iter()
+        .map(|u| {
+            let status = serde_json::to_value(u.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let mut target = format!("{} {}", u.directive, u.target);
+            if let Some(g) = u.group.as_ref().filter(|_| u.directive == "server") {
+                target.push_str(&format!(" (upstream {g})"));
+            }
+            let at = format!("{}:{}", u.location.file, u.location.line);
+            [status, target, at, u.nginx.clone()]
+        })
+        .collect();
+    let traces: Vec<&Vec<String>> = r.upstreams.iter().map(|u| &u.trace).collect();
+    let header = ["status", "upstream", "at", "nginx"].map(String::from);
+    let mut out = String::from("upstreams:\n");
+    out.push_str(&table(&header, &rows, |i, line| {
+        for step in traces[i] {
+            line.push_str(&format!("      - {step}\n"));
+        }
+    }));
+    out
+}
+
+/// The address table: unit, network, address/prefix, origin.
+fn address_table(r: &Report) -> String {
+    let rows: Vec<[String; 4]> = r
+        .addresses
+        .iter()
+        .map(|a| {
+            let ip = match (a.ip, a.prefix_len) {
+                (Some(ip), Some(p)) => format!("{ip}/{p}"),
+                (Some(ip), None) => ip.to_string(),
+                (None, _) => "-".to_string(),
+            };
+            let origin = serde_json::to_value(a.origin)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let unit = if a.containers.len() > 1 || a.containers.first() != Some(&a.unit) {
+                format!("{} ({})", a.unit, a.containers.join(", "))
+            } else {
+                a.unit.clone()
+            };
+            [unit, a.network.clone(), ip, origin]
+        })
+        .collect();
+    let header = ["unit", "network", "address", "origin"].map(String::from);
+    let mut out = String::from("addresses:\n");
+    out.push_str(&table(&header, &rows, |_, _| {}));
+    out
+}
+
+/// Left-aligned columns, two spaces apart, indented by two; `after` may
+/// append lines below each row.
+fn table<const N: usize>(
+    header: &[String; N],
+    rows: &[[String; N]],
+    mut after: impl FnMut(usize, &mut String),
+) -> String {
+    let width = |s: &String| s.chars().count();
+    let mut widths = header.each_ref().map(width);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let line = |cells: &[String; N]| {
+        let mut l = String::from("  ");
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            l.push_str(cell);
+            if i + 1 < N {
+                l.push_str(&" ".repeat(w - width(cell) + 2));
+            }
+        }
+        l.truncate(l.trim_end().len());
+        l.push('\n');
+        l
+    };
+    let mut out = line(header);
+    for (i, row) in rows.iter().enumerate() {
+        out.push_str(&line(row));
+        after(i, &mut out);
+    }
+    out
 }

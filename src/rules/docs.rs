@@ -67,9 +67,9 @@ pub fn source_file(meta: &Meta) -> &'static str {
 /// A rule's page: the title, one metadata line, then its docs.
 pub fn rule_doc_markdown(meta: &Meta) -> String {
     let fix = match meta.fix {
-        FixAvailability::None => "no fix",
-        FixAvailability::Sometimes => "fix sometimes available",
-        FixAvailability::Always => "fix always available",
+        FixAvailability::None => "none",
+        FixAvailability::Sometimes => "sometimes available",
+        FixAvailability::Always => "always available",
     };
     let file = source_file(meta);
     let mut out = format!("# {}: {}\n\n", meta.code, meta.name);
@@ -121,10 +121,18 @@ pub fn rules_index_markdown() -> String {
     } else {
         out.push_str("| Code | Reason |\n| --- | --- |\n");
         for (code, reason) in RETIRED {
-            out.push_str(&format!("| {code} | {} |\n", table_cell(reason)));
+            out.push_str(&format!(
+                "| [{code}]({code}.md) | {} |\n",
+                table_cell(reason)
+            ));
         }
     }
     out
+}
+
+/// The page kept for a retired code, so links to it still explain it.
+pub fn retired_doc_markdown(code: &str, reason: &str) -> String {
+    format!("# {code} (retired)\n\nThis code is no longer reported and is never reused: {reason}\n")
 }
 
 /// Rules whose code or name is close to `query`, closest first (for

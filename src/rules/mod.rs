@@ -308,7 +308,7 @@ pub fn routes_to_port(cx: &Context, site: Site, port: u16) -> Vec<Route> {
             Platform::Compose => {
                 let name = u.addresses.iter().find_map(|a| {
                     let shared = nginx.addresses.iter().any(|n| n.network == a.network)
-                        && topo.networks[a.network.0].kind == NetworkKind::Bridge;
+                        && topo.networks[a.network.0].kind.has_dns();
                     if shared {
                         a.dns_names.first().cloned()
                     } else {

@@ -129,7 +129,7 @@ fn assign_compose(topo: &mut Topology, o: &PlanOverrides) {
         let on_user_network = u
             .addresses
             .iter()
-            .any(|a| topo.networks[a.network.0].kind == NetworkKind::Bridge);
+            .any(|a| topo.networks[a.network.0].kind.has_dns());
         for a in &mut u.addresses {
             if a.ip.is_some() {
                 continue;

@@ -1106,7 +1106,7 @@ impl FileLoader<'_> {
                         Problem::Invalid => self.diags.error(
                             span,
                             format!(
-                                "invalid interpolation format for `{}`: `{s}`; you may need to escape any `$` with another `$`",
+                                "invalid interpolation format for `{}`: this `$` starts no variable; you may need to escape any `$` with another `$`",
                                 path.join(".")
                             ),
                         ),
@@ -1337,7 +1337,7 @@ impl FileLoader<'_> {
                 "command" => d.command = self.command(&what, k, v),
                 "entrypoint" => d.entrypoint = self.command(&what, k, v),
                 "environment" => d.env = self.environment(&what, k, v),
-                "env_file" => self.env_file(&what, k, v),
+                "env_file" => self.env_file(name, &what, k, v),
                 "ports" => {
                     d.ports_key = Some(k.span);
                     for item in self.list(&what, k, v) {
@@ -1593,7 +1593,7 @@ impl FileLoader<'_> {
         out
     }
 
-    fn env_file(&mut self, what: &str, key: &Node, v: &Node) {
+    fn env_file(&mut self, svc: &str, what: &str, key: &Node, v: &Node) {
         let items: Vec<&Node> = match &v.value {
             Value::Seq(items) => items.iter().collect(),
             Value::Null => Vec::new(),
@@ -1609,7 +1609,7 @@ impl FileLoader<'_> {
             };
             let Some(p) = path else { continue };
             let message = format!(
-                "{what} `{}` was not supplied; the variables it sets are unknown",
+                "`env_file` `{}` of service `{svc}` was not supplied; the variables it sets are unknown",
                 p.s
             );
             if required {
@@ -2268,188 +2268,9 @@ impl FileLoader<'_> {
                     .or_insert(i);
             }
         }
-        let volume_names: HashSet<&str> = volume_decls.iter().map(|(n, _)| n.as_str()).collect();
-
-        // References and the dependency graph.
-        let mut deps: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); defs.len()];
-        for (i, d) in defs.iter().enumerate() {
-            let undefined = |this: &mut Self, target: &str, span: Span| {
-                this.diags.error(
-                    span,
-                    format!(
-                        "service \"{}\" depends on undefined service \"{target}\"",
-                        d.name
-                    ),
-                );
-            };
-            for dep in &d.depends_on {
-                match index.get(dep.service.as_str()) {
-                    Some(j) => {
-                        deps[i].insert(*j);
-                    }
-                    None if dep.required => undefined(self, &dep.service, dep.span),
-                    None => {}
-                }
-            }
-            for l in &d.links {
-                match index.get(l.service.as_str()) {
-                    Some(j) => {
-                        deps[i].insert(*j);
-                    }
-                    None => undefined(self, &l.service, l.span.unwrap_or(d.key_span)),
-                }
-            }
-            for vf in &d.volumes_from {
-                match &vf.source {
-                    VolFromSource::Service(s) => match index.get(s.as_str()) {
-                        Some(j) => {
-                            deps[i].insert(*j);
-                        }
-                        None => undefined(self, s, vf.span),
-                    },
-                    VolFromSource::Container(c) => {
-                        if let Some(j) = by_container.get(c) {
-                            deps[i].insert(*j);
-                        }
-                    }
-                }
-            }
-            if let Some((mode, span)) = &d.network_mode {
-                match mode {
-                    NetMode::Service(s) => match index.get(s.as_str()) {
-                        Some(j) => {
-                            deps[i].insert(*j);
-                        }
-                        None => self.diags.error(
-                            *span,
-                            format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
-                        ),
-                    },
-                    NetMode::Container(c) => {
-                        if let Some(j) = by_container.get(c) {
-                            deps[i].insert(*j);
-                        }
-                    }
-                    _ => {}
-                }
-                if let Some((nspan, _)) = &d.networks {
-                    self.diags.error(
-                        *nspan,
-                        format!("service \"{}\" declares mutually exclusive `network_mode` and `networks`", d.name),
-                    );
-                }
-                let joined = matches!(mode, NetMode::Service(_) | NetMode::Container(_));
-                if joined {
-                    self.joined_conflicts(d);
-                }
-                if *mode == NetMode::Host && !d.ports.iter().all(|p| p.kind == PortKind::Exposed) {
-                    self.diags.warn(
-                        d.ports_key.unwrap_or(*span),
-                        format!(
-                            "`ports` of service `{}` are discarded: it uses the host's network (`network_mode: host`), so it listens on the host directly",
-                            d.name
-                        ),
-                    );
-                }
-            }
-            for u in &d.volumes {
-                if let VolUse::Named {
-                    name, name_span, ..
-                } = u
-                    && !volume_names.contains(name.as_str())
-                {
-                    self.diags.error(
-                        *name_span,
-                        format!(
-                            "service \"{}\" refers to undefined volume \"{name}\"",
-                            d.name
-                        ),
-                    );
-                }
-            }
-            if d.network_mode.is_none()
-                && let Some((_, attaches)) = &d.networks
-            {
-                for a in attaches {
-                    if a.key != "default" && !net_decls.contains_key(&a.key) {
-                        self.diags.error(
-                            a.span,
-                            format!(
-                                "service \"{}\" refers to undefined network \"{}\"",
-                                d.name, a.key
-                            ),
-                        );
-                    }
-                }
-            }
-        }
+        let deps = self.references(&defs, &index, &by_container, net_decls, volume_decls);
         let order = self.creation_order(&defs, &deps);
-
-        // Networks: declared ones, plus those services use implicitly.
-        let mut nets: BTreeMap<String, NetDecl> = net_decls.clone();
-        for d in &defs {
-            let implicit = match &d.network_mode {
-                Some((NetMode::Bridge, _)) => Some((
-                    "bridge".to_string(),
-                    "bridge".to_string(),
-                    NetworkKind::DefaultBridge,
-                )),
-                Some((NetMode::Host, _)) => {
-                    Some(("host".to_string(), "host".to_string(), NetworkKind::Host))
-                }
-                Some((NetMode::Other(n), _)) => Some((n.clone(), n.clone(), NetworkKind::Other)),
-                Some(_) => None,
-                None => {
-                    let uses_default = match &d.networks {
-                        None => true,
-                        Some((_, a)) => a.is_empty() || a.iter().any(|a| a.key == "default"),
-                    };
-                    uses_default.then(|| {
-                        (
-                            "default".to_string(),
-                            format!("{project}_default"),
-                            NetworkKind::Bridge,
-                        )
-                    })
-                }
-            };
-            if let Some((key, name, kind)) = implicit {
-                if let Some((NetMode::Other(n), span)) = &d.network_mode {
-                    self.diags.warn(
-                        *span,
-                        format!("`network_mode` `{n}` of service `{}` is not a mode compose knows; treated as a network created outside this project", d.name),
-                    );
-                }
-                nets.entry(key).or_insert(NetDecl {
-                    name,
-                    kind,
-                    subnet: None,
-                    gateway: None,
-                    internal: false,
-                    external: kind == NetworkKind::Other,
-                    span: None,
-                });
-            }
-        }
-        let mut net_ids: HashMap<String, (NetworkId, NetworkKind)> = HashMap::new();
-        for (key, d) in &nets {
-            net_ids.insert(key.clone(), (NetworkId(part.networks.len()), d.kind));
-            part.networks.push(Network {
-                key: key.clone(),
-                name: d.name.clone(),
-                kind: d.kind,
-                subnet: d.subnet.clone(),
-                gateway: d.gateway,
-                origin: if d.subnet.is_some() {
-                    AddressOrigin::Declared
-                } else {
-                    AddressOrigin::Modelled
-                },
-                internal: d.internal,
-                external: d.external,
-                span: d.span,
-            });
-        }
+        let net_ids = self.networks(part, &defs, net_decls);
 
         // Volumes: named ones first, as declared.
         let mut named: HashMap<String, usize> = HashMap::new();
@@ -2674,6 +2495,209 @@ impl FileLoader<'_> {
                 placed[i].push((part.units.len() - 1, 0));
             }
         }
+    }
+
+    /// Checks what services refer to (compose's own errors) and returns,
+    /// per service, the services it must be created after.
+    fn references(
+        &mut self,
+        defs: &[ServiceDef],
+        index: &HashMap<&str, usize>,
+        by_container: &HashMap<String, usize>,
+        net_decls: &BTreeMap<String, NetDecl>,
+        volume_decls: &[(String, Span)],
+    ) -> Vec<BTreeSet<usize>> {
+        let volume_names: HashSet<&str> = volume_decls.iter().map(|(n, _)| n.as_str()).collect();
+        let mut deps: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); defs.len()];
+        for (i, d) in defs.iter().enumerate() {
+            let undefined = |this: &mut Self, target: &str, span: Span| {
+                this.diags.error(
+                    span,
+                    format!(
+                        "service \"{}\" depends on undefined service \"{target}\"",
+                        d.name
+                    ),
+                );
+            };
+            for dep in &d.depends_on {
+                match index.get(dep.service.as_str()) {
+                    Some(j) => {
+                        deps[i].insert(*j);
+                    }
+                    None if dep.required => undefined(self, &dep.service, dep.span),
+                    None => {}
+                }
+            }
+            for l in &d.links {
+                match index.get(l.service.as_str()) {
+                    Some(j) => {
+                        deps[i].insert(*j);
+                    }
+                    None => undefined(self, &l.service, l.span.unwrap_or(d.key_span)),
+                }
+            }
+            for vf in &d.volumes_from {
+                match &vf.source {
+                    VolFromSource::Service(s) => match index.get(s.as_str()) {
+                        Some(j) => {
+                            deps[i].insert(*j);
+                        }
+                        None => undefined(self, s, vf.span),
+                    },
+                    VolFromSource::Container(c) => {
+                        if let Some(j) = by_container.get(c) {
+                            deps[i].insert(*j);
+                        }
+                    }
+                }
+            }
+            if let Some((mode, span)) = &d.network_mode {
+                match mode {
+                    NetMode::Service(s) => match index.get(s.as_str()) {
+                        Some(j) => {
+                            deps[i].insert(*j);
+                        }
+                        None => self.diags.error(
+                            *span,
+                            format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
+                        ),
+                    },
+                    NetMode::Container(c) => {
+                        if let Some(j) = by_container.get(c) {
+                            deps[i].insert(*j);
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some((nspan, _)) = &d.networks {
+                    self.diags.error(
+                        *nspan,
+                        format!("service \"{}\" declares mutually exclusive `network_mode` and `networks`", d.name),
+                    );
+                }
+                let joined = matches!(mode, NetMode::Service(_) | NetMode::Container(_));
+                if joined {
+                    self.joined_conflicts(d);
+                }
+                if *mode == NetMode::Host && !d.ports.iter().all(|p| p.kind == PortKind::Exposed) {
+                    self.diags.warn(
+                        d.ports_key.unwrap_or(*span),
+                        format!(
+                            "`ports` of service `{}` are discarded: it uses the host's network (`network_mode: host`), so it listens on the host directly",
+                            d.name
+                        ),
+                    );
+                }
+            }
+            for u in &d.volumes {
+                if let VolUse::Named {
+                    name, name_span, ..
+                } = u
+                    && !volume_names.contains(name.as_str())
+                {
+                    self.diags.error(
+                        *name_span,
+                        format!(
+                            "service \"{}\" refers to undefined volume \"{name}\"",
+                            d.name
+                        ),
+                    );
+                }
+            }
+            if d.network_mode.is_none()
+                && let Some((_, attaches)) = &d.networks
+            {
+                for a in attaches {
+                    if a.key != "default" && !net_decls.contains_key(&a.key) {
+                        self.diags.error(
+                            a.span,
+                            format!(
+                                "service \"{}\" refers to undefined network \"{}\"",
+                                d.name, a.key
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        deps
+    }
+
+    /// The document's networks, sorted by key: the declared ones plus those
+    /// services use implicitly (`default`, `bridge`, `host`).
+    fn networks(
+        &mut self,
+        part: &mut Part,
+        defs: &[ServiceDef],
+        net_decls: &BTreeMap<String, NetDecl>,
+    ) -> HashMap<String, (NetworkId, NetworkKind)> {
+        let project = self.project.to_string();
+        let mut nets: BTreeMap<String, NetDecl> = net_decls.clone();
+        for d in defs {
+            let implicit = match &d.network_mode {
+                Some((NetMode::Bridge, _)) => Some((
+                    "bridge".to_string(),
+                    "bridge".to_string(),
+                    NetworkKind::DefaultBridge,
+                )),
+                Some((NetMode::Host, _)) => {
+                    Some(("host".to_string(), "host".to_string(), NetworkKind::Host))
+                }
+                Some((NetMode::Other(n), _)) => Some((n.clone(), n.clone(), NetworkKind::Other)),
+                Some(_) => None,
+                None => {
+                    let uses_default = match &d.networks {
+                        None => true,
+                        Some((_, a)) => a.is_empty() || a.iter().any(|a| a.key == "default"),
+                    };
+                    uses_default.then(|| {
+                        (
+                            "default".to_string(),
+                            format!("{project}_default"),
+                            NetworkKind::Bridge,
+                        )
+                    })
+                }
+            };
+            if let Some((key, name, kind)) = implicit {
+                if let Some((NetMode::Other(n), span)) = &d.network_mode {
+                    self.diags.warn(
+                        *span,
+                        format!("`network_mode` `{n}` of service `{}` is not a mode compose knows; treated as a network created outside this project", d.name),
+                    );
+                }
+                nets.entry(key).or_insert(NetDecl {
+                    name,
+                    kind,
+                    subnet: None,
+                    gateway: None,
+                    internal: false,
+                    external: kind == NetworkKind::Other,
+                    span: None,
+                });
+            }
+        }
+        let mut net_ids: HashMap<String, (NetworkId, NetworkKind)> = HashMap::new();
+        for (key, d) in &nets {
+            net_ids.insert(key.clone(), (NetworkId(part.networks.len()), d.kind));
+            part.networks.push(Network {
+                key: key.clone(),
+                name: d.name.clone(),
+                kind: d.kind,
+                subnet: d.subnet.clone(),
+                gateway: d.gateway,
+                origin: if d.subnet.is_some() {
+                    AddressOrigin::Declared
+                } else {
+                    AddressOrigin::Modelled
+                },
+                internal: d.internal,
+                external: d.external,
+                span: d.span,
+            });
+        }
+
+        net_ids
     }
 
     /// Warnings for what Docker refuses on a container that joins another's
@@ -3914,7 +3938,7 @@ services:
         assert_eq!(d.severity, DiagSeverity::Warning);
         assert_eq!(
             d.message,
-            "`env_file` of service `app` `.env` was not supplied; the variables it sets are unknown"
+            "`env_file` `.env` of service `app` was not supplied; the variables it sets are unknown"
         );
         assert_eq!(at(text, d.span), ".env");
         assert_eq!(
@@ -4307,43 +4331,5 @@ services:
         let (s, map) = decode_raw("'a''b'", Span::new(f, 0, 6)).unwrap();
         assert_eq!(s, "a'b");
         assert_eq!(map, [(1, 2), (2, 4), (4, 5)]);
-    }
-}
-
-#[cfg(test)]
-mod scratch {
-    use super::*;
-    #[test]
-    fn fuzz() {
-        let dir = "tests/fixtures/topology/compose";
-        let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-        paths.sort();
-        let env: BTreeMap<String, String> = [("APP_PORT", "x:y"), ("TAG", "${NESTED}"), ("NGINX_HOST_PORT", "")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
-        let mut seed = 12345u64;
-        let mut rnd = || { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; seed };
-        let alphabet = b":-/$ {}[]'\"\\\n#&*!|>0123456789abcxyz.,=?+";
-        let mut n = 0;
-        for path in paths {
-            let bytes = std::fs::read(&path).unwrap();
-            let mut variants: Vec<Vec<u8>> = (0..bytes.len()).step_by(3).map(|i| bytes[..i].to_vec()).collect();
-            for _ in 0..300 {
-                let mut b = bytes.clone();
-                for _ in 0..(1 + rnd() % 4) {
-                    let at = (rnd() as usize) % b.len();
-                    let c = alphabet[(rnd() as usize) % alphabet.len()];
-                    match rnd() % 3 { 0 => b[at] = c, 1 => b.insert(at, c), _ => { b.remove(at); } }
-                }
-                variants.push(b);
-            }
-            for v in variants {
-                let mut sources = SourceMap::new();
-                let f = sources.add(SourceFile::new("a/b.yml", v));
-                let opts = LoadOptions { env: env.clone(), ..Default::default() };
-                let t = super::super::load(&sources, &[Document { file: f, format: Some(Format::Compose) }], &opts);
-                for d in &t.diagnostics { if let Some(s) = d.span { assert!(s.start <= s.end && (s.end as usize) <= sources.get(f).bytes.len(), "{d:?}"); } }
-                n += 1;
-            }
-        }
-        println!("{n} variants");
     }
 }

@@ -373,6 +373,14 @@ pub enum NetworkKind {
     Other,
 }
 
+impl NetworkKind {
+    /// True for user-defined networks, where Docker's embedded DNS answers
+    /// container names (bridges, and external or other drivers we cannot see).
+    pub fn has_dns(self) -> bool {
+        matches!(self, NetworkKind::Bridge | NetworkKind::Other)
+    }
+}
+
 /// Where an address came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

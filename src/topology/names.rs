@@ -115,7 +115,7 @@ fn compose_names(topo: &Topology, id: UnitId, out: &mut Vec<NameEntry>) {
     }
     for a in &unit.addresses {
         let net = &topo.networks[a.network.0];
-        if net.kind != NetworkKind::Bridge {
+        if !net.kind.has_dns() {
             continue;
         }
         let mut names: Vec<(String, UnitId, Option<IpAddr>)> = Vec::new();

@@ -1,0 +1,142 @@
+use super::{Check, Context, Finding, Related, finding, replace};
+use crate::fix::{Applicability, Fix};
+use crate::nginx::upstreams::Target;
+use crate::resolve::{Lookup, Outcome};
+use crate::topology::names::NameSource;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstreams written as `localhost` where the server listens on
+    /// only one of the two addresses `localhost` stands for: `127.0.0.1`
+    /// (an IPv4-only bind such as `0.0.0.0` or `127.0.0.1`) or `::1`.
+    ///
+    /// ## Why is this bad?
+    /// nginx resolves `localhost` through `/etc/hosts` to both `127.0.0.1`
+    /// and `::1` and uses both as servers in turn. Every connection to the
+    /// address nothing listens on fails first, is logged as an error
+    /// (`connect() to [::1]:8000 failed (111: Connection refused)` or `(99:
+    /// Cannot assign requested address)`), marks that address as failed
+    /// for `fail_timeout` and is retried on the other one. Requests still
+    /// succeed, but the error log fills with failures that hide real ones,
+    /// and a slow or failing working address has no fallback left.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// # the app runs `gunicorn -b 0.0.0.0:8000` in the same pod
+    /// location / { proxy_pass http://localhost:8000; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://127.0.0.1:8000; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: the replacement is exactly the address that works today; the
+    /// other one never did.
+    pub LocalhostIpv6Fallback { code: "UC2010", name: "localhost-ipv6-fallback", severity: Warning, fix: Always }
+}
+
+impl Check for LocalhostIpv6Fallback {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            if !matches!(
+                &r.lookup,
+                Lookup::Name {
+                    via: NameSource::Localhost,
+                    ..
+                }
+            ) {
+                continue;
+            }
+            let works: Vec<_> = r
+                .hits
+                .iter()
+                .filter(|h| matches!(h.outcome, Outcome::Listening { .. }))
+                .collect();
+            let fails: Vec<_> = r
+                .hits
+                .iter()
+                .filter(|h| matches!(h.outcome, Outcome::WrongFamily { .. }))
+                .collect();
+            if works.len() != 1 || fails.len() != 1 || r.hits.len() != 2 {
+                continue;
+            }
+            let (Some(good), Some(bad)) = (works[0].ip, fails[0].ip) else {
+                continue;
+            };
+            let Outcome::Listening {
+                unit,
+                container,
+                listener,
+            } = works[0].outcome
+            else {
+                continue;
+            };
+            let up = cx.upstream(r);
+            let Target::Host(h) = &up.target else {
+                continue;
+            };
+            let port = r.port.unwrap_or_default();
+            let u = &cx.topology.units[unit.0];
+            let c = &u.containers[container];
+            let l = &c.listeners[listener];
+            let name = c.service.as_deref().unwrap_or(&c.name);
+            let shown = |ip: std::net::IpAddr| {
+                if ip.is_ipv6() {
+                    format!("[{ip}]")
+                } else {
+                    ip.to_string()
+                }
+            };
+            let mut f = finding(
+                self,
+                format!(
+                    "`localhost` is both 127.0.0.1 and ::1, but `{name}` listens on {} only: every connection to {}:{port} fails, is logged (`connect() to {}:{port} failed`) and retried on {}",
+                    crate::topology::render::listener_text(l),
+                    shown(bad),
+                    shown(bad),
+                    good
+                ),
+                Some(h.host_span),
+            );
+            f.upstream = Some(r.upstream);
+            if let Some(span) = l.provenance.span {
+                f.related.push(Related {
+                    span,
+                    message: format!("`{name}` listens here ({})", l.provenance.detail),
+                });
+            }
+            f.fixes.push(Fix {
+                title: format!("Replace `{}` with `{}`", h.host, shown(good)),
+                applicability: Applicability::Safe,
+                edits: vec![replace(h.host_span, shown(good))],
+            });
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{codes, of, run};
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: nginx\n      image: nginx:1.27\n      ports: [{containerPort: 80}]\n    - name: app\n      image: python:3.12\n      command: [gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]\n";
+
+    #[test]
+    fn ipv4_only_app_behind_localhost() {
+        let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
+        let r = run(conf, POD);
+        let f = of(&r, "UC2010");
+        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        assert_eq!(f[0].fixes[0].title, "Replace `localhost` with `127.0.0.1`");
+        assert!(r.findings.iter().all(|f| f.code != "UC2001"), "{:?}", codes(&r));
+    }
+
+    #[test]
+    fn explicit_ipv4_is_fine() {
+        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
+        let r = run(conf, POD);
+        assert!(r.findings.is_empty(), "{:?}", codes(&r));
+    }
+}

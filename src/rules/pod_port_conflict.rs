@@ -1,0 +1,226 @@
+use super::{Check, Context, Finding, Related, finding};
+use crate::source::Span;
+use crate::topology::{
+    Bind, Certainty, ContainerRole, PortKind, Protocol, ProvenanceKind, Unit, UnitKind,
+};
+use std::collections::HashSet;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds two containers of one network namespace — a Kubernetes pod,
+    /// or compose services joined by `network_mode: service:X` — that are
+    /// both stated to listen on the same port and protocol.
+    ///
+    /// ## Why is this bad?
+    /// Containers of one pod share one network namespace: one port can be
+    /// bound once. The container that starts second fails with `bind():
+    /// Address already in use` and crash-loops, or, if it ignores the
+    /// error, the traffic meant for it reaches the other container.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// containers:
+    ///   - name: app
+    ///     ports: [{containerPort: 8080}]
+    ///   - name: metrics-exporter
+    ///     ports: [{containerPort: 8080}]
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// containers:
+    ///   - name: app
+    ///     ports: [{containerPort: 8080}]
+    ///   - name: metrics-exporter
+    ///     ports: [{containerPort: 9100}]    # and configure the exporter to listen there
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No fix: moving a port means changing the program's own
+    /// configuration as well as the manifest.
+    pub PodPortConflict { code: "UC2013", name: "pod-port-conflict", severity: Error, fix: None }
+}
+
+/// A port a container is stated to listen on.
+#[derive(Debug, Clone)]
+struct Claim {
+    container: usize,
+    port: u16,
+    protocol: Protocol,
+    bind: Option<Bind>,
+    span: Option<Span>,
+}
+
+impl Check for PodPortConflict {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Replicas repeat the same declarations: report each place once.
+        let mut reported: HashSet<(Option<Span>, Option<Span>, u16)> = HashSet::new();
+        for unit in &cx.topology.units {
+            if unit.containers.len() < 2 {
+                continue;
+            }
+            let claims = claims(cx, unit);
+            for (i, b) in claims.iter().enumerate() {
+                let Some(a) = claims[..i].iter().find(|a| {
+                    a.container < b.container
+                        && a.port == b.port
+                        && a.protocol == b.protocol
+                        && bind_overlap(a.bind.as_ref(), b.bind.as_ref())
+                }) else {
+                    continue;
+                };
+                if !reported.insert((a.span, b.span, b.port)) {
+                    continue;
+                }
+                let (ca, cb) = (&unit.containers[a.container], &unit.containers[b.container]);
+                let proto = format!("{:?}", b.protocol).to_lowercase();
+                let shared = match &unit.kind {
+                    UnitKind::Pod {
+                        workload_kind,
+                        workload,
+                        ..
+                    } if workload_kind != "Pod" => format!("the pods of {workload_kind} `{workload}`"),
+                    UnitKind::Pod { .. } => format!("pod `{}`", unit.name),
+                    _ => format!("network namespace `{}`", unit.name),
+                };
+                let mut f = finding(
+                    self,
+                    format!(
+                        "containers `{}` and `{}` share {shared} and both listen on port {}/{proto}: the second to start fails with `Address already in use`",
+                        ca.name, cb.name, b.port
+                    ),
+                    b.span.or(cb.span),
+                );
+                if let Some(span) = a.span.or(ca.span) {
+                    f.related.push(Related {
+                        span,
+                        message: format!("`{}` listens on {}/{proto} here", ca.name, a.port),
+                    });
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// Ports each serving container of `unit` is stated to listen on: its
+/// declared ports and its stated listeners (not probes, which say where
+/// the kubelet connects, not who listens). Declarations in topology files
+/// come first, so findings point at the manifest.
+fn claims(cx: &Context, unit: &Unit) -> Vec<Claim> {
+    let mut out: Vec<Claim> = Vec::new();
+    for (ci, c) in unit.containers.iter().enumerate() {
+        if c.role == ContainerRole::Init {
+            continue;
+        }
+        let declared = c
+            .ports
+            .iter()
+            .filter(|p| matches!(p.kind, PortKind::ContainerPort | PortKind::Exposed))
+            .map(|p| Claim {
+                container: ci,
+                port: p.container_port,
+                protocol: p.protocol,
+                bind: None,
+                span: p.span,
+            });
+        let listening = c
+            .listeners
+            .iter()
+            .filter(|l| l.certainty == Certainty::Stated && l.provenance.kind != ProvenanceKind::Probe)
+            .filter_map(|l| {
+                Some(Claim {
+                    container: ci,
+                    port: l.port?,
+                    protocol: l.protocol,
+                    bind: l.bind.clone(),
+                    span: l.provenance.span,
+                })
+            });
+        let mut mine: Vec<Claim> = Vec::new();
+        for claim in declared.chain(listening) {
+            if matches!(claim.bind, Some(Bind::Unix(_))) {
+                continue;
+            }
+            // One claim per port and protocol, preferring a manifest location
+            // and the most specific bind.
+            match mine
+                .iter_mut()
+                .find(|m| m.port == claim.port && m.protocol == claim.protocol)
+            {
+                Some(m) => {
+                    let in_topology =
+                        |s: Option<Span>| s.is_some_and(|s| cx.topology_files.contains(&s.file));
+                    if !in_topology(m.span) && in_topology(claim.span) {
+                        m.span = claim.span;
+                    }
+                    if m.bind.is_none() {
+                        m.bind = claim.bind;
+                    }
+                }
+                None => mine.push(claim),
+            }
+        }
+        out.extend(mine);
+    }
+    out
+}
+
+/// True when two sockets bound to `a` and `b` (same port) cannot both
+/// bind: Linux refuses a specific address next to a wildcard of its family.
+/// An unknown bind (a declared port) is taken as the wildcard.
+fn bind_overlap(a: Option<&Bind>, b: Option<&Bind>) -> bool {
+    use Bind::*;
+    let (a, b) = (a.unwrap_or(&Any), b.unwrap_or(&Any));
+    match (a, b) {
+        (Unix(_), _) | (_, Unix(_)) => false,
+        (Any, _) | (_, Any) => true,
+        (AnyV4, AnyV6) | (AnyV6, AnyV4) => false,
+        (AnyV4, AnyV4) | (AnyV6, AnyV6) => true,
+        (AnyV4, Ip(ip)) | (Ip(ip), AnyV4) => ip.is_ipv4(),
+        (AnyV6, Ip(ip)) | (Ip(ip), AnyV6) => ip.is_ipv6(),
+        (Ip(x), Ip(y)) => x == y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    #[test]
+    fn binds_overlap_like_linux() {
+        let ip = |s: &str| Bind::Ip(s.parse::<IpAddr>().unwrap());
+        assert!(bind_overlap(None, Some(&ip("127.0.0.1"))));
+        assert!(bind_overlap(Some(&Bind::AnyV4), Some(&ip("127.0.0.1"))));
+        assert!(!bind_overlap(Some(&Bind::AnyV4), Some(&Bind::AnyV6)));
+        assert!(!bind_overlap(Some(&ip("127.0.0.1")), Some(&ip("10.0.0.5"))));
+        assert!(!bind_overlap(Some(&Bind::AnyV6), Some(&ip("127.0.0.1"))));
+    }
+
+    #[test]
+    fn two_containers_on_one_port_conflict_once_per_template() {
+        let topo = format!(
+            "{}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: orders}}
+spec:
+  replicas: 3
+  selector: {{matchLabels: {{app: orders}}}}
+  template:
+    metadata: {{labels: {{app: orders}}}}
+    spec:
+      containers:
+        - {{name: app, image: orders:1, ports: [{{containerPort: 8080}}]}}
+        - {{name: exporter, image: exporter:1, ports: [{{containerPort: 8080}}, {{containerPort: 8080, protocol: UDP}}]}}
+",
+            crate::rules::testing::k8s_nginx("default")
+        );
+        let conf = "server { listen 8080; location / { return 204; } }";
+        let (codes, report) = crate::rules::testing::codes(conf, &topo);
+        assert_eq!(codes.iter().filter(|c| *c == "UC2013").count(), 1, "{codes:?}");
+        let f = report.findings.iter().find(|f| f.code == "UC2013").unwrap();
+        assert!(f.message.contains("`app` and `exporter`"), "{}", f.message);
+    }
+}

@@ -1,0 +1,184 @@
+use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::nginx::upstreams::HostTarget;
+use crate::resolve::{Outcome, target_text};
+use crate::topology::{Service, ServicePort, TargetPort, Topology};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds upstreams that reach a Kubernetes Service on its `targetPort`
+    /// (the port the pods listen on, often the `containerPort`) instead of
+    /// on the Service `port`.
+    ///
+    /// ## Why is this bad?
+    /// A ClusterIP Service accepts connections only on its `port`s and
+    /// forwards each to the matching `targetPort` in a pod. Nothing at the
+    /// ClusterIP answers on the target port, so nginx cannot connect: the
+    /// request ends in `502 Bad Gateway` or `504 Gateway Time-out`. Inside
+    /// one pod the container port is right; across pods, through a
+    /// Service, the Service port is.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// # Service `orders`: port 80 → targetPort 8080
+    /// location / { proxy_pass http://orders:8080; }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```nginx
+    /// location / { proxy_pass http://orders:80; }
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe when exactly one Service port forwards to that target port: it
+    /// is where the Service sends the traffic nginx meant for the pods.
+    /// Unsafe when several do.
+    pub ServicePortVsTargetPort { code: "UC2005", name: "service-port-vs-target-port", severity: Error, fix: Always }
+}
+
+impl Check for ServicePortVsTargetPort {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Some(port) = r.port else { continue };
+            let up = cx.upstream(r);
+            for hit in &r.hits {
+                let Outcome::NoServicePort { service } = hit.outcome else {
+                    continue;
+                };
+                let svc = &cx.topology.services[service.0];
+                let mapped: Vec<&ServicePort> = svc
+                    .ports
+                    .iter()
+                    .filter(|sp| sp.port != port && target_numbers(cx.topology, svc, sp).contains(&port))
+                    .collect();
+                if mapped.is_empty() {
+                    continue;
+                }
+                let Some(h) = looked_up_host(up, &r.lookup) else {
+                    continue;
+                };
+                let sp = mapped[0];
+                let mut f = finding(
+                    self,
+                    format!(
+                        "`{}` uses port {port}, the target port of Service `{}` (port {} → targetPort {}); the Service only accepts its own port, so nginx cannot connect",
+                        target_text(up),
+                        svc.name,
+                        sp.port,
+                        target_text_of(sp, port)
+                    ),
+                    Some(h.port_span.unwrap_or(h.host_span)),
+                );
+                f.upstream = Some(r.upstream);
+                for sp in &mapped {
+                    if let Some(span) = sp.span {
+                        f.related.push(Related {
+                            span,
+                            message: format!(
+                                "Service `{}` port {} forwards to {}",
+                                svc.name,
+                                sp.port,
+                                target_text_of(sp, port)
+                            ),
+                        });
+                    }
+                }
+                let applicability = if mapped.len() == 1 {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                };
+                for sp in &mapped {
+                    f.fixes.push(Fix {
+                        title: format!("Use Service port {} instead of {port}", sp.port),
+                        applicability,
+                        edits: vec![port_edit(h, sp.port)],
+                    });
+                }
+                out.push(f);
+                break;
+            }
+        }
+    }
+}
+
+/// `8080`, or `http (8080)` for a named target port.
+fn target_text_of(sp: &ServicePort, resolved: u16) -> String {
+    match &sp.target_port {
+        TargetPort::Number(n) => n.to_string(),
+        TargetPort::Name(n) => format!("`{n}` ({resolved})"),
+    }
+}
+
+/// The pod ports a Service port forwards to: its numeric `targetPort`,
+/// or every containerPort of that name in the selected pods.
+pub(super) fn target_numbers(topo: &Topology, svc: &Service, sp: &ServicePort) -> Vec<u16> {
+    match &sp.target_port {
+        TargetPort::Number(n) => vec![*n],
+        TargetPort::Name(name) => {
+            let mut out: Vec<u16> = svc
+                .selected
+                .iter()
+                .flat_map(|u| &topo.units[u.0].containers)
+                .flat_map(|c| &c.ports)
+                .filter(|p| p.name.as_deref() == Some(name.as_str()))
+                .map(|p| p.container_port)
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        }
+    }
+}
+
+/// An edit that makes the host target use `port`.
+pub(super) fn port_edit(h: &HostTarget, port: u16) -> Edit {
+    match h.port_span {
+        Some(ps) => replace(ps, port.to_string()),
+        None => replace(h.host_span, format!("{}:{port}", h.host)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{codes, k8s_nginx};
+
+    const ORDERS: &str = "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: orders}
+spec:
+  selector: {matchLabels: {app: orders}}
+  template:
+    metadata: {labels: {app: orders}}
+    spec:
+      containers:
+        - name: orders
+          image: orders:1
+          ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: orders}
+spec:
+  selector: {app: orders}
+  ports: [{port: 80, targetPort: http}]
+";
+
+    #[test]
+    fn a_named_target_port_is_followed() {
+        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
+        let (codes, report) = codes(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
+        let f = report.findings.iter().find(|f| f.code == "UC2005");
+        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        assert_eq!(f.fixes[0].title, "Use Service port 80 instead of 8080");
+        assert!(f.fixes[0].diff.contains("http://orders:80;"), "{}", f.fixes[0].diff);
+    }
+
+    #[test]
+    fn the_service_port_is_fine() {
+        let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
+        let (codes, _) = codes(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
+        assert!(!codes.iter().any(|c| c.starts_with("UC2")), "{codes:?}");
+    }
+}

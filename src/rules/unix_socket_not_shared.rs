@@ -1,0 +1,266 @@
+use super::{Check, Context, Finding, Related, finding, yaml_list_append};
+use crate::fix::{Applicability, Fix};
+use crate::resolve::{Lookup, Outcome};
+use crate::topology::{Bind, Platform, UnitId, VolumeKind};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds `unix:` upstreams (`uwsgi_pass unix:/run/app/app.sock`,
+    /// `fastcgi_pass unix:/run/php/php-fpm.sock`, `proxy_pass
+    /// http://unix:/tmp/app.sock`) whose socket file is created in another
+    /// container but is not on a volume that container shares with nginx.
+    ///
+    /// ## Why is this bad?
+    /// A unix socket is a file: nginx can connect to it only if the file is
+    /// on a filesystem both containers see. Sharing a network (or a pod's
+    /// network namespace) does not help. Without a shared volume, nginx
+    /// finds no such file: `connect() to unix:/tmp/app.sock failed (2: No
+    /// such file or directory)` and `502 Bad Gateway`.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   app:
+    ///     command: uwsgi --socket /tmp/app.sock --module app:app
+    ///   nginx:
+    ///     image: nginx
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   app:
+    ///     command: uwsgi --socket /run/app/app.sock --module app:app
+    ///     volumes: [sockets:/run/app]
+    ///   nginx:
+    ///     image: nginx
+    ///     volumes: [sockets:/run/app]
+    /// volumes:
+    ///   sockets: {}
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe when the server's container already creates the socket on a
+    /// named volume and nginx only needs to mount it at the same path (one
+    /// line added to nginx's `volumes:`); display-only otherwise, because
+    /// the socket's directory, the server's command and the volume layout
+    /// all have to agree.
+    pub UnixSocketNotShared { code: "UC2009", name: "unix-socket-not-shared", severity: Error, fix: Always }
+}
+
+impl Check for UnixSocketNotShared {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for r in cx.primary() {
+            let Lookup::Unix { path } = &r.lookup else {
+                continue;
+            };
+            let Some(listener_unit) = r.hits.iter().find_map(|h| match h.outcome {
+                Outcome::SocketNotShared { listener_unit } => Some(listener_unit),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let up = cx.upstream(r);
+            let topo = cx.topology;
+            let nginx_unit = &topo.units[r.site.unit.0];
+            let nginx_c = &nginx_unit.containers[r.site.container];
+            let nginx_name = nginx_c.service.as_deref().unwrap_or(&nginx_c.name);
+            let nginx_mount = nginx_c
+                .mounts
+                .iter()
+                .filter(|m| under(path, &m.target))
+                .max_by_key(|m| m.target.len());
+            let socket = listener_unit.and_then(|u| socket_of(cx, u, path));
+            let message = match (socket, nginx_mount) {
+                (Some(s), None) => format!(
+                    "`unix:{path}` is on nginx's own filesystem; `{}` creates `{}` in its own, so nginx finds no socket",
+                    s.name, s.path
+                ),
+                (Some(s), Some(m)) => format!(
+                    "`unix:{path}` is on volume `{}`, but `{}` creates `{}` outside it, so nginx finds no socket",
+                    topo.volumes[m.volume].name, s.name, s.path
+                ),
+                (None, _) => format!(
+                    "no container is known to create `unix:{path}` on a volume nginx mounts, so nginx finds no socket"
+                ),
+            };
+            let mut f = finding(self, message, Some(up.span));
+            f.upstream = Some(r.upstream);
+            if let Some(s) = &socket
+                && let Some(span) = s.span
+            {
+                f.related.push(Related {
+                    span,
+                    message: format!("`{}` creates the socket here", s.name),
+                });
+            }
+            if let Some(m) = nginx_mount
+                && let Some(span) = m.span
+            {
+                f.related.push(Related {
+                    span,
+                    message: format!("nginx mounts `{}` here", m.target),
+                });
+            }
+            f.fixes.push(match &socket {
+                Some(s) => mount_fix(cx, s, path, nginx_name, &nginx_c.mounts, r.site.unit),
+                None => Fix {
+                    title: format!(
+                        "Create the socket on a volume mounted at `{}` in both nginx and the server's container",
+                        dir(path)
+                    ),
+                    applicability: Applicability::DisplayOnly,
+                    edits: Vec::new(),
+                },
+            });
+            out.push(f);
+        }
+    }
+}
+
+/// A container creating a socket of the same file name.
+struct Socket<'a> {
+    unit: UnitId,
+    name: &'a str,
+    path: &'a str,
+    span: Option<crate::source::Span>,
+    mounts: &'a [crate::topology::Mount],
+}
+
+fn socket_of<'a>(cx: &Context<'a>, u: UnitId, path: &str) -> Option<Socket<'a>> {
+    let unit = &cx.topology.units[u.0];
+    let file = path.rsplit('/').next().unwrap_or(path);
+    unit.containers.iter().find_map(|c| {
+        c.listeners.iter().find_map(|l| match &l.bind {
+            Some(Bind::Unix(p)) if p == path || p.rsplit('/').next() == Some(file) => {
+                Some(Socket {
+                    unit: u,
+                    name: c.service.as_deref().unwrap_or(&c.name),
+                    path: p.as_str(),
+                    span: l.provenance.span.or(c.span),
+                    mounts: &c.mounts,
+                })
+            }
+            _ => None,
+        })
+    })
+}
+
+fn mount_fix(
+    cx: &Context,
+    s: &Socket,
+    path: &str,
+    nginx: &str,
+    nginx_mounts: &[crate::topology::Mount],
+    nginx_unit: UnitId,
+) -> Fix {
+    let topo = cx.topology;
+    // The server already creates the socket on a named volume: mount that
+    // volume at the same place in nginx.
+    if topo.platform == Platform::Compose
+        && s.path == path
+        && let Some(m) = s.mounts.iter().find(|m| {
+            under(s.path, &m.target) && topo.volumes[m.volume].kind == VolumeKind::Named
+        })
+        && !nginx_mounts.iter().any(|n| n.target == m.target)
+        && let Some(last) = nginx_mounts
+            .iter()
+            .filter_map(|n| n.span)
+            .max_by_key(|sp| sp.start)
+        && let Some(edit) = yaml_list_append(
+            cx,
+            last,
+            &format!("{}:{}", topo.volumes[m.volume].name, m.target),
+        )
+    {
+        return Fix {
+            title: format!(
+                "Mount volume `{}` at `{}` in `{nginx}` too",
+                topo.volumes[m.volume].name, m.target
+            ),
+            applicability: Applicability::Unsafe,
+            edits: vec![edit],
+        };
+    }
+    let (server_dir, nginx_dir) = (dir(s.path), dir(path));
+    let title = match topo.platform {
+        Platform::Compose if server_dir == nginx_dir => format!(
+            "Mount one named volume at `{server_dir}` in both `{}` and `{nginx}`",
+            s.name
+        ),
+        Platform::Compose => format!(
+            "Mount one named volume at `{server_dir}` in `{}` and at `{nginx_dir}` in `{nginx}`",
+            s.name
+        ),
+        Platform::Kubernetes if s.unit == nginx_unit => format!(
+            "Mount one `emptyDir` volume at `{server_dir}` in container `{}` and at `{nginx_dir}` in container `{nginx}`",
+            s.name
+        ),
+        Platform::Kubernetes => format!(
+            "Connect to `{}` over TCP through a Service, or run it in nginx's pod with an `emptyDir` shared at `{server_dir}`",
+            s.name
+        ),
+    };
+    Fix {
+        title,
+        applicability: Applicability::DisplayOnly,
+        edits: Vec::new(),
+    }
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+fn dir(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((d, _)) => d,
+        None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{codes, of, run};
+
+    #[test]
+    fn socket_in_the_app_container_only() {
+        let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /tmp/app.sock --module app:app\n";
+        let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/tmp/app.sock; } }";
+        let r = run(conf, compose);
+        let f = of(&r, "UC2009");
+        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        assert!(f[0].message.contains("`app` creates `/tmp/app.sock`"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn nginx_joins_the_volume_the_app_already_uses() {
+        let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
+        let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
+        let r = run(conf, compose);
+        let f = of(&r, "UC2009");
+        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        assert_eq!(f[0].fixes[0].applicability, crate::fix::Applicability::Unsafe);
+    }
+
+    #[test]
+    fn shared_named_volume_is_fine() {
+        let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes: [\"sockets:/sock\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes: [\"sockets:/run/app\"]\nvolumes:\n  sockets: {}\n";
+        let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/sock/app.sock; } }";
+        let r = run(conf, compose);
+        assert!(of(&r, "UC2009").is_empty(), "{:?}", codes(&r));
+    }
+
+    #[test]
+    fn list_append_keeps_indentation_and_quotes() {
+        let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - \"./default.conf:/etc/nginx/conf.d/default.conf:ro\"\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
+        let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
+        let r = run(conf, compose);
+        let f = of(&r, "UC2009");
+        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        let fix = &f[0].fixes[0];
+        assert!(fix.diff.contains("+      - \"sockets:/run/app\""), "{}", fix.diff);
+    }
+}

@@ -1,0 +1,1 @@
+//! The HTTP service end to end (placeholder while it is written).
