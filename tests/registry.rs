@@ -20,7 +20,9 @@ fn is_code(s: &str) -> bool {
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|w| {
-            !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
         && s.as_bytes()[0].is_ascii_lowercase()
 }
@@ -88,8 +90,18 @@ fn the_range_table_matches_the_rules_module_docs() {
 fn names_are_kebab_case_and_unique() {
     let mut seen = HashSet::new();
     for m in metas() {
-        assert!(is_kebab(m.name), "{}: `{}` is not kebab-case", m.code, m.name);
-        assert!(seen.insert(m.name), "{}: name `{}` is used twice", m.code, m.name);
+        assert!(
+            is_kebab(m.name),
+            "{}: `{}` is not kebab-case",
+            m.code,
+            m.name
+        );
+        assert!(
+            seen.insert(m.name),
+            "{}: name `{}` is used twice",
+            m.code,
+            m.name
+        );
     }
 }
 
@@ -144,9 +156,18 @@ fn retired_codes_are_well_formed_and_never_reused() {
     let live: HashSet<&str> = metas().iter().map(|m| m.code).collect();
     let mut seen = HashSet::new();
     for (code, reason) in RETIRED {
-        assert!(is_code(code), "retired `{code}` does not match ^UC\\d{{4}}$");
-        assert!(!live.contains(code), "retired code {code} is reused by a rule");
+        assert!(
+            is_code(code),
+            "retired `{code}` does not match ^UC\\d{{4}}$"
+        );
+        assert!(
+            !live.contains(code),
+            "retired code {code} is reused by a rule"
+        );
         assert!(seen.insert(*code), "{code} is retired twice");
-        assert!(!reason.trim().is_empty(), "{code} is retired without a reason");
+        assert!(
+            !reason.trim().is_empty(),
+            "{code} is retired without a reason"
+        );
     }
 }

@@ -15,7 +15,10 @@ use upcheck::rules::Severity;
 fn report_of(nginx: &[&str], topology: &[&str]) -> Report {
     let read = |p: &str| {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
-        InputFile::new(p, std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")))
+        InputFile::new(
+            p,
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")),
+        )
     };
     let input = Input {
         nginx: nginx.iter().map(|p| read(p)).collect(),
@@ -154,7 +157,9 @@ fn sarif_has_the_fields_the_schema_requires() {
         let ctx = |what: &str| format!("{name}: {what}");
         assert_eq!(log["version"], "2.1.0");
         assert!(
-            log["$schema"].as_str().is_some_and(|s| s.starts_with("https://")),
+            log["$schema"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("https://")),
             "{}",
             ctx("$schema")
         );
@@ -167,7 +172,11 @@ fn sarif_has_the_fields_the_schema_requires() {
         assert!(!rules.is_empty());
         for rule in rules {
             assert!(rule["id"].as_str().is_some(), "{}", ctx("rule id"));
-            assert!(rule["shortDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(
+                rule["shortDescription"]["text"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty())
+            );
             assert!(
                 ["error", "warning", "note"]
                     .contains(&rule["defaultConfiguration"]["level"].as_str().unwrap_or("")),
@@ -181,10 +190,15 @@ fn sarif_has_the_fields_the_schema_requires() {
         assert_eq!(results.len(), r.findings.len());
         let check_location = |l: &Value| {
             let p = &l["physicalLocation"];
-            assert!(p["artifactLocation"]["uri"].as_str().is_some(), "{}", ctx("uri"));
+            assert!(
+                p["artifactLocation"]["uri"].as_str().is_some(),
+                "{}",
+                ctx("uri")
+            );
             if let Some(i) = p["artifactLocation"]["index"].as_u64() {
                 assert_eq!(
-                    artifacts[i as usize]["location"]["uri"], p["artifactLocation"]["uri"],
+                    artifacts[i as usize]["location"]["uri"],
+                    p["artifactLocation"]["uri"],
                     "{}",
                     ctx("artifact index")
                 );
@@ -196,7 +210,11 @@ fn sarif_has_the_fields_the_schema_requires() {
             let index = res["ruleIndex"].as_u64().expect("ruleIndex") as usize;
             assert_eq!(rules[index]["id"], id, "{}", ctx("ruleIndex"));
             assert!(["error", "warning", "note"].contains(&res["level"].as_str().unwrap()));
-            assert!(res["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(
+                res["message"]["text"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty())
+            );
             let locations = res["locations"].as_array().expect("locations");
             assert!(!locations.is_empty(), "{}", ctx(id));
             locations.iter().for_each(check_location);
@@ -246,9 +264,11 @@ fn sarif_regions_agree_with_the_source() {
                 continue;
             };
             let len = p["region"]["byteLength"].as_u64().unwrap();
-            let file = r
-                .sources
-                .get(r.sources.find(p["artifactLocation"]["uri"].as_str().unwrap()).unwrap());
+            let file = r.sources.get(
+                r.sources
+                    .find(p["artifactLocation"]["uri"].as_str().unwrap())
+                    .unwrap(),
+            );
             let line = p["region"]["startLine"].as_u64().unwrap() as u32;
             let col = p["region"]["startColumn"].as_u64().unwrap() as usize;
             let text = &file.bytes[off as usize..(off + len) as usize];

@@ -76,7 +76,10 @@ pub fn rule(m: &Meta) -> ReportingDescriptor {
         .short_description(text(m.summary()))
         .full_description(
             MultiformatMessageString::builder()
-                .text(sections_text(&body, &["## What it does", "## Why is this bad?"]))
+                .text(sections_text(
+                    &body,
+                    &["## What it does", "## Why is this bad?"],
+                ))
                 .markdown(sections(&body, &["## What it does", "## Why is this bad?"]))
                 .build(),
         )
@@ -86,10 +89,7 @@ pub fn rule(m: &Meta) -> ReportingDescriptor {
                 .markdown(body)
                 .build(),
         )
-        .help_uri(format!(
-            "{}/blob/main/{page}",
-            env!("CARGO_PKG_REPOSITORY")
-        ))
+        .help_uri(format!("{}/blob/main/{page}", env!("CARGO_PKG_REPOSITORY")))
         .default_configuration(
             ReportingConfiguration::builder()
                 .level(json!(level_name(m.severity)))
@@ -292,8 +292,12 @@ fn artifacts(r: &Report) -> Vec<Artifact> {
             let mut a = Artifact::builder()
                 .location(ArtifactLocation::builder().uri(path_uri(&f.path)).build())
                 .roles(vec![json!("analysisTarget")])
-                .properties(bag([("role", json!(f.role)), ("format", json!(f.format))]))
                 .build();
+            let mut props = map([("role", json!(f.role))]);
+            if let Some(format) = &f.format {
+                props.insert("format".into(), json!(format));
+            }
+            a.properties = Some(PropertyBag::builder().additional_properties(props).build());
             if let Some(file) = source(r, &f.path) {
                 a.length = Some(file.bytes.len() as i64);
             }
@@ -356,10 +360,7 @@ fn text(s: impl Into<String>) -> MultiformatMessageString {
 }
 
 fn map<const N: usize>(pairs: [(&str, Value); N]) -> BTreeMap<String, Value> {
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 fn bag<const N: usize>(pairs: [(&str, Value); N]) -> PropertyBag {
@@ -426,11 +427,82 @@ mod tests {
         for r in rules {
             let level = r.default_configuration.and_then(|c| c.level);
             assert!(
-                matches!(level.as_ref().and_then(Value::as_str), Some("error" | "warning" | "note")),
+                matches!(
+                    level.as_ref().and_then(Value::as_str),
+                    Some("error" | "warning" | "note")
+                ),
                 "{}",
                 r.id
             );
-            assert!(!r.short_description.expect("short").text.is_empty(), "{}", r.id);
+            assert!(
+                !r.short_description.expect("short").text.is_empty(),
+                "{}",
+                r.id
+            );
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! A hand-built report for renderer unit tests.
+    use crate::report::*;
+    use crate::source::{SourceFile, SourceMap, Span};
+
+    /// A report with one file and one finding at `span` (or none).
+    pub fn report(path: &str, bytes: &[u8], span: Option<(u32, u32)>) -> Report {
+        let mut sources = SourceMap::new();
+        let file = sources.add(SourceFile::new(path, bytes.to_vec()));
+        let location = span.map(|(start, end)| Location::of(&sources, Span { file, start, end }));
+        Report {
+            verdict: Verdict::Fail,
+            summary: Summary {
+                errors: 1,
+                nginx_starts: true,
+                ..Default::default()
+            },
+            upstreams: Vec::new(),
+            findings: vec![FindingReport {
+                code: "UC0005".into(),
+                name: "nginx-container-missing".into(),
+                severity: crate::rules::Severity::Error,
+                message: "no container runs nginx".into(),
+                location,
+                related: Vec::new(),
+                fixes: Vec::new(),
+                upstream: None,
+                docs: "docs/rules/UC0005.md".into(),
+            }],
+            addresses: Vec::new(),
+            input: InputSummary {
+                platform: "compose".into(),
+                project: None,
+                nginx: Vec::new(),
+                files: vec![InputFileReport {
+                    path: path.into(),
+                    role: "topology".into(),
+                    format: Some("compose".into()),
+                }],
+            },
+            tool: "upcheck".into(),
+            sources,
+        }
+    }
+}
+
+#[cfg(test)]
+mod fallback_tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_without_a_location_points_at_the_topology_file() {
+        let r = fixtures::report("compose.yaml", b"services: {}\n", None);
+        let log = serde_json::to_value(log(&r)).unwrap();
+        let res = &log["runs"][0]["results"][0];
+        let p = &res["locations"][0]["physicalLocation"];
+        assert_eq!(p["artifactLocation"]["uri"], "compose.yaml");
+        assert_eq!(p["artifactLocation"]["index"], 0);
+        assert_eq!(p["region"]["startLine"], 1);
+        assert_eq!(res["properties"]["approximateLocation"], true);
     }
 }

@@ -111,14 +111,16 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
             continue;
         };
         let text = file.text();
+        // Offsets hold as they are unless invalid UTF-8 was replaced.
+        let exact = matches!(text, Cow::Borrowed(_));
         let mut snippet = Snippet::source(text.clone()).path(path.to_string());
         if let Some(l) = f.location.as_ref().filter(|l| l.file == path) {
-            snippet = snippet.annotation(AnnotationKind::Primary.span(range(file, &text, l)));
+            snippet = snippet.annotation(AnnotationKind::Primary.span(range(file, exact, l)));
         }
         for x in f.related.iter().filter(|x| x.location.file == path) {
             snippet = snippet.annotation(
                 AnnotationKind::Context
-                    .span(range(file, &text, &x.location))
+                    .span(range(file, exact, &x.location))
                     .label(x.message.clone()),
             );
         }
@@ -145,17 +147,15 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
 
 /// The byte range of a location in the text given to the renderer (the
 /// file decoded lossily, so offsets shift only for invalid UTF-8).
-fn range(file: &SourceFile, text: &Cow<'_, str>, l: &Location) -> std::ops::Range<usize> {
+fn range(file: &SourceFile, exact: bool, l: &Location) -> std::ops::Range<usize> {
     let len = file.bytes.len();
     let (s, e) = ((l.start as usize).min(len), (l.end as usize).min(len));
     let (s, e) = (s.min(e), e.max(s));
-    match text {
-        Cow::Borrowed(_) => s..e,
-        Cow::Owned(_) => {
-            let map = |o: usize| String::from_utf8_lossy(&file.bytes[..o]).len();
-            map(s)..map(e)
-        }
+    if exact {
+        return s..e;
     }
+    let map = |o: usize| String::from_utf8_lossy(&file.bytes[..o]).len();
+    map(s)..map(e)
 }
 
 /// The upstream table: status, upstream, where, nginx container; each
@@ -249,4 +249,36 @@ fn table<const N: usize>(
         after(i, &mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sarif::fixtures;
+
+    #[test]
+    fn a_finding_without_a_location_has_a_title_and_docs_only() {
+        let r = fixtures::report("compose.yaml", b"services: {}\n", None);
+        insta::assert_snapshot!(render(&r), @r"
+        upcheck: fail — 0 upstreams: 0 reachable, 0 unreachable, 0 unverifiable; 1 error, 0 warnings, 0 infos
+
+        error[UC0005]: no container runs nginx
+         |
+         = docs: docs/rules/UC0005.md
+        ");
+    }
+
+    #[test]
+    fn spans_after_invalid_utf8_still_underline_the_right_text() {
+        // `\xff` becomes U+FFFD (three bytes) in the text shown; the caret
+        // must still sit under `app`.
+        let src = b"# \xff\nproxy_pass http://app;\n";
+        let start = src.windows(3).position(|w| w == b"app").unwrap() as u32;
+        let r = fixtures::report("default.conf", src, Some((start, start + 3)));
+        let out = render(&r);
+        let lines: Vec<&str> = out.lines().collect();
+        let code = lines.iter().position(|l| l.contains("proxy_pass")).unwrap();
+        let caret = lines[code + 1];
+        assert_eq!(lines[code].find("app"), caret.find("^^^"), "{out}");
+    }
 }

@@ -13,21 +13,41 @@ pub mod docs;
 pub mod registry;
 
 mod address_family_mismatch;
+mod address_not_routable;
 mod backend_bound_to_loopback;
 mod hard_coded_address;
+mod headless_service_port;
+mod listen_port_not_published;
+mod localhost_ipv6_fallback;
 mod loopback_nothing_listens;
 mod network_not_shared;
 mod nginx_config_error;
 mod nginx_config_warning;
 mod nginx_container_missing;
 mod no_port_in_upstream;
+mod nodeport_as_service_port;
+mod pod_port_conflict;
 mod port_not_listening;
+mod protocol_mismatch;
+mod proxy_loop;
 mod published_port_used;
+mod resolver_missing;
+mod resolver_wrong_platform;
+mod selector_matches_no_pods;
+mod service_in_other_namespace;
+mod service_port_vs_target_port;
+mod short_name_with_resolver;
+mod target_port_name_unknown;
+#[cfg(test)]
+mod testing;
 mod topology_error;
 mod topology_warning;
+mod unix_socket_not_shared;
+mod upstream_group_partially_unreachable;
 mod upstream_host_unknown;
 mod upstream_unreachable;
 mod upstream_unverifiable;
+mod workload_name_as_host;
 
 use crate::fix::Fix;
 use crate::nginx::Config;
@@ -260,6 +280,34 @@ pub fn run(cx: &Context) -> Vec<Finding> {
 /// A short description of an upstream for messages: `proxy_pass http://x:1`.
 pub fn describe(cx: &Context, up: &UpstreamRef) -> String {
     format!("{} {}", up.directive.name(), cx.text(up.span))
+}
+
+/// The host a lookup was about, as written: the target's own host, or
+/// for a target built from variables the host of the value looked up
+/// (its spans point where that value is written, e.g. a `set`).
+pub fn looked_up_host<'a>(
+    up: &'a UpstreamRef,
+    lookup: &crate::resolve::Lookup,
+) -> Option<&'a crate::nginx::upstreams::HostTarget> {
+    use crate::nginx::upstreams::{HostKind, Target};
+    use crate::resolve::Lookup;
+    match &up.target {
+        Target::Host(h) => Some(h),
+        Target::Variable(v) => {
+            let mut hosts = v.static_values.iter().filter_map(|c| match &c.target {
+                Some(Target::Host(h)) => Some(h),
+                _ => None,
+            });
+            match lookup {
+                Lookup::Name { name, .. } | Lookup::NotFound { name, .. } => {
+                    hosts.find(|h| h.host.eq_ignore_ascii_case(name))
+                }
+                Lookup::Ip { ip } => hosts.find(|h| h.host.parse().ok() == Some(*ip)),
+                _ => hosts.find(|h| h.kind == HostKind::Name),
+            }
+        }
+        _ => None,
+    }
 }
 
 /// An edit replacing exactly `span` with `text`.

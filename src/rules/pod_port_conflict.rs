@@ -218,7 +218,8 @@ spec:
             crate::rules::testing::k8s_nginx("default")
         );
         let conf = "server { listen 8080; location / { return 204; } }";
-        let (codes, report) = crate::rules::testing::codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         assert_eq!(codes.iter().filter(|c| *c == "UC2013").count(), 1, "{codes:?}");
         let f = report.findings.iter().find(|f| f.code == "UC2013").unwrap();
         assert!(f.message.contains("`app` and `exporter`"), "{}", f.message);

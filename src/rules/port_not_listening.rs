@@ -1,8 +1,8 @@
-use super::{Check, Context, Finding, finding, replace};
+use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Outcome, target_text};
-use crate::topology::PortKind;
+use crate::resolve::{Hit, Outcome, target_text};
+use crate::topology::{PortKind, ServiceId, ServiceKind, TargetPort};
 
 crate::declare_rule! {
     /// ## What it does
@@ -23,14 +23,22 @@ crate::declare_rule! {
     /// location / { proxy_pass http://api:8000; }
     /// ```
     ///
+    /// Through a Kubernetes ClusterIP Service the port nginx writes is the
+    /// Service `port`; the mismatch is then the Service's `targetPort`,
+    /// and the finding points there, once per Service port. (A headless
+    /// Service addressed on its `port` is headless-service-port.)
+    ///
     /// ## Fix safety
     /// Unsafe: offered when exactly one port is known to listen there,
-    /// which is probably, not certainly, the one meant.
+    /// which is probably, not certainly, the one meant; through a Service
+    /// the fix edits its `targetPort`.
     pub PortNotListening { code: "UC2004", name: "port-not-listening", severity: Error, fix: Sometimes }
 }
 
 impl Check for PortNotListening {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Service ports already reported (many upstreams may share one).
+        let mut service_ports: Vec<(ServiceId, u16)> = Vec::new();
         for r in cx.primary() {
             let Some(port) = r.port else { continue };
             let up = cx.upstream(r);
@@ -52,6 +60,18 @@ impl Check for PortNotListening {
                 });
                 if published {
                     continue; // published-port-used
+                }
+                if super::headless_service_port::untranslated(cx.topology, hit).is_some() {
+                    continue; // headless-service-port
+                }
+                if let Some(service) = hit.service
+                    && cx.topology.services[service.0].kind != ServiceKind::Headless
+                {
+                    if !service_ports.contains(&(service, port)) {
+                        service_ports.push((service, port));
+                        out.extend(self.through_service(cx, r.upstream, service, port, hit));
+                    }
+                    break;
                 }
                 let at = hit.pod_port.unwrap_or(port);
                 let mut f = finding(
@@ -83,5 +103,58 @@ impl Check for PortNotListening {
                 break;
             }
         }
+    }
+}
+
+impl PortNotListening {
+    /// A ClusterIP Service forwards `port` to a pod port where nothing
+    /// listens: located at the Service's `targetPort`.
+    fn through_service(
+        &self,
+        cx: &Context,
+        upstream: usize,
+        service: ServiceId,
+        port: u16,
+        hit: &Hit,
+    ) -> Option<Finding> {
+        let Outcome::NothingListens { unit, known } = &hit.outcome else {
+            return None;
+        };
+        let svc = &cx.topology.services[service.0];
+        let sp = svc.ports.iter().find(|p| p.port == port)?;
+        let at = hit.pod_port.unwrap_or(port);
+        let up = &cx.extraction.upstreams[upstream];
+        let target = match &sp.target_port {
+            TargetPort::Number(n) => n.to_string(),
+            TargetPort::Name(n) => format!("`{n}` ({at})"),
+        };
+        let listening = known
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut f = finding(
+            self,
+            format!(
+                "Service `{}` forwards port {port} to targetPort {target}, but nothing in `{}` listens on {at} (listening: {listening}), so `{}` is refused",
+                svc.name,
+                cx.topology.units[unit.0].name,
+                target_text(up)
+            ),
+            sp.target_span.or(sp.span),
+        );
+        f.upstream = Some(upstream);
+        f.related.push(Related {
+            span: up.span,
+            message: format!("`{}` goes through Service `{}`", super::describe(cx, up), svc.name),
+        });
+        if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
+            f.fixes.push(Fix {
+                title: format!("Target port {only} instead of {at}"),
+                applicability: Applicability::Unsafe,
+                edits: vec![replace(ts, only.to_string())],
+            });
+        }
+        Some(f)
     }
 }

@@ -1,9 +1,9 @@
-use super::{Check, Context, Finding, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::nginx::upstreams::Target;
 use crate::resolve::Lookup;
 use crate::source::Span;
-use crate::topology::{NetworkKind, Platform};
+use crate::topology::Platform;
 use std::collections::HashSet;
 
 crate::declare_rule! {
@@ -64,8 +64,8 @@ impl Check for ResolverMissing {
             let (message, span) = match (group, &up.target) {
                 (Some(g), Target::Host(h)) => (
                     format!(
-                        "`server {} resolve` needs a `resolver` in the `http` or `upstream` block: nginx stops with `no resolver defined to resolve names at run time in upstream \"{}\"`",
-                        cx.text(up.span),
+                        "`{}` needs a `resolver` in the `http` or `upstream` block: nginx stops with `no resolver defined to resolve names at run time in upstream \"{}\"`",
+                        cx.text(up.directive_span).trim_end_matches(';'),
                         cx.extraction.groups[g].name
                     ),
                     h.host_span,
@@ -81,6 +81,19 @@ impl Check for ResolverMissing {
             };
             let mut f = finding(self, message, Some(span));
             f.upstream = Some(r.upstream);
+            if let Some(g) = group {
+                for &u in &cx.extraction.groups[g].references {
+                    let reference = &cx.extraction.upstreams[u];
+                    f.related.push(Related {
+                        span: reference.span,
+                        message: format!(
+                            "`{}` uses upstream `{}`, so nginx does not start",
+                            super::describe(cx, reference),
+                            cx.extraction.groups[g].name
+                        ),
+                    });
+                }
+            }
             let block = match group {
                 Some(g) => Some(cx.extraction.groups[g].span),
                 None => up
@@ -115,7 +128,7 @@ fn platform_dns(cx: &Context, unit: crate::topology::UnitId) -> Option<String> {
         Platform::Compose => topo.units[unit.0]
             .addresses
             .iter()
-            .any(|a| topo.networks[a.network.0].kind == NetworkKind::Bridge)
+            .any(|a| topo.networks[a.network.0].kind.has_dns())
             .then(|| "127.0.0.11".to_string()),
         Platform::Kubernetes => topo.cluster.as_ref().map(|c| c.dns_ip.to_string()),
     }
@@ -224,7 +237,8 @@ mod tests {
     fn a_variable_target_without_resolver_is_reported_once_per_block_fix() {
         let conf = "server {\n    listen 8080;\n    set $orders orders;\n    location /a { proxy_pass http://$orders:8080; }\n    location /b { proxy_pass http://$orders:8080/b; }\n}\n";
         let topo = crate::rules::testing::k8s_nginx("default");
-        let (codes, report) = crate::rules::testing::codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         assert_eq!(codes.iter().filter(|c| *c == "UC1005").count(), 2, "{codes:?}");
         let fixes: usize = report
             .findings

@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
 use crate::resolve::{Hint, Lookup, Site};
 use crate::source::Span;
-use crate::topology::{NetworkKind, Platform, names};
+use crate::topology::{Platform, names};
 
 crate::declare_rule! {
     /// ## What it does
@@ -153,7 +153,7 @@ fn platform_dns(cx: &Context, site: Site) -> Option<String> {
         Platform::Compose => topo.units[site.unit.0]
             .addresses
             .iter()
-            .any(|a| topo.networks[a.network.0].kind == NetworkKind::Bridge)
+            .any(|a| topo.networks[a.network.0].kind.has_dns())
             .then(|| "127.0.0.11".to_string()),
         Platform::Kubernetes => topo.cluster.as_ref().map(|c| c.dns_ip.to_string()),
     }
@@ -242,7 +242,8 @@ mod tests {
     fn a_public_resolver_in_compose_is_replaced_by_the_embedded_dns() {
         let conf = "server {\n    listen 80;\n    resolver 8.8.8.8 1.1.1.1 valid=30s;\n    set $api http://api:8000;\n    location / { proxy_pass $api; }\n}\n";
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n  api:\n    image: api:1\n    expose: [\"8000\"]\n";
-        let (codes, report) = crate::rules::testing::codes_compose(conf, compose);
+        let report = crate::rules::testing::run(conf, compose);
+        let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC1006".to_string()), "{codes:?}");
         let f = report.findings.iter().find(|f| f.code == "UC1006").unwrap();
         assert_eq!(f.fixes[0].title, "Replace `8.8.8.8 1.1.1.1` with `127.0.0.11`");
@@ -253,7 +254,8 @@ mod tests {
     fn outside_names_through_a_public_resolver_are_fine() {
         let conf = "server {\n    listen 80;\n    resolver 8.8.8.8;\n    set $up https://api.example.com;\n    location / { proxy_pass $up; }\n}\n";
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n";
-        let (codes, _) = crate::rules::testing::codes_compose(conf, compose);
+        let report = crate::rules::testing::run(conf, compose);
+        let codes = crate::rules::testing::codes(&report);
         assert!(!codes.contains(&"UC1006".to_string()), "{codes:?}");
     }
 }

@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
 use crate::resolve::Outcome;
 use crate::source::Span;
-use crate::topology::{Service, ServiceId, Topology, UnitKind};
+use crate::topology::{Service, ServiceId, Topology, UnitId, UnitKind};
 
 crate::declare_rule! {
     /// ## What it does
@@ -68,7 +68,8 @@ impl Check for SelectorMatchesNoPods {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let near = near_miss(cx.topology, svc);
+            let nginx: Vec<UnitId> = cx.sites.iter().map(|s| s.unit).collect();
+            let near = near_miss(cx.topology, svc, &nginx);
             let hint = match &near {
                 Some(n) => format!(
                     "; {} `{}` has `{}={}`",
@@ -139,10 +140,14 @@ struct NearMiss {
     actual: String,
 }
 
-fn near_miss(topo: &Topology, svc: &Service) -> Option<NearMiss> {
+fn near_miss(topo: &Topology, svc: &Service, nginx: &[UnitId]) -> Option<NearMiss> {
     let selector = svc.selector.as_ref()?;
     let mut found: Vec<NearMiss> = Vec::new();
-    for u in &topo.units {
+    for (i, u) in topo.units.iter().enumerate() {
+        // nginx does not proxy to itself through a Service.
+        if nginx.contains(&UnitId(i)) {
+            continue;
+        }
         let UnitKind::Pod {
             workload_kind,
             workload,
@@ -165,6 +170,7 @@ fn near_miss(topo: &Topology, svc: &Service) -> Option<NearMiss> {
             .collect();
         if let [(k, v)] = misses.as_slice()
             && let Some(actual) = u.labels.get(*k)
+            && close(v, actual)
         {
             found.push(NearMiss {
                 workload_kind: workload_kind.clone(),
@@ -176,6 +182,15 @@ fn near_miss(topo: &Topology, svc: &Service) -> Option<NearMiss> {
         }
     }
     if found.len() == 1 { found.pop() } else { None }
+}
+
+/// True when label value `b` looks like a slip for `a`: a few edits
+/// apart, or one a prefix or suffix of the other (`order`, `orders-api`).
+fn close(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    strsim::damerau_levenshtein(&a, &b) <= (a.len().max(b.len()) / 3).max(1)
+        || (a.len().min(b.len()) >= 3
+            && (a.starts_with(&b) || b.starts_with(&a) || a.ends_with(&b) || b.ends_with(&a)))
 }
 
 /// Where the value of `label: value` is written in the selector mapping
@@ -294,6 +309,15 @@ mod tests {
     }
 
     #[test]
+    fn close_values_are_slips() {
+        assert!(close("order", "orders"));
+        assert!(close("orders", "orders-api"));
+        assert!(close("backend", "backedn"));
+        assert!(!close("billing", "orders"));
+        assert!(!close("db", "web"));
+    }
+
+    #[test]
     fn values_are_found_in_flow_and_block_mappings() {
         assert_eq!(
             value("spec:\n  selector: {app: order, tier: api}\n", "tier", "api").as_deref(),
@@ -332,7 +356,8 @@ spec:
             crate::rules::testing::k8s_nginx("default")
         );
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let (codes, report) = crate::rules::testing::codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         let f = report.findings.iter().find(|f| f.code == "UC2007");
         let f = f.unwrap_or_else(|| panic!("{codes:?}"));
         assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);

@@ -122,7 +122,7 @@ impl Check for ServiceInOtherNamespace {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, k8s_nginx};
+    use crate::rules::testing::k8s_nginx;
 
     const ORDERS_IN_SHOP: &str = "
 apiVersion: apps/v1
@@ -148,7 +148,8 @@ spec:
     fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{ORDERS_IN_SHOP}", k8s_nginx("web"));
-        let (codes, report) = codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC1003".to_string()), "{codes:?}");
         let f = report.findings.iter().find(|f| f.code == "UC1003").unwrap();
         assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
@@ -158,7 +159,8 @@ spec:
     fn the_namespace_qualified_name_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
         let topo = format!("{}---{ORDERS_IN_SHOP}", k8s_nginx("web"));
-        let (codes, _) = codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         assert!(!codes.contains(&"UC1003".to_string()), "{codes:?}");
     }
 }

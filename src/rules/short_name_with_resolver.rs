@@ -200,7 +200,8 @@ mod tests {
             "{}---\napiVersion: v1\nkind: Service\nmetadata: {{name: orders}}\nspec:\n  selector: {{app: orders}}\n  ports: [{{port: 8080}}]\n",
             crate::rules::testing::k8s_nginx("default")
         );
-        let (codes, report) = crate::rules::testing::codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         let f = report.findings.iter().find(|f| f.code == "UC1007");
         let f = f.unwrap_or_else(|| panic!("{codes:?}"));
         assert_eq!(

@@ -27,3 +27,29 @@ pub fn codes(r: &Report) -> Vec<String> {
 pub fn of<'a>(r: &'a Report, code: &str) -> Vec<&'a FindingReport> {
     r.findings.iter().filter(|f| f.code == code).collect()
 }
+
+/// A Kubernetes nginx Deployment (container `nginx`, image `nginx:1.27`,
+/// containerPort 8080) in `namespace` and its Service (port 80), as YAML
+/// documents, for tests that add their own workloads after a `---`.
+pub fn k8s_nginx(namespace: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: nginx, namespace: {namespace}}}
+spec:
+  selector: {{matchLabels: {{app: nginx}}}}
+  template:
+    metadata: {{labels: {{app: nginx}}}}
+    spec:
+      containers:
+        - {{name: nginx, image: \"nginx:1.27\", ports: [{{containerPort: 8080}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: nginx, namespace: {namespace}}}
+spec:
+  selector: {{app: nginx}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"
+    )
+}

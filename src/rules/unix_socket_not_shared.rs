@@ -71,7 +71,7 @@ impl Check for UnixSocketNotShared {
                 .filter(|m| under(path, &m.target))
                 .max_by_key(|m| m.target.len());
             let socket = listener_unit.and_then(|u| socket_of(cx, u, path));
-            let message = match (socket, nginx_mount) {
+            let message = match (&socket, nginx_mount) {
                 (Some(s), None) => format!(
                     "`unix:{path}` is on nginx's own filesystem; `{}` creates `{}` in its own, so nginx finds no socket",
                     s.name, s.path

@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Severity, finding};
-use crate::resolve::{Status, target_text};
+use crate::resolve::{Lookup, Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does
@@ -28,13 +28,23 @@ impl Check for UpstreamUnreachable {
             if r.status != Status::Unreachable {
                 continue;
             }
-            let explained = out
-                .iter()
-                .any(|f| f.upstream == Some(r.upstream) && f.severity == Severity::Error);
+            let up = cx.upstream(r);
+            // A finding about several upstreams (a Service, a resolver) names
+            // the others as related locations; a group is explained by its
+            // members' findings.
+            let members: &[usize] = match r.lookup {
+                Lookup::Group { group } => &cx.extraction.groups[group].servers,
+                _ => &[],
+            };
+            let explained = out.iter().any(|f| {
+                f.severity == Severity::Error
+                    && (f.upstream == Some(r.upstream)
+                        || f.upstream.is_some_and(|u| members.contains(&u))
+                        || f.related.iter().any(|x| x.span == up.span))
+            });
             if explained {
                 continue;
             }
-            let up = cx.upstream(r);
             let mut f = finding(
                 self,
                 format!(

@@ -248,13 +248,19 @@ fn create_service_fix(
     if selector.is_empty() {
         return None;
     }
+    // A StatefulSet's `serviceName` must be a headless Service.
+    let headless = matches!(&u.kind, UnitKind::Pod { workload_kind, .. } if workload_kind == "StatefulSet");
     let text = format!(
-        "{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {workload}\n  namespace: {namespace}\nspec:\n  selector: {{{}}}\n  ports:\n    - port: {port}\n      targetPort: {port}\n",
+        "{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {workload}\n  namespace: {namespace}\nspec:\n{}  selector: {{{}}}\n  ports:\n    - port: {port}\n      targetPort: {port}\n",
         if ends_with_newline { "" } else { "\n" },
+        if headless { "  clusterIP: None\n" } else { "" },
         selector.join(", ")
     );
     Some(Fix {
-        title: format!("Create a Service `{workload}` that selects the pods of `{workload}`"),
+        title: format!(
+            "Create a {}Service `{workload}` that selects the pods of `{workload}`",
+            if headless { "headless " } else { "" }
+        ),
         applicability: Applicability::DisplayOnly,
         edits: vec![Edit {
             file: span.file,
@@ -267,7 +273,7 @@ fn create_service_fix(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, k8s_nginx};
+    use crate::rules::testing::k8s_nginx;
 
     const ORDERS: &str = "
 apiVersion: apps/v1
@@ -297,7 +303,8 @@ spec:
     fn the_service_port_for_the_workload_port_is_chosen() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{ORDERS}---{ORDERS_SVC}", k8s_nginx("default"));
-        let (codes, report) = codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
+        let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC1004".to_string()), "{codes:?}");
         let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
         assert_eq!(
@@ -310,7 +317,7 @@ spec:
     fn without_a_service_the_fix_creates_one() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{ORDERS}", k8s_nginx("default"));
-        let (_, report) = codes(conf, &topo);
+        let report = crate::rules::testing::run(conf, &topo);
         let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
         let fix = &f.fixes[0];
         assert_eq!(

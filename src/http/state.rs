@@ -1,0 +1,320 @@
+//! What every handler shares: the service's configuration (limits, tokens,
+//! CORS origins), the metrics recorder, readiness, the validation slots
+//! that bound concurrent work, and the per-client rate limiter.
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+/// Bounds on what one request may ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body, in bytes (larger: 413).
+    pub max_body: usize,
+    /// Longest a `/validate` or `/parse` request may take, body upload
+    /// included (longer: 503).
+    pub request_timeout: Duration,
+    /// Validations and parses running at once; more are shed with 503
+    /// and `Retry-After`.
+    pub max_concurrency: usize,
+    /// Requests per minute per client on `/validate` and `/parse`
+    /// (more: 429); 0 turns the limit off.
+    pub rate_per_minute: u32,
+    /// Most files (nginx files plus topology documents) in one request
+    /// (more: 422).
+    pub max_files: usize,
+    /// Deepest nesting of nginx blocks, and of the JSON request body
+    /// (deeper: 422).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_concurrency: 16,
+            rate_per_minute: 0,
+            max_files: 1000,
+            max_depth: 64,
+        }
+    }
+}
+
+/// Everything `upcheck serve` is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on (`0.0.0.0:8080`; port 0 picks a free port).
+    pub listen: String,
+    /// Request limits.
+    pub limits: Limits,
+    /// Bearer tokens accepted on `/validate` and `/parse`; empty turns
+    /// authentication off.
+    pub tokens: Vec<String>,
+    /// Origins allowed to call the API from a browser (CORS); empty allows none.
+    pub cors_origins: Vec<String>,
+    /// How long in-flight requests may run after SIGTERM/SIGINT.
+    pub grace_period: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "0.0.0.0:8080".to_string(),
+            limits: Limits::default(),
+            tokens: Vec::new(),
+            cors_origins: Vec::new(),
+            grace_period: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The contents of [`AppState`].
+pub struct Inner {
+    /// Request limits.
+    pub limits: Limits,
+    /// CORS allow-list.
+    pub cors_origins: Vec<String>,
+    /// The Prometheus recorder.
+    pub metrics: Metrics,
+    /// Validation slots (`max_concurrency` permits).
+    pub slots: Arc<Semaphore>,
+    /// Per-client rate limiter.
+    pub rate: RateLimiter,
+    tokens: Vec<Vec<u8>>,
+    ready: AtomicBool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The state for a configuration.
+    pub fn new(cfg: &Config) -> AppState {
+        AppState(Arc::new(Inner {
+            limits: cfg.limits.clone(),
+            cors_origins: cfg.cors_origins.clone(),
+            metrics: Metrics::new(),
+            slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
+            rate: RateLimiter::new(cfg.limits.rate_per_minute),
+            tokens: cfg
+                .tokens
+                .iter()
+                .map(|t| t.trim())
+                .filter(|t| !t.is_empty())
+                .map(|t| t.as_bytes().to_vec())
+                .collect(),
+            ready: AtomicBool::new(true),
+        }))
+    }
+
+    /// Whether bearer tokens are required.
+    pub fn auth_required(&self) -> bool {
+        !self.tokens.is_empty()
+    }
+
+    /// Whether an `Authorization` header value carries one of the tokens.
+    /// Every token is compared, each in constant time.
+    pub fn authorized(&self, authorization: Option<&[u8]>) -> bool {
+        let Some(value) = authorization else {
+            return false;
+        };
+        let Some(given) = bearer_token(value) else {
+            return false;
+        };
+        let mut ok = subtle::Choice::from(0);
+        for t in &self.tokens {
+            ok |= t.as_slice().ct_eq(given);
+        }
+        bool::from(ok)
+    }
+
+    /// Whether `/readyz` answers ready.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    /// Marks the service (not) ready; shutdown sets false first so load
+    /// balancers stop sending work during the grace period.
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+}
+
+/// The token of a `Bearer <token>` header value (scheme case-insensitive).
+fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    let space = value.iter().position(|b| *b == b' ')?;
+    let (scheme, rest) = value.split_at(space);
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return None;
+    }
+    let token = rest.trim_ascii();
+    (!token.is_empty()).then_some(token)
+}
+
+/// Metric names, one place.
+pub mod names {
+    /// Requests by route, method and status.
+    pub const REQUESTS: &str = "upcheck_http_requests_total";
+    /// Request latency by route, method and status.
+    pub const DURATION: &str = "upcheck_http_request_duration_seconds";
+    /// Verdicts given.
+    pub const VERDICTS: &str = "upcheck_verdicts_total";
+    /// Findings by rule code.
+    pub const RULE_HITS: &str = "upcheck_rule_hits_total";
+}
+
+/// The Prometheus recorder of one service instance. Metrics are recorded
+/// through [`Metrics::record`], so two instances (two tests) never share
+/// counts.
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        const BUCKETS: &[f64] = &[
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+        ];
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(names::DURATION.to_string()), BUCKETS)
+            .expect("the bucket list is not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        let m = Metrics { recorder, handle };
+        m.record(|| {
+            metrics::describe_counter!(names::REQUESTS, "HTTP requests by route, method and status");
+            metrics::describe_histogram!(
+                names::DURATION,
+                metrics::Unit::Seconds,
+                "HTTP request latency by route, method and status"
+            );
+            metrics::describe_counter!(names::VERDICTS, "Verdicts given by POST /validate");
+            metrics::describe_counter!(names::RULE_HITS, "Findings reported, by rule code");
+        });
+        m
+    }
+
+    /// Runs `f` with this instance's recorder as the current one.
+    pub fn record<T>(&self, f: impl FnOnce() -> T) -> T {
+        metrics::with_local_recorder(&self.recorder, f)
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    /// Drains histogram samples so memory stays bounded between scrapes.
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+}
+
+/// A token bucket per client: `per_minute` requests, refilled evenly.
+pub struct RateLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Clients remembered at most; idle ones are forgotten first.
+const MAX_CLIENTS: usize = 10_000;
+
+impl RateLimiter {
+    fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the limit is on.
+    pub fn enabled(&self) -> bool {
+        self.per_minute > 0
+    }
+
+    /// Takes one request from `client`'s bucket; `Err(seconds)` says when
+    /// the next one is allowed.
+    pub fn check(&self, client: &str) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let capacity = f64::from(self.per_minute);
+        let per_second = capacity / 60.0;
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(client) {
+            buckets.retain(|_, b| now.duration_since(b.last) < Duration::from_secs(60));
+            if buckets.len() >= MAX_CLIENTS {
+                buckets.clear();
+            }
+        }
+        let b = buckets.entry(client.to_string()).or_insert(Bucket {
+            tokens: capacity,
+            last: now,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * per_second).min(capacity);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - b.tokens) / per_second).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(tokens: &[&str]) -> AppState {
+        AppState::new(&Config {
+            tokens: tokens.iter().map(|t| t.to_string()).collect(),
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn bearer_tokens_are_matched_exactly() {
+        let s = state(&["s3cret", "other"]);
+        assert!(s.auth_required());
+        assert!(s.authorized(Some(b"Bearer s3cret")));
+        assert!(s.authorized(Some(b"bearer other")));
+        assert!(!s.authorized(Some(b"Bearer s3cre")));
+        assert!(!s.authorized(Some(b"Bearer s3cret2")));
+        assert!(!s.authorized(Some(b"Basic s3cret")));
+        assert!(!s.authorized(Some(b"Bearer ")));
+        assert!(!s.authorized(None));
+        assert!(!state(&[" ", ""]).auth_required());
+    }
+
+    #[test]
+    fn the_rate_limiter_refuses_past_the_burst_and_says_when_to_retry() {
+        let r = RateLimiter::new(2);
+        assert!(r.check("a").is_ok());
+        assert!(r.check("a").is_ok());
+        let wait = r.check("a").unwrap_err();
+        assert!((1..=30).contains(&wait), "{wait}");
+        assert!(r.check("b").is_ok(), "clients have their own buckets");
+        assert!(RateLimiter::new(0).check("a").is_ok());
+    }
+}
