@@ -16,6 +16,7 @@
 pub mod fix;
 pub mod input;
 pub mod nginx;
+pub mod placement;
 pub mod report;
 pub mod resolve;
 pub mod rules;

@@ -8,6 +8,7 @@ use crate::report::{
     finding_report,
 };
 use crate::resolve::{self, Site, Status};
+use crate::placement;
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::topology::{
@@ -70,7 +71,20 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             return Err(InputError::NoNginx);
         }
     }
-    let main = choose_main(&mut sources, &nginx_ids, input.nginx_main.as_deref())?;
+    let sites = nginx_sites(&topo);
+    // Files placed where the nginx container's mounts put them, when they do.
+    let placement = match (sites.first(), input.nginx.is_empty()) {
+        (Some(site), false) => {
+            let c = topo.units[site.unit.0].containers[site.container].clone();
+            let dir = placement::project_dir(&sources, &topology_files);
+            placement::place(&mut sources, &nginx_ids, &topo, &c, &dir)
+        }
+        _ => None,
+    };
+    let main = match &placement {
+        Some(p) => p.main,
+        None => choose_main(&mut sources, &nginx_ids, input.nginx_main.as_deref())?,
+    };
     let context = match input.options.nginx_context.as_deref() {
         None => None,
         Some(c) => Some(Ctx::from_name(c).ok_or(InputError::BadOption {
@@ -80,27 +94,13 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     };
     let parse_opts = nginx::ParseOptions {
         context,
+        paths: placement.as_ref().map(|p| p.paths.clone()).unwrap_or_default(),
         ..Default::default()
     };
     let config = nginx::parse(&sources, main, &parse_opts);
     let extraction = upstreams::extract(&config, &sources);
 
     // nginx listens where its configuration says.
-    let sites: Vec<Site> = topo
-        .units
-        .iter()
-        .enumerate()
-        .flat_map(|(u, unit)| {
-            unit.containers
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_nginx)
-                .map(move |(c, _)| Site {
-                    unit: topology::UnitId(u),
-                    container: c,
-                })
-        })
-        .collect();
     for s in &sites {
         let c = &mut topo.units[s.unit.0].containers[s.container];
         c.listeners
@@ -121,8 +121,23 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         sites: &sites,
         resolutions: &resolutions,
         topology_files: &topology_files,
+        placement: placement.as_ref(),
     };
-    let findings = rules::run(&cx);
+    let mut findings = rules::run(&cx);
+    if let Some(p) = &placement {
+        for f in &mut findings {
+            f.span = f.span.map(|s| p.remap(s));
+            for r in &mut f.related {
+                r.span = p.remap(r.span);
+            }
+            for fix in &mut f.fixes {
+                for e in &mut fix.edits {
+                    *e = p.remap_edit(&sources, e);
+                }
+            }
+        }
+    }
+    let remap = |s: crate::source::Span| placement.as_ref().map_or(s, |p| p.remap(s));
     let verdict = Verdict::from_findings(&findings);
 
     let upstream_reports: Vec<UpstreamReport> = resolutions
@@ -133,7 +148,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
                 id: r.upstream,
                 directive: up.directive.name().to_string(),
                 target: sources.snippet(up.span),
-                location: Location::of(&sources, up.span),
+                location: Location::of(&sources, remap(up.span)),
                 server_names: up
                     .server
                     .as_ref()
@@ -180,8 +195,19 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     for (id, f) in sources.iter() {
         let role = if topology_files.contains(&id) {
             "topology"
-        } else if id == main && f.path == IMAGE_MAIN {
+        } else if (id == main && f.path == IMAGE_MAIN) || f.path == placement::IMAGE_NGINX_CONF_PATH {
             "nginx-image-default"
+        } else if placement
+            .as_ref()
+            .is_some_and(|p| matches!(p.by.get(&id), Some(placement::PlacedBy::Template(_))))
+        {
+            "nginx-rendered"
+        } else if placement.as_ref().is_some_and(|p| {
+            p.by
+                .values()
+                .any(|b| *b == placement::PlacedBy::Template(id))
+        }) {
+            "nginx-template"
         } else if id == main {
             "nginx-main"
         } else if included.contains(&id) {
@@ -192,6 +218,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         files.push(InputFileReport {
             path: f.path.clone(),
             role: role.into(),
+            container_path: placement.as_ref().and_then(|p| p.paths.get(&id).cloned()),
             format: topology_files.contains(&id).then(|| {
                 let d = docs.iter().find(|d| d.file == id).expect("topology file");
                 d.format
@@ -235,6 +262,24 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         tool: format!("upcheck {}", env!("CARGO_PKG_VERSION")),
         sources,
     })
+}
+
+/// Every container that runs nginx.
+fn nginx_sites(topo: &topology::Topology) -> Vec<Site> {
+    topo.units
+        .iter()
+        .enumerate()
+        .flat_map(|(u, unit)| {
+            unit.containers
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.is_nginx)
+                .map(move |(c, _)| Site {
+                    unit: topology::UnitId(u),
+                    container: c,
+                })
+        })
+        .collect()
 }
 
 fn load_options(input: &Input) -> Result<LoadOptions, InputError> {

@@ -163,12 +163,21 @@ pub(crate) fn parse_bundle(
     ctx: Ctx,
     opts: &ParseOptions,
 ) -> Config {
-    let main_path = normalize(&sources.get(main).path);
+    // Where nginx sees each file: its container path when the caller placed
+    // the files (mounts), else the path as submitted.
+    let seen_at = |id: FileId| -> String {
+        opts.paths
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| sources.get(id).path.clone())
+    };
+    let main_path = normalize(&seen_at(main));
     let mut r = Resolver {
         sources,
         by_path: sources
             .iter()
-            .map(|(id, f)| (normalize(&f.path), id))
+            .filter(|(id, _)| opts.paths.is_empty() || opts.paths.contains_key(id))
+            .map(|(id, _)| (normalize(&seen_at(id)), id))
             .collect(),
         main_path,
         queue: vec![(main, ctx)],

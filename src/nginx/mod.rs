@@ -57,6 +57,9 @@ pub struct ParseOptions {
     pub single_file: bool,
     /// Deepest block nesting accepted before a located error.
     pub max_depth: usize,
+    /// Where nginx sees each file (its path inside the container). When not
+    /// empty, only these files exist for `include`, at these paths.
+    pub paths: std::collections::HashMap<FileId, String>,
 }
 
 impl Default for ParseOptions {
@@ -67,6 +70,7 @@ impl Default for ParseOptions {
             check_directives: true,
             single_file: false,
             max_depth: 256,
+            paths: std::collections::HashMap::new(),
         }
     }
 }

@@ -186,6 +186,8 @@ pub struct InputFileReport {
     pub role: String,
     /// For topology files: the format.
     pub format: Option<String>,
+    /// For nginx files: where the nginx container sees it.
+    pub container_path: Option<String>,
 }
 
 /// Counts.

@@ -115,12 +115,13 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
         let exact = matches!(text, Cow::Borrowed(_));
         let mut snippet = Snippet::source(text.clone()).path(path.to_string());
         if let Some(l) = f.location.as_ref().filter(|l| l.file == path) {
-            snippet = snippet.annotation(AnnotationKind::Primary.span(range(file, exact, l)));
+            snippet =
+                snippet.annotation(AnnotationKind::Primary.span(range(file, &text, exact, l)));
         }
         for x in f.related.iter().filter(|x| x.location.file == path) {
             snippet = snippet.annotation(
                 AnnotationKind::Context
-                    .span(range(file, exact, &x.location))
+                    .span(range(file, &text, exact, &x.location))
                     .label(x.message.clone()),
             );
         }
@@ -147,15 +148,25 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
 
 /// The byte range of a location in the text given to the renderer (the
 /// file decoded lossily, so offsets shift only for invalid UTF-8).
-fn range(file: &SourceFile, exact: bool, l: &Location) -> std::ops::Range<usize> {
+fn range(file: &SourceFile, text: &str, exact: bool, l: &Location) -> std::ops::Range<usize> {
     let len = file.bytes.len();
     let (s, e) = ((l.start as usize).min(len), (l.end as usize).min(len));
     let (s, e) = (s.min(e), e.max(s));
-    if exact {
-        return s..e;
-    }
-    let map = |o: usize| String::from_utf8_lossy(&file.bytes[..o]).len();
-    map(s)..map(e)
+    let (s, e) = if exact {
+        (s, e)
+    } else {
+        let map = |o: usize| String::from_utf8_lossy(&file.bytes[..o]).len();
+        (map(s), map(e))
+    };
+    // Never cut a character in two (the renderer slices the text).
+    let floor = |mut o: usize| {
+        o = o.min(text.len());
+        while !text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    };
+    floor(s)..floor(e)
 }
 
 /// The upstream table: status, upstream, where, nginx container; each
@@ -266,6 +277,12 @@ mod tests {
          |
          = docs: docs/rules/UC0005.md
         ");
+    }
+
+    #[test]
+    fn a_span_inside_a_character_does_not_panic() {
+        let r = fixtures::report("default.conf", "цц = x;\n".as_bytes(), Some((1, 3)));
+        assert!(render(&r).contains("error[UC0005]"));
     }
 
     #[test]

@@ -85,8 +85,23 @@ pub(super) fn untranslated<'t>(topo: &'t Topology, hit: &Hit) -> Option<(&'t Ser
     if svc.kind != ServiceKind::Headless {
         return None;
     }
-    let Outcome::NothingListens { unit, known } = &hit.outcome else {
-        return None;
+    // Where the pod listens: the listeners when known, else its declared
+    // containerPorts (which say nothing about the port nginx used).
+    let (unit, known) = match &hit.outcome {
+        Outcome::NothingListens { unit, known } => (*unit, known.clone()),
+        Outcome::Unknown { unit } => {
+            let declared: Vec<u16> = topo.units[unit.0]
+                .containers
+                .iter()
+                .flat_map(|c| &c.ports)
+                .map(|p| p.container_port)
+                .collect();
+            if declared.contains(&hit.port?) {
+                return None;
+            }
+            (*unit, declared)
+        }
+        _ => return None,
     };
     let port = hit.port?;
     svc.ports.iter().filter(|sp| sp.port == port).find_map(|sp| {

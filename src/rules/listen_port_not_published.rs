@@ -157,7 +157,8 @@ impl ListenPortNotPublished {
                     });
                 }
             }
-            f.fixes.push(compose_fix(cx, &service, p, &missing, &stray, &published));
+            f.fixes
+                .push(compose_fix(cx, &service, p, &missing, &stray, &published));
             out.push(f);
         }
     }
@@ -175,9 +176,7 @@ impl ListenPortNotPublished {
         let services: Vec<_> = topo
             .services
             .iter()
-            .filter(|s| {
-                s.selected.contains(&id) && !matches!(s.kind, ServiceKind::ExternalName(_))
-            })
+            .filter(|s| s.selected.contains(&id) && !matches!(s.kind, ServiceKind::ExternalName(_)))
             .collect();
         // (service, service port, target port in the pod)
         let mut targets = Vec::new();
@@ -223,7 +222,10 @@ impl ListenPortNotPublished {
                         .iter()
                         .map(|(s, sp, t)| match t {
                             Some(t) => format!("`{}` port {} targets {t}", s.name, sp.port),
-                            None => format!("`{}` port {} targets a port it cannot name", s.name, sp.port),
+                            None => format!(
+                                "`{}` port {} targets a port it cannot name",
+                                s.name, sp.port
+                            ),
                         })
                         .collect::<Vec<_>>()
                         .join(", ")
@@ -263,10 +265,7 @@ impl ListenPortNotPublished {
                     message: format!("Service `{}` targets port {} here", s.name, cx.text(ts)),
                 });
                 fix = Fix {
-                    title: format!(
-                        "Set `targetPort: {}` in Service `{}`",
-                        p.port, s.name
-                    ),
+                    title: format!("Set `targetPort: {}` in Service `{}`", p.port, s.name),
                     applicability: Applicability::Unsafe,
                     edits: vec![replace(ts, p.port.to_string())],
                 };
@@ -368,14 +367,15 @@ fn compose_fix(
             .flat_map(|c| &c.ports)
             .any(|d| d.host_port == Some(p.port) && d.protocol == p.protocol)
     });
-    let title = format!("Publish port {} of service `{service}` (`ports: [\"{}\"]`)", p.port, p.spec());
+    let title = format!(
+        "Publish port {} of service `{service}` (`ports: [\"{}\"]`)",
+        p.port,
+        p.spec()
+    );
     let item = published.iter().filter_map(|d| {
         let span = d.span?;
         let start = d.host_span.map_or(span.start, |h| h.start.min(span.start));
-        Some(Span {
-            start,
-            ..span
-        })
+        Some(Span { start, ..span })
     });
     if !host_taken
         && let Some(last) = item.max_by_key(|s| s.start)
@@ -435,17 +435,26 @@ mod tests {
         let f = of(&r, "UC2012");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
         assert_eq!(f[0].fixes[0].applicability, Applicability::Unsafe);
-        assert!(f[0].fixes[0].diff.contains("+      - \"8080:80\""), "{}", f[0].fixes[0].diff);
+        assert!(
+            f[0].fixes[0].diff.contains("+      - \"8080:80\""),
+            "{}",
+            f[0].fixes[0].diff
+        );
     }
 
     #[test]
     fn second_port_added_to_the_list() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports:\n      - 80:80\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n";
-        let conf = "server { listen 80; listen 443 ssl; location / { proxy_pass http://app:8000; } }";
+        let conf =
+            "server { listen 80; listen 443 ssl; location / { proxy_pass http://app:8000; } }";
         let r = run(conf, compose);
         let f = of(&r, "UC2012");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(f[0].fixes[0].diff.contains("+      - 443:443"), "{}", f[0].fixes[0].diff);
+        assert!(
+            f[0].fixes[0].diff.contains("+      - 443:443"),
+            "{}",
+            f[0].fixes[0].diff
+        );
     }
 
     #[test]

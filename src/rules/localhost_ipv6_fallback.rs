@@ -130,7 +130,11 @@ mod tests {
         let f = of(&r, "UC2010");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
         assert_eq!(f[0].fixes[0].title, "Replace `localhost` with `127.0.0.1`");
-        assert!(r.findings.iter().all(|f| f.code != "UC2001"), "{:?}", codes(&r));
+        assert!(
+            r.findings.iter().all(|f| f.code != "UC2001"),
+            "{:?}",
+            codes(&r)
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ mod network_not_shared;
 mod nginx_config_error;
 mod nginx_config_warning;
 mod nginx_container_missing;
+mod nginx_file_not_mounted;
+mod nginx_template_not_rendered;
 mod no_port_in_upstream;
 mod nodeport_as_service_port;
 mod pod_port_conflict;
@@ -170,6 +172,8 @@ pub struct Context<'a> {
     pub resolutions: &'a [Resolution],
     /// The topology files.
     pub topology_files: &'a [FileId],
+    /// Where the nginx container sees the submitted files, when mounts place them.
+    pub placement: Option<&'a crate::placement::Placement>,
 }
 
 impl Context<'_> {

@@ -74,20 +74,36 @@ impl Check for PodPortConflict {
                 }
                 let (ca, cb) = (&unit.containers[a.container], &unit.containers[b.container]);
                 let proto = format!("{:?}", b.protocol).to_lowercase();
-                let shared = match &unit.kind {
-                    UnitKind::Pod {
-                        workload_kind,
-                        workload,
-                        ..
-                    } if workload_kind != "Pod" => format!("the pods of {workload_kind} `{workload}`"),
-                    UnitKind::Pod { .. } => format!("pod `{}`", unit.name),
-                    _ => format!("network namespace `{}`", unit.name),
+                let who = match (&unit.kind, &ca.service, &cb.service) {
+                    (
+                        UnitKind::Pod {
+                            workload_kind,
+                            workload,
+                            ..
+                        },
+                        _,
+                        _,
+                    ) => {
+                        let pod = if workload_kind == "Pod" {
+                            format!("pod `{}`", unit.name)
+                        } else {
+                            format!("the pods of {workload_kind} `{workload}`")
+                        };
+                        format!("containers `{}` and `{}` of {pod}", ca.name, cb.name)
+                    }
+                    (UnitKind::ComposeService { service, .. }, Some(sa), Some(sb)) => format!(
+                        "services `{sa}` and `{sb}` share one network namespace (`network_mode: service:{service}`) and"
+                    ),
+                    _ => format!(
+                        "containers `{}` and `{}` share network namespace `{}` and",
+                        ca.name, cb.name, unit.name
+                    ),
                 };
                 let mut f = finding(
                     self,
                     format!(
-                        "containers `{}` and `{}` share {shared} and both listen on port {}/{proto}: the second to start fails with `Address already in use`",
-                        ca.name, cb.name, b.port
+                        "{who} both listen on port {}/{proto}: the second to start fails with `Address already in use`",
+                        b.port
                     ),
                     b.span.or(cb.span),
                 );
@@ -222,6 +238,11 @@ spec:
         let codes = crate::rules::testing::codes(&report);
         assert_eq!(codes.iter().filter(|c| *c == "UC2013").count(), 1, "{codes:?}");
         let f = report.findings.iter().find(|f| f.code == "UC2013").unwrap();
-        assert!(f.message.contains("`app` and `exporter`"), "{}", f.message);
+        assert!(
+            f.message
+                .starts_with("containers `app` and `exporter` of the pods of Deployment `orders` both listen on port 8080/tcp"),
+            "{}",
+            f.message
+        );
     }
 }

@@ -37,8 +37,9 @@ crate::declare_rule! {
 
 impl Check for PortNotListening {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        // Service ports already reported (many upstreams may share one).
-        let mut service_ports: Vec<(ServiceId, u16)> = Vec::new();
+        // Service ports already reported, with the finding's index in `out`
+        // (many upstreams may share one).
+        let mut service_ports: Vec<((ServiceId, u16), usize)> = Vec::new();
         for r in cx.primary() {
             let Some(port) = r.port else { continue };
             let up = cx.upstream(r);
@@ -67,9 +68,24 @@ impl Check for PortNotListening {
                 if let Some(service) = hit.service
                     && cx.topology.services[service.0].kind != ServiceKind::Headless
                 {
-                    if !service_ports.contains(&(service, port)) {
-                        service_ports.push((service, port));
-                        out.extend(self.through_service(cx, r.upstream, service, port, hit));
+                    match service_ports.iter().find(|e| e.0 == (service, port)) {
+                        Some(&(_, i)) => {
+                            let f: &mut Finding = &mut out[i];
+                            f.related.push(Related {
+                                span: up.span,
+                                message: format!(
+                                    "`{}` goes through Service `{}` too",
+                                    super::describe(cx, up),
+                                    cx.topology.services[service.0].name
+                                ),
+                            });
+                        }
+                        None => {
+                            if let Some(f) = self.through_service(cx, r.upstream, service, port, hit) {
+                                service_ports.push(((service, port), out.len()));
+                                out.push(f);
+                            }
+                        }
                     }
                     break;
                 }

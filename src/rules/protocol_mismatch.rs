@@ -189,7 +189,13 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
     };
     let src = &cx.sources.get(up.span.file).bytes;
     let quoted = matches!(src.get(up.span.end as usize), Some(b'"' | b'\''))
-        || matches!(up.span.start.checked_sub(1).and_then(|i| src.get(i as usize)), Some(b'"' | b'\''));
+        || matches!(
+            up.span
+                .start
+                .checked_sub(1)
+                .and_then(|i| src.get(i as usize)),
+            Some(b'"' | b'\'')
+        );
     if quoted {
         return None;
     }
@@ -215,7 +221,8 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
         P::Uwsgi => {
             let has_params = in_scope(cx, up, |d| {
                 d.name == "uwsgi_param"
-                    || (d.name == "include" && d.first_arg().is_some_and(|a| a.contains("uwsgi_params")))
+                    || (d.name == "include"
+                        && d.first_arg().is_some_and(|a| a.contains("uwsgi_params")))
             });
             if !has_params {
                 include = Some("include uwsgi_params;");
@@ -224,7 +231,8 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
         P::Fastcgi => {
             let script = in_scope(cx, up, |d| {
                 (d.name == "fastcgi_param" && d.first_arg() == Some("SCRIPT_FILENAME"))
-                    || (d.name == "include" && d.first_arg().is_some_and(|a| a.ends_with("fastcgi.conf")))
+                    || (d.name == "include"
+                        && d.first_arg().is_some_and(|a| a.ends_with("fastcgi.conf")))
             });
             if !script {
                 return None;
@@ -326,7 +334,8 @@ mod tests {
         let fix = &f[0].fixes[0];
         assert_eq!(fix.applicability, Applicability::Unsafe);
         assert!(
-            fix.diff.contains("+        include uwsgi_params;\n+        uwsgi_pass app:8000;"),
+            fix.diff
+                .contains("+        include uwsgi_params;\n+        uwsgi_pass app:8000;"),
             "{}",
             fix.diff
         );
@@ -334,16 +343,22 @@ mod tests {
 
     #[test]
     fn uwsgi_pass_to_uwsgi_http() {
-        let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
+        let conf =
+            "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
         let r = run(conf, &compose("uwsgi --http :8000 --module app:app"));
         let f = of(&r, "UC3001");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(f[0].fixes[0].diff.contains("proxy_pass http://app:8000"), "{}", f[0].fixes[0].diff);
+        assert!(
+            f[0].fixes[0].diff.contains("proxy_pass http://app:8000"),
+            "{}",
+            f[0].fixes[0].diff
+        );
     }
 
     #[test]
     fn matching_protocols_are_fine() {
-        let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
+        let conf =
+            "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
         let r = run(conf, &compose("uwsgi --socket :8000 --module app:app"));
         assert!(of(&r, "UC3001").is_empty(), "{:?}", codes(&r));
         let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";

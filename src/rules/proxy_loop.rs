@@ -95,7 +95,11 @@ mod tests {
     fn another_server_block_of_the_same_nginx_is_not_a_loop() {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8080; } }\nserver { listen 8080; root /srv; }";
         let r = run(conf, COMPOSE);
-        assert!(!codes(&r).contains(&"UC2011".to_string()), "{:?}", codes(&r));
+        assert!(
+            !codes(&r).contains(&"UC2011".to_string()),
+            "{:?}",
+            codes(&r)
+        );
         assert_eq!(r.upstreams[0].status, crate::resolve::Status::Reachable);
     }
 

@@ -9,6 +9,8 @@ pub static RULES: &[&dyn Rule] = &[
     &super::topology_error::TopologyError,
     &super::topology_warning::TopologyWarning,
     &super::nginx_container_missing::NginxContainerMissing,
+    &super::nginx_file_not_mounted::NginxFileNotMounted,
+    &super::nginx_template_not_rendered::NginxTemplateNotRendered,
     &super::upstream_host_unknown::UpstreamHostUnknown,
     &super::network_not_shared::NetworkNotShared,
     &super::service_in_other_namespace::ServiceInOtherNamespace,

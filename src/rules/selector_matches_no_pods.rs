@@ -70,12 +70,22 @@ impl Check for SelectorMatchesNoPods {
                 .join(", ");
             let nginx: Vec<UnitId> = cx.sites.iter().map(|s| s.unit).collect();
             let near = near_miss(cx.topology, svc, &nginx);
+            let lacking = lacking_labels(cx.topology, svc, &nginx);
             let hint = match &near {
                 Some(n) => format!(
                     "; {} `{}` has `{}={}`",
                     n.workload_kind, n.workload, n.label, n.actual
                 ),
-                None => String::new(),
+                None => match &lacking {
+                    Some((kind, name, keys)) => format!(
+                        "; the pods of {kind} `{name}` have the other labels but no {}",
+                        keys.iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => String::new(),
+                },
             };
             let mut f = finding(
                 self,
@@ -117,10 +127,20 @@ impl Check for SelectorMatchesNoPods {
                     edits: vec![replace(span, n.actual.clone())],
                 }),
                 _ => f.fixes.push(Fix {
-                    title: format!(
-                        "Make the selector of Service `{}` match the pod template labels of the workload it serves",
-                        svc.name
-                    ),
+                    title: match &lacking {
+                        Some((kind, name, keys)) => format!(
+                            "Remove {} from the selector of Service `{}`, or add it to the pod template of {kind} `{name}`",
+                            keys.iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            svc.name
+                        ),
+                        None => format!(
+                            "Make the selector of Service `{}` match the pod template labels of the workload it serves",
+                            svc.name
+                        ),
+                    },
                     applicability: Applicability::DisplayOnly,
                     edits: Vec::new(),
                 }),
@@ -179,6 +199,47 @@ fn near_miss(topo: &Topology, svc: &Service, nginx: &[UnitId]) -> Option<NearMis
                 wanted: (*v).clone(),
                 actual: actual.clone(),
             });
+        }
+    }
+    if found.len() == 1 { found.pop() } else { None }
+}
+
+/// The one workload (kind, name) whose pods match every selector label
+/// they have, but lack some: the labels they lack.
+fn lacking_labels(
+    topo: &Topology,
+    svc: &Service,
+    nginx: &[UnitId],
+) -> Option<(String, String, Vec<String>)> {
+    let selector = svc.selector.as_ref()?;
+    let mut found: Vec<(String, String, Vec<String>)> = Vec::new();
+    for (i, u) in topo.units.iter().enumerate() {
+        let UnitKind::Pod {
+            workload_kind,
+            workload,
+            namespace,
+            ..
+        } = &u.kind
+        else {
+            continue;
+        };
+        if nginx.contains(&UnitId(i))
+            || *namespace != svc.namespace
+            || found.iter().any(|f| f.0 == *workload_kind && f.1 == *workload)
+        {
+            continue;
+        }
+        let conflicting = selector
+            .iter()
+            .any(|(k, v)| u.labels.get(k).is_some_and(|x| x != v));
+        let missing: Vec<String> = selector
+            .keys()
+            .filter(|k| !u.labels.contains_key(*k))
+            .cloned()
+            .collect();
+        // At least one selector label must match, or any pod would do.
+        if !conflicting && !missing.is_empty() && missing.len() < selector.len() {
+            found.push((workload_kind.clone(), workload.clone(), missing));
         }
     }
     if found.len() == 1 { found.pop() } else { None }

@@ -102,11 +102,11 @@ impl Check for ServicePortVsTargetPort {
     }
 }
 
-/// `8080`, or `http (8080)` for a named target port.
+/// `8080`, or `` `http`, containerPort 8080 `` for a named target port.
 fn target_text_of(sp: &ServicePort, resolved: u16) -> String {
     match &sp.target_port {
         TargetPort::Number(n) => n.to_string(),
-        TargetPort::Name(n) => format!("`{n}` ({resolved})"),
+        TargetPort::Name(n) => format!("`{n}`, containerPort {resolved}"),
     }
 }
 

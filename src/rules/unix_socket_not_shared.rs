@@ -159,9 +159,10 @@ fn mount_fix(
     // volume at the same place in nginx.
     if topo.platform == Platform::Compose
         && s.path == path
-        && let Some(m) = s.mounts.iter().find(|m| {
-            under(s.path, &m.target) && topo.volumes[m.volume].kind == VolumeKind::Named
-        })
+        && let Some(m) = s
+            .mounts
+            .iter()
+            .find(|m| under(s.path, &m.target) && topo.volumes[m.volume].kind == VolumeKind::Named)
         && !nginx_mounts.iter().any(|n| n.target == m.target)
         && let Some(last) = nginx_mounts
             .iter()
@@ -232,7 +233,11 @@ mod tests {
         let r = run(conf, compose);
         let f = of(&r, "UC2009");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(f[0].message.contains("`app` creates `/tmp/app.sock`"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("`app` creates `/tmp/app.sock`"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
@@ -242,7 +247,10 @@ mod tests {
         let r = run(conf, compose);
         let f = of(&r, "UC2009");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].fixes[0].applicability, crate::fix::Applicability::Unsafe);
+        assert_eq!(
+            f[0].fixes[0].applicability,
+            crate::fix::Applicability::Unsafe
+        );
     }
 
     #[test]
@@ -261,6 +269,10 @@ mod tests {
         let f = of(&r, "UC2009");
         assert_eq!(f.len(), 1, "{:?}", codes(&r));
         let fix = &f[0].fixes[0];
-        assert!(fix.diff.contains("+      - \"sockets:/run/app\""), "{}", fix.diff);
+        assert!(
+            fix.diff.contains("+      - \"sockets:/run/app\""),
+            "{}",
+            fix.diff
+        );
     }
 }

@@ -75,7 +75,10 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                 let up = cx.upstream(m);
                 let backup = up.params.as_ref().is_some_and(|p| p.backup);
                 let target = target_text(up);
-                let why = m.reason.clone().unwrap_or_else(|| "it is unreachable".into());
+                let why = m
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "it is unreachable".into());
                 let why = why
                     .strip_prefix(&format!("`{target}`: "))
                     .map_or(why.clone(), str::to_string);
@@ -87,10 +90,7 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                         target,
                         group.name,
                         if backup {
-                            format!(
-                                "has no fallback when {} fail",
-                                good_text.join(", ")
-                            )
+                            format!("has no fallback when {} fail", good_text.join(", "))
                         } else {
                             format!(
                                 "fails over to {}, logging an error and losing capacity",
@@ -116,8 +116,7 @@ impl Check for UpstreamGroupPartiallyUnreachable {
 fn stops_nginx(cx: &Context, r: &Resolution) -> bool {
     matches!(r.lookup, Lookup::NotFound { runtime: false, .. })
         || !cx.upstream(r).notes.is_empty()
-        || r
-            .reason
+        || r.reason
             .as_deref()
             .is_some_and(|x| x.starts_with("no port in upstream"))
 }
