@@ -75,25 +75,89 @@ pub fn apply(sources: &SourceMap, fix: &Fix) -> Result<Vec<(FileId, Vec<u8>)>, S
     Ok(out)
 }
 
-/// A unified diff of what a fix changes, one section per file.
+/// Lines of context around each change in [`diff`].
+const CONTEXT: usize = 2;
+
+/// A unified diff of what a fix changes, one section per file. Only the
+/// lines around the edits are compared, so the cost does not grow with the
+/// size of the file.
 pub fn diff(sources: &SourceMap, fix: &Fix) -> String {
-    let Ok(changed) = apply(sources, fix) else {
+    if apply(sources, fix).is_err() {
         return String::new();
-    };
+    }
+    let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.file).collect();
+    files.sort();
+    files.dedup();
     let mut out = String::new();
-    for (f, new) in changed {
-        let path = &sources.get(f).path;
-        let old = String::from_utf8_lossy(&sources.get(f).bytes);
+    for f in files {
+        let src = &sources.get(f).bytes;
+        let mut edits: Vec<&Edit> = fix.edits.iter().filter(|e| e.file == f).collect();
+        edits.sort_by_key(|e| (e.start, e.end));
+        let first = edits[0].start as usize;
+        let last = edits.iter().map(|e| e.end as usize).max().unwrap_or(first);
+        // Widen to whole lines plus context.
+        let mut ws = src[..first].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+        for _ in 0..CONTEXT {
+            if ws == 0 {
+                break;
+            }
+            ws = src[..ws - 1].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+        }
+        let mut we = src[last..].iter().position(|&c| c == b'\n').map_or(src.len(), |p| last + p + 1);
+        for _ in 0..CONTEXT {
+            if we >= src.len() {
+                break;
+            }
+            we = src[we..].iter().position(|&c| c == b'\n').map_or(src.len(), |p| we + p + 1);
+        }
+        let mut new = Vec::with_capacity(we - ws);
+        let mut at = ws;
+        for e in &edits {
+            new.extend_from_slice(&src[at..e.start as usize]);
+            new.extend_from_slice(e.replacement.as_bytes());
+            at = e.end as usize;
+        }
+        new.extend_from_slice(&src[at..we]);
+        let offset = src[..ws].iter().filter(|&&c| c == b'\n').count();
+        let old = String::from_utf8_lossy(&src[ws..we]);
         let new = String::from_utf8_lossy(&new);
+        let path = &sources.get(f).path;
+        let slash = if path.starts_with('/') { "" } else { "/" };
         let d = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
-        out.push_str(
-            &d.unified_diff()
-                .context_radius(2)
-                .header(&format!("a/{path}"), &format!("b/{path}"))
-                .to_string(),
-        );
+        let text = d
+            .unified_diff()
+            .context_radius(CONTEXT)
+            .header(&format!("a{slash}{path}"), &format!("b{slash}{path}"))
+            .to_string();
+        for line in text.lines() {
+            out.push_str(&shift_hunk_header(line, offset));
+            out.push('\n');
+        }
     }
     out
+}
+
+/// Adds `offset` to the line numbers of a `@@ -a,b +c,d @@` header.
+fn shift_hunk_header(line: &str, offset: usize) -> String {
+    let Some(rest) = line.strip_prefix("@@ -") else {
+        return line.to_string();
+    };
+    let Some((ranges, tail)) = rest.split_once(" @@") else {
+        return line.to_string();
+    };
+    let shift = |r: &str| -> String {
+        let (start, len) = r.split_once(',').map_or((r, None), |(a, b)| (a, Some(b)));
+        let start: usize = start.parse().unwrap_or(0);
+        let start = if start == 0 { 0 } else { start + offset };
+        match len {
+            Some(l) => format!("{start},{l}"),
+            None => start.to_string(),
+        }
+    };
+    match ranges.split_once(" +") {
+        Some((old, new)) => format!("@@ -{} +{} @@{tail}", shift(old), shift(new)),
+        None => line.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -130,6 +194,27 @@ mod tests {
             d.starts_with("--- a/default.conf\n+++ b/default.conf\n"),
             "{d}"
         );
+    }
+
+    #[test]
+    fn hunk_headers_count_lines_of_the_whole_file() {
+        let mut s = SourceMap::new();
+        let text: String = (1..=50).map(|i| format!("line {i};\n")).collect();
+        let f = s.add(SourceFile::new("big.conf", text.clone()));
+        let at = text.find("line 30;").unwrap() as u32;
+        let fix = Fix {
+            title: "t".into(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                file: f,
+                start: at,
+                end: at + 7,
+                replacement: "LINE 30".into(),
+            }],
+        };
+        let d = diff(&s, &fix);
+        assert!(d.contains("@@ -28,5 +28,5 @@"), "{d}");
+        assert!(d.contains("-line 30;\n+LINE 30;"), "{d}");
     }
 
     #[test]

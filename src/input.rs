@@ -58,6 +58,14 @@ pub struct Options {
     pub cluster_domain: Option<String>,
     /// Starting context of the nginx main file (detected when `None`).
     pub nginx_context: Option<String>,
+    /// Active compose profiles: services whose `profiles` name none of
+    /// them do not exist (`COMPOSE_PROFILES` in `env` adds to them).
+    pub profiles: Vec<String>,
+    /// Env files (`KEY=VALUE` lines), by path relative to the compose
+    /// files as they are submitted: a service's `env_file` that names one
+    /// gets its variables, and a `.env` beside the first compose file sets
+    /// interpolation defaults (`env` wins over it), as compose reads them.
+    pub env_files: Vec<InputFile>,
 }
 
 /// Everything a validation needs.

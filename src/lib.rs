@@ -11,9 +11,12 @@
 //!   includes inside the bundle, crossplane JSON, upstream extraction).
 //!
 //! The library never touches the filesystem or the network: callers hand it
-//! the bytes of every file.
+//! the bytes of every file. The HTTP service ([`http`], feature `server`,
+//! on by default) is a thin shell over [`validate`], like the CLI.
 
 pub mod fix;
+#[cfg(feature = "server")]
+pub mod http;
 pub mod input;
 pub mod nginx;
 pub mod placement;

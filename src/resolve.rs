@@ -257,6 +257,7 @@ pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Reso
             topo,
             ex,
             site: *site,
+            table: names::table(topo, site.unit),
         };
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
         // Groups aggregate their members.
@@ -294,6 +295,20 @@ fn aggregate(members: &[&Resolution], name: &str) -> (Status, Option<String>) {
             Some(format!("upstream group `{name}` has no usable server")),
         );
     }
+    // A server whose name does not resolve at start-up stops nginx: the
+    // group never serves, whatever its other servers do.
+    if let Some(m) = members.iter().find(|m| {
+        matches!(&m.lookup, Lookup::NotFound { runtime: false, .. })
+            || m.reason.as_deref().is_some_and(|r| r.starts_with("no port in upstream"))
+    }) {
+        return (
+            Status::Unreachable,
+            Some(format!(
+                "upstream group `{name}` cannot load: {}",
+                m.reason.clone().unwrap_or_else(|| "a server is invalid".into())
+            )),
+        );
+    }
     if members.iter().any(|m| m.status == Status::Reachable) {
         (Status::Reachable, None)
     } else if members.iter().any(|m| m.status == Status::Unverifiable) {
@@ -315,6 +330,8 @@ struct Resolver<'a> {
     topo: &'a Topology,
     ex: &'a Extraction,
     site: Site,
+    /// What nginx's unit resolves (computed once per site).
+    table: Vec<names::NameEntry>,
 }
 
 /// An address a name resolved to, with what owns it.
@@ -658,7 +675,7 @@ impl<'a> Resolver<'a> {
                 },
             ));
         }
-        let table = names::table(self.topo, self.site.unit);
+        let table = &self.table;
         let candidates = self.search_candidates(&lname);
         for cand in &candidates {
             let hits: Vec<&names::NameEntry> = table
@@ -791,8 +808,10 @@ impl<'a> Resolver<'a> {
             });
         }
         // Only DNS answers: no /etc/hosts, no search list.
-        let table: Vec<names::NameEntry> = names::table(self.topo, self.site.unit)
-            .into_iter()
+        let table: Vec<names::NameEntry> = self
+            .table
+            .iter()
+            .cloned()
             .filter(|e| {
                 matches!(
                     e.source,
@@ -1168,13 +1187,29 @@ impl<'a> Resolver<'a> {
     /// Whether a listener is evidence of a socket: in an nginx container
     /// only nginx's own `listen`s are (its `expose`/`ports` describe them).
     fn counts(&self, c: &Container, l: &Listener) -> bool {
-        !c.is_nginx
-            || self.ex.listens.is_empty()
-            || self
-                .ex
-                .listens
-                .iter()
-                .any(|x| Some(x.span) == l.provenance.span)
+        if c.is_nginx {
+            return self.ex.listens.is_empty()
+                || self
+                    .ex
+                    .listens
+                    .iter()
+                    .any(|x| Some(x.span) == l.provenance.span);
+        }
+        // A port that is only declared (`expose`, `containerPort`, a probe)
+        // does not listen when the container's command says where its server
+        // listens, and says otherwise: declarations are informational.
+        let declared_only = matches!(
+            l.provenance.kind,
+            ProvenanceKind::Expose
+                | ProvenanceKind::PublishedPort
+                | ProvenanceKind::ContainerPort
+                | ProvenanceKind::Probe
+        );
+        let command_states = c.listeners.iter().any(|x| {
+            matches!(x.provenance.kind, ProvenanceKind::Command | ProvenanceKind::Env)
+                && x.certainty == Certainty::Stated
+        });
+        !(declared_only && command_states)
     }
 
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s

@@ -312,6 +312,12 @@ fn load_options(input: &Input) -> Result<LoadOptions, InputError> {
         env: o.env.clone(),
         plan,
         nginx: o.nginx_service.clone(),
+        profiles: o.profiles.clone(),
+        files: o
+            .env_files
+            .iter()
+            .map(|f| (f.path.clone(), f.content.clone()))
+            .collect(),
     })
 }
 

@@ -6,69 +6,10 @@
 //! "env", "subnets", "nginx_main"}). Each case's text report is
 //! snapshotted, so a change in wording or fixes is seen in review.
 
+mod common;
+
+use common::case_input;
 use std::path::{Path, PathBuf};
-use upcheck::input::{Input, InputFile, Options, TopologyInput};
-
-/// Reads a case directory into an input (paths relative to the case).
-pub fn case_input(dir: &Path) -> Input {
-    let mut input = Input::default();
-    let mut entries: Vec<PathBuf> = walk(dir);
-    entries.sort();
-    for p in entries {
-        let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
-        let content = std::fs::read(&p).unwrap();
-        let name = p.file_name().unwrap().to_string_lossy().to_string();
-        if name == "options.json" {
-            let v: serde_json::Value = serde_json::from_slice(&content).unwrap();
-            input.options = options(&v);
-            input.nginx_main = v["nginx_main"].as_str().map(str::to_string);
-        } else if name == "expected.json" || name.ends_with(".md") {
-            continue;
-        } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
-            input.topology.push(TopologyInput {
-                file: InputFile::new(rel, content),
-                format: None,
-            });
-        } else {
-            input.nginx.push(InputFile::new(rel, content));
-        }
-    }
-    input
-}
-
-fn options(v: &serde_json::Value) -> Options {
-    let s = |k: &str| v[k].as_str().map(str::to_string);
-    let map = |k: &str| {
-        v[k].as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Options {
-        nginx_service: s("nginx_service"),
-        project: s("project"),
-        namespace: s("namespace"),
-        env: map("env"),
-        subnets: map("subnets"),
-        ..Default::default()
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
 
 fn rules_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")

@@ -82,13 +82,20 @@ fn expected(dir: &Path) -> Result<Expected, String> {
         .as_array()
         .ok_or("expected.json: `codes` must be an array")?
         .iter()
-        .map(|c| c.as_str().map(str::to_string).ok_or("code must be a string"))
+        .map(|c| {
+            c.as_str()
+                .map(str::to_string)
+                .ok_or("code must be a string")
+        })
         .collect::<Result<BTreeSet<_>, _>>()?;
     let fix = match &v["fix"] {
         serde_json::Value::Null => None,
         f => Some((
             f["code"].as_str().ok_or("fix without `code`")?.to_string(),
-            f["target"].as_str().ok_or("fix without `target`")?.to_string(),
+            f["target"]
+                .as_str()
+                .ok_or("fix without `target`")?
+                .to_string(),
         )),
     };
     Ok(Expected {
@@ -138,7 +145,11 @@ fn verdict_findings(report: &Report) -> Vec<(String, String, String)> {
                 Severity::Error => "error",
                 _ => "warning",
             };
-            (f.code.clone(), f.name.clone(), format!("{sev}: {}", f.message))
+            (
+                f.code.clone(),
+                f.name.clone(),
+                format!("{sev}: {}", f.message),
+            )
         })
         .collect()
 }
@@ -289,10 +300,7 @@ fn scenarios_agree_with_real_nginx_behaviour() {
             disagreements.push(format!("{name}:\n  - {}", diffs.join("\n  - ")));
         }
     }
-    let summary = format!(
-        "scenarios: {agree} agree, {} disagree",
-        disagreements.len()
-    );
+    let summary = format!("scenarios: {agree} agree, {} disagree", disagreements.len());
     println!("{summary}");
     assert!(
         disagreements.is_empty(),

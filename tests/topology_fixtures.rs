@@ -5,9 +5,14 @@
 
 use std::path::Path;
 use upcheck::source::{SourceFile, SourceMap};
-use upcheck::topology::{self, Document, LoadOptions};
+use upcheck::topology::{self, Document, Format, LoadOptions};
 
 fn render(path: &Path) -> String {
+    render_as(path, None)
+}
+
+/// Renders a fixture read as `format` (detected when `None`).
+fn render_as(path: &Path, format: Option<Format>) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topology");
     let rel = path.strip_prefix(&root).unwrap_or(path);
     let mut sources = SourceMap::new();
@@ -19,7 +24,7 @@ fn render(path: &Path) -> String {
         project: Some("fixture".into()),
         ..Default::default()
     };
-    let topo = topology::load(&sources, &[Document { file, format: None }], &opts);
+    let topo = topology::load(&sources, &[Document { file, format }], &opts);
     topology::render::text(&topo, &sources)
 }
 
@@ -34,6 +39,33 @@ fn compose_fixtures() {
 fn kubernetes_fixtures() {
     insta::glob!("fixtures/topology/kubernetes/*.{yaml,json}", |path| {
         insta::assert_snapshot!(render(path));
+    });
+}
+
+#[test]
+fn native_fixtures() {
+    insta::glob!("fixtures/topology/native/*.json", |path| {
+        insta::assert_snapshot!(render_as(path, Some(Format::Native)));
+    });
+}
+
+/// Live dumps, read as the format their name says; the realistic ones
+/// must also be detected as it.
+#[test]
+fn live_fixtures() {
+    insta::glob!("fixtures/topology/live/*.json", |path| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let format = if name.starts_with("kubectl-") {
+            Format::Kubectl
+        } else {
+            Format::DockerInspect
+        };
+        if !name.contains("broken") {
+            let bytes = std::fs::read(path).expect("fixture is readable");
+            let src = SourceFile::new(name.to_string(), bytes);
+            assert_eq!(topology::detect(&src), Some(format), "{name}");
+        }
+        insta::assert_snapshot!(render_as(path, Some(format)));
     });
 }
 

@@ -6,6 +6,8 @@ mod files;
 mod healthcheck;
 mod parse;
 mod rules;
+#[cfg(feature = "server")]
+mod serve;
 mod topology;
 mod validate;
 
@@ -39,6 +41,11 @@ enum Command {
     /// Probe a running service (the container image's HEALTHCHECK): exit 0
     /// when the URL answers 200.
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Run the HTTP service: POST /validate, /parse, GET /rules, /docs,
+    /// /openapi.json, /healthz, /readyz, /metrics. Every flag has an
+    /// UPCHECK_* environment fallback.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 /// Runs a command and returns the process exit code.
@@ -50,6 +57,8 @@ pub fn run(args: Args) -> ExitCode {
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
         Command::Healthcheck(a) => healthcheck::run(a),
+        #[cfg(feature = "server")]
+        Command::Serve(a) => serve::run(a),
     };
     ExitCode::from(code)
 }

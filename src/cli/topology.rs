@@ -22,9 +22,16 @@ pub struct TopologyArgs {
     /// A variable for `${VAR}` interpolation in compose files (repeatable).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
-    /// A file of KEY=VALUE lines for interpolation (a compose `.env` file).
+    /// A file of KEY=VALUE lines (repeatable): its variables are used for
+    /// interpolation (as `docker compose --env-file`), and its contents are
+    /// what a service's `env_file` naming it gets (paths as the compose
+    /// file writes them, relative to it).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<String>,
+    /// An active compose profile (repeatable; `*` activates all). Services
+    /// whose `profiles` name no active one do not exist.
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
     /// Subnet of a compose network, e.g. `default=192.168.48.0/20` (repeatable).
     #[arg(long = "subnet", value_name = "NETWORK=CIDR")]
     pub subnets: Vec<String>,
@@ -43,8 +50,11 @@ impl TopologyArgs {
     /// Builds load options, reading env files.
     pub fn options(&self) -> Result<LoadOptions, String> {
         let mut env = BTreeMap::new();
+        let mut files = BTreeMap::new();
         for f in &self.env_files {
-            let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read {f}: {e}"))?;
+            let bytes = std::fs::read(f).map_err(|e| format!("cannot read {f}: {e}"))?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            files.insert(f.clone(), bytes);
             for line in text.lines() {
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {
@@ -84,6 +94,8 @@ impl TopologyArgs {
             env,
             plan,
             nginx: self.nginx.clone(),
+            profiles: self.profiles.clone(),
+            files,
         })
     }
 }

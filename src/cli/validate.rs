@@ -83,6 +83,12 @@ fn build_input(a: &ValidateArgs) -> Result<Input, String> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
+            profiles: lo.profiles,
+            env_files: lo
+                .files
+                .into_iter()
+                .map(|(path, content)| InputFile::new(path, content))
+                .collect(),
             ..Default::default()
         },
     })

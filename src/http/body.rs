@@ -173,7 +173,9 @@ pub fn json<T: DeserializeOwned>(bytes: &[u8], max_depth: usize) -> Result<T, Ap
         let (line, column) = line_column(bytes, offset);
         return Err(ApiError::new(
             Kind::NestingTooDeep,
-            format!("the JSON body nests deeper than {max_depth} levels at line {line}, column {column}"),
+            format!(
+                "the JSON body nests deeper than {max_depth} levels at line {line}, column {column}"
+            ),
         )
         .limit(max_depth as u64));
     }
@@ -242,7 +244,12 @@ fn too_deep(bytes: &[u8], max: usize) -> Option<usize> {
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, column)
 }
 

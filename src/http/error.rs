@@ -96,9 +96,10 @@ impl Kind {
             Kind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Kind::InvalidRequest | Kind::InvalidInput | Kind::TooManyFiles | Kind::NestingTooDeep => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Kind::InvalidRequest
+            | Kind::InvalidInput
+            | Kind::TooManyFiles
+            | Kind::NestingTooDeep => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Kind::Overloaded | Kind::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -186,7 +187,6 @@ pub struct ProblemLocation {
 pub struct Problem {
     /// Stable URI of the problem kind (`https://upcheck.dev/problems/<slug>`).
     #[serde(rename = "type")]
-    #[schema(format = Uri)]
     pub kind: String,
     /// Fixed summary of the kind.
     pub title: String,
@@ -215,9 +215,14 @@ pub struct Problem {
 }
 
 /// An error answer. Build one with [`ApiError::new`] and the setters; it
-/// renders itself as a problem (see the module docs).
+/// renders itself as a problem (see the module docs). Boxed, so results
+/// carrying it stay small.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<Details>);
+
+/// What an [`ApiError`] holds.
+#[derive(Debug, Clone)]
+pub struct Details {
     /// The kind (status and `type`).
     pub kind: Kind,
     /// The problem's `detail`.
@@ -234,6 +239,19 @@ pub struct ApiError {
     pub cause: Option<String>,
 }
 
+impl std::ops::Deref for ApiError {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
 /// The cause of a 500, left in the response extensions for the logging
 /// middleware; it never reaches the client.
 #[derive(Debug, Clone)]
@@ -242,7 +260,7 @@ pub struct InternalCause(pub String);
 impl ApiError {
     /// An error of `kind` with a detail.
     pub fn new(kind: Kind, detail: impl Into<String>) -> ApiError {
-        ApiError {
+        ApiError(Box::new(Details {
             kind,
             detail: detail.into(),
             field: None,
@@ -250,7 +268,7 @@ impl ApiError {
             limit: None,
             retry_after: None,
             cause: None,
-        }
+        }))
     }
 
     /// A 500 whose cause is logged, never sent.
@@ -337,7 +355,7 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer realm=\"upcheck\""),
             );
         }
-        if let Some(cause) = self.cause {
+        if let Some(cause) = self.0.cause {
             res.extensions_mut().insert(InternalCause(cause));
         }
         res
@@ -369,11 +387,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for k in Kind::ALL {
             assert!(seen.insert(k.slug()), "duplicate slug {}", k.slug());
-            assert!(
-                k.slug()
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-')
-            );
+            assert!(k.slug().chars().all(|c| c.is_ascii_lowercase() || c == '-'));
             assert!(k.status().is_client_error() || k.status().is_server_error());
             assert!(!k.title().ends_with('.'));
         }

@@ -25,7 +25,11 @@ fn parse_accept(header: &str) -> Vec<Range> {
                 if let Some((k, v)) = p.split_once('=')
                     && k.trim().eq_ignore_ascii_case("q")
                 {
-                    q = v.trim().parse().ok().filter(|q: &f32| (0.0..=1.0).contains(q))?;
+                    q = v
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|q: &f32| (0.0..=1.0).contains(q))?;
                 }
             }
             Some(Range {
@@ -103,7 +107,10 @@ mod tests {
     #[test]
     fn exact_types_and_q_values_pick_the_offer() {
         assert_eq!(choose(Some("application/sarif+json"), OFFERS), Some(1));
-        assert_eq!(choose(Some("text/markdown; charset=utf-8"), OFFERS), Some(2));
+        assert_eq!(
+            choose(Some("text/markdown; charset=utf-8"), OFFERS),
+            Some(2)
+        );
         assert_eq!(choose(Some("text/*"), OFFERS), Some(2));
         assert_eq!(
             choose(Some("text/markdown;q=0.5, text/plain"), OFFERS),
@@ -123,6 +130,9 @@ mod tests {
     fn unacceptable_types_give_none() {
         assert_eq!(choose(Some("text/html"), OFFERS), None);
         assert_eq!(choose(Some("image/*"), OFFERS), None);
-        assert_eq!(choose(Some("application/json;q=0"), &["application/json"]), None);
+        assert_eq!(
+            choose(Some("application/json;q=0"), &["application/json"]),
+            None
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! CORS origins), the metrics recorder, readiness, the validation slots
 //! that bound concurrent work, and the per-client rate limiter.
 
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -196,7 +198,10 @@ impl Metrics {
         let handle = recorder.handle();
         let m = Metrics { recorder, handle };
         m.record(|| {
-            metrics::describe_counter!(names::REQUESTS, "HTTP requests by route, method and status");
+            metrics::describe_counter!(
+                names::REQUESTS,
+                "HTTP requests by route, method and status"
+            );
             metrics::describe_histogram!(
                 names::DURATION,
                 metrics::Unit::Seconds,

@@ -482,6 +482,7 @@ pub(crate) mod fixtures {
                     path: path.into(),
                     role: "topology".into(),
                     format: Some("compose".into()),
+                    container_path: None,
                 }],
             },
             tool: "upcheck".into(),

@@ -72,12 +72,12 @@ impl Check for BackendBoundToLoopback {
                 }
                 f.fixes.push(Fix {
                     title: format!(
-                        "Make `{}` listen on 0.0.0.0 (all interfaces) instead of {}",
+                        "Make `{}` listen on 0.0.0.0 (all interfaces) instead of `{}`",
                         c.name,
-                        l.bind
-                            .as_ref()
-                            .map(|b| format!("{b:?}"))
-                            .unwrap_or_default()
+                        match &l.bind {
+                            Some(crate::topology::Bind::Ip(ip)) => ip.to_string(),
+                            _ => "its loopback".to_string(),
+                        }
                     ),
                     applicability: Applicability::DisplayOnly,
                     edits: Vec::new(),

@@ -104,18 +104,21 @@ pub(super) fn untranslated<'t>(topo: &'t Topology, hit: &Hit) -> Option<(&'t Ser
         _ => return None,
     };
     let port = hit.port?;
-    svc.ports.iter().filter(|sp| sp.port == port).find_map(|sp| {
-        let target = match &sp.target_port {
-            TargetPort::Number(n) => Some(*n),
-            TargetPort::Name(name) => topo.units[unit.0]
-                .containers
-                .iter()
-                .flat_map(|c| &c.ports)
-                .find(|p| p.name.as_deref() == Some(name.as_str()))
-                .map(|p| p.container_port),
-        }?;
-        (target != port && known.contains(&target)).then_some((sp, target))
-    })
+    svc.ports
+        .iter()
+        .filter(|sp| sp.port == port)
+        .find_map(|sp| {
+            let target = match &sp.target_port {
+                TargetPort::Number(n) => Some(*n),
+                TargetPort::Name(name) => topo.units[unit.0]
+                    .containers
+                    .iter()
+                    .flat_map(|c| &c.ports)
+                    .find(|p| p.name.as_deref() == Some(name.as_str()))
+                    .map(|p| p.container_port),
+            }?;
+            (target != port && known.contains(&target)).then_some((sp, target))
+        })
 }
 
 #[cfg(test)]
@@ -146,7 +149,8 @@ spec:
     #[test]
     fn the_service_port_of_a_headless_service_is_reported_once() {
         let conf = "server { listen 8080; location / { proxy_pass http://search:80; } }";
-        let report = crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
+        let report =
+            crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
         let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC2008".to_string()), "{codes:?}");
         assert!(!codes.contains(&"UC2004".to_string()), "{codes:?}");
@@ -157,7 +161,8 @@ spec:
     #[test]
     fn the_target_port_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://search:9200; } }";
-        let report = crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
+        let report =
+            crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
         let codes = crate::rules::testing::codes(&report);
         assert!(
             !codes.iter().any(|c| c == "UC2008" || c == "UC2004"),

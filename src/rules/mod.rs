@@ -270,6 +270,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
     }
     // Last, so it sees what the other rules explained.
     net.check(cx, &mut out);
+    downgrade_failed_over(cx, &mut out);
     out.sort_by(|a, b| {
         let key = |f: &Finding| {
             f.span
@@ -279,6 +280,35 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         key(a).cmp(&key(b)).then(a.code.cmp(b.code))
     });
     out
+}
+
+/// A server of an `upstream { }` group that fails is an error only when the
+/// group fails too: while another server answers, nginx fails over and the
+/// requests succeed (upstream-group-partially-unreachable reports the group).
+fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
+    use crate::resolve::{Lookup, Status};
+    for f in out.iter_mut() {
+        let Some(i) = f.upstream else { continue };
+        if f.severity != Severity::Error {
+            continue;
+        }
+        let Some(g) = cx.extraction.upstreams[i].group_index else {
+            continue;
+        };
+        let group_serves = cx.primary().any(|r| {
+            matches!(r.lookup, Lookup::Group { group } if group == g) && r.status == Status::Reachable
+        });
+        let member_stops_nginx = cx.primary().any(|r| {
+            r.upstream == i
+                && (matches!(&r.lookup, Lookup::NotFound { runtime: false, .. })
+                    || r.reason.as_deref().is_some_and(|x| x.starts_with("no port in upstream")))
+        });
+        if group_serves && !member_stops_nginx {
+            f.severity = Severity::Warning;
+            f.message
+                .push_str(" (nginx fails over to the group's other servers)");
+        }
+    }
 }
 
 /// A short description of an upstream for messages: `proxy_pass http://x:1`.
@@ -425,6 +455,9 @@ pub fn routes_to_port(cx: &Context, site: Site, port: u16) -> Vec<Route> {
     out
 }
 
+/// Most alternative fixes offered for one finding.
+pub const MAX_ROUTE_FIXES: usize = 3;
+
 /// Fixes that point a host (and port) at each route, best first. The fix
 /// is `Safe` when there is exactly one route and its listener is stated.
 pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
@@ -433,8 +466,10 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
     let Target::Host(h) = &up.target else {
         return Vec::new();
     };
+    // A handful of alternatives is useful; hundreds are noise.
     routes
         .iter()
+        .take(MAX_ROUTE_FIXES)
         .map(|r| {
             let mut edits = vec![replace(h.host_span, r.host.clone())];
             let port_differs = h.port != Some(r.port);

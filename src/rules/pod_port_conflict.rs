@@ -49,6 +49,8 @@ struct Claim {
     protocol: Protocol,
     bind: Option<Bind>,
     span: Option<Span>,
+    /// How we know, for people: `containerPort: 8080`, a command line.
+    detail: String,
 }
 
 impl Check for PodPortConflict {
@@ -110,7 +112,12 @@ impl Check for PodPortConflict {
                 if let Some(span) = a.span.or(ca.span) {
                     f.related.push(Related {
                         span,
-                        message: format!("`{}` listens on {}/{proto} here", ca.name, a.port),
+                        message: format!(
+                            "`{}` listens on {}/{proto} ({})",
+                            ca.service.as_deref().unwrap_or(&ca.name),
+                            a.port,
+                            a.detail
+                        ),
                     });
                 }
                 out.push(f);
@@ -120,9 +127,12 @@ impl Check for PodPortConflict {
 }
 
 /// Ports each serving container of `unit` is stated to listen on: its
-/// declared ports and its stated listeners (not probes, which say where
-/// the kubelet connects, not who listens). Declarations in topology files
-/// come first, so findings point at the manifest.
+/// Kubernetes `containerPort`s and its stated listeners (an explicit bind
+/// on the command line, nginx's own `listen`). Not probes, which say where
+/// the kubelet connects, and not compose `expose`/`ports`, which belong to
+/// the shared namespace: the owner of a `network_mode: service:X` group
+/// publishes its joiners' ports. Declarations in topology files come
+/// first, so findings point at the manifest.
 fn claims(cx: &Context, unit: &Unit) -> Vec<Claim> {
     let mut out: Vec<Claim> = Vec::new();
     for (ci, c) in unit.containers.iter().enumerate() {
@@ -132,18 +142,27 @@ fn claims(cx: &Context, unit: &Unit) -> Vec<Claim> {
         let declared = c
             .ports
             .iter()
-            .filter(|p| matches!(p.kind, PortKind::ContainerPort | PortKind::Exposed))
+            .filter(|p| p.kind == PortKind::ContainerPort)
             .map(|p| Claim {
                 container: ci,
                 port: p.container_port,
                 protocol: p.protocol,
                 bind: None,
                 span: p.span,
+                detail: format!("containerPort: {}", p.container_port),
             });
         let listening = c
             .listeners
             .iter()
-            .filter(|l| l.certainty == Certainty::Stated && l.provenance.kind != ProvenanceKind::Probe)
+            .filter(|l| {
+                l.certainty == Certainty::Stated
+                    && !matches!(
+                        l.provenance.kind,
+                        ProvenanceKind::Probe
+                            | ProvenanceKind::Expose
+                            | ProvenanceKind::PublishedPort
+                    )
+            })
             .filter_map(|l| {
                 Some(Claim {
                     container: ci,
@@ -151,6 +170,7 @@ fn claims(cx: &Context, unit: &Unit) -> Vec<Claim> {
                     protocol: l.protocol,
                     bind: l.bind.clone(),
                     span: l.provenance.span,
+                    detail: l.provenance.detail.clone(),
                 })
             });
         let mut mine: Vec<Claim> = Vec::new();
@@ -236,7 +256,11 @@ spec:
         let conf = "server { listen 8080; location / { return 204; } }";
         let report = crate::rules::testing::run(conf, &topo);
         let codes = crate::rules::testing::codes(&report);
-        assert_eq!(codes.iter().filter(|c| *c == "UC2013").count(), 1, "{codes:?}");
+        assert_eq!(
+            codes.iter().filter(|c| *c == "UC2013").count(),
+            1,
+            "{codes:?}"
+        );
         let f = report.findings.iter().find(|f| f.code == "UC2013").unwrap();
         assert!(
             f.message

@@ -81,7 +81,9 @@ impl Check for PortNotListening {
                             });
                         }
                         None => {
-                            if let Some(f) = self.through_service(cx, r.upstream, service, port, hit) {
+                            if let Some(f) =
+                                self.through_service(cx, r.upstream, service, port, hit)
+                            {
                                 service_ports.push(((service, port), out.len()));
                                 out.push(f);
                             }
@@ -162,7 +164,11 @@ impl PortNotListening {
         f.upstream = Some(upstream);
         f.related.push(Related {
             span: up.span,
-            message: format!("`{}` goes through Service `{}`", super::describe(cx, up), svc.name),
+            message: format!(
+                "`{}` goes through Service `{}`",
+                super::describe(cx, up),
+                svc.name
+            ),
         });
         if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
             f.fixes.push(Fix {

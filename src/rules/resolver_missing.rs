@@ -158,7 +158,10 @@ fn insert_at_block_start(src: &[u8], block: Span, line: &str) -> Option<Edit> {
                 .find(|l| l.iter().any(|c| !c.is_ascii_whitespace()))
                 .map(|l| {
                     String::from_utf8_lossy(
-                        &l[..l.iter().position(|c| !matches!(c, b' ' | b'\t')).unwrap_or(0)],
+                        &l[..l
+                            .iter()
+                            .position(|c| !matches!(c, b' ' | b'\t'))
+                            .unwrap_or(0)],
                     )
                     .into_owned()
                 })
@@ -239,7 +242,11 @@ mod tests {
         let topo = crate::rules::testing::k8s_nginx("default");
         let report = crate::rules::testing::run(conf, &topo);
         let codes = crate::rules::testing::codes(&report);
-        assert_eq!(codes.iter().filter(|c| *c == "UC1005").count(), 2, "{codes:?}");
+        assert_eq!(
+            codes.iter().filter(|c| *c == "UC1005").count(),
+            2,
+            "{codes:?}"
+        );
         let fixes: usize = report
             .findings
             .iter()

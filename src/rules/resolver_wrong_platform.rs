@@ -114,10 +114,7 @@ impl Check for ResolverWrongPlatform {
                 let up = &cx.extraction.upstreams[*u];
                 f.related.push(Related {
                     span: up.span,
-                    message: format!(
-                        "`{}` is resolved through it",
-                        super::describe(cx, up)
-                    ),
+                    message: format!("`{}` is resolved through it", super::describe(cx, up)),
                 });
             }
             if let Some(dns) = dns
@@ -246,8 +243,15 @@ mod tests {
         let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC1006".to_string()), "{codes:?}");
         let f = report.findings.iter().find(|f| f.code == "UC1006").unwrap();
-        assert_eq!(f.fixes[0].title, "Replace `8.8.8.8 1.1.1.1` with `127.0.0.11`");
-        assert!(f.fixes[0].diff.contains("+    resolver 127.0.0.11 valid=30s;"));
+        assert_eq!(
+            f.fixes[0].title,
+            "Replace `8.8.8.8 1.1.1.1` with `127.0.0.11`"
+        );
+        assert!(
+            f.fixes[0]
+                .diff
+                .contains("+    resolver 127.0.0.11 valid=30s;")
+        );
     }
 
     #[test]

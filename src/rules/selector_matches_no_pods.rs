@@ -225,7 +225,9 @@ fn lacking_labels(
         };
         if nginx.contains(&UnitId(i))
             || *namespace != svc.namespace
-            || found.iter().any(|f| f.0 == *workload_kind && f.1 == *workload)
+            || found
+                .iter()
+                .any(|f| f.0 == *workload_kind && f.1 == *workload)
         {
             continue;
         }
@@ -381,7 +383,12 @@ mod tests {
     #[test]
     fn values_are_found_in_flow_and_block_mappings() {
         assert_eq!(
-            value("spec:\n  selector: {app: order, tier: api}\n", "tier", "api").as_deref(),
+            value(
+                "spec:\n  selector: {app: order, tier: api}\n",
+                "tier",
+                "api"
+            )
+            .as_deref(),
             Some("api")
         );
         let block = "spec:\n  selector:\n    app: \"order\"   # typo\n    tier: api\n  ports: []\n";
@@ -422,6 +429,10 @@ spec:
         let f = report.findings.iter().find(|f| f.code == "UC2007");
         let f = f.unwrap_or_else(|| panic!("{codes:?}"));
         assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);
-        assert!(f.fixes[0].diff.contains("+    app: orders"), "{}", f.fixes[0].diff);
+        assert!(
+            f.fixes[0].diff.contains("+    app: orders"),
+            "{}",
+            f.fixes[0].diff
+        );
     }
 }

@@ -69,7 +69,10 @@ impl Check for ServiceInOtherNamespace {
             let asked_ns = name.split('.').nth(1);
             // `orders.shop…` already names the Service's namespace: the
             // problem is elsewhere in the name.
-            if services.iter().any(|s| asked_ns == Some(s.namespace.as_str())) {
+            if services
+                .iter()
+                .any(|s| asked_ns == Some(s.namespace.as_str()))
+            {
                 continue;
             }
             let where_ = services
@@ -79,7 +82,9 @@ impl Check for ServiceInOtherNamespace {
                 .join(", ");
             let said = match asked_ns {
                 Some(ns) => format!("`{name}` looks in namespace `{ns}`"),
-                None => format!("the short name `{name}` only finds Services in nginx's namespace `{my_ns}`"),
+                None => format!(
+                    "the short name `{name}` only finds Services in nginx's namespace `{my_ns}`"
+                ),
             };
             let mut f = finding(
                 self,

@@ -49,7 +49,9 @@ impl Check for ServicePortVsTargetPort {
                 let mapped: Vec<&ServicePort> = svc
                     .ports
                     .iter()
-                    .filter(|sp| sp.port != port && target_numbers(cx.topology, svc, sp).contains(&port))
+                    .filter(|sp| {
+                        sp.port != port && target_numbers(cx.topology, svc, sp).contains(&port)
+                    })
                     .collect();
                 if mapped.is_empty() {
                     continue;
@@ -168,18 +170,24 @@ spec:
     #[test]
     fn a_named_target_port_is_followed() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let report = crate::rules::testing::run(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
+        let report =
+            crate::rules::testing::run(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
         let codes = crate::rules::testing::codes(&report);
         let f = report.findings.iter().find(|f| f.code == "UC2005");
         let f = f.unwrap_or_else(|| panic!("{codes:?}"));
         assert_eq!(f.fixes[0].title, "Use Service port 80 instead of 8080");
-        assert!(f.fixes[0].diff.contains("http://orders:80;"), "{}", f.fixes[0].diff);
+        assert!(
+            f.fixes[0].diff.contains("http://orders:80;"),
+            "{}",
+            f.fixes[0].diff
+        );
     }
 
     #[test]
     fn the_service_port_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let report = crate::rules::testing::run(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
+        let report =
+            crate::rules::testing::run(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
         let codes = crate::rules::testing::codes(&report);
         assert!(
             !codes.iter().any(|c| c == "UC2005" || c == "UC2006"),

@@ -182,7 +182,10 @@ mod tests {
                 v.1,
             )
         };
-        assert_eq!(ns(&meant_services("orders", "web", &all)), (vec!["web".into()], true));
+        assert_eq!(
+            ns(&meant_services("orders", "web", &all)),
+            (vec!["web".into()], true)
+        );
         assert_eq!(
             ns(&meant_services("orders.shop", "web", &all)),
             (vec!["shop".into()], true)

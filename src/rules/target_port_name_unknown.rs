@@ -47,8 +47,7 @@ impl Check for TargetPortNameUnknown {
                 };
                 let svc = &cx.topology.services[service.0];
                 let Some(pi) = svc.ports.iter().position(|sp| {
-                    Some(sp.port) == hit.port
-                        && sp.target_port == TargetPort::Name(name.clone())
+                    Some(sp.port) == hit.port && sp.target_port == TargetPort::Name(name.clone())
                 }) else {
                     continue;
                 };
@@ -98,7 +97,11 @@ impl Check for TargetPortNameUnknown {
                 let up = &cx.extraction.upstreams[*u];
                 f.related.push(Related {
                     span: up.span,
-                    message: format!("`{}` goes through Service `{}`", super::describe(cx, up), svc.name),
+                    message: format!(
+                        "`{}` goes through Service `{}`",
+                        super::describe(cx, up),
+                        svc.name
+                    ),
                 });
             }
             if let (Some(span), Some(new)) = (sp.target_span, replacement(name, &names, &numbers)) {
@@ -144,7 +147,9 @@ fn replacement(name: &str, names: &[String], numbers: &[u16]) -> Option<String> 
     }
     let close: Vec<&String> = names
         .iter()
-        .filter(|n| strsim::damerau_levenshtein(&n.to_ascii_lowercase(), &name.to_ascii_lowercase()) <= 2)
+        .filter(|n| {
+            strsim::damerau_levenshtein(&n.to_ascii_lowercase(), &name.to_ascii_lowercase()) <= 2
+        })
         .collect();
     match close.as_slice() {
         [only] => Some((*only).clone()),
@@ -159,12 +164,18 @@ mod tests {
     #[test]
     fn the_replacement_is_the_only_or_the_closest_name() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(replacement("http", &s(&["web"]), &[8080]).as_deref(), Some("web"));
+        assert_eq!(
+            replacement("http", &s(&["web"]), &[8080]).as_deref(),
+            Some("web")
+        );
         assert_eq!(
             replacement("htpp", &s(&["http", "metrics"]), &[8080, 9090]).as_deref(),
             Some("http")
         );
-        assert_eq!(replacement("api", &s(&["http", "metrics"]), &[8080, 9090]), None);
+        assert_eq!(
+            replacement("api", &s(&["http", "metrics"]), &[8080, 9090]),
+            None
+        );
         assert_eq!(replacement("http", &[], &[8080]).as_deref(), Some("8080"));
         assert_eq!(replacement("http", &[], &[8080, 9090]), None);
     }

@@ -36,7 +36,7 @@ crate::declare_rule! {
     /// the one meant. When no Service selects the workload, the fix adds
     /// one to the manifest; it is display-only, to be reviewed (labels,
     /// ports) before use.
-    pub WorkloadNameAsHost { code: "UC1004", name: "workload-name-as-host", severity: Error, fix: Always }
+    pub WorkloadNameAsHost { code: "UC1004", name: "workload-name-as-host", severity: Error, fix: Sometimes }
 }
 
 impl Check for WorkloadNameAsHost {
@@ -118,7 +118,10 @@ impl Check for WorkloadNameAsHost {
                     if let Some(span) = s.span {
                         f.related.push(Related {
                             span,
-                            message: format!("Service `{}` selects the pods of `{workload}`", s.name),
+                            message: format!(
+                                "Service `{}` selects the pods of `{workload}`",
+                                s.name
+                            ),
                         });
                     }
                 }
@@ -249,7 +252,8 @@ fn create_service_fix(
         return None;
     }
     // A StatefulSet's `serviceName` must be a headless Service.
-    let headless = matches!(&u.kind, UnitKind::Pod { workload_kind, .. } if workload_kind == "StatefulSet");
+    let headless =
+        matches!(&u.kind, UnitKind::Pod { workload_kind, .. } if workload_kind == "StatefulSet");
     let text = format!(
         "{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {workload}\n  namespace: {namespace}\nspec:\n{}  selector: {{{}}}\n  ports:\n    - port: {port}\n      targetPort: {port}\n",
         if ends_with_newline { "" } else { "\n" },
@@ -320,12 +324,10 @@ spec:
         let report = crate::rules::testing::run(conf, &topo);
         let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
         let fix = &f.fixes[0];
-        assert_eq!(
-            fix.applicability,
-            crate::fix::Applicability::DisplayOnly
-        );
+        assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
         assert!(
-            fix.diff.contains("+  selector: {app: orders, tier: backend}"),
+            fix.diff
+                .contains("+  selector: {app: orders, tier: backend}"),
             "{}",
             fix.diff
         );

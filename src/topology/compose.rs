@@ -1,19 +1,27 @@
 //! docker compose files into the topology model, read the way compose-go
-//! reads them: `${VAR}` interpolation from [`LoadOptions::env`], one unit
-//! (network namespace) per service replica, `network_mode` groups sharing a
-//! unit, the implicit `<project>_default` network, container names
-//! `<project>-<service>-<n>`, the names Docker's embedded DNS answers on each
-//! network, published and exposed ports, volumes, links and `extra_hosts`.
+//! reads them: several files merged with compose's override rules (a
+//! `compose.override.yaml` right after its main file), each file's
+//! `extends` and `include` resolved against the other submitted files,
+//! `${VAR}` interpolation from [`LoadOptions::env`] and the project's `.env`,
+//! `env_file` contents when supplied, services outside the active profiles
+//! dropped; then one unit (network namespace) per service replica,
+//! `network_mode` groups sharing a unit, the implicit `<project>_default`
+//! network, container names `<project>-<service>-<n>`, the names Docker's
+//! embedded DNS answers on each network, published and exposed ports,
+//! volumes, links and `extra_hosts`.
 //!
 //! The YAML tree is walked by hand, so a wrong type in one field is a located
 //! warning about that field and the rest still loads; the errors compose
 //! itself reports (an undefined service, network or volume, a bad port, a
-//! missing `services`) are located errors worded like compose-go. Listeners,
+//! missing `services`, a missing included file) are located errors worded
+//! like compose-go. Merged values keep the span of the file that wrote them,
+//! so a finding (and its fix) points into the right file. Listeners,
 //! addresses and nginx detection are left to the shared steps that run after
 //! this loader.
 
 use super::yaml::{self, Node, Value};
 use super::*;
+use crate::nginx::include::{dirname, normalize as normalize_path};
 use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -22,57 +30,58 @@ use std::ops::Range;
 /// Most replicas modelled for one service (inputs are bounded).
 pub const MAX_REPLICAS: u32 = 100;
 
-/// Loads compose files into a topology. Several files are loaded one by one
-/// and appended (compose's override merge is not modelled yet); every
-/// problem becomes a located diagnostic, never a failure.
+/// Loads compose files into a topology, as `docker compose -f a -f b`
+/// builds its project. `files` may also hold env files (see
+/// [`looks_like_env_file`]): they are read where a service's `env_file` or
+/// the project's `.env` names them. Every problem becomes a located
+/// diagnostic, never a failure.
 pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topology {
     let mut topo = empty(Platform::Compose);
-    let mut diags = Diags::default();
-    let mut docs: Vec<(FileId, Node)> = Vec::new();
-    for &file in files {
-        let src = sources.get(file);
-        match yaml::parse_documents(file, src) {
-            Ok(nodes) if nodes.is_empty() => diags.error(
-                Span::new(file, 0, 0),
-                format!("`{}` is empty; a compose file needs `services`", src.path),
-            ),
-            Ok(nodes) => docs.extend(nodes.into_iter().map(|n| (file, n))),
-            Err((message, span)) => diags.error(span, message),
+    let mut asm = Assembly::new(sources, files, opts);
+    let model = asm.assemble();
+    let project = asm.project_name(model.as_ref());
+    topo.project = Some(project.clone());
+    let declared = model
+        .as_ref()
+        .and_then(|m| m.get("services"))
+        .map_or(0, |s| entries(s).filter(|(_, n, _)| !n.starts_with("x-")).count());
+    let mut model = model;
+    let disabled = match &mut model {
+        Some(m) => asm.filter_profiles(m),
+        None => BTreeMap::new(),
+    };
+    let Assembly {
+        files: ctx,
+        mut diags,
+        loaded,
+        docs,
+        top,
+        ..
+    } = asm;
+    let mut loader = FileLoader {
+        files: &ctx,
+        project: &project,
+        disabled: &disabled,
+        diags: &mut diags,
+    };
+    for file in &loaded {
+        for doc in docs.get(file).into_iter().flatten() {
+            loader.check_interpolation(doc, &mut Vec::new());
         }
     }
-    let project = project_name(sources, files, &docs, opts);
-    topo.project = Some(project.clone());
-
-    let mut services = 0;
-    let mut broken = false;
-    let mut services_key: Option<Span> = None;
-    for (file, doc) in &docs {
-        let text = sources.get(*file).text();
-        let mut loader = FileLoader {
-            file: *file,
-            text: &text,
-            env: &opts.env,
-            project: &project,
-            diags: &mut diags,
-        };
-        let part = loader.load(doc);
-        services += part.services;
-        broken |= part.broken;
-        services_key = services_key.or(part.services_key);
+    if let Some(model) = &model {
+        let part = loader.load(model);
+        if declared == 0 && !part.broken {
+            let first = top.first().copied().unwrap_or(FileId(0));
+            let span = part.services_key.unwrap_or(Span::new(first, 0, 0));
+            let message = if part.services_key.is_some() {
+                "the compose file defines no services".to_string()
+            } else {
+                "`services` is missing: a compose file needs at least one service".to_string()
+            };
+            diags.error(span, message);
+        }
         append(&mut topo, part);
-    }
-    if services == 0 && !broken && docs.iter().any(|(_, d)| d.is_map()) {
-        let first = docs
-            .iter()
-            .find(|(_, d)| d.is_map())
-            .map_or(docs[0].0, |d| d.0);
-        let span = services_key.unwrap_or(Span::new(first, 0, 0));
-        let message = if services_key.is_some() {
-            "the compose file defines no services".to_string()
-        } else {
-            "`services` is missing: a compose file needs at least one service".to_string()
-        };
-        diags.error(span, message);
     }
     sort_networks(&mut topo);
     // In reading order, as a compiler reports.
@@ -116,52 +125,1468 @@ impl Diags {
 }
 
 // ---------------------------------------------------------------------------
-// Project name
+// Files: what each compose file's values mean, and the env files
 
-/// opts.project, else top-level `name:`, else the directory of the first
-/// file, else `default`; lowercased to `[a-z0-9_-]` as compose does.
-fn project_name(
-    sources: &SourceMap,
-    files: &[FileId],
-    docs: &[(FileId, Node)],
-    opts: &LoadOptions,
-) -> String {
-    if let Some(p) = opts.project.as_deref().map(normalize_project)
-        && !p.is_empty()
-    {
-        return p;
+/// How the values written in one compose file are read.
+#[derive(Debug, Clone, Default)]
+struct FileCtx {
+    /// Variables for `${VAR}` interpolation (the project's, or an included
+    /// project's).
+    env: BTreeMap<String, String>,
+    /// The directory its relative paths (`env_file`, `include`, `extends`)
+    /// are resolved against: the project directory for `-f` files, the
+    /// file's own directory for included and extended files.
+    dir: String,
+    /// That directory relative to the project directory, prefixed to
+    /// relative bind sources so they stay relative to the project.
+    rebase: String,
+}
+
+/// An env file: `KEY=VALUE` lines.
+#[derive(Debug, Clone)]
+struct EnvFileText {
+    text: String,
+    /// Its id when it is in the source map (spans can point into it).
+    file: Option<FileId>,
+}
+
+/// Everything the loader reads values through.
+#[derive(Default)]
+struct Files {
+    /// The text of every compose file.
+    texts: HashMap<FileId, String>,
+    /// How each loaded compose file is read.
+    ctx: HashMap<FileId, FileCtx>,
+    /// Env files by normalised path.
+    env_files: HashMap<String, EnvFileText>,
+    /// Path of each compose file, as submitted.
+    paths: HashMap<FileId, String>,
+    /// For a node of no known file.
+    none: FileCtx,
+}
+
+impl Files {
+    fn text(&self, f: FileId) -> &str {
+        self.texts.get(&f).map_or("", String::as_str)
     }
-    for (file, doc) in docs {
-        let Some(n) = doc.get("name") else { continue };
-        if !matches!(n.value, Value::Str(_)) {
+    fn ctx(&self, f: FileId) -> &FileCtx {
+        self.ctx.get(&f).unwrap_or(&self.none)
+    }
+    fn path(&self, f: FileId) -> &str {
+        self.paths.get(&f).map_or("", String::as_str)
+    }
+}
+
+/// `dir/rel`, normalised (`rel` as is when absolute).
+fn join_path(dir: &str, rel: &str) -> String {
+    if rel.starts_with('/') || dir.is_empty() {
+        normalize_path(rel)
+    } else {
+        normalize_path(&format!("{dir}/{rel}"))
+    }
+}
+
+/// The directory of a (normalised) path.
+fn dir_of(path: &str) -> String {
+    dirname(&normalize_path(path)).to_string()
+}
+
+/// The path leading from directory `from` to directory `to` (`""` when
+/// they are the same; `to` itself when one is absolute and the other not).
+fn relative_dir(from: &str, to: &str) -> String {
+    if from.starts_with('/') != to.starts_with('/') {
+        return to.to_string();
+    }
+    let f: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
+    let t: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; f.len() - common];
+    parts.extend(&t[common..]);
+    parts.join("/")
+}
+
+/// A relative host path written in a file whose paths are `rebase` away
+/// from the project directory, as a path relative to the project.
+fn rebase_path(rebase: &str, source: &str) -> String {
+    if rebase.is_empty() || source.starts_with('/') || source.starts_with('~') {
+        source.to_string()
+    } else {
+        format!("{rebase}/{source}")
+    }
+}
+
+/// The names compose gives an override file, and the main files it
+/// overrides when it stands beside one.
+const OVERRIDE_NAMES: [&str; 4] = [
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+];
+
+fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// True for a file of `KEY=VALUE` lines rather than YAML: named `.env`,
+/// `.env.*` or `*.env`, or whose every line is an assignment or a comment.
+pub fn looks_like_env_file(src: &SourceFile) -> bool {
+    let name = base_name(&src.path);
+    if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") {
+        return true;
+    }
+    let text = src.text();
+    let mut assignments = 0;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let text = sources.get(*file).text();
-        let mut scratch = Diags::default();
-        let loader = FileLoader {
-            file: *file,
-            text: &text,
-            env: &opts.env,
-            project: "",
-            diags: &mut scratch,
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        let name_len = line
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+            .count();
+        if name_len == 0 || !line.as_bytes()[0].is_ascii_alphabetic() && line.as_bytes()[0] != b'_'
+        {
+            return false;
+        }
+        match line[name_len..].trim_start().as_bytes().first() {
+            Some(b'=') => assignments += 1,
+            None => {}
+            _ => return false,
+        }
+    }
+    assignments > 0
+}
+
+// ---------------------------------------------------------------------------
+// Env files (compose-go `dotenv`)
+
+/// One variable of an env file.
+#[derive(Debug, Clone, PartialEq)]
+struct DotVar {
+    name: String,
+    /// `None` for a bare `KEY` whose value the environment does not give.
+    value: Option<String>,
+    /// `KEY=value`, up to the end of the value (its closing quote left out).
+    span: Range<usize>,
+}
+
+/// Parses an env file like compose-go's dotenv: `KEY=VALUE` and
+/// `KEY: VALUE`, `export`, comments, single quotes (literal), double quotes
+/// (escapes, several lines), inline ` #` comments after unquoted values,
+/// `${VAR}` expanded from `lookup` then from the variables above, and a bare
+/// `KEY` taken from `lookup`. `raw` (`format: raw`) takes values as written.
+/// Errors are (message, byte range).
+fn parse_dotenv(
+    text: &str,
+    lookup: &BTreeMap<String, String>,
+    raw: bool,
+) -> (Vec<DotVar>, Vec<(String, Range<usize>)>) {
+    let b = text.as_bytes();
+    let mut vars: Vec<DotVar> = Vec::new();
+    let mut errors = Vec::new();
+    let mut defined: BTreeMap<String, String> = BTreeMap::new();
+    let mut i = 0;
+    let line_end = |from: usize| b[from..].iter().position(|c| *c == b'\n').map_or(b.len(), |p| from + p);
+    while i < b.len() {
+        if matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+            continue;
+        }
+        if b[i] == b'#' {
+            i = line_end(i);
+            continue;
+        }
+        let start = i;
+        if text[i..].starts_with("export") && matches!(b.get(i + 6), Some(b' ' | b'\t')) {
+            i += 6;
+            while matches!(b.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+        }
+        let key_start = i;
+        let mut sep = None;
+        let mut bad = None;
+        while i < b.len() {
+            match b[i] {
+                b'=' | b':' => {
+                    sep = Some(i);
+                    break;
+                }
+                b'\n' => break,
+                b' ' | b'\t' | b'\r' => {}
+                c if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']') => {}
+                _ => {
+                    bad.get_or_insert(i);
+                }
+            }
+            i += 1;
+        }
+        let key = text[key_start..sep.unwrap_or(i)].trim().to_string();
+        if let Some(at) = bad {
+            let end = line_end(at);
+            let c = text[at..].chars().next().unwrap_or('?');
+            errors.push((
+                format!("unexpected character `{c}` in variable name `{key}`"),
+                at..at + c.len_utf8(),
+            ));
+            i = end;
+            continue;
+        }
+        if key.is_empty() {
+            i = line_end(i);
+            continue;
+        }
+        let Some(sep) = sep else {
+            // A bare `KEY`: its value comes from the environment.
+            vars.push(DotVar {
+                value: lookup.get(&key).cloned(),
+                name: key,
+                span: start..start + text[start..i].trim_end().len(),
+            });
+            continue;
         };
-        if let Some(t) = loader.text(n) {
-            let p = normalize_project(&t.s);
-            if !p.is_empty() {
-                return p;
+        i = sep + 1;
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let quote = b.get(i).copied().filter(|q| !raw && matches!(q, b'"' | b'\''));
+        let (value, value_end, next) = match quote {
+            None => {
+                let end = line_end(i);
+                let mut v = &text[i..end];
+                if !raw && let Some(c) = v.find(" #") {
+                    v = &v[..c];
+                }
+                let v = v.trim_end();
+                let value = if raw { v.to_string() } else { expand(v, lookup, &defined) };
+                (value, i + v.len(), end)
+            }
+            Some(q) => {
+                let mut j = i + 1;
+                let mut close = None;
+                while j < b.len() {
+                    if b[j] == q && b[j - 1] != b'\\' {
+                        close = Some(j);
+                        break;
+                    }
+                    j += 1;
+                }
+                let Some(close) = close else {
+                    errors.push((
+                        format!("unterminated quoted value of `{key}`"),
+                        i..line_end(i),
+                    ));
+                    break;
+                };
+                let inner = &text[i + 1..close];
+                let value = if q == b'"' {
+                    expand(&unescape(inner), lookup, &defined)
+                } else {
+                    inner.to_string()
+                };
+                (value, close, close + 1)
+            }
+        };
+        defined.insert(key.clone(), value.clone());
+        vars.push(DotVar {
+            name: key,
+            value: Some(value),
+            span: start..value_end,
+        });
+        i = next;
+    }
+    (vars, errors)
+}
+
+/// `${VAR}` in an env file value: the environment first, then the
+/// variables defined above in the file; unset ones are empty.
+fn expand(s: &str, lookup: &BTreeMap<String, String>, defined: &BTreeMap<String, String>) -> String {
+    if !s.contains('$') {
+        return s.to_string();
+    }
+    let mut env = defined.clone();
+    env.extend(lookup.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let map = vec![(0, 0); s.len()];
+    interpolate(&env, s, &map, &mut Vec::new()).0
+}
+
+/// The escapes of a double-quoted env file value.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.peek().copied() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(e @ ('"' | '\\' | '\'')) => out.push(e),
+            Some('$') => {
+                // Kept escaped for interpolation (`$$`).
+                out.push_str("$$");
+            }
+            _ => {
+                out.push('\\');
+                continue;
+            }
+        }
+        it.next();
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Several files as one model: compose's merge rules (compose-spec
+// 13-merge.md; compose-go `override/merge.go` and `override/uncity.go`)
+
+/// A tag written before a value; the YAML parser drops tags, so they are
+/// read back from the source text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tag {
+    /// `!reset`: the value is removed from what earlier files set.
+    Reset,
+    /// `!override`: the value replaces what earlier files set, unmerged.
+    Override,
+}
+
+fn tag_of(text: &str, n: &Node) -> Option<Tag> {
+    let before = text.get(..n.span.start as usize)?;
+    let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n']);
+    [("!reset", Tag::Reset), ("!override", Tag::Override)]
+        .into_iter()
+        .find_map(|(word, tag)| {
+            let rest = trimmed.strip_suffix(word)?;
+            (rest.is_empty() || rest.ends_with([' ', '\t', '\n', ':', '-', ',', '[', '{']))
+                .then_some(tag)
+        })
+}
+
+/// How a path of the model merges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rule {
+    /// The later value replaces the earlier (`command`, `entrypoint`).
+    Replace,
+    /// Both become sequences (a mapping `K: V` becomes the item `K=V`),
+    /// appended, then made unique.
+    Sequence(Uniq),
+    /// `extra_hosts`: appended, leaving out items already there.
+    ExtraHosts,
+    /// Both become mappings (a list item `x` becomes the key `x`), merged.
+    Mapping,
+    /// Sequences appended, then made unique.
+    Append(Uniq),
+    /// `ipam.config`: merged by subnet.
+    Ipam,
+    /// Mappings merge, sequences append, scalars are replaced.
+    Default,
+}
+
+/// What makes two items of a sequence the same entry (the later one then
+/// takes the earlier one's place).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Uniq {
+    Exact,
+    /// The part before `=` (environment, labels).
+    KeyValue,
+    /// An env file's path.
+    EnvFile,
+    /// Host IP, published port, target port and protocol.
+    Port,
+    /// A mount's target.
+    Target,
+}
+
+fn rule(path: &[String]) -> Rule {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    match p.as_slice() {
+        ["services", _, "command" | "entrypoint"] | ["services", _, "healthcheck", "test"] => {
+            Rule::Replace
+        }
+        ["services", _, "environment" | "labels" | "annotations" | "sysctls"]
+        | ["services", _, "build", "args" | "labels" | "additional_contexts"]
+        | ["services", _, "deploy", "labels"] => Rule::Sequence(Uniq::KeyValue),
+        ["services", _, "env_file" | "label_file"] => Rule::Sequence(Uniq::EnvFile),
+        ["services", _, "tmpfs" | "dns" | "dns_opt" | "dns_search"] => {
+            Rule::Sequence(Uniq::KeyValue)
+        }
+        ["services", _, "extra_hosts"] => Rule::ExtraHosts,
+        ["services", _, "depends_on" | "networks"] => Rule::Mapping,
+        ["services", _, "ports"] => Rule::Append(Uniq::Port),
+        ["services", _, "volumes" | "devices" | "secrets" | "configs"] => {
+            Rule::Append(Uniq::Target)
+        }
+        ["services", _, "expose" | "links" | "profiles" | "cap_add" | "cap_drop"]
+        | ["services", _, "networks", _, "aliases" | "link_local_ips"] => {
+            Rule::Append(Uniq::Exact)
+        }
+        ["networks", _, "ipam", "config"] => Rule::Ipam,
+        _ => Rule::Default,
+    }
+}
+
+/// Values equal whatever their spans (compose's `reflect.DeepEqual`).
+fn same_value(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter()
+                        .any(|(k2, v2)| same_value(k, k2) && same_value(v, v2))
+                })
+        }
+        (x, y) => x == y,
+    }
+}
+
+fn map_node(entries: Vec<(Node, Node)>, span: Span) -> Node {
+    Node {
+        value: Value::Map(entries),
+        span,
+    }
+}
+
+fn seq_node(items: Vec<Node>, span: Span) -> Node {
+    Node {
+        value: Value::Seq(items),
+        span,
+    }
+}
+
+/// A mapping's entry (by string key) for editing.
+fn entry_mut<'n>(n: &'n mut Node, key: &str) -> Option<&'n mut Node> {
+    match &mut n.value {
+        Value::Map(e) => e
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn remove_entry(n: &mut Node, key: &str) -> Option<(Node, Node)> {
+    match &mut n.value {
+        Value::Map(e) => {
+            let i = e.iter().position(|(k, _)| k.as_str() == Some(key))?;
+            Some(e.remove(i))
+        }
+        _ => None,
+    }
+}
+
+/// The compose files of a project, assembled into one model.
+struct Assembly<'a> {
+    sources: &'a SourceMap,
+    opts: &'a LoadOptions,
+    files: Files,
+    diags: Diags,
+    /// Compose files by normalised path.
+    by_path: HashMap<String, FileId>,
+    /// Compose files in the order given.
+    compose: Vec<FileId>,
+    /// Parsed documents of each compose file (parse errors are reported).
+    docs: HashMap<FileId, Vec<Node>>,
+    /// The files merged as `-f` files, in merge order.
+    top: Vec<FileId>,
+    /// Every compose file read (for interpolation checks), in order.
+    loaded: Vec<FileId>,
+    /// The project directory (of the first `-f` file).
+    project_dir: String,
+    /// The project's interpolation variables (options over `.env`).
+    project_env: BTreeMap<String, String>,
+    /// Files being included, outermost first.
+    including: Vec<FileId>,
+    /// The keys of the entries being merged (where to point at a value).
+    keys: Vec<Span>,
+}
+
+impl<'a> Assembly<'a> {
+    fn new(sources: &'a SourceMap, files: &[FileId], opts: &'a LoadOptions) -> Assembly<'a> {
+        let mut asm = Assembly {
+            sources,
+            opts,
+            files: Files::default(),
+            diags: Diags::default(),
+            by_path: HashMap::new(),
+            compose: Vec::new(),
+            docs: HashMap::new(),
+            top: Vec::new(),
+            loaded: Vec::new(),
+            project_dir: String::new(),
+            project_env: opts.env.clone(),
+            including: Vec::new(),
+            keys: Vec::new(),
+        };
+        for (path, bytes) in &opts.files {
+            asm.files.env_files.insert(
+                normalize_path(path),
+                EnvFileText {
+                    text: String::from_utf8_lossy(bytes).into_owned(),
+                    file: None,
+                },
+            );
+        }
+        for &file in files {
+            let src = sources.get(file);
+            if detect(src) != Some(Format::Compose) && looks_like_env_file(src) {
+                asm.files.env_files.insert(
+                    normalize_path(&src.path),
+                    EnvFileText {
+                        text: src.text().into_owned(),
+                        file: Some(file),
+                    },
+                );
+                continue;
+            }
+            asm.compose.push(file);
+            asm.files.texts.insert(file, src.text().into_owned());
+            asm.files.paths.insert(file, src.path.clone());
+            asm.by_path.entry(normalize_path(&src.path)).or_insert(file);
+            match yaml::parse_documents(file, src) {
+                Ok(nodes) if nodes.is_empty() => asm.diags.error(
+                    Span::new(file, 0, 0),
+                    format!("`{}` is empty; a compose file needs `services`", src.path),
+                ),
+                Ok(nodes) => {
+                    asm.docs.insert(file, nodes);
+                }
+                Err((message, span)) => asm.diags.error(span, message),
+            }
+        }
+        asm
+    }
+
+    /// The merged model of the project (`None` when no file could be read).
+    fn assemble(&mut self) -> Option<Node> {
+        self.top = self.top_files();
+        let first = *self.top.first()?;
+        self.project_dir = dir_of(self.sources.get(first).path.as_str());
+        // The project's `.env` sets interpolation defaults; the caller's
+        // variables win (compose: the shell environment over `.env`).
+        let dotenv = join_path(&self.project_dir, ".env");
+        if let Some(f) = self.files.env_files.get(&dotenv).cloned() {
+            let vars = self.read_env_file(&f, &self.opts.env.clone(), false);
+            let mut env: BTreeMap<String, String> = vars
+                .into_iter()
+                .filter_map(|v| Some((v.name, v.value?)))
+                .collect();
+            env.extend(self.opts.env.clone());
+            self.project_env = env;
+        }
+        let mut model: Option<Node> = None;
+        for file in self.top.clone() {
+            self.register(
+                file,
+                FileCtx {
+                    env: self.project_env.clone(),
+                    dir: self.project_dir.clone(),
+                    rebase: String::new(),
+                },
+            );
+            if let Some(m) = self.file_model(file) {
+                model = Some(match model {
+                    None => m,
+                    Some(base) => self.merge(&base, &m, &mut Vec::new()).0,
+                });
+            }
+        }
+        let mut model = model?;
+        self.strip(&mut model);
+        Some(model)
+    }
+
+    /// The `-f` files: every compose file that no other one includes or
+    /// extends, in the order given, each `compose.override.yaml` moved
+    /// right after the main file beside it.
+    fn top_files(&mut self) -> Vec<FileId> {
+        let mut referenced: HashSet<FileId> = HashSet::new();
+        for &f in &self.compose {
+            let dir = dir_of(self.files.path(f));
+            for doc in self.docs.get(&f).into_iter().flatten() {
+                let mut refs: Vec<&Node> = Vec::new();
+                for item in doc.get("include").map_or(&[][..], Node::items) {
+                    match &item.value {
+                        Value::Map(_) => match item.get("path") {
+                            Some(p) if p.items().is_empty() => refs.push(p),
+                            Some(p) => refs.extend(p.items()),
+                            None => {}
+                        },
+                        _ => refs.push(item),
+                    }
+                }
+                for (_, _, svc) in doc.get("services").map_or_else(Vec::new, |s| entries(s).collect()) {
+                    if let Some(file) = svc.get("extends").and_then(|e| e.get("file")) {
+                        refs.push(file);
+                    }
+                }
+                for r in refs {
+                    if let Some(p) = self.plain(r)
+                        && let Some(&id) = self.by_path.get(&join_path(&dir, &p))
+                        && id != f
+                    {
+                        referenced.insert(id);
+                    }
+                }
+            }
+        }
+        let mut top: Vec<FileId> = self
+            .compose
+            .iter()
+            .copied()
+            .filter(|f| !referenced.contains(f))
+            .collect();
+        if top.is_empty() {
+            top.extend(self.compose.first());
+        }
+        // `compose.override.yaml` goes right after the main file beside it.
+        let is_override = |f: &FileId| OVERRIDE_NAMES.contains(&base_name(self.files.path(*f)));
+        let overrides: Vec<FileId> = top.iter().copied().filter(is_override).collect();
+        for o in overrides {
+            let dir = dir_of(self.files.path(o));
+            let main = top
+                .iter()
+                .rposition(|f| !is_override(f) && dir_of(self.files.path(*f)) == dir);
+            if let Some(m) = main {
+                let at = top.iter().position(|f| *f == o).expect("in the list");
+                top.remove(at);
+                let m = if at < m { m - 1 } else { m };
+                top.insert(m + 1, o);
+            }
+        }
+        top
+    }
+
+    fn register(&mut self, file: FileId, ctx: FileCtx) {
+        self.files.ctx.entry(file).or_insert(ctx);
+        if !self.loaded.contains(&file) {
+            self.loaded.push(file);
+        }
+    }
+
+    /// A scalar as text, interpolated with its file's variables (no
+    /// problems reported: the interpolation check does that).
+    fn plain(&self, n: &Node) -> Option<String> {
+        let s = n.scalar_text()?;
+        if !s.contains('$') {
+            return Some(s);
+        }
+        let env = self
+            .files
+            .ctx
+            .get(&n.span.file)
+            .map_or(&self.opts.env, |c| &c.env);
+        let map = vec![(n.span.start, n.span.end); s.len()];
+        Some(interpolate(env, &s, &map, &mut Vec::new()).0)
+    }
+
+    /// The documents of one file merged, without `extends` or `include`.
+    fn raw_model(&mut self, file: FileId) -> Option<Node> {
+        let docs = self.docs.get(&file).cloned().unwrap_or_default();
+        let mut model: Option<Node> = None;
+        for doc in &docs {
+            if !doc.is_map() {
+                self.diags.error(
+                    doc.span,
+                    format!(
+                        "top-level object must be a mapping, not {}",
+                        doc.type_name()
+                    ),
+                );
+                continue;
+            }
+            model = Some(match model.take() {
+                None => self.normalize(doc, &mut Vec::new()),
+                Some(base) => self.merge(&base, doc, &mut Vec::new()).0,
+            });
+        }
+        model
+    }
+
+    /// One file's model: its documents merged, its services' `extends`
+    /// applied, the files it includes imported.
+    fn file_model(&mut self, file: FileId) -> Option<Node> {
+        let mut model = self.raw_model(file)?;
+        self.apply_extends(file, &mut model);
+        self.apply_include(file, &mut model);
+        Some(model)
+    }
+
+    // -- merging ---------------------------------------------------------
+
+    fn tag(&self, n: &Node) -> Option<Tag> {
+        tag_of(self.files.text(n.span.file), n)
+    }
+
+    /// `over` (a later file's value at `path`) merged onto `base`; true
+    /// when `over` replaced `base` rather than merging into it.
+    fn merge(&mut self, base: &Node, over: &Node, path: &mut Vec<String>) -> (Node, bool) {
+        let rule = rule(path);
+        if rule == Rule::Replace {
+            return (self.normalize(over, path), true);
+        }
+        if over.is_null() {
+            return (base.clone(), false);
+        }
+        if base.is_null() {
+            return (self.normalize(over, path), true);
+        }
+        match rule {
+            Rule::Sequence(u) => {
+                // `K: !reset …` removes `K`.
+                let resets: Vec<String> = match &over.value {
+                    Value::Map(e) => e
+                        .iter()
+                        .filter(|(_, v)| self.tag(v) == Some(Tag::Reset))
+                        .filter_map(|(k, _)| k.scalar_text())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut items = self.to_seq(base);
+                items.extend(self.to_seq(over));
+                items.retain(|i| {
+                    resets.is_empty()
+                        || !self
+                            .uniq_key(i, Uniq::KeyValue)
+                            .is_some_and(|k| resets.contains(&k))
+                });
+                (seq_node(self.unique(items, u), base.span), false)
+            }
+            Rule::ExtraHosts => {
+                let mut items = self.to_seq(base);
+                for o in self.to_seq(over) {
+                    let key = self.host_key(&o);
+                    if !items.iter().any(|b| self.host_key(b) == key) {
+                        items.push(o);
+                    }
+                }
+                (seq_node(items, base.span), false)
+            }
+            Rule::Mapping => {
+                let (b, o) = (self.to_map(base), self.to_map(over));
+                (self.merge_map(&b, &o, path), false)
+            }
+            Rule::Ipam => match (&base.value, &over.value) {
+                (Value::Seq(b), Value::Seq(o)) => {
+                    let mut items = b.clone();
+                    for item in o {
+                        let subnet = item.get("subnet").and_then(|s| self.plain(s));
+                        let same = items.iter().position(|i| {
+                            subnet.is_some() && i.get("subnet").and_then(|s| self.plain(s)) == subnet
+                        });
+                        match same {
+                            Some(i) if items[i].is_map() && item.is_map() => {
+                                items[i] = self.merge_map(&items[i].clone(), item, path);
+                            }
+                            _ => items.push(item.clone()),
+                        }
+                    }
+                    (seq_node(items, base.span), false)
+                }
+                _ => self.mismatch(base, over, path),
+            },
+            Rule::Append(u) => match (&base.value, &over.value) {
+                (Value::Seq(b), Value::Seq(o)) => {
+                    let items: Vec<Node> = b.iter().chain(o).cloned().collect();
+                    (seq_node(self.unique(items, u), base.span), false)
+                }
+                _ => self.mismatch(base, over, path),
+            },
+            Rule::Replace | Rule::Default => match (&base.value, &over.value) {
+                (Value::Map(_), Value::Map(_)) => (self.merge_map(base, over, path), false),
+                (Value::Seq(b), Value::Seq(o)) => {
+                    let items = b.iter().chain(o).cloned().collect();
+                    (seq_node(items, base.span), false)
+                }
+                (Value::Map(_) | Value::Seq(_), _) | (_, Value::Map(_) | Value::Seq(_)) => {
+                    self.mismatch(base, over, path)
+                }
+                _ => (over.clone(), true),
+            },
+        }
+    }
+
+    /// compose-go refuses to merge a mapping or list with another type.
+    fn mismatch(&mut self, base: &Node, over: &Node, path: &[String]) -> (Node, bool) {
+        let scalar = !matches!(over.value, Value::Seq(_) | Value::Map(_) | Value::Null);
+        let at = match self.keys.last() {
+            Some(k) if !scalar || over.span.start == over.span.end => *k,
+            _ => over.span,
+        };
+        self.diags.error(
+            at,
+            format!(
+                "cannot override `{}`: it is {} in one file and {} in a later one",
+                path.join("."),
+                base.type_name(),
+                over.type_name()
+            ),
+        );
+        (self.normalize(over, &mut path.to_vec()), true)
+    }
+
+    fn merge_map(&mut self, base: &Node, over: &Node, path: &mut Vec<String>) -> Node {
+        let mut entries: Vec<(Node, Node)> = match &base.value {
+            Value::Map(e) => e.clone(),
+            _ => Vec::new(),
+        };
+        let over_entries: &[(Node, Node)] = match &over.value {
+            Value::Map(e) => e,
+            _ => &[],
+        };
+        for (k, v) in over_entries {
+            let name = k.scalar_text().unwrap_or_default();
+            let pos = entries
+                .iter()
+                .position(|(bk, _)| bk.scalar_text().as_deref() == Some(name.as_str()));
+            path.push(name);
+            self.keys.push(k.span);
+            match (self.tag(v), pos) {
+                (Some(Tag::Reset), Some(i)) => {
+                    entries.remove(i);
+                }
+                // Kept until every file is merged: it may reset what a
+                // file merged later (an `extends` base) brings.
+                (Some(Tag::Reset), None) => entries.push((k.clone(), v.clone())),
+                (Some(Tag::Override), Some(i)) => entries[i] = (k.clone(), self.normalize(v, path)),
+                (_, None) => entries.push((k.clone(), self.normalize(v, path))),
+                (None, Some(i)) => {
+                    let (merged, replaced) = self.merge(&entries[i].1.clone(), v, path);
+                    let key = if replaced { k.clone() } else { entries[i].0.clone() };
+                    entries[i] = (key, merged);
+                }
+            }
+            self.keys.pop();
+            path.pop();
+        }
+        map_node(entries, base.span)
+    }
+
+    /// One file's value on its own, with the lists that compose keeps
+    /// unique made unique (`!reset` entries stay until [`Self::strip`]).
+    fn normalize(&mut self, n: &Node, path: &mut Vec<String>) -> Node {
+        match &n.value {
+            Value::Map(e) => {
+                let mut out = Vec::with_capacity(e.len());
+                for (k, v) in e {
+                    path.push(k.scalar_text().unwrap_or_default());
+                    out.push((k.clone(), self.normalize(v, path)));
+                    path.pop();
+                }
+                map_node(out, n.span)
+            }
+            Value::Seq(items) => match rule(path) {
+                Rule::Append(u) | Rule::Sequence(u) => {
+                    seq_node(self.unique(items.clone(), u), n.span)
+                }
+                _ => n.clone(),
+            },
+            _ => n.clone(),
+        }
+    }
+
+    /// The merged model without the `!reset` entries left in it.
+    fn strip(&self, n: &mut Node) {
+        if let Value::Map(e) = &mut n.value {
+            e.retain(|(_, v)| tag_of(self.files.text(v.span.file), v) != Some(Tag::Reset));
+            for (_, v) in e.iter_mut() {
+                self.strip(v);
             }
         }
     }
-    if let Some(first) = files.first()
-        && let Some(dir) = parent_basename(&sources.get(*first).path)
-    {
-        let p = normalize_project(dir);
-        if !p.is_empty() {
-            return p;
+
+    /// A list value as items: a mapping's entries become one-entry
+    /// mappings (read like `K=V` items), a scalar a one-item list.
+    fn to_seq(&self, n: &Node) -> Vec<Node> {
+        match &n.value {
+            Value::Seq(items) => items.clone(),
+            Value::Map(e) => e
+                .iter()
+                .map(|(k, v)| {
+                    let span = if k.span.file == v.span.file && v.span.end > k.span.start {
+                        k.span.to(v.span)
+                    } else {
+                        k.span
+                    };
+                    map_node(vec![(k.clone(), v.clone())], span)
+                })
+                .collect(),
+            Value::Null => Vec::new(),
+            _ => vec![n.clone()],
         }
     }
-    "default".to_string()
+
+    /// A mapping value as a mapping: each list item `x` becomes `x:`.
+    fn to_map(&self, n: &Node) -> Node {
+        match &n.value {
+            Value::Seq(items) => {
+                let entries = items
+                    .iter()
+                    .filter_map(|i| {
+                        let s = i.scalar_text()?;
+                        let key = Node {
+                            value: Value::Str(s),
+                            span: i.span,
+                        };
+                        let null = Node {
+                            value: Value::Null,
+                            span: i.span,
+                        };
+                        Some((key, null))
+                    })
+                    .collect();
+                map_node(entries, n.span)
+            }
+            _ => n.clone(),
+        }
+    }
+
+    /// Items with a later item in an earlier one's place when they are the
+    /// same entry.
+    fn unique(&self, items: Vec<Node>, u: Uniq) -> Vec<Node> {
+        let mut out: Vec<Node> = Vec::with_capacity(items.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for item in items {
+            match self.uniq_key(&item, u) {
+                Some(key) => match seen.get(&key) {
+                    Some(&j) => out[j] = item,
+                    None => {
+                        seen.insert(key, out.len());
+                        out.push(item);
+                    }
+                },
+                None => out.push(item),
+            }
+        }
+        out
+    }
+
+    fn uniq_key(&self, n: &Node, u: Uniq) -> Option<String> {
+        let one_entry = |n: &Node| match &n.value {
+            Value::Map(e) if e.len() == 1 => Some(e[0].clone()),
+            _ => None,
+        };
+        match u {
+            Uniq::Exact => self.plain(n),
+            Uniq::KeyValue => match one_entry(n) {
+                Some((k, _)) => k.scalar_text(),
+                None => self
+                    .plain(n)
+                    .map(|s| s.split_once('=').map_or(s.clone(), |(k, _)| k.to_string())),
+            },
+            Uniq::EnvFile => match &n.value {
+                Value::Map(_) => n.get("path").and_then(|p| self.plain(p)),
+                _ => self.plain(n),
+            },
+            Uniq::Port => match &n.value {
+                Value::Map(_) => {
+                    let f = |k: &str| n.get(k).and_then(|v| self.plain(v)).unwrap_or_default();
+                    let proto = Some(f("protocol"))
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or_else(|| "tcp".into());
+                    Some(format!(
+                        "{}|{}|{}|{}",
+                        f("host_ip"),
+                        f("published"),
+                        f("target"),
+                        proto.to_ascii_lowercase()
+                    ))
+                }
+                _ => {
+                    let s = self.plain(n)?;
+                    let (spec, proto) = s.split_once('/').unwrap_or((&s, "tcp"));
+                    let mut parts: Vec<&str> = spec.rsplitn(3, ':').collect();
+                    parts.resize(3, "");
+                    let ip = parts[2].trim_start_matches('[').trim_end_matches(']');
+                    Some(format!(
+                        "{ip}|{}|{}|{}",
+                        parts[1],
+                        parts[0],
+                        proto.to_ascii_lowercase()
+                    ))
+                }
+            },
+            Uniq::Target => match &n.value {
+                Value::Map(_) => n.get("target").and_then(|t| self.plain(t)),
+                _ => {
+                    let s = self.plain(n)?;
+                    Some(volume_target(&s).to_string())
+                }
+            },
+        }
+    }
+
+    /// An `extra_hosts` item as `host=ip` text, to leave out duplicates.
+    fn host_key(&self, n: &Node) -> Option<String> {
+        match &n.value {
+            Value::Map(e) => e.first().map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    k.scalar_text().unwrap_or_default(),
+                    self.plain(v).unwrap_or_default()
+                )
+            }),
+            _ => self.plain(n),
+        }
+    }
+
+    // -- extends ---------------------------------------------------------
+
+    fn apply_extends(&mut self, file: FileId, model: &mut Node) {
+        let Some(services) = model.get("services").filter(|s| s.is_map()).cloned() else {
+            return;
+        };
+        let names: Vec<String> = entries(&services)
+            .filter(|(_, _, v)| v.get("extends").is_some())
+            .map(|(_, n, _)| n.to_string())
+            .collect();
+        for name in names {
+            let resolved = self.extended(file, &services, &name, &mut Vec::new());
+            if let (Some(r), Some(s)) = (resolved, entry_mut(model, "services"))
+                && let Some(slot) = entry_mut(s, &name)
+            {
+                *slot = r;
+            }
+        }
+    }
+
+    /// Service `name` of `services` (of `file`) with its `extends`
+    /// applied: the service it extends (resolved the same way) with this
+    /// one merged onto it, as compose-go's `ExtendService`.
+    fn extended(
+        &mut self,
+        file: FileId,
+        services: &Node,
+        name: &str,
+        chain: &mut Vec<(FileId, String)>,
+    ) -> Option<Node> {
+        let svc = services.get(name)?;
+        let Some(ext) = svc.get("extends") else {
+            return Some(svc.clone());
+        };
+        let ext_key = svc.key("extends").map_or(ext.span, |k| k.span);
+        let mut own = svc.clone();
+        remove_entry(&mut own, "extends");
+        if chain.iter().any(|(f, n)| *f == file && n == name) {
+            let cycle: Vec<String> = chain.iter().map(|(_, n)| format!("`{n}`")).collect();
+            self.diags.error(
+                ext_key,
+                format!(
+                    "circular reference with `extends`: {} → `{name}`",
+                    cycle.join(" → ")
+                ),
+            );
+            return Some(own);
+        }
+        let (reference, ref_node, file_node) = match &ext.value {
+            Value::Map(_) => (
+                ext.get("service").and_then(|s| self.plain(s)),
+                ext.get("service").unwrap_or(ext),
+                ext.get("file"),
+            ),
+            _ => (self.plain(ext), ext, None),
+        };
+        let Some(reference) = reference else {
+            self.diags.error(
+                loc(ext, svc.key("extends").unwrap_or(ext)),
+                format!("`extends.service` of service `{name}` is required"),
+            );
+            return Some(own);
+        };
+        chain.push((file, name.to_string()));
+        let base = match file_node {
+            None => {
+                if services.get(&reference).is_none() {
+                    self.diags.error(
+                        ref_node.span,
+                        format!(
+                            "cannot extend service \"{name}\" in {}: service \"{reference}\" not found",
+                            self.files.path(file)
+                        ),
+                    );
+                    None
+                } else {
+                    self.extended(file, services, &reference, chain)
+                }
+            }
+            Some(fnode) => self.extended_from_file(file, name, fnode, &reference, ref_node, chain),
+        };
+        chain.pop();
+        let base = base?;
+        let base = if base.is_map() { base } else { return Some(own) };
+        let mut path = vec!["services".to_string(), name.to_string()];
+        Some(self.merge(&base, &own, &mut path).0)
+    }
+
+    fn extended_from_file(
+        &mut self,
+        file: FileId,
+        name: &str,
+        fnode: &Node,
+        reference: &str,
+        ref_node: &Node,
+        chain: &mut Vec<(FileId, String)>,
+    ) -> Option<Node> {
+        let rel = self.plain(fnode)?;
+        let ctx = self.files.ctx(file).clone();
+        let path = join_path(&ctx.dir, &rel);
+        let Some(&other) = self.by_path.get(&path) else {
+            self.diags.error(
+                loc(fnode, fnode),
+                format!(
+                    "`{rel}`, which service `{name}` extends, was not submitted: compose cannot load the project without it; submit it with the compose files"
+                ),
+            );
+            return None;
+        };
+        let dir = dir_of(&path);
+        let rebase = relative_dir(&self.project_dir, &dir);
+        self.register(
+            other,
+            FileCtx {
+                env: ctx.env,
+                dir,
+                rebase,
+            },
+        );
+        let raw = self.raw_model(other)?;
+        let Some(others) = raw.get("services").filter(|s| s.is_map()) else {
+            self.diags.error(
+                fnode.span,
+                format!("cannot extend service \"{name}\": `{rel}` has no `services` section"),
+            );
+            return None;
+        };
+        if others.get(reference).is_none() {
+            self.diags.error(
+                ref_node.span,
+                format!(
+                    "cannot extend service \"{name}\" in {}: service \"{reference}\" not found in {rel}",
+                    self.files.path(file)
+                ),
+            );
+            return None;
+        }
+        let others = others.clone();
+        self.extended(other, &others, reference, chain)
+    }
+
+    // -- include ---------------------------------------------------------
+
+    fn apply_include(&mut self, file: FileId, model: &mut Node) {
+        let Some((key, include)) = remove_entry(model, "include") else {
+            return;
+        };
+        let items: Vec<Node> = match &include.value {
+            Value::Seq(items) => items.clone(),
+            Value::Null => Vec::new(),
+            _ => {
+                self.diags.error(
+                    loc(&include, &key),
+                    format!("`include` must be a list, not {}", include.type_name()),
+                );
+                return;
+            }
+        };
+        for item in &items {
+            self.include_one(file, item, model);
+        }
+    }
+
+    fn include_one(&mut self, file: FileId, item: &Node, model: &mut Node) {
+        let (path_nodes, project_dir, env_file_nodes): (Vec<&Node>, Option<&Node>, Vec<&Node>) =
+            match &item.value {
+                Value::Map(_) => {
+                    let Some(p) = item.get("path") else {
+                        self.diags.error(
+                            entries(item).next().map_or(item.span, |(k, _, _)| k.span),
+                            "`path` is required in an `include` item".into(),
+                        );
+                        return;
+                    };
+                    fn list(n: Option<&Node>) -> Vec<&Node> {
+                        match n {
+                            Some(n) if matches!(n.value, Value::Seq(_)) => {
+                                n.items().iter().collect()
+                            }
+                            Some(n) if !n.is_null() => vec![n],
+                            _ => Vec::new(),
+                        }
+                    }
+                    (
+                        list(Some(p)),
+                        item.get("project_directory"),
+                        list(item.get("env_file")),
+                    )
+                }
+                Value::Str(_) => (vec![item], None, Vec::new()),
+                _ => {
+                    self.diags.warn(
+                        item.span,
+                        format!(
+                            "an item of `include` must be a path or a mapping, not {}",
+                            item.type_name()
+                        ),
+                    );
+                    return;
+                }
+            };
+        let ctx = self.files.ctx(file).clone();
+        let mut ids: Vec<(FileId, String)> = Vec::new();
+        for pn in &path_nodes {
+            let Some(rel) = self.plain(pn) else { continue };
+            let path = join_path(&ctx.dir, &rel);
+            match self.by_path.get(&path) {
+                Some(&id) => ids.push((id, path)),
+                None => {
+                    self.diags.error(
+                        pn.span,
+                        format!(
+                            "included file `{rel}` was not submitted: compose cannot load the project without it; submit it with the compose files"
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        if ids.is_empty() {
+            return;
+        }
+        if let Some((id, _)) = ids
+            .iter()
+            .find(|(id, _)| *id == file || self.including.contains(id))
+        {
+            let mut chain: Vec<String> = self
+                .including
+                .iter()
+                .chain([&file])
+                .map(|f| format!("`{}`", self.files.path(*f)))
+                .collect();
+            chain.push(format!("`{}`", self.files.path(*id)));
+            self.diags.error(
+                item.span,
+                format!("include cycle detected: {}", chain.join(" includes ")),
+            );
+            return;
+        }
+        let dir = match project_dir.and_then(|d| self.plain(d)) {
+            Some(d) => join_path(&ctx.dir, &d),
+            None => dir_of(&ids[0].1),
+        };
+        // Interpolation: the including project's variables, then the
+        // included project's `.env` (or the `env_file`s named here).
+        let mut env_files: Vec<EnvFileText> = Vec::new();
+        if env_file_nodes.is_empty() {
+            env_files.extend(self.files.env_files.get(&join_path(&dir, ".env")).cloned());
+        }
+        for n in env_file_nodes {
+            let Some(rel) = self.plain(n) else { continue };
+            match self.files.env_files.get(&join_path(&ctx.dir, &rel)) {
+                Some(f) => env_files.push(f.clone()),
+                None => self.diags.error(
+                    n.span,
+                    format!("`env_file` `{rel}` of this `include` was not supplied; the variables it sets are unknown"),
+                ),
+            }
+        }
+        let mut env: BTreeMap<String, String> = BTreeMap::new();
+        for f in &env_files {
+            for v in self.read_env_file(f, &ctx.env, false) {
+                if let Some(value) = v.value {
+                    env.insert(v.name, value);
+                }
+            }
+        }
+        env.extend(ctx.env.clone());
+        let rebase = relative_dir(&self.project_dir, &dir);
+        for (id, _) in &ids {
+            self.register(
+                *id,
+                FileCtx {
+                    env: env.clone(),
+                    dir: dir.clone(),
+                    rebase: rebase.clone(),
+                },
+            );
+        }
+        self.including.push(file);
+        let mut imported: Option<Node> = None;
+        for (id, _) in &ids {
+            if let Some(m) = self.file_model(*id) {
+                imported = Some(match imported {
+                    None => m,
+                    Some(b) => self.merge(&b, &m, &mut Vec::new()).0,
+                });
+            }
+        }
+        self.including.pop();
+        if let Some(imported) = imported {
+            self.import(model, &imported);
+        }
+    }
+
+    /// Copies an included model's resources in; a name defined
+    /// differently on both sides is compose's conflict error.
+    fn import(&mut self, model: &mut Node, imported: &Node) {
+        for key in ["services", "networks", "volumes", "secrets", "configs"] {
+            let Some(from) = imported.get(key).filter(|f| f.is_map()) else {
+                continue;
+            };
+            if entry_mut(model, key).is_none_or(|v| !v.is_map()) {
+                remove_entry(model, key);
+                let k = imported.key(key).cloned().expect("the key of a value");
+                if let Value::Map(e) = &mut model.value {
+                    e.push((k, map_node(Vec::new(), from.span)));
+                }
+            }
+            let to = entry_mut(model, key).expect("just ensured");
+            let Value::Map(target) = &mut to.value else {
+                continue;
+            };
+            for (k, v) in match &from.value {
+                Value::Map(e) => e.as_slice(),
+                _ => &[],
+            } {
+                match target
+                    .iter()
+                    .find(|(tk, _)| tk.scalar_text() == k.scalar_text())
+                {
+                    Some((tk, tv)) => {
+                        if !same_value(tv, v) {
+                            self.diags.error(
+                                tk.span,
+                                format!(
+                                    "{key}.{} conflicts with imported resource",
+                                    k.scalar_text().unwrap_or_default()
+                                ),
+                            );
+                        }
+                    }
+                    None => target.push((k.clone(), v.clone())),
+                }
+            }
+        }
+    }
+
+    // -- env files, profiles, the project name ---------------------------
+
+    /// The variables of an env file (its problems reported in it when it
+    /// is in the source map).
+    fn read_env_file(
+        &mut self,
+        f: &EnvFileText,
+        lookup: &BTreeMap<String, String>,
+        raw: bool,
+    ) -> Vec<DotVar> {
+        let (vars, errors) = parse_dotenv(&f.text, lookup, raw);
+        if let Some(file) = f.file {
+            for (message, r) in errors {
+                self.diags.error(Span::new(file, r.start, r.end), message);
+            }
+        }
+        vars
+    }
+
+    /// Drops the services none of whose `profiles` is active (options,
+    /// then `COMPOSE_PROFILES`); returns them with their profiles.
+    fn filter_profiles(&mut self, model: &mut Node) -> BTreeMap<String, Vec<String>> {
+        let mut active: BTreeSet<String> = self.opts.profiles.iter().cloned().collect();
+        if let Some(p) = self.project_env.get("COMPOSE_PROFILES") {
+            active.extend(
+                p.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            );
+        }
+        let mut disabled = BTreeMap::new();
+        let Some(Value::Map(services)) = entry_mut(model, "services").map(|s| &mut s.value) else {
+            return disabled;
+        };
+        let mut off: Vec<(String, Vec<String>, Span)> = Vec::new();
+        for (k, v) in services.iter() {
+            let Some(p) = v.get("profiles") else { continue };
+            let profiles: Vec<String> = match &p.value {
+                Value::Seq(items) => items.iter().filter_map(|i| self.plain(i)).collect(),
+                _ => self.plain(p).into_iter().collect(),
+            };
+            let on = profiles.is_empty()
+                || active.contains("*")
+                || profiles.iter().any(|x| active.contains(x));
+            if !on {
+                off.push((k.scalar_text().unwrap_or_default(), profiles, k.span));
+            }
+        }
+        services.retain(|(k, _)| !off.iter().any(|(n, _, _)| Some(n) == k.scalar_text().as_ref()));
+        for (name, profiles, span) in off {
+            self.diags.info(
+                span,
+                format!(
+                    "service `{name}` is not started: none of its profiles ({}) is active",
+                    profiles.join(", ")
+                ),
+            );
+            disabled.insert(name, profiles);
+        }
+        disabled
+    }
+
+    /// The options' project, else `COMPOSE_PROJECT_NAME`, else top-level
+    /// `name:`, else the directory of the first file, else `default`;
+    /// lowercased to `[a-z0-9_-]` as compose does.
+    fn project_name(&self, model: Option<&Node>) -> String {
+        let candidates = [
+            self.opts.project.clone(),
+            self.project_env.get("COMPOSE_PROJECT_NAME").cloned(),
+            model
+                .and_then(|m| m.get("name"))
+                .filter(|n| matches!(n.value, Value::Str(_)))
+                .and_then(|n| self.plain(n)),
+            self.top
+                .first()
+                .or(self.compose.first())
+                .and_then(|f| parent_basename(self.files.path(*f)).map(String::from)),
+        ];
+        candidates
+            .into_iter()
+            .flatten()
+            .map(|c| normalize_project(&c))
+            .find(|p| !p.is_empty())
+            .unwrap_or_else(|| "default".to_string())
+    }
 }
+
+/// The target of a short volume spec (`[source:]target[:mode]`).
+fn volume_target(s: &str) -> &str {
+    let mut fields: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if c != ':' {
+            continue;
+        }
+        let buffer = &s[start..i];
+        if buffer.len() == 1 && buffer.chars().all(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        fields.push(&s[start..i]);
+        start = i + 1;
+    }
+    fields.push(&s[start..]);
+    match fields.len() {
+        1 => fields[0],
+        _ => fields[1],
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Project name
 
 /// compose-go `NormalizeProjectName`: lowercase, keep `[a-z0-9_-]`, no
 /// leading `_` or `-`.
@@ -874,13 +2299,14 @@ fn is_file_path(source: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// The loader of one document
+// The loader of the merged model
 
 struct FileLoader<'a> {
-    file: FileId,
-    text: &'a str,
-    env: &'a BTreeMap<String, String>,
+    /// The files the model's values were written in.
+    files: &'a Files,
     project: &'a str,
+    /// Services outside the active profiles, with their profiles.
+    disabled: &'a BTreeMap<String, Vec<String>>,
     diags: &'a mut Diags,
 }
 
@@ -890,7 +2316,7 @@ impl FileLoader<'_> {
     /// Per value byte, its source bytes (or the whole node when the
     /// source text does not decode to the value).
     fn source_map(&self, n: &Node, value: &str) -> Vec<(u32, u32)> {
-        match decode_raw(self.text, n.span) {
+        match decode_raw(self.files.text(n.span.file), n.span) {
             Some((decoded, map)) if decoded == value => map,
             _ => vec![(n.span.start, n.span.end); value.len()],
         }
@@ -901,7 +2327,8 @@ impl FileLoader<'_> {
         match &n.value {
             Value::Str(s) => {
                 let map = self.source_map(n, s);
-                let (s, map) = interpolate(self.env, s, &map, &mut Vec::new());
+                let env = &self.files.ctx(n.span.file).env;
+                let (s, map) = interpolate(env, s, &map, &mut Vec::new());
                 Some(Text {
                     s,
                     span: n.span,
@@ -1014,21 +2441,7 @@ impl FileLoader<'_> {
             broken: false,
         };
         if !doc.is_map() {
-            self.diags.error(
-                doc.span,
-                format!(
-                    "top-level object must be a mapping, not {}",
-                    doc.type_name()
-                ),
-            );
             return part;
-        }
-        self.check_interpolation(doc, &mut Vec::new());
-        if let Some(k) = doc.key("include") {
-            self.diags.warn(
-                k.span,
-                "`include` is not supported yet; services of included files are not loaded".into(),
-            );
         }
         let volume_decls = self.top_volumes(doc);
         let net_decls = self.top_networks(doc);
@@ -1075,7 +2488,8 @@ impl FileLoader<'_> {
                 // An alias (or a merge-key copy, which carries the alias's
                 // span) is checked where its anchor is written.
                 let alias = self
-                    .text
+                    .files
+                    .text(n.span.file)
                     .get(n.span.range())
                     .is_some_and(|r| r.starts_with('*'));
                 if !s.contains('$') || alias {
@@ -1083,10 +2497,10 @@ impl FileLoader<'_> {
                 }
                 let map = self.source_map(n, s);
                 let mut problems = Vec::new();
-                interpolate(self.env, s, &map, &mut problems);
+                interpolate(&self.files.ctx(n.span.file).env, s, &map, &mut problems);
                 for (p, (start, end)) in problems {
                     let span = Span {
-                        file: self.file,
+                        file: n.span.file,
                         start,
                         end,
                     };
@@ -1328,6 +2742,7 @@ impl FileLoader<'_> {
         let mut d = ServiceDef::new(name, key.span);
         let mut scale: Option<(u32, Span)> = None;
         let mut deploy: Option<(u32, Span)> = None;
+        let mut env_files: Vec<EnvVar> = Vec::new();
         for (k, field, v) in entries(node) {
             let what = format!("`{field}` of service `{name}`");
             match field {
@@ -1337,7 +2752,7 @@ impl FileLoader<'_> {
                 "command" => d.command = self.command(&what, k, v),
                 "entrypoint" => d.entrypoint = self.command(&what, k, v),
                 "environment" => d.env = self.environment(&what, k, v),
-                "env_file" => self.env_file(name, &what, k, v),
+                "env_file" => env_files = self.env_file(name, &what, k, v),
                 "ports" => {
                     d.ports_key = Some(k.span);
                     for item in self.list(&what, k, v) {
@@ -1449,12 +2864,16 @@ impl FileLoader<'_> {
                         deploy = self.count(&what, rk, rv).map(|n| (n, loc(rv, rk)));
                     }
                 }
-                "extends" => self.diags.warn(
-                    k.span,
-                    format!("`extends` of service `{name}` is not supported yet; fields it would inherit are missing"),
-                ),
                 _ => {}
             }
+        }
+        // `environment` wins over `env_file`.
+        if !env_files.is_empty() {
+            for e in std::mem::take(&mut d.env) {
+                env_files.retain(|x| x.name != e.name);
+                env_files.push(e);
+            }
+            d.env = env_files;
         }
         let replicas = match (scale, deploy) {
             (Some((s, span)), Some((r, _))) if s != r => {
@@ -1555,12 +2974,20 @@ impl FileLoader<'_> {
         match &v.value {
             Value::Seq(items) => {
                 for item in items {
+                    // A `K: V` entry merged in from another file's mapping.
+                    if item.is_map() {
+                        self.env_entries(what, item, &mut out);
+                        continue;
+                    }
                     let Some(t) = self.scalar(&format!("an item of {what}"), key, item) else {
                         continue;
                     };
                     let (name, value) = match t.s.split_once('=') {
                         Some((n, val)) => (n.to_string(), Some(val.to_string())),
-                        None => (t.s.clone(), self.env.get(&t.s).cloned()),
+                        None => (
+                            t.s.clone(),
+                            self.files.ctx(item.span.file).env.get(&t.s).cloned(),
+                        ),
                     };
                     out.push(EnvVar {
                         name,
@@ -1569,21 +2996,7 @@ impl FileLoader<'_> {
                     });
                 }
             }
-            Value::Map(_) => {
-                for (k, name, val) in entries(v) {
-                    let (value, span) = if val.is_null() {
-                        (self.env.get(name).cloned(), k.span)
-                    } else {
-                        let t = self.scalar(&format!("`{name}` in {what}"), k, val);
-                        (t.map(|t| t.s), k.span.to(loc(val, k)))
-                    };
-                    out.push(EnvVar {
-                        name: name.to_string(),
-                        value,
-                        span: Some(span),
-                    });
-                }
-            }
+            Value::Map(_) => self.env_entries(what, v, &mut out),
             Value::Null => {}
             _ => self.diags.warn(
                 loc(v, key),
@@ -1593,31 +3006,90 @@ impl FileLoader<'_> {
         out
     }
 
-    fn env_file(&mut self, svc: &str, what: &str, key: &Node, v: &Node) {
+    /// `KEY: value` entries of an `environment` mapping; a null value is
+    /// taken from the environment compose runs in.
+    fn env_entries(&mut self, what: &str, v: &Node, out: &mut Vec<EnvVar>) {
+        for (k, name, val) in entries(v) {
+            let (value, span) = if val.is_null() {
+                (self.files.ctx(k.span.file).env.get(name).cloned(), k.span)
+            } else {
+                let t = self.scalar(&format!("`{name}` in {what}"), k, val);
+                let span = if val.span.file == k.span.file {
+                    k.span.to(loc(val, k))
+                } else {
+                    k.span
+                };
+                (t.map(|t| t.s), span)
+            };
+            out.push(EnvVar {
+                name: name.to_string(),
+                value,
+                span: Some(span),
+            });
+        }
+    }
+
+    /// The variables of the service's `env_file`s that were supplied, in
+    /// order (a later file's variable replaces an earlier one's); the
+    /// others are named as unknown.
+    fn env_file(&mut self, svc: &str, what: &str, key: &Node, v: &Node) -> Vec<EnvVar> {
         let items: Vec<&Node> = match &v.value {
             Value::Seq(items) => items.iter().collect(),
             Value::Null => Vec::new(),
             _ => vec![v],
         };
+        let mut out: Vec<EnvVar> = Vec::new();
         for item in items {
-            let (path, required) = if item.is_map() {
+            let (path, required, raw) = if item.is_map() {
                 let p = item.get("path").and_then(|p| self.text(p));
                 let req = item.get("required").and_then(Node::as_bool).unwrap_or(true);
-                (p, req)
+                let raw = item
+                    .get("format")
+                    .and_then(|f| self.text(f))
+                    .is_some_and(|f| f.s == "raw");
+                (p, req, raw)
             } else {
-                (self.scalar(what, key, item), true)
+                (self.scalar(what, key, item), true, false)
             };
             let Some(p) = path else { continue };
-            let message = format!(
-                "`env_file` `{}` of service `{svc}` was not supplied; the variables it sets are unknown",
-                p.s
-            );
-            if required {
-                self.diags.warn(p.inner(), message);
-            } else {
-                self.diags.info(p.inner(), message);
+            let ctx = self.files.ctx(p.span.file);
+            let resolved = join_path(&ctx.dir, &p.s);
+            let Some(f) = self.files.env_files.get(&resolved) else {
+                let message = format!(
+                    "`env_file` `{}` of service `{svc}` was not supplied; the variables it sets are unknown",
+                    p.s
+                );
+                if required {
+                    self.diags.warn(p.inner(), message);
+                } else {
+                    self.diags.info(p.inner(), message);
+                }
+                continue;
+            };
+            let (vars, errors) = parse_dotenv(&f.text, &ctx.env, raw);
+            for (message, r) in errors {
+                match f.file {
+                    Some(file) => self.diags.error(Span::new(file, r.start, r.end), message),
+                    None => self.diags.error(
+                        p.inner(),
+                        format!("`env_file` `{}` of service `{svc}`: {message}", p.s),
+                    ),
+                }
+            }
+            for var in vars {
+                let Some(value) = var.value else { continue };
+                let e = EnvVar {
+                    name: var.name,
+                    value: Some(value),
+                    span: f.file.map(|file| Span::new(file, var.span.start, var.span.end)),
+                };
+                match out.iter_mut().find(|x| x.name == e.name) {
+                    Some(x) => *x = e,
+                    None => out.push(e),
+                }
             }
         }
+        out
     }
 
     fn depends_on(&mut self, what: &str, key: &Node, v: &Node) -> Vec<Dep> {
@@ -1741,9 +3213,15 @@ impl FileLoader<'_> {
                 .unwrap_or(ip)
                 .to_string()
         };
+        let mapping: Vec<&Node> = match &v.value {
+            Value::Map(_) => vec![v],
+            // `host: ip` entries merged in from another file's mapping.
+            Value::Seq(items) => items.iter().filter(|i| i.is_map()).collect(),
+            _ => Vec::new(),
+        };
         match &v.value {
             Value::Seq(items) => {
-                for item in items {
+                for item in items.iter().filter(|i| !i.is_map()) {
                     let Some(t) = self.scalar(&format!("an item of {what}"), key, item) else {
                         continue;
                     };
@@ -1763,28 +3241,33 @@ impl FileLoader<'_> {
                     }
                 }
             }
-            Value::Map(_) => {
-                for (k, name, val) in entries(v) {
-                    let ips: Vec<&Node> = match &val.value {
-                        Value::Seq(items) => items.iter().collect(),
-                        _ => vec![val],
-                    };
-                    for ipn in ips {
-                        if let Some(t) = self.scalar(&format!("`{name}` in {what}"), k, ipn) {
-                            out.push(HostEntry {
-                                name: name.to_string(),
-                                ip: clean(&t.s),
-                                span: Some(k.span.to(t.span)),
-                            });
-                        }
-                    }
-                }
-            }
-            Value::Null => {}
+            Value::Map(_) | Value::Null => {}
             _ => self.diags.warn(
                 loc(v, key),
                 format!("{what} must be a list or a mapping, not {}", v.type_name()),
             ),
+        }
+        for m in mapping {
+            for (k, name, val) in entries(m) {
+                let ips: Vec<&Node> = match &val.value {
+                    Value::Seq(items) => items.iter().collect(),
+                    _ => vec![val],
+                };
+                for ipn in ips {
+                    if let Some(t) = self.scalar(&format!("`{name}` in {what}"), k, ipn) {
+                        let span = if t.span.file == k.span.file {
+                            k.span.to(t.span)
+                        } else {
+                            k.span
+                        };
+                        out.push(HostEntry {
+                            name: name.to_string(),
+                            ip: clean(&t.s),
+                            span: Some(span),
+                        });
+                    }
+                }
+            }
         }
         out
     }
@@ -2150,7 +3633,10 @@ impl FileLoader<'_> {
             .is_some_and(|m| s[m.clone()].split(',').any(|o| o == "ro"));
         Some(if is_file_path(source) {
             VolUse::Bind {
-                source: normalize_bind(source),
+                source: normalize_bind(&rebase_path(
+                    &self.files.ctx(t.span.file).rebase,
+                    source,
+                )),
                 target,
                 read_only,
                 span,
@@ -2228,7 +3714,10 @@ impl FileLoader<'_> {
             "bind" => {
                 match source {
                     Some(s) if !s.s.is_empty() => VolUse::Bind {
-                        source: normalize_bind(&s.s),
+                        source: normalize_bind(&rebase_path(
+                            &self.files.ctx(s.span.file).rebase,
+                            &s.s,
+                        )),
                         target,
                         read_only,
                         span,
@@ -2511,13 +4000,19 @@ impl FileLoader<'_> {
         let mut deps: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); defs.len()];
         for (i, d) in defs.iter().enumerate() {
             let undefined = |this: &mut Self, target: &str, span: Span| {
-                this.diags.error(
-                    span,
-                    format!(
+                let message = match this.disabled.get(target) {
+                    // docker compose: the service exists but its profile is off.
+                    Some(profiles) => format!(
+                        "service \"{target}\" is required by \"{}\" but is disabled. Can be enabled by profiles [{}]",
+                        d.name,
+                        profiles.join(" ")
+                    ),
+                    None => format!(
                         "service \"{}\" depends on undefined service \"{target}\"",
                         d.name
                     ),
-                );
+                };
+                this.diags.error(span, message);
             };
             for dep in &d.depends_on {
                 match index.get(dep.service.as_str()) {
@@ -2557,6 +4052,7 @@ impl FileLoader<'_> {
                         Some(j) => {
                             deps[i].insert(*j);
                         }
+                        None if self.disabled.contains_key(s) => undefined(self, s, *span),
                         None => self.diags.error(
                             *span,
                             format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
@@ -4272,29 +5768,6 @@ services:
     }
 
     #[test]
-    fn several_files_are_appended() {
-        let mut sources = SourceMap::new();
-        let a = sources.add(SourceFile::new(
-            "x/compose.yml",
-            "services:\n  web:\n    image: nginx\n    volumes: [data:/d]\nvolumes:\n  data:\n",
-        ));
-        let b = sources.add(SourceFile::new(
-            "x/compose.tools.yml",
-            "services:\n  tool:\n    image: t\n    networks: [ops]\n    volumes: [/cache]\nnetworks:\n  ops: {}\n",
-        ));
-        let t = load(&sources, &[a, b], &LoadOptions::default());
-        no_diags(&t);
-        assert_eq!(t.project.as_deref(), Some("x"));
-        assert_eq!(names(&t), ["x-web-1", "x-tool-1"]);
-        assert_eq!(net_keys(&t), ["default", "ops"]);
-        let tool = unit(&t, "x-tool-1");
-        assert_eq!(t.networks[tool.addresses[0].network.0].key, "ops");
-        let m = &tool.containers[0].mounts[0];
-        assert_eq!(t.volumes[m.volume].name, "/cache");
-        assert_eq!(tool.span.unwrap().file, b);
-    }
-
-    #[test]
     fn a_yaml_error_is_located() {
         let text = "services:\n  web:\n    image: nginx\n    ports: [\"80\"\n";
         let t = load_str(text);
@@ -4303,21 +5776,724 @@ services:
         assert!(t.units.is_empty());
     }
 
-    #[test]
-    fn include_and_extends_are_named_as_unsupported() {
-        let text = "\
-include:
-  - other.yml
+    // -- several files ---------------------------------------------------
+
+    /// Loads files (path, text) as the compose files of one project.
+    fn load_files(files: &[(&str, &str)], opts: &LoadOptions) -> (Topology, SourceMap) {
+        let mut sources = SourceMap::new();
+        let ids: Vec<FileId> = files
+            .iter()
+            .map(|(p, t)| sources.add(SourceFile::new(*p, *t)))
+            .collect();
+        let t = load(&sources, &ids, opts);
+        (t, sources)
+    }
+
+    fn project_p() -> LoadOptions {
+        LoadOptions {
+            project: Some("p".into()),
+            ..Default::default()
+        }
+    }
+
+    fn env_of(t: &Topology, u: &str) -> Vec<(String, Option<String>)> {
+        unit(t, u).containers[0]
+            .env
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect()
+    }
+
+    fn kv(pairs: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect()
+    }
+
+    fn snip(sources: &SourceMap, span: Option<Span>) -> (String, String) {
+        let span = span.expect("a span");
+        (
+            sources.get(span.file).path.clone(),
+            sources.snippet(span),
+        )
+    }
+
+    const BASE: &str = "\
 services:
-  web:
-    extends:
-      service: base
+  api:
+    image: api:1
+    command: gunicorn -b 0.0.0.0:8000 app:app
+    ports: [\"8000:8000\", \"9000\"]
+    expose: [\"8000\"]
+    environment:
+      PORT: \"8000\"
+      DEBUG: \"0\"
+    volumes:
+      - ./code:/srv
+      - data:/data
+    networks: [back]
+    depends_on: [db]
+    extra_hosts: [\"ext=10.0.0.1\"]
+  db:
+    image: postgres:16
+networks:
+  back: {}
+volumes:
+  data: {}
+";
+
+    const OVERRIDE: &str = "\
+services:
+  api:
+    image: api:2
+    command: [\"gunicorn\", \"-b\", \"0.0.0.0:9000\", \"app:app\"]
+    ports: [\"8000:8000\", \"9001:9001\"]
+    expose: [\"8000\", \"9001\"]
+    environment:
+      - PORT=9000
+      - EXTRA=1
+    volumes:
+      - ./other:/srv
+    networks:
+      back:
+        aliases: [backend]
+      front:
+    depends_on:
+      cache:
+        condition: service_started
+    extra_hosts:
+      ext: 10.0.0.1
+      other: 10.0.0.2
+  cache:
+    image: redis
+networks:
+  front: {}
+";
+
+    #[test]
+    fn later_files_override_scalars_and_merge_the_rest() {
+        let (t, sources) = load_files(
+            &[("x/compose.yaml", BASE), ("x/compose.prod.yaml", OVERRIDE)],
+            &project_p(),
+        );
+        no_diags(&t);
+        assert_eq!(names(&t), ["p-cache-1", "p-db-1", "p-api-1"]);
+        let api = unit(&t, "p-api-1");
+        let c = &api.containers[0];
+        // Scalars and `command`: the later file's, pointing into it.
+        assert_eq!(c.image.as_deref(), Some("api:2"));
+        assert_eq!(c.command, ["gunicorn", "-b", "0.0.0.0:9000", "app:app"]);
+        // Ports append, the same port once (the later one); `expose` too.
+        let ports: Vec<(u16, Option<u16>, PortKind)> = c
+            .ports
+            .iter()
+            .map(|p| (p.container_port, p.host_port, p.kind))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                (8000, Some(8000), PortKind::Published),
+                (9000, None, PortKind::Published),
+                (9001, Some(9001), PortKind::Published),
+                (8000, None, PortKind::Exposed),
+                (9001, None, PortKind::Exposed),
+            ]
+        );
+        assert_eq!(
+            snip(&sources, c.ports[0].span),
+            ("x/compose.prod.yaml".into(), "8000".into())
+        );
+        assert_eq!(
+            snip(&sources, c.ports[1].span),
+            ("x/compose.yaml".into(), "9000".into())
+        );
+        // Environment merges by name (a mapping and a list), the later
+        // value in the earlier one's place.
+        assert_eq!(
+            env_of(&t, "p-api-1"),
+            kv(&[("PORT", "9000"), ("DEBUG", "0"), ("EXTRA", "1")])
+        );
+        assert_eq!(
+            snip(&sources, c.env[0].span),
+            ("x/compose.prod.yaml".into(), "PORT=9000".into())
+        );
+        assert_eq!(
+            snip(&sources, c.env[1].span),
+            ("x/compose.yaml".into(), "DEBUG: \"0\"".into())
+        );
+        // Volumes merge by target.
+        let mounts: Vec<(String, String)> = c
+            .mounts
+            .iter()
+            .map(|m| (t.volumes[m.volume].name.clone(), m.target.clone()))
+            .collect();
+        assert_eq!(
+            mounts,
+            [
+                ("./other".to_string(), "/srv".to_string()),
+                ("data".to_string(), "/data".to_string())
+            ]
+        );
+        // Networks merge as mappings: both, with the later aliases.
+        let nets: Vec<(&str, Vec<String>)> = api
+            .addresses
+            .iter()
+            .map(|a| (t.networks[a.network.0].key.as_str(), a.dns_names.clone()))
+            .collect();
+        assert_eq!(nets[0].0, "back");
+        assert!(nets[0].1.contains(&"backend".to_string()));
+        assert_eq!(nets[1].0, "front");
+        assert_eq!(net_keys(&t), ["back", "default", "front"]);
+        // depends_on merges: api comes after db and cache.
+        // extra_hosts: the same entry once.
+        let hosts: Vec<(&str, &str)> = api
+            .extra_hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.ip.as_str()))
+            .collect();
+        assert_eq!(hosts, [("ext", "10.0.0.1"), ("other", "10.0.0.2")]);
+        // The service itself is where the first file defines it.
+        assert_eq!(snip(&sources, api.span).0, "x/compose.yaml");
+    }
+
+    #[test]
+    fn several_files_make_one_project_named_after_the_first() {
+        let (t, _) = load_files(
+            &[
+                ("x/compose.yml", "services:\n  web:\n    image: nginx\n    volumes: [data:/d]\nvolumes:\n  data:\n"),
+                ("x/compose.tools.yml", "services:\n  tool:\n    image: t\n    networks: [ops]\n    volumes: [/cache]\nnetworks:\n  ops: {}\n"),
+            ],
+            &LoadOptions::default(),
+        );
+        no_diags(&t);
+        assert_eq!(t.project.as_deref(), Some("x"));
+        assert_eq!(names(&t), ["x-tool-1", "x-web-1"]);
+        assert_eq!(net_keys(&t), ["default", "ops"]);
+        let tool = unit(&t, "x-tool-1");
+        assert_eq!(t.networks[tool.addresses[0].network.0].key, "ops");
+        assert_eq!(tool.span.unwrap().file, FileId(1));
+    }
+
+    #[test]
+    fn reset_and_override_tags() {
+        let base = "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n    environment:\n      A: \"1\"\n      B: \"2\"\n    command: nginx -g 'daemon off;'\n";
+        let over = "services:\n  web:\n    ports: !override\n      - \"8443:443\"\n    environment:\n      A: !reset null\n    command: !reset null\n";
+        let (t, _) = load_files(&[("compose.yaml", base), ("o.yaml", over)], &project_p());
+        no_diags(&t);
+        let c = &unit(&t, "p-web-1").containers[0];
+        assert_eq!(ports(&t, "p-web-1"), [(443, Some(8443))]);
+        assert_eq!(env_of(&t, "p-web-1"), kv(&[("B", "2")]));
+        assert!(c.command.is_empty());
+        let (t, _) = load_files(
+            &[("compose.yaml", base), ("o.yaml", "services:\n  web:\n    ports: !reset []\n")],
+            &project_p(),
+        );
+        assert!(ports(&t, "p-web-1").is_empty());
+        let text = "a: !reset []\nb: !override\n  - x\nc: [!reset 1]\nd: x!reset\n";
+        let docs = yaml::parse_documents(FileId(0), &SourceFile::new("t", text)).unwrap();
+        let tag = |k: &str| tag_of(text, docs[0].get(k).unwrap());
+        assert_eq!(tag("a"), Some(Tag::Reset));
+        assert_eq!(tag("b"), Some(Tag::Override));
+        assert_eq!(tag("c"), None);
+        assert_eq!(tag("d"), None);
+    }
+
+    #[test]
+    fn a_list_cannot_override_a_mapping() {
+        let (t, sources) = load_files(
+            &[
+                ("compose.yaml", "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 2\n"),
+                ("o.yaml", "services:\n  web:\n    deploy: [x]\n"),
+            ],
+            &project_p(),
+        );
+        let d = find_diag(&t, "cannot override");
+        assert_eq!(
+            d.message,
+            "cannot override `services.web.deploy`: it is a mapping in one file and a list in a later one"
+        );
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(snip(&sources, d.span), ("o.yaml".into(), "deploy".into()));
+    }
+
+    #[test]
+    fn the_override_file_beside_the_main_file_comes_after_it() {
+        let main = "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n  app:\n    image: app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n";
+        let over = "services:\n  app:\n    command: gunicorn -b 0.0.0.0:9000 app:app\n";
+        // Submitted (or listed) before the main file: still applied after.
+        let (t, sources) = load_files(
+            &[("proj/docker-compose.override.yml", over), ("proj/docker-compose.yml", main)],
+            &LoadOptions::default(),
+        );
+        no_diags(&t);
+        assert_eq!(t.project.as_deref(), Some("proj"));
+        let app = unit(&t, "proj-app-1");
+        assert_eq!(app.containers[0].command[2], "0.0.0.0:9000");
+        assert_eq!(snip(&sources, app.span).0, "proj/docker-compose.yml");
+        // Another directory's override file is an ordinary `-f` file.
+        let (t, _) = load_files(
+            &[("other/compose.override.yaml", over), ("proj/compose.yaml", main)],
+            &LoadOptions::default(),
+        );
+        assert_eq!(t.project.as_deref(), Some("other"));
+        assert_eq!(unit(&t, "other-app-1").containers[0].command[2], "0.0.0.0:8000");
+    }
+
+    // -- include ---------------------------------------------------------
+
+    #[test]
+    fn include_imports_the_services_of_submitted_files() {
+        let main = "\
+include:
+  - backend/compose.yaml
+  - path: [cache.yaml, cache.override.yaml]
+services:
+  nginx:
     image: nginx
+    depends_on: [api, cache]
+";
+        let backend = "\
+services:
+  api:
+    image: api
+    command: gunicorn -b 0.0.0.0:${API_PORT:-8000} app:app
+    volumes: [./sock:/run/app]
+    env_file: app.env
+";
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            files: [
+                ("backend/.env".to_string(), b"API_PORT=7000\n".to_vec()),
+                ("backend/app.env".to_string(), b"WORKERS=3\n".to_vec()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        // Submitted in any order: included files are not `-f` files.
+        let (t, sources) = load_files(
+            &[
+                ("backend/compose.yaml", backend),
+                ("cache.override.yaml", "services:\n  cache:\n    image: redis:7\n"),
+                ("cache.yaml", "services:\n  cache:\n    image: redis:6\n"),
+                ("compose.yaml", main),
+            ],
+            &opts,
+        );
+        no_diags(&t);
+        assert_eq!(names(&t), ["p-api-1", "p-cache-1", "p-nginx-1"]);
+        let api = &unit(&t, "p-api-1").containers[0];
+        // The included project's `.env` interpolates its file.
+        assert_eq!(api.command[2], "0.0.0.0:7000");
+        // Its relative paths stay relative to it.
+        assert_eq!(
+            t.volumes[api.mounts[0].volume].kind,
+            VolumeKind::Bind("./backend/sock".into())
+        );
+        assert_eq!(env_of(&t, "p-api-1"), kv(&[("WORKERS", "3")]));
+        assert_eq!(snip(&sources, unit(&t, "p-api-1").span).0, "backend/compose.yaml");
+        assert_eq!(
+            unit(&t, "p-cache-1").containers[0].image.as_deref(),
+            Some("redis:7")
+        );
+        // Everything joins the including project's default network.
+        assert_eq!(net_keys(&t), ["default"]);
+    }
+
+    #[test]
+    fn the_including_projects_variables_win_over_the_included_env() {
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            env: [("API_PORT".to_string(), "6000".to_string())].into(),
+            files: [("b/.env".to_string(), b"API_PORT=7000\n".to_vec())].into(),
+            ..Default::default()
+        };
+        let (t, _) = load_files(
+            &[
+                ("compose.yaml", "include: [b/c.yaml]\n"),
+                ("b/c.yaml", "services:\n  api:\n    image: api\n    command: run --port ${API_PORT}\n"),
+            ],
+            &opts,
+        );
+        no_diags(&t);
+        assert_eq!(unit(&t, "p-api-1").containers[0].command, ["run", "--port", "6000"]);
+    }
+
+    #[test]
+    fn a_missing_included_file_is_a_located_error() {
+        let text = "include:\n  - backend/compose.yaml\nservices:\n  nginx:\n    image: nginx\n";
+        let t = load_str(text);
+        let d = find_diag(&t, "included file");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(
+            d.message,
+            "included file `backend/compose.yaml` was not submitted: compose cannot load the project without it; submit it with the compose files"
+        );
+        assert_eq!(at(text, d.span), "backend/compose.yaml");
+        assert_eq!(names(&t), ["p-nginx-1"]);
+        let text = "include:\n  - path: ../x.yaml\n    env_file: x.env\n";
+        find_diag(&load_str(text), "`../x.yaml`");
+    }
+
+    #[test]
+    fn include_conflicts_and_cycles_are_errors() {
+        let (t, sources) = load_files(
+            &[
+                ("compose.yaml", "include: [b.yaml]\nservices:\n  api:\n    image: mine\n"),
+                ("b.yaml", "services:\n  api:\n    image: theirs\n"),
+            ],
+            &project_p(),
+        );
+        let d = find_diag(&t, "conflicts");
+        assert_eq!(d.message, "services.api conflicts with imported resource");
+        assert_eq!(snip(&sources, d.span), ("compose.yaml".into(), "api".into()));
+        // The same definition on both sides is no conflict.
+        let (t, _) = load_files(
+            &[
+                ("compose.yaml", "include: [b.yaml]\nservices:\n  api:\n    image: same\n"),
+                ("b.yaml", "services:\n  api:\n    image: same\n"),
+            ],
+            &project_p(),
+        );
+        no_diags(&t);
+        let (t, _) = load_files(
+            &[
+                ("compose.yaml", "include: [a.yaml]\nservices:\n  w:\n    image: x\n"),
+                ("a.yaml", "include: [b.yaml]\nservices:\n  a:\n    image: x\n"),
+                ("b.yaml", "include: [a.yaml]\nservices:\n  b:\n    image: x\n"),
+            ],
+            &project_p(),
+        );
+        let d = find_diag(&t, "include cycle");
+        assert_eq!(
+            d.message,
+            "include cycle detected: `compose.yaml` includes `a.yaml` includes `b.yaml` includes `a.yaml`"
+        );
+    }
+
+    // -- extends ---------------------------------------------------------
+
+    #[test]
+    fn extends_in_the_same_file_and_from_another_file() {
+        let main = "\
+services:
+  base:
+    image: app
+    environment:
+      LOG: info
+      PORT: \"8000\"
+    command: gunicorn app:app
+  web:
+    extends: base
+    environment:
+      PORT: \"9000\"
+  worker:
+    extends:
+      file: common/services.yaml
+      service: worker
+    command: [celery, worker]
+";
+        let common = "\
+services:
+  worker:
+    extends: shared
+    env_file: worker.env
+  shared:
+    image: worker:1
+    volumes: [./data:/data]
+";
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            files: [("common/worker.env".to_string(), b"QUEUE=jobs\n".to_vec())].into(),
+            ..Default::default()
+        };
+        let (t, sources) = load_files(
+            &[("compose.yaml", main), ("common/services.yaml", common)],
+            &opts,
+        );
+        no_diags(&t);
+        // The extended file's other services are not part of the project.
+        assert_eq!(names(&t), ["p-base-1", "p-web-1", "p-worker-1"]);
+        let web = &unit(&t, "p-web-1").containers[0];
+        assert_eq!(web.image.as_deref(), Some("app"));
+        assert_eq!(web.command, ["gunicorn", "app:app"]);
+        assert_eq!(env_of(&t, "p-web-1"), kv(&[("LOG", "info"), ("PORT", "9000")]));
+        assert_eq!(snip(&sources, web.env[0].span).1, "LOG: info");
+        let worker = &unit(&t, "p-worker-1").containers[0];
+        assert_eq!(worker.image.as_deref(), Some("worker:1"));
+        assert_eq!(worker.command, ["celery", "worker"]);
+        assert_eq!(env_of(&t, "p-worker-1"), kv(&[("QUEUE", "jobs")]));
+        // Relative paths of the extended file still point where it meant.
+        assert_eq!(
+            t.volumes[worker.mounts[0].volume].kind,
+            VolumeKind::Bind("./common/data".into())
+        );
+        assert_eq!(
+            snip(&sources, worker.mounts[0].span),
+            ("common/services.yaml".into(), "./data:/data".into())
+        );
+    }
+
+    #[test]
+    fn extends_errors_are_located() {
+        let text = "\
+services:
+  a:
+    extends: nope
+    image: x
+  b:
+    extends:
+      file: missing.yaml
+      service: base
+    image: y
+  c:
+    extends: d
+  d:
+    extends: c
+    image: z
 ";
         let t = load_str(text);
-        assert_eq!(at(text, find_diag(&t, "`include`").span), "include");
-        assert_eq!(at(text, find_diag(&t, "`extends`").span), "extends");
-        assert_eq!(names(&t), ["p-web-1"]);
+        let d = find_diag(&t, "not found");
+        assert_eq!(
+            d.message,
+            "cannot extend service \"a\" in app/compose.yaml: service \"nope\" not found"
+        );
+        assert_eq!(at(text, d.span), "nope");
+        let d = find_diag(&t, "missing.yaml");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(at(text, d.span), "missing.yaml");
+        let d = find_diag(&t, "circular reference");
+        assert_eq!(d.severity, DiagSeverity::Error);
+        // Everything still loads, with what each service says itself.
+        assert_eq!(names(&t), ["p-a-1", "p-b-1", "p-c-1", "p-d-1"]);
+        assert_eq!(unit(&t, "p-b-1").containers[0].image.as_deref(), Some("y"));
+        let (t, _) = load_files(
+            &[
+                ("compose.yaml", "services:\n  w:\n    extends: {file: c.yaml, service: nope}\n"),
+                ("c.yaml", "services:\n  other:\n    image: x\n"),
+            ],
+            &project_p(),
+        );
+        find_diag(&t, "service \"nope\" not found in c.yaml");
+    }
+
+    // -- env files and .env ------------------------------------------------
+
+    #[test]
+    fn env_file_contents_come_before_environment() {
+        let text = "\
+services:
+  app:
+    image: app
+    env_file:
+      - ./app.env
+      - path: ./local.env
+        required: false
+      - path: ./raw.env
+        format: raw
+    environment:
+      PORT: \"8000\"
+";
+        let mut sources = SourceMap::new();
+        let compose = sources.add(SourceFile::new("app/compose.yaml", text));
+        let env = "# settings\nexport PORT=9000\nHOST = 0.0.0.0 # bind all\nNAME='it s'\nGREETING=\"hi\\n${HOST}\"\nINHERIT\nEMPTY=\n";
+        let env_id = sources.add(SourceFile::new("app/app.env", env));
+        let opts = LoadOptions {
+            project: Some("p".into()),
+            env: [("INHERIT".to_string(), "from-shell".to_string())].into(),
+            files: [("app/raw.env".to_string(), b"RAW=${NOT} \"x\"\n".to_vec())].into(),
+            ..Default::default()
+        };
+        let t = load(&sources, &[compose, env_id], &opts);
+        let d = find_diag(&t, "./local.env");
+        assert_eq!(d.severity, DiagSeverity::Info);
+        assert_eq!(t.diagnostics.len(), 1, "{:#?}", t.diagnostics);
+        assert_eq!(
+            env_of(&t, "p-app-1"),
+            kv(&[
+                ("HOST", "0.0.0.0"),
+                ("NAME", "it s"),
+                ("GREETING", "hi\n0.0.0.0"),
+                ("INHERIT", "from-shell"),
+                ("EMPTY", ""),
+                ("RAW", "${NOT} \"x\""),
+                ("PORT", "8000"),
+            ])
+        );
+        let c = &unit(&t, "p-app-1").containers[0];
+        assert_eq!(sources.snippet(c.env[0].span.unwrap()), "HOST = 0.0.0.0");
+        assert_eq!(c.env[0].span.unwrap().file, env_id);
+        // Supplied separately: no span to point at.
+        assert_eq!(c.env[5].span, None);
+    }
+
+    #[test]
+    fn dotenv_syntax() {
+        let lookup: BTreeMap<String, String> = [("SHELL_V".to_string(), "s".to_string())].into();
+        let text = "A=1\nB: two\nC=\"multi\nline\"\nD=${A}-$SHELL_V\nE='$A'\nF=\"q\\\"x\"\n bad$key=1\nG=x # c\nH=x#not-a-comment\n";
+        let (vars, errors) = parse_dotenv(text, &lookup, false);
+        let got: Vec<(&str, Option<&str>)> = vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("A", Some("1")),
+                ("B", Some("two")),
+                ("C", Some("multi\nline")),
+                ("D", Some("1-s")),
+                ("E", Some("$A")),
+                ("F", Some("q\"x")),
+                ("G", Some("x")),
+                ("H", Some("x#not-a-comment")),
+            ]
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(&text[errors[0].1.clone()], "$");
+        assert_eq!(&text[vars[0].span.clone()], "A=1");
+        assert_eq!(&text[vars[5].span.clone()], "F=\"q\\\"x");
+    }
+
+    #[test]
+    fn the_project_env_file_interpolates_and_options_win() {
+        let text = "services:\n  app:\n    image: app:${TAG}\n    command: serve --port ${PORT}\n    profiles: [debug]\n";
+        let opts = LoadOptions {
+            env: [("TAG".to_string(), "2".to_string())].into(),
+            files: [(
+                "proj/.env".to_string(),
+                b"TAG=1\nPORT=7000\nCOMPOSE_PROFILES=debug\nCOMPOSE_PROJECT_NAME=shop\n".to_vec(),
+            )]
+            .into(),
+            ..Default::default()
+        };
+        let (t, _) = load_files(&[("proj/compose.yaml", text)], &opts);
+        no_diags(&t);
+        assert_eq!(t.project.as_deref(), Some("shop"));
+        let c = &unit(&t, "shop-app-1").containers[0];
+        assert_eq!(c.image.as_deref(), Some("app:2"));
+        assert_eq!(c.command, ["serve", "--port", "7000"]);
+        // Another directory's `.env` is not this project's.
+        let opts = LoadOptions {
+            files: [("elsewhere/.env".to_string(), b"PORT=7000\n".to_vec())].into(),
+            ..Default::default()
+        };
+        let (t, _) = load_files(&[("proj/compose.yaml", text)], &opts);
+        find_diag(&t, "variable `PORT` is not set");
+    }
+
+    #[test]
+    fn env_files_are_recognised() {
+        let f = |p: &str, t: &str| looks_like_env_file(&SourceFile::new(p, t));
+        assert!(f(".env", "services: x\n"));
+        assert!(f("conf/app.env", ""));
+        assert!(f(".env.local", ""));
+        assert!(f("settings", "# c\nexport A=1\nB = 2\nC\n"));
+        assert!(!f("compose.yaml", "services:\n  a:\n    image: x\n"));
+        assert!(!f("settings", "A\nB\n"));
+        assert!(!f("x.conf", "server { listen 80; }\n"));
+        // Through the format dispatch: an env file among topology documents.
+        let mut sources = SourceMap::new();
+        let c = sources.add(SourceFile::new(
+            "compose.yaml",
+            "services:\n  app:\n    image: app\n    env_file: settings\n",
+        ));
+        let e = sources.add(SourceFile::new("settings", "PORT=5000\n"));
+        let docs = [
+            Document { file: c, format: None },
+            Document { file: e, format: None },
+        ];
+        let t = crate::topology::load(&sources, &docs, &project_p());
+        no_diags(&t);
+        assert_eq!(env_of(&t, "p-app-1"), kv(&[("PORT", "5000")]));
+    }
+
+    // -- profiles ----------------------------------------------------------
+
+    #[test]
+    fn services_outside_the_active_profiles_do_not_exist() {
+        let text = "\
+services:
+  nginx:
+    image: nginx
+  api:
+    image: api
+    profiles: [dev]
+  debug:
+    image: busybox
+    profiles: [debug, dev]
+";
+        let t = load_str(text);
+        assert_eq!(names(&t), ["p-nginx-1"]);
+        let d = find_diag(&t, "service `api` is not started");
+        assert_eq!(d.severity, DiagSeverity::Info);
+        assert_eq!(d.message, "service `api` is not started: none of its profiles (dev) is active");
+        assert_eq!(at(text, d.span), "api");
+        let with = |profiles: &[&str], env: &[(&str, &str)]| {
+            let opts = LoadOptions {
+                project: Some("p".into()),
+                profiles: profiles.iter().map(|s| s.to_string()).collect(),
+                env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                ..Default::default()
+            };
+            let t = load_opts(text, &opts);
+            names(&t).into_iter().map(String::from).collect::<Vec<_>>()
+        };
+        assert_eq!(with(&["debug"], &[]), ["p-debug-1", "p-nginx-1"]);
+        assert_eq!(with(&["dev"], &[]), ["p-api-1", "p-debug-1", "p-nginx-1"]);
+        assert_eq!(with(&[], &[("COMPOSE_PROFILES", "x, debug")]), ["p-debug-1", "p-nginx-1"]);
+        assert_eq!(with(&["*"], &[]).len(), 3);
+    }
+
+    #[test]
+    fn depending_on_a_disabled_service_is_what_compose_reports() {
+        let text = "\
+services:
+  nginx:
+    image: nginx
+    depends_on:
+      api:
+        condition: service_started
+      metrics:
+        required: false
+    links: [metrics]
+  api:
+    image: api
+    profiles: [dev]
+  metrics:
+    image: m
+    profiles: [ops, debug]
+";
+        let t = load_str(text);
+        let d = find_diag(&t, "is required by");
+        assert_eq!(
+            d.message,
+            "service \"api\" is required by \"nginx\" but is disabled. Can be enabled by profiles [dev]"
+        );
+        assert_eq!(d.severity, DiagSeverity::Error);
+        assert_eq!(at(text, d.span), "api");
+        let d = find_diag(&t, "service \"metrics\" is required");
+        assert_eq!(at(text, d.span), "metrics");
+        // Only the link: the `depends_on` is not required.
+        assert_eq!(d.span.unwrap().start as usize, text.rfind("[metrics]").unwrap() + 1);
+        assert_eq!(
+            t.diagnostics
+                .iter()
+                .filter(|d| d.severity == DiagSeverity::Error)
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn relative_directories() {
+        assert_eq!(relative_dir("", "backend"), "backend");
+        assert_eq!(relative_dir("a/b", "a/c/d"), "../c/d");
+        assert_eq!(relative_dir("/srv/app", "/srv/app"), "");
+        assert_eq!(relative_dir("app", "/abs"), "/abs");
+        assert_eq!(normalize_bind(&rebase_path("../c", "./x/../y")), "../c/y");
+        assert_eq!(join_path("a/b", "../c.env"), "a/c.env");
+        assert_eq!(join_path("", "./.env"), ".env");
     }
 
     #[test]

@@ -11,8 +11,10 @@ pub mod addressing;
 pub mod compose;
 pub mod kubernetes;
 pub mod listeners;
+pub mod live;
 pub mod model;
 pub mod names;
+pub mod native;
 pub mod render;
 pub mod yaml;
 
@@ -75,6 +77,15 @@ pub struct LoadOptions {
     pub plan: addressing::PlanOverrides,
     /// The nginx service or container, when automatic detection should not decide.
     pub nginx: Option<String>,
+    /// Active compose profiles (`--profile`; `COMPOSE_PROFILES` in `env`
+    /// or the project's `.env` adds to them; `*` activates every profile).
+    pub profiles: Vec<String>,
+    /// Env files supplied beside the topology, by path as the user names
+    /// them: read where a compose service's `env_file` names them (paths
+    /// relative to the compose file), and the project's `.env` (beside the
+    /// first compose file) for interpolation. Env files submitted as
+    /// topology documents are read the same way, with spans.
+    pub files: BTreeMap<String, Vec<u8>>,
 }
 
 /// Detects the format of a document from its content (and name).
@@ -131,7 +142,14 @@ fn detect_json(v: &serde_json::Value) -> Option<Format> {
                     Format::Kubernetes
                 })
             } else if m.contains_key("apiVersion") {
-                Some(Format::Kubernetes)
+                // One live object (`kubectl get pod x -o json`) carries its status.
+                let live = m.contains_key("status")
+                    && m.get("metadata").and_then(|md| md.get("uid")).is_some();
+                Some(if live {
+                    Format::Kubectl
+                } else {
+                    Format::Kubernetes
+                })
             } else if m.contains_key("services") {
                 Some(Format::Compose)
             } else {
@@ -148,10 +166,13 @@ fn detect_json(v: &serde_json::Value) -> Option<Format> {
 pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topology {
     let mut by_format: BTreeMap<u8, (Format, Vec<FileId>)> = BTreeMap::new();
     let mut diagnostics = Vec::new();
+    // Env files go with compose files (their `env_file`s and `.env`).
+    let mut env_files = Vec::new();
     for d in docs {
         let src = sources.get(d.file);
         match d.format.or_else(|| detect(src)) {
             Some(f) => by_format.entry(f as u8).or_insert((f, Vec::new())).1.push(d.file),
+            None if compose::looks_like_env_file(src) => env_files.push(d.file),
             None => diagnostics.push(TopologyDiagnostic {
                 severity: DiagSeverity::Error,
                 message: format!(
@@ -162,19 +183,27 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
             }),
         }
     }
+    match by_format.get_mut(&(Format::Compose as u8)) {
+        Some((_, files)) => files.extend(env_files),
+        None => diagnostics.extend(env_files.into_iter().map(|f| TopologyDiagnostic {
+            severity: DiagSeverity::Error,
+            message: format!(
+                "`{}` is an env file, but no compose file is submitted to use it",
+                sources.get(f).path
+            ),
+            span: Some(Span::new(f, 0, 0)),
+        })),
+    }
     let mut groups = by_format.into_values();
+    // Native files and kubectl dumps may state parts of the address plan
+    // (cluster CIDRs, an observed kube-dns); the caller's options win.
+    let mut plan = opts.plan.clone();
     let mut topo = match groups.next() {
         Some((Format::Compose, files)) => compose::load(sources, &files, opts),
         Some((Format::Kubernetes, files)) => kubernetes::load(sources, &files, opts),
-        Some((f, files)) => {
-            let mut t = empty(Platform::Compose);
-            t.diagnostics.push(TopologyDiagnostic {
-                severity: DiagSeverity::Error,
-                message: format!("the `{f:?}` format is not supported yet"),
-                span: files.first().map(|f| Span::new(*f, 0, 0)),
-            });
-            t
-        }
+        Some((Format::Native, files)) => native::load(sources, &files, opts, &mut plan),
+        Some((Format::DockerInspect, files)) => live::load_docker(sources, &files, opts),
+        Some((Format::Kubectl, files)) => live::load_kubectl(sources, &files, opts, &mut plan),
         None => empty(Platform::Compose),
     };
     for (f, files) in groups {
@@ -194,7 +223,7 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
             listeners::fill(c);
         }
     }
-    addressing::assign(&mut topo, &opts.plan);
+    addressing::assign(&mut topo, &plan);
     find_nginx(&mut topo, opts.nginx.as_deref());
     topo
 }

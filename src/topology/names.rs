@@ -118,31 +118,32 @@ fn compose_names(topo: &Topology, id: UnitId, out: &mut Vec<NameEntry>) {
         if !net.kind.has_dns() {
             continue;
         }
-        let mut names: Vec<(String, UnitId, Option<IpAddr>)> = Vec::new();
+        // One entry per name, in first-seen order, with every unit behind it.
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut entries: Vec<NameEntry> = Vec::new();
         for (i, other) in topo.units.iter().enumerate() {
             for oa in other.addresses.iter().filter(|oa| oa.network == a.network) {
                 for n in &oa.dns_names {
-                    names.push((n.clone(), UnitId(i), oa.ip));
+                    let k = *index.entry(n.clone()).or_insert_with(|| {
+                        entries.push(NameEntry {
+                            name: n.clone(),
+                            addresses: Vec::new(),
+                            units: Vec::new(),
+                            source: NameSource::DockerDns {
+                                network: net.name.clone(),
+                            },
+                        });
+                        entries.len() - 1
+                    });
+                    // `addresses` and `units` stay index-aligned.
+                    if let Some(ip) = oa.ip {
+                        entries[k].addresses.push(ip);
+                        entries[k].units.push(UnitId(i));
+                    }
                 }
             }
         }
-        let mut seen: Vec<String> = Vec::new();
-        for (n, _, _) in &names {
-            if seen.contains(n) {
-                continue;
-            }
-            seen.push(n.clone());
-            let hits: Vec<&(String, UnitId, Option<IpAddr>)> =
-                names.iter().filter(|(m, _, _)| m == n).collect();
-            out.push(NameEntry {
-                name: n.clone(),
-                addresses: hits.iter().filter_map(|h| h.2).collect(),
-                units: hits.iter().map(|h| h.1).collect(),
-                source: NameSource::DockerDns {
-                    network: net.name.clone(),
-                },
-            });
-        }
+        out.extend(entries);
     }
 }
 

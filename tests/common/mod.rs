@@ -94,10 +94,12 @@ pub fn subdirs(dir: &Path) -> Vec<PathBuf> {
 pub fn fix_of(report: &Report, f: &FixReport) -> Result<Fix, String> {
     let mut edits = Vec::new();
     for e in &f.edits {
-        let file = report
-            .sources
-            .find(&e.file)
-            .ok_or_else(|| format!("fix `{}` edits `{}`, which is not a source", f.title, e.file))?;
+        let file = report.sources.find(&e.file).ok_or_else(|| {
+            format!(
+                "fix `{}` edits `{}`, which is not a source",
+                f.title, e.file
+            )
+        })?;
         edits.push(Edit {
             file,
             start: e.start,

@@ -1,0 +1,245 @@
+//! `upcheck serve`: the HTTP service. Flags are read here (each with an
+//! `UPCHECK_*` environment fallback), resolved into an
+//! [`upcheck::http::Config`], and handed to [`upcheck::http::serve`].
+
+use super::{EXIT_OK, EXIT_USAGE};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+use upcheck::http::{self, Config, Limits, LogFormat};
+
+/// Options of `upcheck serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. The bound address
+    /// is printed on stdout.
+    #[arg(
+        long,
+        env = "UPCHECK_LISTEN",
+        default_value = "0.0.0.0:8080",
+        value_name = "ADDR"
+    )]
+    listen: String,
+    /// Largest request body, in bytes or with a K, KiB, M or MiB suffix
+    /// (larger: 413).
+    #[arg(long, env = "UPCHECK_MAX_BODY", default_value = "1MiB", value_name = "SIZE", value_parser = parse_size)]
+    max_body: usize,
+    /// Longest a /validate or /parse request may take, upload included
+    /// (`30s`, `500ms`, `2m`; longer: 503).
+    #[arg(long, env = "UPCHECK_REQUEST_TIMEOUT", default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
+    request_timeout: Duration,
+    /// Validations and parses running at once; more are shed with 503 and
+    /// Retry-After.
+    #[arg(long, env = "UPCHECK_MAX_CONCURRENCY", default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_concurrency: u32,
+    /// Requests per minute per client address on /validate and /parse
+    /// (more: 429); 0 turns the limit off.
+    #[arg(
+        long,
+        env = "UPCHECK_RATE_LIMIT",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    rate_limit: u32,
+    /// Most nginx files, and most topology documents, in one request
+    /// (more: 422).
+    #[arg(long, env = "UPCHECK_MAX_FILES", default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_files: u32,
+    /// Deepest nesting of nginx blocks and of the JSON body (deeper: 422).
+    #[arg(long, env = "UPCHECK_MAX_DEPTH", default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_depth: u32,
+    /// Bearer tokens required on /validate and /parse, comma-separated.
+    /// Prefer the environment or --token-file over the command line.
+    #[arg(
+        long,
+        env = "UPCHECK_TOKENS",
+        value_name = "TOKEN,...",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    tokens: Vec<String>,
+    /// A file of bearer tokens, one per line (`#` comments and blank lines
+    /// ignored), such as a mounted Kubernetes Secret.
+    #[arg(long, env = "UPCHECK_TOKEN_FILE", value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// An origin allowed to call the API from a browser (CORS); repeat or
+    /// comma-separate for several; `*` allows any.
+    #[arg(
+        long = "cors-origin",
+        env = "UPCHECK_CORS_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Log format on stderr.
+    #[arg(long, env = "UPCHECK_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    /// Log filter (`info`, `debug`, `upcheck=debug,tower_http=warn`).
+    #[arg(
+        long,
+        env = "UPCHECK_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    log: String,
+    /// How long in-flight requests may run after SIGTERM or SIGINT.
+    #[arg(long, env = "UPCHECK_GRACE_PERIOD", default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    grace_period: Duration,
+}
+
+/// `1048576`, `512K`, `512KiB`, `1M`, `1MiB` (K and M are 1024-based, like
+/// nginx's `client_max_body_size`).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (1048576, 512K, 1MiB)"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err(format!("`{s}`: the unit is K, KiB, M or MiB")),
+    };
+    n.checked_mul(mult)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}` is not a usable size"))
+}
+
+/// `30s`, `500ms`, `2m`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (30s, 500ms, 2m)"))?;
+    Ok(match unit {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n * 60),
+        _ => return Err(format!("`{s}`: the unit is ms, s or m")),
+    })
+}
+
+/// The tokens of a token file: one per line, `#` comments and blank lines skipped.
+fn read_tokens(path: &PathBuf) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read token file {}: {e}", path.display()))?;
+    let tokens: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    if tokens.is_empty() {
+        // Fail closed: a configured but empty secret must not open the API.
+        return Err(format!("token file {} holds no token", path.display()));
+    }
+    Ok(tokens)
+}
+
+fn config(a: &ServeArgs) -> Result<Config, String> {
+    let mut tokens: Vec<String> = a
+        .tokens
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(p) = &a.token_file {
+        tokens.extend(read_tokens(p)?);
+    }
+    for o in &a.cors_origins {
+        if o != "*" && !(o.starts_with("http://") || o.starts_with("https://")) {
+            return Err(format!(
+                "CORS origin `{o}` is not `*` or an http(s) origin such as https://portal.example.com"
+            ));
+        }
+    }
+    Ok(Config {
+        listen: a.listen.clone(),
+        limits: Limits {
+            max_body: a.max_body,
+            request_timeout: a.request_timeout,
+            max_concurrency: a.max_concurrency as usize,
+            rate_per_minute: a.rate_limit,
+            max_files: a.max_files as usize,
+            max_depth: a.max_depth as usize,
+        },
+        tokens,
+        cors_origins: a.cors_origins.clone(),
+        grace_period: a.grace_period,
+    })
+}
+
+/// Runs `upcheck serve` until SIGTERM or SIGINT.
+pub fn run(a: ServeArgs) -> u8 {
+    let cfg = match config(&a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("upcheck: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let format = if a.log_format == "json" {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    };
+    http::init_tracing(format, &a.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("upcheck: cannot start the runtime: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if !cfg.tokens.is_empty() {
+        tracing::info!(
+            tokens = cfg.tokens.len(),
+            "bearer tokens required on /validate and /parse"
+        );
+    }
+    match runtime.block_on(http::serve(cfg)) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("upcheck: cannot serve on {}: {e}", a.listen);
+            EXIT_USAGE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations_parse() {
+        assert_eq!(parse_size("1MiB"), Ok(1024 * 1024));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1G").is_err());
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("1h").is_err());
+    }
+
+    #[test]
+    fn empty_token_files_fail_closed() {
+        let dir = std::env::temp_dir().join(format!("upcheck-tokens-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("tokens");
+        std::fs::write(&p, "# none\n\n").unwrap();
+        assert!(read_tokens(&p).is_err());
+        std::fs::write(&p, "# ci\nabc\n  def  \n").unwrap();
+        assert_eq!(read_tokens(&p).unwrap(), ["abc", "def"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,479 @@
+//! The OpenAPI document. Operations come from the handlers' own
+//! `#[utoipa::path]` attributes, registered through `routes!` (so no route
+//! can exist outside the spec); this module adds what is shared: the
+//! document info, the bearer scheme, the problem responses (one per status,
+//! with an example per problem `type`), and the schemas of bodies that are
+//! not Rust types of this module (the report, SARIF, crossplane's payload).
+//!
+//! `openapi/openapi.json` is this document, committed; `tests/http.rs`
+//! fails when they differ (`UPDATE_OPENAPI=1` rewrites the file).
+
+use super::error::{Kind, PROBLEM_JSON, Problem, ProblemLocation};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::sync::OnceLock;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, Type,
+};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// The document's fixed parts.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "upcheck",
+        description = "Will this nginx reach its upstreams in the world it is deployed to? \
+            POST an nginx configuration and a docker compose file, Kubernetes manifests, a native \
+            model or a live dump to `/validate`; the answer is a verdict (pass, warn, fail), how \
+            every upstream resolved, coded findings and fixes. A failing verdict is `200`: the \
+            verdict is data. Errors are RFC 9457 `application/problem+json` documents whose `type` \
+            is stable per kind. Every response carries an `x-request-id` header (taken from the \
+            request when it sends a valid one).",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "validate", description = "The verdict."),
+        (name = "parse", description = "The nginx parser on its own."),
+        (name = "rules", description = "The rules findings are coded by."),
+        (name = "operations", description = "Health, readiness, metrics and this document."),
+    ),
+    components(
+        schemas(Problem, ProblemLocation),
+        responses(
+            BadRequest, Unauthorized, NotFound, NotAcceptable, PayloadTooLarge,
+            UnsupportedMediaType, Unprocessable, RateLimited, Internal, Unavailable
+        )
+    ),
+    modifiers(&Shared)
+)]
+pub struct ApiDoc;
+
+struct Shared;
+
+impl Modify for Shared {
+    fn modify(&self, doc: &mut Doc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Required on /validate and /parse when the service is started with \
+                         tokens (UPCHECK_TOKENS or --token-file); health, metrics, rules and \
+                         this document stay open.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Adds what derive macros cannot say: a validation or parse request
+/// needs `nginx` or `files`.
+fn require_nginx_or_files(doc: &mut Doc) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in ["ValidateRequest", "ParseRequest"] {
+        let Some(RefOr::T(schema)) = components.schemas.get(name).cloned() else {
+            continue;
+        };
+        // `required` alone would let `"nginx": null` through.
+        let one = |field: &str, ty: Type| {
+            ObjectBuilder::new()
+                .required(field)
+                .property(field, ObjectBuilder::new().schema_type(ty))
+                .build()
+        };
+        let combined = AllOfBuilder::new()
+            .item(schema)
+            .item(Schema::AnyOf(
+                AnyOfBuilder::new()
+                    .item(one("nginx", Type::String))
+                    .item(one("files", Type::Array))
+                    .build(),
+            ))
+            .build();
+        components
+            .schemas
+            .insert(name.to_string(), RefOr::T(Schema::AllOf(combined)));
+    }
+}
+
+/// Forms take no field they do not name (the service answers 422 for one).
+fn close_forms(doc: &mut Doc) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in ["ValidateForm", "ParseForm"] {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+            o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            // OpenAPI 3.1 spells a file part `contentMediaType`, not `format: binary`.
+            for prop in o.properties.values_mut() {
+                if let RefOr::T(Schema::Array(a)) = prop
+                    && let ArrayItems::RefOrSchema(item) = &mut a.items
+                    && let RefOr::T(Schema::Object(file)) = item.as_mut()
+                    && file.format.is_some()
+                {
+                    file.format = None;
+                    file.content_media_type = "application/octet-stream".to_string();
+                }
+            }
+        }
+    }
+}
+
+/// The whole document, as served.
+pub fn openapi() -> Doc {
+    let mut doc = super::api_routes().into_openapi();
+    require_nginx_or_files(&mut doc);
+    close_forms(&mut doc);
+    doc
+}
+
+/// The document as pretty JSON with a final newline (the committed form).
+pub fn spec_json() -> &'static str {
+    static SPEC: OnceLock<String> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let mut s = openapi().to_pretty_json().expect("the document serializes");
+        s.push('\n');
+        s
+    })
+}
+
+/// This OpenAPI document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    operation_id = "openapi",
+    responses((status = 200, description = "The OpenAPI 3.1 document.", body = Object, content_type = "application/json"))
+)]
+pub async fn serve_spec() -> Response {
+    let mut res = spec_json().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+/// A response whose body is a problem, documented with one example per kind.
+fn problem_doc(
+    description: &str,
+    kinds: &[Kind],
+    headers: &[(&str, Type, &str)],
+) -> RefOr<utoipa::openapi::Response> {
+    let types: Vec<String> = kinds
+        .iter()
+        .map(|k| format!("`{}`", k.type_uri()))
+        .collect();
+    let examples = kinds.iter().map(|k| {
+        (
+            k.slug(),
+            ExampleBuilder::new()
+                .summary(k.title())
+                .value(Some(json!({
+                    "type": k.type_uri(),
+                    "title": k.title(),
+                    "status": k.status().as_u16(),
+                    "detail": example_detail(*k),
+                    "instance": "/validate",
+                    "request_id": "7b0d6a8e-3f0e-4a53-9a57-2b1f1f1c2a11",
+                })))
+                .build(),
+        )
+    });
+    let mut b = ResponseBuilder::new()
+        .description(format!(
+            "{description} Problem types: {}.",
+            types.join(", ")
+        ))
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .examples_from_iter(examples)
+                .build(),
+        );
+    for (name, ty, desc) in headers {
+        b = b.header(
+            *name,
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(ty.clone()).build()))
+                .description(Some(*desc))
+                .build(),
+        );
+    }
+    RefOr::T(b.build())
+}
+
+fn example_detail(k: Kind) -> &'static str {
+    match k {
+        Kind::MalformedJson => "expected `,` or `}` at line 3 column 5",
+        Kind::MalformedMultipart => "the multipart form cannot be read: incomplete field data",
+        Kind::InvalidParameter => "`format` is one of json, sarif, markdown, text",
+        Kind::Unauthorized => "this endpoint needs `Authorization: Bearer <token>`",
+        Kind::NotFound => "not found",
+        Kind::RuleNotFound => {
+            "no rule has the code `UC2O01`; did you mean UC2001 (loopback-upstream-nothing-listens)?"
+        }
+        Kind::MethodNotAllowed => "method not allowed",
+        Kind::NotAcceptable => {
+            "this resource is available as application/json, application/sarif+json, text/markdown, text/plain"
+        }
+        Kind::BodyTooLarge => "the body is larger than 1048576 bytes",
+        Kind::UnsupportedMediaType => "`text/plain`: send application/json or multipart/form-data",
+        Kind::InvalidRequest => {
+            "unknown variant `swarm`, expected one of `compose`, `kubernetes`, `native`, `docker-inspect`, `kubectl`"
+        }
+        Kind::InvalidInput => "the main nginx file `nginx.conf` is not among the submitted files",
+        Kind::TooManyFiles => "1200 nginx files; the limit is 1000",
+        Kind::NestingTooDeep => {
+            "`nginx.conf` nests blocks deeper than 64 levels at line 70, column 3"
+        }
+        Kind::RateLimited => "more than 60 requests per minute from this client; retry in 2 s",
+        Kind::Overloaded => "all 16 validation slots are busy; retry shortly",
+        Kind::Timeout => "the request took longer than 30000 ms",
+        Kind::Internal => "the request could not be completed; the request id finds it in the log",
+    }
+}
+
+macro_rules! problem_responses {
+    ($($(#[$doc:meta])* $name:ident: $desc:literal, [$($kind:ident),+] $(, ($h:literal, $ty:ident, $hd:literal))*;)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl<'r> utoipa::ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
+                    (
+                        stringify!($name),
+                        problem_doc($desc, &[$(Kind::$kind),+], &[$(($h, Type::$ty, $hd)),*]),
+                    )
+                }
+            }
+        )*
+    };
+}
+
+problem_responses! {
+    /// 400.
+    BadRequest: "The body or a query parameter is malformed.", [MalformedJson, MalformedMultipart, InvalidParameter];
+    /// 401.
+    Unauthorized: "A valid bearer token is required.", [Unauthorized],
+        ("WWW-Authenticate", String, "`Bearer realm=\"upcheck\"`");
+    /// 404.
+    NotFound: "Nothing has this name.", [RuleNotFound, NotFound];
+    /// 406.
+    NotAcceptable: "None of the media types in `Accept` can be produced.", [NotAcceptable];
+    /// 413.
+    PayloadTooLarge: "The body is larger than the configured limit (`--max-body`, 1 MiB by default).", [BodyTooLarge];
+    /// 415.
+    UnsupportedMediaType: "The body is neither `application/json` nor `multipart/form-data`.", [UnsupportedMediaType];
+    /// 422.
+    Unprocessable: "The request is well formed but cannot be validated: a wrong shape, an input the engine refuses, or a limit (`--max-files`, `--max-depth`). `field` names the offending field.", [InvalidRequest, InvalidInput, TooManyFiles, NestingTooDeep];
+    /// 429.
+    RateLimited: "This client sent more requests than `--rate-limit` allows.", [RateLimited],
+        ("Retry-After", Integer, "Seconds until the next request is allowed.");
+    /// 500.
+    Internal: "A bug; the request id finds the cause in the service's log.", [Internal];
+    /// 503.
+    Unavailable: "Every validation slot is busy (`--max-concurrency`; retry after `Retry-After`) or the request took longer than `--request-timeout`.", [Overloaded, Timeout],
+        ("Retry-After", Integer, "Seconds to wait before retrying (when shed).");
+}
+
+// The schemas below describe bodies produced by other modules (the report,
+// SARIF, crossplane's payload). They document the shape for clients and
+// for schema-checking tools; the types are never built.
+
+/// pass, warn or fail.
+#[derive(ToSchema)]
+#[schema(as = Verdict)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum VerdictDoc {
+    /// Every upstream is reachable.
+    Pass,
+    /// Something is fragile or cannot be verified.
+    Warn,
+    /// nginx will not reach an upstream, or will not start.
+    Fail,
+}
+
+/// A place in an input file.
+#[derive(ToSchema)]
+#[schema(as = Location)]
+#[allow(dead_code)]
+pub struct LocationDoc {
+    /// Path as submitted.
+    file: String,
+    /// Start line, 1-based.
+    line: u32,
+    /// Start column, 1-based.
+    column: u32,
+    /// End line.
+    end_line: u32,
+    /// End column (exclusive).
+    end_column: u32,
+    /// First byte.
+    start: u32,
+    /// One past the last byte.
+    end: u32,
+}
+
+/// Counts.
+#[derive(ToSchema)]
+#[schema(as = Summary)]
+#[allow(dead_code)]
+pub struct SummaryDoc {
+    /// Upstreams checked.
+    upstreams: u32,
+    /// Reachable ones.
+    reachable: u32,
+    /// Unreachable ones.
+    unreachable: u32,
+    /// Unverifiable ones.
+    unverifiable: u32,
+    /// Error findings.
+    errors: u32,
+    /// Warning findings.
+    warnings: u32,
+    /// Info findings.
+    infos: u32,
+    /// False when nginx would refuse its configuration.
+    nginx_starts: bool,
+}
+
+/// One upstream and how it resolved.
+#[derive(ToSchema)]
+#[schema(as = Upstream)]
+#[allow(dead_code)]
+pub struct UpstreamDoc {
+    /// Index, referenced by findings' `upstream`.
+    id: u32,
+    /// The directive (`proxy_pass`, `server`, …).
+    directive: String,
+    /// The target as written.
+    target: String,
+    /// Where it is written.
+    location: LocationDoc,
+    /// reachable, unreachable or unverifiable.
+    #[schema(pattern = "^(reachable|unreachable|unverifiable)$")]
+    status: String,
+    /// Why, when not reachable.
+    reason: Option<String>,
+    /// Step by step, in plain sentences.
+    trace: Vec<String>,
+}
+
+/// A byte-range edit of an input file.
+#[derive(ToSchema)]
+#[schema(as = Edit)]
+#[allow(dead_code)]
+pub struct EditDoc {
+    /// File path.
+    file: String,
+    /// First byte replaced.
+    start: u32,
+    /// One past the last byte replaced.
+    end: u32,
+    /// New text.
+    replacement: String,
+}
+
+/// A fix: edits and the same as a unified diff.
+#[derive(ToSchema)]
+#[schema(as = Fix)]
+#[allow(dead_code)]
+pub struct FixDoc {
+    /// Imperative title.
+    title: String,
+    /// safe, unsafe or display-only.
+    #[schema(pattern = "^(safe|unsafe|display-only)$")]
+    applicability: String,
+    /// The edits.
+    edits: Vec<EditDoc>,
+    /// A unified diff (empty when there are no edits).
+    diff: String,
+}
+
+/// A coded finding.
+#[derive(ToSchema)]
+#[schema(as = Finding)]
+#[allow(dead_code)]
+pub struct FindingDoc {
+    /// Rule code (`UC2001`).
+    code: String,
+    /// Rule name.
+    name: String,
+    /// error, warning or info.
+    #[schema(pattern = "^(error|warning|info)$")]
+    severity: String,
+    /// The message.
+    message: String,
+    /// Where.
+    location: Option<LocationDoc>,
+    /// Fixes, best first.
+    fixes: Vec<FixDoc>,
+    /// The rule's documentation page.
+    docs: String,
+}
+
+/// The report: the verdict, every upstream, the findings and fixes, the
+/// address table and what was checked. Fields change only by addition.
+#[derive(ToSchema)]
+#[schema(as = Report)]
+#[allow(dead_code)]
+pub struct ReportDoc {
+    /// The verdict.
+    verdict: VerdictDoc,
+    /// Counts.
+    summary: SummaryDoc,
+    /// Every upstream, per nginx container.
+    upstreams: Vec<UpstreamDoc>,
+    /// Every finding.
+    findings: Vec<FindingDoc>,
+    /// Every unit's address on every network, modelled or observed.
+    addresses: Vec<Object>,
+    /// What was checked.
+    input: Object,
+    /// The tool and version.
+    tool: String,
+}
+
+/// Any JSON object.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Object {}
+
+/// A SARIF 2.1.0 log (one run; rules from the registry).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SarifLog {
+    /// `2.1.0`.
+    #[schema(example = "2.1.0")]
+    version: String,
+    /// The runs (one).
+    #[schema(min_items = 1)]
+    runs: Vec<Object>,
+}
+
+/// crossplane's payload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CrossplanePayload {
+    /// ok or failed.
+    #[schema(pattern = "^(ok|failed)$")]
+    status: String,
+    /// Every error, with its file and line.
+    errors: Vec<Object>,
+    /// One entry per file: `file`, `status`, `errors`, `parsed`.
+    config: Vec<Object>,
+}

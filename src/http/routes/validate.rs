@@ -1,0 +1,200 @@
+//! `POST /validate`: the verdict. A JSON body or a multipart form becomes an
+//! [`Input`](crate::input::Input); [`crate::validate`] runs on a blocking
+//! thread inside a validation slot; the report is rendered in the format
+//! `?format=` or `Accept` asks for. A failing verdict is a `200`: the
+//! verdict is data, and the `x-upcheck-verdict` header repeats it.
+
+use crate::http::body::{self, Payload};
+use crate::http::error::ApiError;
+use crate::http::error::Kind;
+use crate::http::middleware::Slot;
+use crate::http::openapi::{
+    BadRequest, Internal, NotAcceptable, PayloadTooLarge, RateLimited, SarifLog, Unauthorized,
+    Unavailable, Unprocessable, UnsupportedMediaType,
+};
+use crate::http::request::{Submission, ValidateForm, ValidateRequest};
+use crate::http::state::{AppState, names};
+use crate::report::{self, Format, Report};
+use axum::Extension;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// Output formats by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// The JSON report (`application/json`).
+    Json,
+    /// SARIF 2.1.0 for code scanning (`application/sarif+json`).
+    Sarif,
+    /// A short Markdown summary for chat (`text/markdown`).
+    Markdown,
+    /// Text for a terminal or a CI log (`text/plain`).
+    Text,
+}
+
+impl OutputFormat {
+    fn format(self) -> Format {
+        match self {
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Markdown => Format::Markdown,
+            OutputFormat::Text => Format::Text,
+        }
+    }
+}
+
+/// Query parameters of `POST /validate`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// The output format; overrides `Accept`.
+    #[param(inline)]
+    pub format: Option<OutputFormat>,
+}
+
+/// The media types of the report, in the order `Accept: */*` prefers.
+pub const REPORT_MEDIA: &[&str] = &[
+    "application/json",
+    "application/sarif+json",
+    "text/markdown",
+    "text/plain",
+];
+
+const FORMATS: [Format; 4] = [Format::Json, Format::Sarif, Format::Markdown, Format::Text];
+
+/// The report format a request asks for: `?format=`, else `Accept`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportFormat(pub Format);
+
+impl FromRequestParts<AppState> for ReportFormat {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
+        let q = Query::<FormatQuery>::try_from_uri(&parts.uri).map_err(|_| {
+            ApiError::new(
+                Kind::InvalidParameter,
+                "`format` is one of json, sarif, markdown, text",
+            )
+            .field("format")
+        })?;
+        if let Some(f) = q.0.format {
+            return Ok(ReportFormat(f.format()));
+        }
+        let i = super::negotiate(&parts.headers, REPORT_MEDIA)?;
+        Ok(ReportFormat(FORMATS[i]))
+    }
+}
+
+/// The `Content-Type` of a rendered report.
+pub fn content_type(f: Format) -> &'static str {
+    match f {
+        Format::Json => "application/json",
+        Format::Sarif => "application/sarif+json",
+        Format::Markdown => "text/markdown; charset=utf-8",
+        Format::Text => "text/plain; charset=utf-8",
+    }
+}
+
+/// Validate an nginx configuration against a topology.
+///
+/// Send the nginx configuration and the topology as JSON, or as a
+/// multipart form (`curl -F nginx=@nginx.conf -F topology=@docker-compose.yml`).
+/// The answer is the report, in the format `?format=` or `Accept` asks for.
+/// A failing verdict is still `200`: the verdict is data, repeated in the
+/// `x-upcheck-verdict` header. 4xx answers mean the request itself is wrong.
+#[utoipa::path(
+    post,
+    path = "/validate",
+    tag = "validate",
+    operation_id = "validate",
+    params(FormatQuery),
+    request_body(
+        description = "The nginx configuration, the topology and options.",
+        content(
+            (ValidateRequest = "application/json", example = json!({
+                "nginx": include_str!("../../../examples/seed-compose/default.conf"),
+                "documents": [{
+                    "path": "docker-compose.yml",
+                    "content": include_str!("../../../examples/seed-compose/docker-compose.yml"),
+                    "format": "compose"
+                }]
+            })),
+            (ValidateForm = "multipart/form-data"),
+        )
+    ),
+    responses(
+        (status = 200, description = "The report; its `verdict` is pass, warn or fail.",
+            headers(("x-upcheck-verdict" = String, description = "pass, warn or fail")),
+            content(
+                (crate::http::openapi::ReportDoc = "application/json"),
+                (SarifLog = "application/sarif+json"),
+                (String = "text/markdown"),
+                (String = "text/plain"),
+            )
+        ),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 406, response = NotAcceptable),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+        (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn validate(
+    State(state): State<AppState>,
+    ReportFormat(format): ReportFormat,
+    slot: Option<Extension<Slot>>,
+    payload: Payload,
+) -> Result<Response, ApiError> {
+    let submission = match payload {
+        Payload::Json(bytes) => {
+            body::json::<ValidateRequest>(&bytes, state.limits.max_depth)?.into_submission()?
+        }
+        Payload::Form(parts) => Submission::from_validate_form(parts)?,
+    };
+    submission.check(&state.limits)?;
+    let style = submission.style;
+    let input = submission.into_input();
+    // The slot travels with the work: a timed-out request frees its slot
+    // only when the validation it started has finished.
+    let slot = slot.map(|Extension(s)| s);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        crate::validate(&input).map(|r| (report::render(&r, format), summary(&r)))
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the validation task failed: {e}")))?;
+    let (text, (verdict, codes)) = outcome.map_err(|e| style.input_error(e))?;
+    state.metrics.record(|| {
+        metrics::counter!(names::VERDICTS, "verdict" => verdict).increment(1);
+        for code in codes {
+            metrics::counter!(names::RULE_HITS, "code" => code).increment(1);
+        }
+    });
+    let mut res = text.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(format)),
+    );
+    h.insert("x-upcheck-verdict", HeaderValue::from_static(verdict));
+    h.insert(header::VARY, HeaderValue::from_static("accept"));
+    Ok(res)
+}
+
+/// The verdict and the code of every finding, for the metrics.
+fn summary(r: &Report) -> (&'static str, Vec<String>) {
+    (
+        r.verdict.as_str(),
+        r.findings.iter().map(|f| f.code.clone()).collect(),
+    )
+}
