@@ -13,17 +13,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=.venv
+venv="$PWD/.venv"
 version=4.32.5
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$version"; then
   [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version"
 fi
 
-bin=${UPCHECK_BIN:-target/debug/upcheck}
+bin=${UPCHECK_BIN:-$PWD/target/debug/upcheck}
 if [ ! -x "$bin" ]; then
   cargo build --quiet --bin upcheck
 fi
+case $bin in /*) ;; *) bin="$PWD/$bin" ;; esac
 
 work=$(mktemp -d)
 
@@ -136,7 +137,10 @@ if [ -z "$addr" ]; then
 fi
 echo "== schemathesis $version against $addr/openapi.json"
 
+# Run from the scratch directory: schemathesis keeps a cache in its working
+# directory, which does not belong in the repository.
 status=0
+cd "$work"
 SCHEMATHESIS_HOOKS="$work/hooks.py" timeout 600 "$venv/bin/schemathesis" run "$addr/openapi.json" \
   --checks all \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-60}" \

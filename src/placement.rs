@@ -193,6 +193,75 @@ pub fn place(
     })
 }
 
+/// Places the files the topology itself mounts into the nginx container
+/// (ConfigMap data), or `None` when it mounts none under `/etc/nginx`.
+/// Their spans map back into the manifest that carries them.
+pub fn place_mounted(sources: &mut SourceMap, topo: &Topology, site: crate::resolve::Site) -> Option<Placement> {
+    let mut paths = HashMap::new();
+    let mut by = HashMap::new();
+    let mut rendered = HashMap::new();
+    for mf in &topo.mounted_files {
+        if mf.unit != site.unit || mf.container != site.container || !mf.path.starts_with("/etc/nginx/") {
+            continue;
+        }
+        let id = sources.add(SourceFile::new(
+            format!("{} (from the manifest)", mf.path),
+            mf.content.clone(),
+        ));
+        if let Some(span) = mf.span {
+            rendered.insert(id, align(mf.content.as_bytes(), sources, span));
+        }
+        paths.insert(id, mf.path.clone());
+        by.insert(id, PlacedBy::Mount(mf.span));
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    let main = match paths.iter().find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf") {
+        Some((id, _)) => *id,
+        None => {
+            let id = sources.add(SourceFile::new(IMAGE_NGINX_CONF_PATH, IMAGE_NGINX_CONF));
+            paths.insert(id, "/etc/nginx/nginx.conf".into());
+            by.insert(id, PlacedBy::Image);
+            id
+        }
+    };
+    Some(Placement {
+        paths,
+        by,
+        main,
+        unplaced: Vec::new(),
+        rendered,
+        not_rendered: Vec::new(),
+    })
+}
+
+/// Maps each line of `content` to where it stands inside `span` of a YAML
+/// file (a block scalar indents every line; a plain line is found as is).
+/// Lines that cannot be found (escaped in a quoted scalar) stay unmapped.
+fn align(content: &[u8], sources: &SourceMap, span: Span) -> Vec<Segment> {
+    let region = &sources.get(span.file).bytes[span.range()];
+    let mut segments = Vec::new();
+    let mut cursor = 0usize;
+    let mut at = 0usize;
+    for line in content.split(|&c| c == b'\n') {
+        let len = line.len();
+        if len > 0
+            && let Some(p) = region[cursor..].windows(len).position(|w| w == line)
+        {
+            let ystart = span.start as usize + cursor + p;
+            segments.push(Segment {
+                start: at as u32,
+                end: (at + len) as u32,
+                origin: Origin::Template(Span::new(span.file, ystart, ystart + len)),
+            });
+            cursor += p + len;
+        }
+        at += len + 1;
+    }
+    segments
+}
+
 /// The container's environment as envsubst sees it: name → (value, span of
 /// the value in its file).
 fn container_env(c: &Container) -> BTreeMap<String, (String, Option<Span>)> {

@@ -55,31 +55,21 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let load_opts = load_options(input)?;
     let mut topo = topology::load(&sources, &docs, &load_opts);
 
-    // The nginx configuration: submitted files, else what the topology
-    // mounts into the nginx container (a ConfigMap).
-    let mut nginx_ids = nginx_ids;
-    if nginx_ids.is_empty() {
-        // Replicas of one nginx mount the same files: take each path once.
-        let mut paths = HashSet::new();
-        for mf in &topo.mounted_files {
-            let c = &topo.units[mf.unit.0].containers[mf.container];
-            if c.is_nginx && mf.path.starts_with("/etc/nginx/") && paths.insert(mf.path.clone()) {
-                nginx_ids.push(sources.add(SourceFile::new(mf.path.clone(), mf.content.clone())));
-            }
-        }
-        if nginx_ids.is_empty() {
-            return Err(InputError::NoNginx);
-        }
-    }
     let sites = nginx_sites(&topo);
-    // Files placed where the nginx container's mounts put them, when they do.
-    let placement = match (sites.first(), input.nginx.is_empty()) {
-        (Some(site), false) => {
+    // The nginx configuration: submitted files placed where the nginx
+    // container's mounts put them (when they do), else what the topology
+    // itself mounts into the nginx container (a ConfigMap).
+    let placement = match sites.first() {
+        Some(site) if !input.nginx.is_empty() => {
             let c = topo.units[site.unit.0].containers[site.container].clone();
             let dir = placement::project_dir(&sources, &topology_files);
             placement::place(&mut sources, &nginx_ids, &topo, &c, &dir)
         }
-        _ => None,
+        Some(site) => Some(
+            placement::place_mounted(&mut sources, &topo, *site).ok_or(InputError::NoNginx)?,
+        ),
+        None if input.nginx.is_empty() => return Err(InputError::NoNginx),
+        None => None,
     };
     let main = match &placement {
         Some(p) => p.main,

@@ -60,7 +60,11 @@ pub async fn observe(
     let id_text = id.to_str().unwrap_or("unknown").to_string();
     req.headers_mut().insert(REQUEST_ID.clone(), id.clone());
     req.extensions_mut().insert(RequestId(id_text.clone()));
-    let method = req.method().to_string();
+    // Bounded label values: any other method counts as `other`.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_string(),
+        _ => "other".to_string(),
+    };
     let path = req.uri().path().to_string();
     let route = req
         .extensions()

@@ -15,9 +15,6 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
-/// Most files in one list as the schema states it; the configured
-/// `--max-files` is what the service enforces.
-pub const SCHEMA_MAX_FILES: usize = 1000;
 /// Longest file path accepted (the schema's `maxLength`).
 pub const MAX_PATH: usize = 4096;
 /// The pattern of an IPv4 CIDR (`192.168.48.0/20`).

@@ -141,6 +141,7 @@ mod tests {
     fn explicit_ipv4_is_fine() {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
         let r = run(conf, POD);
-        assert!(r.findings.is_empty(), "{:?}", codes(&r));
+        assert!(of(&r, "UC2010").is_empty(), "{:?}", codes(&r));
+        assert_eq!(r.upstreams[0].status, crate::resolve::Status::Reachable);
     }
 }

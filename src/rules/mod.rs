@@ -183,12 +183,30 @@ impl Context<'_> {
     }
 
     /// Resolutions from the first nginx site only (the same config serves
-    /// every site; findings should not repeat per replica).
+    /// every site; findings should not repeat per replica). A `server …
+    /// down` is left out unless it stops nginx at load time: nginx resolves
+    /// its name but never connects to it.
     pub fn primary(&self) -> impl Iterator<Item = &Resolution> {
         let first = self.sites.first().copied();
         self.resolutions
             .iter()
             .filter(move |r| Some(r.site) == first)
+            .filter(move |r| {
+                let down = self.upstream(r).params.as_ref().is_some_and(|p| p.down);
+                !down || self.stops_nginx(r)
+            })
+    }
+
+    /// True when nginx refuses to load because of this upstream: a static
+    /// name that does not resolve, a missing port, a line nginx rejects.
+    pub fn stops_nginx(&self, r: &Resolution) -> bool {
+        matches!(
+            r.lookup,
+            crate::resolve::Lookup::NotFound { runtime: false, .. }
+        ) || !self.upstream(r).notes.is_empty()
+            || r.reason
+                .as_deref()
+                .is_some_and(|x| x.starts_with("no port in upstream"))
     }
 
     /// The source text of a span.

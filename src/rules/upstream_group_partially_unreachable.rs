@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Related, finding};
-use crate::resolve::{Lookup, Resolution, Status, target_text};
+use crate::resolve::{Resolution, Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does
@@ -51,7 +51,7 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                 .filter_map(|m| of(*m))
                 .collect();
             // A member nginx cannot even load stops nginx: nothing fails over.
-            if members.iter().any(|m| stops_nginx(cx, m)) {
+            if members.iter().any(|m| cx.stops_nginx(m)) {
                 continue;
             }
             let good: Vec<&Resolution> = members
@@ -109,16 +109,6 @@ impl Check for UpstreamGroupPartiallyUnreachable {
             }
         }
     }
-}
-
-/// True when this member stops nginx at load time (an unknown static name,
-/// a missing port, a line nginx rejects).
-fn stops_nginx(cx: &Context, r: &Resolution) -> bool {
-    matches!(r.lookup, Lookup::NotFound { runtime: false, .. })
-        || !cx.upstream(r).notes.is_empty()
-        || r.reason
-            .as_deref()
-            .is_some_and(|x| x.starts_with("no port in upstream"))
 }
 
 #[cfg(test)]

@@ -44,7 +44,9 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     let declared = model
         .as_ref()
         .and_then(|m| m.get("services"))
-        .map_or(0, |s| entries(s).filter(|(_, n, _)| !n.starts_with("x-")).count());
+        .map_or(0, |s| {
+            entries(s).filter(|(_, n, _)| !n.starts_with("x-")).count()
+        });
     let mut model = model;
     let disabled = match &mut model {
         Some(m) => asm.filter_profiles(m),
@@ -289,7 +291,12 @@ fn parse_dotenv(
     let mut errors = Vec::new();
     let mut defined: BTreeMap<String, String> = BTreeMap::new();
     let mut i = 0;
-    let line_end = |from: usize| b[from..].iter().position(|c| *c == b'\n').map_or(b.len(), |p| from + p);
+    let line_end = |from: usize| {
+        b[from..]
+            .iter()
+            .position(|c| *c == b'\n')
+            .map_or(b.len(), |p| from + p)
+    };
     while i < b.len() {
         if matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
             i += 1;
@@ -317,7 +324,8 @@ fn parse_dotenv(
                 }
                 b'\n' => break,
                 b' ' | b'\t' | b'\r' => {}
-                c if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']') => {}
+                c if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']') => {
+                }
                 _ => {
                     bad.get_or_insert(i);
                 }
@@ -352,7 +360,10 @@ fn parse_dotenv(
         while matches!(b.get(i), Some(b' ' | b'\t')) {
             i += 1;
         }
-        let quote = b.get(i).copied().filter(|q| !raw && matches!(q, b'"' | b'\''));
+        let quote = b
+            .get(i)
+            .copied()
+            .filter(|q| !raw && matches!(q, b'"' | b'\''));
         let (value, value_end, next) = match quote {
             None => {
                 let end = line_end(i);
@@ -361,7 +372,11 @@ fn parse_dotenv(
                     v = &v[..c];
                 }
                 let v = v.trim_end();
-                let value = if raw { v.to_string() } else { expand(v, lookup, &defined) };
+                let value = if raw {
+                    v.to_string()
+                } else {
+                    expand(v, lookup, &defined)
+                };
                 (value, i + v.len(), end)
             }
             Some(q) => {
@@ -403,7 +418,11 @@ fn parse_dotenv(
 
 /// `${VAR}` in an env file value: the environment first, then the
 /// variables defined above in the file; unset ones are empty.
-fn expand(s: &str, lookup: &BTreeMap<String, String>, defined: &BTreeMap<String, String>) -> String {
+fn expand(
+    s: &str,
+    lookup: &BTreeMap<String, String>,
+    defined: &BTreeMap<String, String>,
+) -> String {
     if !s.contains('$') {
         return s.to_string();
     }
@@ -508,8 +527,17 @@ fn rule(path: &[String]) -> Rule {
         ["services", _, "command" | "entrypoint"] | ["services", _, "healthcheck", "test"] => {
             Rule::Replace
         }
-        ["services", _, "environment" | "labels" | "annotations" | "sysctls"]
-        | ["services", _, "build", "args" | "labels" | "additional_contexts"]
+        [
+            "services",
+            _,
+            "environment" | "labels" | "annotations" | "sysctls",
+        ]
+        | [
+            "services",
+            _,
+            "build",
+            "args" | "labels" | "additional_contexts",
+        ]
         | ["services", _, "deploy", "labels"] => Rule::Sequence(Uniq::KeyValue),
         ["services", _, "env_file" | "label_file"] => Rule::Sequence(Uniq::EnvFile),
         ["services", _, "tmpfs" | "dns" | "dns_opt" | "dns_search"] => {
@@ -521,10 +549,12 @@ fn rule(path: &[String]) -> Rule {
         ["services", _, "volumes" | "devices" | "secrets" | "configs"] => {
             Rule::Append(Uniq::Target)
         }
-        ["services", _, "expose" | "links" | "profiles" | "cap_add" | "cap_drop"]
-        | ["services", _, "networks", _, "aliases" | "link_local_ips"] => {
-            Rule::Append(Uniq::Exact)
-        }
+        [
+            "services",
+            _,
+            "expose" | "links" | "profiles" | "cap_add" | "cap_drop",
+        ]
+        | ["services", _, "networks", _, "aliases" | "link_local_ips"] => Rule::Append(Uniq::Exact),
         ["networks", _, "ipam", "config"] => Rule::Ipam,
         _ => Rule::Default,
     }
@@ -722,7 +752,10 @@ impl<'a> Assembly<'a> {
                         _ => refs.push(item),
                     }
                 }
-                for (_, _, svc) in doc.get("services").map_or_else(Vec::new, |s| entries(s).collect()) {
+                for (_, _, svc) in doc
+                    .get("services")
+                    .map_or_else(Vec::new, |s| entries(s).collect())
+                {
                     if let Some(file) = svc.get("extends").and_then(|e| e.get("file")) {
                         refs.push(file);
                     }
@@ -879,7 +912,8 @@ impl<'a> Assembly<'a> {
                     for item in o {
                         let subnet = item.get("subnet").and_then(|s| self.plain(s));
                         let same = items.iter().position(|i| {
-                            subnet.is_some() && i.get("subnet").and_then(|s| self.plain(s)) == subnet
+                            subnet.is_some()
+                                && i.get("subnet").and_then(|s| self.plain(s)) == subnet
                         });
                         match same {
                             Some(i) if items[i].is_map() && item.is_map() => {
@@ -959,7 +993,11 @@ impl<'a> Assembly<'a> {
                 (_, None) => entries.push((k.clone(), self.normalize(v, path))),
                 (None, Some(i)) => {
                     let (merged, replaced) = self.merge(&entries[i].1.clone(), v, path);
-                    let key = if replaced { k.clone() } else { entries[i].0.clone() };
+                    let key = if replaced {
+                        k.clone()
+                    } else {
+                        entries[i].0.clone()
+                    };
                     entries[i] = (key, merged);
                 }
             }
@@ -1220,7 +1258,11 @@ impl<'a> Assembly<'a> {
         };
         chain.pop();
         let base = base?;
-        let base = if base.is_map() { base } else { return Some(own) };
+        let base = if base.is_map() {
+            base
+        } else {
+            return Some(own);
+        };
         let mut path = vec!["services".to_string(), name.to_string()];
         Some(self.merge(&base, &own, &mut path).0)
     }
@@ -1524,7 +1566,10 @@ impl<'a> Assembly<'a> {
                 off.push((k.scalar_text().unwrap_or_default(), profiles, k.span));
             }
         }
-        services.retain(|(k, _)| !off.iter().any(|(n, _, _)| Some(n) == k.scalar_text().as_ref()));
+        services.retain(|(k, _)| {
+            !off.iter()
+                .any(|(n, _, _)| Some(n) == k.scalar_text().as_ref())
+        });
         for (name, profiles, span) in off {
             self.diags.info(
                 span,
@@ -2748,7 +2793,9 @@ impl FileLoader<'_> {
             match field {
                 "image" => d.image = self.scalar(&what, k, v).map(|t| t.s),
                 "container_name" => d.container_name = self.scalar(&what, k, v),
-                "hostname" => d.hostname = self.scalar(&what, k, v).map(|t| (t.s.clone(), t.inner())),
+                "hostname" => {
+                    d.hostname = self.scalar(&what, k, v).map(|t| (t.s.clone(), t.inner()))
+                }
                 "command" => d.command = self.command(&what, k, v),
                 "entrypoint" => d.entrypoint = self.command(&what, k, v),
                 "environment" => d.env = self.environment(&what, k, v),
@@ -2851,12 +2898,17 @@ impl FileLoader<'_> {
                 "deploy" => {
                     if !v.is_map() {
                         if !v.is_null() {
-                            self.diags
-                                .warn(loc(v, k), format!("{what} must be a mapping, not {}", v.type_name()));
+                            self.diags.warn(
+                                loc(v, k),
+                                format!("{what} must be a mapping, not {}", v.type_name()),
+                            );
                         }
                         continue;
                     }
-                    let global = v.get("mode").and_then(|m| self.text(m)).is_some_and(|t| t.s == "global");
+                    let global = v
+                        .get("mode")
+                        .and_then(|m| self.text(m))
+                        .is_some_and(|t| t.s == "global");
                     if global {
                         deploy = Some((1, loc(v, k)));
                     } else if let Some((rk, rv)) = v.key("replicas").zip(v.get("replicas")) {
@@ -3081,7 +3133,9 @@ impl FileLoader<'_> {
                 let e = EnvVar {
                     name: var.name,
                     value: Some(value),
-                    span: f.file.map(|file| Span::new(file, var.span.start, var.span.end)),
+                    span: f
+                        .file
+                        .map(|file| Span::new(file, var.span.start, var.span.end)),
                 };
                 match out.iter_mut().find(|x| x.name == e.name) {
                     Some(x) => *x = e,
@@ -3633,10 +3687,7 @@ impl FileLoader<'_> {
             .is_some_and(|m| s[m.clone()].split(',').any(|o| o == "ro"));
         Some(if is_file_path(source) {
             VolUse::Bind {
-                source: normalize_bind(&rebase_path(
-                    &self.files.ctx(t.span.file).rebase,
-                    source,
-                )),
+                source: normalize_bind(&rebase_path(&self.files.ctx(t.span.file).rebase, source)),
                 target,
                 read_only,
                 span,
@@ -5813,10 +5864,7 @@ services:
 
     fn snip(sources: &SourceMap, span: Option<Span>) -> (String, String) {
         let span = span.expect("a span");
-        (
-            sources.get(span.file).path.clone(),
-            sources.snippet(span),
-        )
+        (sources.get(span.file).path.clone(), sources.snippet(span))
     }
 
     const BASE: &str = "\
@@ -5961,8 +6009,14 @@ networks:
     fn several_files_make_one_project_named_after_the_first() {
         let (t, _) = load_files(
             &[
-                ("x/compose.yml", "services:\n  web:\n    image: nginx\n    volumes: [data:/d]\nvolumes:\n  data:\n"),
-                ("x/compose.tools.yml", "services:\n  tool:\n    image: t\n    networks: [ops]\n    volumes: [/cache]\nnetworks:\n  ops: {}\n"),
+                (
+                    "x/compose.yml",
+                    "services:\n  web:\n    image: nginx\n    volumes: [data:/d]\nvolumes:\n  data:\n",
+                ),
+                (
+                    "x/compose.tools.yml",
+                    "services:\n  tool:\n    image: t\n    networks: [ops]\n    volumes: [/cache]\nnetworks:\n  ops: {}\n",
+                ),
             ],
             &LoadOptions::default(),
         );
@@ -5986,7 +6040,10 @@ networks:
         assert_eq!(env_of(&t, "p-web-1"), kv(&[("B", "2")]));
         assert!(c.command.is_empty());
         let (t, _) = load_files(
-            &[("compose.yaml", base), ("o.yaml", "services:\n  web:\n    ports: !reset []\n")],
+            &[
+                ("compose.yaml", base),
+                ("o.yaml", "services:\n  web:\n    ports: !reset []\n"),
+            ],
             &project_p(),
         );
         assert!(ports(&t, "p-web-1").is_empty());
@@ -6003,7 +6060,10 @@ networks:
     fn a_list_cannot_override_a_mapping() {
         let (t, sources) = load_files(
             &[
-                ("compose.yaml", "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 2\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 2\n",
+                ),
                 ("o.yaml", "services:\n  web:\n    deploy: [x]\n"),
             ],
             &project_p(),
@@ -6023,7 +6083,10 @@ networks:
         let over = "services:\n  app:\n    command: gunicorn -b 0.0.0.0:9000 app:app\n";
         // Submitted (or listed) before the main file: still applied after.
         let (t, sources) = load_files(
-            &[("proj/docker-compose.override.yml", over), ("proj/docker-compose.yml", main)],
+            &[
+                ("proj/docker-compose.override.yml", over),
+                ("proj/docker-compose.yml", main),
+            ],
             &LoadOptions::default(),
         );
         no_diags(&t);
@@ -6033,11 +6096,17 @@ networks:
         assert_eq!(snip(&sources, app.span).0, "proj/docker-compose.yml");
         // Another directory's override file is an ordinary `-f` file.
         let (t, _) = load_files(
-            &[("other/compose.override.yaml", over), ("proj/compose.yaml", main)],
+            &[
+                ("other/compose.override.yaml", over),
+                ("proj/compose.yaml", main),
+            ],
             &LoadOptions::default(),
         );
         assert_eq!(t.project.as_deref(), Some("other"));
-        assert_eq!(unit(&t, "other-app-1").containers[0].command[2], "0.0.0.0:8000");
+        assert_eq!(
+            unit(&t, "other-app-1").containers[0].command[2],
+            "0.0.0.0:8000"
+        );
     }
 
     // -- include ---------------------------------------------------------
@@ -6074,7 +6143,10 @@ services:
         let (t, sources) = load_files(
             &[
                 ("backend/compose.yaml", backend),
-                ("cache.override.yaml", "services:\n  cache:\n    image: redis:7\n"),
+                (
+                    "cache.override.yaml",
+                    "services:\n  cache:\n    image: redis:7\n",
+                ),
                 ("cache.yaml", "services:\n  cache:\n    image: redis:6\n"),
                 ("compose.yaml", main),
             ],
@@ -6091,7 +6163,10 @@ services:
             VolumeKind::Bind("./backend/sock".into())
         );
         assert_eq!(env_of(&t, "p-api-1"), kv(&[("WORKERS", "3")]));
-        assert_eq!(snip(&sources, unit(&t, "p-api-1").span).0, "backend/compose.yaml");
+        assert_eq!(
+            snip(&sources, unit(&t, "p-api-1").span).0,
+            "backend/compose.yaml"
+        );
         assert_eq!(
             unit(&t, "p-cache-1").containers[0].image.as_deref(),
             Some("redis:7")
@@ -6111,12 +6186,18 @@ services:
         let (t, _) = load_files(
             &[
                 ("compose.yaml", "include: [b/c.yaml]\n"),
-                ("b/c.yaml", "services:\n  api:\n    image: api\n    command: run --port ${API_PORT}\n"),
+                (
+                    "b/c.yaml",
+                    "services:\n  api:\n    image: api\n    command: run --port ${API_PORT}\n",
+                ),
             ],
             &opts,
         );
         no_diags(&t);
-        assert_eq!(unit(&t, "p-api-1").containers[0].command, ["run", "--port", "6000"]);
+        assert_eq!(
+            unit(&t, "p-api-1").containers[0].command,
+            ["run", "--port", "6000"]
+        );
     }
 
     #[test]
@@ -6139,18 +6220,27 @@ services:
     fn include_conflicts_and_cycles_are_errors() {
         let (t, sources) = load_files(
             &[
-                ("compose.yaml", "include: [b.yaml]\nservices:\n  api:\n    image: mine\n"),
+                (
+                    "compose.yaml",
+                    "include: [b.yaml]\nservices:\n  api:\n    image: mine\n",
+                ),
                 ("b.yaml", "services:\n  api:\n    image: theirs\n"),
             ],
             &project_p(),
         );
         let d = find_diag(&t, "conflicts");
         assert_eq!(d.message, "services.api conflicts with imported resource");
-        assert_eq!(snip(&sources, d.span), ("compose.yaml".into(), "api".into()));
+        assert_eq!(
+            snip(&sources, d.span),
+            ("compose.yaml".into(), "api".into())
+        );
         // The same definition on both sides is no conflict.
         let (t, _) = load_files(
             &[
-                ("compose.yaml", "include: [b.yaml]\nservices:\n  api:\n    image: same\n"),
+                (
+                    "compose.yaml",
+                    "include: [b.yaml]\nservices:\n  api:\n    image: same\n",
+                ),
                 ("b.yaml", "services:\n  api:\n    image: same\n"),
             ],
             &project_p(),
@@ -6158,9 +6248,18 @@ services:
         no_diags(&t);
         let (t, _) = load_files(
             &[
-                ("compose.yaml", "include: [a.yaml]\nservices:\n  w:\n    image: x\n"),
-                ("a.yaml", "include: [b.yaml]\nservices:\n  a:\n    image: x\n"),
-                ("b.yaml", "include: [a.yaml]\nservices:\n  b:\n    image: x\n"),
+                (
+                    "compose.yaml",
+                    "include: [a.yaml]\nservices:\n  w:\n    image: x\n",
+                ),
+                (
+                    "a.yaml",
+                    "include: [b.yaml]\nservices:\n  a:\n    image: x\n",
+                ),
+                (
+                    "b.yaml",
+                    "include: [a.yaml]\nservices:\n  b:\n    image: x\n",
+                ),
             ],
             &project_p(),
         );
@@ -6217,7 +6316,10 @@ services:
         let web = &unit(&t, "p-web-1").containers[0];
         assert_eq!(web.image.as_deref(), Some("app"));
         assert_eq!(web.command, ["gunicorn", "app:app"]);
-        assert_eq!(env_of(&t, "p-web-1"), kv(&[("LOG", "info"), ("PORT", "9000")]));
+        assert_eq!(
+            env_of(&t, "p-web-1"),
+            kv(&[("LOG", "info"), ("PORT", "9000")])
+        );
         assert_eq!(snip(&sources, web.env[0].span).1, "LOG: info");
         let worker = &unit(&t, "p-worker-1").containers[0];
         assert_eq!(worker.image.as_deref(), Some("worker:1"));
@@ -6269,7 +6371,10 @@ services:
         assert_eq!(unit(&t, "p-b-1").containers[0].image.as_deref(), Some("y"));
         let (t, _) = load_files(
             &[
-                ("compose.yaml", "services:\n  w:\n    extends: {file: c.yaml, service: nope}\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  w:\n    extends: {file: c.yaml, service: nope}\n",
+                ),
                 ("c.yaml", "services:\n  other:\n    image: x\n"),
             ],
             &project_p(),
@@ -6400,8 +6505,14 @@ services:
         ));
         let e = sources.add(SourceFile::new("settings", "PORT=5000\n"));
         let docs = [
-            Document { file: c, format: None },
-            Document { file: e, format: None },
+            Document {
+                file: c,
+                format: None,
+            },
+            Document {
+                file: e,
+                format: None,
+            },
         ];
         let t = crate::topology::load(&sources, &docs, &project_p());
         no_diags(&t);
@@ -6427,13 +6538,19 @@ services:
         assert_eq!(names(&t), ["p-nginx-1"]);
         let d = find_diag(&t, "service `api` is not started");
         assert_eq!(d.severity, DiagSeverity::Info);
-        assert_eq!(d.message, "service `api` is not started: none of its profiles (dev) is active");
+        assert_eq!(
+            d.message,
+            "service `api` is not started: none of its profiles (dev) is active"
+        );
         assert_eq!(at(text, d.span), "api");
         let with = |profiles: &[&str], env: &[(&str, &str)]| {
             let opts = LoadOptions {
                 project: Some("p".into()),
                 profiles: profiles.iter().map(|s| s.to_string()).collect(),
-                env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 ..Default::default()
             };
             let t = load_opts(text, &opts);
@@ -6441,7 +6558,10 @@ services:
         };
         assert_eq!(with(&["debug"], &[]), ["p-debug-1", "p-nginx-1"]);
         assert_eq!(with(&["dev"], &[]), ["p-api-1", "p-debug-1", "p-nginx-1"]);
-        assert_eq!(with(&[], &[("COMPOSE_PROFILES", "x, debug")]), ["p-debug-1", "p-nginx-1"]);
+        assert_eq!(
+            with(&[], &[("COMPOSE_PROFILES", "x, debug")]),
+            ["p-debug-1", "p-nginx-1"]
+        );
         assert_eq!(with(&["*"], &[]).len(), 3);
     }
 
@@ -6475,7 +6595,10 @@ services:
         let d = find_diag(&t, "service \"metrics\" is required");
         assert_eq!(at(text, d.span), "metrics");
         // Only the link: the `depends_on` is not required.
-        assert_eq!(d.span.unwrap().start as usize, text.rfind("[metrics]").unwrap() + 1);
+        assert_eq!(
+            d.span.unwrap().start as usize,
+            text.rfind("[metrics]").unwrap() + 1
+        );
         assert_eq!(
             t.diagnostics
                 .iter()

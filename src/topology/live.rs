@@ -338,24 +338,22 @@ impl Docker {
         }
         // Ports the image (or `expose`) declares, after the published ones
         // so a port's listener names its host side.
-        if let Some(cfg) = config {
-            if let Some(ports) = self.r.map(o, cfg, "Config", "ExposedPorts") {
-                for (k, v) in ports.entries() {
-                    if let Some((port, protocol)) =
-                        self.port_key(o, k, v.span, "Config.ExposedPorts")
-                    {
-                        let key_span = ports.key(k).map_or(v.span, |n| n.span);
-                        c.ports.push(DeclaredPort {
-                            kind: PortKind::ImageExposed,
-                            container_port: port,
-                            host_port: None,
-                            host_ip: None,
-                            protocol,
-                            name: None,
-                            span: Some(key_span),
-                            host_span: None,
-                        });
-                    }
+        if let Some(cfg) = config
+            && let Some(ports) = self.r.map(o, cfg, "Config", "ExposedPorts")
+        {
+            for (k, v) in ports.entries() {
+                if let Some((port, protocol)) = self.port_key(o, k, v.span, "Config.ExposedPorts") {
+                    let key_span = ports.key(k).map_or(v.span, |n| n.span);
+                    c.ports.push(DeclaredPort {
+                        kind: PortKind::ImageExposed,
+                        container_port: port,
+                        host_port: None,
+                        host_ip: None,
+                        protocol,
+                        name: None,
+                        span: Some(key_span),
+                        host_span: None,
+                    });
                 }
             }
         }
