@@ -640,21 +640,34 @@ impl<'a> Resolver<'a> {
     }
 
     fn localhost(&self, trace: &mut Vec<String>) -> Vec<Addr> {
-        trace.push(format!(
-            "`localhost` is 127.0.0.1 and ::1 in /etc/hosts: nginx's own network namespace (`{}`), both addresses in turn",
-            self.nginx().name
-        ));
-        [
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ]
-        .into_iter()
-        .map(|ip| Addr {
-            ip,
-            unit: Some(self.site.unit),
-            service: None,
-        })
-        .collect()
+        // nginx asks getaddrinfo with AI_ADDRCONFIG: `::1` from /etc/hosts
+        // is returned only when the namespace has a non-loopback IPv6
+        // address (an IPv6-enabled network), and then tried in turn.
+        let ipv6 = self
+            .nginx()
+            .addresses
+            .iter()
+            .any(|a| a.ip.is_some_and(|ip| ip.is_ipv6() && !ip.is_loopback()));
+        let mut ips = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
+        if ipv6 {
+            ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+            trace.push(format!(
+                "`localhost` is 127.0.0.1 and ::1 (nginx's namespace `{}` has IPv6, so getaddrinfo returns both): nginx's own network namespace, both addresses in turn",
+                self.nginx().name
+            ));
+        } else {
+            trace.push(format!(
+                "`localhost` is 127.0.0.1 in nginx's own network namespace (`{}`); ::1 is left out by getaddrinfo's AI_ADDRCONFIG, as the namespace has no IPv6 address",
+                self.nginx().name
+            ));
+        }
+        ips.into_iter()
+            .map(|ip| Addr {
+                ip,
+                unit: Some(self.site.unit),
+                service: None,
+            })
+            .collect()
     }
 
     /// getaddrinfo from nginx's unit: /etc/hosts, then DNS with the search list.

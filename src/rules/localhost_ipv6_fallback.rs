@@ -11,8 +11,11 @@ crate::declare_rule! {
     /// (an IPv4-only bind such as `0.0.0.0` or `127.0.0.1`) or `::1`.
     ///
     /// ## Why is this bad?
-    /// nginx resolves `localhost` through `/etc/hosts` to both `127.0.0.1`
-    /// and `::1` and uses both as servers in turn. Every connection to the
+    /// nginx resolves `localhost` through `/etc/hosts` with getaddrinfo's
+    /// `AI_ADDRCONFIG`: in a network namespace with an IPv6 address (an
+    /// IPv6-enabled network; IPv4-only containers and pods get `127.0.0.1`
+    /// alone) it gets both `127.0.0.1` and `::1` and uses both as servers in
+    /// turn. Every connection to the
     /// address nothing listens on fails first, is logged as an error
     /// (`connect() to [::1]:8000 failed (111: Connection refused)` or `(99:
     /// Cannot assign requested address)`), marks that address as failed
@@ -22,7 +25,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```nginx
-    /// # the app runs `gunicorn -b 0.0.0.0:8000` in the same pod
+    /// # an IPv6-enabled network; the app runs `gunicorn -b 0.0.0.0:8000` alongside
     /// location / { proxy_pass http://localhost:8000; }
     /// ```
     ///
