@@ -15,6 +15,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY benches ./benches
+COPY examples ./examples
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin upcheck \
  && cp target/x86_64-unknown-linux-musl/release/upcheck /upcheck
 

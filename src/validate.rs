@@ -35,6 +35,16 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             return Err(InputError::DuplicatePath(f.path.clone()));
         }
     }
+    if let Some(m) = &input.nginx_main {
+        let want = nginx::include::normalize(m);
+        if !input
+            .nginx
+            .iter()
+            .any(|f| nginx::include::normalize(&f.path) == want)
+        {
+            return Err(InputError::MainNotFound(m.clone()));
+        }
+    }
     if input.topology.is_empty() {
         return Err(InputError::NoTopology);
     }

@@ -60,6 +60,16 @@ fn build_input(a: &ValidateArgs) -> Result<Input, String> {
     for p in &a.nginx_paths {
         read_path(Path::new(p), &mut nginx)?;
     }
+    // A directory may also hold the topology files: they are not nginx files.
+    let topology_paths: Vec<std::path::PathBuf> = a
+        .topology
+        .iter()
+        .map(|t| Path::new(t).components().collect())
+        .collect();
+    nginx.retain(|f| {
+        let p: std::path::PathBuf = Path::new(&f.path).components().collect();
+        !topology_paths.contains(&p)
+    });
     let mut topology = Vec::new();
     for p in &a.topology {
         let content = std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"))?;

@@ -138,6 +138,7 @@ pub fn retired_doc_markdown(code: &str, reason: &str) -> String {
 /// Rules whose code or name is close to `query`, closest first (for
 /// "unknown code" messages).
 pub fn similar(query: &str) -> Vec<&'static Meta> {
+    // (`get(..3)` rather than slicing: a query may be any text, e.g. `ü`.)
     let q = query.trim().to_ascii_uppercase();
     let lower = query.trim().to_ascii_lowercase();
     let mut scored: Vec<(usize, &'static Meta)> = RULES
@@ -146,7 +147,7 @@ pub fn similar(query: &str) -> Vec<&'static Meta> {
         .filter_map(|m| {
             let by_code = strsim::levenshtein(&q, m.code);
             let by_name = strsim::levenshtein(&lower, m.name);
-            let same_range = q.len() >= 3 && m.code.starts_with(&q[..3]);
+            let same_range = q.get(..3).is_some_and(|prefix| m.code.starts_with(prefix));
             let score = by_code.min(by_name);
             let close = by_code <= 2 || by_name <= 3 || (same_range && by_code <= 3);
             close.then_some((score, m))

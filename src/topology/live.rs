@@ -988,6 +988,8 @@ impl Docker {
 
 /// What a live object says beyond its manifest.
 struct LivePod {
+    /// It carries `status` or a `uid` (a live object, not a manifest).
+    live: bool,
     ip: Option<(IpAddr, Span)>,
     phase: Option<String>,
     owner: Option<(String, String)>,
@@ -1062,6 +1064,7 @@ pub fn load_kubectl(
                     pods.insert(
                         (ns, name.to_string()),
                         LivePod {
+                            live,
                             ip,
                             phase,
                             owner,
@@ -1081,6 +1084,47 @@ pub fn load_kubectl(
             DiagSeverity::Info,
             None,
             "the kubectl dump has no `status`: no address was observed (was it `kubectl get -o json` of live objects?)".into(),
+        );
+    }
+    // `kubectl get all` lists Deployments, ReplicaSets, StatefulSets… beside
+    // their pods: the live pods are what runs, so the pods modelled from
+    // workload templates are not added again.
+    let live_pods = pods.values().any(|p| p.live);
+    let from_templates: Vec<String> = topo
+        .units
+        .iter()
+        .filter_map(|u| match &u.kind {
+            UnitKind::Pod {
+                workload_kind,
+                workload,
+                namespace,
+                ..
+            } if workload_kind != "Pod" => Some(format!("{workload_kind} {namespace}/{workload}")),
+            _ => None,
+        })
+        .fold(Vec::new(), |mut acc, w| {
+            if !acc.contains(&w) {
+                acc.push(w);
+            }
+            acc
+        });
+    if live_pods && !from_templates.is_empty() {
+        let keep: Vec<bool> = topo
+            .units
+            .iter()
+            .map(|u| {
+                matches!(&u.kind, UnitKind::Pod { workload_kind, .. } if workload_kind == "Pod")
+                    || !matches!(u.kind, UnitKind::Pod { .. })
+            })
+            .collect();
+        retain_units(&mut topo, &keep);
+        r.push(
+            DiagSeverity::Info,
+            None,
+            format!(
+                "the dump lists live pods, so the pod templates of {} are not modelled as well",
+                from_templates.join(", ")
+            ),
         );
     }
     let mut outside_pods: Option<(IpAddr, Span)> = None;
@@ -1182,6 +1226,58 @@ pub fn load_kubectl(
     }
     topo.diagnostics.extend(r.sorted());
     topo
+}
+
+/// Keeps the units marked in `keep`, with the volumes and files that belong
+/// to them, renumbering every reference.
+fn retain_units(topo: &mut Topology, keep: &[bool]) {
+    let mut unit_map = vec![None; keep.len()];
+    let mut next = 0;
+    for (i, k) in keep.iter().enumerate() {
+        if *k {
+            unit_map[i] = Some(UnitId(next));
+            next += 1;
+        }
+    }
+    let volumes = std::mem::take(&mut topo.volumes);
+    let mut volume_map = vec![None; volumes.len()];
+    for (i, mut v) in volumes.into_iter().enumerate() {
+        match v.unit {
+            Some(u) => match unit_map[u.0] {
+                Some(n) => v.unit = Some(n),
+                None => continue,
+            },
+            None => {}
+        }
+        volume_map[i] = Some(topo.volumes.len());
+        topo.volumes.push(v);
+    }
+    let units = std::mem::take(&mut topo.units);
+    for (mut u, k) in units.into_iter().zip(keep) {
+        if !*k {
+            continue;
+        }
+        for c in &mut u.containers {
+            c.mounts.retain_mut(|m| match volume_map[m.volume] {
+                Some(n) => {
+                    m.volume = n;
+                    true
+                }
+                None => false,
+            });
+        }
+        topo.units.push(u);
+    }
+    topo.mounted_files.retain_mut(|f| match unit_map[f.unit.0] {
+        Some(n) => {
+            f.unit = n;
+            true
+        }
+        None => false,
+    });
+    for s in &mut topo.services {
+        s.selected = s.selected.iter().filter_map(|u| unit_map[u.0]).collect();
+    }
 }
 
 /// Items of a document: itself, `List` items, top-level array elements.
