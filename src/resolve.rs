@@ -640,19 +640,31 @@ impl<'a> Resolver<'a> {
     }
 
     fn localhost(&self, trace: &mut Vec<String>) -> Vec<Addr> {
-        // nginx asks getaddrinfo with AI_ADDRCONFIG: `::1` from /etc/hosts
-        // is returned only when the namespace has a non-loopback IPv6
-        // address (an IPv6-enabled network), and then tried in turn.
+        // nginx asks getaddrinfo with AI_ADDRCONFIG: glibc returns `::1`
+        // from /etc/hosts only when the namespace has a non-loopback IPv6
+        // address (an IPv6-enabled network); musl (Alpine images) whenever
+        // `::1` is routable, i.e. on the loopback (Docker Engine 26+,
+        // Kubernetes pods). Both addresses are then tried in turn.
         let ipv6 = self
             .nginx()
             .addresses
             .iter()
             .any(|a| a.ip.is_some_and(|ip| ip.is_ipv6() && !ip.is_loopback()));
+        let musl = self.nginx().containers[self.site.container]
+            .image
+            .as_deref()
+            .filter(|i| i.to_ascii_lowercase().contains("alpine"));
         let mut ips = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
         if ipv6 {
             ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
             trace.push(format!(
                 "`localhost` is 127.0.0.1 and ::1 (nginx's namespace `{}` has IPv6, so getaddrinfo returns both): nginx's own network namespace, both addresses in turn",
+                self.nginx().name
+            ));
+        } else if let Some(image) = musl {
+            ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+            trace.push(format!(
+                "`localhost` is 127.0.0.1 and ::1 (nginx's image `{image}` uses musl, whose getaddrinfo keeps ::1 when the loopback has it): nginx's own network namespace (`{}`), both addresses in turn",
                 self.nginx().name
             ));
         } else {
@@ -1563,5 +1575,70 @@ pub fn target_text(up: &UpstreamRef) -> String {
         Target::Unix(u) => format!("unix:{}", u.path),
         Target::Group(g) => g.name.clone(),
         Target::Variable(v) => v.raw.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::run;
+
+    const APP: &str = "  app:\n    image: python:3.12-slim\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    ports: [\"80:80\"]\n";
+    const CONF: &str = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
+
+    fn trace(nginx_image: &str) -> Vec<String> {
+        let compose = format!(
+            "services:\n{APP}  nginx:\n    image: {nginx_image}\n    network_mode: \"service:app\"\n"
+        );
+        run(CONF, &compose).upstreams[0].trace.clone()
+    }
+
+    #[test]
+    fn localhost_is_ipv4_only_for_glibc_nginx_on_an_ipv4_network() {
+        let t = trace("nginx:1.27");
+        assert!(t.iter().any(|l| l.contains("::1 is left out")), "{t:?}");
+    }
+
+    #[test]
+    fn localhost_keeps_ipv6_loopback_for_musl_nginx() {
+        let t = trace("nginx:1.27-alpine");
+        assert!(t.iter().any(|l| l.contains("uses musl")), "{t:?}");
+    }
+
+    #[test]
+    fn a_listen_of_another_server_block_is_not_a_loop() {
+        let compose = format!("services:\n{APP}  nginx:\n    image: nginx:1.27\n");
+        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8080; } }\nserver { listen 127.0.0.1:8080; root /srv; }";
+        let r = run(conf, &compose);
+        assert_eq!(
+            r.upstreams[0].status,
+            super::Status::Reachable,
+            "{:?}",
+            r.upstreams[0].trace
+        );
+        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:80; } }";
+        let r = run(conf, &compose);
+        assert_eq!(r.upstreams[0].status, super::Status::Unreachable);
+        assert!(
+            r.upstreams[0]
+                .trace
+                .iter()
+                .any(|l| l.contains("proxy loop"))
+        );
+    }
+
+    #[test]
+    fn ports_nginx_publishes_are_not_listeners_of_their_own() {
+        // `ports: 6001:6001` on nginx says nothing listens there but nginx's config.
+        let compose = format!(
+            "services:\n{APP}  nginx:\n    image: nginx:1.27\n    ports: [\"6001:6001\"]\n"
+        );
+        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:6001; } }";
+        let r = run(conf, &compose);
+        assert_eq!(
+            r.upstreams[0].status,
+            super::Status::Unreachable,
+            "{:?}",
+            r.upstreams[0].trace
+        );
     }
 }

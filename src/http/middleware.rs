@@ -169,7 +169,9 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 fn security_headers(path: &str, h: &mut axum::http::HeaderMap) {
-    let csp = if path == "/docs" || path.starts_with("/docs/") {
+    let csp = if path == "/" || path.starts_with("/portal/") {
+        super::portal::PORTAL_CSP
+    } else if path == "/docs" || path.starts_with("/docs/") {
         DOCS_CSP
     } else {
         API_CSP

@@ -14,6 +14,7 @@
 //! `GET /rules/{code}`, `GET /openapi.json`, `GET /docs` (Swagger UI,
 //! embedded), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
+pub mod portal;
 pub mod body;
 pub mod error;
 pub mod middleware;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(work)
         .merge(open)
         .merge(docs)
+        .merge(portal::router())
         .fallback(not_found)
         // Bodies are bounded by `Limits::max_body` where they are read.
         .layer(DefaultBodyLimit::disable())

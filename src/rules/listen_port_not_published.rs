@@ -221,9 +221,9 @@ impl ListenPortNotPublished {
                     stray
                         .iter()
                         .map(|(s, sp, t)| match t {
-                            Some(t) => format!("`{}` port {} targets {t}", s.name, sp.port),
+                            Some(t) => format!("Service `{}` port {} targets {t}", s.name, sp.port),
                             None => format!(
-                                "`{}` port {} targets a port it cannot name",
+                                "Service `{}` port {} targets a port name the pod does not declare",
                                 s.name, sp.port
                             ),
                         })

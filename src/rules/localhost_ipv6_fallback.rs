@@ -9,6 +9,10 @@ crate::declare_rule! {
     /// Finds upstreams written as `localhost` where the server listens on
     /// only one of the two addresses `localhost` stands for: `127.0.0.1`
     /// (an IPv4-only bind such as `0.0.0.0` or `127.0.0.1`) or `::1`.
+    /// nginx gets both when its network namespace has IPv6 (an
+    /// IPv6-enabled network) or its image is Alpine-based (musl keeps
+    /// `::1` whenever the loopback has it); glibc images on IPv4-only
+    /// networks get `127.0.0.1` alone and are not reported.
     ///
     /// ## Why is this bad?
     /// nginx resolves `localhost` through `/etc/hosts` with getaddrinfo's
@@ -124,7 +128,7 @@ impl Check for LocalhostIpv6Fallback {
 mod tests {
     use crate::rules::testing::{codes, of, run};
 
-    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: nginx\n      image: nginx:1.27\n      ports: [{containerPort: 80}]\n    - name: app\n      image: python:3.12\n      command: [gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]\n";
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: nginx\n      image: nginx:1.27-alpine\n      ports: [{containerPort: 80}]\n    - name: app\n      image: python:3.12\n      command: [gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]\n";
 
     #[test]
     fn ipv4_only_app_behind_localhost() {
@@ -138,6 +142,13 @@ mod tests {
             "{:?}",
             codes(&r)
         );
+    }
+
+    #[test]
+    fn glibc_nginx_on_an_ipv4_network_only_gets_127_0_0_1() {
+        let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
+        let r = run(conf, &POD.replace("nginx:1.27-alpine", "nginx:1.27"));
+        assert!(of(&r, "UC2010").is_empty(), "{:?}", codes(&r));
     }
 
     #[test]

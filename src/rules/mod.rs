@@ -41,7 +41,7 @@ mod service_port_vs_target_port;
 mod short_name_with_resolver;
 mod target_port_name_unknown;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod topology_error;
 mod topology_warning;
 mod unix_socket_not_shared;
@@ -304,7 +304,13 @@ pub fn run(cx: &Context) -> Vec<Finding> {
 /// group fails too: while another server answers, nginx fails over and the
 /// requests succeed (upstream-group-partially-unreachable reports the group).
 fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
-    use crate::resolve::{Lookup, Status};
+    use crate::resolve::Status;
+    // Servers with an error of their own cannot take over for another.
+    let failing: Vec<usize> = out
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| f.upstream)
+        .collect();
     for f in out.iter_mut() {
         let Some(i) = f.upstream else { continue };
         if f.severity != Severity::Error {
@@ -313,14 +319,16 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         let Some(g) = cx.extraction.upstreams[i].group_index else {
             continue;
         };
+        // Another server answers: the group's own status is not enough, as
+        // a server whose connection succeeds (a protocol mismatch) makes
+        // the group reachable by itself.
         let group_serves = cx.primary().any(|r| {
-            matches!(r.lookup, Lookup::Group { group } if group == g) && r.status == Status::Reachable
+            r.upstream != i
+                && cx.extraction.groups[g].servers.contains(&r.upstream)
+                && r.status == Status::Reachable
+                && !failing.contains(&r.upstream)
         });
-        let member_stops_nginx = cx.primary().any(|r| {
-            r.upstream == i
-                && (matches!(&r.lookup, Lookup::NotFound { runtime: false, .. })
-                    || r.reason.as_deref().is_some_and(|x| x.starts_with("no port in upstream")))
-        });
+        let member_stops_nginx = cx.primary().any(|r| r.upstream == i && cx.stops_nginx(r));
         if group_serves && !member_stops_nginx {
             f.severity = Severity::Warning;
             f.message

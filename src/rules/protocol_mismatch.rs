@@ -43,9 +43,9 @@ crate::declare_rule! {
     /// a URI that only repeats the location), adding `include
     /// uwsgi_params;` for `uwsgi_pass` when no uwsgi parameters are set.
     /// The other `proxy_*`, `uwsgi_*` or `fastcgi_*` settings of the
-    /// location are not translated. Switching to `fastcgi_pass` is only
-    /// offered when `SCRIPT_FILENAME` is already set, because its value
-    /// depends on where the application's files are.
+    /// location are not translated. Switching to `fastcgi_pass` is
+    /// display-only unless `SCRIPT_FILENAME` is already set, because its
+    /// value depends on where the application's files are.
     pub ProtocolMismatch { code: "UC3001", name: "protocol-mismatch", severity: Error, fix: Sometimes }
 }
 
@@ -87,12 +87,18 @@ impl Check for ProtocolMismatch {
                         continue;
                     }
                     let name = c.service.as_deref().unwrap_or(&c.name);
+                    let subject = match &up.group {
+                        Some(g) if up.directive == D::UpstreamServer => format!(
+                            "`server {}` of upstream `{g}` is used by `{}`, which",
+                            target_text(up),
+                            d.name()
+                        ),
+                        _ => format!("`{}`", super::describe(cx, up)),
+                    };
                     let mut f = finding(
                         self,
                         format!(
-                            "`{} {}` speaks {}, but `{name}` speaks {} there ({}{}): {}",
-                            d.name(),
-                            target_text(up),
+                            "{subject} speaks {}, but `{name}` speaks {} there ({}{}): {}",
                             protocol_name(expected(*d)),
                             protocol_name(Some(speaks)),
                             l.provenance.detail,
@@ -112,16 +118,22 @@ impl Check for ProtocolMismatch {
                     if let Some(span) = l.provenance.span {
                         f.related.push(Related {
                             span,
-                            message: format!(
-                                "`{name}` speaks {} here",
-                                protocol_name(Some(speaks))
-                            ),
+                            message: format!("`{name}` listens here"),
                         });
                     }
-                    if up.directive != D::UpstreamServer
-                        && let Some(fix) = directive_fix(cx, up, speaks)
-                    {
-                        f.fixes.push(fix);
+                    if up.directive != D::UpstreamServer {
+                        if let Some(fix) = directive_fix(cx, up, speaks) {
+                            f.fixes.push(fix);
+                        } else if speaks == P::Fastcgi {
+                            f.fixes.push(Fix {
+                                title: format!(
+                                    "Use `fastcgi_pass {}` with `include fastcgi_params;` and `fastcgi_param SCRIPT_FILENAME` set to the script's path in `{name}`",
+                                    target_text(up)
+                                ),
+                                applicability: Applicability::DisplayOnly,
+                                edits: Vec::new(),
+                            });
+                        }
                     }
                     out.push(f);
                     break 'hits;
@@ -353,6 +365,25 @@ mod tests {
             "{}",
             f[0].fixes[0].diff
         );
+    }
+
+    #[test]
+    fn a_group_member_is_an_error_unless_another_server_answers() {
+        use crate::rules::Severity;
+        let conf = "upstream django { server app:8000; }\nserver { listen 80; location / { proxy_pass http://django; } }";
+        let r = run(conf, &compose("uwsgi --socket :8000 --module app:app"));
+        let f = of(&r, "UC3001");
+        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        assert_eq!(f[0].severity, Severity::Error, "{}", f[0].message);
+        let two = format!(
+            "{}  web2:\n    image: python:3.12\n    command: uwsgi --http :8000 --module app:app\n",
+            compose("uwsgi --socket :8000 --module app:app")
+        );
+        let conf = "upstream django { server app:8000; server web2:8000; }\nserver { listen 80; location / { proxy_pass http://django; } }";
+        let r = run(conf, &two);
+        let f = of(&r, "UC3001");
+        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        assert_eq!(f[0].severity, Severity::Warning, "{}", f[0].message);
     }
 
     #[test]

@@ -54,15 +54,21 @@ impl Check for ProxyLoop {
                 .span
                 .map(|s| format!("`{}`", cx.text(s).trim_end_matches(';')))
                 .unwrap_or_else(|| format!("port {}", l.port.unwrap_or_default()));
-            let within = if up.group.is_some() {
-                "a server block that uses this upstream group"
+            let (within, effect) = if up.group.is_some() {
+                (
+                    "a server block that uses this upstream group",
+                    "requests balanced to it come back into nginx and are balanced again, taking twice the connections",
+                )
             } else {
-                "this server block"
+                (
+                    "this server block",
+                    "every request is proxied to itself until nginx runs out of connections",
+                )
             };
             let mut f = finding(
                 self,
                 format!(
-                    "`{}` leads back to nginx itself: {listen} of {within} — every request is proxied to itself until nginx runs out of connections",
+                    "`{}` leads back to nginx itself: {listen} of {within} — {effect}",
                     target_text(up)
                 ),
                 Some(up.span),

@@ -87,11 +87,15 @@ impl Check for UnixSocketNotShared {
             let mut f = finding(self, message, Some(up.span));
             f.upstream = Some(r.upstream);
             if let Some(s) = &socket
-                && let Some(span) = s.span
+                && let Some((span, stated)) = s.span
             {
                 f.related.push(Related {
                     span,
-                    message: format!("`{}` creates the socket here", s.name),
+                    message: if stated {
+                        format!("`{}` creates the socket here", s.name)
+                    } else {
+                        format!("`{}` is declared here", s.name)
+                    },
                 });
             }
             if let Some(m) = nginx_mount
@@ -123,7 +127,8 @@ struct Socket<'a> {
     unit: UnitId,
     name: &'a str,
     path: &'a str,
-    span: Option<crate::source::Span>,
+    /// Where the socket is stated (true), else where the container is declared.
+    span: Option<(crate::source::Span, bool)>,
     mounts: &'a [crate::topology::Mount],
 }
 
@@ -137,7 +142,11 @@ fn socket_of<'a>(cx: &Context<'a>, u: UnitId, path: &str) -> Option<Socket<'a>> 
                     unit: u,
                     name: c.service.as_deref().unwrap_or(&c.name),
                     path: p.as_str(),
-                    span: l.provenance.span.or(c.span),
+                    span: l
+                        .provenance
+                        .span
+                        .map(|s| (s, true))
+                        .or(c.span.map(|s| (s, false))),
                     mounts: &c.mounts,
                 })
             }
@@ -184,6 +193,18 @@ fn mount_fix(
         };
     }
     let (server_dir, nginx_dir) = (dir(s.path), dir(path));
+    // A volume over `/tmp` or `/run` would hide what the image keeps there.
+    if topo.platform == Platform::Compose && SHARED_DIRS.contains(&server_dir) {
+        let file = s.path.rsplit('/').next().unwrap_or(s.path);
+        return Fix {
+            title: format!(
+                "Create the socket in a directory of its own (e.g. `/run/{0}/{file}`) and mount one named volume there in both `{0}` and `{nginx}`",
+                s.name
+            ),
+            applicability: Applicability::DisplayOnly,
+            edits: Vec::new(),
+        };
+    }
     let title = match topo.platform {
         Platform::Compose if server_dir == nginx_dir => format!(
             "Mount one named volume at `{server_dir}` in both `{}` and `{nginx}`",
@@ -208,6 +229,9 @@ fn mount_fix(
         edits: Vec::new(),
     }
 }
+
+/// Directories the image itself uses, not to be covered by a volume.
+const SHARED_DIRS: &[&str] = &["/", "/tmp", "/run", "/var/run", "/var/tmp"];
 
 fn under(path: &str, dir: &str) -> bool {
     let dir = dir.trim_end_matches('/');

@@ -85,7 +85,7 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                 let mut f = finding(
                     self,
                     format!(
-                        "{} `{}` of upstream `{}` is unreachable ({why}); nginx {}",
+                        "{} `{}` of upstream `{}` is unreachable: {why}; nginx {}",
                         if backup { "backup server" } else { "server" },
                         target,
                         group.name,

@@ -30,6 +30,9 @@ use std::ops::Range;
 /// Most replicas modelled for one service (inputs are bounded).
 pub const MAX_REPLICAS: u32 = 100;
 
+/// Deepest chain of `extends`, or of files including files.
+const MAX_NESTING: usize = 64;
+
 /// Loads compose files into a topology, as `docker compose -f a -f b`
 /// builds its project. `files` may also hold env files (see
 /// [`looks_like_env_file`]): they are read where a service's `env_file` or
@@ -58,12 +61,14 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         loaded,
         docs,
         top,
+        incomplete,
         ..
     } = asm;
     let mut loader = FileLoader {
         files: &ctx,
         project: &project,
         disabled: &disabled,
+        incomplete,
         diags: &mut diags,
     };
     for file in &loaded {
@@ -636,6 +641,8 @@ struct Assembly<'a> {
     including: Vec<FileId>,
     /// The keys of the entries being merged (where to point at a value).
     keys: Vec<Span>,
+    /// A file named by `include` or `extends` was not submitted.
+    incomplete: bool,
 }
 
 impl<'a> Assembly<'a> {
@@ -654,6 +661,7 @@ impl<'a> Assembly<'a> {
             project_env: opts.env.clone(),
             including: Vec::new(),
             keys: Vec::new(),
+            incomplete: false,
         };
         for (path, bytes) in &opts.files {
             asm.files.env_files.insert(
@@ -967,44 +975,51 @@ impl<'a> Assembly<'a> {
     }
 
     fn merge_map(&mut self, base: &Node, over: &Node, path: &mut Vec<String>) -> Node {
-        let mut entries: Vec<(Node, Node)> = match &base.value {
-            Value::Map(e) => e.clone(),
+        let mut entries: Vec<Option<(Node, Node)>> = match &base.value {
+            Value::Map(e) => e.iter().cloned().map(Some).collect(),
             _ => Vec::new(),
         };
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (i, (k, _)) in entries.iter().flatten().enumerate() {
+            index
+                .entry(k.scalar_text().unwrap_or_default())
+                .or_insert(i);
+        }
         let over_entries: &[(Node, Node)] = match &over.value {
             Value::Map(e) => e,
             _ => &[],
         };
         for (k, v) in over_entries {
             let name = k.scalar_text().unwrap_or_default();
-            let pos = entries
-                .iter()
-                .position(|(bk, _)| bk.scalar_text().as_deref() == Some(name.as_str()));
-            path.push(name);
+            let pos = index.get(&name).copied().filter(|i| entries[*i].is_some());
+            path.push(name.clone());
             self.keys.push(k.span);
             match (self.tag(v), pos) {
-                (Some(Tag::Reset), Some(i)) => {
-                    entries.remove(i);
+                (Some(Tag::Reset), Some(i)) => entries[i] = None,
+                // Kept until every file is merged (then stripped): it
+                // resets what a later merge onto this one brings.
+                (Some(Tag::Reset), None) => {
+                    index.insert(name, entries.len());
+                    entries.push(Some((k.clone(), v.clone())));
                 }
-                // Kept until every file is merged: it may reset what a
-                // file merged later (an `extends` base) brings.
-                (Some(Tag::Reset), None) => entries.push((k.clone(), v.clone())),
-                (Some(Tag::Override), Some(i)) => entries[i] = (k.clone(), self.normalize(v, path)),
-                (_, None) => entries.push((k.clone(), self.normalize(v, path))),
+                (Some(Tag::Override), Some(i)) => {
+                    entries[i] = Some((k.clone(), self.normalize(v, path)));
+                }
+                (_, None) => {
+                    index.insert(name, entries.len());
+                    entries.push(Some((k.clone(), self.normalize(v, path))));
+                }
                 (None, Some(i)) => {
-                    let (merged, replaced) = self.merge(&entries[i].1.clone(), v, path);
-                    let key = if replaced {
-                        k.clone()
-                    } else {
-                        entries[i].0.clone()
-                    };
-                    entries[i] = (key, merged);
+                    let (bk, bv) = entries[i].take().expect("a live entry");
+                    let (merged, replaced) = self.merge(&bv, v, path);
+                    let key = if replaced { k.clone() } else { bk };
+                    entries[i] = Some((key, merged));
                 }
             }
             self.keys.pop();
             path.pop();
         }
-        map_node(entries, base.span)
+        map_node(entries.into_iter().flatten().collect(), base.span)
     }
 
     /// One file's value on its own, with the lists that compose keeps
@@ -1223,6 +1238,13 @@ impl<'a> Assembly<'a> {
             );
             return Some(own);
         }
+        if chain.len() >= MAX_NESTING {
+            self.diags.error(
+                ext_key,
+                format!("`extends` of service `{name}` nests more than {MAX_NESTING} levels deep"),
+            );
+            return Some(own);
+        }
         let (reference, ref_node, file_node) = match &ext.value {
             Value::Map(_) => (
                 ext.get("service").and_then(|s| self.plain(s)),
@@ -1280,6 +1302,7 @@ impl<'a> Assembly<'a> {
         let ctx = self.files.ctx(file).clone();
         let path = join_path(&ctx.dir, &rel);
         let Some(&other) = self.by_path.get(&path) else {
+            self.incomplete = true;
             self.diags.error(
                 loc(fnode, fnode),
                 format!(
@@ -1388,6 +1411,7 @@ impl<'a> Assembly<'a> {
             match self.by_path.get(&path) {
                 Some(&id) => ids.push((id, path)),
                 None => {
+                    self.incomplete = true;
                     self.diags.error(
                         pn.span,
                         format!(
@@ -1399,6 +1423,13 @@ impl<'a> Assembly<'a> {
             }
         }
         if ids.is_empty() {
+            return;
+        }
+        if self.including.len() >= MAX_NESTING {
+            self.diags.error(
+                item.span,
+                format!("`include` nests more than {MAX_NESTING} levels deep"),
+            );
             return;
         }
         if let Some((id, _)) = ids
@@ -1492,14 +1523,16 @@ impl<'a> Assembly<'a> {
             let Value::Map(target) = &mut to.value else {
                 continue;
             };
+            let mut at: HashMap<String, usize> = HashMap::new();
+            for (i, (tk, _)) in target.iter().enumerate() {
+                at.entry(tk.scalar_text().unwrap_or_default()).or_insert(i);
+            }
             for (k, v) in match &from.value {
                 Value::Map(e) => e.as_slice(),
                 _ => &[],
             } {
-                match target
-                    .iter()
-                    .find(|(tk, _)| tk.scalar_text() == k.scalar_text())
-                {
+                let name = k.scalar_text().unwrap_or_default();
+                match at.get(&name).map(|i| &target[*i]) {
                     Some((tk, tv)) => {
                         if !same_value(tv, v) {
                             self.diags.error(
@@ -1511,7 +1544,10 @@ impl<'a> Assembly<'a> {
                             );
                         }
                     }
-                    None => target.push((k.clone(), v.clone())),
+                    None => {
+                        at.insert(name, target.len());
+                        target.push((k.clone(), v.clone()));
+                    }
                 }
             }
         }
@@ -2352,6 +2388,9 @@ struct FileLoader<'a> {
     project: &'a str,
     /// Services outside the active profiles, with their profiles.
     disabled: &'a BTreeMap<String, Vec<String>>,
+    /// An included or extended file is missing: services may be defined
+    /// there.
+    incomplete: bool,
     diags: &'a mut Diags,
 }
 
@@ -4052,6 +4091,8 @@ impl FileLoader<'_> {
         for (i, d) in defs.iter().enumerate() {
             let undefined = |this: &mut Self, target: &str, span: Span| {
                 let message = match this.disabled.get(target) {
+                    // It may be defined in the file that is missing (already an error).
+                    None if this.incomplete => return,
                     // docker compose: the service exists but its profile is off.
                     Some(profiles) => format!(
                         "service \"{target}\" is required by \"{}\" but is disabled. Can be enabled by profiles [{}]",
@@ -4103,7 +4144,9 @@ impl FileLoader<'_> {
                         Some(j) => {
                             deps[i].insert(*j);
                         }
-                        None if self.disabled.contains_key(s) => undefined(self, s, *span),
+                        None if self.disabled.contains_key(s) || self.incomplete => {
+                            undefined(self, s, *span)
+                        }
                         None => self.diags.error(
                             *span,
                             format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
@@ -6078,6 +6121,29 @@ networks:
     }
 
     #[test]
+    fn unique_lists_and_subnets() {
+        // One file: the later mount of a target wins, in the earlier place.
+        let text = "services:\n  web:\n    image: nginx\n    volumes:\n      - ./a:/etc/nginx/conf.d\n      - logs:/var/log/nginx\n      - type: bind\n        source: ./b\n        target: /etc/nginx/conf.d\nvolumes:\n  logs: {}\n";
+        let t = load_str(text);
+        no_diags(&t);
+        let c = &unit(&t, "p-web-1").containers[0];
+        let mounts: Vec<&str> = c
+            .mounts
+            .iter()
+            .map(|m| t.volumes[m.volume].name.as_str())
+            .collect();
+        assert_eq!(mounts, ["./b", "logs"]);
+        // ipam.config merges by subnet.
+        let base = "services:\n  web:\n    image: nginx\nnetworks:\n  default:\n    ipam:\n      config:\n        - subnet: 10.5.0.0/16\n";
+        let over = "networks:\n  default:\n    ipam:\n      config:\n        - subnet: 10.5.0.0/16\n          gateway: 10.5.0.254\n";
+        let (t, _) = load_files(&[("compose.yaml", base), ("o.yaml", over)], &project_p());
+        no_diags(&t);
+        let n = net(&t, "default");
+        assert_eq!(n.subnet.as_deref(), Some("10.5.0.0/16"));
+        assert_eq!(n.gateway, Some("10.5.0.254".parse().unwrap()));
+    }
+
+    #[test]
     fn the_override_file_beside_the_main_file_comes_after_it() {
         let main = "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n  app:\n    image: app\n    command: gunicorn -b 0.0.0.0:8000 app:app\n";
         let over = "services:\n  app:\n    command: gunicorn -b 0.0.0.0:9000 app:app\n";
@@ -6202,8 +6268,10 @@ services:
 
     #[test]
     fn a_missing_included_file_is_a_located_error() {
-        let text = "include:\n  - backend/compose.yaml\nservices:\n  nginx:\n    image: nginx\n";
+        let text = "include:\n  - backend/compose.yaml\nservices:\n  nginx:\n    image: nginx\n    depends_on: [api]\n";
         let t = load_str(text);
+        // Only the missing file: `api` may well be defined in it.
+        assert_eq!(t.diagnostics.len(), 1, "{:#?}", t.diagnostics);
         let d = find_diag(&t, "included file");
         assert_eq!(d.severity, DiagSeverity::Error);
         assert_eq!(
@@ -6462,7 +6530,7 @@ services:
 
     #[test]
     fn the_project_env_file_interpolates_and_options_win() {
-        let text = "services:\n  app:\n    image: app:${TAG}\n    command: serve --port ${PORT}\n    profiles: [debug]\n";
+        let text = "services:\n  app:\n    image: app:${TAG}\n    command: serve --port ${PORT}\n    profiles: [debug]\n    environment: [PORT]\n";
         let opts = LoadOptions {
             env: [("TAG".to_string(), "2".to_string())].into(),
             files: [(
@@ -6478,6 +6546,8 @@ services:
         let c = &unit(&t, "shop-app-1").containers[0];
         assert_eq!(c.image.as_deref(), Some("app:2"));
         assert_eq!(c.command, ["serve", "--port", "7000"]);
+        // A bare `environment` name takes the project's value.
+        assert_eq!(env_of(&t, "shop-app-1"), kv(&[("PORT", "7000")]));
         // Another directory's `.env` is not this project's.
         let opts = LoadOptions {
             files: [("elsewhere/.env".to_string(), b"PORT=7000\n".to_vec())].into(),

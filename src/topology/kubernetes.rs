@@ -1504,12 +1504,27 @@ impl<'s> Loader<'s> {
         let l = cx.label;
         let r = self.d.map(l, from, at, "configMapKeyRef")?;
         let rat = format!("{at}.configMapKeyRef");
-        let (name, _) = self.d.str(l, r, &rat, "name")?;
+        let (name, name_span) = self.d.str(l, r, &rat, "name")?;
         let (key, key_span) = self.d.str(l, r, &rat, "key")?;
         let optional = self.d.bool(l, r, &rat, "optional").unwrap_or(false);
-        let cm = self
+        let Some(cm) = self
             .config_maps
-            .get(&(cx.namespace.to_string(), name.to_string()))?;
+            .get(&(cx.namespace.to_string(), name.to_string()))
+        else {
+            // As for `envFrom`: an optional source may be absent on purpose.
+            self.d.push(
+                if optional {
+                    DiagSeverity::Info
+                } else {
+                    DiagSeverity::Warning
+                },
+                Some(name_span),
+                format!(
+                    "`{l}`: `{rat}` reads ConfigMap `{name}`, which is not in the manifests; its value is unknown"
+                ),
+            );
+            return None;
+        };
         match cm.get(key) {
             Some((_, v, span)) => Some((v.clone(), *span)),
             None => {
@@ -2372,6 +2387,38 @@ spec:
                 .all(|d| d.severity == DiagSeverity::Warning)
         );
         assert_eq!(at(text, t.diagnostics[2].span), "4");
+    }
+
+    #[test]
+    fn a_config_map_key_ref_outside_the_manifests_is_named() {
+        let text = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: app
+      image: python
+      env:
+        - {name: PORT, valueFrom: {configMapKeyRef: {name: settings, key: PORT}}}
+        - {name: OPT, valueFrom: {configMapKeyRef: {name: extra, key: OPT, optional: true}}}
+"#;
+        let t = load_text(text);
+        let env: Vec<(&str, Option<&str>)> = t.units[0].containers[0]
+            .env
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_deref()))
+            .collect();
+        assert_eq!(env, [("PORT", None), ("OPT", None)]);
+        assert_eq!(
+            messages(&t),
+            [
+                "`Pod p`: `spec.containers[0].env[0].valueFrom.configMapKeyRef` reads ConfigMap `settings`, which is not in the manifests; its value is unknown",
+                "`Pod p`: `spec.containers[0].env[1].valueFrom.configMapKeyRef` reads ConfigMap `extra`, which is not in the manifests; its value is unknown",
+            ]
+        );
+        assert_eq!(t.diagnostics[0].severity, DiagSeverity::Warning);
+        assert_eq!(t.diagnostics[1].severity, DiagSeverity::Info);
+        assert_eq!(at(text, t.diagnostics[0].span), "settings");
     }
 
     #[test]

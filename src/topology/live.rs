@@ -17,8 +17,10 @@
 //!   laid over it: pod IPs (`status.podIP`) and ClusterIPs become
 //!   [`AddressOrigin::Observed`], a pod's owner (`metadata.ownerReferences`)
 //!   names its workload (a ReplicaSet with a `pod-template-hash` is read as
-//!   its Deployment; StatefulSet pods keep their ordinal), and an observed
-//!   `kube-system/kube-dns` ClusterIP becomes the cluster DNS address.
+//!   its Deployment; StatefulSet pods keep their ordinal), an observed
+//!   `kube-system/kube-dns` ClusterIP becomes the cluster DNS address, and
+//!   when the dump lists live pods (`kubectl get all`), the pod templates of
+//!   the workloads beside them are not modelled a second time.
 //!
 //! Observed addresses are kept by the address plan; what the dump does not
 //! say (a stopped container, a pending pod) is modelled and labelled so.
@@ -1242,12 +1244,11 @@ fn retain_units(topo: &mut Topology, keep: &[bool]) {
     let volumes = std::mem::take(&mut topo.volumes);
     let mut volume_map = vec![None; volumes.len()];
     for (i, mut v) in volumes.into_iter().enumerate() {
-        match v.unit {
-            Some(u) => match unit_map[u.0] {
+        if let Some(u) = v.unit {
+            match unit_map[u.0] {
                 Some(n) => v.unit = Some(n),
                 None => continue,
-            },
-            None => {}
+            }
         }
         volume_map[i] = Some(topo.volumes.len());
         topo.volumes.push(v);
@@ -1581,6 +1582,29 @@ mod tests {
             messages(&t)
                 .iter()
                 .any(|m| m.contains("outside the modelled service CIDR"))
+        );
+    }
+
+    #[test]
+    fn kubectl_get_all_models_the_live_pods_not_the_templates() {
+        let deployment = r#"{"apiVersion": "apps/v1", "kind": "Deployment",
+   "metadata": {"name": "web", "namespace": "default", "uid": "d1"},
+   "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                         "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}],
+                                  "volumes": [{"name": "cache", "emptyDir": {}}]}}},
+   "status": {"replicas": 1}},
+  "#;
+        let text = KUBECTL.replacen("\"items\": [", &format!("\"items\": [{deployment}"), 1);
+        let (t, _) = load_as(&text, Format::Kubectl);
+        let names: Vec<&str> = t.units.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["web-7d9f8b6c4-x2x9z", "db-0"]);
+        assert!(t.volumes.is_empty(), "{:?}", t.volumes);
+        assert_eq!(t.services[0].selected, [UnitId(0)]);
+        assert!(
+            messages(&t)
+                .iter()
+                .any(|m| m.contains("pod templates of Deployment default/web"))
         );
     }
 }

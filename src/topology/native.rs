@@ -137,6 +137,7 @@ fn field(obj: &str, path: &str) -> String {
 }
 
 impl Reader {
+    /// Records a diagnostic.
     pub(super) fn push(&mut self, severity: DiagSeverity, span: Option<Span>, message: String) {
         self.list.push(TopologyDiagnostic {
             severity,
@@ -145,14 +146,17 @@ impl Reader {
         });
     }
 
+    /// Records a located error.
     pub(super) fn error(&mut self, span: Span, message: String) {
         self.push(DiagSeverity::Error, Some(span), message);
     }
 
+    /// Records a located warning.
     pub(super) fn warn(&mut self, span: Span, message: String) {
         self.push(DiagSeverity::Warning, Some(span), message);
     }
 
+    /// Records a located note.
     pub(super) fn info(&mut self, span: Span, message: String) {
         self.push(DiagSeverity::Info, Some(span), message);
     }
@@ -174,6 +178,7 @@ impl Reader {
         parent.get(key).filter(|n| !n.is_null())
     }
 
+    /// An object field; another type is a warning and `None`.
     pub(super) fn map<'n>(
         &mut self,
         obj: &str,
@@ -190,6 +195,7 @@ impl Reader {
         }
     }
 
+    /// A list field's items; another type is a warning and no items.
     pub(super) fn seq<'n>(
         &mut self,
         obj: &str,
@@ -220,6 +226,7 @@ impl Reader {
         self.str_of(obj, n, &join(at, key))
     }
 
+    /// A string node; another type is a warning and `None`.
     pub(super) fn str_of<'n>(
         &mut self,
         obj: &str,
@@ -272,6 +279,7 @@ impl Reader {
         self.int_of(obj, n, &join(at, key))
     }
 
+    /// An integer node (a string of digits is warned about and read).
     pub(super) fn int_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(i64, Span)> {
         match (&n.value, n.as_int()) {
             (Value::Int(i), _) => Some((*i, n.span)),
@@ -289,6 +297,7 @@ impl Reader {
         }
     }
 
+    /// A boolean field; another type is a warning and `None`.
     pub(super) fn bool(&mut self, obj: &str, parent: &Node, at: &str, key: &str) -> Option<bool> {
         let n = Self::child(parent, key)?;
         match n.as_bool() {
@@ -312,6 +321,7 @@ impl Reader {
         self.port_of(obj, n, &join(at, key))
     }
 
+    /// A port number node (1-65535).
     pub(super) fn port_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(u16, Span)> {
         let (i, span) = self.int_of(obj, n, path)?;
         match u16::try_from(i) {
@@ -444,11 +454,6 @@ impl Reader {
 // ---------------------------------------------------------------------------
 // The loader
 
-/// A Service read before every unit is known (selectors match at the end).
-struct PendingService {
-    service: Service,
-}
-
 struct Loader<'a> {
     opts: &'a LoadOptions,
     r: Reader,
@@ -457,7 +462,8 @@ struct Loader<'a> {
     networks: HashMap<String, NetworkId>,
     /// The unit each volume belongs to, by name, with the span of the name.
     volume_units: Vec<Option<(String, Span)>>,
-    services: Vec<PendingService>,
+    /// Services, read before every unit is known (selectors match at the end).
+    services: Vec<Service>,
     pod_network: Option<NetworkId>,
     host_network: Option<NetworkId>,
 }
@@ -482,8 +488,7 @@ impl Loader<'_> {
                 }
             }
         }
-        for p in self.services {
-            let mut s = p.service;
+        for mut s in self.services {
             if let (Some(sel), false) =
                 (&s.selector, matches!(s.kind, ServiceKind::ExternalName(_)))
             {
@@ -1548,7 +1553,7 @@ impl Loader<'_> {
         if self
             .services
             .iter()
-            .any(|p| p.service.name == name && p.service.namespace == namespace)
+            .any(|s| s.name == name && s.namespace == namespace)
         {
             self.r.warn(
                 name_span,
@@ -1668,24 +1673,22 @@ impl Loader<'_> {
             .into_iter()
             .map(|(k, v, _)| (k, v.unwrap_or_default()))
             .collect();
-        self.services.push(PendingService {
-            service: Service {
-                name: name.to_string(),
-                namespace,
-                kind,
-                cluster_ip,
-                ip_origin: if cluster_ip.is_some() {
-                    AddressOrigin::Declared
-                } else {
-                    AddressOrigin::Modelled
-                },
-                // An empty selector selects nothing: endpoints are managed elsewhere.
-                selector: (!selector.is_empty()).then_some(selector),
-                ports,
-                selected: Vec::new(),
-                span: Some(name_span),
-                selector_span,
+        self.services.push(Service {
+            name: name.to_string(),
+            namespace,
+            kind,
+            cluster_ip,
+            ip_origin: if cluster_ip.is_some() {
+                AddressOrigin::Declared
+            } else {
+                AddressOrigin::Modelled
             },
+            // An empty selector selects nothing: endpoints are managed elsewhere.
+            selector: (!selector.is_empty()).then_some(selector),
+            ports,
+            selected: Vec::new(),
+            span: Some(name_span),
+            selector_span,
         });
     }
 

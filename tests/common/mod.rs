@@ -3,9 +3,11 @@
 //!
 //! A case directory holds nginx files (`*.conf`, `*.template`, anything
 //! that is not a topology file), topology files (`*.yaml`, `*.yml`,
-//! `*.json`) and an optional `options.json` ({"nginx_service", "project",
-//! "namespace", "env", "subnets", "nginx_main"}). `expected.json` and
-//! `*.md` files are the test's own and are skipped.
+//! `*.json`), env files (`.env`, `*.env`: compose's project `.env` and the
+//! files services' `env_file` names, supplied as `Options::env_files`) and
+//! an optional `options.json` ({"nginx_service", "project", "namespace",
+//! "env", "subnets", "profiles", "nginx_main"}). `expected.json` and `*.md`
+//! files are the test's own and are skipped.
 
 #![allow(dead_code)]
 
@@ -19,6 +21,7 @@ pub fn case_input(dir: &Path) -> Input {
     let mut input = Input::default();
     let mut entries: Vec<PathBuf> = walk(dir);
     entries.sort();
+    let mut env_files = Vec::new();
     for p in entries {
         let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
         let content = std::fs::read(&p).unwrap();
@@ -34,10 +37,13 @@ pub fn case_input(dir: &Path) -> Input {
                 file: InputFile::new(rel, content),
                 format: None,
             });
+        } else if name == ".env" || name.ends_with(".env") {
+            env_files.push(InputFile::new(rel, content));
         } else {
             input.nginx.push(InputFile::new(rel, content));
         }
     }
+    input.options.env_files = env_files;
     input
 }
 
@@ -58,6 +64,14 @@ fn options(v: &serde_json::Value) -> Options {
         namespace: s("namespace"),
         env: map("env"),
         subnets: map("subnets"),
+        profiles: v["profiles"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
         ..Default::default()
     }
 }
