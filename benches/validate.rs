@@ -29,7 +29,8 @@ fn input(nginx: String, compose: String) -> Input {
 /// tenth bound to loopback, every seventh with an unknown command) and an
 /// nginx with `upstreams` locations spread over them.
 fn generated(upstreams: usize, services: usize) -> Input {
-    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n");
+    let mut compose =
+        String::from("services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n");
     for s in 0..services {
         let bind = if s % 10 == 9 { "127.0.0.1" } else { "0.0.0.0" };
         let cmd = if s % 7 == 6 {
@@ -37,7 +38,9 @@ fn generated(upstreams: usize, services: usize) -> Input {
         } else {
             format!("gunicorn -b {bind}:8000 app:app")
         };
-        compose.push_str(&format!("  svc{s}:\n    image: python:3.12\n    command: {cmd}\n    expose: [\"8000\"]\n"));
+        compose.push_str(&format!(
+            "  svc{s}:\n    image: python:3.12\n    command: {cmd}\n    expose: [\"8000\"]\n"
+        ));
     }
     let mut nginx = String::from("server {\n    listen 80;\n");
     for u in 0..upstreams {
@@ -56,7 +59,12 @@ fn generated(upstreams: usize, services: usize) -> Input {
 }
 
 fn time(name: &str, input: &Input, upstreams: usize, services: usize, runs: usize) {
-    let bytes: usize = input.nginx.iter().chain(input.topology.iter().map(|t| &t.file)).map(|f| f.content.len()).sum();
+    let bytes: usize = input
+        .nginx
+        .iter()
+        .chain(input.topology.iter().map(|t| &t.file))
+        .map(|f| f.content.len())
+        .sum();
     for _ in 0..2 {
         black_box(upcheck::validate(input).expect("valid input"));
     }
@@ -77,11 +85,15 @@ fn time(name: &str, input: &Input, upstreams: usize, services: usize, runs: usiz
 }
 
 fn main() {
-    let runs: usize = std::env::var("UPCHECK_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let runs: usize = std::env::var("UPCHECK_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let root = env!("CARGO_MANIFEST_DIR");
     let seed = input(
         std::fs::read_to_string(format!("{root}/examples/seed-compose/default.conf")).unwrap(),
-        std::fs::read_to_string(format!("{root}/examples/seed-compose/docker-compose.yml")).unwrap(),
+        std::fs::read_to_string(format!("{root}/examples/seed-compose/docker-compose.yml"))
+            .unwrap(),
     );
     time("seed", &seed, 1, 2, runs * 10);
     for (u, s) in [(1_000, 100), (5_000, 500), (10_000, 1_000)] {

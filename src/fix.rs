@@ -96,19 +96,31 @@ pub fn diff(sources: &SourceMap, fix: &Fix) -> String {
         let first = edits[0].start as usize;
         let last = edits.iter().map(|e| e.end as usize).max().unwrap_or(first);
         // Widen to whole lines plus context.
-        let mut ws = src[..first].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+        let mut ws = src[..first]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
         for _ in 0..CONTEXT {
             if ws == 0 {
                 break;
             }
-            ws = src[..ws - 1].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+            ws = src[..ws - 1]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1);
         }
-        let mut we = src[last..].iter().position(|&c| c == b'\n').map_or(src.len(), |p| last + p + 1);
+        let mut we = src[last..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(src.len(), |p| last + p + 1);
         for _ in 0..CONTEXT {
             if we >= src.len() {
                 break;
             }
-            we = src[we..].iter().position(|&c| c == b'\n').map_or(src.len(), |p| we + p + 1);
+            we = src[we..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(src.len(), |p| we + p + 1);
         }
         let mut new = Vec::with_capacity(we - ws);
         let mut at = ws;

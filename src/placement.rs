@@ -142,8 +142,16 @@ pub fn place(
     let template_dir = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_DIR", "/etc/nginx/templates");
     let suffix = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_SUFFIX", ".template");
     let out_dir = env_or(&env, "NGINX_ENVSUBST_OUTPUT_DIR", "/etc/nginx/conf.d");
-    let stream_suffix = env_or(&env, "NGINX_ENVSUBST_STREAM_TEMPLATE_SUFFIX", ".stream-template");
-    let stream_out = env_or(&env, "NGINX_ENVSUBST_STREAM_OUTPUT_DIR", "/etc/nginx/stream-conf.d");
+    let stream_suffix = env_or(
+        &env,
+        "NGINX_ENVSUBST_STREAM_TEMPLATE_SUFFIX",
+        ".stream-template",
+    );
+    let stream_out = env_or(
+        &env,
+        "NGINX_ENVSUBST_STREAM_OUTPUT_DIR",
+        "/etc/nginx/stream-conf.d",
+    );
     let runs_entrypoint = runs_image_entrypoint(c);
     let templates: Vec<(FileId, String)> = paths
         .iter()
@@ -174,7 +182,10 @@ pub fn place(
         by.insert(rid, PlacedBy::Template(id));
         rendered.insert(rid, segments);
     }
-    let main = match paths.iter().find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf") {
+    let main = match paths
+        .iter()
+        .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
+    {
         Some((id, _)) => *id,
         None => {
             let id = sources.add(SourceFile::new(IMAGE_NGINX_CONF_PATH, IMAGE_NGINX_CONF));
@@ -196,12 +207,19 @@ pub fn place(
 /// Places the files the topology itself mounts into the nginx container
 /// (ConfigMap data), or `None` when it mounts none under `/etc/nginx`.
 /// Their spans map back into the manifest that carries them.
-pub fn place_mounted(sources: &mut SourceMap, topo: &Topology, site: crate::resolve::Site) -> Option<Placement> {
+pub fn place_mounted(
+    sources: &mut SourceMap,
+    topo: &Topology,
+    site: crate::resolve::Site,
+) -> Option<Placement> {
     let mut paths = HashMap::new();
     let mut by = HashMap::new();
     let mut rendered = HashMap::new();
     for mf in &topo.mounted_files {
-        if mf.unit != site.unit || mf.container != site.container || !mf.path.starts_with("/etc/nginx/") {
+        if mf.unit != site.unit
+            || mf.container != site.container
+            || !mf.path.starts_with("/etc/nginx/")
+        {
             continue;
         }
         let id = sources.add(SourceFile::new(
@@ -217,7 +235,10 @@ pub fn place_mounted(sources: &mut SourceMap, topo: &Topology, site: crate::reso
     if paths.is_empty() {
         return None;
     }
-    let main = match paths.iter().find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf") {
+    let main = match paths
+        .iter()
+        .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
+    {
         Some((id, _)) => *id,
         None => {
             let id = sources.add(SourceFile::new(IMAGE_NGINX_CONF_PATH, IMAGE_NGINX_CONF));
@@ -390,17 +411,28 @@ impl Placement {
                 Origin::Template(t) => (t.file, t.start + (off - seg.start)),
                 Origin::Var { placeholder, .. } => (
                     placeholder.file,
-                    if is_end { placeholder.end } else { placeholder.start },
+                    if is_end {
+                        placeholder.end
+                    } else {
+                        placeholder.start
+                    },
                 ),
             })
         };
-        match (map(span.start, false), map(span.end.max(span.start + 1), true)) {
+        match (
+            map(span.start, false),
+            map(span.end.max(span.start + 1), true),
+        ) {
             (Some((f, s)), Some((_, e))) => Span {
                 file: f,
                 start: s,
                 end: e.max(s),
             },
-            (Some((f, s)), None) => Span { file: f, start: s, end: s },
+            (Some((f, s)), None) => Span {
+                file: f,
+                start: s,
+                end: s,
+            },
             _ => span,
         }
     }
@@ -414,10 +446,7 @@ impl Placement {
         if let Some(seg) = segs
             .iter()
             .find(|s| s.start <= e.start && e.end <= s.end && s.start < s.end)
-            && let Origin::Var {
-                value: Some(v),
-                ..
-            } = &seg.origin
+            && let Origin::Var { value: Some(v), .. } = &seg.origin
         {
             let rendered = &sources.get(e.file).bytes[seg.start as usize..seg.end as usize];
             if sources.get(v.file).bytes.get(v.range()) == Some(rendered) {

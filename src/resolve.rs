@@ -299,13 +299,17 @@ fn aggregate(members: &[&Resolution], name: &str) -> (Status, Option<String>) {
     // group never serves, whatever its other servers do.
     if let Some(m) = members.iter().find(|m| {
         matches!(&m.lookup, Lookup::NotFound { runtime: false, .. })
-            || m.reason.as_deref().is_some_and(|r| r.starts_with("no port in upstream"))
+            || m.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("no port in upstream"))
     }) {
         return (
             Status::Unreachable,
             Some(format!(
                 "upstream group `{name}` cannot load: {}",
-                m.reason.clone().unwrap_or_else(|| "a server is invalid".into())
+                m.reason
+                    .clone()
+                    .unwrap_or_else(|| "a server is invalid".into())
             )),
         );
     }
@@ -768,7 +772,7 @@ impl<'a> Resolver<'a> {
             }
         }
         let hints = self.hints(&lname, None);
-        let near = self.near_names(&lname, &table);
+        let near = self.near_names(&lname, table);
         trace.push(format!(
             "`{name}` does not resolve from `{}`: nginx stops with `host not found in upstream`",
             self.nginx().name
@@ -836,7 +840,6 @@ impl<'a> Resolver<'a> {
         let table: Vec<names::NameEntry> = self
             .table
             .iter()
-            .cloned()
             .filter(|e| {
                 matches!(
                     e.source,
@@ -845,6 +848,7 @@ impl<'a> Resolver<'a> {
                         | NameSource::PodRecord
                 )
             })
+            .cloned()
             .collect();
         let hits: Vec<&names::NameEntry> = table
             .iter()
@@ -1231,8 +1235,10 @@ impl<'a> Resolver<'a> {
                 | ProvenanceKind::Probe
         );
         let command_states = c.listeners.iter().any(|x| {
-            matches!(x.provenance.kind, ProvenanceKind::Command | ProvenanceKind::Env)
-                && x.certainty == Certainty::Stated
+            matches!(
+                x.provenance.kind,
+                ProvenanceKind::Command | ProvenanceKind::Env
+            ) && x.certainty == Certainty::Stated
         });
         !(declared_only && command_states)
     }

@@ -3,12 +3,12 @@
 
 use crate::input::{Input, InputError};
 use crate::nginx::{self, Ctx, upstreams};
+use crate::placement;
 use crate::report::{
     InputFileReport, InputSummary, Location, Report, Summary, UpstreamReport, Verdict,
     finding_report,
 };
 use crate::resolve::{self, Site, Status};
-use crate::placement;
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::topology::{
@@ -75,9 +75,9 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             let dir = placement::project_dir(&sources, &topology_files);
             placement::place(&mut sources, &nginx_ids, &topo, &c, &dir)
         }
-        Some(site) => Some(
-            placement::place_mounted(&mut sources, &topo, *site).ok_or(InputError::NoNginx)?,
-        ),
+        Some(site) => {
+            Some(placement::place_mounted(&mut sources, &topo, *site).ok_or(InputError::NoNginx)?)
+        }
         None if input.nginx.is_empty() => return Err(InputError::NoNginx),
         None => None,
     };
@@ -94,7 +94,10 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     };
     let parse_opts = nginx::ParseOptions {
         context,
-        paths: placement.as_ref().map(|p| p.paths.clone()).unwrap_or_default(),
+        paths: placement
+            .as_ref()
+            .map(|p| p.paths.clone())
+            .unwrap_or_default(),
         ..Default::default()
     };
     let config = nginx::parse(&sources, main, &parse_opts);
@@ -195,7 +198,8 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     for (id, f) in sources.iter() {
         let role = if topology_files.contains(&id) {
             "topology"
-        } else if (id == main && f.path == IMAGE_MAIN) || f.path == placement::IMAGE_NGINX_CONF_PATH {
+        } else if (id == main && f.path == IMAGE_MAIN) || f.path == placement::IMAGE_NGINX_CONF_PATH
+        {
             "nginx-image-default"
         } else if placement
             .as_ref()
@@ -203,8 +207,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         {
             "nginx-rendered"
         } else if placement.as_ref().is_some_and(|p| {
-            p.by
-                .values()
+            p.by.values()
                 .any(|b| *b == placement::PlacedBy::Template(id))
         }) {
             "nginx-template"

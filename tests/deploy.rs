@@ -4,8 +4,8 @@
 //! runs here, so its text is checked).
 
 use std::path::{Path, PathBuf};
-use upcheck::input::{Input, InputFile, TopologyInput};
 use upcheck::Verdict;
+use upcheck::input::{Input, InputFile, TopologyInput};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -71,13 +71,32 @@ fn dockerfile_is_multi_stage_non_root_and_exposes_the_service_port() {
         .collect();
     let froms: Vec<&&str> = lines.iter().filter(|l| l.starts_with("FROM ")).collect();
     assert!(froms.len() >= 2, "multi-stage: {froms:?}");
-    assert!(froms.last().unwrap().contains("scratch") || froms.last().unwrap().contains("distroless"));
-    let user = lines.iter().rev().find(|l| l.starts_with("USER ")).expect("a USER line");
-    assert!(!user.contains("root") && !user.ends_with(" 0") && !user.contains(" 0:"), "{user}");
-    let expose = lines.iter().find(|l| l.starts_with("EXPOSE ")).expect("EXPOSE");
+    assert!(
+        froms.last().unwrap().contains("scratch") || froms.last().unwrap().contains("distroless")
+    );
+    let user = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("USER "))
+        .expect("a USER line");
+    assert!(
+        !user.contains("root") && !user.ends_with(" 0") && !user.contains(" 0:"),
+        "{user}"
+    );
+    let expose = lines
+        .iter()
+        .find(|l| l.starts_with("EXPOSE "))
+        .expect("EXPOSE");
     // The service's default listen port.
     assert_eq!(expose.trim_start_matches("EXPOSE ").trim(), "8080");
     assert!(lines.iter().any(|l| l.starts_with("HEALTHCHECK")));
-    assert!(lines.iter().any(|l| l.starts_with("ENTRYPOINT [\"/usr/local/bin/upcheck\"]")));
-    assert!(text.contains("--locked"), "release build from the committed Cargo.lock");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ENTRYPOINT [\"/usr/local/bin/upcheck\"]"))
+    );
+    assert!(
+        text.contains("--locked"),
+        "release build from the committed Cargo.lock"
+    );
 }

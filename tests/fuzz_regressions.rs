@@ -55,8 +55,16 @@ fn validate(data: &[u8]) {
 fn every_recorded_crash_is_handled() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
     let mut n = 0;
-    for target in ["nginx_parse", "compose_load", "kubernetes_load", "native_load", "validate"] {
-        let Ok(entries) = std::fs::read_dir(root.join(target)) else { continue };
+    for target in [
+        "nginx_parse",
+        "compose_load",
+        "kubernetes_load",
+        "native_load",
+        "validate",
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
         for e in entries.filter_map(Result::ok) {
             if e.file_name() == "README.md" {
                 continue;

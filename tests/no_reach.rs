@@ -88,14 +88,22 @@ fn validation_opens_no_file_outside_the_bundle_and_no_socket() {
         String::from_utf8_lossy(&out.stderr)
     );
     let trace = std::fs::read_to_string(&log).unwrap();
-    assert!(trace.contains("default.conf"), "strace saw upcheck read its input");
+    assert!(
+        trace.contains("default.conf"),
+        "strace saw upcheck read its input"
+    );
     let mut bad = Vec::new();
     for line in trace.lines() {
-        if line.contains("socket(AF_INET") || line.contains("socket(AF_INET6") || line.contains("connect(") {
+        if line.contains("socket(AF_INET")
+            || line.contains("socket(AF_INET6")
+            || line.contains("connect(")
+        {
             bad.push(line.to_string());
             continue;
         }
-        let Some(path) = line.split('"').nth(1) else { continue };
+        let Some(path) = line.split('"').nth(1) else {
+            continue;
+        };
         if path.is_empty() {
             continue;
         }
@@ -112,14 +120,26 @@ fn validation_opens_no_file_outside_the_bundle_and_no_socket() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(bad.is_empty(), "touched outside the bundle:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "touched outside the bundle:\n{}",
+        bad.join("\n")
+    );
 }
 
 /// Paths the engine must never even try.
 fn forbidden(path: &str) -> bool {
-    ["/etc/passwd", "/etc/shadow", "/etc/nginx", "/etc/environment", "/var/run/docker.sock", "/etc/hosts", "/etc/resolv.conf"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    [
+        "/etc/passwd",
+        "/etc/shadow",
+        "/etc/nginx",
+        "/etc/environment",
+        "/var/run/docker.sock",
+        "/etc/hosts",
+        "/etc/resolv.conf",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// What a Rust binary may legitimately open: its own libraries and the
@@ -129,8 +149,17 @@ fn allowed(path: &str, dir: &Path) -> bool {
         return false;
     }
     let sys = [
-        "/etc/ld.so", "/lib", "/usr/lib", "/lib64", "/proc/self/", "/sys/devices/system/cpu",
-        "/sys/fs/cgroup", "/proc/sys/kernel", "/dev/", "/usr/share/locale", "/etc/localtime",
+        "/etc/ld.so",
+        "/lib",
+        "/usr/lib",
+        "/lib64",
+        "/proc/self/",
+        "/sys/devices/system/cpu",
+        "/sys/fs/cgroup",
+        "/proc/sys/kernel",
+        "/dev/",
+        "/usr/share/locale",
+        "/etc/localtime",
     ];
     path.starts_with(&*dir.to_string_lossy())
         || sys.iter().any(|p| path.starts_with(p))

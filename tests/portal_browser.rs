@@ -14,7 +14,9 @@ fn skip(reason: &str) {
     if std::env::var("UPCHECK_REQUIRE_REAL").as_deref() == Ok("1") {
         panic!("portal_browser cannot run: {reason}");
     }
-    eprintln!("SKIPPED portal_browser: {reason} (set UPCHECK_REQUIRE_REAL=1 to make this a failure)");
+    eprintln!(
+        "SKIPPED portal_browser: {reason} (set UPCHECK_REQUIRE_REAL=1 to make this a failure)"
+    );
 }
 
 #[test]
@@ -27,7 +29,10 @@ fn the_portal_runs_the_seed_example_in_chromium() {
     if Command::new("node").arg("--version").output().is_err() {
         return skip("node is not installed");
     }
-    if !root.join("tests/portal/node_modules/playwright-core").exists() {
+    if !root
+        .join("tests/portal/node_modules/playwright-core")
+        .exists()
+    {
         return skip("playwright-core is not installed (npm install --prefix tests/portal)");
     }
     let mut server = Command::new(env!("CARGO_BIN_EXE_upcheck"))
@@ -66,6 +71,9 @@ fn the_portal_runs_the_seed_example_in_chromium() {
         .status();
     let _ = server.kill();
     let _ = server.wait();
-    assert!(status.expect("node runs").success(), "the browser test failed (see its output above)");
+    assert!(
+        status.expect("node runs").success(),
+        "the browser test failed (see its output above)"
+    );
     assert!(shot.exists(), "a screenshot was saved");
 }

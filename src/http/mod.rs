@@ -14,12 +14,12 @@
 //! `GET /rules/{code}`, `GET /openapi.json`, `GET /docs` (Swagger UI,
 //! embedded), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
-pub mod portal;
 pub mod body;
 pub mod error;
 pub mod middleware;
 pub mod negotiate;
 pub mod openapi;
+pub mod portal;
 pub mod request;
 pub mod routes;
 pub mod state;

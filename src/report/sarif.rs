@@ -164,7 +164,14 @@ fn result(r: &Report, f: &FindingReport) -> sarif::Result {
                 .collect(),
         );
     }
-    let fixes: Vec<sarif::Fix> = f.fixes.iter().map(|x| fix(r, x)).collect();
+    // SARIF fixes need at least one change: display-only advice stays in the
+    // message and the report, not here.
+    let fixes: Vec<sarif::Fix> = f
+        .fixes
+        .iter()
+        .filter(|x| !x.edits.is_empty())
+        .map(|x| fix(r, x))
+        .collect();
     if !fixes.is_empty() {
         b.fixes = Some(fixes);
     }

@@ -1,0 +1,150 @@
+//! The bad-input suite over the HTTP API (issue 8, item 3): each case in
+//! `tests/bad_inputs/cases.rs` is sent to the in-process router and must
+//! get what a user should get — a 4xx `application/problem+json` when the
+//! request is wrong, or a `200` report with a non-`pass` verdict and a
+//! finding when a file inside a well-formed request is bad — and the
+//! service must still answer `/healthz` afterwards. Nothing is timed here;
+//! `cargo bench --bench bad_inputs` prints how long each case takes.
+
+#[path = "bad_inputs/cases.rs"]
+mod cases;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use cases::{Case, Expect};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::sync::atomic::Ordering;
+use tower::ServiceExt;
+use upcheck::http::{AppState, Config, router};
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    verdict_header: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body[..self.body.len().min(600)]).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+async fn send(app: &axum::Router, req: Request<Body>) -> Answer {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let header = |name| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let content_type = header(header::CONTENT_TYPE.as_str()).unwrap_or_default();
+    let verdict_header = header("x-upcheck-verdict");
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Answer {
+        status,
+        content_type,
+        verdict_header,
+        body,
+    }
+}
+
+/// Checks one answer against what the case expects; `Err` says why not.
+fn check(case: &Case, a: &Answer) -> Result<(), String> {
+    let why = |msg: String| Err(format!("{}: {msg}\n{}", case.name, a.text()));
+    match case.expect {
+        Expect::Problem(status, slug) => {
+            if a.status.as_u16() != status {
+                return why(format!("status {} (expected {status})", a.status));
+            }
+            if a.content_type != "application/problem+json" {
+                return why(format!("content type {:?}", a.content_type));
+            }
+            let p = a.json();
+            if p["type"] != format!("https://upcheck.dev/problems/{slug}") {
+                return why(format!("problem type {} (expected {slug})", p["type"]));
+            }
+            if p["status"] != status || !p["detail"].as_str().is_some_and(|d| !d.is_empty()) {
+                return why("status or detail missing in the problem".into());
+            }
+        }
+        Expect::Finding(code) => {
+            if a.status != StatusCode::OK {
+                return why(format!("status {} (expected 200)", a.status));
+            }
+            if a.content_type != "application/json" {
+                return why(format!("content type {:?}", a.content_type));
+            }
+            let r = a.json();
+            if r["verdict"] == "pass" || a.verdict_header.as_deref() == Some("pass") {
+                return why("verdict pass".into());
+            }
+            let codes: Vec<&str> = r["findings"]
+                .as_array()
+                .map(|f| f.iter().filter_map(|f| f["code"].as_str()).collect())
+                .unwrap_or_default();
+            if !codes.contains(&code) {
+                return why(format!("findings {codes:?} lack {code}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_input_gets_a_problem_or_a_failing_report_and_the_service_survives() {
+    let app = router(AppState::new(&Config::default()));
+    let mut failures = Vec::new();
+    for case in cases::cases() {
+        let a = send(&app, (case.request)()).await;
+        if let Err(e) = check(&case, &a) {
+            failures.push(e);
+        }
+        let h = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+        if h.status != StatusCode::OK {
+            failures.push(format!("{}: /healthz answered {} afterwards", case.name, h.status));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // A good request still gets its usual answer.
+    let good = Request::post("/validate")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            serde_json::json!({
+                "files": [{"path": "default.conf", "content": cases::SEED_CONF}],
+                "documents": [{"content": cases::SEED_COMPOSE}],
+            })
+            .to_string(),
+        ))
+        .unwrap();
+    let a = send(&app, good).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert_eq!(a.json()["findings"][0]["code"], "UC2001");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_100_mb_stream_is_refused_without_reading_it_all() {
+    let app = router(AppState::new(&Config::default()));
+    let case = cases::cases()
+        .into_iter()
+        .find(|c| c.name.starts_with("100 MB body streamed"))
+        .unwrap();
+    let a = send(&app, (case.request)()).await;
+    check(&case, &a).unwrap();
+    // Give the feeder a moment to notice the body was dropped.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let taken = cases::STREAMED.load(Ordering::SeqCst);
+    let limit = Config::default().limits.max_body;
+    assert!(
+        taken <= limit + 4 * 1024 * 1024,
+        "the server took {taken} bytes of a {} byte body (limit {limit})",
+        cases::HUGE
+    );
+}

@@ -1,0 +1,366 @@
+//! The bad inputs of the HTTP API, shared by `tests/bad_inputs.rs` (which
+//! asserts what each gets) and `benches/bad_inputs.rs` (which times them).
+//!
+//! Each case is a request builder and what a user should get back: a 4xx
+//! problem when the request itself is wrong (size, media type, JSON, shape,
+//! limits), or a `200` report whose verdict is not `pass` with a finding
+//! when the request is well formed but a file in it is bad (an alias bomb
+//! inside a compose document is a UC0003 finding, an include cycle a UC0001).
+
+#![allow(dead_code)]
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, header};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const SEED_CONF: &str = include_str!("../../examples/seed-compose/default.conf");
+pub const SEED_COMPOSE: &str = include_str!("../../examples/seed-compose/docker-compose.yml");
+
+/// What a user should get for a case.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect {
+    /// An `application/problem+json` with this status and type slug.
+    Problem(u16, &'static str),
+    /// A `200` JSON report, verdict not `pass`, with a finding of this code.
+    Finding(&'static str),
+}
+
+pub struct Case {
+    pub name: &'static str,
+    pub expect: Expect,
+    /// Builds the request; call it inside a Tokio runtime (the streamed
+    /// body spawns its feeder).
+    pub request: fn() -> Request<Body>,
+}
+
+/// Bytes the 100 MB streamed body handed to the server before it stopped.
+pub static STREAMED: AtomicUsize = AtomicUsize::new(0);
+/// The size of the streamed body, had it been read to the end.
+pub const HUGE: usize = 100 * 1024 * 1024;
+
+fn raw(content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut b = Request::post("/validate");
+    if let Some(ct) = content_type {
+        b = b.header(header::CONTENT_TYPE, ct);
+    }
+    b.body(body.into()).unwrap()
+}
+
+fn json_req(v: &Value) -> Request<Body> {
+    raw(Some("application/json"), v.to_string())
+}
+
+/// The seed nginx config against a compose document.
+fn with_compose(compose: &str) -> Request<Body> {
+    json_req(&json!({
+        "files": [{"path": "default.conf", "content": SEED_CONF}],
+        "documents": [{"path": "docker-compose.yml", "content": compose}],
+    }))
+}
+
+/// nginx files against the seed compose document.
+fn with_nginx(files: &[(&str, &str)]) -> Request<Body> {
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(p, c)| json!({"path": p, "content": c}))
+        .collect();
+    json_req(&json!({
+        "files": files,
+        "documents": [{"path": "docker-compose.yml", "content": SEED_COMPOSE}],
+    }))
+}
+
+const BOUNDARY: &str = "upcheck-bad-input-b0undary";
+
+fn form(parts: &[(&str, &str, &[u8])]) -> Request<Body> {
+    let mut body = Vec::new();
+    for (name, filename, content) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    raw(
+        Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+        body,
+    )
+}
+
+/// Deterministic pseudo-random bytes (xorshift), half of them not UTF-8.
+pub fn garbage(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Billion laughs: nine levels of nine aliases each, 9^9 strings expanded.
+pub fn billion_laughs() -> String {
+    let mut y = String::from("x-lol0: &l0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for i in 1..=9 {
+        let prev = format!("*l{}", i - 1);
+        let items = vec![prev.as_str(); 9].join(",");
+        y.push_str(&format!("x-lol{i}: &l{i} [{items}]\n"));
+    }
+    y.push_str(SEED_COMPOSE);
+    y
+}
+
+/// A quadratic bomb: one 2 000-item anchor referenced 2 000 times
+/// (4 million nodes from a 30 KB document).
+pub fn quadratic_aliases() -> String {
+    let items = vec!["x"; 2000].join(",");
+    let refs = vec!["*big"; 2000].join(",");
+    format!("x-big: &big [{items}]\nx-refs: [{refs}]\n{SEED_COMPOSE}")
+}
+
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "yaml billion laughs in a compose document",
+            expect: Expect::Finding("UC0003"),
+            request: || with_compose(&billion_laughs()),
+        },
+        Case {
+            name: "yaml quadratic alias bomb in a compose document",
+            expect: Expect::Finding("UC0003"),
+            request: || with_compose(&quadratic_aliases()),
+        },
+        Case {
+            name: "100 000 nested braces in nginx",
+            expect: Expect::Problem(422, "nesting-too-deep"),
+            request: || {
+                let deep = format!("{}{}", "a {".repeat(100_000), "}".repeat(100_000));
+                with_nginx(&[("default.conf", &deep)])
+            },
+        },
+        Case {
+            name: "100 000 unclosed braces in nginx",
+            expect: Expect::Problem(422, "nesting-too-deep"),
+            request: || with_nginx(&[("default.conf", &"{".repeat(100_000))]),
+        },
+        Case {
+            name: "100 000 nested JSON arrays",
+            expect: Expect::Problem(422, "nesting-too-deep"),
+            request: || {
+                let deep = format!("{{\"main\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+                raw(Some("application/json"), deep)
+            },
+        },
+        Case {
+            name: "100 MB body declared in Content-Length",
+            expect: Expect::Problem(413, "body-too-large"),
+            request: || {
+                let mut r = raw(Some("application/json"), "{}");
+                r.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HUGE.to_string().parse().unwrap());
+                r
+            },
+        },
+        Case {
+            name: "100 MB body streamed without a length",
+            expect: Expect::Problem(413, "body-too-large"),
+            request: || {
+                STREAMED.store(0, Ordering::SeqCst);
+                let (mut tx, rx) = http_body_util::channel::Channel::<Bytes>::new(1);
+                tokio::spawn(async move {
+                    let chunk = Bytes::from(vec![b' '; 1024 * 1024]);
+                    for _ in 0..HUGE / chunk.len() {
+                        if tx.send_data(chunk.clone()).await.is_err() {
+                            break;
+                        }
+                        STREAMED.fetch_add(chunk.len(), Ordering::SeqCst);
+                    }
+                });
+                raw(Some("application/json"), Body::new(rx))
+            },
+        },
+        Case {
+            name: "invalid UTF-8 in a JSON body",
+            expect: Expect::Problem(400, "malformed-json"),
+            request: || {
+                let mut body = b"{\"nginx\": \"server { listen 80; } ".to_vec();
+                body.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28]);
+                body.extend_from_slice(b"\", \"documents\": [{\"content\": \"services: {}\"}]}");
+                raw(Some("application/json"), body)
+            },
+        },
+        Case {
+            name: "invalid UTF-8 in an uploaded nginx file",
+            expect: Expect::Finding("UC0001"),
+            request: || {
+                let mut conf = SEED_CONF.as_bytes().to_vec();
+                conf.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28, b'\n']);
+                form(&[
+                    ("nginx", "default.conf", &conf),
+                    ("topology", "docker-compose.yml", SEED_COMPOSE.as_bytes()),
+                ])
+            },
+        },
+        Case {
+            name: "binary garbage as JSON",
+            expect: Expect::Problem(400, "malformed-json"),
+            request: || raw(Some("application/json"), garbage(64 * 1024)),
+        },
+        Case {
+            name: "binary garbage as a multipart body",
+            expect: Expect::Problem(400, "malformed-multipart"),
+            request: || {
+                raw(
+                    Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+                    garbage(64 * 1024),
+                )
+            },
+        },
+        Case {
+            name: "binary garbage as uploaded files",
+            expect: Expect::Finding("UC0001"),
+            request: || {
+                let g = garbage(64 * 1024);
+                form(&[("nginx", "default.conf", &g), ("topology", "docker-compose.yml", &g)])
+            },
+        },
+        Case {
+            name: "text/plain content type",
+            expect: Expect::Problem(415, "unsupported-media-type"),
+            request: || raw(Some("text/plain"), "server { listen 80; }"),
+        },
+        Case {
+            name: "application/yaml content type",
+            expect: Expect::Problem(415, "unsupported-media-type"),
+            request: || raw(Some("application/yaml"), SEED_COMPOSE),
+        },
+        Case {
+            name: "no content type",
+            expect: Expect::Problem(415, "unsupported-media-type"),
+            request: || raw(None, "{}"),
+        },
+        Case {
+            name: "multipart without a boundary",
+            expect: Expect::Problem(400, "malformed-multipart"),
+            request: || raw(Some("multipart/form-data"), "--x\r\n\r\n--x--\r\n"),
+        },
+        Case {
+            name: "10 000 files in one JSON bundle",
+            expect: Expect::Problem(422, "too-many-files"),
+            request: || {
+                let files: Vec<Value> = (0..10_000)
+                    .map(|i| json!({"path": format!("conf.d/f{i}.conf"), "content": "# empty\n"}))
+                    .collect();
+                json_req(&json!({"files": files, "documents": [{"content": SEED_COMPOSE}]}))
+            },
+        },
+        Case {
+            name: "10 000 files in one multipart form",
+            expect: Expect::Problem(422, "too-many-files"),
+            request: || {
+                let names: Vec<String> = (0..10_000).map(|i| format!("f{i}.conf")).collect();
+                let mut parts: Vec<(&str, &str, &[u8])> = names
+                    .iter()
+                    .map(|n| ("nginx", n.as_str(), b"# empty".as_slice()))
+                    .collect();
+                parts.push(("topology", "docker-compose.yml", SEED_COMPOSE.as_bytes()));
+                form(&parts)
+            },
+        },
+        Case {
+            name: "an include cycle",
+            expect: Expect::Finding("UC0001"),
+            request: || {
+                with_nginx(&[
+                    ("nginx.conf", "events {}\nhttp { include a.conf; }\n"),
+                    ("a.conf", "include b.conf;\n"),
+                    ("b.conf", "include a.conf;\n"),
+                ])
+            },
+        },
+        Case {
+            name: "a file that includes itself",
+            expect: Expect::Finding("UC0001"),
+            request: || {
+                with_nginx(&[(
+                    "nginx.conf",
+                    "events {}\nhttp { include nginx.conf; }\n",
+                )])
+            },
+        },
+        Case {
+            name: "nginx ports out of range",
+            expect: Expect::Finding("UC0001"),
+            request: || {
+                with_nginx(&[(
+                    "default.conf",
+                    "server { listen 99999; location / { proxy_pass http://model_test:70000; } }\n",
+                )])
+            },
+        },
+        Case {
+            name: "compose ports out of range",
+            expect: Expect::Finding("UC0003"),
+            request: || {
+                with_compose(&SEED_COMPOSE.replace("\"9001:9001\"", "\"9001:99999\"").replace(
+                    "\"6001\"",
+                    "\"65536\"",
+                ))
+            },
+        },
+        Case {
+            name: "an empty body",
+            expect: Expect::Problem(400, "malformed-json"),
+            request: || raw(Some("application/json"), ""),
+        },
+        Case {
+            name: "an empty JSON object",
+            expect: Expect::Problem(422, "invalid-request"),
+            request: || json_req(&json!({})),
+        },
+        Case {
+            name: "empty nginx and compose contents",
+            expect: Expect::Problem(422, "invalid-input"),
+            request: || json_req(&json!({"nginx": "", "documents": [{"content": ""}]})),
+        },
+        Case {
+            name: "an empty multipart form",
+            expect: Expect::Problem(422, "invalid-input"),
+            request: || form(&[]),
+        },
+        Case {
+            name: "JSON with duplicate keys",
+            expect: Expect::Problem(422, "invalid-request"),
+            request: || {
+                raw(
+                    Some("application/json"),
+                    format!(
+                        "{{\"nginx\": \"events {{}}\", \"nginx\": \"events {{}}\", \"documents\": [{{\"content\": {}}}]}}",
+                        serde_json::to_string(SEED_COMPOSE).unwrap()
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "JSON with duplicate keys in options.env",
+            expect: Expect::Problem(422, "invalid-request"),
+            request: || {
+                let mut seed = json!({
+                    "files": [{"path": "default.conf", "content": SEED_CONF}],
+                    "documents": [{"content": SEED_COMPOSE}],
+                })
+                .to_string();
+                seed.pop();
+                seed.push_str(", \"options\": {\"env\": {\"TAG\": \"1\", \"TAG\": \"2\"}}}");
+                raw(Some("application/json"), seed)
+            },
+        },
+    ]
+}
