@@ -1224,23 +1224,7 @@ impl<'a> Resolver<'a> {
                     .iter()
                     .any(|x| Some(x.span) == l.provenance.span);
         }
-        // A port that is only declared (`expose`, `containerPort`, a probe)
-        // does not listen when the container's command says where its server
-        // listens, and says otherwise: declarations are informational.
-        let declared_only = matches!(
-            l.provenance.kind,
-            ProvenanceKind::Expose
-                | ProvenanceKind::PublishedPort
-                | ProvenanceKind::ContainerPort
-                | ProvenanceKind::Probe
-        );
-        let command_states = c.listeners.iter().any(|x| {
-            matches!(
-                x.provenance.kind,
-                ProvenanceKind::Command | ProvenanceKind::Env
-            ) && x.certainty == Certainty::Stated
-        });
-        !(declared_only && command_states)
+        c.really_listens(l)
     }
 
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s

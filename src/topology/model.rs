@@ -206,6 +206,27 @@ pub struct EnvVar {
     pub span: Option<Span>,
 }
 
+impl Container {
+    /// True when `l` really listens: a port that is only declared
+    /// (`expose`, `ports`, `containerPort`, a probe) does not, when the
+    /// container's command says where its server listens and says
+    /// otherwise — declarations are informational, the command decides.
+    pub fn really_listens(&self, l: &Listener) -> bool {
+        let declared_only = matches!(
+            l.provenance.kind,
+            ProvenanceKind::Expose
+                | ProvenanceKind::PublishedPort
+                | ProvenanceKind::ContainerPort
+                | ProvenanceKind::Probe
+        );
+        let command_states = self.listeners.iter().any(|x| {
+            matches!(x.provenance.kind, ProvenanceKind::Command | ProvenanceKind::Env)
+                && x.certainty == Certainty::Stated
+        });
+        !(declared_only && command_states)
+    }
+}
+
 /// Transport protocol of a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

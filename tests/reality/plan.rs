@@ -755,7 +755,15 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             u.directive.name() == r.directive
                 && ((sources.get(u.span.file).path == r.location.file
                     && u.span.start == r.location.start)
-                    || r.location.file.ends_with(".template"))
+                    || r.location.file.ends_with(".template")
+                    // A configuration carried in a manifest (ConfigMap) is
+                    // located in the manifest; the text is the same.
+                    || (report
+                        .input
+                        .files
+                        .iter()
+                        .any(|f| f.role == "topology" && f.path == r.location.file)
+                        && sources.snippet(u.span) == r.target))
         });
         if !matches {
             return Err(format!(
@@ -890,7 +898,7 @@ fn stub_listeners(
         // command line wins over a declared port that says nothing.
         let mut chosen: BTreeMap<String, &Listener> = BTreeMap::new();
         for l in &c.listeners {
-            if l.protocol != Protocol::Tcp {
+            if l.protocol != Protocol::Tcp || !c.really_listens(l) {
                 continue;
             }
             let key = match (&l.bind, l.port) {
