@@ -27,7 +27,8 @@ fn input(nginx: String, compose: String) -> Input {
 
 /// A compose project with `services` backends (gunicorn on 8000, every
 /// tenth bound to loopback, every seventh with an unknown command) and an
-/// nginx with `upstreams` locations spread over them.
+/// nginx with `upstreams` locations spread over them: 1 % unknown hosts,
+/// 2 % loopback, 3 % wrong ports, the rest well-formed.
 fn generated(upstreams: usize, services: usize) -> Input {
     let mut compose =
         String::from("services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n");
@@ -45,12 +46,13 @@ fn generated(upstreams: usize, services: usize) -> Input {
     let mut nginx = String::from("server {\n    listen 80;\n");
     for u in 0..upstreams {
         let s = u % services;
-        let target = match u % 5 {
-            0 => format!("http://svc{s}:8000"),
-            1 => format!("http://svc{s}:8000/api/"),
-            2 => format!("http://svc{s}.example:8000"),
-            3 => "http://127.0.0.1:8000".to_string(),
-            _ => format!("http://svc{s}:9000"),
+        // Mostly healthy, with a realistic share of each kind of mistake.
+        let target = match u % 100 {
+            0 => format!("http://svc{s}.example:8000"),
+            1 | 2 => "http://127.0.0.1:8000".to_string(),
+            3..=5 => format!("http://svc{s}:9000"),
+            6..=30 => format!("http://svc{s}:8000/api/"),
+            _ => format!("http://svc{s}:8000"),
         };
         nginx.push_str(&format!("    location /u{u}/ {{ proxy_pass {target}; }}\n"));
     }

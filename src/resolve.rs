@@ -258,6 +258,7 @@ pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Reso
             ex,
             site: *site,
             table: names::table(topo, site.unit),
+            near_cache: Default::default(),
         };
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
         // Groups aggregate their members.
@@ -336,6 +337,8 @@ struct Resolver<'a> {
     site: Site,
     /// What nginx's unit resolves (computed once per site).
     table: Vec<names::NameEntry>,
+    /// Near-name suggestions already computed, by (name, table size).
+    near_cache: std::cell::RefCell<std::collections::HashMap<(String, usize), Vec<String>>>,
 }
 
 /// An address a name resolved to, with what owns it.
@@ -1014,6 +1017,17 @@ impl<'a> Resolver<'a> {
 
     /// Names that resolve and are close to `name` (edit distance), best first.
     fn near_names(&self, name: &str, table: &[names::NameEntry]) -> Vec<String> {
+        // The same unknown name is often written many times: compute once.
+        let key = (name.to_string(), table.len());
+        if let Some(hit) = self.near_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = self.compute_near_names(name, table);
+        self.near_cache.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn compute_near_names(&self, name: &str, table: &[names::NameEntry]) -> Vec<String> {
         let mut scored: Vec<(usize, String)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for e in table {
@@ -1026,8 +1040,13 @@ impl<'a> Resolver<'a> {
                 if !seen.insert(cand.clone()) {
                     continue;
                 }
-                let d = strsim::damerau_levenshtein(name, &cand.to_ascii_lowercase());
                 let limit = (name.len().max(cand.len()) / 3).max(2);
+                // The distance is at least the length difference: skip the
+                // computation for names that cannot be close.
+                if name.len().abs_diff(cand.len()) > limit {
+                    continue;
+                }
+                let d = strsim::damerau_levenshtein(name, &cand.to_ascii_lowercase());
                 if d <= limit {
                     scored.push((d, cand));
                 }

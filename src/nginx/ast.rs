@@ -2,6 +2,7 @@
 //! each carrying the exact span it was read from.
 
 use crate::source::{FileId, Span};
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// How an argument was written.
@@ -29,7 +30,7 @@ impl Quote {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Arg {
     /// The value nginx sees (quotes removed, `\"` `\'` `\\` `\t` `\r` `\n` unescaped).
-    pub value: String,
+    pub value: CompactString,
     /// How it was quoted.
     pub quote: Quote,
     /// The span of the value itself, excluding quotes: replacing this range
@@ -43,7 +44,7 @@ pub struct Arg {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Directive {
     /// The directive name (nginx's `args[0]`).
-    pub name: String,
+    pub name: CompactString,
     /// Where the name was written.
     pub name_span: Span,
     /// Arguments after the name (for `if`, without the enclosing parentheses).

@@ -10,6 +10,7 @@ use super::context::{Ctx, Terminator, check};
 use super::token::{Lexer, Token, TokenKind, unescape};
 use super::{Diagnostic, ParseOptions, Severity};
 use crate::source::{FileId, Span};
+use compact_str::CompactString;
 
 /// Resolves `include` directives while a file is parsed.
 pub(crate) trait IncludeResolver {
@@ -209,8 +210,10 @@ impl<'a> Parser<'a> {
             .text
             .and_then(|t| t.get(tok.inner_start..tok.inner_end))
         {
-            Some(v) if !v.as_bytes().contains(&b'\\') => v.to_owned(),
-            _ => unescape(&self.lexer.source()[tok.inner_start..tok.inner_end]),
+            Some(v) if !v.as_bytes().contains(&b'\\') => CompactString::from(v),
+            _ => CompactString::from(unescape(
+                &self.lexer.source()[tok.inner_start..tok.inner_end],
+            )),
         };
         Arg {
             value,
@@ -287,7 +290,7 @@ impl<'a> Parser<'a> {
                 match self.lexer.lua_body() {
                     Ok((s, e)) => {
                         d.args.push(Arg {
-                            value: String::from_utf8_lossy(&self.lexer.source()[s..e]).into_owned(),
+                            value: String::from_utf8_lossy(&self.lexer.source()[s..e]).into(),
                             quote: Quote::Lua,
                             span: self.span(s, e),
                             outer: self.span(outer_start, e + 1),
@@ -299,8 +302,7 @@ impl<'a> Parser<'a> {
                         self.trouble.missing_close = true;
                         let s = outer_start + 1;
                         d.args.push(Arg {
-                            value: String::from_utf8_lossy(&self.lexer.source()[s..eof])
-                                .into_owned(),
+                            value: String::from_utf8_lossy(&self.lexer.source()[s..eof]).into(),
                             quote: Quote::Lua,
                             span: self.span(s, eof),
                             outer: self.span(outer_start, eof),
@@ -534,7 +536,7 @@ fn strip_if_parens(args: &mut Vec<Arg>) {
         let first = &mut args[0];
         let trimmed = first.value[1..].trim_start();
         let cut = first.value.len() - trimmed.len();
-        first.value = trimmed.to_string();
+        first.value = trimmed.into();
         first.span.start += cut as u32;
     }
     {
@@ -543,7 +545,7 @@ fn strip_if_parens(args: &mut Vec<Arg>) {
             let without = &last.value[..last.value.len() - 1];
             let trimmed = without.trim_end();
             let cut = last.value.len() - trimmed.len();
-            last.value = trimmed.to_string();
+            last.value = trimmed.into();
             last.span.end = last
                 .span
                 .end

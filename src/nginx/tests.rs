@@ -52,7 +52,7 @@ fn located(s: &SourceMap, c: &Config) -> Vec<String> {
 }
 
 fn names(b: &Block) -> Vec<String> {
-    b.directives().map(|d| d.name.clone()).collect()
+    b.directives().map(|d| d.name.to_string()).collect()
 }
 
 #[test]

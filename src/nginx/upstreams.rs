@@ -1253,7 +1253,7 @@ fn nearest<'a>(ancestors: &[&'a Directive], name: &str) -> Option<&'a Directive>
 
 fn location_info(d: &Directive, sources: &SourceMap) -> Option<LocationInfo> {
     let (modifier, arg) = match d.args.as_slice() {
-        [m, p] => (Some(m.value.clone()), p),
+        [m, p] => (Some(m.value.to_string()), p),
         [p] => (None, p),
         _ => return None,
     };
@@ -1283,7 +1283,7 @@ fn params_of(args: &[Arg]) -> Vec<Param> {
         .map(|a| {
             let (name, value) = match a.value.split_once('=') {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (a.value.clone(), None),
+                None => (a.value.to_string(), None),
             };
             Param {
                 name,
@@ -1338,7 +1338,7 @@ fn collect_entries<'a>(
         if let [value] = e.args.as_slice() {
             out.push(VarDef {
                 origin,
-                key: Some(e.name.clone()),
+                key: Some(e.name.to_string()),
                 value,
                 entry_span: e.span,
             });
@@ -1392,7 +1392,7 @@ fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Sca
                     return;
                 };
                 let mut notes = Vec::new();
-                let key = (module, arg.value.to_ascii_lowercase());
+                let key = (module, arg.value.as_str().to_ascii_lowercase());
                 if sc.group_by_name.contains_key(&key) {
                     notes.push(Note {
                         kind: NoteKind::DuplicateUpstream,
@@ -1403,7 +1403,7 @@ fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Sca
                 sc.group_by_span.insert(d.span, ex.groups.len());
                 sc.group_by_name.entry(key).or_insert(ex.groups.len());
                 ex.groups.push(UpstreamGroup {
-                    name: arg.value.clone(),
+                    name: arg.value.to_string(),
                     name_span: arg.span,
                     module,
                     span: d.span,
@@ -1427,13 +1427,13 @@ fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Sca
                 if d.name == "zone" {
                     if let Some(name) = d.args.first() {
                         g.zone = Some(Zone {
-                            name: name.value.clone(),
-                            size: d.args.get(1).map(|a| a.value.clone()),
+                            name: name.value.to_string(),
+                            size: d.args.get(1).map(|a| a.value.to_string()),
                             span: d.span,
                         });
                     }
                 } else {
-                    g.balancer = Some(d.name.clone());
+                    g.balancer = Some(d.name.to_string());
                 }
             }
             "set" => {
@@ -1822,7 +1822,7 @@ impl<'a> Env<'_, 'a> {
                 variable: name.to_string(),
                 origin: def.origin,
                 key: def.key.clone(),
-                value: def.value.value.clone(),
+                value: def.value.value.to_string(),
                 span: Some(def.value.span),
                 entry_span: Some(def.entry_span),
             };
@@ -1973,7 +1973,7 @@ pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
                 res.location =
                     nearest(ancestors, "location").and_then(|l| location_info(l, sources));
                 res.group = nearest(ancestors, "upstream")
-                    .and_then(|u| u.args.first().map(|a| a.value.clone()));
+                    .and_then(|u| u.args.first().map(|a| a.value.to_string()));
             }
             resolvers_seen += 1;
             return;
@@ -2055,7 +2055,7 @@ pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
             }
             r.target = a.target.unwrap_or_else(|| {
                 Target::Host(HostTarget {
-                    host: arg.value.clone(),
+                    host: arg.value.to_string(),
                     host_span: arg.span,
                     kind: HostKind::Name,
                     port: None,
@@ -2090,7 +2090,7 @@ pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
             let complete = !static_values.is_empty()
                 && static_values.iter().all(|c: &Candidate| c.target.is_some());
             r.target = Target::Variable(VariableTarget {
-                raw: arg.value.clone(),
+                raw: arg.value.to_string(),
                 variables: tpl
                     .vars
                     .iter()

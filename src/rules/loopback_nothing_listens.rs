@@ -36,6 +36,9 @@ crate::declare_rule! {
 
 impl Check for LoopbackNothingListens {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Many loopback upstreams often share a port: find its listeners once.
+        let mut routes_by_port: std::collections::HashMap<u16, Vec<super::Route>> =
+            std::collections::HashMap::new();
         for r in cx.primary() {
             let loopback = match &r.lookup {
                 Lookup::Ip { ip } => ip.is_loopback(),
@@ -57,7 +60,10 @@ impl Check for LoopbackNothingListens {
             };
             let Some(port) = r.port else { continue };
             let nginx = &cx.topology.units[r.site.unit.0];
-            let routes = routes_to_port(cx, r.site, port);
+            let routes = routes_by_port
+                .entry(port)
+                .or_insert_with(|| routes_to_port(cx, r.site, port))
+                .clone();
             let elsewhere = if routes.is_empty() {
                 String::new()
             } else {

@@ -305,12 +305,15 @@ pub fn run(cx: &Context) -> Vec<Finding> {
 /// requests succeed (upstream-group-partially-unreachable reports the group).
 fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
     use crate::resolve::Status;
+    use std::collections::{HashMap, HashSet};
     // Servers with an error of their own cannot take over for another.
-    let failing: Vec<usize> = out
+    let failing: HashSet<usize> = out
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.upstream)
         .collect();
+    let primary: HashMap<usize, &crate::resolve::Resolution> =
+        cx.primary().map(|r| (r.upstream, r)).collect();
     for f in out.iter_mut() {
         let Some(i) = f.upstream else { continue };
         if f.severity != Severity::Error {
@@ -322,13 +325,12 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         // Another server answers: the group's own status is not enough, as
         // a server whose connection succeeds (a protocol mismatch) makes
         // the group reachable by itself.
-        let group_serves = cx.primary().any(|r| {
-            r.upstream != i
-                && cx.extraction.groups[g].servers.contains(&r.upstream)
-                && r.status == Status::Reachable
-                && !failing.contains(&r.upstream)
+        let group_serves = cx.extraction.groups[g].servers.iter().any(|s| {
+            *s != i
+                && !failing.contains(s)
+                && primary.get(s).is_some_and(|r| r.status == Status::Reachable)
         });
-        let member_stops_nginx = cx.primary().any(|r| r.upstream == i && cx.stops_nginx(r));
+        let member_stops_nginx = primary.get(&i).is_some_and(|r| cx.stops_nginx(r));
         if group_serves && !member_stops_nginx {
             f.severity = Severity::Warning;
             f.message

@@ -24,6 +24,17 @@ crate::declare_rule! {
 
 impl Check for UpstreamUnreachable {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // What the other rules explained, indexed once.
+        let mut by_upstream = std::collections::HashSet::new();
+        let mut by_related = std::collections::HashSet::new();
+        for f in out.iter().filter(|f| f.severity == Severity::Error) {
+            if let Some(u) = f.upstream {
+                by_upstream.insert(u);
+            }
+            for x in &f.related {
+                by_related.insert(x.span);
+            }
+        }
         for r in cx.primary() {
             if r.status != Status::Unreachable {
                 continue;
@@ -36,12 +47,9 @@ impl Check for UpstreamUnreachable {
                 Lookup::Group { group } => &cx.extraction.groups[group].servers,
                 _ => &[],
             };
-            let explained = out.iter().any(|f| {
-                f.severity == Severity::Error
-                    && (f.upstream == Some(r.upstream)
-                        || f.upstream.is_some_and(|u| members.contains(&u))
-                        || f.related.iter().any(|x| x.span == up.span))
-            });
+            let explained = by_upstream.contains(&r.upstream)
+                || members.iter().any(|m| by_upstream.contains(m))
+                || by_related.contains(&up.span);
             if explained {
                 continue;
             }
