@@ -136,52 +136,9 @@ pub fn place(
         .filter(|id| !paths.contains_key(id))
         .collect();
     // The image's entrypoint renders templates when it starts nginx.
-    let env = container_env(c);
     let mut rendered = HashMap::new();
     let mut not_rendered = Vec::new();
-    let template_dir = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_DIR", "/etc/nginx/templates");
-    let suffix = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_SUFFIX", ".template");
-    let out_dir = env_or(&env, "NGINX_ENVSUBST_OUTPUT_DIR", "/etc/nginx/conf.d");
-    let stream_suffix = env_or(
-        &env,
-        "NGINX_ENVSUBST_STREAM_TEMPLATE_SUFFIX",
-        ".stream-template",
-    );
-    let stream_out = env_or(
-        &env,
-        "NGINX_ENVSUBST_STREAM_OUTPUT_DIR",
-        "/etc/nginx/stream-conf.d",
-    );
-    let runs_entrypoint = runs_image_entrypoint(c);
-    let templates: Vec<(FileId, String)> = paths
-        .iter()
-        .filter(|(_, p)| p.starts_with(&format!("{}/", template_dir.trim_end_matches('/'))))
-        .map(|(id, p)| (*id, p.clone()))
-        .collect();
-    for (id, p) in templates {
-        let rel = &p[template_dir.trim_end_matches('/').len()..];
-        let out = if let Some(base) = rel.strip_suffix(&stream_suffix) {
-            format!("{}{base}", stream_out.trim_end_matches('/'))
-        } else if let Some(base) = rel.strip_suffix(&suffix) {
-            format!("{}{base}", out_dir.trim_end_matches('/'))
-        } else {
-            continue;
-        };
-        if !runs_entrypoint {
-            not_rendered.push((
-                id,
-                format!(
-                    "`{p}` is not rendered: the container's command does not start nginx through the image's entrypoint"
-                ),
-            ));
-            continue;
-        }
-        let (text, segments) = envsubst(sources.get(id), id, &env);
-        let rid = sources.add(SourceFile::new(format!("{out} (rendered from {p})"), text));
-        paths.insert(rid, out);
-        by.insert(rid, PlacedBy::Template(id));
-        rendered.insert(rid, segments);
-    }
+    render_templates(sources, c, &mut paths, &mut by, &mut rendered, &mut not_rendered);
     let main = match paths
         .iter()
         .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
@@ -235,6 +192,9 @@ pub fn place_mounted(
     if paths.is_empty() {
         return None;
     }
+    let mut not_rendered = Vec::new();
+    let c = topo.units[site.unit.0].containers[site.container].clone();
+    render_templates(sources, &c, &mut paths, &mut by, &mut rendered, &mut not_rendered);
     let main = match paths
         .iter()
         .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
@@ -253,7 +213,7 @@ pub fn place_mounted(
         main,
         unplaced: Vec::new(),
         rendered,
-        not_rendered: Vec::new(),
+        not_rendered,
     })
 }
 
@@ -281,6 +241,63 @@ fn align(content: &[u8], sources: &SourceMap, span: Span) -> Vec<Segment> {
         at += len + 1;
     }
     segments
+}
+
+/// The official image's `20-envsubst-on-templates.sh`: every
+/// `<template dir>/**/X<suffix>` among the placed files is rendered into
+/// `<output dir>/**/X` with the container's environment.
+fn render_templates(
+    sources: &mut SourceMap,
+    c: &Container,
+    paths: &mut HashMap<FileId, String>,
+    by: &mut HashMap<FileId, PlacedBy>,
+    rendered: &mut HashMap<FileId, Vec<Segment>>,
+    not_rendered: &mut Vec<(FileId, String)>,
+) {
+    let env = container_env(c);
+    let template_dir = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_DIR", "/etc/nginx/templates");
+    let suffix = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_SUFFIX", ".template");
+    let out_dir = env_or(&env, "NGINX_ENVSUBST_OUTPUT_DIR", "/etc/nginx/conf.d");
+    let stream_suffix = env_or(
+        &env,
+        "NGINX_ENVSUBST_STREAM_TEMPLATE_SUFFIX",
+        ".stream-template",
+    );
+    let stream_out = env_or(
+        &env,
+        "NGINX_ENVSUBST_STREAM_OUTPUT_DIR",
+        "/etc/nginx/stream-conf.d",
+    );
+    let runs_entrypoint = runs_image_entrypoint(c);
+    let templates: Vec<(FileId, String)> = paths
+        .iter()
+        .filter(|(_, p)| p.starts_with(&format!("{}/", template_dir.trim_end_matches('/'))))
+        .map(|(id, p)| (*id, p.clone()))
+        .collect();
+    for (id, p) in templates {
+        let rel = &p[template_dir.trim_end_matches('/').len()..];
+        let out = if let Some(base) = rel.strip_suffix(&stream_suffix) {
+            format!("{}{base}", stream_out.trim_end_matches('/'))
+        } else if let Some(base) = rel.strip_suffix(&suffix) {
+            format!("{}{base}", out_dir.trim_end_matches('/'))
+        } else {
+            continue;
+        };
+        if !runs_entrypoint {
+            not_rendered.push((
+                id,
+                format!(
+                    "`{p}` is not rendered: the container's command does not start nginx through the image's entrypoint"
+                ),
+            ));
+            continue;
+        }
+        let (text, segments) = envsubst(sources.get(id), id, &env);
+        let rid = sources.add(SourceFile::new(format!("{out} (rendered from {p})"), text));
+        paths.insert(rid, out);
+        by.insert(rid, PlacedBy::Template(id));
+        rendered.insert(rid, segments);
+    }
 }
 
 /// The container's environment as envsubst sees it: name → (value, span of
@@ -396,6 +413,19 @@ impl Placement {
     /// Maps a span of a rendered file back to the template (a span inside a
     /// substituted value maps to its placeholder). Other spans are unchanged.
     pub fn remap(&self, span: Span) -> Span {
+        // A template carried in a ConfigMap maps twice: rendered file →
+        // template → manifest.
+        let mut s = self.remap_once(span);
+        for _ in 0..4 {
+            if !self.rendered.contains_key(&s.file) || s == span {
+                break;
+            }
+            s = self.remap_once(s);
+        }
+        s
+    }
+
+    fn remap_once(&self, span: Span) -> Span {
         let Some(segs) = self.rendered.get(&span.file) else {
             return span;
         };
