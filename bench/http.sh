@@ -16,6 +16,14 @@
 #   BAD_INPUTS=1          also print `cargo bench --bench bad_inputs` (the
 #                         time each bad input of the bad-input suite takes)
 #
+# Related, asserted in tests rather than measured here:
+#   cargo test --test bad_inputs          every bad input: a 4xx problem or a
+#                                         failing report, and the server lives
+#   UPCHECK_LOAD_SECONDS=60 cargo test --release --test load_shutdown -- --nocapture
+#                                         the 60 s load at
+#                                         --max-concurrency 4 (default 8 s in
+#                                         CI) and SIGTERM during load
+#
 # Needs wrk (Debian: apt-get install wrk). wrk2 is not packaged, so the
 # half-rate run approximates a constant rate with a Lua `delay()` per
 # request: each connection waits a random 0..2*D ms (mean D = 20 ms) before

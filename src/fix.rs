@@ -141,7 +141,7 @@ pub fn diff(sources: &SourceMap, fix: &Fix) -> String {
             at = e.end as usize;
         }
         new.extend_from_slice(&src[at..we]);
-        let offset = src[..ws].iter().filter(|&&c| c == b'\n').count();
+        let offset = sources.get(f).position(ws).line as usize - 1;
         let old = String::from_utf8_lossy(&src[ws..we]);
         let new = String::from_utf8_lossy(&new);
         let path = &sources.get(f).path;

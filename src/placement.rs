@@ -138,7 +138,14 @@ pub fn place(
     // The image's entrypoint renders templates when it starts nginx.
     let mut rendered = HashMap::new();
     let mut not_rendered = Vec::new();
-    render_templates(sources, c, &mut paths, &mut by, &mut rendered, &mut not_rendered);
+    render_templates(
+        sources,
+        c,
+        &mut paths,
+        &mut by,
+        &mut rendered,
+        &mut not_rendered,
+    );
     let main = match paths
         .iter()
         .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
@@ -194,7 +201,14 @@ pub fn place_mounted(
     }
     let mut not_rendered = Vec::new();
     let c = topo.units[site.unit.0].containers[site.container].clone();
-    render_templates(sources, &c, &mut paths, &mut by, &mut rendered, &mut not_rendered);
+    render_templates(
+        sources,
+        &c,
+        &mut paths,
+        &mut by,
+        &mut rendered,
+        &mut not_rendered,
+    );
     let main = match paths
         .iter()
         .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")

@@ -258,8 +258,16 @@ pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Reso
             ex,
             site: *site,
             table: names::table(topo, site.unit),
+            by_name: Default::default(),
             near_cache: Default::default(),
         };
+        let mut r = r;
+        for (i, e) in r.table.iter().enumerate() {
+            r.by_name
+                .entry(e.name.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
         // Groups aggregate their members.
         for i in 0..mine.len() {
@@ -337,6 +345,8 @@ struct Resolver<'a> {
     site: Site,
     /// What nginx's unit resolves (computed once per site).
     table: Vec<names::NameEntry>,
+    /// Entries of `table` by lowercased name.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
     /// Near-name suggestions already computed, by (name, table size).
     near_cache: std::cell::RefCell<std::collections::HashMap<(String, usize), Vec<String>>>,
 }
@@ -710,10 +720,7 @@ impl<'a> Resolver<'a> {
         let table = &self.table;
         let candidates = self.search_candidates(&lname);
         for cand in &candidates {
-            let hits: Vec<&names::NameEntry> = table
-                .iter()
-                .filter(|e| e.name.eq_ignore_ascii_case(cand))
-                .collect();
+            let hits = self.lookup_exact(cand);
             if let Some(first) = hits.first() {
                 let mut addrs = Vec::new();
                 for e in &hits {
@@ -840,22 +847,16 @@ impl<'a> Resolver<'a> {
             });
         }
         // Only DNS answers: no /etc/hosts, no search list.
-        let table: Vec<names::NameEntry> = self
-            .table
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.source,
-                    NameSource::DockerDns { .. }
-                        | NameSource::Service { .. }
-                        | NameSource::PodRecord
-                )
-            })
-            .cloned()
-            .collect();
-        let hits: Vec<&names::NameEntry> = table
-            .iter()
-            .filter(|e| e.name.eq_ignore_ascii_case(&lname))
+        let from_dns = |e: &names::NameEntry| {
+            matches!(
+                e.source,
+                NameSource::DockerDns { .. } | NameSource::Service { .. } | NameSource::PodRecord
+            )
+        };
+        let hits: Vec<&names::NameEntry> = self
+            .lookup_exact(&lname)
+            .into_iter()
+            .filter(|e| from_dns(e))
             .collect();
         if hits.is_empty() {
             let hints = self.hints(&lname, Some(ri));
@@ -866,7 +867,11 @@ impl<'a> Resolver<'a> {
                 name: name.into(),
                 runtime: true,
                 why: None,
-                near: self.near_names(&lname, &table),
+                near: {
+                    let table: Vec<names::NameEntry> =
+                        self.table.iter().filter(|e| from_dns(e)).cloned().collect();
+                    self.near_names(&lname, &table)
+                },
                 hints,
             });
         }
@@ -1013,6 +1018,14 @@ impl<'a> Resolver<'a> {
             }
         }
         hints
+    }
+
+    /// The table's entries for exactly this name (case-insensitive).
+    fn lookup_exact(&self, name: &str) -> Vec<&names::NameEntry> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|ix| ix.iter().map(|i| &self.table[*i]).collect())
+            .unwrap_or_default()
     }
 
     /// Names that resolve and are close to `name` (edit distance), best first.

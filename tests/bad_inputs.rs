@@ -71,7 +71,7 @@ fn check(case: &Case, a: &Answer) -> Result<(), String> {
             if p["type"] != format!("https://upcheck.dev/problems/{slug}") {
                 return why(format!("problem type {} (expected {slug})", p["type"]));
             }
-            if p["status"] != status || !p["detail"].as_str().is_some_and(|d| !d.is_empty()) {
+            if p["status"] != status || p["detail"].as_str().is_none_or(str::is_empty) {
                 return why("status or detail missing in the problem".into());
             }
         }
@@ -109,7 +109,10 @@ async fn every_bad_input_gets_a_problem_or_a_failing_report_and_the_service_surv
         }
         let h = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
         if h.status != StatusCode::OK {
-            failures.push(format!("{}: /healthz answered {} afterwards", case.name, h.status));
+            failures.push(format!(
+                "{}: /healthz answered {} afterwards",
+                case.name, h.status
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

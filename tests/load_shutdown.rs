@@ -137,6 +137,15 @@ enum Failure {
     Truncated(String),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Nothing(why) => write!(f, "no response ({why})"),
+            Failure::Truncated(why) => write!(f, "truncated response ({why})"),
+        }
+    }
+}
+
 fn request(path: &str, addr: SocketAddr, body: &str) -> String {
     format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -285,7 +294,7 @@ fn load_at_the_concurrency_limit_gets_200_or_deliberate_503_with_flat_rss() {
                             r.headers,
                             String::from_utf8_lossy(&r.body)
                         )),
-                        Err(e) => t.errors.push(format!("{e:?}")),
+                        Err(e) => t.errors.push(e.to_string()),
                     }
                 }
                 let mut all = tally.lock().unwrap();
@@ -372,7 +381,7 @@ fn sigterm_during_load_finishes_every_begun_request_and_exits_0() {
                                 break;
                             }
                         }
-                        Err(e) => errors.push(format!("after SIGTERM: {after_term}: {e:?}")),
+                        Err(e) => errors.push(format!("after SIGTERM: {after_term}: {e}")),
                     }
                 }
                 (ok, unbegun, errors)
@@ -382,6 +391,9 @@ fn sigterm_during_load_finishes_every_begun_request_and_exits_0() {
 
     std::thread::sleep(Duration::from_millis(1500));
     termed.store(true, Ordering::SeqCst);
+    // (A margin, so that a request whose client saw `termed` false was
+    // written before the signal.)
+    std::thread::sleep(Duration::from_millis(50));
     let termed_at = Instant::now();
     server.sigterm();
 
@@ -399,7 +411,7 @@ fn sigterm_during_load_finishes_every_begun_request_and_exits_0() {
     // The held requests finish after SIGTERM, with complete 200s.
     for (i, c) in held.iter_mut().enumerate() {
         c.get_mut().write_all(&raw.as_bytes()[half..]).unwrap();
-        let r = read_response(c).unwrap_or_else(|e| panic!("held request {i}: {e:?}"));
+        let r = read_response(c).unwrap_or_else(|e| panic!("held request {i}: {e}"));
         assert_eq!(r.status, 200, "held request {i}");
         let report: serde_json::Value = serde_json::from_slice(&r.body)
             .unwrap_or_else(|e| panic!("held request {i}: incomplete report: {e}"));

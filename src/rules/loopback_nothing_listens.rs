@@ -64,17 +64,29 @@ impl Check for LoopbackNothingListens {
                 .entry(port)
                 .or_insert_with(|| routes_to_port(cx, r.site, port))
                 .clone();
-            let elsewhere = if routes.is_empty() {
-                String::new()
-            } else {
-                let names: Vec<String> = routes
-                    .iter()
-                    .map(|x| format!("`{}`", cx.topology.units[x.unit.0].name))
-                    .collect();
-                format!(
-                    "; {} listens on {port} in its own namespace",
-                    names.join(", ")
-                )
+            let elsewhere = match routes.len() {
+                0 => String::new(),
+                1 => format!(
+                    "; `{}` listens on {port} in its own namespace",
+                    cx.topology.units[routes[0].unit.0].name
+                ),
+                n => {
+                    let names: Vec<String> = routes
+                        .iter()
+                        .take(super::MAX_ROUTE_FIXES)
+                        .map(|x| format!("`{}`", cx.topology.units[x.unit.0].name))
+                        .collect();
+                    let more = n.saturating_sub(super::MAX_ROUTE_FIXES);
+                    format!(
+                        "; {}{} listen on {port}, each in its own namespace",
+                        names.join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    )
+                }
             };
             let mut f = finding(
                 self,
@@ -86,7 +98,7 @@ impl Check for LoopbackNothingListens {
                 Some(h.host_span),
             );
             f.upstream = Some(r.upstream);
-            for route in &routes {
+            for route in routes.iter().take(super::MAX_ROUTE_FIXES) {
                 let unit = &cx.topology.units[route.unit.0];
                 if let Some((_, l)) = unit.listeners().find(|(_, l)| l.port == Some(port))
                     && let Some(span) = l.provenance.span

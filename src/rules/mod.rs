@@ -328,7 +328,9 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         let group_serves = cx.extraction.groups[g].servers.iter().any(|s| {
             *s != i
                 && !failing.contains(s)
-                && primary.get(s).is_some_and(|r| r.status == Status::Reachable)
+                && primary
+                    .get(s)
+                    .is_some_and(|r| r.status == Status::Reachable)
         });
         let member_stops_nginx = primary.get(&i).is_some_and(|r| cx.stops_nginx(r));
         if group_serves && !member_stops_nginx {

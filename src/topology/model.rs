@@ -220,8 +220,10 @@ impl Container {
                 | ProvenanceKind::Probe
         );
         let command_states = self.listeners.iter().any(|x| {
-            matches!(x.provenance.kind, ProvenanceKind::Command | ProvenanceKind::Env)
-                && x.certainty == Certainty::Stated
+            matches!(
+                x.provenance.kind,
+                ProvenanceKind::Command | ProvenanceKind::Env
+            ) && x.certainty == Certainty::Stated
         });
         !(declared_only && command_states)
     }

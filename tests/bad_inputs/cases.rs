@@ -107,10 +107,12 @@ pub fn garbage(n: usize) -> Vec<u8> {
 
 /// Billion laughs: nine levels of nine aliases each, 9^9 strings expanded.
 pub fn billion_laughs() -> String {
-    let mut y = String::from("x-lol0: &l0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut y = String::from(
+        "x-lol0: &l0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for i in 1..=9 {
         let prev = format!("*l{}", i - 1);
-        let items = vec![prev.as_str(); 9].join(",");
+        let items = [prev.as_str(); 9].join(",");
         y.push_str(&format!("x-lol{i}: &l{i} [{items}]\n"));
     }
     y.push_str(SEED_COMPOSE);
@@ -154,7 +156,11 @@ pub fn cases() -> Vec<Case> {
             name: "100 000 nested JSON arrays",
             expect: Expect::Problem(422, "nesting-too-deep"),
             request: || {
-                let deep = format!("{{\"main\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+                let deep = format!(
+                    "{{\"main\": {}{}}}",
+                    "[".repeat(100_000),
+                    "]".repeat(100_000)
+                );
                 raw(Some("application/json"), deep)
             },
         },
@@ -231,7 +237,10 @@ pub fn cases() -> Vec<Case> {
                 // deeper than the limit and gets a 422 instead.)
                 let mut g = garbage(64 * 1024);
                 g.retain(|b| *b != b'{' && *b != b'}');
-                form(&[("nginx", "default.conf", &g), ("topology", "docker-compose.yml", &g)])
+                form(&[
+                    ("nginx", "default.conf", &g),
+                    ("topology", "docker-compose.yml", &g),
+                ])
             },
         },
         Case {
@@ -297,12 +306,7 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "a file that includes itself",
             expect: Expect::Finding("UC0001"),
-            request: || {
-                with_nginx(&[(
-                    "nginx.conf",
-                    "events {}\nhttp { include nginx.conf; }\n",
-                )])
-            },
+            request: || with_nginx(&[("nginx.conf", "events {}\nhttp { include nginx.conf; }\n")]),
         },
         Case {
             name: "nginx ports out of range",
@@ -318,10 +322,11 @@ pub fn cases() -> Vec<Case> {
             name: "compose ports out of range",
             expect: Expect::Finding("UC0003"),
             request: || {
-                with_compose(&SEED_COMPOSE.replace("\"9001:9001\"", "\"9001:99999\"").replace(
-                    "\"6001\"",
-                    "\"65536\"",
-                ))
+                with_compose(
+                    &SEED_COMPOSE
+                        .replace("\"9001:9001\"", "\"9001:99999\"")
+                        .replace("\"6001\"", "\"65536\""),
+                )
             },
         },
         Case {
