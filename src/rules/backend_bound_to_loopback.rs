@@ -30,8 +30,11 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Display-only: the bind address is set in the server's command line
-    /// or configuration, which upcheck shows but does not rewrite.
+    /// Unsafe: for `flask run`, `uvicorn` and `gunicorn` started with their
+    /// default bind, an edit of the topology's `command:` that adds an
+    /// all-interfaces bind (the server becomes reachable from every network
+    /// the container joins). Display-only advice otherwise: the bind address
+    /// may be set in a configuration file upcheck cannot see.
     pub BackendBoundToLoopback { code: "UC2003", name: "backend-bound-to-loopback", severity: Error, fix: Always }
 }
 
@@ -70,6 +73,9 @@ impl Check for BackendBoundToLoopback {
                         message: format!("`{}` is started here", c.name),
                     });
                 }
+                if let Some(fix) = command_fix(cx, c) {
+                    f.fixes.push(fix);
+                }
                 f.fixes.push(Fix {
                     title: format!(
                         "Make `{}` listen on 0.0.0.0 (all interfaces) instead of `{}`",
@@ -87,4 +93,83 @@ impl Check for BackendBoundToLoopback {
             }
         }
     }
+}
+
+/// For a development server started with its default loopback bind
+/// (`flask run`, `uvicorn`, `gunicorn` without `-b`), an edit of the
+/// topology's `command:` line that adds an all-interfaces bind: the end of a
+/// one-line string, or a new item of a one-line `[...]` list.
+fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
+    let argv: Vec<&str> = c
+        .entrypoint
+        .iter()
+        .chain(&c.command)
+        .map(String::as_str)
+        .collect();
+    let has = |w: &str| argv.iter().any(|a| a.split_whitespace().any(|x| x == w));
+    let explicit = argv.iter().any(|a| {
+        a.contains("--host") || a.contains("--bind") || a.split_whitespace().any(|x| x == "-b" || x == "-h")
+    });
+    if explicit {
+        return None;
+    }
+    let flag = if has("flask") && has("run") {
+        "--host=0.0.0.0"
+    } else if has("uvicorn") {
+        "--host=0.0.0.0"
+    } else if has("gunicorn") {
+        "--bind=0.0.0.0:8000"
+    } else {
+        return None;
+    };
+    // The service (or container) key; its `command:` line follows, indented deeper.
+    let key = c.span?;
+    let src = &cx.sources.get(key.file).bytes;
+    let line_start = |at: usize| src[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let indent = |from: usize| src[from..].iter().take_while(|&&b| b == b' ').count();
+    let key_indent = indent(line_start(key.start as usize));
+    let mut at = src[key.end as usize..].iter().position(|&b| b == b'\n')? + key.end as usize + 1;
+    while at < src.len() {
+        let end = src[at..].iter().position(|&b| b == b'\n').map_or(src.len(), |p| at + p);
+        let line = &src[at..end];
+        let ind = indent(at);
+        let text = std::str::from_utf8(line).ok()?.trim_end();
+        if !text.trim().is_empty() && ind <= key_indent && !text.trim_start().starts_with('#') {
+            return None; // left the service
+        }
+        let trimmed = text.trim_start();
+        let rest = trimmed
+            .strip_prefix("command:")
+            .or_else(|| trimmed.strip_prefix("- command:"))
+            .or_else(|| trimmed.strip_prefix("args:"));
+        if let Some(rest) = rest {
+            if rest.contains('#') || rest.trim().is_empty() {
+                return None;
+            }
+            // The line must be the command the container runs (another file
+            // may override it): every word of the argv is written there.
+            if !argv.iter().flat_map(|a| a.split_whitespace()).all(|w| rest.contains(w)) {
+                return None;
+            }
+            let value_end = at + text.len();
+            let last = *text.as_bytes().last()?;
+            let (insert_at, replacement) = match last {
+                b']' => (value_end - 1, format!(", \"{flag}\"")),
+                b'"' | b'\'' => (value_end - 1, format!(" {flag}")),
+                _ => (value_end, format!(" {flag}")),
+            };
+            return Some(Fix {
+                title: format!("Add `{flag}` to the command of `{}`", c.name),
+                applicability: Applicability::Unsafe,
+                edits: vec![crate::fix::Edit {
+                    file: key.file,
+                    start: insert_at as u32,
+                    end: insert_at as u32,
+                    replacement,
+                }],
+            });
+        }
+        at = end + 1;
+    }
+    None
 }
