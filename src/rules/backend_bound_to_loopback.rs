@@ -113,9 +113,7 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
     if explicit {
         return None;
     }
-    let flag = if has("flask") && has("run") {
-        "--host=0.0.0.0"
-    } else if has("uvicorn") {
+    let flag = if (has("flask") && has("run")) || has("uvicorn") {
         "--host=0.0.0.0"
     } else if has("gunicorn") {
         "--bind=0.0.0.0:8000"
