@@ -10,16 +10,17 @@
 //! - values are unescaped as nginx does: `\"` `\'` `\\` `\t` `\r` `\n`;
 //!   any other `\x` stays as the two characters.
 //!
-//! Tokens are recognised with nom parsers over raw bytes, so positions are
-//! exact byte offsets even in files that are not valid UTF-8.
+//! Tokens are recognised over raw bytes (bare words and whitespace by hand,
+//! the rest with nom parsers), so positions are exact byte offsets even in
+//! files that are not valid UTF-8.
 
 use super::ast::Quote;
 use nom::{
     IResult, Parser,
     branch::alt,
-    bytes::complete::{tag, take, take_till, take_till1, take_while, take_while1},
+    bytes::complete::{tag, take, take_till, take_while1},
     combinator::{eof, recognize},
-    multi::{many0_count, many1_count},
+    multi::many0_count,
     sequence::{delimited, preceded},
 };
 
@@ -66,8 +67,9 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn spaces(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while(is_space)(i)
+/// Offset of the first non-space byte of `i` (its length if none).
+fn spaces_len(i: &[u8]) -> usize {
+    i.iter().position(|&c| !is_space(c)).unwrap_or(i.len())
 }
 
 fn comment(i: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -79,19 +81,27 @@ fn escape(i: &[u8]) -> IResult<&[u8], &[u8]> {
     recognize(preceded(tag("\\"), alt((take(1usize), eof)))).parse(i)
 }
 
-/// `$` followed by any number of `{`: nginx keeps those braces in the word.
-fn variable_start(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize(preceded(tag("$"), take_while(|c| c == b'{'))).parse(i)
-}
-
-fn word(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    // The three alternatives start with different bytes; the common one goes first.
-    recognize(many1_count(alt((
-        take_till1(|c| is_space(c) || matches!(c, b';' | b'{' | b'\\' | b'$')),
-        escape,
-        variable_start,
-    ))))
-    .parse(i)
+/// Length of the bare word at the start of `i` (0 if `i` does not start
+/// one). A word runs up to whitespace, `;` or `{`, except that a backslash
+/// keeps the next byte (whatever it is) and `$` keeps the `{`s right after
+/// it (`${var}`). Hand-written: this loop is the lexer's hot path.
+fn word_len(i: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(&c) = i.get(n) {
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' => break,
+            // A lone backslash at the end of the input ends the word too.
+            b'\\' => n = (n + 2).min(i.len()),
+            b'$' => {
+                n += 1;
+                while i.get(n) == Some(&b'{') {
+                    n += 1;
+                }
+            }
+            _ => n += 1,
+        }
+    }
+    n
 }
 
 fn quoted_body(q: u8) -> impl FnMut(&[u8]) -> IResult<&[u8], &[u8]> {
@@ -146,8 +156,8 @@ impl<'a> Lexer<'a> {
     /// The next token, or `None` at the end of the input. An unterminated
     /// quote is reported and yields the rest of the file as its value.
     pub fn next_token(&mut self) -> Option<Token> {
-        let (rest, _) = spaces(&self.src[self.pos..]).expect("take_while cannot fail");
-        self.advance_to(rest);
+        self.pos += spaces_len(&self.src[self.pos..]);
+        let rest = &self.src[self.pos..];
         let start = self.pos;
         let first = *rest.first()?;
         let single = |kind| Token {
@@ -222,8 +232,9 @@ impl<'a> Lexer<'a> {
                 }
             }
             _ => {
-                let (after, _) = word(rest).expect("a non-space, non-special byte starts a word");
-                self.advance_to(after);
+                let len = word_len(rest);
+                debug_assert!(len > 0, "a non-space, non-special byte starts a word");
+                self.pos += len;
                 Some(Token {
                     kind: TokenKind::Word(Quote::None),
                     start,

@@ -1257,7 +1257,6 @@ fn location_info(d: &Directive, sources: &SourceMap) -> Option<LocationInfo> {
         [p] => (None, p),
         _ => return None,
     };
-    let loc = Located::from_arg(arg, sources);
     let (modifier, skip) = match modifier {
         Some(m) => (Some(m), 0),
         None => {
@@ -1268,14 +1267,40 @@ fn location_info(d: &Directive, sources: &SourceMap) -> Option<LocationInfo> {
             (m.map(str::to_string), m.map_or(0, str::len))
         }
     };
-    let path = loc.text(skip..loc.len());
+    let (path, path_span) = match plain_arg(arg, sources) {
+        // Written as is: the path is a slice of the value and of its span.
+        // (`skip` is 0 or the length of an ASCII prefix of the value.)
+        Some(v) => {
+            let span = (skip < v.len()).then(|| {
+                Span::new(
+                    arg.span.file,
+                    arg.span.start as usize + skip,
+                    arg.span.end as usize,
+                )
+            });
+            (v[skip..].to_string(), span)
+        }
+        None => {
+            let loc = Located::from_arg(arg, sources);
+            (loc.text(skip..loc.len()), loc.span(skip..loc.len()))
+        }
+    };
     Some(LocationInfo {
         named: modifier.is_none() && path.starts_with('@'),
         modifier,
-        path_span: loc.span(skip..loc.len()).unwrap_or(arg.span),
+        path_span: path_span.unwrap_or(arg.span),
         path,
         span: d.span,
     })
+}
+
+/// The argument's value when its source bytes are exactly the value (no
+/// backslash, nothing replaced by lossy decoding): then byte `i` of the
+/// value was written at `arg.span.start + i`, as [`Located::from_arg`]
+/// would record it, without building per-byte origins.
+fn plain_arg<'a>(arg: &'a Arg, sources: &SourceMap) -> Option<&'a str> {
+    let raw = sources.get(arg.span.file).bytes.get(arg.span.range())?;
+    (raw == arg.value.as_bytes() && !raw.contains(&b'\\')).then_some(arg.value.as_str())
 }
 
 fn params_of(args: &[Arg]) -> Vec<Param> {

@@ -108,7 +108,9 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
         .collect();
     let has = |w: &str| argv.iter().any(|a| a.split_whitespace().any(|x| x == w));
     let explicit = argv.iter().any(|a| {
-        a.contains("--host") || a.contains("--bind") || a.split_whitespace().any(|x| x == "-b" || x == "-h")
+        a.contains("--host")
+            || a.contains("--bind")
+            || a.split_whitespace().any(|x| x == "-b" || x == "-h")
     });
     if explicit {
         return None;
@@ -123,12 +125,20 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
     // The service (or container) key; its `command:` line follows, indented deeper.
     let key = c.span?;
     let src = &cx.sources.get(key.file).bytes;
-    let line_start = |at: usize| src[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = |at: usize| {
+        src[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+    };
     let indent = |from: usize| src[from..].iter().take_while(|&&b| b == b' ').count();
     let key_indent = indent(line_start(key.start as usize));
     let mut at = src[key.end as usize..].iter().position(|&b| b == b'\n')? + key.end as usize + 1;
     while at < src.len() {
-        let end = src[at..].iter().position(|&b| b == b'\n').map_or(src.len(), |p| at + p);
+        let end = src[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(src.len(), |p| at + p);
         let line = &src[at..end];
         let ind = indent(at);
         let text = std::str::from_utf8(line).ok()?.trim_end();
@@ -146,7 +156,11 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
             }
             // The line must be the command the container runs (another file
             // may override it): every word of the argv is written there.
-            if !argv.iter().flat_map(|a| a.split_whitespace()).all(|w| rest.contains(w)) {
+            if !argv
+                .iter()
+                .flat_map(|a| a.split_whitespace())
+                .all(|w| rest.contains(w))
+            {
                 return None;
             }
             let value_end = at + text.len();
