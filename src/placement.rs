@@ -146,18 +146,7 @@ pub fn place(
         &mut rendered,
         &mut not_rendered,
     );
-    let main = match paths
-        .iter()
-        .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
-    {
-        Some((id, _)) => *id,
-        None => {
-            let id = sources.add(SourceFile::new(IMAGE_NGINX_CONF_PATH, IMAGE_NGINX_CONF));
-            paths.insert(id, "/etc/nginx/nginx.conf".into());
-            by.insert(id, PlacedBy::Image);
-            id
-        }
-    };
+    let main = main_file(sources, &mut paths, &mut by);
     Some(Placement {
         paths,
         by,
@@ -209,18 +198,7 @@ pub fn place_mounted(
         &mut rendered,
         &mut not_rendered,
     );
-    let main = match paths
-        .iter()
-        .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
-    {
-        Some((id, _)) => *id,
-        None => {
-            let id = sources.add(SourceFile::new(IMAGE_NGINX_CONF_PATH, IMAGE_NGINX_CONF));
-            paths.insert(id, "/etc/nginx/nginx.conf".into());
-            by.insert(id, PlacedBy::Image);
-            id
-        }
-    };
+    let main = main_file(sources, &mut paths, &mut by);
     Some(Placement {
         paths,
         by,
@@ -255,6 +233,25 @@ fn align(content: &[u8], sources: &SourceMap, span: Span) -> Vec<Segment> {
         at += len + 1;
     }
     segments
+}
+
+/// The file placed at `/etc/nginx/nginx.conf`, else the image's own,
+/// added to the bundle.
+fn main_file(
+    sources: &mut SourceMap,
+    paths: &mut HashMap<FileId, String>,
+    by: &mut HashMap<FileId, PlacedBy>,
+) -> FileId {
+    if let Some((id, _)) = paths
+        .iter()
+        .find(|(_, p)| p.as_str() == "/etc/nginx/nginx.conf")
+    {
+        return *id;
+    }
+    let id = sources.add(SourceFile::new(IMAGE_NGINX_CONF_PATH, IMAGE_NGINX_CONF));
+    paths.insert(id, "/etc/nginx/nginx.conf".into());
+    by.insert(id, PlacedBy::Image);
+    id
 }
 
 /// The official image's `20-envsubst-on-templates.sh`: every
