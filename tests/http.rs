@@ -1252,3 +1252,42 @@ fn the_readme_curl_examples_work_against_upcheck_serve() {
     );
     assert!(!log.contains("proxy_pass"), "bodies are never logged");
 }
+
+#[tokio::test]
+async fn validate_takes_env_files_and_profiles_as_options() {
+    // gunicorn binds 127.0.0.1:8000 unless PORT is set: the env file decides.
+    let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  api:\n    image: python:3.12\n    command: gunicorn app:app\n    env_file: app.env\n  debug:\n    image: python:3.12\n    profiles: [dev]\n";
+    let body = |env_files: Value, profiles: Value| {
+        serde_json::json!({
+            "nginx": "server { listen 80; location / { proxy_pass http://api:8000; } }",
+            "documents": [{"path": "docker-compose.yml", "content": compose}],
+            "options": {"nginx_service": "nginx", "env_files": env_files, "profiles": profiles},
+        })
+    };
+    let with = send(post_json(
+        "/validate",
+        &body(
+            serde_json::json!([{"path": "app.env", "content": "PORT=8000\n"}]),
+            serde_json::json!(["dev"]),
+        ),
+    ))
+    .await;
+    assert_eq!(with.status, StatusCode::OK, "{}", with.text());
+    assert_eq!(with.json()["verdict"], "pass", "{}", with.text());
+    let without = send(post_json(
+        "/validate",
+        &body(serde_json::json!([]), serde_json::json!([])),
+    ))
+    .await;
+    assert_eq!(without.status, StatusCode::OK);
+    let r = without.json();
+    assert_eq!(r["verdict"], "fail", "{r}");
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "UC2003"),
+        "{r}"
+    );
+}

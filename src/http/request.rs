@@ -204,6 +204,14 @@ pub struct OptionsBody {
     pub cluster_domain: Option<String>,
     /// The context the main nginx file starts in; detected when absent.
     pub nginx_context: Option<NginxContext>,
+    /// Active compose profiles: services whose profiles are all inactive do
+    /// not exist (as `docker compose --profile`).
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// Files the compose file's `env_file:` entries name (and a `.env`),
+    /// by the path the compose file uses for them.
+    #[serde(default)]
+    pub env_files: Vec<FileBody>,
 }
 
 /// A validation request. Give the nginx configuration as `nginx` (one
@@ -439,10 +447,15 @@ fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
         dns_ip: o.dns_ip.map(|c| c.0),
         cluster_domain: o.cluster_domain,
         nginx_context: o.nginx_context.map(|c| c.name().to_string()),
-        // New input options (compose profiles, env files): not in the
-        // request schema yet.
-        profiles: Vec::new(),
-        env_files: Vec::new(),
+        profiles: o.profiles.into_iter().filter(|p| !p.is_empty()).collect(),
+        env_files: {
+            let mut files = Vec::new();
+            for (i, f) in o.env_files.into_iter().enumerate() {
+                check_path(&f.path, &format!("/options/env_files/{i}/path"))?;
+                files.push(crate::input::InputFile::new(f.path, f.content));
+            }
+            files
+        },
     })
 }
 
