@@ -17,7 +17,8 @@ COPY src ./src
 COPY benches ./benches
 COPY examples ./examples
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin upcheck \
- && cp target/x86_64-unknown-linux-musl/release/upcheck /upcheck
+ && cp target/x86_64-unknown-linux-musl/release/upcheck /upcheck \
+ && strip /upcheck
 
 FROM scratch AS runtime
 COPY --from=build /upcheck /usr/local/bin/upcheck
