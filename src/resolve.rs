@@ -1450,17 +1450,11 @@ impl<'a> Resolver<'a> {
                             "`{path}` is the socket `{lp}` of `{}` (container `{}`), on a volume both mount",
                             u.name, c.name
                         ));
-                        res.hits.push(Hit {
-                            ip: None,
-                            port: None,
-                            service: None,
-                            pod_port: None,
-                            outcome: Outcome::Listening {
-                                unit: UnitId(ui),
-                                container: ci,
-                                listener: li,
-                            },
-                        });
+                        res.hits.push(socket_hit(Outcome::Listening {
+                            unit: UnitId(ui),
+                            container: ci,
+                            listener: li,
+                        }));
                         res.status = Status::Reachable;
                         return;
                     }
@@ -1470,54 +1464,18 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        match (mount, elsewhere) {
-            (None, Some(u)) => {
-                trace.push(format!(
-                    "`{path}` is on nginx's own filesystem; the socket is created in `{}`, which does not share it",
-                    self.unit(u).name
-                ));
-                res.hits.push(Hit {
-                    ip: None,
-                    port: None,
-                    service: None,
-                    pod_port: None,
-                    outcome: Outcome::SocketNotShared {
-                        listener_unit: Some(u),
-                    },
-                });
-                res.status = Status::Unreachable;
-            }
-            (Some(m), Some(u)) => {
-                trace.push(format!(
-                    "`{path}` is on volume `{}`, but the socket is created in `{}` outside it",
-                    self.topo.volumes[m.volume].name,
-                    self.unit(u).name
-                ));
-                res.hits.push(Hit {
-                    ip: None,
-                    port: None,
-                    service: None,
-                    pod_port: None,
-                    outcome: Outcome::SocketNotShared {
-                        listener_unit: Some(u),
-                    },
-                });
-                res.status = Status::Unreachable;
-            }
+        let line = match (mount, elsewhere) {
+            (None, Some(u)) => format!(
+                "`{path}` is on nginx's own filesystem; the socket is created in `{}`, which does not share it",
+                self.unit(u).name
+            ),
+            (Some(m), Some(u)) => format!(
+                "`{path}` is on volume `{}`, but the socket is created in `{}` outside it",
+                self.topo.volumes[m.volume].name,
+                self.unit(u).name
+            ),
             (None, None) => {
-                trace.push(format!(
-                    "nothing creates `{path}` and no volume shares it with nginx"
-                ));
-                res.hits.push(Hit {
-                    ip: None,
-                    port: None,
-                    service: None,
-                    pod_port: None,
-                    outcome: Outcome::SocketNotShared {
-                        listener_unit: None,
-                    },
-                });
-                res.status = Status::Unreachable;
+                format!("nothing creates `{path}` and no volume shares it with nginx")
             }
             (Some(m), None) => {
                 trace.push(format!(
@@ -1526,8 +1484,25 @@ impl<'a> Resolver<'a> {
                 ));
                 res.status = Status::Unverifiable;
                 res.reason = Some(format!("nothing says what creates `{path}`"));
+                return;
             }
-        }
+        };
+        trace.push(line);
+        res.hits.push(socket_hit(Outcome::SocketNotShared {
+            listener_unit: elsewhere,
+        }));
+        res.status = Status::Unreachable;
+    }
+}
+
+/// A hit on a unix socket: no address, no port.
+fn socket_hit(outcome: Outcome) -> Hit {
+    Hit {
+        ip: None,
+        port: None,
+        service: None,
+        pod_port: None,
+        outcome,
     }
 }
 
