@@ -3,7 +3,7 @@
 //! The library never applies them on its own; [`apply`] and [`diff`] are
 //! for callers (the CLI's `--fix`, tests, the portal's preview).
 
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 use serde::Serialize;
 
 /// How safe a fix is to apply without a human looking (ruff's levels).
@@ -40,6 +40,77 @@ pub struct Fix {
     pub applicability: Applicability,
     /// The edits, possibly across several files.
     pub edits: Vec<Edit>,
+}
+
+impl Edit {
+    /// Replaces exactly `span` with `text`.
+    pub fn replace(span: Span, text: impl Into<String>) -> Edit {
+        Edit {
+            file: span.file,
+            start: span.start,
+            end: span.end,
+            replacement: text.into(),
+        }
+    }
+
+    /// Inserts `text` at byte `at` of `file`.
+    pub fn insert(file: FileId, at: u32, text: impl Into<String>) -> Edit {
+        Edit {
+            file,
+            start: at,
+            end: at,
+            replacement: text.into(),
+        }
+    }
+
+    /// Replaces bytes `start..end` of `file` with `text`.
+    pub fn range(file: FileId, start: u32, end: u32, text: impl Into<String>) -> Edit {
+        Edit {
+            file,
+            start,
+            end,
+            replacement: text.into(),
+        }
+    }
+
+    /// The replaced range.
+    pub fn span(&self) -> Span {
+        Span {
+            file: self.file,
+            start: self.start,
+            end: self.end,
+        }
+    }
+}
+
+impl Fix {
+    /// A fix with a computed applicability.
+    pub fn new(
+        applicability: Applicability,
+        title: impl Into<String>,
+        edits: impl IntoIterator<Item = Edit>,
+    ) -> Fix {
+        Fix {
+            title: title.into(),
+            applicability,
+            edits: edits.into_iter().collect(),
+        }
+    }
+
+    /// A fix that is certainly right ([`Applicability::Safe`]).
+    pub fn safe(title: impl Into<String>, edits: impl IntoIterator<Item = Edit>) -> Fix {
+        Fix::new(Applicability::Safe, title, edits)
+    }
+
+    /// A fix that changes behaviour or guesses ([`Applicability::Unsafe`]).
+    pub fn unsafe_edits(title: impl Into<String>, edits: impl IntoIterator<Item = Edit>) -> Fix {
+        Fix::new(Applicability::Unsafe, title, edits)
+    }
+
+    /// A fix for a person to adapt ([`Applicability::DisplayOnly`]).
+    pub fn display_only(title: impl Into<String>, edits: impl IntoIterator<Item = Edit>) -> Fix {
+        Fix::new(Applicability::DisplayOnly, title, edits)
+    }
 }
 
 /// The content of every file a fix touches, after applying it.

@@ -7,6 +7,7 @@
 //! §1). Rendered files remember where every byte came from, so findings and
 //! fixes point back at the template or at the environment entry.
 
+use crate::fix::Edit;
 use crate::nginx::include::{dirname, normalize};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::topology::{Container, Topology, VolumeKind};
@@ -491,12 +492,12 @@ impl Placement {
         {
             let rendered = &sources.get(e.file).bytes[seg.start as usize..seg.end as usize];
             if sources.get(v.file).bytes.get(v.range()) == Some(rendered) {
-                return crate::fix::Edit {
-                    file: v.file,
-                    start: v.start + (e.start - seg.start),
-                    end: v.start + (e.end - seg.start),
-                    replacement: e.replacement.clone(),
-                };
+                return Edit::range(
+                    v.file,
+                    v.start + (e.start - seg.start),
+                    v.start + (e.end - seg.start),
+                    e.replacement.clone(),
+                );
             }
         }
         let span = self.remap(Span {
@@ -504,12 +505,7 @@ impl Placement {
             start: e.start,
             end: e.end,
         });
-        crate::fix::Edit {
-            file: span.file,
-            start: span.start,
-            end: span.end,
-            replacement: e.replacement.clone(),
-        }
+        Edit::range(span.file, span.start, span.end, e.replacement.clone())
     }
 }
 

@@ -174,7 +174,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         })
         .collect();
     let count = |s: Status| resolutions.iter().filter(|r| r.status == s).count();
-    let sev = |s: rules::Severity| findings.iter().filter(|f| f.severity == s).count();
+    let sev = |s: crate::finding::Severity| findings.iter().filter(|f| f.severity == s).count();
     let nginx_starts = !config.has_errors()
         && !resolutions.iter().any(|r| {
             matches!(&r.lookup, resolve::Lookup::NotFound { runtime: false, .. })
@@ -188,9 +188,9 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         reachable: count(Status::Reachable),
         unreachable: count(Status::Unreachable),
         unverifiable: count(Status::Unverifiable),
-        errors: sev(rules::Severity::Error),
-        warnings: sev(rules::Severity::Warning),
-        infos: sev(rules::Severity::Info),
+        errors: sev(crate::finding::Severity::Error),
+        warnings: sev(crate::finding::Severity::Warning),
+        infos: sev(crate::finding::Severity::Info),
         nginx_starts,
     };
     let included: HashSet<FileId> = config.files.iter().map(|f| f.file).collect();

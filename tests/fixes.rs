@@ -16,10 +16,10 @@ mod common;
 
 use common::{apply_fix, case_input, fix_of, subdirs};
 use std::path::{Path, PathBuf};
+use upcheck::finding::Severity;
 use upcheck::fix::{Applicability, Edit, Fix};
 use upcheck::input::Input;
 use upcheck::report::{FindingReport, FixReport, Report};
-use upcheck::rules::Severity;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")

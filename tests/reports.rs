@@ -7,9 +7,9 @@
 //! fields of the SARIF 2.1.0 schema and read back into serde-sarif's types.
 
 use serde_json::Value;
+use upcheck::finding::Severity;
 use upcheck::input::{Input, InputFile, TopologyInput};
 use upcheck::report::{self, Format, Report};
-use upcheck::rules::Severity;
 
 /// A report of nginx and topology files named relative to the crate root.
 fn report_of(nginx: &[&str], topology: &[&str]) -> Report {

@@ -24,8 +24,8 @@ mod common;
 use common::{apply_fix, case_input, subdirs};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use upcheck::finding::Severity;
 use upcheck::report::Report;
-use upcheck::rules::Severity;
 
 /// The scenarios issue 4 names, which must always be present.
 const SEEDS: &[&str] = &[

@@ -2,7 +2,7 @@
 //! the first fix as a diff. Short on purpose.
 
 use super::{Report, Verdict};
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 /// Most findings listed in a message.
 const TOP: usize = 5;

@@ -12,9 +12,9 @@ pub mod markdown;
 pub mod sarif;
 pub mod text;
 
+use crate::finding::{Finding, Severity};
 use crate::fix::{self, Applicability};
 use crate::resolve::Status;
-use crate::rules::{Finding, Severity};
 use crate::source::{SourceMap, Span};
 use crate::topology::render::AddressRow;
 use serde::Serialize;

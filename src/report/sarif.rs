@@ -8,9 +8,10 @@
 //! the JSON report; regions also carry byte and character offsets.
 
 use super::{FindingReport, FixReport, Location, Report};
+use crate::finding::Severity;
+use crate::rules::Meta;
 use crate::rules::docs::{self, severity_name};
 use crate::rules::registry::RULES;
-use crate::rules::{Meta, Severity};
 use crate::source::SourceFile;
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
@@ -472,7 +473,7 @@ pub(crate) mod fixtures {
             findings: vec![FindingReport {
                 code: "UC0005".into(),
                 name: "nginx-container-missing".into(),
-                severity: crate::rules::Severity::Error,
+                severity: Severity::Error,
                 message: "no container runs nginx".into(),
                 location,
                 related: Vec::new(),

@@ -6,7 +6,7 @@
 //! ANSI colour for a terminal.
 
 use super::{FindingReport, Location, Report};
-use crate::rules::Severity;
+use crate::finding::Severity;
 use crate::source::SourceFile;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::borrow::Cow;

@@ -70,10 +70,10 @@ impl Check for AddressNotRoutable {
             );
             f.upstream = Some(r.upstream);
             if let Some(span) = addr.and_then(|a| a.span) {
-                f.related.push(Related {
+                f.related.push(Related::new(
                     span,
-                    message: format!("`{}` joins the network here", u.name),
-                });
+                    format!("`{}` joins the network here", u.name),
+                ));
             }
             out.push(f);
         }

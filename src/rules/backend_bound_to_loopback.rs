@@ -1,5 +1,6 @@
 use super::{Check, Context, Finding, Related, finding};
-use crate::fix::{Applicability, Fix};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::resolve::{Outcome, target_text};
 
 crate::declare_rule! {
@@ -68,16 +69,14 @@ impl Check for BackendBoundToLoopback {
                 );
                 f.upstream = Some(r.upstream);
                 if let Some(span) = l.provenance.span.or(c.span) {
-                    f.related.push(Related {
-                        span,
-                        message: format!("`{}` is started here", c.name),
-                    });
+                    f.related
+                        .push(Related::new(span, format!("`{}` is started here", c.name)));
                 }
                 if let Some(fix) = command_fix(cx, c) {
                     f.fixes.push(fix);
                 }
-                f.fixes.push(Fix {
-                    title: format!(
+                f.fixes.push(Fix::display_only(
+                    format!(
                         "Make `{}` listen on 0.0.0.0 (all interfaces) instead of `{}`",
                         c.name,
                         match &l.bind {
@@ -85,9 +84,8 @@ impl Check for BackendBoundToLoopback {
                             _ => "its loopback".to_string(),
                         }
                     ),
-                    applicability: Applicability::DisplayOnly,
-                    edits: Vec::new(),
-                });
+                    [],
+                ));
                 out.push(f);
                 break;
             }
@@ -170,16 +168,10 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
                 b'"' | b'\'' => (value_end - 1, format!(" {flag}")),
                 _ => (value_end, format!(" {flag}")),
             };
-            return Some(Fix {
-                title: format!("Add `{flag}` to the command of `{}`", c.name),
-                applicability: Applicability::Unsafe,
-                edits: vec![crate::fix::Edit {
-                    file: key.file,
-                    start: insert_at as u32,
-                    end: insert_at as u32,
-                    replacement,
-                }],
-            });
+            return Some(Fix::unsafe_edits(
+                format!("Add `{flag}` to the command of `{}`", c.name),
+                [Edit::insert(key.file, insert_at as u32, replacement)],
+            ));
         }
         at = end + 1;
     }

@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::nginx::upstreams::Target;
 use crate::resolve::Lookup;
 use crate::topology::{AddressOrigin, NetworkKind, Platform};
@@ -90,11 +91,10 @@ impl Check for HardCodedAddress {
             if let Some(n) = name
                 && topo.platform == Platform::Compose
             {
-                f.fixes.push(Fix {
-                    title: format!("Replace `{ip}` with `{n}`"),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![replace(h.host_span, n)],
-                });
+                f.fixes.push(Fix::unsafe_edits(
+                    format!("Replace `{ip}` with `{n}`"),
+                    [Edit::replace(h.host_span, n)],
+                ));
             }
             out.push(f);
         }

@@ -1,6 +1,6 @@
 use super::service_port_vs_target_port::port_edit;
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
-use crate::fix::{Applicability, Fix};
+use crate::fix::Fix;
 use crate::resolve::{Hit, Outcome, target_text};
 use crate::topology::{ServiceKind, ServicePort, TargetPort, Topology};
 
@@ -57,19 +57,18 @@ impl Check for HeadlessServicePort {
                 );
                 f.upstream = Some(r.upstream);
                 if let Some(span) = sp.target_span.or(sp.span) {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!(
+                        format!(
                             "Service `{}` port {port} targets {target} in the pods",
                             svc.name
                         ),
-                    });
+                    ));
                 }
-                f.fixes.push(Fix {
-                    title: format!("Use the pods' port {target} instead of {port}"),
-                    applicability: Applicability::Safe,
-                    edits: vec![port_edit(h, target)],
-                });
+                f.fixes.push(Fix::safe(
+                    format!("Use the pods' port {target} instead of {port}"),
+                    [port_edit(h, target)],
+                ));
                 out.push(f);
                 break;
             }

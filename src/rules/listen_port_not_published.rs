@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, Severity, finding, replace, yaml_list_append};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, Related, Severity, finding, yaml_list_append};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::nginx::upstreams::{HostKind, Listen, ListenAddress};
 use crate::source::Span;
 use crate::topology::{
@@ -151,10 +152,10 @@ impl ListenPortNotPublished {
             }
             for d in &stray {
                 if let Some(span) = d.span {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!("container port {} is published here", d.container_port),
-                    });
+                        format!("container port {} is published here", d.container_port),
+                    ));
                 }
             }
             f.fixes
@@ -243,8 +244,8 @@ impl ListenPortNotPublished {
             if !(none_reached || p.important()) {
                 f.severity = Severity::Info;
             }
-            let mut fix = Fix {
-                title: if services.is_empty() {
+            let mut fix = Fix::display_only(
+                if services.is_empty() {
                     format!(
                         "Add a Service selecting pod `{}` with `targetPort: {}`",
                         unit.name, p.port
@@ -252,23 +253,21 @@ impl ListenPortNotPublished {
                 } else {
                     format!("Point a Service port at `targetPort: {}`", p.port)
                 },
-                applicability: Applicability::DisplayOnly,
-                edits: Vec::new(),
-            };
+                [],
+            );
             if missing.len() == 1
                 && let [(s, sp, _)] = stray.as_slice()
                 && let Some(ts) = sp.target_span
                 && matches!(sp.target_port, TargetPort::Number(_))
             {
-                f.related.push(Related {
-                    span: ts,
-                    message: format!("Service `{}` targets port {} here", s.name, cx.text(ts)),
-                });
-                fix = Fix {
-                    title: format!("Set `targetPort: {}` in Service `{}`", p.port, s.name),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![replace(ts, p.port.to_string())],
-                };
+                f.related.push(Related::new(
+                    ts,
+                    format!("Service `{}` targets port {} here", s.name, cx.text(ts)),
+                ));
+                fix = Fix::unsafe_edits(
+                    format!("Set `targetPort: {}` in Service `{}`", p.port, s.name),
+                    [Edit::replace(ts, p.port.to_string())],
+                );
             }
             f.fixes.push(fix);
             out.push(f);
@@ -352,14 +351,13 @@ fn compose_fix(
         && let Some(span) = d.span
         && cx.text(span) == d.container_port.to_string()
     {
-        return Fix {
-            title: format!(
+        return Fix::unsafe_edits(
+            format!(
                 "Publish nginx's port {} instead of container port {}",
                 p.port, d.container_port
             ),
-            applicability: Applicability::Unsafe,
-            edits: vec![replace(span, p.port.to_string())],
-        };
+            [Edit::replace(span, p.port.to_string())],
+        );
     }
     let host_taken = cx.topology.units.iter().any(|u| {
         u.containers
@@ -381,17 +379,9 @@ fn compose_fix(
         && let Some(last) = item.max_by_key(|s| s.start)
         && let Some(edit) = yaml_list_append(cx, last, &p.spec())
     {
-        return Fix {
-            title,
-            applicability: Applicability::Unsafe,
-            edits: vec![edit],
-        };
+        return Fix::unsafe_edits(title, [edit]);
     }
-    Fix {
-        title,
-        applicability: Applicability::DisplayOnly,
-        edits: Vec::new(),
-    }
+    Fix::display_only(title, [])
 }
 
 fn listen_text(cx: &Context, l: &Listen) -> String {

@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::nginx::upstreams::Target;
 use crate::resolve::{Lookup, Outcome};
 use crate::topology::names::NameSource;
@@ -109,16 +110,15 @@ impl Check for LocalhostIpv6Fallback {
             );
             f.upstream = Some(r.upstream);
             if let Some(span) = l.provenance.span {
-                f.related.push(Related {
+                f.related.push(Related::new(
                     span,
-                    message: format!("`{name}` listens here ({})", l.provenance.detail),
-                });
+                    format!("`{name}` listens here ({})", l.provenance.detail),
+                ));
             }
-            f.fixes.push(Fix {
-                title: format!("Replace `{}` with `{}`", h.host, shown(good)),
-                applicability: Applicability::Safe,
-                edits: vec![replace(h.host_span, shown(good))],
-            });
+            f.fixes.push(Fix::safe(
+                format!("Replace `{}` with `{}`", h.host, shown(good)),
+                [Edit::replace(h.host_span, shown(good))],
+            ));
             out.push(f);
         }
     }

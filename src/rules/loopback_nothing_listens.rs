@@ -103,10 +103,10 @@ impl Check for LoopbackNothingListens {
                 if let Some((_, l)) = unit.listeners().find(|(_, l)| l.port == Some(port))
                     && let Some(span) = l.provenance.span
                 {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!("`{}` listens on {port} here", unit.name),
-                    });
+                        format!("`{}` listens on {port} here", unit.name),
+                    ));
                 }
             }
             f.fixes = route_fixes(up, &routes);

@@ -51,25 +51,14 @@ mod upstream_unreachable;
 mod upstream_unverifiable;
 mod workload_name_as_host;
 
-use crate::fix::Fix;
+pub use crate::finding::{Finding, Related, Severity};
+use crate::fix::{Edit, Fix};
 use crate::nginx::Config;
 use crate::nginx::upstreams::{Extraction, UpstreamRef};
 use crate::resolve::{Resolution, Site};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Topology;
 use serde::Serialize;
-
-/// How serious a finding is; the verdict follows from the worst one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// nginx will not reach an upstream (or will not start): `fail`.
-    Error,
-    /// Works today but is fragile or only partly right: `warn`.
-    Warning,
-    /// Worth knowing; does not change the verdict.
-    Info,
-}
 
 /// Whether a rule offers fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -124,36 +113,6 @@ impl Meta {
         }
         out
     }
-}
-
-/// A located problem found by a rule.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// Rule code.
-    pub code: &'static str,
-    /// Rule name.
-    pub name: &'static str,
-    /// Severity.
-    pub severity: Severity,
-    /// Message naming the object in backticks, no trailing period.
-    pub message: String,
-    /// Where (the offending text).
-    pub span: Option<Span>,
-    /// Other places that explain it (the listener, the Service port…).
-    pub related: Vec<Related>,
-    /// Proposed fixes, best first.
-    pub fixes: Vec<Fix>,
-    /// The upstream it is about (index in the extraction).
-    pub upstream: Option<usize>,
-}
-
-/// A secondary location.
-#[derive(Debug, Clone, Serialize)]
-pub struct Related {
-    /// Where.
-    pub span: Span,
-    /// What it shows.
-    pub message: String,
 }
 
 /// Everything a rule may look at.
@@ -265,16 +224,7 @@ macro_rules! declare_rule {
 /// A finding of rule `r` with its default severity.
 pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>) -> Finding {
     let m = r.meta();
-    Finding {
-        code: m.code,
-        name: m.name,
-        severity: m.severity,
-        message: message.into(),
-        span,
-        related: Vec::new(),
-        fixes: Vec::new(),
-        upstream: None,
-    }
+    Finding::new(m.code, m.name, m.severity, message, span)
 }
 
 /// Runs every rule and returns findings sorted by file position then code.
@@ -371,16 +321,6 @@ pub fn looked_up_host<'a>(
             }
         }
         _ => None,
-    }
-}
-
-/// An edit replacing exactly `span` with `text`.
-pub fn replace(span: Span, text: impl Into<String>) -> crate::fix::Edit {
-    crate::fix::Edit {
-        file: span.file,
-        start: span.start,
-        end: span.end,
-        replacement: text.into(),
     }
 }
 
@@ -501,10 +441,10 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
         .iter()
         .take(MAX_ROUTE_FIXES)
         .map(|r| {
-            let mut edits = vec![replace(h.host_span, r.host.clone())];
+            let mut edits = vec![Edit::replace(h.host_span, r.host.clone())];
             let port_differs = h.port != Some(r.port);
             match (h.port_span, port_differs) {
-                (Some(ps), true) => edits.push(replace(ps, r.port.to_string())),
+                (Some(ps), true) => edits.push(Edit::replace(ps, r.port.to_string())),
                 (None, true) => edits[0].replacement = format!("{}:{}", r.host, r.port),
                 _ => {}
             }
@@ -513,8 +453,9 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
             } else {
                 Applicability::Unsafe
             };
-            Fix {
-                title: if port_differs {
+            Fix::new(
+                applicability,
+                if port_differs {
                     format!(
                         "Use `{}:{}` instead of `{}`",
                         r.host,
@@ -524,9 +465,8 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
                 } else {
                     format!("Replace `{}` with `{}`", h.host, r.host)
                 },
-                applicability,
                 edits,
-            }
+            )
         })
         .collect()
 }
@@ -561,10 +501,9 @@ pub fn yaml_list_append(cx: &Context, last: Span, item: &str) -> Option<crate::f
     if tail != quote {
         return None; // more than one scalar on the line
     }
-    Some(crate::fix::Edit {
-        file: last.file,
-        start: line_end as u32,
-        end: line_end as u32,
-        replacement: format!("\n{prefix}{item}{quote}"),
-    })
+    Some(Edit::insert(
+        last.file,
+        line_end as u32,
+        format!("\n{prefix}{item}{quote}"),
+    ))
 }

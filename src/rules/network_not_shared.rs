@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Related, finding};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Edit, Fix};
 use crate::nginx::upstreams::Target;
 use crate::resolve::{Hint, Lookup};
 
@@ -73,10 +73,10 @@ impl Check for NetworkNotShared {
             );
             f.upstream = Some(r.upstream);
             if let Some(span) = net.span {
-                f.related.push(Related {
+                f.related.push(Related::new(
                     span,
-                    message: format!("network `{}` is declared here", net.key),
-                });
+                    format!("network `{}` is declared here", net.key),
+                ));
             }
             // Add the network under nginx's `networks:` list, after its last entry.
             if let Some(last) = nginx
@@ -98,16 +98,14 @@ impl Check for NetworkNotShared {
                         .iter()
                         .position(|&c| c == b'\n')
                         .map_or(src.len(), |p| last.end as usize + p);
-                    f.fixes.push(Fix {
-                        title: format!("Add network `{}` to nginx's service", net.key),
-                        applicability: Applicability::Unsafe,
-                        edits: vec![Edit {
-                            file: last.file,
-                            start: line_end as u32,
-                            end: line_end as u32,
-                            replacement: format!("\n{prefix}{}", net.key),
-                        }],
-                    });
+                    f.fixes.push(Fix::unsafe_edits(
+                        format!("Add network `{}` to nginx's service", net.key),
+                        [Edit::insert(
+                            last.file,
+                            line_end as u32,
+                            format!("\n{prefix}{}", net.key),
+                        )],
+                    ));
                 }
             }
             out.push(f);

@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, finding};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Edit, Fix};
 use crate::nginx::upstreams::Target;
 use crate::resolve::Lookup;
 
@@ -78,16 +78,14 @@ impl Check for NoPortInUpstream {
                 }
             }
             if ports.len() == 1 {
-                f.fixes.push(Fix {
-                    title: format!("Add port {} to `{}`", ports[0], h.host),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![Edit {
-                        file: h.host_span.file,
-                        start: h.host_span.end,
-                        end: h.host_span.end,
-                        replacement: format!(":{}", ports[0]),
-                    }],
-                });
+                f.fixes.push(Fix::unsafe_edits(
+                    format!("Add port {} to `{}`", ports[0], h.host),
+                    [Edit::insert(
+                        h.host_span.file,
+                        h.host_span.end,
+                        format!(":{}", ports[0]),
+                    )],
+                ));
             }
             out.push(f);
         }

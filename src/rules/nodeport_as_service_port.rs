@@ -1,6 +1,6 @@
 use super::service_port_vs_target_port::{port_edit, target_numbers};
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
-use crate::fix::{Applicability, Fix};
+use crate::fix::Fix;
 use crate::resolve::{Outcome, target_text};
 
 crate::declare_rule! {
@@ -67,19 +67,15 @@ impl Check for NodeportAsServicePort {
                 );
                 f.upstream = Some(r.upstream);
                 if let Some(span) = sp.span {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!(
-                            "Service `{}` port {} (nodePort {port})",
-                            svc.name, sp.port
-                        ),
-                    });
+                        format!("Service `{}` port {} (nodePort {port})", svc.name, sp.port),
+                    ));
                 }
-                f.fixes.push(Fix {
-                    title: format!("Use Service port {} instead of nodePort {port}", sp.port),
-                    applicability: Applicability::Safe,
-                    edits: vec![port_edit(h, sp.port)],
-                });
+                f.fixes.push(Fix::safe(
+                    format!("Use Service port {} instead of nodePort {port}", sp.port),
+                    [port_edit(h, sp.port)],
+                ));
                 out.push(f);
                 break;
             }

@@ -110,15 +110,15 @@ impl Check for PodPortConflict {
                     b.span.or(cb.span),
                 );
                 if let Some(span) = a.span.or(ca.span) {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!(
+                        format!(
                             "`{}` listens on {}/{proto} ({})",
                             ca.service.as_deref().unwrap_or(&ca.name),
                             a.port,
                             a.detail
                         ),
-                    });
+                    ));
                 }
                 out.push(f);
             }

@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::nginx::upstreams::Target;
 use crate::resolve::{Hit, Outcome, target_text};
 use crate::topology::{PortKind, ServiceId, ServiceKind, TargetPort};
@@ -71,14 +72,14 @@ impl Check for PortNotListening {
                     match service_ports.iter().find(|e| e.0 == (service, port)) {
                         Some(&(_, i)) => {
                             let f: &mut Finding = &mut out[i];
-                            f.related.push(Related {
-                                span: up.span,
-                                message: format!(
+                            f.related.push(Related::new(
+                                up.span,
+                                format!(
                                     "`{}` goes through Service `{}` too",
                                     super::describe(cx, up),
                                     cx.topology.services[service.0].name
                                 ),
-                            });
+                            ));
                         }
                         None => {
                             if let Some(f) =
@@ -111,11 +112,10 @@ impl Check for PortNotListening {
                     && hit.service.is_none()
                     && let Some(ps) = h.port_span
                 {
-                    f.fixes.push(Fix {
-                        title: format!("Use port {} instead of {port}", known[0]),
-                        applicability: Applicability::Unsafe,
-                        edits: vec![replace(ps, known[0].to_string())],
-                    });
+                    f.fixes.push(Fix::unsafe_edits(
+                        format!("Use port {} instead of {port}", known[0]),
+                        [Edit::replace(ps, known[0].to_string())],
+                    ));
                 }
                 out.push(f);
                 break;
@@ -162,20 +162,19 @@ impl PortNotListening {
             sp.target_span.or(sp.span),
         );
         f.upstream = Some(upstream);
-        f.related.push(Related {
-            span: up.span,
-            message: format!(
+        f.related.push(Related::new(
+            up.span,
+            format!(
                 "`{}` goes through Service `{}`",
                 super::describe(cx, up),
                 svc.name
             ),
-        });
+        ));
         if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
-            f.fixes.push(Fix {
-                title: format!("Target port {only} instead of {at}"),
-                applicability: Applicability::Unsafe,
-                edits: vec![replace(ts, only.to_string())],
-            });
+            f.fixes.push(Fix::unsafe_edits(
+                format!("Target port {only} instead of {at}"),
+                [Edit::replace(ts, only.to_string())],
+            ));
         }
         Some(f)
     }

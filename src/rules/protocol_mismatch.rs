@@ -1,5 +1,5 @@
-use super::{Check, Context, Finding, Related, Severity, finding, replace};
-use crate::fix::{Applicability, Edit, Fix};
+use super::{Check, Context, Finding, Related, Severity, finding};
+use crate::fix::{Edit, Fix};
 use crate::nginx::ast::Directive;
 use crate::nginx::upstreams::{Target, UpstreamDirective as D, UpstreamRef};
 use crate::resolve::{Outcome, target_text};
@@ -116,23 +116,17 @@ impl Check for ProtocolMismatch {
                     }
                     f.upstream = Some(r.upstream);
                     if let Some(span) = l.provenance.span {
-                        f.related.push(Related {
-                            span,
-                            message: format!("`{name}` listens here"),
-                        });
+                        f.related
+                            .push(Related::new(span, format!("`{name}` listens here")));
                     }
                     if up.directive != D::UpstreamServer {
                         if let Some(fix) = directive_fix(cx, up, speaks) {
                             f.fixes.push(fix);
                         } else if speaks == P::Fastcgi {
-                            f.fixes.push(Fix {
-                                title: format!(
+                            f.fixes.push(Fix::display_only(format!(
                                     "Use `fastcgi_pass {}` with `include fastcgi_params;` and `fastcgi_param SCRIPT_FILENAME` set to the script's path in `{name}`",
                                     target_text(up)
-                                ),
-                                applicability: Applicability::DisplayOnly,
-                                edits: Vec::new(),
-                            });
+                                ), []));
                         }
                     }
                     out.push(f);
@@ -276,16 +270,16 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
         }
         None => name.to_string(),
     };
-    edits.push(replace(name_span, replacement));
+    edits.push(Edit::replace(name_span, replacement));
     match up.scheme_span {
-        Some(s) => edits.push(replace(
+        Some(s) => edits.push(Edit::replace(
             Span {
                 end: s.end + 3,
                 ..s
             },
             prefix,
         )),
-        None if !prefix.is_empty() => edits.push(replace(
+        None if !prefix.is_empty() => edits.push(Edit::replace(
             Span {
                 end: up.span.start,
                 ..up.span
@@ -295,13 +289,12 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
         None => {}
     }
     if let Some(s) = drop_uri {
-        edits.push(replace(s, ""));
+        edits.push(Edit::replace(s, ""));
     }
-    Some(Fix {
-        title: format!("Use `{name}` instead of `{}`", up.directive.name()),
-        applicability: Applicability::Unsafe,
+    Some(Fix::unsafe_edits(
+        format!("Use `{name}` instead of `{}`", up.directive.name()),
         edits,
-    })
+    ))
 }
 
 /// True when a directive matching `pred` is set in a block enclosing `up`

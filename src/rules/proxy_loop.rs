@@ -75,10 +75,7 @@ impl Check for ProxyLoop {
             );
             f.upstream = Some(r.upstream);
             if let Some(span) = l.provenance.span {
-                f.related.push(Related {
-                    span,
-                    message: "nginx listens here".into(),
-                });
+                f.related.push(Related::new(span, "nginx listens here"));
             }
             out.push(f);
         }

@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::nginx::upstreams::Target;
 use crate::resolve::{Outcome, target_text};
 use crate::topology::PortKind;
@@ -66,20 +67,19 @@ impl Check for PublishedPortUsed {
                 );
                 f.upstream = Some(r.upstream);
                 if let Some(span) = p.host_span.or(p.span) {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!(
+                        format!(
                             "published here: host {port} -> container {}",
                             p.container_port
                         ),
-                    });
+                    ));
                 }
                 if let Some(ps) = h.port_span {
-                    f.fixes.push(Fix {
-                        title: format!("Use container port {} instead of {port}", p.container_port),
-                        applicability: Applicability::Safe,
-                        edits: vec![replace(ps, p.container_port.to_string())],
-                    });
+                    f.fixes.push(Fix::safe(
+                        format!("Use container port {} instead of {port}", p.container_port),
+                        [Edit::replace(ps, p.container_port.to_string())],
+                    ));
                 }
                 out.push(f);
                 break;

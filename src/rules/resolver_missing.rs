@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Edit, Fix};
 use crate::nginx::upstreams::Target;
 use crate::resolve::Lookup;
 use crate::source::Span;
@@ -84,14 +84,14 @@ impl Check for ResolverMissing {
             if let Some(g) = group {
                 for &u in &cx.extraction.groups[g].references {
                     let reference = &cx.extraction.upstreams[u];
-                    f.related.push(Related {
-                        span: reference.span,
-                        message: format!(
+                    f.related.push(Related::new(
+                        reference.span,
+                        format!(
                             "`{}` uses upstream `{}`, so nginx does not start",
                             super::describe(cx, reference),
                             cx.extraction.groups[g].name
                         ),
-                    });
+                    ));
                 }
             }
             let block = match group {
@@ -110,11 +110,10 @@ impl Check for ResolverMissing {
                     &format!("resolver {dns} valid=10s;"),
                 )
             {
-                f.fixes.push(Fix {
-                    title: format!("Add `resolver {dns} valid=10s;`"),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![edit],
-                });
+                f.fixes.push(Fix::unsafe_edits(
+                    format!("Add `resolver {dns} valid=10s;`"),
+                    [edit],
+                ));
             }
             out.push(f);
         }
@@ -167,19 +166,13 @@ fn insert_at_block_start(src: &[u8], block: Span, line: &str) -> Option<Edit> {
                 })
                 .filter(|i| i.len() > block_indent.len())
                 .unwrap_or_else(|| format!("{block_indent}    "));
-            Some(Edit {
-                file: block.file,
-                start: at as u32,
-                end: at as u32,
-                replacement: format!("\n{next_indent}{line}"),
-            })
+            Some(Edit::insert(
+                block.file,
+                at as u32,
+                format!("\n{next_indent}{line}"),
+            ))
         }
-        _ => Some(Edit {
-            file: block.file,
-            start: after as u32,
-            end: after as u32,
-            replacement: format!(" {line}"),
-        }),
+        _ => Some(Edit::insert(block.file, after as u32, format!(" {line}"))),
     }
 }
 

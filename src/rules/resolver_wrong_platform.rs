@@ -1,4 +1,5 @@
-use super::{Check, Context, Finding, Related, finding, replace};
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::resolve::{Hint, Lookup, Site};
 use crate::source::Span;
@@ -112,23 +113,23 @@ impl Check for ResolverWrongPlatform {
             f.upstream = upstreams.first().copied();
             for u in &upstreams {
                 let up = &cx.extraction.upstreams[*u];
-                f.related.push(Related {
-                    span: up.span,
-                    message: format!("`{}` is resolved through it", super::describe(cx, up)),
-                });
+                f.related.push(Related::new(
+                    up.span,
+                    format!("`{}` is resolved through it", super::describe(cx, up)),
+                ));
             }
             if let Some(dns) = dns
                 && written != dns
             {
                 let from = token_around(cx, first.host_span);
                 let to = token_around(cx, last.host_span);
-                f.fixes.push(Fix {
-                    title: format!("Replace `{written}` with `{dns}`"),
-                    applicability: match cx.topology.platform {
+                f.fixes.push(Fix::new(
+                    match cx.topology.platform {
                         Platform::Compose => Applicability::Safe,
                         Platform::Kubernetes => Applicability::Unsafe,
                     },
-                    edits: vec![replace(
+                    format!("Replace `{written}` with `{dns}`"),
+                    [Edit::replace(
                         Span {
                             file: from.file,
                             start: from.start,
@@ -136,7 +137,7 @@ impl Check for ResolverWrongPlatform {
                         },
                         dns,
                     )],
-                });
+                ));
             }
             out.push(f);
         }

@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::resolve::Outcome;
 use crate::source::Span;
 use crate::topology::{Service, ServiceId, Topology, UnitId, UnitKind};
@@ -98,14 +99,14 @@ impl Check for SelectorMatchesNoPods {
             f.upstream = upstreams.first().copied();
             for u in &upstreams {
                 let up = &cx.extraction.upstreams[*u];
-                f.related.push(Related {
-                    span: up.span,
-                    message: format!(
+                f.related.push(Related::new(
+                    up.span,
+                    format!(
                         "`{}` goes through Service `{}`",
                         super::describe(cx, up),
                         svc.name
                     ),
-                });
+                ));
             }
             let value_span = near.as_ref().and_then(|n| {
                 let key = svc.selector_span?;
@@ -118,16 +119,11 @@ impl Check for SelectorMatchesNoPods {
                 })
             });
             match (&near, value_span) {
-                (Some(n), Some(span)) => f.fixes.push(Fix {
-                    title: format!(
+                (Some(n), Some(span)) => f.fixes.push(Fix::unsafe_edits(format!(
                         "Select `{}={}` (the labels of {} `{}`)",
                         n.label, n.actual, n.workload_kind, n.workload
-                    ),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![replace(span, n.actual.clone())],
-                }),
-                _ => f.fixes.push(Fix {
-                    title: match &lacking {
+                    ), [Edit::replace(span, n.actual.clone())])),
+                _ => f.fixes.push(Fix::display_only(match &lacking {
                         Some((kind, name, keys)) => format!(
                             "Remove {} from the selector of Service `{}`, or add it to the pod template of {kind} `{name}`",
                             keys.iter()
@@ -140,10 +136,7 @@ impl Check for SelectorMatchesNoPods {
                             "Make the selector of Service `{}` match the pod template labels of the workload it serves",
                             svc.name
                         ),
-                    },
-                    applicability: Applicability::DisplayOnly,
-                    edits: Vec::new(),
-                }),
+                    }, [])),
             }
             out.push(f);
         }
@@ -359,6 +352,7 @@ fn indent(line: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fix::Applicability;
     use crate::source::FileId;
 
     fn value(src: &str, label: &str, v: &str) -> Option<String> {

@@ -1,4 +1,5 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
+use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::resolve::{Hint, Lookup, target_text};
 use crate::topology::{Service, UnitKind};
@@ -98,13 +99,13 @@ impl Check for ServiceInOtherNamespace {
             f.upstream = Some(r.upstream);
             for s in &services {
                 if let Some(span) = s.span {
-                    f.related.push(Related {
+                    f.related.push(Related::new(
                         span,
-                        message: format!(
+                        format!(
                             "Service `{}` is declared in namespace `{}` here",
                             s.name, s.namespace
                         ),
-                    });
+                    ));
                 }
             }
             let applicability = if services.len() == 1 {
@@ -114,11 +115,11 @@ impl Check for ServiceInOtherNamespace {
             };
             for s in &services {
                 let with_ns = format!("{}.{}", s.name, s.namespace);
-                f.fixes.push(Fix {
-                    title: format!("Replace `{}` with `{with_ns}`", h.host),
+                f.fixes.push(Fix::new(
                     applicability,
-                    edits: vec![replace(h.host_span, with_ns)],
-                });
+                    format!("Replace `{}` with `{with_ns}`", h.host),
+                    [Edit::replace(h.host_span, with_ns)],
+                ));
             }
             out.push(f);
         }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
+use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::nginx::upstreams::HostTarget;
 use crate::resolve::{Outcome, target_text};
@@ -74,15 +74,15 @@ impl Check for ServicePortVsTargetPort {
                 f.upstream = Some(r.upstream);
                 for sp in &mapped {
                     if let Some(span) = sp.span {
-                        f.related.push(Related {
+                        f.related.push(Related::new(
                             span,
-                            message: format!(
+                            format!(
                                 "Service `{}` port {} forwards to {}",
                                 svc.name,
                                 sp.port,
                                 target_text_of(sp, port)
                             ),
-                        });
+                        ));
                     }
                 }
                 let applicability = if mapped.len() == 1 {
@@ -91,11 +91,11 @@ impl Check for ServicePortVsTargetPort {
                     Applicability::Unsafe
                 };
                 for sp in &mapped {
-                    f.fixes.push(Fix {
-                        title: format!("Use Service port {} instead of {port}", sp.port),
+                    f.fixes.push(Fix::new(
                         applicability,
-                        edits: vec![port_edit(h, sp.port)],
-                    });
+                        format!("Use Service port {} instead of {port}", sp.port),
+                        [port_edit(h, sp.port)],
+                    ));
                 }
                 out.push(f);
                 break;
@@ -136,8 +136,8 @@ pub(super) fn target_numbers(topo: &Topology, svc: &Service, sp: &ServicePort) -
 /// An edit that makes the host target use `port`.
 pub(super) fn port_edit(h: &HostTarget, port: u16) -> Edit {
     match h.port_span {
-        Some(ps) => replace(ps, port.to_string()),
-        None => replace(h.host_span, format!("{}:{port}", h.host)),
+        Some(ps) => Edit::replace(ps, port.to_string()),
+        None => Edit::replace(h.host_span, format!("{}:{port}", h.host)),
     }
 }
 

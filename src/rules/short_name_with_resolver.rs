@@ -1,4 +1,5 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
+use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::resolve::{Hint, Lookup};
 use crate::topology::{Platform, Service, UnitKind};
@@ -96,10 +97,10 @@ impl Check for ShortNameWithResolver {
             );
             f.upstream = Some(r.upstream);
             if let Some(ri) = up.resolver {
-                f.related.push(Related {
-                    span: cx.extraction.resolvers[ri].span,
-                    message: "nginx resolves the name through this `resolver`".into(),
-                });
+                f.related.push(Related::new(
+                    cx.extraction.resolvers[ri].span,
+                    "nginx resolves the name through this `resolver`",
+                ));
             }
             // Only a host written in one piece can be rewritten.
             if cx.text(h.host_span).eq_ignore_ascii_case(&h.host) {
@@ -110,11 +111,11 @@ impl Check for ShortNameWithResolver {
                 };
                 for s in &meant {
                     let new = fqdn(s);
-                    f.fixes.push(Fix {
-                        title: format!("Replace `{}` with `{new}`", h.host),
+                    f.fixes.push(Fix::new(
                         applicability,
-                        edits: vec![replace(h.host_span, new)],
-                    });
+                        format!("Replace `{}` with `{new}`", h.host),
+                        [Edit::replace(h.host_span, new)],
+                    ));
                 }
             }
             out.push(f);

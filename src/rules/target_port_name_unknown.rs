@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, Related, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::resolve::Outcome;
 use crate::topology::{Service, ServiceId, TargetPort, Topology};
 
@@ -95,21 +96,20 @@ impl Check for TargetPortNameUnknown {
             f.upstream = upstreams.first().copied();
             for u in &upstreams {
                 let up = &cx.extraction.upstreams[*u];
-                f.related.push(Related {
-                    span: up.span,
-                    message: format!(
+                f.related.push(Related::new(
+                    up.span,
+                    format!(
                         "`{}` goes through Service `{}`",
                         super::describe(cx, up),
                         svc.name
                     ),
-                });
+                ));
             }
             if let (Some(span), Some(new)) = (sp.target_span, replacement(name, &names, &numbers)) {
-                f.fixes.push(Fix {
-                    title: format!("Target port `{new}` instead of `{name}`"),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![replace(span, new)],
-                });
+                f.fixes.push(Fix::unsafe_edits(
+                    format!("Target port `{new}` instead of `{name}`"),
+                    [Edit::replace(span, new)],
+                ));
             }
             out.push(f);
         }

@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Related, finding, yaml_list_append};
-use crate::fix::{Applicability, Fix};
+use crate::fix::Fix;
 use crate::resolve::{Lookup, Outcome};
 use crate::topology::{Bind, Platform, UnitId, VolumeKind};
 
@@ -89,33 +89,29 @@ impl Check for UnixSocketNotShared {
             if let Some(s) = &socket
                 && let Some((span, stated)) = s.span
             {
-                f.related.push(Related {
+                f.related.push(Related::new(
                     span,
-                    message: if stated {
+                    if stated {
                         format!("`{}` creates the socket here", s.name)
                     } else {
                         format!("`{}` is declared here", s.name)
                     },
-                });
+                ));
             }
             if let Some(m) = nginx_mount
                 && let Some(span) = m.span
             {
-                f.related.push(Related {
+                f.related.push(Related::new(
                     span,
-                    message: format!("nginx mounts `{}` here", m.target),
-                });
+                    format!("nginx mounts `{}` here", m.target),
+                ));
             }
             f.fixes.push(match &socket {
                 Some(s) => mount_fix(cx, s, path, nginx_name, &nginx_c.mounts, r.site.unit),
-                None => Fix {
-                    title: format!(
+                None => Fix::display_only(format!(
                         "Create the socket on a volume mounted at `{}` in both nginx and the server's container",
                         dir(path)
-                    ),
-                    applicability: Applicability::DisplayOnly,
-                    edits: Vec::new(),
-                },
+                    ), []),
             });
             out.push(f);
         }
@@ -183,27 +179,25 @@ fn mount_fix(
             &format!("{}:{}", topo.volumes[m.volume].name, m.target),
         )
     {
-        return Fix {
-            title: format!(
+        return Fix::unsafe_edits(
+            format!(
                 "Mount volume `{}` at `{}` in `{nginx}` too",
                 topo.volumes[m.volume].name, m.target
             ),
-            applicability: Applicability::Unsafe,
-            edits: vec![edit],
-        };
+            [edit],
+        );
     }
     let (server_dir, nginx_dir) = (dir(s.path), dir(path));
     // A volume over `/tmp` or `/run` would hide what the image keeps there.
     if topo.platform == Platform::Compose && SHARED_DIRS.contains(&server_dir) {
         let file = s.path.rsplit('/').next().unwrap_or(s.path);
-        return Fix {
-            title: format!(
+        return Fix::display_only(
+            format!(
                 "Create the socket in a directory of its own (e.g. `/run/{0}/{file}`) and mount one named volume there in both `{0}` and `{nginx}`",
                 s.name
             ),
-            applicability: Applicability::DisplayOnly,
-            edits: Vec::new(),
-        };
+            [],
+        );
     }
     let title = match topo.platform {
         Platform::Compose if server_dir == nginx_dir => format!(
@@ -223,11 +217,7 @@ fn mount_fix(
             s.name
         ),
     };
-    Fix {
-        title,
-        applicability: Applicability::DisplayOnly,
-        edits: Vec::new(),
-    }
+    Fix::display_only(title, [])
 }
 
 /// Directories the image itself uses, not to be covered by a volume.

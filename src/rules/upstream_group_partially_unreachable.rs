@@ -101,10 +101,10 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                     Some(up.span),
                 );
                 f.upstream = Some(m.upstream);
-                f.related.push(Related {
-                    span: group.name_span,
-                    message: format!("upstream `{}` is declared here", group.name),
-                });
+                f.related.push(Related::new(
+                    group.name_span,
+                    format!("upstream `{}` is declared here", group.name),
+                ));
                 out.push(f);
             }
         }

@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, finding, replace};
-use crate::fix::{Applicability, Fix};
+use super::{Check, Context, Finding, finding};
+use crate::fix::Edit;
+use crate::fix::Fix;
 use crate::nginx::upstreams::Target;
 use crate::resolve::{Lookup, target_text};
 
@@ -71,10 +72,11 @@ impl Check for UpstreamHostUnknown {
             f.upstream = Some(r.upstream);
             f.fixes = near
                 .iter()
-                .map(|n| Fix {
-                    title: format!("Replace `{name}` with `{n}`"),
-                    applicability: Applicability::Unsafe,
-                    edits: vec![replace(h.host_span, n.clone())],
+                .map(|n| {
+                    Fix::unsafe_edits(
+                        format!("Replace `{name}` with `{n}`"),
+                        [Edit::replace(h.host_span, n.clone())],
+                    )
                 })
                 .collect();
             out.push(f);

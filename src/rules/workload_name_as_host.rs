@@ -1,5 +1,5 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
-use crate::fix::{Applicability, Edit, Fix};
+use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use crate::fix::{Edit, Fix};
 use crate::nginx::upstreams::HostTarget;
 use crate::resolve::{Hint, Lookup};
 use crate::topology::{ServiceKind, TargetPort, Topology, Unit, UnitId, UnitKind};
@@ -97,10 +97,10 @@ impl Check for WorkloadNameAsHost {
             );
             f.upstream = Some(r.upstream);
             if let Some(span) = u.span {
-                f.related.push(Related {
+                f.related.push(Related::new(
                     span,
-                    message: format!("{workload_kind} `{workload}` is declared here"),
-                });
+                    format!("{workload_kind} `{workload}` is declared here"),
+                ));
             }
             let nginx_ns = match &topo.units[r.site.unit.0].kind {
                 UnitKind::Pod { namespace, .. } => namespace.as_str(),
@@ -116,13 +116,10 @@ impl Check for WorkloadNameAsHost {
                     f.fixes.push(route_fix(h, route, r.port));
                     let s = &topo.services[route.service];
                     if let Some(span) = s.span {
-                        f.related.push(Related {
+                        f.related.push(Related::new(
                             span,
-                            message: format!(
-                                "Service `{}` selects the pods of `{workload}`",
-                                s.name
-                            ),
-                        });
+                            format!("Service `{}` selects the pods of `{workload}`", s.name),
+                        ));
                     }
                 }
             }
@@ -203,16 +200,16 @@ fn named_port(u: &Unit, name: &str) -> Option<u16> {
 }
 
 fn route_fix(h: &HostTarget, route: &ServiceRoute, port: Option<u16>) -> Fix {
-    let mut edits = vec![replace(h.host_span, route.host.clone())];
+    let mut edits = vec![Edit::replace(h.host_span, route.host.clone())];
     let port_differs = port != Some(route.port);
     if port_differs {
         match h.port_span {
-            Some(ps) => edits.push(replace(ps, route.port.to_string())),
+            Some(ps) => edits.push(Edit::replace(ps, route.port.to_string())),
             None => edits[0].replacement = format!("{}:{}", route.host, route.port),
         }
     }
-    Fix {
-        title: if port_differs {
+    Fix::unsafe_edits(
+        if port_differs {
             format!(
                 "Use Service `{}:{}` instead of `{}`",
                 route.host,
@@ -225,9 +222,8 @@ fn route_fix(h: &HostTarget, route: &ServiceRoute, port: Option<u16>) -> Fix {
         } else {
             format!("Replace `{}` with Service `{}`", h.host, route.host)
         },
-        applicability: Applicability::Unsafe,
         edits,
-    }
+    )
 }
 
 /// A Service named after the workload, appended to the file declaring it.
@@ -260,19 +256,13 @@ fn create_service_fix(
         if headless { "  clusterIP: None\n" } else { "" },
         selector.join(", ")
     );
-    Some(Fix {
-        title: format!(
+    Some(Fix::display_only(
+        format!(
             "Create a {}Service `{workload}` that selects the pods of `{workload}`",
             if headless { "headless " } else { "" }
         ),
-        applicability: Applicability::DisplayOnly,
-        edits: vec![Edit {
-            file: span.file,
-            start: len,
-            end: len,
-            replacement: text,
-        }],
-    })
+        [Edit::insert(span.file, len, text)],
+    ))
 }
 
 #[cfg(test)]
