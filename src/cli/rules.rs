@@ -3,7 +3,7 @@
 
 use super::{EXIT_OK, EXIT_USAGE};
 use clap::Args;
-use upcheck::rules::docs::{self, fix_name, severity_name};
+use upcheck::rules::docs;
 use upcheck::rules::registry::{RETIRED, RULES, by_code};
 
 /// Options of `upcheck rules`.
@@ -37,8 +37,8 @@ pub fn run_rules(a: RulesArgs) -> u8 {
             "{}  {:name_w$}  {:7}  fix:{:9}  {}\n",
             m.code,
             m.name,
-            severity_name(m.severity),
-            fix_name(m.fix),
+            m.severity.as_str(),
+            m.fix.as_str(),
             m.summary(),
         ));
     }

@@ -19,17 +19,8 @@ pub use context::Ctx;
 use crate::source::{FileId, SourceMap, Span};
 use serde::Serialize;
 
-/// How bad a parse problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// nginx would refuse this configuration.
-    Error,
-    /// Read, but not exactly as written (e.g. invalid UTF-8).
-    Warning,
-    /// Worth knowing (e.g. a file assumed to come from the nginx image).
-    Info,
-}
+/// How bad a parse problem is: the one severity scale of upcheck.
+pub use crate::finding::Severity;
 
 /// A located parse problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,7 +10,7 @@
 use super::{FindingReport, FixReport, Location, Report};
 use crate::finding::Severity;
 use crate::rules::Meta;
-use crate::rules::docs::{self, severity_name};
+use crate::rules::docs;
 use crate::rules::registry::RULES;
 use crate::source::SourceFile;
 use serde_json::{Value, json};
@@ -102,7 +102,7 @@ pub fn rule(m: &Meta) -> ReportingDescriptor {
                 .additional_properties(map([
                     ("docs", json!(page)),
                     ("fix", json!(m.fix)),
-                    ("severity", json!(severity_name(m.severity))),
+                    ("severity", json!(m.severity.as_str())),
                 ]))
                 .build(),
         )
@@ -122,7 +122,7 @@ fn result(r: &Report, f: &FindingReport) -> sarif::Result {
     let mut props = map([
         ("name", json!(f.name)),
         ("docs", json!(f.docs)),
-        ("severity", json!(severity_name(f.severity))),
+        ("severity", json!(f.severity.as_str())),
     ]);
     if f.location.is_none() {
         props.insert("approximateLocation".into(), json!(true));

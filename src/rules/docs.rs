@@ -5,7 +5,7 @@
 //! fails when the committed files differ from what is rendered here.
 
 use super::registry::{RETIRED, RULES};
-use super::{FixAvailability, Meta, Severity};
+use super::{FixAvailability, Meta};
 
 /// The reserved code ranges: the code's prefix and what the range covers.
 /// The same table opens `src/rules/mod.rs`; `tests/registry.rs` keeps the
@@ -24,24 +24,6 @@ pub fn range_of(code: &str) -> Option<&'static str> {
         .iter()
         .find(|(prefix, _)| code.starts_with(prefix))
         .map(|(_, what)| *what)
-}
-
-/// `error`, `warning` or `info`.
-pub fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
-}
-
-/// `none`, `sometimes` or `always`.
-pub fn fix_name(f: FixAvailability) -> &'static str {
-    match f {
-        FixAvailability::None => "none",
-        FixAvailability::Sometimes => "sometimes",
-        FixAvailability::Always => "always",
-    }
 }
 
 /// The rule's doc comment as Markdown: the one space `///` leaves before
@@ -75,7 +57,7 @@ pub fn rule_doc_markdown(meta: &Meta) -> String {
     let mut out = format!("# {}: {}\n\n", meta.code, meta.name);
     out.push_str(&format!(
         "**Severity:** {} · **Fix:** {fix} · **Range:** {} · **Source:** [`{file}`](../../{file})\n\n",
-        severity_name(meta.severity),
+        meta.severity.as_str(),
         range_of(meta.code).unwrap_or("unassigned"),
     ));
     out.push_str(&docs_body(meta));
@@ -108,8 +90,8 @@ pub fn rules_index_markdown() -> String {
             out.push_str(&format!(
                 "| [{code}]({code}.md) | `{}` | {} | {} | {} |\n",
                 m.name,
-                severity_name(m.severity),
-                fix_name(m.fix),
+                m.severity.as_str(),
+                m.fix.as_str(),
                 table_cell(&m.summary()),
                 code = m.code,
             ));

@@ -62,6 +62,7 @@ use serde::Serialize;
 
 /// Whether a rule offers fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum FixAvailability {
     /// Never.
@@ -70,6 +71,17 @@ pub enum FixAvailability {
     Sometimes,
     /// Every finding carries one.
     Always,
+}
+
+impl FixAvailability {
+    /// `none`, `sometimes` or `always`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Always => "always",
+        }
+    }
 }
 
 /// A rule's metadata and docs.

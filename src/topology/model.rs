@@ -61,17 +61,8 @@ pub struct Topology {
     pub diagnostics: Vec<TopologyDiagnostic>,
 }
 
-/// How bad a loading problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DiagSeverity {
-    /// The input could not be read (or not in part): never a `pass`.
-    Error,
-    /// Read, but something is missing or doubtful (e.g. `env_file` not supplied).
-    Warning,
-    /// Worth saying.
-    Info,
-}
+/// How bad a loading problem is: the one severity scale of upcheck.
+pub use crate::finding::Severity as DiagSeverity;
 
 /// A located problem found while loading a topology.
 #[derive(Debug, Clone, PartialEq, Serialize)]

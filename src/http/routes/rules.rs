@@ -3,7 +3,9 @@
 
 use crate::http::error::{ApiError, Kind};
 use crate::http::openapi::{NotAcceptable, NotFound};
-use crate::rules::docs::{fix_name, range_of, rule_doc_markdown, severity_name, similar};
+use crate::finding::Severity;
+use crate::rules::FixAvailability;
+use crate::rules::docs::{range_of, rule_doc_markdown, similar};
 use crate::rules::registry::{RETIRED, RULES, by_code};
 use crate::rules::{Meta, docs::docs_body};
 use axum::Json;
@@ -14,30 +16,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A rule's default severity.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SeverityName {
-    /// Fails the verdict.
-    Error,
-    /// Makes the verdict `warn`.
-    Warning,
-    /// Does not change the verdict.
-    Info,
-}
-
-/// Whether a rule's findings carry fixes.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum FixName {
-    /// Never.
-    None,
-    /// When the facts allow one.
-    Sometimes,
-    /// Always.
-    Always,
-}
-
 /// One rule in the list.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RuleSummary {
@@ -47,9 +25,9 @@ pub struct RuleSummary {
     /// kebab-case name of the problem.
     pub name: String,
     /// Default severity.
-    pub severity: SeverityName,
+    pub severity: Severity,
     /// Fix availability.
-    pub fix: FixName,
+    pub fix: FixAvailability,
     /// The first sentence of "What it does".
     pub summary: String,
     /// What the code's range covers (`reachability and ports`).
@@ -93,16 +71,8 @@ fn summary_of(m: &Meta) -> RuleSummary {
     RuleSummary {
         code: m.code.to_string(),
         name: m.name.to_string(),
-        severity: match severity_name(m.severity) {
-            "error" => SeverityName::Error,
-            "warning" => SeverityName::Warning,
-            _ => SeverityName::Info,
-        },
-        fix: match fix_name(m.fix) {
-            "always" => FixName::Always,
-            "sometimes" => FixName::Sometimes,
-            _ => FixName::None,
-        },
+        severity: m.severity,
+        fix: m.fix,
         summary: m.summary(),
         range: range_of(m.code).unwrap_or("unassigned").to_string(),
         href: format!("/rules/{}", m.code),
