@@ -24,8 +24,8 @@ pub struct ValidateArgs {
     #[arg(long = "topology", value_name = "PATH", required = true, num_args = 1..)]
     topology: Vec<String>,
     /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "sarif", "markdown"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
     #[command(flatten)]
     topo: TopologyArgs,
 }
@@ -43,8 +43,7 @@ pub fn run(a: ValidateArgs) -> u8 {
                 EXIT_USAGE
             }
             Ok(r) => {
-                let format = Format::from_name(&a.format).expect("clap checks the value");
-                super::print_stdout(report::render(&r, format).trim_end());
+                super::print_stdout(report::render(&r, a.format).trim_end());
                 match r.verdict {
                     Verdict::Fail => EXIT_PROBLEMS,
                     Verdict::Pass | Verdict::Warn => EXIT_OK,

@@ -299,29 +299,67 @@ pub fn finding_report(sources: &SourceMap, f: &Finding) -> FindingReport {
     }
 }
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The report formats: one enum for the CLI (`--format`), the HTTP API
+/// (`?format=`, `Accept`) and the docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// The report as JSON.
+    /// The JSON report (`application/json`).
     Json,
-    /// SARIF 2.1.0.
+    /// SARIF 2.1.0 for code scanning (`application/sarif+json`).
     Sarif,
-    /// Markdown for chat.
+    /// A short Markdown summary for chat (`text/markdown`).
+    #[serde(alias = "md")]
+    #[value(alias = "md")]
     Markdown,
-    /// Text for a terminal.
+    /// Text for a terminal or a CI log (`text/plain`).
+    #[serde(alias = "txt")]
+    #[value(alias = "txt")]
     Text,
 }
 
 impl Format {
-    /// Parses `json`, `sarif`, `markdown`/`md`, `text`.
+    /// Every format, in the order `Accept: */*` prefers.
+    pub const ALL: [Format; 4] = [Format::Json, Format::Sarif, Format::Markdown, Format::Text];
+
+    /// The format's name (`json`, `sarif`, `markdown`, `text`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Text => "text",
+        }
+    }
+
+    /// Parses a name as the CLI and `?format=` accept it (`md`, `txt` too).
     pub fn from_name(s: &str) -> Option<Format> {
-        Some(match s {
-            "json" => Format::Json,
-            "sarif" => Format::Sarif,
-            "markdown" | "md" => Format::Markdown,
-            "text" | "txt" => Format::Text,
-            _ => return None,
-        })
+        match s {
+            "md" => Some(Format::Markdown),
+            "txt" => Some(Format::Text),
+            _ => Format::ALL.into_iter().find(|f| f.name() == s),
+        }
+    }
+
+    /// The media type, without parameters (`text/markdown`).
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Sarif => "application/sarif+json",
+            Format::Markdown => "text/markdown",
+            Format::Text => "text/plain",
+        }
+    }
+
+    /// The `Content-Type` of a rendered report (text types name their charset).
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Sarif => "application/sarif+json",
+            Format::Markdown => "text/markdown; charset=utf-8",
+            Format::Text => "text/plain; charset=utf-8",
+        }
     }
 }
 

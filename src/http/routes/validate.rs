@@ -21,32 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
-
-/// Output formats by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OutputFormat {
-    /// The JSON report (`application/json`).
-    Json,
-    /// SARIF 2.1.0 for code scanning (`application/sarif+json`).
-    Sarif,
-    /// A short Markdown summary for chat (`text/markdown`).
-    Markdown,
-    /// Text for a terminal or a CI log (`text/plain`).
-    Text,
-}
-
-impl OutputFormat {
-    fn format(self) -> Format {
-        match self {
-            OutputFormat::Json => Format::Json,
-            OutputFormat::Sarif => Format::Sarif,
-            OutputFormat::Markdown => Format::Markdown,
-            OutputFormat::Text => Format::Text,
-        }
-    }
-}
+use utoipa::IntoParams;
 
 /// Query parameters of `POST /validate`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,18 +29,16 @@ impl OutputFormat {
 pub struct FormatQuery {
     /// The output format; overrides `Accept`.
     #[param(inline)]
-    pub format: Option<OutputFormat>,
+    pub format: Option<Format>,
 }
 
 /// The media types of the report, in the order `Accept: */*` prefers.
-pub const REPORT_MEDIA: &[&str] = &[
-    "application/json",
-    "application/sarif+json",
-    "text/markdown",
-    "text/plain",
+pub const REPORT_MEDIA: [&str; 4] = [
+    Format::ALL[0].media_type(),
+    Format::ALL[1].media_type(),
+    Format::ALL[2].media_type(),
+    Format::ALL[3].media_type(),
 ];
-
-const FORMATS: [Format; 4] = [Format::Json, Format::Sarif, Format::Markdown, Format::Text];
 
 /// The report format a request asks for: `?format=`, else `Accept`.
 #[derive(Debug, Clone, Copy)]
@@ -83,20 +56,10 @@ impl FromRequestParts<AppState> for ReportFormat {
             .field("format")
         })?;
         if let Some(f) = q.0.format {
-            return Ok(ReportFormat(f.format()));
+            return Ok(ReportFormat(f));
         }
-        let i = super::negotiate(&parts.headers, REPORT_MEDIA)?;
-        Ok(ReportFormat(FORMATS[i]))
-    }
-}
-
-/// The `Content-Type` of a rendered report.
-pub fn content_type(f: Format) -> &'static str {
-    match f {
-        Format::Json => "application/json",
-        Format::Sarif => "application/sarif+json",
-        Format::Markdown => "text/markdown; charset=utf-8",
-        Format::Text => "text/plain; charset=utf-8",
+        let i = super::negotiate(&parts.headers, &REPORT_MEDIA)?;
+        Ok(ReportFormat(Format::ALL[i]))
     }
 }
 
@@ -184,7 +147,7 @@ pub async fn validate(
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(format)),
+        HeaderValue::from_static(format.content_type()),
     );
     h.insert("x-upcheck-verdict", HeaderValue::from_static(verdict));
     h.insert(header::VARY, HeaderValue::from_static("accept"));
