@@ -41,7 +41,7 @@ pub fn docs_body(meta: &Meta) -> String {
 }
 
 /// The file that defines the rule, without the line anchor
-/// (`src/rules/loopback_nothing_listens.rs`).
+/// (`src/rules/loopback_upstream_nothing_listens.rs`).
 pub fn source_file(meta: &Meta) -> &'static str {
     meta.source.split('#').next().unwrap_or(meta.source)
 }

@@ -1,9 +1,9 @@
 //! `GET /rules` and `GET /rules/{code}`: the rule registry, the same one
 //! that generates `docs/rules/`, `upcheck explain` and SARIF rule metadata.
 
+use crate::finding::Severity;
 use crate::http::error::{ApiError, Kind};
 use crate::http::openapi::{NotAcceptable, NotFound};
-use crate::finding::Severity;
 use crate::rules::FixAvailability;
 use crate::rules::docs::{range_of, rule_doc_markdown, similar};
 use crate::rules::registry::{RETIRED, RULES, by_code};
