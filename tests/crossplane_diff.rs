@@ -258,6 +258,7 @@ fn documented_differences_match_snapshots() {
         let snapshot = format!("{case}.{name}");
         let mut settings = insta::Settings::clone_current();
         settings.set_prepend_module_to_snapshot(true);
+        settings.set_snapshot_path("snapshots/crossplane_diff");
         settings.set_omit_expression(true);
         // Key order does not depend on serde_json's `preserve_order` feature.
         settings.set_sort_maps(true);

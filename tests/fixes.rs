@@ -328,6 +328,7 @@ fn applied_fix_diffs_snapshot() {
         insta::with_settings!({
             snapshot_suffix => case.name.clone(),
             prepend_module_to_snapshot => false,
+            snapshot_path => "snapshots/fixes",
             omit_expression => true,
         }, {
             insta::assert_snapshot!("fix", fix_snapshot(&report));

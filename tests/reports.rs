@@ -58,6 +58,7 @@ fn json_of(r: &Report, f: Format) -> Value {
 
 #[test]
 fn text() {
+    let _snapshots = snapshot_dir();
     for (name, r) in cases() {
         insta::assert_snapshot!(format!("text_{name}"), report::render(&r, Format::Text));
     }
@@ -65,6 +66,7 @@ fn text() {
 
 #[test]
 fn markdown() {
+    let _snapshots = snapshot_dir();
     for (name, r) in cases() {
         insta::assert_snapshot!(
             format!("markdown_{name}"),
@@ -75,6 +77,7 @@ fn markdown() {
 
 #[test]
 fn json() {
+    let _snapshots = snapshot_dir();
     for (name, r) in cases() {
         insta::assert_json_snapshot!(
             format!("json_{name}"),
@@ -86,6 +89,7 @@ fn json() {
 
 #[test]
 fn sarif() {
+    let _snapshots = snapshot_dir();
     for (name, r) in cases() {
         insta::assert_json_snapshot!(
             format!("sarif_{name}"),
@@ -281,4 +285,11 @@ fn sarif_regions_agree_with_the_source() {
             );
         }
     }
+}
+
+/// This suite's snapshots live in `tests/snapshots/reports/`.
+fn snapshot_dir() -> insta::internals::SettingsBindDropGuard {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots/reports");
+    s.bind_to_scope()
 }

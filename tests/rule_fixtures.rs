@@ -65,7 +65,7 @@ fn bad_cases_raise_their_rule_and_ok_cases_do_not() {
                 .unwrap()
                 .to_string_lossy()
                 .replace('/', "__");
-            insta::with_settings!({ snapshot_suffix => rel, prepend_module_to_snapshot => false }, {
+            insta::with_settings!({ snapshot_suffix => rel, prepend_module_to_snapshot => false, snapshot_path => "snapshots/rule_fixtures" }, {
                 insta::assert_snapshot!("rule", upcheck::report::render(&report, upcheck::report::Format::Text));
             });
         }

@@ -30,6 +30,7 @@ fn render_as(path: &Path, format: Option<Format>) -> String {
 
 #[test]
 fn compose_fixtures() {
+    let _snapshots = snapshot_dir();
     insta::glob!("fixtures/topology/compose/*.yml", |path| {
         insta::assert_snapshot!(render(path));
     });
@@ -37,6 +38,7 @@ fn compose_fixtures() {
 
 #[test]
 fn kubernetes_fixtures() {
+    let _snapshots = snapshot_dir();
     insta::glob!("fixtures/topology/kubernetes/*.{yaml,json}", |path| {
         insta::assert_snapshot!(render(path));
     });
@@ -44,6 +46,7 @@ fn kubernetes_fixtures() {
 
 #[test]
 fn native_fixtures() {
+    let _snapshots = snapshot_dir();
     insta::glob!("fixtures/topology/native/*.json", |path| {
         insta::assert_snapshot!(render_as(path, Some(Format::Native)));
     });
@@ -53,6 +56,7 @@ fn native_fixtures() {
 /// must also be detected as it.
 #[test]
 fn live_fixtures() {
+    let _snapshots = snapshot_dir();
     insta::glob!("fixtures/topology/live/*.json", |path| {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let format = if name.starts_with("kubectl-") {
@@ -87,4 +91,11 @@ fn there_are_at_least_30_fixtures_of_each_kind() {
         "kubernetes fixtures: {}",
         count("kubernetes")
     );
+}
+
+/// This suite's snapshots live in `tests/snapshots/topology_fixtures/`.
+fn snapshot_dir() -> insta::internals::SettingsBindDropGuard {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("snapshots/topology_fixtures");
+    s.bind_to_scope()
 }
