@@ -25,7 +25,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The format of a topology document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema), schema(as = TopologyFormat))]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// A docker compose file.
