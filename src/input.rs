@@ -84,6 +84,37 @@ pub struct Input {
     pub options: Options,
 }
 
+impl Input {
+    /// The checks that come before anything is read: no two files share a
+    /// path, the named main file was submitted, and there is a topology.
+    pub fn check(&self) -> Result<(), InputError> {
+        let mut seen = std::collections::HashSet::new();
+        for f in self
+            .nginx
+            .iter()
+            .chain(self.topology.iter().map(|t| &t.file))
+        {
+            if !seen.insert(f.path.as_str()) {
+                return Err(InputError::DuplicatePath(f.path.clone()));
+            }
+        }
+        if let Some(m) = &self.nginx_main {
+            let want = crate::nginx::include::normalize(m);
+            let found = self
+                .nginx
+                .iter()
+                .any(|f| crate::nginx::include::normalize(&f.path) == want);
+            if !found {
+                return Err(InputError::MainNotFound(m.clone()));
+            }
+        }
+        if self.topology.is_empty() {
+            return Err(InputError::NoTopology);
+        }
+        Ok(())
+    }
+}
+
 /// A request that cannot be validated at all (as opposed to inputs that
 /// are read and found wanting, which are findings).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 //! fixes point back at the template or at the environment entry.
 
 use crate::fix::Edit;
+use crate::input::InputError;
 use crate::nginx::include::{dirname, normalize};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::topology::{Container, Topology, VolumeKind};
@@ -507,6 +508,20 @@ impl Placement {
         });
         Edit::range(span.file, span.start, span.end, e.replacement.clone())
     }
+
+    /// Maps a finding's places and its fixes' edits back to the files as
+    /// written (templates, env entries, manifests).
+    pub fn remap_finding(&self, sources: &SourceMap, f: &mut crate::finding::Finding) {
+        f.span = f.span.map(|s| self.remap(s));
+        for r in &mut f.related {
+            r.span = self.remap(r.span);
+        }
+        for fix in &mut f.fixes {
+            for e in &mut fix.edits {
+                *e = self.remap_edit(sources, e);
+            }
+        }
+    }
 }
 
 /// The directory the topology's relative bind sources are relative to.
@@ -515,6 +530,97 @@ pub fn project_dir(sources: &SourceMap, topology_files: &[FileId]) -> String {
         .first()
         .map(|f| dirname(&normalize(&sources.get(*f).path)).to_string())
         .unwrap_or_default()
+}
+
+/// Where nginx's configuration comes from.
+pub struct Located {
+    /// The main nginx file.
+    pub main: FileId,
+    /// Where the container sees each file, when mounts or the topology
+    /// place them.
+    pub placement: Option<Placement>,
+}
+
+/// Finds the nginx configuration: the submitted files placed where the
+/// nginx container's mounts put them (when they do), else what the
+/// topology itself mounts into the nginx container (a ConfigMap), else the
+/// submitted files on their own with a main file chosen by
+/// [`choose_main`].
+pub fn locate(
+    sources: &mut SourceMap,
+    nginx_files: &[FileId],
+    topo: &Topology,
+    sites: &[crate::resolve::Site],
+    topology_files: &[FileId],
+    named_main: Option<&str>,
+) -> Result<Located, InputError> {
+    let placement = match sites.first() {
+        Some(site) if !nginx_files.is_empty() => {
+            let c = topo.units[site.unit.0].containers[site.container].clone();
+            let dir = project_dir(sources, topology_files);
+            place(sources, nginx_files, topo, &c, &dir)
+        }
+        Some(site) => Some(place_mounted(sources, topo, *site).ok_or(InputError::NoNginx)?),
+        None if nginx_files.is_empty() => return Err(InputError::NoNginx),
+        None => None,
+    };
+    let main = match &placement {
+        Some(p) => p.main,
+        None => choose_main(sources, nginx_files, named_main)?,
+    };
+    Ok(Located { main, placement })
+}
+
+/// The display path of the `nginx.conf` upcheck supplies, like the
+/// official image's, when only `conf.d` snippets are submitted.
+pub const IMAGE_MAIN: &str = "nginx.conf (nginx image default)";
+
+/// The main nginx file: the named one, else `nginx.conf`, else a copy of
+/// the official image's `nginx.conf` that includes every submitted
+/// `*.conf` inside `http` (as `/etc/nginx/conf.d/*.conf`).
+fn choose_main(
+    sources: &mut SourceMap,
+    ids: &[FileId],
+    named: Option<&str>,
+) -> Result<FileId, InputError> {
+    if let Some(n) = named {
+        let want = normalize(n);
+        return ids
+            .iter()
+            .copied()
+            .find(|id| normalize(&sources.get(*id).path) == want)
+            .ok_or_else(|| InputError::MainNotFound(n.to_string()));
+    }
+    let mut mains: Vec<FileId> = ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            let p = &sources.get(*id).path;
+            p == "nginx.conf" || p.ends_with("/nginx.conf")
+        })
+        .collect();
+    mains.sort_by_key(|id| sources.get(*id).path.len());
+    if let Some(m) = mains.first() {
+        return Ok(*m);
+    }
+    if ids.len() == 1 {
+        // One snippet: parse it on its own; its context is detected.
+        return Ok(ids[0]);
+    }
+    let mut text = String::from(
+        "# the official nginx image's nginx.conf, reduced to what matters here:\n# every conf.d snippet is included inside http\nevents {}\nhttp {\n",
+    );
+    for id in ids {
+        let p = &sources.get(*id).path;
+        if p.ends_with(".conf") {
+            text.push_str(&format!(
+                "    include \"{}\";\n",
+                p.replace('\\', "\\\\").replace('"', "\\\"")
+            ));
+        }
+    }
+    text.push_str("}\n");
+    Ok(sources.add(SourceFile::new(IMAGE_MAIN, text)))
 }
 
 #[cfg(test)]

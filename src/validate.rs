@@ -1,59 +1,91 @@
-//! The pipeline end to end: parse → upstreams → topology → resolve →
-//! rules → report. Pure: no file, socket or DNS is touched.
+//! The pipeline end to end, one named stage per step:
+//!
+//! ```text
+//! load → place → parse → extract → listen → resolve → judge → report
+//! ```
+//!
+//! Pure: no file, socket or DNS is touched.
 
+use crate::finding::Finding;
 use crate::input::{Input, InputError};
-use crate::nginx::{self, Ctx, upstreams};
-use crate::placement;
-use crate::report::{
-    InputFileReport, InputSummary, Location, Report, Summary, UpstreamReport, Verdict,
-    finding_report,
-};
-use crate::resolve::{self, Site, Status};
+use crate::nginx::{self, Config, Ctx, upstreams};
+use crate::placement::{self, Located};
+use crate::report::{self, Report};
+use crate::resolve::{self, Site};
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::topology::{
-    self, Bind, Certainty, Document, Listener, LoadOptions, Platform, Protocol, Provenance,
-    ProvenanceKind,
+    self, Bind, Certainty, Document, Listener, LoadOptions, Protocol, Provenance, ProvenanceKind,
+    Topology,
 };
-use std::collections::HashSet;
 
-/// The path given to the `nginx.conf` upcheck supplies, like the official
-/// image's, when only `conf.d` snippets are submitted.
-pub const IMAGE_MAIN: &str = "nginx.conf (nginx image default)";
+pub use crate::placement::IMAGE_MAIN;
 
 /// Validates an input. `Err` only for requests that cannot be validated at
 /// all; unreadable files are findings, and never give `pass`.
 pub fn validate(input: &Input) -> Result<Report, InputError> {
+    input.check()?;
+    let (mut sources, loaded) = load(input)?;
+    let mut topo = loaded.topology;
+    let sites = nginx_sites(&topo);
+    let located = placement::locate(
+        &mut sources,
+        &loaded.nginx,
+        &topo,
+        &sites,
+        &loaded.topology_files,
+        input.nginx_main.as_deref(),
+    )?;
+    let config = parse(input, &sources, &located)?;
+    let extraction = upstreams::extract(&config, &sources);
+    listen_where_configured(&mut topo, &sites, &extraction, &sources);
+    let resolutions = resolve::resolve_all(&topo, &extraction, &sites);
+    let findings = judge(&Context {
+        sources: &sources,
+        config: Some(&config),
+        extraction: &extraction,
+        topology: &topo,
+        sites: &sites,
+        resolutions: &resolutions,
+        topology_files: &loaded.topology_files,
+        placement: located.placement.as_ref(),
+    });
+    Ok(report::build::build(report::build::Outcome {
+        documents: &loaded.documents,
+        topology: &topo,
+        sites: &sites,
+        main: located.main,
+        placement: located.placement.as_ref(),
+        config: &config,
+        extraction: &extraction,
+        resolutions: &resolutions,
+        findings: &findings,
+        sources,
+    }))
+}
+
+/// What the load stage read.
+struct Loaded {
+    /// The submitted nginx files.
+    nginx: Vec<FileId>,
+    /// The topology documents.
+    documents: Vec<Document>,
+    /// Their files.
+    topology_files: Vec<FileId>,
+    /// The modelled world.
+    topology: Topology,
+}
+
+/// Load: every submitted file into the source map, the topology documents
+/// into one model.
+fn load(input: &Input) -> Result<(SourceMap, Loaded), InputError> {
     let mut sources = SourceMap::new();
-    let mut seen = HashSet::new();
-    for f in input
-        .nginx
-        .iter()
-        .chain(input.topology.iter().map(|t| &t.file))
-    {
-        if !seen.insert(f.path.clone()) {
-            return Err(InputError::DuplicatePath(f.path.clone()));
-        }
-    }
-    if let Some(m) = &input.nginx_main {
-        let want = nginx::include::normalize(m);
-        if !input
-            .nginx
-            .iter()
-            .any(|f| nginx::include::normalize(&f.path) == want)
-        {
-            return Err(InputError::MainNotFound(m.clone()));
-        }
-    }
-    if input.topology.is_empty() {
-        return Err(InputError::NoTopology);
-    }
-    let nginx_ids: Vec<FileId> = input
+    let nginx = input
         .nginx
         .iter()
         .map(|f| sources.add(SourceFile::new(f.path.clone(), f.content.clone())))
         .collect();
-    let docs: Vec<Document> = input
+    let documents: Vec<Document> = input
         .topology
         .iter()
         .map(|t| Document {
@@ -61,30 +93,25 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             format: t.format,
         })
         .collect();
-    let topology_files: Vec<FileId> = docs.iter().map(|d| d.file).collect();
-    let load_opts = load_options(input)?;
-    let mut topo = topology::load(&sources, &docs, &load_opts);
+    let topology_files = documents.iter().map(|d| d.file).collect();
+    let topology = topology::load(
+        &sources,
+        &documents,
+        &LoadOptions::from_options(&input.options)?,
+    );
+    Ok((
+        sources,
+        Loaded {
+            nginx,
+            documents,
+            topology_files,
+            topology,
+        },
+    ))
+}
 
-    let sites = nginx_sites(&topo);
-    // The nginx configuration: submitted files placed where the nginx
-    // container's mounts put them (when they do), else what the topology
-    // itself mounts into the nginx container (a ConfigMap).
-    let placement = match sites.first() {
-        Some(site) if !input.nginx.is_empty() => {
-            let c = topo.units[site.unit.0].containers[site.container].clone();
-            let dir = placement::project_dir(&sources, &topology_files);
-            placement::place(&mut sources, &nginx_ids, &topo, &c, &dir)
-        }
-        Some(site) => {
-            Some(placement::place_mounted(&mut sources, &topo, *site).ok_or(InputError::NoNginx)?)
-        }
-        None if input.nginx.is_empty() => return Err(InputError::NoNginx),
-        None => None,
-    };
-    let main = match &placement {
-        Some(p) => p.main,
-        None => choose_main(&mut sources, &nginx_ids, input.nginx_main.as_deref())?,
-    };
+/// Parse: the main file and what it includes, as nginx sees them.
+fn parse(input: &Input, sources: &SourceMap, located: &Located) -> Result<Config, InputError> {
     let context = match input.options.nginx_context.as_deref() {
         None => None,
         Some(c) => Some(Ctx::from_name(c).ok_or(InputError::BadOption {
@@ -92,183 +119,32 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             message: format!("unknown context `{c}`"),
         })?),
     };
-    let parse_opts = nginx::ParseOptions {
+    let options = nginx::ParseOptions {
         context,
-        paths: placement
+        paths: located
+            .placement
             .as_ref()
             .map(|p| p.paths.clone())
             .unwrap_or_default(),
         ..Default::default()
     };
-    let config = nginx::parse(&sources, main, &parse_opts);
-    let extraction = upstreams::extract(&config, &sources);
+    Ok(nginx::parse(sources, located.main, &options))
+}
 
-    // nginx listens where its configuration says.
-    for s in &sites {
-        let c = &mut topo.units[s.unit.0].containers[s.container];
-        c.listeners
-            .retain(|l| l.provenance.kind != ProvenanceKind::ImageDefault);
-        for l in &extraction.listens {
-            if let Some(listener) = nginx_listener(&sources, l) {
-                c.listeners.push(listener);
-            }
-        }
-    }
-
-    let resolutions = resolve::resolve_all(&topo, &extraction, &sites);
-    let cx = Context {
-        sources: &sources,
-        config: Some(&config),
-        extraction: &extraction,
-        topology: &topo,
-        sites: &sites,
-        resolutions: &resolutions,
-        topology_files: &topology_files,
-        placement: placement.as_ref(),
-    };
-    let mut findings = rules::run(&cx);
-    if let Some(p) = &placement {
+/// Judge: every rule, then the findings mapped back to the files as
+/// written (templates, env entries, manifests).
+fn judge(cx: &Context) -> Vec<Finding> {
+    let mut findings = rules::run(cx);
+    if let Some(p) = cx.placement {
         for f in &mut findings {
-            f.span = f.span.map(|s| p.remap(s));
-            for r in &mut f.related {
-                r.span = p.remap(r.span);
-            }
-            for fix in &mut f.fixes {
-                for e in &mut fix.edits {
-                    *e = p.remap_edit(&sources, e);
-                }
-            }
+            p.remap_finding(cx.sources, f);
         }
     }
-    let remap = |s: crate::source::Span| placement.as_ref().map_or(s, |p| p.remap(s));
-    let verdict = Verdict::from_findings(&findings);
-
-    let upstream_reports: Vec<UpstreamReport> = resolutions
-        .iter()
-        .map(|r| {
-            let up = &extraction.upstreams[r.upstream];
-            UpstreamReport {
-                id: r.upstream,
-                directive: up.directive.name().to_string(),
-                target: sources.snippet(up.span),
-                location: Location::of(&sources, remap(up.span)),
-                server_names: up
-                    .server
-                    .as_ref()
-                    .map(|s| s.server_names.clone())
-                    .unwrap_or_default(),
-                location_path: up.location.as_ref().map(|l| l.path.clone()),
-                group: up.group.clone(),
-                nginx: {
-                    let u = &topo.units[r.site.unit.0];
-                    if u.containers.len() > 1 {
-                        format!("{}/{}", u.name, u.containers[r.site.container].name)
-                    } else {
-                        u.name.clone()
-                    }
-                },
-                status: r.status,
-                reason: r.reason.clone(),
-                trace: r.trace.clone(),
-            }
-        })
-        .collect();
-    let count = |s: Status| resolutions.iter().filter(|r| r.status == s).count();
-    let sev = |s: crate::finding::Severity| findings.iter().filter(|f| f.severity == s).count();
-    let nginx_starts = !config.has_errors()
-        && !resolutions.iter().any(|r| {
-            matches!(&r.lookup, resolve::Lookup::NotFound { runtime: false, .. })
-                || r.reason
-                    .as_deref()
-                    .is_some_and(|x| x.starts_with("no port in upstream"))
-        })
-        && !extraction.upstreams.iter().any(|u| !u.notes.is_empty());
-    let summary = Summary {
-        upstreams: resolutions.len(),
-        reachable: count(Status::Reachable),
-        unreachable: count(Status::Unreachable),
-        unverifiable: count(Status::Unverifiable),
-        errors: sev(crate::finding::Severity::Error),
-        warnings: sev(crate::finding::Severity::Warning),
-        infos: sev(crate::finding::Severity::Info),
-        nginx_starts,
-    };
-    let included: HashSet<FileId> = config.files.iter().map(|f| f.file).collect();
-    let mut files: Vec<InputFileReport> = Vec::new();
-    for (id, f) in sources.iter() {
-        let role = if topology_files.contains(&id) {
-            "topology"
-        } else if (id == main && f.path == IMAGE_MAIN) || f.path == placement::IMAGE_NGINX_CONF_PATH
-        {
-            "nginx-image-default"
-        } else if placement
-            .as_ref()
-            .is_some_and(|p| matches!(p.by.get(&id), Some(placement::PlacedBy::Template(_))))
-        {
-            "nginx-rendered"
-        } else if placement.as_ref().is_some_and(|p| {
-            p.by.values()
-                .any(|b| *b == placement::PlacedBy::Template(id))
-        }) {
-            "nginx-template"
-        } else if id == main {
-            "nginx-main"
-        } else if included.contains(&id) {
-            "nginx-included"
-        } else {
-            "nginx-unused"
-        };
-        files.push(InputFileReport {
-            path: f.path.clone(),
-            role: role.into(),
-            container_path: placement.as_ref().and_then(|p| p.paths.get(&id).cloned()),
-            format: topology_files.contains(&id).then(|| {
-                let d = docs.iter().find(|d| d.file == id).expect("topology file");
-                d.format
-                    .or_else(|| topology::detect(f))
-                    .map(|x| {
-                        serde_json::to_value(x)
-                            .expect("enum")
-                            .as_str()
-                            .unwrap_or("")
-                            .to_string()
-                    })
-                    .unwrap_or_else(|| "unknown".into())
-            }),
-        });
-    }
-    let input_summary = InputSummary {
-        platform: match topo.platform {
-            Platform::Compose => "compose".into(),
-            Platform::Kubernetes => "kubernetes".into(),
-        },
-        project: topo.project.clone(),
-        nginx: sites
-            .iter()
-            .map(|s| {
-                let u = &topo.units[s.unit.0];
-                format!("{}/{}", u.name, u.containers[s.container].name)
-            })
-            .collect(),
-        files,
-    };
-    Ok(Report {
-        verdict,
-        summary,
-        upstreams: upstream_reports,
-        findings: findings
-            .iter()
-            .map(|f| finding_report(&sources, f))
-            .collect(),
-        addresses: topology::render::address_table(&topo),
-        input: input_summary,
-        tool: format!("upcheck {}", env!("CARGO_PKG_VERSION")),
-        sources,
-    })
+    findings
 }
 
 /// Every container that runs nginx.
-fn nginx_sites(topo: &topology::Topology) -> Vec<Site> {
+fn nginx_sites(topo: &Topology) -> Vec<Site> {
     topo.units
         .iter()
         .enumerate()
@@ -285,91 +161,25 @@ fn nginx_sites(topo: &topology::Topology) -> Vec<Site> {
         .collect()
 }
 
-fn load_options(input: &Input) -> Result<LoadOptions, InputError> {
-    let o = &input.options;
-    let bad = |option: &'static str, v: &str| InputError::BadOption {
-        option,
-        message: format!("`{v}` is not an IPv4 CIDR"),
-    };
-    let mut plan = topology::addressing::PlanOverrides::default();
-    for (k, v) in &o.subnets {
-        plan.subnets
-            .insert(k.clone(), v.parse().map_err(|_| bad("subnets", v))?);
+/// Listen: nginx listens where its configuration says, not where its
+/// image's default says.
+fn listen_where_configured(
+    topo: &mut Topology,
+    sites: &[Site],
+    extraction: &upstreams::Extraction,
+    sources: &SourceMap,
+) {
+    for s in sites {
+        let c = &mut topo.units[s.unit.0].containers[s.container];
+        c.listeners
+            .retain(|l| l.provenance.kind != ProvenanceKind::ImageDefault);
+        c.listeners.extend(
+            extraction
+                .listens
+                .iter()
+                .filter_map(|l| nginx_listener(sources, l)),
+        );
     }
-    if let Some(v) = &o.pod_cidr {
-        plan.pod_cidr = Some(v.parse().map_err(|_| bad("pod_cidr", v))?);
-    }
-    if let Some(v) = &o.service_cidr {
-        plan.service_cidr = Some(v.parse().map_err(|_| bad("service_cidr", v))?);
-    }
-    if let Some(v) = &o.dns_ip {
-        plan.dns_ip = Some(v.parse().map_err(|_| InputError::BadOption {
-            option: "dns_ip",
-            message: format!("`{v}` is not an IPv4 address"),
-        })?);
-    }
-    plan.cluster_domain = o.cluster_domain.clone();
-    Ok(LoadOptions {
-        project: o.project.clone(),
-        namespace: o.namespace.clone(),
-        env: o.env.clone(),
-        plan,
-        nginx: o.nginx_service.clone(),
-        profiles: o.profiles.clone(),
-        files: o
-            .env_files
-            .iter()
-            .map(|f| (f.path.clone(), f.content.clone()))
-            .collect(),
-    })
-}
-
-/// The main nginx file: the named one, else `nginx.conf`, else a copy of
-/// the official image's `nginx.conf` that includes every submitted
-/// `*.conf` inside `http` (as `/etc/nginx/conf.d/*.conf`).
-fn choose_main(
-    sources: &mut SourceMap,
-    ids: &[FileId],
-    named: Option<&str>,
-) -> Result<FileId, InputError> {
-    if let Some(n) = named {
-        let want = nginx::include::normalize(n);
-        return ids
-            .iter()
-            .copied()
-            .find(|id| nginx::include::normalize(&sources.get(*id).path) == want)
-            .ok_or_else(|| InputError::MainNotFound(n.to_string()));
-    }
-    let mut mains: Vec<FileId> = ids
-        .iter()
-        .copied()
-        .filter(|id| {
-            let p = &sources.get(*id).path;
-            p == "nginx.conf" || p.ends_with("/nginx.conf")
-        })
-        .collect();
-    mains.sort_by_key(|id| sources.get(*id).path.len());
-    if let Some(m) = mains.first() {
-        return Ok(*m);
-    }
-    if ids.len() == 1 {
-        // One snippet: parse it on its own; its context is detected.
-        return Ok(ids[0]);
-    }
-    let mut text = String::from(
-        "# the official nginx image's nginx.conf, reduced to what matters here:\n# every conf.d snippet is included inside http\nevents {}\nhttp {\n",
-    );
-    for id in ids {
-        let p = &sources.get(*id).path;
-        if p.ends_with(".conf") {
-            text.push_str(&format!(
-                "    include \"{}\";\n",
-                p.replace('\\', "\\\\").replace('"', "\\\"")
-            ));
-        }
-    }
-    text.push_str("}\n");
-    Ok(sources.add(SourceFile::new(IMAGE_MAIN, text)))
 }
 
 /// A listener for one of nginx's own `listen` directives.

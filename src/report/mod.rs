@@ -3,20 +3,22 @@
 //! table and a summary of the input. Field names are a contract: other
 //! tools depend on them, so they change only by addition.
 //!
-//! Renderers: [`json`] (the report itself), [`sarif`] (SARIF 2.1.0),
+//! [`build`] assembles the report from the pipeline's results. Renderers: [`json`] (the report itself), [`sarif`] (SARIF 2.1.0),
 //! [`markdown`] (short, for a chat message) and [`text`] (for a terminal,
 //! annotate-snippets style).
 
+pub mod build;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod topology;
 
 use crate::finding::{Finding, Severity};
 use crate::fix::{self, Applicability};
+use crate::report::topology::AddressRow;
 use crate::resolve::Status;
 use crate::source::{SourceMap, Span};
-use crate::topology::render::AddressRow;
 use serde::Serialize;
 
 /// The overall answer.
@@ -177,13 +179,34 @@ pub struct FindingReport {
     pub docs: String,
 }
 
+/// What an input file is to a validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileRole {
+    /// A topology document.
+    Topology,
+    /// The main nginx file.
+    NginxMain,
+    /// An nginx file the main file includes.
+    NginxIncluded,
+    /// An nginx file nothing includes.
+    NginxUnused,
+    /// A file the nginx image supplies (its `nginx.conf`).
+    NginxImageDefault,
+    /// A template the image's entrypoint renders.
+    NginxTemplate,
+    /// What a template renders to.
+    NginxRendered,
+}
+
 /// One input file and its role.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputFileReport {
     /// Path.
     pub path: String,
-    /// nginx-main | nginx-included | nginx-unused | nginx-image-default | topology.
-    pub role: String,
+    /// nginx-main | nginx-included | nginx-unused | nginx-image-default |
+    /// nginx-template | nginx-rendered | topology.
+    pub role: FileRole,
     /// For topology files: the format.
     pub format: Option<String>,
     /// For nginx files: where the nginx container sees it.

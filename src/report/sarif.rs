@@ -7,7 +7,7 @@
 //! Columns are Unicode code points (`columnKind: unicodeCodePoints`), as in
 //! the JSON report; regions also carry byte and character offsets.
 
-use super::{FindingReport, FixReport, Location, Report};
+use super::{FileRole, FindingReport, FixReport, Location, Report};
 use crate::finding::Severity;
 use crate::rules::Meta;
 use crate::rules::docs;
@@ -257,7 +257,7 @@ fn fallback_file(r: &Report) -> Option<&str> {
     r.input
         .files
         .iter()
-        .find(|f| f.role == "topology")
+        .find(|f| f.role == FileRole::Topology)
         .or(r.input.files.first())
         .map(|f| f.path.as_str())
 }
@@ -311,7 +311,7 @@ fn artifacts(r: &Report) -> Vec<Artifact> {
             }
             a.source_language = Some(
                 match f.format.as_deref() {
-                    None if f.role.starts_with("nginx") => "nginx",
+                    None if f.role != FileRole::Topology => "nginx",
                     Some("compose") | Some("kubernetes") => "yaml",
                     Some(_) if f.path.ends_with(".json") => "json",
                     _ => "plaintext",
@@ -488,7 +488,7 @@ pub(crate) mod fixtures {
                 nginx: Vec::new(),
                 files: vec![InputFileReport {
                     path: path.into(),
-                    role: "topology".into(),
+                    role: FileRole::Topology,
                     format: Some("compose".into()),
                     container_path: None,
                 }],

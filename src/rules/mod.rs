@@ -168,22 +168,37 @@ impl Context<'_> {
             })
     }
 
-    /// True when nginx refuses to load because of this upstream: a static
-    /// name that does not resolve, a missing port, a line nginx rejects.
+    /// True when nginx refuses to load because of this upstream (see
+    /// [`stops_nginx`]).
     pub fn stops_nginx(&self, r: &Resolution) -> bool {
-        matches!(
-            r.lookup,
-            crate::resolve::Lookup::NotFound { runtime: false, .. }
-        ) || !self.upstream(r).notes.is_empty()
-            || r.reason
-                .as_deref()
-                .is_some_and(|x| x.starts_with("no port in upstream"))
+        stops_nginx(self.extraction, r)
     }
 
     /// The source text of a span.
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
     }
+}
+
+/// True when nginx refuses to load because of this resolution's
+/// upstream: a static name that does not resolve, a missing port, a line
+/// nginx rejects. The one place this is decided.
+pub fn stops_nginx(extraction: &Extraction, r: &Resolution) -> bool {
+    matches!(
+        r.lookup,
+        crate::resolve::Lookup::NotFound { runtime: false, .. }
+    ) || !extraction.upstreams[r.upstream].notes.is_empty()
+        || r.reason
+            .as_deref()
+            .is_some_and(|x| x.starts_with("no port in upstream"))
+}
+
+/// Whether nginx starts with this configuration: it parses, and no
+/// upstream stops it at load time.
+pub fn nginx_starts(config: &Config, extraction: &Extraction, resolutions: &[Resolution]) -> bool {
+    !config.has_errors()
+        && !resolutions.iter().any(|r| stops_nginx(extraction, r))
+        && extraction.upstreams.iter().all(|u| u.notes.is_empty())
 }
 
 /// The metadata half of a rule, implemented by [`declare_rule!`].

@@ -42,6 +42,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name, as the API and the report spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Compose => "compose",
+            Format::Kubernetes => "kubernetes",
+            Format::Native => "native",
+            Format::DockerInspect => "docker-inspect",
+            Format::Kubectl => "kubectl",
+        }
+    }
+
     /// Parses a format name as used on the command line and in requests.
     pub fn from_name(s: &str) -> Option<Format> {
         Some(match s {
@@ -87,6 +98,51 @@ pub struct LoadOptions {
     /// first compose file) for interpolation. Env files submitted as
     /// topology documents are read the same way, with spans.
     pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl LoadOptions {
+    /// The load options an input's options ask for; an unparsable CIDR
+    /// or address is a [`InputError::BadOption`].
+    pub fn from_options(
+        o: &crate::input::Options,
+    ) -> Result<LoadOptions, crate::input::InputError> {
+        use crate::input::InputError;
+        let bad = |option: &'static str, v: &str| InputError::BadOption {
+            option,
+            message: format!("`{v}` is not an IPv4 CIDR"),
+        };
+        let mut plan = addressing::PlanOverrides::default();
+        for (k, v) in &o.subnets {
+            plan.subnets
+                .insert(k.clone(), v.parse().map_err(|_| bad("subnets", v))?);
+        }
+        if let Some(v) = &o.pod_cidr {
+            plan.pod_cidr = Some(v.parse().map_err(|_| bad("pod_cidr", v))?);
+        }
+        if let Some(v) = &o.service_cidr {
+            plan.service_cidr = Some(v.parse().map_err(|_| bad("service_cidr", v))?);
+        }
+        if let Some(v) = &o.dns_ip {
+            plan.dns_ip = Some(v.parse().map_err(|_| InputError::BadOption {
+                option: "dns_ip",
+                message: format!("`{v}` is not an IPv4 address"),
+            })?);
+        }
+        plan.cluster_domain = o.cluster_domain.clone();
+        Ok(LoadOptions {
+            project: o.project.clone(),
+            namespace: o.namespace.clone(),
+            env: o.env.clone(),
+            plan,
+            nginx: o.nginx_service.clone(),
+            profiles: o.profiles.clone(),
+            files: o
+                .env_files
+                .iter()
+                .map(|f| (f.path.clone(), f.content.clone()))
+                .collect(),
+        })
+    }
 }
 
 /// Detects the format of a document from its content (and name).

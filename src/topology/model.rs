@@ -627,3 +627,28 @@ pub struct Cluster {
     /// The cluster DNS Service address (kube-dns).
     pub dns_ip: IpAddr,
 }
+
+/// `0.0.0.0:8000/tcp`, `127.0.0.1:5000/tcp`, `unix:/run/app.sock`, `*:80/tcp`.
+impl std::fmt::Display for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let l = self;
+        let text = {
+            let proto = match l.protocol {
+                Protocol::Tcp => "tcp",
+                Protocol::Udp => "udp",
+                Protocol::Sctp => "sctp",
+            };
+            let port = l.port.map_or_else(String::new, |p| p.to_string());
+            match &l.bind {
+                Some(Bind::Unix(p)) => format!("unix:{p}"),
+                Some(Bind::Any) => format!("*:{port}/{proto}"),
+                Some(Bind::AnyV4) => format!("0.0.0.0:{port}/{proto}"),
+                Some(Bind::AnyV6) => format!("[::]:{port}/{proto}"),
+                Some(Bind::Ip(IpAddr::V6(ip))) => format!("[{ip}]:{port}/{proto}"),
+                Some(Bind::Ip(ip)) => format!("{ip}:{port}/{proto}"),
+                None => format!("?:{port}/{proto}"),
+            }
+        };
+        f.write_str(&text)
+    }
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use upcheck::Report;
 use upcheck::input::Input;
 use upcheck::nginx::{self, upstreams};
+use upcheck::report::FileRole;
 use upcheck::source::{SourceMap, Span};
 use upcheck::topology::{self, *};
 
@@ -200,7 +201,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         .input
         .files
         .iter()
-        .filter(|f| f.role == "topology")
+        .filter(|f| f.role == FileRole::Topology)
         .filter_map(|f| {
             Some(Document {
                 file: file_id(&f.path)?,
@@ -249,7 +250,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         .input
         .files
         .iter()
-        .find(|f| f.role == "nginx-main" || f.role == "nginx-image-default")
+        .find(|f| matches!(f.role, FileRole::NginxMain | FileRole::NginxImageDefault))
         .and_then(|f| file_id(&f.path))
         .ok_or("upcheck's report names no main nginx file")?;
     let parse_opts = nginx::ParseOptions {
@@ -608,10 +609,10 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
     };
     let mut templates = false;
     for f in &report.input.files {
-        if !f.role.starts_with("nginx-")
-            || f.role == "nginx-image-default"
-            || f.role == "nginx-rendered"
-        {
+        if matches!(
+            f.role,
+            FileRole::Topology | FileRole::NginxImageDefault | FileRole::NginxRendered
+        ) {
             continue;
         }
         let id = file_id(&f.path).ok_or("file vanished")?;
@@ -641,7 +642,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         .input
         .files
         .iter()
-        .filter(|f| f.role == "nginx-rendered")
+        .filter(|f| f.role == FileRole::NginxRendered)
     {
         if let (Some(cp), Some(id)) = (&f.container_path, file_id(&f.path))
             && files
@@ -719,7 +720,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         .input
         .files
         .iter()
-        .filter(|f| f.role.starts_with("nginx-"))
+        .filter(|f| f.role != FileRole::Topology)
         .filter_map(|f| file_id(&f.path))
         .map(|id| String::from_utf8_lossy(&sources.get(id).bytes).into_owned())
         .chain(
@@ -762,7 +763,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
                         .input
                         .files
                         .iter()
-                        .any(|f| f.role == "topology" && f.path == r.location.file)
+                        .any(|f| f.role == FileRole::Topology && f.path == r.location.file)
                         && sources.snippet(u.span) == r.target))
         });
         if !matches {

@@ -1,0 +1,172 @@
+//! The report stage: turns what the pipeline found (the parsed
+//! configuration, the resolutions, the findings, the topology) into a
+//! [`Report`] — the verdict, the summary counts, every upstream with its
+//! trace, the findings with located fixes, the address table and the
+//! input summary with each file's role.
+
+use super::topology::address_table;
+use super::{
+    FileRole, InputFileReport, InputSummary, Location, Report, Summary, UpstreamReport, Verdict,
+    finding_report,
+};
+use crate::finding::{Finding, Severity};
+use crate::nginx::Config;
+use crate::nginx::upstreams::Extraction;
+use crate::placement::{self, PlacedBy, Placement};
+use crate::resolve::{Resolution, Site, Status};
+use crate::source::{FileId, SourceMap, Span};
+use crate::topology::{self, Document, Platform, Topology};
+use std::collections::HashSet;
+
+/// Everything the pipeline produced, handed to [`build`].
+pub struct Outcome<'a> {
+    /// Every file, including placed and rendered ones.
+    pub sources: SourceMap,
+    /// The topology documents.
+    pub documents: &'a [Document],
+    /// The modelled world.
+    pub topology: &'a Topology,
+    /// The nginx containers.
+    pub sites: &'a [Site],
+    /// The main nginx file.
+    pub main: FileId,
+    /// Where the nginx container sees its files, when mounts place them.
+    pub placement: Option<&'a Placement>,
+    /// The parsed configuration.
+    pub config: &'a Config,
+    /// Upstreams, listens and resolvers.
+    pub extraction: &'a Extraction,
+    /// One resolution per upstream per site.
+    pub resolutions: &'a [Resolution],
+    /// The findings, already mapped back to the files as written.
+    pub findings: &'a [Finding],
+}
+
+/// Builds the report.
+pub fn build(o: Outcome) -> Report {
+    let sources = &o.sources;
+    let summary = summary(&o);
+    let upstreams = o.resolutions.iter().map(|r| upstream(&o, r)).collect();
+    let input = input_summary(&o);
+    let findings = o
+        .findings
+        .iter()
+        .map(|f| finding_report(sources, f))
+        .collect();
+    Report {
+        verdict: Verdict::from_findings(o.findings),
+        summary,
+        upstreams,
+        findings,
+        addresses: address_table(o.topology),
+        input,
+        tool: format!("upcheck {}", env!("CARGO_PKG_VERSION")),
+        sources: o.sources,
+    }
+}
+
+fn remap(o: &Outcome, s: Span) -> Span {
+    o.placement.map_or(s, |p| p.remap(s))
+}
+
+fn upstream(o: &Outcome, r: &Resolution) -> UpstreamReport {
+    let up = &o.extraction.upstreams[r.upstream];
+    let u = &o.topology.units[r.site.unit.0];
+    UpstreamReport {
+        id: r.upstream,
+        directive: up.directive.name().to_string(),
+        target: o.sources.snippet(up.span),
+        location: Location::of(&o.sources, remap(o, up.span)),
+        server_names: up
+            .server
+            .as_ref()
+            .map(|s| s.server_names.clone())
+            .unwrap_or_default(),
+        location_path: up.location.as_ref().map(|l| l.path.clone()),
+        group: up.group.clone(),
+        nginx: if u.containers.len() > 1 {
+            format!("{}/{}", u.name, u.containers[r.site.container].name)
+        } else {
+            u.name.clone()
+        },
+        status: r.status,
+        reason: r.reason.clone(),
+        trace: r.trace.clone(),
+    }
+}
+
+fn summary(o: &Outcome) -> Summary {
+    let count = |s: Status| o.resolutions.iter().filter(|r| r.status == s).count();
+    let sev = |s: Severity| o.findings.iter().filter(|f| f.severity == s).count();
+    Summary {
+        upstreams: o.resolutions.len(),
+        reachable: count(Status::Reachable),
+        unreachable: count(Status::Unreachable),
+        unverifiable: count(Status::Unverifiable),
+        errors: sev(Severity::Error),
+        warnings: sev(Severity::Warning),
+        infos: sev(Severity::Info),
+        nginx_starts: crate::rules::nginx_starts(o.config, o.extraction, o.resolutions),
+    }
+}
+
+/// What a file is to this validation.
+fn role(o: &Outcome, included: &HashSet<FileId>, id: FileId, path: &str) -> FileRole {
+    let placed_by = |id: FileId| o.placement.and_then(|p| p.by.get(&id));
+    if o.documents.iter().any(|d| d.file == id) {
+        FileRole::Topology
+    } else if (id == o.main && path == crate::IMAGE_MAIN)
+        || path == placement::IMAGE_NGINX_CONF_PATH
+    {
+        FileRole::NginxImageDefault
+    } else if matches!(placed_by(id), Some(PlacedBy::Template(_))) {
+        FileRole::NginxRendered
+    } else if o
+        .placement
+        .is_some_and(|p| p.by.values().any(|b| *b == PlacedBy::Template(id)))
+    {
+        FileRole::NginxTemplate
+    } else if id == o.main {
+        FileRole::NginxMain
+    } else if included.contains(&id) {
+        FileRole::NginxIncluded
+    } else {
+        FileRole::NginxUnused
+    }
+}
+
+fn input_summary(o: &Outcome) -> InputSummary {
+    let included: HashSet<FileId> = o.config.files.iter().map(|f| f.file).collect();
+    let files = o
+        .sources
+        .iter()
+        .map(|(id, f)| InputFileReport {
+            path: f.path.clone(),
+            role: role(o, &included, id, &f.path),
+            container_path: o.placement.and_then(|p| p.paths.get(&id).cloned()),
+            format: o.documents.iter().find(|d| d.file == id).map(|d| {
+                d.format
+                    .or_else(|| topology::detect(f))
+                    .map_or("unknown", |x| x.name())
+                    .to_string()
+            }),
+        })
+        .collect();
+    let nginx = o
+        .sites
+        .iter()
+        .map(|s| {
+            let u = &o.topology.units[s.unit.0];
+            format!("{}/{}", u.name, u.containers[s.container].name)
+        })
+        .collect();
+    InputSummary {
+        platform: match o.topology.platform {
+            Platform::Compose => "compose".into(),
+            Platform::Kubernetes => "kubernetes".into(),
+        },
+        project: o.topology.project.clone(),
+        nginx,
+        files,
+    }
+}
