@@ -225,6 +225,16 @@ struct EnvVal {
     span: Option<Span>,
 }
 
+impl EnvVal {
+    /// A value the command line or a script sets (no span of its own).
+    fn set(value: String) -> Self {
+        EnvVal {
+            value: Some(value),
+            span: None,
+        }
+    }
+}
+
 type Env = BTreeMap<String, EnvVal>;
 
 fn from_runtime(c: &Container) -> Vec<Listener> {
@@ -438,33 +448,17 @@ fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
             words.remove(0);
         }
         let Some(first) = words.first() else { continue };
-        if first == "export" || first == "declare" || first == "local" {
-            for w in &words[1..] {
-                if let Some((k, v)) = assignment(w) {
-                    let (v, _) = expand(v, &senv);
-                    senv.insert(
-                        k.to_string(),
-                        EnvVal {
-                            value: Some(v),
-                            span: None,
-                        },
-                    );
-                }
-            }
-            continue;
-        }
-        if words.iter().all(|w| assignment(w).is_some()) {
-            for w in &words {
-                if let Some((k, v)) = assignment(w) {
-                    let (v, _) = expand(v, &senv);
-                    senv.insert(
-                        k.to_string(),
-                        EnvVal {
-                            value: Some(v),
-                            span: None,
-                        },
-                    );
-                }
+        let assignments = if first == "export" || first == "declare" || first == "local" {
+            Some(&words[1..])
+        } else if words.iter().all(|w| assignment(w).is_some()) {
+            Some(&words[..])
+        } else {
+            None
+        };
+        if let Some(assignments) = assignments {
+            for (k, v) in assignments.iter().filter_map(|w| assignment(w)) {
+                let (v, _) = expand(v, &senv);
+                senv.insert(k.to_string(), EnvVal::set(v));
             }
             continue;
         }
@@ -527,13 +521,7 @@ fn strip_launchers(cmd: &mut Cmd) {
             return;
         };
         if let Some((k, v)) = assignment(&first) {
-            cmd.env.insert(
-                k.to_string(),
-                EnvVal {
-                    value: Some(v.to_string()),
-                    span: None,
-                },
-            );
+            cmd.env.insert(k.to_string(), EnvVal::set(v.to_string()));
             w.remove(0);
             continue;
         }
@@ -1008,6 +996,15 @@ fn parse_port(p: &str) -> Option<u16> {
     p.trim().parse::<u16>().ok().filter(|p| *p != 0)
 }
 
+/// The written port, or `default` when none is written; `None` when what
+/// is written is not a port.
+fn port_or(written: Option<&str>, default: u16) -> Option<u16> {
+    match written {
+        Some(p) => parse_port(p),
+        None => Some(default),
+    }
+}
+
 fn loopback() -> Bind {
     Bind::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
@@ -1053,6 +1050,44 @@ struct How<'a> {
     note: Option<String>,
 }
 
+impl<'a> How<'a> {
+    /// Found by `cmd`; `explicit` when the address was written out.
+    fn new(cmd: &'a Cmd, explicit: bool) -> Self {
+        How {
+            cmd,
+            explicit,
+            env: None,
+            note: None,
+        }
+    }
+
+    /// Written out by `cmd` (a flag, or an env var the server reads).
+    fn explicit(cmd: &'a Cmd) -> Self {
+        How::new(cmd, true)
+    }
+
+    /// Inferred for `cmd`: nothing wrote the address out.
+    fn inferred(cmd: &'a Cmd) -> Self {
+        How::new(cmd, false)
+    }
+
+    /// Said only by this environment variable (provenance Env).
+    fn env(self, name: impl Into<Option<&'a str>>) -> Self {
+        How {
+            env: name.into(),
+            ..self
+        }
+    }
+
+    /// Why the address is what it is (a server default).
+    fn note(self, note: impl Into<Option<String>>) -> Self {
+        How {
+            note: note.into(),
+            ..self
+        }
+    }
+}
+
 impl Ctx {
     fn push(&mut self, addr: Addr, app: Option<AppProtocol>, protocol: Protocol, how: How<'_>) {
         let (port, bind) = match addr {
@@ -1085,6 +1120,24 @@ impl Ctx {
             provenance: Provenance { kind, detail, span },
             certainty,
         });
+    }
+
+    /// An address `cmd` writes out, on a stream socket.
+    fn explicit(&mut self, cmd: &Cmd, addr: Addr, app: Option<AppProtocol>) {
+        self.push(addr, app, Protocol::Tcp, How::explicit(cmd));
+    }
+
+    /// The same port written out on each of `binds`.
+    fn explicit_binds(
+        &mut self,
+        cmd: &Cmd,
+        binds: Vec<Option<Bind>>,
+        port: u16,
+        app: Option<AppProtocol>,
+    ) {
+        for b in binds {
+            self.explicit(cmd, Addr::Tcp(b, port), app);
+        }
     }
 
     /// The default listener of a well-known server: an image default when
@@ -1128,19 +1181,27 @@ impl Ctx {
                 certainty: Certainty::Assumed,
             });
         } else {
-            let note = format!("{prog} listens on {}:{port} by default", bind_text(&bind));
-            self.push(
-                Addr::Tcp(bind, port),
-                app,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: false,
-                    env: None,
-                    note: Some(note),
-                },
-            );
+            self.documented_default(cmd, prog, port, bind, app);
         }
+    }
+
+    /// The listener a server's own documentation gives when nothing on the
+    /// command line or in the environment says otherwise.
+    fn documented_default(
+        &mut self,
+        cmd: &Cmd,
+        server: &str,
+        port: u16,
+        bind: Option<Bind>,
+        app: Option<AppProtocol>,
+    ) {
+        let note = format!("{server} listens on {}:{port} by default", bind_text(&bind));
+        self.push(
+            Addr::Tcp(bind, port),
+            app,
+            Protocol::Tcp,
+            How::inferred(cmd).note(note),
+        );
     }
 
     /// A configuration file the server reads on its own is mounted over the
@@ -1315,17 +1376,7 @@ impl Ctx {
         if !cli.is_empty() {
             for v in &cli {
                 if let Some(a) = parse_wsgi_bind(v, 8000) {
-                    self.push(
-                        a,
-                        http,
-                        Protocol::Tcp,
-                        How {
-                            cmd,
-                            explicit: true,
-                            env: None,
-                            note: None,
-                        },
-                    );
+                    self.explicit(cmd, a, http);
                 }
             }
             return;
@@ -1343,12 +1394,7 @@ impl Ctx {
                         a,
                         http,
                         Protocol::Tcp,
-                        How {
-                            cmd,
-                            explicit: true,
-                            env: Some("GUNICORN_CMD_ARGS"),
-                            note: None,
-                        },
+                        How::explicit(cmd).env("GUNICORN_CMD_ARGS"),
                     );
                 }
             }
@@ -1366,27 +1412,14 @@ impl Ctx {
                     Addr::Tcp(Some(Bind::AnyV4), p),
                     http,
                     Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: false,
-                        env: Some("PORT"),
-                        note: Some("gunicorn binds 0.0.0.0:$PORT when PORT is set".into()),
-                    },
+                    How::inferred(cmd)
+                        .env("PORT")
+                        .note("gunicorn binds 0.0.0.0:$PORT when PORT is set".to_string()),
                 );
             }
             return;
         }
-        self.push(
-            Addr::Tcp(Some(loopback()), 8000),
-            http,
-            Protocol::Tcp,
-            How {
-                cmd,
-                explicit: false,
-                env: None,
-                note: Some("gunicorn listens on 127.0.0.1:8000 by default".into()),
-            },
-        );
+        self.documented_default(cmd, "gunicorn", 8000, Some(loopback()), http);
     }
 
     /// A server with `--host`/`--port` options (and env fallbacks).
@@ -1443,12 +1476,7 @@ impl Ctx {
             Addr::Tcp(bind, port),
             Some(AppProtocol::Http),
             Protocol::Tcp,
-            How {
-                cmd,
-                explicit,
-                env,
-                note,
-            },
+            How::new(cmd, explicit).env(env).note(note),
         );
     }
 
@@ -1460,17 +1488,7 @@ impl Ctx {
         let uds = opt_last(args, &["--uds"], &[])
             .or_else(|| cmd.var("UVICORN_UDS").and_then(|v| v.value.clone()));
         if let Some(path) = uds {
-            self.push(
-                Addr::Unix(path),
-                Some(AppProtocol::Http),
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
+            self.explicit(cmd, Addr::Unix(path), Some(AppProtocol::Http));
             return;
         }
         let host = opt_last(args, &["--host"], &[]);
@@ -1491,48 +1509,18 @@ impl Ctx {
         let quic = opt_values(args, &["--quic-bind"], &[]);
         for v in &tcp {
             if let Some(a) = parse_wsgi_bind(v, 8000) {
-                self.push(
-                    a,
-                    http,
-                    Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: true,
-                        env: None,
-                        note: None,
-                    },
-                );
+                self.explicit(cmd, a, http);
             }
         }
         for v in &quic {
             if let Some(a) = parse_wsgi_bind(v, 8000) {
-                self.push(
-                    a,
-                    http,
-                    Protocol::Udp,
-                    How {
-                        cmd,
-                        explicit: true,
-                        env: None,
-                        note: None,
-                    },
-                );
+                self.push(a, http, Protocol::Udp, How::explicit(cmd));
             }
         }
         if !tcp.is_empty() || !quic.is_empty() || has_flag(args, &["--config", "-c"]) {
             return;
         }
-        self.push(
-            Addr::Tcp(Some(loopback()), 8000),
-            http,
-            Protocol::Tcp,
-            How {
-                cmd,
-                explicit: false,
-                env: None,
-                note: Some("hypercorn listens on 127.0.0.1:8000 by default".into()),
-            },
-        );
+        self.documented_default(cmd, "hypercorn", 8000, Some(loopback()), http);
     }
 
     fn flask(&mut self, cmd: &Cmd) {
@@ -1590,20 +1578,7 @@ impl Ctx {
         }
         let http = Some(AppProtocol::Http);
         match positional {
-            None => self.push(
-                Addr::Tcp(Some(default_host.clone()), 8000),
-                http,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: false,
-                    env: None,
-                    note: Some(format!(
-                        "runserver listens on {}:8000 by default",
-                        bind_text(&Some(default_host))
-                    )),
-                },
-            ),
+            None => self.documented_default(cmd, "runserver", 8000, Some(default_host), http),
             Some(p) => {
                 let (host, port) = match split_hostport(&p) {
                     (h, Some(port)) => (Some(h), port),
@@ -1616,17 +1591,7 @@ impl Ctx {
                     Some(h) => bind_of_host(&h),
                     None => Some(default_host),
                 };
-                self.push(
-                    Addr::Tcp(bind, port),
-                    http,
-                    Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: true,
-                        env: None,
-                        note: None,
-                    },
-                );
+                self.explicit(cmd, Addr::Tcp(bind, port), http);
             }
         }
     }
@@ -1658,17 +1623,7 @@ impl Ctx {
             for v in &listen {
                 let (h, p) = split_hostport(v);
                 if let Some(p) = p.as_deref().and_then(parse_port) {
-                    self.push(
-                        Addr::Tcp(bind_of_host(&h), p),
-                        http,
-                        Protocol::Tcp,
-                        How {
-                            cmd,
-                            explicit: true,
-                            env: None,
-                            note: None,
-                        },
-                    );
+                    self.explicit(cmd, Addr::Tcp(bind_of_host(&h), p), http);
                 }
             }
             return;
@@ -1676,17 +1631,7 @@ impl Ctx {
         let host = opt_last(args, &["--host"], &[]);
         let port = opt_last(args, &["--port"], &[]);
         if let Some(path) = opt_last(args, &["--unix-socket"], &[]) {
-            self.push(
-                Addr::Unix(path),
-                http,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
+            self.explicit(cmd, Addr::Unix(path), http);
             if host.is_none() && port.is_none() {
                 return;
             }
@@ -1725,17 +1670,7 @@ impl Ctx {
             for v in opt_values(args, longs, shorts) {
                 if let Some(a) = parse_uwsgi_addr(&v) {
                     any = true;
-                    self.push(
-                        a,
-                        Some(*app),
-                        Protocol::Tcp,
-                        How {
-                            cmd,
-                            explicit: true,
-                            env: None,
-                            note: None,
-                        },
-                    );
+                    self.explicit(cmd, a, Some(*app));
                 }
             }
         }
@@ -1763,17 +1698,7 @@ impl Ctx {
                 .and_then(|v| v.value.as_deref())
                 .and_then(parse_uwsgi_addr)
             {
-                self.push(
-                    a,
-                    Some(app),
-                    Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: true,
-                        env: Some(name),
-                        note: None,
-                    },
-                );
+                self.push(a, Some(app), Protocol::Tcp, How::explicit(cmd).env(name));
             }
         }
     }
@@ -1817,17 +1742,7 @@ impl Ctx {
             i += 1;
         }
         if let Some(path) = unix {
-            self.push(
-                Addr::Unix(path),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
+            self.explicit(cmd, Addr::Unix(path), raw);
         }
         if binds.is_empty() && port.is_none() {
             if !config {
@@ -1846,15 +1761,9 @@ impl Ctx {
             }
             None => 6379,
         };
-        let explicit = How {
-            cmd,
-            explicit: true,
-            env: None,
-            note: None,
-        };
         if binds.is_empty() {
             let bind = if config { None } else { Some(Bind::Any) };
-            self.push(Addr::Tcp(bind, port), raw, Protocol::Tcp, explicit);
+            self.explicit(cmd, Addr::Tcp(bind, port), raw);
             return;
         }
         for b in binds {
@@ -1866,17 +1775,7 @@ impl Ctx {
             } else {
                 bind_of_host(b)
             };
-            self.push(
-                Addr::Tcp(bind, port),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
+            self.explicit(cmd, Addr::Tcp(bind, port), raw);
         }
     }
 
@@ -1935,12 +1834,7 @@ impl Ctx {
             Addr::Tcp(bind, port),
             Some(AppProtocol::Http),
             Protocol::Tcp,
-            How {
-                cmd,
-                explicit: explicit_host || explicit_port,
-                env: None,
-                note,
-            },
+            How::new(cmd, explicit_host || explicit_port).note(note),
         );
     }
 
@@ -1965,31 +1859,11 @@ impl Ctx {
                 None
             };
             if let Some(a) = addr {
-                self.push(
-                    a,
-                    http,
-                    Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: true,
-                        env: None,
-                        note: None,
-                    },
-                );
+                self.explicit(cmd, a, http);
             }
         }
         if let Some(p) = port.as_deref().and_then(parse_port) {
-            self.push(
-                Addr::Tcp(Some(Bind::AnyV4), p),
-                http,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
+            self.explicit(cmd, Addr::Tcp(Some(Bind::AnyV4), p), http);
         }
         // Without -b/-p, `-C` or an auto-loaded config/puma.rb decides.
     }
@@ -2012,10 +1886,7 @@ impl Ctx {
             i += 1;
         }
         let explicit = bind.is_some() || port.is_some();
-        let Some(p) = (match &port {
-            Some(p) => parse_port(p),
-            None => Some(8000),
-        }) else {
+        let Some(p) = port_or(port.as_deref(), 8000) else {
             return;
         };
         let b = match &bind {
@@ -2028,12 +1899,7 @@ impl Ctx {
             Addr::Tcp(b, p),
             Some(AppProtocol::Http),
             Protocol::Tcp,
-            How {
-                cmd,
-                explicit,
-                env: None,
-                note,
-            },
+            How::new(cmd, explicit).note(note),
         );
     }
 
@@ -2059,10 +1925,7 @@ impl Ctx {
             }
             return;
         }
-        let Some(port) = (match &port {
-            Some(p) => parse_port(p),
-            None => Some(5432),
-        }) else {
+        let Some(port) = port_or(port.as_deref(), 5432) else {
             return;
         };
         let binds: Vec<Option<Bind>> = match &listen {
@@ -2073,28 +1936,10 @@ impl Ctx {
                 .split(',')
                 .map(str::trim)
                 .filter(|h| !h.is_empty())
-                .map(|h| {
-                    if h == "*" {
-                        Some(Bind::Any)
-                    } else {
-                        bind_of_host(h)
-                    }
-                })
+                .map(bind_of_host)
                 .collect(),
         };
-        for b in binds {
-            self.push(
-                Addr::Tcp(b, port),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
-        }
+        self.explicit_binds(cmd, binds, port, raw);
     }
 
     fn mysql(&mut self, cmd: &Cmd, prog: &'static str) {
@@ -2115,40 +1960,15 @@ impl Ctx {
             }
             return;
         }
-        let Some(port) = (match &port {
-            Some(p) => parse_port(p),
-            None => Some(3306),
-        }) else {
+        let Some(port) = port_or(port.as_deref(), 3306) else {
             return;
         };
         let binds: Vec<Option<Bind>> = match &bind {
             None if config => vec![None],
             None => vec![Some(Bind::Any)],
-            Some(l) => l
-                .split(',')
-                .map(str::trim)
-                .map(|h| {
-                    if h == "*" {
-                        Some(Bind::Any)
-                    } else {
-                        bind_of_host(h)
-                    }
-                })
-                .collect(),
+            Some(l) => host_list(l),
         };
-        for b in binds {
-            self.push(
-                Addr::Tcp(b, port),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
-        }
+        self.explicit_binds(cmd, binds, port, raw);
     }
 
     fn mongo(&mut self, cmd: &Cmd) {
@@ -2183,16 +2003,13 @@ impl Ctx {
             }
             return;
         }
-        let Some(port) = (match &port {
-            Some(p) => parse_port(p),
-            None => Some(default_port),
-        }) else {
+        let Some(port) = port_or(port.as_deref(), default_port) else {
             return;
         };
         let binds: Vec<Option<Bind>> = if all {
             vec![Some(all_bind)]
         } else if let Some(l) = &bind_ip {
-            l.split(',').map(str::trim).map(bind_of_host).collect()
+            host_list(l)
         } else if config {
             vec![None]
         } else if official {
@@ -2200,19 +2017,7 @@ impl Ctx {
         } else {
             vec![Some(loopback())]
         };
-        for b in binds {
-            self.push(
-                Addr::Tcp(b, port),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
-        }
+        self.explicit_binds(cmd, binds, port, raw);
     }
 
     fn memcached(&mut self, cmd: &Cmd) {
@@ -2220,17 +2025,7 @@ impl Ctx {
         let raw = Some(AppProtocol::Raw);
         if let Some(path) = opt_last(args, &["--unix-socket"], &["-s"]) {
             // A unix socket disables network support.
-            self.push(
-                Addr::Unix(path),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
+            self.explicit(cmd, Addr::Unix(path), raw);
             return;
         }
         let port = opt_last(args, &["--port"], &["-p"]);
@@ -2239,10 +2034,7 @@ impl Ctx {
             self.server_default(cmd, "memcached", 11211, Some(Bind::AnyV4), raw);
             return;
         }
-        let Some(port) = (match &port {
-            Some(p) => parse_port(p),
-            None => Some(11211),
-        }) else {
+        let Some(port) = port_or(port.as_deref(), 11211) else {
             return;
         };
         let binds: Vec<Option<Bind>> = match &listen {
@@ -2252,19 +2044,7 @@ impl Ctx {
                 .map(|h| bind_of_host(split_hostport(h.trim()).0.as_str()))
                 .collect(),
         };
-        for b in binds {
-            self.push(
-                Addr::Tcp(b, port),
-                raw,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env: None,
-                    note: None,
-                },
-            );
-        }
+        self.explicit_binds(cmd, binds, port, raw);
     }
 
     fn rabbitmq(&mut self, cmd: &Cmd) {
@@ -2276,12 +2056,7 @@ impl Ctx {
                         Addr::Tcp(Some(Bind::Any), p),
                         raw,
                         Protocol::Tcp,
-                        How {
-                            cmd,
-                            explicit: true,
-                            env: Some("RABBITMQ_NODE_PORT"),
-                            note: None,
-                        },
+                        How::explicit(cmd).env("RABBITMQ_NODE_PORT"),
                     );
                 }
             }
@@ -2314,17 +2089,7 @@ impl Ctx {
         };
         let Some(v) = value else {
             if env.is_none() && !has_flag(args, &["--config"]) {
-                self.push(
-                    Addr::Tcp(Some(loopback()), 4180),
-                    http,
-                    Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: false,
-                        env: None,
-                        note: Some("oauth2-proxy listens on 127.0.0.1:4180 by default".into()),
-                    },
-                );
+                self.documented_default(cmd, "oauth2-proxy", 4180, Some(loopback()), http);
             }
             return;
         };
@@ -2338,17 +2103,7 @@ impl Ctx {
                 .map(|p| Addr::Tcp(bind_of_host(&h), p))
         };
         if let Some(a) = addr {
-            self.push(
-                a,
-                http,
-                Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit: true,
-                    env,
-                    note: None,
-                },
-            );
+            self.push(a, http, Protocol::Tcp, How::explicit(cmd).env(env));
         }
     }
 
@@ -2358,17 +2113,7 @@ impl Ctx {
             Some(v) => {
                 let (h, p) = split_hostport(&v);
                 if let Some(p) = p.as_deref().and_then(parse_port) {
-                    self.push(
-                        Addr::Tcp(bind_of_host(&h), p),
-                        http,
-                        Protocol::Tcp,
-                        How {
-                            cmd,
-                            explicit: true,
-                            env: None,
-                            note: None,
-                        },
-                    );
+                    self.explicit(cmd, Addr::Tcp(bind_of_host(&h), p), http);
                 }
             }
             None => self.server_default(cmd, "prometheus", 9090, Some(Bind::AnyV4), http),
@@ -2410,17 +2155,7 @@ impl Ctx {
         self.urls_on_command_line = true;
         for u in urls.split(';') {
             if let Some(a) = parse_url(u) {
-                self.push(
-                    a,
-                    Some(AppProtocol::Http),
-                    Protocol::Tcp,
-                    How {
-                        cmd,
-                        explicit: true,
-                        env: None,
-                        note: None,
-                    },
-                );
+                self.explicit(cmd, a, Some(AppProtocol::Http));
             }
         }
     }
@@ -2440,12 +2175,7 @@ impl Ctx {
                 Addr::Tcp(Some(Bind::Any), p),
                 Some(AppProtocol::Http),
                 Protocol::Tcp,
-                How {
-                    cmd,
-                    explicit,
-                    env: None,
-                    note,
-                },
+                How::new(cmd, explicit).note(note),
             );
         }
         let mut inner = cmd.clone();
@@ -2455,13 +2185,7 @@ impl Ctx {
             .or_else(|| cmd.var("THRUSTER_TARGET_PORT"))
             .and_then(|v| v.value.clone())
             .unwrap_or_else(|| "3000".into());
-        inner.env.insert(
-            "PORT".into(),
-            EnvVal {
-                value: Some(target),
-                span: None,
-            },
-        );
+        inner.env.insert("PORT".into(), EnvVal::set(target));
         strip_launchers(&mut inner);
         self.dispatch(&inner, depth + 1);
     }
@@ -2515,6 +2239,11 @@ impl Ctx {
             }
         }
     }
+}
+
+/// A comma-separated host list (`a, b`) as binds; `*` is every interface.
+fn host_list(l: &str) -> Vec<Option<Bind>> {
+    l.split(',').map(str::trim).map(bind_of_host).collect()
 }
 
 fn bind_of_host(host: &str) -> Option<Bind> {
