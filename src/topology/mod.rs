@@ -16,6 +16,7 @@ pub mod model;
 pub mod names;
 pub mod native;
 pub mod render;
+pub(crate) mod shell;
 pub mod yaml;
 
 pub use model::*;
