@@ -1,0 +1,413 @@
+//! Server recognizers: the registry of well-known servers, and what they
+//! share — turning an address and how it was found into a listener, the
+//! documented defaults of servers and images, `--host`/`--port` servers.
+//! One file per ecosystem holds the recognizers; adding one touches its file
+//! and one line of [`SERVERS`].
+
+mod datastores;
+mod misc;
+mod node;
+mod php;
+mod python;
+mod ruby;
+
+use super::super::shell::basename;
+use super::command::{Cmd, Env, EnvVal, commands};
+use super::images::{image_parts, image_program};
+use super::options::{bind_of_host, bind_text, parse_port};
+use crate::topology::model::{
+    AppProtocol, Bind, Certainty, Container, Listener, Protocol, Provenance, ProvenanceKind,
+};
+use php::is_php_fpm;
+use std::collections::BTreeMap;
+
+pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
+    let mut env: Env = BTreeMap::new();
+    for e in &c.env {
+        env.insert(
+            e.name.clone(),
+            EnvVal {
+                value: e.value.clone(),
+                span: e.span,
+            },
+        );
+    }
+    let image = c.image.as_deref().map(image_parts);
+    let image_prog = image.as_ref().and_then(|(n, t)| image_program(n, t));
+    let mut cx = Ctx {
+        image,
+        image_prog,
+        out: Vec::new(),
+        urls_on_command_line: false,
+        mounts: c.mounts.iter().map(|m| m.target.clone()).collect(),
+    };
+    let argv: Vec<String> = c.entrypoint.iter().chain(&c.command).cloned().collect();
+    if argv.is_empty() {
+        if let Some(prog) = image_prog {
+            let cmd = Cmd {
+                words: vec![prog.to_string()],
+                env: env.clone(),
+                guessed: false,
+                implicit: true,
+            };
+            cx.dispatch(&cmd, 0);
+        } else {
+            cx.image_only_defaults();
+        }
+    } else {
+        for mut cmd in commands(&argv, &env, 0) {
+            // Official images' entrypoints run their server when the first
+            // argument is an option (`command: --port 7000`).
+            let first = cmd.words[0].as_str();
+            let options_only = first.starts_with('-')
+                || (image_prog == Some("redis-server") && first.ends_with(".conf"));
+            if options_only {
+                match image_prog {
+                    Some(prog) => cmd.words.insert(0, prog.to_string()),
+                    None => continue,
+                }
+            }
+            cx.dispatch(&cmd, 0);
+        }
+    }
+    if !cx.urls_on_command_line {
+        cx.aspnet_env(&env);
+    }
+    cx.out
+}
+
+/// A listen address parsed from a server's option.
+#[derive(Debug, Clone, PartialEq)]
+enum Addr {
+    Tcp(Option<Bind>, u16),
+    Unix(String),
+}
+
+struct Ctx {
+    image: Option<(String, String)>,
+    image_prog: Option<&'static str>,
+    out: Vec<Listener>,
+    urls_on_command_line: bool,
+    /// Paths mounted into the container.
+    mounts: Vec<String>,
+}
+
+/// How a listener was found, for its provenance and certainty.
+struct How<'a> {
+    cmd: &'a Cmd,
+    /// The address was written explicitly (flag, or env read by the server).
+    explicit: bool,
+    /// When only an env var said it: its name (provenance Env).
+    env: Option<&'a str>,
+    /// Why, when it is a server default.
+    note: Option<String>,
+}
+
+impl<'a> How<'a> {
+    /// Found by `cmd`; `explicit` when the address was written out.
+    fn new(cmd: &'a Cmd, explicit: bool) -> Self {
+        How {
+            cmd,
+            explicit,
+            env: None,
+            note: None,
+        }
+    }
+
+    /// Written out by `cmd` (a flag, or an env var the server reads).
+    fn explicit(cmd: &'a Cmd) -> Self {
+        How::new(cmd, true)
+    }
+
+    /// Inferred for `cmd`: nothing wrote the address out.
+    fn inferred(cmd: &'a Cmd) -> Self {
+        How::new(cmd, false)
+    }
+
+    /// Said only by this environment variable (provenance Env).
+    fn env(self, name: impl Into<Option<&'a str>>) -> Self {
+        How {
+            env: name.into(),
+            ..self
+        }
+    }
+
+    /// Why the address is what it is (a server default).
+    fn note(self, note: impl Into<Option<String>>) -> Self {
+        How {
+            note: note.into(),
+            ..self
+        }
+    }
+}
+
+impl Ctx {
+    fn push(&mut self, addr: Addr, app: Option<AppProtocol>, protocol: Protocol, how: How<'_>) {
+        let (port, bind) = match addr {
+            Addr::Tcp(b, p) => (Some(p), b),
+            Addr::Unix(path) => (None, Some(Bind::Unix(path))),
+        };
+        let mut detail = how.cmd.text();
+        let mut span = None;
+        let mut kind = ProvenanceKind::Command;
+        if let Some(name) = how.env {
+            let v = how.cmd.var(name);
+            span = v.and_then(|v| v.span);
+            let value = v.and_then(|v| v.value.clone()).unwrap_or_default();
+            detail = format!("{name}={value} ({detail})");
+            kind = ProvenanceKind::Env;
+        }
+        if let Some(note) = how.note {
+            detail = format!("{detail} — {note}");
+        }
+        let certainty = if how.explicit && !how.cmd.guessed {
+            Certainty::Stated
+        } else {
+            Certainty::Inferred
+        };
+        self.out.push(Listener {
+            port,
+            protocol,
+            bind,
+            app_protocol: app,
+            provenance: Provenance { kind, detail, span },
+            certainty,
+        });
+    }
+
+    /// An address `cmd` writes out, on a stream socket.
+    fn explicit(&mut self, cmd: &Cmd, addr: Addr, app: Option<AppProtocol>) {
+        self.push(addr, app, Protocol::Tcp, How::explicit(cmd));
+    }
+
+    /// The same port written out on each of `binds`.
+    fn explicit_binds(
+        &mut self,
+        cmd: &Cmd,
+        binds: Vec<Option<Bind>>,
+        port: u16,
+        app: Option<AppProtocol>,
+    ) {
+        for b in binds {
+            self.explicit(cmd, Addr::Tcp(b, port), app);
+        }
+    }
+
+    /// The default listener of a well-known server: an image default when
+    /// the container runs that image's server, a server default otherwise.
+    fn server_default(
+        &mut self,
+        cmd: &Cmd,
+        prog: &'static str,
+        port: u16,
+        bind: Option<Bind>,
+        app: Option<AppProtocol>,
+    ) {
+        if self.image_prog == Some(prog) || prog == "php-fpm" {
+            let image = self
+                .image
+                .as_ref()
+                .map(|(n, t)| {
+                    if t.is_empty() {
+                        n.clone()
+                    } else {
+                        format!("{n}:{t}")
+                    }
+                })
+                .filter(|_| self.image_prog == Some(prog))
+                .unwrap_or_else(|| "php:fpm".into());
+            let written = if cmd.implicit {
+                String::new()
+            } else {
+                format!(" ({})", cmd.text())
+            };
+            self.out.push(Listener {
+                port: Some(port),
+                protocol: Protocol::Tcp,
+                bind,
+                app_protocol: app,
+                provenance: Provenance {
+                    kind: ProvenanceKind::ImageDefault,
+                    detail: format!("image {image} listens on {port} by default{written}"),
+                    span: None,
+                },
+                certainty: Certainty::Assumed,
+            });
+        } else {
+            self.documented_default(cmd, prog, port, bind, app);
+        }
+    }
+
+    /// The listener a server's own documentation gives when nothing on the
+    /// command line or in the environment says otherwise.
+    fn documented_default(
+        &mut self,
+        cmd: &Cmd,
+        server: &str,
+        port: u16,
+        bind: Option<Bind>,
+        app: Option<AppProtocol>,
+    ) {
+        let note = format!("{server} listens on {}:{port} by default", bind_text(&bind));
+        self.push(
+            Addr::Tcp(bind, port),
+            app,
+            Protocol::Tcp,
+            How::inferred(cmd).note(note),
+        );
+    }
+
+    /// A configuration file the server reads on its own is mounted over the
+    /// image's: the address is whatever that file says (unknown).
+    fn config_mounted(&self, prog: &str) -> bool {
+        let dirs: &[&str] = match prog {
+            "php-fpm" => &[
+                "/usr/local/etc/php-fpm.d",
+                "/usr/local/etc/php-fpm.conf",
+                "/etc/php",
+            ],
+            "httpd-foreground" => &["/usr/local/apache2/conf"],
+            "apache2-foreground" => &["/etc/apache2"],
+            _ => &[],
+        };
+        self.mounts.iter().any(|m| {
+            let m = m.trim_end_matches('/');
+            dirs.iter().any(|d| {
+                m == *d || m.starts_with(&format!("{d}/")) || d.starts_with(&format!("{m}/"))
+            })
+        })
+    }
+
+    fn dispatch(&mut self, cmd: &Cmd, depth: u8) {
+        let Some(first) = cmd.words.first() else {
+            return;
+        };
+        let prog = basename(first);
+        let sub = cmd.words.get(1).map(String::as_str);
+        match prog {
+            "gunicorn" => self.gunicorn(cmd),
+            "uvicorn" => self.uvicorn(cmd),
+            "hypercorn" => self.hypercorn(cmd),
+            "flask" => self.flask(cmd),
+            "manage.py" | "django-admin" | "django-admin.py" | "django" => self.django(cmd),
+            "fastapi" => self.fastapi(cmd),
+            "waitress-serve" | "waitress" => self.waitress(cmd),
+            "uwsgi" => self.uwsgi(cmd),
+            "redis-server" | "valkey-server" => self.redis(cmd),
+            "next" if matches!(sub, Some("start" | "dev")) => self.next(cmd),
+            "rails" if matches!(sub, Some("server" | "s")) => self.rails(cmd),
+            "puma" => self.puma(cmd),
+            "http.server" => self.http_server(cmd),
+            "postgres" => self.postgres(cmd),
+            "mysqld" => self.mysql(cmd, "mysqld"),
+            "mariadbd" => self.mysql(cmd, "mariadbd"),
+            "mongod" => self.mongo(cmd),
+            "memcached" => self.memcached(cmd),
+            "httpd-foreground" | "apache2-foreground" => {
+                if let Some(p) = self
+                    .image_prog
+                    .filter(|p| *p == prog && !self.config_mounted(p))
+                {
+                    self.server_default(cmd, p, 80, Some(Bind::Any), Some(AppProtocol::Http));
+                }
+            }
+            "rabbitmq-server" => self.rabbitmq(cmd),
+            "oauth2-proxy" => self.oauth2_proxy(cmd),
+            "prometheus" => self.prometheus(cmd),
+            "vite" => self.vite(cmd),
+            "dotnet" => self.dotnet(cmd),
+            "thrust" if depth < 2 => self.thrust(cmd, depth),
+            p if is_php_fpm(p) => self.php_fpm(cmd),
+            _ => {}
+        }
+    }
+
+    /// For images whose defaults we know but whose command we do not parse.
+    fn image_only_defaults(&mut self) {
+        let Some((name, _)) = self.image.clone() else {
+            return;
+        };
+        let http = Some(AppProtocol::Http);
+        let raw = Some(AppProtocol::Raw);
+        let ports: &[(u16, Option<AppProtocol>, Bind)] = match name.as_str() {
+            "tomcat" => &[(8080, http, Bind::Any)],
+            "jenkins" => &[(8080, http, Bind::Any), (50000, raw, Bind::Any)],
+            "elasticsearch" => &[(9200, http, Bind::Any), (9300, raw, Bind::Any)],
+            _ => &[],
+        };
+        for (port, app, bind) in ports {
+            self.out.push(Listener {
+                port: Some(*port),
+                protocol: Protocol::Tcp,
+                bind: Some(bind.clone()),
+                app_protocol: *app,
+                provenance: Provenance {
+                    kind: ProvenanceKind::ImageDefault,
+                    detail: format!("image {name} listens on {port} by default"),
+                    span: None,
+                },
+                certainty: Certainty::Assumed,
+            });
+        }
+    }
+}
+
+impl Ctx {
+    /// A server with `--host`/`--port` options (and env fallbacks).
+    fn host_port(
+        &mut self,
+        cmd: &Cmd,
+        server: &str,
+        host: (Option<String>, Option<&'static str>),
+        port: (Option<String>, Option<&'static str>),
+        default: (Bind, u16),
+    ) {
+        let env_val = |name: Option<&'static str>| {
+            name.and_then(|n| cmd.var(n).map(|v| (n, v.value.clone())))
+        };
+        let mut explicit = false;
+        let mut env_used: Option<&'static str> = None;
+        let mut env_only = true;
+        let bind = match (host.0, env_val(host.1)) {
+            (Some(h), _) => {
+                explicit = true;
+                env_only = false;
+                bind_of_host(&h)
+            }
+            (None, Some((n, v))) => {
+                explicit = true;
+                env_used = Some(n);
+                v.as_deref().and_then(bind_of_host)
+            }
+            (None, None) => Some(default.0.clone()),
+        };
+        let port = match (port.0, env_val(port.1)) {
+            (Some(p), _) => {
+                explicit = true;
+                env_only = false;
+                parse_port(&p)
+            }
+            (None, Some((n, v))) => {
+                explicit = true;
+                env_used = Some(n);
+                v.as_deref().and_then(parse_port)
+            }
+            (None, None) => Some(default.1),
+        };
+        let Some(port) = port else { return };
+        let note = (!explicit).then(|| {
+            format!(
+                "{server} listens on {}:{} by default",
+                bind_text(&Some(default.0.clone())),
+                default.1
+            )
+        });
+        let env = if env_only { env_used } else { None };
+        self.push(
+            Addr::Tcp(bind, port),
+            Some(AppProtocol::Http),
+            Protocol::Tcp,
+            How::new(cmd, explicit).env(env).note(note),
+        );
+    }
+}
