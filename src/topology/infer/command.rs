@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 /// What the environment says about a variable.
 #[derive(Debug, Clone)]
 pub(super) struct EnvVal {
+    /// Its value, when we can see it.
     pub(super) value: Option<String>,
+    /// Where it is set.
     pub(super) span: Option<Span>,
 }
 
@@ -26,6 +28,7 @@ impl EnvVal {
     }
 }
 
+/// A command's environment, by variable name.
 pub(super) type Env = BTreeMap<String, EnvVal>;
 
 impl Vars for Env {
@@ -41,15 +44,42 @@ impl Vars for Env {
 /// One simple command, launchers stripped, with the environment it sees.
 #[derive(Debug, Clone)]
 pub(super) struct Cmd {
+    /// The words, launchers stripped; the first names the program.
     pub(super) words: Vec<String>,
+    /// The environment the command sees.
     pub(super) env: Env,
     /// Some word used a `${X:-default}` whose variable we could not see.
     pub(super) guessed: bool,
     /// Not written anywhere: the image's own command.
     pub(super) implicit: bool,
+    /// How many wrapping servers (thruster) run this command.
+    pub(super) wrapped: u8,
 }
 
 impl Cmd {
+    /// A command written in the container's description.
+    pub(super) fn new(words: Vec<String>, env: Env) -> Self {
+        Cmd {
+            words,
+            env,
+            guessed: false,
+            implicit: false,
+            wrapped: 0,
+        }
+    }
+
+    /// The program it runs: the basename of its first word.
+    pub(super) fn program(&self) -> &str {
+        self.words.first().map_or("", |w| basename(w))
+    }
+
+    /// Its second word (`start` in `next start`).
+    pub(super) fn sub(&self) -> Option<&str> {
+        self.words.get(1).map(String::as_str)
+    }
+
+    /// The command as provenance shows it: quoted where needed, cut at 120
+    /// characters.
     pub(super) fn text(&self) -> String {
         let mut s = self
             .words
@@ -69,10 +99,12 @@ impl Cmd {
         s
     }
 
+    /// What the environment says of a variable.
     pub(super) fn var(&self, name: &str) -> Option<&EnvVal> {
         self.env.get(name)
     }
 
+    /// The words after the program.
     pub(super) fn args(&self) -> &[String] {
         &self.words[1..]
     }
@@ -82,12 +114,7 @@ impl Cmd {
 /// scripts (`sh -c "…"`) split into their commands.
 pub(super) fn commands(argv: &[String], env: &Env, depth: u8) -> Vec<Cmd> {
     let words: Vec<String> = argv.iter().map(|w| expand_k8s(w, env)).collect();
-    let mut cmd = Cmd {
-        words,
-        env: env.clone(),
-        guessed: false,
-        implicit: false,
-    };
+    let mut cmd = Cmd::new(words, env.clone());
     strip_launchers(&mut cmd);
     if cmd.words.is_empty() {
         return Vec::new();
@@ -101,17 +128,17 @@ pub(super) fn commands(argv: &[String], env: &Env, depth: u8) -> Vec<Cmd> {
     vec![cmd]
 }
 
-pub(super) const SKIPPED: &[&str] = &[
+const SKIPPED: &[&str] = &[
     "set", "cd", "echo", "printf", "sleep", "test", "[", "[[", "true", "false", ":", "unset",
     "source", ".", "fi", "done", "esac", "trap", "wait", "ulimit", "umask", "mkdir", "chown",
     "chmod", "cp", "mv", "rm", "ln", "touch", "cat",
 ];
 
-pub(super) const KEYWORDS: &[&str] = &[
+const KEYWORDS: &[&str] = &[
     "if", "then", "else", "elif", "while", "until", "do", "!", "{", "}", "time",
 ];
 
-pub(super) fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
+fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
     let Some(tokens) = tokenize(script, true) else {
         return Vec::new();
     };
@@ -159,10 +186,8 @@ pub(super) fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
             })
             .collect();
         let mut cmd = Cmd {
-            words,
-            env: senv.clone(),
             guessed,
-            implicit: false,
+            ..Cmd::new(words, senv.clone())
         };
         strip_launchers(&mut cmd);
         if cmd.words.is_empty() {
@@ -182,7 +207,7 @@ pub(super) fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
 }
 
 /// `NAME=value` → (`NAME`, `value`).
-pub(super) fn assignment(w: &str) -> Option<(&str, &str)> {
+fn assignment(w: &str) -> Option<(&str, &str)> {
     let (k, v) = w.split_once('=')?;
     let mut chars = k.chars();
     let first = chars.next()?;
@@ -191,7 +216,7 @@ pub(super) fn assignment(w: &str) -> Option<(&str, &str)> {
     .then_some((k, v))
 }
 
-pub(super) fn is_python(b: &str) -> bool {
+fn is_python(b: &str) -> bool {
     let rest = b.strip_prefix("python").or_else(|| b.strip_prefix("pypy"));
     rest.is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }

@@ -35,10 +35,12 @@ pub(super) fn opt_values(args: &[String], longs: &[&str], shorts: &[&str]) -> Ve
     out
 }
 
+/// The last value of an option (the one the server keeps).
 pub(super) fn opt_last(args: &[String], longs: &[&str], shorts: &[&str]) -> Option<String> {
     opt_values(args, longs, shorts).pop()
 }
 
+/// Whether any of `names` is given (`--name=value` counts for long names).
 pub(super) fn has_flag(args: &[String], names: &[&str]) -> bool {
     args.iter().any(|a| {
         names
@@ -64,6 +66,7 @@ pub(super) fn split_hostport(s: &str) -> (String, Option<String>) {
     }
 }
 
+/// A port number; `0` and what does not parse are not ports.
 pub(super) fn parse_port(p: &str) -> Option<u16> {
     p.trim().parse::<u16>().ok().filter(|p| *p != 0)
 }
@@ -77,10 +80,12 @@ pub(super) fn port_or(written: Option<&str>, default: u16) -> Option<u16> {
     }
 }
 
+/// `127.0.0.1`.
 pub(super) fn loopback() -> Bind {
     Bind::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
+/// A bind as a sentence names it (`all interfaces`, `[::1]`).
 pub(super) fn bind_text(b: &Option<Bind>) -> String {
     match b {
         None => "an unknown address".into(),
@@ -98,6 +103,8 @@ pub(super) fn host_list(l: &str) -> Vec<Option<Bind>> {
     l.split(',').map(str::trim).map(bind_of_host).collect()
 }
 
+/// The bind a listen host means: empty or `0.0.0.0` every IPv4 address,
+/// `::`/`*`/`+` every address, `localhost` loopback; `None` for a name.
 pub(super) fn bind_of_host(host: &str) -> Option<Bind> {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     match h {

@@ -3,7 +3,10 @@
 
 use super::{Addr, Ctx, How};
 use crate::topology::infer::command::Cmd;
-use crate::topology::infer::options::*;
+use crate::topology::infer::options::{
+    bind_of_host, has_flag, host_list, loopback, opt_last, opt_values, parse_port, port_or,
+    split_hostport,
+};
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 
 impl Ctx {
@@ -109,7 +112,15 @@ impl Ctx {
         self.explicit_binds(cmd, binds, port, raw);
     }
 
-    pub(super) fn mysql(&mut self, cmd: &Cmd, prog: &'static str) {
+    pub(super) fn mysqld(&mut self, cmd: &Cmd) {
+        self.mysql(cmd, "mysqld");
+    }
+
+    pub(super) fn mariadbd(&mut self, cmd: &Cmd) {
+        self.mysql(cmd, "mariadbd");
+    }
+
+    fn mysql(&mut self, cmd: &Cmd, prog: &'static str) {
         let args = cmd.args();
         if has_flag(args, &["--skip-networking"]) {
             return;

@@ -3,7 +3,9 @@
 
 use super::{Addr, Ctx, How};
 use crate::topology::infer::command::{Cmd, Env};
-use crate::topology::infer::options::*;
+use crate::topology::infer::options::{
+    bind_of_host, has_flag, loopback, opt_last, parse_port, split_hostport,
+};
 use crate::topology::model::{
     AppProtocol, Bind, Certainty, Listener, Protocol, Provenance, ProvenanceKind,
 };

@@ -11,27 +11,27 @@ mod php;
 mod python;
 mod ruby;
 
-use super::super::shell::basename;
 use super::command::{Cmd, Env, EnvVal, commands};
-use super::images::{image_parts, image_program};
+use super::images::{defaults_without_command, image_default, image_parts, image_program};
 use super::options::{bind_of_host, bind_text, parse_port};
 use crate::topology::model::{
     AppProtocol, Bind, Certainty, Container, Listener, Protocol, Provenance, ProvenanceKind,
 };
 use php::is_php_fpm;
-use std::collections::BTreeMap;
 
+/// The listeners a container's command, environment and image imply.
 pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
-    let mut env: Env = BTreeMap::new();
-    for e in &c.env {
-        env.insert(
-            e.name.clone(),
-            EnvVal {
+    let env: Env = c
+        .env
+        .iter()
+        .map(|e| {
+            let val = EnvVal {
                 value: e.value.clone(),
                 span: e.span,
-            },
-        );
-    }
+            };
+            (e.name.clone(), val)
+        })
+        .collect();
     let image = c.image.as_deref().map(image_parts);
     let image_prog = image.as_ref().and_then(|(n, t)| image_program(n, t));
     let mut cx = Ctx {
@@ -45,14 +45,12 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
     if argv.is_empty() {
         if let Some(prog) = image_prog {
             let cmd = Cmd {
-                words: vec![prog.to_string()],
-                env: env.clone(),
-                guessed: false,
                 implicit: true,
+                ..Cmd::new(vec![prog.to_string()], env.clone())
             };
-            cx.dispatch(&cmd, 0);
-        } else {
-            cx.image_only_defaults();
+            cx.dispatch(&cmd);
+        } else if let Some((name, _)) = &cx.image {
+            cx.out.extend(defaults_without_command(name));
         }
     } else {
         for mut cmd in commands(&argv, &env, 0) {
@@ -67,7 +65,7 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
                     None => continue,
                 }
             }
-            cx.dispatch(&cmd, 0);
+            cx.dispatch(&cmd);
         }
     }
     if !cx.urls_on_command_line {
@@ -75,6 +73,80 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
     }
     cx.out
 }
+
+/// How a recognizer reads the listeners of a command that runs its server.
+type Recognize = fn(&mut Ctx, &Cmd);
+
+/// How a server's program is named: the basename of a command's first word.
+enum Program {
+    /// One of these names.
+    Named(&'static [&'static str]),
+    /// Any name the predicate accepts (versioned binaries: `php8.2-fpm`).
+    Matching(fn(&str) -> bool),
+}
+
+/// A well-known server: the program it runs as, and its recognizer.
+struct Server {
+    program: Program,
+    read: Recognize,
+}
+
+impl Server {
+    const fn named(names: &'static [&'static str], read: Recognize) -> Self {
+        Server {
+            program: Program::Named(names),
+            read,
+        }
+    }
+
+    const fn matching(is: fn(&str) -> bool, read: Recognize) -> Self {
+        Server {
+            program: Program::Matching(is),
+            read,
+        }
+    }
+
+    fn runs(&self, prog: &str) -> bool {
+        match self.program {
+            Program::Named(names) => names.contains(&prog),
+            Program::Matching(is) => is(prog),
+        }
+    }
+}
+
+/// The registry of server recognizers; the first whose program matches
+/// reads the command. A new server: its recognizer, and one line here.
+const SERVERS: &[Server] = &[
+    Server::named(&["gunicorn"], Ctx::gunicorn),
+    Server::named(&["uvicorn"], Ctx::uvicorn),
+    Server::named(&["hypercorn"], Ctx::hypercorn),
+    Server::named(&["flask"], Ctx::flask),
+    Server::named(
+        &["manage.py", "django-admin", "django-admin.py", "django"],
+        Ctx::django,
+    ),
+    Server::named(&["fastapi"], Ctx::fastapi),
+    Server::named(&["waitress-serve", "waitress"], Ctx::waitress),
+    Server::named(&["uwsgi"], Ctx::uwsgi),
+    Server::named(&["redis-server", "valkey-server"], Ctx::redis),
+    Server::named(&["next"], Ctx::next),
+    Server::named(&["rails"], Ctx::rails),
+    Server::named(&["puma"], Ctx::puma),
+    Server::named(&["http.server"], Ctx::http_server),
+    Server::named(&["postgres"], Ctx::postgres),
+    Server::named(&["mysqld"], Ctx::mysqld),
+    Server::named(&["mariadbd"], Ctx::mariadbd),
+    Server::named(&["mongod"], Ctx::mongo),
+    Server::named(&["memcached"], Ctx::memcached),
+    Server::named(&["httpd-foreground", "apache2-foreground"], Ctx::apache),
+    Server::named(&["rabbitmq-server"], Ctx::rabbitmq),
+    Server::named(&["oauth2-proxy"], Ctx::oauth2_proxy),
+    Server::named(&["prometheus"], Ctx::prometheus),
+    Server::named(&["vite"], Ctx::vite),
+    Server::named(&["dotnet"], Ctx::dotnet),
+    Server::named(&["thrust"], Ctx::thrust),
+    Server::matching(is_php_fpm, Ctx::php_fpm),
+];
 
 /// A listen address parsed from a server's option.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,18 +293,8 @@ impl Ctx {
             } else {
                 format!(" ({})", cmd.text())
             };
-            self.out.push(Listener {
-                port: Some(port),
-                protocol: Protocol::Tcp,
-                bind,
-                app_protocol: app,
-                provenance: Provenance {
-                    kind: ProvenanceKind::ImageDefault,
-                    detail: format!("image {image} listens on {port} by default{written}"),
-                    span: None,
-                },
-                certainty: Certainty::Assumed,
-            });
+            self.out
+                .push(image_default(&image, port, bind, app, &written));
         } else {
             self.documented_default(cmd, prog, port, bind, app);
         }
@@ -257,102 +319,17 @@ impl Ctx {
         );
     }
 
-    /// A configuration file the server reads on its own is mounted over the
-    /// image's: the address is whatever that file says (unknown).
-    fn config_mounted(&self, prog: &str) -> bool {
-        let dirs: &[&str] = match prog {
-            "php-fpm" => &[
-                "/usr/local/etc/php-fpm.d",
-                "/usr/local/etc/php-fpm.conf",
-                "/etc/php",
-            ],
-            "httpd-foreground" => &["/usr/local/apache2/conf"],
-            "apache2-foreground" => &["/etc/apache2"],
-            _ => &[],
-        };
-        self.mounts.iter().any(|m| {
-            let m = m.trim_end_matches('/');
-            dirs.iter().any(|d| {
-                m == *d || m.starts_with(&format!("{d}/")) || d.starts_with(&format!("{m}/"))
-            })
-        })
-    }
-
-    fn dispatch(&mut self, cmd: &Cmd, depth: u8) {
-        let Some(first) = cmd.words.first() else {
+    /// Runs the recognizer of the server `cmd` runs, if it is one we know.
+    fn dispatch(&mut self, cmd: &Cmd) {
+        if cmd.words.is_empty() {
             return;
-        };
-        let prog = basename(first);
-        let sub = cmd.words.get(1).map(String::as_str);
-        match prog {
-            "gunicorn" => self.gunicorn(cmd),
-            "uvicorn" => self.uvicorn(cmd),
-            "hypercorn" => self.hypercorn(cmd),
-            "flask" => self.flask(cmd),
-            "manage.py" | "django-admin" | "django-admin.py" | "django" => self.django(cmd),
-            "fastapi" => self.fastapi(cmd),
-            "waitress-serve" | "waitress" => self.waitress(cmd),
-            "uwsgi" => self.uwsgi(cmd),
-            "redis-server" | "valkey-server" => self.redis(cmd),
-            "next" if matches!(sub, Some("start" | "dev")) => self.next(cmd),
-            "rails" if matches!(sub, Some("server" | "s")) => self.rails(cmd),
-            "puma" => self.puma(cmd),
-            "http.server" => self.http_server(cmd),
-            "postgres" => self.postgres(cmd),
-            "mysqld" => self.mysql(cmd, "mysqld"),
-            "mariadbd" => self.mysql(cmd, "mariadbd"),
-            "mongod" => self.mongo(cmd),
-            "memcached" => self.memcached(cmd),
-            "httpd-foreground" | "apache2-foreground" => {
-                if let Some(p) = self
-                    .image_prog
-                    .filter(|p| *p == prog && !self.config_mounted(p))
-                {
-                    self.server_default(cmd, p, 80, Some(Bind::Any), Some(AppProtocol::Http));
-                }
-            }
-            "rabbitmq-server" => self.rabbitmq(cmd),
-            "oauth2-proxy" => self.oauth2_proxy(cmd),
-            "prometheus" => self.prometheus(cmd),
-            "vite" => self.vite(cmd),
-            "dotnet" => self.dotnet(cmd),
-            "thrust" if depth < 2 => self.thrust(cmd, depth),
-            p if is_php_fpm(p) => self.php_fpm(cmd),
-            _ => {}
+        }
+        let prog = cmd.program();
+        if let Some(server) = SERVERS.iter().find(|s| s.runs(prog)) {
+            (server.read)(self, cmd);
         }
     }
 
-    /// For images whose defaults we know but whose command we do not parse.
-    fn image_only_defaults(&mut self) {
-        let Some((name, _)) = self.image.clone() else {
-            return;
-        };
-        let http = Some(AppProtocol::Http);
-        let raw = Some(AppProtocol::Raw);
-        let ports: &[(u16, Option<AppProtocol>, Bind)] = match name.as_str() {
-            "tomcat" => &[(8080, http, Bind::Any)],
-            "jenkins" => &[(8080, http, Bind::Any), (50000, raw, Bind::Any)],
-            "elasticsearch" => &[(9200, http, Bind::Any), (9300, raw, Bind::Any)],
-            _ => &[],
-        };
-        for (port, app, bind) in ports {
-            self.out.push(Listener {
-                port: Some(*port),
-                protocol: Protocol::Tcp,
-                bind: Some(bind.clone()),
-                app_protocol: *app,
-                provenance: Provenance {
-                    kind: ProvenanceKind::ImageDefault,
-                    detail: format!("image {name} listens on {port} by default"),
-                    span: None,
-                },
-                certainty: Certainty::Assumed,
-            });
-        }
-    }
-}
-
-impl Ctx {
     /// A server with `--host`/`--port` options (and env fallbacks).
     fn host_port(
         &mut self,

@@ -2,11 +2,14 @@
 
 use super::Ctx;
 use crate::topology::infer::command::Cmd;
-use crate::topology::infer::options::*;
+use crate::topology::infer::options::{loopback, opt_last};
 use crate::topology::model::Bind;
 
 impl Ctx {
     pub(super) fn next(&mut self, cmd: &Cmd) {
+        if !matches!(cmd.sub(), Some("start" | "dev")) {
+            return;
+        }
         let args = &cmd.words[2..];
         let host = opt_last(args, &["--hostname"], &["-H"]);
         let port = opt_last(args, &["--port"], &["-p"]);
@@ -21,8 +24,7 @@ impl Ctx {
     }
 
     pub(super) fn vite(&mut self, cmd: &Cmd) {
-        let sub = cmd.words.get(1).map(String::as_str);
-        let (start, default_port) = match sub {
+        let (start, default_port) = match cmd.sub() {
             Some("dev" | "serve") => (2, 5173),
             Some("preview") => (2, 4173),
             Some("build" | "optimize") => return,

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::topology::infer::command::Cmd;
-use crate::topology::infer::options::*;
+use crate::topology::infer::options::has_flag;
 use crate::topology::model::{AppProtocol, Bind};
 
 impl Ctx {
@@ -18,6 +18,39 @@ impl Ctx {
             Some(Bind::Any),
             Some(AppProtocol::Fastcgi),
         );
+    }
+
+    /// The httpd and php:apache images' Apache: port 80 unless their
+    /// configuration is mounted over.
+    pub(super) fn apache(&mut self, cmd: &Cmd) {
+        let prog = cmd.program();
+        if let Some(p) = self
+            .image_prog
+            .filter(|p| *p == prog && !self.config_mounted(p))
+        {
+            self.server_default(cmd, p, 80, Some(Bind::Any), Some(AppProtocol::Http));
+        }
+    }
+
+    /// A configuration file the server reads on its own is mounted over the
+    /// image's: the address is whatever that file says (unknown).
+    fn config_mounted(&self, prog: &str) -> bool {
+        let dirs: &[&str] = match prog {
+            "php-fpm" => &[
+                "/usr/local/etc/php-fpm.d",
+                "/usr/local/etc/php-fpm.conf",
+                "/etc/php",
+            ],
+            "httpd-foreground" => &["/usr/local/apache2/conf"],
+            "apache2-foreground" => &["/etc/apache2"],
+            _ => &[],
+        };
+        self.mounts.iter().any(|m| {
+            let m = m.trim_end_matches('/');
+            dirs.iter().any(|d| {
+                m == *d || m.starts_with(&format!("{d}/")) || d.starts_with(&format!("{m}/"))
+            })
+        })
     }
 }
 

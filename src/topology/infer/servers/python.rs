@@ -3,7 +3,9 @@
 
 use super::{Addr, Ctx, How};
 use crate::topology::infer::command::Cmd;
-use crate::topology::infer::options::*;
+use crate::topology::infer::options::{
+    bind_of_host, has_flag, loopback, opt_last, opt_values, parse_port, port_or, split_hostport,
+};
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 use crate::topology::shell::split_words;
 
@@ -178,7 +180,7 @@ impl Ctx {
     }
 
     pub(super) fn fastapi(&mut self, cmd: &Cmd) {
-        let default = match cmd.words.get(1).map(String::as_str) {
+        let default = match cmd.sub() {
             Some("run") => Bind::AnyV4,
             Some("dev") => loopback(),
             _ => return,

@@ -2,11 +2,16 @@
 
 use super::{Addr, Ctx, How};
 use crate::topology::infer::command::{Cmd, EnvVal, strip_launchers};
-use crate::topology::infer::options::*;
+use crate::topology::infer::options::{
+    bind_of_host, bind_text, loopback, opt_last, opt_values, parse_port, split_hostport,
+};
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 
 impl Ctx {
     pub(super) fn rails(&mut self, cmd: &Cmd) {
+        if !matches!(cmd.sub(), Some("server" | "s")) {
+            return;
+        }
         let args = &cmd.words[2..];
         let host = opt_last(args, &["--binding"], &["-b"]);
         let port = opt_last(args, &["--port"], &["-p"]);
@@ -81,7 +86,12 @@ impl Ctx {
         // Without -b/-p, `-C` or an auto-loaded config/puma.rb decides.
     }
 
-    pub(super) fn thrust(&mut self, cmd: &Cmd, depth: u8) {
+    /// Thruster listens itself and runs the command after it (one level of
+    /// wrapping inside another at most).
+    pub(super) fn thrust(&mut self, cmd: &Cmd) {
+        if cmd.wrapped >= 2 {
+            return;
+        }
         let http_port = cmd
             .var("HTTP_PORT")
             .or_else(|| cmd.var("THRUSTER_HTTP_PORT"))
@@ -101,6 +111,7 @@ impl Ctx {
         }
         let mut inner = cmd.clone();
         inner.words.remove(0);
+        inner.wrapped += 1;
         let target = cmd
             .var("TARGET_PORT")
             .or_else(|| cmd.var("THRUSTER_TARGET_PORT"))
@@ -108,6 +119,6 @@ impl Ctx {
             .unwrap_or_else(|| "3000".into());
         inner.env.insert("PORT".into(), EnvVal::set(target));
         strip_launchers(&mut inner);
-        self.dispatch(&inner, depth + 1);
+        self.dispatch(&inner);
     }
 }
