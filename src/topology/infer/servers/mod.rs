@@ -15,7 +15,7 @@ use super::command::{Cmd, Env, EnvVal, commands};
 use super::images::{defaults_without_command, image_default, image_parts, image_program};
 use super::options::{bind_of_host, bind_text, parse_port};
 use crate::topology::model::{
-    AppProtocol, Bind, Certainty, Container, Listener, Protocol, Provenance, ProvenanceKind,
+    AppProtocol, Bind, Certainty, Container, Listener, Mount, Protocol, Provenance, ProvenanceKind,
 };
 use php::is_php_fpm;
 
@@ -39,7 +39,7 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
         image_prog,
         out: Vec::new(),
         urls_on_command_line: false,
-        mounts: c.mounts.iter().map(|m| m.target.clone()).collect(),
+        mounts: c.mounts.clone(),
     };
     let argv: Vec<String> = c.entrypoint.iter().chain(&c.command).cloned().collect();
     if argv.is_empty() {
@@ -151,17 +151,25 @@ const SERVERS: &[Server] = &[
 /// A listen address parsed from a server's option.
 #[derive(Debug, Clone, PartialEq)]
 enum Addr {
+    /// A TCP (or UDP) port on a bind; the bind is `None` when unknown.
     Tcp(Option<Bind>, u16),
+    /// A unix socket path.
     Unix(String),
 }
 
+/// What the recognizers of one container share: its image, its mounts,
+/// and the listeners found so far.
 struct Ctx {
+    /// The image's name and tag.
     image: Option<(String, String)>,
+    /// The server the image runs by default.
     image_prog: Option<&'static str>,
+    /// The listeners found.
     out: Vec<Listener>,
+    /// `dotnet --urls` was given: `ASPNETCORE_URLS` no longer applies.
     urls_on_command_line: bool,
-    /// Paths mounted into the container.
-    mounts: Vec<String>,
+    /// The container's mounts.
+    mounts: Vec<Mount>,
 }
 
 /// How a listener was found, for its provenance and certainty.

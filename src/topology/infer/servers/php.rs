@@ -45,12 +45,9 @@ impl Ctx {
             "apache2-foreground" => &["/etc/apache2"],
             _ => &[],
         };
-        self.mounts.iter().any(|m| {
-            let m = m.trim_end_matches('/');
-            dirs.iter().any(|d| {
-                m == *d || m.starts_with(&format!("{d}/")) || d.starts_with(&format!("{m}/"))
-            })
-        })
+        self.mounts
+            .iter()
+            .any(|m| dirs.iter().any(|d| m.overlaps(d)))
     }
 }
 
