@@ -10,6 +10,8 @@ use crate::topology::infer::options::{
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 
 impl Ctx {
+    /// `redis-server`/`valkey-server`: `--bind`, `--port`, `--unixsocket`; a config file argument
+    /// decides what it does not say.
     pub(super) fn redis(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let raw = Some(AppProtocol::Raw);
@@ -73,6 +75,7 @@ impl Ctx {
         }
     }
 
+    /// `postgres`: `-p`, `-h`/`listen_addresses`, `-c key=value`; `config_file` decides otherwise.
     pub(super) fn postgres(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let mut port = opt_last(args, &["--port"], &["-p"]);
@@ -112,14 +115,18 @@ impl Ctx {
         self.explicit_binds(cmd, binds, port, raw);
     }
 
+    /// `mysqld` (MySQL).
     pub(super) fn mysqld(&mut self, cmd: &Cmd) {
         self.mysql(cmd, "mysqld");
     }
 
+    /// `mariadbd` (MariaDB).
     pub(super) fn mariadbd(&mut self, cmd: &Cmd) {
         self.mysql(cmd, "mariadbd");
     }
 
+    /// MySQL and MariaDB: `--port`, `--bind-address`, `--skip-networking`;
+    /// a defaults file decides what they do not say.
     fn mysql(&mut self, cmd: &Cmd, prog: &'static str) {
         let args = cmd.args();
         if has_flag(args, &["--skip-networking"]) {
@@ -149,6 +156,7 @@ impl Ctx {
         self.explicit_binds(cmd, binds, port, raw);
     }
 
+    /// `mongod`: `--port`, `--bind_ip`, `--bind_ip_all`; the official image binds every address.
     pub(super) fn mongo(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let raw = Some(AppProtocol::Raw);
@@ -198,6 +206,7 @@ impl Ctx {
         self.explicit_binds(cmd, binds, port, raw);
     }
 
+    /// `memcached`: `-p`, `-l`, or a unix socket `-s` (which turns the network off).
     pub(super) fn memcached(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let raw = Some(AppProtocol::Raw);
@@ -225,6 +234,7 @@ impl Ctx {
         self.explicit_binds(cmd, binds, port, raw);
     }
 
+    /// `rabbitmq-server`: `RABBITMQ_NODE_PORT`, and the management UI of `*-management` images.
     pub(super) fn rabbitmq(&mut self, cmd: &Cmd) {
         let raw = Some(AppProtocol::Raw);
         match cmd.var("RABBITMQ_NODE_PORT") {

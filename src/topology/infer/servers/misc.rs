@@ -11,6 +11,8 @@ use crate::topology::model::{
 };
 
 impl Ctx {
+    /// `oauth2-proxy`: `--http-address` or `OAUTH2_PROXY_HTTP_ADDRESS`; `--config` decides
+    /// otherwise.
     pub(super) fn oauth2_proxy(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let http = Some(AppProtocol::Http);
@@ -41,6 +43,7 @@ impl Ctx {
         }
     }
 
+    /// `prometheus`: `--web.listen-address`.
     pub(super) fn prometheus(&mut self, cmd: &Cmd) {
         let http = Some(AppProtocol::Http);
         match opt_last(cmd.args(), &["--web.listen-address"], &[]) {
@@ -54,6 +57,7 @@ impl Ctx {
         }
     }
 
+    /// `dotnet … --urls`: its URLs, which override `ASPNETCORE_URLS`.
     pub(super) fn dotnet(&mut self, cmd: &Cmd) {
         let Some(urls) = opt_last(cmd.args(), &["--urls"], &[]) else {
             return;

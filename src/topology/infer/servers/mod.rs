@@ -87,7 +87,9 @@ enum Program {
 
 /// A well-known server: the program it runs as, and its recognizer.
 struct Server {
+    /// The program names it answers to.
     program: Program,
+    /// Its recognizer.
     read: Recognize,
 }
 
@@ -106,6 +108,7 @@ impl Server {
         }
     }
 
+    /// Whether a command running `prog` runs this server.
     fn runs(&self, prog: &str) -> bool {
         match self.program {
             Program::Named(names) => names.contains(&prog),
@@ -174,6 +177,7 @@ struct Ctx {
 
 /// How a listener was found, for its provenance and certainty.
 struct How<'a> {
+    /// The command that runs the server.
     cmd: &'a Cmd,
     /// The address was written explicitly (flag, or env read by the server).
     explicit: bool,
@@ -222,6 +226,7 @@ impl<'a> How<'a> {
 }
 
 impl Ctx {
+    /// Records a listener at `addr`, its provenance and certainty from `how`.
     fn push(&mut self, addr: Addr, app: Option<AppProtocol>, protocol: Protocol, how: How<'_>) {
         let (port, bind) = match addr {
             Addr::Tcp(b, p) => (Some(p), b),

@@ -6,6 +6,7 @@ use crate::topology::infer::options::{loopback, opt_last};
 use crate::topology::model::Bind;
 
 impl Ctx {
+    /// `next start|dev`: `-H`, `-p`, `PORT`.
     pub(super) fn next(&mut self, cmd: &Cmd) {
         if !matches!(cmd.sub(), Some("start" | "dev")) {
             return;
@@ -23,6 +24,7 @@ impl Ctx {
         );
     }
 
+    /// `vite [dev|serve|preview]`: `--host`, `--port`.
     pub(super) fn vite(&mut self, cmd: &Cmd) {
         let (start, default_port) = match cmd.sub() {
             Some("dev" | "serve") => (2, 5173),

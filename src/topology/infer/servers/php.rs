@@ -7,6 +7,7 @@ use crate::topology::infer::options::has_flag;
 use crate::topology::model::{AppProtocol, Bind};
 
 impl Ctx {
+    /// `php-fpm`: port 9000 unless a configuration (`-y`, or one mounted) decides.
     pub(super) fn php_fpm(&mut self, cmd: &Cmd) {
         if has_flag(cmd.args(), &["-y", "--fpm-config"]) || self.config_mounted("php-fpm") {
             return;
@@ -51,6 +52,7 @@ impl Ctx {
     }
 }
 
+/// `php-fpm`, `php-fpm8.2`, `php8.2-fpm`: a versioned php-fpm binary.
 pub(super) fn is_php_fpm(p: &str) -> bool {
     p.strip_prefix("php-fpm")
         .or_else(|| {

@@ -10,6 +10,7 @@ use crate::topology::model::{AppProtocol, Bind, Protocol};
 use crate::topology::shell::split_words;
 
 impl Ctx {
+    /// `gunicorn`: `-b`, then `GUNICORN_CMD_ARGS`, then `PORT`; `-c` decides otherwise.
     pub(super) fn gunicorn(&mut self, cmd: &Cmd) {
         let http = Some(AppProtocol::Http);
         let args = cmd.args();
@@ -63,6 +64,7 @@ impl Ctx {
         self.documented_default(cmd, "gunicorn", 8000, Some(loopback()), http);
     }
 
+    /// `uvicorn`: `--host`/`--port` (or `UVICORN_*`), `--uds`; `--fd` is unknown.
     pub(super) fn uvicorn(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         if has_flag(args, &["--fd"]) {
@@ -85,6 +87,7 @@ impl Ctx {
         );
     }
 
+    /// `hypercorn`: `-b`/`--insecure-bind` (TCP) and `--quic-bind` (UDP); `-c` decides otherwise.
     pub(super) fn hypercorn(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let http = Some(AppProtocol::Http);
@@ -106,6 +109,7 @@ impl Ctx {
         self.documented_default(cmd, "hypercorn", 8000, Some(loopback()), http);
     }
 
+    /// `flask run`: `-h`, `-p`, `FLASK_RUN_HOST`, `FLASK_RUN_PORT`.
     pub(super) fn flask(&mut self, cmd: &Cmd) {
         let Some(run) = cmd.words.iter().position(|w| w == "run") else {
             return;
@@ -122,6 +126,7 @@ impl Ctx {
         );
     }
 
+    /// `manage.py runserver [ADDR:]PORT` (and `runserver_plus`, `-6`).
     pub(super) fn django(&mut self, cmd: &Cmd) {
         let Some(at) = cmd
             .words
@@ -179,6 +184,7 @@ impl Ctx {
         }
     }
 
+    /// `fastapi run|dev`: `--host`, `--port`, `PORT`.
     pub(super) fn fastapi(&mut self, cmd: &Cmd) {
         let default = match cmd.sub() {
             Some("run") => Bind::AnyV4,
@@ -198,6 +204,7 @@ impl Ctx {
         );
     }
 
+    /// `waitress-serve`: `--listen`, `--host`/`--port`, `--unix-socket`.
     pub(super) fn waitress(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let http = Some(AppProtocol::Http);
@@ -228,6 +235,8 @@ impl Ctx {
         );
     }
 
+    /// `uwsgi`: its socket options by protocol, then `UWSGI_*` env; a config file decides
+    /// otherwise.
     pub(super) fn uwsgi(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let socket_proto = match opt_last(args, &["--protocol", "--socket-protocol"], &[])
@@ -286,6 +295,7 @@ impl Ctx {
         }
     }
 
+    /// `python -m http.server [PORT] [-b ADDR]`.
     pub(super) fn http_server(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let bind = opt_last(args, &["--bind"], &["-b"]);

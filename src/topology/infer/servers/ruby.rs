@@ -8,6 +8,8 @@ use crate::topology::infer::options::{
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 
 impl Ctx {
+    /// `rails server|s`: `-b`, `-p`, `BINDING`/`HOST`, `PORT`, and the bind its environment
+    /// implies.
     pub(super) fn rails(&mut self, cmd: &Cmd) {
         if !matches!(cmd.sub(), Some("server" | "s")) {
             return;
@@ -56,6 +58,7 @@ impl Ctx {
         );
     }
 
+    /// `puma`: `-b tcp://…|ssl://…|unix://…`, `-p`; `-C` or `config/puma.rb` decides otherwise.
     pub(super) fn puma(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let http = Some(AppProtocol::Http);
