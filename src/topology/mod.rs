@@ -4,18 +4,19 @@
 //! namespaces, networks, addresses, listeners, names, Services and volumes.
 //!
 //! Each loader builds units and containers from its format; then the
-//! shared steps run in order: listener inference ([`listeners`]), the
+//! shared steps run in order: listener inference ([`infer`]), the
 //! address plan ([`addressing`]), and finding nginx ([`find_nginx`]).
 
 pub mod addressing;
 pub mod compose;
+pub mod infer;
 pub mod kubernetes;
-pub mod listeners;
 pub mod live;
 pub mod model;
 pub mod names;
 pub mod native;
 pub mod render;
+pub(crate) mod shell;
 pub mod yaml;
 
 pub use model::*;
@@ -277,7 +278,7 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
     topo.diagnostics.splice(0..0, diagnostics);
     for unit in &mut topo.units {
         for c in &mut unit.containers {
-            listeners::fill(c);
+            infer::fill(c);
         }
     }
     addressing::assign(&mut topo, &plan);

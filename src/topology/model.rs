@@ -600,6 +600,21 @@ pub struct Mount {
     pub span: Option<Span>,
 }
 
+impl Mount {
+    /// True when the mount and the directory `dir` overlap: either one is
+    /// the other or lies beneath it.
+    pub(crate) fn overlaps(&self, dir: &str) -> bool {
+        path_under(dir, &self.target) || path_under(&self.target, dir)
+    }
+}
+
+/// True when `path` is `dir` or lies beneath it (a trailing `/` on `dir`
+/// is ignored).
+pub(crate) fn path_under(path: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    path == dir || path.starts_with(&format!("{dir}/"))
+}
+
 /// A file the topology carries and mounts into a container (ConfigMap data).
 #[derive(Debug, Clone, Serialize)]
 pub struct MountedFile {

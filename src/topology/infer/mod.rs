@@ -1,0 +1,219 @@
+//! Listener inference: where a container listens, from what it declares
+//! (ports, `expose`, `containerPort`), what it runs (the command line of a
+//! known server, read through `sh -c` wrappers and launchers), its
+//! environment (`PORT`, `ASPNETCORE_URLS`, `FLASK_RUN_PORT`…) and the
+//! documented defaults of well-known images.
+//!
+//! Facts about the same port end as one listener carrying the strongest
+//! information (see [`merge`]). When a configuration file we cannot see
+//! decides the address (gunicorn `-c`, uwsgi `--ini`, `puma -C`, a
+//! `redis.conf`), nothing is added for that server: unknown, not defaulted.
+//!
+//! [`fill`] is the entry point; [`command`] reads command lines, [`options`]
+//! their flags and addresses, [`images`] what an image name implies, and
+//! [`servers`] holds one recognizer per well-known server.
+
+mod command;
+mod images;
+mod options;
+mod servers;
+#[cfg(test)]
+mod tests;
+
+use super::model::{
+    Bind, Certainty, Container, DeclaredPort, Listener, PortKind, Protocol, Provenance,
+    ProvenanceKind,
+};
+
+/// Fills `c.listeners` from what the container declares and runs.
+pub fn fill(c: &mut Container) {
+    let mut facts: Vec<Listener> = std::mem::take(&mut c.listeners);
+    facts.extend(c.ports.iter().map(declared));
+    let nginx = c.image.as_deref().is_some_and(super::is_nginx_image);
+    if !nginx {
+        facts.extend(servers::from_runtime(c));
+    }
+    c.listeners = merge(facts);
+}
+
+/// A declared port as a listener: port and protocol stated, bind unknown.
+fn declared(p: &DeclaredPort) -> Listener {
+    let (kind, detail) = match p.kind {
+        PortKind::Exposed => (
+            ProvenanceKind::Expose,
+            format!("expose: {}", port_proto(p.container_port, p.protocol)),
+        ),
+        PortKind::Published => {
+            let host = match (&p.host_ip, p.host_port) {
+                (Some(ip), Some(h)) => format!("{ip}:{h}:"),
+                (None, Some(h)) => format!("{h}:"),
+                _ => String::new(),
+            };
+            (
+                ProvenanceKind::PublishedPort,
+                format!("ports: {host}{}", port_proto(p.container_port, p.protocol)),
+            )
+        }
+        PortKind::ContainerPort => (
+            ProvenanceKind::ContainerPort,
+            format!(
+                "containerPort: {}{}",
+                p.container_port,
+                match p.protocol {
+                    Protocol::Tcp => String::new(),
+                    other => format!(" ({})", proto_name(other)),
+                }
+            ),
+        ),
+        PortKind::ImageExposed => (
+            ProvenanceKind::Observed,
+            format!(
+                "the image exposes {}/{}",
+                p.container_port,
+                proto_name(p.protocol)
+            ),
+        ),
+    };
+    Listener {
+        port: Some(p.container_port),
+        protocol: p.protocol,
+        bind: None,
+        app_protocol: None,
+        provenance: Provenance {
+            kind,
+            detail,
+            span: p.span,
+        },
+        certainty: Certainty::Stated,
+    }
+}
+
+fn proto_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Tcp => "tcp",
+        Protocol::Udp => "udp",
+        Protocol::Sctp => "sctp",
+    }
+}
+
+fn port_proto(port: u16, p: Protocol) -> String {
+    match p {
+        Protocol::Tcp => port.to_string(),
+        other => format!("{port}/{}", proto_name(other)),
+    }
+}
+
+/// How strong a fact is; lower is stronger. An explicit command flag or
+/// environment setting beats a declaration, which beats a server's
+/// documented default, which beats an image default.
+fn rank(l: &Listener) -> u8 {
+    match l.certainty {
+        Certainty::Stated => match l.provenance.kind {
+            ProvenanceKind::Command | ProvenanceKind::Env => 0,
+            _ => 1,
+        },
+        Certainty::Inferred => 2,
+        Certainty::Assumed => 3,
+    }
+}
+
+fn is_declaration(k: ProvenanceKind) -> bool {
+    matches!(
+        k,
+        ProvenanceKind::Expose
+            | ProvenanceKind::PublishedPort
+            | ProvenanceKind::ContainerPort
+            | ProvenanceKind::Observed
+            | ProvenanceKind::Declared
+            | ProvenanceKind::Probe
+    )
+}
+
+/// Merges facts: one listener per port and protocol (one per distinct bind
+/// when the strongest bind-carrying facts disagree), one per unix socket.
+fn merge(facts: Vec<Listener>) -> Vec<Listener> {
+    // Group keys in first-seen order; a portless listener that is not a
+    // unix socket (an unresolved probe) stays on its own.
+    let mut keys: Vec<(Option<u16>, Protocol, Option<String>, usize)> = Vec::new();
+    let mut groups: Vec<Vec<Listener>> = Vec::new();
+    for (i, f) in facts.into_iter().enumerate() {
+        let key = match (&f.port, &f.bind) {
+            (None, Some(Bind::Unix(p))) => (None, f.protocol, Some(p.clone()), 0),
+            (None, _) => (None, f.protocol, None, i + 1),
+            (Some(p), _) => (Some(*p), f.protocol, None, 0),
+        };
+        match keys.iter().position(|k| *k == key) {
+            Some(i) => groups[i].push(f),
+            None => {
+                keys.push(key);
+                groups.push(vec![f]);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for mut g in groups {
+        // Stable: among equal ranks the first fact stays first.
+        g.sort_by_key(rank);
+        let with_bind: Vec<&Listener> = g.iter().filter(|l| l.bind.is_some()).collect();
+        let mut binds: Vec<Bind> = Vec::new();
+        if let Some(best) = with_bind.first().map(|l| rank(l)) {
+            for l in with_bind.iter().filter(|l| rank(l) == best) {
+                let b = l.bind.clone().expect("filtered");
+                if !binds.contains(&b) {
+                    binds.push(b);
+                }
+            }
+        }
+        let declared_span = g
+            .iter()
+            .filter(|l| is_declaration(l.provenance.kind))
+            .find_map(|l| l.provenance.span);
+        let app = g.iter().find_map(|l| l.app_protocol);
+        if binds.is_empty() {
+            let mut l = g[0].clone();
+            l.app_protocol = app;
+            if l.provenance.span.is_none() {
+                l.provenance.span = declared_span;
+            }
+            out.push(l);
+            continue;
+        }
+        for b in binds {
+            // The strongest fact overall; if it says nothing of the bind, the
+            // bind comes from the strongest fact that does.
+            let winner = &g[0];
+            let mut l = if winner.bind.is_none() || winner.bind.as_ref() == Some(&b) {
+                winner.clone()
+            } else {
+                g.iter()
+                    .find(|l| l.bind.as_ref() == Some(&b))
+                    .expect("bind came from the group")
+                    .clone()
+            };
+            if winner.bind.is_none() {
+                // A declaration (or probe) states the port; the bind comes
+                // from a weaker fact: keep the declaration's provenance but
+                // take the bind.
+                let source = g
+                    .iter()
+                    .find(|l| l.bind.as_ref() == Some(&b))
+                    .expect("bind came from the group");
+                l.bind = Some(b.clone());
+                if source.provenance.kind == ProvenanceKind::Command
+                    || source.provenance.kind == ProvenanceKind::Env
+                {
+                    // The command explains the bind better than `expose:`;
+                    // say both.
+                    l.provenance.detail =
+                        format!("{}; {}", l.provenance.detail, source.provenance.detail);
+                }
+            }
+            l.app_protocol = l.app_protocol.or(app);
+            if l.provenance.span.is_none() {
+                l.provenance.span = declared_span;
+            }
+            out.push(l);
+        }
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! Declared ports and how facts about one port merge into one listener.
+
+use super::*;
+
+#[test]
+fn expose_becomes_a_stated_listener_without_bind() {
+    let mut c = container("busybox", &[], &[]);
+    exposed(&mut c, 6001, 10);
+    let l = filled(c);
+    let l = one(&l);
+    assert_eq!(tcp(l), (Some(6001), None));
+    assert_eq!(l.certainty, Certainty::Stated);
+    assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
+    assert_eq!(l.provenance.detail, "expose: 6001");
+    assert_eq!(l.provenance.span, Some(span(10)));
+}
+
+#[test]
+fn published_and_container_ports_keep_their_kind() {
+    let mut c = container("busybox", &[], &[]);
+    c.ports.push(DeclaredPort {
+        kind: PortKind::Published,
+        container_port: 80,
+        host_port: Some(8080),
+        host_ip: None,
+        protocol: Protocol::Tcp,
+        name: None,
+        span: Some(span(1)),
+        host_span: Some(span(0)),
+    });
+    c.ports.push(DeclaredPort {
+        kind: PortKind::ContainerPort,
+        container_port: 53,
+        host_port: None,
+        host_ip: None,
+        protocol: Protocol::Udp,
+        name: None,
+        span: Some(span(2)),
+        host_span: None,
+    });
+    let l = filled(c);
+    assert_eq!(l.len(), 2);
+    assert_eq!(l[0].provenance.kind, ProvenanceKind::PublishedPort);
+    assert_eq!(l[0].provenance.detail, "ports: 8080:80");
+    assert_eq!(l[1].provenance.kind, ProvenanceKind::ContainerPort);
+    assert_eq!(l[1].protocol, Protocol::Udp);
+}
+
+#[test]
+fn expose_and_command_merge_into_one_listener() {
+    let mut c = container("python:3.12", &["flask", "run", "--port", "6001"], &[]);
+    exposed(&mut c, 6001, 40);
+    let l = filled(c);
+    let l = one(&l);
+    assert_eq!(tcp(l), (Some(6001), lo()));
+    assert_eq!(l.provenance.kind, ProvenanceKind::Command);
+    assert_eq!(l.provenance.span, Some(span(40)));
+    assert_eq!(l.certainty, Certainty::Stated);
+}
+
+#[test]
+fn declaration_beats_defaults_but_takes_their_bind() {
+    let mut c = container("", &["gunicorn", "app:app"], &[]);
+    exposed(&mut c, 8000, 7);
+    let l = filled(c);
+    let l = one(&l);
+    assert_eq!(tcp(l), (Some(8000), lo()));
+    assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
+    assert_eq!(l.provenance.span, Some(span(7)));
+    assert!(
+        l.provenance.detail.contains("gunicorn"),
+        "{}",
+        l.provenance.detail
+    );
+    let mut c = container("redis", &[], &[]);
+    exposed(&mut c, 6379, 9);
+    let l = filled(c);
+    let l = one(&l);
+    assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
+    assert_eq!(l.bind, Some(Bind::Any));
+    assert_eq!(l.app_protocol, Some(AppProtocol::Raw));
+}
+
+#[test]
+fn probes_already_present_are_kept_and_merged() {
+    let mut c = container("", &["uvicorn", "m:app", "--port", "8080"], &[]);
+    c.listeners.push(Listener {
+        port: Some(8080),
+        protocol: Protocol::Tcp,
+        bind: None,
+        app_protocol: Some(AppProtocol::Http),
+        provenance: Provenance {
+            kind: ProvenanceKind::Probe,
+            detail: "readinessProbe httpGet 8080".into(),
+            span: Some(span(3)),
+        },
+        certainty: Certainty::Stated,
+    });
+    c.listeners.push(Listener {
+        port: Some(9090),
+        protocol: Protocol::Tcp,
+        bind: None,
+        app_protocol: None,
+        provenance: Provenance {
+            kind: ProvenanceKind::Probe,
+            detail: "livenessProbe tcpSocket 9090".into(),
+            span: Some(span(5)),
+        },
+        certainty: Certainty::Stated,
+    });
+    let l = filled(c);
+    assert_eq!(l.len(), 2, "{l:#?}");
+    assert_eq!(tcp(&l[0]), (Some(8080), lo()));
+    assert_eq!(l[0].provenance.kind, ProvenanceKind::Command);
+    assert_eq!(l[0].provenance.span, Some(span(3)));
+    assert_eq!(l[1].port, Some(9090));
+}
+
+#[test]
+fn unix_sockets_merge_by_path_and_portless_facts_stay_apart() {
+    let probe = |detail: &str| Listener {
+        port: None,
+        protocol: Protocol::Tcp,
+        bind: None,
+        app_protocol: None,
+        provenance: Provenance {
+            kind: ProvenanceKind::Probe,
+            detail: detail.into(),
+            span: None,
+        },
+        certainty: Certainty::Stated,
+    };
+    let mut c = container(
+        "",
+        &[
+            "uwsgi",
+            "--socket",
+            "/run/a.sock",
+            "--http-socket",
+            "/run/a.sock",
+        ],
+        &[],
+    );
+    c.listeners.push(probe("a"));
+    c.listeners.push(probe("b"));
+    let l = filled(c);
+    assert_eq!(l.len(), 3, "{l:#?}");
+    assert_eq!(l[2].bind, Some(Bind::Unix("/run/a.sock".into())));
+}
