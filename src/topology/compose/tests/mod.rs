@@ -1,4 +1,12 @@
-use super::*;
+use super::dotenv::parse_dotenv;
+use super::files::{join_path, rebase_path, relative_dir};
+use super::interpolate::{Problem, decode_raw, interpolate};
+use super::merge::{Tag, tag_of};
+use super::shell::shell_split;
+use super::volumes::{is_file_path, normalize_bind};
+use super::{load, looks_like_env_file};
+use crate::source::{SourceFile, SourceMap, Span};
+use crate::topology::*;
 
 fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
     let mut sources = SourceMap::new();
