@@ -51,6 +51,31 @@ pub(super) fn entries(n: &Node) -> impl Iterator<Item = (&Node, &str, &Node)> {
     e.iter().filter_map(|(k, v)| k.as_str().map(|s| (k, s, v)))
 }
 
+/// The entries of a section that define something: `x-` extension keys
+/// left out.
+pub(super) fn definitions(n: &Node) -> impl Iterator<Item = (&Node, &str, &Node)> {
+    entries(n).filter(|(_, name, _)| !name.starts_with("x-"))
+}
+
+/// The items of a list, a lone value as one item, nothing for null.
+pub(super) fn items_or_one(n: &Node) -> Vec<&Node> {
+    match &n.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        _ => vec![n],
+    }
+}
+
+/// From a key to its value (`KEY: value`), or the key alone when the value
+/// was merged in from another file.
+pub(super) fn key_to(key: Span, value: Span) -> Span {
+    if value.file == key.file {
+        key.to(value)
+    } else {
+        key
+    }
+}
+
 /// Where to point at a value: a scalar itself, or its key for collections
 /// and nulls (whose spans are zero-width or a lone bracket).
 pub(super) fn loc(value: &Node, key: &Node) -> Span {
@@ -63,6 +88,33 @@ pub(super) fn loc(value: &Node, key: &Node) -> Span {
 }
 
 impl FileLoader<'_> {
+    /// The warning that field `what` (the value `v` of `key`) is not of the
+    /// `expected` type: `… must be a list, not a string`.
+    pub(super) fn wrong_type(&mut self, what: &str, expected: &str, key: &Node, v: &Node) {
+        self.diags.warn(
+            loc(v, key),
+            format!("{what} must be {expected}, not {}", v.type_name()),
+        );
+    }
+
+    /// True for a mapping field; a warning for anything but a mapping or
+    /// null.
+    pub(super) fn mapping(&mut self, what: &str, key: &Node, v: &Node) -> bool {
+        if !v.is_map() && !v.is_null() {
+            self.wrong_type(what, "a mapping", key, v);
+        }
+        v.is_map()
+    }
+
+    /// A top-level section of the document (`volumes`, `networks`) when it
+    /// is a mapping.
+    pub(super) fn section<'n>(&mut self, doc: &'n Node, name: &str) -> Option<&'n Node> {
+        let v = doc.get(name)?;
+        let key = doc.key(name).unwrap_or(doc);
+        self.mapping(&format!("top-level `{name}`"), key, v)
+            .then_some(v)
+    }
+
     /// A scalar field: text, nothing for null, a warning for a collection.
     pub(super) fn scalar(&mut self, what: &str, key: &Node, v: &Node) -> Option<Text> {
         if v.is_null() {
@@ -70,10 +122,7 @@ impl FileLoader<'_> {
         }
         let t = self.text(v);
         if t.is_none() {
-            self.diags.warn(
-                loc(v, key),
-                format!("{what} must be a string, not {}", v.type_name()),
-            );
+            self.wrong_type(what, "a string", key, v);
         }
         t
     }
@@ -84,10 +133,7 @@ impl FileLoader<'_> {
             Value::Seq(items) => items,
             Value::Null => &[],
             _ => {
-                self.diags.warn(
-                    loc(v, key),
-                    format!("{what} must be a list, not {}", v.type_name()),
-                );
+                self.wrong_type(what, "a list", key, v);
                 &[]
             }
         }
@@ -102,18 +148,12 @@ impl FileLoader<'_> {
                 "true" | "True" | "TRUE" => Some(true),
                 "false" | "False" | "FALSE" => Some(false),
                 _ => {
-                    self.diags.warn(
-                        loc(v, key),
-                        format!("{what} must be a boolean, not a string"),
-                    );
+                    self.wrong_type(what, "a boolean", key, v);
                     None
                 }
             },
             _ => {
-                self.diags.warn(
-                    loc(v, key),
-                    format!("{what} must be a boolean, not {}", v.type_name()),
-                );
+                self.wrong_type(what, "a boolean", key, v);
                 None
             }
         }
@@ -132,13 +172,7 @@ impl FileLoader<'_> {
         match n {
             Some(n) if n >= 0 => Some(n.min(u32::MAX as i64) as u32),
             _ => {
-                self.diags.warn(
-                    loc(v, key),
-                    format!(
-                        "{what} must be a non-negative integer, not {}",
-                        v.type_name()
-                    ),
-                );
+                self.wrong_type(what, "a non-negative integer", key, v);
                 None
             }
         }

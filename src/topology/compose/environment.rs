@@ -2,7 +2,7 @@
 //! variables of its `env_file`s (supplied ones read, the others named as
 //! unknown), `environment` winning over `env_file`.
 
-use super::diags::{entries, loc};
+use super::diags::{entries, items_or_one, key_to, loc};
 use super::dotenv::parse_dotenv;
 use super::files::join_path;
 use super::loader::FileLoader;
@@ -40,10 +40,7 @@ impl FileLoader<'_> {
             }
             Value::Map(_) => self.env_entries(what, v, &mut out),
             Value::Null => {}
-            _ => self.diags.warn(
-                loc(v, key),
-                format!("{what} must be a list or a mapping, not {}", v.type_name()),
-            ),
+            _ => self.wrong_type(what, "a list or a mapping", key, v),
         }
         out
     }
@@ -56,12 +53,7 @@ impl FileLoader<'_> {
                 (self.files.ctx(k.span.file).env.get(name).cloned(), k.span)
             } else {
                 let t = self.scalar(&format!("`{name}` in {what}"), k, val);
-                let span = if val.span.file == k.span.file {
-                    k.span.to(loc(val, k))
-                } else {
-                    k.span
-                };
-                (t.map(|t| t.s), span)
+                (t.map(|t| t.s), key_to(k.span, loc(val, k)))
             };
             out.push(EnvVar {
                 name: name.to_string(),
@@ -75,13 +67,8 @@ impl FileLoader<'_> {
     /// order (a later file's variable replaces an earlier one's); the
     /// others are named as unknown.
     pub(super) fn env_file(&mut self, svc: &str, what: &str, key: &Node, v: &Node) -> Vec<EnvVar> {
-        let items: Vec<&Node> = match &v.value {
-            Value::Seq(items) => items.iter().collect(),
-            Value::Null => Vec::new(),
-            _ => vec![v],
-        };
         let mut out: Vec<EnvVar> = Vec::new();
-        for item in items {
+        for item in items_or_one(v) {
             let (path, required, raw) = if item.is_map() {
                 let p = item.get("path").and_then(|p| self.text(p));
                 let req = item.get("required").and_then(Node::as_bool).unwrap_or(true);

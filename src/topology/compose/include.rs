@@ -4,7 +4,7 @@
 
 use super::MAX_NESTING;
 use super::assembly::Assembly;
-use super::diags::{entries, loc};
+use super::diags::{entries, items_or_one, loc};
 use super::files::{EnvFileText, FileCtx, dir_of, join_path, relative_dir};
 use super::merge::{entry_mut, map_node, remove_entry, same_value};
 use crate::source::FileId;
@@ -43,19 +43,10 @@ impl Assembly<'_> {
                         );
                         return;
                     };
-                    fn list(n: Option<&Node>) -> Vec<&Node> {
-                        match n {
-                            Some(n) if matches!(n.value, Value::Seq(_)) => {
-                                n.items().iter().collect()
-                            }
-                            Some(n) if !n.is_null() => vec![n],
-                            _ => Vec::new(),
-                        }
-                    }
                     (
-                        list(Some(p)),
+                        items_or_one(p),
                         item.get("project_directory"),
-                        list(item.get("env_file")),
+                        item.get("env_file").map_or_else(Vec::new, items_or_one),
                     )
                 }
                 Value::Str(_) => (vec![item], None, Vec::new()),

@@ -2,7 +2,7 @@
 //! definitions and turned into a `Part` (units, networks, volumes), appended
 //! to the topology with its indices shifted, networks then sorted by key.
 
-use super::diags::{Diags, entries, loc};
+use super::diags::{Diags, definitions, loc};
 use super::files::Files;
 use crate::source::Span;
 use crate::topology::yaml::Node;
@@ -64,10 +64,7 @@ impl FileLoader<'_> {
             return part;
         }
         let mut defs = Vec::new();
-        for (key, name, value) in entries(services) {
-            if name.starts_with("x-") {
-                continue;
-            }
+        for (key, name, value) in definitions(services) {
             if !value.is_map() {
                 self.diags.error(
                     loc(value, key),

@@ -59,7 +59,7 @@ pub use files::looks_like_env_file;
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::{LoadOptions, Platform, Topology, empty};
 use assembly::Assembly;
-use diags::entries;
+use diags::definitions;
 use loader::{FileLoader, append, sort_networks};
 use std::collections::BTreeMap;
 
@@ -83,9 +83,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     let declared = model
         .as_ref()
         .and_then(|m| m.get("services"))
-        .map_or(0, |s| {
-            entries(s).filter(|(_, n, _)| !n.starts_with("x-")).count()
-        });
+        .map_or(0, |s| definitions(s).count());
     let mut model = model;
     let disabled = match &mut model {
         Some(m) => asm.filter_profiles(m),

@@ -3,7 +3,7 @@
 //! implicit networks services use (`default`, `bridge`, `host`), and each
 //! replica's addresses with the names Docker's embedded DNS answers.
 
-use super::diags::{entries, loc};
+use super::diags::{definitions, entries, loc};
 use super::loader::{FileLoader, Part};
 use super::service::{NetMode, ServiceDef};
 use crate::source::Span;
@@ -37,26 +37,10 @@ impl FileLoader<'_> {
     /// Top-level `networks:` plus nothing implicit (see [`Self::build`]).
     pub(super) fn top_networks(&mut self, doc: &Node) -> BTreeMap<String, NetDecl> {
         let mut out = BTreeMap::new();
-        let Some(v) = doc.get("networks") else {
+        let Some(v) = self.section(doc, "networks") else {
             return out;
         };
-        let key = doc.key("networks").unwrap_or(doc);
-        if !v.is_map() {
-            if !v.is_null() {
-                self.diags.warn(
-                    loc(v, key),
-                    format!(
-                        "top-level `networks` must be a mapping, not {}",
-                        v.type_name()
-                    ),
-                );
-            }
-            return out;
-        }
-        for (k, name, decl) in entries(v) {
-            if name.starts_with("x-") {
-                continue;
-            }
+        for (k, name, decl) in definitions(v) {
             let d = self.network_decl(name, k, decl);
             out.insert(name.to_string(), d);
         }
@@ -73,15 +57,7 @@ impl FileLoader<'_> {
             external: false,
             span: Some(key_node.span),
         };
-        if !decl.is_map() && !decl.is_null() {
-            self.diags.warn(
-                loc(decl, key_node),
-                format!(
-                    "network `{key}` must be a mapping, not {}",
-                    decl.type_name()
-                ),
-            );
-        }
+        self.mapping(&format!("network `{key}`"), key_node, decl);
         let mut name = None;
         let mut driver = None;
         for (k, field, v) in entries(decl) {
@@ -124,16 +100,7 @@ impl FileLoader<'_> {
     }
 
     fn ipam(&mut self, net: &str, key: &Node, v: &Node, d: &mut NetDecl) {
-        if !v.is_map() {
-            if !v.is_null() {
-                self.diags.warn(
-                    loc(v, key),
-                    format!(
-                        "`ipam` of network `{net}` must be a mapping, not {}",
-                        v.type_name()
-                    ),
-                );
-            }
+        if !self.mapping(&format!("`ipam` of network `{net}`"), key, v) {
             return;
         }
         let Some((ck, config)) = v.key("config").zip(v.get("config")) else {
@@ -217,15 +184,7 @@ impl FileLoader<'_> {
                         aliases: Vec::new(),
                         ipv4: None,
                     };
-                    if !cfg.is_map() && !cfg.is_null() {
-                        self.diags.warn(
-                            loc(cfg, k),
-                            format!(
-                                "network `{net}` of service `{svc}` must be a mapping, not {}",
-                                cfg.type_name()
-                            ),
-                        );
-                    }
+                    self.mapping(&format!("network `{net}` of service `{svc}`"), k, cfg);
                     for (fk, field, fv) in entries(cfg) {
                         let what = format!("`networks.{net}.{field}` of service `{svc}`");
                         match field {
@@ -256,10 +215,7 @@ impl FileLoader<'_> {
                 }
             }
             Value::Null => {}
-            _ => self.diags.warn(
-                loc(v, key),
-                format!("{what} must be a list or a mapping, not {}", v.type_name()),
-            ),
+            _ => self.wrong_type(what, "a list or a mapping", key, v),
         }
         out
     }

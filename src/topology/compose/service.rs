@@ -3,7 +3,7 @@
 //! links, `depends_on`, volumes, `extra_hosts`, `scale` and `deploy.replicas`.
 
 use super::MAX_REPLICAS;
-use super::diags::{entries, loc};
+use super::diags::{entries, items_or_one, key_to, loc};
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use super::networks::Attach;
@@ -165,11 +165,7 @@ impl FileLoader<'_> {
                     }
                 }
                 "tmpfs" => {
-                    let items: Vec<&Node> = match &v.value {
-                        Value::Seq(items) => items.iter().collect(),
-                        _ => vec![v],
-                    };
-                    for item in items {
+                    for item in items_or_one(v) {
                         if let Some(t) = self.scalar(&what, k, item) {
                             let target = t.s.split(':').next().unwrap_or("").to_string();
                             d.volumes.push(VolUse::Tmpfs {
@@ -206,13 +202,7 @@ impl FileLoader<'_> {
                 }
                 "scale" => scale = self.count(&what, k, v).map(|n| (n, loc(v, k))),
                 "deploy" => {
-                    if !v.is_map() {
-                        if !v.is_null() {
-                            self.diags.warn(
-                                loc(v, k),
-                                format!("{what} must be a mapping, not {}", v.type_name()),
-                            );
-                        }
+                    if !self.mapping(&what, k, v) {
                         continue;
                     }
                     let global = v
@@ -281,20 +271,14 @@ impl FileLoader<'_> {
                 .filter_map(|i| {
                     let t = self.text(i);
                     if t.is_none() {
-                        self.diags.warn(
-                            loc(i, key),
-                            format!("an item of {what} must be a string, not {}", i.type_name()),
-                        );
+                        self.wrong_type(&format!("an item of {what}"), "a string", key, i);
                     }
                     t.map(|t| t.s)
                 })
                 .collect(),
             Value::Null => Vec::new(),
             Value::Map(_) => {
-                self.diags.warn(
-                    loc(v, key),
-                    format!("{what} must be a string or a list, not a mapping"),
-                );
+                self.wrong_type(what, "a string or a list", key, v);
                 Vec::new()
             }
             _ => {
@@ -347,15 +331,7 @@ impl FileLoader<'_> {
             }
             Value::Map(_) => {
                 for (k, service, cond) in entries(v) {
-                    if !cond.is_map() && !cond.is_null() {
-                        self.diags.warn(
-                            loc(cond, k),
-                            format!(
-                                "`{service}` in {what} must be a mapping, not {}",
-                                cond.type_name()
-                            ),
-                        );
-                    }
+                    self.mapping(&format!("`{service}` in {what}"), k, cond);
                     let required = cond.get("required").and_then(Node::as_bool).unwrap_or(true);
                     out.push(Dep {
                         service: service.to_string(),
@@ -365,10 +341,7 @@ impl FileLoader<'_> {
                 }
             }
             Value::Null => {}
-            _ => self.diags.warn(
-                loc(v, key),
-                format!("{what} must be a list or a mapping, not {}", v.type_name()),
-            ),
+            _ => self.wrong_type(what, "a list or a mapping", key, v),
         }
         out
     }
@@ -411,28 +384,16 @@ impl FileLoader<'_> {
                 }
             }
             Value::Map(_) | Value::Null => {}
-            _ => self.diags.warn(
-                loc(v, key),
-                format!("{what} must be a list or a mapping, not {}", v.type_name()),
-            ),
+            _ => self.wrong_type(what, "a list or a mapping", key, v),
         }
         for m in mapping {
             for (k, name, val) in entries(m) {
-                let ips: Vec<&Node> = match &val.value {
-                    Value::Seq(items) => items.iter().collect(),
-                    _ => vec![val],
-                };
-                for ipn in ips {
+                for ipn in items_or_one(val) {
                     if let Some(t) = self.scalar(&format!("`{name}` in {what}"), k, ipn) {
-                        let span = if t.span.file == k.span.file {
-                            k.span.to(t.span)
-                        } else {
-                            k.span
-                        };
                         out.push(HostEntry {
                             name: name.to_string(),
                             ip: clean(&t.s),
-                            span: Some(span),
+                            span: Some(key_to(k.span, t.span)),
                         });
                     }
                 }

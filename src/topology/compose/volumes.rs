@@ -3,7 +3,7 @@
 //! anonymous and tmpfs uses, with bind sources normalised against the project
 //! directory; `volumes_from` sources.
 
-use super::diags::{entries, loc};
+use super::diags::{definitions, entries, loc};
 use super::files::rebase_path;
 use super::interpolate::Text;
 use super::loader::FileLoader;
@@ -128,35 +128,11 @@ impl FileLoader<'_> {
     /// Top-level `volumes:`: name → where declared.
     pub(super) fn top_volumes(&mut self, doc: &Node) -> Vec<(String, Span)> {
         let mut out = Vec::new();
-        let Some(v) = doc.get("volumes") else {
+        let Some(v) = self.section(doc, "volumes") else {
             return out;
         };
-        let key = doc.key("volumes").unwrap_or(doc);
-        if !v.is_map() {
-            if !v.is_null() {
-                self.diags.warn(
-                    loc(v, key),
-                    format!(
-                        "top-level `volumes` must be a mapping, not {}",
-                        v.type_name()
-                    ),
-                );
-            }
-            return out;
-        }
-        for (k, name, decl) in entries(v) {
-            if name.starts_with("x-") {
-                continue;
-            }
-            if !decl.is_map() && !decl.is_null() {
-                self.diags.warn(
-                    loc(decl, k),
-                    format!(
-                        "volume `{name}` must be a mapping, not {}",
-                        decl.type_name()
-                    ),
-                );
-            }
+        for (k, name, decl) in definitions(v) {
+            self.mapping(&format!("volume `{name}`"), k, decl);
             out.push((name.to_string(), k.span));
         }
         out
