@@ -13,12 +13,25 @@ use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
+/// A service's attachment to a network, by the network's key.
 #[derive(Debug, Clone)]
 pub(super) struct Attach {
     pub(super) key: String,
     pub(super) span: Span,
     pub(super) aliases: Vec<String>,
     pub(super) ipv4: Option<(IpAddr, Span)>,
+}
+
+impl Attach {
+    /// An attachment to network `key` with no aliases and no fixed address.
+    pub(super) fn new(key: impl Into<String>, span: Span) -> Attach {
+        Attach {
+            key: key.into(),
+            span,
+            aliases: Vec::new(),
+            ipv4: None,
+        }
+    }
 }
 
 /// A top-level network as declared (or the implicit default).
@@ -31,6 +44,22 @@ pub(super) struct NetDecl {
     pub(super) internal: bool,
     pub(super) external: bool,
     pub(super) span: Option<Span>,
+}
+
+impl NetDecl {
+    /// A network of this name and kind, neither internal nor external, with
+    /// no declared subnet.
+    fn new(name: String, kind: NetworkKind, span: Option<Span>) -> NetDecl {
+        NetDecl {
+            name,
+            kind,
+            subnet: None,
+            gateway: None,
+            internal: false,
+            external: false,
+            span,
+        }
+    }
 }
 
 impl FileLoader<'_> {
@@ -48,15 +77,7 @@ impl FileLoader<'_> {
     }
 
     fn network_decl(&mut self, key: &str, key_node: &Node, decl: &Node) -> NetDecl {
-        let mut d = NetDecl {
-            name: String::new(),
-            kind: NetworkKind::Bridge,
-            subnet: None,
-            gateway: None,
-            internal: false,
-            external: false,
-            span: Some(key_node.span),
-        };
+        let mut d = NetDecl::new(String::new(), NetworkKind::Bridge, Some(key_node.span));
         self.mapping(&format!("network `{key}`"), key_node, decl);
         let mut name = None;
         let mut driver = None;
@@ -167,23 +188,13 @@ impl FileLoader<'_> {
             Value::Seq(items) => {
                 for item in items {
                     if let Some(t) = self.scalar(&format!("an item of {what}"), key, item) {
-                        out.push(Attach {
-                            key: t.s.clone(),
-                            span: t.inner(),
-                            aliases: Vec::new(),
-                            ipv4: None,
-                        });
+                        out.push(Attach::new(t.s.clone(), t.inner()));
                     }
                 }
             }
             Value::Map(_) => {
                 for (k, net, cfg) in entries(v) {
-                    let mut a = Attach {
-                        key: net.to_string(),
-                        span: k.span,
-                        aliases: Vec::new(),
-                        ipv4: None,
-                    };
+                    let mut a = Attach::new(net, k.span);
                     self.mapping(&format!("network `{net}` of service `{svc}`"), k, cfg);
                     for (fk, field, fv) in entries(cfg) {
                         let what = format!("`networks.{net}.{field}` of service `{svc}`");
@@ -264,13 +275,8 @@ impl FileLoader<'_> {
                     );
                 }
                 nets.entry(key).or_insert(NetDecl {
-                    name,
-                    kind,
-                    subnet: None,
-                    gateway: None,
-                    internal: false,
                     external: kind == NetworkKind::Other,
-                    span: None,
+                    ..NetDecl::new(name, kind, None)
                 });
             }
         }
@@ -343,27 +349,12 @@ impl FileLoader<'_> {
     ) -> Vec<Address> {
         let attaches: Vec<Attach> = match &d.network_mode {
             Some((NetMode::None, _)) | Some((NetMode::Host, _)) => return Vec::new(),
-            Some((NetMode::Bridge, span)) => vec![Attach {
-                key: "bridge".into(),
-                span: *span,
-                aliases: Vec::new(),
-                ipv4: None,
-            }],
-            Some((NetMode::Other(n), span)) => vec![Attach {
-                key: n.clone(),
-                span: *span,
-                aliases: Vec::new(),
-                ipv4: None,
-            }],
+            Some((NetMode::Bridge, span)) => vec![Attach::new("bridge", *span)],
+            Some((NetMode::Other(n), span)) => vec![Attach::new(n.clone(), *span)],
             Some(_) => Vec::new(),
             None => match &d.networks {
                 Some((_, a)) if !a.is_empty() => a.clone(),
-                _ => vec![Attach {
-                    key: "default".into(),
-                    span: d.key_span,
-                    aliases: Vec::new(),
-                    ipv4: None,
-                }],
+                _ => vec![Attach::new("default", d.key_span)],
             },
         };
         let implicit_default =
