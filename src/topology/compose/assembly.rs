@@ -4,7 +4,7 @@
 //! `merge.rs`) and the `!reset` markers stripped.
 
 use super::diags::Diags;
-use super::files::{EnvFileText, FileCtx, Files, dir_of, join_path, looks_like_env_file};
+use super::files::{EnvFileText, Files, dir_of, join_path, looks_like_env_file};
 use super::interpolate::interpolate;
 use crate::nginx::include::normalize as normalize_path;
 use crate::source::{FileId, SourceMap, Span};
@@ -120,14 +120,7 @@ impl<'a> Assembly<'a> {
         }
         let mut model: Option<Node> = None;
         for file in self.top.clone() {
-            self.register(
-                file,
-                FileCtx {
-                    env: self.project_env.clone(),
-                    dir: self.project_dir.clone(),
-                    rebase: String::new(),
-                },
-            );
+            self.register(file, self.project_env.clone(), self.project_dir.clone());
             if let Some(m) = self.file_model(file) {
                 model = Some(match model {
                     None => m,

@@ -5,7 +5,7 @@
 use super::MAX_NESTING;
 use super::assembly::Assembly;
 use super::diags::{entries, loc};
-use super::files::{FileCtx, dir_of, join_path, relative_dir};
+use super::files::{dir_of, join_path};
 use super::merge::{entry_mut, remove_entry};
 use crate::source::FileId;
 use crate::topology::yaml::{Node, Value};
@@ -131,15 +131,7 @@ impl Assembly<'_> {
             return None;
         };
         let dir = dir_of(&path);
-        let rebase = relative_dir(&self.project_dir, &dir);
-        self.register(
-            other,
-            FileCtx {
-                env: ctx.env,
-                dir,
-                rebase,
-            },
-        );
+        self.register(other, ctx.env, dir);
         let raw = self.raw_model(other)?;
         let Some(others) = raw.get("services").filter(|s| s.is_map()) else {
             self.diags.error(

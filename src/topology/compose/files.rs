@@ -212,7 +212,14 @@ impl Assembly<'_> {
         top
     }
 
-    pub(super) fn register(&mut self, file: FileId, ctx: FileCtx) {
+    /// Reads `file` with variables `env` and relative paths against `dir`
+    /// (the first registration of a file stands), and counts it as loaded.
+    pub(super) fn register(&mut self, file: FileId, env: BTreeMap<String, String>, dir: String) {
+        let ctx = FileCtx {
+            env,
+            rebase: relative_dir(&self.project_dir, &dir),
+            dir,
+        };
         self.files.ctx.entry(file).or_insert(ctx);
         if !self.loaded.contains(&file) {
             self.loaded.push(file);

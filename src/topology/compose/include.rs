@@ -5,7 +5,7 @@
 use super::MAX_NESTING;
 use super::assembly::Assembly;
 use super::diags::{entries, items_or_one, loc};
-use super::files::{EnvFileText, FileCtx, dir_of, join_path, relative_dir};
+use super::files::{EnvFileText, dir_of, join_path};
 use super::merge::{entry_mut, map_node, remove_entry, same_value};
 use crate::source::FileId;
 use crate::topology::yaml::{Node, Value};
@@ -136,16 +136,8 @@ impl Assembly<'_> {
             }
         }
         env.extend(ctx.env.clone());
-        let rebase = relative_dir(&self.project_dir, &dir);
         for (id, _) in &ids {
-            self.register(
-                *id,
-                FileCtx {
-                    env: env.clone(),
-                    dir: dir.clone(),
-                    rebase: rebase.clone(),
-                },
-            );
+            self.register(*id, env.clone(), dir.clone());
         }
         self.including.push(file);
         let mut imported: Option<Node> = None;
