@@ -5,6 +5,7 @@
 use super::diags::entries;
 use super::interpolate::Text;
 use super::loader::FileLoader;
+use crate::source::Span;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, PortKind, Protocol};
 use std::net::IpAddr;
@@ -25,6 +26,66 @@ fn parse_range(s: &str) -> Option<(u32, u32)> {
         }
         None => num(s).map(|a| (a, a)),
     }
+}
+
+/// A container port or range: within 1-65535.
+fn container_range(s: &str) -> Option<(u32, u32)> {
+    parse_range(s).filter(|(a, b)| *a >= 1 && *b <= 65535)
+}
+
+/// A host port or range: at most 65535 (`0` lets Docker choose).
+fn host_range(s: &str) -> Option<(u32, u32)> {
+    parse_range(s).filter(|(_, b)| *b <= 65535)
+}
+
+/// Ports `c0..=c1` of `kind`, declared at `span`, with nothing on the host
+/// side.
+fn port_range(
+    kind: PortKind,
+    (c0, c1): (u32, u32),
+    protocol: Protocol,
+    span: Span,
+) -> impl Iterator<Item = DeclaredPort> {
+    (c0..=c1).map(move |c| DeclaredPort {
+        kind,
+        container_port: c as u16,
+        host_port: None,
+        host_ip: None,
+        protocol,
+        name: None,
+        span: Some(span),
+        host_span: None,
+    })
+}
+
+/// Published ports `c0..=c1`: a host range as long as the container range
+/// maps port by port (host port `0` is left to Docker); any other leaves
+/// the host ports to Docker.
+fn published(
+    (c0, c1): (u32, u32),
+    host: Option<(u32, u32)>,
+    host_ip: Option<String>,
+    name: Option<String>,
+    protocol: Protocol,
+    span: Span,
+    host_span: Option<Span>,
+) -> Vec<DeclaredPort> {
+    port_range(PortKind::Published, (c0, c1), protocol, span)
+        .map(|p| {
+            let c = u32::from(p.container_port);
+            DeclaredPort {
+                host_port: host.and_then(|(h0, h1)| {
+                    (h1 - h0 == c1 - c0)
+                        .then_some((h0 + c - c0) as u16)
+                        .filter(|p| *p != 0)
+                }),
+                host_ip: host_ip.clone(),
+                name: name.clone(),
+                host_span,
+                ..p
+            }
+        })
+        .collect()
 }
 
 fn parse_protocol(s: &str) -> Option<Protocol> {
@@ -89,9 +150,7 @@ impl FileLoader<'_> {
             n => Some(colons[n - 2] + 1..colons[n - 1]),
         };
         let ip = (colons.len() >= 2).then(|| 0..colons[colons.len() - 2]);
-        let Some((c0, c1)) =
-            parse_range(&s[container.clone()]).filter(|(a, b)| *a >= 1 && *b <= 65535)
-        else {
+        let Some((c0, c1)) = container_range(&s[container.clone()]) else {
             if container.is_empty() {
                 self.diags.error(
                     t.inner(),
@@ -117,19 +176,17 @@ impl FileLoader<'_> {
             }
             None => None,
         };
-        let host_range = match &host {
-            Some(r) if !r.is_empty() => {
-                match parse_range(&s[r.clone()]).filter(|(_, b)| *b <= 65535) {
-                    Some(h) => Some(h),
-                    None => {
-                        bad(self, r.clone(), "hostPort");
-                        return Vec::new();
-                    }
+        let host_ports = match &host {
+            Some(r) if !r.is_empty() => match host_range(&s[r.clone()]) {
+                Some(h) => Some(h),
+                None => {
+                    bad(self, r.clone(), "hostPort");
+                    return Vec::new();
                 }
-            }
+            },
             _ => None,
         };
-        if let Some((h0, h1)) = host_range
+        if let Some((h0, h1)) = host_ports
             && h1 - h0 != c1 - c0
             && c1 > c0
         {
@@ -141,37 +198,28 @@ impl FileLoader<'_> {
         }
         let span = t.sub(container);
         let host_span = host.filter(|r| !r.is_empty()).map(|r| t.sub(r));
-        (c0..=c1)
-            .map(|c| DeclaredPort {
-                kind: PortKind::Published,
-                container_port: c as u16,
-                host_port: host_range.and_then(|(h0, h1)| {
-                    if h1 - h0 == c1 - c0 {
-                        Some((h0 + c - c0) as u16).filter(|p| *p != 0)
-                    } else {
-                        None
-                    }
-                }),
-                host_ip: host_ip.clone(),
-                protocol,
-                name: None,
-                span: Some(span),
-                host_span,
-            })
-            .collect()
+        published(
+            (c0, c1),
+            host_ports,
+            host_ip,
+            None,
+            protocol,
+            span,
+            host_span,
+        )
     }
 
     fn long_port(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
         let what = |f: &str| format!("`ports.{f}` of service `{svc}`");
         let mut target = None;
-        let mut published = None;
+        let mut published_at = None;
         let mut host_ip = None;
         let mut protocol = Protocol::Tcp;
         let mut name = None;
         for (k, field, v) in entries(item) {
             match field {
                 "target" => target = self.scalar(&what(field), k, v),
-                "published" => published = self.scalar(&what(field), k, v),
+                "published" => published_at = self.scalar(&what(field), k, v),
                 "host_ip" => host_ip = self.scalar(&what(field), k, v).map(|t| t.s),
                 "name" => name = self.scalar(&what(field), k, v).map(|t| t.s),
                 "protocol" => {
@@ -207,8 +255,7 @@ impl FileLoader<'_> {
             );
             return Vec::new();
         };
-        let Some((c0, c1)) = parse_range(target.s.trim()).filter(|(a, b)| *a >= 1 && *b <= 65535)
-        else {
+        let Some((c0, c1)) = container_range(target.s.trim()) else {
             self.diags.error(
                 target.inner(),
                 format!(
@@ -218,19 +265,17 @@ impl FileLoader<'_> {
             );
             return Vec::new();
         };
-        let host_range = match &published {
-            Some(p) if !p.s.trim().is_empty() => {
-                match parse_range(p.s.trim()).filter(|(_, b)| *b <= 65535) {
-                    Some(h) => Some(h),
-                    None => {
-                        self.diags.error(
-                            p.inner(),
-                            format!("invalid hostPort `{}` in `ports` of service `{svc}`", p.s),
-                        );
-                        return Vec::new();
-                    }
+        let host_ports = match &published_at {
+            Some(p) if !p.s.trim().is_empty() => match host_range(p.s.trim()) {
+                Some(h) => Some(h),
+                None => {
+                    self.diags.error(
+                        p.inner(),
+                        format!("invalid hostPort `{}` in `ports` of service `{svc}`", p.s),
+                    );
+                    return Vec::new();
                 }
-            }
+            },
             _ => None,
         };
         if let Some(ip) = &host_ip
@@ -243,23 +288,16 @@ impl FileLoader<'_> {
             return Vec::new();
         }
         let span = target.inner();
-        let host_span = published.as_ref().map(Text::inner);
-        (c0..=c1)
-            .map(|c| DeclaredPort {
-                kind: PortKind::Published,
-                container_port: c as u16,
-                host_port: host_range.and_then(|(h0, h1)| {
-                    (h1 - h0 == c1 - c0)
-                        .then_some((h0 + c - c0) as u16)
-                        .filter(|p| *p != 0)
-                }),
-                host_ip: host_ip.clone(),
-                protocol,
-                name: name.clone(),
-                span: Some(span),
-                host_span,
-            })
-            .collect()
+        let host_span = published_at.as_ref().map(Text::inner);
+        published(
+            (c0, c1),
+            host_ports,
+            host_ip,
+            name,
+            protocol,
+            span,
+            host_span,
+        )
     }
 
     /// `expose:` items: `3000`, `"3000-3005"`, `"3000/udp"`.
@@ -291,7 +329,7 @@ impl FileLoader<'_> {
             },
             None => (s.len(), Protocol::Tcp),
         };
-        let Some((a, b)) = parse_range(&s[..end]).filter(|(a, b)| *a >= 1 && *b <= 65535) else {
+        let Some((a, b)) = container_range(&s[..end]) else {
             self.diags.error(
                 t.sub(0..end),
                 format!(
@@ -301,18 +339,6 @@ impl FileLoader<'_> {
             );
             return Vec::new();
         };
-        let span = t.sub(0..end);
-        (a..=b)
-            .map(|p| DeclaredPort {
-                kind: PortKind::Exposed,
-                container_port: p as u16,
-                host_port: None,
-                host_ip: None,
-                protocol,
-                name: None,
-                span: Some(span),
-                host_span: None,
-            })
-            .collect()
+        port_range(PortKind::Exposed, (a, b), protocol, t.sub(0..end)).collect()
     }
 }
