@@ -6,7 +6,7 @@ use super::diags::{Diags, definitions, loc};
 use super::files::Files;
 use crate::source::Span;
 use crate::topology::yaml::Node;
-use crate::topology::{Network, NetworkId, Topology, Unit, Volume};
+use crate::topology::{Network, NetworkId, Topology, Unit, Volume, VolumeKind};
 use std::collections::BTreeMap;
 
 /// What one compose document adds to the topology.
@@ -18,6 +18,19 @@ pub(super) struct Part {
     pub(super) services_key: Option<Span>,
     /// `services` was there but unreadable (already reported).
     pub(super) broken: bool,
+}
+
+impl Part {
+    /// Adds a volume of the project (no unit owns it); returns its index.
+    pub(super) fn add_volume(&mut self, name: String, kind: VolumeKind, span: Span) -> usize {
+        self.volumes.push(Volume {
+            name,
+            kind,
+            unit: None,
+            span: Some(span),
+        });
+        self.volumes.len() - 1
+    }
 }
 
 /// Reads the merged model into a [`Part`], reporting problems into `diags`.

@@ -9,7 +9,7 @@ use super::volumes::{VolFromSource, VolUse};
 use crate::source::Span;
 use crate::topology::{
     Address, AddressOrigin, Container, ContainerRole, DnsConfig, Mount, PortKind, Unit, UnitKind,
-    Volume, VolumeKind,
+    VolumeKind,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -46,13 +46,8 @@ impl FileLoader<'_> {
             if named.contains_key(name) {
                 continue;
             }
-            named.insert(name.clone(), part.volumes.len());
-            part.volumes.push(Volume {
-                name: name.clone(),
-                kind: VolumeKind::Named,
-                unit: None,
-                span: Some(*span),
-            });
+            let v = part.add_volume(name.clone(), VolumeKind::Named, *span);
+            named.insert(name.clone(), v);
         }
         let mut binds: HashMap<String, usize> = HashMap::new();
 
@@ -88,13 +83,7 @@ impl FileLoader<'_> {
                             span,
                         } => {
                             let v = *named.entry(name.clone()).or_insert_with(|| {
-                                part.volumes.push(Volume {
-                                    name: name.clone(),
-                                    kind: VolumeKind::Named,
-                                    unit: None,
-                                    span: Some(*name_span),
-                                });
-                                part.volumes.len() - 1
+                                part.add_volume(name.clone(), VolumeKind::Named, *name_span)
                             });
                             (v, target, *read_only, sub_path.clone(), *span)
                         }
@@ -105,13 +94,8 @@ impl FileLoader<'_> {
                             span,
                         } => {
                             let v = *binds.entry(source.clone()).or_insert_with(|| {
-                                part.volumes.push(Volume {
-                                    name: source.clone(),
-                                    kind: VolumeKind::Bind(source.clone()),
-                                    unit: None,
-                                    span: Some(*span),
-                                });
-                                part.volumes.len() - 1
+                                let kind = VolumeKind::Bind(source.clone());
+                                part.add_volume(source.clone(), kind, *span)
                             });
                             (v, target, *read_only, None, *span)
                         }
@@ -123,13 +107,8 @@ impl FileLoader<'_> {
                                 VolUse::Tmpfs { .. } => VolumeKind::Tmpfs,
                                 _ => VolumeKind::Other,
                             };
-                            part.volumes.push(Volume {
-                                name: target.clone(),
-                                kind,
-                                unit: None,
-                                span: Some(*span),
-                            });
-                            (part.volumes.len() - 1, target, false, None, *span)
+                            let v = part.add_volume(target.clone(), kind, *span);
+                            (v, target, false, None, *span)
                         }
                     };
                     c.mounts.push(Mount {

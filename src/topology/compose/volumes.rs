@@ -11,9 +11,10 @@ use crate::source::Span;
 use crate::topology::yaml::{Node, Value};
 use std::ops::Range;
 
-/// The target of a short volume spec (`[source:]target[:mode]`).
-pub(super) fn volume_target(s: &str) -> &str {
-    let mut fields: Vec<&str> = Vec::new();
+/// The fields of a short volume spec (`[source:]target[:mode]`): split on
+/// `:`, except a Windows drive letter's.
+fn volume_fields(s: &str) -> Vec<Range<usize>> {
+    let mut fields: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
     for (i, c) in s.char_indices() {
         if c != ':' {
@@ -23,14 +24,18 @@ pub(super) fn volume_target(s: &str) -> &str {
         if buffer.len() == 1 && buffer.chars().all(|c| c.is_ascii_alphabetic()) {
             continue;
         }
-        fields.push(&s[start..i]);
+        fields.push(start..i);
         start = i + 1;
     }
-    fields.push(&s[start..]);
-    match fields.len() {
-        1 => fields[0],
-        _ => fields[1],
-    }
+    fields.push(start..s.len());
+    fields
+}
+
+/// The target of a short volume spec (`[source:]target[:mode]`).
+pub(super) fn volume_target(s: &str) -> &str {
+    let fields = volume_fields(s);
+    let target = fields.get(1).unwrap_or(&fields[0]);
+    &s[target.clone()]
 }
 
 #[derive(Debug, Clone)]
@@ -172,21 +177,7 @@ impl FileLoader<'_> {
                 span,
             });
         }
-        // Fields split on `:`, except a Windows drive letter's.
-        let mut fields: Vec<Range<usize>> = Vec::new();
-        let mut start = 0;
-        for (i, c) in s.char_indices() {
-            if c != ':' {
-                continue;
-            }
-            let buffer = &s[start..i];
-            if buffer.len() == 1 && buffer.chars().all(|c| c.is_ascii_alphabetic()) {
-                continue;
-            }
-            fields.push(start..i);
-            start = i + 1;
-        }
-        fields.push(start..s.len());
+        let fields = volume_fields(s);
         if fields.iter().any(|r| r.is_empty()) {
             self.diags.error(
                 span,
