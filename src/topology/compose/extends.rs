@@ -5,7 +5,7 @@
 use super::MAX_NESTING;
 use super::assembly::Assembly;
 use super::diags::{entries, loc};
-use super::files::{dir_of, join_path};
+use super::files::dir_of;
 use super::merge::{entry_mut, remove_entry};
 use crate::source::FileId;
 use crate::topology::yaml::{Node, Value};
@@ -119,17 +119,8 @@ impl Assembly<'_> {
     ) -> Option<Node> {
         let rel = self.plain(fnode)?;
         let ctx = self.files.ctx(file).clone();
-        let path = join_path(&ctx.dir, &rel);
-        let Some(&other) = self.by_path.get(&path) else {
-            self.incomplete = true;
-            self.diags.error(
-                loc(fnode, fnode),
-                format!(
-                    "`{rel}`, which service `{name}` extends, was not submitted: compose cannot load the project without it; submit it with the compose files"
-                ),
-            );
-            return None;
-        };
+        let what = || format!("`{rel}`, which service `{name}` extends,");
+        let (other, path) = self.submitted(&ctx.dir, &rel, loc(fnode, fnode), what)?;
         let dir = dir_of(&path);
         self.register(other, ctx.env, dir);
         let raw = self.raw_model(other)?;

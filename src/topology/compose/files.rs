@@ -8,7 +8,7 @@
 use super::assembly::Assembly;
 use super::diags::entries;
 use crate::nginx::include::{dirname, normalize as normalize_path};
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, SourceFile, Span};
 use crate::topology::yaml::{Node, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -210,6 +210,32 @@ impl Assembly<'_> {
             }
         }
         top
+    }
+
+    /// The submitted compose file that `rel`, written in a file whose paths
+    /// are relative to `dir`, names, with its normalised path. A file not
+    /// submitted leaves the project incomplete and is an error at `span`,
+    /// naming it as `what`.
+    pub(super) fn submitted(
+        &mut self,
+        dir: &str,
+        rel: &str,
+        span: Span,
+        what: impl FnOnce() -> String,
+    ) -> Option<(FileId, String)> {
+        let path = join_path(dir, rel);
+        if let Some(&id) = self.by_path.get(&path) {
+            return Some((id, path));
+        }
+        self.incomplete = true;
+        self.diags.error(
+            span,
+            format!(
+                "{} was not submitted: compose cannot load the project without it; submit it with the compose files",
+                what()
+            ),
+        );
+        None
     }
 
     /// Reads `file` with variables `env` and relative paths against `dir`

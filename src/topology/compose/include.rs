@@ -65,19 +65,10 @@ impl Assembly<'_> {
         let mut ids: Vec<(FileId, String)> = Vec::new();
         for pn in &path_nodes {
             let Some(rel) = self.plain(pn) else { continue };
-            let path = join_path(&ctx.dir, &rel);
-            match self.by_path.get(&path) {
-                Some(&id) => ids.push((id, path)),
-                None => {
-                    self.incomplete = true;
-                    self.diags.error(
-                        pn.span,
-                        format!(
-                            "included file `{rel}` was not submitted: compose cannot load the project without it; submit it with the compose files"
-                        ),
-                    );
-                    return;
-                }
+            let what = || format!("included file `{rel}`");
+            match self.submitted(&ctx.dir, &rel, pn.span, what) {
+                Some(file) => ids.push(file),
+                None => return,
             }
         }
         if ids.is_empty() {
