@@ -41,6 +41,7 @@ pub(super) struct Assembly<'a> {
 }
 
 impl<'a> Assembly<'a> {
+    /// Sorts the submitted files into compose files (parsed) and env files.
     pub(super) fn new(
         sources: &'a SourceMap,
         files: &[FileId],

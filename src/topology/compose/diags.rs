@@ -29,14 +29,17 @@ impl Diags {
         }
     }
 
+    /// An error at `span`.
     pub(super) fn error(&mut self, span: Span, message: String) {
         self.push(DiagSeverity::Error, Some(span), message);
     }
 
+    /// A warning at `span`.
     pub(super) fn warn(&mut self, span: Span, message: String) {
         self.push(DiagSeverity::Warning, Some(span), message);
     }
 
+    /// A note at `span`.
     pub(super) fn info(&mut self, span: Span, message: String) {
         self.push(DiagSeverity::Info, Some(span), message);
     }

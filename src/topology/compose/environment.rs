@@ -11,6 +11,8 @@ use crate::topology::EnvVar;
 use crate::topology::yaml::{Node, Value};
 
 impl FileLoader<'_> {
+    /// `environment` in list (`K=V`, `K`) or mapping form; a bare `K` is
+    /// taken from the environment compose runs in.
     pub(super) fn environment(&mut self, what: &str, key: &Node, v: &Node) -> Vec<EnvVar> {
         let mut out = Vec::new();
         match &v.value {

@@ -11,6 +11,8 @@ use crate::source::FileId;
 use crate::topology::yaml::{Node, Value};
 
 impl Assembly<'_> {
+    /// Replaces each service of `model` that has `extends` by the service it
+    /// extends with its own values merged on.
     pub(super) fn apply_extends(&mut self, file: FileId, model: &mut Node) {
         let Some(services) = model.get("services").filter(|s| s.is_map()).cloned() else {
             return;

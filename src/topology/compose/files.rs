@@ -51,14 +51,17 @@ pub(super) struct Files {
 }
 
 impl Files {
+    /// The text of a compose file (empty for an unknown one).
     pub(super) fn text(&self, f: FileId) -> &str {
         self.texts.get(&f).map_or("", String::as_str)
     }
 
+    /// How a compose file's values are read.
     pub(super) fn ctx(&self, f: FileId) -> &FileCtx {
         self.ctx.get(&f).unwrap_or(&self.none)
     }
 
+    /// The path of a compose file, as submitted.
     pub(super) fn path(&self, f: FileId) -> &str {
         self.paths.get(&f).map_or("", String::as_str)
     }

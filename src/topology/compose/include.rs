@@ -12,6 +12,8 @@ use crate::topology::yaml::{Node, Value};
 use std::collections::{BTreeMap, HashMap};
 
 impl Assembly<'_> {
+    /// Imports into `model` the files its `include` names, then drops the
+    /// `include` key.
     pub(super) fn apply_include(&mut self, file: FileId, model: &mut Node) {
         let Some((key, include)) = remove_entry(model, "include") else {
             return;

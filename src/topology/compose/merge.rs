@@ -19,6 +19,7 @@ pub(super) enum Tag {
     Override,
 }
 
+/// The tag written before node `n` in `text`, if any.
 pub(super) fn tag_of(text: &str, n: &Node) -> Option<Tag> {
     let before = text.get(..n.span.start as usize)?;
     let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n']);
@@ -122,6 +123,7 @@ pub(super) fn same_value(a: &Node, b: &Node) -> bool {
     }
 }
 
+/// A mapping node of `entries`.
 pub(super) fn map_node(entries: Vec<(Node, Node)>, span: Span) -> Node {
     Node {
         value: Value::Map(entries),
@@ -129,6 +131,7 @@ pub(super) fn map_node(entries: Vec<(Node, Node)>, span: Span) -> Node {
     }
 }
 
+/// A sequence node of `items`.
 fn seq_node(items: Vec<Node>, span: Span) -> Node {
     Node {
         value: Value::Seq(items),
@@ -147,6 +150,7 @@ pub(super) fn entry_mut<'n>(n: &'n mut Node, key: &str) -> Option<&'n mut Node> 
     }
 }
 
+/// Removes a mapping's entry (by string key) and returns it.
 pub(super) fn remove_entry(n: &mut Node, key: &str) -> Option<(Node, Node)> {
     match &mut n.value {
         Value::Map(e) => {

@@ -176,6 +176,8 @@ impl FileLoader<'_> {
         }
     }
 
+    /// A service's `networks`, in list or mapping form (`aliases`,
+    /// `ipv4_address`).
     pub(super) fn service_networks(
         &mut self,
         svc: &str,

@@ -88,6 +88,7 @@ fn published(
         .collect()
 }
 
+/// `tcp` (the default), `udp` or `sctp`, in any case.
 fn parse_protocol(s: &str) -> Option<Protocol> {
     match s.to_ascii_lowercase().as_str() {
         "" | "tcp" => Some(Protocol::Tcp),
@@ -98,6 +99,7 @@ fn parse_protocol(s: &str) -> Option<Protocol> {
 }
 
 impl FileLoader<'_> {
+    /// One item of `ports`, in short or long syntax (a range gives several).
     pub(super) fn port(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
         match &item.value {
             Value::Map(_) => self.long_port(svc, item),

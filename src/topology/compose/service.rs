@@ -13,6 +13,7 @@ use crate::source::Span;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, EnvVar, HostEntry, Link};
 
+/// A service's `network_mode`.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum NetMode {
     Host,
@@ -23,6 +24,7 @@ pub(super) enum NetMode {
     Other(String),
 }
 
+/// A `depends_on` entry.
 #[derive(Debug, Clone)]
 pub(super) struct Dep {
     pub(super) service: String,
@@ -57,6 +59,7 @@ pub(super) struct ServiceDef {
 }
 
 impl ServiceDef {
+    /// A service with nothing set yet but its name: one replica.
     pub(super) fn new(name: &str, key_span: Span) -> ServiceDef {
         ServiceDef {
             name: name.to_string(),
@@ -93,6 +96,9 @@ impl ServiceDef {
 }
 
 impl FileLoader<'_> {
+    /// Reads one service's fields, warning about wrong types and reporting
+    /// compose's own errors (`scale` against `deploy.replicas`,
+    /// `container_name` with replicas).
     pub(super) fn service(&mut self, name: &str, key: &Node, node: &Node) -> ServiceDef {
         let mut d = ServiceDef::new(name, key.span);
         let mut scale: Option<(u32, Span)> = None;
@@ -264,6 +270,7 @@ impl FileLoader<'_> {
         d
     }
 
+    /// `command` or `entrypoint`: a list as is, a string split into words.
     pub(super) fn command(&mut self, what: &str, key: &Node, v: &Node) -> Vec<String> {
         match &v.value {
             Value::Seq(items) => items
@@ -315,6 +322,7 @@ impl FileLoader<'_> {
         }
     }
 
+    /// `depends_on` in list or mapping form (`required: false` allowed).
     pub(super) fn depends_on(&mut self, what: &str, key: &Node, v: &Node) -> Vec<Dep> {
         let mut out = Vec::new();
         match &v.value {
@@ -346,6 +354,7 @@ impl FileLoader<'_> {
         out
     }
 
+    /// `extra_hosts` as `host=ip` / `host:ip` items or a `host: ip` mapping.
     pub(super) fn extra_hosts(&mut self, what: &str, key: &Node, v: &Node) -> Vec<HostEntry> {
         let mut out = Vec::new();
         let clean = |ip: &str| {

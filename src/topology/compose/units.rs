@@ -14,6 +14,8 @@ use crate::topology::{
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 impl FileLoader<'_> {
+    /// Turns the service definitions into the part's units, networks and
+    /// volumes.
     pub(super) fn build(
         &mut self,
         part: &mut Part,

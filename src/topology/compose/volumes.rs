@@ -38,6 +38,7 @@ pub(super) fn volume_target(s: &str) -> &str {
     &s[target.clone()]
 }
 
+/// How a service uses a volume, as written.
 #[derive(Debug, Clone)]
 pub(super) enum VolUse {
     Named {
@@ -68,12 +69,14 @@ pub(super) enum VolUse {
     },
 }
 
+/// Whose volumes `volumes_from` takes: a service's or a container's.
 #[derive(Debug, Clone)]
 pub(super) enum VolFromSource {
     Service(String),
     Container(String),
 }
 
+/// A `volumes_from` entry.
 #[derive(Debug, Clone)]
 pub(super) struct VolFrom {
     pub(super) source: VolFromSource,
@@ -143,6 +146,7 @@ impl FileLoader<'_> {
         out
     }
 
+    /// One item of a service's `volumes`, in short or long syntax.
     pub(super) fn volume_use(&mut self, svc: &str, item: &Node) -> Option<VolUse> {
         match &item.value {
             Value::Map(_) => self.long_volume(svc, item),
