@@ -1,0 +1,425 @@
+//! Scalars with byte-exact spans, and `${VAR}` interpolation: `Text` (a
+//! value with the source bytes of each of its bytes), the decoding of flow
+//! scalars back to their source bytes, compose-go's `template.Substitute`,
+//! and the one pass that reports interpolation problems.
+
+use super::loader::FileLoader;
+use crate::source::Span;
+use crate::topology::yaml::{Node, Value};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// A scalar's text after interpolation, with the source bytes each byte of
+/// it came from, so a part of it (the container port of `"8080:80"`) can be
+/// pointed at exactly.
+#[derive(Debug, Clone)]
+pub(super) struct Text {
+    pub(super) s: String,
+    pub(super) span: Span,
+    /// Per byte of `s`: the source byte range it came from.
+    pub(super) map: Vec<(u32, u32)>,
+}
+
+impl Text {
+    /// The source span of bytes `r` of the text (the whole scalar when the
+    /// text cannot be mapped back, e.g. a block scalar).
+    pub(super) fn sub(&self, r: Range<usize>) -> Span {
+        let (start, end) = cover(&self.map, r).unwrap_or((self.span.start, self.span.end));
+        Span {
+            file: self.span.file,
+            start,
+            end,
+        }
+    }
+
+    /// The span of the text without its quotes.
+    pub(super) fn inner(&self) -> Span {
+        if self.s.is_empty() {
+            self.span
+        } else {
+            self.sub(0..self.s.len())
+        }
+    }
+}
+
+/// The source range covered by bytes `r` of a mapped text.
+fn cover(map: &[(u32, u32)], r: Range<usize>) -> Option<(u32, u32)> {
+    if r.start < r.end && r.end <= map.len() {
+        let slice = &map[r];
+        let start = slice.iter().map(|m| m.0).min()?;
+        let end = slice.iter().map(|m| m.1).max()?;
+        Some((start, end))
+    } else if r.start == r.end && r.start < map.len() {
+        Some((map[r.start].0, map[r.start].0))
+    } else if r.start == r.end && r.start == map.len() && !map.is_empty() {
+        let e = map[map.len() - 1].1;
+        Some((e, e))
+    } else {
+        None
+    }
+}
+
+/// Decodes a flow scalar's source text (plain, `'single'` or `"double"`
+/// quoted, on one line) into its value and, per value byte, the source
+/// bytes it came from. `None` for anything else (block scalars, folded
+/// lines), which callers then point at as a whole.
+pub(super) fn decode_raw(text: &str, span: Span) -> Option<(String, Vec<(u32, u32)>)> {
+    let raw = text.get(span.range())?;
+    let base = span.start;
+    if raw.contains('\n') || raw.is_empty() {
+        return (raw.is_empty()).then(|| (String::new(), Vec::new()));
+    }
+    let mut out = String::new();
+    let mut map = Vec::new();
+    let mut push = |out: &mut String, c: char, from: usize, to: usize| {
+        out.push(c);
+        for _ in 0..c.len_utf8() {
+            map.push((base + from as u32, base + to as u32));
+        }
+    };
+    let bytes = raw.as_bytes();
+    match bytes[0] {
+        b'\'' if raw.len() >= 2 && raw.ends_with('\'') => {
+            let inner = &raw[1..raw.len() - 1];
+            let mut it = inner.char_indices().peekable();
+            while let Some((i, c)) = it.next() {
+                if c == '\'' {
+                    if it.peek().map(|p| p.1) == Some('\'') {
+                        it.next();
+                        push(&mut out, '\'', i + 1, i + 3);
+                        continue;
+                    }
+                    return None;
+                }
+                push(&mut out, c, i + 1, i + 1 + c.len_utf8());
+            }
+        }
+        b'"' if raw.len() >= 2 && raw.ends_with('"') => {
+            let inner = &raw[1..raw.len() - 1];
+            let mut it = inner.char_indices();
+            while let Some((i, c)) = it.next() {
+                if c != '\\' {
+                    push(&mut out, c, i + 1, i + 1 + c.len_utf8());
+                    continue;
+                }
+                let (_, e) = it.next()?;
+                let simple = match e {
+                    '0' => Some('\0'),
+                    'a' => Some('\x07'),
+                    'b' => Some('\x08'),
+                    't' | '\t' => Some('\t'),
+                    'n' => Some('\n'),
+                    'v' => Some('\x0b'),
+                    'f' => Some('\x0c'),
+                    'r' => Some('\r'),
+                    'e' => Some('\x1b'),
+                    ' ' => Some(' '),
+                    '"' => Some('"'),
+                    '/' => Some('/'),
+                    '\\' => Some('\\'),
+                    _ => None,
+                };
+                if let Some(d) = simple {
+                    push(&mut out, d, i + 1, i + 3);
+                    continue;
+                }
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    'U' => 8,
+                    _ => return None,
+                };
+                let hex = inner.get(i + 2..i + 2 + digits)?;
+                let d = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                for _ in 0..digits {
+                    it.next();
+                }
+                push(&mut out, d, i + 1, i + 3 + digits);
+            }
+        }
+        b'\'' | b'"' | b'|' | b'>' | b'&' | b'*' | b'!' => return None,
+        _ => {
+            for (i, c) in raw.char_indices() {
+                push(&mut out, c, i, i + c.len_utf8());
+            }
+        }
+    }
+    Some((out, map))
+}
+
+/// A problem met while interpolating.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Problem {
+    /// `${X}` with `X` unset: an empty string is substituted.
+    Unset(String),
+    /// `${X:?msg}` / `${X?msg}` with `X` missing.
+    Required(String, String),
+    /// A `$` that starts no valid expression.
+    Invalid,
+}
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn name_len(b: &[u8]) -> usize {
+    match b.first() {
+        Some(c) if is_name_start(*c) => {
+            1 + b[1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count()
+        }
+        _ => 0,
+    }
+}
+
+/// compose-go `getFirstBraceClosingIndex`: the `}` closing the `${` at 0.
+fn closing_brace(b: &[u8]) -> Option<usize> {
+    let mut open = 0i32;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'}' {
+            open -= 1;
+            if open == 0 {
+                return Some(i);
+            }
+        }
+        if b[i..].starts_with(b"${") {
+            open += 1;
+            i += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Interpolates `s` (whose bytes came from `map`) like compose-go's
+/// `template.Substitute`: `$$`, `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`,
+/// `${VAR:?e}`, `${VAR?e}`, `${VAR:+r}`, `${VAR+r}`, nested defaults.
+/// Substituted values map to the whole `${…}`; a default's own text keeps
+/// its exact source bytes.
+pub(super) fn interpolate(
+    env: &BTreeMap<String, String>,
+    s: &str,
+    map: &[(u32, u32)],
+    problems: &mut Vec<(Problem, (u32, u32))>,
+) -> (String, Vec<(u32, u32)>) {
+    let b = s.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut omap: Vec<(u32, u32)> = Vec::with_capacity(b.len());
+    let whole = |r: Range<usize>| cover(map, r).unwrap_or((0, 0));
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'$' {
+            out.push(b[i]);
+            omap.push(map[i]);
+            i += 1;
+            continue;
+        }
+        let next = b.get(i + 1).copied();
+        if next == Some(b'$') {
+            out.push(b'$');
+            omap.push(whole(i..i + 2));
+            i += 2;
+            continue;
+        }
+        if next.is_some_and(is_name_start) {
+            let n = name_len(&b[i + 1..]);
+            let end = i + 1 + n;
+            let at = whole(i..end);
+            match env.get(&s[i + 1..end]) {
+                Some(v) => {
+                    out.extend_from_slice(v.as_bytes());
+                    omap.extend(std::iter::repeat_n(at, v.len()));
+                }
+                None => problems.push((Problem::Unset(s[i + 1..end].to_string()), at)),
+            }
+            i = end;
+            continue;
+        }
+        let braced = if next == Some(b'{') {
+            closing_brace(&b[i..]).and_then(|close| {
+                let inner = i + 2..i + close;
+                let n = name_len(&b[inner.clone()]);
+                if n == 0 {
+                    return None;
+                }
+                let rest = &s[inner.start + n..inner.end];
+                let op = [":-", ":?", ":+", "-", "?", "+"]
+                    .into_iter()
+                    .find(|op| rest.starts_with(op));
+                if op.is_none() && !rest.is_empty() {
+                    return None;
+                }
+                Some((close, n, op.unwrap_or("")))
+            })
+        } else {
+            None
+        };
+        let Some((close, n, op)) = braced else {
+            problems.push((Problem::Invalid, whole(i..i + 1)));
+            out.push(b'$');
+            omap.push(map[i]);
+            i += 1;
+            continue;
+        };
+        let end = i + close + 1;
+        let at = whole(i..end);
+        let name = &s[i + 2..i + 2 + n];
+        let arg = i + 2 + n + op.len()..i + close;
+        let value = env.get(name);
+        let set = value.is_some();
+        let non_empty = value.is_some_and(|v| !v.is_empty());
+        let push_value = |out: &mut Vec<u8>, omap: &mut Vec<(u32, u32)>| {
+            if let Some(v) = value {
+                out.extend_from_slice(v.as_bytes());
+                omap.extend(std::iter::repeat_n(at, v.len()));
+            }
+        };
+        let use_arg = match op {
+            "" => {
+                if !set {
+                    problems.push((Problem::Unset(name.to_string()), at));
+                }
+                push_value(&mut out, &mut omap);
+                false
+            }
+            ":-" | "-" => {
+                let has = if op == ":-" { non_empty } else { set };
+                if has {
+                    push_value(&mut out, &mut omap);
+                }
+                !has
+            }
+            ":?" | "?" => {
+                let has = if op == ":?" { non_empty } else { set };
+                if has {
+                    push_value(&mut out, &mut omap);
+                } else {
+                    let (msg, _) = interpolate(env, &s[arg.clone()], &map[arg.clone()], problems);
+                    problems.push((Problem::Required(name.to_string(), msg), at));
+                }
+                false
+            }
+            _ => {
+                // `:+` / `+`: the replacement when set (and non-empty).
+                let has = if op == ":+" { non_empty } else { set };
+                if !has {
+                    push_value(&mut out, &mut omap);
+                }
+                has
+            }
+        };
+        if use_arg {
+            let (a, amap) = interpolate(env, &s[arg.clone()], &map[arg], problems);
+            out.extend_from_slice(a.as_bytes());
+            omap.extend(amap);
+        }
+        i = end;
+    }
+    let s = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (s, omap)
+}
+
+impl FileLoader<'_> {
+    /// Per value byte, its source bytes (or the whole node when the
+    /// source text does not decode to the value).
+    fn source_map(&self, n: &Node, value: &str) -> Vec<(u32, u32)> {
+        match decode_raw(self.files.text(n.span.file), n.span) {
+            Some((decoded, map)) if decoded == value => map,
+            _ => vec![(n.span.start, n.span.end); value.len()],
+        }
+    }
+
+    /// A scalar as interpolated text (`None` for null and collections).
+    pub(super) fn text(&self, n: &Node) -> Option<Text> {
+        match &n.value {
+            Value::Str(s) => {
+                let map = self.source_map(n, s);
+                let env = &self.files.ctx(n.span.file).env;
+                let (s, map) = interpolate(env, s, &map, &mut Vec::new());
+                Some(Text {
+                    s,
+                    span: n.span,
+                    map,
+                })
+            }
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                let s = n.scalar_text()?;
+                let map = self.source_map(n, &s);
+                Some(Text {
+                    s,
+                    span: n.span,
+                    map,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Walks every string value to report interpolation problems once.
+    pub(super) fn check_interpolation(&mut self, n: &Node, path: &mut Vec<String>) {
+        match &n.value {
+            Value::Str(s) => {
+                // An alias (or a merge-key copy, which carries the alias's
+                // span) is checked where its anchor is written.
+                let alias = self
+                    .files
+                    .text(n.span.file)
+                    .get(n.span.range())
+                    .is_some_and(|r| r.starts_with('*'));
+                if !s.contains('$') || alias {
+                    return;
+                }
+                let map = self.source_map(n, s);
+                let mut problems = Vec::new();
+                interpolate(&self.files.ctx(n.span.file).env, s, &map, &mut problems);
+                for (p, (start, end)) in problems {
+                    let span = Span {
+                        file: n.span.file,
+                        start,
+                        end,
+                    };
+                    match p {
+                        Problem::Unset(name) => self.diags.warn(
+                            span,
+                            format!("variable `{name}` is not set; substituting an empty string"),
+                        ),
+                        Problem::Required(name, msg) => {
+                            let msg = if msg.is_empty() {
+                                format!("required variable `{name}` is missing a value")
+                            } else {
+                                format!("required variable `{name}` is missing a value: {msg}")
+                            };
+                            self.diags.error(span, msg)
+                        }
+                        Problem::Invalid => self.diags.error(
+                            span,
+                            format!(
+                                "invalid interpolation format for `{}`: this `$` starts no variable; you may need to escape any `$` with another `$`",
+                                path.join(".")
+                            ),
+                        ),
+                    }
+                }
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    self.check_interpolation(item, path);
+                    path.pop();
+                }
+            }
+            Value::Map(e) => {
+                for (k, v) in e {
+                    path.push(k.scalar_text().unwrap_or_default());
+                    self.check_interpolation(v, path);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Tests of the compose loader, one file per concern; the helpers they share are here.
+
+mod documents;
+mod environment;
+mod extends;
+mod files;
+mod include;
+mod interpolation;
+mod merge;
+mod networks;
+mod ports;
+mod profiles;
+mod services;
+mod volumes;
+
+use super::load;
+use crate::source::{SourceFile, SourceMap, Span};
+use crate::topology::*;
+
+fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
+    let mut sources = SourceMap::new();
+    let f = sources.add(SourceFile::new("app/compose.yaml", text));
+    load(&sources, &[f], opts)
+}
+
+fn load_str(text: &str) -> Topology {
+    let opts = LoadOptions {
+        project: Some("p".into()),
+        ..Default::default()
+    };
+    load_opts(text, &opts)
+}
+
+fn with_env(text: &str, env: &[(&str, &str)]) -> Topology {
+    let opts = LoadOptions {
+        project: Some("p".into()),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    load_opts(text, &opts)
+}
+
+fn at(text: &str, span: Option<Span>) -> &str {
+    &text[span.expect("a span").range()]
+}
+
+fn unit<'a>(t: &'a Topology, name: &str) -> &'a Unit {
+    t.units
+        .iter()
+        .find(|u| u.name == name)
+        .unwrap_or_else(|| panic!("no unit {name}: {:?}", names(t)))
+}
+
+fn names(t: &Topology) -> Vec<&str> {
+    t.units.iter().map(|u| u.name.as_str()).collect()
+}
+
+fn net<'a>(t: &'a Topology, key: &str) -> &'a Network {
+    t.networks.iter().find(|n| n.key == key).expect("network")
+}
+
+fn net_keys(t: &Topology) -> Vec<&str> {
+    t.networks.iter().map(|n| n.key.as_str()).collect()
+}
+
+fn diags(t: &Topology) -> Vec<(DiagSeverity, &str)> {
+    t.diagnostics
+        .iter()
+        .map(|d| (d.severity, d.message.as_str()))
+        .collect()
+}
+
+fn no_diags(t: &Topology) {
+    assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
+}
+
+fn find_diag<'a>(t: &'a Topology, needle: &str) -> &'a TopologyDiagnostic {
+    t.diagnostics
+        .iter()
+        .find(|d| d.message.contains(needle))
+        .unwrap_or_else(|| panic!("no diagnostic with {needle:?}: {:#?}", t.diagnostics))
+}
+
+fn ports(t: &Topology, unit_name: &str) -> Vec<(u16, Option<u16>)> {
+    unit(t, unit_name).containers[0]
+        .ports
+        .iter()
+        .map(|p| (p.container_port, p.host_port))
+        .collect()
+}
+
+/// Loads files (path, text) as the compose files of one project.
+fn load_files(files: &[(&str, &str)], opts: &LoadOptions) -> (Topology, SourceMap) {
+    let mut sources = SourceMap::new();
+    let ids: Vec<FileId> = files
+        .iter()
+        .map(|(p, t)| sources.add(SourceFile::new(*p, *t)))
+        .collect();
+    let t = load(&sources, &ids, opts);
+    (t, sources)
+}
+
+fn project_p() -> LoadOptions {
+    LoadOptions {
+        project: Some("p".into()),
+        ..Default::default()
+    }
+}
+
+fn env_of(t: &Topology, u: &str) -> Vec<(String, Option<String>)> {
+    unit(t, u).containers[0]
+        .env
+        .iter()
+        .map(|e| (e.name.clone(), e.value.clone()))
+        .collect()
+}
+
+fn kv(pairs: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+        .collect()
+}
+
+fn snip(sources: &SourceMap, span: Option<Span>) -> (String, String) {
+    let span = span.expect("a span");
+    (sources.get(span.file).path.clone(), sources.snippet(span))
+}
