@@ -62,7 +62,14 @@ pub struct SourceFile {
     /// Raw content. Not necessarily UTF-8.
     pub bytes: Vec<u8>,
     line_starts: Vec<u32>,
+    /// Characters before each [`CHAR_BLOCK`]-byte block, built on the first
+    /// position asked for, so a column costs at most one block's scan
+    /// whatever the length of its line.
+    char_index: std::sync::OnceLock<Vec<u32>>,
 }
+
+/// Bytes per block of the character index.
+const CHAR_BLOCK: usize = 256;
 
 impl SourceFile {
     /// Wraps a file's content and indexes its lines.
@@ -76,6 +83,7 @@ impl SourceFile {
             path: path.into(),
             bytes,
             line_starts,
+            char_index: std::sync::OnceLock::new(),
         }
     }
 
@@ -88,11 +96,29 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line] as usize;
-        let column = count_chars(&self.bytes[start..offset]) + 1;
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
         Position {
             line: line as u32 + 1,
             column: column as u32,
         }
+    }
+
+    /// Characters in `bytes[..offset]`, in constant time: the index gives
+    /// the count up to the enclosing block, and the rest of the block is
+    /// scanned.
+    fn chars_before(&self, offset: usize) -> usize {
+        let index = self.char_index.get_or_init(|| {
+            let mut total = 0u32;
+            let mut out = Vec::with_capacity(self.bytes.len() / CHAR_BLOCK + 1);
+            for block in self.bytes.chunks(CHAR_BLOCK) {
+                out.push(total);
+                total += count_chars(block) as u32;
+            }
+            out.push(total);
+            out
+        });
+        let block = offset / CHAR_BLOCK;
+        index[block] as usize + count_chars(&self.bytes[block * CHAR_BLOCK..offset])
     }
 
     /// The text of 1-based line `line`, without its line ending, decoded lossily.
@@ -212,5 +238,20 @@ mod tests {
         assert_eq!(f.position(5), Position { line: 2, column: 2 });
         assert_eq!(f.line_text(2), "цd e");
         assert_eq!(f.line_count(), 2);
+    }
+
+    #[test]
+    fn columns_on_long_lines_agree_with_a_scan_of_the_line() {
+        // Multi-byte characters across block boundaries, on one long line.
+        let text: String = (0..3000).map(|i| if i % 7 == 0 { 'é' } else { '}' }).collect();
+        let f = SourceFile::new("long.conf", format!("x\n{text}\n"));
+        for offset in (2..f.bytes.len()).step_by(97) {
+            if (f.bytes[offset] & 0xC0) == 0x80 {
+                continue;
+            }
+            let scanned = count_chars(&f.bytes[2..offset]) + 1;
+            assert_eq!(f.position(offset).column as usize, scanned, "{offset}");
+            assert_eq!(f.position(offset).line, 2);
+        }
     }
 }
