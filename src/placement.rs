@@ -163,7 +163,7 @@ pub fn place(
 pub fn place_mounted(
     sources: &mut SourceMap,
     topo: &Topology,
-    site: crate::resolve::Site,
+    site: crate::network::Site,
 ) -> Option<Placement> {
     let mut paths = HashMap::new();
     let mut by = HashMap::new();

@@ -2,13 +2,13 @@
 //! rules → report. Pure: no file, socket or DNS is touched.
 
 use crate::input::{Input, InputError};
+use crate::network::{self, Site, Status};
 use crate::nginx::{self, Ctx, upstreams};
 use crate::placement;
 use crate::report::{
     InputFileReport, InputSummary, Location, Report, Summary, UpstreamReport, Verdict,
     finding_report,
 };
-use crate::resolve::{self, Site, Status};
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::topology::{
@@ -115,7 +115,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         }
     }
 
-    let resolutions = resolve::resolve_all(&topo, &extraction, &sites);
+    let resolutions = network::resolve_all(&topo, &extraction, &sites);
     let cx = Context {
         sources: &sources,
         config: Some(&config),
@@ -177,7 +177,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let sev = |s: rules::Severity| findings.iter().filter(|f| f.severity == s).count();
     let nginx_starts = !config.has_errors()
         && !resolutions.iter().any(|r| {
-            matches!(&r.lookup, resolve::Lookup::NotFound { runtime: false, .. })
+            matches!(&r.lookup, network::Lookup::NotFound { runtime: false, .. })
                 || r.reason
                     .as_deref()
                     .is_some_and(|x| x.starts_with("no port in upstream"))

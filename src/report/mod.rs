@@ -13,7 +13,7 @@ pub mod sarif;
 pub mod text;
 
 use crate::fix::{self, Applicability};
-use crate::resolve::Status;
+use crate::network::Status;
 use crate::rules::{Finding, Severity};
 use crate::source::{SourceMap, Span};
 use crate::topology::render::AddressRow;

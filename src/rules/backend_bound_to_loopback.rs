@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Outcome, target_text};
+use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
     /// ## What it does

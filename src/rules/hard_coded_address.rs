@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, finding, replace};
 use crate::fix::{Applicability, Fix};
+use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
-use crate::resolve::Lookup;
 use crate::topology::{AddressOrigin, NetworkKind, Platform};
 
 crate::declare_rule! {

@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
+use crate::network::{Lookup, Outcome};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Lookup, Outcome};
 use crate::topology::names::NameSource;
 
 crate::declare_rule! {
@@ -156,6 +156,6 @@ mod tests {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
         let r = run(conf, POD);
         assert!(of(&r, "UC2010").is_empty(), "{:?}", codes(&r));
-        assert_eq!(r.upstreams[0].status, crate::resolve::Status::Reachable);
+        assert_eq!(r.upstreams[0].status, crate::network::Status::Reachable);
     }
 }

@@ -52,9 +52,9 @@ mod upstream_unverifiable;
 mod workload_name_as_host;
 
 use crate::fix::Fix;
+use crate::network::{Resolution, Site};
 use crate::nginx::Config;
 use crate::nginx::upstreams::{Extraction, UpstreamRef};
-use crate::resolve::{Resolution, Site};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Topology;
 use serde::Serialize;
@@ -202,7 +202,7 @@ impl Context<'_> {
     pub fn stops_nginx(&self, r: &Resolution) -> bool {
         matches!(
             r.lookup,
-            crate::resolve::Lookup::NotFound { runtime: false, .. }
+            crate::network::Lookup::NotFound { runtime: false, .. }
         ) || !self.upstream(r).notes.is_empty()
             || r.reason
                 .as_deref()
@@ -304,7 +304,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
 /// group fails too: while another server answers, nginx fails over and the
 /// requests succeed (upstream-group-partially-unreachable reports the group).
 fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
-    use crate::resolve::Status;
+    use crate::network::Status;
     use std::collections::{HashMap, HashSet};
     // Servers with an error of their own cannot take over for another.
     let failing: HashSet<usize> = out
@@ -312,7 +312,7 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.upstream)
         .collect();
-    let primary: HashMap<usize, &crate::resolve::Resolution> =
+    let primary: HashMap<usize, &crate::network::Resolution> =
         cx.primary().map(|r| (r.upstream, r)).collect();
     for f in out.iter_mut() {
         let Some(i) = f.upstream else { continue };
@@ -351,10 +351,10 @@ pub fn describe(cx: &Context, up: &UpstreamRef) -> String {
 /// (its spans point where that value is written, e.g. a `set`).
 pub fn looked_up_host<'a>(
     up: &'a UpstreamRef,
-    lookup: &crate::resolve::Lookup,
+    lookup: &crate::network::Lookup,
 ) -> Option<&'a crate::nginx::upstreams::HostTarget> {
+    use crate::network::Lookup;
     use crate::nginx::upstreams::{HostKind, Target};
-    use crate::resolve::Lookup;
     match &up.target {
         Target::Host(h) => Some(h),
         Target::Variable(v) => {
@@ -519,7 +519,7 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
                         "Use `{}:{}` instead of `{}`",
                         r.host,
                         r.port,
-                        crate::resolve::target_text(up)
+                        crate::network::target_text(up)
                     )
                 } else {
                     format!("Replace `{}` with `{}`", h.host, r.host)

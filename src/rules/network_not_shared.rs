@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::network::{Hint, Lookup};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Hint, Lookup};
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
+use crate::network::{Hit, Outcome, target_text};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Hit, Outcome, target_text};
 use crate::topology::{PortKind, ServiceId, ServiceKind, TargetPort};
 
 crate::declare_rule! {

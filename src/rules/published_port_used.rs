@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
+use crate::network::{Outcome, target_text};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Outcome, target_text};
 use crate::topology::PortKind;
 
 crate::declare_rule! {

@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Hint, Lookup, Site};
+use crate::network::{Hint, Lookup, Site};
 use crate::source::Span;
 use crate::topology::{Platform, names};
 

@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding, replace};
 use crate::fix::{Applicability, Fix};
-use crate::resolve::Outcome;
+use crate::network::Outcome;
 use crate::source::Span;
 use crate::topology::{Service, ServiceId, Topology, UnitId, UnitKind};
 

@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Hint, Lookup, target_text};
+use crate::network::{Hint, Lookup, target_text};
 use crate::topology::{Service, UnitKind};
 
 crate::declare_rule! {

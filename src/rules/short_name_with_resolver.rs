@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host, replace};
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Hint, Lookup};
+use crate::network::{Hint, Lookup};
 use crate::topology::{Platform, Service, UnitKind};
 
 crate::declare_rule! {

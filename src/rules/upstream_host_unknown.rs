@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, finding, replace};
 use crate::fix::{Applicability, Fix};
+use crate::network::{Lookup, target_text};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Lookup, target_text};
 
 crate::declare_rule! {
     /// ## What it does
