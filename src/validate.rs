@@ -176,12 +176,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let count = |s: Status| resolutions.iter().filter(|r| r.status == s).count();
     let sev = |s: rules::Severity| findings.iter().filter(|f| f.severity == s).count();
     let nginx_starts = !config.has_errors()
-        && !resolutions.iter().any(|r| {
-            matches!(&r.lookup, network::Lookup::NotFound { runtime: false, .. })
-                || r.reason
-                    .as_deref()
-                    .is_some_and(|x| x.starts_with("no port in upstream"))
-        })
+        && !resolutions.iter().any(|r| r.stops_nginx())
         && !extraction.upstreams.iter().any(|u| !u.notes.is_empty());
     let summary = Summary {
         upstreams: resolutions.len(),

@@ -76,6 +76,29 @@ pub struct Resolution {
     pub port: Option<u16>,
     /// Steps in plain sentences.
     pub trace: Vec<String>,
+    /// What makes nginx refuse its configuration because of this upstream,
+    /// decided where the resolution finds it.
+    pub load_error: Option<LoadError>,
+}
+
+impl Resolution {
+    /// True when nginx refuses to load because of what this resolution
+    /// found (a line nginx rejects outright is in the upstream's notes).
+    pub fn stops_nginx(&self) -> bool {
+        self.load_error.is_some()
+    }
+}
+
+/// Why nginx refuses to load its configuration because of an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadError {
+    /// A name nginx resolves at start-up does not resolve (`host not found
+    /// in upstream`).
+    HostNotFound,
+    /// The target names no port and its directive has no default (`no port
+    /// in upstream`).
+    NoPort,
 }
 
 /// Resolves every upstream from every nginx site. Group references come
@@ -136,12 +159,7 @@ fn aggregate(members: &[&Resolution], name: &str) -> (Status, Option<String>) {
     }
     // A server whose name does not resolve at start-up stops nginx: the
     // group never serves, whatever its other servers do.
-    if let Some(m) = members.iter().find(|m| {
-        matches!(&m.lookup, Lookup::NotFound { runtime: false, .. })
-            || m.reason
-                .as_deref()
-                .is_some_and(|r| r.starts_with("no port in upstream"))
-    }) {
+    if let Some(m) = members.iter().find(|m| m.stops_nginx()) {
         return (
             Status::Unreachable,
             Some(format!(
@@ -210,6 +228,7 @@ impl<'a> Resolver<'a> {
             hits: Vec::new(),
             port: None,
             trace: Vec::new(),
+            load_error: None,
         };
         match &up.target {
             Target::Group(g) => {
@@ -400,30 +419,28 @@ impl<'a> Resolver<'a> {
                 res.lookup = Lookup::Ip { ip };
                 vec![self.owner_of(ip, trace)]
             }
-            HostKind::Localhost | HostKind::Name if !runtime => {
-                match self.libc_lookup(&h.host, trace) {
+            HostKind::Localhost | HostKind::Name => {
+                let found = if runtime {
+                    self.runtime_lookup(up, &h.host, trace)
+                } else {
+                    self.libc_lookup(&h.host, trace)
+                };
+                match found {
                     Ok((addrs, lookup)) => {
                         res.lookup = lookup;
                         addrs
                     }
-                    Err(nf) => {
-                        res.lookup = nf;
+                    Err(missed) => {
+                        // A name libc misses at start-up stops nginx.
+                        if !runtime {
+                            res.load_error = Some(LoadError::HostNotFound);
+                        }
+                        res.lookup = missed;
                         res.status = Status::Unreachable;
                         return;
                     }
                 }
             }
-            HostKind::Localhost | HostKind::Name => match self.runtime_lookup(up, &h.host, trace) {
-                Ok((addrs, lookup)) => {
-                    res.lookup = lookup;
-                    addrs
-                }
-                Err(l) => {
-                    res.status = Status::Unreachable;
-                    res.lookup = l;
-                    return;
-                }
-            },
         };
         let Some(port) = port else {
             trace.push(format!(
@@ -432,6 +449,7 @@ impl<'a> Resolver<'a> {
                 up.directive.name()
             ));
             res.status = Status::Unreachable;
+            res.load_error = Some(LoadError::NoPort);
             res.reason = Some(format!("no port in upstream \"{}\"", h.host));
             return;
         };

@@ -200,13 +200,7 @@ impl Context<'_> {
     /// True when nginx refuses to load because of this upstream: a static
     /// name that does not resolve, a missing port, a line nginx rejects.
     pub fn stops_nginx(&self, r: &Resolution) -> bool {
-        matches!(
-            r.lookup,
-            crate::network::Lookup::NotFound { runtime: false, .. }
-        ) || !self.upstream(r).notes.is_empty()
-            || r.reason
-                .as_deref()
-                .is_some_and(|x| x.starts_with("no port in upstream"))
+        r.stops_nginx() || !self.upstream(r).notes.is_empty()
     }
 
     /// The source text of a span.
