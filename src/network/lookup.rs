@@ -70,20 +70,12 @@ impl<'a> Resolver<'a> {
                 "`{ip}` is the loopback of nginx's own network namespace (`{}`)",
                 self.nginx().name
             ));
-            return Addr {
-                ip,
-                unit: Some(self.site.unit),
-                service: None,
-            };
+            return Addr::in_unit(ip, self.site.unit);
         }
         for (i, u) in self.topo.units.iter().enumerate() {
             if u.addresses.iter().any(|a| a.ip == Some(ip)) {
                 trace.push(format!("`{ip}` is the address of `{}`", u.name));
-                return Addr {
-                    ip,
-                    unit: Some(UnitId(i)),
-                    service: None,
-                };
+                return Addr::in_unit(ip, UnitId(i));
             }
         }
         for (i, s) in self.topo.services.iter().enumerate() {
@@ -139,11 +131,7 @@ impl<'a> Resolver<'a> {
             ));
         }
         ips.into_iter()
-            .map(|ip| Addr {
-                ip,
-                unit: Some(self.site.unit),
-                service: None,
-            })
+            .map(|ip| Addr::in_unit(ip, self.site.unit))
             .collect()
     }
 
@@ -170,27 +158,7 @@ impl<'a> Resolver<'a> {
         for cand in &candidates {
             let hits = self.lookup_exact(cand);
             if let Some(first) = hits.first() {
-                let mut addrs = Vec::new();
-                for e in &hits {
-                    let svc = match &e.source {
-                        NameSource::Service { service } => self.service_by_key(service),
-                        _ => None,
-                    };
-                    let headless =
-                        svc.is_some_and(|s| self.topo.services[s.0].kind == ServiceKind::Headless);
-                    for (k, ip) in e.addresses.iter().enumerate() {
-                        let unit = if svc.is_some() && !headless {
-                            None
-                        } else {
-                            e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
-                        };
-                        addrs.push(Addr {
-                            ip: *ip,
-                            unit,
-                            service: svc,
-                        });
-                    }
-                }
+                let addrs = self.addresses(&hits);
                 trace.push(format!(
                     "`{name}` resolves at start-up{} through {} to {}",
                     if cand != &lname {
@@ -202,11 +170,7 @@ impl<'a> Resolver<'a> {
                     if addrs.is_empty() {
                         "no address".into()
                     } else {
-                        addrs
-                            .iter()
-                            .map(|a| a.ip.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        ip_list(&addrs)
                     }
                 ));
                 if addrs.is_empty() {
@@ -323,34 +287,11 @@ impl<'a> Resolver<'a> {
                 hints,
             });
         }
-        let mut addrs = Vec::new();
-        for e in &hits {
-            let svc = match &e.source {
-                NameSource::Service { service } => self.service_by_key(service),
-                _ => None,
-            };
-            let headless =
-                svc.is_some_and(|s| self.topo.services[s.0].kind == ServiceKind::Headless);
-            for (k, ip) in e.addresses.iter().enumerate() {
-                addrs.push(Addr {
-                    ip: *ip,
-                    unit: if svc.is_some() && !headless {
-                        None
-                    } else {
-                        e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
-                    },
-                    service: svc,
-                });
-            }
-        }
+        let addrs = self.addresses(&hits);
         trace.push(format!(
             "`{name}` resolves at request time through nginx's `resolver` ({}) to {}",
             source_text(&hits[0].source),
-            addrs
-                .iter()
-                .map(|a| a.ip.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            ip_list(&addrs)
         ));
         Ok((
             addrs,
@@ -361,6 +302,33 @@ impl<'a> Resolver<'a> {
                 runtime: true,
             },
         ))
+    }
+
+    /// The addresses a name's entries give, each with what owns it: a
+    /// ClusterIP belongs to its Service, any other address to its unit.
+    fn addresses(&self, hits: &[&names::NameEntry]) -> Vec<Addr> {
+        let mut addrs = Vec::new();
+        for e in hits {
+            let svc = match &e.source {
+                NameSource::Service { service } => self.service_by_key(service),
+                _ => None,
+            };
+            let headless =
+                svc.is_some_and(|s| self.topo.services[s.0].kind == ServiceKind::Headless);
+            for (k, ip) in e.addresses.iter().enumerate() {
+                let unit = if svc.is_some() && !headless {
+                    None
+                } else {
+                    e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
+                };
+                addrs.push(Addr {
+                    ip: *ip,
+                    unit,
+                    service: svc,
+                });
+            }
+        }
+        addrs
     }
 
     /// True when a `resolver` points at the DNS that knows this platform's names.
@@ -434,4 +402,13 @@ fn source_text(s: &NameSource) -> String {
         NameSource::Service { service } => format!("cluster DNS (Service `{service}`)"),
         NameSource::PodRecord => "cluster DNS (StatefulSet pod record)".into(),
     }
+}
+
+/// The addresses, comma-separated, for the trace.
+fn ip_list(addrs: &[Addr]) -> String {
+    addrs
+        .iter()
+        .map(|a| a.ip.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -106,21 +106,7 @@ pub enum LoadError {
 pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Resolution> {
     let mut out = Vec::new();
     for site in sites {
-        let r = Resolver {
-            topo,
-            ex,
-            site: *site,
-            table: names::table(topo, site.unit),
-            by_name: Default::default(),
-            near_cache: Default::default(),
-        };
-        let mut r = r;
-        for (i, e) in r.table.iter().enumerate() {
-            r.by_name
-                .entry(e.name.to_ascii_lowercase())
-                .or_default()
-                .push(i);
-        }
+        let r = Resolver::new(topo, ex, *site);
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
         // Groups aggregate their members.
         for i in 0..mine.len() {
@@ -207,7 +193,37 @@ struct Addr {
     service: Option<ServiceId>,
 }
 
+impl Addr {
+    /// An address of a unit (not of a Service).
+    fn in_unit(ip: IpAddr, unit: UnitId) -> Addr {
+        Addr {
+            ip,
+            unit: Some(unit),
+            service: None,
+        }
+    }
+}
+
 impl<'a> Resolver<'a> {
+    /// A resolver for one nginx site, with what its unit resolves indexed by name.
+    fn new(topo: &'a Topology, ex: &'a Extraction, site: Site) -> Resolver<'a> {
+        let mut r = Resolver {
+            topo,
+            ex,
+            site,
+            table: names::table(topo, site.unit),
+            by_name: Default::default(),
+            near_cache: Default::default(),
+        };
+        for (i, e) in r.table.iter().enumerate() {
+            r.by_name
+                .entry(e.name.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+        r
+    }
+
     fn unit(&self, id: UnitId) -> &'a Unit {
         &self.topo.units[id.0]
     }
