@@ -36,17 +36,19 @@ pub(super) fn link_groups(ex: &mut Extraction) {
     let groups = &groups;
     let mut refs: Vec<(usize, usize)> = Vec::new();
     let mut ref_set: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    let mut link = |g: usize, i: usize| {
+        if ref_set.insert((g, i)) {
+            refs.push((g, i));
+        }
+    };
     for (i, u) in ex.upstreams.iter_mut().enumerate() {
         if u.directive == UpstreamDirective::UpstreamServer {
-            u.resolution = match &u.target {
-                Target::Host(h) if matches!(h.kind, HostKind::Name | HostKind::Localhost) => {
-                    if u.params.as_ref().is_some_and(|p| p.resolve) {
-                        Resolution::Runtime
-                    } else {
-                        Resolution::Startup
-                    }
-                }
-                _ => Resolution::None,
+            u.resolution = if !names_a_host(&u.target) {
+                Resolution::None
+            } else if u.params.as_ref().is_some_and(|p| p.resolve) {
+                Resolution::Runtime
+            } else {
+                Resolution::Startup
             };
             continue;
         }
@@ -55,19 +57,14 @@ pub(super) fn link_groups(ex: &mut Extraction) {
                 if let Some(g) = find_group(groups, u.module, h) {
                     match (h.port, h.port_span) {
                         (None, None) => {
-                            ref_set.insert((g, i));
-                            refs.push((g, i));
-                            u.target = Target::Group(GroupTarget {
-                                name: h.host.clone(),
-                                name_span: h.host_span,
-                                group: g,
-                            });
+                            link(g, i);
+                            u.target = group_target(h, g);
                         }
-                        (Some(port), Some(span)) => u.notes.push(Note {
-                            kind: NoteKind::GroupMayNotHavePort,
-                            message: format!("upstream \"{}\" may not have port {port}", h.host),
+                        (Some(port), Some(span)) => u.notes.push(Note::new(
+                            NoteKind::GroupMayNotHavePort,
+                            format!("upstream \"{}\" may not have port {port}", h.host),
                             span,
-                        }),
+                        )),
                         // An invalid port: nginx stops at that first.
                         _ => {}
                     }
@@ -80,23 +77,15 @@ pub(super) fn link_groups(ex: &mut Extraction) {
                         && h.port_span.is_none()
                         && let Some(g) = find_group(groups, u.module, h)
                     {
-                        if ref_set.insert((g, i)) {
-                            refs.push((g, i));
-                        }
-                        c.target = Some(Target::Group(GroupTarget {
-                            name: h.host.clone(),
-                            name_span: h.host_span,
-                            group: g,
-                        }));
+                        link(g, i);
+                        c.target = Some(group_target(h, g));
                     }
                 }
             }
             _ => {}
         }
         u.resolution = match &u.target {
-            Target::Host(h) if matches!(h.kind, HostKind::Name | HostKind::Localhost) => {
-                Resolution::Startup
-            }
+            t if names_a_host(t) => Resolution::Startup,
             Target::Variable(_) => Resolution::Runtime,
             _ => Resolution::None,
         };
@@ -104,4 +93,18 @@ pub(super) fn link_groups(ex: &mut Extraction) {
     for (g, i) in refs {
         ex.groups[g].references.push(i);
     }
+}
+
+/// The group target a host name that names group `group` becomes.
+fn group_target(h: &HostTarget, group: usize) -> Target {
+    Target::Group(GroupTarget {
+        name: h.host.clone(),
+        name_span: h.host_span,
+        group,
+    })
+}
+
+/// True for a host target whose host is a name nginx looks up (not an IP).
+fn names_a_host(t: &Target) -> bool {
+    matches!(t, Target::Host(h) if matches!(h.kind, HostKind::Name | HostKind::Localhost))
 }

@@ -9,7 +9,7 @@ use super::params::params_of;
 use super::scan::ServerScan;
 use super::url::{host_kind, parse_url};
 use crate::nginx::Directive;
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 
 pub(super) fn read_listen(
     d: &Directive,
@@ -22,11 +22,11 @@ pub(super) fn read_listen(
     let url = parse_url(&loc.bytes, 0..loc.len(), false, true);
     let mut notes = Vec::new();
     if let Some((kind, msg)) = url.err {
-        notes.push(Note {
+        notes.push(Note::new(
             kind,
-            message: format!("{msg} in \"{}\" of the \"listen\" directive", arg.value),
-            span: arg.span,
-        });
+            format!("{msg} in \"{}\" of the \"listen\" directive", arg.value),
+            arg.span,
+        ));
     }
     let address = if url.unix {
         ListenAddress::Unix(UnixTarget {
@@ -61,24 +61,8 @@ pub(super) fn read_listen(
         .into()
     };
     let params = params_of(&d.args[1..]);
-    let mut l = Listen {
-        module,
-        address,
-        default_server: false,
-        ssl: false,
-        http2: false,
-        quic: false,
-        proxy_protocol: false,
-        udp: false,
-        ipv6only: None,
-        reuseport: false,
-        params: Vec::new(),
-        implicit: false,
-        span: d.span,
-        server_names: server.names.clone(),
-        server_span: server.span,
-        notes,
-    };
+    let mut l = Listen::new(module, address, d.span, server);
+    l.notes = notes;
     for p in &params {
         match p.name.as_str() {
             "default_server" | "default" => l.default_server = true,
@@ -91,11 +75,11 @@ pub(super) fn read_listen(
             "ipv6only" => l.ipv6only = p.value.as_deref().map(|v| v == "on"),
             "http3" | "spdy" | "deferred" | "bind" | "backlog" | "rcvbuf" | "sndbuf"
             | "accept_filter" | "fastopen" | "so_keepalive" | "setfib" | "multipath" => {}
-            _ => l.notes.push(Note {
-                kind: NoteKind::InvalidParameter,
-                message: format!("invalid parameter \"{}\"", p.name),
-                span: p.span,
-            }),
+            _ => l.notes.push(Note::new(
+                NoteKind::InvalidParameter,
+                format!("invalid parameter \"{}\"", p.name),
+                p.span,
+            )),
         }
     }
     l.params = params;
@@ -105,5 +89,50 @@ pub(super) fn read_listen(
 impl From<ListenInet> for ListenAddress {
     fn from(l: ListenInet) -> ListenAddress {
         ListenAddress::Inet(l)
+    }
+}
+
+impl Listen {
+    /// A listen of `server` at `address`, with no parameters yet.
+    fn new(module: Module, address: ListenAddress, span: Span, server: &ServerScan) -> Listen {
+        Listen {
+            module,
+            address,
+            default_server: false,
+            ssl: false,
+            http2: false,
+            quic: false,
+            proxy_protocol: false,
+            udp: false,
+            ipv6only: None,
+            reuseport: false,
+            params: Vec::new(),
+            implicit: false,
+            span,
+            server_names: server.names.clone(),
+            server_span: server.span,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The listen nginx gives an http server without any: `*:80` as root,
+    /// `*:8000` otherwise (80 is assumed), located at the `server` keyword.
+    pub(super) fn implicit(server: &ServerScan) -> Listen {
+        let address = ListenInet {
+            host: None,
+            host_span: None,
+            kind: HostKind::Wildcard,
+            port: Some(80),
+            port_span: None,
+            port_defaulted: true,
+        };
+        let mut l = Listen::new(Module::Http, address.into(), server.name_span, server);
+        l.implicit = true;
+        l.notes.push(Note::new(
+            NoteKind::DefaultListen,
+            "no \"listen\" in this server: nginx listens on *:80 when started as root, *:8000 otherwise",
+            server.name_span,
+        ));
+        l
     }
 }

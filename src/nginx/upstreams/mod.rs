@@ -35,7 +35,7 @@ use groups::link_groups;
 use located::Located;
 use params::read_server_params;
 use resolver::resolver_for;
-use scan::{location_info, module_of, nearest, scan, server_info};
+use scan::{location_info, nearest, scan, server_info, walk};
 use url::{Address, read_address};
 use variables::{Env, scheme_values};
 
@@ -60,13 +60,7 @@ pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
     let mut ex = Extraction::default();
     let sc = scan(config, sources, &mut ex);
     let mut resolvers_seen = 0;
-    config.walk(&mut |d, ancestors, ctx| {
-        if d.rejected {
-            return;
-        }
-        let Some(module) = module_of(ctx) else {
-            return;
-        };
+    walk(config, |d, ancestors, ctx, module| {
         if d.name == "resolver" {
             // Same walk order and filter as the scan that listed them.
             if let Some(res) = ex.resolvers.get_mut(resolvers_seen) {
@@ -105,7 +99,7 @@ pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
         let location_dir = nearest(ancestors, "location");
         let location = location_dir.and_then(|l| location_info(l, sources));
         let group_index = if upstream_server {
-            nearest(ancestors, "upstream").and_then(|u| sc.group_by_span.get(&u.span).copied())
+            sc.group_of(ancestors)
         } else {
             None
         };
@@ -148,11 +142,8 @@ pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
             let a = read_address(&loc, directive, module);
             apply_address(&mut r, &a);
             if let Some((kind, message, span)) = a.problem {
-                r.notes.push(Note {
-                    kind,
-                    message,
-                    span: span.unwrap_or(arg.span),
-                });
+                r.notes
+                    .push(Note::new(kind, message, span.unwrap_or(arg.span)));
             }
             r.target = a.target.unwrap_or_else(|| {
                 Target::Host(HostTarget {

@@ -548,6 +548,17 @@ pub struct Note {
     pub span: Span,
 }
 
+impl Note {
+    /// A note of `kind` saying `message` at `span`.
+    pub(super) fn new(kind: NoteKind, message: impl Into<String>, span: Span) -> Note {
+        Note {
+            kind,
+            message: message.into(),
+            span,
+        }
+    }
+}
+
 /// The kinds of [`Note`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -30,54 +30,17 @@ pub(super) fn read_server_params(args: &[Arg]) -> (ServerParams, Vec<Note>) {
     for x in &raw {
         let num = || x.value.as_deref().and_then(|v| v.parse::<u32>().ok());
         let ok = match (x.name.as_str(), x.value.as_deref()) {
-            ("weight", Some(_)) => {
-                p.weight = num();
-                p.weight.is_some_and(|w| w > 0)
-            }
-            ("max_conns", Some(_)) => {
-                p.max_conns = num();
-                p.max_conns.is_some()
-            }
-            ("max_fails", Some(_)) => {
-                p.max_fails = num();
-                p.max_fails.is_some()
-            }
-            ("fail_timeout", Some(v)) => {
-                let t = time_value(v);
-                let ok = t.ms.is_some();
-                p.fail_timeout = Some(t);
-                ok
-            }
-            ("slow_start", Some(v)) => {
-                let t = time_value(v);
-                let ok = t.ms.is_some();
-                p.slow_start = Some(t);
-                ok
-            }
-            ("service", Some(v)) => {
-                p.service = Some(v.to_string());
-                true
-            }
-            ("route", Some(v)) => {
-                p.route = Some(v.to_string());
-                true
-            }
-            ("backup", None) => {
-                p.backup = true;
-                true
-            }
-            ("down", None) => {
-                p.down = true;
-                true
-            }
-            ("resolve", None) => {
-                p.resolve = true;
-                true
-            }
-            ("drain", None) => {
-                p.drain = true;
-                true
-            }
+            ("weight", Some(_)) => store(&mut p.weight, num(), |w| *w > 0),
+            ("max_conns", Some(_)) => store(&mut p.max_conns, num(), |_| true),
+            ("max_fails", Some(_)) => store(&mut p.max_fails, num(), |_| true),
+            ("fail_timeout", Some(v)) => store(&mut p.fail_timeout, Some(time_value(v)), valid),
+            ("slow_start", Some(v)) => store(&mut p.slow_start, Some(time_value(v)), valid),
+            ("service", Some(v)) => store(&mut p.service, Some(v.to_string()), |_| true),
+            ("route", Some(v)) => store(&mut p.route, Some(v.to_string()), |_| true),
+            ("backup", None) => set(&mut p.backup),
+            ("down", None) => set(&mut p.down),
+            ("resolve", None) => set(&mut p.resolve),
+            ("drain", None) => set(&mut p.drain),
             _ => false,
         };
         if !ok {
@@ -85,14 +48,33 @@ pub(super) fn read_server_params(args: &[Arg]) -> (ServerParams, Vec<Note>) {
                 Some(v) => format!("{}={v}", x.name),
                 None => x.name.clone(),
             };
-            notes.push(Note {
-                kind: NoteKind::InvalidParameter,
-                message: format!("invalid parameter \"{text}\""),
-                span: x.span,
-            });
+            notes.push(Note::new(
+                NoteKind::InvalidParameter,
+                format!("invalid parameter \"{text}\""),
+                x.span,
+            ));
         }
     }
     (p, notes)
+}
+
+/// Stores a parameter's value; true when nginx accepts it (it is present
+/// and `accepts` says so).
+fn store<T>(field: &mut Option<T>, value: Option<T>, accepts: impl FnOnce(&T) -> bool) -> bool {
+    let ok = value.as_ref().is_some_and(accepts);
+    *field = value;
+    ok
+}
+
+/// Sets a flag parameter, which nginx always accepts.
+fn set(flag: &mut bool) -> bool {
+    *flag = true;
+    true
+}
+
+/// True for a time nginx can parse.
+fn valid(t: &TimeValue) -> bool {
+    t.ms.is_some()
 }
 
 /// nginx's `ngx_parse_time` with seconds as the default unit, in milliseconds.

@@ -39,11 +39,11 @@ pub(super) fn read_resolver(
                 "on" => true,
                 "off" => false,
                 _ => {
-                    r.notes.push(Note {
-                        kind: NoteKind::InvalidParameter,
-                        message: format!("invalid parameter: {v}"),
-                        span: arg.span,
-                    });
+                    r.notes.push(Note::new(
+                        NoteKind::InvalidParameter,
+                        format!("invalid parameter: {v}"),
+                        arg.span,
+                    ));
                     continue;
                 }
             };
@@ -60,11 +60,11 @@ pub(super) fn read_resolver(
         let loc = Located::from_arg(arg, sources);
         let url = parse_url(&loc.bytes, 0..loc.len(), false, false);
         if let Some((kind, msg)) = url.err {
-            r.notes.push(Note {
+            r.notes.push(Note::new(
                 kind,
-                message: format!("{msg} in resolver \"{v}\""),
-                span: arg.span,
-            });
+                format!("{msg} in resolver \"{v}\""),
+                arg.span,
+            ));
         }
         if url.unix {
             continue;
@@ -80,11 +80,11 @@ pub(super) fn read_resolver(
         });
     }
     if !r.ipv4 && !r.ipv6 {
-        r.notes.push(Note {
-            kind: NoteKind::InvalidParameter,
-            message: "\"ipv4\" and \"ipv6\" cannot both be \"off\"".into(),
-            span: d.span,
-        });
+        r.notes.push(Note::new(
+            NoteKind::InvalidParameter,
+            "\"ipv4\" and \"ipv6\" cannot both be \"off\"",
+            d.span,
+        ));
     }
     r
 }

@@ -6,8 +6,8 @@
 use super::listen::read_listen;
 use super::located::Located;
 use super::model::{
-    Extraction, HostKind, Listen, ListenAddress, ListenInet, LocationInfo, Module, Note, NoteKind,
-    ServerInfo, UpstreamGroup, ValueOrigin, Zone,
+    Extraction, Listen, LocationInfo, Module, Note, NoteKind, ServerInfo, UpstreamGroup,
+    ValueOrigin, Zone,
 };
 use super::resolver::read_resolver;
 use super::variables::{VarDef, block_values};
@@ -38,179 +38,154 @@ pub(super) struct Scan<'a> {
     pub(super) group_by_name: HashMap<(Module, String), usize>,
 }
 
-pub(super) fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Scan<'a> {
-    let mut sc = Scan::default();
+/// Walks the directives of the http and stream modules that the parser
+/// accepted, in configuration order, with the module of each. The scan and
+/// the extraction both walk this way, so the n-th `resolver` one meets is
+/// the n-th the other met.
+pub(super) fn walk<'a>(
+    config: &'a Config,
+    mut visit: impl FnMut(&'a Directive, &[&'a Directive], Ctx, Module),
+) {
     config.walk(&mut |d, ancestors, ctx| {
         if d.rejected {
             return;
         }
-        let Some(module) = module_of(ctx) else {
-            return;
-        };
-        match d.name.as_str() {
-            "server" if d.block.is_some() && matches!(ctx, Ctx::Http | Ctx::Stream) => {
-                sc.server_by_span.insert(d.span, sc.servers.len());
-                sc.servers.push(ServerScan {
-                    span: d.span,
-                    name_span: d.name_span,
-                    module,
-                    names: Vec::new(),
-                    listens: Vec::new(),
-                });
+        if let Some(module) = module_of(ctx) {
+            visit(d, ancestors, ctx, module);
+        }
+    });
+}
+
+pub(super) fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Scan<'a> {
+    let mut sc = Scan::default();
+    walk(config, |d, ancestors, ctx, module| match d.name.as_str() {
+        "server" if d.block.is_some() && matches!(ctx, Ctx::Http | Ctx::Stream) => {
+            sc.server_by_span.insert(d.span, sc.servers.len());
+            sc.servers.push(ServerScan {
+                span: d.span,
+                name_span: d.name_span,
+                module,
+                names: Vec::new(),
+                listens: Vec::new(),
+            });
+        }
+        "server_name" => {
+            if let Some(i) = sc.server_of(ancestors) {
+                sc.servers[i]
+                    .names
+                    .extend(d.arg_values().map(str::to_string));
             }
-            "server_name" => {
-                if let Some(i) =
-                    nearest(ancestors, "server").and_then(|s| sc.server_by_span.get(&s.span))
-                {
-                    sc.servers[*i]
-                        .names
-                        .extend(d.arg_values().map(str::to_string));
-                }
+        }
+        "listen" => {
+            let Some(i) = sc.server_of(ancestors) else {
+                return;
+            };
+            if let Some(l) = read_listen(d, module, sources, &sc.servers[i]) {
+                sc.servers[i].listens.push(ex.listens.len());
+                ex.listens.push(l);
             }
-            "listen" => {
-                let Some(i) = nearest(ancestors, "server")
-                    .and_then(|s| sc.server_by_span.get(&s.span))
-                    .copied()
-                else {
-                    return;
-                };
-                if let Some(l) = read_listen(d, module, sources, &sc.servers[i]) {
-                    sc.servers[i].listens.push(ex.listens.len());
-                    ex.listens.push(l);
-                }
-            }
-            "upstream" if d.block.is_some() && matches!(ctx, Ctx::Http | Ctx::Stream) => {
-                let Some(arg) = d.args.first() else {
-                    return;
-                };
-                let mut notes = Vec::new();
-                let key = (module, arg.value.as_str().to_ascii_lowercase());
-                if sc.group_by_name.contains_key(&key) {
-                    notes.push(Note {
-                        kind: NoteKind::DuplicateUpstream,
-                        message: format!("duplicate upstream \"{}\"", arg.value),
-                        span: arg.span,
-                    });
-                }
-                sc.group_by_span.insert(d.span, ex.groups.len());
-                sc.group_by_name.entry(key).or_insert(ex.groups.len());
-                ex.groups.push(UpstreamGroup {
-                    name: arg.value.to_string(),
-                    name_span: arg.span,
-                    module,
-                    span: d.span,
-                    servers: Vec::new(),
-                    references: Vec::new(),
-                    zone: None,
-                    balancer: None,
-                    resolver: None,
-                    notes,
-                });
-            }
-            "zone" | "hash" | "ip_hash" | "least_conn" | "least_time" | "random"
-                if matches!(ctx, Ctx::HttpUpstream | Ctx::StreamUpstream) =>
-            {
-                let Some(g) =
-                    nearest(ancestors, "upstream").and_then(|u| sc.group_by_span.get(&u.span))
-                else {
-                    return;
-                };
-                let g = &mut ex.groups[*g];
-                if d.name == "zone" {
-                    if let Some(name) = d.args.first() {
-                        g.zone = Some(Zone {
-                            name: name.value.to_string(),
-                            size: d.args.get(1).map(|a| a.value.to_string()),
-                            span: d.span,
-                        });
-                    }
-                } else {
-                    g.balancer = Some(d.name.to_string());
-                }
-            }
-            "set" => {
-                let (Some(var), Some(value)) = (d.args.first(), d.args.get(1)) else {
-                    return;
-                };
-                let Some(name) = var.value.strip_prefix('$') else {
-                    return;
-                };
-                let Some(scope) = ancestors.iter().rev().find(|a| a.name != "if") else {
-                    return;
-                };
-                sc.sets.entry(scope.span).or_default().push((
-                    name.to_ascii_lowercase(),
-                    VarDef {
-                        origin: ValueOrigin::Set,
-                        key: None,
-                        value,
-                        entry_span: d.span,
-                    },
+        }
+        "upstream" if d.block.is_some() && matches!(ctx, Ctx::Http | Ctx::Stream) => {
+            let Some(arg) = d.args.first() else {
+                return;
+            };
+            let mut notes = Vec::new();
+            let key = (module, arg.value.as_str().to_ascii_lowercase());
+            if sc.group_by_name.contains_key(&key) {
+                notes.push(Note::new(
+                    NoteKind::DuplicateUpstream,
+                    format!("duplicate upstream \"{}\"", arg.value),
+                    arg.span,
                 ));
             }
-            "map" | "geo" | "split_clients" if d.block.is_some() => {
-                let origin = match d.name.as_str() {
-                    "map" => ValueOrigin::Map,
-                    "geo" => ValueOrigin::Geo,
-                    _ => ValueOrigin::SplitClients,
-                };
-                let var = match (origin, d.args.as_slice()) {
-                    (ValueOrigin::Geo, [v]) => v,
-                    (_, [_, v]) => v,
-                    _ => return,
-                };
-                let Some(name) = var.value.strip_prefix('$') else {
-                    return;
-                };
-                let mut defs = Vec::new();
-                block_values(config, d, origin, &mut defs, 0);
-                sc.globals
-                    .entry((module, name.to_ascii_lowercase()))
-                    .or_default()
-                    .extend(defs);
-            }
-            "resolver" => {
-                let scope = ancestors.last().map(|a| a.span);
-                let index = ex.resolvers.len();
-                ex.resolvers.push(read_resolver(d, module, ctx, sources));
-                sc.resolver_by_scope.entry((module, scope)).or_insert(index);
-            }
-            _ => {}
+            sc.group_by_span.insert(d.span, ex.groups.len());
+            sc.group_by_name.entry(key).or_insert(ex.groups.len());
+            ex.groups.push(UpstreamGroup {
+                name: arg.value.to_string(),
+                name_span: arg.span,
+                module,
+                span: d.span,
+                servers: Vec::new(),
+                references: Vec::new(),
+                zone: None,
+                balancer: None,
+                resolver: None,
+                notes,
+            });
         }
+        "zone" | "hash" | "ip_hash" | "least_conn" | "least_time" | "random"
+            if matches!(ctx, Ctx::HttpUpstream | Ctx::StreamUpstream) =>
+        {
+            let Some(g) = sc.group_of(ancestors) else {
+                return;
+            };
+            let g = &mut ex.groups[g];
+            if d.name == "zone" {
+                if let Some(name) = d.args.first() {
+                    g.zone = Some(Zone {
+                        name: name.value.to_string(),
+                        size: d.args.get(1).map(|a| a.value.to_string()),
+                        span: d.span,
+                    });
+                }
+            } else {
+                g.balancer = Some(d.name.to_string());
+            }
+        }
+        "set" => {
+            let (Some(var), Some(value)) = (d.args.first(), d.args.get(1)) else {
+                return;
+            };
+            let Some(name) = var.value.strip_prefix('$') else {
+                return;
+            };
+            let Some(scope) = ancestors.iter().rev().find(|a| a.name != "if") else {
+                return;
+            };
+            sc.sets.entry(scope.span).or_default().push((
+                name.to_ascii_lowercase(),
+                VarDef {
+                    origin: ValueOrigin::Set,
+                    key: None,
+                    value,
+                    entry_span: d.span,
+                },
+            ));
+        }
+        "map" | "geo" | "split_clients" if d.block.is_some() => {
+            let origin = match d.name.as_str() {
+                "map" => ValueOrigin::Map,
+                "geo" => ValueOrigin::Geo,
+                _ => ValueOrigin::SplitClients,
+            };
+            let var = match (origin, d.args.as_slice()) {
+                (ValueOrigin::Geo, [v]) => v,
+                (_, [_, v]) => v,
+                _ => return,
+            };
+            let Some(name) = var.value.strip_prefix('$') else {
+                return;
+            };
+            let mut defs = Vec::new();
+            block_values(config, d, origin, &mut defs, 0);
+            sc.globals
+                .entry((module, name.to_ascii_lowercase()))
+                .or_default()
+                .extend(defs);
+        }
+        "resolver" => {
+            let scope = ancestors.last().map(|a| a.span);
+            let index = ex.resolvers.len();
+            ex.resolvers.push(read_resolver(d, module, ctx, sources));
+            sc.resolver_by_scope.entry((module, scope)).or_insert(index);
+        }
+        _ => {}
     });
     // nginx gives an http server without `listen` one on *:80 (root) or *:8000.
     for s in &mut sc.servers {
         if s.module == Module::Http && s.listens.is_empty() {
             s.listens.push(ex.listens.len());
-            ex.listens.push(Listen {
-                module: Module::Http,
-                address: ListenAddress::Inet(ListenInet {
-                    host: None,
-                    host_span: None,
-                    kind: HostKind::Wildcard,
-                    port: Some(80),
-                    port_span: None,
-                    port_defaulted: true,
-                }),
-                default_server: false,
-                ssl: false,
-                http2: false,
-                quic: false,
-                proxy_protocol: false,
-                udp: false,
-                ipv6only: None,
-                reuseport: false,
-                params: Vec::new(),
-                implicit: true,
-                span: s.name_span,
-                server_names: s.names.clone(),
-                server_span: s.span,
-                notes: vec![Note {
-                    kind: NoteKind::DefaultListen,
-                    message: "no \"listen\" in this server: nginx listens on *:80 when started as root, *:8000 otherwise".into(),
-                    span: s.name_span,
-                }],
-            });
+            ex.listens.push(Listen::implicit(s));
         }
     }
     // Server names may come after the listens: fill them in now.
@@ -222,10 +197,22 @@ pub(super) fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extract
     sc
 }
 
+impl Scan<'_> {
+    /// The server around a directive (index in [`Scan::servers`]).
+    pub(super) fn server_of(&self, ancestors: &[&Directive]) -> Option<usize> {
+        let s = nearest(ancestors, "server")?;
+        self.server_by_span.get(&s.span).copied()
+    }
+
+    /// The upstream group around a directive (index in [`Extraction::groups`]).
+    pub(super) fn group_of(&self, ancestors: &[&Directive]) -> Option<usize> {
+        let u = nearest(ancestors, "upstream")?;
+        self.group_by_span.get(&u.span).copied()
+    }
+}
+
 pub(super) fn server_info(sc: &Scan, ancestors: &[&Directive]) -> Option<ServerInfo> {
-    let s = nearest(ancestors, "server")?;
-    let i = *sc.server_by_span.get(&s.span)?;
-    let s = &sc.servers[i];
+    let s = &sc.servers[sc.server_of(ancestors)?];
     Some(ServerInfo {
         server_names: s.names.clone(),
         listens: s.listens.clone(),
@@ -233,7 +220,7 @@ pub(super) fn server_info(sc: &Scan, ancestors: &[&Directive]) -> Option<ServerI
     })
 }
 
-pub(super) fn module_of(ctx: Ctx) -> Option<Module> {
+fn module_of(ctx: Ctx) -> Option<Module> {
     if ctx.in_http() {
         Some(Module::Http)
     } else if ctx.in_stream() {
