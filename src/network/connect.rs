@@ -455,6 +455,7 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The status the addresses of one name give.
 pub(super) fn status_of(hits: &[Hit]) -> Status {
     if hits
         .iter()

@@ -35,7 +35,7 @@ pub enum Hint {
     },
     /// nginx's `resolver` cannot answer names of this platform.
     ResolverNotPlatformDns {
-        /// Index in [`Extraction::resolvers`].
+        /// Index in [`Extraction::resolvers`](crate::nginx::upstreams::Extraction::resolvers).
         resolver: usize,
     },
 }

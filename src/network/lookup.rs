@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub enum Lookup {
     /// An `upstream { }` group; its members are resolved on their own.
     Group {
-        /// Index in [`Extraction::groups`].
+        /// Index in [`Extraction::groups`](crate::nginx::upstreams::Extraction::groups).
         group: usize,
     },
     /// An IP literal.

@@ -11,6 +11,8 @@ use super::url::{host_kind, parse_url};
 use crate::nginx::Directive;
 use crate::source::{SourceMap, Span};
 
+/// Reads a `listen` of `server`: its address as nginx parses it (80 when
+/// an http listen names only an address) and its parameters.
 pub(super) fn read_listen(
     d: &Directive,
     module: Module,

@@ -6,7 +6,7 @@ use crate::nginx::Ctx;
 use crate::source::{FileId, SourceMap, Span};
 use serde::Serialize;
 
-/// Everything [`extract`] finds in a configuration.
+/// Everything [`extract`](super::extract) finds in a configuration.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Extraction {
     /// Every upstream reference, in configuration order (includes followed).

@@ -4,6 +4,7 @@
 use super::model::{Note, NoteKind, Param, ServerParams, TimeValue};
 use crate::nginx::Arg;
 
+/// Each argument as a parameter: `name` or `name=value`.
 pub(super) fn params_of(args: &[Arg]) -> Vec<Param> {
     args.iter()
         .map(|a| {
@@ -20,6 +21,8 @@ pub(super) fn params_of(args: &[Arg]) -> Vec<Param> {
         .collect()
 }
 
+/// The typed parameters of an `upstream { server … }` entry, with a note
+/// for each one nginx rejects.
 pub(super) fn read_server_params(args: &[Arg]) -> (ServerParams, Vec<Note>) {
     let mut p = ServerParams {
         raw: params_of(args),
@@ -122,6 +125,7 @@ pub(super) fn parse_time_ms(s: &str) -> Option<u64> {
     any.then_some(total)
 }
 
+/// A time value as written, with its milliseconds when nginx accepts it.
 pub(super) fn time_value(s: &str) -> TimeValue {
     TimeValue {
         raw: s.to_string(),

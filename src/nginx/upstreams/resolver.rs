@@ -9,6 +9,8 @@ use super::url::{host_kind, parse_url};
 use crate::nginx::{Ctx, Directive};
 use crate::source::SourceMap;
 
+/// Reads a `resolver`: its name servers (port 53 unless written),
+/// `valid=`, `ipv4=` / `ipv6=`, and notes for what nginx rejects.
 pub(super) fn read_resolver(
     d: &Directive,
     module: Module,
@@ -89,6 +91,8 @@ pub(super) fn read_resolver(
     r
 }
 
+/// The `resolver` in effect for a directive: the one of the innermost
+/// enclosing block that has one, else the module's top level.
 pub(super) fn resolver_for(sc: &Scan, module: Module, ancestors: &[&Directive]) -> Option<usize> {
     ancestors
         .iter()

@@ -15,6 +15,7 @@ use crate::nginx::{Arg, Config, Ctx, Directive};
 use crate::source::{SourceMap, Span};
 use std::collections::HashMap;
 
+/// A `server { }` block as the scan found it.
 pub(super) struct ServerScan {
     pub(super) span: Span,
     pub(super) name_span: Span,
@@ -23,6 +24,7 @@ pub(super) struct ServerScan {
     pub(super) listens: Vec<usize>,
 }
 
+/// What the whole configuration defines, indexed for the extraction.
 #[derive(Default)]
 pub(super) struct Scan<'a> {
     pub(super) servers: Vec<ServerScan>,
@@ -56,6 +58,8 @@ pub(super) fn walk<'a>(
     });
 }
 
+/// Records what the whole configuration defines; listens and resolvers go
+/// straight into `ex`, groups too (their members come later).
 pub(super) fn scan<'a>(config: &'a Config, sources: &SourceMap, ex: &mut Extraction) -> Scan<'a> {
     let mut sc = Scan::default();
     walk(config, |d, ancestors, ctx, module| match d.name.as_str() {
@@ -211,6 +215,7 @@ impl Scan<'_> {
     }
 }
 
+/// The `server { }` around a directive, as the extraction reports it.
 pub(super) fn server_info(sc: &Scan, ancestors: &[&Directive]) -> Option<ServerInfo> {
     let s = &sc.servers[sc.server_of(ancestors)?];
     Some(ServerInfo {
@@ -230,6 +235,7 @@ fn module_of(ctx: Ctx) -> Option<Module> {
     }
 }
 
+/// The innermost enclosing block named `name`.
 pub(super) fn nearest<'a>(ancestors: &[&'a Directive], name: &str) -> Option<&'a Directive> {
     ancestors
         .iter()
@@ -238,6 +244,7 @@ pub(super) fn nearest<'a>(ancestors: &[&'a Directive], name: &str) -> Option<&'a
         .copied()
 }
 
+/// A `location { }` block's modifier and path, with the path's exact span.
 pub(super) fn location_info(d: &Directive, sources: &SourceMap) -> Option<LocationInfo> {
     let (modifier, arg) = match d.args.as_slice() {
         [m, p] => (Some(m.value.to_string()), p),

@@ -158,6 +158,7 @@ pub(super) fn is_ipv4(h: &str) -> bool {
     dots == 3
 }
 
+/// How a host is written: IPv6, IPv4, `localhost` or a name.
 pub(super) fn host_kind(host: &str, ipv6: bool) -> HostKind {
     if ipv6 {
         HostKind::Ipv6

@@ -18,6 +18,7 @@ pub(super) const MAX_CANDIDATES: usize = 64;
 /// Deepest chain of variables expanded (`set $a $b; set $b $c; …`).
 const MAX_EXPANSION_DEPTH: usize = 8;
 
+/// One static definition of a variable.
 pub(super) struct VarDef<'a> {
     pub(super) origin: ValueOrigin,
     pub(super) key: Option<String>,
@@ -77,11 +78,13 @@ fn collect_entries<'a>(
     }
 }
 
+/// One combination of variable values: the text and where each value came from.
 struct Expansion {
-    pub(super) loc: Located,
-    pub(super) sources: Vec<ValueSource>,
+    loc: Located,
+    sources: Vec<ValueSource>,
 }
 
+/// What a reference's variables can be: the scan plus where the reference stands.
 pub(super) struct Env<'s, 'a> {
     pub(super) sources: &'s SourceMap,
     pub(super) scan: &'s Scan<'a>,
