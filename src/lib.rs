@@ -19,10 +19,10 @@ pub mod fix;
 #[cfg(feature = "server")]
 pub mod http;
 pub mod input;
+pub mod network;
 pub mod nginx;
 pub mod placement;
 pub mod report;
-pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod topology;

@@ -165,7 +165,7 @@ pub fn place(
 pub fn place_mounted(
     sources: &mut SourceMap,
     topo: &Topology,
-    site: crate::resolve::Site,
+    site: crate::network::Site,
 ) -> Option<Placement> {
     let mut paths = HashMap::new();
     let mut by = HashMap::new();
@@ -550,7 +550,7 @@ pub fn locate(
     sources: &mut SourceMap,
     nginx_files: &[FileId],
     topo: &Topology,
-    sites: &[crate::resolve::Site],
+    sites: &[crate::network::Site],
     topology_files: &[FileId],
     named_main: Option<&str>,
 ) -> Result<Located, InputError> {

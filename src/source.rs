@@ -243,7 +243,9 @@ mod tests {
     #[test]
     fn columns_on_long_lines_agree_with_a_scan_of_the_line() {
         // Multi-byte characters across block boundaries, on one long line.
-        let text: String = (0..3000).map(|i| if i % 7 == 0 { 'é' } else { '}' }).collect();
+        let text: String = (0..3000)
+            .map(|i| if i % 7 == 0 { 'é' } else { '}' })
+            .collect();
         let f = SourceFile::new("long.conf", format!("x\n{text}\n"));
         for offset in (2..f.bytes.len()).step_by(97) {
             if (f.bytes[offset] & 0xC0) == 0x80 {

@@ -8,10 +8,10 @@
 
 use crate::finding::Finding;
 use crate::input::{Input, InputError};
+use crate::network::{self, Site};
 use crate::nginx::{self, Config, Ctx, upstreams};
 use crate::placement::{self, Located};
 use crate::report::{self, Report};
-use crate::resolve::{self, Site};
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::topology::{
@@ -39,7 +39,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let config = parse(input, &sources, &located)?;
     let extraction = upstreams::extract(&config, &sources);
     listen_where_configured(&mut topo, &sites, &extraction, &sources);
-    let resolutions = resolve::resolve_all(&topo, &extraction, &sites);
+    let resolutions = network::resolve_all(&topo, &extraction, &sites);
     let findings = judge(&Context {
         sources: &sources,
         config: Some(&config),

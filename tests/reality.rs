@@ -27,7 +27,7 @@ mod world;
 
 use common::case_input;
 use std::path::{Path, PathBuf};
-use upcheck::resolve::Status;
+use upcheck::network::Status;
 
 /// How one scenario went.
 enum Verdict {

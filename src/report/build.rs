@@ -10,10 +10,10 @@ use super::{
     finding_report,
 };
 use crate::finding::{Finding, Severity};
+use crate::network::{Resolution, Site, Status};
 use crate::nginx::Config;
 use crate::nginx::upstreams::Extraction;
 use crate::placement::{self, PlacedBy, Placement};
-use crate::resolve::{Resolution, Site, Status};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::{self, Document, Platform, Topology};
 use std::collections::HashSet;

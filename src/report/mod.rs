@@ -16,8 +16,8 @@ pub mod topology;
 
 use crate::finding::{Finding, Severity};
 use crate::fix::{self, Applicability};
+use crate::network::Status;
 use crate::report::topology::AddressRow;
-use crate::resolve::Status;
 use crate::source::{SourceMap, Span};
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, finding};
-use crate::resolve::{Lookup, Outcome, Status, target_text};
+use crate::network::{Lookup, Outcome, Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding};
+use crate::network::{Lookup, Outcome, target_text};
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
     /// ## What it does

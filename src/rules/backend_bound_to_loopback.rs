@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
-use crate::resolve::{Outcome, target_text};
+use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
     /// ## What it does

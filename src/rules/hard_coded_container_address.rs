@@ -1,8 +1,8 @@
 use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
+use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
-use crate::resolve::Lookup;
 use crate::topology::{AddressOrigin, NetworkKind, Platform};
 
 crate::declare_rule! {

@@ -1,7 +1,7 @@
 use super::service_port_vs_target_port::port_edit;
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Fix;
-use crate::resolve::{Hit, Outcome, target_text};
+use crate::network::{Hit, Outcome, target_text};
 use crate::topology::{ServiceKind, ServicePort, TargetPort, Topology};
 
 crate::declare_rule! {

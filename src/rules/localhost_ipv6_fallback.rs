@@ -1,8 +1,9 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
+use crate::network::Lookup;
+use crate::network::Outcome;
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Lookup, Outcome};
 use crate::topology::names::NameSource;
 
 crate::declare_rule! {
@@ -156,6 +157,6 @@ mod tests {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
         let r = run(conf, POD);
         assert!(of(&r, "UC2010").is_empty(), "{:?}", codes(&r));
-        assert_eq!(r.upstreams[0].status, crate::resolve::Status::Reachable);
+        assert_eq!(r.upstreams[0].status, crate::network::Status::Reachable);
     }
 }

@@ -53,9 +53,10 @@ mod workload_name_as_host;
 
 pub use crate::finding::{Finding, Related, Severity};
 use crate::fix::{Edit, Fix};
+use crate::network::Resolution;
+use crate::network::Site;
 use crate::nginx::Config;
 use crate::nginx::upstreams::{Extraction, UpstreamRef};
-use crate::resolve::{Resolution, Site};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Topology;
 use serde::Serialize;
@@ -181,16 +182,11 @@ impl Context<'_> {
 }
 
 /// True when nginx refuses to load because of this resolution's
-/// upstream: a static name that does not resolve, a missing port, a line
-/// nginx rejects. The one place this is decided.
+/// upstream: what the resolution found ([`Resolution::stops_nginx`]: a
+/// static name that does not resolve, a missing port) or a line nginx
+/// rejects outright (the upstream's notes). The one place this is decided.
 pub fn stops_nginx(extraction: &Extraction, r: &Resolution) -> bool {
-    matches!(
-        r.lookup,
-        crate::resolve::Lookup::NotFound { runtime: false, .. }
-    ) || !extraction.upstreams[r.upstream].notes.is_empty()
-        || r.reason
-            .as_deref()
-            .is_some_and(|x| x.starts_with("no port in upstream"))
+    r.stops_nginx() || !extraction.upstreams[r.upstream].notes.is_empty()
 }
 
 /// Whether nginx starts with this configuration: it parses, and no
@@ -281,7 +277,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
 /// group fails too: while another server answers, nginx fails over and the
 /// requests succeed (upstream-group-partially-unreachable reports the group).
 fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
-    use crate::resolve::Status;
+    use crate::network::Status;
     use std::collections::{HashMap, HashSet};
     // Servers with an error of their own cannot take over for another.
     let failing: HashSet<usize> = out
@@ -289,7 +285,7 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| f.upstream)
         .collect();
-    let primary: HashMap<usize, &crate::resolve::Resolution> =
+    let primary: HashMap<usize, &crate::network::Resolution> =
         cx.primary().map(|r| (r.upstream, r)).collect();
     for f in out.iter_mut() {
         let Some(i) = f.upstream else { continue };
@@ -328,10 +324,10 @@ pub fn describe(cx: &Context, up: &UpstreamRef) -> String {
 /// (its spans point where that value is written, e.g. a `set`).
 pub fn looked_up_host<'a>(
     up: &'a UpstreamRef,
-    lookup: &crate::resolve::Lookup,
+    lookup: &crate::network::Lookup,
 ) -> Option<&'a crate::nginx::upstreams::HostTarget> {
+    use crate::network::Lookup;
     use crate::nginx::upstreams::{HostKind, Target};
-    use crate::resolve::Lookup;
     match &up.target {
         Target::Host(h) => Some(h),
         Target::Variable(v) => {
@@ -487,7 +483,7 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
                         "Use `{}:{}` instead of `{}`",
                         r.host,
                         r.port,
-                        crate::resolve::target_text(up)
+                        crate::network::target_text(up)
                     )
                 } else {
                     format!("Replace `{}` with `{}`", h.host, r.host)

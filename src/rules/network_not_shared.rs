@@ -1,7 +1,8 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Edit, Fix};
+use crate::network::Hint;
+use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Hint, Lookup};
 
 crate::declare_rule! {
     /// ## What it does

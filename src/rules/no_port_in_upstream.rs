@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, finding};
 use crate::fix::{Edit, Fix};
+use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
-use crate::resolve::Lookup;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,7 +1,7 @@
 use super::service_port_vs_target_port::{port_edit, target_numbers};
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Fix;
-use crate::resolve::{Outcome, target_text};
+use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
     /// ## What it does

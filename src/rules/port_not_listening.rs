@@ -1,8 +1,10 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
+use crate::network::Hit;
+use crate::network::Outcome;
+use crate::network::target_text;
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Hit, Outcome, target_text};
 use crate::topology::{PortKind, ServiceId, ServiceKind, TargetPort};
 
 crate::declare_rule! {

@@ -1,8 +1,9 @@
 use super::{Check, Context, Finding, Related, Severity, finding};
 use crate::fix::{Edit, Fix};
+use crate::network::Outcome;
+use crate::network::target_text;
 use crate::nginx::ast::Directive;
 use crate::nginx::upstreams::{Target, UpstreamDirective as D, UpstreamRef};
-use crate::resolve::{Outcome, target_text};
 use crate::source::Span;
 use crate::topology::{AppProtocol as P, Certainty, Listener, ProvenanceKind};
 

@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Related, finding};
-use crate::resolve::{Outcome, target_text};
+use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
     /// ## What it does
@@ -103,7 +103,7 @@ mod tests {
             "{:?}",
             codes(&r)
         );
-        assert_eq!(r.upstreams[0].status, crate::resolve::Status::Reachable);
+        assert_eq!(r.upstreams[0].status, crate::network::Status::Reachable);
     }
 
     #[test]

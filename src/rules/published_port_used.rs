@@ -1,8 +1,9 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
+use crate::network::Outcome;
+use crate::network::target_text;
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Outcome, target_text};
 use crate::topology::PortKind;
 
 crate::declare_rule! {

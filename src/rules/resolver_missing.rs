@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::{Edit, Fix};
+use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
-use crate::resolve::Lookup;
 use crate::source::Span;
 use crate::topology::Platform;
 use std::collections::HashSet;

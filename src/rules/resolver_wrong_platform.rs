@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Hint, Lookup, Site};
+use crate::network::{Hint, Lookup, Site};
 use crate::source::Span;
 use crate::topology::{Platform, names};
 

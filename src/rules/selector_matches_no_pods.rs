@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
-use crate::resolve::Outcome;
+use crate::network::Outcome;
 use crate::source::Span;
 use crate::topology::{Service, ServiceId, Topology, UnitId, UnitKind};
 

@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Hint, Lookup, target_text};
+use crate::network::{Hint, Lookup, target_text};
 use crate::topology::{Service, UnitKind};
 
 crate::declare_rule! {

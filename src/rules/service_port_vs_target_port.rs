@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::network::{Outcome, target_text};
 use crate::nginx::upstreams::HostTarget;
-use crate::resolve::{Outcome, target_text};
 use crate::topology::{Service, ServicePort, TargetPort, Topology};
 
 crate::declare_rule! {

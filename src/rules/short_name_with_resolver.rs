@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::resolve::{Hint, Lookup};
+use crate::network::{Hint, Lookup};
 use crate::topology::{Platform, Service, UnitKind};
 
 crate::declare_rule! {

@@ -1,6 +1,6 @@
 use super::{Check, Context, Finding, Related, finding, yaml_list_append};
 use crate::fix::Fix;
-use crate::resolve::{Lookup, Outcome};
+use crate::network::{Lookup, Outcome};
 use crate::topology::{Bind, Platform, UnitId, VolumeKind};
 
 crate::declare_rule! {

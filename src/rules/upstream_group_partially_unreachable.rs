@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Related, finding};
-use crate::resolve::{Resolution, Status, target_text};
+use crate::network::{Resolution, Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,8 +1,9 @@
 use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
+use crate::network::Lookup;
+use crate::network::target_text;
 use crate::nginx::upstreams::Target;
-use crate::resolve::{Lookup, target_text};
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, Severity, finding};
-use crate::resolve::{Lookup, Status, target_text};
+use crate::network::{Lookup, Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does

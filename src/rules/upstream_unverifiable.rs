@@ -1,5 +1,5 @@
 use super::{Check, Context, Finding, finding};
-use crate::resolve::{Status, target_text};
+use crate::network::{Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does

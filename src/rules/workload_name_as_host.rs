@@ -1,7 +1,8 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::{Edit, Fix};
+use crate::network::Hint;
+use crate::network::Lookup;
 use crate::nginx::upstreams::HostTarget;
-use crate::resolve::{Hint, Lookup};
 use crate::topology::{ServiceKind, TargetPort, Topology, Unit, UnitId, UnitKind};
 
 crate::declare_rule! {
@@ -85,7 +86,7 @@ impl Check for WorkloadNameAsHost {
             } else {
                 format!(
                     "nginx stops with `host not found in upstream \"{}\"`",
-                    crate::resolve::target_text(up)
+                    crate::network::target_text(up)
                 )
             };
             let mut f = finding(

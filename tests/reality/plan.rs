@@ -72,7 +72,7 @@ pub struct UpstreamProbe {
     /// Target as written.
     pub target: String,
     /// upcheck's status.
-    pub predicted: upcheck::resolve::Status,
+    pub predicted: upcheck::network::Status,
     /// The configurations to try.
     pub confs: Vec<ProbeConf>,
 }

@@ -1,0 +1,474 @@
+//! Connecting to an address: a ClusterIP Service through `port` →
+//! `targetPort` to its pods, a headless name straight to a pod, and who
+//! listens at `ip:port` in a unit (bind address, family, loopback, proxy
+//! loops into nginx's own `listen`s).
+
+use super::{Addr, Resolver, Status, join_ports};
+use crate::nginx::upstreams::UpstreamRef;
+use crate::topology::*;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// What happened at one address the host resolved to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A listener accepts the connection.
+    Listening {
+        /// The unit listening.
+        unit: UnitId,
+        /// Its container.
+        container: usize,
+        /// The listener index in the container.
+        listener: usize,
+    },
+    /// The only listener on the port is bound to loopback in another unit.
+    LoopbackOnly {
+        /// The unit.
+        unit: UnitId,
+        /// Its container.
+        container: usize,
+        /// The listener index.
+        listener: usize,
+    },
+    /// The listener is bound to one address family and nginx connects with the other.
+    WrongFamily {
+        /// The unit.
+        unit: UnitId,
+        /// Its container.
+        container: usize,
+        /// The listener index.
+        listener: usize,
+    },
+    /// What listens in the unit is known, and nothing is on this port.
+    NothingListens {
+        /// The unit.
+        unit: UnitId,
+        /// Ports known to listen there.
+        known: Vec<u16>,
+    },
+    /// Nothing is known about what listens in the unit.
+    Unknown {
+        /// The unit.
+        unit: UnitId,
+    },
+    /// nginx connects to a `listen` of the very `server { }` the request
+    /// is in (for a group member: of a server that uses the group): a proxy
+    /// loop. A `listen` of another server block is [`Outcome::Listening`].
+    SelfLoop {
+        /// nginx's container in its unit.
+        container: usize,
+        /// The listener index (one of nginx's own `listen`s).
+        listener: usize,
+    },
+    /// The ClusterIP Service has no such port.
+    NoServicePort {
+        /// The Service.
+        service: ServiceId,
+    },
+    /// The Service's named `targetPort` matches no containerPort of a pod.
+    TargetPortUnresolved {
+        /// The Service.
+        service: ServiceId,
+        /// The name.
+        name: String,
+    },
+    /// The Service selects no pods.
+    NoEndpoints {
+        /// The Service.
+        service: ServiceId,
+    },
+    /// The address is on no network nginx joins.
+    NoRoute {
+        /// The unit owning the address.
+        unit: UnitId,
+    },
+    /// The address is outside the modelled world.
+    Outside,
+    /// No socket file at that path is shared with nginx.
+    SocketNotShared {
+        /// A unit listening on a socket of that name elsewhere.
+        listener_unit: Option<UnitId>,
+    },
+}
+
+/// One address reached.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The address connected to.
+    pub ip: Option<IpAddr>,
+    /// The port connected to.
+    pub port: Option<u16>,
+    /// The Service behind a ClusterIP (or headless name).
+    pub service: Option<ServiceId>,
+    /// The port in the pod after `targetPort`.
+    pub pod_port: Option<u16>,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+impl<'a> Resolver<'a> {
+    /// The `listen`s of the server blocks a request for `up` comes in on:
+    /// its own `server { }`, or for a group member every server using the group.
+    pub(super) fn own_listens(&self, up: &UpstreamRef) -> Vec<crate::source::Span> {
+        let servers: Vec<&crate::nginx::upstreams::ServerInfo> = match up.group_index {
+            Some(g) => self.ex.groups[g]
+                .references
+                .iter()
+                .filter_map(|r| self.ex.upstreams[*r].server.as_ref())
+                .collect(),
+            None => up.server.iter().collect(),
+        };
+        servers
+            .iter()
+            .flat_map(|s| s.listens.iter().map(|i| self.ex.listens[*i].span))
+            .collect()
+    }
+
+    pub(super) fn connect(
+        &self,
+        a: Addr,
+        port: u16,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Hit {
+        let mut hit = Hit {
+            ip: Some(a.ip),
+            port: Some(port),
+            service: a.service,
+            pod_port: None,
+            outcome: Outcome::Outside,
+        };
+        if let Some(s) = a.service {
+            let svc = &self.topo.services[s.0];
+            if svc.kind == ServiceKind::Headless {
+                if let Some(u) = a.unit {
+                    hit.pod_port = Some(port);
+                    hit.outcome = self.listener_at(u, a.ip, port, own, trace);
+                }
+                return hit;
+            }
+            return self.via_service(s, port, hit, own, trace);
+        }
+        let Some(u) = a.unit else {
+            trace.push(format!(
+                "`{}` is outside the described topology: cannot check port {port}",
+                a.ip
+            ));
+            return hit;
+        };
+        if u != self.site.unit && !a.ip.is_loopback() && !self.shares_network(u, a.ip) {
+            trace.push(format!(
+                "`{}` ({}) is on no network nginx joins: no route",
+                a.ip,
+                self.unit(u).name
+            ));
+            hit.outcome = Outcome::NoRoute { unit: u };
+            return hit;
+        }
+        hit.outcome = self.listener_at(u, a.ip, port, own, trace);
+        hit
+    }
+
+    fn shares_network(&self, u: UnitId, ip: IpAddr) -> bool {
+        let target = self.unit(u);
+        let Some(addr) = target.addresses.iter().find(|x| x.ip == Some(ip)) else {
+            return true;
+        };
+        if self.nginx().host_network || target.host_network {
+            return true;
+        }
+        let net = &self.topo.networks[addr.network.0];
+        if net.kind == NetworkKind::Pod {
+            return true;
+        }
+        self.nginx()
+            .addresses
+            .iter()
+            .any(|x| x.network == addr.network)
+    }
+
+    fn via_service(
+        &self,
+        s: ServiceId,
+        port: u16,
+        mut hit: Hit,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Hit {
+        let svc = &self.topo.services[s.0];
+        if let ServiceKind::ExternalName(ext) = &svc.kind {
+            trace.push(format!(
+                "Service `{}` is an ExternalName for `{ext}`, outside the cluster: cannot check",
+                svc.name
+            ));
+            hit.outcome = Outcome::Outside;
+            return hit;
+        }
+        let Some(sp) = svc.ports.iter().find(|p| p.port == port) else {
+            trace.push(format!(
+                "Service `{}` has no port {port} (its ports: {}): the connection goes nowhere",
+                svc.name,
+                join_ports(&svc.ports.iter().map(|p| p.port).collect::<Vec<_>>())
+            ));
+            hit.outcome = Outcome::NoServicePort { service: s };
+            return hit;
+        };
+        if svc.selected.is_empty() {
+            trace.push(format!(
+                "Service `{}` {}: it has no endpoints",
+                svc.name,
+                if svc.selector.is_some() {
+                    "selects no pods"
+                } else {
+                    "has no selector (endpoints are managed elsewhere)"
+                }
+            ));
+            hit.outcome = if svc.selector.is_some() {
+                Outcome::NoEndpoints { service: s }
+            } else {
+                Outcome::Outside
+            };
+            return hit;
+        }
+        // Every selected pod must answer; report the first failure.
+        let mut outcome = None;
+        for u in &svc.selected {
+            let target = match &sp.target_port {
+                TargetPort::Number(n) => Some(*n),
+                TargetPort::Name(name) => self.named_port(*u, name),
+            };
+            let Some(tp) = target else {
+                let TargetPort::Name(name) = &sp.target_port else {
+                    unreachable!("numbers always resolve")
+                };
+                trace.push(format!(
+                    "Service `{}` port {port} targets `{name}`, but pod `{}` has no containerPort of that name",
+                    svc.name,
+                    self.unit(*u).name
+                ));
+                outcome.get_or_insert(Outcome::TargetPortUnresolved {
+                    service: s,
+                    name: name.clone(),
+                });
+                continue;
+            };
+            hit.pod_port = Some(tp);
+            trace.push(format!(
+                "Service `{}` forwards port {port} to port {tp} of pod `{}`",
+                svc.name,
+                self.unit(*u).name
+            ));
+            let pod_ip = self.unit(*u).addresses.iter().find_map(|a| a.ip);
+            let o = self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace);
+            if !matches!(o, Outcome::Listening { .. }) {
+                outcome.get_or_insert(o);
+            } else if outcome.is_none() {
+                hit.outcome = o;
+            }
+        }
+        if let Some(o) = outcome {
+            hit.outcome = o;
+        }
+        hit
+    }
+
+    fn named_port(&self, u: UnitId, name: &str) -> Option<u16> {
+        self.unit(u)
+            .containers
+            .iter()
+            .flat_map(|c| &c.ports)
+            .find(|p| p.name.as_deref() == Some(name))
+            .map(|p| p.container_port)
+    }
+
+    /// Whether a listener is evidence of a socket: in an nginx container
+    /// only nginx's own `listen`s are (its `expose`/`ports` describe them).
+    fn counts(&self, c: &Container, l: &Listener) -> bool {
+        if c.is_nginx {
+            return self.ex.listens.is_empty()
+                || self
+                    .ex
+                    .listens
+                    .iter()
+                    .any(|x| Some(x.span) == l.provenance.span);
+        }
+        c.really_listens(l)
+    }
+
+    /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
+    /// of the server blocks the request is in (a loop if it lands there).
+    fn listener_at(
+        &self,
+        u: UnitId,
+        ip: IpAddr,
+        port: u16,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Outcome {
+        let unit = self.unit(u);
+        let same_unit = u == self.site.unit;
+        let mut candidates: Vec<(usize, usize, &Listener)> = Vec::new();
+        for (ci, c) in unit.containers.iter().enumerate() {
+            if c.role == ContainerRole::Init {
+                continue;
+            }
+            for (li, l) in c.listeners.iter().enumerate() {
+                if l.port == Some(port) && l.protocol == Protocol::Tcp && self.counts(c, l) {
+                    candidates.push((ci, li, l));
+                }
+            }
+        }
+        if candidates.is_empty() {
+            let known: Vec<u16> = {
+                let mut k: Vec<u16> = unit
+                    .containers
+                    .iter()
+                    .filter(|c| c.role != ContainerRole::Init)
+                    .flat_map(|c| {
+                        c.listeners
+                            .iter()
+                            .filter(|l| self.counts(c, l))
+                            .filter_map(|l| l.port)
+                    })
+                    .collect();
+                k.sort();
+                k.dedup();
+                k
+            };
+            let any_known = unit
+                .containers
+                .iter()
+                .any(|c| c.role != ContainerRole::Init && !c.listeners.is_empty());
+            if !any_known {
+                trace.push(format!(
+                    "nothing says what listens in `{}`: port {port} cannot be checked",
+                    unit.name
+                ));
+                return Outcome::Unknown { unit: u };
+            }
+            trace.push(format!(
+                "nothing in `{}` listens on port {port} (listening: {})",
+                unit.name,
+                join_ports(&known)
+            ));
+            return Outcome::NothingListens { unit: u, known };
+        }
+        let mut fallback = None;
+        let mut looped = None;
+        for (ci, li, l) in &candidates {
+            let c = &unit.containers[*ci];
+            let nginx_itself = same_unit && *ci == self.site.container && c.is_nginx;
+            let ok = match &l.bind {
+                None | Some(Bind::Any) => true,
+                Some(Bind::AnyV4) => ip.is_ipv4(),
+                Some(Bind::AnyV6) => ip.is_ipv6(),
+                Some(Bind::Ip(b)) => {
+                    if same_unit {
+                        *b == ip
+                            || (b.is_loopback() && ip.is_loopback() && b.is_ipv4() == ip.is_ipv4())
+                    } else {
+                        *b == ip
+                    }
+                }
+                Some(Bind::Unix(_)) => false,
+            };
+            if ok {
+                let own_listen = l.provenance.span.is_some_and(|s| own.contains(&s));
+                if nginx_itself && own_listen {
+                    looped.get_or_insert((*ci, *li));
+                    continue;
+                }
+                trace.push(format!(
+                    "`{}` (container `{}`) listens on {} ({}, {})",
+                    unit.name,
+                    c.name,
+                    crate::topology::render::listener_text(l),
+                    l.provenance.detail,
+                    format!("{:?}", l.certainty).to_lowercase()
+                ));
+                return Outcome::Listening {
+                    unit: u,
+                    container: *ci,
+                    listener: *li,
+                };
+            }
+            let wrong_family = match &l.bind {
+                Some(Bind::AnyV4) => ip.is_ipv6(),
+                Some(Bind::AnyV6) => ip.is_ipv4(),
+                Some(Bind::Ip(b)) => same_unit && b.is_loopback() && ip.is_loopback(),
+                _ => false,
+            };
+            if wrong_family {
+                fallback.get_or_insert((
+                    Outcome::WrongFamily {
+                        unit: u,
+                        container: *ci,
+                        listener: *li,
+                    },
+                    format!(
+                        "`{}` listens on {} only, not on {ip}",
+                        unit.name,
+                        crate::topology::render::listener_text(l)
+                    ),
+                ));
+            } else if l.bind.as_ref().is_some_and(Bind::is_loopback) {
+                fallback.get_or_insert((
+                    Outcome::LoopbackOnly {
+                        unit: u,
+                        container: *ci,
+                        listener: *li,
+                    },
+                    format!(
+                        "`{}` listens on {} — its own loopback, which nginx in `{}` cannot reach ({})",
+                        unit.name,
+                        crate::topology::render::listener_text(l),
+                        self.nginx().name,
+                        l.provenance.detail
+                    ),
+                ));
+            }
+        }
+        if let Some((container, listener)) = looped {
+            trace.push(format!(
+                "port {port} of `{}` is a `listen` of the same nginx server block: a proxy loop",
+                unit.name
+            ));
+            return Outcome::SelfLoop {
+                container,
+                listener,
+            };
+        }
+        match fallback {
+            Some((o, line)) => {
+                trace.push(line);
+                o
+            }
+            None => {
+                trace.push(format!("nothing in `{}` accepts {ip}:{port}", unit.name));
+                Outcome::NothingListens {
+                    unit: u,
+                    known: vec![port],
+                }
+            }
+        }
+    }
+}
+
+/// The status the addresses of one name give.
+pub(super) fn status_of(hits: &[Hit]) -> Status {
+    if hits
+        .iter()
+        .any(|h| matches!(h.outcome, Outcome::Listening { .. }))
+    {
+        // nginx fails over between the addresses of a name.
+        Status::Reachable
+    } else if hits
+        .iter()
+        .any(|h| matches!(h.outcome, Outcome::Unknown { .. } | Outcome::Outside))
+    {
+        Status::Unverifiable
+    } else {
+        Status::Unreachable
+    }
+}

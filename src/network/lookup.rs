@@ -1,0 +1,414 @@
+//! Name lookup from nginx's unit: libc's getaddrinfo at start-up
+//! (`/etc/hosts`, `localhost`, the resolv.conf search list with `ndots`)
+//! or nginx's own `resolver` at request time (DNS only, names verbatim),
+//! and who owns an IP address.
+
+use super::hints::Hint;
+use super::{Addr, Resolver};
+use crate::nginx::upstreams::UpstreamRef;
+use crate::topology::names::{self, NameSource};
+use crate::topology::*;
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// How the host part was looked up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lookup {
+    /// An `upstream { }` group; its members are resolved on their own.
+    Group {
+        /// Index in [`Extraction::groups`](crate::nginx::upstreams::Extraction::groups).
+        group: usize,
+    },
+    /// An IP literal.
+    Ip {
+        /// The address.
+        ip: IpAddr,
+    },
+    /// A name that resolved.
+    Name {
+        /// The name as asked.
+        name: String,
+        /// The name that matched (after the search list).
+        matched: String,
+        /// How it was answered.
+        via: NameSource,
+        /// When nginx resolves it.
+        runtime: bool,
+    },
+    /// A name that did not resolve.
+    NotFound {
+        /// The name.
+        name: String,
+        /// Looked up by nginx's `resolver` at request time (else libc at start-up).
+        runtime: bool,
+        /// Why, when there is more to say than "no such name".
+        why: Option<String>,
+        /// Close names that do resolve (for a suggestion).
+        near: Vec<String>,
+        /// Other facts that explain the miss.
+        hints: Vec<Hint>,
+    },
+    /// A unix-domain socket path.
+    Unix {
+        /// The path as nginx sees it.
+        path: String,
+    },
+    /// A target built from variables that needs nginx's `resolver`, but none is set.
+    NoResolver,
+    /// A target whose address depends on the request.
+    Dynamic,
+    /// Nothing to look up (an invalid target; nginx's own error covers it).
+    Invalid,
+}
+
+impl<'a> Resolver<'a> {
+    /// Who owns an IP address nginx connects to.
+    pub(super) fn owner_of(&self, ip: IpAddr, trace: &mut Vec<String>) -> Addr {
+        if ip.is_loopback() {
+            trace.push(format!(
+                "`{ip}` is the loopback of nginx's own network namespace (`{}`)",
+                self.nginx().name
+            ));
+            return Addr::in_unit(ip, self.site.unit);
+        }
+        for (i, u) in self.topo.units.iter().enumerate() {
+            if u.addresses.iter().any(|a| a.ip == Some(ip)) {
+                trace.push(format!("`{ip}` is the address of `{}`", u.name));
+                return Addr::in_unit(ip, UnitId(i));
+            }
+        }
+        for (i, s) in self.topo.services.iter().enumerate() {
+            if s.cluster_ip == Some(ip) {
+                trace.push(format!("`{ip}` is the ClusterIP of Service `{}`", s.name));
+                return Addr {
+                    ip,
+                    unit: None,
+                    service: Some(ServiceId(i)),
+                };
+            }
+        }
+        trace.push(format!("`{ip}` belongs to nothing in the topology"));
+        Addr {
+            ip,
+            unit: None,
+            service: None,
+        }
+    }
+
+    fn localhost(&self, trace: &mut Vec<String>) -> Vec<Addr> {
+        // nginx asks getaddrinfo with AI_ADDRCONFIG: glibc returns `::1`
+        // from /etc/hosts only when the namespace has a non-loopback IPv6
+        // address (an IPv6-enabled network); musl (Alpine images) whenever
+        // `::1` is routable, i.e. on the loopback (Docker Engine 26+,
+        // Kubernetes pods). Both addresses are then tried in turn.
+        let ipv6 = self
+            .nginx()
+            .addresses
+            .iter()
+            .any(|a| a.ip.is_some_and(|ip| ip.is_ipv6() && !ip.is_loopback()));
+        let musl = self.nginx().containers[self.site.container]
+            .image
+            .as_deref()
+            .filter(|i| i.to_ascii_lowercase().contains("alpine"));
+        let mut ips = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
+        if ipv6 {
+            ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+            trace.push(format!(
+                "`localhost` is 127.0.0.1 and ::1 (nginx's namespace `{}` has IPv6, so getaddrinfo returns both): nginx's own network namespace, both addresses in turn",
+                self.nginx().name
+            ));
+        } else if let Some(image) = musl {
+            ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+            trace.push(format!(
+                "`localhost` is 127.0.0.1 and ::1 (nginx's image `{image}` uses musl, whose getaddrinfo keeps ::1 when the loopback has it): nginx's own network namespace (`{}`), both addresses in turn",
+                self.nginx().name
+            ));
+        } else {
+            trace.push(format!(
+                "`localhost` is 127.0.0.1 in nginx's own network namespace (`{}`); ::1 is left out by getaddrinfo's AI_ADDRCONFIG, as the namespace has no IPv6 address",
+                self.nginx().name
+            ));
+        }
+        ips.into_iter()
+            .map(|ip| Addr::in_unit(ip, self.site.unit))
+            .collect()
+    }
+
+    /// getaddrinfo from nginx's unit: /etc/hosts, then DNS with the search list.
+    pub(super) fn libc_lookup(
+        &self,
+        name: &str,
+        trace: &mut Vec<String>,
+    ) -> Result<(Vec<Addr>, Lookup), Lookup> {
+        let lname = name.trim_end_matches('.').to_ascii_lowercase();
+        if lname == "localhost" {
+            return Ok((
+                self.localhost(trace),
+                Lookup::Name {
+                    name: name.into(),
+                    matched: "localhost".into(),
+                    via: NameSource::Localhost,
+                    runtime: false,
+                },
+            ));
+        }
+        let table = &self.table;
+        let candidates = self.search_candidates(&lname);
+        for cand in &candidates {
+            let hits = self.lookup_exact(cand);
+            if let Some(first) = hits.first() {
+                let addrs = self.addresses(&hits);
+                trace.push(format!(
+                    "`{name}` resolves at start-up{} through {} to {}",
+                    if cand != &lname {
+                        format!(" (as `{cand}`)")
+                    } else {
+                        String::new()
+                    },
+                    source_text(&first.source),
+                    if addrs.is_empty() {
+                        "no address".into()
+                    } else {
+                        ip_list(&addrs)
+                    }
+                ));
+                if addrs.is_empty() {
+                    return Err(Lookup::NotFound {
+                        name: name.into(),
+                        runtime: false,
+                        why: Some("the name has no address".into()),
+                        near: Vec::new(),
+                        hints: Vec::new(),
+                    });
+                }
+                return Ok((
+                    addrs,
+                    Lookup::Name {
+                        name: name.into(),
+                        matched: cand.clone(),
+                        via: first.source.clone(),
+                        runtime: false,
+                    },
+                ));
+            }
+        }
+        let hints = self.hints(&lname, None);
+        let near = self.near_names(&lname, table);
+        trace.push(format!(
+            "`{name}` does not resolve from `{}`: nginx stops with `host not found in upstream`",
+            self.nginx().name
+        ));
+        Err(Lookup::NotFound {
+            name: name.into(),
+            runtime: false,
+            why: None,
+            near,
+            hints,
+        })
+    }
+
+    /// The names getaddrinfo tries, in order, from nginx's resolv.conf.
+    fn search_candidates(&self, name: &str) -> Vec<String> {
+        let dns = &self.nginx().dns;
+        if dns.search.is_empty() {
+            return vec![name.to_string()];
+        }
+        let dots = name.matches('.').count();
+        let with_search: Vec<String> = dns.search.iter().map(|s| format!("{name}.{s}")).collect();
+        if dots >= usize::from(dns.ndots.max(1)) {
+            std::iter::once(name.to_string())
+                .chain(with_search)
+                .collect()
+        } else {
+            with_search
+                .into_iter()
+                .chain(std::iter::once(name.to_string()))
+                .collect()
+        }
+    }
+
+    /// nginx's own resolver at request time: names sent verbatim.
+    pub(super) fn runtime_lookup(
+        &self,
+        up: &UpstreamRef,
+        name: &str,
+        trace: &mut Vec<String>,
+    ) -> Result<(Vec<Addr>, Lookup), Lookup> {
+        let Some(ri) = up.resolver else {
+            trace.push(format!(
+                "`{name}` must be resolved at request time, but no `resolver` is set: nginx answers 502 (`no resolver defined to resolve {name}`)"
+            ));
+            return Err(Lookup::NoResolver);
+        };
+        let r = &self.ex.resolvers[ri];
+        let lname = name.trim_end_matches('.').to_ascii_lowercase();
+        if !self.resolver_is_platform_dns(ri) {
+            let servers: Vec<&str> = r.addresses.iter().map(|a| a.host.as_str()).collect();
+            trace.push(format!(
+                "`{name}` is resolved at request time by `resolver {}`, which is not this platform's DNS ({}): it cannot answer",
+                servers.join(" "),
+                self.platform_dns_text()
+            ));
+            return Err(Lookup::NotFound {
+                name: name.into(),
+                runtime: true,
+                why: Some("the resolver is not the platform's DNS".into()),
+                near: Vec::new(),
+                hints: vec![Hint::ResolverNotPlatformDns { resolver: ri }],
+            });
+        }
+        // Only DNS answers: no /etc/hosts, no search list.
+        let from_dns = |e: &names::NameEntry| {
+            matches!(
+                e.source,
+                NameSource::DockerDns { .. } | NameSource::Service { .. } | NameSource::PodRecord
+            )
+        };
+        let hits: Vec<&names::NameEntry> = self
+            .lookup_exact(&lname)
+            .into_iter()
+            .filter(|e| from_dns(e))
+            .collect();
+        if hits.is_empty() {
+            let hints = self.hints(&lname, Some(ri));
+            trace.push(format!(
+                "`{name}` is resolved at request time by nginx's `resolver`, which uses no search list and no /etc/hosts: no such name"
+            ));
+            return Err(Lookup::NotFound {
+                name: name.into(),
+                runtime: true,
+                why: None,
+                near: {
+                    let table: Vec<names::NameEntry> =
+                        self.table.iter().filter(|e| from_dns(e)).cloned().collect();
+                    self.near_names(&lname, &table)
+                },
+                hints,
+            });
+        }
+        let addrs = self.addresses(&hits);
+        trace.push(format!(
+            "`{name}` resolves at request time through nginx's `resolver` ({}) to {}",
+            source_text(&hits[0].source),
+            ip_list(&addrs)
+        ));
+        Ok((
+            addrs,
+            Lookup::Name {
+                name: name.into(),
+                matched: lname,
+                via: hits[0].source.clone(),
+                runtime: true,
+            },
+        ))
+    }
+
+    /// The addresses a name's entries give, each with what owns it: a
+    /// ClusterIP belongs to its Service, any other address to its unit.
+    fn addresses(&self, hits: &[&names::NameEntry]) -> Vec<Addr> {
+        let mut addrs = Vec::new();
+        for e in hits {
+            let svc = match &e.source {
+                NameSource::Service { service } => self.service_by_key(service),
+                _ => None,
+            };
+            let headless =
+                svc.is_some_and(|s| self.topo.services[s.0].kind == ServiceKind::Headless);
+            for (k, ip) in e.addresses.iter().enumerate() {
+                let unit = if svc.is_some() && !headless {
+                    None
+                } else {
+                    e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
+                };
+                addrs.push(Addr {
+                    ip: *ip,
+                    unit,
+                    service: svc,
+                });
+            }
+        }
+        addrs
+    }
+
+    /// True when a `resolver` points at the DNS that knows this platform's names.
+    pub fn resolver_is_platform_dns(&self, ri: usize) -> bool {
+        let r = &self.ex.resolvers[ri];
+        r.addresses.iter().any(|a| match self.topo.platform {
+            Platform::Compose => {
+                a.host == "127.0.0.11"
+                    && self
+                        .nginx()
+                        .addresses
+                        .iter()
+                        .any(|x| self.topo.networks[x.network.0].kind.has_dns())
+            }
+            Platform::Kubernetes => {
+                let dns = self.topo.cluster.as_ref().map(|c| c.dns_ip);
+                a.host.parse::<IpAddr>().ok() == dns
+                    || a.host.starts_with("kube-dns.kube-system")
+                    || a.host.starts_with("coredns.kube-system")
+            }
+        })
+    }
+
+    fn platform_dns_text(&self) -> String {
+        match self.topo.platform {
+            Platform::Compose => "Docker's embedded DNS is 127.0.0.11".into(),
+            Platform::Kubernetes => format!(
+                "cluster DNS is {}",
+                self.topo
+                    .cluster
+                    .as_ref()
+                    .map_or_else(|| "kube-dns".into(), |c| c.dns_ip.to_string())
+            ),
+        }
+    }
+
+    fn service_by_key(&self, key: &str) -> Option<ServiceId> {
+        self.topo
+            .services
+            .iter()
+            .position(|s| format!("{}.{}", s.name, s.namespace) == key)
+            .map(ServiceId)
+    }
+
+    fn unit_with_ip(&self, ip: IpAddr) -> Option<UnitId> {
+        self.topo
+            .units
+            .iter()
+            .position(|u| u.addresses.iter().any(|a| a.ip == Some(ip)))
+            .map(UnitId)
+    }
+
+    /// The table's entries for exactly this name (case-insensitive).
+    fn lookup_exact(&self, name: &str) -> Vec<&names::NameEntry> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|ix| ix.iter().map(|i| &self.table[*i]).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn source_text(s: &NameSource) -> String {
+    match s {
+        NameSource::Localhost => "/etc/hosts (localhost)".into(),
+        NameSource::OwnHostname => "/etc/hosts (its own hostname)".into(),
+        NameSource::ExtraHost => "/etc/hosts (extra_hosts)".into(),
+        NameSource::Link => "a compose link".into(),
+        NameSource::DockerDns { network } => {
+            format!("Docker's embedded DNS on network `{network}`")
+        }
+        NameSource::Service { service } => format!("cluster DNS (Service `{service}`)"),
+        NameSource::PodRecord => "cluster DNS (StatefulSet pod record)".into(),
+    }
+}
+
+/// The addresses, comma-separated, for the trace.
+fn ip_list(addrs: &[Addr]) -> String {
+    addrs
+        .iter()
+        .map(|a| a.ip.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,504 @@
+//! Resolves every upstream from nginx's own network namespace, the way
+//! nginx would (shared/reference/networking.md §0 and §3):
+//!
+//! 1. the host: an `upstream { }` group first; static names once at
+//!    start-up through libc (`/etc/hosts` with `extra_hosts`, links, Docker's
+//!    embedded DNS only on user-defined networks nginx shares with the
+//!    target, the Kubernetes search list with `ndots:5`); names built from
+//!    variables through nginx's own `resolver` (no hosts file, no search
+//!    list); IP literals against the address plan; loopback to nginx's own
+//!    unit; `unix:` sockets through mounts shared with the listening container;
+//! 2. the port: the target must listen on it at an address nginx can reach
+//!    (`0.0.0.0`/`::` or its own IP; `127.0.0.1` only from the same unit);
+//!    a Kubernetes Service maps `port` → `targetPort` (named ports too) →
+//!    every selected pod; a headless Service goes straight to pod ports.
+//!
+//! Each resolution records structured facts (for rules) and a trace of
+//! plain sentences (for people), and ends in a [`Status`].
+
+mod connect;
+mod hints;
+mod lookup;
+#[cfg(test)]
+mod tests;
+mod unix;
+
+pub use connect::{Hit, Outcome};
+pub use hints::Hint;
+pub use lookup::Lookup;
+
+use crate::nginx::upstreams::{
+    Extraction, HostKind, HostTarget, Resolution as When, Target, UpstreamRef,
+};
+use crate::topology::names;
+use crate::topology::*;
+use connect::status_of;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// The outcome for one upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// nginx connects and something listens there.
+    Reachable,
+    /// nginx cannot connect, or refuses to start because of it.
+    Unreachable,
+    /// We cannot tell (e.g. the backend's port is nowhere stated).
+    Unverifiable,
+}
+
+/// The nginx container a resolution is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Site {
+    /// Its unit (network namespace).
+    pub unit: UnitId,
+    /// Its container index in the unit.
+    pub container: usize,
+}
+
+/// The resolution of one upstream from one nginx container.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    /// Index in [`Extraction::upstreams`].
+    pub upstream: usize,
+    /// The nginx container.
+    pub site: Site,
+    /// The verdict for this upstream.
+    pub status: Status,
+    /// One line saying why, for unreachable and unverifiable upstreams.
+    pub reason: Option<String>,
+    /// The host lookup.
+    pub lookup: Lookup,
+    /// Each address reached and what happened there.
+    pub hits: Vec<Hit>,
+    /// The port nginx connects to.
+    pub port: Option<u16>,
+    /// Steps in plain sentences.
+    pub trace: Vec<String>,
+    /// What makes nginx refuse its configuration because of this upstream,
+    /// decided where the resolution finds it.
+    pub load_error: Option<LoadError>,
+}
+
+impl Resolution {
+    /// True when nginx refuses to load because of what this resolution
+    /// found (a line nginx rejects outright is in the upstream's notes).
+    pub fn stops_nginx(&self) -> bool {
+        self.load_error.is_some()
+    }
+}
+
+/// Why nginx refuses to load its configuration because of an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadError {
+    /// A name nginx resolves at start-up does not resolve (`host not found
+    /// in upstream`).
+    HostNotFound,
+    /// The target names no port and its directive has no default (`no port
+    /// in upstream`).
+    NoPort,
+}
+
+/// Resolves every upstream from every nginx site. Group references come
+/// after their members, so their status can use the members'.
+pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Resolution> {
+    let mut out = Vec::new();
+    for site in sites {
+        let r = Resolver::new(topo, ex, *site);
+        let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
+        // Groups aggregate their members.
+        for i in 0..mine.len() {
+            if let Lookup::Group { group } = mine[i].lookup {
+                let members: Vec<&Resolution> = ex.groups[group]
+                    .servers
+                    .iter()
+                    .filter(|m| !ex.upstreams[**m].params.as_ref().is_some_and(|p| p.down))
+                    .map(|m| &mine[*m])
+                    .collect();
+                let (status, reason) = aggregate(&members, &ex.groups[group].name);
+                let count = |s: Status| members.iter().filter(|m| m.status == s).count();
+                let line = format!(
+                    "upstream group `{}`: {} reachable, {} unreachable, {} unverifiable member(s); nginx fails over between them",
+                    ex.groups[group].name,
+                    count(Status::Reachable),
+                    count(Status::Unreachable),
+                    count(Status::Unverifiable)
+                );
+                mine[i].status = status;
+                mine[i].reason = reason;
+                mine[i].trace.push(line);
+            }
+        }
+        out.extend(mine);
+    }
+    out
+}
+
+fn aggregate(members: &[&Resolution], name: &str) -> (Status, Option<String>) {
+    if members.is_empty() {
+        return (
+            Status::Unreachable,
+            Some(format!("upstream group `{name}` has no usable server")),
+        );
+    }
+    // A server whose name does not resolve at start-up stops nginx: the
+    // group never serves, whatever its other servers do.
+    if let Some(m) = members.iter().find(|m| m.stops_nginx()) {
+        return (
+            Status::Unreachable,
+            Some(format!(
+                "upstream group `{name}` cannot load: {}",
+                m.reason
+                    .clone()
+                    .unwrap_or_else(|| "a server is invalid".into())
+            )),
+        );
+    }
+    if members.iter().any(|m| m.status == Status::Reachable) {
+        (Status::Reachable, None)
+    } else if members.iter().any(|m| m.status == Status::Unverifiable) {
+        (
+            Status::Unverifiable,
+            Some(format!(
+                "no server of upstream group `{name}` is known to be reachable"
+            )),
+        )
+    } else {
+        (
+            Status::Unreachable,
+            Some(format!("no server of upstream group `{name}` is reachable")),
+        )
+    }
+}
+
+struct Resolver<'a> {
+    topo: &'a Topology,
+    ex: &'a Extraction,
+    site: Site,
+    /// What nginx's unit resolves (computed once per site).
+    table: Vec<names::NameEntry>,
+    /// Entries of `table` by lowercased name.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Near-name suggestions already computed, by (name, table size).
+    near_cache: std::cell::RefCell<std::collections::HashMap<(String, usize), Vec<String>>>,
+}
+
+/// An address a name resolved to, with what owns it.
+#[derive(Debug, Clone, Copy)]
+struct Addr {
+    ip: IpAddr,
+    unit: Option<UnitId>,
+    service: Option<ServiceId>,
+}
+
+impl Addr {
+    /// An address of a unit (not of a Service).
+    fn in_unit(ip: IpAddr, unit: UnitId) -> Addr {
+        Addr {
+            ip,
+            unit: Some(unit),
+            service: None,
+        }
+    }
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver for one nginx site, with what its unit resolves indexed by name.
+    fn new(topo: &'a Topology, ex: &'a Extraction, site: Site) -> Resolver<'a> {
+        let mut r = Resolver {
+            topo,
+            ex,
+            site,
+            table: names::table(topo, site.unit),
+            by_name: Default::default(),
+            near_cache: Default::default(),
+        };
+        for (i, e) in r.table.iter().enumerate() {
+            r.by_name
+                .entry(e.name.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+        r
+    }
+
+    fn unit(&self, id: UnitId) -> &'a Unit {
+        &self.topo.units[id.0]
+    }
+
+    fn nginx(&self) -> &'a Unit {
+        self.unit(self.site.unit)
+    }
+
+    fn resolve(&self, i: usize) -> Resolution {
+        let up = &self.ex.upstreams[i];
+        let mut trace = Vec::new();
+        let mut res = Resolution {
+            upstream: i,
+            site: self.site,
+            status: Status::Unverifiable,
+            reason: None,
+            lookup: Lookup::Invalid,
+            hits: Vec::new(),
+            port: None,
+            trace: Vec::new(),
+            load_error: None,
+        };
+        match &up.target {
+            Target::Group(g) => {
+                res.lookup = Lookup::Group { group: g.group };
+                trace.push(format!(
+                    "`{}` names upstream group `{}`, not a host: nginx balances over its servers",
+                    g.name, self.ex.groups[g.group].name
+                ));
+                res.status = Status::Reachable;
+            }
+            Target::Unix(u) => {
+                res.lookup = Lookup::Unix {
+                    path: u.path.clone(),
+                };
+                self.unix(&u.path, &mut res, &mut trace);
+            }
+            Target::Host(h) => {
+                if !up.notes.is_empty() {
+                    trace.push(format!("nginx rejects this line: {}", up.notes[0].message));
+                    res.status = Status::Unreachable;
+                    res.reason = Some(up.notes[0].message.clone());
+                    res.trace = trace;
+                    return res;
+                }
+                let port = h.port.or(up.default_port);
+                res.port = port;
+                let runtime = up.resolution == When::Runtime;
+                self.host(up, h, port, runtime, &mut res, &mut trace);
+            }
+            Target::Variable(v) => {
+                let resolvable: Vec<&Target> = v
+                    .static_values
+                    .iter()
+                    .filter_map(|c| c.target.as_ref())
+                    .collect();
+                if resolvable.is_empty() || !v.complete {
+                    res.lookup = Lookup::Dynamic;
+                    trace.push(format!(
+                        "`{}` depends on the request; its address cannot be known in advance",
+                        v.raw
+                    ));
+                    res.status = Status::Unverifiable;
+                    res.reason = Some(format!("`{}` depends on the request", v.raw));
+                } else {
+                    // Every static value is a candidate; nginx resolves each
+                    // at request time through its `resolver`.
+                    let mut sub = Vec::new();
+                    for c in &v.static_values {
+                        let Some(t) = &c.target else { continue };
+                        let mut r = res.clone();
+                        let mut t2 = Vec::new();
+                        t2.push(format!("`{}` can be `{}`", v.raw, c.value));
+                        match t {
+                            Target::Host(h) => {
+                                let port = h.port.or(c.default_port);
+                                r.port = port;
+                                let is_ip = matches!(h.kind, HostKind::Ipv4 | HostKind::Ipv6);
+                                self.host(up, h, port, !is_ip, &mut r, &mut t2);
+                            }
+                            Target::Unix(u) => self.unix(&u.path, &mut r, &mut t2),
+                            Target::Group(g) => {
+                                r.lookup = Lookup::Group { group: g.group };
+                                r.status = Status::Reachable;
+                                t2.push(format!("`{}` names upstream group `{}`", g.name, g.name));
+                            }
+                            Target::Variable(_) => {}
+                        }
+                        r.trace = t2;
+                        sub.push(r);
+                    }
+                    // The worst candidate decides: any value may be used.
+                    let worst = sub
+                        .iter()
+                        .max_by_key(|r| match r.status {
+                            Status::Reachable => 0,
+                            Status::Unverifiable => 1,
+                            Status::Unreachable => 2,
+                        })
+                        .cloned();
+                    if let Some(w) = worst {
+                        for s in &sub {
+                            trace.extend(s.trace.iter().cloned());
+                        }
+                        res = Resolution {
+                            trace: Vec::new(),
+                            ..w
+                        };
+                    }
+                }
+            }
+        }
+        res.trace.splice(0..0, trace);
+        self.finish_reason(up, &mut res);
+        res
+    }
+
+    fn finish_reason(&self, up: &UpstreamRef, res: &mut Resolution) {
+        if res.status == Status::Reachable || res.reason.is_some() {
+            return;
+        }
+        let target = target_text(up);
+        res.reason = Some(match (&res.lookup, res.hits.first().map(|h| &h.outcome)) {
+            (
+                Lookup::NotFound {
+                    name,
+                    runtime: false,
+                    ..
+                },
+                _,
+            ) => {
+                format!("host not found in upstream \"{name}\": nginx will not start")
+            }
+            (Lookup::NotFound { name, .. }, _) => format!("`{name}` could not be resolved"),
+            (Lookup::NoResolver, _) => format!("no resolver defined to resolve `{target}`"),
+            (_, Some(Outcome::Unknown { unit })) => {
+                format!("nothing says what listens in `{}`", self.unit(*unit).name)
+            }
+            (_, Some(o)) => format!("`{target}`: {}", self.outcome_text(o, res.port)),
+            _ => format!("`{target}` cannot be checked"),
+        });
+    }
+
+    fn outcome_text(&self, o: &Outcome, port: Option<u16>) -> String {
+        let p = port.map_or_else(|| "?".into(), |p| p.to_string());
+        match o {
+            Outcome::Listening { unit, .. } => {
+                format!("`{}` listens on {p}", self.unit(*unit).name)
+            }
+            Outcome::LoopbackOnly { unit, .. } => format!(
+                "`{}` listens on port {p} only on its own loopback",
+                self.unit(*unit).name
+            ),
+            Outcome::WrongFamily { unit, .. } => format!(
+                "`{}` listens on port {p} in the other address family",
+                self.unit(*unit).name
+            ),
+            Outcome::NothingListens { unit, known } => format!(
+                "nothing listens on port {p} in `{}` (listening: {})",
+                self.unit(*unit).name,
+                join_ports(known)
+            ),
+            Outcome::Unknown { unit } => {
+                format!("nothing says what listens in `{}`", self.unit(*unit).name)
+            }
+            Outcome::SelfLoop { .. } => "nginx would connect to itself (a proxy loop)".into(),
+            Outcome::NoServicePort { service } => {
+                let s = &self.topo.services[service.0];
+                format!(
+                    "Service `{}` has no port {p} (ports: {})",
+                    s.name,
+                    join_ports(&s.ports.iter().map(|x| x.port).collect::<Vec<_>>())
+                )
+            }
+            Outcome::TargetPortUnresolved { service, name } => format!(
+                "no pod of Service `{}` has a containerPort named `{name}`",
+                self.topo.services[service.0].name
+            ),
+            Outcome::NoEndpoints { service } => format!(
+                "Service `{}` selects no pods",
+                self.topo.services[service.0].name
+            ),
+            Outcome::NoRoute { unit } => {
+                format!("`{}` is on no network nginx joins", self.unit(*unit).name)
+            }
+            Outcome::Outside => "the address is outside the described topology".into(),
+            Outcome::SocketNotShared { .. } => {
+                "the socket is not on a volume nginx shares with the server".into()
+            }
+        }
+    }
+
+    fn host(
+        &self,
+        up: &UpstreamRef,
+        h: &HostTarget,
+        port: Option<u16>,
+        runtime: bool,
+        res: &mut Resolution,
+        trace: &mut Vec<String>,
+    ) {
+        let addrs: Vec<Addr> = match h.kind {
+            HostKind::Ipv4 | HostKind::Ipv6 | HostKind::Wildcard => {
+                let Ok(ip) = h.host.parse::<IpAddr>() else {
+                    res.lookup = Lookup::Invalid;
+                    res.status = Status::Unreachable;
+                    return;
+                };
+                res.lookup = Lookup::Ip { ip };
+                vec![self.owner_of(ip, trace)]
+            }
+            HostKind::Localhost | HostKind::Name => {
+                let found = if runtime {
+                    self.runtime_lookup(up, &h.host, trace)
+                } else {
+                    self.libc_lookup(&h.host, trace)
+                };
+                match found {
+                    Ok((addrs, lookup)) => {
+                        res.lookup = lookup;
+                        addrs
+                    }
+                    Err(missed) => {
+                        // A name libc misses at start-up stops nginx.
+                        if !runtime {
+                            res.load_error = Some(LoadError::HostNotFound);
+                        }
+                        res.lookup = missed;
+                        res.status = Status::Unreachable;
+                        return;
+                    }
+                }
+            }
+        };
+        let Some(port) = port else {
+            trace.push(format!(
+                "`{}` names no port and `{}` has no default: nginx says `no port in upstream`",
+                h.host,
+                up.directive.name()
+            ));
+            res.status = Status::Unreachable;
+            res.load_error = Some(LoadError::NoPort);
+            res.reason = Some(format!("no port in upstream \"{}\"", h.host));
+            return;
+        };
+        let own = self.own_listens(up);
+        for a in addrs {
+            let hit = self.connect(a, port, &own, trace);
+            res.hits.push(hit);
+        }
+        res.status = status_of(&res.hits);
+    }
+}
+
+fn join_ports(p: &[u16]) -> String {
+    if p.is_empty() {
+        "none".into()
+    } else {
+        p.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The target as written, for messages.
+pub fn target_text(up: &UpstreamRef) -> String {
+    match &up.target {
+        Target::Host(h) => match h.port {
+            Some(p) if h.kind == HostKind::Ipv6 => format!("[{}]:{p}", h.host),
+            Some(p) => format!("{}:{p}", h.host),
+            None => h.host.clone(),
+        },
+        Target::Unix(u) => format!("unix:{}", u.path),
+        Target::Group(g) => g.name.clone(),
+        Target::Variable(v) => v.raw.clone(),
+    }
+}

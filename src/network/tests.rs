@@ -1,0 +1,63 @@
+//! Resolution traces: `localhost` by libc flavour, proxy loops, ports nginx
+//! publishes.
+
+use crate::rules::testing::run;
+
+const APP: &str = "  app:\n    image: python:3.12-slim\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    ports: [\"80:80\"]\n";
+const CONF: &str = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
+
+fn trace(nginx_image: &str) -> Vec<String> {
+    let compose = format!(
+        "services:\n{APP}  nginx:\n    image: {nginx_image}\n    network_mode: \"service:app\"\n"
+    );
+    run(CONF, &compose).upstreams[0].trace.clone()
+}
+
+#[test]
+fn localhost_is_ipv4_only_for_glibc_nginx_on_an_ipv4_network() {
+    let t = trace("nginx:1.27");
+    assert!(t.iter().any(|l| l.contains("::1 is left out")), "{t:?}");
+}
+
+#[test]
+fn localhost_keeps_ipv6_loopback_for_musl_nginx() {
+    let t = trace("nginx:1.27-alpine");
+    assert!(t.iter().any(|l| l.contains("uses musl")), "{t:?}");
+}
+
+#[test]
+fn a_listen_of_another_server_block_is_not_a_loop() {
+    let compose = format!("services:\n{APP}  nginx:\n    image: nginx:1.27\n");
+    let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8080; } }\nserver { listen 127.0.0.1:8080; root /srv; }";
+    let r = run(conf, &compose);
+    assert_eq!(
+        r.upstreams[0].status,
+        super::Status::Reachable,
+        "{:?}",
+        r.upstreams[0].trace
+    );
+    let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:80; } }";
+    let r = run(conf, &compose);
+    assert_eq!(r.upstreams[0].status, super::Status::Unreachable);
+    assert!(
+        r.upstreams[0]
+            .trace
+            .iter()
+            .any(|l| l.contains("proxy loop"))
+    );
+}
+
+#[test]
+fn ports_nginx_publishes_are_not_listeners_of_their_own() {
+    // `ports: 6001:6001` on nginx says nothing listens there but nginx's config.
+    let compose =
+        format!("services:\n{APP}  nginx:\n    image: nginx:1.27\n    ports: [\"6001:6001\"]\n");
+    let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:6001; } }";
+    let r = run(conf, &compose);
+    assert_eq!(
+        r.upstreams[0].status,
+        super::Status::Unreachable,
+        "{:?}",
+        r.upstreams[0].trace
+    );
+}
