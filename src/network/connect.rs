@@ -234,10 +234,7 @@ impl<'a> Resolver<'a> {
         // Every selected pod must answer; report the first failure.
         let mut outcome = None;
         for u in &svc.selected {
-            let target = match &sp.target_port {
-                TargetPort::Number(n) => Some(*n),
-                TargetPort::Name(name) => self.named_port(*u, name),
-            };
+            let target = sp.target_port.in_unit(self.unit(*u));
             let Some(tp) = target else {
                 let TargetPort::Name(name) = &sp.target_port else {
                     unreachable!("numbers always resolve")
@@ -271,15 +268,6 @@ impl<'a> Resolver<'a> {
             hit.outcome = o;
         }
         hit
-    }
-
-    fn named_port(&self, u: UnitId, name: &str) -> Option<u16> {
-        self.unit(u)
-            .containers
-            .iter()
-            .flat_map(|c| &c.ports)
-            .find(|p| p.name.as_deref() == Some(name))
-            .map(|p| p.container_port)
     }
 
     /// Whether a listener is evidence of a socket: in an nginx container
@@ -383,7 +371,7 @@ impl<'a> Resolver<'a> {
                     "`{}` (container `{}`) listens on {} ({}, {})",
                     unit.name,
                     c.name,
-                    crate::topology::render::listener_text(l),
+                    l.to_string(),
                     l.provenance.detail,
                     format!("{:?}", l.certainty).to_lowercase()
                 ));
@@ -409,7 +397,7 @@ impl<'a> Resolver<'a> {
                     format!(
                         "`{}` listens on {} only, not on {ip}",
                         unit.name,
-                        crate::topology::render::listener_text(l)
+                        l.to_string()
                     ),
                 ));
             } else if l.bind.as_ref().is_some_and(Bind::is_loopback) {
@@ -422,7 +410,7 @@ impl<'a> Resolver<'a> {
                     format!(
                         "`{}` listens on {} — its own loopback, which nginx in `{}` cannot reach ({})",
                         unit.name,
-                        crate::topology::render::listener_text(l),
+                        l.to_string(),
                         self.nginx().name,
                         l.provenance.detail
                     ),

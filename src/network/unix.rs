@@ -12,7 +12,7 @@ impl<'a> Resolver<'a> {
         let mount = nginx_c
             .mounts
             .iter()
-            .filter(|m| path_under(path, &m.target))
+            .filter(|m| m.holds(path))
             .max_by_key(|m| m.target.len());
         let mut elsewhere = None;
         for (ui, u) in self.topo.units.iter().enumerate() {
@@ -26,7 +26,7 @@ impl<'a> Resolver<'a> {
                     } else if let Some(m) = mount {
                         c.mounts.iter().any(|cm| {
                             cm.volume == m.volume
-                                && path_under(lp, &cm.target)
+                                && cm.holds(lp)
                                 && rel(lp, &cm.target) == rel(path, &m.target)
                         })
                     } else {
@@ -91,11 +91,6 @@ fn socket_hit(outcome: Outcome) -> Hit {
         pod_port: None,
         outcome,
     }
-}
-
-fn path_under(path: &str, dir: &str) -> bool {
-    let dir = dir.trim_end_matches('/');
-    path == dir || path.starts_with(&format!("{dir}/"))
 }
 
 fn rel<'p>(path: &'p str, dir: &str) -> &'p str {

@@ -53,7 +53,7 @@ impl Check for AddressFamilyMismatch {
                             "IPv4"
                         },
                         u.name,
-                        crate::topology::render::listener_text(l)
+                        l.to_string()
                     ),
                     Some(up.span),
                 );

@@ -2,7 +2,7 @@ use super::service_port_vs_target_port::port_edit;
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Fix;
 use crate::network::{Hit, Outcome, target_text};
-use crate::topology::{ServiceKind, ServicePort, TargetPort, Topology};
+use crate::topology::{ServiceKind, ServicePort, Topology};
 
 crate::declare_rule! {
     /// ## What it does
@@ -107,15 +107,7 @@ pub(super) fn untranslated<'t>(topo: &'t Topology, hit: &Hit) -> Option<(&'t Ser
         .iter()
         .filter(|sp| sp.port == port)
         .find_map(|sp| {
-            let target = match &sp.target_port {
-                TargetPort::Number(n) => Some(*n),
-                TargetPort::Name(name) => topo.units[unit.0]
-                    .containers
-                    .iter()
-                    .flat_map(|c| &c.ports)
-                    .find(|p| p.name.as_deref() == Some(name.as_str()))
-                    .map(|p| p.container_port),
-            }?;
+            let target = sp.target_port.in_unit(&topo.units[unit.0])?;
             (target != port && known.contains(&target)).then_some((sp, target))
         })
 }

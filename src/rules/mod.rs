@@ -409,15 +409,7 @@ pub fn routes_to_port(cx: &Context, site: Site, port: u16) -> Vec<Route> {
                         continue;
                     }
                     for sp in &s.ports {
-                        let target = match &sp.target_port {
-                            TargetPort::Number(n) => Some(*n),
-                            TargetPort::Name(n) => u
-                                .containers
-                                .iter()
-                                .flat_map(|c| &c.ports)
-                                .find(|p| p.name.as_deref() == Some(n.as_str()))
-                                .map(|p| p.container_port),
-                        };
+                        let target = sp.target_port.in_unit(u);
                         if target != Some(port) {
                             continue;
                         }

@@ -68,7 +68,7 @@ impl Check for UnixSocketNotShared {
             let nginx_mount = nginx_c
                 .mounts
                 .iter()
-                .filter(|m| under(path, &m.target))
+                .filter(|m| m.holds(path))
                 .max_by_key(|m| m.target.len());
             let socket = listener_unit.and_then(|u| socket_of(cx, u, path));
             let message = match (&socket, nginx_mount) {
@@ -167,7 +167,7 @@ fn mount_fix(
         && let Some(m) = s
             .mounts
             .iter()
-            .find(|m| under(s.path, &m.target) && topo.volumes[m.volume].kind == VolumeKind::Named)
+            .find(|m| m.holds(s.path) && topo.volumes[m.volume].kind == VolumeKind::Named)
         && !nginx_mounts.iter().any(|n| n.target == m.target)
         && let Some(last) = nginx_mounts
             .iter()
@@ -222,11 +222,6 @@ fn mount_fix(
 
 /// Directories the image itself uses, not to be covered by a volume.
 const SHARED_DIRS: &[&str] = &["/", "/tmp", "/run", "/var/run", "/var/tmp"];
-
-fn under(path: &str, dir: &str) -> bool {
-    let dir = dir.trim_end_matches('/');
-    path == dir || path.starts_with(&format!("{dir}/"))
-}
 
 fn dir(path: &str) -> &str {
     match path.rsplit_once('/') {

@@ -3,7 +3,7 @@ use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::network::Lookup;
 use crate::nginx::upstreams::HostTarget;
-use crate::topology::{ServiceKind, TargetPort, Topology, Unit, UnitId, UnitKind};
+use crate::topology::{ServiceKind, Topology, Unit, UnitId, UnitKind};
 
 crate::declare_rule! {
     /// ## What it does
@@ -160,10 +160,7 @@ fn service_routes(
             continue;
         }
         let targeting = s.ports.iter().find(|sp| {
-            let target = match &sp.target_port {
-                TargetPort::Number(n) => Some(*n),
-                TargetPort::Name(n) => named_port(u, n),
-            };
+            let target = sp.target_port.in_unit(u);
             port.is_some() && target == port
         });
         let chosen = match (targeting, s.ports.as_slice()) {
@@ -190,14 +187,6 @@ fn service_routes(
         });
     }
     out
-}
-
-fn named_port(u: &Unit, name: &str) -> Option<u16> {
-    u.containers
-        .iter()
-        .flat_map(|c| &c.ports)
-        .find(|p| p.name.as_deref() == Some(name))
-        .map(|p| p.container_port)
 }
 
 fn route_fix(h: &HostTarget, route: &ServiceRoute, port: Option<u16>) -> Fix {

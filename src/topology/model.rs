@@ -134,6 +134,18 @@ pub struct Unit {
 }
 
 impl Unit {
+    /// The container port a port name stands for in this unit (a
+    /// Kubernetes `targetPort: http` names a container's `ports[].name`).
+    pub fn named_port(&self, name: &str) -> Option<u16> {
+        self.containers
+            .iter()
+            .flat_map(|c| &c.ports)
+            .find(|p| p.name.as_deref() == Some(name))
+            .map(|p| p.container_port)
+    }
+}
+
+impl Unit {
     /// Every listener of every container, with the container's index.
     pub fn listeners(&self) -> impl Iterator<Item = (usize, &Listener)> {
         self.containers
@@ -506,6 +518,17 @@ pub enum TargetPort {
     Name(String),
 }
 
+impl TargetPort {
+    /// The port this target stands for in `unit`: the number, or the
+    /// container port the name names there.
+    pub fn in_unit(&self, unit: &Unit) -> Option<u16> {
+        match self {
+            TargetPort::Number(n) => Some(*n),
+            TargetPort::Name(name) => unit.named_port(name),
+        }
+    }
+}
+
 /// One port of a Service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServicePort {
@@ -605,6 +628,12 @@ impl Mount {
     /// the other or lies beneath it.
     pub(crate) fn overlaps(&self, dir: &str) -> bool {
         path_under(dir, &self.target) || path_under(&self.target, dir)
+    }
+
+    /// True when `path` is the mount's target or lies beneath it: the
+    /// container sees that path on the mounted volume.
+    pub fn holds(&self, path: &str) -> bool {
+        path_under(path, &self.target)
     }
 }
 
