@@ -371,7 +371,7 @@ impl<'a> Resolver<'a> {
                     "`{}` (container `{}`) listens on {} ({}, {})",
                     unit.name,
                     c.name,
-                    l.to_string(),
+                    l,
                     l.provenance.detail,
                     format!("{:?}", l.certainty).to_lowercase()
                 ));
@@ -394,11 +394,7 @@ impl<'a> Resolver<'a> {
                         container: *ci,
                         listener: *li,
                     },
-                    format!(
-                        "`{}` listens on {} only, not on {ip}",
-                        unit.name,
-                        l.to_string()
-                    ),
+                    format!("`{}` listens on {} only, not on {ip}", unit.name, l),
                 ));
             } else if l.bind.as_ref().is_some_and(Bind::is_loopback) {
                 fallback.get_or_insert((
@@ -410,7 +406,7 @@ impl<'a> Resolver<'a> {
                     format!(
                         "`{}` listens on {} — its own loopback, which nginx in `{}` cannot reach ({})",
                         unit.name,
-                        l.to_string(),
+                        l,
                         self.nginx().name,
                         l.provenance.detail
                     ),

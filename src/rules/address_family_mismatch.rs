@@ -53,7 +53,7 @@ impl Check for AddressFamilyMismatch {
                             "IPv4"
                         },
                         u.name,
-                        l.to_string()
+                        l
                     ),
                     Some(up.span),
                 );

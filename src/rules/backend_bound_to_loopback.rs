@@ -61,7 +61,7 @@ impl Check for BackendBoundToLoopback {
                         "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
                         target_text(up),
                         u.name,
-                        l.to_string(),
+                        l,
                         cx.topology.units[r.site.unit.0].name,
                         l.provenance.detail
                     ),

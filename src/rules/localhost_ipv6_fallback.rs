@@ -102,7 +102,7 @@ impl Check for LocalhostIpv6Fallback {
                 self,
                 format!(
                     "`localhost` is both 127.0.0.1 and ::1, but `{name}` listens on {} only: every connection to {}:{port} fails, is logged (`connect() to {}:{port} failed`) and retried on {}",
-                    l.to_string(),
+                    l,
                     shown(bad),
                     shown(bad),
                     good
