@@ -165,7 +165,7 @@ pub fn place(
 pub fn place_mounted(
     sources: &mut SourceMap,
     topo: &Topology,
-    site: crate::network::Site,
+    site: crate::topology::Site,
 ) -> Option<Placement> {
     let mut paths = HashMap::new();
     let mut by = HashMap::new();
@@ -550,7 +550,7 @@ pub fn locate(
     sources: &mut SourceMap,
     nginx_files: &[FileId],
     topo: &Topology,
-    sites: &[crate::network::Site],
+    sites: &[crate::topology::Site],
     topology_files: &[FileId],
     named_main: Option<&str>,
 ) -> Result<Located, InputError> {

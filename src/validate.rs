@@ -8,12 +8,13 @@
 
 use crate::finding::Finding;
 use crate::input::{Input, InputError};
-use crate::network::{self, Site};
+use crate::network;
 use crate::nginx::{self, Config, Ctx, upstreams};
 use crate::placement::{self, Located};
 use crate::report::{self, Report};
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
+use crate::topology::Site;
 use crate::topology::{
     self, Bind, Certainty, Document, Listener, LoadOptions, Protocol, Provenance, ProvenanceKind,
     Topology,
@@ -27,7 +28,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     input.check()?;
     let (mut sources, loaded) = load(input)?;
     let mut topo = loaded.topology;
-    let sites = nginx_sites(&topo);
+    let sites = topo.nginx_sites();
     let located = placement::locate(
         &mut sources,
         &loaded.nginx,
@@ -141,24 +142,6 @@ fn judge(cx: &Context) -> Vec<Finding> {
         }
     }
     findings
-}
-
-/// Every container that runs nginx.
-fn nginx_sites(topo: &Topology) -> Vec<Site> {
-    topo.units
-        .iter()
-        .enumerate()
-        .flat_map(|(u, unit)| {
-            unit.containers
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_nginx)
-                .map(move |(c, _)| Site {
-                    unit: topology::UnitId(u),
-                    container: c,
-                })
-        })
-        .collect()
 }
 
 /// Listen: nginx listens where its configuration says, not where its

@@ -48,15 +48,6 @@ pub enum Status {
     Unverifiable,
 }
 
-/// The nginx container a resolution is made from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Site {
-    /// Its unit (network namespace).
-    pub unit: UnitId,
-    /// Its container index in the unit.
-    pub container: usize,
-}
-
 /// The resolution of one upstream from one nginx container.
 #[derive(Debug, Clone, Serialize)]
 pub struct Resolution {

@@ -10,11 +10,12 @@ use super::{
     finding_report,
 };
 use crate::finding::{Finding, Severity};
-use crate::network::{Resolution, Site, Status};
+use crate::network::{Resolution, Status};
 use crate::nginx::Config;
 use crate::nginx::upstreams::Extraction;
 use crate::placement::{self, PlacedBy, Placement};
 use crate::source::{FileId, SourceMap, Span};
+use crate::topology::Site;
 use crate::topology::{self, Document, Platform, Topology};
 use std::collections::HashSet;
 

@@ -54,10 +54,10 @@ mod workload_name_as_host;
 pub use crate::finding::{Finding, Related, Severity};
 use crate::fix::{Edit, Fix};
 use crate::network::Resolution;
-use crate::network::Site;
 use crate::nginx::Config;
 use crate::nginx::upstreams::{Extraction, UpstreamRef};
 use crate::source::{FileId, SourceMap, Span};
+use crate::topology::Site;
 use crate::topology::Topology;
 use serde::Serialize;
 

@@ -1,8 +1,9 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::network::{Hint, Lookup, Site};
+use crate::network::{Hint, Lookup};
 use crate::source::Span;
+use crate::topology::Site;
 use crate::topology::{Platform, names};
 
 crate::declare_rule! {

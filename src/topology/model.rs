@@ -61,6 +61,26 @@ pub struct Topology {
     pub diagnostics: Vec<TopologyDiagnostic>,
 }
 
+impl Topology {
+    /// Every container that runs nginx, in unit order.
+    pub fn nginx_sites(&self) -> Vec<Site> {
+        self.units
+            .iter()
+            .enumerate()
+            .flat_map(|(u, unit)| {
+                unit.containers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_nginx)
+                    .map(move |(c, _)| Site {
+                        unit: UnitId(u),
+                        container: c,
+                    })
+            })
+            .collect()
+    }
+}
+
 /// How bad a loading problem is: the one severity scale of upcheck.
 pub use crate::finding::Severity as DiagSeverity;
 
@@ -131,6 +151,16 @@ pub struct Unit {
     pub dns: DnsConfig,
     /// Where the unit is declared.
     pub span: Option<Span>,
+}
+
+/// A container running nginx, from which upstreams are resolved: its unit
+/// (network namespace) and its index among the unit's containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Site {
+    /// Its unit (network namespace).
+    pub unit: UnitId,
+    /// Its container index in the unit.
+    pub container: usize,
 }
 
 impl Unit {
