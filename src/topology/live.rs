@@ -26,7 +26,7 @@
 //! say (a stopped container, a pending pod) is modelled and labelled so.
 
 use super::addressing::PlanOverrides;
-use super::native::{Reader, anchor, join};
+use super::read::{Dialect, Reader, anchor, join};
 use super::yaml::{self, Node, Value};
 use super::*;
 use ipnet::{IpNet, Ipv4Net};
@@ -41,7 +41,7 @@ pub const MAX_CONTAINERS: usize = 2000;
 
 /// Loads `docker inspect` output into a compose-platform topology.
 pub fn load_docker(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topology {
-    let mut r = Reader::default();
+    let mut r = Reader::new(Dialect::JSON);
     let mut docs: Vec<Node> = Vec::new();
     for &f in files {
         let src = sources.get(f);
@@ -216,14 +216,9 @@ impl Docker {
         let config = self.r.map(o, item, "", "Config");
         let host = self.r.map(o, item, "", "HostConfig");
         let settings = self.r.map(o, item, "", "NetworkSettings");
-        let labels: BTreeMap<String, String> = config
-            .map(|c| {
-                self.r
-                    .string_map(o, c, "Config", "Labels")
-                    .into_iter()
-                    .map(|(k, v, _)| (k, v.unwrap_or_default()))
-                    .collect()
-            })
+        let labels = config
+            .and_then(|c| self.r.labels(o, c, "Config", "Labels"))
+            .map(|l| l.0)
             .unwrap_or_default();
         let project = labels.get("com.docker.compose.project").cloned();
         let service = labels.get("com.docker.compose.service").cloned();
@@ -454,12 +449,8 @@ impl Docker {
             for (net, e) in nets.entries() {
                 if net == "none" || !e.is_map() && !e.is_null() {
                     if !e.is_map() && !e.is_null() {
-                        self.r.wrong(
-                            o,
-                            &format!("NetworkSettings.Networks.{net}"),
-                            e,
-                            "an object",
-                        );
+                        self.r
+                            .wrong_map(o, &format!("NetworkSettings.Networks.{net}"), e);
                     }
                     continue;
                 }
@@ -666,7 +657,7 @@ impl Docker {
         for (j, m) in self.r.seq(o, item, "", "Mounts").iter().enumerate() {
             let at = format!("Mounts[{j}]");
             if !m.is_map() {
-                self.r.wrong(o, &at, m, "an object");
+                self.r.wrong_map(o, &at, m);
                 continue;
             }
             let ty = self
@@ -1009,7 +1000,7 @@ pub fn load_kubectl(
     plan: &mut PlanOverrides,
 ) -> Topology {
     let mut topo = kubernetes::load(sources, files, opts);
-    let mut r = Reader::default();
+    let mut r = Reader::new(Dialect::JSON);
     let default_ns = opts.namespace.clone().unwrap_or_else(|| "default".into());
     let mut pods: HashMap<(String, String), LivePod> = HashMap::new();
     let mut services: HashMap<(String, String), Span> = HashMap::new();

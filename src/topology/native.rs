@@ -12,10 +12,10 @@
 //! type in one field is a located warning, unknown fields are ignored, a
 //! missing or unsupported schema version is a located error.
 //!
-//! [`Reader`] (typed reads of a [`Node`] tree that warn about wrong types)
-//! is shared with the live-dump loaders in [`super::live`].
+//! The tree is read with [`super::read::Reader`] in its JSON dialect.
 
 use super::addressing::PlanOverrides;
+use super::read::{Dialect, Reader, anchor};
 use super::yaml::{self, Node, Value};
 use super::*;
 use ipnet::{IpNet, Ipv4Net};
@@ -37,7 +37,7 @@ pub fn load(
 ) -> Topology {
     let mut ld = Loader {
         opts,
-        r: Reader::default(),
+        r: Reader::new(Dialect::JSON),
         topo: None,
         networks: HashMap::new(),
         volume_units: Vec::new(),
@@ -95,360 +95,6 @@ pub(super) fn parse_json(file: FileId, src: &SourceFile) -> Result<Vec<Node>, (S
         return Err((msg, Span::new(file, at, at)));
     }
     yaml::parse_documents(file, src)
-}
-
-// ---------------------------------------------------------------------------
-// Typed reads
-
-/// Typed reads of a [`Node`] tree: a field of the wrong type is a located
-/// warning naming the object and the field, and reads as absent.
-#[derive(Default)]
-pub(super) struct Reader {
-    /// Diagnostics so far.
-    pub(super) list: Vec<TopologyDiagnostic>,
-}
-
-/// A span to point at for a node: block mappings and lists may have empty
-/// spans, so point at their first key or item instead.
-pub(super) fn anchor(n: &Node) -> Span {
-    match &n.value {
-        Value::Map(e) => e.first().map(|(k, _)| k.span).unwrap_or(n.span),
-        Value::Seq(items) => items.first().map(anchor).unwrap_or(n.span),
-        _ => n.span,
-    }
-}
-
-/// `at.key`, or `key` at the top.
-pub(super) fn join(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_string()
-    } else {
-        format!("{at}.{key}")
-    }
-}
-
-/// "`unit web`: `path`" or "`path`" for messages.
-fn field(obj: &str, path: &str) -> String {
-    if obj.is_empty() {
-        format!("`{path}`")
-    } else {
-        format!("`{obj}`: `{path}`")
-    }
-}
-
-impl Reader {
-    /// Records a diagnostic.
-    pub(super) fn push(&mut self, severity: DiagSeverity, span: Option<Span>, message: String) {
-        self.list.push(TopologyDiagnostic {
-            severity,
-            message,
-            span,
-        });
-    }
-
-    /// Records a located error.
-    pub(super) fn error(&mut self, span: Span, message: String) {
-        self.push(DiagSeverity::Error, Some(span), message);
-    }
-
-    /// Records a located warning.
-    pub(super) fn warn(&mut self, span: Span, message: String) {
-        self.push(DiagSeverity::Warning, Some(span), message);
-    }
-
-    /// Records a located note.
-    pub(super) fn info(&mut self, span: Span, message: String) {
-        self.push(DiagSeverity::Info, Some(span), message);
-    }
-
-    /// Warns that `path` of `obj` has the wrong type.
-    pub(super) fn wrong(&mut self, obj: &str, path: &str, node: &Node, expected: &str) {
-        self.warn(
-            anchor(node),
-            format!(
-                "{} should be {expected}, not {}",
-                field(obj, path),
-                node.type_name()
-            ),
-        );
-    }
-
-    /// A present, non-null child.
-    pub(super) fn child<'n>(parent: &'n Node, key: &str) -> Option<&'n Node> {
-        parent.get(key).filter(|n| !n.is_null())
-    }
-
-    /// An object field; another type is a warning and `None`.
-    pub(super) fn map<'n>(
-        &mut self,
-        obj: &str,
-        parent: &'n Node,
-        at: &str,
-        key: &str,
-    ) -> Option<&'n Node> {
-        let n = Self::child(parent, key)?;
-        if n.is_map() {
-            Some(n)
-        } else {
-            self.wrong(obj, &join(at, key), n, "an object");
-            None
-        }
-    }
-
-    /// A list field's items; another type is a warning and no items.
-    pub(super) fn seq<'n>(
-        &mut self,
-        obj: &str,
-        parent: &'n Node,
-        at: &str,
-        key: &str,
-    ) -> &'n [Node] {
-        let Some(n) = Self::child(parent, key) else {
-            return &[];
-        };
-        if matches!(n.value, Value::Seq(_)) {
-            n.items()
-        } else {
-            self.wrong(obj, &join(at, key), n, "a list");
-            &[]
-        }
-    }
-
-    /// A string field; anything else is a warning and `None`.
-    pub(super) fn str<'n>(
-        &mut self,
-        obj: &str,
-        parent: &'n Node,
-        at: &str,
-        key: &str,
-    ) -> Option<(&'n str, Span)> {
-        let n = Self::child(parent, key)?;
-        self.str_of(obj, n, &join(at, key))
-    }
-
-    /// A string node; another type is a warning and `None`.
-    pub(super) fn str_of<'n>(
-        &mut self,
-        obj: &str,
-        n: &'n Node,
-        path: &str,
-    ) -> Option<(&'n str, Span)> {
-        match n.as_str() {
-            Some(s) => Some((s, n.span)),
-            None => {
-                self.wrong(obj, path, n, "a string");
-                None
-            }
-        }
-    }
-
-    /// A string where another scalar was written (`"PORT": 8080`): warned
-    /// about, then read as text, as the author meant.
-    pub(super) fn text_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(String, Span)> {
-        if let Some(s) = n.as_str() {
-            return Some((s.to_string(), n.span));
-        }
-        match n.scalar_text() {
-            Some(t) => {
-                self.warn(
-                    n.span,
-                    format!(
-                        "{} should be a string, not {} (quote it)",
-                        field(obj, path),
-                        n.type_name()
-                    ),
-                );
-                Some((t, n.span))
-            }
-            None => {
-                self.wrong(obj, path, n, "a string");
-                None
-            }
-        }
-    }
-
-    /// An integer field; a string of digits is warned about and read.
-    pub(super) fn int(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-    ) -> Option<(i64, Span)> {
-        let n = Self::child(parent, key)?;
-        self.int_of(obj, n, &join(at, key))
-    }
-
-    /// An integer node (a string of digits is warned about and read).
-    pub(super) fn int_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(i64, Span)> {
-        match (&n.value, n.as_int()) {
-            (Value::Int(i), _) => Some((*i, n.span)),
-            (_, Some(i)) => {
-                self.warn(
-                    n.span,
-                    format!("{} should be a number, not a string", field(obj, path)),
-                );
-                Some((i, n.span))
-            }
-            _ => {
-                self.wrong(obj, path, n, "a number");
-                None
-            }
-        }
-    }
-
-    /// A boolean field; another type is a warning and `None`.
-    pub(super) fn bool(&mut self, obj: &str, parent: &Node, at: &str, key: &str) -> Option<bool> {
-        let n = Self::child(parent, key)?;
-        match n.as_bool() {
-            Some(b) => Some(b),
-            None => {
-                self.wrong(obj, &join(at, key), n, "a boolean");
-                None
-            }
-        }
-    }
-
-    /// A port number field (1-65535).
-    pub(super) fn port(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-    ) -> Option<(u16, Span)> {
-        let n = Self::child(parent, key)?;
-        self.port_of(obj, n, &join(at, key))
-    }
-
-    /// A port number node (1-65535).
-    pub(super) fn port_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(u16, Span)> {
-        let (i, span) = self.int_of(obj, n, path)?;
-        match u16::try_from(i) {
-            Ok(p) if p > 0 => Some((p, span)),
-            _ => {
-                self.warn(
-                    span,
-                    format!(
-                        "{} should be a port number (1-65535), not {i}",
-                        field(obj, path)
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// An IP address field.
-    pub(super) fn ip(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-    ) -> Option<(IpAddr, Span)> {
-        let (s, span) = self.str(obj, parent, at, key)?;
-        match s.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
-            Ok(ip) => Some((ip, span)),
-            Err(_) => {
-                self.warn(
-                    span,
-                    format!(
-                        "{} should be an IP address, not `{s}`",
-                        field(obj, &join(at, key))
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// A list of strings (items of another type are warned about and skipped).
-    pub(super) fn strings(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-    ) -> Vec<(String, Span)> {
-        let path = join(at, key);
-        self.seq(obj, parent, at, key)
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                self.str_of(obj, n, &format!("{path}[{i}]"))
-                    .map(|(s, sp)| (s.to_string(), sp))
-            })
-            .collect()
-    }
-
-    /// An object of strings (labels, a selector, an environment); `null`
-    /// values are kept as `None` (unknown).
-    pub(super) fn string_map(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-    ) -> Vec<(String, Option<String>, Span)> {
-        let Some(n) = self.map(obj, parent, at, key) else {
-            return Vec::new();
-        };
-        let path = join(at, key);
-        let mut out: Vec<(String, Option<String>, Span)> = Vec::new();
-        for (k, v) in n.entries() {
-            let value = if v.is_null() {
-                Some((None, v.span))
-            } else {
-                self.text_of(obj, v, &format!("{path}.{k}"))
-                    .map(|(t, s)| (Some(t), s))
-            };
-            if let Some((value, span)) = value {
-                out.retain(|e| e.0 != k);
-                out.push((k.to_string(), value, span));
-            }
-        }
-        out
-    }
-
-    /// One of `choices` (case-insensitive), else a warning and `None`.
-    pub(super) fn choice<'c>(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-        choices: &[&'c str],
-    ) -> Option<(&'c str, Span)> {
-        let (s, span) = self.str(obj, parent, at, key)?;
-        match choices.iter().find(|c| c.eq_ignore_ascii_case(s)) {
-            Some(c) => Some((c, span)),
-            None => {
-                self.warn(
-                    span,
-                    format!(
-                        "{} should be one of {}, not `{s}`",
-                        field(obj, &join(at, key)),
-                        choices
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// Diagnostics in reading order, as a compiler reports them.
-    pub(super) fn sorted(mut self) -> Vec<TopologyDiagnostic> {
-        self.list.sort_by_key(|d| {
-            d.span
-                .map_or((u32::MAX, 0, 0), |s| (s.file.0, s.start, s.end))
-        });
-        self.list
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -698,7 +344,7 @@ impl Loader<'_> {
     fn network(&mut self, n: &Node, i: usize, platform: Platform) {
         let at = format!("networks[{i}]");
         if !n.is_map() {
-            self.r.wrong("", &at, n, "an object");
+            self.r.wrong_map("", &at, n);
             return;
         }
         let Some((name, name_span)) = self
@@ -815,7 +461,7 @@ impl Loader<'_> {
     fn volume(&mut self, v: &Node, i: usize) {
         let at = format!("volumes[{i}]");
         if !v.is_map() {
-            self.r.wrong("", &at, v, "an object");
+            self.r.wrong_map("", &at, v);
             return;
         }
         let Some((name, name_span)) = self
@@ -885,7 +531,7 @@ impl Loader<'_> {
     fn unit(&mut self, u: &Node, i: usize, platform: Platform, domain: &str) {
         let at = format!("units[{i}]");
         if !u.is_map() {
-            self.r.wrong("", &at, u, "an object");
+            self.r.wrong_map("", &at, u);
             return;
         }
         let Some((name, name_span)) = self
@@ -946,12 +592,11 @@ impl Loader<'_> {
                 index: self.count(&o, u, "index", 0),
             },
         };
-        let labels: BTreeMap<String, String> = self
+        let labels = self
             .r
-            .string_map(&o, u, "", "labels")
-            .into_iter()
-            .map(|(k, v, _)| (k, v.unwrap_or_default()))
-            .collect();
+            .labels(&o, u, "", "labels")
+            .map(|l| l.0)
+            .unwrap_or_default();
         let addresses = self.addresses(&o, u, platform, host_network);
         let no_network = platform == Platform::Compose && addresses.is_empty() && !host_network;
         let hostname = match self.r.str(&o, u, "", "hostname") {
@@ -1072,7 +717,7 @@ impl Loader<'_> {
         for (j, a) in self.r.seq(o, u, "", "networks").iter().enumerate() {
             let aat = format!("networks[{j}]");
             if !a.is_map() {
-                self.r.wrong(o, &aat, a, "an object");
+                self.r.wrong_map(o, &aat, a);
                 continue;
             }
             let Some((net, span)) = self.r.str(o, a, &aat, "network") else {
@@ -1250,7 +895,7 @@ impl Loader<'_> {
         let uo = format!("unit {unit}");
         let cat = format!("containers[{j}]");
         if !c.is_map() {
-            self.r.wrong(&uo, &cat, c, "an object");
+            self.r.wrong_map(&uo, &cat, c);
             return None;
         }
         let Some((name, name_span)) = self
@@ -1372,20 +1017,7 @@ impl Loader<'_> {
             );
             return Vec::new();
         }
-        self.r
-            .seq(o, c, "", key)
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| self.r.text_of(o, n, &format!("{key}[{i}]")).map(|t| t.0))
-            .collect()
-    }
-
-    fn protocol(&mut self, o: &str, n: &Node, at: &str) -> Protocol {
-        match self.r.choice(o, n, at, "protocol", &["tcp", "udp", "sctp"]) {
-            Some(("udp", _)) => Protocol::Udp,
-            Some(("sctp", _)) => Protocol::Sctp,
-            _ => Protocol::Tcp,
-        }
+        self.r.texts(o, c, "", key)
     }
 
     fn declared_port(
@@ -1397,7 +1029,7 @@ impl Loader<'_> {
     ) -> Option<DeclaredPort> {
         let pat = format!("ports[{k}]");
         if !p.is_map() {
-            self.r.wrong(o, &pat, p, "an object");
+            self.r.wrong_map(o, &pat, p);
             return None;
         }
         let Some((port, span)) = self.r.port(o, p, &pat, "port") else {
@@ -1428,7 +1060,7 @@ impl Loader<'_> {
             container_port: port,
             host_port: host.map(|h| h.0),
             host_ip: self.r.str(o, p, &pat, "host_ip").map(|h| h.0.to_string()),
-            protocol: self.protocol(o, p, &pat),
+            protocol: self.r.protocol(o, p, &pat),
             name: self.r.str(o, p, &pat, "name").map(|n| n.0.to_string()),
             span: Some(span),
             host_span: host.map(|h| h.1),
@@ -1438,7 +1070,7 @@ impl Loader<'_> {
     fn listener(&mut self, o: &str, l: &Node, k: usize) -> Option<Listener> {
         let lat = format!("listeners[{k}]");
         if !l.is_map() {
-            self.r.wrong(o, &lat, l, "an object");
+            self.r.wrong_map(o, &lat, l);
             return None;
         }
         let port = self.r.port(o, l, &lat, "port");
@@ -1506,7 +1138,7 @@ impl Loader<'_> {
             Some(_) => Some(AppProtocol::Raw),
             None => None,
         };
-        let protocol = self.protocol(o, l, &lat);
+        let protocol = self.r.protocol(o, l, &lat);
         let note = self.r.str(o, l, &lat, "note").map(|n| n.0.to_string());
         let mut listener = Listener {
             port,
@@ -1530,7 +1162,7 @@ impl Loader<'_> {
     fn service(&mut self, s: &Node, i: usize) {
         let at = format!("services[{i}]");
         if !s.is_map() {
-            self.r.wrong("", &at, s, "an object");
+            self.r.wrong_map("", &at, s);
             return;
         }
         let Some((name, name_span)) = self
@@ -1633,7 +1265,7 @@ impl Loader<'_> {
         for (k, p) in self.r.seq(o, s, "", "ports").iter().enumerate() {
             let pat = format!("ports[{k}]");
             if !p.is_map() {
-                self.r.wrong(o, &pat, p, "an object");
+                self.r.wrong_map(o, &pat, p);
                 continue;
             }
             let Some((port, span)) = self.r.port(o, p, &pat, "port") else {
@@ -1661,18 +1293,17 @@ impl Loader<'_> {
                 port,
                 target_port,
                 node_port,
-                protocol: self.protocol(o, p, &pat),
+                protocol: self.r.protocol(o, p, &pat),
                 span: Some(span),
                 target_span,
             });
         }
         let selector_span = s.key("selector").map(|k| k.span);
-        let selector: BTreeMap<String, String> = self
+        let selector = self
             .r
-            .string_map(o, s, "", "selector")
-            .into_iter()
-            .map(|(k, v, _)| (k, v.unwrap_or_default()))
-            .collect();
+            .labels(o, s, "", "selector")
+            .map(|l| l.0)
+            .unwrap_or_default();
         self.services.push(Service {
             name: name.to_string(),
             namespace,
@@ -1695,7 +1326,7 @@ impl Loader<'_> {
     fn file(&mut self, f: &Node, i: usize) {
         let at = format!("files[{i}]");
         if !f.is_map() {
-            self.r.wrong("", &at, f, "an object");
+            self.r.wrong_map("", &at, f);
             return;
         }
         let unit = self.r.str("", f, &at, "unit");
