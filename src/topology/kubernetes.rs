@@ -19,6 +19,7 @@
 //! pod, as on a one-node cluster. A pod name already taken (the same
 //! workload in another namespace) becomes `<namespace>/<name>`.
 
+use super::read::{Dialect, Reader, anchor, join};
 use super::yaml::{self, Node};
 use super::*;
 use std::collections::HashMap;
@@ -43,7 +44,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
                 } else {
                     ""
                 };
-                ld.d.push(
+                ld.r.push(
                     DiagSeverity::Error,
                     Some(span),
                     format!("cannot read `{}` as YAML: {msg}{hint}", src.path),
@@ -69,7 +70,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     }
     ld.check_governing_services();
     let mut topo = ld.topo;
-    topo.diagnostics = ld.d.list;
+    topo.diagnostics = ld.r.diagnostics();
     topo
 }
 
@@ -151,229 +152,6 @@ impl Obj<'_> {
     }
 }
 
-/// Collected diagnostics, with typed getters that warn about wrong types.
-#[derive(Default)]
-struct Diags {
-    list: Vec<TopologyDiagnostic>,
-}
-
-/// A span to point at for a node: block mappings and lists have empty
-/// spans, so point at their first key or item instead.
-fn anchor(n: &Node) -> Span {
-    match &n.value {
-        yaml::Value::Map(e) => e.first().map(|(k, _)| k.span).unwrap_or(n.span),
-        yaml::Value::Seq(items) => items.first().map(anchor).unwrap_or(n.span),
-        _ => n.span,
-    }
-}
-
-fn join(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_string()
-    } else {
-        format!("{at}.{key}")
-    }
-}
-
-impl Diags {
-    fn push(&mut self, severity: DiagSeverity, span: Option<Span>, message: String) {
-        self.list.push(TopologyDiagnostic {
-            severity,
-            message,
-            span,
-        });
-    }
-
-    fn warn(&mut self, span: Span, message: String) {
-        self.push(DiagSeverity::Warning, Some(span), message);
-    }
-
-    fn wrong(&mut self, obj: &str, path: &str, node: &Node, expected: &str) {
-        self.warn(
-            anchor(node),
-            format!(
-                "`{obj}`: `{path}` should be {expected}, not {}",
-                node.type_name()
-            ),
-        );
-    }
-
-    /// A present, non-null child.
-    fn child<'n>(parent: &'n Node, key: &str) -> Option<&'n Node> {
-        parent.get(key).filter(|n| !n.is_null())
-    }
-
-    fn map<'n>(&mut self, obj: &str, parent: &'n Node, at: &str, key: &str) -> Option<&'n Node> {
-        let n = Self::child(parent, key)?;
-        if n.is_map() {
-            Some(n)
-        } else {
-            self.wrong(obj, &join(at, key), n, "a mapping");
-            None
-        }
-    }
-
-    fn seq<'n>(&mut self, obj: &str, parent: &'n Node, at: &str, key: &str) -> &'n [Node] {
-        let Some(n) = Self::child(parent, key) else {
-            return &[];
-        };
-        if matches!(n.value, yaml::Value::Seq(_)) {
-            n.items()
-        } else {
-            self.wrong(obj, &join(at, key), n, "a list");
-            &[]
-        }
-    }
-
-    /// A string field; anything else is a warning and `None`.
-    fn str<'n>(
-        &mut self,
-        obj: &str,
-        parent: &'n Node,
-        at: &str,
-        key: &str,
-    ) -> Option<(&'n str, Span)> {
-        let n = Self::child(parent, key)?;
-        match n.as_str() {
-            Some(s) => Some((s, n.span)),
-            None => {
-                self.wrong(obj, &join(at, key), n, "a string");
-                None
-            }
-        }
-    }
-
-    /// A string field that Kubernetes would reject as another scalar
-    /// (`value: 8080`): warned about, then read as text, as the author meant.
-    fn text(&mut self, obj: &str, parent: &Node, at: &str, key: &str) -> Option<(String, Span)> {
-        let n = Self::child(parent, key)?;
-        self.text_of(obj, n, &join(at, key))
-    }
-
-    fn text_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(String, Span)> {
-        if let Some(s) = n.as_str() {
-            return Some((s.to_string(), n.span));
-        }
-        match n.scalar_text() {
-            Some(t) => {
-                self.warn(
-                    n.span,
-                    format!(
-                        "`{obj}`: `{path}` should be a string, not {} (quote it)",
-                        n.type_name()
-                    ),
-                );
-                Some((t, n.span))
-            }
-            None => {
-                self.wrong(obj, path, n, "a string");
-                None
-            }
-        }
-    }
-
-    /// An integer field; a string of digits is warned about and read.
-    fn int(&mut self, obj: &str, parent: &Node, at: &str, key: &str) -> Option<(i64, Span)> {
-        let n = Self::child(parent, key)?;
-        self.int_of(obj, n, &join(at, key))
-    }
-
-    fn int_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(i64, Span)> {
-        match (&n.value, n.as_int()) {
-            (yaml::Value::Int(i), _) => Some((*i, n.span)),
-            (_, Some(i)) => {
-                self.warn(
-                    n.span,
-                    format!("`{obj}`: `{path}` should be an integer, not a string"),
-                );
-                Some((i, n.span))
-            }
-            _ => {
-                self.wrong(obj, path, n, "an integer");
-                None
-            }
-        }
-    }
-
-    fn bool(&mut self, obj: &str, parent: &Node, at: &str, key: &str) -> Option<bool> {
-        let n = Self::child(parent, key)?;
-        match n.as_bool() {
-            Some(b) => Some(b),
-            None => {
-                self.wrong(obj, &join(at, key), n, "a boolean");
-                None
-            }
-        }
-    }
-
-    /// A port number field (1-65535).
-    fn port(&mut self, obj: &str, parent: &Node, at: &str, key: &str) -> Option<(u16, Span)> {
-        let n = Self::child(parent, key)?;
-        self.port_of(obj, n, &join(at, key))
-    }
-
-    fn port_of(&mut self, obj: &str, n: &Node, path: &str) -> Option<(u16, Span)> {
-        let (i, span) = self.int_of(obj, n, path)?;
-        match u16::try_from(i) {
-            Ok(p) if p > 0 => Some((p, span)),
-            _ => {
-                self.warn(
-                    span,
-                    format!("`{obj}`: `{path}` should be a port number (1-65535), not {i}"),
-                );
-                None
-            }
-        }
-    }
-
-    fn protocol(&mut self, obj: &str, parent: &Node, at: &str) -> Protocol {
-        match self.str(obj, parent, at, "protocol") {
-            None => Protocol::Tcp,
-            Some((p, span)) => match p {
-                "TCP" => Protocol::Tcp,
-                "UDP" => Protocol::Udp,
-                "SCTP" => Protocol::Sctp,
-                other => {
-                    self.warn(
-                        span,
-                        format!(
-                            "`{obj}`: `{}` should be TCP, UDP or SCTP, not `{other}`",
-                            join(at, "protocol")
-                        ),
-                    );
-                    Protocol::Tcp
-                }
-            },
-        }
-    }
-
-    /// A `map[string]string` such as labels or a selector, with the span of
-    /// its key (block mappings have no span of their own).
-    fn string_map(
-        &mut self,
-        obj: &str,
-        parent: &Node,
-        at: &str,
-        key: &str,
-    ) -> Option<(BTreeMap<String, String>, Span)> {
-        let n = self.map(obj, parent, at, key)?;
-        let path = join(at, key);
-        let mut out = BTreeMap::new();
-        for (k, v) in n.entries() {
-            let value = if v.is_null() {
-                Some(String::new())
-            } else {
-                self.text_of(obj, v, &format!("{path}.{k}")).map(|t| t.0)
-            };
-            if let Some(value) = value {
-                out.insert(k.to_string(), value);
-            }
-        }
-        let key_span = parent.key(key).map(|k| k.span).unwrap_or(n.span);
-        Some((out, key_span))
-    }
-}
-
 /// A configMap volume `items` entry: key, path in the volume, span of the key.
 type KeyToPath = (String, String, Span);
 
@@ -424,7 +202,7 @@ struct Loader<'s> {
     opts: &'s LoadOptions,
     domain: String,
     topo: Topology,
-    d: Diags,
+    r: Reader,
     config_maps: HashMap<(String, String), ConfigMapData>,
     pod_network: NetworkId,
     host_network: Option<NetworkId>,
@@ -456,7 +234,7 @@ impl<'s> Loader<'s> {
                 .clone()
                 .unwrap_or_else(|| "cluster.local".into()),
             topo,
-            d: Diags::default(),
+            r: Reader::new(Dialect::MANIFEST),
             config_maps: HashMap::new(),
             pod_network: NetworkId(0),
             host_network: None,
@@ -484,7 +262,7 @@ impl<'s> Loader<'s> {
             return;
         }
         if !doc.is_map() {
-            self.d.push(
+            self.r.push(
                 DiagSeverity::Error,
                 Some(anchor(doc)),
                 format!(
@@ -494,8 +272,8 @@ impl<'s> Loader<'s> {
             );
             return;
         }
-        let api = Diags::child(doc, "apiVersion");
-        let kind = Diags::child(doc, "kind");
+        let api = Reader::child(doc, "apiVersion");
+        let kind = Reader::child(doc, "kind");
         let (Some(api), Some(kind)) = (api, kind) else {
             let missing = match (api, kind) {
                 (None, None) => "`apiVersion` and `kind`",
@@ -503,7 +281,7 @@ impl<'s> Loader<'s> {
                 _ => "`kind`",
             };
             let first_key = anchor(doc);
-            self.d.warn(
+            self.r.warn(
                 first_key,
                 format!("a document without {missing} is not a Kubernetes object; skipped"),
             );
@@ -511,7 +289,7 @@ impl<'s> Loader<'s> {
         };
         let (Some(api_s), Some(kind_s)) = (api.as_str(), kind.as_str()) else {
             let bad = if api.as_str().is_none() { api } else { kind };
-            self.d.warn(
+            self.r.warn(
                 bad.span,
                 format!(
                     "`apiVersion` and `kind` should be strings, not {}; document skipped",
@@ -522,18 +300,18 @@ impl<'s> Loader<'s> {
         };
         if kind_s == "List" || kind_s.ends_with("List") && doc.get("items").is_some() {
             if depth > 4 {
-                self.d
+                self.r
                     .warn(kind.span, "lists nested too deep; skipped".into());
                 return;
             }
-            let items = self.d.seq(kind_s, doc, "", "items");
+            let items = self.r.seq(kind_s, doc, "", "items");
             for i in items {
                 self.collect(i, depth + 1, out);
             }
             return;
         }
         if kind_s == "Kustomization" {
-            self.d.push(
+            self.r.push(
                 DiagSeverity::Info,
                 Some(kind.span),
                 "a `Kustomization` is not applied as is; submit the output of `kubectl kustomize` instead"
@@ -546,7 +324,7 @@ impl<'s> Loader<'s> {
             None => return,
             Some(Ok(k)) => k,
             Some(Err(expected)) => {
-                self.d.push(
+                self.r.push(
                     DiagSeverity::Info,
                     Some(api.span),
                     format!(
@@ -556,12 +334,12 @@ impl<'s> Loader<'s> {
                 return;
             }
         };
-        let meta = self.d.map(kind_s, doc, "", "metadata");
+        let meta = self.r.map(kind_s, doc, "", "metadata");
         let name = meta.and_then(|m| {
-            self.d
+            self.r
                 .str(kind_s, m, "metadata", "name")
                 .or_else(|| {
-                    self.d
+                    self.r
                         .str(kind_s, m, "metadata", "generateName")
                         .map(|(g, s)| (g.trim_end_matches('-'), s))
                 })
@@ -569,7 +347,7 @@ impl<'s> Loader<'s> {
         });
         let Some((name, name_span)) = name else {
             let at = doc.key("metadata").map(|k| k.span).unwrap_or(kind.span);
-            self.d.push(
+            self.r.push(
                 DiagSeverity::Error,
                 Some(at),
                 format!("a `{kind_s}` without `metadata.name` cannot be applied; skipped"),
@@ -578,7 +356,7 @@ impl<'s> Loader<'s> {
         };
         let label = format!("{kind_s} {name}");
         let namespace = meta
-            .and_then(|m| self.d.str(&label, m, "metadata", "namespace"))
+            .and_then(|m| self.r.str(&label, m, "metadata", "namespace"))
             .map(|(n, _)| n.to_string())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| self.default_namespace());
@@ -607,7 +385,7 @@ impl<'s> Loader<'s> {
                 let later = &objects[last[&(o.kind, o.namespace.as_str(), o.name.as_str())]];
                 let src = self.sources.get(later.name_span.file);
                 let pos = src.position(later.name_span.start as usize);
-                self.d.warn(
+                self.r.warn(
                     o.name_span,
                     format!(
                         "`{}` is defined again at {}:{}; the later definition wins",
@@ -628,12 +406,12 @@ impl<'s> Loader<'s> {
     fn config_map(&mut self, o: &Obj) {
         let label = o.label();
         let mut entries = Vec::new();
-        if let Some(data) = self.d.map(&label, o.node, "", "data") {
+        if let Some(data) = self.r.map(&label, o.node, "", "data") {
             for (k, v) in data.entries() {
                 let value = if v.is_null() {
                     Some((String::new(), v.span))
                 } else {
-                    self.d.text_of(&label, v, &format!("data.{k}"))
+                    self.r.text_of(&label, v, &format!("data.{k}"))
                 };
                 if let Some((value, span)) = value {
                     entries.push((k.to_string(), value, self.trim_span(span)));
@@ -660,9 +438,9 @@ impl<'s> Loader<'s> {
     fn workload(&mut self, o: &Obj) {
         let label = o.label();
         let l = label.as_str();
-        let spec = self.d.map(l, o.node, "", "spec");
+        let spec = self.r.map(l, o.node, "", "spec");
         let Some(spec) = spec else {
-            self.d.warn(
+            self.r.warn(
                 o.name_span,
                 format!("`{l}` has no `spec`; no pods modelled"),
             );
@@ -671,26 +449,26 @@ impl<'s> Loader<'s> {
         // The pod template: (labels holder, pod spec, path of the pod spec).
         let (meta, pod_spec, at) = match o.kind {
             Kind::Pod => (
-                self.d.map(l, o.node, "", "metadata"),
+                self.r.map(l, o.node, "", "metadata"),
                 Some(spec),
                 "spec".to_string(),
             ),
             Kind::CronJob => {
-                let jt = self.d.map(l, spec, "spec", "jobTemplate");
-                let js = jt.and_then(|j| self.d.map(l, j, "spec.jobTemplate", "spec"));
-                let t = js.and_then(|j| self.d.map(l, j, "spec.jobTemplate.spec", "template"));
+                let jt = self.r.map(l, spec, "spec", "jobTemplate");
+                let js = jt.and_then(|j| self.r.map(l, j, "spec.jobTemplate", "spec"));
+                let t = js.and_then(|j| self.r.map(l, j, "spec.jobTemplate.spec", "template"));
                 let at = "spec.jobTemplate.spec.template";
                 (
-                    t.and_then(|t| self.d.map(l, t, at, "metadata")),
-                    t.and_then(|t| self.d.map(l, t, at, "spec")),
+                    t.and_then(|t| self.r.map(l, t, at, "metadata")),
+                    t.and_then(|t| self.r.map(l, t, at, "spec")),
                     format!("{at}.spec"),
                 )
             }
             _ => {
-                let t = self.d.map(l, spec, "spec", "template");
+                let t = self.r.map(l, spec, "spec", "template");
                 (
-                    t.and_then(|t| self.d.map(l, t, "spec.template", "metadata")),
-                    t.and_then(|t| self.d.map(l, t, "spec.template", "spec")),
+                    t.and_then(|t| self.r.map(l, t, "spec.template", "metadata")),
+                    t.and_then(|t| self.r.map(l, t, "spec.template", "spec")),
                     "spec.template.spec".to_string(),
                 )
             }
@@ -698,7 +476,7 @@ impl<'s> Loader<'s> {
         let Some(pod_spec) = pod_spec else {
             let missing = at.trim_end_matches(".spec");
             let what = if o.kind == Kind::Pod { "spec" } else { missing };
-            self.d.warn(
+            self.r.warn(
                 o.name_span,
                 format!("`{l}` has no `{what}`; no pods modelled"),
             );
@@ -708,24 +486,24 @@ impl<'s> Loader<'s> {
             Kind::Deployment
             | Kind::ReplicaSet
             | Kind::ReplicationController
-            | Kind::StatefulSet => match self.d.int(l, spec, "spec", "replicas") {
+            | Kind::StatefulSet => match self.r.int(l, spec, "spec", "replicas") {
                 None => 1,
                 Some((n, span)) if n < 0 => {
-                    self.d.warn(
+                    self.r.warn(
                         span,
                         format!("`{l}`: `spec.replicas` should not be negative, not {n}"),
                     );
                     1
                 }
                 Some((0, span)) => {
-                    self.d.warn(
+                    self.r.warn(
                             span,
                             format!("`{l}` has `replicas: 0`: it runs no pods, so nothing it serves is reachable"),
                         );
                     0
                 }
                 Some((n, span)) if n > MAX_PODS_PER_WORKLOAD => {
-                    self.d.push(
+                    self.r.push(
                             DiagSeverity::Info,
                             Some(span),
                             format!(
@@ -745,7 +523,7 @@ impl<'s> Loader<'s> {
                 } else {
                     at.trim_end_matches(".spec").to_string() + ".metadata"
                 };
-                self.d.string_map(l, m, &at, "labels")
+                self.r.labels(l, m, &at, "labels")
             })
             .map(|(m, _)| m)
             .unwrap_or_default();
@@ -765,12 +543,12 @@ impl<'s> Loader<'s> {
         };
         let t = self.pod_template(&cx, pod_spec, &at, labels, claims);
         if o.kind == Kind::StatefulSet {
-            match self.d.str(l, spec, "spec", "serviceName") {
+            match self.r.str(l, spec, "spec", "serviceName") {
                 Some((svc, span)) if !svc.is_empty() => {
                     self.governing
                         .push((o.namespace.clone(), svc.to_string(), span, label.clone()))
                 }
-                _ => self.d.warn(
+                _ => self.r.warn(
                     o.name_span,
                     format!(
                         "`{l}` has no `spec.serviceName`; its pods get no DNS names of their own"
@@ -797,11 +575,11 @@ impl<'s> Loader<'s> {
         }
         let l = o.label();
         let selector = if o.kind == Kind::ReplicationController {
-            self.d.string_map(&l, spec, "spec", "selector")
+            self.r.labels(&l, spec, "spec", "selector")
         } else {
-            self.d
+            self.r
                 .map(&l, spec, "spec", "selector")
-                .and_then(|s| self.d.string_map(&l, s, "spec.selector", "matchLabels"))
+                .and_then(|s| self.r.labels(&l, s, "spec.selector", "matchLabels"))
         };
         if let Some((sel, span)) = selector {
             let missing: Vec<String> = sel
@@ -810,7 +588,7 @@ impl<'s> Loader<'s> {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
             if !missing.is_empty() {
-                self.d.warn(
+                self.r.warn(
                     span,
                     format!(
                         "`{l}`: the selector does not match the pod template labels (missing {}); the API server rejects it",
@@ -824,13 +602,13 @@ impl<'s> Loader<'s> {
     /// A StatefulSet's `volumeClaimTemplates`, as the pod volumes they become.
     fn claim_templates(&mut self, cx: &Cx, spec: &Node) -> Vec<TemplateVolume> {
         let mut out: Vec<TemplateVolume> = Vec::new();
-        let items = self.d.seq(cx.label, spec, "spec", "volumeClaimTemplates");
+        let items = self.r.seq(cx.label, spec, "spec", "volumeClaimTemplates");
         for (i, item) in items.iter().enumerate() {
             let at = format!("spec.volumeClaimTemplates[{i}]");
             let name = self
-                .d
+                .r
                 .map(cx.label, item, &at, "metadata")
-                .and_then(|m| self.d.str(cx.label, m, &format!("{at}.metadata"), "name"));
+                .and_then(|m| self.r.str(cx.label, m, &format!("{at}.metadata"), "name"));
             if let Some((name, span)) = name
                 && !out.iter().any(|v| v.name == name)
             {
@@ -850,7 +628,7 @@ impl<'s> Loader<'s> {
         if self.topo.units.len() >= MAX_PODS {
             if !self.pods_capped {
                 self.pods_capped = true;
-                self.d.push(
+                self.r.push(
                     DiagSeverity::Warning,
                     Some(o.name_span),
                     format!(
@@ -957,28 +735,28 @@ impl<'s> Loader<'s> {
         claims: Vec<TemplateVolume>,
     ) -> PodTemplate {
         let l = cx.label;
-        let host_network = self.d.bool(l, spec, at, "hostNetwork").unwrap_or(false);
+        let host_network = self.r.bool(l, spec, at, "hostNetwork").unwrap_or(false);
         let dns = self.dns(cx, spec, at, host_network);
         let mut extra_hosts = Vec::new();
-        for (i, alias) in self.d.seq(l, spec, at, "hostAliases").iter().enumerate() {
+        for (i, alias) in self.r.seq(l, spec, at, "hostAliases").iter().enumerate() {
             let aat = format!("{at}.hostAliases[{i}]");
-            let Some((ip, ip_span)) = self.d.str(l, alias, &aat, "ip") else {
+            let Some((ip, ip_span)) = self.r.str(l, alias, &aat, "ip") else {
                 if alias.is_map() {
-                    self.d
+                    self.r
                         .warn(anchor(alias), format!("`{l}`: `{aat}` has no `ip`"));
                 } else {
-                    self.d.wrong(l, &aat, alias, "a mapping");
+                    self.r.wrong_map(l, &aat, alias);
                 }
                 continue;
             };
             if ip.parse::<IpAddr>().is_err() {
-                self.d.warn(
+                self.r.warn(
                     ip_span,
                     format!("`{l}`: `{aat}.ip` should be an IP address, not `{ip}`"),
                 );
             }
-            for (j, h) in self.d.seq(l, alias, &aat, "hostnames").iter().enumerate() {
-                if let Some((name, span)) = self.d.text_of(l, h, &format!("{aat}.hostnames[{j}]")) {
+            for (j, h) in self.r.seq(l, alias, &aat, "hostnames").iter().enumerate() {
+                if let Some((name, span)) = self.r.text_of(l, h, &format!("{aat}.hostnames[{j}]")) {
                     extra_hosts.push(HostEntry {
                         name,
                         ip: ip.to_string(),
@@ -988,7 +766,7 @@ impl<'s> Loader<'s> {
             }
         }
         let hostname = self
-            .d
+            .r
             .str(l, spec, at, "hostname")
             .map(|(h, _)| h.to_string());
         let mut t = PodTemplate {
@@ -1012,11 +790,11 @@ impl<'s> Loader<'s> {
             ("initContainers", ContainerRole::Init),
             ("containers", ContainerRole::Main),
         ] {
-            let items = self.d.seq(l, spec, at, key);
+            let items = self.r.seq(l, spec, at, key);
             for (i, c) in items.iter().enumerate() {
                 let cat = format!("{at}.{key}[{i}]");
                 if !c.is_map() {
-                    self.d.wrong(l, &cat, c, "a mapping");
+                    self.r.wrong_map(l, &cat, c);
                     continue;
                 }
                 let container = self.container(cx, c, &cat, role, &t);
@@ -1025,7 +803,7 @@ impl<'s> Loader<'s> {
         }
         if t.containers.iter().all(|c| c.role != ContainerRole::Main) {
             let span = spec.key("containers").map(|k| k.span).unwrap_or(spec.span);
-            self.d
+            self.r
                 .warn(span, format!("`{l}`: `{at}.containers` is empty"));
         }
         self.config_map_files(l, &mut t);
@@ -1034,7 +812,7 @@ impl<'s> Loader<'s> {
 
     fn dns(&mut self, cx: &Cx, spec: &Node, at: &str, host_network: bool) -> DnsConfig {
         let l = cx.label;
-        let policy = self.d.str(l, spec, at, "dnsPolicy");
+        let policy = self.r.str(l, spec, at, "dnsPolicy");
         let cluster = DnsConfig {
             nameservers: Vec::new(),
             search: vec![
@@ -1066,7 +844,7 @@ impl<'s> Loader<'s> {
                 ndots: 1,
             },
             Some((other, span)) => {
-                self.d.warn(
+                self.r.warn(
                     span,
                     format!(
                         "`{l}`: `{at}.dnsPolicy` should be ClusterFirst, ClusterFirstWithHostNet, Default or None, not `{other}`"
@@ -1081,15 +859,15 @@ impl<'s> Loader<'s> {
         };
         let is_none = matches!(policy, Some(("None", _)));
         let dat = format!("{at}.dnsConfig");
-        let config = self.d.map(l, spec, at, "dnsConfig");
+        let config = self.r.map(l, spec, at, "dnsConfig");
         if let Some(c) = config {
             let mut extra_ns = Vec::new();
-            for (i, n) in self.d.seq(l, c, &dat, "nameservers").iter().enumerate() {
+            for (i, n) in self.r.seq(l, c, &dat, "nameservers").iter().enumerate() {
                 let path = format!("{dat}.nameservers[{i}]");
-                if let Some((s, span)) = self.d.text_of(l, n, &path) {
+                if let Some((s, span)) = self.r.text_of(l, n, &path) {
                     match s.parse::<IpAddr>() {
                         Ok(ip) => extra_ns.push(ip),
-                        Err(_) => self.d.warn(
+                        Err(_) => self.r.warn(
                             span,
                             format!("`{l}`: `{path}` should be an IP address, not `{s}`"),
                         ),
@@ -1108,21 +886,21 @@ impl<'s> Loader<'s> {
                     }
                 }
             }
-            for (i, s) in self.d.seq(l, c, &dat, "searches").iter().enumerate() {
-                if let Some((s, _)) = self.d.text_of(l, s, &format!("{dat}.searches[{i}]"))
+            for (i, s) in self.r.seq(l, c, &dat, "searches").iter().enumerate() {
+                if let Some((s, _)) = self.r.text_of(l, s, &format!("{dat}.searches[{i}]"))
                     && !dns.search.contains(&s)
                 {
                     dns.search.push(s);
                 }
             }
-            for (i, opt) in self.d.seq(l, c, &dat, "options").iter().enumerate() {
+            for (i, opt) in self.r.seq(l, c, &dat, "options").iter().enumerate() {
                 let oat = format!("{dat}.options[{i}]");
-                if self.d.str(l, opt, &oat, "name").map(|n| n.0) == Some("ndots")
-                    && let Some((v, span)) = self.d.text(l, opt, &oat, "value")
+                if self.r.str(l, opt, &oat, "name").map(|n| n.0) == Some("ndots")
+                    && let Some((v, span)) = self.r.text(l, opt, &oat, "value")
                 {
                     match v.parse::<u8>() {
                         Ok(n) => dns.ndots = n.min(15),
-                        Err(_) => self.d.warn(
+                        Err(_) => self.r.warn(
                             span,
                             format!("`{l}`: `{oat}.value` should be a number for ndots, not `{v}`"),
                         ),
@@ -1133,7 +911,7 @@ impl<'s> Loader<'s> {
         if let Some((_, span)) = policy.filter(|p| p.0 == "None")
             && dns.nameservers.is_empty()
         {
-            self.d.warn(
+            self.r.warn(
                 span,
                 format!(
                     "`{l}`: `dnsPolicy: None` needs `{dat}.nameservers`; without one the pod resolves no names"
@@ -1158,23 +936,23 @@ impl<'s> Loader<'s> {
 
     fn volumes(&mut self, cx: &Cx, spec: &Node, at: &str, t: &mut PodTemplate) {
         let l = cx.label;
-        for (i, v) in self.d.seq(l, spec, at, "volumes").iter().enumerate() {
+        for (i, v) in self.r.seq(l, spec, at, "volumes").iter().enumerate() {
             let vat = format!("{at}.volumes[{i}]");
             if !v.is_map() {
-                self.d.wrong(l, &vat, v, "a mapping");
+                self.r.wrong_map(l, &vat, v);
                 continue;
             }
-            let Some((name, span)) = self.d.str(l, v, &vat, "name") else {
-                self.d
+            let Some((name, span)) = self.r.str(l, v, &vat, "name") else {
+                self.r
                     .warn(anchor(v), format!("`{l}`: `{vat}` has no `name`"));
                 continue;
             };
             let mut config_maps = Vec::new();
             let kind = if v.get("emptyDir").is_some() {
                 VolumeKind::EmptyDir
-            } else if let Some(cm) = self.d.map(l, v, &vat, "configMap") {
+            } else if let Some(cm) = self.r.map(l, v, &vat, "configMap") {
                 let cat = format!("{vat}.configMap");
-                match self.d.str(l, cm, &cat, "name") {
+                match self.r.str(l, cm, &cat, "name") {
                     Some((n, nspan)) => {
                         let items = self.items(l, cm, &cat);
                         self.check_config_map(l, cx.namespace, n, nspan, &items);
@@ -1182,31 +960,31 @@ impl<'s> Loader<'s> {
                         VolumeKind::ConfigMap(n.to_string())
                     }
                     None => {
-                        self.d
+                        self.r
                             .warn(anchor(cm), format!("`{l}`: `{cat}` has no `name`"));
                         VolumeKind::Other
                     }
                 }
-            } else if let Some(s) = self.d.map(l, v, &vat, "secret") {
-                match self.d.str(l, s, &format!("{vat}.secret"), "secretName") {
+            } else if let Some(s) = self.r.map(l, v, &vat, "secret") {
+                match self.r.str(l, s, &format!("{vat}.secret"), "secretName") {
                     Some((n, _)) => VolumeKind::Secret(n.to_string()),
                     None => VolumeKind::Other,
                 }
-            } else if let Some(h) = self.d.map(l, v, &vat, "hostPath") {
-                match self.d.str(l, h, &format!("{vat}.hostPath"), "path") {
+            } else if let Some(h) = self.r.map(l, v, &vat, "hostPath") {
+                match self.r.str(l, h, &format!("{vat}.hostPath"), "path") {
                     Some((p, _)) => VolumeKind::Bind(p.to_string()),
                     None => VolumeKind::Other,
                 }
             } else if v.get("persistentVolumeClaim").is_some() {
                 VolumeKind::Named
-            } else if let Some(p) = self.d.map(l, v, &vat, "projected") {
+            } else if let Some(p) = self.r.map(l, v, &vat, "projected") {
                 let pat = format!("{vat}.projected");
-                for (j, src) in self.d.seq(l, p, &pat, "sources").iter().enumerate() {
+                for (j, src) in self.r.seq(l, p, &pat, "sources").iter().enumerate() {
                     let sat = format!("{pat}.sources[{j}].configMap");
                     if let Some(cm) =
-                        self.d
+                        self.r
                             .map(l, src, &format!("{pat}.sources[{j}]"), "configMap")
-                        && let Some((n, nspan)) = self.d.str(l, cm, &sat, "name")
+                        && let Some((n, nspan)) = self.r.str(l, cm, &sat, "name")
                     {
                         let items = self.items(l, cm, &sat);
                         self.check_config_map(l, cx.namespace, n, nspan, &items);
@@ -1218,7 +996,7 @@ impl<'s> Loader<'s> {
                 VolumeKind::Other
             };
             if t.volumes.iter().any(|x| x.name == name) {
-                self.d.warn(
+                self.r.warn(
                     span,
                     format!("`{l}`: volume `{name}` is declared twice in `{at}.volumes`"),
                 );
@@ -1237,7 +1015,7 @@ impl<'s> Loader<'s> {
     /// the manifests: the files it would put in the container are unknown.
     fn check_config_map(&mut self, l: &str, ns: &str, name: &str, span: Span, items: &[KeyToPath]) {
         match self.config_maps.get(&(ns.to_string(), name.to_string())) {
-            None => self.d.push(
+            None => self.r.push(
                 DiagSeverity::Info,
                 Some(span),
                 format!("`{l}` mounts ConfigMap `{name}`, which is not in the manifests; the files it holds are not known"),
@@ -1245,7 +1023,7 @@ impl<'s> Loader<'s> {
             Some(cm) => {
                 for (key, _, kspan) in items {
                     if cm.get(key).is_none() {
-                        self.d.warn(
+                        self.r.warn(
                             *kspan,
                             format!("`{l}`: ConfigMap `{name}` has no key `{key}`; the pod will not start"),
                         );
@@ -1258,13 +1036,13 @@ impl<'s> Loader<'s> {
     /// `items: [{key, path}]` of a configMap volume source.
     fn items(&mut self, l: &str, cm: &Node, at: &str) -> Vec<KeyToPath> {
         let mut out = Vec::new();
-        for (i, it) in self.d.seq(l, cm, at, "items").iter().enumerate() {
+        for (i, it) in self.r.seq(l, cm, at, "items").iter().enumerate() {
             let iat = format!("{at}.items[{i}]");
-            let key = self.d.str(l, it, &iat, "key");
-            let path = self.d.str(l, it, &iat, "path");
+            let key = self.r.str(l, it, &iat, "key");
+            let path = self.r.str(l, it, &iat, "path");
             match (key, path) {
                 (Some((k, span)), Some((p, _))) => out.push((k.to_string(), p.to_string(), span)),
-                _ => self.d.warn(
+                _ => self.r.warn(
                     anchor(it),
                     format!("`{l}`: `{iat}` needs both `key` and `path`"),
                 ),
@@ -1282,70 +1060,70 @@ impl<'s> Loader<'s> {
         t: &PodTemplate,
     ) -> Container {
         let l = cx.label;
-        let (name, name_span) = match self.d.str(l, c, at, "name") {
+        let (name, name_span) = match self.r.str(l, c, at, "name") {
             Some((n, s)) => (n.to_string(), Some(s)),
             None => {
-                self.d
+                self.r
                     .warn(anchor(c), format!("`{l}`: `{at}` has no `name`"));
                 (at.rsplit('.').next().unwrap_or(at).to_string(), None)
             }
         };
         let role = if role == ContainerRole::Init
-            && self.d.str(l, c, at, "restartPolicy").map(|r| r.0) == Some("Always")
+            && self.r.str(l, c, at, "restartPolicy").map(|r| r.0) == Some("Always")
         {
             ContainerRole::Sidecar
         } else {
             role
         };
-        let image = self.d.str(l, c, at, "image").map(|(i, _)| i.to_string());
+        let image = self.r.str(l, c, at, "image").map(|(i, _)| i.to_string());
         let env = self.env(cx, c, at);
-        let mut entrypoint = self.string_list(l, c, at, "command");
-        let mut command = self.string_list(l, c, at, "args");
+        let mut entrypoint = self.r.texts(l, c, at, "command");
+        let mut command = self.r.texts(l, c, at, "args");
         for arg in entrypoint.iter_mut().chain(command.iter_mut()) {
             *arg = expand(arg, &env);
         }
         let mut ports = Vec::new();
-        for (i, p) in self.d.seq(l, c, at, "ports").iter().enumerate() {
+        for (i, p) in self.r.seq(l, c, at, "ports").iter().enumerate() {
             let pat = format!("{at}.ports[{i}]");
             if !p.is_map() {
-                self.d.wrong(l, &pat, p, "a mapping");
+                self.r.wrong_map(l, &pat, p);
                 continue;
             }
-            let Some((port, span)) = self.d.port(l, p, &pat, "containerPort") else {
-                if Diags::child(p, "containerPort").is_none() {
-                    self.d
+            let Some((port, span)) = self.r.port(l, p, &pat, "containerPort") else {
+                if Reader::child(p, "containerPort").is_none() {
+                    self.r
                         .warn(anchor(p), format!("`{l}`: `{pat}` has no `containerPort`"));
                 }
                 continue;
             };
-            let host = self.d.port(l, p, &pat, "hostPort");
+            let host = self.r.port(l, p, &pat, "hostPort");
             ports.push(DeclaredPort {
                 kind: PortKind::ContainerPort,
                 container_port: port,
                 host_port: host.map(|h| h.0),
-                host_ip: self.d.str(l, p, &pat, "hostIP").map(|h| h.0.to_string()),
-                protocol: self.d.protocol(l, p, &pat),
-                name: self.d.str(l, p, &pat, "name").map(|n| n.0.to_string()),
+                host_ip: self.r.str(l, p, &pat, "hostIP").map(|h| h.0.to_string()),
+                protocol: self.r.protocol(l, p, &pat),
+                name: self.r.str(l, p, &pat, "name").map(|n| n.0.to_string()),
                 span: Some(span),
                 host_span: host.map(|h| h.1),
             });
         }
         let listeners = self.probes(l, c, at, &ports);
         let mut mounts = Vec::new();
-        for (i, m) in self.d.seq(l, c, at, "volumeMounts").iter().enumerate() {
+        for (i, m) in self.r.seq(l, c, at, "volumeMounts").iter().enumerate() {
             let mat = format!("{at}.volumeMounts[{i}]");
             let (Some((vname, vspan)), Some((path, path_span))) = (
-                self.d.str(l, m, &mat, "name"),
-                self.d.str(l, m, &mat, "mountPath"),
+                self.r.str(l, m, &mat, "name"),
+                self.r.str(l, m, &mat, "mountPath"),
             ) else {
-                self.d.warn(
+                self.r.warn(
                     anchor(m),
                     format!("`{l}`: `{mat}` needs `name` and `mountPath`"),
                 );
                 continue;
             };
             let Some(vi) = t.volumes.iter().position(|v| v.name == vname) else {
-                self.d.warn(
+                self.r.warn(
                     vspan,
                     format!(
                         "`{l}`: `{mat}` mounts volume `{vname}`, which the pod does not declare"
@@ -1358,15 +1136,15 @@ impl<'s> Loader<'s> {
                 VolumeKind::ConfigMap(_) | VolumeKind::Secret(_)
             ) || !t.volumes[vi].config_maps.is_empty();
             let sub_path = self
-                .d
+                .r
                 .str(l, m, &mat, "subPath")
-                .or_else(|| self.d.str(l, m, &mat, "subPathExpr"))
+                .or_else(|| self.r.str(l, m, &mat, "subPathExpr"))
                 .map(|s| s.0.to_string())
                 .filter(|s| !s.is_empty());
             mounts.push(Mount {
                 volume: vi,
                 target: path.to_string(),
-                read_only: self.d.bool(l, m, &mat, "readOnly").unwrap_or(false) || always_ro,
+                read_only: self.r.bool(l, m, &mat, "readOnly").unwrap_or(false) || always_ro,
                 sub_path,
                 span: Some(path_span),
             });
@@ -1387,16 +1165,6 @@ impl<'s> Loader<'s> {
         }
     }
 
-    fn string_list(&mut self, l: &str, c: &Node, at: &str, key: &str) -> Vec<String> {
-        let path = join(at, key);
-        self.d
-            .seq(l, c, at, key)
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| self.d.text_of(l, n, &format!("{path}[{i}]")).map(|t| t.0))
-            .collect()
-    }
-
     /// `envFrom` then `env` (later definitions win), with `$(VAR)` in
     /// values expanded from the variables defined before.
     fn env(&mut self, cx: &Cx, c: &Node, at: &str) -> Vec<EnvVar> {
@@ -1408,15 +1176,15 @@ impl<'s> Loader<'s> {
                 None => env.push(v),
             }
         }
-        for (i, src) in self.d.seq(l, c, at, "envFrom").iter().enumerate() {
+        for (i, src) in self.r.seq(l, c, at, "envFrom").iter().enumerate() {
             let fat = format!("{at}.envFrom[{i}]");
             let prefix = self
-                .d
+                .r
                 .str(l, src, &fat, "prefix")
                 .map(|p| p.0.to_string())
                 .unwrap_or_default();
-            if let Some(r) = self.d.map(l, src, &fat, "configMapRef") {
-                let Some((name, span)) = self.d.str(l, r, &format!("{fat}.configMapRef"), "name")
+            if let Some(r) = self.r.map(l, src, &fat, "configMapRef") {
+                let Some((name, span)) = self.r.str(l, r, &format!("{fat}.configMapRef"), "name")
                 else {
                     continue;
                 };
@@ -1441,10 +1209,10 @@ impl<'s> Loader<'s> {
                     None => {
                         // An optional source may be absent on purpose.
                         let optional = self
-                            .d
+                            .r
                             .bool(l, r, &format!("{fat}.configMapRef"), "optional")
                             .unwrap_or(false);
-                        self.d.push(
+                        self.r.push(
                             if optional {
                                 DiagSeverity::Info
                             } else {
@@ -1457,31 +1225,31 @@ impl<'s> Loader<'s> {
                         )
                     }
                 }
-            } else if let Some(r) = self.d.map(l, src, &fat, "secretRef") {
+            } else if let Some(r) = self.r.map(l, src, &fat, "secretRef") {
                 let (name, span) = self
-                    .d
+                    .r
                     .str(l, r, &format!("{fat}.secretRef"), "name")
                     .unwrap_or(("?", anchor(r)));
-                self.d.warn(
+                self.r.warn(
                     span,
                     format!("`{l}`: `{fat}` reads Secret `{name}`; its variables are not read"),
                 );
             }
         }
-        for (i, e) in self.d.seq(l, c, at, "env").iter().enumerate() {
+        for (i, e) in self.r.seq(l, c, at, "env").iter().enumerate() {
             let eat = format!("{at}.env[{i}]");
-            let Some((name, name_span)) = self.d.str(l, e, &eat, "name") else {
+            let Some((name, name_span)) = self.r.str(l, e, &eat, "name") else {
                 if e.is_map() {
-                    self.d
+                    self.r
                         .warn(anchor(e), format!("`{l}`: `{eat}` has no `name`"));
                 } else {
-                    self.d.wrong(l, &eat, e, "a mapping");
+                    self.r.wrong_map(l, &eat, e);
                 }
                 continue;
             };
-            let value = if let Some((v, span)) = self.d.text(l, e, &eat, "value") {
+            let value = if let Some((v, span)) = self.r.text(l, e, &eat, "value") {
                 Some((expand(&v, &env), span))
-            } else if let Some(from) = self.d.map(l, e, &eat, "valueFrom") {
+            } else if let Some(from) = self.r.map(l, e, &eat, "valueFrom") {
                 self.value_from(cx, from, &format!("{eat}.valueFrom"))
             } else {
                 Some((String::new(), name_span))
@@ -1502,17 +1270,17 @@ impl<'s> Loader<'s> {
     /// Secrets, field and resource references are unknown here.
     fn value_from(&mut self, cx: &Cx, from: &Node, at: &str) -> Option<(String, Span)> {
         let l = cx.label;
-        let r = self.d.map(l, from, at, "configMapKeyRef")?;
+        let r = self.r.map(l, from, at, "configMapKeyRef")?;
         let rat = format!("{at}.configMapKeyRef");
-        let (name, name_span) = self.d.str(l, r, &rat, "name")?;
-        let (key, key_span) = self.d.str(l, r, &rat, "key")?;
-        let optional = self.d.bool(l, r, &rat, "optional").unwrap_or(false);
+        let (name, name_span) = self.r.str(l, r, &rat, "name")?;
+        let (key, key_span) = self.r.str(l, r, &rat, "key")?;
+        let optional = self.r.bool(l, r, &rat, "optional").unwrap_or(false);
         let Some(cm) = self
             .config_maps
             .get(&(cx.namespace.to_string(), name.to_string()))
         else {
             // As for `envFrom`: an optional source may be absent on purpose.
-            self.d.push(
+            self.r.push(
                 if optional {
                     DiagSeverity::Info
                 } else {
@@ -1529,7 +1297,7 @@ impl<'s> Loader<'s> {
             Some((_, v, span)) => Some((v.clone(), *span)),
             None => {
                 if !optional {
-                    self.d.warn(
+                    self.r.warn(
                         key_span,
                         format!(
                             "`{l}`: ConfigMap `{name}` has no key `{key}`; the container will not start"
@@ -1546,7 +1314,7 @@ impl<'s> Loader<'s> {
     fn probes(&mut self, l: &str, c: &Node, at: &str, ports: &[DeclaredPort]) -> Vec<Listener> {
         let mut out: Vec<Listener> = Vec::new();
         for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
-            let Some(p) = self.d.map(l, c, at, probe) else {
+            let Some(p) = self.r.map(l, c, at, probe) else {
                 continue;
             };
             let pat = join(at, probe);
@@ -1555,16 +1323,16 @@ impl<'s> Loader<'s> {
                 ("tcpSocket", None),
                 ("grpc", Some(AppProtocol::Grpc)),
             ] {
-                let Some(h) = self.d.map(l, p, &pat, handler) else {
+                let Some(h) = self.r.map(l, p, &pat, handler) else {
                     continue;
                 };
                 let hat = format!("{pat}.{handler}");
-                if self.d.str(l, h, &hat, "host").is_some() {
+                if self.r.str(l, h, &hat, "host").is_some() {
                     // The probe targets another host, not this pod.
                     continue;
                 }
-                let Some(port_node) = Diags::child(h, "port") else {
-                    self.d
+                let Some(port_node) = Reader::child(h, "port") else {
+                    self.r
                         .warn(anchor(h), format!("`{l}`: `{hat}` has no `port`"));
                     continue;
                 };
@@ -1574,7 +1342,7 @@ impl<'s> Loader<'s> {
                         match ports.iter().find(|d| d.name.as_deref() == Some(name)) {
                             Some(d) => (d.container_port, format!("{name} ({})", d.container_port)),
                             None => {
-                                self.d.warn(
+                                self.r.warn(
                                     port_node.span,
                                     format!(
                                         "`{l}`: `{port_path}` names port `{name}`, which the container does not declare"
@@ -1584,17 +1352,17 @@ impl<'s> Loader<'s> {
                             }
                         }
                     }
-                    _ => match self.d.port_of(l, port_node, &port_path) {
+                    _ => match self.r.port_of(l, port_node, &port_path) {
                         Some((n, _)) => (n, n.to_string()),
                         None => continue,
                     },
                 };
                 let mut detail = format!("{probe} {handler} :{shown}");
                 if handler == "httpGet" {
-                    let path = self.d.str(l, h, &hat, "path").map(|p| p.0).unwrap_or("/");
+                    let path = self.r.str(l, h, &hat, "path").map(|p| p.0).unwrap_or("/");
                     detail.push(' ');
                     detail.push_str(path);
-                    if let Some(("HTTPS", _)) = self.d.str(l, h, &hat, "scheme") {
+                    if let Some(("HTTPS", _)) = self.r.str(l, h, &hat, "scheme") {
                         detail.push_str(" (HTTPS)");
                     }
                 }
@@ -1624,23 +1392,23 @@ impl<'s> Loader<'s> {
     fn service(&mut self, o: &Obj) {
         let label = o.label();
         let l = label.as_str();
-        let spec = self.d.map(l, o.node, "", "spec");
+        let spec = self.r.map(l, o.node, "", "spec");
         if spec.is_none() {
-            self.d.warn(o.name_span, format!("`{l}` has no `spec`"));
+            self.r.warn(o.name_span, format!("`{l}` has no `spec`"));
         }
         let null = Node {
             value: yaml::Value::Null,
             span: o.name_span,
         };
         let spec = spec.unwrap_or(&null);
-        let mut kind = match self.d.str(l, spec, "spec", "type") {
+        let mut kind = match self.r.str(l, spec, "spec", "type") {
             None | Some(("ClusterIP", _)) => ServiceKind::ClusterIp,
             Some(("NodePort", _)) => ServiceKind::NodePort,
             Some(("LoadBalancer", _)) => ServiceKind::LoadBalancer,
-            Some(("ExternalName", span)) => match self.d.str(l, spec, "spec", "externalName") {
+            Some(("ExternalName", span)) => match self.r.str(l, spec, "spec", "externalName") {
                 Some((n, _)) => ServiceKind::ExternalName(n.to_string()),
                 None => {
-                    self.d.warn(
+                    self.r.warn(
                         span,
                         format!("`{l}` is of type ExternalName but has no `spec.externalName`"),
                     );
@@ -1648,7 +1416,7 @@ impl<'s> Loader<'s> {
                 }
             },
             Some((other, span)) => {
-                self.d.warn(
+                self.r.warn(
                     span,
                     format!(
                         "`{l}`: `spec.type` should be ClusterIP, NodePort, LoadBalancer or ExternalName, not `{other}`"
@@ -1659,12 +1427,12 @@ impl<'s> Loader<'s> {
         };
         let mut cluster_ip = None;
         let mut ip_origin = AddressOrigin::Modelled;
-        match self.d.str(l, spec, "spec", "clusterIP") {
+        match self.r.str(l, spec, "spec", "clusterIP") {
             None | Some(("", _)) => {}
             Some(("None", span)) => match kind {
                 ServiceKind::ClusterIp => kind = ServiceKind::Headless,
                 ServiceKind::ExternalName(_) => {}
-                _ => self.d.warn(
+                _ => self.r.warn(
                     span,
                     format!("`{l}`: `clusterIP: None` (headless) is only valid for type ClusterIP"),
                 ),
@@ -1675,50 +1443,50 @@ impl<'s> Loader<'s> {
                     ip_origin = AddressOrigin::Declared;
                 }
                 Ok(_) => {}
-                Err(_) => self.d.warn(
+                Err(_) => self.r.warn(
                     span,
                     format!("`{l}`: `spec.clusterIP` should be an IP address or None, not `{ip}`"),
                 ),
             },
         }
         let mut ports = Vec::new();
-        for (i, p) in self.d.seq(l, spec, "spec", "ports").iter().enumerate() {
+        for (i, p) in self.r.seq(l, spec, "spec", "ports").iter().enumerate() {
             let pat = format!("spec.ports[{i}]");
             if !p.is_map() {
-                self.d.wrong(l, &pat, p, "a mapping");
+                self.r.wrong_map(l, &pat, p);
                 continue;
             }
-            let Some((port, span)) = self.d.port(l, p, &pat, "port") else {
-                if Diags::child(p, "port").is_none() {
-                    self.d
+            let Some((port, span)) = self.r.port(l, p, &pat, "port") else {
+                if Reader::child(p, "port").is_none() {
+                    self.r
                         .warn(anchor(p), format!("`{l}`: `{pat}` has no `port`"));
                 }
                 continue;
             };
-            let (target_port, target_span) = match Diags::child(p, "targetPort") {
+            let (target_port, target_span) = match Reader::child(p, "targetPort") {
                 None => (TargetPort::Number(port), None),
                 Some(t) => match t.as_str() {
                     Some(name) if name.parse::<i64>().is_err() => {
                         (TargetPort::Name(name.to_string()), Some(t.span))
                     }
-                    _ => match self.d.port_of(l, t, &format!("{pat}.targetPort")) {
+                    _ => match self.r.port_of(l, t, &format!("{pat}.targetPort")) {
                         Some((n, span)) => (TargetPort::Number(n), Some(span)),
                         None => (TargetPort::Number(port), Some(t.span)),
                     },
                 },
             };
-            let node_port = self.d.port(l, p, &pat, "nodePort").map(|n| n.0);
+            let node_port = self.r.port(l, p, &pat, "nodePort").map(|n| n.0);
             ports.push(ServicePort {
-                name: self.d.str(l, p, &pat, "name").map(|n| n.0.to_string()),
+                name: self.r.str(l, p, &pat, "name").map(|n| n.0.to_string()),
                 port,
                 target_port,
                 node_port,
-                protocol: self.d.protocol(l, p, &pat),
+                protocol: self.r.protocol(l, p, &pat),
                 span: Some(span),
                 target_span,
             });
         }
-        let selector = self.d.string_map(l, spec, "spec", "selector");
+        let selector = self.r.labels(l, spec, "spec", "selector");
         let selector_span = selector.as_ref().map(|s| s.1);
         // An empty selector selects nothing: endpoints are managed elsewhere.
         let selector = selector.map(|s| s.0).filter(|s| !s.is_empty());
@@ -1768,7 +1536,7 @@ impl<'s> Loader<'s> {
                 ),
                 Some(_) => continue,
             };
-            self.d.push(DiagSeverity::Info, Some(span), message);
+            self.r.push(DiagSeverity::Info, Some(span), message);
         }
     }
 
@@ -1805,7 +1573,7 @@ impl<'s> Loader<'s> {
                             }
                             None if v.config_maps.len() == 1 => {
                                 if let Some(span) = m.span {
-                                    self.d.warn(
+                                    self.r.warn(
                                             span,
                                             format!(
                                                 "`{l}`: `subPath: {sub}` is not a key of ConfigMap `{cm_name}`; `{}` will be an empty directory",
