@@ -793,8 +793,7 @@ impl<'s> Loader<'s> {
             let items = self.r.seq(l, spec, at, key);
             for (i, c) in items.iter().enumerate() {
                 let cat = format!("{at}.{key}[{i}]");
-                if !c.is_map() {
-                    self.r.wrong_map(l, &cat, c);
+                if !self.r.is_map(l, c, &cat) {
                     continue;
                 }
                 let container = self.container(cx, c, &cat, role, &t);
@@ -938,8 +937,7 @@ impl<'s> Loader<'s> {
         let l = cx.label;
         for (i, v) in self.r.seq(l, spec, at, "volumes").iter().enumerate() {
             let vat = format!("{at}.volumes[{i}]");
-            if !v.is_map() {
-                self.r.wrong_map(l, &vat, v);
+            if !self.r.is_map(l, v, &vat) {
                 continue;
             }
             let Some((name, span)) = self.r.str(l, v, &vat, "name") else {
@@ -1085,15 +1083,10 @@ impl<'s> Loader<'s> {
         let mut ports = Vec::new();
         for (i, p) in self.r.seq(l, c, at, "ports").iter().enumerate() {
             let pat = format!("{at}.ports[{i}]");
-            if !p.is_map() {
-                self.r.wrong_map(l, &pat, p);
+            if !self.r.is_map(l, p, &pat) {
                 continue;
             }
-            let Some((port, span)) = self.r.port(l, p, &pat, "containerPort") else {
-                if Reader::child(p, "containerPort").is_none() {
-                    self.r
-                        .warn(anchor(p), format!("`{l}`: `{pat}` has no `containerPort`"));
-                }
+            let Some((port, span)) = self.r.required_port(l, p, &pat, "containerPort") else {
                 continue;
             };
             let host = self.r.port(l, p, &pat, "hostPort");
@@ -1449,60 +1442,14 @@ impl<'s> Loader<'s> {
                 ),
             },
         }
-        let mut ports = Vec::new();
-        for (i, p) in self.r.seq(l, spec, "spec", "ports").iter().enumerate() {
-            let pat = format!("spec.ports[{i}]");
-            if !p.is_map() {
-                self.r.wrong_map(l, &pat, p);
-                continue;
-            }
-            let Some((port, span)) = self.r.port(l, p, &pat, "port") else {
-                if Reader::child(p, "port").is_none() {
-                    self.r
-                        .warn(anchor(p), format!("`{l}`: `{pat}` has no `port`"));
-                }
-                continue;
-            };
-            let (target_port, target_span) = match Reader::child(p, "targetPort") {
-                None => (TargetPort::Number(port), None),
-                Some(t) => match t.as_str() {
-                    Some(name) if name.parse::<i64>().is_err() => {
-                        (TargetPort::Name(name.to_string()), Some(t.span))
-                    }
-                    _ => match self.r.port_of(l, t, &format!("{pat}.targetPort")) {
-                        Some((n, span)) => (TargetPort::Number(n), Some(span)),
-                        None => (TargetPort::Number(port), Some(t.span)),
-                    },
-                },
-            };
-            let node_port = self.r.port(l, p, &pat, "nodePort").map(|n| n.0);
-            ports.push(ServicePort {
-                name: self.r.str(l, p, &pat, "name").map(|n| n.0.to_string()),
-                port,
-                target_port,
-                node_port,
-                protocol: self.r.protocol(l, p, &pat),
-                span: Some(span),
-                target_span,
-            });
-        }
+        let ports = service_ports(&mut self.r, l, spec, "spec", PortKeys::MANIFEST);
         let selector = self.r.labels(l, spec, "spec", "selector");
         let selector_span = selector.as_ref().map(|s| s.1);
         // An empty selector selects nothing: endpoints are managed elsewhere.
         let selector = selector.map(|s| s.0).filter(|s| !s.is_empty());
         let selected = match (&selector, &kind) {
             (_, ServiceKind::ExternalName(_)) | (None, _) => Vec::new(),
-            (Some(sel), _) => self
-                .topo
-                .units
-                .iter()
-                .enumerate()
-                .filter(|(_, u)| {
-                    matches!(&u.kind, UnitKind::Pod { namespace, .. } if *namespace == o.namespace)
-                        && sel.iter().all(|(k, v)| u.labels.get(k) == Some(v))
-                })
-                .map(|(i, _)| UnitId(i))
-                .collect(),
+            (Some(sel), _) => selected(&self.topo.units, &o.namespace, sel),
         };
         self.topo.services.push(Service {
             name: o.name.clone(),
@@ -1599,6 +1546,92 @@ impl<'s> Loader<'s> {
             }
         }
     }
+}
+
+/// How a format names the fields of a Service port.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PortKeys {
+    /// Where traffic goes in the pods.
+    pub(crate) target_port: &'static str,
+    /// The port on every node.
+    pub(crate) node_port: &'static str,
+}
+
+impl PortKeys {
+    /// A manifest's `targetPort` and `nodePort`.
+    pub(crate) const MANIFEST: PortKeys = PortKeys {
+        target_port: "targetPort",
+        node_port: "nodePort",
+    };
+    /// The native topology's `target_port` and `node_port`.
+    pub(crate) const NATIVE: PortKeys = PortKeys {
+        target_port: "target_port",
+        node_port: "node_port",
+    };
+}
+
+/// A Service's `ports` (under `at`, the node holding them): `port`,
+/// `targetPort` (a number, or a name the pods declare; `port` when
+/// absent), `nodePort`, `name` and `protocol`. Entries without a port
+/// are warned about and skipped.
+pub(crate) fn service_ports(
+    r: &mut Reader,
+    obj: &str,
+    parent: &Node,
+    at: &str,
+    keys: PortKeys,
+) -> Vec<ServicePort> {
+    let list = join(at, "ports");
+    let mut ports = Vec::new();
+    for (i, p) in r.seq(obj, parent, at, "ports").iter().enumerate() {
+        let pat = format!("{list}[{i}]");
+        if !r.is_map(obj, p, &pat) {
+            continue;
+        }
+        let Some((port, span)) = r.required_port(obj, p, &pat, "port") else {
+            continue;
+        };
+        let (target_port, target_span) = match Reader::child(p, keys.target_port) {
+            None => (TargetPort::Number(port), None),
+            Some(t) => match t.as_str() {
+                Some(name) if name.parse::<i64>().is_err() => {
+                    (TargetPort::Name(name.to_string()), Some(t.span))
+                }
+                _ => match r.port_of(obj, t, &join(&pat, keys.target_port)) {
+                    Some((n, span)) => (TargetPort::Number(n), Some(span)),
+                    None => (TargetPort::Number(port), Some(t.span)),
+                },
+            },
+        };
+        let node_port = r.port(obj, p, &pat, keys.node_port).map(|n| n.0);
+        ports.push(ServicePort {
+            name: r.str(obj, p, &pat, "name").map(|n| n.0.to_string()),
+            port,
+            target_port,
+            node_port,
+            protocol: r.protocol(obj, p, &pat),
+            span: Some(span),
+            target_span,
+        });
+    }
+    ports
+}
+
+/// The pods of `namespace` whose labels match every pair of `selector`.
+pub(crate) fn selected(
+    units: &[Unit],
+    namespace: &str,
+    selector: &BTreeMap<String, String>,
+) -> Vec<UnitId> {
+    units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| {
+            matches!(&u.kind, UnitKind::Pod { namespace: ns, .. } if ns == namespace)
+                && selector.iter().all(|(k, v)| u.labels.get(k) == Some(v))
+        })
+        .map(|(i, _)| UnitId(i))
+        .collect()
 }
 
 /// True for names the kubelet accepts from `envFrom` (C identifiers and

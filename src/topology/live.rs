@@ -656,8 +656,7 @@ impl Docker {
         let mut out = Vec::new();
         for (j, m) in self.r.seq(o, item, "", "Mounts").iter().enumerate() {
             let at = format!("Mounts[{j}]");
-            if !m.is_map() {
-                self.r.wrong_map(o, &at, m);
+            if !self.r.is_map(o, m, &at) {
                 continue;
             }
             let ty = self

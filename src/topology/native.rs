@@ -15,6 +15,7 @@
 //! The tree is read with [`super::read::Reader`] in its JSON dialect.
 
 use super::addressing::PlanOverrides;
+use super::kubernetes::PortKeys;
 use super::read::{Dialect, Reader, anchor};
 use super::yaml::{self, Node, Value};
 use super::*;
@@ -138,16 +139,7 @@ impl Loader<'_> {
             if let (Some(sel), false) =
                 (&s.selector, matches!(s.kind, ServiceKind::ExternalName(_)))
             {
-                s.selected = topo
-                    .units
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, u)| {
-                        matches!(&u.kind, UnitKind::Pod { namespace, .. } if *namespace == s.namespace)
-                            && sel.iter().all(|(k, v)| u.labels.get(k) == Some(v))
-                    })
-                    .map(|(i, _)| UnitId(i))
-                    .collect();
+                s.selected = kubernetes::selected(&topo.units, &s.namespace, sel);
             }
             topo.services.push(s);
         }
@@ -343,8 +335,7 @@ impl Loader<'_> {
 
     fn network(&mut self, n: &Node, i: usize, platform: Platform) {
         let at = format!("networks[{i}]");
-        if !n.is_map() {
-            self.r.wrong_map("", &at, n);
+        if !self.r.is_map("", n, &at) {
             return;
         }
         let Some((name, name_span)) = self
@@ -460,8 +451,7 @@ impl Loader<'_> {
 
     fn volume(&mut self, v: &Node, i: usize) {
         let at = format!("volumes[{i}]");
-        if !v.is_map() {
-            self.r.wrong_map("", &at, v);
+        if !self.r.is_map("", v, &at) {
             return;
         }
         let Some((name, name_span)) = self
@@ -530,8 +520,7 @@ impl Loader<'_> {
 
     fn unit(&mut self, u: &Node, i: usize, platform: Platform, domain: &str) {
         let at = format!("units[{i}]");
-        if !u.is_map() {
-            self.r.wrong_map("", &at, u);
+        if !self.r.is_map("", u, &at) {
             return;
         }
         let Some((name, name_span)) = self
@@ -716,8 +705,7 @@ impl Loader<'_> {
         let mut out: Vec<Address> = Vec::new();
         for (j, a) in self.r.seq(o, u, "", "networks").iter().enumerate() {
             let aat = format!("networks[{j}]");
-            if !a.is_map() {
-                self.r.wrong_map(o, &aat, a);
+            if !self.r.is_map(o, a, &aat) {
                 continue;
             }
             let Some((net, span)) = self.r.str(o, a, &aat, "network") else {
@@ -894,8 +882,7 @@ impl Loader<'_> {
     ) -> Option<Container> {
         let uo = format!("unit {unit}");
         let cat = format!("containers[{j}]");
-        if !c.is_map() {
-            self.r.wrong_map(&uo, &cat, c);
+        if !self.r.is_map(&uo, c, &cat) {
             return None;
         }
         let Some((name, name_span)) = self
@@ -1028,17 +1015,10 @@ impl Loader<'_> {
         platform: Platform,
     ) -> Option<DeclaredPort> {
         let pat = format!("ports[{k}]");
-        if !p.is_map() {
-            self.r.wrong_map(o, &pat, p);
+        if !self.r.is_map(o, p, &pat) {
             return None;
         }
-        let Some((port, span)) = self.r.port(o, p, &pat, "port") else {
-            if Reader::child(p, "port").is_none() {
-                self.r
-                    .warn(anchor(p), format!("`{o}`: `{pat}` has no `port`"));
-            }
-            return None;
-        };
+        let (port, span) = self.r.required_port(o, p, &pat, "port")?;
         let host = self.r.port(o, p, &pat, "host_port");
         let kind = match self.r.choice(
             o,
@@ -1069,8 +1049,7 @@ impl Loader<'_> {
 
     fn listener(&mut self, o: &str, l: &Node, k: usize) -> Option<Listener> {
         let lat = format!("listeners[{k}]");
-        if !l.is_map() {
-            self.r.wrong_map(o, &lat, l);
+        if !self.r.is_map(o, l, &lat) {
             return None;
         }
         let port = self.r.port(o, l, &lat, "port");
@@ -1161,8 +1140,7 @@ impl Loader<'_> {
 
     fn service(&mut self, s: &Node, i: usize) {
         let at = format!("services[{i}]");
-        if !s.is_map() {
-            self.r.wrong_map("", &at, s);
+        if !self.r.is_map("", s, &at) {
             return;
         }
         let Some((name, name_span)) = self
@@ -1261,43 +1239,7 @@ impl Loader<'_> {
                 ),
             },
         }
-        let mut ports = Vec::new();
-        for (k, p) in self.r.seq(o, s, "", "ports").iter().enumerate() {
-            let pat = format!("ports[{k}]");
-            if !p.is_map() {
-                self.r.wrong_map(o, &pat, p);
-                continue;
-            }
-            let Some((port, span)) = self.r.port(o, p, &pat, "port") else {
-                if Reader::child(p, "port").is_none() {
-                    self.r
-                        .warn(anchor(p), format!("`{o}`: `{pat}` has no `port`"));
-                }
-                continue;
-            };
-            let (target_port, target_span) = match Reader::child(p, "target_port") {
-                None => (TargetPort::Number(port), None),
-                Some(t) => match t.as_str() {
-                    Some(name) if name.parse::<i64>().is_err() => {
-                        (TargetPort::Name(name.to_string()), Some(t.span))
-                    }
-                    _ => match self.r.port_of(o, t, &format!("{pat}.target_port")) {
-                        Some((n, span)) => (TargetPort::Number(n), Some(span)),
-                        None => (TargetPort::Number(port), Some(t.span)),
-                    },
-                },
-            };
-            let node_port = self.r.port(o, p, &pat, "node_port").map(|n| n.0);
-            ports.push(ServicePort {
-                name: self.r.str(o, p, &pat, "name").map(|n| n.0.to_string()),
-                port,
-                target_port,
-                node_port,
-                protocol: self.r.protocol(o, p, &pat),
-                span: Some(span),
-                target_span,
-            });
-        }
+        let ports = kubernetes::service_ports(&mut self.r, o, s, "", PortKeys::NATIVE);
         let selector_span = s.key("selector").map(|k| k.span);
         let selector = self
             .r
@@ -1325,8 +1267,7 @@ impl Loader<'_> {
 
     fn file(&mut self, f: &Node, i: usize) {
         let at = format!("files[{i}]");
-        if !f.is_map() {
-            self.r.wrong_map("", &at, f);
+        if !self.r.is_map("", f, &at) {
             return;
         }
         let unit = self.r.str("", f, &at, "unit");

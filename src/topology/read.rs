@@ -152,6 +152,14 @@ impl Reader {
         self.wrong(obj, path, node, self.dialect.map);
     }
 
+    /// True for a mapping node (a list item); another type is a warning.
+    pub(crate) fn is_map(&mut self, obj: &str, n: &Node, path: &str) -> bool {
+        if !n.is_map() {
+            self.wrong_map(obj, path, n);
+        }
+        n.is_map()
+    }
+
     /// A present, non-null child.
     pub(crate) fn child<'n>(parent: &'n Node, key: &str) -> Option<&'n Node> {
         parent.get(key).filter(|n| !n.is_null())
@@ -332,6 +340,22 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// A port field that the item at `at` needs (a list entry's `port`):
+    /// absent is a warning that the item has no `key`.
+    pub(crate) fn required_port(
+        &mut self,
+        obj: &str,
+        item: &Node,
+        at: &str,
+        key: &str,
+    ) -> Option<(u16, Span)> {
+        let port = self.port(obj, item, at, key);
+        if port.is_none() && Self::child(item, key).is_none() {
+            self.warn(anchor(item), format!("{} has no `{key}`", field(obj, at)));
+        }
+        port
     }
 
     /// An IP address field (brackets around an IPv6 address are allowed).
