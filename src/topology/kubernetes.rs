@@ -741,20 +741,11 @@ impl<'s> Loader<'s> {
         for (i, alias) in self.r.seq(l, spec, at, "hostAliases").iter().enumerate() {
             let aat = format!("{at}.hostAliases[{i}]");
             let Some((ip, ip_span)) = self.r.str(l, alias, &aat, "ip") else {
-                if alias.is_map() {
-                    self.r
-                        .warn(anchor(alias), format!("`{l}`: `{aat}` has no `ip`"));
-                } else {
-                    self.r.wrong_map(l, &aat, alias);
-                }
+                self.r.lacks(l, alias, &aat, "ip");
                 continue;
             };
-            if ip.parse::<IpAddr>().is_err() {
-                self.r.warn(
-                    ip_span,
-                    format!("`{l}`: `{aat}.ip` should be an IP address, not `{ip}`"),
-                );
-            }
+            // Kept as written: the kubelet writes the line even so.
+            self.r.parse_ip(l, &join(&aat, "ip"), ip, ip_span);
             for (j, h) in self.r.seq(l, alias, &aat, "hostnames").iter().enumerate() {
                 if let Some((name, span)) = self.r.text_of(l, h, &format!("{aat}.hostnames[{j}]")) {
                     extra_hosts.push(HostEntry {
@@ -863,14 +854,10 @@ impl<'s> Loader<'s> {
             let mut extra_ns = Vec::new();
             for (i, n) in self.r.seq(l, c, &dat, "nameservers").iter().enumerate() {
                 let path = format!("{dat}.nameservers[{i}]");
-                if let Some((s, span)) = self.r.text_of(l, n, &path) {
-                    match s.parse::<IpAddr>() {
-                        Ok(ip) => extra_ns.push(ip),
-                        Err(_) => self.r.warn(
-                            span,
-                            format!("`{l}`: `{path}` should be an IP address, not `{s}`"),
-                        ),
-                    }
+                if let Some((s, span)) = self.r.text_of(l, n, &path)
+                    && let Some(ip) = self.r.parse_ip(l, &path, &s, span)
+                {
+                    extra_ns.push(ip);
                 }
             }
             if !extra_ns.is_empty() {
@@ -941,8 +928,7 @@ impl<'s> Loader<'s> {
                 continue;
             }
             let Some((name, span)) = self.r.str(l, v, &vat, "name") else {
-                self.r
-                    .warn(anchor(v), format!("`{l}`: `{vat}` has no `name`"));
+                self.r.lacks(l, v, &vat, "name");
                 continue;
             };
             let mut config_maps = Vec::new();
@@ -958,8 +944,7 @@ impl<'s> Loader<'s> {
                         VolumeKind::ConfigMap(n.to_string())
                     }
                     None => {
-                        self.r
-                            .warn(anchor(cm), format!("`{l}`: `{cat}` has no `name`"));
+                        self.r.lacks(l, cm, &cat, "name");
                         VolumeKind::Other
                     }
                 }
@@ -1061,8 +1046,7 @@ impl<'s> Loader<'s> {
         let (name, name_span) = match self.r.str(l, c, at, "name") {
             Some((n, s)) => (n.to_string(), Some(s)),
             None => {
-                self.r
-                    .warn(anchor(c), format!("`{l}`: `{at}` has no `name`"));
+                self.r.lacks(l, c, &at, "name");
                 (at.rsplit('.').next().unwrap_or(at).to_string(), None)
             }
         };
@@ -1232,12 +1216,7 @@ impl<'s> Loader<'s> {
         for (i, e) in self.r.seq(l, c, at, "env").iter().enumerate() {
             let eat = format!("{at}.env[{i}]");
             let Some((name, name_span)) = self.r.str(l, e, &eat, "name") else {
-                if e.is_map() {
-                    self.r
-                        .warn(anchor(e), format!("`{l}`: `{eat}` has no `name`"));
-                } else {
-                    self.r.wrong_map(l, &eat, e);
-                }
+                self.r.lacks(l, e, &eat, "name");
                 continue;
             };
             let value = if let Some((v, span)) = self.r.text(l, e, &eat, "value") {
@@ -1325,8 +1304,7 @@ impl<'s> Loader<'s> {
                     continue;
                 }
                 let Some(port_node) = Reader::child(h, "port") else {
-                    self.r
-                        .warn(anchor(h), format!("`{l}`: `{hat}` has no `port`"));
+                    self.r.lacks(l, h, &hat, "port");
                     continue;
                 };
                 let port_path = format!("{hat}.port");

@@ -417,14 +417,10 @@ impl Docker {
             }
             for (j, n) in self.r.seq(o, h, "HostConfig", "Dns").iter().enumerate() {
                 let path = format!("HostConfig.Dns[{j}]");
-                if let Some((s, span)) = self.r.str_of(o, n, &path) {
-                    match s.parse::<IpAddr>() {
-                        Ok(ip) => custom_dns.push(ip),
-                        Err(_) => self.r.warn(
-                            span,
-                            format!("`{o}`: `{path}` should be an IP address, not `{s}`"),
-                        ),
-                    }
+                if let Some((s, span)) = self.r.str_of(o, n, &path)
+                    && let Some(ip) = self.r.parse_ip(o, &path, s, span)
+                {
+                    custom_dns.push(ip);
                 }
             }
             dns.search = self
@@ -539,16 +535,7 @@ impl Docker {
         let at = format!("NetworkSettings.Networks.{net}");
         let ip = match self.r.str(o, e, &at, "IPAddress") {
             Some(("", _)) | None => None,
-            Some((s, span)) => match s.parse::<IpAddr>() {
-                Ok(ip) => Some(ip),
-                Err(_) => {
-                    self.r.warn(
-                        span,
-                        format!("`{o}`: `{at}.IPAddress` should be an IP address, not `{s}`"),
-                    );
-                    None
-                }
-            },
+            Some((s, span)) => self.r.parse_ip(o, &join(&at, "IPAddress"), s, span),
         };
         let prefix = self.r.int(o, e, &at, "IPPrefixLen").map(|p| p.0);
         let gateway = match self.r.str(o, e, &at, "Gateway") {
@@ -665,8 +652,7 @@ impl Docker {
                 .map(|t| t.0)
                 .unwrap_or("volume");
             let Some((target, tspan)) = self.r.str(o, m, &at, "Destination") else {
-                self.r
-                    .warn(anchor(m), format!("`{o}`: `{at}` has no `Destination`"));
+                self.r.lacks(o, m, &at, "Destination");
                 continue;
             };
             let name = self.r.str(o, m, &at, "Name").map(|n| n.0);
@@ -1038,16 +1024,8 @@ pub fn load_kubectl(
                     let label = format!("Pod {name}");
                     let ip = status.and_then(|s| {
                         let (ip, span) = r.str(&label, s, "status", "podIP")?;
-                        match ip.parse::<IpAddr>() {
-                            Ok(ip) => Some((ip, span)),
-                            Err(_) => {
-                                r.warn(
-                                    span,
-                                    format!("`{label}`: `status.podIP` should be an IP address, not `{ip}`"),
-                                );
-                                None
-                            }
-                        }
+                        r.parse_ip(&label, "status.podIP", ip, span)
+                            .map(|ip| (ip, span))
                     });
                     let phase = status
                         .and_then(|s| r.str(&label, s, "status", "phase"))

@@ -16,7 +16,7 @@
 
 use super::addressing::PlanOverrides;
 use super::kubernetes::PortKeys;
-use super::read::{Dialect, Reader, anchor};
+use super::read::{Dialect, Reader, anchor, field};
 use super::yaml::{self, Node, Value};
 use super::*;
 use ipnet::{IpNet, Ipv4Net};
@@ -145,6 +145,25 @@ impl Loader<'_> {
         }
         topo.diagnostics = self.r.sorted();
         topo
+    }
+
+    /// The non-empty `name` of the entry at `at`; an entry that is not an
+    /// object or has no name is reported and skipped (`None`).
+    fn name_of<'n>(&mut self, obj: &str, n: &'n Node, at: &str) -> Option<(&'n str, Span)> {
+        if !self.r.is_map(obj, n, at) {
+            return None;
+        }
+        let name = self
+            .r
+            .str(obj, n, at, "name")
+            .filter(|(s, _)| !s.is_empty());
+        if name.is_none() {
+            self.r.error(
+                anchor(n),
+                format!("{} has no `name`; skipped", field(obj, at)),
+            );
+        }
+        name
     }
 
     fn default_namespace(&self) -> String {
@@ -335,16 +354,7 @@ impl Loader<'_> {
 
     fn network(&mut self, n: &Node, i: usize, platform: Platform) {
         let at = format!("networks[{i}]");
-        if !self.r.is_map("", n, &at) {
-            return;
-        }
-        let Some((name, name_span)) = self
-            .r
-            .str("", n, &at, "name")
-            .filter(|(s, _)| !s.is_empty())
-        else {
-            self.r
-                .error(anchor(n), format!("`{at}` has no `name`; skipped"));
+        let Some((name, name_span)) = self.name_of("", n, &at) else {
             return;
         };
         let o = format!("network {name}");
@@ -451,16 +461,7 @@ impl Loader<'_> {
 
     fn volume(&mut self, v: &Node, i: usize) {
         let at = format!("volumes[{i}]");
-        if !self.r.is_map("", v, &at) {
-            return;
-        }
-        let Some((name, name_span)) = self
-            .r
-            .str("", v, &at, "name")
-            .filter(|(s, _)| !s.is_empty())
-        else {
-            self.r
-                .error(anchor(v), format!("`{at}` has no `name`; skipped"));
+        let Some((name, name_span)) = self.name_of("", v, &at) else {
             return;
         };
         let o = format!("volume {name}");
@@ -520,16 +521,7 @@ impl Loader<'_> {
 
     fn unit(&mut self, u: &Node, i: usize, platform: Platform, domain: &str) {
         let at = format!("units[{i}]");
-        if !self.r.is_map("", u, &at) {
-            return;
-        }
-        let Some((name, name_span)) = self
-            .r
-            .str("", u, &at, "name")
-            .filter(|(s, _)| !s.is_empty())
-        else {
-            self.r
-                .error(anchor(u), format!("`{at}` has no `name`; skipped"));
+        let Some((name, name_span)) = self.name_of("", u, &at) else {
             return;
         };
         let o = format!("unit {name}");
@@ -709,8 +701,7 @@ impl Loader<'_> {
                 continue;
             }
             let Some((net, span)) = self.r.str(o, a, &aat, "network") else {
-                self.r
-                    .warn(anchor(a), format!("`{o}`: `{aat}` has no `network`"));
+                self.r.lacks(o, a, &aat, "network");
                 continue;
             };
             let Some(&id) = self.networks.get(net) else {
@@ -842,14 +833,10 @@ impl Loader<'_> {
             dns.nameservers.clear();
             for (j, n) in self.r.seq(o, d, "dns", "nameservers").iter().enumerate() {
                 let path = format!("dns.nameservers[{j}]");
-                if let Some((s, span)) = self.r.str_of(o, n, &path) {
-                    match s.parse::<IpAddr>() {
-                        Ok(ip) => dns.nameservers.push(ip),
-                        Err(_) => self.r.warn(
-                            span,
-                            format!("`{o}`: `{path}` should be an IP address, not `{s}`"),
-                        ),
-                    }
+                if let Some((s, span)) = self.r.str_of(o, n, &path)
+                    && let Some(ip) = self.r.parse_ip(o, &path, s, span)
+                {
+                    dns.nameservers.push(ip);
                 }
             }
         }
@@ -882,16 +869,7 @@ impl Loader<'_> {
     ) -> Option<Container> {
         let uo = format!("unit {unit}");
         let cat = format!("containers[{j}]");
-        if !self.r.is_map(&uo, c, &cat) {
-            return None;
-        }
-        let Some((name, name_span)) = self
-            .r
-            .str(&uo, c, &cat, "name")
-            .filter(|(s, _)| !s.is_empty())
-        else {
-            self.r
-                .error(anchor(c), format!("`{uo}`: `{cat}` has no `name`; skipped"));
+        let Some((name, name_span)) = self.name_of(&uo, c, &cat) else {
             return None;
         };
         let o = format!("container {unit}/{name}");
@@ -1140,16 +1118,7 @@ impl Loader<'_> {
 
     fn service(&mut self, s: &Node, i: usize) {
         let at = format!("services[{i}]");
-        if !self.r.is_map("", s, &at) {
-            return;
-        }
-        let Some((name, name_span)) = self
-            .r
-            .str("", s, &at, "name")
-            .filter(|(n, _)| !n.is_empty())
-        else {
-            self.r
-                .error(anchor(s), format!("`{at}` has no `name`; skipped"));
+        let Some((name, name_span)) = self.name_of("", s, &at) else {
             return;
         };
         let namespace = self

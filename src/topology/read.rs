@@ -69,8 +69,9 @@ pub(crate) fn join(at: &str, key: &str) -> String {
     }
 }
 
-/// "`` `unit web`: `path` ``", or "`` `path` ``" for a top-level field.
-fn field(obj: &str, path: &str) -> String {
+/// "`` `unit web`: `path` ``", or "`` `path` ``" for a top-level field, as
+/// messages name a field.
+pub(crate) fn field(obj: &str, path: &str) -> String {
     if obj.is_empty() {
         format!("`{path}`")
     } else {
@@ -342,6 +343,15 @@ impl Reader {
         }
     }
 
+    /// Warns that the item at `at` has no `key` (or is not a mapping).
+    pub(crate) fn lacks(&mut self, obj: &str, item: &Node, at: &str, key: &str) {
+        if item.is_map() {
+            self.warn(anchor(item), format!("{} has no `{key}`", field(obj, at)));
+        } else {
+            self.wrong_map(obj, at, item);
+        }
+    }
+
     /// A port field that the item at `at` needs (a list entry's `port`):
     /// absent is a warning that the item has no `key`.
     pub(crate) fn required_port(
@@ -353,7 +363,7 @@ impl Reader {
     ) -> Option<(u16, Span)> {
         let port = self.port(obj, item, at, key);
         if port.is_none() && Self::child(item, key).is_none() {
-            self.warn(anchor(item), format!("{} has no `{key}`", field(obj, at)));
+            self.lacks(obj, item, at, key);
         }
         port
     }
@@ -370,16 +380,32 @@ impl Reader {
         match s.trim_matches(|c| c == '[' || c == ']').parse::<IpAddr>() {
             Ok(ip) => Some((ip, span)),
             Err(_) => {
-                self.warn(
-                    span,
-                    format!(
-                        "{} should be an IP address, not `{s}`",
-                        field(obj, &join(at, key))
-                    ),
-                );
+                self.not_ip(obj, &join(at, key), s, span);
                 None
             }
         }
+    }
+
+    /// `s`, read at `path`, as an IP address; else a warning and `None`.
+    pub(crate) fn parse_ip(
+        &mut self,
+        obj: &str,
+        path: &str,
+        s: &str,
+        span: Span,
+    ) -> Option<IpAddr> {
+        let ip = s.parse::<IpAddr>().ok();
+        if ip.is_none() {
+            self.not_ip(obj, path, s, span);
+        }
+        ip
+    }
+
+    fn not_ip(&mut self, obj: &str, path: &str, s: &str, span: Span) {
+        self.warn(
+            span,
+            format!("{} should be an IP address, not `{s}`", field(obj, path)),
+        );
     }
 
     /// A `protocol` field, spelled as the dialect spells it; absent or
