@@ -214,17 +214,7 @@ struct Loader<'s> {
 impl<'s> Loader<'s> {
     fn new(sources: &'s SourceMap, opts: &'s LoadOptions) -> Loader<'s> {
         let mut topo = empty(Platform::Kubernetes);
-        topo.networks.push(Network {
-            key: "pod-network".into(),
-            name: "pod network".into(),
-            kind: NetworkKind::Pod,
-            subnet: None,
-            gateway: None,
-            origin: AddressOrigin::Modelled,
-            internal: false,
-            external: false,
-            span: None,
-        });
+        topo.networks.push(modelled_network(NetworkKind::Pod));
         Loader {
             sources,
             opts,
@@ -666,17 +656,7 @@ impl<'s> Loader<'s> {
         }
         let network = if t.host_network {
             *self.host_network.get_or_insert_with(|| {
-                self.topo.networks.push(Network {
-                    key: "host".into(),
-                    name: "host network".into(),
-                    kind: NetworkKind::Host,
-                    subnet: None,
-                    gateway: None,
-                    origin: AddressOrigin::Modelled,
-                    internal: false,
-                    external: false,
-                    span: None,
-                });
+                self.topo.networks.push(modelled_network(NetworkKind::Host));
                 NetworkId(self.topo.networks.len() - 1)
             })
         } else {
@@ -803,15 +783,7 @@ impl<'s> Loader<'s> {
     fn dns(&mut self, cx: &Cx, spec: &Node, at: &str, host_network: bool) -> DnsConfig {
         let l = cx.label;
         let policy = self.r.str(l, spec, at, "dnsPolicy");
-        let cluster = DnsConfig {
-            nameservers: Vec::new(),
-            search: vec![
-                format!("{}.svc.{}", cx.namespace, self.domain),
-                format!("svc.{}", self.domain),
-                self.domain.clone(),
-            ],
-            ndots: 5,
-        };
+        let cluster = cluster_dns(cx.namespace, &self.domain);
         let node = DnsConfig {
             nameservers: Vec::new(),
             search: Vec::new(),
@@ -828,11 +800,7 @@ impl<'s> Loader<'s> {
             Some(("ClusterFirst", _)) if host_network => node.clone(),
             Some(("ClusterFirst", _)) | Some(("ClusterFirstWithHostNet", _)) => cluster.clone(),
             Some(("Default", _)) => node.clone(),
-            Some(("None", _)) => DnsConfig {
-                nameservers: Vec::new(),
-                search: Vec::new(),
-                ndots: 1,
-            },
+            Some(("None", _)) => node.clone(),
             Some((other, span)) => {
                 self.r.warn(
                     span,
@@ -1523,6 +1491,42 @@ impl<'s> Loader<'s> {
                 }
             }
         }
+    }
+}
+
+/// The pod network or the host network, as modelled when no file
+/// declares it (no subnet; the address plan fills it).
+pub(crate) fn modelled_network(kind: NetworkKind) -> Network {
+    let (key, name) = if kind == NetworkKind::Host {
+        ("host", "host network")
+    } else {
+        ("pod-network", "pod network")
+    };
+    Network {
+        key: key.into(),
+        name: name.into(),
+        kind,
+        subnet: None,
+        gateway: None,
+        origin: AddressOrigin::Modelled,
+        internal: false,
+        external: false,
+        span: None,
+    }
+}
+
+/// A pod's resolver under the `ClusterFirst` DNS policy: the cluster DNS
+/// (its address comes from the plan), `<namespace>.svc.<domain>`,
+/// `svc.<domain>` and `<domain>` searched, `ndots:5`.
+pub(crate) fn cluster_dns(namespace: &str, domain: &str) -> DnsConfig {
+    DnsConfig {
+        nameservers: Vec::new(),
+        search: vec![
+            format!("{namespace}.svc.{domain}"),
+            format!("svc.{domain}"),
+            domain.to_string(),
+        ],
+        ndots: 5,
     }
 }
 

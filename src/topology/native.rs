@@ -782,25 +782,11 @@ impl Loader<'_> {
             return *id;
         }
         let topo = self.topo.as_mut().expect("platform known");
-        let (key, name) = if kind == NetworkKind::Host {
-            ("host", "host network")
-        } else {
-            ("pod-network", "pod network")
-        };
+        let network = kubernetes::modelled_network(kind);
         let id = NetworkId(topo.networks.len());
-        topo.networks.push(Network {
-            key: key.into(),
-            name: name.into(),
-            kind,
-            subnet: None,
-            gateway: None,
-            origin: AddressOrigin::Modelled,
-            internal: false,
-            external: false,
-            span: None,
-        });
         *slot = Some(id);
-        self.networks.entry(key.into()).or_insert(id);
+        self.networks.entry(network.key.clone()).or_insert(id);
+        topo.networks.push(network);
         id
     }
 
@@ -814,15 +800,7 @@ impl Loader<'_> {
         domain: &str,
     ) -> DnsConfig {
         let mut dns = if platform == Platform::Kubernetes && !host_network {
-            DnsConfig {
-                nameservers: Vec::new(),
-                search: vec![
-                    format!("{namespace}.svc.{domain}"),
-                    format!("svc.{domain}"),
-                    domain.to_string(),
-                ],
-                ndots: 5,
-            }
+            kubernetes::cluster_dns(namespace, domain)
         } else {
             DnsConfig::default()
         };
