@@ -847,9 +847,7 @@ impl Loader<'_> {
     ) -> Option<Container> {
         let uo = format!("unit {unit}");
         let cat = format!("containers[{j}]");
-        let Some((name, name_span)) = self.name_of(&uo, c, &cat) else {
-            return None;
-        };
+        let (name, name_span) = self.name_of(&uo, c, &cat)?;
         let o = format!("container {unit}/{name}");
         let o = o.as_str();
         let role = match self
