@@ -214,6 +214,23 @@ impl Reader {
         self.str_of(obj, n, &join(at, key))
     }
 
+    /// A string field that the item at `at` needs: without it (absent or
+    /// of another type) the item is warned about as lacking `key`, or as
+    /// not a mapping.
+    pub(crate) fn required_str<'n>(
+        &mut self,
+        obj: &str,
+        item: &'n Node,
+        at: &str,
+        key: &str,
+    ) -> Option<(&'n str, Span)> {
+        let s = self.str(obj, item, at, key);
+        if s.is_none() {
+            self.lacks(obj, item, at, key);
+        }
+        s
+    }
+
     /// A string node; another type is a warning and `None`.
     pub(crate) fn str_of<'n>(
         &mut self,

@@ -47,8 +47,7 @@ impl Loader<'_> {
         let mut extra_hosts = Vec::new();
         for (i, alias) in self.r.seq(l, spec, at, "hostAliases").iter().enumerate() {
             let aat = format!("{at}.hostAliases[{i}]");
-            let Some((ip, ip_span)) = self.r.str(l, alias, &aat, "ip") else {
-                self.r.lacks(l, alias, &aat, "ip");
+            let Some((ip, ip_span)) = self.r.required_str(l, alias, &aat, "ip") else {
                 continue;
             };
             // Kept as written: the kubelet writes the line even so.
@@ -219,11 +218,7 @@ impl Loader<'_> {
         let l = cx.label;
         for (i, v) in self.r.seq(l, spec, at, "volumes").iter().enumerate() {
             let vat = format!("{at}.volumes[{i}]");
-            if !self.r.is_map(l, v, &vat) {
-                continue;
-            }
-            let Some((name, span)) = self.r.str(l, v, &vat, "name") else {
-                self.r.lacks(l, v, &vat, "name");
+            let Some((name, span)) = self.r.required_str(l, v, &vat, "name") else {
                 continue;
             };
             let mut config_maps = Vec::new();
@@ -231,17 +226,14 @@ impl Loader<'_> {
                 VolumeKind::EmptyDir
             } else if let Some(cm) = self.r.map(l, v, &vat, "configMap") {
                 let cat = format!("{vat}.configMap");
-                match self.r.str(l, cm, &cat, "name") {
+                match self.r.required_str(l, cm, &cat, "name") {
                     Some((n, nspan)) => {
                         let items = self.items(l, cm, &cat);
                         self.check_config_map(l, cx.namespace, n, nspan, &items);
                         config_maps.push((n.to_string(), items));
                         VolumeKind::ConfigMap(n.to_string())
                     }
-                    None => {
-                        self.r.lacks(l, cm, &cat, "name");
-                        VolumeKind::Other
-                    }
+                    None => VolumeKind::Other,
                 }
             } else if let Some(s) = self.r.map(l, v, &vat, "secret") {
                 match self.r.str(l, s, &format!("{vat}.secret"), "secretName") {
@@ -298,12 +290,9 @@ impl Loader<'_> {
         t: &PodTemplate,
     ) -> Container {
         let l = cx.label;
-        let (name, name_span) = match self.r.str(l, c, at, "name") {
+        let (name, name_span) = match self.r.required_str(l, c, at, "name") {
             Some((n, s)) => (n.to_string(), Some(s)),
-            None => {
-                self.r.lacks(l, c, at, "name");
-                (at.rsplit('.').next().unwrap_or(at).to_string(), None)
-            }
+            None => (at.rsplit('.').next().unwrap_or(at).to_string(), None),
         };
         let role = if role == ContainerRole::Init
             && self.r.str(l, c, at, "restartPolicy").map(|r| r.0) == Some("Always")
@@ -470,8 +459,7 @@ impl Loader<'_> {
         }
         for (i, e) in self.r.seq(l, c, at, "env").iter().enumerate() {
             let eat = format!("{at}.env[{i}]");
-            let Some((name, name_span)) = self.r.str(l, e, &eat, "name") else {
-                self.r.lacks(l, e, &eat, "name");
+            let Some((name, name_span)) = self.r.required_str(l, e, &eat, "name") else {
                 continue;
             };
             let value = if let Some((v, span)) = self.r.text(l, e, &eat, "value") {

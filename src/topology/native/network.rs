@@ -123,11 +123,7 @@ impl Loader<'_> {
         let mut out: Vec<Address> = Vec::new();
         for (j, a) in self.r.seq(o, u, "", "networks").iter().enumerate() {
             let aat = format!("networks[{j}]");
-            if !self.r.is_map(o, a, &aat) {
-                continue;
-            }
-            let Some((net, span)) = self.r.str(o, a, &aat, "network") else {
-                self.r.lacks(o, a, &aat, "network");
+            let Some((net, span)) = self.r.required_str(o, a, &aat, "network") else {
                 continue;
             };
             let Some(&id) = self.networks.get(net) else {

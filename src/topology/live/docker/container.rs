@@ -438,8 +438,7 @@ impl Docker {
                 .str(o, m, &at, "Type")
                 .map(|t| t.0)
                 .unwrap_or("volume");
-            let Some((target, tspan)) = self.r.str(o, m, &at, "Destination") else {
-                self.r.lacks(o, m, &at, "Destination");
+            let Some((target, tspan)) = self.r.required_str(o, m, &at, "Destination") else {
                 continue;
             };
             let name = self.r.str(o, m, &at, "Name").map(|n| n.0);
