@@ -16,12 +16,14 @@ pub(super) struct ConfigMapData {
 }
 
 impl ConfigMapData {
+    /// The entry for `key` (the last one, when written twice).
     pub(super) fn get(&self, key: &str) -> Option<&(String, String, Span)> {
         self.entries.iter().rev().find(|e| e.0 == key)
     }
 }
 
 impl Loader<'_> {
+    /// Reads a ConfigMap's `data` for the pods that mount or reference it.
     pub(super) fn config_map(&mut self, o: &Obj) {
         let label = o.label();
         let mut entries = Vec::new();

@@ -48,6 +48,7 @@ impl Kind {
         })
     }
 
+    /// The kind as manifests spell it.
     pub(super) fn as_str(self) -> &'static str {
         match self {
             Kind::Pod => "Pod",
@@ -63,6 +64,7 @@ impl Kind {
         }
     }
 
+    /// True for the workload kinds, which run pods.
     pub(super) fn has_pods(self) -> bool {
         !matches!(self, Kind::Service | Kind::ConfigMap)
     }

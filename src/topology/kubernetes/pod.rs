@@ -23,6 +23,7 @@ pub(super) struct PodTemplate {
     pub(super) namespace: String,
 }
 
+/// A pod volume of a template, before it is given to a pod.
 pub(super) struct TemplateVolume {
     pub(super) name: String,
     pub(super) kind: VolumeKind,
@@ -33,6 +34,7 @@ pub(super) struct TemplateVolume {
 }
 
 impl Loader<'_> {
+    /// Reads a pod spec at `at` into a template the pods of a workload share.
     pub(super) fn pod_template(
         &mut self,
         cx: &Cx,

@@ -7,6 +7,7 @@ use crate::topology::read::join;
 use std::net::IpAddr;
 
 impl Loader<'_> {
+    /// Reads a Service and selects its pods (every workload is read first).
     pub(super) fn service(&mut self, o: &Obj) {
         let label = o.label();
         let l = label.as_str();

@@ -8,6 +8,7 @@ use super::pod::{PodTemplate, TemplateVolume};
 use super::*;
 
 impl Loader<'_> {
+    /// Reads an object that runs pods and adds one unit per pod.
     pub(super) fn workload(&mut self, o: &Obj) {
         let label = o.label();
         let l = label.as_str();

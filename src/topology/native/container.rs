@@ -5,6 +5,7 @@ use super::*;
 use std::net::IpAddr;
 
 impl Loader<'_> {
+    /// Reads `containers[j]` of unit `unit`; `None` when it is skipped.
     pub(super) fn container(
         &mut self,
         c: &Node,

@@ -6,6 +6,7 @@ use super::*;
 use ipnet::IpNet;
 
 impl Loader<'_> {
+    /// Reads `networks[i]` of the document.
     pub(super) fn network(&mut self, n: &Node, i: usize, platform: Platform) {
         let at = format!("networks[{i}]");
         let Some((name, name_span)) = self.name_of("", n, &at) else {
@@ -113,6 +114,7 @@ impl Loader<'_> {
         }
     }
 
+    /// A unit's `networks`: its address and names on each network.
     pub(super) fn addresses(
         &mut self,
         o: &str,
@@ -212,6 +214,7 @@ impl Loader<'_> {
         id
     }
 
+    /// A unit's resolver: the platform's default, changed by `dns`.
     pub(super) fn dns(
         &mut self,
         o: &str,

@@ -7,6 +7,7 @@ use crate::topology::kubernetes::PortKeys;
 use std::net::IpAddr;
 
 impl Loader<'_> {
+    /// Reads `services[i]` of the document (a Kubernetes platform).
     pub(super) fn service(&mut self, s: &Node, i: usize) {
         let at = format!("services[{i}]");
         let Some((name, name_span)) = self.name_of("", s, &at) else {

@@ -6,6 +6,7 @@ use super::*;
 use std::net::IpAddr;
 
 impl Loader<'_> {
+    /// Reads `volumes[i]` of the document.
     pub(super) fn volume(&mut self, v: &Node, i: usize) {
         let at = format!("volumes[{i}]");
         let Some((name, name_span)) = self.name_of("", v, &at) else {
@@ -66,6 +67,7 @@ impl Loader<'_> {
         self.volume_units.push(unit);
     }
 
+    /// Reads `units[i]` of the document.
     pub(super) fn unit(&mut self, u: &Node, i: usize, platform: Platform, domain: &str) {
         let at = format!("units[{i}]");
         let Some((name, name_span)) = self.name_of("", u, &at) else {
@@ -234,6 +236,7 @@ impl Loader<'_> {
         }
     }
 
+    /// Reads `files[i]`: a file carried into a container of a unit.
     pub(super) fn file(&mut self, f: &Node, i: usize) {
         let at = format!("files[{i}]");
         if !self.r.is_map("", f, &at) {
