@@ -1,5 +1,6 @@
 //! Typed reads of the YAML/JSON value tree ([`Node`]) with located
-//! warnings, for every loader that walks the tree by hand. A field of the
+//! warnings, for the loaders that walk the tree by hand (Kubernetes
+//! manifests, the native model, the live dumps). A field of the
 //! wrong type is a warning that names the object and the field
 //! ("`` `Deployment web`: `spec.replicas` should be an integer, not a list ``")
 //! and reads as absent, so the rest still loads; a `null` field is absent.

@@ -12,7 +12,7 @@
 //! type in one field is a located warning, unknown fields are ignored, a
 //! missing or unsupported schema version is a located error.
 //!
-//! The tree is read with [`super::read::Reader`] in its JSON dialect.
+//! The tree is read with `topology::read::Reader` in its JSON dialect.
 
 mod container;
 mod document;
