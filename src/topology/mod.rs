@@ -15,6 +15,7 @@ pub mod live;
 pub mod model;
 pub mod names;
 pub mod native;
+pub(crate) mod read;
 pub mod render;
 pub(crate) mod shell;
 pub mod yaml;

@@ -1,0 +1,201 @@
+//! Services: type, ClusterIP (headless or not), ports (a parser shared
+//! with the native model), the selector and the pods it selects, and the
+//! headless Service a StatefulSet's `serviceName` needs.
+
+use super::*;
+use crate::topology::read::join;
+use std::net::IpAddr;
+
+impl Loader<'_> {
+    /// Reads a Service and selects its pods (every workload is read first).
+    pub(super) fn service(&mut self, o: &Obj) {
+        let label = o.label();
+        let l = label.as_str();
+        let spec = self.r.map(l, o.node, "", "spec");
+        if spec.is_none() {
+            self.r.warn(o.name_span, format!("`{l}` has no `spec`"));
+        }
+        let null = Node {
+            value: yaml::Value::Null,
+            span: o.name_span,
+        };
+        let spec = spec.unwrap_or(&null);
+        let mut kind = match self.r.str(l, spec, "spec", "type") {
+            None | Some(("ClusterIP", _)) => ServiceKind::ClusterIp,
+            Some(("NodePort", _)) => ServiceKind::NodePort,
+            Some(("LoadBalancer", _)) => ServiceKind::LoadBalancer,
+            Some(("ExternalName", span)) => match self.r.str(l, spec, "spec", "externalName") {
+                Some((n, _)) => ServiceKind::ExternalName(n.to_string()),
+                None => {
+                    self.r.warn(
+                        span,
+                        format!("`{l}` is of type ExternalName but has no `spec.externalName`"),
+                    );
+                    ServiceKind::ExternalName(String::new())
+                }
+            },
+            Some((other, span)) => {
+                self.r.warn(
+                    span,
+                    format!(
+                        "`{l}`: `spec.type` should be ClusterIP, NodePort, LoadBalancer or ExternalName, not `{other}`"
+                    ),
+                );
+                ServiceKind::ClusterIp
+            }
+        };
+        let mut cluster_ip = None;
+        let mut ip_origin = AddressOrigin::Modelled;
+        match self.r.str(l, spec, "spec", "clusterIP") {
+            None | Some(("", _)) => {}
+            Some(("None", span)) => match kind {
+                ServiceKind::ClusterIp => kind = ServiceKind::Headless,
+                ServiceKind::ExternalName(_) => {}
+                _ => self.r.warn(
+                    span,
+                    format!("`{l}`: `clusterIP: None` (headless) is only valid for type ClusterIP"),
+                ),
+            },
+            Some((ip, span)) => match ip.parse::<IpAddr>() {
+                Ok(ip) if !matches!(kind, ServiceKind::ExternalName(_)) => {
+                    cluster_ip = Some(ip);
+                    ip_origin = AddressOrigin::Declared;
+                }
+                Ok(_) => {}
+                Err(_) => self.r.warn(
+                    span,
+                    format!("`{l}`: `spec.clusterIP` should be an IP address or None, not `{ip}`"),
+                ),
+            },
+        }
+        let ports = service_ports(&mut self.r, l, spec, "spec", PortKeys::MANIFEST);
+        let selector = self.r.labels(l, spec, "spec", "selector");
+        let selector_span = selector.as_ref().map(|s| s.1);
+        // An empty selector selects nothing: endpoints are managed elsewhere.
+        let selector = selector.map(|s| s.0).filter(|s| !s.is_empty());
+        let selected = match (&selector, &kind) {
+            (_, ServiceKind::ExternalName(_)) | (None, _) => Vec::new(),
+            (Some(sel), _) => selected(&self.topo.units, &o.namespace, sel),
+        };
+        self.topo.services.push(Service {
+            name: o.name.clone(),
+            namespace: o.namespace.clone(),
+            kind,
+            cluster_ip,
+            ip_origin,
+            selector,
+            ports,
+            selected,
+            span: Some(o.name_span),
+            selector_span,
+        });
+    }
+
+    /// A StatefulSet's pods get DNS names (`web-0.web`) only through the
+    /// headless Service its `serviceName` names.
+    pub(super) fn check_governing_services(&mut self) {
+        for (ns, name, span, label) in std::mem::take(&mut self.governing) {
+            let svc = self
+                .topo
+                .services
+                .iter()
+                .find(|s| s.namespace == ns && s.name == name);
+            let message = match svc {
+                None => format!(
+                    "`{label}`: `spec.serviceName` names Service `{name}`, which is not in the manifests; pod names like `…-0.{name}` resolve only through it"
+                ),
+                Some(s) if s.kind != ServiceKind::Headless => format!(
+                    "`{label}`: Service `{name}` named by `spec.serviceName` is not headless (`clusterIP: None`), so pod names like `…-0.{name}` do not resolve"
+                ),
+                Some(_) => continue,
+            };
+            self.r.push(DiagSeverity::Info, Some(span), message);
+        }
+    }
+}
+
+/// How a format names the fields of a Service port.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PortKeys {
+    /// Where traffic goes in the pods.
+    pub(crate) target_port: &'static str,
+    /// The port on every node.
+    pub(crate) node_port: &'static str,
+}
+
+impl PortKeys {
+    /// A manifest's `targetPort` and `nodePort`.
+    pub(crate) const MANIFEST: PortKeys = PortKeys {
+        target_port: "targetPort",
+        node_port: "nodePort",
+    };
+    /// The native topology's `target_port` and `node_port`.
+    pub(crate) const NATIVE: PortKeys = PortKeys {
+        target_port: "target_port",
+        node_port: "node_port",
+    };
+}
+
+/// A Service's `ports` (under `at`, the node holding them): `port`,
+/// `targetPort` (a number, or a name the pods declare; `port` when
+/// absent), `nodePort`, `name` and `protocol`. Entries without a port
+/// are warned about and skipped.
+pub(crate) fn service_ports(
+    r: &mut Reader,
+    obj: &str,
+    parent: &Node,
+    at: &str,
+    keys: PortKeys,
+) -> Vec<ServicePort> {
+    let list = join(at, "ports");
+    let mut ports = Vec::new();
+    for (i, p) in r.seq(obj, parent, at, "ports").iter().enumerate() {
+        let pat = format!("{list}[{i}]");
+        if !r.is_map(obj, p, &pat) {
+            continue;
+        }
+        let Some((port, span)) = r.required_port(obj, p, &pat, "port") else {
+            continue;
+        };
+        let (target_port, target_span) = match Reader::child(p, keys.target_port) {
+            None => (TargetPort::Number(port), None),
+            Some(t) => match t.as_str() {
+                Some(name) if name.parse::<i64>().is_err() => {
+                    (TargetPort::Name(name.to_string()), Some(t.span))
+                }
+                _ => match r.port_of(obj, t, &join(&pat, keys.target_port)) {
+                    Some((n, span)) => (TargetPort::Number(n), Some(span)),
+                    None => (TargetPort::Number(port), Some(t.span)),
+                },
+            },
+        };
+        let node_port = r.port(obj, p, &pat, keys.node_port).map(|n| n.0);
+        ports.push(ServicePort {
+            name: r.str(obj, p, &pat, "name").map(|n| n.0.to_string()),
+            port,
+            target_port,
+            node_port,
+            protocol: r.protocol(obj, p, &pat),
+            span: Some(span),
+            target_span,
+        });
+    }
+    ports
+}
+
+/// The pods of `namespace` whose labels match every pair of `selector`.
+pub(crate) fn selected(
+    units: &[Unit],
+    namespace: &str,
+    selector: &BTreeMap<String, String>,
+) -> Vec<UnitId> {
+    units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| {
+            matches!(&u.kind, UnitKind::Pod { namespace: ns, .. } if ns == namespace)
+                && selector.iter().all(|(k, v)| u.labels.get(k) == Some(v))
+        })
+        .map(|(i, _)| UnitId(i))
+        .collect()
+}

@@ -1,0 +1,327 @@
+//! Pod specs: containers, probes, env and `$(VAR)`, DNS, host aliases, volumes.
+
+use super::*;
+
+#[test]
+fn init_containers_and_native_sidecars_share_the_pod() {
+    let text = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  initContainers:
+    - {name: migrate, image: app}
+    - {name: proxy, image: envoy, restartPolicy: Always, ports: [{containerPort: 15001}]}
+  containers:
+    - {name: app, image: app}
+"#;
+    let t = load_text(text);
+    let roles: Vec<(&str, ContainerRole)> = t.units[0]
+        .containers
+        .iter()
+        .map(|c| (c.name.as_str(), c.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("migrate", ContainerRole::Init),
+            ("proxy", ContainerRole::Sidecar),
+            ("app", ContainerRole::Main)
+        ]
+    );
+}
+
+#[test]
+fn probes_become_listeners_and_named_ports_resolve() {
+    let text = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: app
+      image: app
+      ports:
+        - {name: http, containerPort: 8080}
+        - {name: grpc, containerPort: 9090}
+      readinessProbe:
+        httpGet: {path: /healthz, port: http}
+      livenessProbe:
+        httpGet: {path: /live, port: 8080}
+      startupProbe:
+        tcpSocket: {port: 5000}
+    - name: grpc-app
+      image: app
+      livenessProbe:
+        grpc: {port: 9090}
+      readinessProbe:
+        httpGet: {port: metrics}
+"#;
+    let t = load_text(text);
+    let c = &t.units[0].containers[0];
+    let got: Vec<(Option<u16>, Option<AppProtocol>, &str)> = c
+        .listeners
+        .iter()
+        .map(|l| (l.port, l.app_protocol, l.provenance.detail.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Some(8080),
+                Some(AppProtocol::Http),
+                "readinessProbe httpGet :http (8080) /healthz"
+            ),
+            (Some(5000), None, "startupProbe tcpSocket :5000"),
+        ]
+    );
+    let l = &c.listeners[0];
+    assert_eq!(l.provenance.kind, ProvenanceKind::Probe);
+    assert_eq!(l.certainty, Certainty::Stated);
+    assert_eq!((l.protocol, l.bind.clone()), (Protocol::Tcp, None));
+    assert_eq!(at(text, l.provenance.span), "http");
+    let g = &t.units[0].containers[1].listeners;
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].app_protocol, Some(AppProtocol::Grpc));
+    assert_eq!(g[0].provenance.detail, "livenessProbe grpc :9090");
+    assert_eq!(
+        messages(&t),
+        [
+            "`Pod p`: `spec.containers[1].readinessProbe.httpGet.port` names port `metrics`, which the container does not declare"
+        ]
+    );
+    assert_eq!(at(text, t.diagnostics[0].span), "metrics");
+}
+
+#[test]
+fn env_value_from_env_from_and_command_expansion() {
+    let text = r#"apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data:
+  PORT: "6001"
+  HOST: 0.0.0.0
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: app
+      image: python
+      envFrom:
+        - configMapRef: {name: settings}
+          prefix: APP_
+        - secretRef: {name: creds}
+        - configMapRef: {name: elsewhere}
+      env:
+        - {name: PORT, valueFrom: {configMapKeyRef: {name: settings, key: PORT}}}
+        - {name: TOKEN, valueFrom: {secretKeyRef: {name: creds, key: token}}}
+        - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+        - {name: BIND, value: "$(APP_HOST):$(PORT)"}
+        - {name: WORKERS, value: 4}
+      command: ["gunicorn", "-b", "$(BIND)", "--workers=$(WORKERS)"]
+      args: ["$$(PORT)", "$(POD_IP)", "$(NOPE)", "app:app"]
+"#;
+    let t = load_text(text);
+    let c = &t.units[0].containers[0];
+    let env: Vec<(&str, Option<&str>)> = c
+        .env
+        .iter()
+        .map(|e| (e.name.as_str(), e.value.as_deref()))
+        .collect();
+    assert_eq!(
+        env,
+        [
+            ("APP_PORT", Some("6001")),
+            ("APP_HOST", Some("0.0.0.0")),
+            ("PORT", Some("6001")),
+            ("TOKEN", None),
+            ("POD_IP", None),
+            ("BIND", Some("0.0.0.0:6001")),
+            ("WORKERS", Some("4")),
+        ]
+    );
+    assert_eq!(at(text, c.env[2].span), "\"6001\"");
+    assert_eq!(
+        c.entrypoint,
+        ["gunicorn", "-b", "0.0.0.0:6001", "--workers=4"]
+    );
+    assert_eq!(c.command, ["$(PORT)", "$(POD_IP)", "$(NOPE)", "app:app"]);
+    assert_eq!(
+        messages(&t),
+        [
+            "`Pod p`: `spec.containers[0].envFrom[1]` reads Secret `creds`; its variables are not read",
+            "`Pod p`: `spec.containers[0].envFrom[2]` reads ConfigMap `elsewhere`, which is not in the manifests; its variables are unknown",
+            "`Pod p`: `spec.containers[0].env[4].value` should be a string, not an integer (quote it)",
+        ]
+    );
+    assert!(
+        t.diagnostics
+            .iter()
+            .all(|d| d.severity == DiagSeverity::Warning)
+    );
+    assert_eq!(at(text, t.diagnostics[2].span), "4");
+}
+
+#[test]
+fn expansion_follows_the_kubelet() {
+    let env = vec![
+        EnvVar {
+            name: "A".into(),
+            value: Some("x".into()),
+            span: None,
+        },
+        EnvVar {
+            name: "U".into(),
+            value: None,
+            span: None,
+        },
+    ];
+    for (input, want) in [
+        ("$(A)", "x"),
+        ("a$(A)b$(A)", "axbx"),
+        ("$$(A)", "$(A)"),
+        ("$$$(A)", "$x"),
+        ("$(U)", "$(U)"),
+        ("$(B)", "$(B)"),
+        ("$(A", "$(A"),
+        ("$", "$"),
+        ("a$b", "a$b"),
+        ("$é$(A)", "$éx"),
+        ("$()", "$()"),
+    ] {
+        assert_eq!(expand(input, &env), want, "{input}");
+    }
+}
+
+#[test]
+fn host_network_dns_policy_and_host_aliases() {
+    let text = r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: edge, namespace: ingress}
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      hostAliases:
+        - ip: 10.0.0.5
+          hostnames: [legacy, legacy.local]
+      containers: [{name: nginx, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: withnet}
+spec:
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: custom}
+spec:
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [1.1.1.1]
+    searches: [corp.example]
+    options: [{name: ndots, value: "2"}]
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: node}
+spec:
+  dnsPolicy: Default
+  containers: [{name: c, image: x}]
+"#;
+    let t = load_text(text);
+    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    let edge = unit(&t, "edge-0");
+    assert!(edge.host_network);
+    assert!(edge.hostname.is_none());
+    assert_eq!(t.networks[1].kind, NetworkKind::Host);
+    assert_eq!(edge.addresses[0].network, NetworkId(1));
+    assert!(edge.dns.search.is_empty() && edge.dns.nameservers.is_empty());
+    let hosts: Vec<(&str, &str)> = edge
+        .extra_hosts
+        .iter()
+        .map(|h| (h.name.as_str(), h.ip.as_str()))
+        .collect();
+    assert_eq!(
+        hosts,
+        [("legacy", "10.0.0.5"), ("legacy.local", "10.0.0.5")]
+    );
+    assert_eq!(at(text, edge.extra_hosts[1].span), "legacy.local");
+    let withnet = unit(&t, "withnet");
+    assert_eq!(withnet.dns.search[0], "default.svc.cluster.local");
+    assert_eq!(withnet.addresses[0].network, NetworkId(1));
+    let custom = unit(&t, "custom");
+    assert_eq!(
+        custom.dns.nameservers,
+        ["1.1.1.1".parse::<IpAddr>().unwrap()]
+    );
+    assert_eq!(custom.dns.search, ["corp.example"]);
+    assert_eq!(custom.dns.ndots, 2);
+    let node = unit(&t, "node");
+    assert!(node.dns.search.is_empty());
+    assert_eq!(node.addresses[0].network, NetworkId(0));
+}
+
+#[test]
+fn volume_kinds_and_mount_options() {
+    let text = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: app
+      image: x
+      volumeMounts:
+        - {name: sock, mountPath: /run/app}
+        - {name: data, mountPath: /data, readOnly: true, subPath: sub}
+        - {name: certs, mountPath: /certs}
+        - {name: host, mountPath: /host}
+        - {name: proj, mountPath: /proj}
+        - {name: ghost, mountPath: /ghost}
+    - name: nginx
+      image: nginx
+      volumeMounts: [{name: sock, mountPath: /run/app}]
+  volumes:
+    - {name: sock, emptyDir: {}}
+    - {name: data, persistentVolumeClaim: {claimName: pvc}}
+    - {name: certs, secret: {secretName: tls}}
+    - {name: host, hostPath: {path: /var/run}}
+    - name: proj
+      projected: {sources: [{serviceAccountToken: {path: token}}]}
+"#;
+    let t = load_text(text);
+    let kinds: Vec<(&str, &VolumeKind)> = t
+        .volumes
+        .iter()
+        .map(|v| (v.name.as_str(), &v.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("sock", &VolumeKind::EmptyDir),
+            ("data", &VolumeKind::Named),
+            ("certs", &VolumeKind::Secret("tls".into())),
+            ("host", &VolumeKind::Bind("/var/run".into())),
+            ("proj", &VolumeKind::Other),
+        ]
+    );
+    assert_eq!(at(text, t.volumes[0].span), "sock");
+    let m = &t.units[0].containers[0].mounts;
+    assert_eq!(m.len(), 5);
+    assert_eq!(
+        (m[1].read_only, m[1].sub_path.as_deref()),
+        (true, Some("sub"))
+    );
+    assert!(!m[0].read_only && m[2].read_only);
+    assert_eq!(t.units[0].containers[1].mounts[0].volume, 0);
+    assert_eq!(
+        messages(&t),
+        [
+            "`Pod p`: `spec.containers[0].volumeMounts[5]` mounts volume `ghost`, which the pod does not declare"
+        ]
+    );
+}
