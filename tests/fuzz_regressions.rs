@@ -32,7 +32,7 @@ fn load(data: &[u8], format: Format) {
         }],
         &LoadOptions::default(),
     );
-    let _ = topology::render::text(&topo, &sources);
+    let _ = upcheck::report::topology::text(&topo, &sources);
 }
 
 fn validate(data: &[u8]) {

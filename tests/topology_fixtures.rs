@@ -25,7 +25,7 @@ fn render_as(path: &Path, format: Option<Format>) -> String {
         ..Default::default()
     };
     let topo = topology::load(&sources, &[Document { file, format }], &opts);
-    topology::render::text(&topo, &sources)
+    upcheck::report::topology::text(&topo, &sources)
 }
 
 #[test]

@@ -12,5 +12,5 @@ fuzz_target!(|data: &[u8]| {
         format: Some(Format::Compose),
     }];
     let topo = topology::load(&sources, &docs, &LoadOptions::default());
-    let _ = topology::render::text(&topo, &sources);
+    let _ = upcheck::report::topology::text(&topo, &sources);
 });

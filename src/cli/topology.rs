@@ -148,10 +148,10 @@ pub fn run(a: TopologyCmd) -> u8 {
     };
     let topo = topology::load(&sources, &docs, &opts);
     let out = if a.format == "json" {
-        serde_json::to_string_pretty(&topology::render::json_view(&topo, &sources))
+        serde_json::to_string_pretty(&upcheck::report::topology::json_view(&topo, &sources))
             .expect("plain data serializes")
     } else {
-        topology::render::text(&topo, &sources)
+        upcheck::report::topology::text(&topo, &sources)
     };
     super::print_stdout(out.trim_end());
     if topo

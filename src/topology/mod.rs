@@ -16,7 +16,6 @@ pub mod model;
 pub mod names;
 pub mod native;
 pub(crate) mod read;
-pub mod render;
 pub(crate) mod shell;
 pub mod yaml;
 

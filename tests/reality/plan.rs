@@ -237,9 +237,10 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         },
     );
     // The harness builds what upcheck modelled, so both must see one world.
-    let table =
-        |rows: &[topology::render::AddressRow]| serde_json::to_string(rows).unwrap_or_default();
-    if table(&topology::render::address_table(&topo)) != table(&report.addresses) {
+    let table = |rows: &[upcheck::report::topology::AddressRow]| {
+        serde_json::to_string(rows).unwrap_or_default()
+    };
+    if table(&upcheck::report::topology::address_table(&topo)) != table(&report.addresses) {
         return Err(
             "the harness's own loading of the topology differs from upcheck's address table".into(),
         );

@@ -1,7 +1,7 @@
 //! Tests of the live-dump loaders: `docker inspect` and `kubectl get -o json`.
 
 use super::*;
-use crate::topology::render::address_table;
+use crate::report::topology::address_table;
 use std::net::IpAddr;
 
 fn load_as(text: &str, format: Format) -> (Topology, SourceMap) {

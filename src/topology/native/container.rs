@@ -255,8 +255,8 @@ impl Loader<'_> {
             certainty: Certainty::Stated,
         };
         listener.provenance.detail = match note {
-            Some(n) => format!("declared {}: {n}", render::listener_text(&listener)),
-            None => format!("declared {}", render::listener_text(&listener)),
+            Some(n) => format!("declared {}: {n}", listener),
+            None => format!("declared {}", listener),
         };
         Some(listener)
     }

@@ -47,7 +47,7 @@ fn the_seed_loads_as_stated() {
     assert_eq!(l6001.certainty, Certainty::Stated);
     assert_eq!(l6001.app_protocol, Some(AppProtocol::Http));
     assert!(t.units[1].containers[0].is_nginx);
-    let rows = render::address_table(&t);
+    let rows = crate::report::topology::address_table(&t);
     assert_eq!(rows[1].ip, Some("192.168.48.3".parse().unwrap()));
     assert_eq!(rows[1].prefix_len, Some(20));
     assert_eq!(rows[1].origin, AddressOrigin::Declared);

@@ -148,7 +148,7 @@ fn the_documented_examples_load_without_diagnostics() {
     assert_eq!(platforms, [Platform::Compose, Platform::Kubernetes]);
     // The compose example is the seed's picture.
     let (t, _) = load_text(&blocks[0]);
-    let rows = render::address_table(&t);
+    let rows = crate::report::topology::address_table(&t);
     let ip = |u: &str| rows.iter().find(|r| r.unit == u).and_then(|r| r.ip);
     assert_eq!(ip("nginx-test02"), Some("192.168.48.3".parse().unwrap()));
     assert_eq!(ip("model-test02"), Some("192.168.48.2".parse().unwrap()));
