@@ -47,12 +47,6 @@ impl Check for AddressNotRoutable {
             let u = &topo.units[unit.0];
             let addr = u.addresses.iter().find(|a| a.ip == Some(*ip));
             let net = addr.map(|a| &topo.networks[a.network.0]);
-            let nginx = &topo.units[r.site.unit.0];
-            let joined: Vec<String> = nginx
-                .addresses
-                .iter()
-                .map(|a| format!("`{}`", topo.networks[a.network.0].key))
-                .collect();
             let mut f = finding(
                 self,
                 format!(
@@ -60,11 +54,7 @@ impl Check for AddressNotRoutable {
                     target_text(up),
                     u.name,
                     net.map_or("?", |n| n.key.as_str()),
-                    if joined.is_empty() {
-                        "none".to_string()
-                    } else {
-                        joined.join(", ")
-                    }
+                    super::joined_networks(topo, r.site.unit)
                 ),
                 Some(h.host_span),
             );

@@ -314,6 +314,34 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
     }
 }
 
+/// The related note "`proxy_pass …` goes through Service `x`" (`too`
+/// when the finding already names another upstream that does).
+pub fn through_service(cx: &Context, up: &UpstreamRef, service: &str, too: bool) -> Related {
+    Related::new(
+        up.span,
+        format!(
+            "`{}` goes through Service `{service}`{}",
+            describe(cx, up),
+            if too { " too" } else { "" }
+        ),
+    )
+}
+
+/// The networks a unit joins, for messages: "`front`, `back`", or
+/// "none".
+pub fn joined_networks(topo: &Topology, unit: crate::topology::UnitId) -> String {
+    let joined: Vec<String> = topo.units[unit.0]
+        .addresses
+        .iter()
+        .map(|a| format!("`{}`", topo.networks[a.network.0].key))
+        .collect();
+    if joined.is_empty() {
+        "none".to_string()
+    } else {
+        joined.join(", ")
+    }
+}
+
 /// A short description of an upstream for messages: `proxy_pass http://x:1`.
 pub fn describe(cx: &Context, up: &UpstreamRef) -> String {
     format!("{} {}", up.directive.name(), cx.text(up.span))
@@ -400,10 +428,7 @@ pub fn routes_to_port(cx: &Context, site: Site, port: u16) -> Vec<Route> {
                 }
             }
             Platform::Kubernetes => {
-                let my_ns = match &nginx.kind {
-                    UnitKind::Pod { namespace, .. } => namespace.as_str(),
-                    _ => "default",
-                };
+                let my_ns = nginx.namespace();
                 for s in &topo.services {
                     if !s.selected.contains(&UnitId(i)) {
                         continue;

@@ -52,23 +52,13 @@ impl Check for NetworkNotShared {
             };
             let topo = cx.topology;
             let net = &topo.networks[network.0];
-            let nginx = &topo.units[r.site.unit.0];
-            let joined: Vec<String> = nginx
-                .addresses
-                .iter()
-                .map(|a| format!("`{}`", topo.networks[a.network.0].key))
-                .collect();
             let mut f = finding(
                 self,
                 format!(
                     "`{name}` is `{}` on network `{}`, which nginx's service does not join (it joins {})",
                     topo.units[unit.0].name,
                     net.key,
-                    if joined.is_empty() {
-                        "none".into()
-                    } else {
-                        joined.join(", ")
-                    }
+                    super::joined_networks(topo, r.site.unit)
                 ),
                 Some(h.host_span),
             );
@@ -80,7 +70,7 @@ impl Check for NetworkNotShared {
                 ));
             }
             // Add the network under nginx's `networks:` list, after its last entry.
-            if let Some(last) = nginx
+            if let Some(last) = topo.units[r.site.unit.0]
                 .addresses
                 .iter()
                 .filter_map(|a| a.span)

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Hit;
@@ -74,13 +74,11 @@ impl Check for PortNotListening {
                     match service_ports.iter().find(|e| e.0 == (service, port)) {
                         Some(&(_, i)) => {
                             let f: &mut Finding = &mut out[i];
-                            f.related.push(Related::new(
-                                up.span,
-                                format!(
-                                    "`{}` goes through Service `{}` too",
-                                    super::describe(cx, up),
-                                    cx.topology.services[service.0].name
-                                ),
+                            f.related.push(super::through_service(
+                                cx,
+                                up,
+                                &cx.topology.services[service.0].name,
+                                true,
                             ));
                         }
                         None => {
@@ -164,14 +162,8 @@ impl PortNotListening {
             sp.target_span.or(sp.span),
         );
         f.upstream = Some(upstream);
-        f.related.push(Related::new(
-            up.span,
-            format!(
-                "`{}` goes through Service `{}`",
-                super::describe(cx, up),
-                svc.name
-            ),
-        ));
+        f.related
+            .push(super::through_service(cx, up, &svc.name, false));
         if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
             f.fixes.push(Fix::unsafe_edits(
                 format!("Target port {only} instead of {at}"),

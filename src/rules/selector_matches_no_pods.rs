@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
@@ -99,14 +99,8 @@ impl Check for SelectorMatchesNoPods {
             f.upstream = upstreams.first().copied();
             for u in &upstreams {
                 let up = &cx.extraction.upstreams[*u];
-                f.related.push(Related::new(
-                    up.span,
-                    format!(
-                        "`{}` goes through Service `{}`",
-                        super::describe(cx, up),
-                        svc.name
-                    ),
-                ));
+                f.related
+                    .push(super::through_service(cx, up, &svc.name, false));
             }
             let value_span = near.as_ref().and_then(|n| {
                 let key = svc.selector_span?;

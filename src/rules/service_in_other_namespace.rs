@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, Lookup, target_text};
-use crate::topology::{Service, UnitKind};
+use crate::topology::Service;
 
 crate::declare_rule! {
     /// ## What it does
@@ -63,10 +63,7 @@ impl Check for ServiceInOtherNamespace {
             let Some(h) = looked_up_host(up, &r.lookup) else {
                 continue;
             };
-            let my_ns = match &cx.topology.units[r.site.unit.0].kind {
-                UnitKind::Pod { namespace, .. } => namespace.as_str(),
-                _ => "default",
-            };
+            let my_ns = cx.topology.units[r.site.unit.0].namespace();
             let asked_ns = name.split('.').nth(1);
             // `orders.shop…` already names the Service's namespace: the
             // problem is elsewhere in the name.

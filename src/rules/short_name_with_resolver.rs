@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, Lookup};
-use crate::topology::{Platform, Service, UnitKind};
+use crate::topology::{Platform, Service};
 
 crate::declare_rule! {
     /// ## What it does
@@ -73,10 +73,7 @@ impl Check for ShortNameWithResolver {
             if services.is_empty() {
                 continue;
             }
-            let my_ns = match &cx.topology.units[r.site.unit.0].kind {
-                UnitKind::Pod { namespace, .. } => namespace.as_str(),
-                _ => "default",
-            };
+            let my_ns = cx.topology.units[r.site.unit.0].namespace();
             let (meant, certain) = meant_services(name, my_ns, &services);
             let up = cx.upstream(r);
             let Some(h) = looked_up_host(up, &r.lookup) else {

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
@@ -96,14 +96,8 @@ impl Check for TargetPortNameUnknown {
             f.upstream = upstreams.first().copied();
             for u in &upstreams {
                 let up = &cx.extraction.upstreams[*u];
-                f.related.push(Related::new(
-                    up.span,
-                    format!(
-                        "`{}` goes through Service `{}`",
-                        super::describe(cx, up),
-                        svc.name
-                    ),
-                ));
+                f.related
+                    .push(super::through_service(cx, up, &svc.name, false));
             }
             if let (Some(span), Some(new)) = (sp.target_span, replacement(name, &names, &numbers)) {
                 f.fixes.push(Fix::unsafe_edits(

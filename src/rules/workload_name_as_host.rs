@@ -103,10 +103,7 @@ impl Check for WorkloadNameAsHost {
                     format!("{workload_kind} `{workload}` is declared here"),
                 ));
             }
-            let nginx_ns = match &topo.units[r.site.unit.0].kind {
-                UnitKind::Pod { namespace, .. } => namespace.as_str(),
-                _ => "default",
-            };
+            let nginx_ns = topo.units[r.site.unit.0].namespace();
             let routes = service_routes(topo, unit, r.port, nginx_ns, *runtime);
             if routes.is_empty() {
                 if let Some(fix) = create_service_fix(cx, u, workload, namespace, r.port) {

@@ -164,6 +164,15 @@ pub struct Site {
 }
 
 impl Unit {
+    /// The Kubernetes namespace of a pod; `default` for anything else, as
+    /// a name without a namespace means there.
+    pub fn namespace(&self) -> &str {
+        match &self.kind {
+            UnitKind::Pod { namespace, .. } => namespace,
+            _ => "default",
+        }
+    }
+
     /// The container port a port name stands for in this unit (a
     /// Kubernetes `targetPort: http` names a container's `ports[].name`).
     pub fn named_port(&self, name: &str) -> Option<u16> {
