@@ -1,6 +1,5 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::network::{Lookup, Outcome, target_text};
-use crate::nginx::upstreams::Target;
 
 crate::declare_rule! {
     /// ## What it does
@@ -40,8 +39,7 @@ impl Check for AddressNotRoutable {
             }) else {
                 continue;
             };
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             let u = &topo.units[unit.0];

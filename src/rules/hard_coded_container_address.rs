@@ -2,7 +2,6 @@ use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
-use crate::nginx::upstreams::Target;
 use crate::topology::{AddressOrigin, NetworkKind, Platform};
 
 crate::declare_rule! {
@@ -42,8 +41,7 @@ impl Check for HardCodedAddress {
             if ip.is_loopback() {
                 continue;
             }
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((_up, h)) = cx.host_of(r) else {
                 continue;
             };
             let Some((unit, addr)) = topo.units.iter().find_map(|u| {

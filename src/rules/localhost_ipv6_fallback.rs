@@ -3,7 +3,6 @@ use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
 use crate::network::Outcome;
-use crate::nginx::upstreams::Target;
 use crate::topology::names::NameSource;
 
 crate::declare_rule! {
@@ -82,8 +81,7 @@ impl Check for LocalhostIpv6Fallback {
             else {
                 continue;
             };
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((_up, h)) = cx.host_of(r) else {
                 continue;
             };
             let port = r.port.unwrap_or_default();

@@ -1,6 +1,5 @@
 use super::{Check, Context, Finding, Related, finding, route_fixes, routes_to_port};
 use crate::network::{Lookup, Outcome, target_text};
-use crate::nginx::upstreams::Target;
 
 crate::declare_rule! {
     /// ## What it does
@@ -54,8 +53,7 @@ impl Check for LoopbackNothingListens {
             if !all_missing {
                 continue;
             }
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             let Some(port) = r.port else { continue };

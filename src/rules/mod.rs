@@ -55,7 +55,7 @@ pub use crate::finding::{Finding, Related, Severity};
 use crate::fix::{Edit, Fix};
 use crate::network::Resolution;
 use crate::nginx::Config;
-use crate::nginx::upstreams::{Extraction, UpstreamRef};
+use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Site;
 use crate::topology::Topology;
@@ -173,6 +173,16 @@ impl Context<'_> {
     /// [`stops_nginx`]).
     pub fn stops_nginx(&self, r: &Resolution) -> bool {
         stops_nginx(self.extraction, r)
+    }
+
+    /// The upstream a resolution is about, when it names a host (not a
+    /// unix socket or a variable).
+    pub fn host_of(&self, r: &Resolution) -> Option<(&UpstreamRef, &HostTarget)> {
+        let up = self.upstream(r);
+        match &up.target {
+            crate::nginx::upstreams::Target::Host(h) => Some((up, h)),
+            _ => None,
+        }
     }
 
     /// The source text of a span.

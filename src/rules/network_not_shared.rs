@@ -2,7 +2,6 @@ use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::network::Lookup;
-use crate::nginx::upstreams::Target;
 
 crate::declare_rule! {
     /// ## What it does
@@ -46,8 +45,7 @@ impl Check for NetworkNotShared {
             }) else {
                 continue;
             };
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((_up, h)) = cx.host_of(r) else {
                 continue;
             };
             let topo = cx.topology;

@@ -1,7 +1,6 @@
 use super::{Check, Context, Finding, finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Lookup;
-use crate::nginx::upstreams::Target;
 
 crate::declare_rule! {
     /// ## What it does
@@ -33,8 +32,7 @@ crate::declare_rule! {
 impl Check for NoPortInUpstream {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             if h.port.is_some() || up.default_port.is_some() || h.port_span.is_some() {

@@ -4,7 +4,6 @@ use crate::fix::Fix;
 use crate::network::Hit;
 use crate::network::Outcome;
 use crate::network::target_text;
-use crate::nginx::upstreams::Target;
 use crate::topology::{PortKind, ServiceId, ServiceKind, TargetPort};
 
 crate::declare_rule! {
@@ -45,8 +44,7 @@ impl Check for PortNotListening {
         let mut service_ports: Vec<((ServiceId, u16), usize)> = Vec::new();
         for r in cx.primary() {
             let Some(port) = r.port else { continue };
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             for hit in &r.hits {

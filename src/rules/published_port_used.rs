@@ -3,7 +3,6 @@ use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
 use crate::network::target_text;
-use crate::nginx::upstreams::Target;
 use crate::topology::PortKind;
 
 crate::declare_rule! {
@@ -37,8 +36,7 @@ impl Check for PublishedPortUsed {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
             let Some(port) = r.port else { continue };
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             for hit in &r.hits {

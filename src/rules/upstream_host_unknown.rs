@@ -3,7 +3,6 @@ use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
 use crate::network::target_text;
-use crate::nginx::upstreams::Target;
 
 crate::declare_rule! {
     /// ## What it does
@@ -52,8 +51,7 @@ impl Check for UpstreamHostUnknown {
             if !hints.is_empty() {
                 continue;
             }
-            let up = cx.upstream(r);
-            let Target::Host(h) = &up.target else {
+            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             let nginx = &cx.topology.units[r.site.unit.0].name;
