@@ -3,7 +3,7 @@ use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
 use crate::source::Span;
-use crate::topology::{Service, ServiceId, Topology, UnitId, UnitKind};
+use crate::topology::{Service, ServiceId, Topology, UnitId};
 
 crate::declare_rule! {
     /// ## What it does
@@ -155,13 +155,7 @@ fn near_miss(topo: &Topology, svc: &Service, nginx: &[UnitId]) -> Option<NearMis
         if nginx.contains(&UnitId(i)) {
             continue;
         }
-        let UnitKind::Pod {
-            workload_kind,
-            workload,
-            namespace,
-            ..
-        } = &u.kind
-        else {
+        let Some((workload_kind, workload, namespace)) = u.workload() else {
             continue;
         };
         if *namespace != svc.namespace
@@ -180,8 +174,8 @@ fn near_miss(topo: &Topology, svc: &Service, nginx: &[UnitId]) -> Option<NearMis
             && close(v, actual)
         {
             found.push(NearMiss {
-                workload_kind: workload_kind.clone(),
-                workload: workload.clone(),
+                workload_kind: workload_kind.to_string(),
+                workload: workload.to_string(),
                 label: (*k).clone(),
                 wanted: (*v).clone(),
                 actual: actual.clone(),
@@ -201,13 +195,7 @@ fn lacking_labels(
     let selector = svc.selector.as_ref()?;
     let mut found: Vec<(String, String, Vec<String>)> = Vec::new();
     for (i, u) in topo.units.iter().enumerate() {
-        let UnitKind::Pod {
-            workload_kind,
-            workload,
-            namespace,
-            ..
-        } = &u.kind
-        else {
+        let Some((workload_kind, workload, namespace)) = u.workload() else {
             continue;
         };
         if nginx.contains(&UnitId(i))
@@ -228,7 +216,7 @@ fn lacking_labels(
             .collect();
         // At least one selector label must match, or any pod would do.
         if !conflicting && !missing.is_empty() && missing.len() < selector.len() {
-            found.push((workload_kind.clone(), workload.clone(), missing));
+            found.push((workload_kind.to_string(), workload.to_string(), missing));
         }
     }
     if found.len() == 1 { found.pop() } else { None }

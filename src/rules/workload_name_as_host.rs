@@ -64,13 +64,7 @@ impl Check for WorkloadNameAsHost {
             };
             let topo = cx.topology;
             let u = &topo.units[unit.0];
-            let UnitKind::Pod {
-                workload_kind,
-                workload,
-                namespace,
-                ..
-            } = &u.kind
-            else {
+            let Some((workload_kind, workload, namespace)) = u.workload() else {
                 continue;
             };
             let first = name.split('.').next().unwrap_or(name);

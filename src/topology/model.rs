@@ -173,6 +173,20 @@ impl Unit {
         }
     }
 
+    /// For a pod: the kind and name of its workload and its namespace
+    /// (`("Deployment", "api", "default")`).
+    pub fn workload(&self) -> Option<(&str, &str, &str)> {
+        match &self.kind {
+            UnitKind::Pod {
+                workload_kind,
+                workload,
+                namespace,
+                ..
+            } => Some((workload_kind, workload, namespace)),
+            _ => None,
+        }
+    }
+
     /// The container port a port name stands for in this unit (a
     /// Kubernetes `targetPort: http` names a container's `ports[].name`).
     pub fn named_port(&self, name: &str) -> Option<u16> {
