@@ -22,6 +22,7 @@ pub mod input;
 pub mod network;
 pub mod nginx;
 pub mod placement;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;

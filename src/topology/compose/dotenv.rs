@@ -223,3 +223,16 @@ impl Assembly<'_> {
         vars
     }
 }
+
+/// The values of an env file as compose-go's dotenv reads them, expanding
+/// `${VAR}` from `lookup` (for discovery's `COMPOSE_*` variables and
+/// interpolation defaults); malformed lines are skipped.
+pub(crate) fn dotenv_values(
+    text: &str,
+    lookup: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let (vars, _) = parse_dotenv(text, lookup, false);
+    vars.into_iter()
+        .filter_map(|v| Some((v.name, v.value?)))
+        .collect()
+}

@@ -54,6 +54,7 @@ mod tests;
 mod units;
 mod volumes;
 
+pub(crate) use dotenv::dotenv_values;
 pub use files::looks_like_env_file;
 
 use crate::source::{FileId, SourceMap, Span};

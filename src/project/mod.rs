@@ -1,0 +1,9 @@
+//! The project as shipped: the files a repository carries besides the nginx
+//! configuration and the topology, found and read the way the tools that
+//! build and run it find and read them.
+//!
+//! - [`source`]: where files come from (the user's disk, an upload);
+//! - [`locate`]: which compose files, env files or manifests a directory is.
+
+pub mod locate;
+pub mod source;
