@@ -54,6 +54,9 @@ pub struct Finding {
     pub fixes: Vec<Fix>,
     /// The upstream it is about (index in the extraction).
     pub upstream: Option<usize>,
+    /// True when it means the input could not be read (or nginx not
+    /// found): the verdict is `error`, not `fail`.
+    pub refusal: bool,
 }
 
 /// A secondary location.
@@ -94,7 +97,14 @@ impl Finding {
             related: Vec::new(),
             fixes: Vec::new(),
             upstream: None,
+            refusal: false,
         }
+    }
+
+    /// The finding, marked as a refusal (or not).
+    pub fn refusal(mut self, refusal: bool) -> Finding {
+        self.refusal = refusal;
+        self
     }
 
     /// The finding, about upstream `i` of the extraction.

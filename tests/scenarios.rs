@@ -62,7 +62,7 @@ fn expected(dir: &Path) -> Result<Expected, String> {
         return Err("expected.json: empty `description`".into());
     }
     let verdict = s("verdict")?;
-    if !["pass", "warn", "fail"].contains(&verdict.as_str()) {
+    if !["pass", "warn", "fail", "error"].contains(&verdict.as_str()) {
         return Err(format!("expected.json: bad verdict `{verdict}`"));
     }
     let upstreams = v["upstreams"]

@@ -5,7 +5,7 @@ use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use std::path::Path;
 use upcheck::input::{Input, InputFile, Options, TopologyInput};
-use upcheck::report::{self, Format, Verdict};
+use upcheck::report::{self, Format, Report, Verdict};
 
 /// Options of `upcheck validate`.
 #[derive(Debug, Args)]
@@ -32,24 +32,20 @@ pub struct ValidateArgs {
 
 /// Runs `upcheck validate`.
 pub fn run(a: ValidateArgs) -> u8 {
-    match build_input(&a) {
-        Err(e) => {
-            eprintln!("upcheck: {e}");
-            EXIT_USAGE
+    let report = match build_input(&a) {
+        Err(e) => Report::refused(e, Vec::new()),
+        Ok(input) => {
+            upcheck::validate(&input).unwrap_or_else(|e| Report::refused(e.to_string(), Vec::new()))
         }
-        Ok(input) => match upcheck::validate(&input) {
-            Err(e) => {
-                eprintln!("upcheck: {e}");
-                EXIT_USAGE
-            }
-            Ok(r) => {
-                super::print_stdout(report::render(&r, a.format).trim_end());
-                match r.verdict {
-                    Verdict::Fail => EXIT_PROBLEMS,
-                    Verdict::Pass | Verdict::Warn => EXIT_OK,
-                }
-            }
-        },
+    };
+    if let Some(why) = &report.refusal {
+        eprintln!("upcheck: {}", why.message);
+    }
+    super::print_stdout(report::render(&report, a.format).trim_end());
+    match report.verdict {
+        Verdict::Error => EXIT_USAGE,
+        Verdict::Fail => EXIT_PROBLEMS,
+        Verdict::Pass | Verdict::Warn => EXIT_OK,
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::topology::address_table;
 use super::{
-    FileRole, InputFileReport, InputSummary, Location, Report, Summary, UpstreamReport, Verdict,
-    finding_report,
+    FileRole, InputFileReport, InputSummary, Location, Refusal, Report, Summary, UpstreamReport,
+    Verdict, finding_report,
 };
 use crate::finding::{Finding, Severity};
 use crate::network::{Resolution, Status};
@@ -54,8 +54,14 @@ pub fn build(o: Outcome) -> Report {
         .iter()
         .map(|f| finding_report(sources, f))
         .collect();
+    let refusal = o.findings.iter().find(|f| f.refusal).map(|f| Refusal {
+        message: f.message.clone(),
+        code: Some(f.code.to_string()),
+        location: f.span.map(|s| Location::of(sources, s)),
+    });
     Report {
         verdict: Verdict::from_findings(o.findings),
+        refusal,
         summary,
         upstreams,
         findings,

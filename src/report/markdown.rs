@@ -13,12 +13,19 @@ pub fn render(r: &Report) -> String {
         Verdict::Pass => "✅",
         Verdict::Warn => "⚠️",
         Verdict::Fail => "❌",
+        Verdict::Error => "🛑",
     };
+    if let Some(why) = &r.refusal {
+        return format!(
+            "{icon} **upcheck: error** — could not read the input: {}\n",
+            why.message
+        );
+    }
     let s = &r.summary;
     let mut out = format!(
-        "{icon} **upcheck: {}** — {} upstream(s): {} reachable, {} unreachable, {} unverifiable{}\n",
+        "{icon} **upcheck: {}** — {}: {} reachable, {} unreachable, {} unverifiable{}\n",
         r.verdict.as_str(),
-        s.upstreams,
+        super::text::plural(s.upstreams, "upstream"),
         s.reachable,
         s.unreachable,
         s.unverifiable,

@@ -31,13 +31,18 @@ pub enum Verdict {
     Warn,
     /// nginx will not reach an upstream, or will not start.
     Fail,
+    /// upcheck could not read the input, or found no nginx: no verdict on
+    /// the deployment (CLI exit 2, HTTP 422).
+    Error,
 }
 
 impl Verdict {
-    /// The verdict that follows from findings: `fail` on any error, `warn`
-    /// on any warning, else `pass`.
+    /// The verdict that follows from findings: `error` on any refusal,
+    /// `fail` on any error, `warn` on any warning, else `pass`.
     pub fn from_findings(findings: &[Finding]) -> Verdict {
-        if findings.iter().any(|f| f.severity == Severity::Error) {
+        if findings.iter().any(|f| f.refusal) {
+            Verdict::Error
+        } else if findings.iter().any(|f| f.severity == Severity::Error) {
             Verdict::Fail
         } else if findings.iter().any(|f| f.severity == Severity::Warning) {
             Verdict::Warn
@@ -52,8 +57,20 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Warn => "warn",
             Verdict::Fail => "fail",
+            Verdict::Error => "error",
         }
     }
+}
+
+/// Why there is no verdict on the deployment: what upcheck could not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// What could not be read, and what to do about it.
+    pub message: String,
+    /// The rule whose finding refused the input (`UC0003`), if one did.
+    pub code: Option<String>,
+    /// Where, when there is a place to point at.
+    pub location: Option<Location>,
 }
 
 /// A place in an input file.
@@ -250,8 +267,11 @@ pub struct InputSummary {
 /// The whole answer of a validation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// pass | warn | fail.
+    /// pass | warn | fail | error.
     pub verdict: Verdict,
+    /// With verdict `error`: why the input could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
     /// Counts.
     pub summary: Summary,
     /// Every upstream, per nginx container.
@@ -267,6 +287,33 @@ pub struct Report {
     /// The input files, for renderers that quote them (not serialized).
     #[serde(skip)]
     pub sources: SourceMap,
+}
+
+impl Report {
+    /// The report of an input that could not be read at all: verdict
+    /// `error`, the reason, and the files that were read.
+    pub fn refused(message: impl Into<String>, files: Vec<InputFileReport>) -> Report {
+        Report {
+            verdict: Verdict::Error,
+            refusal: Some(Refusal {
+                message: message.into(),
+                code: None,
+                location: None,
+            }),
+            summary: Summary::default(),
+            upstreams: Vec::new(),
+            findings: Vec::new(),
+            addresses: Vec::new(),
+            input: InputSummary {
+                platform: "unknown".into(),
+                project: None,
+                nginx: Vec::new(),
+                files,
+            },
+            tool: format!("upcheck {}", env!("CARGO_PKG_VERSION")),
+            sources: SourceMap::new(),
+        }
+    }
 }
 
 /// Builds a fix report (edits located, diff rendered).

@@ -15,9 +15,10 @@ use crate::rules::registry::RULES;
 use crate::source::SourceFile;
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
-    self, Artifact, ArtifactChange, ArtifactContent, ArtifactLocation, Invocation,
-    MultiformatMessageString, PhysicalLocation, PropertyBag, Region, Replacement,
-    ReportingConfiguration, ReportingDescriptor, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    self, Artifact, ArtifactChange, ArtifactContent, ArtifactLocation, Invocation, Message,
+    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, ReportingDescriptorReference, ResultLevel, Run,
+    Sarif, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 
@@ -35,9 +36,7 @@ pub fn log(r: &Report) -> Sarif {
         .tool(Tool::builder().driver(driver()).build())
         .column_kind(json!("unicodeCodePoints"))
         .artifacts(artifacts(r))
-        .invocations(vec![
-            Invocation::builder().execution_successful(true).build(),
-        ])
+        .invocations(vec![invocation(r)])
         .results(r.findings.iter().map(|f| result(r, f)).collect::<Vec<_>>())
         .properties(bag([
             ("verdict", json!(r.verdict)),
@@ -51,6 +50,32 @@ pub fn log(r: &Report) -> Sarif {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build()
+}
+
+/// The run's invocation: successful unless the input could not be read,
+/// in which case the reason is a tool notification (code scanning shows
+/// it instead of an empty result).
+fn invocation(r: &Report) -> Invocation {
+    let Some(why) = &r.refusal else {
+        return Invocation::builder().execution_successful(true).build();
+    };
+    let mut n = Notification::builder()
+        .message(Message::builder().text(why.message.clone()).build())
+        .level(json!("error"))
+        .build();
+    if let Some(l) = &why.location {
+        n.locations = Some(vec![location(r, l, None)]);
+    }
+    if let Some(code) = &why.code {
+        n.associated_rule = Some(
+            ReportingDescriptorReference::builder()
+                .id(code.clone())
+                .build(),
+        );
+    }
+    let mut i = Invocation::builder().execution_successful(false).build();
+    i.tool_execution_notifications = Some(vec![n]);
+    i
 }
 
 /// `tool.driver`: upcheck and every rule in the registry.
@@ -464,6 +489,7 @@ pub(crate) mod fixtures {
         let location = span.map(|(start, end)| Location::of(&sources, Span { file, start, end }));
         Report {
             verdict: Verdict::Fail,
+            refusal: None,
             summary: Summary {
                 errors: 1,
                 nginx_starts: true,

@@ -51,6 +51,9 @@ fn render_with(r: &Report, renderer: &Renderer) -> String {
 
 /// `upcheck: fail — 1 upstream: 0 reachable, 1 unreachable, 0 unverifiable; 1 error, 0 warnings, 0 infos`.
 pub fn verdict_line(r: &Report) -> String {
+    if let Some(why) = &r.refusal {
+        return format!("upcheck: error — could not read the input: {}", why.message);
+    }
     let s = &r.summary;
     let mut line = format!(
         "upcheck: {} — {}: {} reachable, {} unreachable, {} unverifiable; {}, {}, {}",
@@ -69,7 +72,8 @@ pub fn verdict_line(r: &Report) -> String {
     line
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `1 upstream`, `2 upstreams`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {

@@ -56,8 +56,13 @@ pub fn rule_doc_markdown(meta: &Meta) -> String {
     let file = source_file(meta);
     let mut out = format!("# {}: {}\n\n", meta.code, meta.name);
     out.push_str(&format!(
-        "**Severity:** {} · **Fix:** {fix} · **Range:** {} · **Source:** [`{file}`](../../{file})\n\n",
+        "**Severity:** {}{} · **Fix:** {fix} · **Range:** {} · **Source:** [`{file}`](../../{file})\n\n",
         meta.severity.as_str(),
+        if meta.refusal {
+            " (a refusal: the verdict is `error`, the input was not read)"
+        } else {
+            ""
+        },
         range_of(meta.code).unwrap_or("unassigned"),
     ));
     out.push_str(&docs_body(meta));

@@ -96,6 +96,9 @@ pub struct Meta {
     pub severity: Severity,
     /// Whether it offers fixes.
     pub fix: FixAvailability,
+    /// True when its findings mean upcheck could not read the input (or
+    /// find nginx): the verdict is then `error`, never `fail`.
+    pub refusal: bool,
     /// Markdown docs (What it does / Why is this bad? / Example / Use instead / Fix safety).
     pub docs: &'static str,
     /// Where the rule is defined (`src/rules/x.rs#L12`).
@@ -232,7 +235,8 @@ macro_rules! declare_rule {
             code: $code:literal,
             name: $kebab:literal,
             severity: $sev:ident,
-            fix: $fix:ident $(,)?
+            fix: $fix:ident
+            $(, refusal: $refusal:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -245,6 +249,7 @@ macro_rules! declare_rule {
                     name: $kebab,
                     severity: $crate::rules::Severity::$sev,
                     fix: $crate::rules::FixAvailability::$fix,
+                    refusal: false $(|| $refusal)?,
                     docs: concat!($($doc, "\n"),*),
                     source: concat!(file!(), "#L", line!()),
                 };
@@ -257,7 +262,7 @@ macro_rules! declare_rule {
 /// A finding of rule `r` with its default severity.
 pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>) -> Finding {
     let m = r.meta();
-    Finding::new(m.code, m.name, m.severity, message, span)
+    Finding::new(m.code, m.name, m.severity, message, span).refusal(m.refusal)
 }
 
 /// Runs every rule and returns findings sorted by file position then code.

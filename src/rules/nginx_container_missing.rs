@@ -19,7 +19,7 @@ crate::declare_rule! {
     ///
     /// Use instead: name the service with `--nginx-service proxy`
     /// (`options.nginx_service` in the API).
-    pub NginxContainerMissing { code: "UC0005", name: "nginx-container-missing", severity: Error, fix: None }
+    pub NginxContainerMissing { code: "UC0005", name: "nginx-container-missing", severity: Error, fix: None, refusal: true }
 }
 
 impl Check for NginxContainerMissing {

@@ -22,7 +22,7 @@ crate::declare_rule! {
     /// ```
     ///
     /// Use instead: define the service, or fix the reference.
-    pub TopologyError { code: "UC0003", name: "topology-unreadable", severity: Error, fix: None }
+    pub TopologyError { code: "UC0003", name: "topology-unreadable", severity: Error, fix: None, refusal: true }
 }
 
 impl Check for TopologyError {
