@@ -56,14 +56,36 @@ fn json(o: &Output) -> serde_json::Value {
 fn a_failing_deployment_exits_1_and_a_passing_one_0() {
     let fail = upcheck(
         &examples().join("seed-compose"),
-        &["validate", "--nginx", "default.conf", "--topology", "docker-compose.yml"],
+        &[
+            "validate",
+            "--nginx",
+            "default.conf",
+            "--topology",
+            "docker-compose.yml",
+        ],
     );
-    assert_eq!(fail.status.code(), Some(1), "{}", String::from_utf8_lossy(&fail.stdout));
+    assert_eq!(
+        fail.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&fail.stdout)
+    );
     let pass = upcheck(
         &examples().join("seed-compose-fixed"),
-        &["validate", "--nginx", "default.conf", "--topology", "docker-compose.yml"],
+        &[
+            "validate",
+            "--nginx",
+            "default.conf",
+            "--topology",
+            "docker-compose.yml",
+        ],
     );
-    assert_eq!(pass.status.code(), Some(0), "{}", String::from_utf8_lossy(&pass.stdout));
+    assert_eq!(
+        pass.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&pass.stdout)
+    );
 }
 
 #[test]
@@ -71,7 +93,10 @@ fn an_unreadable_topology_is_a_refusal_in_every_format() {
     let d = TempDir::new(
         "unreadable",
         &[
-            ("default.conf", "server { location / { proxy_pass http://app:80; } }\n"),
+            (
+                "default.conf",
+                "server { location / { proxy_pass http://app:80; } }\n",
+            ),
             ("docker-compose.yml", "services:\n  web: [unclosed\n"),
         ],
     );
@@ -100,14 +125,23 @@ fn an_unreadable_topology_is_a_refusal_in_every_format() {
     assert_eq!(inv["executionSuccessful"], false);
     let note = &inv["toolExecutionNotifications"][0];
     assert_eq!(note["level"], "error");
-    assert!(note["message"]["text"].as_str().unwrap().len() > 10, "{note}");
+    assert!(
+        note["message"]["text"].as_str().unwrap().len() > 10,
+        "{note}"
+    );
 
     for f in ["text", "markdown"] {
         let o = upcheck(&d.0, &args(f));
         assert_eq!(o.status.code(), Some(2), "{f}");
         let out = String::from_utf8_lossy(&o.stdout);
-        assert!(out.contains("upcheck: error") || out.contains("**upcheck: error**"), "{f}: {out}");
-        assert!(!out.contains("fail"), "{f}: a refusal is not a failure: {out}");
+        assert!(
+            out.contains("upcheck: error") || out.contains("**upcheck: error**"),
+            "{f}: {out}"
+        );
+        assert!(
+            !out.contains("fail"),
+            "{f}: a refusal is not a failure: {out}"
+        );
     }
 }
 
@@ -115,9 +149,15 @@ fn an_unreadable_topology_is_a_refusal_in_every_format() {
 fn no_nginx_is_a_refusal_not_a_failure() {
     let d = TempDir::new(
         "no-nginx",
-        &[("compose.yaml", "services:\n  app:\n    image: python:3.12\n")],
+        &[(
+            "compose.yaml",
+            "services:\n  app:\n    image: python:3.12\n",
+        )],
     );
-    let o = upcheck(&d.0, &["validate", "--topology", "compose.yaml", "--format", "json"]);
+    let o = upcheck(
+        &d.0,
+        &["validate", "--topology", "compose.yaml", "--format", "json"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(json(&o)["verdict"], "error");
 }
@@ -127,7 +167,15 @@ fn a_file_that_cannot_be_read_still_gives_a_report() {
     let d = TempDir::new("missing", &[("default.conf", "server {}\n")]);
     let o = upcheck(
         &d.0,
-        &["validate", "--nginx", "default.conf", "--topology", "nope.yml", "--format", "sarif"],
+        &[
+            "validate",
+            "--nginx",
+            "default.conf",
+            "--topology",
+            "nope.yml",
+            "--format",
+            "sarif",
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     let v = json(&o);

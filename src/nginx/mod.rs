@@ -5,6 +5,7 @@
 //! [`upstreams`] lists every upstream the configuration names.
 
 pub mod ast;
+pub mod cmdline;
 pub mod context;
 pub mod crossplane;
 pub mod directives;
