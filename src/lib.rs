@@ -21,6 +21,7 @@ pub mod http;
 pub mod input;
 pub mod nginx;
 pub mod placement;
+pub mod project;
 pub mod report;
 pub mod resolve;
 pub mod rules;
