@@ -34,7 +34,10 @@ impl RuntimeOverride {
 
     /// Overrides from optional lists.
     pub fn new(entrypoint: Option<Vec<String>>, command: Option<Vec<String>>) -> RuntimeOverride {
-        RuntimeOverride { entrypoint, command }
+        RuntimeOverride {
+            entrypoint,
+            command,
+        }
     }
 }
 

@@ -65,11 +65,16 @@ impl BuildContext for MemoryContext {
     }
 
     fn read_dir(&self, dir: &str) -> Vec<(String, EntryKind)> {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         let mut out = Vec::new();
-        let mut it = self.entries.range(prefix.clone()..);
-        while let Some((p, k)) = it.next() {
-            let Some(rest) = p.strip_prefix(&prefix) else { break };
+        for (p, k) in self.entries.range(prefix.clone()..) {
+            let Some(rest) = p.strip_prefix(&prefix) else {
+                break;
+            };
             if rest.is_empty() || rest.contains('/') {
                 continue;
             }
@@ -110,7 +115,9 @@ pub(super) fn clean_path(p: &str) -> String {
 /// A path made context-relative the way BuildKit confines COPY sources:
 /// cleaned under `/`, then without the leading `/` (`""` for the root).
 pub(super) fn clean_rel(p: &str) -> String {
-    clean_path(&format!("/{p}")).trim_start_matches('/').to_owned()
+    clean_path(&format!("/{p}"))
+        .trim_start_matches('/')
+        .to_owned()
 }
 
 /// The ignore files BuildKit looks for, best first, for a Dockerfile at
@@ -118,7 +125,10 @@ pub(super) fn clean_rel(p: &str) -> String {
 /// to it, then `.dockerignore` at the context root. The caller reads the
 /// first that exists and passes its text in [`super::EvalOptions`].
 pub fn ignore_file_candidates(dockerfile: &str) -> [String; 2] {
-    [format!("{dockerfile}.dockerignore"), ".dockerignore".to_owned()]
+    [
+        format!("{dockerfile}.dockerignore"),
+        ".dockerignore".to_owned(),
+    ]
 }
 
 /// A parsed `.dockerignore`: patterns anchored at the context root, `**`
@@ -154,10 +164,30 @@ impl DockerIgnore {
             if p.len() > 1 && p.starts_with('/') {
                 p.remove(0);
             }
-            if Glob::compile(&p).is_none() {
+            patterns.push(if exclusion { format!("!{p}") } else { p });
+        }
+        DockerIgnore::from_patterns(&patterns)
+    }
+
+    /// Compiles patterns as `patternmatcher.New` does (COPY `--exclude`
+    /// values too): blanks trimmed, cleaned, `!` re-includes.
+    pub fn from_patterns<S: AsRef<str>>(lines: &[S]) -> Result<DockerIgnore, String> {
+        let mut patterns = Vec::new();
+        for line in lines {
+            let p = line.as_ref().trim();
+            if p.is_empty() {
+                continue;
+            }
+            let p = clean_path(p);
+            let (exclusion, p) = match p.strip_prefix('!') {
+                Some("") => return Err("illegal exclusion pattern: \"!\"".to_owned()),
+                Some(rest) => (true, rest),
+                None => (false, p.as_str()),
+            };
+            if Glob::compile(p).is_none() {
                 return Err("syntax error in pattern".to_owned());
             }
-            patterns.push(IgnorePattern::compile(&p, exclusion));
+            patterns.push(IgnorePattern::compile(p, exclusion));
         }
         Ok(DockerIgnore { patterns })
     }
@@ -238,8 +268,13 @@ impl Visible<'_> {
         let total = out.len();
         if !self.ignore.is_empty() {
             out.retain(|(name, kind)| {
-                let p = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
-                !self.ignore.is_excluded(&p) || (*kind == EntryKind::Dir && self.ignore.has_exclusions())
+                let p = if dir.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{dir}/{name}")
+                };
+                !self.ignore.is_excluded(&p)
+                    || (*kind == EntryKind::Dir && self.ignore.has_exclusions())
             });
         }
         (out, total)

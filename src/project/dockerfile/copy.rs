@@ -13,14 +13,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::ByteSpan;
 use super::ast::{CopyArgs, Instruction, Keyword};
-use super::context::{EntryKind, clean_path, clean_rel};
-use super::eval::{EvalError, EvalErrorKind, Ev, From, Limit, State, normalize_path};
+use super::context::{DockerIgnore, EntryKind, clean_path, clean_rel};
+use super::eval::{Ev, EvalError, EvalErrorKind, From, Limit, State, normalize_path};
 use super::image::{BaseRef, FileEntry, FileKind, FileSource, Note, NoteKind};
 use super::lex::heredoc_marker;
-use super::pattern::{Glob, IgnorePattern, has_wildcards};
+use super::pattern::{Glob, has_wildcards};
 use super::shlex::Lexer;
-use super::ByteSpan;
 
 /// The paths a stage's image holds, as far as COPY/ADD and WORKDIR tell.
 #[derive(Clone, Debug, Default)]
@@ -75,10 +75,21 @@ impl Fs {
 
     /// The known entries at `p` or below it, with their path below `p`.
     fn under(&self, p: &str) -> Vec<(String, FileEntry)> {
-        let prefix = if p == "/" { "/".to_owned() } else { format!("{p}/") };
-        let mut out: Vec<(String, FileEntry)> = self.files.get(p).map(|e| (String::new(), e.clone())).into_iter().collect();
+        let prefix = if p == "/" {
+            "/".to_owned()
+        } else {
+            format!("{p}/")
+        };
+        let mut out: Vec<(String, FileEntry)> = self
+            .files
+            .get(p)
+            .map(|e| (String::new(), e.clone()))
+            .into_iter()
+            .collect();
         for (path, e) in self.files.range(prefix.clone()..) {
-            let Some(rest) = path.strip_prefix(&prefix) else { break };
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                break;
+            };
             out.push((rest.to_owned(), e.clone()));
         }
         out
@@ -87,10 +98,15 @@ impl Fs {
     /// Known paths (files and directories) with `n` components, for globs.
     fn paths_at_depth(&self, n: usize) -> BTreeSet<String> {
         let depth = |p: &str| p.split('/').filter(|s| !s.is_empty()).count();
-        self.files.keys().chain(self.dirs.iter()).filter(|p| depth(p) >= n).map(|p| {
-            let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).take(n).collect();
-            format!("/{}", parts.join("/"))
-        }).collect()
+        self.files
+            .keys()
+            .chain(self.dirs.iter())
+            .filter(|p| depth(p) >= n)
+            .map(|p| {
+                let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).take(n).collect();
+                format!("/{}", parts.join("/"))
+            })
+            .collect()
     }
 
     /// The entries, sorted by path.
@@ -105,7 +121,7 @@ struct Placing {
     dir_syntax: bool,
     chown: Option<String>,
     chmod: Option<String>,
-    excludes: Vec<IgnorePattern>,
+    excludes: DockerIgnore,
     parents: bool,
     items: usize,
     span: ByteSpan,
@@ -120,21 +136,32 @@ impl Placing {
         e
     }
     fn excluded(&self, rel: &str) -> bool {
-        !rel.is_empty() && self.excludes.iter().rev().find(|p| p.matches(rel)).is_some_and(|p| !p.exclusion)
+        !rel.is_empty() && self.excludes.is_excluded(rel)
     }
 }
 
-const ARCHIVES: [&str; 9] = [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst"];
+const ARCHIVES: [&str; 9] = [
+    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst",
+];
 
 fn is_git(src: &str) -> bool {
     let http = src.starts_with("http://") || src.starts_with("https://");
-    src.starts_with("git@") || src.starts_with("git://") || src.starts_with("ssh://")
-        || (http && (src.split(['?', '#']).next().unwrap_or("").ends_with(".git") || src.contains(".git#")))
+    src.starts_with("git@")
+        || src.starts_with("git://")
+        || src.starts_with("ssh://")
+        || (http
+            && (src.split(['?', '#']).next().unwrap_or("").ends_with(".git")
+                || src.contains(".git#")))
 }
 
 impl<'a> Ev<'a> {
     /// Expands a flag value; `None` when absent or empty.
-    fn flag(&mut self, st: &State<'_>, i: &Instruction, name: &str) -> Result<Option<String>, EvalError> {
+    fn flag(
+        &mut self,
+        st: &State<'_>,
+        i: &Instruction,
+        name: &str,
+    ) -> Result<Option<String>, EvalError> {
         match i.flag(name).and_then(|f| f.value.as_deref()) {
             Some(v) => Ok(Some(self.expand(st, v, i.span)?).filter(|v| !v.is_empty())),
             None => Ok(None),
@@ -161,25 +188,46 @@ impl<'a> Ev<'a> {
         let mut docs = Vec::new();
         for s in &c.sources {
             match heredoc_marker(&s.text) {
-                Ok(Some((name, _, chomp, expand))) => docs.push((name, chomp, expand)),
+                Ok(Some(m)) => docs.push((m, s.span)),
                 _ => paths.push(self.expand(st, &s.text, span)?),
             }
         }
         let dest = self.expand(st, &c.dest.text, span)?;
-        let wd = st.workdir.value().cloned().unwrap_or_else(|| "/".to_owned());
+        let wd = st
+            .workdir
+            .value()
+            .cloned()
+            .unwrap_or_else(|| "/".to_owned());
         let dest = if dest.starts_with('/') {
             normalize_path("/", &dest, true)
         } else {
-            let d = if dest.is_empty() || dest == "." { "./".to_owned() } else { dest };
+            let d = if dest.is_empty() || dest == "." {
+                "./".to_owned()
+            } else {
+                dest
+            };
             normalize_path(&wd, &d, true)
         };
-        if let Some(sum) = i.flag("checksum").and_then(|f| f.value.as_deref()).filter(|v| !v.is_empty()) {
-            let _ = sum;
+        if i.flag("checksum")
+            .and_then(|f| f.value.as_deref())
+            .is_some_and(|v| !v.is_empty())
+        {
             if paths.len() != 1 {
-                return Err(EvalError::new(EvalErrorKind::Build, Some(span), "checksum can't be specified for multiple sources"));
+                return Err(EvalError::new(
+                    EvalErrorKind::Build,
+                    Some(span),
+                    "checksum can't be specified for multiple sources",
+                ));
             }
-            if !(paths[0].starts_with("http://") || paths[0].starts_with("https://") || is_git(&paths[0])) {
-                return Err(EvalError::new(EvalErrorKind::Build, Some(span), "checksum requires HTTP(S) or Git sources"));
+            if !(paths[0].starts_with("http://")
+                || paths[0].starts_with("https://")
+                || is_git(&paths[0]))
+            {
+                return Err(EvalError::new(
+                    EvalErrorKind::Build,
+                    Some(span),
+                    "checksum requires HTTP(S) or Git sources",
+                ));
             }
         }
         let mut p = Placing {
@@ -187,27 +235,50 @@ impl<'a> Ev<'a> {
             dest: clean_path(&dest),
             chown,
             chmod,
-            excludes: i.flag_values("exclude").iter().map(|e| exclude_pattern(e)).collect(),
-            parents: i.flag("parents").is_some_and(|f| f.value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true"))),
+            excludes: DockerIgnore::from_patterns(&i.flag_values("exclude"))
+                .map_err(|m| EvalError::new(EvalErrorKind::Build, Some(span), m))?,
+            parents: i.flag("parents").is_some_and(|f| {
+                f.value
+                    .as_deref()
+                    .is_none_or(|v| v.eq_ignore_ascii_case("true"))
+            }),
             items: 0,
             span,
             noted: false,
         };
-        let unpack = i.flag("unpack").map(|f| f.value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true")));
+        let unpack = i.flag("unpack").map(|f| {
+            f.value
+                .as_deref()
+                .is_none_or(|v| v.eq_ignore_ascii_case("true"))
+        });
         for src in paths {
             let http = src.starts_with("http://") || src.starts_with("https://");
             if is_git(&src) {
                 if !is_add {
-                    return Err(EvalError::new(EvalErrorKind::Build, Some(span), "source can't be a git ref for COPY"));
+                    return Err(EvalError::new(
+                        EvalErrorKind::Build,
+                        Some(span),
+                        "source can't be a git ref for COPY",
+                    ));
                 }
                 p.items += 1;
                 self.opaque(st, &p, p.dest.clone(), FileSource::Git { url: src })?;
             } else if http {
                 if !is_add {
-                    return Err(EvalError::new(EvalErrorKind::Build, Some(span), "source can't be a URL for COPY"));
+                    return Err(EvalError::new(
+                        EvalErrorKind::Build,
+                        Some(span),
+                        "source can't be a URL for COPY",
+                    ));
                 }
                 p.items += 1;
-                let url_path = src.splitn(4, '/').nth(3).unwrap_or("").split(['?', '#']).next().unwrap_or("");
+                let url_path = src
+                    .splitn(4, '/')
+                    .nth(3)
+                    .unwrap_or("")
+                    .split(['?', '#'])
+                    .next()
+                    .unwrap_or("");
                 let name = match basename(url_path) {
                     "" | "." => "__unnamed__".to_owned(),
                     b => b.to_owned(),
@@ -218,45 +289,78 @@ impl<'a> Ev<'a> {
             } else {
                 match from {
                     Some(From::Stage(k)) => {
-                        let label = self.stage_names[*k].clone().unwrap_or_else(|| k.to_string());
-                        let source = states[*k].as_ref().map(|s| s.fs.clone()).unwrap_or_default();
-                        self.from_stage(st, &mut p, &source, &label, &src)?;
+                        let label = self.stage_names[*k]
+                            .clone()
+                            .unwrap_or_else(|| k.to_string());
+                        let source = states[*k]
+                            .as_ref()
+                            .map(|s| s.fs.clone())
+                            .unwrap_or_default();
+                        self.copy_stage_path(st, &mut p, &source, &label, &src)?;
                     }
                     Some(From::Image(r)) => {
                         p.items += 1;
                         let path = clean_path(&normalize_path("/", &src, false));
-                        self.opaque_copy(st, &mut p, FileSource::Image { reference: r.clone(), path })?;
+                        self.opaque_copy(
+                            st,
+                            &mut p,
+                            FileSource::Image {
+                                reference: r.clone(),
+                                path,
+                            },
+                        )?;
                     }
-                    None => self.from_context(st, &mut p, &src, is_add && unpack != Some(false))?,
+                    None => {
+                        self.copy_context_path(st, &mut p, &src, is_add && unpack != Some(false))?
+                    }
                 }
             }
         }
-        for (name, chomp, expand) in docs {
+        for (m, word) in docs {
             p.items += 1;
-            let Some(doc) = i.heredocs.iter().rev().find(|h| h.name == name) else { continue };
-            let mut content = if chomp { chomp_tabs(&doc.content) } else { doc.content.clone() };
-            if expand {
+            // A marker without a body (JSON form) makes an empty file.
+            let (body, raw) = match i.heredocs.iter().rev().find(|h| h.name == m.name) {
+                Some(h) => (h.body, h.content.as_str()),
+                None => (word, ""),
+            };
+            let mut content = if m.chomp {
+                chomp_tabs(raw)
+            } else {
+                raw.to_owned()
+            };
+            if m.expand {
                 let mut lx = Lexer::new('\\', self.opts.budget.max_value_len);
                 lx.skip_process_quotes = true;
-                content = lx.process(&content, &st.build_env).map_err(|e| match e {
-                    super::shlex::LexError::Syntax(m) => EvalError::new(EvalErrorKind::Build, Some(doc.body), m),
-                    super::shlex::LexError::Budget => EvalError::budget(Limit::ValueLength, doc.body),
-                })?.result;
+                content = self.process_with(&lx, st, &content, body)?.0;
             }
-            let target = self.target(st, &mut p, &name);
-            let e = p.entry(target.0, FileKind::File, FileSource::Heredoc { name, body: doc.body, content });
-            self.place(st, e, target.1)?;
+            let (path, alt) = self.target(st, &mut p, &m.name);
+            let source = FileSource::Heredoc {
+                name: m.name,
+                body,
+                content,
+            };
+            let e = p.entry(path, FileKind::File, source);
+            self.place(st, e, alt)?;
         }
         if p.items > 1 && !p.dir_syntax {
-            let m = format!("several sources copied to `{}`, which does not end in `/`: each overwrites the last", p.dest);
-            self.notes.push(Note::new(NoteKind::SeveralSourcesToFile, span, m));
+            let m = format!(
+                "several sources copied to `{}`, which does not end in `/`: each overwrites the last",
+                p.dest
+            );
+            self.notes
+                .push(Note::new(NoteKind::SeveralSourcesToFile, span, m));
         }
         Ok(())
     }
 
     /// Where a file named `name` lands, and where it would land if the
     /// destination turns out to be a directory of the unknown base image.
-    fn target(&mut self, st: &mut State<'_>, p: &mut Placing, name: &str) -> (String, Option<String>) {
+    fn target(
+        &mut self,
+        st: &mut State<'_>,
+        p: &mut Placing,
+        name: &str,
+    ) -> (String, Option<String>) {
         if p.dir_syntax {
             st.fs.mkdir_p(&p.dest);
             return (join(&p.dest, name), None);
@@ -271,30 +375,51 @@ impl<'a> Ev<'a> {
             None => {
                 if !p.noted {
                     p.noted = true;
-                    let m = format!("`{}` may be a directory of the base image; the file is taken to be written as it", p.dest);
-                    self.notes.push(Note::new(NoteKind::DestinationMayBeDirectory, p.span, m));
+                    let m = format!(
+                        "`{}` may be a directory of the base image; the file is taken to be written as it",
+                        p.dest
+                    );
+                    self.notes
+                        .push(Note::new(NoteKind::DestinationMayBeDirectory, p.span, m));
                 }
                 (p.dest.clone(), Some(join(&p.dest, name)))
             }
         }
     }
 
-    fn place(&mut self, st: &mut State<'_>, mut e: FileEntry, alt: Option<String>) -> Result<(), EvalError> {
+    fn place(
+        &mut self,
+        st: &mut State<'_>,
+        mut e: FileEntry,
+        alt: Option<String>,
+    ) -> Result<(), EvalError> {
         e.if_dest_is_dir = alt;
         st.fs.put(e, self.opts.budget.max_files)
     }
 
     /// An opaque tree at `path`.
-    fn opaque(&mut self, st: &mut State<'_>, p: &Placing, path: String, source: FileSource) -> Result<(), EvalError> {
+    fn opaque(
+        &mut self,
+        st: &mut State<'_>,
+        p: &Placing,
+        path: String,
+        source: FileSource,
+    ) -> Result<(), EvalError> {
         let m = format!("the contents placed at `{path}` are not known");
-        self.notes.push(Note::new(NoteKind::OpaqueContents, p.span, m));
+        self.notes
+            .push(Note::new(NoteKind::OpaqueContents, p.span, m));
         let e = p.entry(path, FileKind::Opaque, source);
         self.place(st, e, None)
     }
 
     /// A path of unknown kind from a stage or an image: placed as a file
     /// would be, noting where a directory's contents would go instead.
-    fn opaque_copy(&mut self, st: &mut State<'_>, p: &mut Placing, source: FileSource) -> Result<(), EvalError> {
+    fn opaque_copy(
+        &mut self,
+        st: &mut State<'_>,
+        p: &mut Placing,
+        source: FileSource,
+    ) -> Result<(), EvalError> {
         let (FileSource::Stage { path, .. } | FileSource::Image { path, .. }) = &source else {
             return Ok(());
         };
@@ -306,22 +431,35 @@ impl<'a> Ev<'a> {
             (p.dest.clone(), None)
         };
         let m = format!("the contents placed at `{target}` are not known");
-        self.notes.push(Note::new(NoteKind::OpaqueContents, p.span, m));
+        self.notes
+            .push(Note::new(NoteKind::OpaqueContents, p.span, m));
         let e = p.entry(target, FileKind::Opaque, source);
         self.place(st, e, alt)
     }
 
     /// `COPY --from=<stage>`: what the model knows of that stage's path.
-    fn from_stage(&mut self, st: &mut State<'_>, p: &mut Placing, src_fs: &Fs, label: &str, src: &str) -> Result<(), EvalError> {
+    fn copy_stage_path(
+        &mut self,
+        st: &mut State<'_>,
+        p: &mut Placing,
+        src_fs: &Fs,
+        label: &str,
+        src: &str,
+    ) -> Result<(), EvalError> {
         let abs = clean_path(&normalize_path("/", src, false));
         let matches: Vec<String> = if has_wildcards(&abs) {
             let comps: Vec<&str> = abs.split('/').filter(|s| !s.is_empty()).collect();
             let globs: Option<Vec<Glob>> = comps.iter().map(|c| Glob::compile(c)).collect();
             let globs = globs.unwrap_or_default();
-            src_fs.paths_at_depth(comps.len()).into_iter().filter(|path| {
-                let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-                parts.len() == globs.len() && parts.iter().zip(&globs).all(|(s, g)| g.matches(s))
-            }).collect()
+            src_fs
+                .paths_at_depth(comps.len())
+                .into_iter()
+                .filter(|path| {
+                    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+                    parts.len() == globs.len()
+                        && parts.iter().zip(&globs).all(|(s, g)| g.matches(s))
+                })
+                .collect()
         } else if src_fs.is_dir(&abs) == Some(true) || !src_fs.under(&abs).is_empty() {
             vec![abs.clone()]
         } else {
@@ -329,7 +467,14 @@ impl<'a> Ev<'a> {
         };
         if matches.is_empty() {
             p.items += 1;
-            return self.opaque_copy(st, p, FileSource::Stage { stage: label.to_owned(), path: abs });
+            return self.opaque_copy(
+                st,
+                p,
+                FileSource::Stage {
+                    stage: label.to_owned(),
+                    path: abs,
+                },
+            );
         }
         p.items += matches.len();
         for m in matches {
@@ -343,7 +488,11 @@ impl<'a> Ev<'a> {
                     st.fs.mkdir_p(&p.dest);
                     (join(&p.dest, &sub), None)
                 };
-                let mut e = FileEntry { path, instruction: p.span, ..e };
+                let mut e = FileEntry {
+                    path,
+                    instruction: p.span,
+                    ..e
+                };
                 e.chown.clone_from(&p.chown);
                 e.chmod.clone_from(&p.chmod);
                 self.place(st, e, alt)?;
@@ -353,7 +502,13 @@ impl<'a> Ev<'a> {
     }
 
     /// A source in the build context (wildcards, directories, files).
-    fn from_context(&mut self, st: &mut State<'_>, p: &mut Placing, src: &str, unpack: bool) -> Result<(), EvalError> {
+    fn copy_context_path(
+        &mut self,
+        st: &mut State<'_>,
+        p: &mut Placing,
+        src: &str,
+        unpack: bool,
+    ) -> Result<(), EvalError> {
         let rel = clean_rel(src);
         let pivot = match (p.parents, src.split_once("/./")) {
             (true, Some((a, _))) => Some(clean_rel(a)),
@@ -366,16 +521,28 @@ impl<'a> Ev<'a> {
             match self.ctx.kind(&rel) {
                 Some(k) => vec![(rel.clone(), k)],
                 None => {
-                    let why = if self.ctx.ignored(&rel) { " (excluded by .dockerignore)" } else { "" };
+                    let why = if self.ctx.ignored(&rel) {
+                        " (excluded by .dockerignore)"
+                    } else {
+                        ""
+                    };
                     let m = format!("failed to compute cache key: \"/{rel}\": not found{why}");
-                    return Err(EvalError::new(EvalErrorKind::SourceNotFound, Some(p.span), m));
+                    return Err(EvalError::new(
+                        EvalErrorKind::SourceNotFound,
+                        Some(p.span),
+                        m,
+                    ));
                 }
             }
         };
         p.items += matches.len();
         for (m, kind) in matches {
             let kept = pivot.as_ref().map(|pv| {
-                if pv.is_empty() { m.clone() } else { m.strip_prefix(&format!("{pv}/")).unwrap_or(&m).to_owned() }
+                if pv.is_empty() {
+                    m.clone()
+                } else {
+                    m.strip_prefix(&format!("{pv}/")).unwrap_or(&m).to_owned()
+                }
             });
             match kind {
                 EntryKind::File => {
@@ -384,14 +551,23 @@ impl<'a> Ev<'a> {
                     }
                     if unpack && ARCHIVES.iter().any(|x| m.ends_with(x)) {
                         st.fs.mkdir_p(&p.dest);
-                        self.opaque(st, p, p.dest.clone(), FileSource::Archive { path: m.clone() })?;
+                        self.opaque(
+                            st,
+                            p,
+                            p.dest.clone(),
+                            FileSource::Archive { path: m.clone() },
+                        )?;
                         continue;
                     }
                     let (path, alt) = match &kept {
                         Some(k) => (join(&p.dest, k), None),
                         None => self.target(st, p, basename(&m)),
                     };
-                    let e = p.entry(path, FileKind::File, FileSource::Context { path: m.clone() });
+                    let e = p.entry(
+                        path,
+                        FileKind::File,
+                        FileSource::Context { path: m.clone() },
+                    );
                     self.place(st, e, alt)?;
                 }
                 EntryKind::Dir => {
@@ -412,8 +588,16 @@ impl<'a> Ev<'a> {
                             st.fs.mkdir_p(&join(&dir, &sub));
                             continue;
                         }
-                        let path = if m.is_empty() { sub.clone() } else { format!("{m}/{sub}") };
-                        let e = p.entry(join(&dir, &sub), FileKind::File, FileSource::Context { path });
+                        let path = if m.is_empty() {
+                            sub.clone()
+                        } else {
+                            format!("{m}/{sub}")
+                        };
+                        let e = p.entry(
+                            join(&dir, &sub),
+                            FileKind::File,
+                            FileSource::Context { path },
+                        );
                         self.place(st, e, None)?;
                     }
                 }
@@ -437,12 +621,21 @@ impl<'a> Ev<'a> {
         let mut stack = vec![String::new()];
         let mut left_out = 0;
         while let Some(sub) = stack.pop() {
-            let full = [root, sub.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
+            let full = [root, sub.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
             let (entries, total) = self.ctx.read_dir_counted(&full);
             self.count(total, span)?;
             left_out += total - entries.len();
             for (name, k) in entries {
-                let s = if sub.is_empty() { name } else { format!("{sub}/{name}") };
+                let s = if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                };
                 if k == EntryKind::Dir {
                     stack.push(s.clone());
                 }
@@ -451,17 +644,26 @@ impl<'a> Ev<'a> {
         }
         if left_out > 0 {
             let shown = if root.is_empty() { "." } else { root };
-            let m = format!("`.dockerignore` leaves {left_out} entries of `{shown}` out of the copy");
-            self.notes.push(Note::new(NoteKind::IgnoredFilesLeftOut, span, m));
+            let m =
+                format!("`.dockerignore` leaves {left_out} entries of `{shown}` out of the copy");
+            self.notes
+                .push(Note::new(NoteKind::IgnoredFilesLeftOut, span, m));
         }
         Ok(out)
     }
 
     /// fsutil `ResolveWildcards`: the literal prefix, then one glob per
     /// remaining component; the matches in path order.
-    fn glob_context(&mut self, rel: &str, span: ByteSpan) -> Result<Vec<(String, EntryKind)>, EvalError> {
+    fn glob_context(
+        &mut self,
+        rel: &str,
+        span: ByteSpan,
+    ) -> Result<Vec<(String, EntryKind)>, EvalError> {
         let comps: Vec<&str> = rel.split('/').collect();
-        let first = comps.iter().position(|c| has_wildcards(c)).unwrap_or(comps.len());
+        let first = comps
+            .iter()
+            .position(|c| has_wildcards(c))
+            .unwrap_or(comps.len());
         let base = comps[..first].join("/");
         if self.ctx.kind(&base) != Some(EntryKind::Dir) {
             let m = format!("failed to compute cache key: \"/{base}\": not found");
@@ -469,7 +671,9 @@ impl<'a> Ev<'a> {
         }
         let mut frontier = vec![(base, EntryKind::Dir)];
         for comp in &comps[first..] {
-            let Some(glob) = Glob::compile(comp) else { return Ok(Vec::new()) };
+            let Some(glob) = Glob::compile(comp) else {
+                return Ok(Vec::new());
+            };
             let mut next = Vec::new();
             for (dir, kind) in frontier {
                 if kind != EntryKind::Dir {
@@ -479,7 +683,11 @@ impl<'a> Ev<'a> {
                 self.count(total, span)?;
                 for (name, k) in entries {
                     if glob.matches(&name) {
-                        let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+                        let path = if dir.is_empty() {
+                            name
+                        } else {
+                            format!("{dir}/{name}")
+                        };
                         next.push((path, k));
                     }
                 }
@@ -493,26 +701,22 @@ impl<'a> Ev<'a> {
 
 /// `<<-` strips leading tabs from every line.
 fn chomp_tabs(s: &str) -> String {
-    s.split_inclusive('\n').map(|l| l.trim_start_matches('\t')).collect()
-}
-
-/// A `--exclude` pattern, read as patternmatcher reads it.
-fn exclude_pattern(e: &str) -> IgnorePattern {
-    let e = e.trim();
-    let (ex, p) = match e.strip_prefix('!') {
-        Some(rest) => (true, rest),
-        None => (false, e),
-    };
-    IgnorePattern::compile(&clean_path(p), ex)
+    s.split_inclusive('\n')
+        .map(|l| l.trim_start_matches('\t'))
+        .collect()
 }
 
 /// `--chmod`: octal up to 07777, or a symbolic mode.
 fn check_chmod(m: &str, span: ByteSpan) -> Result<(), EvalError> {
-    let err = || EvalError::new(
-        EvalErrorKind::Build,
-        Some(span),
-        format!("invalid chmod parameter: '{m}'. it should be octal string and between 0 and 07777"),
-    );
+    let err = || {
+        EvalError::new(
+            EvalErrorKind::Build,
+            Some(span),
+            format!(
+                "invalid chmod parameter: '{m}'. it should be octal string and between 0 and 07777"
+            ),
+        )
+    };
     if m.chars().all(|c| c.is_ascii_digit()) {
         return match u32::from_str_radix(m, 8) {
             Ok(v) if v <= 0o7777 => Ok(()),
@@ -521,7 +725,9 @@ fn check_chmod(m: &str, span: ByteSpan) -> Result<(), EvalError> {
     }
     let symbolic = m.split(',').all(|clause| {
         let ops = clause.trim_start_matches(['u', 'g', 'o', 'a']);
-        !ops.is_empty() && ops.starts_with(['+', '-', '=']) && ops.chars().all(|c| "+-=rwxXstugo".contains(c))
+        !ops.is_empty()
+            && ops.starts_with(['+', '-', '='])
+            && ops.chars().all(|c| "+-=rwxXstugo".contains(c))
     });
     if symbolic { Ok(()) } else { Err(err()) }
 }

@@ -175,14 +175,26 @@ pub struct EvalError {
 
 impl EvalError {
     /// An error of `kind` at `span`.
-    pub fn new(kind: EvalErrorKind, span: Option<ByteSpan>, message: impl Into<String>) -> EvalError {
-        EvalError { kind, message: message.into(), span }
+    pub fn new(
+        kind: EvalErrorKind,
+        span: Option<ByteSpan>,
+        message: impl Into<String>,
+    ) -> EvalError {
+        EvalError {
+            kind,
+            message: message.into(),
+            span,
+        }
     }
     fn build(span: ByteSpan, m: impl Into<String>) -> EvalError {
         EvalError::new(EvalErrorKind::Build, Some(span), m)
     }
     pub(super) fn budget(limit: Limit, span: ByteSpan) -> EvalError {
-        EvalError::new(EvalErrorKind::Budget(limit), Some(span), format!("budget exceeded: {limit:?}"))
+        EvalError::new(
+            EvalErrorKind::Budget(limit),
+            Some(span),
+            format!("budget exceeded: {limit:?}"),
+        )
     }
 }
 
@@ -279,17 +291,29 @@ pub(super) struct Ev<'a> {
 
 /// Evaluates `parsed` for `opts.target` (default: the last stage) against
 /// the build context `ctx`.
-pub fn evaluate(parsed: &Parsed, opts: &EvalOptions<'_>, ctx: &dyn BuildContext) -> Result<Image, EvalError> {
+pub fn evaluate(
+    parsed: &Parsed,
+    opts: &EvalOptions<'_>,
+    ctx: &dyn BuildContext,
+) -> Result<Image, EvalError> {
     if let Some(d) = parsed.first_error() {
-        return Err(EvalError::new(EvalErrorKind::Parse, Some(d.span), d.message.clone()));
+        return Err(EvalError::new(
+            EvalErrorKind::Parse,
+            Some(d.span),
+            d.message.clone(),
+        ));
     }
     let ignore = match &opts.dockerignore {
-        Some(t) => DockerIgnore::parse(t).map_err(|m| EvalError::new(EvalErrorKind::IgnoreFile, None, m))?,
+        Some(t) => DockerIgnore::parse(t)
+            .map_err(|m| EvalError::new(EvalErrorKind::IgnoreFile, None, m))?,
         None => DockerIgnore::default(),
     };
     let mut ev = Ev {
         opts,
-        ctx: Visible { ctx, ignore: &ignore },
+        ctx: Visible {
+            ctx,
+            ignore: &ignore,
+        },
         lexer: Lexer::new(parsed.escape, opts.budget.max_value_len),
         notes: Vec::new(),
         stage_names: Vec::new(),
@@ -299,7 +323,12 @@ pub fn evaluate(parsed: &Parsed, opts: &EvalOptions<'_>, ctx: &dyn BuildContext)
         ports: 0,
         noted: HashSet::new(),
     };
-    ev.notes.extend(parsed.diagnostics.iter().map(|d| Note::new(NoteKind::Parser, d.span, d.message.clone())));
+    ev.notes.extend(
+        parsed
+            .diagnostics
+            .iter()
+            .map(|d| Note::new(NoteKind::Parser, d.span, d.message.clone())),
+    );
     ev.run(parsed)
 }
 
@@ -312,13 +341,38 @@ impl<'a> Ev<'a> {
     }
 
     /// Expands a word with the stage's builder environment (ProcessWord).
-    pub fn expand(&mut self, st: &State<'_>, text: &str, span: ByteSpan) -> Result<String, EvalError> {
+    pub fn expand(
+        &mut self,
+        st: &State<'_>,
+        text: &str,
+        span: ByteSpan,
+    ) -> Result<String, EvalError> {
         Ok(self.process(st, text, span)?.0)
     }
 
     /// ProcessWord and ProcessWords at once.
-    fn process(&mut self, st: &State<'_>, text: &str, span: ByteSpan) -> Result<(String, Vec<String>), EvalError> {
-        let p = self.lexer.process(text, &st.build_env).map_err(|e| Self::lex_err(e, span))?;
+    fn process(
+        &mut self,
+        st: &State<'_>,
+        text: &str,
+        span: ByteSpan,
+    ) -> Result<(String, Vec<String>), EvalError> {
+        let lexer = self.lexer;
+        self.process_with(&lexer, st, text, span)
+    }
+
+    /// The same with another lexer (heredoc bodies), noting variables an
+    /// unknown base image may set.
+    pub(super) fn process_with(
+        &mut self,
+        lexer: &Lexer,
+        st: &State<'_>,
+        text: &str,
+        span: ByteSpan,
+    ) -> Result<(String, Vec<String>), EvalError> {
+        let p = lexer
+            .process(text, &st.build_env)
+            .map_err(|e| Self::lex_err(e, span))?;
         if !st.env_complete {
             for name in p.unmatched {
                 let plain = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
@@ -327,8 +381,11 @@ impl<'a> Ev<'a> {
                         BaseRef::Image(r) => r.clone(),
                         BaseRef::Scratch => "scratch".to_owned(),
                     };
-                    let m = format!("`{name}` is not set by the Dockerfile; base image `{base}` may set it (taken as empty)");
-                    self.notes.push(Note::new(NoteKind::VariableFromBase, span, m));
+                    let m = format!(
+                        "`{name}` is not set by the Dockerfile; base image `{base}` may set it (taken as empty)"
+                    );
+                    self.notes
+                        .push(Note::new(NoteKind::VariableFromBase, span, m));
                 }
             }
         }
@@ -345,7 +402,13 @@ impl<'a> Ev<'a> {
                     if defs.len() >= budget.max_stages {
                         return Err(EvalError::budget(Limit::Stages, i.span));
                     }
-                    defs.push(StageDef { from: i, name: None, base_name: String::new(), base: None, commands: Vec::new() });
+                    defs.push(StageDef {
+                        from: i,
+                        name: None,
+                        base_name: String::new(),
+                        base: None,
+                        commands: Vec::new(),
+                    });
                 }
                 (_, Some(d)) => d.commands.push(i),
                 (_, None) => meta.push(i),
@@ -353,33 +416,47 @@ impl<'a> Ev<'a> {
         }
         let global = self.global_args(&meta, &defs)?;
         self.global = global.clone();
-        for k in 0..defs.len() {
-            let (image, name) = match &defs[k].from.args {
-                Args::From { image, name } => (image, name),
-                _ => continue,
+        for d in &mut defs {
+            let Args::From { image, name } = &d.from.args else {
+                continue;
             };
-            let p = Lexer::new(self.lexer.escape, budget.max_value_len)
+            let p = self
+                .lexer
                 .process(&image.text, &global)
-                .map_err(|e| Self::lex_err(e, defs[k].from.span))?;
+                .map_err(|e| Self::lex_err(e, d.from.span))?;
             if p.result.is_empty() {
-                return Err(EvalError::build(defs[k].from.span, format!("base name ({}) should not be blank", image.text)));
+                let m = format!("base name ({}) should not be blank", image.text);
+                return Err(EvalError::build(d.from.span, m));
             }
-            let base = self.stage_names.iter().position(|n| n.as_deref() == Some(p.result.as_str()));
-            if base.is_none() && p.result != "scratch" {
-                check_reference(&p.result, defs[k].from.span)?;
+            // Only earlier stages can be bases (BuildKit's `addState`).
+            d.base = self
+                .stage_names
+                .iter()
+                .position(|n| n.as_deref() == Some(p.result.as_str()));
+            if d.base.is_none() && p.result != "scratch" {
+                check_reference(&p.result, d.from.span)?;
             }
-            defs[k].base = base;
-            defs[k].base_name = p.result;
-            defs[k].name = name.as_ref().map(|n| n.text.clone());
-            self.stage_names.push(defs[k].name.clone());
+            d.base_name = p.result;
+            d.name = name.as_ref().map(|n| n.text.clone());
+            self.stage_names.push(d.name.clone());
         }
         let target = match &self.opts.target {
             None => defs.len().saturating_sub(1),
             Some(t) => {
                 let lower = t.to_lowercase();
-                self.stage_names.iter().position(|n| n.as_deref() == Some(lower.as_str())).ok_or_else(|| {
-                    EvalError::new(EvalErrorKind::TargetNotFound, None, format!("target stage {} could not be found", super::shlex::go_quote(t)))
-                })?
+                self.stage_names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(lower.as_str()))
+                    .ok_or_else(|| {
+                        EvalError::new(
+                            EvalErrorKind::TargetNotFound,
+                            None,
+                            format!(
+                                "target stage {} could not be found",
+                                super::shlex::go_quote(t)
+                            ),
+                        )
+                    })?
             }
         };
         let plans = self.plans(&defs)?;
@@ -392,15 +469,33 @@ impl<'a> Ev<'a> {
             let st = self.stage(&defs, &plans[k], k, &states)?;
             states[k] = Some(st);
         }
-        let st = states[target].take().ok_or_else(|| EvalError::new(EvalErrorKind::Build, None, "dockerfile contains no stages to build"))?;
+        let st = states[target].take().ok_or_else(|| {
+            EvalError::new(
+                EvalErrorKind::Build,
+                None,
+                "dockerfile contains no stages to build",
+            )
+        })?;
         Ok(self.image(st, target, needed))
     }
 
     /// The global ARGs (`buildMetaArgs`) on top of BuildKit's platform args.
-    fn global_args(&mut self, meta: &[&Instruction], defs: &[StageDef<'_>]) -> Result<Vars, EvalError> {
-        let platform = self.opts.platform.clone().unwrap_or_else(|| "linux/amd64".to_owned());
+    fn global_args(
+        &mut self,
+        meta: &[&Instruction],
+        defs: &[StageDef<'_>],
+    ) -> Result<Vars, EvalError> {
+        let platform = self
+            .opts
+            .platform
+            .clone()
+            .unwrap_or_else(|| "linux/amd64".to_owned());
         let mut parts = platform.split('/');
-        let (os, arch, variant) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (os, arch, variant) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
         let target = self.opts.target.clone().or_else(|| {
             defs.last().and_then(|d| match &d.from.args {
                 Args::From { name: Some(n), .. } => Some(n.text.clone()),
@@ -430,10 +525,12 @@ impl<'a> Ev<'a> {
             for d in decls {
                 let value = match (self.opts.build_args.get(&d.name.text), &d.default) {
                     (Some(v), _) => v.clone(),
-                    (None, Some(def)) => Lexer::new(self.lexer.escape, self.opts.budget.max_value_len)
-                        .process(&def.text, &g)
-                        .map_err(|e| Self::lex_err(e, i.span))?
-                        .result,
+                    (None, Some(def)) => {
+                        Lexer::new(self.lexer.escape, self.opts.budget.max_value_len)
+                            .process(&def.text, &g)
+                            .map_err(|e| Self::lex_err(e, i.span))?
+                            .result
+                    }
                     (None, None) => continue,
                 };
                 g.set(&d.name.text, &value, None);
@@ -463,7 +560,10 @@ impl<'a> Ev<'a> {
             list.extend(d.commands.iter().map(|&i| (i, None)));
             let mut plan = Vec::with_capacity(list.len());
             for (instr, error) in list {
-                let from = match (instr.kind, instr.flag("from").and_then(|f| f.value.as_deref())) {
+                let from = match (
+                    instr.kind,
+                    instr.flag("from").and_then(|f| f.value.as_deref()),
+                ) {
                     (Keyword::Copy, Some(v)) if !v.is_empty() && error.is_none() => {
                         Some(self.copy_from(v, instr.span, k)?)
                     }
@@ -481,22 +581,38 @@ impl<'a> Ev<'a> {
             .process(v, &NoEnv)
             .is_ok_and(|p| p.result == v);
         if !same {
-            return Err(EvalError::build(span, "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround"));
+            return Err(EvalError::build(
+                span,
+                "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+            ));
         }
         let index = v.strip_prefix('+').unwrap_or(v);
-        let numeric = !index.is_empty() && index.trim_start_matches('-').chars().all(|c| c.is_ascii_digit());
+        let numeric = !index.is_empty()
+            && index
+                .trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_digit());
         let found = if numeric {
             let n: i64 = index.parse().unwrap_or(-1);
-            let k = usize::try_from(n).ok().filter(|&k| k < self.stage_names.len());
+            let k = usize::try_from(n)
+                .ok()
+                .filter(|&k| k < self.stage_names.len());
             Some(k.ok_or_else(|| EvalError::build(span, format!("invalid stage index {n}")))?)
         } else {
             let lower = v.to_lowercase();
-            self.stage_names.iter().position(|n| n.as_deref() == Some(lower.as_str()))
+            self.stage_names
+                .iter()
+                .position(|n| n.as_deref() == Some(lower.as_str()))
         };
         match found {
             Some(k) if k == current => {
-                let name = self.stage_names[k].clone().unwrap_or_else(|| format!("stage-{k}"));
-                Err(EvalError::build(span, format!("circular dependency detected on stage: {name}")))
+                let name = self.stage_names[k]
+                    .clone()
+                    .unwrap_or_else(|| format!("stage-{k}"));
+                Err(EvalError::build(
+                    span,
+                    format!("circular dependency detected on stage: {name}"),
+                ))
             }
             Some(k) => Ok(From::Stage(k)),
             None => Ok(From::Image(v.to_owned())),
@@ -585,7 +701,12 @@ impl<'a> Ev<'a> {
         states: &[Option<State<'a>>],
     ) -> Result<State<'a>, EvalError> {
         let mut st = self.initial(defs, k, states);
-        for Step { instr: i, from, error } in plan {
+        for Step {
+            instr: i,
+            from,
+            error,
+        } in plan
+        {
             if let Some(e) = error {
                 return Err(e.clone());
             }
@@ -596,9 +717,16 @@ impl<'a> Ev<'a> {
             if let Some(From::Stage(s)) = from
                 && states[*s].is_none()
             {
-                let name = |k: usize| self.stage_names[k].clone().unwrap_or_else(|| format!("stage-{k}"));
-                let m = format!("cannot copy from stage {}, it needs to be defined before current stage {}",
-                    super::shlex::go_quote(&name(*s)), super::shlex::go_quote(&name(k)));
+                let name = |k: usize| {
+                    self.stage_names[k]
+                        .clone()
+                        .unwrap_or_else(|| format!("stage-{k}"))
+                };
+                let m = format!(
+                    "cannot copy from stage {}, it needs to be defined before current stage {}",
+                    super::shlex::go_quote(&name(*s)),
+                    super::shlex::go_quote(&name(k))
+                );
                 return Err(EvalError::build(i.span, m));
             }
             self.dispatch(&mut st, i, from.as_ref(), states)?;
@@ -623,7 +751,13 @@ impl<'a> Ev<'a> {
     }
 
     /// One instruction's effect.
-    fn dispatch(&mut self, st: &mut State<'a>, i: &'a Instruction, from: Option<&From>, states: &[Option<State<'a>>]) -> Result<(), EvalError> {
+    fn dispatch(
+        &mut self,
+        st: &mut State<'a>,
+        i: &'a Instruction,
+        from: Option<&From>,
+        states: &[Option<State<'a>>],
+    ) -> Result<(), EvalError> {
         let span = i.span;
         match &i.args {
             Args::Env(kvs) | Args::Label(kvs) => {
@@ -686,7 +820,10 @@ impl<'a> Ev<'a> {
                 for w in ws {
                     let v = self.expand(st, &w.text, span)?;
                     if v.is_empty() {
-                        return Err(EvalError::build(span, "VOLUME specified can not be an empty string"));
+                        return Err(EvalError::build(
+                            span,
+                            "VOLUME specified can not be an empty string",
+                        ));
                     }
                     st.volumes.push(v);
                 }
@@ -694,7 +831,8 @@ impl<'a> Ev<'a> {
             Args::Expose(ws) => {
                 for w in ws {
                     for p in self.process(st, &w.text, span)?.1 {
-                        let (lo, hi, proto) = values::port_spec(&p).map_err(|m| EvalError::build(span, m))?;
+                        let (lo, hi, proto) =
+                            values::port_spec(&p).map_err(|m| EvalError::build(span, m))?;
                         for port in lo..=hi {
                             self.ports += 1;
                             if self.ports > self.opts.budget.max_ports {
@@ -705,7 +843,9 @@ impl<'a> Ev<'a> {
                     }
                 }
             }
-            Args::Shell(ws) => st.shell = Setting::set(ws.iter().map(|w| w.text.clone()).collect(), span),
+            Args::Shell(ws) => {
+                st.shell = Setting::set(ws.iter().map(|w| w.text.clone()).collect(), span)
+            }
             Args::Cmd(line) => {
                 st.cmd = Setting::set(Self::command(st, line), span);
                 st.cmd_set = true;
@@ -719,16 +859,27 @@ impl<'a> Ev<'a> {
             Args::Healthcheck(h) => {
                 let test = match &h.command {
                     None => HealthTest::None,
-                    Some(CommandLine::Exec(w)) => HealthTest::Cmd(w.iter().map(|w| w.text.clone()).collect()),
+                    Some(CommandLine::Exec(w)) => {
+                        HealthTest::Cmd(w.iter().map(|w| w.text.clone()).collect())
+                    }
                     Some(CommandLine::Shell(w)) => HealthTest::CmdShell(w.text.clone()),
                 };
-                let hc = Healthcheck { test, interval: h.interval, timeout: h.timeout, start_period: h.start_period, start_interval: h.start_interval, retries: h.retries };
+                let hc = Healthcheck {
+                    test,
+                    interval: h.interval,
+                    timeout: h.timeout,
+                    start_period: h.start_period,
+                    start_interval: h.start_interval,
+                    retries: h.retries,
+                };
                 st.healthcheck = Setting::set(hc, span);
             }
             Args::Onbuild(..) => st.onbuild.push(i),
             Args::Copy(c) | Args::Add(c) => self.copy(st, i, c, from, states)?,
             Args::Run(_) | Args::Maintainer(_) | Args::From { .. } => {}
-            Args::Unknown(_) | Args::Invalid => return Err(EvalError::build(span, "instruction did not parse")),
+            Args::Unknown(_) | Args::Invalid => {
+                return Err(EvalError::build(span, "instruction did not parse"));
+            }
         }
         Ok(())
     }
@@ -744,11 +895,20 @@ impl<'a> Ev<'a> {
             stage_name: self.stage_names.get(target).cloned().flatten(),
             base: st.root,
             base_span: st.root_span,
-            env: st.env.list.into_iter().map(|(name, value, span)| EnvVar { name, value, span }).collect(),
+            env: st
+                .env
+                .list
+                .into_iter()
+                .map(|(name, value, span)| EnvVar { name, value, span })
+                .collect(),
             env_complete: st.env_complete,
             workdir: st.workdir,
             user: st.user,
-            exposed: st.exposed.into_iter().map(|((port, proto), span)| ExposedPort { port, proto, span }).collect(),
+            exposed: st
+                .exposed
+                .into_iter()
+                .map(|((port, proto), span)| ExposedPort { port, proto, span })
+                .collect(),
             exposed_complete: st.exposed_complete,
             entrypoint: st.entrypoint,
             cmd: st.cmd,
@@ -759,7 +919,12 @@ impl<'a> Ev<'a> {
             labels: st.labels,
             files: st.fs.into_entries(),
             notes: std::mem::take(&mut self.notes),
-            stages: needed.iter().enumerate().filter(|(_, n)| **n).map(|(k, _)| k).collect(),
+            stages: needed
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n)
+                .map(|(k, _)| k)
+                .collect(),
         }
     }
 }
@@ -790,9 +955,21 @@ fn reachable(defs: &[StageDef<'_>], plans: &[Vec<Step<'_>>], target: usize) -> V
 pub(super) fn normalize_path(parent: &str, p: &str, keep_slash: bool) -> String {
     use super::context::clean_path;
     let parent = if parent.is_empty() { "/" } else { parent };
-    let parent = if parent.starts_with('/') { parent.to_owned() } else { clean_path(&format!("/{parent}")) };
-    let new = if p.is_empty() { parent.clone() } else { p.to_owned() };
-    let mut out = if new.starts_with('/') { new } else { clean_path(&format!("{parent}/{new}")) };
+    let parent = if parent.starts_with('/') {
+        parent.to_owned()
+    } else {
+        clean_path(&format!("/{parent}"))
+    };
+    let new = if p.is_empty() {
+        parent.clone()
+    } else {
+        p.to_owned()
+    };
+    let mut out = if new.starts_with('/') {
+        new
+    } else {
+        clean_path(&format!("{parent}/{new}"))
+    };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {
             out.push('/');
@@ -816,10 +993,13 @@ fn check_reference(r: &str, span: ByteSpan) -> Result<(), EvalError> {
         None => name,
     };
     if repo.chars().any(|c| c.is_ascii_uppercase()) || r.chars().any(char::is_whitespace) {
-        return Err(EvalError::build(span, format!(
-            "failed to parse stage name {}: invalid reference format: repository name must be lowercase",
-            super::shlex::go_quote(r)
-        )));
+        return Err(EvalError::build(
+            span,
+            format!(
+                "failed to parse stage name {}: invalid reference format: repository name must be lowercase",
+                super::shlex::go_quote(r)
+            ),
+        ));
     }
     Ok(())
 }

@@ -196,7 +196,12 @@ pub struct FileEntry {
 
 impl FileEntry {
     /// An entry at `path` from `source`, placed by `instruction`.
-    pub fn new(path: impl Into<String>, kind: FileKind, source: FileSource, instruction: ByteSpan) -> FileEntry {
+    pub fn new(
+        path: impl Into<String>,
+        kind: FileKind,
+        source: FileSource,
+        instruction: ByteSpan,
+    ) -> FileEntry {
         FileEntry {
             path: path.into(),
             kind,
@@ -245,7 +250,11 @@ pub struct Note {
 impl Note {
     /// A note of `kind` at `span`.
     pub fn new(kind: NoteKind, span: ByteSpan, message: impl Into<String>) -> Note {
-        Note { kind, message: message.into(), span }
+        Note {
+            kind,
+            message: message.into(),
+            span,
+        }
     }
 }
 
@@ -321,8 +330,16 @@ impl Image {
             || (runtime == Runtime::Docker && over.entrypoint.is_some());
         let cmd_overridden = over.command.as_ref().is_some_and(|c| !c.is_empty())
             || over.entrypoint.as_ref().is_some_and(|e| !e.is_empty());
-        let ep = if entry_overridden { Some(None) } else { needed(&self.entrypoint) }?;
-        let cmd = if cmd_overridden { Some(None) } else { needed(&self.cmd) }?;
+        let ep = if entry_overridden {
+            Some(None)
+        } else {
+            needed(&self.entrypoint)
+        }?;
+        let cmd = if cmd_overridden {
+            Some(None)
+        } else {
+            needed(&self.cmd)
+        }?;
         Some(process_argv(runtime, ep.as_deref(), cmd.as_deref(), over))
     }
 }

@@ -84,8 +84,13 @@ impl Cx<'_> {
                 (Ty::Bool, Some("")) | (Ty::Str | Ty::Strings, None) => {
                     return self.flag_err(f, format!("missing a value on flag: {shown}"));
                 }
-                (Ty::Bool, Some(v)) if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false") => {
-                    return self.flag_err(f, format!("expecting boolean value for flag {shown}, not: {v}"));
+                (Ty::Bool, Some(v))
+                    if !matches!(v.to_ascii_lowercase().as_str(), "true" | "false") =>
+                {
+                    return self.flag_err(
+                        f,
+                        format!("expecting boolean value for flag {shown}, not: {v}"),
+                    );
                 }
                 _ => {}
             }
@@ -101,7 +106,12 @@ impl Cx<'_> {
     /// `parseMaybeJSON`.
     fn maybe_json(&self, r: Range<usize>) -> Maybe {
         match parse_exec(&self.lg.text, r.clone()) {
-            Exec::Strings(items) => Maybe::Exec(items.into_iter().map(|(s, r)| Word::new(s, self.lg.span(r))).collect()),
+            Exec::Strings(items) => Maybe::Exec(
+                items
+                    .into_iter()
+                    .map(|(s, r)| Word::new(s, self.lg.span(r)))
+                    .collect(),
+            ),
             Exec::NotStrings => Maybe::NotStrings,
             Exec::NotJson => Maybe::Shell(self.word(r)),
         }
@@ -115,12 +125,22 @@ impl Cx<'_> {
                 self.not_strings(r);
                 None
             }
-            Maybe::Shell(_) => Some((split_ws(&self.lg.text, r).into_iter().map(|r| self.word(r)).collect(), false)),
+            Maybe::Shell(_) => Some((
+                split_ws(&self.lg.text, r)
+                    .into_iter()
+                    .map(|r| self.word(r))
+                    .collect(),
+                false,
+            )),
         }
     }
 
     fn not_strings(&mut self, r: Range<usize>) -> Args {
-        self.err(K::JsonArray, r, "when using JSON array syntax, arrays must be comprised of strings only")
+        self.err(
+            K::JsonArray,
+            r,
+            "when using JSON array syntax, arrays must be comprised of strings only",
+        )
     }
 
     /// A command line (RUN, CMD, ENTRYPOINT): exec or shell form.
@@ -136,13 +156,19 @@ impl Cx<'_> {
     fn name_vals(&mut self, r: Range<usize>) -> Result<Vec<KeyValue>, Args> {
         let b = &self.lg.text;
         let words = parse_words(b, r.clone(), self.escape);
-        let Some(first) = words.first() else { return Ok(Vec::new()) };
+        let Some(first) = words.first() else {
+            return Ok(Vec::new());
+        };
         if !first.text.contains('=') {
             let (k, v) = split2_ws(b, r);
             let Some(v) = v else {
                 return Err(self.args_err(format!("{} must have two arguments", self.upper())));
             };
-            return Ok(vec![KeyValue { key: self.word(k), value: self.word(v), legacy: true }]);
+            return Ok(vec![KeyValue {
+                key: self.word(k),
+                value: self.word(v),
+                legacy: true,
+            }]);
         }
         let mut out = Vec::new();
         for w in words {
@@ -167,7 +193,10 @@ impl Cx<'_> {
 fn build_range(lg: &Logical, r: Range<usize>, escape: char) -> Built {
     let b = &lg.text;
     let (cmd, rest) = split2_ws(b, r.clone());
-    let keyword = Word::new(String::from_utf8_lossy(&b[cmd.clone()]).into_owned(), lg.span(cmd));
+    let keyword = Word::new(
+        String::from_utf8_lossy(&b[cmd.clone()]).into_owned(),
+        lg.span(cmd),
+    );
     let kind = Keyword::from_name(&keyword.text);
     let (flag_words, args_start) = match rest {
         Some(rr) => extract_flags(b, rr, escape),
@@ -181,11 +210,22 @@ fn build_range(lg: &Logical, r: Range<usize>, escape: char) -> Built {
                 Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
                 None => (body.to_owned(), None),
             };
-            Flag { name, value, span: lg.span(w.range) }
+            Flag {
+                name,
+                value,
+                span: lg.span(w.range),
+            }
         })
         .collect();
     let a = trim(b, args_start.min(r.end)..r.end);
-    let mut cx = Cx { lg, keyword: &keyword.text, flags: &flags, escape, diags: Vec::new(), whole: r.clone() };
+    let mut cx = Cx {
+        lg,
+        keyword: &keyword.text,
+        flags: &flags,
+        escape,
+        diags: Vec::new(),
+        whole: r.clone(),
+    };
     let mut heredocs = false;
     let args = match kind {
         Keyword::From => from(&mut cx, a),
@@ -209,7 +249,12 @@ fn build_range(lg: &Logical, r: Range<usize>, escape: char) -> Built {
         Keyword::Run | Keyword::Cmd | Keyword::Entrypoint => match cx.command_line(a) {
             Ok((line, json)) => {
                 let allowed: &[(&str, Ty)] = if kind == Keyword::Run {
-                    &[("mount", Ty::Strings), ("network", Ty::Str), ("security", Ty::Str), ("device", Ty::Strings)]
+                    &[
+                        ("mount", Ty::Strings),
+                        ("network", Ty::Str),
+                        ("security", Ty::Str),
+                        ("device", Ty::Strings),
+                    ]
                 } else {
                     &[]
                 };
@@ -230,7 +275,9 @@ fn build_range(lg: &Logical, r: Range<usize>, escape: char) -> Built {
             Maybe::NotStrings => cx.not_strings(a),
             _ if !cx.check_flags(&[]) => Args::Invalid,
             Maybe::Exec(w) if !w.is_empty() => Args::Shell(w),
-            Maybe::Shell(w) if !w.text.is_empty() => cx.args_err("SHELL requires the arguments to be in JSON form"),
+            Maybe::Shell(w) if !w.text.is_empty() => {
+                cx.args_err("SHELL requires the arguments to be in JSON form")
+            }
             _ => cx.args_err("SHELL requires at least one argument"),
         },
         Keyword::Copy | Keyword::Add => {
@@ -280,13 +327,21 @@ fn build_range(lg: &Logical, r: Range<usize>, escape: char) -> Built {
         }
         Keyword::Unknown => {
             let m = format!("unknown instruction: {}", keyword.text);
-            cx.diags.push(Diagnostic::error(K::UnknownInstruction, keyword.span, m));
+            cx.diags
+                .push(Diagnostic::error(K::UnknownInstruction, keyword.span, m));
             Args::Unknown(cx.word(a))
         }
     };
     let diagnostics = std::mem::take(&mut cx.diags);
     Built {
-        instruction: Instruction { span: lg.span(r), keyword, kind, flags, args, heredocs: Vec::new() },
+        instruction: Instruction {
+            span: lg.span(r),
+            keyword,
+            kind,
+            flags,
+            args,
+            heredocs: Vec::new(),
+        },
         diagnostics,
         heredocs,
     }
@@ -301,7 +356,9 @@ fn from(cx: &mut Cx<'_>, a: Range<usize>) -> Args {
             let raw = cx.text(n.clone());
             let lower = raw.to_lowercase();
             let valid = lower.starts_with(|c: char| c.is_ascii_lowercase())
-                && lower.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+                && lower
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
             if !valid {
                 let m = format!(
                     "invalid name for build stage: {}, name can't start with a number or contain symbols",
@@ -316,7 +373,10 @@ fn from(cx: &mut Cx<'_>, a: Range<usize>) -> Args {
     if !cx.check_flags(&[("platform", Ty::Str)]) {
         return Args::Invalid;
     }
-    Args::From { image: cx.word(words[0].clone()), name }
+    Args::From {
+        image: cx.word(words[0].clone()),
+        name,
+    }
 }
 
 /// `ARG name[=default] …` (`parseNameOrNameVal`, then `parseArg`).
@@ -333,10 +393,16 @@ fn arg(cx: &mut Cx<'_>, a: Range<usize>) -> Args {
                 let eq = (w.range.start + k.len()).min(w.range.end);
                 decls.push(ArgDecl {
                     name: Word::new(k, cx.lg.span(w.range.start..eq)),
-                    default: Some(Word::new(v, cx.lg.span((eq + 1).min(w.range.end)..w.range.end))),
+                    default: Some(Word::new(
+                        v,
+                        cx.lg.span((eq + 1).min(w.range.end)..w.range.end),
+                    )),
                 });
             }
-            None => decls.push(ArgDecl { name: Word::new(w.text, cx.lg.span(w.range)), default: None }),
+            None => decls.push(ArgDecl {
+                name: Word::new(w.text, cx.lg.span(w.range)),
+                default: None,
+            }),
         }
     }
     Args::Arg(decls)
@@ -377,14 +443,27 @@ fn copy(cx: &mut Cx<'_>, kind: Keyword, a: Range<usize>) -> (Args, bool) {
     if !cx.check_flags(allowed) {
         return (Args::Invalid, json);
     }
-    let dest = words.pop().unwrap_or_else(|| Word::new("", cx.lg.span(cx.whole.clone())));
+    let dest = words
+        .pop()
+        .unwrap_or_else(|| Word::new("", cx.lg.span(cx.whole.clone())));
     if let Ok(Some(_)) = heredoc_marker(&dest.text) {
         let m = format!("{name} cannot accept a heredoc as a destination");
         cx.diags.push(Diagnostic::error(K::Arguments, dest.span, m));
         return (Args::Invalid, json);
     }
-    let args = CopyArgs { sources: words, dest, json };
-    (if kind == Keyword::Add { Args::Add(args) } else { Args::Copy(args) }, json)
+    let args = CopyArgs {
+        sources: words,
+        dest,
+        json,
+    };
+    (
+        if kind == Keyword::Add {
+            Args::Add(args)
+        } else {
+            Args::Copy(args)
+        },
+        json,
+    )
 }
 
 /// HEALTHCHECK (`parseHealthConfig`, then `parseHealthcheck`).
@@ -393,8 +472,12 @@ fn healthcheck(cx: &mut Cx<'_>, a: Range<usize>) -> Args {
     if a.is_empty() {
         return cx.args_err("HEALTHCHECK requires at least one argument");
     }
-    let sep = (a.start..a.end).find(|&i| byte_is_space(b[i])).unwrap_or(a.end);
-    let next = (sep..a.end).find(|&i| !byte_is_space(b[i])).unwrap_or(a.end);
+    let sep = (a.start..a.end)
+        .find(|&i| byte_is_space(b[i]))
+        .unwrap_or(a.end);
+    let next = (sep..a.end)
+        .find(|&i| !byte_is_space(b[i]))
+        .unwrap_or(a.end);
     let typ = cx.text(a.start..sep).to_ascii_uppercase();
     let command = match cx.maybe_json(next..a.end) {
         Maybe::NotStrings => return cx.not_strings(next..a.end),
@@ -419,7 +502,13 @@ fn healthcheck(cx: &mut Cx<'_>, a: Range<usize>) -> Args {
         }
         return Args::Healthcheck(h);
     }
-    let names = ["interval", "timeout", "start-period", "start-interval", "retries"];
+    let names = [
+        "interval",
+        "timeout",
+        "start-period",
+        "start-interval",
+        "retries",
+    ];
     if !cx.check_flags(&names.map(|n| (n, Ty::Str))) {
         return Args::Invalid;
     }
@@ -429,18 +518,27 @@ fn healthcheck(cx: &mut Cx<'_>, a: Range<usize>) -> Args {
     if empty {
         return cx.args_err("Missing command after HEALTHCHECK CMD");
     }
-    let value = |n: &str| cx.flags.iter().rev().find(|f| f.name == n).and_then(|f| f.value.clone());
+    let value = |n: &str| {
+        cx.flags
+            .iter()
+            .rev()
+            .find(|f| f.name == n)
+            .and_then(|f| f.value.clone())
+    };
     let parsed = (|| -> Result<(), String> {
         h.interval = values::interval("interval", value("interval").as_deref())?;
         h.timeout = values::interval("timeout", value("timeout").as_deref())?;
         h.start_period = values::interval("start-period", value("start-period").as_deref())?;
         h.start_interval = values::interval("start-interval", value("start-interval").as_deref())?;
         if let Some(r) = value("retries").filter(|r| !r.is_empty()) {
-            let n: i64 = r.parse().map_err(|_| format!("strconv.ParseInt: parsing \"{r}\": invalid syntax"))?;
+            let n: i64 = r
+                .parse()
+                .map_err(|_| format!("strconv.ParseInt: parsing \"{r}\": invalid syntax"))?;
             if n < 0 {
                 return Err(format!("--retries cannot be negative ({n})"));
             }
-            h.retries = u32::try_from(n).map_err(|_| format!("strconv.ParseInt: parsing \"{r}\": value out of range"))?;
+            h.retries = u32::try_from(n)
+                .map_err(|_| format!("strconv.ParseInt: parsing \"{r}\": value out of range"))?;
         }
         Ok(())
     })();
@@ -465,10 +563,23 @@ fn onbuild(cx: &mut Cx<'_>, a: Range<usize>, escape: char) -> (Args, bool) {
     let (inner, _) = split2_ws(&cx.lg.text, a.clone());
     let trigger = cx.text(inner).to_ascii_uppercase();
     match trigger.as_str() {
-        "ONBUILD" => return (cx.args_err("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"), false),
-        "MAINTAINER" | "FROM" => return (cx.args_err(format!("{trigger} isn't allowed as an ONBUILD trigger")), false),
+        "ONBUILD" => {
+            return (
+                cx.args_err("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"),
+                false,
+            );
+        }
+        "MAINTAINER" | "FROM" => {
+            return (
+                cx.args_err(format!("{trigger} isn't allowed as an ONBUILD trigger")),
+                false,
+            );
+        }
         _ => {}
     }
     let built = build_range(cx.lg, a, escape);
-    (Args::Onbuild(Box::new(built.instruction), built.diagnostics), built.heredocs)
+    (
+        Args::Onbuild(Box::new(built.instruction), built.diagnostics),
+        built.heredocs,
+    )
 }

@@ -9,6 +9,9 @@ use std::ops::Range;
 
 use super::words::trim_left;
 
+/// Decoded top-level strings with the range of their tokens.
+type Items = Vec<(String, Range<usize>)>;
+
 /// Go's `maxNestingDepth` in `encoding/json`.
 const MAX_DEPTH: usize = 10_000;
 
@@ -20,7 +23,7 @@ pub(super) enum Exec {
     /// A JSON array with a non-string element: an error.
     NotStrings,
     /// A JSON array of strings: each decoded, with the range of its token.
-    Strings(Vec<(String, Range<usize>)>),
+    Strings(Items),
 }
 
 /// Reads `b[r]` as an exec-form array.
@@ -29,7 +32,10 @@ pub(super) fn parse_exec(b: &[u8], r: Range<usize>) -> Exec {
     if b.get(r.start) != Some(&b'[') || r.is_empty() {
         return Exec::NotJson;
     }
-    let mut sc = Scanner { b: &b[..r.end], pos: r.start };
+    let mut sc = Scanner {
+        b: &b[..r.end],
+        pos: r.start,
+    };
     match sc.value_document() {
         Some((items, all_strings)) if all_strings => Exec::Strings(items),
         Some(_) => Exec::NotStrings,
@@ -66,7 +72,7 @@ impl Scanner<'_> {
 
     /// The whole document; `None` on any syntax error. Returns the top-level
     /// string elements and whether every element was a string.
-    fn value_document(&mut self) -> Option<(Vec<(String, Range<usize>)>, bool)> {
+    fn value_document(&mut self) -> Option<(Items, bool)> {
         let mut stack: Vec<u8> = Vec::new();
         let mut items = Vec::new();
         let mut all_strings = true;
@@ -90,7 +96,11 @@ impl Scanner<'_> {
                             return None;
                         }
                         self.pos += 1;
-                        expect = if c == b'[' { Expect::ValueOrEnd } else { Expect::KeyOrEnd };
+                        expect = if c == b'[' {
+                            Expect::ValueOrEnd
+                        } else {
+                            Expect::KeyOrEnd
+                        };
                     } else if c == b'"' {
                         let start = self.pos;
                         let s = self.string()?;

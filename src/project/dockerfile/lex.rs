@@ -34,7 +34,10 @@ impl Logical {
 
     /// The source offset of text offset `i` (`i < text.len()`).
     fn source_of(&self, i: usize) -> usize {
-        let k = self.segs.partition_point(|&(t, _)| t <= i).saturating_sub(1);
+        let k = self
+            .segs
+            .partition_point(|&(t, _)| t <= i)
+            .saturating_sub(1);
         let (t, s) = self.segs.get(k).copied().unwrap_or((0, 0));
         s + (i - t)
     }
@@ -138,7 +141,11 @@ impl Directives {
                 }
             }
         }
-        out.directives.push(Directive { name: key, value: value.to_owned(), span });
+        out.directives.push(Directive {
+            name: key,
+            value: value.to_owned(),
+            span,
+        });
         Ok(())
     }
 }
@@ -146,12 +153,16 @@ impl Directives {
 /// `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (Go `\s` is `[\t\n\f\r ]`).
 fn split_directive(s: &str) -> Option<(&str, &str)> {
     let re_space = |c: char| matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ');
-    let key_end = s.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(s.len());
+    let key_end = s
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(s.len());
     let key = &s[..key_end];
     if !key.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    let rest = s[key_end..].trim_start_matches(re_space).strip_prefix('=')?;
+    let rest = s[key_end..]
+        .trim_start_matches(re_space)
+        .strip_prefix('=')?;
     let value = rest.trim_matches(re_space);
     (!value.is_empty()).then_some((key, value))
 }
@@ -180,9 +191,22 @@ fn trim_continuation(src: &[u8], r: Range<usize>, escape: u8) -> (Range<usize>, 
     }
 }
 
-/// A `<<WORD` marker (`parser.ParseHeredoc`): `Ok(None)` when the word is
+/// A `<<WORD` heredoc marker, read as `parser.ParseHeredoc` reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Marker {
+    /// The terminator, quotes removed.
+    pub name: String,
+    /// The `3<<` file descriptor, 0 when absent.
+    pub fd: u32,
+    /// `<<-`.
+    pub chomp: bool,
+    /// No quotes in the word: the body is expanded.
+    pub expand: bool,
+}
+
+/// The marker a word is (`parser.ParseHeredoc`): `Ok(None)` when it is
 /// not one, `Err` with BuildKit's message when its quoting is broken.
-pub(super) fn heredoc_marker(word: &str) -> Result<Option<(String, u32, bool, bool)>, String> {
+pub(super) fn heredoc_marker(word: &str) -> Result<Option<Marker>, String> {
     let digits = word.len() - word.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let Some(rest) = word[digits..].strip_prefix("<<") else {
         return Ok(None);
@@ -215,12 +239,17 @@ pub(super) fn heredoc_marker(word: &str) -> Result<Option<(String, u32, bool, bo
     }
     let quotes = |s: &str| s.chars().filter(|&c| c == '\'' || c == '"').count();
     let expand = quotes(name) == quotes(&raw[0]);
-    Ok(Some((name.clone(), fd, chomp, expand)))
+    Ok(Some(Marker {
+        name: name.clone(),
+        fd,
+        chomp,
+        expand,
+    }))
 }
 
 /// The heredoc markers of a line (`heredocsFromLine`), with a best-effort
 /// source range for each.
-fn markers(text: &[u8]) -> Result<Vec<(String, u32, bool, bool, Range<usize>)>, String> {
+fn markers(text: &[u8]) -> Result<Vec<(Marker, Range<usize>)>, String> {
     let line = String::from_utf8_lossy(text);
     let mut lx = Lexer::new('\\', usize::MAX);
     lx.raw_quotes = true;
@@ -232,14 +261,14 @@ fn markers(text: &[u8]) -> Result<Vec<(String, u32, bool, bool, Range<usize>)>, 
     let mut out = Vec::new();
     let mut cursor = 0;
     for w in p.words {
-        if let Some((name, fd, chomp, expand)) = heredoc_marker(&w)? {
+        if let Some(m) = heredoc_marker(&w)? {
             let hay = &text[cursor.min(text.len())..];
             let at = find(hay, w.as_bytes())
                 .map(|i| (cursor + i, cursor + i + w.len()))
                 .or_else(|| find(hay, b"<<").map(|i| (cursor + i, cursor + i + 2)));
             let (s, e) = at.unwrap_or((cursor, cursor));
             cursor = e;
-            out.push((name, fd, chomp, expand, s..e.min(text.len())));
+            out.push((m, s..e.min(text.len())));
         }
     }
     Ok(out)
@@ -251,7 +280,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Parses one Dockerfile (see [`super::parse`]).
 pub(super) fn parse(src: &[u8]) -> Parsed {
-    let mut out = Parsed { escape: '\\', ..Parsed::default() };
+    let mut out = Parsed {
+        escape: '\\',
+        ..Parsed::default()
+    };
     if src.is_empty() {
         out.diagnostics.push(Diagnostic::error(
             DiagnosticKind::Empty,
@@ -280,7 +312,10 @@ fn too_long(span: ByteSpan) -> Diagnostic {
     Diagnostic::error(
         DiagnosticKind::LineTooLong,
         span,
-        format!("dockerfile line greater than max allowed size of {}", MAX_LINE - 1),
+        format!(
+            "dockerfile line greater than max allowed size of {}",
+            MAX_LINE - 1
+        ),
     )
 }
 
@@ -302,7 +337,10 @@ fn parse_lines(src: &[u8], out: &mut Parsed) -> Result<(), Diagnostic> {
             continue;
         }
         let escape = out.escape as u8;
-        let mut logical = Logical { text: Vec::new(), segs: Vec::new() };
+        let mut logical = Logical {
+            text: Vec::new(),
+            segs: Vec::new(),
+        };
         let (kept, mut more) = trim_continuation(src, r.clone(), escape);
         logical.push(src, kept);
         let mut end = line.end;
@@ -338,11 +376,10 @@ fn parse_lines(src: &[u8], out: &mut Parsed) -> Result<(), Diagnostic> {
         if built.heredocs && memchr::memmem::find(&logical.text, b"<<").is_some() {
             let found = markers(&logical.text)
                 .map_err(|m| Diagnostic::error(DiagnosticKind::Heredoc, span, m))?;
-            for (name, fd, chomp, expand, at) in found {
-                let marker = logical.span(at);
-                let doc = read_heredoc(&mut lines, src, &name, chomp, span)?;
+            for (m, at) in found {
+                let doc = read_heredoc(&mut lines, src, m, logical.span(at), span)?;
                 end = doc.terminator.end as usize;
-                instr.heredocs.push(Heredoc { name, fd, chomp, expand, marker, ..doc });
+                instr.heredocs.push(doc);
             }
         }
         instr.span = ByteSpan::new(r.start, end);
@@ -351,39 +388,38 @@ fn parse_lines(src: &[u8], out: &mut Parsed) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Reads body lines up to the terminator `name` (after tab stripping for
-/// `<<-`); the body keeps its newlines.
+/// Reads body lines up to the terminator (after tab stripping for `<<-`);
+/// the body keeps its newlines.
 fn read_heredoc(
     lines: &mut Lines<'_>,
     src: &[u8],
-    name: &str,
-    chomp: bool,
+    m: Marker,
+    marker: ByteSpan,
     at: ByteSpan,
 ) -> Result<Heredoc, Diagnostic> {
     let body_start = lines.pos;
     loop {
         let Some(line) = lines.next() else {
-            let end = src.len();
             return Err(Diagnostic::error(
                 DiagnosticKind::Heredoc,
-                ByteSpan::new(at.start as usize, end),
+                ByteSpan::new(at.start as usize, src.len()),
                 "unterminated heredoc",
             ));
         };
         let line = line.map_err(too_long)?;
         let mut t = line.start;
-        if chomp {
+        if m.chomp {
             while t < line.end && src[t] == b'\t' {
                 t += 1;
             }
         }
-        if &src[t..line.end] == name.as_bytes() {
+        if &src[t..line.end] == m.name.as_bytes() {
             return Ok(Heredoc {
-                name: String::new(),
-                fd: 0,
-                chomp,
-                expand: true,
-                marker: ByteSpan::default(),
+                name: m.name,
+                fd: m.fd,
+                chomp: m.chomp,
+                expand: m.expand,
+                marker,
                 body: ByteSpan::new(body_start, line.start),
                 content: String::from_utf8_lossy(&src[body_start..line.start]).into_owned(),
                 terminator: ByteSpan::new(line.start, line.end),

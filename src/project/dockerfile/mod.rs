@@ -49,9 +49,11 @@ pub use ast::{
     Keyword, Word,
 };
 pub use context::{BuildContext, DockerIgnore, EntryKind, MemoryContext, ignore_file_candidates};
-pub use eval::{BaseImageConfig, BaseImages, Budget, EvalError, EvalErrorKind, EvalOptions, Limit, evaluate};
+pub use eval::{
+    BaseImageConfig, BaseImages, Budget, EvalError, EvalErrorKind, EvalOptions, Limit, evaluate,
+};
 pub use image::{
-    BaseRef, EnvVar, ExposedPort, FileEntry, FileKind, FileSource, Healthcheck, HealthTest, Image,
+    BaseRef, EnvVar, ExposedPort, FileEntry, FileKind, FileSource, HealthTest, Healthcheck, Image,
     Note, NoteKind, Setting,
 };
 

@@ -17,7 +17,10 @@ enum Tok {
     /// Any run of characters other than `not`.
     Star { not: char },
     /// One character in (or, negated, not in) the ranges.
-    Class { ranges: Vec<(char, char)>, negated: bool },
+    Class {
+        ranges: Vec<(char, char)>,
+        negated: bool,
+    },
     /// `(.*/)?`: nothing, or anything ending in `/` (no newline).
     OptDir,
 }
@@ -123,7 +126,12 @@ impl Nfa<'_> {
 
     /// The leftmost match starting at or after `from`, longest for its
     /// start, as `(start, end)`.
-    fn find(&self, text: &[char], from: usize, steps: &mut usize) -> Result<Option<(usize, usize)>, ()> {
+    fn find(
+        &self,
+        text: &[char],
+        from: usize,
+        steps: &mut usize,
+    ) -> Result<Option<(usize, usize)>, ()> {
         let m = self.toks.len();
         let mut cur: States = vec![None; self.len()];
         let mut next = cur.clone();
@@ -140,7 +148,9 @@ impl Nfa<'_> {
                 best = Some((s, i));
             }
             if let Some((bs, _)) = best {
-                cur.iter_mut().filter(|s| s.is_some_and(|s| s > bs)).for_each(|s| *s = None);
+                cur.iter_mut()
+                    .filter(|s| s.is_some_and(|s| s > bs))
+                    .for_each(|s| *s = None);
                 if cur.iter().all(Option::is_none) {
                     break;
                 }
@@ -228,7 +238,13 @@ impl ShellPattern {
     /// `${v#p}`/`${v##p}` (or, with `suffix`, `${v%p}`/`${v%%p}` with the
     /// pattern already reversed): `value` without its shortest or longest
     /// matching prefix. `None` when the step budget runs out.
-    pub fn trim(&self, value: &str, greedy: bool, suffix: bool, steps: &mut usize) -> Option<String> {
+    pub fn trim(
+        &self,
+        value: &str,
+        greedy: bool,
+        suffix: bool,
+        steps: &mut usize,
+    ) -> Option<String> {
         let mut chars: Vec<char> = value.chars().collect();
         if suffix {
             chars.reverse();
@@ -244,7 +260,14 @@ impl ShellPattern {
 
     /// `${v/p/r}` (first match) or `${v//p/r}` (every match, with Go's
     /// `ReplaceAllString` rules for empty matches and `$` templates).
-    pub fn replace(&self, value: &str, repl: &str, all: bool, steps: &mut usize, max: usize) -> Option<String> {
+    pub fn replace(
+        &self,
+        value: &str,
+        repl: &str,
+        all: bool,
+        steps: &mut usize,
+        max: usize,
+    ) -> Option<String> {
         let chars: Vec<char> = value.chars().collect();
         let nfa = Nfa { toks: &self.toks };
         let s = |r: &[char]| r.iter().collect::<String>();
@@ -257,7 +280,9 @@ impl ShellPattern {
         let mut out = String::new();
         let (mut last, mut search) = (0, 0);
         while search <= chars.len() {
-            let Some((a, b)) = nfa.find(&chars, search, steps).ok()? else { break };
+            let Some((a, b)) = nfa.find(&chars, search, steps).ok()? else {
+                break;
+            };
             out.push_str(&s(&chars[last..a]));
             if b > last || a == 0 {
                 expand_template(repl, &chars[a..b], &mut out);
@@ -313,7 +338,9 @@ fn expand_template(t: &str, matched: &[char], out: &mut String) {
 /// Parses a `[...]` class starting after `[` with Go `filepath.Match`
 /// rules (`^` negates, `\` escapes, `lo-hi` ranges); returns the token and
 /// the rest, or `None` when malformed.
-fn glob_class(mut it: std::iter::Peekable<std::str::Chars<'_>>) -> Option<(Tok, std::iter::Peekable<std::str::Chars<'_>>)> {
+fn glob_class(
+    mut it: std::iter::Peekable<std::str::Chars<'_>>,
+) -> Option<(Tok, std::iter::Peekable<std::str::Chars<'_>>)> {
     let negated = it.next_if_eq(&'^').is_some();
     let mut ranges = Vec::new();
     let esc = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<char> {
@@ -328,7 +355,11 @@ fn glob_class(mut it: std::iter::Peekable<std::str::Chars<'_>>) -> Option<(Tok, 
             return Some((Tok::Class { ranges, negated }, it));
         }
         let lo = esc(&mut it)?;
-        let hi = if it.next_if_eq(&'-').is_some() { esc(&mut it)? } else { lo };
+        let hi = if it.next_if_eq(&'-').is_some() {
+            esc(&mut it)?
+        } else {
+            lo
+        };
         ranges.push((lo, hi));
     }
 }

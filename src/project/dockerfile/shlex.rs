@@ -166,16 +166,33 @@ enum Kind {
     /// The whole word.
     Top,
     /// The word of `${name<op>word}` (`chs` is the modifier as written).
-    Brace { name: String, chs: String, op: char, null_is_unset: bool },
+    Brace {
+        name: String,
+        chs: String,
+        op: char,
+        null_is_unset: bool,
+    },
     /// The pattern of `${name/pattern/…}`.
     Pattern { name: String, all: bool },
     /// The replacement of `${name/pattern/replacement}`.
-    Replace { name: String, all: bool, pattern: String },
+    Replace {
+        name: String,
+        all: bool,
+        pattern: String,
+    },
 }
 
 enum Frame {
-    Stop { kind: Kind, stop: Option<char>, raw_escapes: bool, result: String },
-    DoubleQuote { raw_escapes: bool, result: String },
+    Stop {
+        kind: Kind,
+        stop: Option<char>,
+        raw_escapes: bool,
+        result: String,
+    },
+    DoubleQuote {
+        raw_escapes: bool,
+        result: String,
+    },
 }
 
 struct Run<'a> {
@@ -236,10 +253,16 @@ impl Run<'_> {
         }
         for f in stack {
             match f {
-                Frame::Stop { kind: Kind::Brace { .. } | Kind::Replace { .. }, .. } => {
+                Frame::Stop {
+                    kind: Kind::Brace { .. } | Kind::Replace { .. },
+                    ..
+                } => {
                     return syntax("syntax error: missing '}'");
                 }
-                Frame::Stop { kind: Kind::Pattern { .. }, .. } => {
+                Frame::Stop {
+                    kind: Kind::Pattern { .. },
+                    ..
+                } => {
                     return syntax("syntax error: missing '/' in ${}");
                 }
                 _ => {}
@@ -259,7 +282,10 @@ impl Run<'_> {
             return Err(LexError::Budget);
         }
         result.push_str(value);
-        if let Frame::Stop { kind: Kind::Top, .. } = top {
+        if let Frame::Stop {
+            kind: Kind::Top, ..
+        } = top
+        {
             if dollar {
                 self.words.add_string(value);
             } else {
@@ -279,7 +305,10 @@ impl Run<'_> {
             return Err(LexError::Budget);
         }
         result.push(c);
-        if let Frame::Stop { kind: Kind::Top, .. } = top {
+        if let Frame::Stop {
+            kind: Kind::Top, ..
+        } = top
+        {
             if raw {
                 self.words.add_raw_char(c);
             } else {
@@ -330,7 +359,9 @@ impl Run<'_> {
                     }
                 }
             }
-            Some(Frame::Stop { stop, raw_escapes, .. }) => {
+            Some(Frame::Stop {
+                stop, raw_escapes, ..
+            }) => {
                 let (stop, raw_escapes) = (*stop, *raw_escapes);
                 let Some(c) = self.peek() else {
                     return match stop {
@@ -398,7 +429,10 @@ impl Run<'_> {
                         if self.lx.raw_quotes {
                             result.push('"');
                         }
-                        stack.push(Frame::DoubleQuote { raw_escapes, result });
+                        stack.push(Frame::DoubleQuote {
+                            raw_escapes,
+                            result,
+                        });
                     }
                     _ => {
                         let ch = self.next().unwrap_or(c);
@@ -493,10 +527,17 @@ impl Run<'_> {
     ) -> Result<(), LexError> {
         let raw = op == '#' || op == '%';
         if null_is_unset && raw {
-            return Err(syntax(format!("unsupported modifier ({chs}) in substitution")));
+            return Err(syntax(format!(
+                "unsupported modifier ({chs}) in substitution"
+            )));
         }
         stack.push(Frame::Stop {
-            kind: Kind::Brace { name, chs, op, null_is_unset },
+            kind: Kind::Brace {
+                name,
+                chs,
+                op,
+                null_is_unset,
+            },
             stop: Some('}'),
             raw_escapes: raw,
             result: String::new(),
@@ -507,12 +548,20 @@ impl Run<'_> {
     /// The innermost frame reached its stop character: computes the value
     /// of its `${…}` (or opens the replacement frame after a pattern).
     fn close(&mut self, stack: &mut Vec<Frame>) -> Result<(), LexError> {
-        let Some(Frame::Stop { kind, result: word, .. }) = stack.pop() else {
+        let Some(Frame::Stop {
+            kind, result: word, ..
+        }) = stack.pop()
+        else {
             return Ok(());
         };
         let value = match kind {
             Kind::Top => return Ok(()),
-            Kind::Brace { name, chs, op, null_is_unset } => {
+            Kind::Brace {
+                name,
+                chs,
+                op,
+                null_is_unset,
+            } => {
                 let value = self.lookup(&name);
                 if self.lx.skip_unset_env && value.is_none() {
                     format!("${{{name}{chs}{word}}}")
@@ -522,7 +571,11 @@ impl Run<'_> {
             }
             Kind::Pattern { name, all } => {
                 stack.push(Frame::Stop {
-                    kind: Kind::Replace { name, all, pattern: word },
+                    kind: Kind::Replace {
+                        name,
+                        all,
+                        pattern: word,
+                    },
                     stop: Some('}'),
                     raw_escapes: true,
                     result: String::new(),
@@ -559,15 +612,27 @@ impl Run<'_> {
     ) -> Result<String, LexError> {
         let empty = |v: &Option<String>| v.as_deref().is_none_or(|v| null_is_unset && v.is_empty());
         match op {
-            '-' => Ok(if empty(&value) { word } else { value.unwrap_or_default() }),
+            '-' => Ok(if empty(&value) {
+                word
+            } else {
+                value.unwrap_or_default()
+            }),
             '+' => Ok(if empty(&value) { String::new() } else { word }),
             '?' => match value {
                 None => {
-                    let m = if word.is_empty() { "is not allowed to be unset" } else { &word };
+                    let m = if word.is_empty() {
+                        "is not allowed to be unset"
+                    } else {
+                        &word
+                    };
                     Err(syntax(format!("{name}: {m}")))
                 }
                 Some(v) if null_is_unset && v.is_empty() => {
-                    let m = if word.is_empty() { "is not allowed to be empty" } else { &word };
+                    let m = if word.is_empty() {
+                        "is not allowed to be empty"
+                    } else {
+                        &word
+                    };
                     Err(syntax(format!("{name}: {m}")))
                 }
                 Some(v) => Ok(v),
@@ -588,7 +653,9 @@ impl Run<'_> {
                 pat.trim(&value, greedy, suffix, &mut self.steps)
                     .ok_or(LexError::Budget)
             }
-            _ => Err(syntax(format!("unsupported modifier ({chs}) in substitution"))),
+            _ => Err(syntax(format!(
+                "unsupported modifier ({chs}) in substitution"
+            ))),
         }
     }
 

@@ -34,7 +34,9 @@ pub(super) fn go_duration(s: &str) -> Result<i128, String> {
         if int.is_empty() && frac.is_empty() {
             return Err(invalid());
         }
-        let unit_len = after.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(after.len());
+        let unit_len = after
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_len);
         if unit.is_empty() {
             return Err(format!("time: missing unit in duration {quoted}"));
@@ -86,8 +88,8 @@ pub(super) fn interval(name: &str, value: Option<&str>) -> Result<Duration, Stri
 /// Linux signal names known to `moby/sys/signal`.
 const SIGNALS: [&str; 34] = [
     "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL",
-    "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP",
-    "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
+    "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP",
+    "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
 ];
 
 /// Whether STOPSIGNAL accepts `s` (`signal.ParseSignal`): a non-zero
@@ -145,7 +147,11 @@ pub(super) fn port_spec(raw: &str) -> Result<(u16, u16, String), String> {
 fn port_range(s: &str) -> Result<(u16, u16), ()> {
     let (a, b) = s.split_once('-').unwrap_or((s, s));
     let lo: u16 = a.parse().map_err(|_| ())?;
-    let hi: u16 = if a == b { lo } else { b.parse().map_err(|_| ())? };
+    let hi: u16 = if a == b {
+        lo
+    } else {
+        b.parse().map_err(|_| ())?
+    };
     if hi < lo {
         return Err(());
     }

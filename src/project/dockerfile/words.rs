@@ -140,7 +140,11 @@ pub(super) fn parse_words(b: &[u8], r: Range<usize>, escape: char) -> Vec<RawWor
     let mut start = r.start;
     let mut pos = r.start;
     loop {
-        let (mut ch, mut w) = if pos < end { rune_at(&b[..end], pos) } else { ('\0', 1) };
+        let (mut ch, mut w) = if pos < end {
+            rune_at(&b[..end], pos)
+        } else {
+            ('\0', 1)
+        };
         if phase == Phase::Spaces {
             if pos >= end {
                 break;
@@ -154,7 +158,10 @@ pub(super) fn parse_words(b: &[u8], r: Range<usize>, escape: char) -> Vec<RawWor
         }
         if pos >= end {
             if blank_ok || !buf.is_empty() {
-                words.push(RawWord { text: std::mem::take(&mut buf), range: start..end });
+                words.push(RawWord {
+                    text: std::mem::take(&mut buf),
+                    range: start..end,
+                });
             }
             break;
         }
@@ -162,7 +169,10 @@ pub(super) fn parse_words(b: &[u8], r: Range<usize>, escape: char) -> Vec<RawWor
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
                 if blank_ok || !buf.is_empty() {
-                    words.push(RawWord { text: std::mem::take(&mut buf), range: start..pos });
+                    words.push(RawWord {
+                        text: std::mem::take(&mut buf),
+                        range: start..pos,
+                    });
                 }
                 buf.clear();
                 blank_ok = false;
@@ -244,7 +254,10 @@ pub(super) fn extract_flags(b: &[u8], r: Range<usize>, escape: char) -> (Vec<Raw
         }
         if pos >= end {
             if buf != "--" && (blank_ok || !buf.is_empty()) {
-                words.push(RawWord { text: std::mem::take(&mut buf), range: start..end });
+                words.push(RawWord {
+                    text: std::mem::take(&mut buf),
+                    range: start..end,
+                });
             }
             break;
         }
@@ -255,7 +268,10 @@ pub(super) fn extract_flags(b: &[u8], r: Range<usize>, escape: char) -> (Vec<Raw
                     return (words, pos);
                 }
                 if blank_ok || !buf.is_empty() {
-                    words.push(RawWord { text: std::mem::take(&mut buf), range: start..pos });
+                    words.push(RawWord {
+                        text: std::mem::take(&mut buf),
+                        range: start..pos,
+                    });
                 }
                 buf.clear();
                 blank_ok = false;

@@ -8,7 +8,11 @@ fn parser_directives_only_in_the_leading_block() {
     // (source, escape, directive names)
     let rows: &[(&str, char, &[&str])] = &[
         ("# escape=`\nFROM x\n", '`', &["escape"]),
-        ("# syntax=docker/dockerfile:1\n# escape=`\nFROM x\n", '`', &["syntax", "escape"]),
+        (
+            "# syntax=docker/dockerfile:1\n# escape=`\nFROM x\n",
+            '`',
+            &["syntax", "escape"],
+        ),
         ("  # ESCAPE = `\nFROM x\n", '`', &["escape"]),
         ("#escape=\\\nFROM x\n", '\\', &["escape"]),
         ("# check=skip=all\nFROM x\n", '\\', &["check"]),
@@ -33,15 +37,27 @@ fn parser_directives_only_in_the_leading_block() {
 #[test]
 fn directive_errors() {
     let rows = [
-        ("# escape=`\n# escape=\\\nFROM x\n", "only one escape parser directive can be used"),
-        ("# syntax=a\n# SYNTAX=b\nFROM x\n", "only one syntax parser directive can be used"),
-        ("# escape=x\nFROM x\n", "invalid escape token 'x' does not match ` or \\"),
+        (
+            "# escape=`\n# escape=\\\nFROM x\n",
+            "only one escape parser directive can be used",
+        ),
+        (
+            "# syntax=a\n# SYNTAX=b\nFROM x\n",
+            "only one syntax parser directive can be used",
+        ),
+        (
+            "# escape=x\nFROM x\n",
+            "invalid escape token 'x' does not match ` or \\",
+        ),
     ];
     for (src, msg) in rows {
         let p = parse(src);
         assert_eq!(errors(&p), [msg], "{src:?}");
         assert_eq!(p.diagnostics[0].kind, DiagnosticKind::Directive);
-        assert!(p.instructions.is_empty(), "BuildKit stops at a directive error");
+        assert!(
+            p.instructions.is_empty(),
+            "BuildKit stops at a directive error"
+        );
     }
 }
 
@@ -85,10 +101,19 @@ fn blank_line_in_continuation_is_skipped_with_a_warning() {
     let src = "FROM x\nRUN a \\\n\n   \n b\n";
     assert_eq!(run_text(src), "a  b");
     let p = parse(src);
-    let w: Vec<_> = p.diagnostics.iter().filter(|d| d.kind == DiagnosticKind::EmptyContinuation).collect();
+    let w: Vec<_> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::EmptyContinuation)
+        .collect();
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].severity, Severity::Warning);
-    assert!(w[0].message.starts_with("Empty continuation line found in: RUN a"), "{}", w[0].message);
+    assert!(
+        w[0].message
+            .starts_with("Empty continuation line found in: RUN a"),
+        "{}",
+        w[0].message
+    );
 }
 
 #[test]
@@ -101,7 +126,11 @@ fn comments_cannot_be_continued() {
 fn backtick_escape_changes_continuation_and_escaping() {
     let src = "# escape=`\nFROM mcr.microsoft.com/windows\nCOPY testfile.txt c:\\\nRUN dir c:\\\nRUN a `\n  b\n";
     let p = clean(src);
-    assert_eq!(p.instructions.len(), 4, "a trailing backslash is not a continuation");
+    assert_eq!(
+        p.instructions.len(),
+        4,
+        "a trailing backslash is not a continuation"
+    );
     match &p.instructions[3].args {
         Args::Run(CommandLine::Shell(w)) => assert_eq!(w.text, "a   b"),
         other => panic!("{other:?}"),
@@ -138,7 +167,10 @@ fn line_limit_is_64_kib() {
     for tail in ["\n", ""] {
         let long = format!("FROM x\nRUN {}{tail}", "a".repeat(65536 - 4));
         let p = parse(&long);
-        assert_eq!(errors(&p), ["dockerfile line greater than max allowed size of 65535"]);
+        assert_eq!(
+            errors(&p),
+            ["dockerfile line greater than max allowed size of 65535"]
+        );
         assert_eq!(p.diagnostics[0].kind, DiagnosticKind::LineTooLong);
     }
 }
@@ -183,27 +215,69 @@ fn heredoc_markers() {
     // (instruction and body, [(name, expand, chomp, fd, content)])
     type Doc<'a> = (&'a str, bool, bool, u32, &'a str);
     let rows: &[(&str, &[Doc<'_>])] = &[
-        ("RUN <<EOF\necho hi\nEOF\n", &[("EOF", true, false, 0, "echo hi\n")]),
+        (
+            "RUN <<EOF\necho hi\nEOF\n",
+            &[("EOF", true, false, 0, "echo hi\n")],
+        ),
         ("RUN <<EMPTY\nEMPTY\n", &[("EMPTY", true, false, 0, "")]),
         ("RUN 3<<EOF\nx\nEOF\n", &[("EOF", true, false, 3, "x\n")]),
-        ("RUN <<-EOF\n\techo\n\tEOF\n", &[("EOF", true, true, 0, "\techo\n")]),
-        ("RUN <<'EOF'\n$X\nEOF\n", &[("EOF", false, false, 0, "$X\n")]),
-        ("RUN <<\"EOF\"\n$X\nEOF\n", &[("EOF", false, false, 0, "$X\n")]),
+        (
+            "RUN <<-EOF\n\techo\n\tEOF\n",
+            &[("EOF", true, true, 0, "\techo\n")],
+        ),
+        (
+            "RUN <<'EOF'\n$X\nEOF\n",
+            &[("EOF", false, false, 0, "$X\n")],
+        ),
+        (
+            "RUN <<\"EOF\"\n$X\nEOF\n",
+            &[("EOF", false, false, 0, "$X\n")],
+        ),
         ("RUN <<eo'f'\nx\neof\n", &[("eof", false, false, 0, "x\n")]),
-        ("RUN <<eo\\'f\nx\neo'f\n", &[("eo'f", true, false, 0, "x\n")]),
-        ("RUN <<'one two'\nx\none two\n", &[("one two", false, false, 0, "x\n")]),
+        (
+            "RUN <<eo\\'f\nx\neo'f\n",
+            &[("eo'f", true, false, 0, "x\n")],
+        ),
+        (
+            "RUN <<'one two'\nx\none two\n",
+            &[("one two", false, false, 0, "x\n")],
+        ),
         ("RUN <<  EOF  > foo\nEOF\n", &[("EOF", true, false, 0, "")]),
-        ("RUN <<COMPLEX python3\nprint(1)\nCOMPLEX\n", &[("COMPLEX", true, false, 0, "print(1)\n")]),
-        ("COPY <<A <<B /dest/\none\nA\ntwo\nB\n", &[("A", true, false, 0, "one\n"), ("B", true, false, 0, "two\n")]),
+        (
+            "RUN <<COMPLEX python3\nprint(1)\nCOMPLEX\n",
+            &[("COMPLEX", true, false, 0, "print(1)\n")],
+        ),
+        (
+            "COPY <<A <<B /dest/\none\nA\ntwo\nB\n",
+            &[
+                ("A", true, false, 0, "one\n"),
+                ("B", true, false, 0, "two\n"),
+            ],
+        ),
         // A terminator of the other heredoc is content.
-        ("COPY <<X <<Y /dest/\nY\nX\nX\nY\n", &[("X", true, false, 0, "Y\n"), ("Y", true, false, 0, "X\n")]),
-        ("RUN --mount=type=cache,target=/c <<M\nx\nM\n", &[("M", true, false, 0, "x\n")]),
-        ("ONBUILD RUN <<EOF\nx\nEOF\n", &[("EOF", true, false, 0, "x\n")]),
-        ("RUN <<EOF\n# not a comment\nEOF\n", &[("EOF", true, false, 0, "# not a comment\n")]),
+        (
+            "COPY <<X <<Y /dest/\nY\nX\nX\nY\n",
+            &[("X", true, false, 0, "Y\n"), ("Y", true, false, 0, "X\n")],
+        ),
+        (
+            "RUN --mount=type=cache,target=/c <<M\nx\nM\n",
+            &[("M", true, false, 0, "x\n")],
+        ),
+        (
+            "ONBUILD RUN <<EOF\nx\nEOF\n",
+            &[("EOF", true, false, 0, "x\n")],
+        ),
+        (
+            "RUN <<EOF\n# not a comment\nEOF\n",
+            &[("EOF", true, false, 0, "# not a comment\n")],
+        ),
     ];
     for (body, want) in rows {
         let (_, got) = heredocs(body);
-        let got: Vec<Doc> = got.iter().map(|h| (h.name.as_str(), h.expand, h.chomp, h.fd, h.content.as_str())).collect();
+        let got: Vec<Doc> = got
+            .iter()
+            .map(|h| (h.name.as_str(), h.expand, h.chomp, h.fd, h.content.as_str()))
+            .collect();
         assert_eq!(&got, want, "{body:?}");
     }
 }
@@ -217,14 +291,22 @@ fn heredoc_spans_point_at_marker_body_and_terminator() {
     assert_eq!(at(src, h.marker), "<<EOF");
     assert_eq!(at(src, h.body), "server {}\n");
     assert_eq!(at(src, h.terminator), "EOF");
-    assert_eq!(at(src, i.span), "COPY <<EOF /etc/nginx/conf.d/default.conf\nserver {}\nEOF");
+    assert_eq!(
+        at(src, i.span),
+        "COPY <<EOF /etc/nginx/conf.d/default.conf\nserver {}\nEOF"
+    );
     assert_eq!(p.instructions[2].kind, Keyword::Run);
 }
 
 #[test]
 fn not_heredocs() {
     // JSON form, a quoted marker, and instructions that take none.
-    for body in ["RUN [\"<<EOF\"]\n", "RUN \"<<NOHEREDOC\"\n", "RUN <<\n", "CMD <<EOF\n"] {
+    for body in [
+        "RUN [\"<<EOF\"]\n",
+        "RUN \"<<NOHEREDOC\"\n",
+        "RUN <<\n",
+        "CMD <<EOF\n",
+    ] {
         let (_, h) = heredocs(body);
         assert!(h.is_empty(), "{body:?}");
     }
@@ -238,5 +320,9 @@ fn unterminated_heredoc_is_an_error() {
     assert_eq!(errors(&p), ["unterminated heredoc"]);
     assert_eq!(p.diagnostics[0].kind, DiagnosticKind::Heredoc);
     let p = parse("FROM x\nRUN <<-EOF\n\techo\n  EOF\n");
-    assert_eq!(errors(&p), ["unterminated heredoc"], "only tabs are stripped");
+    assert_eq!(
+        errors(&p),
+        ["unterminated heredoc"],
+        "only tabs are stripped"
+    );
 }

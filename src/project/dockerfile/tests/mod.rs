@@ -43,7 +43,10 @@ fn second(line: &str) -> Instruction {
 /// The first error message for `FROM scratch\n<line>`.
 fn error_of(line: &str) -> String {
     let p = parse(format!("FROM scratch\n{line}"));
-    errors(&p).into_iter().next().unwrap_or_else(|| panic!("no error for {line:?}"))
+    errors(&p)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no error for {line:?}"))
 }
 
 /// Texts of words.
