@@ -237,6 +237,11 @@ impl DockerIgnore {
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
+
+    /// How many patterns there are.
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
 }
 
 /// The context through its ignore rules: excluded paths do not exist.

@@ -16,9 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::ByteSpan;
 use super::ast::{CopyArgs, Instruction, Keyword};
 use super::context::{DockerIgnore, EntryKind, clean_path, clean_rel};
-use super::eval::{Ev, EvalError, EvalErrorKind, From, Limit, State, normalize_path};
+use super::dispatch::{State, normalize_path};
+use super::eval::{Ev, From};
 use super::image::{BaseRef, FileEntry, FileKind, FileSource, Note, NoteKind};
 use super::lex::heredoc_marker;
+use super::options::{EvalError, EvalErrorKind, Limit};
 use super::pattern::{Glob, has_wildcards};
 use super::shlex::Lexer;
 
@@ -292,11 +294,9 @@ impl<'a> Ev<'a> {
                         let label = self.stage_names[*k]
                             .clone()
                             .unwrap_or_else(|| k.to_string());
-                        let source = states[*k]
-                            .as_ref()
-                            .map(|s| s.fs.clone())
-                            .unwrap_or_default();
-                        self.copy_stage_path(st, &mut p, &source, &label, &src)?;
+                        let empty = Fs::default();
+                        let source = states[*k].as_ref().map_or(&empty, |s| &s.fs);
+                        self.copy_stage_path(st, &mut p, source, &label, &src)?;
                     }
                     Some(From::Image(r)) => {
                         p.items += 1;
@@ -606,10 +606,19 @@ impl<'a> Ev<'a> {
         Ok(())
     }
 
+    /// Counts `n` listed context entries, each checked against every
+    /// ignore pattern, against the budget.
     fn count(&mut self, n: usize, span: ByteSpan) -> Result<(), EvalError> {
+        let budget = self.opts.budget;
         self.context_entries += n;
-        if self.context_entries > self.opts.budget.max_context_entries {
+        if self.context_entries > budget.max_context_entries {
             return Err(EvalError::budget(Limit::ContextEntries, span));
+        }
+        self.ignore_checks = self
+            .ignore_checks
+            .saturating_add(n.saturating_mul(self.ctx.ignore.len()));
+        if self.ignore_checks > budget.max_ignore_checks {
+            return Err(EvalError::budget(Limit::IgnoreChecks, span));
         }
         Ok(())
     }

@@ -1,227 +1,20 @@
-//! Evaluation: what the image built from one stage contains and runs,
-//! following `dockerfile2llb/convert.go`: global ARGs (usable in FROM
-//! only), the stage graph (`FROM stage`, `COPY --from`, ONBUILD triggers
-//! of a base stage), only the stages the target needs, then each
-//! instruction's effect on the image config, the builder environment (ENV
-//! and ARG values, used for expansion) and the filesystem model.
+//! Evaluation of a parsed Dockerfile, following `dockerfile2llb/convert.go`:
+//! global ARGs (usable in FROM only, build args applied), the stage graph
+//! (`FROM stage`, `COPY --from`, the ONBUILD triggers of a base stage,
+//! checked for every stage as BuildKit does), then only the stages the
+//! target needs, each from its base (a stage, a base image whose config
+//! may be known, or `scratch`), and the image of the target.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use super::ast::{Args, CommandLine, Instruction, Keyword};
+use super::ast::{Args, Instruction, Keyword};
 use super::context::{BuildContext, DockerIgnore, Visible};
 use super::copy::Fs;
-use super::image::{
-    BaseRef, EnvVar, ExposedPort, HealthTest, Healthcheck, Image, Note, NoteKind, Setting,
-};
-use super::shlex::{Env, LexError, Lexer, NoEnv};
-use super::{ByteSpan, Parsed, values};
-
-/// What is known of base images, for the loader to supply (well-known
-/// images such as `nginx`); everything is optional.
-pub trait BaseImages {
-    /// The config of image `reference` (as written after ARG expansion).
-    fn config(&self, reference: &str) -> Option<BaseImageConfig>;
-    /// Whether `path` is a directory in image `reference` (`None`: unknown).
-    fn is_dir(&self, reference: &str, path: &str) -> Option<bool>;
-}
-
-/// The config of a base image, as far as it is known.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BaseImageConfig {
-    /// Environment, in order.
-    pub env: Vec<(String, String)>,
-    /// WORKDIR.
-    pub workdir: Option<String>,
-    /// USER.
-    pub user: Option<String>,
-    /// ENTRYPOINT.
-    pub entrypoint: Option<Vec<String>>,
-    /// CMD.
-    pub cmd: Option<Vec<String>>,
-    /// SHELL.
-    pub shell: Option<Vec<String>>,
-    /// Exposed ports as `(port, proto)`.
-    pub exposed: Vec<(u16, String)>,
-    /// STOPSIGNAL.
-    pub stop_signal: Option<String>,
-    /// HEALTHCHECK.
-    pub healthcheck: Option<Healthcheck>,
-}
-
-/// Caps on the work one evaluation may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Budget {
-    /// Instructions dispatched (ONBUILD triggers included).
-    pub max_instructions: usize,
-    /// Stages in the Dockerfile.
-    pub max_stages: usize,
-    /// Paths placed in one stage's filesystem model.
-    pub max_files: usize,
-    /// Bytes of one expanded value.
-    pub max_value_len: usize,
-    /// Build-context entries listed while resolving COPY sources.
-    pub max_context_entries: usize,
-    /// Ports added by EXPOSE (ranges count each port).
-    pub max_ports: usize,
-}
-
-impl Default for Budget {
-    fn default() -> Budget {
-        Budget {
-            max_instructions: 10_000,
-            max_stages: 128,
-            max_files: 20_000,
-            max_value_len: 256 * 1024,
-            max_context_entries: 200_000,
-            max_ports: 70_000,
-        }
-    }
-}
-
-/// Which cap of the [`Budget`] was reached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Limit {
-    /// [`Budget::max_instructions`].
-    Instructions,
-    /// [`Budget::max_stages`].
-    Stages,
-    /// [`Budget::max_files`].
-    Files,
-    /// [`Budget::max_value_len`].
-    ValueLength,
-    /// [`Budget::max_context_entries`].
-    ContextEntries,
-    /// [`Budget::max_ports`].
-    Ports,
-}
-
-/// How to evaluate: which stage, with which build args, seeing what.
-#[derive(Clone, Default)]
-pub struct EvalOptions<'a> {
-    /// The stage to build (compose `build.target`); `None`: the last.
-    pub target: Option<String>,
-    /// Build args (compose `build.args`), applied to declared ARGs only.
-    pub build_args: BTreeMap<String, String>,
-    /// The text of the ignore file that applies (see
-    /// [`super::ignore_file_candidates`]).
-    pub dockerignore: Option<String>,
-    /// What is known of base images.
-    pub base_images: Option<&'a dyn BaseImages>,
-    /// The target platform as `os/arch[/variant]`; default `linux/amd64`.
-    pub platform: Option<String>,
-    /// Caps.
-    pub budget: Budget,
-}
-
-impl<'a> EvalOptions<'a> {
-    /// Defaults: last stage, no build args, no ignore file.
-    pub fn new() -> EvalOptions<'a> {
-        EvalOptions::default()
-    }
-    /// Builds stage `name`.
-    pub fn target(mut self, name: impl Into<String>) -> Self {
-        self.target = Some(name.into());
-        self
-    }
-    /// Sets build arg `key`.
-    pub fn build_arg(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.build_args.insert(key.into(), value.into());
-        self
-    }
-    /// Uses this ignore file text.
-    pub fn dockerignore(mut self, text: impl Into<String>) -> Self {
-        self.dockerignore = Some(text.into());
-        self
-    }
-    /// Uses this knowledge of base images.
-    pub fn base_images(mut self, b: &'a dyn BaseImages) -> Self {
-        self.base_images = Some(b);
-        self
-    }
-    /// Uses these caps.
-    pub fn budget(mut self, b: Budget) -> Self {
-        self.budget = b;
-        self
-    }
-}
-
-/// Why evaluation stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EvalErrorKind {
-    /// The Dockerfile does not parse (the first parse error is given).
-    Parse,
-    /// The ignore file does not parse.
-    IgnoreFile,
-    /// `target` names no stage.
-    TargetNotFound,
-    /// A COPY/ADD source is not in the build context (or is ignored).
-    SourceNotFound,
-    /// BuildKit would refuse the build for another reason.
-    Build,
-    /// A cap of the budget was reached.
-    Budget(Limit),
-}
-
-/// An evaluation failure, worded like BuildKit's where it has one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EvalError {
-    /// What kind.
-    pub kind: EvalErrorKind,
-    /// For a person.
-    pub message: String,
-    /// Where in the Dockerfile, when it is about a line.
-    pub span: Option<ByteSpan>,
-}
-
-impl EvalError {
-    /// An error of `kind` at `span`.
-    pub fn new(
-        kind: EvalErrorKind,
-        span: Option<ByteSpan>,
-        message: impl Into<String>,
-    ) -> EvalError {
-        EvalError {
-            kind,
-            message: message.into(),
-            span,
-        }
-    }
-    fn build(span: ByteSpan, m: impl Into<String>) -> EvalError {
-        EvalError::new(EvalErrorKind::Build, Some(span), m)
-    }
-    pub(super) fn budget(limit: Limit, span: ByteSpan) -> EvalError {
-        EvalError::new(
-            EvalErrorKind::Budget(limit),
-            Some(span),
-            format!("budget exceeded: {limit:?}"),
-        )
-    }
-}
-
-/// Variables by name, in insertion order, each with the span that set it.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Vars {
-    list: Vec<(String, String, Option<ByteSpan>)>,
-    index: HashMap<String, usize>,
-}
-
-impl Vars {
-    pub fn set(&mut self, k: &str, v: &str, span: Option<ByteSpan>) {
-        match self.index.get(k) {
-            Some(&i) => self.list[i] = (k.to_owned(), v.to_owned(), span),
-            None => {
-                self.index.insert(k.to_owned(), self.list.len());
-                self.list.push((k.to_owned(), v.to_owned(), span));
-            }
-        }
-    }
-}
-
-impl Env for Vars {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.index.get(name).map(|&i| self.list[i].1.as_str())
-    }
-}
+use super::dispatch::{State, Vars};
+use super::image::{BaseRef, EnvVar, ExposedPort, Image, Note, NoteKind, Setting};
+use super::options::{EvalError, EvalErrorKind, EvalOptions, Limit};
+use super::shlex::{Env, Lexer, NoEnv};
+use super::{ByteSpan, Parsed};
 
 /// Where `COPY --from` reads.
 #[derive(Clone, Debug)]
@@ -248,45 +41,32 @@ struct StageDef<'p> {
     commands: Vec<&'p Instruction>,
 }
 
-/// The evolving image of one stage.
-#[derive(Clone)]
-pub(super) struct State<'p> {
-    pub root: BaseRef,
-    pub root_span: ByteSpan,
-    pub build_env: Vars,
-    pub env: Vars,
-    pub env_complete: bool,
-    pub declared: HashSet<String>,
-    pub workdir: Setting<String>,
-    pub user: Setting<String>,
-    pub entrypoint: Setting<Vec<String>>,
-    pub cmd: Setting<Vec<String>>,
-    pub shell: Setting<Vec<String>>,
-    pub healthcheck: Setting<Healthcheck>,
-    pub stop_signal: Setting<String>,
-    pub exposed: BTreeMap<(u16, String), Option<ByteSpan>>,
-    pub exposed_complete: bool,
-    pub volumes: Vec<String>,
-    pub labels: Vec<(String, String)>,
-    pub fs: Fs,
-    pub onbuild: Vec<&'p Instruction>,
-    pub cmd_set: bool,
-}
-
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// The evaluator's shared state.
 pub(super) struct Ev<'a> {
+    /// What was asked.
     pub opts: &'a EvalOptions<'a>,
+    /// The build context through `.dockerignore`.
     pub ctx: Visible<'a>,
+    /// BuildKit's lexer with the Dockerfile's escape character.
     pub lexer: Lexer,
+    /// Notes so far.
     pub notes: Vec<Note>,
+    /// Every stage's name, by index.
     pub stage_names: Vec<Option<String>>,
+    /// Budget counter: context entries listed.
     pub context_entries: usize,
-    global: Vars,
-    dispatched: usize,
-    ports: usize,
-    noted: HashSet<String>,
+    /// Budget counter: entries times ignore patterns.
+    pub ignore_checks: usize,
+    /// Budget counter: instructions dispatched.
+    pub dispatched: usize,
+    /// Budget counter: EXPOSEd ports.
+    pub ports: usize,
+    /// The global ARGs, for `ARG name` re-declared in a stage.
+    pub global: Vars,
+    /// Variables already noted as possibly from the base image.
+    pub noted: HashSet<String>,
 }
 
 /// Evaluates `parsed` for `opts.target` (default: the last stage) against
@@ -318,6 +98,7 @@ pub fn evaluate(
         notes: Vec::new(),
         stage_names: Vec::new(),
         context_entries: 0,
+        ignore_checks: 0,
         global: Vars::default(),
         dispatched: 0,
         ports: 0,
@@ -333,65 +114,6 @@ pub fn evaluate(
 }
 
 impl<'a> Ev<'a> {
-    fn lex_err(e: LexError, span: ByteSpan) -> EvalError {
-        match e {
-            LexError::Syntax(m) => EvalError::build(span, m),
-            LexError::Budget => EvalError::budget(Limit::ValueLength, span),
-        }
-    }
-
-    /// Expands a word with the stage's builder environment (ProcessWord).
-    pub fn expand(
-        &mut self,
-        st: &State<'_>,
-        text: &str,
-        span: ByteSpan,
-    ) -> Result<String, EvalError> {
-        Ok(self.process(st, text, span)?.0)
-    }
-
-    /// ProcessWord and ProcessWords at once.
-    fn process(
-        &mut self,
-        st: &State<'_>,
-        text: &str,
-        span: ByteSpan,
-    ) -> Result<(String, Vec<String>), EvalError> {
-        let lexer = self.lexer;
-        self.process_with(&lexer, st, text, span)
-    }
-
-    /// The same with another lexer (heredoc bodies), noting variables an
-    /// unknown base image may set.
-    pub(super) fn process_with(
-        &mut self,
-        lexer: &Lexer,
-        st: &State<'_>,
-        text: &str,
-        span: ByteSpan,
-    ) -> Result<(String, Vec<String>), EvalError> {
-        let p = lexer
-            .process(text, &st.build_env)
-            .map_err(|e| Self::lex_err(e, span))?;
-        if !st.env_complete {
-            for name in p.unmatched {
-                let plain = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
-                if plain && !st.declared.contains(&name) && self.noted.insert(name.clone()) {
-                    let base = match &st.root {
-                        BaseRef::Image(r) => r.clone(),
-                        BaseRef::Scratch => "scratch".to_owned(),
-                    };
-                    let m = format!(
-                        "`{name}` is not set by the Dockerfile; base image `{base}` may set it (taken as empty)"
-                    );
-                    self.notes
-                        .push(Note::new(NoteKind::VariableFromBase, span, m));
-                }
-            }
-        }
-        Ok((p.result, p.words))
-    }
-
     fn run(&mut self, parsed: &'a Parsed) -> Result<Image, EvalError> {
         let budget = self.opts.budget;
         let mut meta = Vec::new();
@@ -648,7 +370,7 @@ impl<'a> Ev<'a> {
             exposed: BTreeMap::new(),
             exposed_complete: true,
             volumes: Vec::new(),
-            labels: Vec::new(),
+            labels: Vars::default(),
             fs: Fs::default(),
             onbuild: Vec::new(),
             cmd_set: false,
@@ -734,161 +456,6 @@ impl<'a> Ev<'a> {
         Ok(st)
     }
 
-    fn shell_form(st: &State<'_>, text: &str) -> Vec<String> {
-        let mut argv = match st.shell.value() {
-            Some(s) if !s.is_empty() => s.clone(),
-            _ => vec!["/bin/sh".to_owned(), "-c".to_owned()],
-        };
-        argv.push(text.to_owned());
-        argv
-    }
-
-    fn command(st: &State<'_>, line: &CommandLine) -> Vec<String> {
-        match line {
-            CommandLine::Exec(w) => w.iter().map(|w| w.text.clone()).collect(),
-            CommandLine::Shell(w) => Self::shell_form(st, &w.text),
-        }
-    }
-
-    /// One instruction's effect.
-    fn dispatch(
-        &mut self,
-        st: &mut State<'a>,
-        i: &'a Instruction,
-        from: Option<&From>,
-        states: &[Option<State<'a>>],
-    ) -> Result<(), EvalError> {
-        let span = i.span;
-        match &i.args {
-            Args::Env(kvs) | Args::Label(kvs) => {
-                let mut pairs = Vec::with_capacity(kvs.len());
-                for kv in kvs {
-                    let k = self.expand(st, &kv.key.text, span)?;
-                    let v = self.expand(st, &kv.value.text, span)?;
-                    pairs.push((k, v, kv.key.span.to(kv.value.span)));
-                }
-                for (k, v, s) in pairs {
-                    if i.kind == Keyword::Env {
-                        st.build_env.set(&k, &v, None);
-                        st.env.set(&k, &v, Some(s));
-                    } else {
-                        st.labels.retain(|(lk, _)| *lk != k);
-                        st.labels.push((k, v));
-                    }
-                }
-            }
-            Args::Arg(decls) => {
-                for d in decls {
-                    let key = &d.name.text;
-                    let value = match (self.opts.build_args.get(key), &d.default) {
-                        (Some(v), _) => Some(v.clone()),
-                        (None, Some(def)) => Some(self.expand(st, &def.text, span)?),
-                        (None, None) => self.global_value(key),
-                    };
-                    st.declared.insert(key.clone());
-                    if let Some(v) = value
-                        && !key.starts_with("BUILDKIT_SBOM_SCAN_")
-                    {
-                        st.build_env.set(key, &v, None);
-                    }
-                }
-            }
-            Args::Workdir(w) => {
-                let p = self.expand(st, &w.text, span)?;
-                let current = match &st.workdir {
-                    Setting::Unknown if !p.starts_with('/') => {
-                        self.notes.push(Note::new(NoteKind::WorkdirOnUnknownBase, span, "relative WORKDIR on a base image whose WORKDIR is not known (taken as `/`)"));
-                        "/".to_owned()
-                    }
-                    s => s.value().cloned().unwrap_or_else(|| "/".to_owned()),
-                };
-                let wd = normalize_path(&current, &p, false);
-                if wd != "/" {
-                    st.fs.mkdir_p(&super::context::clean_path(&wd));
-                }
-                st.workdir = Setting::set(wd, span);
-            }
-            Args::User(w) => st.user = Setting::set(self.expand(st, &w.text, span)?, span),
-            Args::StopSignal(w) => {
-                let s = self.expand(st, &w.text, span)?;
-                if !values::valid_signal(&s) {
-                    return Err(EvalError::build(span, format!("Invalid signal: {s}")));
-                }
-                st.stop_signal = Setting::set(s, span);
-            }
-            Args::Volume(ws) => {
-                for w in ws {
-                    let v = self.expand(st, &w.text, span)?;
-                    if v.is_empty() {
-                        return Err(EvalError::build(
-                            span,
-                            "VOLUME specified can not be an empty string",
-                        ));
-                    }
-                    st.volumes.push(v);
-                }
-            }
-            Args::Expose(ws) => {
-                for w in ws {
-                    for p in self.process(st, &w.text, span)?.1 {
-                        let (lo, hi, proto) =
-                            values::port_spec(&p).map_err(|m| EvalError::build(span, m))?;
-                        for port in lo..=hi {
-                            self.ports += 1;
-                            if self.ports > self.opts.budget.max_ports {
-                                return Err(EvalError::budget(Limit::Ports, span));
-                            }
-                            st.exposed.insert((port, proto.clone()), Some(w.span));
-                        }
-                    }
-                }
-            }
-            Args::Shell(ws) => {
-                st.shell = Setting::set(ws.iter().map(|w| w.text.clone()).collect(), span)
-            }
-            Args::Cmd(line) => {
-                st.cmd = Setting::set(Self::command(st, line), span);
-                st.cmd_set = true;
-            }
-            Args::Entrypoint(line) => {
-                st.entrypoint = Setting::set(Self::command(st, line), span);
-                if !st.cmd_set {
-                    st.cmd = Setting::Unset;
-                }
-            }
-            Args::Healthcheck(h) => {
-                let test = match &h.command {
-                    None => HealthTest::None,
-                    Some(CommandLine::Exec(w)) => {
-                        HealthTest::Cmd(w.iter().map(|w| w.text.clone()).collect())
-                    }
-                    Some(CommandLine::Shell(w)) => HealthTest::CmdShell(w.text.clone()),
-                };
-                let hc = Healthcheck {
-                    test,
-                    interval: h.interval,
-                    timeout: h.timeout,
-                    start_period: h.start_period,
-                    start_interval: h.start_interval,
-                    retries: h.retries,
-                };
-                st.healthcheck = Setting::set(hc, span);
-            }
-            Args::Onbuild(..) => st.onbuild.push(i),
-            Args::Copy(c) | Args::Add(c) => self.copy(st, i, c, from, states)?,
-            Args::Run(_) | Args::Maintainer(_) | Args::From { .. } => {}
-            Args::Unknown(_) | Args::Invalid => {
-                return Err(EvalError::build(span, "instruction did not parse"));
-            }
-        }
-        Ok(())
-    }
-
-    /// A global ARG's value, for an `ARG name` re-declared in a stage.
-    fn global_value(&self, key: &str) -> Option<String> {
-        self.global.get(key).map(str::to_owned)
-    }
-
     fn image(&mut self, st: State<'a>, target: usize, needed: Vec<bool>) -> Image {
         Image {
             stage: target,
@@ -897,7 +464,7 @@ impl<'a> Ev<'a> {
             base_span: st.root_span,
             env: st
                 .env
-                .list
+                .into_vec()
                 .into_iter()
                 .map(|(name, value, span)| EnvVar { name, value, span })
                 .collect(),
@@ -916,7 +483,12 @@ impl<'a> Ev<'a> {
             healthcheck: st.healthcheck,
             stop_signal: st.stop_signal,
             volumes: st.volumes,
-            labels: st.labels,
+            labels: st
+                .labels
+                .into_vec()
+                .into_iter()
+                .map(|(k, v, _)| (k, v))
+                .collect(),
             files: st.fs.into_entries(),
             notes: std::mem::take(&mut self.notes),
             stages: needed
@@ -947,40 +519,6 @@ fn reachable(defs: &[StageDef<'_>], plans: &[Vec<Step<'_>>], target: usize) -> V
         }
     }
     seen
-}
-
-/// BuildKit's `system.NormalizePath` for Linux: a relative path joins the
-/// parent and is cleaned; an absolute one is kept as written; `keep_slash`
-/// keeps a trailing `/` (or `/.`).
-pub(super) fn normalize_path(parent: &str, p: &str, keep_slash: bool) -> String {
-    use super::context::clean_path;
-    let parent = if parent.is_empty() { "/" } else { parent };
-    let parent = if parent.starts_with('/') {
-        parent.to_owned()
-    } else {
-        clean_path(&format!("/{parent}"))
-    };
-    let new = if p.is_empty() {
-        parent.clone()
-    } else {
-        p.to_owned()
-    };
-    let mut out = if new.starts_with('/') {
-        new
-    } else {
-        clean_path(&format!("{parent}/{new}"))
-    };
-    if keep_slash {
-        if p.ends_with('/') && !out.ends_with('/') {
-            out.push('/');
-        } else if p.ends_with("/.") {
-            if out != "/" {
-                out.push('/');
-            }
-            out.push('.');
-        }
-    }
-    out
 }
 
 /// The part of `reference.ParseNormalizedNamed` that matters here: the

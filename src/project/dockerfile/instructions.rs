@@ -70,16 +70,16 @@ impl Cx<'_> {
     /// BuildKit's `BFlags.Parse` for the flags an instruction defines; the
     /// first problem is reported and `false` returned.
     fn check_flags(&mut self, allowed: &[(&str, Ty)]) -> bool {
-        let mut used: Vec<&str> = Vec::new();
+        let mut used: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for f in self.flags {
             let shown = format!("--{}", f.name);
             let Some(&(_, ty)) = allowed.iter().find(|(n, _)| *n == f.name) else {
                 return self.flag_err(f, format!("unknown flag: {shown}"));
             };
-            if used.contains(&f.name.as_str()) && ty != Ty::Strings {
+            if !used.insert(&f.name) && ty != Ty::Strings {
                 return self.flag_err(f, format!("duplicate flag specified: {shown}"));
             }
-            used.push(&f.name);
+
             match (ty, f.value.as_deref()) {
                 (Ty::Bool, Some("")) | (Ty::Str | Ty::Strings, None) => {
                     return self.flag_err(f, format!("missing a value on flag: {shown}"));

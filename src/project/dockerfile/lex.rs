@@ -248,7 +248,9 @@ pub(super) fn heredoc_marker(word: &str) -> Result<Option<Marker>, String> {
 }
 
 /// The heredoc markers of a line (`heredocsFromLine`), with a best-effort
-/// source range for each.
+/// source range for each: the marker's text found after the previous one,
+/// else the next `<<`. After one miss (a word the lexer rewrote, such as
+/// invalid UTF-8) only `<<` is searched, so the searches stay linear.
 fn markers(text: &[u8]) -> Result<Vec<(Marker, Range<usize>)>, String> {
     let line = String::from_utf8_lossy(text);
     let mut lx = Lexer::new('\\', usize::MAX);
@@ -260,10 +262,13 @@ fn markers(text: &[u8]) -> Result<Vec<(Marker, Range<usize>)>, String> {
     };
     let mut out = Vec::new();
     let mut cursor = 0;
+    let mut exact = true;
     for w in p.words {
         if let Some(m) = heredoc_marker(&w)? {
             let hay = &text[cursor.min(text.len())..];
-            let at = find(hay, w.as_bytes())
+            let found = exact.then(|| find(hay, w.as_bytes())).flatten();
+            exact = found.is_some();
+            let at = found
                 .map(|i| (cursor + i, cursor + i + w.len()))
                 .or_else(|| find(hay, b"<<").map(|i| (cursor + i, cursor + i + 2)));
             let (s, e) = at.unwrap_or((cursor, cursor));

@@ -19,22 +19,27 @@
 //! by the input, and are linear in the input size; evaluation carries an
 //! explicit [`Budget`] and reports [`Limit`] when one is reached.
 //!
-//! Layout: [`lex`](self) (physical lines, directives, continuations,
-//! heredoc bodies) → `words`/`json` (BuildKit's argument splitters) →
-//! `instructions` (typed arguments, flags, errors) → `eval` (stages, ARG/ENV,
-//! image config) with `shlex` (variable expansion), `copy` (COPY/ADD onto
-//! an image filesystem model), `pattern` (shell, glob and `.dockerignore`
-//! patterns) → `argv` (runtime overrides of ENTRYPOINT/CMD).
+//! Layout, in pipeline order: `lex` (physical lines, directives,
+//! continuations, heredoc bodies) → `words`, `json` (BuildKit's argument
+//! splitters) → `instructions` (typed [`Args`], flags, errors; types in
+//! `ast`) → `eval` (stage graph, [`evaluate`]; options in `options`) →
+//! `dispatch` (one instruction's effect) and `copy` (COPY/ADD onto a model
+//! of the image filesystem, through `context`) → `image` (the result) →
+//! `argv` (runtime overrides of ENTRYPOINT/CMD). Shared below them:
+//! `shlex` (BuildKit's variable expansion), `pattern` (shell, glob and
+//! `.dockerignore` patterns), `values` (durations, signals, ports).
 
 mod argv;
 mod ast;
 mod context;
 mod copy;
+mod dispatch;
 mod eval;
 mod image;
 mod instructions;
 mod json;
 mod lex;
+mod options;
 mod pattern;
 mod shlex;
 mod values;
@@ -49,12 +54,13 @@ pub use ast::{
     Keyword, Word,
 };
 pub use context::{BuildContext, DockerIgnore, EntryKind, MemoryContext, ignore_file_candidates};
-pub use eval::{
-    BaseImageConfig, BaseImages, Budget, EvalError, EvalErrorKind, EvalOptions, Limit, evaluate,
-};
+pub use eval::evaluate;
 pub use image::{
     BaseRef, EnvVar, ExposedPort, FileEntry, FileKind, FileSource, HealthTest, Healthcheck, Image,
     Note, NoteKind, Setting,
+};
+pub use options::{
+    BaseImageConfig, BaseImages, Budget, EvalError, EvalErrorKind, EvalOptions, Limit,
 };
 
 use crate::source::{FileId, Span};

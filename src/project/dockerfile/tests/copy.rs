@@ -488,6 +488,14 @@ fn the_files_budget_is_enforced() {
         run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
         EvalErrorKind::Budget(Limit::ContextEntries)
     );
+    let opts = EvalOptions::new().dockerignore("a\nb\nc\n").budget(Budget {
+        max_ignore_checks: 20,
+        ..Budget::default()
+    });
+    assert_eq!(
+        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
+        EvalErrorKind::Budget(Limit::IgnoreChecks)
+    );
 }
 
 #[test]

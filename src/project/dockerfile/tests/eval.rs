@@ -332,8 +332,8 @@ fn user_stop_signal_volumes_labels() {
     assert_eq!(
         img.labels,
         [
-            ("b".to_owned(), "two words".to_owned()),
-            ("a".to_owned(), "3".to_owned())
+            ("a".to_owned(), "3".to_owned()),
+            ("b".to_owned(), "two words".to_owned())
         ]
     );
     for sig in ["9", "sigterm", "RTMIN+3", "SIGRTMAX-1"] {

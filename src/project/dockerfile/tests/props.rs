@@ -154,6 +154,12 @@ fn hostile_shapes_finish() {
             "}".repeat(50_000)
         ),
         format!("FROM x\nCOPY {}a b\n", "--link ".repeat(50_000)),
+        format!(
+            "FROM scratch\nCOPY {}a /b/\n",
+            "--exclude=x ".repeat(100_000)
+        ),
+        format!("FROM scratch\nLABEL {}\n", "a=b c=d ".repeat(100_000)),
+        format!("FROM scratch\nRUN {}\n", "<<\u{FFFD}x ".repeat(20_000)),
         format!("FROM x\nENV {}\n", "a=b ".repeat(100_000)),
         format!("FROM x\nEXPOSE {}\n", "1-65535 ".repeat(1000)),
         // ONBUILD chains and many stages.
