@@ -294,9 +294,10 @@ impl<'a> Ev<'a> {
                         let label = self.stage_names[*k]
                             .clone()
                             .unwrap_or_else(|| k.to_string());
-                        let empty = Fs::default();
-                        let source = states[*k].as_ref().map_or(&empty, |s| &s.fs);
-                        self.copy_stage_path(st, &mut p, source, &label, &src)?;
+                        // `Ev::stage` refuses a source stage not yet built.
+                        if let Some(from) = &states[*k] {
+                            self.copy_stage_path(st, &mut p, from, &label, &src)?;
+                        }
                     }
                     Some(From::Image(r)) => {
                         p.items += 1;
@@ -442,10 +443,13 @@ impl<'a> Ev<'a> {
         &mut self,
         st: &mut State<'_>,
         p: &mut Placing,
-        src_fs: &Fs,
+        from: &State<'_>,
         label: &str,
         src: &str,
     ) -> Result<(), EvalError> {
+        let src_fs = &from.fs;
+        // RUN or a base image may have put files there the model lacks.
+        let more = from.ran || matches!(from.root, BaseRef::Image(_));
         let abs = clean_path(&normalize_path("/", src, false));
         let matches: Vec<String> = if has_wildcards(&abs) {
             let comps: Vec<&str> = abs.split('/').filter(|s| !s.is_empty()).collect();
@@ -478,6 +482,15 @@ impl<'a> Ev<'a> {
         }
         p.items += matches.len();
         for m in matches {
+            if more && src_fs.is_dir(&m) == Some(true) {
+                let dir = p.dest.clone();
+                st.fs.mkdir_p(&dir);
+                let source = FileSource::Stage {
+                    stage: label.to_owned(),
+                    path: m.clone(),
+                };
+                self.opaque(st, p, dir, source)?;
+            }
             for (sub, e) in src_fs.under(&m) {
                 if p.excluded(&sub) {
                     continue;

@@ -68,6 +68,8 @@ pub(super) struct State<'p> {
     pub fs: Fs,
     pub onbuild: Vec<&'p Instruction>,
     pub cmd_set: bool,
+    /// Whether the stage chain ran RUN (files the model does not know).
+    pub ran: bool,
 }
 
 impl<'a> Ev<'a> {
@@ -271,7 +273,8 @@ impl<'a> Ev<'a> {
             }
             Args::Onbuild(..) => st.onbuild.push(i),
             Args::Copy(c) | Args::Add(c) => self.copy(st, i, c, from, states)?,
-            Args::Run(_) | Args::Maintainer(_) | Args::From { .. } => {}
+            Args::Run(_) => st.ran = true,
+            Args::Maintainer(_) | Args::From { .. } => {}
             Args::Unknown(_) | Args::Invalid => {
                 return Err(EvalError::build(span, "instruction did not parse"));
             }

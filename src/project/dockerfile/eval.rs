@@ -374,6 +374,7 @@ impl<'a> Ev<'a> {
             fs: Fs::default(),
             onbuild: Vec::new(),
             cmd_set: false,
+            ran: false,
         };
         if name != "scratch" {
             st.root = BaseRef::Image(name.clone());

@@ -253,6 +253,8 @@ fn copy_from_a_stage_copies_what_that_stage_had() {
         "/c/a.conf <- a.conf",
         "/c/b.conf <- b.conf",
         "/c/nginx.conf <- nginx.conf",
+        // The stage ran RUN on a base image: more may be in that directory.
+        "/etc/app <- stage build:/src/conf",
         "/etc/app/nginx.conf <- conf/nginx.conf",
         "/etc/app/sites/app.conf <- conf/sites/app.conf",
         "/etc/nginx/nginx.conf <- nginx.conf",
@@ -264,6 +266,18 @@ fn copy_from_a_stage_copies_what_that_stage_had() {
         FileKind::Opaque
     );
     assert_eq!(img.stages, [0, 1]);
+    assert_eq!(img.file("/etc/app").unwrap().kind, FileKind::Opaque);
+    // From a scratch stage without RUN the model knows everything.
+    let src =
+        "FROM scratch AS cfg\nCOPY conf /conf\nFROM scratch\nCOPY --from=cfg /conf /etc/nginx\n";
+    let img = run(src, &EvalOptions::new()).unwrap();
+    assert_eq!(
+        files(&img),
+        [
+            "/etc/nginx/nginx.conf <- conf/nginx.conf",
+            "/etc/nginx/sites/app.conf <- conf/sites/app.conf"
+        ]
+    );
 }
 
 #[test]

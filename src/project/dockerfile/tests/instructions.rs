@@ -352,6 +352,8 @@ fn healthcheck() {
     assert!(
         matches!(h.command, Some(CommandLine::Exec(w)) if texts(&w) == ["wget", "-q", "localhost:80"])
     );
+    // BuildKit parses no flags for NONE (nor for STOPSIGNAL and ARG).
+    clean("FROM x\nHEALTHCHECK --whatever=1 NONE\nSTOPSIGNAL --x=1 SIGTERM\nARG --y A\n");
     let Args::Healthcheck(h) = second("healthcheck none").args else {
         panic!()
     };
