@@ -45,15 +45,21 @@ impl Env for Vars {
     }
 }
 
-/// The evolving image of one stage.
+/// The evolving image of one stage (cloned into the stages built on it).
 #[derive(Clone)]
 pub(super) struct State<'p> {
+    /// The image at the root of the stage chain, and its FROM.
     pub root: BaseRef,
     pub root_span: ByteSpan,
+    /// What expansion sees: base env, ENV and ARG values (`d.state` env).
     pub build_env: Vars,
+    /// The image's ENV, with the spans that set each variable.
     pub env: Vars,
+    /// False when the base image's env is not known.
     pub env_complete: bool,
+    /// ARG names declared in the chain (not "from the base image").
     pub declared: HashSet<String>,
+    /// The image config.
     pub workdir: Setting<String>,
     pub user: Setting<String>,
     pub entrypoint: Setting<Vec<String>>,
@@ -65,14 +71,18 @@ pub(super) struct State<'p> {
     pub exposed_complete: bool,
     pub volumes: Vec<String>,
     pub labels: Vars,
+    /// What COPY/ADD and WORKDIR placed.
     pub fs: Fs,
+    /// This stage's own ONBUILD instructions (run by stages built on it).
     pub onbuild: Vec<&'p Instruction>,
+    /// Whether this stage set CMD (ENTRYPOINT then keeps it).
     pub cmd_set: bool,
     /// Whether the stage chain ran RUN (files the model does not know).
     pub ran: bool,
 }
 
 impl<'a> Ev<'a> {
+    /// A lexer failure as an evaluation error at `span`.
     pub(super) fn lex_err(e: LexError, span: ByteSpan) -> EvalError {
         match e {
             LexError::Syntax(m) => EvalError::build(span, m),

@@ -62,6 +62,14 @@ fn substitutions() {
         ("$", "$"),
         ("$1", ""),
         ("a$", "a$"),
+        ("he$.x", "he$.x"),
+        ("$999aaa", "aaa"),
+        ("$@aaa", "aaa"),
+        ("${?:-bbb}", "bbb"),
+        ("${UNSET:-bbb {foo}", "bbb {foo"),
+        ("${UNSET:-\\$A:}x", "$A:x"),
+        ("${UNSET:-\\${A}z}", "${Az}"),
+        ("안녕${A}", "안녕a"),
     ];
     for (w, want) in rows {
         assert_eq!(word(w).as_deref(), Ok(want), "{w}");
@@ -152,6 +160,14 @@ fn errors_are_worded_like_buildkit() {
         (
             "${A^x}",
             "failed to process \"${A^x}\": unsupported modifier (^) in substitution",
+        ),
+        (
+            "${A:=x}",
+            "failed to process \"${A:=x}\": unsupported modifier (:=) in substitution",
+        ),
+        (
+            "${{a}",
+            "failed to process \"${{a}\": syntax error: bad substitution",
         ),
         (
             "'x",
