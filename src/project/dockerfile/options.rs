@@ -134,6 +134,11 @@ impl<'a> EvalOptions<'a> {
         self.base_images = Some(b);
         self
     }
+    /// Builds for platform `os/arch[/variant]` (the `TARGET*`/`BUILD*` args).
+    pub fn platform(mut self, p: impl Into<String>) -> Self {
+        self.platform = Some(p.into());
+        self
+    }
     /// Uses these caps.
     pub fn budget(mut self, b: Budget) -> Self {
         self.budget = b;

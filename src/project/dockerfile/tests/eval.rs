@@ -204,6 +204,20 @@ fn global_args_are_for_from_lines_only() {
 }
 
 #[test]
+fn platform_args_are_global_and_need_declaring_in_a_stage() {
+    let src = "FROM --platform=$BUILDPLATFORM golang:1.22-$TARGETARCH AS build\nENV A=$TARGETARCH\nARG TARGETARCH TARGETPLATFORM TARGETSTAGE\nENV B=$TARGETARCH C=$TARGETPLATFORM D=$TARGETSTAGE\n";
+    let img = eval_with(src, &EvalOptions::new().platform("linux/arm64/v8"));
+    assert_eq!(img.base, BaseRef::Image("golang:1.22-arm64".into()));
+    assert_eq!(var(&img, "A"), Some(""));
+    assert_eq!(
+        (var(&img, "B"), var(&img, "C"), var(&img, "D")),
+        (Some("arm64"), Some("linux/arm64/v8"), Some("build"))
+    );
+    let img = eval_with(src, &EvalOptions::new());
+    assert_eq!(var(&img, "C"), Some("linux/amd64"));
+}
+
+#[test]
 fn build_args_apply_to_declared_args_only() {
     let src = "FROM scratch\nARG PORT=80\nENV P=$PORT Q=$UNDECLARED\n";
     let img = eval_with(
