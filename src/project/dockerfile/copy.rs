@@ -264,7 +264,7 @@ impl<'a> Ev<'a> {
                     ));
                 }
                 p.items += 1;
-                self.opaque(st, &p, p.dest.clone(), FileSource::Git { url: src })?;
+                self.opaque(st, &p, p.dest.clone(), None, FileSource::Git { url: src })?;
             } else if http {
                 if !is_add {
                     return Err(EvalError::new(
@@ -398,19 +398,20 @@ impl<'a> Ev<'a> {
         st.fs.put(e, self.opts.budget.max_files)
     }
 
-    /// An opaque tree at `path`.
+    /// An opaque tree at `path` (`alt`: where it goes if it is a file).
     fn opaque(
         &mut self,
         st: &mut State<'_>,
         p: &Placing,
         path: String,
+        alt: Option<String>,
         source: FileSource,
     ) -> Result<(), EvalError> {
         let m = format!("the contents placed at `{path}` are not known");
         self.notes
             .push(Note::new(NoteKind::OpaqueContents, p.span, m));
         let e = p.entry(path, FileKind::Opaque, source);
-        self.place(st, e, None)
+        self.place(st, e, alt)
     }
 
     /// A path of unknown kind from a stage or an image: placed as a file
@@ -424,18 +425,12 @@ impl<'a> Ev<'a> {
         let (FileSource::Stage { path, .. } | FileSource::Image { path, .. }) = &source else {
             return Ok(());
         };
-        let name = basename(path).to_owned();
-        let (target, alt) = if p.dir_syntax {
-            st.fs.mkdir_p(&p.dest);
-            (join(&p.dest, &name), Some(p.dest.clone()))
-        } else {
-            (p.dest.clone(), None)
-        };
-        let m = format!("the contents placed at `{target}` are not known");
-        self.notes
-            .push(Note::new(NoteKind::OpaqueContents, p.span, m));
-        let e = p.entry(target, FileKind::Opaque, source);
-        self.place(st, e, alt)
+        if !p.dir_syntax {
+            return self.opaque(st, p, p.dest.clone(), None, source);
+        }
+        st.fs.mkdir_p(&p.dest);
+        let target = join(&p.dest, basename(path));
+        self.opaque(st, p, target, Some(p.dest.clone()), source)
     }
 
     /// `COPY --from=<stage>`: what the model knows of that stage's path.
@@ -489,7 +484,7 @@ impl<'a> Ev<'a> {
                     stage: label.to_owned(),
                     path: m.clone(),
                 };
-                self.opaque(st, p, dir, source)?;
+                self.opaque(st, p, dir, None, source)?;
             }
             for (sub, e) in src_fs.under(&m) {
                 if p.excluded(&sub) {
@@ -568,6 +563,7 @@ impl<'a> Ev<'a> {
                             st,
                             p,
                             p.dest.clone(),
+                            None,
                             FileSource::Archive { path: m.clone() },
                         )?;
                         continue;

@@ -295,27 +295,10 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Pushes a plain character onto the innermost frame.
+    /// Pushes a plain character onto the innermost frame: `raw` keeps it
+    /// in the current word even when it is white space.
     fn push_char(&mut self, stack: &mut [Frame], c: char, raw: bool) -> Result<(), LexError> {
-        let Some(top) = stack.last_mut() else {
-            return Ok(());
-        };
-        let (Frame::Stop { result, .. } | Frame::DoubleQuote { result, .. }) = top;
-        if result.len() + c.len_utf8() > self.lx.max_len {
-            return Err(LexError::Budget);
-        }
-        result.push(c);
-        if let Frame::Stop {
-            kind: Kind::Top, ..
-        } = top
-        {
-            if raw {
-                self.words.add_raw_char(c);
-            } else {
-                self.words.add_char(c);
-            }
-        }
-        Ok(())
+        self.deliver(stack, c.encode_utf8(&mut [0; 4]), !raw)
     }
 
     /// One step of the innermost frame; `Some` with the result at the end.
