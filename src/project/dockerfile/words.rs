@@ -113,6 +113,25 @@ pub(super) fn split2_ws(b: &[u8], r: Range<usize>) -> (Range<usize>, Option<Rang
     (r.start..i, Some(j..r.end))
 }
 
+/// Where the splitters are: between words, in a word, inside quotes.
+#[derive(PartialEq)]
+enum Phase {
+    Spaces,
+    Word,
+    Quote,
+}
+
+/// Ends the current word: it is kept when non-empty or quoted.
+fn flush(words: &mut Vec<RawWord>, buf: &mut String, blank_ok: bool, range: Range<usize>) {
+    if blank_ok || !buf.is_empty() {
+        words.push(RawWord {
+            text: std::mem::take(buf),
+            range,
+        });
+    }
+    buf.clear();
+}
+
 /// A word of `parseWords`: quotes and escapes kept, as BuildKit passes
 /// ENV/LABEL/ARG words on to expansion.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,12 +144,6 @@ pub(super) struct RawWord {
 /// and escape characters stay in the word; an escape at the very end is
 /// dropped.
 pub(super) fn parse_words(b: &[u8], r: Range<usize>, escape: char) -> Vec<RawWord> {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote,
-    }
     let end = r.end;
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
@@ -157,24 +170,13 @@ pub(super) fn parse_words(b: &[u8], r: Range<usize>, escape: char) -> Vec<RawWor
             start = pos;
         }
         if pos >= end {
-            if blank_ok || !buf.is_empty() {
-                words.push(RawWord {
-                    text: std::mem::take(&mut buf),
-                    range: start..end,
-                });
-            }
+            flush(&mut words, &mut buf, blank_ok, start..end);
             break;
         }
         if phase == Phase::Word {
             if ch.is_whitespace() {
                 phase = Phase::Spaces;
-                if blank_ok || !buf.is_empty() {
-                    words.push(RawWord {
-                        text: std::mem::take(&mut buf),
-                        range: start..pos,
-                    });
-                }
-                buf.clear();
+                flush(&mut words, &mut buf, blank_ok, start..pos);
                 blank_ok = false;
                 pos += w;
                 continue;
@@ -221,12 +223,6 @@ pub(super) fn parse_words(b: &[u8], r: Range<usize>, escape: char) -> Vec<RawWor
 /// (quotes removed, escapes applied, bytes read one at a time as BuildKit
 /// does) and the offset where the remaining arguments start.
 pub(super) fn extract_flags(b: &[u8], r: Range<usize>, escape: char) -> (Vec<RawWord>, usize) {
-    #[derive(PartialEq)]
-    enum Phase {
-        Spaces,
-        Word,
-        Quote,
-    }
     let end = r.end;
     let is_escape = |c: u8| char::from(c) == escape;
     let mut words = Vec::new();
@@ -253,11 +249,8 @@ pub(super) fn extract_flags(b: &[u8], r: Range<usize>, escape: char) -> (Vec<Raw
             start = pos;
         }
         if pos >= end {
-            if buf != "--" && (blank_ok || !buf.is_empty()) {
-                words.push(RawWord {
-                    text: std::mem::take(&mut buf),
-                    range: start..end,
-                });
+            if buf != "--" {
+                flush(&mut words, &mut buf, blank_ok, start..end);
             }
             break;
         }
@@ -267,13 +260,7 @@ pub(super) fn extract_flags(b: &[u8], r: Range<usize>, escape: char) -> (Vec<Raw
                 if buf == "--" {
                     return (words, pos);
                 }
-                if blank_ok || !buf.is_empty() {
-                    words.push(RawWord {
-                        text: std::mem::take(&mut buf),
-                        range: start..pos,
-                    });
-                }
-                buf.clear();
+                flush(&mut words, &mut buf, blank_ok, start..pos);
                 blank_ok = false;
                 pos += 1;
                 continue;
