@@ -16,8 +16,15 @@
 //! `dockerfile2llb/convert*.go` @ 73ed6825), including its error wording.
 //!
 //! Robustness: parsing and evaluation never panic, use no recursion driven
-//! by the input, and are linear in the input size; evaluation carries an
-//! explicit [`Budget`] and reports [`Limit`] when one is reached.
+//! by the input, and are linear in the input size (the `${v//p/r}` family,
+//! which is not, runs on a step budget); evaluation carries an explicit
+//! [`Budget`] and reports [`Limit`] when one is reached.
+//!
+//! Not modelled: what RUN does to the filesystem (a `COPY --from` of such
+//! a stage is marked opaque), named build contexts (compose
+//! `additional_contexts`), `RUN --mount=from=` as a stage dependency,
+//! Windows images, symlinks in the context, ADD archives detected by
+//! content (names are used), and the build checks of `# check=`.
 //!
 //! Layout, in pipeline order: `lex` (physical lines, directives,
 //! continuations, heredoc bodies) → `words`, `json` (BuildKit's argument
