@@ -3,7 +3,9 @@
 //! build and run it find and read them.
 //!
 //! - [`source`]: where files come from (the user's disk, an upload);
-//! - [`locate`]: which compose files, env files or manifests a directory is.
+//! - [`locate`]: which compose files, env files or manifests a directory is;
+//! - [`dockerfile`]: what an image built from a Dockerfile contains and runs.
 
+pub mod dockerfile;
 pub mod locate;
 pub mod source;
