@@ -66,6 +66,10 @@ pub struct Options {
     /// gets its variables, and a `.env` beside the first compose file sets
     /// interpolation defaults (`env` wins over it), as compose reads them.
     pub env_files: Vec<InputFile>,
+    /// The name of the project directory (compose's default project name,
+    /// normalised as compose does); the first compose file's directory
+    /// when `None`.
+    pub project_dir: Option<String>,
 }
 
 /// Everything a validation needs.
@@ -80,6 +84,11 @@ pub struct Input {
     pub nginx_main: Option<String>,
     /// The topology documents.
     pub topology: Vec<TopologyInput>,
+    /// Every other file of the project, by path relative to the project
+    /// directory: env files, Dockerfiles and the build-context files they
+    /// copy, the files bind-mounted into containers. The model reads them
+    /// where it refers to them.
+    pub files: Vec<InputFile>,
     /// Options.
     pub options: Options,
 }

@@ -66,15 +66,21 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
 }
 
 /// What the load stage read.
-struct Loaded {
+pub(crate) struct Loaded {
     /// The submitted nginx files.
-    nginx: Vec<FileId>,
+    pub(crate) nginx: Vec<FileId>,
     /// The topology documents.
-    documents: Vec<Document>,
+    pub(crate) documents: Vec<Document>,
     /// Their files.
-    topology_files: Vec<FileId>,
+    pub(crate) topology_files: Vec<FileId>,
     /// The modelled world.
-    topology: Topology,
+    pub(crate) topology: Topology,
+}
+
+/// The load stage alone, for discovery: the model of what an input holds.
+pub(crate) fn load_model(input: &Input) -> Result<Loaded, InputError> {
+    input.check()?;
+    load(input).map(|(_, loaded)| loaded)
 }
 
 /// Load: every submitted file into the source map, the topology documents

@@ -1,41 +1,74 @@
-//! `upcheck validate --nginx PATH... --topology PATH...`: the verdict.
+//! `upcheck validate [DIR]`: the verdict. With no flags it reads the
+//! project in DIR (default `.`) as `docker compose` would — the compose
+//! file and its override, `.env`, env files, Dockerfiles, the files
+//! mounted into nginx — or the Kubernetes manifests there. `--topology`
+//! and `--nginx` name the files instead; `-` reads standard input.
 
 use super::topology::TopologyArgs;
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
+use std::collections::BTreeMap;
 use std::path::Path;
-use upcheck::input::{Input, InputFile, Options, TopologyInput};
-use upcheck::report::{self, Format, Report, Verdict};
+use upcheck::input::Options;
+use upcheck::project::discover::{self, Discovered, Limits, Named, Role};
+use upcheck::project::locate::Request;
+use upcheck::project::source::{DiskSource, MAX_FILE};
+use upcheck::report::{self, FileRole, Format, InputFileReport, Report, Verdict};
 
 /// Options of `upcheck validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
+    /// The project directory: where `docker compose` would run (default:
+    /// the current directory). Its compose file (or, without one, its
+    /// Kubernetes manifests) is found as compose finds it.
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: String,
     /// nginx files or directories (every file in a directory joins the
-    /// bundle). The main file is `nginx.conf` when present; otherwise each
-    /// `*.conf` is a conf.d snippet included inside `http`, as the official
-    /// nginx image does. May be omitted when the topology carries the
-    /// configuration (a ConfigMap mounted into the nginx container).
+    /// bundle), instead of the files the topology mounts into nginx; `-`
+    /// reads standard input.
     #[arg(long = "nginx", id = "nginx_paths", value_name = "PATH", num_args = 1..)]
     nginx_paths: Vec<String>,
     /// Which nginx file is the main one.
     #[arg(long = "nginx-main", value_name = "FILE")]
     nginx_main: Option<String>,
-    /// Compose files, Kubernetes manifests, a native JSON model or a live dump.
-    #[arg(long = "topology", value_name = "PATH", required = true, num_args = 1..)]
+    /// Compose files, Kubernetes manifests, a native JSON model or a live
+    /// dump, instead of what discovery finds; `-` reads standard input
+    /// (`helm template … | upcheck validate --topology -`).
+    #[arg(long = "topology", value_name = "PATH", num_args = 1..)]
     topology: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Print which files were read and why, then the report.
+    #[arg(long = "explain-inputs")]
+    explain_inputs: bool,
     #[command(flatten)]
     topo: TopologyArgs,
 }
 
 /// Runs `upcheck validate`.
 pub fn run(a: ValidateArgs) -> u8 {
-    let report = match build_input(&a) {
+    let report = match discover_project(&a) {
         Err(e) => Report::refused(e, Vec::new()),
-        Ok(input) => {
-            upcheck::validate(&input).unwrap_or_else(|e| Report::refused(e.to_string(), Vec::new()))
+        Ok(d) => {
+            if a.explain_inputs {
+                eprintln!("{}", explain(&d));
+            }
+            let files = d
+                .files
+                .iter()
+                .map(|f| InputFileReport {
+                    path: f.path.clone(),
+                    role: match f.role {
+                        Role::Topology => FileRole::Topology,
+                        Role::Nginx => FileRole::NginxUnused,
+                        Role::EnvFile | Role::Referenced => FileRole::Project,
+                    },
+                    format: None,
+                    container_path: None,
+                })
+                .collect();
+            upcheck::validate(&d.input).unwrap_or_else(|e| Report::refused(e.to_string(), files))
         }
     };
     if let Some(why) = &report.refusal {
@@ -49,39 +82,81 @@ pub fn run(a: ValidateArgs) -> u8 {
     }
 }
 
-fn build_input(a: &ValidateArgs) -> Result<Input, String> {
-    let lo = a.topo.options()?;
-    let mut nginx = Vec::new();
-    for p in &a.nginx_paths {
-        read_path(Path::new(p), &mut nginx)?;
+/// `--explain-inputs`: the project directory and every file read, with why.
+fn explain(d: &Discovered) -> String {
+    let mut out = format!(
+        "project directory: {}\n",
+        if d.dir.is_empty() { "." } else { &d.dir }
+    );
+    for f in &d.files {
+        out.push_str(&format!("  {:<40} {}\n", f.path, f.why));
     }
-    // A directory may also hold the topology files: they are not nginx files.
-    let topology_paths: Vec<std::path::PathBuf> = a
+    for n in &d.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// The files of the project, found and read from disk.
+fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
+    let lo = a.topo.options()?;
+    let stdin_used = a
         .topology
         .iter()
-        .map(|t| Path::new(t).components().collect())
-        .collect();
-    nginx.retain(|f| {
-        let p: std::path::PathBuf = Path::new(&f.path).components().collect();
-        !topology_paths.contains(&p)
-    });
-    let mut topology = Vec::new();
-    for p in &a.topology {
-        let content = std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"))?;
-        topology.push(TopologyInput {
-            file: InputFile::new(p.clone(), content),
-            format: a.topo.topology_format,
-        });
+        .chain(&a.nginx_paths)
+        .filter(|p| *p == "-")
+        .count();
+    if stdin_used > 1 {
+        return Err("only one of --topology and --nginx can read standard input (`-`)".into());
     }
-    Ok(Input {
-        nginx,
+    let stdin = if stdin_used == 1 {
+        Some(read_stdin()?)
+    } else {
+        None
+    };
+    // Paths on the command line are relative to the working directory.
+    // With named topology files the project directory is the first one's
+    // (compose's rule for `-f`); otherwise it is DIR.
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let root = match a.topology.iter().find(|p| *p != "-") {
+        Some(first) => cwd
+            .join(first)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(cwd.clone()),
+        None => cwd.join(&a.dir),
+    };
+    let src = DiskSource::new(&root).map_err(|e| format!("{}: {e}", a.dir))?;
+    if !src.root().is_dir() {
+        return Err(format!("{}: not a directory", a.dir));
+    }
+    let rel = |p: &String| -> String {
+        if p == "-" {
+            return p.clone();
+        }
+        let abs = cwd.join(p);
+        upcheck::project::locate::rebase(
+            &src.root().to_string_lossy(),
+            &upcheck::nginx::include::normalize(&abs.to_string_lossy()),
+        )
+    };
+    let mut env: BTreeMap<String, String> = std::env::vars().collect();
+    env.extend(lo.env.clone());
+    let named = Named {
+        request: Request {
+            compose_files: Vec::new(),
+            env_files: a.topo.env_files.iter().map(rel).collect(),
+            env,
+        },
+        topology: a.topology.iter().map(rel).collect(),
+        nginx: a.nginx_paths.iter().map(rel).collect(),
         nginx_main: a.nginx_main.clone(),
-        topology,
+        format: a.topo.topology_format,
+        stdin,
         options: Options {
             nginx_service: lo.nginx,
             project: lo.project,
             namespace: lo.namespace,
-            env: lo.env,
             subnets: lo
                 .plan
                 .subnets
@@ -89,40 +164,25 @@ fn build_input(a: &ValidateArgs) -> Result<Input, String> {
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
             profiles: lo.profiles,
-            env_files: lo
-                .files
-                .into_iter()
-                .map(|(path, content)| InputFile::new(path, content))
-                .collect(),
             ..Default::default()
         },
-    })
+    };
+    discover::discover(&src, &named, Limits::default()).map_err(|e| e.to_string())
 }
 
-/// Reads a file, or every regular file under a directory (sorted; hidden
-/// entries skipped), into the bundle.
-fn read_path(p: &Path, out: &mut Vec<InputFile>) -> Result<(), String> {
-    let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    if meta.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(p)
-            .map_err(|e| format!("cannot read {}: {e}", p.display()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|e| {
-                !e.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        entries.sort();
-        for e in entries {
-            read_path(&e, out)?;
-        }
-        if out.len() > 10_000 {
-            return Err(format!("more than 10000 files under {}", p.display()));
-        }
-        return Ok(());
+/// Standard input, up to the per-file cap.
+fn read_stdin() -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("standard input: {e}"))?;
+    if out.len() as u64 > MAX_FILE {
+        return Err(format!(
+            "standard input: larger than the {MAX_FILE}-byte limit for one file"
+        ));
     }
-    let content = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-    out.push(InputFile::new(p.to_string_lossy(), content));
-    Ok(())
+    Ok(out)
 }

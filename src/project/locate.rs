@@ -159,10 +159,10 @@ pub fn join(dir: &str, rel: &str) -> String {
 /// `rebase("sub", "sub/a.env")` is `a.env`, `rebase("sub", "b.env")` is `../b.env`.
 pub fn rebase(dir: &str, path: &str) -> String {
     let path = normalize(path);
-    if path.starts_with('/') {
+    let dir = normalize(dir);
+    if path.starts_with('/') != dir.starts_with('/') {
         return path;
     }
-    let dir = normalize(dir);
     let d: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
     let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let common = d.iter().zip(&p).take_while(|(a, b)| a == b).count();
@@ -560,5 +560,8 @@ mod tests {
         assert_eq!(rebase("sub", "b.env"), "../b.env");
         assert_eq!(rebase("", "x/y"), "x/y");
         assert_eq!(rebase("..", "../compose.yaml"), "compose.yaml");
+        assert_eq!(rebase("/srv/app", "/srv/app/nginx/a.conf"), "nginx/a.conf");
+        assert_eq!(rebase("/srv/app", "/srv/other.env"), "../other.env");
+        assert_eq!(rebase("app", "/etc/hosts"), "/etc/hosts");
     }
 }

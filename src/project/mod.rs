@@ -4,8 +4,14 @@
 //!
 //! - [`source`]: where files come from (the user's disk, an upload);
 //! - [`locate`]: which compose files, env files or manifests a directory is;
+//! - [`discover`]: those files and, round by round, every file the model
+//!   refers to ([`wanted`]), into one [`crate::Input`];
 //! - [`dockerfile`]: what an image built from a Dockerfile contains and runs.
 
+pub mod discover;
 pub mod dockerfile;
 pub mod locate;
 pub mod source;
+mod wanted;
+
+pub use wanted::wanted;

@@ -84,9 +84,9 @@ pub trait FileSource {
     /// The names in the directory at `path`, sorted; empty when it is not
     /// a directory.
     fn list(&self, path: &str) -> Vec<String>;
-    /// The project directory's name as the user sees it (the last
+    /// The name of directory `path` as the user sees it (the last
     /// component of its absolute path, links not resolved), when known.
-    fn dir_name(&self) -> Option<String>;
+    fn dir_name(&self, path: &str) -> Option<String>;
 }
 
 /// The user's disk, below (and, for absolute paths, beside) a project
@@ -221,10 +221,12 @@ impl FileSource for DiskSource {
         names
     }
 
-    fn dir_name(&self) -> Option<String> {
-        self.root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+    fn dir_name(&self, path: &str) -> Option<String> {
+        let abs = normalize(&self.at(path).to_string_lossy());
+        abs.rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(String::from)
     }
 }
 
@@ -299,8 +301,12 @@ impl FileSource for MemorySource {
         names
     }
 
-    fn dir_name(&self) -> Option<String> {
-        self.name.clone()
+    fn dir_name(&self, path: &str) -> Option<String> {
+        match normalize(path).as_str() {
+            "" | "." => self.name.clone(),
+            p if !p.starts_with("..") => p.rsplit('/').next().map(String::from),
+            _ => None,
+        }
     }
 }
 

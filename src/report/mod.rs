@@ -214,6 +214,9 @@ pub enum FileRole {
     NginxTemplate,
     /// What a template renders to.
     NginxRendered,
+    /// Another project file the model reads (an env file, a Dockerfile, a
+    /// file a Dockerfile copies, a mount source).
+    Project,
 }
 
 /// One input file and its role.

@@ -118,6 +118,7 @@ fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
             }
             files
         },
+        project_dir: None,
     })
 }
 
@@ -443,6 +444,7 @@ impl Submission {
             nginx_context,
             profiles: Vec::new(),
             env_files: Vec::new(),
+            project_dir: None,
         };
         Ok(Submission {
             style: Style::Form,
@@ -574,6 +576,7 @@ impl Submission {
             nginx: self.nginx.into_iter().map(|s| s.item).collect(),
             nginx_main: self.main,
             topology: self.topology.into_iter().map(|s| s.item).collect(),
+            files: Vec::new(),
             options: self.options,
         }
     }

@@ -1,0 +1,373 @@
+//! From a directory (or the files a user names) to an [`Input`]: the files
+//! [`locate`] finds, then, round by round, every file the model refers to
+//! that is not read yet — env files, included and extended compose files,
+//! Dockerfiles and the build-context files they copy into nginx, the files
+//! and directories bind-mounted into nginx — until nothing new is wanted.
+//! The rounds run the pure loader ([`wanted`]) on what has been read, so
+//! the CLI (the disk) and the service (an upload) read exactly the same
+//! files, and every path in the input is relative to the project
+//! directory, whatever the spelling of the command line.
+
+use super::locate::{self, Found, LocateError, Located, Request, join, rebase};
+use super::source::{Entry, FileSource, ReadError};
+use crate::input::{Input, InputFile, Options, TopologyInput};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Caps on what discovery reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most files read in all.
+    pub max_files: usize,
+    /// Most bytes read in all.
+    pub max_bytes: u64,
+    /// Most rounds of "read what the model wants".
+    pub max_rounds: usize,
+    /// Deepest directory walked below a wanted directory.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_files: 2_000,
+            max_bytes: 64 * 1024 * 1024,
+            max_rounds: 8,
+            max_depth: 8,
+        }
+    }
+}
+
+/// A file or directory the model refers to, relative to the project.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Want {
+    /// One file (an env file, a Dockerfile, an included compose file).
+    File(String),
+    /// A file, or every file below a directory (a bind mount's source).
+    Tree(String),
+}
+
+/// How a file came to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// A compose file or a Kubernetes manifest.
+    Topology,
+    /// An env file read for interpolation (`.env`, `--env-file`).
+    EnvFile,
+    /// An nginx file named on the command line.
+    Nginx,
+    /// A file the model referred to (env_file, Dockerfile, mount source …).
+    Referenced,
+}
+
+/// One file read, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFile {
+    /// Path relative to the project directory.
+    pub path: String,
+    /// Its role.
+    pub role: Role,
+    /// Why it was read, for `--explain-inputs`.
+    pub why: String,
+}
+
+/// What discovery found and read.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    /// The input to validate.
+    pub input: Input,
+    /// Every file read, in reading order.
+    pub files: Vec<ReadFile>,
+    /// Remarks (several candidate files, charts left unrendered …).
+    pub notes: Vec<String>,
+    /// The project directory relative to where discovery ran.
+    pub dir: String,
+}
+
+/// Why discovery could not produce an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoverError {
+    /// Nothing found, or found but not readable as it is.
+    Locate(LocateError),
+    /// A file that had to be read could not be.
+    Read(ReadError),
+    /// More files or bytes than the limits allow.
+    TooMuch(String),
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoverError::Locate(e) => e.fmt(f),
+            DiscoverError::Read(e) => e.fmt(f),
+            DiscoverError::TooMuch(what) => write!(f, "{what}"),
+        }
+    }
+}
+
+impl std::error::Error for DiscoverError {}
+
+/// What the user named besides the directory.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// Compose/env/profile settings and the process environment.
+    pub request: Request,
+    /// Topology files named explicitly when they are not compose files
+    /// (Kubernetes manifests, a native model, a live dump); `-` is stdin,
+    /// given in `stdin`.
+    pub topology: Vec<String>,
+    /// nginx files or directories named explicitly.
+    pub nginx: Vec<String>,
+    /// The main nginx file, when named.
+    pub nginx_main: Option<String>,
+    /// The format of the named topology files, when given.
+    pub format: Option<crate::topology::Format>,
+    /// The content of standard input, when a path is `-`.
+    pub stdin: Option<Vec<u8>>,
+    /// Options to carry into the input (nginx service, profiles …).
+    pub options: Options,
+}
+
+struct Reader<'a> {
+    src: &'a dyn FileSource,
+    limits: Limits,
+    /// Project directory, relative to the source root.
+    dir: String,
+    have: BTreeMap<String, Vec<u8>>,
+    files: Vec<ReadFile>,
+    bytes: u64,
+}
+
+impl Reader<'_> {
+    /// Reads `path` (relative to the source root) once; `false` when it
+    /// was read before.
+    fn read(&mut self, path: &str, role: Role, why: &str) -> Result<bool, DiscoverError> {
+        let rel = rebase(&self.dir, path);
+        if self.have.contains_key(&rel) {
+            return Ok(false);
+        }
+        if self.files.len() >= self.limits.max_files {
+            return Err(DiscoverError::TooMuch(format!(
+                "more than {} files to read; name the files with --topology and --nginx",
+                self.limits.max_files
+            )));
+        }
+        let bytes = self.src.read(path).map_err(DiscoverError::Read)?;
+        self.bytes += bytes.len() as u64;
+        if self.bytes > self.limits.max_bytes {
+            return Err(DiscoverError::TooMuch(format!(
+                "more than {} bytes to read; name the files with --topology and --nginx",
+                self.limits.max_bytes
+            )));
+        }
+        self.have.insert(rel.clone(), bytes);
+        self.files.push(ReadFile {
+            path: rel,
+            role,
+            why: why.to_string(),
+        });
+        Ok(true)
+    }
+
+    /// Reads a file, or every regular file below a directory (sorted,
+    /// hidden entries skipped, depth-capped); missing is fine.
+    fn read_tree(&mut self, path: &str, role: Role, why: &str) -> Result<bool, DiscoverError> {
+        let mut added = false;
+        let mut stack = vec![(path.to_string(), 0usize)];
+        while let Some((p, depth)) = stack.pop() {
+            match self.src.entry(&p) {
+                Some(Entry::File) => added |= self.read(&p, role, why)?,
+                Some(Entry::Dir) if depth <= self.limits.max_depth => {
+                    let mut names = self.src.list(&p);
+                    names.retain(|n| !n.starts_with('.'));
+                    stack.extend(names.iter().rev().map(|n| (join(&p, n), depth + 1)));
+                }
+                _ => {}
+            }
+        }
+        Ok(added)
+    }
+}
+
+/// Runs discovery over `src`, rooted where the user runs upcheck.
+pub fn discover(
+    src: &dyn FileSource,
+    named: &Named,
+    limits: Limits,
+) -> Result<Discovered, DiscoverError> {
+    let explicit_topology = !named.topology.is_empty();
+    let located = if explicit_topology {
+        None
+    } else {
+        Some(locate::locate(src, &named.request).map_err(DiscoverError::Locate)?)
+    };
+    let (dir, topology, env_files, env, mut notes) = match located {
+        Some(Located::Compose {
+            dir,
+            files,
+            env_files,
+            env,
+            notes,
+        }) => (dir, files, env_files, env, notes),
+        Some(Located::Kubernetes { files, unrendered }) => {
+            let notes = unrendered
+                .iter()
+                .map(|u| format!("{} not read; to check it: {}", u.dir, u.command()))
+                .collect();
+            (
+                String::new(),
+                files,
+                Vec::new(),
+                named.request.env.clone(),
+                notes,
+            )
+        }
+        None => {
+            let files: Vec<Found> = named
+                .topology
+                .iter()
+                .map(|p| Found {
+                    path: if p == "-" {
+                        p.clone()
+                    } else {
+                        crate::nginx::include::normalize(p)
+                    },
+                    why: "named on the command line".into(),
+                })
+                .collect();
+            // Compose's rule: the project directory is the first file's.
+            let dir = files
+                .iter()
+                .find(|f| f.path != "-")
+                .map(|f| crate::nginx::include::dirname(&f.path).to_string())
+                .unwrap_or_default();
+            let located = locate::locate(
+                src,
+                &Request {
+                    compose_files: files.iter().map(|f| f.path.clone()).collect(),
+                    ..named.request.clone()
+                },
+            );
+            let (env_files, env) = match located {
+                Ok(Located::Compose { env_files, env, .. }) => (env_files, env),
+                _ => (Vec::new(), named.request.env.clone()),
+            };
+            (dir, files, env_files, env, Vec::new())
+        }
+    };
+    let mut r = Reader {
+        src,
+        limits,
+        dir: dir.clone(),
+        have: BTreeMap::new(),
+        files: Vec::new(),
+        bytes: 0,
+    };
+    let mut topology_paths = Vec::new();
+    for f in &topology {
+        if f.path == "-" {
+            let bytes = named.stdin.clone().unwrap_or_default();
+            r.have.insert("-".into(), bytes);
+            r.files.push(ReadFile {
+                path: "-".into(),
+                role: Role::Topology,
+                why: "standard input".into(),
+            });
+            topology_paths.push("-".to_string());
+        } else {
+            r.read(&f.path, Role::Topology, &f.why)?;
+            topology_paths.push(rebase(&dir, &f.path));
+        }
+    }
+    for f in &env_files {
+        r.read(&f.path, Role::EnvFile, &f.why)?;
+    }
+    let mut nginx_paths = Vec::new();
+    for p in &named.nginx {
+        let before = r.files.len();
+        if p == "-" {
+            r.have
+                .insert("-".into(), named.stdin.clone().unwrap_or_default());
+            r.files.push(ReadFile {
+                path: "-".into(),
+                role: Role::Nginx,
+                why: "standard input".into(),
+            });
+        } else if src.entry(p).is_none() {
+            return Err(DiscoverError::Read(ReadError::NotFound(p.clone())));
+        } else {
+            r.read_tree(p, Role::Nginx, "named on the command line")?;
+        }
+        nginx_paths.extend(r.files[before..].iter().map(|f| f.path.clone()));
+    }
+    let build = |r: &Reader| -> Input {
+        let mut options = named.options.clone();
+        options.env = env.clone();
+        if options.project_dir.is_none() {
+            options.project_dir = project_dir_name(src, &dir);
+        }
+        let topology_set: BTreeSet<&str> = topology_paths.iter().map(String::as_str).collect();
+        let nginx_set: BTreeSet<&str> = nginx_paths.iter().map(String::as_str).collect();
+        Input {
+            nginx: nginx_paths
+                .iter()
+                .map(|p| InputFile::new(p.clone(), r.have[p].clone()))
+                .collect(),
+            nginx_main: named.nginx_main.clone(),
+            topology: topology_paths
+                .iter()
+                .map(|p| TopologyInput {
+                    file: InputFile::new(p.clone(), r.have[p].clone()),
+                    format: named.format,
+                })
+                .collect(),
+            files: r
+                .have
+                .iter()
+                .filter(|(p, _)| {
+                    !topology_set.contains(p.as_str()) && !nginx_set.contains(p.as_str())
+                })
+                .map(|(p, c)| InputFile::new(p.clone(), c.clone()))
+                .collect(),
+            options,
+        }
+    };
+    for _ in 0..limits.max_rounds {
+        let input = build(&r);
+        let mut added = false;
+        for w in crate::project::wanted(&input) {
+            let (Want::File(p) | Want::Tree(p)) = &w;
+            let at = join(&dir, p);
+            added |= match w {
+                Want::File(_) if src.entry(&at) == Some(Entry::File) => {
+                    r.read(&at, Role::Referenced, "referred to by the model")?
+                }
+                Want::Tree(_) => r.read_tree(&at, Role::Referenced, "mounted into nginx")?,
+                Want::File(_) => false,
+            };
+        }
+        if !added {
+            notes.sort();
+            return Ok(Discovered {
+                input,
+                files: r.files,
+                notes,
+                dir,
+            });
+        }
+    }
+    notes.push(format!(
+        "stopped reading referenced files after {} rounds",
+        limits.max_rounds
+    ));
+    Ok(Discovered {
+        input: build(&r),
+        files: r.files,
+        notes,
+        dir,
+    })
+}
+
+/// The project directory's own name (the default compose project name).
+fn project_dir_name(src: &dyn FileSource, dir: &str) -> Option<String> {
+    src.dir_name(dir)
+}

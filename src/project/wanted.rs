@@ -1,0 +1,34 @@
+//! What the model refers to that discovery should read: [`wanted`] loads
+//! the topology from what has been read so far (the pure load stage) and
+//! lists the files and directories it names — the sources of what is
+//! bind-mounted into nginx, and whatever the loaders found missing.
+
+use super::discover::Want;
+use crate::input::Input;
+use crate::nginx::include::normalize;
+use crate::topology::VolumeKind;
+
+/// The files and directories the model of `input` refers to, relative to
+/// the project directory, that discovery should read next. Host paths
+/// (absolute mount sources) are never wanted.
+pub fn wanted(input: &Input) -> Vec<Want> {
+    let Ok(loaded) = crate::validate::load_model(input) else {
+        return Vec::new();
+    };
+    let topo = &loaded.topology;
+    let mut out = Vec::new();
+    for site in topo.nginx_sites() {
+        let c = &topo.units[site.unit.0].containers[site.container];
+        for m in &c.mounts {
+            if let VolumeKind::Bind(src) = &topo.volumes[m.volume].kind {
+                let p = normalize(src);
+                if !p.starts_with('/') && !p.starts_with("..") {
+                    out.push(Want::Tree(p));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
