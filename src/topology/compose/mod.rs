@@ -28,8 +28,9 @@
 //! - `profiles` and `project`: the services left after profiles, the
 //!   project name;
 //! - `loader`: the merged model read into service definitions (`service`,
-//!   `environment`, `ports`, `volumes`, `networks`; `shell` splits string
-//!   commands, `diags` reads typed fields and locates diagnostics);
+//!   `environment`, `ports`, `volumes`, `networks`; string commands are
+//!   split by [`crate::topology::shell::argv`], `diags` reads typed fields and
+//!   locates diagnostics);
 //! - `units`: the service definitions turned into units, networks and
 //!   volumes, in creation order.
 
@@ -48,7 +49,6 @@ mod ports;
 mod profiles;
 mod project;
 mod service;
-mod shell;
 #[cfg(test)]
 mod tests;
 mod units;

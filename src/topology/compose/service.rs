@@ -7,9 +7,9 @@ use super::diags::{entries, items_or_one, key_to, loc};
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use super::networks::Attach;
-use super::shell::shell_split;
 use super::volumes::{VolFrom, VolFromSource, VolUse};
 use crate::source::Span;
+use crate::topology::shell;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, EnvVar, HostEntry, Link};
 
@@ -292,8 +292,8 @@ impl FileLoader<'_> {
                 let Some(t) = self.text(v) else {
                     return Vec::new();
                 };
-                match shell_split(&t.s) {
-                    Ok(split) => {
+                match shell::argv(&t.s) {
+                    Some(split) => {
                         if let Some(at) = split.cut {
                             let op: String = t.s[at..]
                                 .chars()
@@ -304,13 +304,13 @@ impl FileLoader<'_> {
                                 t.sub(at..t.s.len()),
                                 format!(
                                     "{what} stops at `{op}`: compose splits it into words and runs no shell, so only `{}` runs; use `[\"sh\", \"-c\", \"…\"]`",
-                                    split.args.join(" ")
+                                    split.words.join(" ")
                                 ),
                             );
                         }
-                        split.args
+                        split.words
                     }
-                    Err(()) => {
+                    None => {
                         self.diags.error(
                             t.inner(),
                             format!("{what} is not a valid command line string (unbalanced quotes or parentheses)"),

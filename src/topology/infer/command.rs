@@ -3,9 +3,7 @@
 //! assignments and exports), each with launchers (`exec`, `tini --`,
 //! `gosu`, `poetry run`, `python -m`…) stripped and the environment it sees.
 
-use super::super::shell::{
-    SHELLS, Tok, Vars, basename, expand, expand_k8s, shell_script, tokenize,
-};
+use super::super::shell::{self, SHELLS, Vars, basename, expand, shell_script};
 use crate::source::Span;
 use std::collections::BTreeMap;
 
@@ -110,11 +108,11 @@ impl Cmd {
     }
 }
 
-/// The effective simple commands of an argv: launchers stripped, shell
+/// The effective simple commands of an argv as it runs (the kubelet's
+/// `$(VAR)` already expanded by the loader): launchers stripped, shell
 /// scripts (`sh -c "…"`) split into their commands.
 pub(super) fn commands(argv: &[String], env: &Env, depth: u8) -> Vec<Cmd> {
-    let words: Vec<String> = argv.iter().map(|w| expand_k8s(w, env)).collect();
-    let mut cmd = Cmd::new(words, env.clone());
+    let mut cmd = Cmd::new(argv.to_vec(), env.clone());
     strip_launchers(&mut cmd);
     if cmd.words.is_empty() {
         return Vec::new();
@@ -139,19 +137,12 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
-    let Some(tokens) = tokenize(script, true) else {
+    let Some(commands) = shell::script(script) else {
         return Vec::new();
     };
     let mut senv = env.clone();
     let mut out = Vec::new();
-    for group in tokens.split(|t| *t == Tok::Sep) {
-        let mut words: Vec<String> = group
-            .iter()
-            .filter_map(|t| match t {
-                Tok::Word(w) => Some(w.clone()),
-                Tok::Sep => None,
-            })
-            .collect();
+    for mut words in commands {
         while words
             .first()
             .is_some_and(|w| KEYWORDS.contains(&w.as_str()))

@@ -28,7 +28,6 @@ mod tests;
 mod workload;
 
 pub(crate) use pod::cluster_dns;
-pub use pod::expand;
 pub(crate) use service::{PortKeys, selected, service_ports};
 
 use super::read::{Dialect, Reader};

@@ -6,6 +6,7 @@
 use super::configmap::KeyToPath;
 use super::*;
 use crate::topology::read::{anchor, join};
+use crate::topology::shell::expand_kubelet;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// A pod template read once and instantiated per replica.
@@ -308,7 +309,7 @@ impl Loader<'_> {
         let mut entrypoint = self.r.texts(l, c, at, "command");
         let mut command = self.r.texts(l, c, at, "args");
         for arg in entrypoint.iter_mut().chain(command.iter_mut()) {
-            *arg = expand(arg, &env);
+            *arg = expand_kubelet(arg, &env);
         }
         let mut ports = Vec::new();
         for (i, p) in self.r.seq(l, c, at, "ports").iter().enumerate() {
@@ -465,7 +466,7 @@ impl Loader<'_> {
                 continue;
             };
             let value = if let Some((v, span)) = self.r.text(l, e, &eat, "value") {
-                Some((expand(&v, &env), span))
+                Some((expand_kubelet(&v, &env), span))
             } else if let Some(from) = self.r.map(l, e, &eat, "valueFrom") {
                 self.value_from(cx, from, &format!("{eat}.valueFrom"))
             } else {
@@ -628,63 +629,4 @@ fn is_env_name(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-/// Expands `$(VAR)` from `env` as the kubelet does: `$$` is a literal `$`,
-/// unknown (or unknown-valued) variables stay as written, and an
-/// unterminated `$(` is copied.
-pub fn expand(input: &str, env: &[EnvVar]) -> String {
-    let lookup = |name: &str| {
-        env.iter()
-            .rev()
-            .find(|e| e.name == name)
-            .and_then(|e| e.value.clone())
-    };
-    let bytes = input.as_bytes();
-    let mut out = String::with_capacity(input.len());
-    let mut checkpoint = 0;
-    let mut cursor = 0;
-    while cursor < bytes.len() {
-        if bytes[cursor] == b'$' && cursor + 1 < bytes.len() {
-            out.push_str(&input[checkpoint..cursor]);
-            let rest = &input[cursor + 1..];
-            let advance = match bytes[cursor + 1] {
-                b'$' => {
-                    out.push('$');
-                    1
-                }
-                b'(' => match rest[1..].find(')') {
-                    Some(close) => {
-                        let name = &rest[1..1 + close];
-                        match lookup(name) {
-                            Some(v) => out.push_str(&v),
-                            None => {
-                                out.push_str("$(");
-                                out.push_str(name);
-                                out.push(')');
-                            }
-                        }
-                        close + 2
-                    }
-                    None => {
-                        out.push_str("$(");
-                        1
-                    }
-                },
-                _ => {
-                    let ch = rest.chars().next().unwrap_or_default();
-                    out.push('$');
-                    out.push(ch);
-                    ch.len_utf8()
-                }
-            };
-            cursor += advance;
-            checkpoint = cursor + 1;
-        }
-        cursor += 1;
-    }
-    if checkpoint < bytes.len() {
-        out.push_str(&input[checkpoint..]);
-    }
-    out
 }

@@ -1,7 +1,6 @@
 //! Services: references between them, creation order, `extra_hosts`, commands, replicas.
 
 use super::*;
-use crate::topology::compose::shell::shell_split;
 
 #[test]
 fn undefined_references_are_compose_errors_at_the_reference() {
@@ -217,24 +216,6 @@ services:
         unit(&t, "p-list-1").containers[0].command,
         ["uwsgi", "--socket", "8000"]
     );
-}
-
-#[test]
-fn shell_split_follows_go_shellwords() {
-    let ok = |s: &str| shell_split(s).unwrap().args;
-    assert_eq!(ok("a  b\tc"), ["a", "b", "c"]);
-    assert_eq!(ok("sh -c \"a && b\""), ["sh", "-c", "a && b"]);
-    assert_eq!(ok("echo '' \"\""), ["echo", "", ""]);
-    assert_eq!(ok("a\\ b c\\\"d"), ["a b", "c\"d"]);
-    assert_eq!(ok("'it\\s' \"x\\\"y\""), ["it\\s", "x\"y"]);
-    assert_eq!(ok("echo $(date) `x`"), ["echo", "$(date)", "`x`"]);
-    assert_eq!(ok(""), Vec::<String>::new());
-    let cut = shell_split("run 2>/dev/null").unwrap();
-    assert_eq!((cut.args, cut.cut), (vec!["run".to_string()], Some(4)));
-    assert_eq!(shell_split("a; b").unwrap().cut, Some(1));
-    assert!(shell_split("a (b)").is_err());
-    assert!(shell_split("a 'b").is_err());
-    assert!(shell_split("a \\").is_err());
 }
 
 #[test]

@@ -162,35 +162,60 @@ spec:
     assert_eq!(at(text, t.diagnostics[2].span), "4");
 }
 
+/// The kubelet expands `$(VAR)` in `command` and `args` once, and `$$(VAR)`
+/// is the escape for a literal `$(VAR)` (Kubernetes docs: "Define a Command
+/// and Arguments for a Container", and the `args` field reference): the
+/// topology keeps that literal, and listener inference reads it as it runs,
+/// without expanding it again.
 #[test]
-fn expansion_follows_the_kubelet() {
-    let env = vec![
-        EnvVar {
-            name: "A".into(),
-            value: Some("x".into()),
-            span: None,
-        },
-        EnvVar {
-            name: "U".into(),
-            value: None,
-            span: None,
-        },
-    ];
-    for (input, want) in [
-        ("$(A)", "x"),
-        ("a$(A)b$(A)", "axbx"),
-        ("$$(A)", "$(A)"),
-        ("$$$(A)", "$x"),
-        ("$(U)", "$(U)"),
-        ("$(B)", "$(B)"),
-        ("$(A", "$(A"),
-        ("$", "$"),
-        ("a$b", "a$b"),
-        ("$é$(A)", "$éx"),
-        ("$()", "$()"),
-    ] {
-        assert_eq!(expand(input, &env), want, "{input}");
-    }
+fn dollar_dollar_stays_literal_end_to_end() {
+    let text = r#"apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - name: api
+      image: python
+      env: [{name: PORT, value: "8080"}]
+      command: ["uvicorn", "main:app", "--port", "$(PORT)"]
+      args: ["--root-path", "$$(PORT)", "--header", "x:$(NOPE)"]
+    - name: escaped
+      image: python
+      env: [{name: PORT, value: "8080"}]
+      command: ["uvicorn", "main:app", "--port", "$$(PORT)"]
+"#;
+    let mut sources = SourceMap::new();
+    let f = sources.add(SourceFile::new("k8s.yaml", text));
+    let doc = crate::topology::Document {
+        file: f,
+        format: None,
+    };
+    let t = crate::topology::load(&sources, &[doc], &LoadOptions::default());
+    let [api, escaped] = &t.units[0].containers[..] else {
+        panic!("two containers")
+    };
+    assert_eq!(api.entrypoint, ["uvicorn", "main:app", "--port", "8080"]);
+    assert_eq!(
+        api.command,
+        ["--root-path", "$(PORT)", "--header", "x:$(NOPE)"]
+    );
+    let [l] = &api.listeners[..] else {
+        panic!("one listener: {:#?}", api.listeners)
+    };
+    assert_eq!(l.port, Some(8080));
+    assert_eq!(
+        l.provenance.detail,
+        "uvicorn main:app --port 8080 --root-path $(PORT) --header x:$(NOPE)"
+    );
+    assert_eq!(
+        escaped.entrypoint,
+        ["uvicorn", "main:app", "--port", "$(PORT)"]
+    );
+    assert!(
+        escaped.listeners.iter().all(|l| l.port != Some(8080)),
+        "{:#?}",
+        escaped.listeners
+    );
 }
 
 #[test]
