@@ -2,10 +2,10 @@
 //! syntax, ranges) and `expose`, read into declared ports with compose's
 //! errors located at the part of the value that is wrong.
 
-use super::diags::entries;
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use crate::source::Span;
+use crate::topology::read::entries;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, PortKind, Protocol};
 use std::net::IpAddr;
@@ -108,7 +108,7 @@ impl FileLoader<'_> {
                 None => Vec::new(),
             },
             _ => {
-                self.diags.warn(
+                self.r.warn(
                     item.span,
                     format!("an item of `ports` of service `{svc}` must be a string, a number or a mapping, not {}", item.type_name()),
                 );
@@ -121,13 +121,13 @@ impl FileLoader<'_> {
     fn short_port(&mut self, svc: &str, t: &Text) -> Vec<DeclaredPort> {
         let s = t.s.as_str();
         let bad = |this: &mut Self, r: Range<usize>, what: &str| {
-            this.diags.error(
+            this.r.error(
                 t.sub(r.clone()),
                 format!("invalid {what} `{}` in `ports` of service `{svc}`", &s[r]),
             );
         };
         if s.trim().is_empty() {
-            self.diags
+            self.r
                 .error(t.span, format!("empty port in `ports` of service `{svc}`"));
             return Vec::new();
         }
@@ -154,7 +154,7 @@ impl FileLoader<'_> {
         let ip = (colons.len() >= 2).then(|| 0..colons[colons.len() - 2]);
         let Some((c0, c1)) = container_range(&s[container.clone()]) else {
             if container.is_empty() {
-                self.diags.error(
+                self.r.error(
                     t.inner(),
                     format!("no port specified: `{s}` in `ports` of service `{svc}`"),
                 );
@@ -192,7 +192,7 @@ impl FileLoader<'_> {
             && h1 - h0 != c1 - c0
             && c1 > c0
         {
-            self.diags.error(
+            self.r.error(
                 t.inner(),
                 format!("invalid ranges specified for container and host ports: `{s}` in `ports` of service `{svc}`"),
             );
@@ -229,7 +229,7 @@ impl FileLoader<'_> {
                         match parse_protocol(&t.s) {
                             Some(p) => protocol = p,
                             None => {
-                                self.diags.error(
+                                self.r.error(
                                     t.inner(),
                                     format!(
                                         "invalid proto `{}` in `ports` of service `{svc}`",
@@ -251,14 +251,14 @@ impl FileLoader<'_> {
             } else {
                 at
             };
-            self.diags.error(
+            self.r.error(
                 at,
                 format!("`target` is required in `ports` of service `{svc}`"),
             );
             return Vec::new();
         };
         let Some((c0, c1)) = container_range(target.s.trim()) else {
-            self.diags.error(
+            self.r.error(
                 target.inner(),
                 format!(
                     "invalid containerPort `{}` in `ports` of service `{svc}`",
@@ -271,7 +271,7 @@ impl FileLoader<'_> {
             Some(p) if !p.s.trim().is_empty() => match host_range(p.s.trim()) {
                 Some(h) => Some(h),
                 None => {
-                    self.diags.error(
+                    self.r.error(
                         p.inner(),
                         format!("invalid hostPort `{}` in `ports` of service `{svc}`", p.s),
                     );
@@ -283,7 +283,7 @@ impl FileLoader<'_> {
         if let Some(ip) = &host_ip
             && ip.parse::<IpAddr>().is_err()
         {
-            self.diags.error(
+            self.r.error(
                 item.get("host_ip").map_or(item.span, |n| n.span),
                 format!("invalid IP address `{ip}` in `ports` of service `{svc}`"),
             );
@@ -305,7 +305,7 @@ impl FileLoader<'_> {
     /// `expose:` items: `3000`, `"3000-3005"`, `"3000/udp"`.
     pub(super) fn expose(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
         let Some(t) = self.text(item) else {
-            self.diags.warn(
+            self.r.warn(
                 item.span,
                 format!(
                     "an item of `expose` of service `{svc}` must be a string or a number, not {}",
@@ -319,7 +319,7 @@ impl FileLoader<'_> {
             Some(i) => match parse_protocol(&s[i + 1..]) {
                 Some(p) => (i, p),
                 None => {
-                    self.diags.error(
+                    self.r.error(
                         t.sub(i + 1..s.len()),
                         format!(
                             "invalid proto `{}` in `expose` of service `{svc}`",
@@ -332,7 +332,7 @@ impl FileLoader<'_> {
             None => (s.len(), Protocol::Tcp),
         };
         let Some((a, b)) = container_range(&s[..end]) else {
-            self.diags.error(
+            self.r.error(
                 t.sub(0..end),
                 format!(
                     "invalid port `{}` in `expose` of service `{svc}`",

@@ -128,7 +128,7 @@ impl FileLoader<'_> {
                     };
                     let Some(&(u, ci)) = source.and_then(|s| placed[s].first()) else {
                         if let VolFromSource::Container(n) = &vf.source {
-                            self.diags.warn(
+                            self.r.warn(
                                 vf.span,
                                 format!("`volumes_from` of service `{}` names container `{n}`, which is not in this project; its mounts are unknown", d.name),
                             );
@@ -175,7 +175,7 @@ impl FileLoader<'_> {
                                 _ => String::new(),
                             };
                             if target.is_some() || matches!(mode, NetMode::Container(_)) {
-                                self.diags.warn(
+                                self.r.warn(
                                     *span,
                                     format!("service `{}` joins the network namespace of {whose}; its addresses are unknown", d.name),
                                 );
@@ -274,7 +274,7 @@ impl FileLoader<'_> {
                         d.name
                     ),
                 };
-                this.diags.error(span, message);
+                this.r.error(span, message);
             };
             for dep in &d.depends_on {
                 match index.get(dep.service.as_str()) {
@@ -317,7 +317,7 @@ impl FileLoader<'_> {
                         None if self.disabled.contains_key(s) || self.incomplete => {
                             undefined(self, s, *span)
                         }
-                        None => self.diags.error(
+                        None => self.r.error(
                             *span,
                             format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
                         ),
@@ -330,7 +330,7 @@ impl FileLoader<'_> {
                     _ => {}
                 }
                 if let Some((nspan, _)) = &d.networks {
-                    self.diags.error(
+                    self.r.error(
                         *nspan,
                         format!("service \"{}\" declares mutually exclusive `network_mode` and `networks`", d.name),
                     );
@@ -340,7 +340,7 @@ impl FileLoader<'_> {
                     self.joined_conflicts(d);
                 }
                 if *mode == NetMode::Host && !d.ports.iter().all(|p| p.kind == PortKind::Exposed) {
-                    self.diags.warn(
+                    self.r.warn(
                         d.ports_key.unwrap_or(*span),
                         format!(
                             "`ports` of service `{}` are discarded: it uses the host's network (`network_mode: host`), so it listens on the host directly",
@@ -355,7 +355,7 @@ impl FileLoader<'_> {
                 } = u
                     && !volume_names.contains(name.as_str())
                 {
-                    self.diags.error(
+                    self.r.error(
                         *name_span,
                         format!(
                             "service \"{}\" refers to undefined volume \"{name}\"",
@@ -369,7 +369,7 @@ impl FileLoader<'_> {
             {
                 for a in attaches {
                     if a.key != "default" && !net_decls.contains_key(&a.key) {
-                        self.diags.error(
+                        self.r.error(
                             a.span,
                             format!(
                                 "service \"{}\" refers to undefined network \"{}\"",
@@ -427,7 +427,7 @@ impl FileLoader<'_> {
                 .iter()
                 .map(|i| format!("`{}`", defs[*i].name))
                 .collect();
-            self.diags.error(
+            self.r.error(
                 defs[cycle[0]].key_span,
                 format!(
                     "dependency cycle detected between services {}",
