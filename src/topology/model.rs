@@ -153,6 +153,87 @@ pub struct Unit {
     pub span: Option<Span>,
 }
 
+impl Unit {
+    /// A unit named `name`, of `kind`, declared at `span`, with nothing
+    /// in it yet: no containers, addresses, labels, hostname, extra hosts
+    /// or links, Docker's default resolver, its own network namespace.
+    pub(crate) fn new(name: impl Into<String>, kind: UnitKind, span: Option<Span>) -> Unit {
+        Unit {
+            name: name.into(),
+            kind,
+            containers: Vec::new(),
+            addresses: Vec::new(),
+            labels: BTreeMap::new(),
+            hostname: None,
+            host_network: false,
+            no_network: false,
+            extra_hosts: Vec::new(),
+            links: Vec::new(),
+            dns: DnsConfig::default(),
+            span,
+        }
+    }
+
+    /// The docker host's (node's) own network namespace, joined to the
+    /// host network by `address`.
+    pub(crate) fn host(address: Address, span: Option<Span>) -> Unit {
+        Unit::new("host", UnitKind::Host, span)
+            .addresses(vec![address])
+            .host_network(true)
+    }
+
+    /// With these containers.
+    pub(crate) fn containers(self, containers: Vec<Container>) -> Unit {
+        Unit { containers, ..self }
+    }
+
+    /// With these network attachments.
+    pub(crate) fn addresses(self, addresses: Vec<Address>) -> Unit {
+        Unit { addresses, ..self }
+    }
+
+    /// With this hostname.
+    pub(crate) fn hostname(self, hostname: Option<String>) -> Unit {
+        Unit { hostname, ..self }
+    }
+
+    /// With these pod labels.
+    pub(crate) fn labels(self, labels: BTreeMap<String, String>) -> Unit {
+        Unit { labels, ..self }
+    }
+
+    /// Sharing the host's network namespace, or not.
+    pub(crate) fn host_network(self, host_network: bool) -> Unit {
+        Unit {
+            host_network,
+            ..self
+        }
+    }
+
+    /// With no network at all, or not.
+    pub(crate) fn no_network(self, no_network: bool) -> Unit {
+        Unit { no_network, ..self }
+    }
+
+    /// With these `/etc/hosts` entries.
+    pub(crate) fn extra_hosts(self, extra_hosts: Vec<HostEntry>) -> Unit {
+        Unit {
+            extra_hosts,
+            ..self
+        }
+    }
+
+    /// With these compose links.
+    pub(crate) fn links(self, links: Vec<Link>) -> Unit {
+        Unit { links, ..self }
+    }
+
+    /// With this resolver.
+    pub(crate) fn dns(self, dns: DnsConfig) -> Unit {
+        Unit { dns, ..self }
+    }
+}
+
 /// A container running nginx, from which upstreams are resolved: its unit
 /// (network namespace) and its index among the unit's containers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -225,6 +306,67 @@ pub struct Container {
     pub is_nginx: bool,
     /// Where it is declared.
     pub span: Option<Span>,
+}
+
+impl Container {
+    /// A main container named `name` running `image`, declared at `span`,
+    /// with nothing else known yet.
+    pub(crate) fn new(name: impl Into<String>, image: Option<String>, span: Option<Span>) -> Self {
+        Container {
+            name: name.into(),
+            service: None,
+            image,
+            role: ContainerRole::Main,
+            entrypoint: Vec::new(),
+            command: Vec::new(),
+            env: Vec::new(),
+            ports: Vec::new(),
+            listeners: Vec::new(),
+            mounts: Vec::new(),
+            is_nginx: false,
+            span,
+        }
+    }
+
+    /// Of this compose service.
+    pub(crate) fn service(self, service: Option<String>) -> Self {
+        Container { service, ..self }
+    }
+
+    /// In this role in its pod.
+    pub(crate) fn role(self, role: ContainerRole) -> Self {
+        Container { role, ..self }
+    }
+
+    /// Running this entrypoint and command, in this environment.
+    pub(crate) fn runs(
+        self,
+        entrypoint: Vec<String>,
+        command: Vec<String>,
+        env: Vec<EnvVar>,
+    ) -> Self {
+        Container {
+            entrypoint,
+            command,
+            env,
+            ..self
+        }
+    }
+
+    /// Declaring these ports.
+    pub(crate) fn ports(self, ports: Vec<DeclaredPort>) -> Self {
+        Container { ports, ..self }
+    }
+
+    /// With these listeners already known (probes, declarations).
+    pub(crate) fn listeners(self, listeners: Vec<Listener>) -> Self {
+        Container { listeners, ..self }
+    }
+
+    /// Mounting these volumes.
+    pub(crate) fn mounts(self, mounts: Vec<Mount>) -> Self {
+        Container { mounts, ..self }
+    }
 }
 
 /// An environment variable.
@@ -307,6 +449,49 @@ pub struct DeclaredPort {
     pub span: Option<Span>,
     /// Where the host port is written.
     pub host_span: Option<Span>,
+}
+
+impl DeclaredPort {
+    /// Container port `container_port`, declared as `kind` at `span`, not
+    /// published, unnamed.
+    pub(crate) fn new(
+        kind: PortKind,
+        container_port: u16,
+        protocol: Protocol,
+        span: Option<Span>,
+    ) -> Self {
+        DeclaredPort {
+            kind,
+            container_port,
+            host_port: None,
+            host_ip: None,
+            protocol,
+            name: None,
+            span,
+            host_span: None,
+        }
+    }
+
+    /// Published on the host at `host_ip:host_port` (the port written at
+    /// `host_span`).
+    pub(crate) fn published(
+        self,
+        host_port: Option<u16>,
+        host_ip: Option<String>,
+        host_span: Option<Span>,
+    ) -> Self {
+        DeclaredPort {
+            host_port,
+            host_ip,
+            host_span,
+            ..self
+        }
+    }
+
+    /// Named `name`.
+    pub(crate) fn named(self, name: Option<String>) -> Self {
+        DeclaredPort { name, ..self }
+    }
 }
 
 /// The address a listener is bound to.
@@ -395,6 +580,17 @@ pub struct Provenance {
     pub span: Option<Span>,
 }
 
+impl Provenance {
+    /// Evidence of `kind`, told by `detail`, written at `span`.
+    pub(crate) fn new(kind: ProvenanceKind, detail: impl Into<String>, span: Option<Span>) -> Self {
+        Provenance {
+            kind,
+            detail: detail.into(),
+            span,
+        }
+    }
+}
+
 /// Something listening inside a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Listener {
@@ -411,6 +607,40 @@ pub struct Listener {
     pub provenance: Provenance,
     /// How sure.
     pub certainty: Certainty,
+}
+
+impl Listener {
+    /// A TCP listener on `port` (`None` for a unix socket), its bind
+    /// address and application protocol unknown, known by `provenance`
+    /// this surely.
+    pub(crate) fn new(port: Option<u16>, provenance: Provenance, certainty: Certainty) -> Self {
+        Listener {
+            port,
+            protocol: Protocol::Tcp,
+            bind: None,
+            app_protocol: None,
+            provenance,
+            certainty,
+        }
+    }
+
+    /// On this transport.
+    pub(crate) fn over(self, protocol: Protocol) -> Self {
+        Listener { protocol, ..self }
+    }
+
+    /// Bound to `bind` (when known).
+    pub(crate) fn bound(self, bind: Option<Bind>) -> Self {
+        Listener { bind, ..self }
+    }
+
+    /// Speaking `app` (when known).
+    pub(crate) fn speaks(self, app_protocol: Option<AppProtocol>) -> Self {
+        Listener {
+            app_protocol,
+            ..self
+        }
+    }
 }
 
 /// Kind of network.
@@ -472,6 +702,70 @@ pub struct Network {
     pub span: Option<Span>,
 }
 
+impl Network {
+    /// Network `key` of the description, `name` on the host, of `kind`,
+    /// declared at `span`; its subnet left to the address plan, neither
+    /// internal nor external.
+    pub(crate) fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        kind: NetworkKind,
+        span: Option<Span>,
+    ) -> Self {
+        Network {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            subnet: None,
+            gateway: None,
+            origin: AddressOrigin::Modelled,
+            internal: false,
+            external: false,
+            span,
+        }
+    }
+
+    /// The pod network or the host network, as modelled when no file
+    /// declares it.
+    pub(crate) fn modelled(kind: NetworkKind) -> Self {
+        let (key, name) = if kind == NetworkKind::Host {
+            ("host", "host network")
+        } else {
+            ("pod-network", "pod network")
+        };
+        Network::new(key, name, kind, None)
+    }
+
+    /// With this subnet and gateway, when known; a known subnet comes from
+    /// `origin` (the files, a live system), an unknown one is modelled.
+    pub(crate) fn addressed(
+        self,
+        subnet: Option<String>,
+        gateway: Option<IpAddr>,
+        origin: AddressOrigin,
+    ) -> Self {
+        Network {
+            origin: if subnet.is_some() {
+                origin
+            } else {
+                AddressOrigin::Modelled
+            },
+            subnet,
+            gateway,
+            ..self
+        }
+    }
+
+    /// `internal` and `external` as declared.
+    pub(crate) fn scope(self, internal: bool, external: bool) -> Self {
+        Network {
+            internal,
+            external,
+            ..self
+        }
+    }
+}
+
 /// A unit's attachment to a network.
 #[derive(Debug, Clone, Serialize)]
 pub struct Address {
@@ -486,6 +780,44 @@ pub struct Address {
     pub dns_names: Vec<String>,
     /// Where the attachment is declared (the `networks:` entry).
     pub span: Option<Span>,
+}
+
+impl Address {
+    /// An attachment to `network` whose address the plan will model,
+    /// answering no names yet.
+    pub(crate) fn modelled(network: NetworkId) -> Self {
+        Address {
+            network,
+            ip: None,
+            origin: AddressOrigin::Modelled,
+            dns_names: Vec::new(),
+            span: None,
+        }
+    }
+
+    /// At `ip`, when known, which came from `origin` (the files, a live
+    /// system); an unknown address stays modelled.
+    pub(crate) fn ip(self, ip: Option<IpAddr>, origin: AddressOrigin) -> Self {
+        Address {
+            origin: if ip.is_some() {
+                origin
+            } else {
+                AddressOrigin::Modelled
+            },
+            ip,
+            ..self
+        }
+    }
+
+    /// Answering `names` on its network.
+    pub(crate) fn names(self, dns_names: Vec<String>) -> Self {
+        Address { dns_names, ..self }
+    }
+
+    /// Declared at `span`.
+    pub(crate) fn at(self, span: Option<Span>) -> Self {
+        Address { span, ..self }
+    }
 }
 
 /// An `/etc/hosts` line.
@@ -636,6 +968,27 @@ pub struct Volume {
     pub unit: Option<UnitId>,
     /// Where declared.
     pub span: Option<Span>,
+}
+
+impl Volume {
+    /// Volume `name` of `kind`, declared at `span`, shared by the project
+    /// (no unit owns it).
+    pub(crate) fn new(name: impl Into<String>, kind: VolumeKind, span: Span) -> Self {
+        Volume {
+            name: name.into(),
+            kind,
+            unit: None,
+            span: Some(span),
+        }
+    }
+
+    /// Belonging to the pod `unit`.
+    pub(crate) fn of(self, unit: UnitId) -> Self {
+        Volume {
+            unit: Some(unit),
+            ..self
+        }
+    }
 }
 
 /// A mount of a volume into a container.

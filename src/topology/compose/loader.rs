@@ -25,12 +25,7 @@ pub(super) struct Part {
 impl Part {
     /// Adds a volume of the project (no unit owns it); returns its index.
     pub(super) fn add_volume(&mut self, name: String, kind: VolumeKind, span: Span) -> usize {
-        self.volumes.push(Volume {
-            name,
-            kind,
-            unit: None,
-            span: Some(span),
-        });
+        self.volumes.push(Volume::new(name, kind, span));
         self.volumes.len() - 1
     }
 }

@@ -294,21 +294,10 @@ impl FileLoader<'_> {
         let mut net_ids: HashMap<String, (NetworkId, NetworkKind)> = HashMap::new();
         for (key, d) in &nets {
             net_ids.insert(key.clone(), (NetworkId(part.networks.len()), d.kind));
-            part.networks.push(Network {
-                key: key.clone(),
-                name: d.name.clone(),
-                kind: d.kind,
-                subnet: d.subnet.clone(),
-                gateway: d.gateway,
-                origin: if d.subnet.is_some() {
-                    AddressOrigin::Declared
-                } else {
-                    AddressOrigin::Modelled
-                },
-                internal: d.internal,
-                external: d.external,
-                span: d.span,
-            });
+            let network = Network::new(key.clone(), d.name.clone(), d.kind, d.span)
+                .addressed(d.subnet.clone(), d.gateway, AddressOrigin::Declared)
+                .scope(d.internal, d.external);
+            part.networks.push(network);
         }
 
         net_ids
@@ -391,32 +380,26 @@ impl FileLoader<'_> {
                 names.retain(|n| seen.insert(n.clone()));
                 names
             };
-            let (ip, origin) = match a.ipv4 {
-                Some((ip, span)) => {
-                    if let Some(n) = decl.filter(|n| !n.external) {
-                        match n.subnet.as_deref().and_then(|s| s.parse::<Ipv4Net>().ok()) {
-                            None => self.r.error(
-                                span,
-                                format!("`ipv4_address` of service `{}` needs network `{}` to declare `ipam.config[].subnet`: user specified IP address is supported only when connecting to networks with user configured subnets", d.name, a.key),
-                            ),
-                            Some(net) if !matches!(ip, IpAddr::V4(v) if net.contains(&v)) => self.r.error(
-                                span,
-                                format!("`ipv4_address` `{ip}` of service `{}` is outside subnet `{net}` of network `{}`", d.name, a.key),
-                            ),
-                            Some(_) => {}
-                        }
-                    }
-                    (Some(ip), AddressOrigin::Declared)
+            if let Some((ip, span)) = a.ipv4
+                && let Some(n) = decl.filter(|n| !n.external)
+            {
+                match n.subnet.as_deref().and_then(|s| s.parse::<Ipv4Net>().ok()) {
+                    None => self.r.error(
+                        span,
+                        format!("`ipv4_address` of service `{}` needs network `{}` to declare `ipam.config[].subnet`: user specified IP address is supported only when connecting to networks with user configured subnets", d.name, a.key),
+                    ),
+                    Some(net) if !matches!(ip, IpAddr::V4(v) if net.contains(&v)) => self.r.error(
+                        span,
+                        format!("`ipv4_address` `{ip}` of service `{}` is outside subnet `{net}` of network `{}`", d.name, a.key),
+                    ),
+                    Some(_) => {}
                 }
-                None => (None, AddressOrigin::Modelled),
-            };
-            out.push(Address {
-                network,
-                ip,
-                origin,
-                dns_names,
-                span: (!implicit_default).then_some(a.span),
-            });
+            }
+            let address = Address::modelled(network)
+                .ip(a.ipv4.map(|ip| ip.0), AddressOrigin::Declared)
+                .names(dns_names)
+                .at((!implicit_default).then_some(a.span));
+            out.push(address);
         }
         out
     }

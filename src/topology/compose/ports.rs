@@ -46,16 +46,7 @@ fn port_range(
     protocol: Protocol,
     span: Span,
 ) -> impl Iterator<Item = DeclaredPort> {
-    (c0..=c1).map(move |c| DeclaredPort {
-        kind,
-        container_port: c as u16,
-        host_port: None,
-        host_ip: None,
-        protocol,
-        name: None,
-        span: Some(span),
-        host_span: None,
-    })
+    (c0..=c1).map(move |c| DeclaredPort::new(kind, c as u16, protocol, Some(span)))
 }
 
 /// Published ports `c0..=c1`: a host range as long as the container range
@@ -73,17 +64,13 @@ fn published(
     port_range(PortKind::Published, (c0, c1), protocol, span)
         .map(|p| {
             let c = u32::from(p.container_port);
-            DeclaredPort {
-                host_port: host.and_then(|(h0, h1)| {
-                    (h1 - h0 == c1 - c0)
-                        .then_some((h0 + c - c0) as u16)
-                        .filter(|p| *p != 0)
-                }),
-                host_ip: host_ip.clone(),
-                name: name.clone(),
-                host_span,
-                ..p
-            }
+            let host_port = host.and_then(|(h0, h1)| {
+                (h1 - h0 == c1 - c0)
+                    .then_some((h0 + c - c0) as u16)
+                    .filter(|p| *p != 0)
+            });
+            p.published(host_port, host_ip.clone(), host_span)
+                .named(name.clone())
         })
         .collect()
 }

@@ -7,10 +7,7 @@ use super::networks::NetDecl;
 use super::service::{NetMode, ServiceDef};
 use super::volumes::{VolFromSource, VolUse};
 use crate::source::Span;
-use crate::topology::{
-    Address, AddressOrigin, Container, ContainerRole, DnsConfig, Mount, PortKind, Unit, UnitKind,
-    VolumeKind,
-};
+use crate::topology::{Address, Container, Mount, PortKind, Unit, UnitKind, VolumeKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 impl FileLoader<'_> {
@@ -60,20 +57,14 @@ impl FileLoader<'_> {
             let d = &defs[i];
             let mut containers = Vec::new();
             for r in 1..=d.replicas {
-                let mut c = Container {
-                    name: d.container_name(&project, r),
-                    service: Some(d.name.clone()),
-                    image: d.image.clone(),
-                    role: ContainerRole::Main,
-                    entrypoint: d.entrypoint.clone(),
-                    command: d.command.clone(),
-                    env: d.env.clone(),
-                    ports: d.ports.clone(),
-                    listeners: Vec::new(),
-                    mounts: Vec::new(),
-                    is_nginx: false,
-                    span: Some(d.key_span),
-                };
+                let mut c = Container::new(
+                    d.container_name(&project, r),
+                    d.image.clone(),
+                    Some(d.key_span),
+                )
+                .service(Some(d.name.clone()))
+                .runs(d.entrypoint.clone(), d.command.clone(), d.env.clone())
+                .ports(d.ports.clone());
                 for u in &d.volumes {
                     let (volume, target, read_only, sub_path, span) = match u {
                         VolUse::Named {
@@ -186,26 +177,8 @@ impl FileLoader<'_> {
             }
             if let Some((NetMode::Host, span)) = &d.network_mode {
                 let u = *host_unit.get_or_insert_with(|| {
-                    part.units.push(Unit {
-                        name: "host".to_string(),
-                        kind: UnitKind::Host,
-                        containers: Vec::new(),
-                        addresses: vec![Address {
-                            network: net_ids["host"].0,
-                            ip: None,
-                            origin: AddressOrigin::Modelled,
-                            dns_names: Vec::new(),
-                            span: Some(*span),
-                        }],
-                        labels: BTreeMap::new(),
-                        hostname: None,
-                        host_network: true,
-                        no_network: false,
-                        extra_hosts: Vec::new(),
-                        links: Vec::new(),
-                        dns: DnsConfig::default(),
-                        span: Some(d.key_span),
-                    });
+                    let address = Address::modelled(net_ids["host"].0).at(Some(*span));
+                    part.units.push(Unit::host(address, Some(d.key_span)));
                     part.units.len() - 1
                 });
                 for (_, c) in containers {
@@ -224,23 +197,18 @@ impl FileLoader<'_> {
                     .hostname
                     .as_ref()
                     .map_or_else(|| c.name.clone(), |h| h.0.clone());
-                part.units.push(Unit {
-                    name: c.name.clone(),
-                    kind: UnitKind::ComposeService {
-                        service: d.name.clone(),
-                        replica: r,
-                    },
-                    containers: vec![c],
-                    addresses,
-                    labels: BTreeMap::new(),
-                    hostname: Some(hostname),
-                    host_network: false,
-                    no_network: matches!(d.network_mode, Some((NetMode::None, _))),
-                    extra_hosts: d.extra_hosts.clone(),
-                    links: d.links.clone(),
-                    dns: DnsConfig::default(),
-                    span: Some(d.key_span),
-                });
+                let kind = UnitKind::ComposeService {
+                    service: d.name.clone(),
+                    replica: r,
+                };
+                let unit = Unit::new(c.name.clone(), kind, Some(d.key_span))
+                    .containers(vec![c])
+                    .addresses(addresses)
+                    .hostname(Some(hostname))
+                    .no_network(matches!(d.network_mode, Some((NetMode::None, _))))
+                    .extra_hosts(d.extra_hosts.clone())
+                    .links(d.links.clone());
+                part.units.push(unit);
                 placed[i].push((part.units.len() - 1, 0));
             }
         }

@@ -321,16 +321,13 @@ impl Loader<'_> {
                 continue;
             };
             let host = self.r.port(l, p, &pat, "hostPort");
-            ports.push(DeclaredPort {
-                kind: PortKind::ContainerPort,
-                container_port: port,
-                host_port: host.map(|h| h.0),
-                host_ip: self.r.str(l, p, &pat, "hostIP").map(|h| h.0.to_string()),
-                protocol: self.r.protocol(l, p, &pat),
-                name: self.r.str(l, p, &pat, "name").map(|n| n.0.to_string()),
-                span: Some(span),
-                host_span: host.map(|h| h.1),
-            });
+            let host_ip = self.r.str(l, p, &pat, "hostIP").map(|h| h.0.to_string());
+            let protocol = self.r.protocol(l, p, &pat);
+            let name = self.r.str(l, p, &pat, "name").map(|n| n.0.to_string());
+            let port = DeclaredPort::new(PortKind::ContainerPort, port, protocol, Some(span))
+                .published(host.map(|h| h.0), host_ip, host.map(|h| h.1))
+                .named(name);
+            ports.push(port);
         }
         let listeners = self.probes(l, c, at, &ports);
         let mut mounts = Vec::new();
@@ -373,20 +370,12 @@ impl Loader<'_> {
                 span: Some(path_span),
             });
         }
-        Container {
-            name,
-            service: None,
-            image,
-            role,
-            entrypoint,
-            command,
-            env,
-            ports,
-            listeners,
-            mounts,
-            is_nginx: false,
-            span: name_span,
-        }
+        Container::new(name, image, name_span)
+            .role(role)
+            .runs(entrypoint, command, env)
+            .ports(ports)
+            .listeners(listeners)
+            .mounts(mounts)
     }
 
     /// `envFrom` then `env` (later definitions win), with `$(VAR)` in
@@ -589,18 +578,9 @@ impl Loader<'_> {
                 {
                     continue;
                 }
-                out.push(Listener {
-                    port: Some(port),
-                    protocol: Protocol::Tcp,
-                    bind: None,
-                    app_protocol: app,
-                    provenance: Provenance {
-                        kind: ProvenanceKind::Probe,
-                        detail,
-                        span: Some(port_node.span),
-                    },
-                    certainty: Certainty::Stated,
-                });
+                let provenance =
+                    Provenance::new(ProvenanceKind::Probe, detail, Some(port_node.span));
+                out.push(Listener::new(Some(port), provenance, Certainty::Stated).speaks(app));
             }
         }
         out

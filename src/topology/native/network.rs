@@ -86,21 +86,10 @@ impl Loader<'_> {
         let external = self.r.bool(&o, n, "", "external").unwrap_or(false);
         let topo = self.topo.as_mut().expect("platform known");
         let id = NetworkId(topo.networks.len());
-        topo.networks.push(Network {
-            key: key.clone(),
-            name: name.to_string(),
-            kind,
-            origin: if subnet.is_some() {
-                AddressOrigin::Declared
-            } else {
-                AddressOrigin::Modelled
-            },
-            subnet,
-            gateway,
-            internal,
-            external,
-            span: Some(name_span),
-        });
+        let network = Network::new(key.clone(), name, kind, Some(name_span))
+            .addressed(subnet, gateway, AddressOrigin::Declared)
+            .scope(internal, external);
+        topo.networks.push(network);
         self.networks.insert(name.to_string(), id);
         self.networks.insert(key, id);
         match kind {
@@ -166,17 +155,11 @@ impl Loader<'_> {
                     }
                     acc
                 });
-            out.push(Address {
-                network: id,
-                ip: ip.map(|i| i.0),
-                origin: if ip.is_some() {
-                    AddressOrigin::Declared
-                } else {
-                    AddressOrigin::Modelled
-                },
-                dns_names: names,
-                span: Some(span),
-            });
+            let address = Address::modelled(id)
+                .ip(ip.map(|i| i.0), AddressOrigin::Declared)
+                .names(names)
+                .at(Some(span));
+            out.push(address);
         }
         if out.is_empty() && (host_network || platform == Platform::Kubernetes) {
             let id = if host_network {
@@ -184,13 +167,7 @@ impl Loader<'_> {
             } else {
                 self.implicit_network(NetworkKind::Pod)
             };
-            out.push(Address {
-                network: id,
-                ip: None,
-                origin: AddressOrigin::Modelled,
-                dns_names: Vec::new(),
-                span: None,
-            });
+            out.push(Address::modelled(id));
         }
         out
     }
@@ -206,7 +183,7 @@ impl Loader<'_> {
             return *id;
         }
         let topo = self.topo.as_mut().expect("platform known");
-        let network = kubernetes::modelled_network(kind);
+        let network = Network::modelled(kind);
         let id = NetworkId(topo.networks.len());
         *slot = Some(id);
         self.networks.entry(network.key.clone()).or_insert(id);

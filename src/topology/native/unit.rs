@@ -58,12 +58,7 @@ impl Loader<'_> {
             Some(_) => VolumeKind::Other,
         };
         let topo = self.topo.as_mut().expect("platform known");
-        topo.volumes.push(Volume {
-            name: name.to_string(),
-            kind,
-            unit: None,
-            span: Some(name_span),
-        });
+        topo.volumes.push(Volume::new(name, kind, name_span));
         self.volume_units.push(unit);
     }
 
@@ -206,20 +201,17 @@ impl Loader<'_> {
             );
         }
         let topo = self.topo.as_mut().expect("platform known");
-        topo.units.push(Unit {
-            name: name.to_string(),
-            kind,
-            containers,
-            addresses,
-            labels,
-            hostname,
-            host_network,
-            no_network,
-            extra_hosts,
-            links,
-            dns,
-            span: Some(name_span),
-        });
+        let unit = Unit::new(name, kind, Some(name_span))
+            .containers(containers)
+            .addresses(addresses)
+            .labels(labels)
+            .hostname(hostname)
+            .host_network(host_network)
+            .no_network(no_network)
+            .extra_hosts(extra_hosts)
+            .links(links)
+            .dns(dns);
+        topo.units.push(unit);
     }
 
     /// A non-negative count such as `replica` or `index`.
