@@ -62,6 +62,16 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// What a user calls each container, in unit order: its compose
+    /// service, else its own name (the names `--nginx-service` takes).
+    pub(crate) fn container_names(&self) -> Vec<String> {
+        self.units
+            .iter()
+            .flat_map(|u| &u.containers)
+            .map(|c| c.service.clone().unwrap_or(c.name.clone()))
+            .collect()
+    }
+
     /// Every container that runs nginx, in unit order.
     pub fn nginx_sites(&self) -> Vec<Site> {
         self.units

@@ -2,24 +2,11 @@
 
 use super::*;
 use crate::report::topology::address_table;
+use crate::topology::testing::{load_one, messages};
 use std::net::IpAddr;
 
 fn load_as(text: &str, format: Format) -> (Topology, SourceMap) {
-    let mut sources = SourceMap::new();
-    let file = sources.add(SourceFile::new("dump.json", text));
-    let topo = super::super::load(
-        &sources,
-        &[Document {
-            file,
-            format: Some(format),
-        }],
-        &LoadOptions::default(),
-    );
-    (topo, sources)
-}
-
-fn messages(t: &Topology) -> Vec<String> {
-    t.diagnostics.iter().map(|d| d.message.clone()).collect()
+    load_one("dump.json", text, Some(format), &LoadOptions::default())
 }
 
 /// The seed's two containers as `docker inspect` shows them.

@@ -1,19 +1,11 @@
 //! Pod specs: containers, probes, env and `$(VAR)`, DNS, host aliases, volumes.
 
 use super::*;
+use crate::topology::testing::{hosts, vars, volume_kinds};
 
 #[test]
 fn init_containers_and_native_sidecars_share_the_pod() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  initContainers:
-    - {name: migrate, image: app}
-    - {name: proxy, image: envoy, restartPolicy: Always, ports: [{containerPort: 15001}]}
-  containers:
-    - {name: app, image: app}
-"#;
+    let text = include_str!("manifests/init-containers-and-native-sidecars-share-the-pod.yaml");
     let t = load_text(text);
     let roles: Vec<(&str, ContainerRole)> = t.units[0]
         .containers
@@ -32,29 +24,7 @@ spec:
 
 #[test]
 fn probes_become_listeners_and_named_ports_resolve() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: app
-      ports:
-        - {name: http, containerPort: 8080}
-        - {name: grpc, containerPort: 9090}
-      readinessProbe:
-        httpGet: {path: /healthz, port: http}
-      livenessProbe:
-        httpGet: {path: /live, port: 8080}
-      startupProbe:
-        tcpSocket: {port: 5000}
-    - name: grpc-app
-      image: app
-      livenessProbe:
-        grpc: {port: 9090}
-      readinessProbe:
-        httpGet: {port: metrics}
-"#;
+    let text = include_str!("manifests/probes-become-listeners-and-named-ports-resolve.yaml");
     let t = load_text(text);
     let c = &t.units[0].containers[0];
     let got: Vec<(Option<u16>, Option<AppProtocol>, &str)> = c
@@ -93,41 +63,10 @@ spec:
 
 #[test]
 fn env_value_from_env_from_and_command_expansion() {
-    let text = r#"apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings}
-data:
-  PORT: "6001"
-  HOST: 0.0.0.0
----
-apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: python
-      envFrom:
-        - configMapRef: {name: settings}
-          prefix: APP_
-        - secretRef: {name: creds}
-        - configMapRef: {name: elsewhere}
-      env:
-        - {name: PORT, valueFrom: {configMapKeyRef: {name: settings, key: PORT}}}
-        - {name: TOKEN, valueFrom: {secretKeyRef: {name: creds, key: token}}}
-        - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-        - {name: BIND, value: "$(APP_HOST):$(PORT)"}
-        - {name: WORKERS, value: 4}
-      command: ["gunicorn", "-b", "$(BIND)", "--workers=$(WORKERS)"]
-      args: ["$$(PORT)", "$(POD_IP)", "$(NOPE)", "app:app"]
-"#;
+    let text = include_str!("manifests/env-value-from-env-from-and-command-expansion.yaml");
     let t = load_text(text);
     let c = &t.units[0].containers[0];
-    let env: Vec<(&str, Option<&str>)> = c
-        .env
-        .iter()
-        .map(|e| (e.name.as_str(), e.value.as_deref()))
-        .collect();
+    let env = vars(c);
     assert_eq!(
         env,
         [
@@ -169,21 +108,7 @@ spec:
 /// without expanding it again.
 #[test]
 fn dollar_dollar_stays_literal_end_to_end() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: api
-      image: python
-      env: [{name: PORT, value: "8080"}]
-      command: ["uvicorn", "main:app", "--port", "$(PORT)"]
-      args: ["--root-path", "$$(PORT)", "--header", "x:$(NOPE)"]
-    - name: escaped
-      image: python
-      env: [{name: PORT, value: "8080"}]
-      command: ["uvicorn", "main:app", "--port", "$$(PORT)"]
-"#;
+    let text = include_str!("manifests/dollar-dollar-stays-literal-end-to-end.yaml");
     let mut sources = SourceMap::new();
     let f = sources.add(SourceFile::new("k8s.yaml", text));
     let doc = crate::topology::Document {
@@ -220,44 +145,7 @@ spec:
 
 #[test]
 fn host_network_dns_policy_and_host_aliases() {
-    let text = r#"apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: edge, namespace: ingress}
-spec:
-  template:
-    spec:
-      hostNetwork: true
-      hostAliases:
-        - ip: 10.0.0.5
-          hostnames: [legacy, legacy.local]
-      containers: [{name: nginx, image: nginx}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: withnet}
-spec:
-  hostNetwork: true
-  dnsPolicy: ClusterFirstWithHostNet
-  containers: [{name: c, image: x}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: custom}
-spec:
-  dnsPolicy: None
-  dnsConfig:
-    nameservers: [1.1.1.1]
-    searches: [corp.example]
-    options: [{name: ndots, value: "2"}]
-  containers: [{name: c, image: x}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: node}
-spec:
-  dnsPolicy: Default
-  containers: [{name: c, image: x}]
-"#;
+    let text = include_str!("manifests/host-network-dns-policy-and-host-aliases.yaml");
     let t = load_text(text);
     assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
     let edge = unit(&t, "edge-0");
@@ -266,11 +154,7 @@ spec:
     assert_eq!(t.networks[1].kind, NetworkKind::Host);
     assert_eq!(edge.addresses[0].network, NetworkId(1));
     assert!(edge.dns.search.is_empty() && edge.dns.nameservers.is_empty());
-    let hosts: Vec<(&str, &str)> = edge
-        .extra_hosts
-        .iter()
-        .map(|h| (h.name.as_str(), h.ip.as_str()))
-        .collect();
+    let hosts = hosts(edge);
     assert_eq!(
         hosts,
         [("legacy", "10.0.0.5"), ("legacy.local", "10.0.0.5")]
@@ -293,37 +177,9 @@ spec:
 
 #[test]
 fn volume_kinds_and_mount_options() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: x
-      volumeMounts:
-        - {name: sock, mountPath: /run/app}
-        - {name: data, mountPath: /data, readOnly: true, subPath: sub}
-        - {name: certs, mountPath: /certs}
-        - {name: host, mountPath: /host}
-        - {name: proj, mountPath: /proj}
-        - {name: ghost, mountPath: /ghost}
-    - name: nginx
-      image: nginx
-      volumeMounts: [{name: sock, mountPath: /run/app}]
-  volumes:
-    - {name: sock, emptyDir: {}}
-    - {name: data, persistentVolumeClaim: {claimName: pvc}}
-    - {name: certs, secret: {secretName: tls}}
-    - {name: host, hostPath: {path: /var/run}}
-    - name: proj
-      projected: {sources: [{serviceAccountToken: {path: token}}]}
-"#;
+    let text = include_str!("manifests/volume-kinds-and-mount-options.yaml");
     let t = load_text(text);
-    let kinds: Vec<(&str, &VolumeKind)> = t
-        .volumes
-        .iter()
-        .map(|v| (v.name.as_str(), &v.kind))
-        .collect();
+    let kinds = volume_kinds(&t);
     assert_eq!(
         kinds,
         [
