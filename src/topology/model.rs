@@ -12,6 +12,22 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+/// Builder methods that set one field each, as `name(field: Type)`:
+/// `fn name(self, field: Type) -> Self`, documented by the doc comment
+/// before it.
+macro_rules! setters {
+    ($ty:ident { $($(#[$doc:meta])* $name:ident($field:ident: $t:ty),)* }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                pub(crate) fn $name(self, $field: $t) -> Self {
+                    $ty { $field, ..self }
+                }
+            )*
+        }
+    };
+}
+
 /// Index of a unit in [`Topology::units`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -191,58 +207,28 @@ impl Unit {
             .addresses(vec![address])
             .host_network(true)
     }
-
-    /// With these containers.
-    pub(crate) fn containers(self, containers: Vec<Container>) -> Unit {
-        Unit { containers, ..self }
-    }
-
-    /// With these network attachments.
-    pub(crate) fn addresses(self, addresses: Vec<Address>) -> Unit {
-        Unit { addresses, ..self }
-    }
-
-    /// With this hostname.
-    pub(crate) fn hostname(self, hostname: Option<String>) -> Unit {
-        Unit { hostname, ..self }
-    }
-
-    /// With these pod labels.
-    pub(crate) fn labels(self, labels: BTreeMap<String, String>) -> Unit {
-        Unit { labels, ..self }
-    }
-
-    /// Sharing the host's network namespace, or not.
-    pub(crate) fn host_network(self, host_network: bool) -> Unit {
-        Unit {
-            host_network,
-            ..self
-        }
-    }
-
-    /// With no network at all, or not.
-    pub(crate) fn no_network(self, no_network: bool) -> Unit {
-        Unit { no_network, ..self }
-    }
-
-    /// With these `/etc/hosts` entries.
-    pub(crate) fn extra_hosts(self, extra_hosts: Vec<HostEntry>) -> Unit {
-        Unit {
-            extra_hosts,
-            ..self
-        }
-    }
-
-    /// With these compose links.
-    pub(crate) fn links(self, links: Vec<Link>) -> Unit {
-        Unit { links, ..self }
-    }
-
-    /// With this resolver.
-    pub(crate) fn dns(self, dns: DnsConfig) -> Unit {
-        Unit { dns, ..self }
-    }
 }
+
+setters!(Unit {
+    /// With these containers.
+    containers(containers: Vec<Container>),
+    /// With these network attachments.
+    addresses(addresses: Vec<Address>),
+    /// With this hostname.
+    hostname(hostname: Option<String>),
+    /// With these pod labels.
+    labels(labels: BTreeMap<String, String>),
+    /// Sharing the host's network namespace, or not.
+    host_network(host_network: bool),
+    /// With no network at all, or not.
+    no_network(no_network: bool),
+    /// With these `/etc/hosts` entries.
+    extra_hosts(extra_hosts: Vec<HostEntry>),
+    /// With these compose links.
+    links(links: Vec<Link>),
+    /// With this resolver.
+    dns(dns: DnsConfig),
+});
 
 /// A container running nginx, from which upstreams are resolved: its unit
 /// (network namespace) and its index among the unit's containers.
@@ -338,16 +324,6 @@ impl Container {
         }
     }
 
-    /// Of this compose service.
-    pub(crate) fn service(self, service: Option<String>) -> Self {
-        Container { service, ..self }
-    }
-
-    /// In this role in its pod.
-    pub(crate) fn role(self, role: ContainerRole) -> Self {
-        Container { role, ..self }
-    }
-
     /// Running this entrypoint and command, in this environment.
     pub(crate) fn runs(
         self,
@@ -362,22 +338,20 @@ impl Container {
             ..self
         }
     }
-
-    /// Declaring these ports.
-    pub(crate) fn ports(self, ports: Vec<DeclaredPort>) -> Self {
-        Container { ports, ..self }
-    }
-
-    /// With these listeners already known (probes, declarations).
-    pub(crate) fn listeners(self, listeners: Vec<Listener>) -> Self {
-        Container { listeners, ..self }
-    }
-
-    /// Mounting these volumes.
-    pub(crate) fn mounts(self, mounts: Vec<Mount>) -> Self {
-        Container { mounts, ..self }
-    }
 }
+
+setters!(Container {
+    /// Of this compose service.
+    service(service: Option<String>),
+    /// In this role in its pod.
+    role(role: ContainerRole),
+    /// Declaring these ports.
+    ports(ports: Vec<DeclaredPort>),
+    /// With these listeners already known (probes, declarations).
+    listeners(listeners: Vec<Listener>),
+    /// Mounting these volumes.
+    mounts(mounts: Vec<Mount>),
+});
 
 /// An environment variable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -497,12 +471,12 @@ impl DeclaredPort {
             ..self
         }
     }
-
-    /// Named `name`.
-    pub(crate) fn named(self, name: Option<String>) -> Self {
-        DeclaredPort { name, ..self }
-    }
 }
+
+setters!(DeclaredPort {
+    /// Named `name`.
+    named(name: Option<String>),
+});
 
 /// The address a listener is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -633,25 +607,16 @@ impl Listener {
             certainty,
         }
     }
-
-    /// On this transport.
-    pub(crate) fn over(self, protocol: Protocol) -> Self {
-        Listener { protocol, ..self }
-    }
-
-    /// Bound to `bind` (when known).
-    pub(crate) fn bound(self, bind: Option<Bind>) -> Self {
-        Listener { bind, ..self }
-    }
-
-    /// Speaking `app` (when known).
-    pub(crate) fn speaks(self, app_protocol: Option<AppProtocol>) -> Self {
-        Listener {
-            app_protocol,
-            ..self
-        }
-    }
 }
+
+setters!(Listener {
+    /// On this transport.
+    over(protocol: Protocol),
+    /// Bound to `bind` (when known).
+    bound(bind: Option<Bind>),
+    /// Speaking `app` (when known).
+    speaks(app_protocol: Option<AppProtocol>),
+});
 
 /// Kind of network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -818,17 +783,14 @@ impl Address {
             ..self
         }
     }
-
-    /// Answering `names` on its network.
-    pub(crate) fn names(self, dns_names: Vec<String>) -> Self {
-        Address { dns_names, ..self }
-    }
-
-    /// Declared at `span`.
-    pub(crate) fn at(self, span: Option<Span>) -> Self {
-        Address { span, ..self }
-    }
 }
+
+setters!(Address {
+    /// Answering `names` on its network.
+    names(dns_names: Vec<String>),
+    /// Declared at `span`.
+    at(span: Option<Span>),
+});
 
 /// An `/etc/hosts` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -29,8 +29,8 @@
 //!   project name;
 //! - `loader`: the merged model read into service definitions (`service`,
 //!   `environment`, `ports`, `volumes`, `networks`; string commands are
-//!   split by [`crate::topology::shell::argv`], typed fields are read by
-//!   [`crate::topology::read::Reader`] in its compose dialect);
+//!   split by `topology::shell::argv`, typed fields are read by
+//!   `topology::read::Reader` in its compose dialect);
 //! - `units`: the service definitions turned into units, networks and
 //!   volumes, in creation order.
 

@@ -212,6 +212,24 @@ fn is_python(b: &str) -> bool {
     rest.is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
+/// Drops a launcher's options from the front of `w`: those in
+/// `with_value` take the next word too, and with `dashdash` a `--` ends
+/// them (and is dropped).
+fn skip_options(w: &mut Vec<String>, with_value: &[&str], dashdash: bool) {
+    while let Some(f) = w.first() {
+        if dashdash && f == "--" {
+            w.remove(0);
+            break;
+        } else if with_value.contains(&f.as_str()) {
+            w.drain(..2.min(w.len()));
+        } else if f.starts_with('-') {
+            w.remove(0);
+        } else {
+            break;
+        }
+    }
+}
+
 /// Removes `exec`, `env K=V`, `K=V` prefixes, `tini --`, `dumb-init`,
 /// `gosu USER`, `poetry run`, `python -m X`… from the front of a command.
 pub(super) fn strip_launchers(cmd: &mut Cmd) {
@@ -236,30 +254,11 @@ pub(super) fn strip_launchers(cmd: &mut Cmd) {
             }
             "env" => {
                 w.remove(0);
-                while let Some(f) = w.first() {
-                    if f == "-u" || f == "--unset" {
-                        w.drain(..2.min(w.len()));
-                    } else if f.starts_with('-') {
-                        w.remove(0);
-                    } else {
-                        break;
-                    }
-                }
+                skip_options(w, &["-u", "--unset"], false);
             }
             "tini" | "tini-static" | "dumb-init" | "catatonit" => {
                 w.remove(0);
-                while let Some(f) = w.first() {
-                    if f == "--" {
-                        w.remove(0);
-                        break;
-                    } else if f == "-e" || f == "-p" {
-                        w.drain(..2.min(w.len()));
-                    } else if f.starts_with('-') {
-                        w.remove(0);
-                    } else {
-                        break;
-                    }
-                }
+                skip_options(w, &["-e", "-p"], true);
             }
             "gosu" | "su-exec" => {
                 w.drain(..2.min(w.len()));
@@ -309,18 +308,7 @@ pub(super) fn strip_launchers(cmd: &mut Cmd) {
                     "--index",
                     "--index-url",
                 ];
-                while let Some(f) = w.first() {
-                    if f == "--" {
-                        w.remove(0);
-                        break;
-                    } else if WITH_VALUE.contains(&f.as_str()) {
-                        w.drain(..2.min(w.len()));
-                    } else if f.starts_with('-') {
-                        w.remove(0);
-                    } else {
-                        break;
-                    }
-                }
+                skip_options(w, WITH_VALUE, true);
             }
             "npx" | "bunx" => {
                 w.remove(0);

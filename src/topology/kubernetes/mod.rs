@@ -28,7 +28,7 @@ mod tests;
 mod workload;
 
 pub(crate) use pod::cluster_dns;
-pub(crate) use service::{PortKeys, selected, service_ports};
+pub(crate) use service::{PortKeys, external_name, selected, service_ports};
 
 use super::read::{Dialect, Reader};
 use super::yaml::{self, Node};

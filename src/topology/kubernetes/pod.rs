@@ -425,13 +425,9 @@ impl Loader<'_> {
                             .r
                             .bool(l, r, &format!("{fat}.configMapRef"), "optional")
                             .unwrap_or(false);
-                        self.r.push(
-                            if optional {
-                                DiagSeverity::Info
-                            } else {
-                                DiagSeverity::Warning
-                            },
-                            Some(span),
+                        self.missing_config_map(
+                            optional,
+                            span,
                             format!(
                                 "`{l}`: `{fat}` reads ConfigMap `{name}`, which is not in the manifests; its variables are unknown"
                             ),
@@ -486,14 +482,9 @@ impl Loader<'_> {
             .config_maps
             .get(&(cx.namespace.to_string(), name.to_string()))
         else {
-            // As for `envFrom`: an optional source may be absent on purpose.
-            self.r.push(
-                if optional {
-                    DiagSeverity::Info
-                } else {
-                    DiagSeverity::Warning
-                },
-                Some(name_span),
+            self.missing_config_map(
+                optional,
+                name_span,
                 format!(
                     "`{l}`: `{rat}` reads ConfigMap `{name}`, which is not in the manifests; its value is unknown"
                 ),
@@ -514,6 +505,18 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// Reports a ConfigMap read from the environment that the manifests
+    /// lack: a note when the reference is optional (it may be absent on
+    /// purpose), else a warning.
+    fn missing_config_map(&mut self, optional: bool, span: Span, message: String) {
+        let severity = if optional {
+            DiagSeverity::Info
+        } else {
+            DiagSeverity::Warning
+        };
+        self.r.push(severity, Some(span), message);
     }
 
     /// Listeners from liveness/readiness/startup probes: the kubelet

@@ -8,8 +8,7 @@ use ipnet::IpNet;
 impl Loader<'_> {
     /// Reads `networks[i]` of the document.
     pub(super) fn network(&mut self, n: &Node, i: usize, platform: Platform) {
-        let at = format!("networks[{i}]");
-        let Some((name, name_span)) = self.name_of("", n, &at) else {
+        let Some((name, name_span)) = self.listed("networks", n, i) else {
             return;
         };
         let o = format!("network {name}");
@@ -20,10 +19,7 @@ impl Loader<'_> {
             .filter(|k| !k.is_empty())
             .unwrap_or_else(|| name.to_string());
         if self.networks.contains_key(name) || self.networks.contains_key(&key) {
-            self.r.warn(
-                name_span,
-                format!("network `{name}` is declared twice; the first declaration is kept"),
-            );
+            self.twice(name_span, &format!("network `{name}`"));
             return;
         }
         let default_kind = match platform {

@@ -8,8 +8,7 @@ use std::net::IpAddr;
 impl Loader<'_> {
     /// Reads `volumes[i]` of the document.
     pub(super) fn volume(&mut self, v: &Node, i: usize) {
-        let at = format!("volumes[{i}]");
-        let Some((name, name_span)) = self.name_of("", v, &at) else {
+        let Some((name, name_span)) = self.listed("volumes", v, i) else {
             return;
         };
         let o = format!("volume {name}");
@@ -23,10 +22,7 @@ impl Loader<'_> {
                 && self.volume_units[j].as_ref().map(|u| &u.0) == unit.as_ref().map(|u| &u.0)
         });
         if dup {
-            self.r.warn(
-                name_span,
-                format!("volume `{name}` is declared twice; the first declaration is kept"),
-            );
+            self.twice(name_span, &format!("volume `{name}`"));
             return;
         }
         let source = self.r.str(&o, v, "", "source").map(|s| s.0.to_string());
@@ -64,8 +60,7 @@ impl Loader<'_> {
 
     /// Reads `units[i]` of the document.
     pub(super) fn unit(&mut self, u: &Node, i: usize, platform: Platform, domain: &str) {
-        let at = format!("units[{i}]");
-        let Some((name, name_span)) = self.name_of("", u, &at) else {
+        let Some((name, name_span)) = self.listed("units", u, i) else {
             return;
         };
         let o = format!("unit {name}");
@@ -74,10 +69,7 @@ impl Loader<'_> {
             .as_ref()
             .is_some_and(|t| t.units.iter().any(|x| x.name == name))
         {
-            self.r.warn(
-                name_span,
-                format!("unit `{name}` is declared twice; the first declaration is kept"),
-            );
+            self.twice(name_span, &format!("unit `{name}`"));
             return;
         }
         let host_network = self.r.bool(&o, u, "", "host_network").unwrap_or(false);
