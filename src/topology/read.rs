@@ -732,6 +732,30 @@ mod tests {
     }
 
     #[test]
+    fn compose_words_a_value_at_its_key_once() {
+        let text = "image: [nginx]\nports: {a: 1}\n";
+        let got = messages(Dialect::COMPOSE, text, |r, doc| {
+            for (key, name, v) in entries(doc) {
+                let what = format!("`{name}` of service `web`");
+                // Read twice, as a merge key or an anchor repeats a node.
+                for _ in 0..2 {
+                    match name {
+                        "image" => r.wrong_at_key(&what, "a string", key, v),
+                        _ => assert!(r.seq_at_key(&what, key, v).is_empty()),
+                    }
+                }
+            }
+        });
+        assert_eq!(
+            got,
+            [
+                "`image` of service `web` must be a string, not a list",
+                "`ports` of service `web` must be a list, not a mapping",
+            ]
+        );
+    }
+
+    #[test]
     fn top_level_fields_are_named_alone_and_null_is_absent() {
         let text = "platform: 1\nproject: null\nlabels: {b: 2, a: null}\n";
         let got = messages(Dialect::JSON, text, |r, doc| {

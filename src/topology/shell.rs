@@ -1,12 +1,13 @@
 //! Shell words: the one module that reads command text as the programs
 //! upcheck models read it. Three ways of splitting share one word builder:
 //! - [`argv`]: a compose string `command:`/`entrypoint:`, split as
-//!   compose-go splits it with go-shellwords v1.0.12 (`shellwords.Parse`, no
-//!   env or backtick expansion): quotes honoured, a backslash escapes the next
-//!   character even inside double quotes, `$(…)` and backquotes kept as
-//!   written, an unquoted `(` an error, and the first unquoted `;`, `&`, `|`,
-//!   `<` or `>` ends the command (its offset is returned, so the caller can
-//!   point at what was dropped);
+//!   compose-go splits it with go-shellwords v1.0.12 (`shellwords.Parse`,
+//!   no env or backtick expansion): quotes honoured; a backslash escapes
+//!   the next character even inside double quotes (`\t` and `\n` become a
+//!   tab and a newline); `$(…)` and backquotes kept as written; an unquoted
+//!   `(` an error; the first unquoted `;`, `&`, `|`, `<` or `>` ends the
+//!   command, and its byte offset is returned so the caller can point at
+//!   what was dropped;
 //! - [`script`]: the script of `sh -c` cut into its simple commands (at
 //!   `;`, `&&`, `||`, `|`, `&`, newlines and parentheses; comments and
 //!   redirections dropped), for listener inference;
@@ -21,11 +22,11 @@
 //! template language, with its own escapes and errors and a span map per
 //! byte; it lives in `compose/interpolate.rs`.)
 //!
-//! Why no crate: `shlex` and `shell-words` split POSIX-style words only.
-//! Neither stops at an operator and says where, errors on `(` or keeps
-//! escapes inside double quotes as go-shellwords does, and neither cuts a
-//! script into commands or drops redirections, which listener inference
-//! needs.
+//! Why no crate: `shlex` and `shell-words` split POSIX words and report no
+//! offsets. go-shellwords differs from both (it stops at the first operator,
+//! whose offset compose's warning points at; it rejects `(`; its backslash
+//! escapes inside double quotes), and neither crate cuts a script into
+//! commands or drops redirections, which listener inference needs.
 
 use super::model::EnvVar;
 
