@@ -68,6 +68,16 @@ pub(crate) fn said<'t>(t: &'t Topology, text: &'t str, needle: &str) -> (&'t str
     (d.message.as_str(), at(text, d.span))
 }
 
+/// [`said`], with the diagnostic's severity first.
+pub(crate) fn said_as<'t>(
+    t: &'t Topology,
+    text: &'t str,
+    needle: &str,
+) -> (DiagSeverity, &'t str, &'t str) {
+    let (message, at) = said(t, text, needle);
+    (find_diag(t, needle).severity, message, at)
+}
+
 /// A unit's `/etc/hosts` entries as (name, address).
 pub(crate) fn hosts(u: &Unit) -> Vec<(&str, &str)> {
     u.extra_hosts

@@ -152,12 +152,9 @@ services:
 ";
     let t = load_str(text);
     assert_eq!(
-        find_diag(&t, "`image` of service `web`").severity,
-        DiagSeverity::Warning
-    );
-    assert_eq!(
-        said(&t, text, "`image` of service `web`"),
+        said_as(&t, text, "`image` of service `web`"),
         (
+            DiagSeverity::Warning,
             "`image` of service `web` must be a string, not a list",
             "image"
         )

@@ -74,12 +74,9 @@ services:
     assert_eq!(at(text, p.host_span), "${WEB_PORT}");
     assert_eq!(c.env[1].value.as_deref(), Some("$HOME"));
     assert_eq!(
-        find_diag(&t, "required variable `TOKEN`").severity,
-        DiagSeverity::Error
-    );
-    assert_eq!(
-        said(&t, text, "required variable `TOKEN`"),
+        said_as(&t, text, "required variable `TOKEN`"),
         (
+            DiagSeverity::Error,
             "required variable `TOKEN` is missing a value: set TOKEN first",
             "${TOKEN:?set TOKEN first}"
         )

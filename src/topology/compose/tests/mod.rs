@@ -15,7 +15,7 @@ mod volumes;
 
 use super::load;
 use crate::source::{SourceFile, SourceMap, Span};
-use crate::topology::testing::{at, diags, find_diag, names, said, unit};
+use crate::topology::testing::{at, diags, find_diag, names, said, said_as, unit};
 use crate::topology::*;
 
 fn load_opts(text: &str, opts: &LoadOptions) -> Topology {

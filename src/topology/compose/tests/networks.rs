@@ -289,12 +289,9 @@ fn network_mode_with_networks_is_an_error() {
         "services:\n  web:\n    image: nginx\n    network_mode: host\n    networks: [default]\n";
     let t = load_str(text);
     assert_eq!(
-        find_diag(&t, "mutually exclusive").severity,
-        DiagSeverity::Error
-    );
-    assert_eq!(
-        said(&t, text, "mutually exclusive"),
+        said_as(&t, text, "mutually exclusive"),
         (
+            DiagSeverity::Error,
             "service \"web\" declares mutually exclusive `network_mode` and `networks`",
             "networks"
         )

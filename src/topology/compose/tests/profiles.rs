@@ -18,12 +18,9 @@ services:
     let t = load_str(text);
     assert_eq!(names(&t), ["p-nginx-1"]);
     assert_eq!(
-        find_diag(&t, "service `api` is not started").severity,
-        DiagSeverity::Info
-    );
-    assert_eq!(
-        said(&t, text, "service `api` is not started"),
+        said_as(&t, text, "service `api` is not started"),
         (
+            DiagSeverity::Info,
             "service `api` is not started: none of its profiles (dev) is active",
             "api"
         )
@@ -71,12 +68,9 @@ services:
 ";
     let t = load_str(text);
     assert_eq!(
-        find_diag(&t, "is required by").severity,
-        DiagSeverity::Error
-    );
-    assert_eq!(
-        said(&t, text, "is required by"),
+        said_as(&t, text, "is required by"),
         (
+            DiagSeverity::Error,
             "service \"api\" is required by \"nginx\" but is disabled. Can be enabled by profiles [dev]",
             "api"
         )
