@@ -141,21 +141,13 @@ fn broken_dumps_are_located_errors() {
         Format::DockerInspect,
     );
     let m = messages(&t);
-    assert!(
-        m.iter()
-            .any(|x| x == "`[0]` should be a container object, not an integer"),
-        "{m:?}"
-    );
-    assert!(
-        m.iter()
-            .any(|x| x == "`container x`: `Config.Cmd` should be a list, not an integer"),
-        "{m:?}"
-    );
-    assert!(
-        m.iter()
-            .any(|x| x == "`container x`: `Config.Env` should be a list, not a string"),
-        "{m:?}"
-    );
+    for want in [
+        "`[0]` should be a container object, not an integer",
+        "`container x`: `Config.Cmd` should be a list, not an integer",
+        "`container x`: `Config.Env` should be a list, not a string",
+    ] {
+        assert!(m.iter().any(|x| x == want), "{m:?}");
+    }
     assert_eq!(t.units.len(), 1);
 }
 
