@@ -143,13 +143,8 @@ fn assign_compose(topo: &mut Topology, o: &PlanOverrides) {
             };
             // Hosts are .1 … one before the broadcast address.
             let last = ((1u64 << (32 - net.prefix_len())) - 2) as u32;
-            let c = &mut cursor[a.network.0];
-            while *c <= last && used[a.network.0].contains(&nth(&net, *c)) {
-                *c += 1;
-            }
-            let free = (*c <= last).then(|| nth(&net, *c));
-            if let Some(ip) = free {
-                used[a.network.0].insert(ip);
+            let (c, used) = (&mut cursor[a.network.0], &mut used[a.network.0]);
+            if let Some(ip) = take(&net, c, last, used) {
                 a.ip = Some(IpAddr::V4(ip));
                 a.origin = AddressOrigin::Modelled;
             }
@@ -207,13 +202,10 @@ fn assign_kubernetes(topo: &mut Topology, o: &PlanOverrides) {
                 a.origin = AddressOrigin::Modelled;
                 continue;
             }
-            while used_pod.contains(&nth(&pod_cidr, next_pod)) {
-                next_pod += 1;
+            if let Some(ip) = take(&pod_cidr, &mut next_pod, u32::MAX, &mut used_pod) {
+                a.ip = Some(IpAddr::V4(ip));
+                a.origin = AddressOrigin::Modelled;
             }
-            let ip = nth(&pod_cidr, next_pod);
-            used_pod.insert(ip);
-            a.ip = Some(IpAddr::V4(ip));
-            a.origin = AddressOrigin::Modelled;
         }
         if !u.dns.search.is_empty() && u.dns.nameservers.is_empty() {
             u.dns.nameservers.push(IpAddr::V4(dns_ip));
@@ -234,13 +226,10 @@ fn assign_kubernetes(topo: &mut Topology, o: &PlanOverrides) {
         if !wants_ip || s.cluster_ip.is_some() {
             continue;
         }
-        while used_svc.contains(&nth(&service_cidr, next_svc)) {
-            next_svc += 1;
+        if let Some(ip) = take(&service_cidr, &mut next_svc, u32::MAX, &mut used_svc) {
+            s.cluster_ip = Some(IpAddr::V4(ip));
+            s.ip_origin = AddressOrigin::Modelled;
         }
-        let ip = nth(&service_cidr, next_svc);
-        used_svc.insert(ip);
-        s.cluster_ip = Some(IpAddr::V4(ip));
-        s.ip_origin = AddressOrigin::Modelled;
     }
 }
 
@@ -249,6 +238,22 @@ fn v4(ip: &IpAddr) -> Option<Ipv4Addr> {
         IpAddr::V4(v) => Some(*v),
         IpAddr::V6(_) => None,
     }
+}
+
+/// The first address of `net` from the `*next`-th on (up to the `last`-th)
+/// that is not `used`, marked used; `*next` stops at it.
+fn take(
+    net: &Ipv4Net,
+    next: &mut u32,
+    last: u32,
+    used: &mut HashSet<Ipv4Addr>,
+) -> Option<Ipv4Addr> {
+    while *next <= last && used.contains(&nth(net, *next)) {
+        *next += 1;
+    }
+    let ip = (*next <= last).then(|| nth(net, *next))?;
+    used.insert(ip);
+    Some(ip)
 }
 
 /// The `i`-th address of a subnet (0 is the network address).

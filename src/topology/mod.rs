@@ -17,6 +17,8 @@ pub mod names;
 pub mod native;
 pub(crate) mod read;
 pub(crate) mod shell;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod yaml;
 
 pub use model::*;
@@ -319,15 +321,7 @@ pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
             }
         }
         if !found {
-            let known: Vec<String> = topo
-                .units
-                .iter()
-                .flat_map(|u| {
-                    u.containers
-                        .iter()
-                        .map(|c| c.service.clone().unwrap_or(c.name.clone()))
-                })
-                .collect();
+            let known = topo.container_names();
             topo.diagnostics.push(TopologyDiagnostic {
                 severity: DiagSeverity::Error,
                 message: format!(

@@ -12,6 +12,22 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+/// Builder methods that set one field each, as `name(field: Type)`:
+/// `fn name(self, field: Type) -> Self`, documented by the doc comment
+/// before it.
+macro_rules! setters {
+    ($ty:ident { $($(#[$doc:meta])* $name:ident($field:ident: $t:ty),)* }) => {
+        impl $ty {
+            $(
+                $(#[$doc])*
+                pub(crate) fn $name(self, $field: $t) -> Self {
+                    $ty { $field, ..self }
+                }
+            )*
+        }
+    };
+}
+
 /// Index of a unit in [`Topology::units`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
@@ -62,6 +78,16 @@ pub struct Topology {
 }
 
 impl Topology {
+    /// What a user calls each container, in unit order: its compose
+    /// service, else its own name (the names `--nginx-service` takes).
+    pub(crate) fn container_names(&self) -> Vec<String> {
+        self.units
+            .iter()
+            .flat_map(|u| &u.containers)
+            .map(|c| c.service.clone().unwrap_or(c.name.clone()))
+            .collect()
+    }
+
     /// Every container that runs nginx, in unit order.
     pub fn nginx_sites(&self) -> Vec<Site> {
         self.units
@@ -152,6 +178,57 @@ pub struct Unit {
     /// Where the unit is declared.
     pub span: Option<Span>,
 }
+
+impl Unit {
+    /// A unit named `name`, of `kind`, declared at `span`, with nothing
+    /// in it yet: no containers, addresses, labels, hostname, extra hosts
+    /// or links, Docker's default resolver, its own network namespace.
+    pub(crate) fn new(name: impl Into<String>, kind: UnitKind, span: Option<Span>) -> Unit {
+        Unit {
+            name: name.into(),
+            kind,
+            containers: Vec::new(),
+            addresses: Vec::new(),
+            labels: BTreeMap::new(),
+            hostname: None,
+            host_network: false,
+            no_network: false,
+            extra_hosts: Vec::new(),
+            links: Vec::new(),
+            dns: DnsConfig::default(),
+            span,
+        }
+    }
+
+    /// The docker host's (node's) own network namespace, joined to the
+    /// host network by `address`.
+    pub(crate) fn host(address: Address, span: Option<Span>) -> Unit {
+        Unit::new("host", UnitKind::Host, span)
+            .addresses(vec![address])
+            .host_network(true)
+    }
+}
+
+setters!(Unit {
+    /// With these containers.
+    containers(containers: Vec<Container>),
+    /// With these network attachments.
+    addresses(addresses: Vec<Address>),
+    /// With this hostname.
+    hostname(hostname: Option<String>),
+    /// With these pod labels.
+    labels(labels: BTreeMap<String, String>),
+    /// Sharing the host's network namespace, or not.
+    host_network(host_network: bool),
+    /// With no network at all, or not.
+    no_network(no_network: bool),
+    /// With these `/etc/hosts` entries.
+    extra_hosts(extra_hosts: Vec<HostEntry>),
+    /// With these compose links.
+    links(links: Vec<Link>),
+    /// With this resolver.
+    dns(dns: DnsConfig),
+});
 
 /// A container running nginx, from which upstreams are resolved: its unit
 /// (network namespace) and its index among the unit's containers.
@@ -250,6 +327,55 @@ pub struct Container {
     pub span: Option<Span>,
 }
 
+impl Container {
+    /// A main container named `name` running `image`, declared at `span`,
+    /// with nothing else known yet.
+    pub(crate) fn new(name: impl Into<String>, image: Option<String>, span: Option<Span>) -> Self {
+        Container {
+            name: name.into(),
+            service: None,
+            image,
+            role: ContainerRole::Main,
+            entrypoint: Vec::new(),
+            command: Vec::new(),
+            env: Vec::new(),
+            ports: Vec::new(),
+            listeners: Vec::new(),
+            mounts: Vec::new(),
+            is_nginx: false,
+            span,
+        }
+    }
+
+    /// Running this entrypoint and command, in this environment.
+    pub(crate) fn runs(
+        self,
+        entrypoint: Vec<String>,
+        command: Vec<String>,
+        env: Vec<EnvVar>,
+    ) -> Self {
+        Container {
+            entrypoint,
+            command,
+            env,
+            ..self
+        }
+    }
+}
+
+setters!(Container {
+    /// Of this compose service.
+    service(service: Option<String>),
+    /// In this role in its pod.
+    role(role: ContainerRole),
+    /// Declaring these ports.
+    ports(ports: Vec<DeclaredPort>),
+    /// With these listeners already known (probes, declarations).
+    listeners(listeners: Vec<Listener>),
+    /// Mounting these volumes.
+    mounts(mounts: Vec<Mount>),
+});
+
 /// An environment variable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnvVar {
@@ -331,6 +457,49 @@ pub struct DeclaredPort {
     /// Where the host port is written.
     pub host_span: Option<Span>,
 }
+
+impl DeclaredPort {
+    /// Container port `container_port`, declared as `kind` at `span`, not
+    /// published, unnamed.
+    pub(crate) fn new(
+        kind: PortKind,
+        container_port: u16,
+        protocol: Protocol,
+        span: Option<Span>,
+    ) -> Self {
+        DeclaredPort {
+            kind,
+            container_port,
+            host_port: None,
+            host_ip: None,
+            protocol,
+            name: None,
+            span,
+            host_span: None,
+        }
+    }
+
+    /// Published on the host at `host_ip:host_port` (the port written at
+    /// `host_span`).
+    pub(crate) fn published(
+        self,
+        host_port: Option<u16>,
+        host_ip: Option<String>,
+        host_span: Option<Span>,
+    ) -> Self {
+        DeclaredPort {
+            host_port,
+            host_ip,
+            host_span,
+            ..self
+        }
+    }
+}
+
+setters!(DeclaredPort {
+    /// Named `name`.
+    named(name: Option<String>),
+});
 
 /// The address a listener is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -418,6 +587,17 @@ pub struct Provenance {
     pub span: Option<Span>,
 }
 
+impl Provenance {
+    /// Evidence of `kind`, told by `detail`, written at `span`.
+    pub(crate) fn new(kind: ProvenanceKind, detail: impl Into<String>, span: Option<Span>) -> Self {
+        Provenance {
+            kind,
+            detail: detail.into(),
+            span,
+        }
+    }
+}
+
 /// Something listening inside a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Listener {
@@ -435,6 +615,31 @@ pub struct Listener {
     /// How sure.
     pub certainty: Certainty,
 }
+
+impl Listener {
+    /// A TCP listener on `port` (`None` for a unix socket), its bind
+    /// address and application protocol unknown, known by `provenance`
+    /// this surely.
+    pub(crate) fn new(port: Option<u16>, provenance: Provenance, certainty: Certainty) -> Self {
+        Listener {
+            port,
+            protocol: Protocol::Tcp,
+            bind: None,
+            app_protocol: None,
+            provenance,
+            certainty,
+        }
+    }
+}
+
+setters!(Listener {
+    /// On this transport.
+    over(protocol: Protocol),
+    /// Bound to `bind` (when known).
+    bound(bind: Option<Bind>),
+    /// Speaking `app` (when known).
+    speaks(app_protocol: Option<AppProtocol>),
+});
 
 /// Kind of network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -495,6 +700,70 @@ pub struct Network {
     pub span: Option<Span>,
 }
 
+impl Network {
+    /// Network `key` of the description, `name` on the host, of `kind`,
+    /// declared at `span`; its subnet left to the address plan, neither
+    /// internal nor external.
+    pub(crate) fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        kind: NetworkKind,
+        span: Option<Span>,
+    ) -> Self {
+        Network {
+            key: key.into(),
+            name: name.into(),
+            kind,
+            subnet: None,
+            gateway: None,
+            origin: AddressOrigin::Modelled,
+            internal: false,
+            external: false,
+            span,
+        }
+    }
+
+    /// The pod network or the host network, as modelled when no file
+    /// declares it.
+    pub(crate) fn modelled(kind: NetworkKind) -> Self {
+        let (key, name) = if kind == NetworkKind::Host {
+            ("host", "host network")
+        } else {
+            ("pod-network", "pod network")
+        };
+        Network::new(key, name, kind, None)
+    }
+
+    /// With this subnet and gateway, when known; a known subnet comes from
+    /// `origin` (the files, a live system), an unknown one is modelled.
+    pub(crate) fn addressed(
+        self,
+        subnet: Option<String>,
+        gateway: Option<IpAddr>,
+        origin: AddressOrigin,
+    ) -> Self {
+        Network {
+            origin: if subnet.is_some() {
+                origin
+            } else {
+                AddressOrigin::Modelled
+            },
+            subnet,
+            gateway,
+            ..self
+        }
+    }
+
+    /// `internal` and `external` as declared.
+    pub(crate) fn scope(self, internal: bool, external: bool) -> Self {
+        Network {
+            internal,
+            external,
+            ..self
+        }
+    }
+}
+
 /// A unit's attachment to a network.
 #[derive(Debug, Clone, Serialize)]
 pub struct Address {
@@ -510,6 +779,41 @@ pub struct Address {
     /// Where the attachment is declared (the `networks:` entry).
     pub span: Option<Span>,
 }
+
+impl Address {
+    /// An attachment to `network` whose address the plan will model,
+    /// answering no names yet.
+    pub(crate) fn modelled(network: NetworkId) -> Self {
+        Address {
+            network,
+            ip: None,
+            origin: AddressOrigin::Modelled,
+            dns_names: Vec::new(),
+            span: None,
+        }
+    }
+
+    /// At `ip`, when known, which came from `origin` (the files, a live
+    /// system); an unknown address stays modelled.
+    pub(crate) fn ip(self, ip: Option<IpAddr>, origin: AddressOrigin) -> Self {
+        Address {
+            origin: if ip.is_some() {
+                origin
+            } else {
+                AddressOrigin::Modelled
+            },
+            ip,
+            ..self
+        }
+    }
+}
+
+setters!(Address {
+    /// Answering `names` on its network.
+    names(dns_names: Vec<String>),
+    /// Declared at `span`.
+    at(span: Option<Span>),
+});
 
 /// An `/etc/hosts` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -659,6 +963,27 @@ pub struct Volume {
     pub unit: Option<UnitId>,
     /// Where declared.
     pub span: Option<Span>,
+}
+
+impl Volume {
+    /// Volume `name` of `kind`, declared at `span`, shared by the project
+    /// (no unit owns it).
+    pub(crate) fn new(name: impl Into<String>, kind: VolumeKind, span: Span) -> Self {
+        Volume {
+            name: name.into(),
+            kind,
+            unit: None,
+            span: Some(span),
+        }
+    }
+
+    /// Belonging to the pod `unit`.
+    pub(crate) fn of(self, unit: UnitId) -> Self {
+        Volume {
+            unit: Some(unit),
+            ..self
+        }
+    }
 }
 
 /// A mount of a volume into a container.

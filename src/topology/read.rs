@@ -1,19 +1,27 @@
 //! Typed reads of the YAML/JSON value tree ([`Node`]) with located
-//! warnings, for the loaders that walk the tree by hand (Kubernetes
-//! manifests, the native model, the live dumps). A field of the
-//! wrong type is a warning that names the object and the field
+//! warnings, for every loader (compose, Kubernetes manifests, the native
+//! model, the live dumps), all of which walk the tree by hand. A field of
+//! the wrong type is a warning that names the object and the field
 //! ("`` `Deployment web`: `spec.replicas` should be an integer, not a list ``")
 //! and reads as absent, so the rest still loads; a `null` field is absent.
 //!
 //! The formats word a few facts differently (a YAML manifest has mappings
 //! and integers, a JSON document objects and numbers; Kubernetes spells
-//! protocols `TCP`). A [`Dialect`], chosen when the [`Reader`] is made,
-//! carries those words, so each loader keeps its own messages.
+//! protocols `TCP`; compose says a field *must be* of a type, as compose-go
+//! does, and repeats nodes through merge keys and anchors, so each of its
+//! diagnostics is kept once). A [`Dialect`], chosen when the [`Reader`] is
+//! made, carries those differences, so each loader keeps its own messages.
+//!
+//! Kubernetes, native and the live dumps name a field by object and path
+//! (`obj`, `at`, `key`); compose walks `key: value` entries and names a
+//! value with a whole phrase (`what`: "`` `image` of service `web` ``"),
+//! read by the `*_at_key` forms, which point at the value or its key
+//! ([`loc`]).
 
 use super::yaml::{Node, Value};
 use super::{DiagSeverity, Protocol, TopologyDiagnostic};
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 
 /// How a format's messages name what a field should be.
@@ -25,6 +33,12 @@ pub(crate) struct Dialect {
     pub(crate) int: &'static str,
     /// How a `protocol` field is spelled.
     pub(crate) protocol: Spelling,
+    /// How a message says what a field's type should be: `should be` or
+    /// `must be`.
+    pub(crate) verb: &'static str,
+    /// Each diagnostic (severity, message, span) is kept once: the tree
+    /// repeats nodes (compose's merge keys, anchors and `extends`).
+    pub(crate) once: bool,
 }
 
 /// How a format spells the values of a `protocol` field.
@@ -42,12 +56,24 @@ impl Dialect {
         map: "a mapping",
         int: "an integer",
         protocol: Spelling::Api,
+        verb: "should be",
+        once: false,
     };
     /// upcheck's native JSON topology and the live dumps.
     pub(crate) const JSON: Dialect = Dialect {
         map: "an object",
         int: "a number",
         protocol: Spelling::Choice,
+        verb: "should be",
+        once: false,
+    };
+    /// compose files, worded like compose-go.
+    pub(crate) const COMPOSE: Dialect = Dialect {
+        map: "a mapping",
+        int: "an integer",
+        protocol: Spelling::Choice,
+        verb: "must be",
+        once: true,
     };
 }
 
@@ -58,6 +84,45 @@ pub(crate) fn anchor(n: &Node) -> Span {
         Value::Map(e) => e.first().map(|(k, _)| k.span).unwrap_or(n.span),
         Value::Seq(items) => items.first().map(anchor).unwrap_or(n.span),
         _ => n.span,
+    }
+}
+
+/// Where to point at a value read at `key`: a scalar itself, or its key
+/// for collections and nulls (whose spans are zero-width or a lone bracket).
+pub(crate) fn loc(value: &Node, key: &Node) -> Span {
+    let scalar = !matches!(value.value, Value::Seq(_) | Value::Map(_) | Value::Null);
+    if scalar && value.span.start < value.span.end {
+        value.span
+    } else {
+        key.span
+    }
+}
+
+/// From a key to its value (`KEY: value`), or the key alone when the value
+/// was merged in from another file.
+pub(crate) fn key_to(key: Span, value: Span) -> Span {
+    if value.file == key.file {
+        key.to(value)
+    } else {
+        key
+    }
+}
+
+/// A mapping's entries with their key nodes (string keys only).
+pub(crate) fn entries(n: &Node) -> impl Iterator<Item = (&Node, &str, &Node)> {
+    let e: &[(Node, Node)] = match &n.value {
+        Value::Map(e) => e,
+        _ => &[],
+    };
+    e.iter().filter_map(|(k, v)| k.as_str().map(|s| (k, s, v)))
+}
+
+/// The items of a list, a lone value as one item, nothing for null.
+pub(crate) fn items_or_one(n: &Node) -> Vec<&Node> {
+    match &n.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        _ => vec![n],
     }
 }
 
@@ -88,6 +153,8 @@ pub(crate) fn field(obj: &str, path: &str) -> String {
 pub(crate) struct Reader {
     dialect: Dialect,
     list: Vec<TopologyDiagnostic>,
+    /// The diagnostics recorded, when the dialect keeps each once.
+    seen: HashSet<(DiagSeverity, String, Option<Span>)>,
 }
 
 impl Reader {
@@ -96,11 +163,15 @@ impl Reader {
         Reader {
             dialect,
             list: Vec::new(),
+            seen: HashSet::new(),
         }
     }
 
-    /// Records a diagnostic.
+    /// Records a diagnostic (once, if the dialect says so).
     pub(crate) fn push(&mut self, severity: DiagSeverity, span: Option<Span>, message: String) {
+        if self.dialect.once && !self.seen.insert((severity, message.clone(), span)) {
+            return;
+        }
         self.list.push(TopologyDiagnostic {
             severity,
             message,
@@ -137,16 +208,42 @@ impl Reader {
         self.list
     }
 
+    /// Warns, at `span`, that `what` is `found` where it should be
+    /// `expected`.
+    fn mistyped(&mut self, span: Span, what: &str, expected: &str, found: &str) {
+        let verb = self.dialect.verb;
+        self.warn(span, format!("{what} {verb} {expected}, not {found}"));
+    }
+
     /// Warns that `path` of `obj` has the wrong type.
     pub(crate) fn wrong(&mut self, obj: &str, path: &str, node: &Node, expected: &str) {
-        self.warn(
-            anchor(node),
-            format!(
-                "{} should be {expected}, not {}",
-                field(obj, path),
-                node.type_name()
-            ),
-        );
+        self.mistyped(anchor(node), &field(obj, path), expected, node.type_name());
+    }
+
+    /// Warns that `what`, the value `v` of `key`, is not `expected`.
+    pub(crate) fn wrong_at_key(&mut self, what: &str, expected: &str, key: &Node, v: &Node) {
+        self.mistyped(loc(v, key), what, expected, v.type_name());
+    }
+
+    /// True for a mapping value of `key`; a warning for anything but a
+    /// mapping or null.
+    pub(crate) fn map_at_key(&mut self, what: &str, key: &Node, v: &Node) -> bool {
+        if !v.is_map() && !v.is_null() {
+            self.wrong_at_key(what, self.dialect.map, key, v);
+        }
+        v.is_map()
+    }
+
+    /// A list value's items: nothing for null, a warning for anything else.
+    pub(crate) fn seq_at_key<'n>(&mut self, what: &str, key: &Node, v: &'n Node) -> &'n [Node] {
+        match &v.value {
+            Value::Seq(items) => items,
+            Value::Null => &[],
+            _ => {
+                self.wrong_at_key(what, "a list", key, v);
+                &[]
+            }
+        }
     }
 
     /// Warns that `path` of `obj` should be a mapping (an object).
@@ -271,8 +368,9 @@ impl Reader {
                 self.warn(
                     n.span,
                     format!(
-                        "{} should be a string, not {} (quote it)",
+                        "{} {} a string, not {} (quote it)",
                         field(obj, path),
+                        self.dialect.verb,
                         n.type_name()
                     ),
                 );
@@ -305,8 +403,9 @@ impl Reader {
                 self.warn(
                     n.span,
                     format!(
-                        "{} should be {}, not a string",
+                        "{} {} {}, not a string",
                         field(obj, path),
+                        self.dialect.verb,
                         self.dialect.int
                     ),
                 );
@@ -352,8 +451,9 @@ impl Reader {
                 self.warn(
                     span,
                     format!(
-                        "{} should be a port number (1-65535), not {i}",
-                        field(obj, path)
+                        "{} {} a port number (1-65535), not {i}",
+                        field(obj, path),
+                        self.dialect.verb
                     ),
                 );
                 None
@@ -422,7 +522,11 @@ impl Reader {
     fn not_ip(&mut self, obj: &str, path: &str, s: &str, span: Span) {
         self.warn(
             span,
-            format!("{} should be an IP address, not `{s}`", field(obj, path)),
+            format!(
+                "{} {} an IP address, not `{s}`",
+                field(obj, path),
+                self.dialect.verb
+            ),
         );
     }
 
@@ -452,8 +556,9 @@ impl Reader {
                 self.warn(
                     span,
                     format!(
-                        "{} should be {expected}, not `{p}`",
-                        field(obj, &join(at, "protocol"))
+                        "{} {} {expected}, not `{p}`",
+                        field(obj, &join(at, "protocol")),
+                        self.dialect.verb
                     ),
                 );
                 Protocol::Tcp
@@ -565,8 +670,9 @@ impl Reader {
                 self.warn(
                     span,
                     format!(
-                        "{} should be one of {}, not `{s}`",
+                        "{} {} one of {}, not `{s}`",
                         field(obj, &join(at, key)),
+                        self.dialect.verb,
                         choices
                             .iter()
                             .map(|c| format!("`{c}`"))
@@ -621,6 +727,30 @@ mod tests {
             [
                 "`Deployment web`: `spec.template` should be an object, not an integer",
                 "`Deployment web`: `spec.replicas` should be a number, not a string",
+            ]
+        );
+    }
+
+    #[test]
+    fn compose_words_a_value_at_its_key_once() {
+        let text = "image: [nginx]\nports: {a: 1}\n";
+        let got = messages(Dialect::COMPOSE, text, |r, doc| {
+            for (key, name, v) in entries(doc) {
+                let what = format!("`{name}` of service `web`");
+                // Read twice, as a merge key or an anchor repeats a node.
+                for _ in 0..2 {
+                    match name {
+                        "image" => r.wrong_at_key(&what, "a string", key, v),
+                        _ => assert!(r.seq_at_key(&what, key, v).is_empty()),
+                    }
+                }
+            }
+        });
+        assert_eq!(
+            got,
+            [
+                "`image` of service `web` must be a string, not a list",
+                "`ports` of service `web` must be a list, not a mapping",
             ]
         );
     }

@@ -1,10 +1,34 @@
-//! Shell words: the one module that reads command text as `sh` and the
-//! kubelet do. It splits text into words (quotes, escapes, `$(…)`/`${…}`
-//! and backquotes kept as written), cuts a script at its command
-//! separators, finds the script of `sh -c`, expands `$VAR`/`${VAR:-default}`
-//! from what is known of the environment, and expands the kubelet's
-//! `$(VAR)` in a container's `command`/`args`. Listener inference
-//! ([`super::infer`]) reads commands through it.
+//! Shell words: the one module that reads command text as the programs
+//! upcheck models read it. Three ways of splitting share one word builder:
+//! - [`argv`]: a compose string `command:`/`entrypoint:`, split as
+//!   compose-go splits it with go-shellwords v1.0.12 (`shellwords.Parse`,
+//!   no env or backtick expansion): quotes honoured; a backslash escapes
+//!   the next character even inside double quotes (`\t` and `\n` become a
+//!   tab and a newline); `$(…)` and backquotes kept as written; an unquoted
+//!   `(` an error; the first unquoted `;`, `&`, `|`, `<` or `>` ends the
+//!   command, and its byte offset is returned so the caller can point at
+//!   what was dropped;
+//! - [`script`]: the script of `sh -c` cut into its simple commands (at
+//!   `;`, `&&`, `||`, `|`, `&`, newlines and parentheses; comments and
+//!   redirections dropped), for listener inference;
+//! - [`words`]: `sh` words without operators (`GUNICORN_CMD_ARGS`).
+//!
+//! Beside them: [`expand`], `sh` parameter expansion (`$X`, `${X:-d}`…) from
+//! what is known of the environment, and [`expand_kubelet`], the kubelet's
+//! `$(VAR)` expansion of a container's `command`, `args` and `env` values.
+//! The Kubernetes loader applies it once, where the kubelet does; nothing
+//! downstream expands `$(VAR)` again, so `$$(VAR)` stays the literal
+//! `$(VAR)`. (compose's `${VAR}` interpolation of YAML values is compose-go's
+//! template language, with its own escapes and errors and a span map per
+//! byte; it lives in `compose/interpolate.rs`.)
+//!
+//! Why no crate: `shlex` and `shell-words` split POSIX words and report no
+//! offsets. go-shellwords differs from both (it stops at the first operator,
+//! whose offset compose's warning points at; it rejects `(`; its backslash
+//! escapes inside double quotes), and neither crate cuts a script into
+//! commands or drops redirections, which listener inference needs.
+
+use super::model::EnvVar;
 
 /// What expansion knows of the environment's variables.
 pub(crate) trait Vars {
@@ -12,6 +36,21 @@ pub(crate) trait Vars {
     fn is_set(&self, name: &str) -> bool;
     /// Its value, when set and known.
     fn value(&self, name: &str) -> Option<&str>;
+}
+
+/// A container's environment: a later entry overrides an earlier one of
+/// the same name.
+impl Vars for [EnvVar] {
+    fn is_set(&self, name: &str) -> bool {
+        self.iter().any(|e| e.name == name)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .rev()
+            .find(|e| e.name == name)
+            .and_then(|e| e.value.as_deref())
+    }
 }
 
 /// The program name of a command word: its last path segment.
@@ -41,80 +80,210 @@ pub(crate) fn shell_script(words: &[String]) -> Option<&str> {
     }
     None
 }
+
 /// A token of shell text.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Tok {
+enum Tok {
     /// A word, quotes removed.
     Word(String),
-    /// `;`, `&&`, `||`, `|`, `&`, newline, parentheses.
+    /// A command separator.
     Sep,
 }
 
-/// Splits shell text into words: single quotes literal, double quotes with
+/// The words (and separators) built so far, and the word being built.
+#[derive(Default)]
+struct Builder {
+    toks: Vec<Tok>,
+    cur: String,
+    /// A word is open, perhaps empty (`''`).
+    open: bool,
+    /// The open word is a redirection's target: dropped when it ends.
+    target: bool,
+}
+
+impl Builder {
+    /// Adds a character to the open word (opening one).
+    fn push(&mut self, c: char) {
+        self.open = true;
+        self.cur.push(c);
+    }
+
+    /// Ends the open word, if any.
+    fn finish(&mut self) {
+        if self.open {
+            if self.target {
+                self.target = false;
+            } else {
+                self.toks.push(Tok::Word(std::mem::take(&mut self.cur)));
+            }
+        }
+        self.discard();
+    }
+
+    /// Drops the open word.
+    fn discard(&mut self) {
+        self.cur.clear();
+        self.open = false;
+    }
+
+    /// Ends the open word and the command.
+    fn sep(&mut self) {
+        self.finish();
+        self.toks.push(Tok::Sep);
+    }
+
+    /// The words, the open one ended.
+    fn words(mut self) -> Vec<String> {
+        self.finish();
+        words_of(&self.toks)
+    }
+}
+
+/// The words among tokens.
+fn words_of(toks: &[Tok]) -> Vec<String> {
+    toks.iter()
+        .filter_map(|t| match t {
+            Tok::Word(w) => Some(w.clone()),
+            Tok::Sep => None,
+        })
+        .collect()
+}
+
+/// A compose command string split into words.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Argv {
+    /// The words.
+    pub(crate) words: Vec<String>,
+    /// The byte offset where an unquoted `;`, `&`, `|`, `<` or `>` (or the
+    /// file descriptor before a `>`) stopped the split.
+    pub(crate) cut: Option<usize>,
+}
+
+/// Splits a command string as compose-go does (go-shellwords v1.0.12
+/// `Parse`, no env or backtick expansion): quotes and backslashes are
+/// honoured, nothing runs in a shell, and an unquoted shell operator ends
+/// the command there. `None` for unbalanced quotes, parentheses or a
+/// trailing backslash.
+pub(crate) fn argv(s: &str) -> Option<Argv> {
+    let mut w = Builder::default();
+    let (mut escaped, mut dq, mut sq, mut bq, mut dollar) = (false, false, false, false, false);
+    let mut cut = None;
+    for (i, r) in s.char_indices() {
+        if escaped {
+            escaped = false;
+            if bq || dollar {
+                w.push('\\');
+                w.push(r);
+            } else {
+                w.push(match r {
+                    't' => '\t',
+                    'n' => '\n',
+                    c => c,
+                });
+            }
+            continue;
+        }
+        if r == '\\' {
+            if sq {
+                w.push(r);
+            } else {
+                escaped = true;
+            }
+            continue;
+        }
+        if matches!(r, ' ' | '\t' | '\r' | '\n') {
+            if sq || dq || bq || dollar {
+                w.push(r);
+            } else {
+                w.finish();
+            }
+            continue;
+        }
+        let unquoted = !sq && !dq && !bq && !dollar;
+        match r {
+            '`' if !sq && !dq && !dollar => bq = !bq,
+            ')' if !sq && !dq && !bq => {
+                if !dollar {
+                    return None;
+                }
+                dollar = false;
+            }
+            '(' if !sq && !dq && !bq => {
+                if dollar || !w.cur.ends_with('$') {
+                    return None;
+                }
+                dollar = true;
+            }
+            '"' if !sq && !dollar && !bq => {
+                dq = !dq;
+                w.open = true;
+                continue;
+            }
+            '\'' if !dq && !dollar && !bq => {
+                sq = !sq;
+                w.open = true;
+                continue;
+            }
+            ';' | '&' | '|' | '<' | '>' if unquoted => {
+                let mut at = i;
+                if r == '>' && !w.cur.is_empty() && w.cur.bytes().all(|b| b.is_ascii_digit()) {
+                    at -= w.cur.len();
+                    w.discard();
+                }
+                cut = Some(at);
+                break;
+            }
+            _ => {}
+        }
+        w.push(r);
+    }
+    if escaped || sq || dq || bq || dollar {
+        return None;
+    }
+    Some(Argv {
+        words: w.words(),
+        cut,
+    })
+}
+
+/// Splits `sh` text into tokens: single quotes literal, double quotes with
 /// `\"`-style escapes, backslash escapes, `$(…)`/`${…}`/backquotes kept as
 /// written. With `ops`, also cuts at command separators, drops comments and
 /// redirections. `None` for unbalanced quotes.
-pub(crate) fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
-    struct St {
-        out: Vec<Tok>,
-        cur: String,
-        in_word: bool,
-        skip_word: bool,
-    }
-    impl St {
-        fn finish(&mut self) {
-            if self.in_word {
-                if self.skip_word {
-                    self.skip_word = false;
-                } else {
-                    self.out.push(Tok::Word(std::mem::take(&mut self.cur)));
-                }
-            }
-            self.cur.clear();
-            self.in_word = false;
-        }
-    }
-    let mut st = St {
-        out: Vec::new(),
-        cur: String::new(),
-        in_word: false,
-        skip_word: false,
-    };
+fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
+    let mut w = Builder::default();
     let mut chars = s.chars().peekable();
     while let Some(ch) = chars.next() {
         match ch {
             '\'' => {
-                st.in_word = true;
+                w.open = true;
                 loop {
                     match chars.next()? {
                         '\'' => break,
-                        c => st.cur.push(c),
+                        c => w.push(c),
                     }
                 }
             }
             '"' => {
-                st.in_word = true;
+                w.open = true;
                 loop {
                     match chars.next()? {
                         '"' => break,
                         '\\' => match chars.next()? {
-                            c @ ('"' | '\\' | '$' | '`') => st.cur.push(c),
+                            c @ ('"' | '\\' | '$' | '`') => w.push(c),
                             '\n' => {}
                             c => {
-                                st.cur.push('\\');
-                                st.cur.push(c);
+                                w.push('\\');
+                                w.push(c);
                             }
                         },
-                        c => st.cur.push(c),
+                        c => w.push(c),
                     }
                 }
             }
             '\\' => match chars.next() {
                 Some('\n') | None => {}
-                Some(c) => {
-                    st.in_word = true;
-                    st.cur.push(c);
-                }
+                Some(c) => w.push(c),
             },
             '$' if matches!(chars.peek(), Some('(') | Some('{')) => {
                 let (open, close) = if chars.peek() == Some(&'(') {
@@ -122,11 +291,10 @@ pub(crate) fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
                 } else {
                     ('{', '}')
                 };
-                st.in_word = true;
-                st.cur.push('$');
+                w.push('$');
                 let mut depth = 0;
                 for c in chars.by_ref() {
-                    st.cur.push(c);
+                    w.push(c);
                     if c == open {
                         depth += 1;
                     } else if c == close {
@@ -138,38 +306,35 @@ pub(crate) fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
                 }
             }
             '`' => {
-                st.in_word = true;
-                st.cur.push('`');
+                w.push('`');
                 loop {
                     let c = chars.next()?;
-                    st.cur.push(c);
+                    w.push(c);
                     if c == '`' {
                         break;
                     }
                 }
             }
-            '#' if ops && !st.in_word => {
+            '#' if ops && !w.open => {
                 for c in chars.by_ref() {
                     if c == '\n' {
                         break;
                     }
                 }
-                st.finish();
-                st.out.push(Tok::Sep);
+                w.sep();
             }
             '\n' | ';' | '&' | '|' | '(' | ')' if ops => {
-                st.finish();
+                w.finish();
                 while chars.peek() == Some(&ch) && ch != '\n' {
                     chars.next();
                 }
-                st.out.push(Tok::Sep);
+                w.toks.push(Tok::Sep);
             }
             '>' | '<' if ops => {
-                if st.in_word && !st.cur.is_empty() && st.cur.chars().all(|c| c.is_ascii_digit()) {
-                    st.cur.clear();
-                    st.in_word = false;
+                if w.open && !w.cur.is_empty() && w.cur.chars().all(|c| c.is_ascii_digit()) {
+                    w.discard();
                 } else {
-                    st.finish();
+                    w.finish();
                 }
                 let mut dup = false;
                 while let Some(&c) = chars.peek() {
@@ -190,31 +355,33 @@ pub(crate) fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
                         chars.next();
                     }
                 } else {
-                    st.skip_word = true;
+                    w.target = true;
                 }
             }
-            c if c.is_whitespace() => st.finish(),
-            c => {
-                st.in_word = true;
-                st.cur.push(c);
-            }
+            c if c.is_whitespace() => w.finish(),
+            c => w.push(c),
         }
     }
-    st.finish();
-    Some(st.out)
+    w.finish();
+    Some(w.toks)
 }
 
-/// Shell-words split without operators (for `GUNICORN_CMD_ARGS`).
-pub(crate) fn split_words(s: &str) -> Option<Vec<String>> {
+/// The simple commands of an `sh` script, each as its words (quotes
+/// removed, expansions kept as written); `None` for unbalanced quotes.
+pub(crate) fn script(s: &str) -> Option<Vec<Vec<String>>> {
+    let toks = tokenize(s, true)?;
     Some(
-        tokenize(s, false)?
-            .into_iter()
-            .filter_map(|t| match t {
-                Tok::Word(w) => Some(w),
-                Tok::Sep => None,
-            })
+        toks.split(|t| *t == Tok::Sep)
+            .filter(|group| !group.is_empty())
+            .map(words_of)
             .collect(),
     )
+}
+
+/// `sh` words, operators read as text (for `GUNICORN_CMD_ARGS`); `None` for
+/// unbalanced quotes.
+pub(crate) fn words(s: &str) -> Option<Vec<String>> {
+    Some(words_of(&tokenize(s, false)?))
 }
 
 /// Expands `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:=d}` from what we know
@@ -274,32 +441,58 @@ pub(crate) fn expand(w: &str, env: &impl Vars) -> (String, bool) {
     (out, guessed)
 }
 
-/// Kubernetes expands `$(VAR)` in `command`/`args` from the container env.
-pub(crate) fn expand_k8s(w: &str, env: &impl Vars) -> String {
-    if !w.contains("$(") {
-        return w.to_string();
-    }
-    let mut out = String::new();
-    let mut rest = w;
-    while let Some(i) = rest.find("$(") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        match after.find(')') {
-            Some(end) => {
-                let name = &after[..end];
-                match env.value(name) {
-                    Some(v) => out.push_str(v),
-                    None => out.push_str(&rest[i..i + 2 + end + 1]),
+/// Expands `$(VAR)` as the kubelet does in a container's `command`, `args`
+/// and `env` values (k8s.io/kubernetes `third_party/forked/golang/expansion`):
+/// `$$` is a literal `$` (so `$$(VAR)` is the literal `$(VAR)`), a variable
+/// that is unset or of unknown value stays as written, and an unterminated
+/// `$(` is copied.
+pub(crate) fn expand_kubelet(input: &str, env: &[EnvVar]) -> String {
+    let bytes = input.as_bytes();
+    let mut out = String::with_capacity(input.len());
+    let mut checkpoint = 0;
+    let mut cursor = 0;
+    while cursor < bytes.len() {
+        if bytes[cursor] == b'$' && cursor + 1 < bytes.len() {
+            out.push_str(&input[checkpoint..cursor]);
+            let rest = &input[cursor + 1..];
+            let advance = match bytes[cursor + 1] {
+                b'$' => {
+                    out.push('$');
+                    1
                 }
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[i..]);
-                rest = "";
-            }
+                b'(' => match rest[1..].find(')') {
+                    Some(close) => {
+                        let name = &rest[1..1 + close];
+                        match env.value(name) {
+                            Some(v) => out.push_str(v),
+                            None => {
+                                out.push_str("$(");
+                                out.push_str(name);
+                                out.push(')');
+                            }
+                        }
+                        close + 2
+                    }
+                    None => {
+                        out.push_str("$(");
+                        1
+                    }
+                },
+                _ => {
+                    let ch = rest.chars().next().unwrap_or_default();
+                    out.push('$');
+                    out.push(ch);
+                    ch.len_utf8()
+                }
+            };
+            cursor += advance;
+            checkpoint = cursor + 1;
         }
+        cursor += 1;
     }
-    out.push_str(rest);
+    if checkpoint < bytes.len() {
+        out.push_str(&input[checkpoint..]);
+    }
     out
 }
 
@@ -311,21 +504,85 @@ mod tests {
         s.iter().map(|s| s.to_string()).collect()
     }
 
+    fn env(vars: &[(&str, Option<&str>)]) -> Vec<EnvVar> {
+        vars.iter()
+            .map(|(name, value)| EnvVar {
+                name: name.to_string(),
+                value: value.map(str::to_string),
+                span: None,
+            })
+            .collect()
+    }
+
     #[test]
     fn shell_words() {
         assert_eq!(
-            split_words(r#"a 'b c' "d \"e\"" f\ g"#).unwrap(),
+            words(r#"a 'b c' "d \"e\"" f\ g"#).unwrap(),
             v(&["a", "b c", "d \"e\"", "f g"])
         );
-        assert!(split_words("'open").is_none());
-        let t = tokenize("a && b; c | d > /dev/null 2>&1 # note\ne", true).unwrap();
-        let words: Vec<_> = t
-            .iter()
-            .map(|t| match t {
-                Tok::Word(w) => w.as_str(),
-                Tok::Sep => "|",
-            })
-            .collect();
-        assert_eq!(words, ["a", "|", "b", "|", "c", "|", "d", "|", "e"]);
+        assert!(words("'open").is_none());
+        let t = script("a && b; c | d > /dev/null 2>&1 # note\ne").unwrap();
+        assert_eq!(t, [v(&["a"]), v(&["b"]), v(&["c"]), v(&["d"]), v(&["e"])]);
+    }
+
+    #[test]
+    fn argv_follows_go_shellwords() {
+        let ok = |s: &str| argv(s).unwrap().words;
+        assert_eq!(ok("a  b\tc"), ["a", "b", "c"]);
+        assert_eq!(ok("sh -c \"a && b\""), ["sh", "-c", "a && b"]);
+        assert_eq!(ok("echo '' \"\""), ["echo", "", ""]);
+        assert_eq!(ok("a\\ b c\\\"d"), ["a b", "c\"d"]);
+        assert_eq!(ok("'it\\s' \"x\\\"y\""), ["it\\s", "x\"y"]);
+        assert_eq!(ok("echo $(date) `x`"), ["echo", "$(date)", "`x`"]);
+        assert_eq!(ok(""), Vec::<String>::new());
+        let cut = argv("run 2>/dev/null").unwrap();
+        assert_eq!((cut.words, cut.cut), (vec!["run".to_string()], Some(4)));
+        assert_eq!(argv("a; b").unwrap().cut, Some(1));
+        assert!(argv("a (b)").is_none());
+        assert!(argv("a 'b").is_none());
+        assert!(argv("a \\").is_none());
+    }
+
+    #[test]
+    fn expansion_follows_the_kubelet() {
+        let env = env(&[("A", Some("x")), ("U", None)]);
+        for (input, want) in [
+            ("$(A)", "x"),
+            ("a$(A)b$(A)", "axbx"),
+            ("$$(A)", "$(A)"),
+            ("$$$(A)", "$x"),
+            ("$(U)", "$(U)"),
+            ("$(B)", "$(B)"),
+            ("$(A", "$(A"),
+            ("$", "$"),
+            ("a$b", "a$b"),
+            ("$é$(A)", "$éx"),
+            ("$()", "$()"),
+        ] {
+            assert_eq!(expand_kubelet(input, &env), want, "{input}");
+        }
+    }
+
+    /// The rules the Kubernetes docs state for `$(VAR)` in `command` and
+    /// `args` (tasks/inject-data-application/define-command-argument-container,
+    /// and the `args` field reference): a reference is replaced by the
+    /// variable's value; `$$` reduces to `$`, so `$$(VAR)` is the literal
+    /// `$(VAR)` and is never expanded, whether or not the variable exists;
+    /// an unresolvable reference stays unchanged. One pass, as the kubelet
+    /// makes: the literal left by `$$(VAR)` is not expanded again.
+    #[test]
+    fn kubelet_expansion_follows_the_kubernetes_docs() {
+        let env = env(&[("MESSAGE", Some("hello world")), ("PORT", Some("8080"))]);
+        let expand = |s: &str| expand_kubelet(s, &env);
+        assert_eq!(expand("$(MESSAGE)"), "hello world");
+        assert_eq!(expand("--port=$(PORT)"), "--port=8080");
+        assert_eq!(expand("$$(PORT)"), "$(PORT)");
+        assert_eq!(expand("$$(NOPE)"), "$(NOPE)");
+        assert_eq!(expand("$(NOPE)"), "$(NOPE)");
+        assert_eq!(
+            expand(&expand("$$(PORT)")),
+            "8080",
+            "a second pass would expand it"
+        );
     }
 }

@@ -58,22 +58,20 @@ impl Node {
 
     /// The value under `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
-                .map(|(_, v)| v),
-            _ => None,
-        }
+        self.entry(key).map(|(_, v)| v)
     }
 
     /// The key node of `key` in a mapping (to point at a key).
     pub fn key(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(k, _)| k)
+    }
+
+    /// The entry (key node, value) of `key` in a mapping.
+    fn entry(&self, key: &str) -> Option<&(Node, Node)> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
-                .map(|(k, _)| k),
+                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key)),
             _ => None,
         }
     }

@@ -3,11 +3,11 @@
 //! imported, then the `-f` files merged in order (compose's merge rules in
 //! `merge.rs`) and the `!reset` markers stripped.
 
-use super::diags::Diags;
 use super::files::{EnvFileText, Files, dir_of, join_path, looks_like_env_file};
 use super::interpolate::interpolate;
 use crate::nginx::include::normalize as normalize_path;
 use crate::source::{FileId, SourceMap, Span};
+use crate::topology::read::{Dialect, Reader};
 use crate::topology::yaml::{self, Node};
 use crate::topology::{Format, LoadOptions, detect};
 use std::collections::{BTreeMap, HashMap};
@@ -17,7 +17,8 @@ pub(super) struct Assembly<'a> {
     pub(super) sources: &'a SourceMap,
     pub(super) opts: &'a LoadOptions,
     pub(super) files: Files,
-    pub(super) diags: Diags,
+    /// Reads typed fields and keeps the diagnostics.
+    pub(super) r: Reader,
     /// Compose files by normalised path.
     pub(super) by_path: HashMap<String, FileId>,
     /// Compose files in the order given.
@@ -51,7 +52,7 @@ impl<'a> Assembly<'a> {
             sources,
             opts,
             files: Files::default(),
-            diags: Diags::default(),
+            r: Reader::new(Dialect::COMPOSE),
             by_path: HashMap::new(),
             compose: Vec::new(),
             docs: HashMap::new(),
@@ -89,14 +90,14 @@ impl<'a> Assembly<'a> {
             asm.files.paths.insert(file, src.path.clone());
             asm.by_path.entry(normalize_path(&src.path)).or_insert(file);
             match yaml::parse_documents(file, src) {
-                Ok(nodes) if nodes.is_empty() => asm.diags.error(
+                Ok(nodes) if nodes.is_empty() => asm.r.error(
                     Span::new(file, 0, 0),
                     format!("`{}` is empty; a compose file needs `services`", src.path),
                 ),
                 Ok(nodes) => {
                     asm.docs.insert(file, nodes);
                 }
-                Err((message, span)) => asm.diags.error(span, message),
+                Err((message, span)) => asm.r.error(span, message),
             }
         }
         asm
@@ -156,7 +157,7 @@ impl<'a> Assembly<'a> {
         let mut model: Option<Node> = None;
         for doc in &docs {
             if !doc.is_map() {
-                self.diags.error(
+                self.r.error(
                     doc.span,
                     format!(
                         "top-level object must be a mapping, not {}",

@@ -217,7 +217,7 @@ impl Assembly<'_> {
         let (vars, errors) = parse_dotenv(&f.text, lookup, raw);
         if let Some(file) = f.file {
             for (message, r) in errors {
-                self.diags.error(Span::new(file, r.start, r.end), message);
+                self.r.error(Span::new(file, r.start, r.end), message);
             }
         }
         vars

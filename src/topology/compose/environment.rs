@@ -2,12 +2,12 @@
 //! variables of its `env_file`s (supplied ones read, the others named as
 //! unknown), `environment` winning over `env_file`.
 
-use super::diags::{entries, items_or_one, key_to, loc};
 use super::dotenv::parse_dotenv;
 use super::files::join_path;
 use super::loader::FileLoader;
 use crate::source::Span;
 use crate::topology::EnvVar;
+use crate::topology::read::{entries, items_or_one, key_to, loc};
 use crate::topology::yaml::{Node, Value};
 
 impl FileLoader<'_> {
@@ -42,7 +42,7 @@ impl FileLoader<'_> {
             }
             Value::Map(_) => self.env_entries(what, v, &mut out),
             Value::Null => {}
-            _ => self.wrong_type(what, "a list or a mapping", key, v),
+            _ => self.r.wrong_at_key(what, "a list or a mapping", key, v),
         }
         out
     }
@@ -91,17 +91,17 @@ impl FileLoader<'_> {
                     p.s
                 );
                 if required {
-                    self.diags.warn(p.inner(), message);
+                    self.r.warn(p.inner(), message);
                 } else {
-                    self.diags.info(p.inner(), message);
+                    self.r.info(p.inner(), message);
                 }
                 continue;
             };
             let (vars, errors) = parse_dotenv(&f.text, &ctx.env, raw);
             for (message, r) in errors {
                 match f.file {
-                    Some(file) => self.diags.error(Span::new(file, r.start, r.end), message),
-                    None => self.diags.error(
+                    Some(file) => self.r.error(Span::new(file, r.start, r.end), message),
+                    None => self.r.error(
                         p.inner(),
                         format!("`env_file` `{}` of service `{svc}`: {message}", p.s),
                     ),

@@ -4,10 +4,10 @@
 
 use super::MAX_NESTING;
 use super::assembly::Assembly;
-use super::diags::{entries, loc};
 use super::files::dir_of;
 use super::merge::{entry_mut, remove_entry};
 use crate::source::FileId;
+use crate::topology::read::{entries, loc};
 use crate::topology::yaml::{Node, Value};
 
 impl Assembly<'_> {
@@ -50,7 +50,7 @@ impl Assembly<'_> {
         remove_entry(&mut own, "extends");
         if chain.iter().any(|(f, n)| *f == file && n == name) {
             let cycle: Vec<String> = chain.iter().map(|(_, n)| format!("`{n}`")).collect();
-            self.diags.error(
+            self.r.error(
                 ext_key,
                 format!(
                     "circular reference with `extends`: {} → `{name}`",
@@ -60,7 +60,7 @@ impl Assembly<'_> {
             return Some(own);
         }
         if chain.len() >= MAX_NESTING {
-            self.diags.error(
+            self.r.error(
                 ext_key,
                 format!("`extends` of service `{name}` nests more than {MAX_NESTING} levels deep"),
             );
@@ -75,7 +75,7 @@ impl Assembly<'_> {
             _ => (self.plain(ext), ext, None),
         };
         let Some(reference) = reference else {
-            self.diags.error(
+            self.r.error(
                 loc(ext, svc.key("extends").unwrap_or(ext)),
                 format!("`extends.service` of service `{name}` is required"),
             );
@@ -85,7 +85,7 @@ impl Assembly<'_> {
         let base = match file_node {
             None => {
                 if services.get(&reference).is_none() {
-                    self.diags.error(
+                    self.r.error(
                         ref_node.span,
                         format!(
                             "cannot extend service \"{name}\" in {}: service \"{reference}\" not found",
@@ -127,14 +127,14 @@ impl Assembly<'_> {
         self.register(other, ctx.env, dir);
         let raw = self.raw_model(other)?;
         let Some(others) = raw.get("services").filter(|s| s.is_map()) else {
-            self.diags.error(
+            self.r.error(
                 fnode.span,
                 format!("cannot extend service \"{name}\": `{rel}` has no `services` section"),
             );
             return None;
         };
         if others.get(reference).is_none() {
-            self.diags.error(
+            self.r.error(
                 ref_node.span,
                 format!(
                     "cannot extend service \"{name}\" in {}: service \"{reference}\" not found in {rel}",

@@ -6,9 +6,9 @@
 //! main file).
 
 use super::assembly::Assembly;
-use super::diags::entries;
 use crate::nginx::include::{dirname, normalize as normalize_path};
 use crate::source::{FileId, SourceFile, Span};
+use crate::topology::read::entries;
 use crate::topology::yaml::{Node, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -231,7 +231,7 @@ impl Assembly<'_> {
             return Some((id, path));
         }
         self.incomplete = true;
-        self.diags.error(
+        self.r.error(
             span,
             format!(
                 "{} was not submitted: compose cannot load the project without it; submit it with the compose files",

@@ -4,10 +4,10 @@
 
 use super::MAX_NESTING;
 use super::assembly::Assembly;
-use super::diags::{entries, items_or_one, loc};
 use super::files::{EnvFileText, dir_of, join_path};
 use super::merge::{entry_mut, map_node, remove_entry, same_value};
 use crate::source::FileId;
+use crate::topology::read::{entries, items_or_one, loc};
 use crate::topology::yaml::{Node, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +22,7 @@ impl Assembly<'_> {
             Value::Seq(items) => items.clone(),
             Value::Null => Vec::new(),
             _ => {
-                self.diags.error(
+                self.r.error(
                     loc(&include, &key),
                     format!("`include` must be a list, not {}", include.type_name()),
                 );
@@ -39,7 +39,7 @@ impl Assembly<'_> {
             match &item.value {
                 Value::Map(_) => {
                     let Some(p) = item.get("path") else {
-                        self.diags.error(
+                        self.r.error(
                             entries(item).next().map_or(item.span, |(k, _, _)| k.span),
                             "`path` is required in an `include` item".into(),
                         );
@@ -53,7 +53,7 @@ impl Assembly<'_> {
                 }
                 Value::Str(_) => (vec![item], None, Vec::new()),
                 _ => {
-                    self.diags.warn(
+                    self.r.warn(
                         item.span,
                         format!(
                             "an item of `include` must be a path or a mapping, not {}",
@@ -77,7 +77,7 @@ impl Assembly<'_> {
             return;
         }
         if self.including.len() >= MAX_NESTING {
-            self.diags.error(
+            self.r.error(
                 item.span,
                 format!("`include` nests more than {MAX_NESTING} levels deep"),
             );
@@ -94,7 +94,7 @@ impl Assembly<'_> {
                 .map(|f| format!("`{}`", self.files.path(*f)))
                 .collect();
             chain.push(format!("`{}`", self.files.path(*id)));
-            self.diags.error(
+            self.r.error(
                 item.span,
                 format!("include cycle detected: {}", chain.join(" includes ")),
             );
@@ -114,7 +114,7 @@ impl Assembly<'_> {
             let Some(rel) = self.plain(n) else { continue };
             match self.files.env_files.get(&join_path(&ctx.dir, &rel)) {
                 Some(f) => env_files.push(f.clone()),
-                None => self.diags.error(
+                None => self.r.error(
                     n.span,
                     format!("`env_file` `{rel}` of this `include` was not supplied; the variables it sets are unknown"),
                 ),
@@ -178,7 +178,7 @@ impl Assembly<'_> {
                 match at.get(&name).map(|i| &target[*i]) {
                     Some((tk, tv)) => {
                         if !same_value(tv, v) {
-                            self.diags.error(
+                            self.r.error(
                                 tk.span,
                                 format!(
                                     "{key}.{} conflicts with imported resource",

@@ -1,6 +1,7 @@
 //! Scalars with byte-exact spans, and `${VAR}` interpolation: `Text` (a
 //! value with the source bytes of each of its bytes), the decoding of flow
 //! scalars back to their source bytes, compose-go's `template.Substitute`,
+//! the typed values read after interpolation (strings, booleans, counts),
 //! and the one pass that reports interpolation problems.
 
 use super::loader::FileLoader;
@@ -359,6 +360,69 @@ impl FileLoader<'_> {
         }
     }
 
+    // Typed values, cast after interpolation as compose-go casts them.
+
+    /// A top-level section of the document (`volumes`, `networks`) when it
+    /// is a mapping.
+    pub(super) fn section<'n>(&mut self, doc: &'n Node, name: &str) -> Option<&'n Node> {
+        let v = doc.get(name)?;
+        let key = doc.key(name).unwrap_or(doc);
+        self.r
+            .map_at_key(&format!("top-level `{name}`"), key, v)
+            .then_some(v)
+    }
+
+    /// A scalar field: text, nothing for null, a warning for a collection.
+    pub(super) fn scalar(&mut self, what: &str, key: &Node, v: &Node) -> Option<Text> {
+        if v.is_null() {
+            return None;
+        }
+        let t = self.text(v);
+        if t.is_none() {
+            self.r.wrong_at_key(what, "a string", key, v);
+        }
+        t
+    }
+
+    /// A boolean field.
+    pub(super) fn boolean(&mut self, what: &str, key: &Node, v: &Node) -> Option<bool> {
+        match &v.value {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            Value::Str(_) => match self.text(v)?.s.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => {
+                    self.r.wrong_at_key(what, "a boolean", key, v);
+                    None
+                }
+            },
+            _ => {
+                self.r.wrong_at_key(what, "a boolean", key, v);
+                None
+            }
+        }
+    }
+
+    /// A non-negative integer field.
+    pub(super) fn count(&mut self, what: &str, key: &Node, v: &Node) -> Option<u32> {
+        if v.is_null() {
+            return None;
+        }
+        let n = match &v.value {
+            Value::Int(i) => Some(*i),
+            Value::Str(_) => self.text(v).and_then(|t| t.s.trim().parse().ok()),
+            _ => None,
+        };
+        match n {
+            Some(n) if n >= 0 => Some(n.min(u32::MAX as i64) as u32),
+            _ => {
+                self.r.wrong_at_key(what, "a non-negative integer", key, v);
+                None
+            }
+        }
+    }
+
     /// Walks every string value to report interpolation problems once.
     pub(super) fn check_interpolation(&mut self, n: &Node, path: &mut Vec<String>) {
         match &n.value {
@@ -383,7 +447,7 @@ impl FileLoader<'_> {
                         end,
                     };
                     match p {
-                        Problem::Unset(name) => self.diags.warn(
+                        Problem::Unset(name) => self.r.warn(
                             span,
                             format!("variable `{name}` is not set; substituting an empty string"),
                         ),
@@ -393,9 +457,9 @@ impl FileLoader<'_> {
                             } else {
                                 format!("required variable `{name}` is missing a value: {msg}")
                             };
-                            self.diags.error(span, msg)
+                            self.r.error(span, msg)
                         }
-                        Problem::Invalid => self.diags.error(
+                        Problem::Invalid => self.r.error(
                             span,
                             format!(
                                 "invalid interpolation format for `{}`: this `$` starts no variable; you may need to escape any `$` with another `$`",

@@ -2,9 +2,11 @@
 //! definitions and turned into a `Part` (units, networks, volumes), appended
 //! to the topology with its indices shifted, networks then sorted by key.
 
-use super::diags::{Diags, definitions, loc};
+use super::definitions;
 use super::files::Files;
 use crate::source::Span;
+use crate::topology::read::Reader;
+use crate::topology::read::loc;
 use crate::topology::yaml::Node;
 use crate::topology::{Network, NetworkId, Topology, Unit, Volume, VolumeKind};
 use std::collections::BTreeMap;
@@ -23,17 +25,12 @@ pub(super) struct Part {
 impl Part {
     /// Adds a volume of the project (no unit owns it); returns its index.
     pub(super) fn add_volume(&mut self, name: String, kind: VolumeKind, span: Span) -> usize {
-        self.volumes.push(Volume {
-            name,
-            kind,
-            unit: None,
-            span: Some(span),
-        });
+        self.volumes.push(Volume::new(name, kind, span));
         self.volumes.len() - 1
     }
 }
 
-/// Reads the merged model into a [`Part`], reporting problems into `diags`.
+/// Reads the merged model into a [`Part`], reporting problems into `r`.
 pub(super) struct FileLoader<'a> {
     /// The files the model's values were written in.
     pub(super) files: &'a Files,
@@ -44,7 +41,8 @@ pub(super) struct FileLoader<'a> {
     /// An included or extended file is missing: services may be defined
     /// there.
     pub(super) incomplete: bool,
-    pub(super) diags: &'a mut Diags,
+    /// Reads typed fields and keeps the diagnostics.
+    pub(super) r: &'a mut Reader,
 }
 
 impl FileLoader<'_> {
@@ -69,7 +67,7 @@ impl FileLoader<'_> {
         let services_key = doc.key("services").map(|k| k.span).unwrap_or(doc.span);
         part.services_key = Some(services_key);
         if !services.is_map() && !services.is_null() {
-            self.diags.error(
+            self.r.error(
                 loc(services, doc.key("services").unwrap_or(doc)),
                 format!("`services` must be a mapping, not {}", services.type_name()),
             );
@@ -79,7 +77,7 @@ impl FileLoader<'_> {
         let mut defs = Vec::new();
         for (key, name, value) in definitions(services) {
             if !value.is_map() {
-                self.diags.error(
+                self.r.error(
                     loc(value, key),
                     format!(
                         "service `{name}` must be a mapping, not {}",

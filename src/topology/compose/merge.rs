@@ -267,7 +267,7 @@ impl Assembly<'_> {
             Some(k) if !scalar || over.span.start == over.span.end => *k,
             _ => over.span,
         };
-        self.diags.error(
+        self.r.error(
             at,
             format!(
                 "cannot override `{}`: it is {} in one file and {} in a later one",

@@ -28,13 +28,13 @@
 //! - `profiles` and `project`: the services left after profiles, the
 //!   project name;
 //! - `loader`: the merged model read into service definitions (`service`,
-//!   `environment`, `ports`, `volumes`, `networks`; `shell` splits string
-//!   commands, `diags` reads typed fields and locates diagnostics);
+//!   `environment`, `ports`, `volumes`, `networks`; string commands are
+//!   split by `topology::shell::argv`, typed fields are read by
+//!   `topology::read::Reader` in its compose dialect);
 //! - `units`: the service definitions turned into units, networks and
 //!   volumes, in creation order.
 
 mod assembly;
-mod diags;
 mod dotenv;
 mod environment;
 mod extends;
@@ -48,7 +48,6 @@ mod ports;
 mod profiles;
 mod project;
 mod service;
-mod shell;
 #[cfg(test)]
 mod tests;
 mod units;
@@ -58,9 +57,10 @@ pub(crate) use dotenv::dotenv_values;
 pub use files::looks_like_env_file;
 
 use crate::source::{FileId, SourceMap, Span};
+use crate::topology::read::entries;
+use crate::topology::yaml::Node;
 use crate::topology::{LoadOptions, Platform, Topology, empty};
 use assembly::Assembly;
-use diags::definitions;
 use loader::{FileLoader, append, sort_networks};
 use std::collections::BTreeMap;
 
@@ -92,7 +92,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     };
     let Assembly {
         files: ctx,
-        mut diags,
+        mut r,
         loaded,
         docs,
         top,
@@ -104,7 +104,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         project: &project,
         disabled: &disabled,
         incomplete,
-        diags: &mut diags,
+        r: &mut r,
     };
     for file in &loaded {
         for doc in docs.get(file).into_iter().flatten() {
@@ -121,16 +121,17 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
             } else {
                 "`services` is missing: a compose file needs at least one service".to_string()
             };
-            diags.error(span, message);
+            r.error(span, message);
         }
         append(&mut topo, part);
     }
     sort_networks(&mut topo);
-    // In reading order, as a compiler reports.
-    diags.list.sort_by_key(|d| {
-        d.span
-            .map_or((u32::MAX, 0, 0), |s| (s.file.0, s.start, s.end))
-    });
-    topo.diagnostics = diags.list;
+    topo.diagnostics = r.sorted();
     topo
+}
+
+/// The entries of a section that define something: `x-` extension keys
+/// left out.
+pub(super) fn definitions(n: &Node) -> impl Iterator<Item = (&Node, &str, &Node)> {
+    entries(n).filter(|(_, name, _)| !name.starts_with("x-"))
 }

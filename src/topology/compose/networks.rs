@@ -3,10 +3,11 @@
 //! implicit networks services use (`default`, `bridge`, `host`), and each
 //! replica's addresses with the names Docker's embedded DNS answers.
 
-use super::diags::{definitions, entries, loc};
+use super::definitions;
 use super::loader::{FileLoader, Part};
 use super::service::{NetMode, ServiceDef};
 use crate::source::Span;
+use crate::topology::read::{entries, loc};
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{Address, AddressOrigin, Network, NetworkId, NetworkKind, PortKind};
 use ipnet::Ipv4Net;
@@ -78,7 +79,8 @@ impl FileLoader<'_> {
 
     fn network_decl(&mut self, key: &str, key_node: &Node, decl: &Node) -> NetDecl {
         let mut d = NetDecl::new(String::new(), NetworkKind::Bridge, Some(key_node.span));
-        self.mapping(&format!("network `{key}`"), key_node, decl);
+        self.r
+            .map_at_key(&format!("network `{key}`"), key_node, decl);
         let mut name = None;
         let mut driver = None;
         for (k, field, v) in entries(decl) {
@@ -121,15 +123,21 @@ impl FileLoader<'_> {
     }
 
     fn ipam(&mut self, net: &str, key: &Node, v: &Node, d: &mut NetDecl) {
-        if !self.mapping(&format!("`ipam` of network `{net}`"), key, v) {
+        if !self
+            .r
+            .map_at_key(&format!("`ipam` of network `{net}`"), key, v)
+        {
             return;
         }
         let Some((ck, config)) = v.key("config").zip(v.get("config")) else {
             return;
         };
-        for item in self.list(&format!("`ipam.config` of network `{net}`"), ck, config) {
+        for item in self
+            .r
+            .seq_at_key(&format!("`ipam.config` of network `{net}`"), ck, config)
+        {
             if !item.is_map() {
-                self.diags.warn(
+                self.r.warn(
                     loc(item, ck),
                     format!(
                         "an item of `ipam.config` of network `{net}` must be a mapping, not {}",
@@ -149,7 +157,7 @@ impl FileLoader<'_> {
                 continue; // IPv6: not modelled.
             }
             if s.parse::<Ipv4Net>().is_err() {
-                self.diags.warn(
+                self.r.warn(
                     subnet.inner(),
                     format!("`subnet` `{s}` of network `{net}` is not an IPv4 CIDR such as `172.28.0.0/16`"),
                 );
@@ -164,7 +172,7 @@ impl FileLoader<'_> {
             {
                 match g.s.trim().parse::<IpAddr>() {
                     Ok(ip) => d.gateway = Some(ip),
-                    Err(_) => self.diags.warn(
+                    Err(_) => self.r.warn(
                         g.inner(),
                         format!(
                             "`gateway` `{}` of network `{net}` is not an IP address",
@@ -197,12 +205,13 @@ impl FileLoader<'_> {
             Value::Map(_) => {
                 for (k, net, cfg) in entries(v) {
                     let mut a = Attach::new(net, k.span);
-                    self.mapping(&format!("network `{net}` of service `{svc}`"), k, cfg);
+                    self.r
+                        .map_at_key(&format!("network `{net}` of service `{svc}`"), k, cfg);
                     for (fk, field, fv) in entries(cfg) {
                         let what = format!("`networks.{net}.{field}` of service `{svc}`");
                         match field {
                             "aliases" => {
-                                for item in self.list(&what, fk, fv) {
+                                for item in self.r.seq_at_key(&what, fk, fv) {
                                     if let Some(t) =
                                         self.scalar(&format!("an item of {what}"), fk, item)
                                     {
@@ -214,7 +223,7 @@ impl FileLoader<'_> {
                                 if let Some(t) = self.scalar(&what, fk, fv) {
                                     match t.s.trim().parse::<IpAddr>() {
                                         Ok(ip @ IpAddr::V4(_)) => a.ipv4 = Some((ip, t.inner())),
-                                        _ => self.diags.warn(
+                                        _ => self.r.warn(
                                             t.inner(),
                                             format!("{what} `{}` is not an IPv4 address", t.s),
                                         ),
@@ -228,7 +237,7 @@ impl FileLoader<'_> {
                 }
             }
             Value::Null => {}
-            _ => self.wrong_type(what, "a list or a mapping", key, v),
+            _ => self.r.wrong_at_key(what, "a list or a mapping", key, v),
         }
         out
     }
@@ -271,7 +280,7 @@ impl FileLoader<'_> {
             };
             if let Some((key, name, kind)) = implicit {
                 if let Some((NetMode::Other(n), span)) = &d.network_mode {
-                    self.diags.warn(
+                    self.r.warn(
                         *span,
                         format!("`network_mode` `{n}` of service `{}` is not a mode compose knows; treated as a network created outside this project", d.name),
                     );
@@ -285,21 +294,10 @@ impl FileLoader<'_> {
         let mut net_ids: HashMap<String, (NetworkId, NetworkKind)> = HashMap::new();
         for (key, d) in &nets {
             net_ids.insert(key.clone(), (NetworkId(part.networks.len()), d.kind));
-            part.networks.push(Network {
-                key: key.clone(),
-                name: d.name.clone(),
-                kind: d.kind,
-                subnet: d.subnet.clone(),
-                gateway: d.gateway,
-                origin: if d.subnet.is_some() {
-                    AddressOrigin::Declared
-                } else {
-                    AddressOrigin::Modelled
-                },
-                internal: d.internal,
-                external: d.external,
-                span: d.span,
-            });
+            let network = Network::new(key.clone(), d.name.clone(), d.kind, d.span)
+                .addressed(d.subnet.clone(), d.gateway, AddressOrigin::Declared)
+                .scope(d.internal, d.external);
+            part.networks.push(network);
         }
 
         net_ids
@@ -316,7 +314,7 @@ impl FileLoader<'_> {
         let mode = mode.unwrap_or_default();
         let mut conflict = |span: Option<Span>, what: &str| {
             if let Some(span) = span {
-                self.diags.warn(
+                self.r.warn(
                     span,
                     format!(
                         "service `{}` shares the network namespace of `{mode}`; Docker refuses `{what}` there (conflicting options), set it on the service that owns the namespace",
@@ -382,32 +380,26 @@ impl FileLoader<'_> {
                 names.retain(|n| seen.insert(n.clone()));
                 names
             };
-            let (ip, origin) = match a.ipv4 {
-                Some((ip, span)) => {
-                    if let Some(n) = decl.filter(|n| !n.external) {
-                        match n.subnet.as_deref().and_then(|s| s.parse::<Ipv4Net>().ok()) {
-                            None => self.diags.error(
-                                span,
-                                format!("`ipv4_address` of service `{}` needs network `{}` to declare `ipam.config[].subnet`: user specified IP address is supported only when connecting to networks with user configured subnets", d.name, a.key),
-                            ),
-                            Some(net) if !matches!(ip, IpAddr::V4(v) if net.contains(&v)) => self.diags.error(
-                                span,
-                                format!("`ipv4_address` `{ip}` of service `{}` is outside subnet `{net}` of network `{}`", d.name, a.key),
-                            ),
-                            Some(_) => {}
-                        }
-                    }
-                    (Some(ip), AddressOrigin::Declared)
+            if let Some((ip, span)) = a.ipv4
+                && let Some(n) = decl.filter(|n| !n.external)
+            {
+                match n.subnet.as_deref().and_then(|s| s.parse::<Ipv4Net>().ok()) {
+                    None => self.r.error(
+                        span,
+                        format!("`ipv4_address` of service `{}` needs network `{}` to declare `ipam.config[].subnet`: user specified IP address is supported only when connecting to networks with user configured subnets", d.name, a.key),
+                    ),
+                    Some(net) if !matches!(ip, IpAddr::V4(v) if net.contains(&v)) => self.r.error(
+                        span,
+                        format!("`ipv4_address` `{ip}` of service `{}` is outside subnet `{net}` of network `{}`", d.name, a.key),
+                    ),
+                    Some(_) => {}
                 }
-                None => (None, AddressOrigin::Modelled),
-            };
-            out.push(Address {
-                network,
-                ip,
-                origin,
-                dns_names,
-                span: (!implicit_default).then_some(a.span),
-            });
+            }
+            let address = Address::modelled(network)
+                .ip(a.ipv4.map(|ip| ip.0), AddressOrigin::Declared)
+                .names(dns_names)
+                .at((!implicit_default).then_some(a.span));
+            out.push(address);
         }
         out
     }

@@ -2,10 +2,10 @@
 //! syntax, ranges) and `expose`, read into declared ports with compose's
 //! errors located at the part of the value that is wrong.
 
-use super::diags::entries;
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use crate::source::Span;
+use crate::topology::read::entries;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, PortKind, Protocol};
 use std::net::IpAddr;
@@ -46,16 +46,7 @@ fn port_range(
     protocol: Protocol,
     span: Span,
 ) -> impl Iterator<Item = DeclaredPort> {
-    (c0..=c1).map(move |c| DeclaredPort {
-        kind,
-        container_port: c as u16,
-        host_port: None,
-        host_ip: None,
-        protocol,
-        name: None,
-        span: Some(span),
-        host_span: None,
-    })
+    (c0..=c1).map(move |c| DeclaredPort::new(kind, c as u16, protocol, Some(span)))
 }
 
 /// Published ports `c0..=c1`: a host range as long as the container range
@@ -73,17 +64,13 @@ fn published(
     port_range(PortKind::Published, (c0, c1), protocol, span)
         .map(|p| {
             let c = u32::from(p.container_port);
-            DeclaredPort {
-                host_port: host.and_then(|(h0, h1)| {
-                    (h1 - h0 == c1 - c0)
-                        .then_some((h0 + c - c0) as u16)
-                        .filter(|p| *p != 0)
-                }),
-                host_ip: host_ip.clone(),
-                name: name.clone(),
-                host_span,
-                ..p
-            }
+            let host_port = host.and_then(|(h0, h1)| {
+                (h1 - h0 == c1 - c0)
+                    .then_some((h0 + c - c0) as u16)
+                    .filter(|p| *p != 0)
+            });
+            p.published(host_port, host_ip.clone(), host_span)
+                .named(name.clone())
         })
         .collect()
 }
@@ -108,7 +95,7 @@ impl FileLoader<'_> {
                 None => Vec::new(),
             },
             _ => {
-                self.diags.warn(
+                self.r.warn(
                     item.span,
                     format!("an item of `ports` of service `{svc}` must be a string, a number or a mapping, not {}", item.type_name()),
                 );
@@ -121,13 +108,13 @@ impl FileLoader<'_> {
     fn short_port(&mut self, svc: &str, t: &Text) -> Vec<DeclaredPort> {
         let s = t.s.as_str();
         let bad = |this: &mut Self, r: Range<usize>, what: &str| {
-            this.diags.error(
+            this.r.error(
                 t.sub(r.clone()),
                 format!("invalid {what} `{}` in `ports` of service `{svc}`", &s[r]),
             );
         };
         if s.trim().is_empty() {
-            self.diags
+            self.r
                 .error(t.span, format!("empty port in `ports` of service `{svc}`"));
             return Vec::new();
         }
@@ -154,7 +141,7 @@ impl FileLoader<'_> {
         let ip = (colons.len() >= 2).then(|| 0..colons[colons.len() - 2]);
         let Some((c0, c1)) = container_range(&s[container.clone()]) else {
             if container.is_empty() {
-                self.diags.error(
+                self.r.error(
                     t.inner(),
                     format!("no port specified: `{s}` in `ports` of service `{svc}`"),
                 );
@@ -192,7 +179,7 @@ impl FileLoader<'_> {
             && h1 - h0 != c1 - c0
             && c1 > c0
         {
-            self.diags.error(
+            self.r.error(
                 t.inner(),
                 format!("invalid ranges specified for container and host ports: `{s}` in `ports` of service `{svc}`"),
             );
@@ -229,7 +216,7 @@ impl FileLoader<'_> {
                         match parse_protocol(&t.s) {
                             Some(p) => protocol = p,
                             None => {
-                                self.diags.error(
+                                self.r.error(
                                     t.inner(),
                                     format!(
                                         "invalid proto `{}` in `ports` of service `{svc}`",
@@ -251,14 +238,14 @@ impl FileLoader<'_> {
             } else {
                 at
             };
-            self.diags.error(
+            self.r.error(
                 at,
                 format!("`target` is required in `ports` of service `{svc}`"),
             );
             return Vec::new();
         };
         let Some((c0, c1)) = container_range(target.s.trim()) else {
-            self.diags.error(
+            self.r.error(
                 target.inner(),
                 format!(
                     "invalid containerPort `{}` in `ports` of service `{svc}`",
@@ -271,7 +258,7 @@ impl FileLoader<'_> {
             Some(p) if !p.s.trim().is_empty() => match host_range(p.s.trim()) {
                 Some(h) => Some(h),
                 None => {
-                    self.diags.error(
+                    self.r.error(
                         p.inner(),
                         format!("invalid hostPort `{}` in `ports` of service `{svc}`", p.s),
                     );
@@ -283,7 +270,7 @@ impl FileLoader<'_> {
         if let Some(ip) = &host_ip
             && ip.parse::<IpAddr>().is_err()
         {
-            self.diags.error(
+            self.r.error(
                 item.get("host_ip").map_or(item.span, |n| n.span),
                 format!("invalid IP address `{ip}` in `ports` of service `{svc}`"),
             );
@@ -305,7 +292,7 @@ impl FileLoader<'_> {
     /// `expose:` items: `3000`, `"3000-3005"`, `"3000/udp"`.
     pub(super) fn expose(&mut self, svc: &str, item: &Node) -> Vec<DeclaredPort> {
         let Some(t) = self.text(item) else {
-            self.diags.warn(
+            self.r.warn(
                 item.span,
                 format!(
                     "an item of `expose` of service `{svc}` must be a string or a number, not {}",
@@ -319,7 +306,7 @@ impl FileLoader<'_> {
             Some(i) => match parse_protocol(&s[i + 1..]) {
                 Some(p) => (i, p),
                 None => {
-                    self.diags.error(
+                    self.r.error(
                         t.sub(i + 1..s.len()),
                         format!(
                             "invalid proto `{}` in `expose` of service `{svc}`",
@@ -332,7 +319,7 @@ impl FileLoader<'_> {
             None => (s.len(), Protocol::Tcp),
         };
         let Some((a, b)) = container_range(&s[..end]) else {
-            self.diags.error(
+            self.r.error(
                 t.sub(0..end),
                 format!(
                     "invalid port `{}` in `expose` of service `{svc}`",

@@ -43,7 +43,7 @@ impl Assembly<'_> {
                 .any(|(n, _, _)| Some(n) == k.scalar_text().as_ref())
         });
         for (name, profiles, span) in off {
-            self.diags.info(
+            self.r.info(
                 span,
                 format!(
                     "service `{name}` is not started: none of its profiles ({}) is active",

@@ -3,13 +3,13 @@
 //! links, `depends_on`, volumes, `extra_hosts`, `scale` and `deploy.replicas`.
 
 use super::MAX_REPLICAS;
-use super::diags::{entries, items_or_one, key_to, loc};
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use super::networks::Attach;
-use super::shell::shell_split;
 use super::volumes::{VolFrom, VolFromSource, VolUse};
 use crate::source::Span;
+use crate::topology::read::{entries, items_or_one, key_to, loc};
+use crate::topology::shell;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, EnvVar, HostEntry, Link};
 
@@ -118,13 +118,13 @@ impl FileLoader<'_> {
                 "env_file" => env_files = self.env_file(name, &what, k, v),
                 "ports" => {
                     d.ports_key = Some(k.span);
-                    for item in self.list(&what, k, v) {
+                    for item in self.r.seq_at_key(&what, k, v) {
                         let p = self.port(name, item);
                         d.ports.extend(p);
                     }
                 }
                 "expose" => {
-                    for item in self.list(&what, k, v) {
+                    for item in self.r.seq_at_key(&what, k, v) {
                         let p = self.expose(name, item);
                         d.ports.extend(p);
                     }
@@ -147,7 +147,7 @@ impl FileLoader<'_> {
                 }
                 "links" => {
                     d.links_key = Some(k.span);
-                    for item in self.list(&what, k, v) {
+                    for item in self.r.seq_at_key(&what, k, v) {
                         let Some(t) = self.scalar(&format!("an item of {what}"), k, item) else {
                             continue;
                         };
@@ -164,7 +164,7 @@ impl FileLoader<'_> {
                 }
                 "depends_on" => d.depends_on = self.depends_on(&what, k, v),
                 "volumes" => {
-                    for item in self.list(&what, k, v) {
+                    for item in self.r.seq_at_key(&what, k, v) {
                         if let Some(u) = self.volume_use(name, item) {
                             d.volumes.push(u);
                         }
@@ -182,7 +182,7 @@ impl FileLoader<'_> {
                     }
                 }
                 "volumes_from" => {
-                    for item in self.list(&what, k, v) {
+                    for item in self.r.seq_at_key(&what, k, v) {
                         let Some(t) = self.scalar(&format!("an item of {what}"), k, item) else {
                             continue;
                         };
@@ -208,7 +208,7 @@ impl FileLoader<'_> {
                 }
                 "scale" => scale = self.count(&what, k, v).map(|n| (n, loc(v, k))),
                 "deploy" => {
-                    if !self.mapping(&what, k, v) {
+                    if !self.r.map_at_key(&what, k, v) {
                         continue;
                     }
                     let global = v
@@ -235,7 +235,7 @@ impl FileLoader<'_> {
         }
         let replicas = match (scale, deploy) {
             (Some((s, span)), Some((r, _))) if s != r => {
-                self.diags.error(
+                self.r.error(
                     span,
                     format!("service `{name}`: can't set distinct values on `scale` ({s}) and `deploy.replicas` ({r})"),
                 );
@@ -248,7 +248,7 @@ impl FileLoader<'_> {
             d.replicas = n;
             d.replicas_span = Some(span);
             if n > MAX_REPLICAS {
-                self.diags.warn(
+                self.r.warn(
                     span,
                     format!("service `{name}` asks for {n} replicas; only the first {MAX_REPLICAS} are modelled"),
                 );
@@ -258,7 +258,7 @@ impl FileLoader<'_> {
         if let Some(cn) = &d.container_name
             && d.replicas > 1
         {
-            self.diags.error(
+            self.r.error(
                 cn.inner(),
                 format!(
                     "can't set container_name and {} replicas of service `{name}` as container name must be unique",
@@ -278,40 +278,41 @@ impl FileLoader<'_> {
                 .filter_map(|i| {
                     let t = self.text(i);
                     if t.is_none() {
-                        self.wrong_type(&format!("an item of {what}"), "a string", key, i);
+                        self.r
+                            .wrong_at_key(&format!("an item of {what}"), "a string", key, i);
                     }
                     t.map(|t| t.s)
                 })
                 .collect(),
             Value::Null => Vec::new(),
             Value::Map(_) => {
-                self.wrong_type(what, "a string or a list", key, v);
+                self.r.wrong_at_key(what, "a string or a list", key, v);
                 Vec::new()
             }
             _ => {
                 let Some(t) = self.text(v) else {
                     return Vec::new();
                 };
-                match shell_split(&t.s) {
-                    Ok(split) => {
+                match shell::argv(&t.s) {
+                    Some(split) => {
                         if let Some(at) = split.cut {
                             let op: String = t.s[at..]
                                 .chars()
                                 .take_while(|c| ";&|<>".contains(*c))
                                 .collect();
                             let op = if op.is_empty() { ">".to_string() } else { op };
-                            self.diags.warn(
+                            self.r.warn(
                                 t.sub(at..t.s.len()),
                                 format!(
                                     "{what} stops at `{op}`: compose splits it into words and runs no shell, so only `{}` runs; use `[\"sh\", \"-c\", \"…\"]`",
-                                    split.args.join(" ")
+                                    split.words.join(" ")
                                 ),
                             );
                         }
-                        split.args
+                        split.words
                     }
-                    Err(()) => {
-                        self.diags.error(
+                    None => {
+                        self.r.error(
                             t.inner(),
                             format!("{what} is not a valid command line string (unbalanced quotes or parentheses)"),
                         );
@@ -339,7 +340,8 @@ impl FileLoader<'_> {
             }
             Value::Map(_) => {
                 for (k, service, cond) in entries(v) {
-                    self.mapping(&format!("`{service}` in {what}"), k, cond);
+                    self.r
+                        .map_at_key(&format!("`{service}` in {what}"), k, cond);
                     let required = cond.get("required").and_then(Node::as_bool).unwrap_or(true);
                     out.push(Dep {
                         service: service.to_string(),
@@ -349,7 +351,7 @@ impl FileLoader<'_> {
                 }
             }
             Value::Null => {}
-            _ => self.wrong_type(what, "a list or a mapping", key, v),
+            _ => self.r.wrong_at_key(what, "a list or a mapping", key, v),
         }
         out
     }
@@ -385,7 +387,7 @@ impl FileLoader<'_> {
                                 span: Some(t.inner()),
                             })
                         }
-                        _ => self.diags.warn(
+                        _ => self.r.warn(
                             t.inner(),
                             format!("invalid extra host `{}` in {what}: expected `host=ip` or `host:ip`", t.s),
                         ),
@@ -393,7 +395,7 @@ impl FileLoader<'_> {
                 }
             }
             Value::Map(_) | Value::Null => {}
-            _ => self.wrong_type(what, "a list or a mapping", key, v),
+            _ => self.r.wrong_at_key(what, "a list or a mapping", key, v),
         }
         for m in mapping {
             for (k, name, val) in entries(m) {

@@ -7,10 +7,7 @@ use super::networks::NetDecl;
 use super::service::{NetMode, ServiceDef};
 use super::volumes::{VolFromSource, VolUse};
 use crate::source::Span;
-use crate::topology::{
-    Address, AddressOrigin, Container, ContainerRole, DnsConfig, Mount, PortKind, Unit, UnitKind,
-    VolumeKind,
-};
+use crate::topology::{Address, Container, Mount, PortKind, Unit, UnitKind, VolumeKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 impl FileLoader<'_> {
@@ -60,20 +57,14 @@ impl FileLoader<'_> {
             let d = &defs[i];
             let mut containers = Vec::new();
             for r in 1..=d.replicas {
-                let mut c = Container {
-                    name: d.container_name(&project, r),
-                    service: Some(d.name.clone()),
-                    image: d.image.clone(),
-                    role: ContainerRole::Main,
-                    entrypoint: d.entrypoint.clone(),
-                    command: d.command.clone(),
-                    env: d.env.clone(),
-                    ports: d.ports.clone(),
-                    listeners: Vec::new(),
-                    mounts: Vec::new(),
-                    is_nginx: false,
-                    span: Some(d.key_span),
-                };
+                let mut c = Container::new(
+                    d.container_name(&project, r),
+                    d.image.clone(),
+                    Some(d.key_span),
+                )
+                .service(Some(d.name.clone()))
+                .runs(d.entrypoint.clone(), d.command.clone(), d.env.clone())
+                .ports(d.ports.clone());
                 for u in &d.volumes {
                     let (volume, target, read_only, sub_path, span) = match u {
                         VolUse::Named {
@@ -128,7 +119,7 @@ impl FileLoader<'_> {
                     };
                     let Some(&(u, ci)) = source.and_then(|s| placed[s].first()) else {
                         if let VolFromSource::Container(n) = &vf.source {
-                            self.diags.warn(
+                            self.r.warn(
                                 vf.span,
                                 format!("`volumes_from` of service `{}` names container `{n}`, which is not in this project; its mounts are unknown", d.name),
                             );
@@ -175,7 +166,7 @@ impl FileLoader<'_> {
                                 _ => String::new(),
                             };
                             if target.is_some() || matches!(mode, NetMode::Container(_)) {
-                                self.diags.warn(
+                                self.r.warn(
                                     *span,
                                     format!("service `{}` joins the network namespace of {whose}; its addresses are unknown", d.name),
                                 );
@@ -186,26 +177,8 @@ impl FileLoader<'_> {
             }
             if let Some((NetMode::Host, span)) = &d.network_mode {
                 let u = *host_unit.get_or_insert_with(|| {
-                    part.units.push(Unit {
-                        name: "host".to_string(),
-                        kind: UnitKind::Host,
-                        containers: Vec::new(),
-                        addresses: vec![Address {
-                            network: net_ids["host"].0,
-                            ip: None,
-                            origin: AddressOrigin::Modelled,
-                            dns_names: Vec::new(),
-                            span: Some(*span),
-                        }],
-                        labels: BTreeMap::new(),
-                        hostname: None,
-                        host_network: true,
-                        no_network: false,
-                        extra_hosts: Vec::new(),
-                        links: Vec::new(),
-                        dns: DnsConfig::default(),
-                        span: Some(d.key_span),
-                    });
+                    let address = Address::modelled(net_ids["host"].0).at(Some(*span));
+                    part.units.push(Unit::host(address, Some(d.key_span)));
                     part.units.len() - 1
                 });
                 for (_, c) in containers {
@@ -224,23 +197,18 @@ impl FileLoader<'_> {
                     .hostname
                     .as_ref()
                     .map_or_else(|| c.name.clone(), |h| h.0.clone());
-                part.units.push(Unit {
-                    name: c.name.clone(),
-                    kind: UnitKind::ComposeService {
-                        service: d.name.clone(),
-                        replica: r,
-                    },
-                    containers: vec![c],
-                    addresses,
-                    labels: BTreeMap::new(),
-                    hostname: Some(hostname),
-                    host_network: false,
-                    no_network: matches!(d.network_mode, Some((NetMode::None, _))),
-                    extra_hosts: d.extra_hosts.clone(),
-                    links: d.links.clone(),
-                    dns: DnsConfig::default(),
-                    span: Some(d.key_span),
-                });
+                let kind = UnitKind::ComposeService {
+                    service: d.name.clone(),
+                    replica: r,
+                };
+                let unit = Unit::new(c.name.clone(), kind, Some(d.key_span))
+                    .containers(vec![c])
+                    .addresses(addresses)
+                    .hostname(Some(hostname))
+                    .no_network(matches!(d.network_mode, Some((NetMode::None, _))))
+                    .extra_hosts(d.extra_hosts.clone())
+                    .links(d.links.clone());
+                part.units.push(unit);
                 placed[i].push((part.units.len() - 1, 0));
             }
         }
@@ -274,7 +242,7 @@ impl FileLoader<'_> {
                         d.name
                     ),
                 };
-                this.diags.error(span, message);
+                this.r.error(span, message);
             };
             for dep in &d.depends_on {
                 match index.get(dep.service.as_str()) {
@@ -317,7 +285,7 @@ impl FileLoader<'_> {
                         None if self.disabled.contains_key(s) || self.incomplete => {
                             undefined(self, s, *span)
                         }
-                        None => self.diags.error(
+                        None => self.r.error(
                             *span,
                             format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
                         ),
@@ -330,7 +298,7 @@ impl FileLoader<'_> {
                     _ => {}
                 }
                 if let Some((nspan, _)) = &d.networks {
-                    self.diags.error(
+                    self.r.error(
                         *nspan,
                         format!("service \"{}\" declares mutually exclusive `network_mode` and `networks`", d.name),
                     );
@@ -340,7 +308,7 @@ impl FileLoader<'_> {
                     self.joined_conflicts(d);
                 }
                 if *mode == NetMode::Host && !d.ports.iter().all(|p| p.kind == PortKind::Exposed) {
-                    self.diags.warn(
+                    self.r.warn(
                         d.ports_key.unwrap_or(*span),
                         format!(
                             "`ports` of service `{}` are discarded: it uses the host's network (`network_mode: host`), so it listens on the host directly",
@@ -355,7 +323,7 @@ impl FileLoader<'_> {
                 } = u
                     && !volume_names.contains(name.as_str())
                 {
-                    self.diags.error(
+                    self.r.error(
                         *name_span,
                         format!(
                             "service \"{}\" refers to undefined volume \"{name}\"",
@@ -369,7 +337,7 @@ impl FileLoader<'_> {
             {
                 for a in attaches {
                     if a.key != "default" && !net_decls.contains_key(&a.key) {
-                        self.diags.error(
+                        self.r.error(
                             a.span,
                             format!(
                                 "service \"{}\" refers to undefined network \"{}\"",
@@ -427,7 +395,7 @@ impl FileLoader<'_> {
                 .iter()
                 .map(|i| format!("`{}`", defs[*i].name))
                 .collect();
-            self.diags.error(
+            self.r.error(
                 defs[cycle[0]].key_span,
                 format!(
                     "dependency cycle detected between services {}",

@@ -3,11 +3,12 @@
 //! anonymous and tmpfs uses, with bind sources normalised against the project
 //! directory; `volumes_from` sources.
 
-use super::diags::{definitions, entries, loc};
+use super::definitions;
 use super::files::rebase_path;
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use crate::source::Span;
+use crate::topology::read::{entries, loc};
 use crate::topology::yaml::{Node, Value};
 use std::ops::Range;
 
@@ -140,7 +141,7 @@ impl FileLoader<'_> {
             return out;
         };
         for (k, name, decl) in definitions(v) {
-            self.mapping(&format!("volume `{name}`"), k, decl);
+            self.r.map_at_key(&format!("volume `{name}`"), k, decl);
             out.push((name.to_string(), k.span));
         }
         out
@@ -155,7 +156,7 @@ impl FileLoader<'_> {
                 self.short_volume(svc, &t)
             }
             _ => {
-                self.diags.warn(
+                self.r.warn(
                     item.span,
                     format!("an item of `volumes` of service `{svc}` must be a string or a mapping, not {}", item.type_name()),
                 );
@@ -169,7 +170,7 @@ impl FileLoader<'_> {
         let s = t.s.as_str();
         let span = t.inner();
         if s.is_empty() {
-            self.diags.error(
+            self.r.error(
                 span,
                 format!("invalid empty volume spec in `volumes` of service `{svc}`"),
             );
@@ -183,14 +184,14 @@ impl FileLoader<'_> {
         }
         let fields = volume_fields(s);
         if fields.iter().any(|r| r.is_empty()) {
-            self.diags.error(
+            self.r.error(
                 span,
                 format!("invalid volume spec `{s}` in `volumes` of service `{svc}`: empty section between colons"),
             );
             return None;
         }
         if fields.len() > 3 {
-            self.diags.error(
+            self.r.error(
                 span,
                 format!(
                     "invalid volume spec `{s}` in `volumes` of service `{svc}`: too many colons"
@@ -252,7 +253,7 @@ impl FileLoader<'_> {
             }
         }
         let Some(target) = target else {
-            self.diags.error(
+            self.r.error(
                 span,
                 format!("`target` is required in `volumes` of service `{svc}`"),
             );
@@ -265,7 +266,7 @@ impl FileLoader<'_> {
                     Some(s) if is_file_path(&s.s) => "bind",
                     _ => "volume",
                 };
-                self.diags.warn(
+                self.r.warn(
                     span,
                     format!(
                         "`type` is required in `volumes` of service `{svc}`; assuming `{guess}`"
@@ -298,7 +299,7 @@ impl FileLoader<'_> {
                         span,
                     },
                     _ => {
-                        self.diags.error(span, format!("`source` is required for a bind mount in `volumes` of service `{svc}`"));
+                        self.r.error(span, format!("`source` is required for a bind mount in `volumes` of service `{svc}`"));
                         return None;
                     }
                 }

@@ -3,9 +3,7 @@
 //! assignments and exports), each with launchers (`exec`, `tini --`,
 //! `gosu`, `poetry run`, `python -m`…) stripped and the environment it sees.
 
-use super::super::shell::{
-    SHELLS, Tok, Vars, basename, expand, expand_k8s, shell_script, tokenize,
-};
+use super::super::shell::{self, SHELLS, Vars, basename, expand, shell_script};
 use crate::source::Span;
 use std::collections::BTreeMap;
 
@@ -110,11 +108,11 @@ impl Cmd {
     }
 }
 
-/// The effective simple commands of an argv: launchers stripped, shell
+/// The effective simple commands of an argv as it runs (the kubelet's
+/// `$(VAR)` already expanded by the loader): launchers stripped, shell
 /// scripts (`sh -c "…"`) split into their commands.
 pub(super) fn commands(argv: &[String], env: &Env, depth: u8) -> Vec<Cmd> {
-    let words: Vec<String> = argv.iter().map(|w| expand_k8s(w, env)).collect();
-    let mut cmd = Cmd::new(words, env.clone());
+    let mut cmd = Cmd::new(argv.to_vec(), env.clone());
     strip_launchers(&mut cmd);
     if cmd.words.is_empty() {
         return Vec::new();
@@ -139,19 +137,12 @@ const KEYWORDS: &[&str] = &[
 ];
 
 fn script_commands(script: &str, env: &Env, depth: u8) -> Vec<Cmd> {
-    let Some(tokens) = tokenize(script, true) else {
+    let Some(commands) = shell::script(script) else {
         return Vec::new();
     };
     let mut senv = env.clone();
     let mut out = Vec::new();
-    for group in tokens.split(|t| *t == Tok::Sep) {
-        let mut words: Vec<String> = group
-            .iter()
-            .filter_map(|t| match t {
-                Tok::Word(w) => Some(w.clone()),
-                Tok::Sep => None,
-            })
-            .collect();
+    for mut words in commands {
         while words
             .first()
             .is_some_and(|w| KEYWORDS.contains(&w.as_str()))
@@ -221,6 +212,24 @@ fn is_python(b: &str) -> bool {
     rest.is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
+/// Drops a launcher's options from the front of `w`: those in
+/// `with_value` take the next word too, and with `dashdash` a `--` ends
+/// them (and is dropped).
+fn skip_options(w: &mut Vec<String>, with_value: &[&str], dashdash: bool) {
+    while let Some(f) = w.first() {
+        if dashdash && f == "--" {
+            w.remove(0);
+            break;
+        } else if with_value.contains(&f.as_str()) {
+            w.drain(..2.min(w.len()));
+        } else if f.starts_with('-') {
+            w.remove(0);
+        } else {
+            break;
+        }
+    }
+}
+
 /// Removes `exec`, `env K=V`, `K=V` prefixes, `tini --`, `dumb-init`,
 /// `gosu USER`, `poetry run`, `python -m X`… from the front of a command.
 pub(super) fn strip_launchers(cmd: &mut Cmd) {
@@ -245,30 +254,11 @@ pub(super) fn strip_launchers(cmd: &mut Cmd) {
             }
             "env" => {
                 w.remove(0);
-                while let Some(f) = w.first() {
-                    if f == "-u" || f == "--unset" {
-                        w.drain(..2.min(w.len()));
-                    } else if f.starts_with('-') {
-                        w.remove(0);
-                    } else {
-                        break;
-                    }
-                }
+                skip_options(w, &["-u", "--unset"], false);
             }
             "tini" | "tini-static" | "dumb-init" | "catatonit" => {
                 w.remove(0);
-                while let Some(f) = w.first() {
-                    if f == "--" {
-                        w.remove(0);
-                        break;
-                    } else if f == "-e" || f == "-p" {
-                        w.drain(..2.min(w.len()));
-                    } else if f.starts_with('-') {
-                        w.remove(0);
-                    } else {
-                        break;
-                    }
-                }
+                skip_options(w, &["-e", "-p"], true);
             }
             "gosu" | "su-exec" => {
                 w.drain(..2.min(w.len()));
@@ -318,18 +308,7 @@ pub(super) fn strip_launchers(cmd: &mut Cmd) {
                     "--index",
                     "--index-url",
                 ];
-                while let Some(f) = w.first() {
-                    if f == "--" {
-                        w.remove(0);
-                        break;
-                    } else if WITH_VALUE.contains(&f.as_str()) {
-                        w.drain(..2.min(w.len()));
-                    } else if f.starts_with('-') {
-                        w.remove(0);
-                    } else {
-                        break;
-                    }
-                }
+                skip_options(w, WITH_VALUE, true);
             }
             "npx" | "bunx" => {
                 w.remove(0);

@@ -2,9 +2,7 @@
 //! official images' commands) and the listeners its documentation promises
 //! when nothing overrides them.
 
-use crate::topology::model::{
-    AppProtocol, Bind, Certainty, Listener, Protocol, Provenance, ProvenanceKind,
-};
+use crate::topology::model::{AppProtocol, Bind, Certainty, Listener, Provenance, ProvenanceKind};
 
 /// `docker.io/library/postgres:16-alpine@sha256:…` → (`postgres`, `16-alpine`).
 pub(super) fn image_parts(image: &str) -> (String, String) {
@@ -47,18 +45,11 @@ pub(super) fn image_default(
     app: Option<AppProtocol>,
     written: &str,
 ) -> Listener {
-    Listener {
-        port: Some(port),
-        protocol: Protocol::Tcp,
-        bind,
-        app_protocol: app,
-        provenance: Provenance {
-            kind: ProvenanceKind::ImageDefault,
-            detail: format!("image {image} listens on {port} by default{written}"),
-            span: None,
-        },
-        certainty: Certainty::Assumed,
-    }
+    let detail = format!("image {image} listens on {port} by default{written}");
+    let provenance = Provenance::new(ProvenanceKind::ImageDefault, detail, None);
+    Listener::new(Some(port), provenance, Certainty::Assumed)
+        .bound(bind)
+        .speaks(app)
 }
 
 /// The listeners of images whose defaults we know but whose command we do

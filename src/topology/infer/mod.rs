@@ -74,18 +74,8 @@ fn declared(p: &DeclaredPort) -> Listener {
             ),
         ),
     };
-    Listener {
-        port: Some(p.container_port),
-        protocol: p.protocol,
-        bind: None,
-        app_protocol: None,
-        provenance: Provenance {
-            kind,
-            detail,
-            span: p.span,
-        },
-        certainty: Certainty::Stated,
-    }
+    let provenance = Provenance::new(kind, detail, p.span);
+    Listener::new(Some(p.container_port), provenance, Certainty::Stated).over(p.protocol)
 }
 
 fn proto_name(p: Protocol) -> &'static str {

@@ -28,8 +28,7 @@ mod tests;
 mod workload;
 
 pub(crate) use pod::cluster_dns;
-pub use pod::expand;
-pub(crate) use service::{PortKeys, selected, service_ports};
+pub(crate) use service::{PortKeys, external_name, selected, service_ports};
 
 use super::read::{Dialect, Reader};
 use super::yaml::{self, Node};
@@ -112,7 +111,7 @@ struct Loader<'s> {
 impl<'s> Loader<'s> {
     fn new(sources: &'s SourceMap, opts: &'s LoadOptions) -> Loader<'s> {
         let mut topo = empty(Platform::Kubernetes);
-        topo.networks.push(modelled_network(NetworkKind::Pod));
+        topo.networks.push(Network::modelled(NetworkKind::Pod));
         Loader {
             sources,
             opts,
@@ -136,26 +135,5 @@ impl<'s> Loader<'s> {
             .namespace
             .clone()
             .unwrap_or_else(|| "default".into())
-    }
-}
-
-/// The pod network or the host network, as modelled when no file
-/// declares it (no subnet; the address plan fills it).
-pub(crate) fn modelled_network(kind: NetworkKind) -> Network {
-    let (key, name) = if kind == NetworkKind::Host {
-        ("host", "host network")
-    } else {
-        ("pod-network", "pod network")
-    };
-    Network {
-        key: key.into(),
-        name: name.into(),
-        kind,
-        subnet: None,
-        gateway: None,
-        origin: AddressOrigin::Modelled,
-        internal: false,
-        external: false,
-        span: None,
     }
 }

@@ -6,6 +6,7 @@
 use super::configmap::KeyToPath;
 use super::*;
 use crate::topology::read::{anchor, join};
+use crate::topology::shell::expand_kubelet;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// A pod template read once and instantiated per replica.
@@ -308,7 +309,7 @@ impl Loader<'_> {
         let mut entrypoint = self.r.texts(l, c, at, "command");
         let mut command = self.r.texts(l, c, at, "args");
         for arg in entrypoint.iter_mut().chain(command.iter_mut()) {
-            *arg = expand(arg, &env);
+            *arg = expand_kubelet(arg, &env);
         }
         let mut ports = Vec::new();
         for (i, p) in self.r.seq(l, c, at, "ports").iter().enumerate() {
@@ -320,16 +321,13 @@ impl Loader<'_> {
                 continue;
             };
             let host = self.r.port(l, p, &pat, "hostPort");
-            ports.push(DeclaredPort {
-                kind: PortKind::ContainerPort,
-                container_port: port,
-                host_port: host.map(|h| h.0),
-                host_ip: self.r.str(l, p, &pat, "hostIP").map(|h| h.0.to_string()),
-                protocol: self.r.protocol(l, p, &pat),
-                name: self.r.str(l, p, &pat, "name").map(|n| n.0.to_string()),
-                span: Some(span),
-                host_span: host.map(|h| h.1),
-            });
+            let host_ip = self.r.str(l, p, &pat, "hostIP").map(|h| h.0.to_string());
+            let protocol = self.r.protocol(l, p, &pat);
+            let name = self.r.str(l, p, &pat, "name").map(|n| n.0.to_string());
+            let port = DeclaredPort::new(PortKind::ContainerPort, port, protocol, Some(span))
+                .published(host.map(|h| h.0), host_ip, host.map(|h| h.1))
+                .named(name);
+            ports.push(port);
         }
         let listeners = self.probes(l, c, at, &ports);
         let mut mounts = Vec::new();
@@ -372,20 +370,12 @@ impl Loader<'_> {
                 span: Some(path_span),
             });
         }
-        Container {
-            name,
-            service: None,
-            image,
-            role,
-            entrypoint,
-            command,
-            env,
-            ports,
-            listeners,
-            mounts,
-            is_nginx: false,
-            span: name_span,
-        }
+        Container::new(name, image, name_span)
+            .role(role)
+            .runs(entrypoint, command, env)
+            .ports(ports)
+            .listeners(listeners)
+            .mounts(mounts)
     }
 
     /// `envFrom` then `env` (later definitions win), with `$(VAR)` in
@@ -435,13 +425,9 @@ impl Loader<'_> {
                             .r
                             .bool(l, r, &format!("{fat}.configMapRef"), "optional")
                             .unwrap_or(false);
-                        self.r.push(
-                            if optional {
-                                DiagSeverity::Info
-                            } else {
-                                DiagSeverity::Warning
-                            },
-                            Some(span),
+                        self.missing_config_map(
+                            optional,
+                            span,
                             format!(
                                 "`{l}`: `{fat}` reads ConfigMap `{name}`, which is not in the manifests; its variables are unknown"
                             ),
@@ -465,7 +451,7 @@ impl Loader<'_> {
                 continue;
             };
             let value = if let Some((v, span)) = self.r.text(l, e, &eat, "value") {
-                Some((expand(&v, &env), span))
+                Some((expand_kubelet(&v, &env), span))
             } else if let Some(from) = self.r.map(l, e, &eat, "valueFrom") {
                 self.value_from(cx, from, &format!("{eat}.valueFrom"))
             } else {
@@ -496,14 +482,9 @@ impl Loader<'_> {
             .config_maps
             .get(&(cx.namespace.to_string(), name.to_string()))
         else {
-            // As for `envFrom`: an optional source may be absent on purpose.
-            self.r.push(
-                if optional {
-                    DiagSeverity::Info
-                } else {
-                    DiagSeverity::Warning
-                },
-                Some(name_span),
+            self.missing_config_map(
+                optional,
+                name_span,
                 format!(
                     "`{l}`: `{rat}` reads ConfigMap `{name}`, which is not in the manifests; its value is unknown"
                 ),
@@ -524,6 +505,18 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// Reports a ConfigMap read from the environment that the manifests
+    /// lack: a note when the reference is optional (it may be absent on
+    /// purpose), else a warning.
+    fn missing_config_map(&mut self, optional: bool, span: Span, message: String) {
+        let severity = if optional {
+            DiagSeverity::Info
+        } else {
+            DiagSeverity::Warning
+        };
+        self.r.push(severity, Some(span), message);
     }
 
     /// Listeners from liveness/readiness/startup probes: the kubelet
@@ -588,18 +581,9 @@ impl Loader<'_> {
                 {
                     continue;
                 }
-                out.push(Listener {
-                    port: Some(port),
-                    protocol: Protocol::Tcp,
-                    bind: None,
-                    app_protocol: app,
-                    provenance: Provenance {
-                        kind: ProvenanceKind::Probe,
-                        detail,
-                        span: Some(port_node.span),
-                    },
-                    certainty: Certainty::Stated,
-                });
+                let provenance =
+                    Provenance::new(ProvenanceKind::Probe, detail, Some(port_node.span));
+                out.push(Listener::new(Some(port), provenance, Certainty::Stated).speaks(app));
             }
         }
         out
@@ -628,63 +612,4 @@ fn is_env_name(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-/// Expands `$(VAR)` from `env` as the kubelet does: `$$` is a literal `$`,
-/// unknown (or unknown-valued) variables stay as written, and an
-/// unterminated `$(` is copied.
-pub fn expand(input: &str, env: &[EnvVar]) -> String {
-    let lookup = |name: &str| {
-        env.iter()
-            .rev()
-            .find(|e| e.name == name)
-            .and_then(|e| e.value.clone())
-    };
-    let bytes = input.as_bytes();
-    let mut out = String::with_capacity(input.len());
-    let mut checkpoint = 0;
-    let mut cursor = 0;
-    while cursor < bytes.len() {
-        if bytes[cursor] == b'$' && cursor + 1 < bytes.len() {
-            out.push_str(&input[checkpoint..cursor]);
-            let rest = &input[cursor + 1..];
-            let advance = match bytes[cursor + 1] {
-                b'$' => {
-                    out.push('$');
-                    1
-                }
-                b'(' => match rest[1..].find(')') {
-                    Some(close) => {
-                        let name = &rest[1..1 + close];
-                        match lookup(name) {
-                            Some(v) => out.push_str(&v),
-                            None => {
-                                out.push_str("$(");
-                                out.push_str(name);
-                                out.push(')');
-                            }
-                        }
-                        close + 2
-                    }
-                    None => {
-                        out.push_str("$(");
-                        1
-                    }
-                },
-                _ => {
-                    let ch = rest.chars().next().unwrap_or_default();
-                    out.push('$');
-                    out.push(ch);
-                    ch.len_utf8()
-                }
-            };
-            cursor += advance;
-            checkpoint = cursor + 1;
-        }
-        cursor += 1;
-    }
-    if checkpoint < bytes.len() {
-        out.push_str(&input[checkpoint..]);
-    }
-    out
 }

@@ -24,16 +24,9 @@ impl Loader<'_> {
             None | Some(("ClusterIP", _)) => ServiceKind::ClusterIp,
             Some(("NodePort", _)) => ServiceKind::NodePort,
             Some(("LoadBalancer", _)) => ServiceKind::LoadBalancer,
-            Some(("ExternalName", span)) => match self.r.str(l, spec, "spec", "externalName") {
-                Some((n, _)) => ServiceKind::ExternalName(n.to_string()),
-                None => {
-                    self.r.warn(
-                        span,
-                        format!("`{l}` is of type ExternalName but has no `spec.externalName`"),
-                    );
-                    ServiceKind::ExternalName(String::new())
-                }
-            },
+            Some((t @ "ExternalName", span)) => {
+                external_name(&mut self.r, l, spec, "spec", "externalName", (t, span))
+            }
             Some((other, span)) => {
                 self.r.warn(
                     span,
@@ -134,6 +127,26 @@ impl PortKeys {
         target_port: "target_port",
         node_port: "node_port",
     };
+}
+
+/// An ExternalName Service: the name in field `key` (under `at`); without
+/// it, a warning at the type (`written` as it was, and where) and an
+/// empty name.
+pub(crate) fn external_name(
+    r: &mut Reader,
+    obj: &str,
+    parent: &Node,
+    at: &str,
+    key: &str,
+    written: (&str, Span),
+) -> ServiceKind {
+    let name = r.str(obj, parent, at, key).map(|n| n.0.to_string());
+    if name.is_none() {
+        let (t, span) = written;
+        let path = join(at, key);
+        r.warn(span, format!("`{obj}` is of type {t} but has no `{path}`"));
+    }
+    ServiceKind::ExternalName(name.unwrap_or_default())
 }
 
 /// A Service's `ports` (under `at`, the node holding them): `port`,

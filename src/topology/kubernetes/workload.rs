@@ -216,12 +216,8 @@ impl Loader<'_> {
         let uid = UnitId(self.topo.units.len());
         let base = self.topo.volumes.len();
         for v in &t.volumes {
-            self.topo.volumes.push(Volume {
-                name: v.name.clone(),
-                kind: v.kind.clone(),
-                unit: Some(uid),
-                span: Some(v.span),
-            });
+            let volume = Volume::new(v.name.clone(), v.kind.clone(), v.span).of(uid);
+            self.topo.volumes.push(volume);
         }
         let mut containers = t.containers.clone();
         for c in &mut containers {
@@ -240,7 +236,9 @@ impl Loader<'_> {
         }
         let network = if t.host_network {
             *self.host_network.get_or_insert_with(|| {
-                self.topo.networks.push(modelled_network(NetworkKind::Host));
+                self.topo
+                    .networks
+                    .push(Network::modelled(NetworkKind::Host));
                 NetworkId(self.topo.networks.len() - 1)
             })
         } else {
@@ -262,31 +260,21 @@ impl Loader<'_> {
         } else {
             name
         };
-        self.topo.units.push(Unit {
-            name: unit_name,
-            kind: UnitKind::Pod {
-                workload_kind: o.kind.as_str().into(),
-                workload: o.name.clone(),
-                namespace: o.namespace.clone(),
-                index,
-            },
-            containers,
-            addresses: vec![Address {
-                network,
-                ip: None,
-                origin: AddressOrigin::Modelled,
-                dns_names: Vec::new(),
-                span: None,
-            }],
-            labels,
-            hostname,
-            host_network: t.host_network,
-            no_network: false,
-            extra_hosts: t.extra_hosts.clone(),
-            links: Vec::new(),
-            dns: t.dns.clone(),
-            span: Some(o.name_span),
-        });
+        let kind = UnitKind::Pod {
+            workload_kind: o.kind.as_str().into(),
+            workload: o.name.clone(),
+            namespace: o.namespace.clone(),
+            index,
+        };
+        let unit = Unit::new(unit_name, kind, Some(o.name_span))
+            .containers(containers)
+            .addresses(vec![Address::modelled(network)])
+            .labels(labels)
+            .hostname(hostname)
+            .host_network(t.host_network)
+            .extra_hosts(t.extra_hosts.clone())
+            .dns(t.dns.clone());
+        self.topo.units.push(unit);
         true
     }
 }

@@ -2,24 +2,11 @@
 
 use super::*;
 use crate::report::topology::address_table;
+use crate::topology::testing::{load_one, messages};
 use std::net::IpAddr;
 
 fn load_as(text: &str, format: Format) -> (Topology, SourceMap) {
-    let mut sources = SourceMap::new();
-    let file = sources.add(SourceFile::new("dump.json", text));
-    let topo = super::super::load(
-        &sources,
-        &[Document {
-            file,
-            format: Some(format),
-        }],
-        &LoadOptions::default(),
-    );
-    (topo, sources)
-}
-
-fn messages(t: &Topology) -> Vec<String> {
-    t.diagnostics.iter().map(|d| d.message.clone()).collect()
+    load_one("dump.json", text, Some(format), &LoadOptions::default())
 }
 
 /// The seed's two containers as `docker inspect` shows them.
@@ -154,21 +141,13 @@ fn broken_dumps_are_located_errors() {
         Format::DockerInspect,
     );
     let m = messages(&t);
-    assert!(
-        m.iter()
-            .any(|x| x == "`[0]` should be a container object, not an integer"),
-        "{m:?}"
-    );
-    assert!(
-        m.iter()
-            .any(|x| x == "`container x`: `Config.Cmd` should be a list, not an integer"),
-        "{m:?}"
-    );
-    assert!(
-        m.iter()
-            .any(|x| x == "`container x`: `Config.Env` should be a list, not a string"),
-        "{m:?}"
-    );
+    for want in [
+        "`[0]` should be a container object, not an integer",
+        "`container x`: `Config.Cmd` should be a list, not an integer",
+        "`container x`: `Config.Env` should be a list, not a string",
+    ] {
+        assert!(m.iter().any(|x| x == want), "{m:?}");
+    }
     assert_eq!(t.units.len(), 1);
 }
 

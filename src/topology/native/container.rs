@@ -100,20 +100,14 @@ impl Loader<'_> {
                 span: Some(tspan),
             });
         }
-        Some(Container {
-            name: name.to_string(),
-            service,
-            image,
-            role,
-            entrypoint,
-            command,
-            env,
-            ports,
-            listeners,
-            mounts,
-            is_nginx: false,
-            span: Some(name_span),
-        })
+        let container = Container::new(name, image, Some(name_span))
+            .service(service)
+            .role(role)
+            .runs(entrypoint, command, env)
+            .ports(ports)
+            .listeners(listeners)
+            .mounts(mounts);
+        Some(container)
     }
 
     /// An argv list (`["gunicorn", "-b", "0.0.0.0:8000", "app:app"]`).
@@ -158,16 +152,13 @@ impl Loader<'_> {
             None if platform == Platform::Compose => PortKind::Exposed,
             None => PortKind::ContainerPort,
         };
-        Some(DeclaredPort {
-            kind,
-            container_port: port,
-            host_port: host.map(|h| h.0),
-            host_ip: self.r.str(o, p, &pat, "host_ip").map(|h| h.0.to_string()),
-            protocol: self.r.protocol(o, p, &pat),
-            name: self.r.str(o, p, &pat, "name").map(|n| n.0.to_string()),
-            span: Some(span),
-            host_span: host.map(|h| h.1),
-        })
+        let host_ip = self.r.str(o, p, &pat, "host_ip").map(|h| h.0.to_string());
+        let protocol = self.r.protocol(o, p, &pat);
+        let name = self.r.str(o, p, &pat, "name").map(|n| n.0.to_string());
+        let port = DeclaredPort::new(kind, port, protocol, Some(span))
+            .published(host.map(|h| h.0), host_ip, host.map(|h| h.1))
+            .named(name);
+        Some(port)
     }
 
     fn listener(&mut self, o: &str, l: &Node, k: usize) -> Option<Listener> {
@@ -242,18 +233,11 @@ impl Loader<'_> {
         };
         let protocol = self.r.protocol(o, l, &lat);
         let note = self.r.str(o, l, &lat, "note").map(|n| n.0.to_string());
-        let mut listener = Listener {
-            port,
-            protocol,
-            bind,
-            app_protocol,
-            provenance: Provenance {
-                kind: ProvenanceKind::Declared,
-                detail: String::new(),
-                span: Some(span),
-            },
-            certainty: Certainty::Stated,
-        };
+        let provenance = Provenance::new(ProvenanceKind::Declared, "", Some(span));
+        let mut listener = Listener::new(port, provenance, Certainty::Stated)
+            .over(protocol)
+            .bound(bind)
+            .speaks(app_protocol);
         listener.provenance.detail = match note {
             Some(n) => format!("declared {}: {n}", listener),
             None => format!("declared {}", listener),

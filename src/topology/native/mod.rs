@@ -167,6 +167,20 @@ impl Loader<'_> {
         name
     }
 
+    /// The name of item `i` of a top-level list (`networks[i]`), or an
+    /// error and `None`.
+    fn listed<'n>(&mut self, list: &str, n: &'n Node, i: usize) -> Option<(&'n str, Span)> {
+        self.name_of("", n, &format!("{list}[{i}]"))
+    }
+
+    /// Warns that `what` is declared twice at `span`.
+    fn twice(&mut self, span: Span, what: &str) {
+        self.r.warn(
+            span,
+            format!("{what} is declared twice; the first declaration is kept"),
+        );
+    }
+
     fn default_namespace(&self) -> String {
         self.opts
             .namespace

@@ -8,8 +8,7 @@ use ipnet::IpNet;
 impl Loader<'_> {
     /// Reads `networks[i]` of the document.
     pub(super) fn network(&mut self, n: &Node, i: usize, platform: Platform) {
-        let at = format!("networks[{i}]");
-        let Some((name, name_span)) = self.name_of("", n, &at) else {
+        let Some((name, name_span)) = self.listed("networks", n, i) else {
             return;
         };
         let o = format!("network {name}");
@@ -20,10 +19,7 @@ impl Loader<'_> {
             .filter(|k| !k.is_empty())
             .unwrap_or_else(|| name.to_string());
         if self.networks.contains_key(name) || self.networks.contains_key(&key) {
-            self.r.warn(
-                name_span,
-                format!("network `{name}` is declared twice; the first declaration is kept"),
-            );
+            self.twice(name_span, &format!("network `{name}`"));
             return;
         }
         let default_kind = match platform {
@@ -86,21 +82,10 @@ impl Loader<'_> {
         let external = self.r.bool(&o, n, "", "external").unwrap_or(false);
         let topo = self.topo.as_mut().expect("platform known");
         let id = NetworkId(topo.networks.len());
-        topo.networks.push(Network {
-            key: key.clone(),
-            name: name.to_string(),
-            kind,
-            origin: if subnet.is_some() {
-                AddressOrigin::Declared
-            } else {
-                AddressOrigin::Modelled
-            },
-            subnet,
-            gateway,
-            internal,
-            external,
-            span: Some(name_span),
-        });
+        let network = Network::new(key.clone(), name, kind, Some(name_span))
+            .addressed(subnet, gateway, AddressOrigin::Declared)
+            .scope(internal, external);
+        topo.networks.push(network);
         self.networks.insert(name.to_string(), id);
         self.networks.insert(key, id);
         match kind {
@@ -166,17 +151,11 @@ impl Loader<'_> {
                     }
                     acc
                 });
-            out.push(Address {
-                network: id,
-                ip: ip.map(|i| i.0),
-                origin: if ip.is_some() {
-                    AddressOrigin::Declared
-                } else {
-                    AddressOrigin::Modelled
-                },
-                dns_names: names,
-                span: Some(span),
-            });
+            let address = Address::modelled(id)
+                .ip(ip.map(|i| i.0), AddressOrigin::Declared)
+                .names(names)
+                .at(Some(span));
+            out.push(address);
         }
         if out.is_empty() && (host_network || platform == Platform::Kubernetes) {
             let id = if host_network {
@@ -184,13 +163,7 @@ impl Loader<'_> {
             } else {
                 self.implicit_network(NetworkKind::Pod)
             };
-            out.push(Address {
-                network: id,
-                ip: None,
-                origin: AddressOrigin::Modelled,
-                dns_names: Vec::new(),
-                span: None,
-            });
+            out.push(Address::modelled(id));
         }
         out
     }
@@ -206,7 +179,7 @@ impl Loader<'_> {
             return *id;
         }
         let topo = self.topo.as_mut().expect("platform known");
-        let network = kubernetes::modelled_network(kind);
+        let network = Network::modelled(kind);
         let id = NetworkId(topo.networks.len());
         *slot = Some(id);
         self.networks.entry(network.key.clone()).or_insert(id);

@@ -26,12 +26,7 @@ impl Loader<'_> {
             .iter()
             .any(|s| s.name == name && s.namespace == namespace)
         {
-            self.r.warn(
-                name_span,
-                format!(
-                    "service `{namespace}/{name}` is declared twice; the first declaration is kept"
-                ),
-            );
+            self.twice(name_span, &format!("service `{namespace}/{name}`"));
             return;
         }
         let mut kind = match self.r.choice(
@@ -55,16 +50,8 @@ impl Loader<'_> {
             Some(("node_port" | "NodePort", _)) => ServiceKind::NodePort,
             Some(("load_balancer" | "LoadBalancer", _)) => ServiceKind::LoadBalancer,
             Some(("external_name" | "ExternalName", span)) => {
-                match self.r.str(o, s, "", "external_name") {
-                    Some((n, _)) => ServiceKind::ExternalName(n.to_string()),
-                    None => {
-                        self.r.warn(
-                            span,
-                            format!("`{o}` is of type external_name but has no `external_name`"),
-                        );
-                        ServiceKind::ExternalName(String::new())
-                    }
-                }
+                let written = ("external_name", span);
+                kubernetes::external_name(&mut self.r, o, s, "", "external_name", written)
             }
             _ => ServiceKind::ClusterIp,
         };

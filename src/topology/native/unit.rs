@@ -8,8 +8,7 @@ use std::net::IpAddr;
 impl Loader<'_> {
     /// Reads `volumes[i]` of the document.
     pub(super) fn volume(&mut self, v: &Node, i: usize) {
-        let at = format!("volumes[{i}]");
-        let Some((name, name_span)) = self.name_of("", v, &at) else {
+        let Some((name, name_span)) = self.listed("volumes", v, i) else {
             return;
         };
         let o = format!("volume {name}");
@@ -23,10 +22,7 @@ impl Loader<'_> {
                 && self.volume_units[j].as_ref().map(|u| &u.0) == unit.as_ref().map(|u| &u.0)
         });
         if dup {
-            self.r.warn(
-                name_span,
-                format!("volume `{name}` is declared twice; the first declaration is kept"),
-            );
+            self.twice(name_span, &format!("volume `{name}`"));
             return;
         }
         let source = self.r.str(&o, v, "", "source").map(|s| s.0.to_string());
@@ -58,19 +54,13 @@ impl Loader<'_> {
             Some(_) => VolumeKind::Other,
         };
         let topo = self.topo.as_mut().expect("platform known");
-        topo.volumes.push(Volume {
-            name: name.to_string(),
-            kind,
-            unit: None,
-            span: Some(name_span),
-        });
+        topo.volumes.push(Volume::new(name, kind, name_span));
         self.volume_units.push(unit);
     }
 
     /// Reads `units[i]` of the document.
     pub(super) fn unit(&mut self, u: &Node, i: usize, platform: Platform, domain: &str) {
-        let at = format!("units[{i}]");
-        let Some((name, name_span)) = self.name_of("", u, &at) else {
+        let Some((name, name_span)) = self.listed("units", u, i) else {
             return;
         };
         let o = format!("unit {name}");
@@ -79,10 +69,7 @@ impl Loader<'_> {
             .as_ref()
             .is_some_and(|t| t.units.iter().any(|x| x.name == name))
         {
-            self.r.warn(
-                name_span,
-                format!("unit `{name}` is declared twice; the first declaration is kept"),
-            );
+            self.twice(name_span, &format!("unit `{name}`"));
             return;
         }
         let host_network = self.r.bool(&o, u, "", "host_network").unwrap_or(false);
@@ -206,20 +193,17 @@ impl Loader<'_> {
             );
         }
         let topo = self.topo.as_mut().expect("platform known");
-        topo.units.push(Unit {
-            name: name.to_string(),
-            kind,
-            containers,
-            addresses,
-            labels,
-            hostname,
-            host_network,
-            no_network,
-            extra_hosts,
-            links,
-            dns,
-            span: Some(name_span),
-        });
+        let unit = Unit::new(name, kind, Some(name_span))
+            .containers(containers)
+            .addresses(addresses)
+            .labels(labels)
+            .hostname(hostname)
+            .host_network(host_network)
+            .no_network(no_network)
+            .extra_hosts(extra_hosts)
+            .links(links)
+            .dns(dns);
+        topo.units.push(unit);
     }
 
     /// A non-negative count such as `replica` or `index`.

@@ -151,19 +151,21 @@ services:
     image: api
 ";
     let t = load_str(text);
-    let d = find_diag(&t, "`image` of service `web`");
-    assert_eq!(d.severity, DiagSeverity::Warning);
     assert_eq!(
-        d.message,
-        "`image` of service `web` must be a string, not a list"
+        said_as(&t, text, "`image` of service `web`"),
+        (
+            DiagSeverity::Warning,
+            "`image` of service `web` must be a string, not a list",
+            "image"
+        )
     );
-    assert_eq!(at(text, d.span), "image");
-    let d = find_diag(&t, "`ports` of service `web`");
     assert_eq!(
-        d.message,
-        "`ports` of service `web` must be a list, not a string"
+        said(&t, text, "`ports` of service `web`"),
+        (
+            "`ports` of service `web` must be a list, not a string",
+            "\"80:80\""
+        )
     );
-    assert_eq!(at(text, d.span), "\"80:80\"");
     let d = find_diag(&t, "`environment` of service `web`");
     assert_eq!(at(text, d.span), "5");
     find_diag(

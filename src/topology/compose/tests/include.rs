@@ -97,13 +97,14 @@ fn a_missing_included_file_is_a_located_error() {
     let t = load_str(text);
     // Only the missing file: `api` may well be defined in it.
     assert_eq!(t.diagnostics.len(), 1, "{:#?}", t.diagnostics);
-    let d = find_diag(&t, "included file");
-    assert_eq!(d.severity, DiagSeverity::Error);
     assert_eq!(
-        d.message,
-        "included file `backend/compose.yaml` was not submitted: compose cannot load the project without it; submit it with the compose files"
+        said_as(&t, text, "included file"),
+        (
+            DiagSeverity::Error,
+            "included file `backend/compose.yaml` was not submitted: compose cannot load the project without it; submit it with the compose files",
+            "backend/compose.yaml"
+        )
     );
-    assert_eq!(at(text, d.span), "backend/compose.yaml");
     assert_eq!(names(&t), ["p-nginx-1"]);
     let text = "include:\n  - path: ../x.yaml\n    env_file: x.env\n";
     find_diag(&load_str(text), "`../x.yaml`");

@@ -73,13 +73,14 @@ services:
     assert_eq!(at(text, p.span), "6001");
     assert_eq!(at(text, p.host_span), "${WEB_PORT}");
     assert_eq!(c.env[1].value.as_deref(), Some("$HOME"));
-    let d = find_diag(&t, "required variable `TOKEN`");
-    assert_eq!(d.severity, DiagSeverity::Error);
     assert_eq!(
-        d.message,
-        "required variable `TOKEN` is missing a value: set TOKEN first"
+        said_as(&t, text, "required variable `TOKEN`"),
+        (
+            DiagSeverity::Error,
+            "required variable `TOKEN` is missing a value: set TOKEN first",
+            "${TOKEN:?set TOKEN first}"
+        )
     );
-    assert_eq!(at(text, d.span), "${TOKEN:?set TOKEN first}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::topology::compose::merge::{Tag, tag_of};
+use crate::topology::testing::hosts;
 
 const BASE: &str = "\
 services:
@@ -131,11 +132,7 @@ fn later_files_override_scalars_and_merge_the_rest() {
     assert_eq!(net_keys(&t), ["back", "default", "front"]);
     // depends_on merges: api comes after db and cache.
     // extra_hosts: the same entry once.
-    let hosts: Vec<(&str, &str)> = api
-        .extra_hosts
-        .iter()
-        .map(|h| (h.name.as_str(), h.ip.as_str()))
-        .collect();
+    let hosts = hosts(api);
     assert_eq!(hosts, [("ext", "10.0.0.1"), ("other", "10.0.0.2")]);
     // The service itself is where the first file defines it.
     assert_eq!(snip(&sources, api.span).0, "x/compose.yaml");

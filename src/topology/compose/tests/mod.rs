@@ -15,6 +15,7 @@ mod volumes;
 
 use super::load;
 use crate::source::{SourceFile, SourceMap, Span};
+use crate::topology::testing::{at, diags, find_diag, names, said, said_as, unit};
 use crate::topology::*;
 
 fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
@@ -43,21 +44,6 @@ fn with_env(text: &str, env: &[(&str, &str)]) -> Topology {
     load_opts(text, &opts)
 }
 
-fn at(text: &str, span: Option<Span>) -> &str {
-    &text[span.expect("a span").range()]
-}
-
-fn unit<'a>(t: &'a Topology, name: &str) -> &'a Unit {
-    t.units
-        .iter()
-        .find(|u| u.name == name)
-        .unwrap_or_else(|| panic!("no unit {name}: {:?}", names(t)))
-}
-
-fn names(t: &Topology) -> Vec<&str> {
-    t.units.iter().map(|u| u.name.as_str()).collect()
-}
-
 fn net<'a>(t: &'a Topology, key: &str) -> &'a Network {
     t.networks.iter().find(|n| n.key == key).expect("network")
 }
@@ -66,22 +52,8 @@ fn net_keys(t: &Topology) -> Vec<&str> {
     t.networks.iter().map(|n| n.key.as_str()).collect()
 }
 
-fn diags(t: &Topology) -> Vec<(DiagSeverity, &str)> {
-    t.diagnostics
-        .iter()
-        .map(|d| (d.severity, d.message.as_str()))
-        .collect()
-}
-
 fn no_diags(t: &Topology) {
     assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
-}
-
-fn find_diag<'a>(t: &'a Topology, needle: &str) -> &'a TopologyDiagnostic {
-    t.diagnostics
-        .iter()
-        .find(|d| d.message.contains(needle))
-        .unwrap_or_else(|| panic!("no diagnostic with {needle:?}: {:#?}", t.diagnostics))
 }
 
 fn ports(t: &Topology, unit_name: &str) -> Vec<(u16, Option<u16>)> {

@@ -288,11 +288,12 @@ fn network_mode_with_networks_is_an_error() {
     let text =
         "services:\n  web:\n    image: nginx\n    network_mode: host\n    networks: [default]\n";
     let t = load_str(text);
-    let d = find_diag(&t, "mutually exclusive");
     assert_eq!(
-        d.message,
-        "service \"web\" declares mutually exclusive `network_mode` and `networks`"
+        said_as(&t, text, "mutually exclusive"),
+        (
+            DiagSeverity::Error,
+            "service \"web\" declares mutually exclusive `network_mode` and `networks`",
+            "networks"
+        )
     );
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "networks");
 }

@@ -17,13 +17,14 @@ services:
 ";
     let t = load_str(text);
     assert_eq!(names(&t), ["p-nginx-1"]);
-    let d = find_diag(&t, "service `api` is not started");
-    assert_eq!(d.severity, DiagSeverity::Info);
     assert_eq!(
-        d.message,
-        "service `api` is not started: none of its profiles (dev) is active"
+        said_as(&t, text, "service `api` is not started"),
+        (
+            DiagSeverity::Info,
+            "service `api` is not started: none of its profiles (dev) is active",
+            "api"
+        )
     );
-    assert_eq!(at(text, d.span), "api");
     let with = |profiles: &[&str], env: &[(&str, &str)]| {
         let opts = LoadOptions {
             project: Some("p".into()),
@@ -66,13 +67,14 @@ services:
     profiles: [ops, debug]
 ";
     let t = load_str(text);
-    let d = find_diag(&t, "is required by");
     assert_eq!(
-        d.message,
-        "service \"api\" is required by \"nginx\" but is disabled. Can be enabled by profiles [dev]"
+        said_as(&t, text, "is required by"),
+        (
+            DiagSeverity::Error,
+            "service \"api\" is required by \"nginx\" but is disabled. Can be enabled by profiles [dev]",
+            "api"
+        )
     );
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "api");
     let d = find_diag(&t, "service \"metrics\" is required");
     assert_eq!(at(text, d.span), "metrics");
     // Only the link: the `depends_on` is not required.

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::topology::compose::volumes::{is_file_path, normalize_bind};
+use crate::topology::testing::volume_kinds;
 
 #[test]
 fn volumes_named_bind_anonymous_and_long() {
@@ -39,11 +40,7 @@ volumes:
 ";
     let t = load_str(text);
     no_diags(&t);
-    let kinds: Vec<(&str, &VolumeKind)> = t
-        .volumes
-        .iter()
-        .map(|v| (v.name.as_str(), &v.kind))
-        .collect();
+    let kinds = volume_kinds(&t);
     assert_eq!(
         kinds,
         [

@@ -75,27 +75,20 @@ impl Ctx {
         let http = Some(AppProtocol::Http);
         let push = |cx: &mut Ctx, name: &'static str, a: Addr| {
             let v = env.get(name);
-            cx.out.push(Listener {
-                port: match &a {
-                    Addr::Tcp(_, p) => Some(*p),
-                    Addr::Unix(_) => None,
-                },
-                protocol: Protocol::Tcp,
-                bind: match a {
-                    Addr::Tcp(b, _) => b,
-                    Addr::Unix(p) => Some(Bind::Unix(p)),
-                },
-                app_protocol: http,
-                provenance: Provenance {
-                    kind: ProvenanceKind::Env,
-                    detail: format!(
-                        "{name}={}",
-                        v.and_then(|v| v.value.clone()).unwrap_or_default()
-                    ),
-                    span: v.and_then(|v| v.span),
-                },
-                certainty: Certainty::Stated,
-            });
+            let (port, bind) = match a {
+                Addr::Tcp(b, p) => (Some(p), b),
+                Addr::Unix(p) => (None, Some(Bind::Unix(p))),
+            };
+            let value = v.and_then(|v| v.value.clone()).unwrap_or_default();
+            let provenance = Provenance::new(
+                ProvenanceKind::Env,
+                format!("{name}={value}"),
+                v.and_then(|v| v.span),
+            );
+            let listener = Listener::new(port, provenance, Certainty::Stated)
+                .bound(bind)
+                .speaks(http);
+            cx.out.push(listener);
         };
         if let Some(v) = env.get("ASPNETCORE_URLS") {
             for u in v.value.as_deref().unwrap_or_default().split(';') {

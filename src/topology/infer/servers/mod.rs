@@ -250,14 +250,12 @@ impl Ctx {
         } else {
             Certainty::Inferred
         };
-        self.out.push(Listener {
-            port,
-            protocol,
-            bind,
-            app_protocol: app,
-            provenance: Provenance { kind, detail, span },
-            certainty,
-        });
+        let provenance = Provenance::new(kind, detail, span);
+        let listener = Listener::new(port, provenance, certainty)
+            .over(protocol)
+            .bound(bind)
+            .speaks(app);
+        self.out.push(listener);
     }
 
     /// An address `cmd` writes out, on a stream socket.

@@ -7,7 +7,7 @@ use crate::topology::infer::options::{
     bind_of_host, has_flag, loopback, opt_last, opt_values, parse_port, port_or, split_hostport,
 };
 use crate::topology::model::{AppProtocol, Bind, Protocol};
-use crate::topology::shell::split_words;
+use crate::topology::shell;
 
 impl Ctx {
     /// `gunicorn`: `-b`, then `GUNICORN_CMD_ARGS`, then `PORT`; `-c` decides otherwise.
@@ -26,7 +26,7 @@ impl Ctx {
         let env_args = cmd
             .var("GUNICORN_CMD_ARGS")
             .and_then(|v| v.value.as_deref())
-            .and_then(split_words)
+            .and_then(shell::words)
             .unwrap_or_default();
         let from_env = opt_values(&env_args, &["--bind"], &["-b"]);
         if !from_env.is_empty() {

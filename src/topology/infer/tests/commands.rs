@@ -41,7 +41,9 @@ fn shell_expansion_uses_env_and_defaults() {
         &[("PORT", "9001")],
     );
     assert_eq!(tcp(one(&l)), (Some(9001), Some(Bind::AnyV4)));
-    // Kubernetes `$(VAR)`.
+    // Kubernetes `$(VAR)` is the kubelet's, expanded once by the loader
+    // (kubernetes::tests::pods::dollar_dollar_stays_literal_end_to_end);
+    // here the argv is as it runs, so `$(APP_PORT)` is no port.
     let l = run(
         "",
         &[
@@ -54,7 +56,7 @@ fn shell_expansion_uses_env_and_defaults() {
         ],
         &[("APP_PORT", "7777")],
     );
-    assert_eq!(tcp(one(&l)), (Some(7777), Some(Bind::AnyV4)));
+    assert!(l.is_empty(), "{l:#?}");
     // A literal `$PORT` without a shell is nothing we can read.
     assert!(run("", &["gunicorn", "-b", "0.0.0.0:$PORT", "app:app"], &[]).is_empty());
 }

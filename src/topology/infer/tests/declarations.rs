@@ -18,26 +18,15 @@ fn expose_becomes_a_stated_listener_without_bind() {
 #[test]
 fn published_and_container_ports_keep_their_kind() {
     let mut c = container("busybox", &[], &[]);
-    c.ports.push(DeclaredPort {
-        kind: PortKind::Published,
-        container_port: 80,
-        host_port: Some(8080),
-        host_ip: None,
-        protocol: Protocol::Tcp,
-        name: None,
-        span: Some(span(1)),
-        host_span: Some(span(0)),
-    });
-    c.ports.push(DeclaredPort {
-        kind: PortKind::ContainerPort,
-        container_port: 53,
-        host_port: None,
-        host_ip: None,
-        protocol: Protocol::Udp,
-        name: None,
-        span: Some(span(2)),
-        host_span: None,
-    });
+    c.ports.push(
+        DeclaredPort::new(PortKind::Published, 80, Protocol::Tcp, Some(span(1))).published(
+            Some(8080),
+            None,
+            Some(span(0)),
+        ),
+    );
+    let dns = DeclaredPort::new(PortKind::ContainerPort, 53, Protocol::Udp, Some(span(2)));
+    c.ports.push(dns);
     let l = filled(c);
     assert_eq!(l.len(), 2);
     assert_eq!(l[0].provenance.kind, ProvenanceKind::PublishedPort);
@@ -84,30 +73,19 @@ fn declaration_beats_defaults_but_takes_their_bind() {
 #[test]
 fn probes_already_present_are_kept_and_merged() {
     let mut c = container("", &["uvicorn", "m:app", "--port", "8080"], &[]);
-    c.listeners.push(Listener {
-        port: Some(8080),
-        protocol: Protocol::Tcp,
-        bind: None,
-        app_protocol: Some(AppProtocol::Http),
-        provenance: Provenance {
-            kind: ProvenanceKind::Probe,
-            detail: "readinessProbe httpGet 8080".into(),
-            span: Some(span(3)),
-        },
-        certainty: Certainty::Stated,
-    });
-    c.listeners.push(Listener {
-        port: Some(9090),
-        protocol: Protocol::Tcp,
-        bind: None,
-        app_protocol: None,
-        provenance: Provenance {
-            kind: ProvenanceKind::Probe,
-            detail: "livenessProbe tcpSocket 9090".into(),
-            span: Some(span(5)),
-        },
-        certainty: Certainty::Stated,
-    });
+    let http = Some(AppProtocol::Http);
+    c.listeners.push(probe(
+        Some(8080),
+        http,
+        "readinessProbe httpGet 8080",
+        Some(span(3)),
+    ));
+    c.listeners.push(probe(
+        Some(9090),
+        None,
+        "livenessProbe tcpSocket 9090",
+        Some(span(5)),
+    ));
     let l = filled(c);
     assert_eq!(l.len(), 2, "{l:#?}");
     assert_eq!(tcp(&l[0]), (Some(8080), lo()));
@@ -118,18 +96,7 @@ fn probes_already_present_are_kept_and_merged() {
 
 #[test]
 fn unix_sockets_merge_by_path_and_portless_facts_stay_apart() {
-    let probe = |detail: &str| Listener {
-        port: None,
-        protocol: Protocol::Tcp,
-        bind: None,
-        app_protocol: None,
-        provenance: Provenance {
-            kind: ProvenanceKind::Probe,
-            detail: detail.into(),
-            span: None,
-        },
-        certainty: Certainty::Stated,
-    };
+    let probe = |detail: &str| probe(None, None, detail, None);
     let mut c = container(
         "",
         &[

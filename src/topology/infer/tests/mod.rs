@@ -9,8 +9,8 @@ use super::images::image_parts;
 use super::options::{bind_of_host, loopback};
 use crate::source::{FileId, Span};
 use crate::topology::model::{
-    AppProtocol, Bind, Certainty, Container, ContainerRole, DeclaredPort, EnvVar, Listener,
-    PortKind, Protocol, Provenance, ProvenanceKind,
+    AppProtocol, Bind, Certainty, Container, DeclaredPort, EnvVar, Listener, PortKind, Protocol,
+    Provenance, ProvenanceKind,
 };
 
 fn span(n: usize) -> Span {
@@ -18,40 +18,28 @@ fn span(n: usize) -> Span {
 }
 
 fn container(image: &str, argv: &[&str], env: &[(&str, &str)]) -> Container {
-    Container {
-        name: "app".into(),
-        service: Some("app".into()),
-        image: (!image.is_empty()).then(|| image.to_string()),
-        role: ContainerRole::Main,
-        entrypoint: Vec::new(),
-        command: argv.iter().map(|s| s.to_string()).collect(),
-        env: env
-            .iter()
-            .map(|(k, v)| EnvVar {
-                name: k.to_string(),
-                value: Some(v.to_string()),
-                span: Some(span(100)),
-            })
-            .collect(),
-        ports: Vec::new(),
-        listeners: Vec::new(),
-        mounts: Vec::new(),
-        is_nginx: false,
-        span: None,
-    }
+    let env = env
+        .iter()
+        .map(|(k, v)| EnvVar {
+            name: k.to_string(),
+            value: Some(v.to_string()),
+            span: Some(span(100)),
+        })
+        .collect();
+    Container::new("app", (!image.is_empty()).then(|| image.to_string()), None)
+        .service(Some("app".into()))
+        .runs(Vec::new(), v(argv), env)
 }
 
 fn exposed(c: &mut Container, port: u16, at: usize) {
-    c.ports.push(DeclaredPort {
-        kind: PortKind::Exposed,
-        container_port: port,
-        host_port: None,
-        host_ip: None,
-        protocol: Protocol::Tcp,
-        name: None,
-        span: Some(span(at)),
-        host_span: None,
-    });
+    let port = DeclaredPort::new(PortKind::Exposed, port, Protocol::Tcp, Some(span(at)));
+    c.ports.push(port);
+}
+
+/// A probe's listener on `port`, speaking `app`.
+fn probe(port: Option<u16>, app: Option<AppProtocol>, detail: &str, at: Option<Span>) -> Listener {
+    let provenance = Provenance::new(ProvenanceKind::Probe, detail, at);
+    Listener::new(port, provenance, Certainty::Stated).speaks(app)
 }
 
 fn filled(mut c: Container) -> Vec<Listener> {

@@ -1,43 +1,9 @@
 //! ConfigMaps mounted as files, their `items`, and `configMapKeyRef`.
 
 use super::*;
+use crate::topology::testing::{mounted_files, vars};
 
-const SEED_POD: &str = r#"apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: nginx-conf
-data:
-  default.conf: |
-    server {
-        listen 9001;
-        location / {
-            proxy_pass http://127.0.0.1:6001;
-        }
-    }
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: model
-  labels:
-    app: model
-spec:
-  containers:
-    - name: nginx
-      image: nginx:1.27
-      ports:
-        - containerPort: 9001
-      volumeMounts:
-        - name: conf
-          mountPath: /etc/nginx/conf.d
-    - name: model-test
-      image: model:latest
-      command: ["flask", "run", "--host=0.0.0.0", "--port=6001"]
-  volumes:
-    - name: conf
-      configMap:
-        name: nginx-conf
-"#;
+const SEED_POD: &str = include_str!("manifests/seed-pod.yaml");
 
 #[test]
 fn seed_pod_has_both_containers_in_one_unit_and_the_config_as_a_file() {
@@ -138,43 +104,9 @@ fn sub_path_mounts_one_key_at_the_mount_path() {
 
 #[test]
 fn config_map_items_choose_keys_and_paths() {
-    let text = r#"apiVersion: v1
-kind: ConfigMap
-metadata: {name: conf, namespace: web}
-data:
-  main: "events {}"
-  site: "server {}"
-  unused: "x"
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: nginx
-          image: nginx
-          volumeMounts:
-            - {name: c, mountPath: /etc/nginx/}
-            - {name: c, mountPath: /etc/nginx/nginx.conf, subPath: nginx.conf}
-      volumes:
-        - name: c
-          configMap:
-            name: conf
-            items:
-              - {key: main, path: nginx.conf}
-              - {key: site, path: conf.d/site.conf}
-              - {key: missing, path: x.conf}
-"#;
+    let text = include_str!("manifests/config-map-items-choose-keys-and-paths.yaml");
     let t = load_text(text);
-    let files: Vec<(&str, &str)> = t
-        .mounted_files
-        .iter()
-        .map(|f| (f.path.as_str(), f.content.as_str()))
-        .collect();
+    let files = mounted_files(&t);
     assert_eq!(
         files,
         [
@@ -204,23 +136,9 @@ spec:
 
 #[test]
 fn a_config_map_key_ref_outside_the_manifests_is_named() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: python
-      env:
-        - {name: PORT, valueFrom: {configMapKeyRef: {name: settings, key: PORT}}}
-        - {name: OPT, valueFrom: {configMapKeyRef: {name: extra, key: OPT, optional: true}}}
-"#;
+    let text = include_str!("manifests/a-config-map-key-ref-outside-the-manifests-is-named.yaml");
     let t = load_text(text);
-    let env: Vec<(&str, Option<&str>)> = t.units[0].containers[0]
-        .env
-        .iter()
-        .map(|e| (e.name.as_str(), e.value.as_deref()))
-        .collect();
+    let env = vars(&t.units[0].containers[0]);
     assert_eq!(env, [("PORT", None), ("OPT", None)]);
     assert_eq!(
         messages(&t),

@@ -4,18 +4,7 @@ use super::*;
 
 #[test]
 fn lists_json_and_top_level_arrays() {
-    let list = r#"apiVersion: v1
-kind: List
-items:
-  - apiVersion: v1
-    kind: Pod
-    metadata: {name: a}
-    spec: {containers: [{name: c, image: x}]}
-  - apiVersion: v1
-    kind: Service
-    metadata: {name: a}
-    spec: {ports: [{port: 80}]}
-"#;
+    let list = include_str!("manifests/lists-json-and-top-level-arrays.yaml");
     let t = load_text(list);
     assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
     assert_eq!((t.units.len(), t.services.len()), (1, 1));
@@ -33,19 +22,7 @@ items:
 
 #[test]
 fn unknown_kinds_and_foreign_groups_are_ignored() {
-    let text = r#"apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: web}
----
-apiVersion: serving.knative.dev/v1
-kind: Service
-metadata: {name: web}
-spec: {template: {spec: {containers: [{image: x}]}}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
-"#;
+    let text = include_str!("manifests/unknown-kinds-and-foreign-groups-are-ignored.yaml");
     let t = load_text(text);
     assert!(t.services.is_empty() && t.units.is_empty());
     assert_eq!(
@@ -111,26 +88,7 @@ fn yaml_errors_and_alias_bombs_do_not_panic() {
 
 #[test]
 fn wrong_types_are_located_warnings_and_the_rest_loads() {
-    let text = r#"apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: three
-  selector: {matchLabels: {app: other}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      hostNetwork: "yes"
-      containers:
-        - name: app
-          image: [nginx]
-          ports:
-            - containerPort: "8080"
-            - containerPort: 70000
-            - name: x
-            - 8081
-          env: {A: b}
-"#;
+    let text = include_str!("manifests/wrong-types-are-located-warnings-and-the-rest-loads.yaml");
     let t = load_text(text);
     let got: Vec<(&str, String)> = t
         .diagnostics

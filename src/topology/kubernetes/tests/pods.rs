@@ -1,19 +1,11 @@
 //! Pod specs: containers, probes, env and `$(VAR)`, DNS, host aliases, volumes.
 
 use super::*;
+use crate::topology::testing::{hosts, vars, volume_kinds};
 
 #[test]
 fn init_containers_and_native_sidecars_share_the_pod() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  initContainers:
-    - {name: migrate, image: app}
-    - {name: proxy, image: envoy, restartPolicy: Always, ports: [{containerPort: 15001}]}
-  containers:
-    - {name: app, image: app}
-"#;
+    let text = include_str!("manifests/init-containers-and-native-sidecars-share-the-pod.yaml");
     let t = load_text(text);
     let roles: Vec<(&str, ContainerRole)> = t.units[0]
         .containers
@@ -32,29 +24,7 @@ spec:
 
 #[test]
 fn probes_become_listeners_and_named_ports_resolve() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: app
-      ports:
-        - {name: http, containerPort: 8080}
-        - {name: grpc, containerPort: 9090}
-      readinessProbe:
-        httpGet: {path: /healthz, port: http}
-      livenessProbe:
-        httpGet: {path: /live, port: 8080}
-      startupProbe:
-        tcpSocket: {port: 5000}
-    - name: grpc-app
-      image: app
-      livenessProbe:
-        grpc: {port: 9090}
-      readinessProbe:
-        httpGet: {port: metrics}
-"#;
+    let text = include_str!("manifests/probes-become-listeners-and-named-ports-resolve.yaml");
     let t = load_text(text);
     let c = &t.units[0].containers[0];
     let got: Vec<(Option<u16>, Option<AppProtocol>, &str)> = c
@@ -93,41 +63,10 @@ spec:
 
 #[test]
 fn env_value_from_env_from_and_command_expansion() {
-    let text = r#"apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings}
-data:
-  PORT: "6001"
-  HOST: 0.0.0.0
----
-apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: python
-      envFrom:
-        - configMapRef: {name: settings}
-          prefix: APP_
-        - secretRef: {name: creds}
-        - configMapRef: {name: elsewhere}
-      env:
-        - {name: PORT, valueFrom: {configMapKeyRef: {name: settings, key: PORT}}}
-        - {name: TOKEN, valueFrom: {secretKeyRef: {name: creds, key: token}}}
-        - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
-        - {name: BIND, value: "$(APP_HOST):$(PORT)"}
-        - {name: WORKERS, value: 4}
-      command: ["gunicorn", "-b", "$(BIND)", "--workers=$(WORKERS)"]
-      args: ["$$(PORT)", "$(POD_IP)", "$(NOPE)", "app:app"]
-"#;
+    let text = include_str!("manifests/env-value-from-env-from-and-command-expansion.yaml");
     let t = load_text(text);
     let c = &t.units[0].containers[0];
-    let env: Vec<(&str, Option<&str>)> = c
-        .env
-        .iter()
-        .map(|e| (e.name.as_str(), e.value.as_deref()))
-        .collect();
+    let env = vars(c);
     assert_eq!(
         env,
         [
@@ -162,77 +101,51 @@ spec:
     assert_eq!(at(text, t.diagnostics[2].span), "4");
 }
 
+/// The kubelet expands `$(VAR)` in `command` and `args` once, and `$$(VAR)`
+/// is the escape for a literal `$(VAR)` (Kubernetes docs: "Define a Command
+/// and Arguments for a Container", and the `args` field reference): the
+/// topology keeps that literal, and listener inference reads it as it runs,
+/// without expanding it again.
 #[test]
-fn expansion_follows_the_kubelet() {
-    let env = vec![
-        EnvVar {
-            name: "A".into(),
-            value: Some("x".into()),
-            span: None,
-        },
-        EnvVar {
-            name: "U".into(),
-            value: None,
-            span: None,
-        },
-    ];
-    for (input, want) in [
-        ("$(A)", "x"),
-        ("a$(A)b$(A)", "axbx"),
-        ("$$(A)", "$(A)"),
-        ("$$$(A)", "$x"),
-        ("$(U)", "$(U)"),
-        ("$(B)", "$(B)"),
-        ("$(A", "$(A"),
-        ("$", "$"),
-        ("a$b", "a$b"),
-        ("$é$(A)", "$éx"),
-        ("$()", "$()"),
-    ] {
-        assert_eq!(expand(input, &env), want, "{input}");
-    }
+fn dollar_dollar_stays_literal_end_to_end() {
+    let text = include_str!("manifests/dollar-dollar-stays-literal-end-to-end.yaml");
+    let mut sources = SourceMap::new();
+    let f = sources.add(SourceFile::new("k8s.yaml", text));
+    let doc = crate::topology::Document {
+        file: f,
+        format: None,
+    };
+    let t = crate::topology::load(&sources, &[doc], &LoadOptions::default());
+    let [api, escaped] = &t.units[0].containers[..] else {
+        panic!("two containers")
+    };
+    assert_eq!(api.entrypoint, ["uvicorn", "main:app", "--port", "8080"]);
+    assert_eq!(
+        api.command,
+        ["--root-path", "$(PORT)", "--header", "x:$(NOPE)"]
+    );
+    let [l] = &api.listeners[..] else {
+        panic!("one listener: {:#?}", api.listeners)
+    };
+    assert_eq!(l.port, Some(8080));
+    assert_eq!(
+        l.provenance.detail,
+        "uvicorn main:app --port 8080 --root-path $(PORT) --header x:$(NOPE)"
+    );
+    assert_eq!(
+        escaped.entrypoint,
+        ["uvicorn", "main:app", "--port", "$(PORT)"]
+    );
+    assert!(
+        escaped.listeners.iter().all(|l| l.port != Some(8080)),
+        "{:#?}",
+        escaped.listeners
+    );
 }
 
 #[test]
 fn host_network_dns_policy_and_host_aliases() {
-    let text = r#"apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: edge, namespace: ingress}
-spec:
-  template:
-    spec:
-      hostNetwork: true
-      hostAliases:
-        - ip: 10.0.0.5
-          hostnames: [legacy, legacy.local]
-      containers: [{name: nginx, image: nginx}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: withnet}
-spec:
-  hostNetwork: true
-  dnsPolicy: ClusterFirstWithHostNet
-  containers: [{name: c, image: x}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: custom}
-spec:
-  dnsPolicy: None
-  dnsConfig:
-    nameservers: [1.1.1.1]
-    searches: [corp.example]
-    options: [{name: ndots, value: "2"}]
-  containers: [{name: c, image: x}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: node}
-spec:
-  dnsPolicy: Default
-  containers: [{name: c, image: x}]
-"#;
+    let text = include_str!("manifests/host-network-dns-policy-and-host-aliases.yaml");
     let t = load_text(text);
     assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
     let edge = unit(&t, "edge-0");
@@ -241,11 +154,7 @@ spec:
     assert_eq!(t.networks[1].kind, NetworkKind::Host);
     assert_eq!(edge.addresses[0].network, NetworkId(1));
     assert!(edge.dns.search.is_empty() && edge.dns.nameservers.is_empty());
-    let hosts: Vec<(&str, &str)> = edge
-        .extra_hosts
-        .iter()
-        .map(|h| (h.name.as_str(), h.ip.as_str()))
-        .collect();
+    let hosts = hosts(edge);
     assert_eq!(
         hosts,
         [("legacy", "10.0.0.5"), ("legacy.local", "10.0.0.5")]
@@ -268,37 +177,9 @@ spec:
 
 #[test]
 fn volume_kinds_and_mount_options() {
-    let text = r#"apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-    - name: app
-      image: x
-      volumeMounts:
-        - {name: sock, mountPath: /run/app}
-        - {name: data, mountPath: /data, readOnly: true, subPath: sub}
-        - {name: certs, mountPath: /certs}
-        - {name: host, mountPath: /host}
-        - {name: proj, mountPath: /proj}
-        - {name: ghost, mountPath: /ghost}
-    - name: nginx
-      image: nginx
-      volumeMounts: [{name: sock, mountPath: /run/app}]
-  volumes:
-    - {name: sock, emptyDir: {}}
-    - {name: data, persistentVolumeClaim: {claimName: pvc}}
-    - {name: certs, secret: {secretName: tls}}
-    - {name: host, hostPath: {path: /var/run}}
-    - name: proj
-      projected: {sources: [{serviceAccountToken: {path: token}}]}
-"#;
+    let text = include_str!("manifests/volume-kinds-and-mount-options.yaml");
     let t = load_text(text);
-    let kinds: Vec<(&str, &VolumeKind)> = t
-        .volumes
-        .iter()
-        .map(|v| (v.name.as_str(), &v.kind))
-        .collect();
+    let kinds = volume_kinds(&t);
     assert_eq!(
         kinds,
         [

@@ -4,64 +4,7 @@ use super::*;
 
 #[test]
 fn services_ports_selectors_and_kinds() {
-    let text = r#"apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: shop}
-spec:
-  replicas: 2
-  template:
-    metadata: {labels: {app: api, tier: backend}}
-    spec:
-      containers:
-        - name: api
-          image: api
-          ports: [{name: http, containerPort: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: other, namespace: default, labels: {app: api, tier: backend}}
-spec: {containers: [{name: c, image: x}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api, namespace: shop}
-spec:
-  selector: {app: api}
-  ports:
-    - {name: web, port: 80, targetPort: http}
-    - {port: 8443, targetPort: 8080, protocol: TCP}
-    - {port: 9000}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api-node, namespace: shop}
-spec:
-  type: NodePort
-  clusterIP: 10.96.100.100
-  selector: {app: api, tier: backend}
-  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ext, namespace: shop}
-spec:
-  type: ExternalName
-  externalName: db.example.com
----
-apiVersion: v1
-kind: Service
-metadata: {name: manual, namespace: shop}
-spec:
-  ports: [{port: 5432}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: nothing, namespace: shop}
-spec:
-  type: LoadBalancer
-  selector: {app: nope}
-  ports: [{port: 80}]
-"#;
+    let text = include_str!("manifests/services-ports-selectors-and-kinds.yaml");
     let t = load_text(text);
     assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
     let api = &t.services[0];

@@ -4,42 +4,7 @@ use super::*;
 
 #[test]
 fn replicas_make_one_unit_per_pod_with_stable_names() {
-    let text = r#"apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 3
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: app, image: python:3.12}]
-      volumes: [{name: tmp, emptyDir: {}}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: db, namespace: data}
-spec:
-  serviceName: db
-  replicas: 2
-  template:
-    metadata: {labels: {app: db}}
-    spec:
-      containers:
-        - name: postgres
-          image: postgres:16
-          volumeMounts: [{name: pgdata, mountPath: /var/lib/postgresql/data}]
-  volumeClaimTemplates:
-    - metadata: {name: pgdata}
-      spec: {accessModes: [ReadWriteOnce]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: data}
-spec:
-  clusterIP: None
-  selector: {app: db}
-  ports: [{port: 5432}]
-"#;
+    let text = include_str!("manifests/replicas-make-one-unit-per-pod-with-stable-names.yaml");
     let t = load_text(text);
     assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
     let names: Vec<&str> = t.units.iter().map(|u| u.name.as_str()).collect();
@@ -132,35 +97,7 @@ fn cluster_domain_and_namespace_come_from_the_options() {
 
 #[test]
 fn duplicates_replicas_zero_and_governing_services() {
-    let text = r#"apiVersion: v1
-kind: ConfigMap
-metadata: {name: c}
-data: {k: old}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: c}
-data: {k: new}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: off}
-spec:
-  replicas: 0
-  template: {spec: {containers: [{name: c, image: x}]}}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: db}
-spec:
-  serviceName: db-hl
-  template: {spec: {containers: [{name: c, image: x, env: [{name: K, valueFrom: {configMapKeyRef: {name: c, key: k}}}]}]}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: db-hl}
-spec: {ports: [{port: 5432}]}
-"#;
+    let text = include_str!("manifests/duplicates-replicas-zero-and-governing-services.yaml");
     let t = load_text(text);
     assert_eq!(
         messages(&t),

@@ -58,20 +58,7 @@ impl Docker {
         {
             self.projects.push(p.clone());
         }
-        let mut c = Container {
-            name: name.clone(),
-            service,
-            image: None,
-            role: ContainerRole::Main,
-            entrypoint: Vec::new(),
-            command: Vec::new(),
-            env: Vec::new(),
-            ports: Vec::new(),
-            listeners: Vec::new(),
-            mounts: Vec::new(),
-            is_nginx: false,
-            span: Some(name_span),
-        };
+        let mut c = Container::new(name.clone(), None, Some(name_span)).service(service);
         let mut hostname = None;
         if let Some(cfg) = config {
             c.image = self
@@ -147,16 +134,11 @@ impl Docker {
                             && p.host_ip == host_ip
                     });
                     if !dup {
-                        c.ports.push(DeclaredPort {
-                            kind: PortKind::Published,
-                            container_port: port,
-                            host_port: hp.map(|h| h.0),
-                            host_ip,
-                            protocol,
-                            name: None,
-                            span: Some(ports.key(k).map_or(v.span, |n| n.span)),
-                            host_span: hp.map(|h| h.1),
-                        });
+                        let span = ports.key(k).map_or(v.span, |n| n.span);
+                        let port =
+                            DeclaredPort::new(PortKind::Published, port, protocol, Some(span))
+                                .published(hp.map(|h| h.0), host_ip, hp.map(|h| h.1));
+                        c.ports.push(port);
                     }
                 }
             }
@@ -169,16 +151,9 @@ impl Docker {
             for (k, v) in ports.entries() {
                 if let Some((port, protocol)) = self.port_key(o, k, v.span, "Config.ExposedPorts") {
                     let key_span = ports.key(k).map_or(v.span, |n| n.span);
-                    c.ports.push(DeclaredPort {
-                        kind: PortKind::ImageExposed,
-                        container_port: port,
-                        host_port: None,
-                        host_ip: None,
-                        protocol,
-                        name: None,
-                        span: Some(key_span),
-                        host_span: None,
-                    });
+                    let kind = PortKind::ImageExposed;
+                    c.ports
+                        .push(DeclaredPort::new(kind, port, protocol, Some(key_span)));
                 }
             }
         }

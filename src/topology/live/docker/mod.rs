@@ -176,33 +176,19 @@ impl Docker {
             return id;
         }
         let id = NetworkId(self.topo.networks.len());
-        self.topo.networks.push(Network {
-            key: key.to_string(),
-            name: name.to_string(),
-            kind,
-            origin: if subnet.is_some() {
-                AddressOrigin::Observed
-            } else {
-                AddressOrigin::Modelled
-            },
+        let network = Network::new(key, name, kind, Some(span)).addressed(
             subnet,
             gateway,
-            internal: false,
-            external: false,
-            span: Some(span),
-        });
+            AddressOrigin::Observed,
+        );
+        self.topo.networks.push(network);
         self.networks.insert(name.to_string(), id);
         id
     }
 
     fn volume(&mut self, key: String, name: String, kind: VolumeKind, span: Span) -> usize {
         *self.volumes.entry(key).or_insert_with(|| {
-            self.topo.volumes.push(Volume {
-                name,
-                kind,
-                unit: None,
-                span: Some(span),
-            });
+            self.topo.volumes.push(Volume::new(name, kind, span));
             self.topo.volumes.len() - 1
         })
     }
@@ -228,26 +214,8 @@ impl Docker {
                     let u = *host_unit.get_or_insert_with(|| {
                         let net =
                             self.network("host", "host", NetworkKind::Host, None, None, c.span);
-                        self.topo.units.push(Unit {
-                            name: "host".into(),
-                            kind: UnitKind::Host,
-                            containers: Vec::new(),
-                            addresses: vec![Address {
-                                network: net,
-                                ip: None,
-                                origin: AddressOrigin::Modelled,
-                                dns_names: Vec::new(),
-                                span: None,
-                            }],
-                            labels: BTreeMap::new(),
-                            hostname: None,
-                            host_network: true,
-                            no_network: false,
-                            extra_hosts: Vec::new(),
-                            links: Vec::new(),
-                            dns: DnsConfig::default(),
-                            span: Some(c.span),
-                        });
+                        let host = Unit::host(Address::modelled(net), Some(c.span));
+                        self.topo.units.push(host);
                         self.topo.units.len() - 1
                     });
                     let unit = &mut self.topo.units[u];
@@ -262,18 +230,10 @@ impl Docker {
                         c.attachments
                             .iter()
                             .map(|a| {
-                                let network = self.networks[&a.network];
-                                Address {
-                                    network,
-                                    ip: a.ip,
-                                    origin: if a.ip.is_some() {
-                                        AddressOrigin::Observed
-                                    } else {
-                                        AddressOrigin::Modelled
-                                    },
-                                    dns_names: a.names.clone(),
-                                    span: Some(a.span),
-                                }
+                                Address::modelled(self.networks[&a.network])
+                                    .ip(a.ip, AddressOrigin::Observed)
+                                    .names(a.names.clone())
+                                    .at(Some(a.span))
                             })
                             .collect()
                     };
@@ -294,23 +254,18 @@ impl Docker {
                         // the embedded DNS (127.0.0.11) forwards to them.
                         dns.nameservers = c.custom_dns.clone();
                     }
-                    self.topo.units.push(Unit {
-                        name: c.container.name.clone(),
-                        kind,
-                        containers: vec![c.container.clone()],
-                        addresses,
-                        labels: BTreeMap::new(),
-                        hostname: c
-                            .hostname
-                            .clone()
-                            .or_else(|| Some(short(&c.id).to_string())),
-                        host_network: false,
-                        no_network: matches!(c.mode, Mode::None),
-                        extra_hosts: c.extra_hosts.clone(),
-                        links: Vec::new(),
-                        dns,
-                        span: Some(c.span),
-                    });
+                    let hostname = c
+                        .hostname
+                        .clone()
+                        .or_else(|| Some(short(&c.id).to_string()));
+                    let unit = Unit::new(c.container.name.clone(), kind, Some(c.span))
+                        .containers(vec![c.container.clone()])
+                        .addresses(addresses)
+                        .hostname(hostname)
+                        .no_network(matches!(c.mode, Mode::None))
+                        .extra_hosts(c.extra_hosts.clone())
+                        .dns(dns);
+                    self.topo.units.push(unit);
                     unit_of[i] = Some(self.topo.units.len() - 1);
                 }
             }
@@ -353,20 +308,13 @@ impl Docker {
                             short(target)
                         ),
                     );
-                    self.topo.units.push(Unit {
-                        name: c.container.name.clone(),
-                        kind: UnitKind::DockerContainer,
-                        containers: vec![c.container.clone()],
-                        addresses: Vec::new(),
-                        labels: BTreeMap::new(),
-                        hostname: c.hostname.clone(),
-                        host_network: false,
-                        no_network: false,
-                        extra_hosts: c.extra_hosts.clone(),
-                        links: Vec::new(),
-                        dns: c.dns.clone(),
-                        span: Some(c.span),
-                    });
+                    let kind = UnitKind::DockerContainer;
+                    let unit = Unit::new(c.container.name.clone(), kind, Some(c.span))
+                        .containers(vec![c.container.clone()])
+                        .hostname(c.hostname.clone())
+                        .extra_hosts(c.extra_hosts.clone())
+                        .dns(c.dns.clone());
+                    self.topo.units.push(unit);
                     unit_of[i] = Some(self.topo.units.len() - 1);
                 }
             }

@@ -4,22 +4,14 @@ mod loading;
 mod schema;
 
 use super::*;
+use crate::topology::testing::{load_one, messages};
 use std::net::IpAddr;
 
 fn load_text(text: &str) -> (Topology, SourceMap) {
-    let mut sources = SourceMap::new();
-    let file = sources.add(SourceFile::new("topology.json", text));
-    let topo = super::super::load(
-        &sources,
-        &[Document {
-            file,
-            format: Some(Format::Native),
-        }],
+    load_one(
+        "topology.json",
+        text,
+        Some(Format::Native),
         &LoadOptions::default(),
-    );
-    (topo, sources)
-}
-
-fn messages(t: &Topology) -> Vec<String> {
-    t.diagnostics.iter().map(|d| d.message.clone()).collect()
+    )
 }
