@@ -89,6 +89,10 @@ pub struct Input {
     /// copy, the files bind-mounted into containers. The model reads them
     /// where it refers to them.
     pub files: Vec<InputFile>,
+    /// Paths that exist in the project but were not read, relative to the
+    /// project directory (the rest of a build context, so that a
+    /// Dockerfile's `COPY` of them is known to succeed).
+    pub listed: Vec<String>,
     /// Options.
     pub options: Options,
 }

@@ -31,4 +31,4 @@ mod validate;
 
 pub use input::{Input, InputError};
 pub use report::{Report, Verdict};
-pub use validate::{IMAGE_MAIN, validate};
+pub use validate::{IMAGE_MAIN, load_model, validate};

@@ -53,6 +53,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     });
     Ok(report::build::build(report::build::Outcome {
         documents: &loaded.documents,
+        project: &loaded.project,
         topology: &topo,
         sites: &sites,
         main: located.main,
@@ -73,14 +74,18 @@ pub(crate) struct Loaded {
     pub(crate) documents: Vec<Document>,
     /// Their files.
     pub(crate) topology_files: Vec<FileId>,
+    /// The project's other files (env files, Dockerfiles, mount sources).
+    pub(crate) project: Vec<FileId>,
     /// The modelled world.
     pub(crate) topology: Topology,
 }
 
-/// The load stage alone, for discovery: the model of what an input holds.
-pub(crate) fn load_model(input: &Input) -> Result<Loaded, InputError> {
+/// The load stage alone: the files of an input and the model of the world
+/// they describe, as [`validate`] loads them (for discovery, and for tools
+/// that want the model itself).
+pub fn load_model(input: &Input) -> Result<(SourceMap, Topology), InputError> {
     input.check()?;
-    load(input).map(|(_, loaded)| loaded)
+    load(input).map(|(sources, loaded)| (sources, loaded.topology))
 }
 
 /// Load: every submitted file into the source map, the topology documents
@@ -101,17 +106,22 @@ fn load(input: &Input) -> Result<(SourceMap, Loaded), InputError> {
         })
         .collect();
     let topology_files = documents.iter().map(|d| d.file).collect();
-    let topology = topology::load(
-        &sources,
-        &documents,
-        &LoadOptions::from_options(&input.options)?,
-    );
+    let mut options = LoadOptions::from_options(&input.options)?;
+    let mut project = Vec::new();
+    for f in input.options.env_files.iter().chain(&input.files) {
+        let id = sources.add(SourceFile::new(f.path.clone(), f.content.clone()));
+        options.files.insert(f.path.clone(), id);
+        project.push(id);
+    }
+    options.listed = input.listed.iter().cloned().collect();
+    let topology = topology::load(&sources, &documents, &options);
     Ok((
         sources,
         Loaded {
             nginx,
             documents,
             topology_files,
+            project,
             topology,
         },
     ))

@@ -47,14 +47,15 @@ fn parse_format(s: &str) -> Result<Format, String> {
 }
 
 impl TopologyArgs {
-    /// Builds load options, reading env files.
-    pub fn options(&self) -> Result<LoadOptions, String> {
+    /// Builds load options, reading env files; the env files' contents are
+    /// returned beside them, for the caller's source map.
+    pub fn options(&self) -> Result<(LoadOptions, Vec<(String, Vec<u8>)>), String> {
         let mut env = BTreeMap::new();
-        let mut files = BTreeMap::new();
+        let mut files = Vec::new();
         for f in &self.env_files {
             let bytes = std::fs::read(f).map_err(|e| format!("cannot read {f}: {e}"))?;
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            files.insert(f.clone(), bytes);
+            files.push((f.clone(), bytes));
             for line in text.lines() {
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {
@@ -88,15 +89,16 @@ impl TopologyArgs {
                 .map_err(|_| format!("--subnet: `{cidr}` is not an IPv4 CIDR"))?;
             plan.subnets.insert(net.to_string(), cidr);
         }
-        Ok(LoadOptions {
+        let opts = LoadOptions {
             project: self.project.clone(),
             namespace: self.namespace.clone(),
             env,
             plan,
             nginx: self.nginx.clone(),
             profiles: self.profiles.clone(),
-            files,
-        })
+            ..Default::default()
+        };
+        Ok((opts, files))
     }
 }
 
@@ -131,7 +133,7 @@ pub struct TopologyCmd {
 
 /// Runs `upcheck topology`.
 pub fn run(a: TopologyCmd) -> u8 {
-    let opts = match a.topo.options() {
+    let (mut opts, env_files) = match a.topo.options() {
         Ok(o) => o,
         Err(e) => {
             eprintln!("upcheck: {e}");
@@ -139,6 +141,10 @@ pub fn run(a: TopologyCmd) -> u8 {
         }
     };
     let mut sources = SourceMap::new();
+    for (path, bytes) in env_files {
+        let id = sources.add(SourceFile::new(path.clone(), bytes));
+        opts.files.insert(path, id);
+    }
     let docs = match read_documents(&mut sources, &a.files, a.topo.topology_format) {
         Ok(d) => d,
         Err(e) => {

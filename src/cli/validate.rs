@@ -99,7 +99,7 @@ fn explain(d: &Discovered) -> String {
 
 /// The files of the project, found and read from disk.
 fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
-    let lo = a.topo.options()?;
+    let (lo, _) = a.topo.options()?;
     let stdin_used = a
         .topology
         .iter()

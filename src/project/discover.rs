@@ -328,6 +328,7 @@ pub fn discover(
                 })
                 .map(|(p, c)| InputFile::new(p.clone(), c.clone()))
                 .collect(),
+            listed: Vec::new(),
             options,
         }
     };

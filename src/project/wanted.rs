@@ -12,10 +12,10 @@ use crate::topology::VolumeKind;
 /// the project directory, that discovery should read next. Host paths
 /// (absolute mount sources) are never wanted.
 pub fn wanted(input: &Input) -> Vec<Want> {
-    let Ok(loaded) = crate::validate::load_model(input) else {
+    let Ok((_, topo)) = crate::validate::load_model(input) else {
         return Vec::new();
     };
-    let topo = &loaded.topology;
+    let topo = &topo;
     let mut out = Vec::new();
     for site in topo.nginx_sites() {
         let c = &topo.units[site.unit.0].containers[site.container];

@@ -25,6 +25,8 @@ pub struct Outcome<'a> {
     pub sources: SourceMap,
     /// The topology documents.
     pub documents: &'a [Document],
+    /// The project's other files.
+    pub project: &'a [FileId],
     /// The modelled world.
     pub topology: &'a Topology,
     /// The nginx containers.
@@ -118,10 +120,18 @@ fn summary(o: &Outcome) -> Summary {
 }
 
 /// What a file is to this validation.
-fn role(o: &Outcome, included: &HashSet<FileId>, id: FileId, path: &str) -> FileRole {
+fn role(
+    o: &Outcome,
+    included: &HashSet<FileId>,
+    project: &HashSet<FileId>,
+    id: FileId,
+    path: &str,
+) -> FileRole {
     let placed_by = |id: FileId| o.placement.and_then(|p| p.by.get(&id));
     if o.documents.iter().any(|d| d.file == id) {
         FileRole::Topology
+    } else if project.contains(&id) && !included.contains(&id) && o.main != id {
+        FileRole::Project
     } else if (id == o.main && path == crate::IMAGE_MAIN)
         || path == placement::IMAGE_NGINX_CONF_PATH
     {
@@ -144,12 +154,13 @@ fn role(o: &Outcome, included: &HashSet<FileId>, id: FileId, path: &str) -> File
 
 fn input_summary(o: &Outcome) -> InputSummary {
     let included: HashSet<FileId> = o.config.files.iter().map(|f| f.file).collect();
+    let project: HashSet<FileId> = o.project.iter().copied().collect();
     let files = o
         .sources
         .iter()
         .map(|(id, f)| InputFileReport {
             path: f.path.clone(),
-            role: role(o, &included, id, &f.path),
+            role: role(o, &included, &project, id, &f.path),
             container_path: o.placement.and_then(|p| p.paths.get(&id).cloned()),
             format: o.documents.iter().find(|d| d.file == id).map(|d| {
                 d.format

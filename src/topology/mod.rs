@@ -95,12 +95,17 @@ pub struct LoadOptions {
     /// Active compose profiles (`--profile`; `COMPOSE_PROFILES` in `env`
     /// or the project's `.env` adds to them; `*` activates every profile).
     pub profiles: Vec<String>,
-    /// Env files supplied beside the topology, by path as the user names
-    /// them: read where a compose service's `env_file` names them (paths
-    /// relative to the compose file), and the project's `.env` (beside the
-    /// first compose file) for interpolation. Env files submitted as
-    /// topology documents are read the same way, with spans.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// The project's other files in the source map, by path relative to
+    /// the project directory: env files (read where a compose service's
+    /// `env_file` names them, and the project's `.env` for interpolation),
+    /// Dockerfiles and the build-context files they copy, mount sources.
+    /// Env files submitted as topology documents are read the same way.
+    pub files: BTreeMap<String, FileId>,
+    /// Paths known to exist in the project whose content was not read
+    /// (the rest of a build context), relative to the project directory.
+    pub listed: std::collections::BTreeSet<String>,
+    /// The project directory's name: compose's default project name.
+    pub project_dir: Option<String>,
 }
 
 impl LoadOptions {
@@ -139,11 +144,9 @@ impl LoadOptions {
             plan,
             nginx: o.nginx_service.clone(),
             profiles: o.profiles.clone(),
-            files: o
-                .env_files
-                .iter()
-                .map(|f| (f.path.clone(), f.content.clone()))
-                .collect(),
+            files: BTreeMap::new(),
+            listed: Default::default(),
+            project_dir: o.project_dir.clone(),
         })
     }
 }

@@ -13,7 +13,7 @@ use upcheck::input::Input;
 use upcheck::nginx::{self, upstreams};
 use upcheck::report::FileRole;
 use upcheck::source::{SourceMap, Span};
-use upcheck::topology::{self, *};
+use upcheck::topology::*;
 
 /// How one unit (network namespace) is built.
 pub struct UnitPlan {
@@ -197,45 +197,9 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             .map(|(id, _)| id)
     };
     // The topology, loaded as validate loads it.
-    let docs: Vec<Document> = report
-        .input
-        .files
-        .iter()
-        .filter(|f| f.role == FileRole::Topology)
-        .filter_map(|f| {
-            Some(Document {
-                file: file_id(&f.path)?,
-                format: None,
-            })
-        })
-        .collect();
-    let o = &input.options;
-    let mut plan_overrides = topology::addressing::PlanOverrides::default();
-    for (k, v) in &o.subnets {
-        plan_overrides
-            .subnets
-            .insert(k.clone(), v.parse().map_err(|_| format!("bad subnet {v}"))?);
-    }
-    // `..Default::default()`: options added later keep their defaults.
-    #[allow(clippy::needless_update)]
-    let topo = topology::load(
-        sources,
-        &docs,
-        &LoadOptions {
-            project: o.project.clone(),
-            namespace: o.namespace.clone(),
-            env: o.env.clone(),
-            plan: plan_overrides,
-            nginx: o.nginx_service.clone(),
-            profiles: o.profiles.clone(),
-            files: o
-                .env_files
-                .iter()
-                .map(|f| (f.path.clone(), f.content.clone()))
-                .collect(),
-            ..Default::default()
-        },
-    );
+    let topo = upcheck::load_model(input)
+        .map_err(|e| format!("the input does not load: {e}"))?
+        .1;
     // The harness builds what upcheck modelled, so both must see one world.
     let table = |rows: &[upcheck::report::topology::AddressRow]| {
         serde_json::to_string(rows).unwrap_or_default()

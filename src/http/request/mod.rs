@@ -577,6 +577,7 @@ impl Submission {
             nginx_main: self.main,
             topology: self.topology.into_iter().map(|s| s.item).collect(),
             files: Vec::new(),
+            listed: Vec::new(),
             options: self.options,
         }
     }

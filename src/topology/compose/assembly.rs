@@ -64,12 +64,12 @@ impl<'a> Assembly<'a> {
             keys: Vec::new(),
             incomplete: false,
         };
-        for (path, bytes) in &opts.files {
+        for (path, &file) in &opts.files {
             asm.files.env_files.insert(
                 normalize_path(path),
                 EnvFileText {
-                    text: String::from_utf8_lossy(bytes).into_owned(),
-                    file: None,
+                    text: sources.get(file).text().into_owned(),
+                    file: Some(file),
                 },
             );
         }

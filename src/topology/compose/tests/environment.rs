@@ -107,10 +107,11 @@ services:
     let compose = sources.add(SourceFile::new("app/compose.yaml", text));
     let env = "# settings\nexport PORT=9000\nHOST = 0.0.0.0 # bind all\nNAME='it s'\nGREETING=\"hi\\n${HOST}\"\nINHERIT\nEMPTY=\n";
     let env_id = sources.add(SourceFile::new("app/app.env", env));
+    let raw_id = sources.add(SourceFile::new("app/raw.env", "RAW=${NOT} \"x\"\n"));
     let opts = LoadOptions {
         project: Some("p".into()),
         env: [("INHERIT".to_string(), "from-shell".to_string())].into(),
-        files: [("app/raw.env".to_string(), b"RAW=${NOT} \"x\"\n".to_vec())].into(),
+        files: [("app/raw.env".to_string(), raw_id)].into(),
         ..Default::default()
     };
     let t = load(&sources, &[compose, env_id], &opts);
@@ -132,8 +133,8 @@ services:
     let c = &unit(&t, "p-app-1").containers[0];
     assert_eq!(sources.snippet(c.env[0].span.unwrap()), "HOST = 0.0.0.0");
     assert_eq!(c.env[0].span.unwrap().file, env_id);
-    // Supplied separately: no span to point at.
-    assert_eq!(c.env[5].span, None);
+    // Supplied beside the topology: located in its own file too.
+    assert_eq!(sources.snippet(c.env[5].span.unwrap()), "RAW=${NOT} \"x\"");
 }
 
 #[test]
@@ -167,16 +168,13 @@ fn dotenv_syntax() {
 #[test]
 fn the_project_env_file_interpolates_and_options_win() {
     let text = "services:\n  app:\n    image: app:${TAG}\n    command: serve --port ${PORT}\n    profiles: [debug]\n    environment: [PORT]\n";
+    let env = "TAG=1\nPORT=7000\nCOMPOSE_PROFILES=debug\nCOMPOSE_PROJECT_NAME=shop\n";
     let opts = LoadOptions {
         env: [("TAG".to_string(), "2".to_string())].into(),
-        files: [(
-            "proj/.env".to_string(),
-            b"TAG=1\nPORT=7000\nCOMPOSE_PROFILES=debug\nCOMPOSE_PROJECT_NAME=shop\n".to_vec(),
-        )]
-        .into(),
+        files: [("proj/.env".to_string(), FileId(1))].into(),
         ..Default::default()
     };
-    let (t, _) = load_files(&[("proj/compose.yaml", text)], &opts);
+    let (t, _) = load_files(&[("proj/compose.yaml", text), ("proj/.env", env)], &opts);
     no_diags(&t);
     assert_eq!(t.project.as_deref(), Some("shop"));
     let c = &unit(&t, "shop-app-1").containers[0];
@@ -186,9 +184,15 @@ fn the_project_env_file_interpolates_and_options_win() {
     assert_eq!(env_of(&t, "shop-app-1"), kv(&[("PORT", "7000")]));
     // Another directory's `.env` is not this project's.
     let opts = LoadOptions {
-        files: [("elsewhere/.env".to_string(), b"PORT=7000\n".to_vec())].into(),
+        files: [("elsewhere/.env".to_string(), FileId(1))].into(),
         ..Default::default()
     };
-    let (t, _) = load_files(&[("proj/compose.yaml", text)], &opts);
+    let (t, _) = load_files(
+        &[
+            ("proj/compose.yaml", text),
+            ("elsewhere/.env", "PORT=7000\n"),
+        ],
+        &opts,
+    );
     find_diag(&t, "variable `PORT` is not set");
 }

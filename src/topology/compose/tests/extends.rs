@@ -33,11 +33,11 @@ services:
 ";
     let opts = LoadOptions {
         project: Some("p".into()),
-        files: [("common/worker.env".to_string(), b"QUEUE=jobs\n".to_vec())].into(),
         ..Default::default()
     };
-    let (t, sources) = load_files(
+    let (t, sources) = load_with(
         &[("compose.yaml", main), ("common/services.yaml", common)],
+        &[("common/worker.env", "QUEUE=jobs\n")],
         &opts,
     );
     no_diags(&t);

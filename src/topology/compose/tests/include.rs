@@ -23,15 +23,10 @@ services:
 ";
     let opts = LoadOptions {
         project: Some("p".into()),
-        files: [
-            ("backend/.env".to_string(), b"API_PORT=7000\n".to_vec()),
-            ("backend/app.env".to_string(), b"WORKERS=3\n".to_vec()),
-        ]
-        .into(),
         ..Default::default()
     };
     // Submitted in any order: included files are not `-f` files.
-    let (t, sources) = load_files(
+    let (t, sources) = load_with(
         &[
             ("backend/compose.yaml", backend),
             (
@@ -40,6 +35,10 @@ services:
             ),
             ("cache.yaml", "services:\n  cache:\n    image: redis:6\n"),
             ("compose.yaml", main),
+        ],
+        &[
+            ("backend/.env", "API_PORT=7000\n"),
+            ("backend/app.env", "WORKERS=3\n"),
         ],
         &opts,
     );
@@ -71,10 +70,9 @@ fn the_including_projects_variables_win_over_the_included_env() {
     let opts = LoadOptions {
         project: Some("p".into()),
         env: [("API_PORT".to_string(), "6000".to_string())].into(),
-        files: [("b/.env".to_string(), b"API_PORT=7000\n".to_vec())].into(),
         ..Default::default()
     };
-    let (t, _) = load_files(
+    let (t, _) = load_with(
         &[
             ("compose.yaml", "include: [b/c.yaml]\n"),
             (
@@ -82,6 +80,7 @@ fn the_including_projects_variables_win_over_the_included_env() {
                 "services:\n  api:\n    image: api\n    command: run --port ${API_PORT}\n",
             ),
         ],
+        &[("b/.env", "API_PORT=7000\n")],
         &opts,
     );
     no_diags(&t);

@@ -65,6 +65,26 @@ fn ports(t: &Topology, unit_name: &str) -> Vec<(u16, Option<u16>)> {
 }
 
 /// Loads files (path, text) as the compose files of one project.
+/// Loads compose files with project files (env files) beside them.
+fn load_with(
+    files: &[(&str, &str)],
+    project: &[(&str, &str)],
+    opts: &LoadOptions,
+) -> (Topology, SourceMap) {
+    let mut sources = SourceMap::new();
+    let ids: Vec<FileId> = files
+        .iter()
+        .map(|(p, t)| sources.add(SourceFile::new(*p, *t)))
+        .collect();
+    let mut opts = opts.clone();
+    for (p, t) in project {
+        let id = sources.add(SourceFile::new(*p, *t));
+        opts.files.insert(p.to_string(), id);
+    }
+    let t = load(&sources, &ids, &opts);
+    (t, sources)
+}
+
 fn load_files(files: &[(&str, &str)], opts: &LoadOptions) -> (Topology, SourceMap) {
     let mut sources = SourceMap::new();
     let ids: Vec<FileId> = files
