@@ -46,10 +46,13 @@ fn parse_format(s: &str) -> Result<Format, String> {
     })
 }
 
+/// An env file named with `--env-file`: its path and content.
+pub type EnvFile = (String, Vec<u8>);
+
 impl TopologyArgs {
     /// Builds load options, reading env files; the env files' contents are
     /// returned beside them, for the caller's source map.
-    pub fn options(&self) -> Result<(LoadOptions, Vec<(String, Vec<u8>)>), String> {
+    pub fn options(&self) -> Result<(LoadOptions, Vec<EnvFile>), String> {
         let mut env = BTreeMap::new();
         let mut files = Vec::new();
         for f in &self.env_files {
