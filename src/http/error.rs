@@ -65,9 +65,8 @@ pub enum Kind {
     /// header, a bad `Content-Length` (answered by the HTTP layer, on any
     /// route).
     MalformedRequest,
-    /// The request target is longer than the HTTP layer reads.
-    UriTooLong,
-    /// More header fields, or more header bytes, than the HTTP layer reads.
+    /// More header fields, or more bytes of request line and headers, than
+    /// the HTTP layer reads.
     HeadersTooLarge,
 }
 
@@ -94,7 +93,6 @@ impl Kind {
         Kind::Internal,
         Kind::BodyTimeout,
         Kind::MalformedRequest,
-        Kind::UriTooLong,
         Kind::HeadersTooLarge,
     ];
 
@@ -110,7 +108,6 @@ impl Kind {
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Kind::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Kind::UriTooLong => StatusCode::URI_TOO_LONG,
             Kind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -147,7 +144,6 @@ impl Kind {
             Kind::Internal => "internal",
             Kind::BodyTimeout => "body-timeout",
             Kind::MalformedRequest => "malformed-request",
-            Kind::UriTooLong => "uri-too-long",
             Kind::HeadersTooLarge => "headers-too-large",
         }
     }
@@ -175,7 +171,6 @@ impl Kind {
             Kind::Internal => "Internal error",
             Kind::BodyTimeout => "The body arrived too slowly",
             Kind::MalformedRequest => "The request is not valid HTTP/1.1",
-            Kind::UriTooLong => "The request target is too long",
             Kind::HeadersTooLarge => "The request headers are too large",
         }
     }
@@ -187,7 +182,6 @@ impl Kind {
             Kind::MalformedRequest => {
                 "the request line or a header is not valid HTTP/1.1 (a bad Content-Length, say)"
             }
-            Kind::UriTooLong => "the request target is longer than the server reads",
             Kind::HeadersTooLarge => {
                 "more than 100 header fields, or more than 32 KiB of request line and headers"
             }

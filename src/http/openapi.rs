@@ -34,9 +34,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
             verdict is data. Errors are RFC 9457 `application/problem+json` documents whose `type` \
             is stable per kind. Every response carries an `x-request-id` header (taken from the \
             request when it sends a valid one). On any route, a request that is not valid HTTP/1.1 \
-            is answered 400 (`malformed-request`), an over-long target 414 (`uri-too-long`), and \
-            more than 100 header fields or 32 KiB of request line and headers 431 \
-            (`headers-too-large`); the connection is then closed.",
+            is answered 400 (`malformed-request`), and more than 100 header fields or 32 KiB of \
+            request line and headers 431 (`headers-too-large`); the connection is then closed.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
@@ -49,7 +48,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         schemas(Problem, ProblemLocation),
         responses(
             BadRequest, Unauthorized, NotFound, NotAcceptable, RequestTimeout, PayloadTooLarge,
-            UriTooLong, UnsupportedMediaType, Unprocessable, RateLimited, HeadersTooLarge,
+            UnsupportedMediaType, Unprocessable, RateLimited, HeadersTooLarge,
             Internal, Unavailable
         )
     ),
@@ -247,9 +246,7 @@ fn example_detail(k: Kind) -> &'static str {
         Kind::Timeout => "the request took longer than 30000 ms",
         Kind::Internal => "the request could not be completed; the request id finds it in the log",
         Kind::BodyTimeout => "no part of the body arrived for 15000 ms",
-        Kind::MalformedRequest | Kind::UriTooLong | Kind::HeadersTooLarge => {
-            k.fixed_detail().unwrap_or_default()
-        }
+        Kind::MalformedRequest | Kind::HeadersTooLarge => k.fixed_detail().unwrap_or_default(),
     }
 }
 
@@ -285,8 +282,6 @@ problem_responses! {
     RequestTimeout: "No part of the body arrived for `--body-timeout` (15 s by default); the connection is closed.", [BodyTimeout];
     /// 413.
     PayloadTooLarge: "The body is larger than the configured limit (`--max-body`, 1 MiB by default).", [BodyTooLarge];
-    /// 414.
-    UriTooLong: "The request target is longer than the HTTP layer reads; the connection is closed.", [UriTooLong];
     /// 415.
     UnsupportedMediaType: "The body is neither `application/json` nor `multipart/form-data`.", [UnsupportedMediaType];
     /// 422.

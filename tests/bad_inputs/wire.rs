@@ -279,6 +279,14 @@ fn one_huge_header(addr: SocketAddr) -> Outcome {
     exchange(addr, req.as_bytes())
 }
 
+fn long_target(addr: SocketAddr) -> Outcome {
+    let req = format!(
+        "GET /rules/{} HTTP/1.1\r\nHost: upcheck\r\n\r\n",
+        "a".repeat(40 * 1024)
+    );
+    exchange(addr, req.as_bytes())
+}
+
 /// A body of this size, four times the default 1 MiB limit and more than
 /// loopback socket buffers hold, so that the client is still writing when
 /// the 413 is sent.
@@ -367,6 +375,11 @@ pub fn cases() -> Vec<Case> {
             name: "one 40 KiB header",
             expect: Expect::Problem(431, "headers-too-large"),
             run: one_huge_header,
+        },
+        Case {
+            name: "a 40 KiB request target",
+            expect: Expect::Problem(431, "headers-too-large"),
+            run: long_target,
         },
         Case {
             name: "16 MiB body over the limit, sent whole",

@@ -55,9 +55,6 @@ impl Settings {
             // A client that shuts its write side after the request still
             // gets the response.
             .half_close(true)
-            // One buffer per write, so an error head hyper writes on its
-            // own arrives whole (see `io`).
-            .writev(false)
             .max_headers(MAX_HEADERS)
             .max_header_size(MAX_HEAD_BYTES)
             .max_buf_size(MAX_BUF_BYTES)

@@ -4,8 +4,8 @@
 //! itself the service's own shape.
 //!
 //! hyper answers a request it cannot parse before any service sees it: a
-//! malformed request line or header, or a bad `Content-Length` (400), a
-//! target over its limit (414), too many or too large headers (431). It
+//! malformed request line or header, or a bad `Content-Length` (400), too
+//! many or too large headers (431; a long target counts here too). It
 //! writes a bare status line with `content-length: 0` and closes, and has no
 //! hook to change that. Such a response can only be written while a head is
 //! being read (no request is in progress), so when hyper writes a complete
@@ -74,6 +74,34 @@ impl AsyncRead for Watched {
     }
 }
 
+impl Watched {
+    /// When a head is being read and `head` is hyper's own error
+    /// response, queues the problem in its place and says how many of
+    /// hyper's bytes count as written.
+    fn rewrite(&mut self, cx: &mut Context<'_>, head: &[u8]) -> Option<Poll<io::Result<usize>>> {
+        if !self.phase.reading_head() {
+            return None;
+        }
+        let status = parser_error_status(head)?;
+        self.phase.set_parser_error(status.as_u16());
+        self.pending = problem_response(status, date_line(head));
+        // Ours go out now, or on flush.
+        if let Poll::Ready(Err(e)) = self.poll_pending(cx) {
+            return Some(Poll::Ready(Err(e)));
+        }
+        Some(Poll::Ready(Ok(head.len())))
+    }
+
+    /// Tells the phase whether a write of the response went through.
+    fn track<T>(&self, r: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match &r {
+            Poll::Pending => self.phase.write_stalled(),
+            Poll::Ready(_) => self.phase.write_progressed(),
+        }
+        r
+    }
+}
+
 impl AsyncWrite for Watched {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -81,27 +109,31 @@ impl AsyncWrite for Watched {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
-        if self.phase.reading_head()
-            && let Some(status) = parser_error_status(buf)
+        if let Some(r) = self.rewrite(cx, buf) {
+            return r;
+        }
+        let r = Pin::new(&mut self.stream).poll_write(cx, buf);
+        self.track(r)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(self.poll_pending(cx))?;
+        // hyper's error response is a head alone, in one slice.
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty())
+            && let Some(r) = self.rewrite(cx, first)
         {
-            self.phase.set_parser_error(status.as_u16());
-            self.pending = problem_response(status, date_line(buf));
-            // hyper's bytes count as written; ours go out now or on flush.
-            if let Poll::Ready(Err(e)) = self.poll_pending(cx) {
-                return Poll::Ready(Err(e));
-            }
-            return Poll::Ready(Ok(buf.len()));
+            return r;
         }
-        match Pin::new(&mut self.stream).poll_write(cx, buf) {
-            Poll::Pending => {
-                self.phase.write_stalled();
-                Poll::Pending
-            }
-            Poll::Ready(r) => {
-                self.phase.write_progressed();
-                Poll::Ready(r)
-            }
-        }
+        let r = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.track(r)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -116,7 +148,7 @@ impl AsyncWrite for Watched {
 }
 
 /// The status of a response hyper wrote on its own: a whole `4xx`/`5xx`
-/// head with an empty body, in one write.
+/// head with an empty body, in one buffer.
 fn parser_error_status(buf: &[u8]) -> Option<StatusCode> {
     let rest = buf
         .strip_prefix(b"HTTP/1.1 ")
@@ -144,7 +176,6 @@ fn date_line(buf: &[u8]) -> Option<HeaderValue> {
 pub(crate) fn parser_problem(status: StatusCode) -> Problem {
     let kind = match status {
         StatusCode::BAD_REQUEST => Some(Kind::MalformedRequest),
-        StatusCode::URI_TOO_LONG => Some(Kind::UriTooLong),
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => Some(Kind::HeadersTooLarge),
         _ => None,
     };

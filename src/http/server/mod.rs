@@ -10,8 +10,8 @@
 //!   `--idle-timeout` for its next request, and a response the client does
 //!   not take for `--body-timeout` ends the connection. (The body timeout
 //!   on uploads, 408, and the request timeout, 503, live in the router.)
-//! - **Parser errors** ([`io`]): what hyper answers by itself (400, 414,
-//!   431) goes out as `application/problem+json` with the security headers.
+//! - **Parser errors** ([`io`]): what hyper answers by itself (400, 431)
+//!   goes out as `application/problem+json` with the security headers.
 //! - **Lingering close** and **half-close** ([`connection`]).
 //! - **Shutdown** ([`serve_on`]): on the signal, readiness turns false,
 //!   the listener closes, idle connections close, requests in progress get
