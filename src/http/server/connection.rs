@@ -130,16 +130,13 @@ pub(crate) async fn run(
             return Poll::Ready(End::Done(r));
         }
         // hyper has moved the phase as far as it could; time it.
-        while let Some((at, why)) = phase.deadline(&settings.timeouts) {
-            if at <= Instant::now() {
-                return Poll::Ready(End::Closed(why));
-            }
+        if let Some((at, why)) = phase.deadline(&settings.timeouts) {
             if armed != Some(at) {
                 timer.as_mut().reset(at);
                 armed = Some(at);
             }
-            if timer.as_mut().poll(cx).is_pending() {
-                break;
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(End::Closed(why));
             }
         }
         Poll::Pending
