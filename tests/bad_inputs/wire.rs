@@ -128,7 +128,7 @@ pub fn check(case: &Case, o: &Outcome) -> Result<(), String> {
     let err = |why: String| Err(format!("{}: {why}", case.name));
     match (case.expect, o) {
         (Expect::Problem(status, slug), Outcome::Reply(r)) => {
-            r.check_problem(status, slug).or_else(|e| err(e))
+            r.check_problem(status, slug).or_else(err)
         }
         (Expect::Report, Outcome::Reply(r))
             if r.status == 200 && r.json()["verdict"].is_string() =>
