@@ -14,7 +14,7 @@
 use super::io::Watched;
 use super::phase::{Closed, Phase, Timeouts};
 use super::registry::Ticket;
-use super::{MAX_BUF_BYTES, MAX_HEAD_BYTES, MAX_HEADERS};
+use super::{MAX_BUF_BYTES, MAX_HEAD_BYTES};
 use crate::http::state::{AppState, names};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -55,7 +55,8 @@ impl Settings {
             // A client that shuts its write side after the request still
             // gets the response.
             .half_close(true)
-            .max_headers(MAX_HEADERS)
+            // (At most MAX_HEADERS fields: hyper's default, kept on the
+            // stack; setting it moves the fields to the heap.)
             .max_header_size(MAX_HEAD_BYTES)
             .max_buf_size(MAX_BUF_BYTES)
             // The header timeout is ours (`Phase`): hyper's would also

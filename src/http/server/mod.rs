@@ -32,7 +32,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-/// Most header fields in a request (more: 431).
+/// Most header fields in a request (more: 431): hyper's fixed default.
 pub const MAX_HEADERS: usize = 100;
 /// Most bytes of request line and headers (more: 431).
 pub const MAX_HEAD_BYTES: usize = 32 * 1024;
