@@ -6,7 +6,7 @@
 //!   it in process with `oneshot`.
 //! - [`serve`] binds, prints the bound address, serves until SIGTERM or
 //!   SIGINT, then finishes in-flight requests within the grace period; its
-//!   accept loop ([`server`]) caps connections and times slow clients out.
+//!   accept loop (`src/http/server/`) caps connections and times slow clients out.
 //! - Every API route is registered through utoipa-axum's `routes!`, so the
 //!   OpenAPI document ([`openapi::openapi`]) cannot miss one.
 //! - Errors are [`ApiError`]s, rendered as `application/problem+json`.
@@ -23,7 +23,7 @@ pub mod openapi;
 pub mod portal;
 pub mod request;
 pub mod routes;
-pub mod server;
+mod server;
 pub mod state;
 
 pub use error::{ApiError, Kind, Problem};

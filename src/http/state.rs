@@ -55,7 +55,7 @@ impl Default for Limits {
 }
 
 /// Bounds on connections, kept by the accept loop under the router
-/// ([`crate::http::server`]).
+/// (`src/http/server/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Longest a client may take to send a request's line and headers,

@@ -36,11 +36,11 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 
 /// Longest a lingering close lasts.
-pub const LINGER_TIME: Duration = Duration::from_secs(5);
+const LINGER_TIME: Duration = Duration::from_secs(5);
 /// Longest pause in what the client sends during a lingering close.
-pub const LINGER_READ: Duration = Duration::from_secs(1);
+const LINGER_READ: Duration = Duration::from_secs(1);
 /// Most bytes read and dropped during a lingering close.
-pub const LINGER_BYTES: usize = 64 * 1024 * 1024;
+const LINGER_BYTES: usize = 64 * 1024 * 1024;
 
 /// What every connection is served with.
 pub(crate) struct Settings {
@@ -49,14 +49,15 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
+    /// hyper's settings and the timeouts, from the service's state.
     pub(crate) fn new(state: &AppState) -> Settings {
         let mut http = http1::Builder::new();
         http
             // A client that shuts its write side after the request still
             // gets the response.
             .half_close(true)
-            // (At most MAX_HEADERS fields: hyper's default, kept on the
-            // stack; setting it moves the fields to the heap.)
+            // (At most 100 header fields: hyper's default, kept on the
+            // stack; setting it, even to 100, moves them to the heap.)
             .max_header_size(MAX_HEAD_BYTES)
             .max_buf_size(MAX_BUF_BYTES)
             // The header timeout is ours (`Phase`): hyper's would also

@@ -34,6 +34,7 @@ pub(crate) struct Watched {
 }
 
 impl Watched {
+    /// Watches `stream` for the connection in `phase`.
     pub(crate) fn new(stream: TcpStream, phase: Arc<Phase>) -> Watched {
         Watched {
             stream,

@@ -22,8 +22,6 @@ mod io;
 mod phase;
 mod registry;
 
-pub use connection::{LINGER_BYTES, LINGER_READ, LINGER_TIME};
-
 use super::state::{AppState, Config};
 use registry::{Admission, Registry};
 use std::future::Future;
@@ -32,12 +30,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-/// Most header fields in a request (more: 431): hyper's fixed default.
-pub const MAX_HEADERS: usize = 100;
 /// Most bytes of request line and headers (more: 431).
-pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+pub(crate) const MAX_HEAD_BYTES: usize = 32 * 1024;
 /// Largest read buffer of a connection, which bounds its memory.
-pub const MAX_BUF_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BUF_BYTES: usize = 64 * 1024;
 
 /// How the server stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +197,10 @@ pub async fn shutdown_signal() {
 mod tests {
     use super::*;
     use crate::http::error::Kind;
+
+    /// Most header fields in a request (more: 431): hyper's default, left
+    /// unset (see `connection::Settings`).
+    const MAX_HEADERS: usize = 100;
 
     #[test]
     fn the_documented_header_limits_are_the_enforced_ones() {

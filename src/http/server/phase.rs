@@ -42,8 +42,11 @@ impl Closed {
 /// The timeouts a connection's phase selects from.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Timeouts {
+    /// `--header-timeout`.
     pub header: Duration,
+    /// `--idle-timeout`.
     pub idle: Duration,
+    /// `--body-timeout`, for a response the client does not take.
     pub send: Duration,
 }
 
