@@ -412,3 +412,16 @@ fn sigterm_abandons_work_past_the_grace_period_and_exits_1() {
         );
     }
 }
+
+#[test]
+fn sigterm_right_after_the_listening_line_is_a_clean_shutdown() {
+    // The signal handlers are installed before the address is printed, so
+    // a supervisor that signals as soon as the service is up never kills it
+    // by the signal's default action.
+    for _ in 0..20 {
+        let mut server = Server::start(&[]);
+        server.sigterm();
+        let status = server.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{status}");
+    }
+}

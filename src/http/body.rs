@@ -1,8 +1,9 @@
 //! Reading request bodies the same way on every route, so bad input always
 //! gets the same problem shape: the content type is checked (415), the size
-//! is bounded (413), a body that stops arriving is ended (408), JSON is parsed with its nesting bounded (422) and its
-//! errors located (400 for a syntax error, 422 with a JSON Pointer for a
-//! wrong shape), multipart forms are split into parts (400 when broken).
+//! is bounded (413), a body that stops arriving is ended (408), JSON is
+//! parsed with its nesting bounded (422) and its errors located (400 for a
+//! syntax error, 422 with a JSON Pointer for a wrong shape), multipart forms
+//! are split into parts (400 when broken).
 //!
 //! The bytes are never logged.
 

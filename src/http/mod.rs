@@ -6,7 +6,8 @@
 //!   it in process with `oneshot`.
 //! - [`serve`] binds, prints the bound address, serves until SIGTERM or
 //!   SIGINT, then finishes in-flight requests within the grace period; its
-//!   accept loop (`src/http/server/`) caps connections and times slow clients out.
+//!   accept loop (`src/http/server/`) caps connections and times slow
+//!   clients out.
 //! - Every API route is registered through utoipa-axum's `routes!`, so the
 //!   OpenAPI document ([`openapi::openapi`]) cannot miss one.
 //! - Errors are [`ApiError`]s, rendered as `application/problem+json`.

@@ -51,6 +51,7 @@ pub enum Shutdown {
 /// Binds `cfg.listen`, prints `upcheck listening on http://ADDR` on
 /// stdout, and serves until SIGTERM or SIGINT.
 pub async fn serve(cfg: Config) -> std::io::Result<Shutdown> {
+    let shutdown = shutdown_signal();
     let listener = TcpListener::bind(&cfg.listen).await?;
     let addr = listener.local_addr()?;
     {
@@ -61,7 +62,7 @@ pub async fn serve(cfg: Config) -> std::io::Result<Shutdown> {
     }
     tracing::info!(%addr, "listening");
     let state = AppState::new(&cfg);
-    serve_on(listener, state, shutdown_signal(), cfg.grace_period).await
+    serve_on(listener, state, shutdown, cfg.grace_period).await
 }
 
 /// Serves on a bound listener until `shutdown` completes; then readiness
@@ -73,10 +74,14 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<Shutdown> {
-    let app = super::router(state.clone());
     let registry = Registry::new(state.connections.max_connections);
-    let settings = Arc::new(connection::Settings::new(&state));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let spawn = Spawn {
+        app: super::router(state.clone()),
+        settings: Arc::new(connection::Settings::new(&state)),
+        stop: stop_rx,
+        state: state.clone(),
+    };
     let upkeep = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -91,41 +96,19 @@ pub async fn serve_on(
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
+            // In this order: a flood of connections neither delays the
+            // shutdown nor leaves finished tasks unreaped.
+            biased;
             () = &mut shutdown => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        accept_failed(e).await;
-                        continue;
-                    }
-                };
-                match registry.admit() {
-                    Admission::Admitted { ticket, evicted } => {
-                        if evicted {
-                            tracing::debug!(%peer, "connection cap reached; evicted a waiting connection");
-                        }
-                        connections.spawn(connection::run(
-                            stream,
-                            peer,
-                            app.clone(),
-                            ticket,
-                            settings.clone(),
-                            stop_rx.clone(),
-                            state.clone(),
-                        ));
-                    }
-                    Admission::Refused => {
-                        tracing::debug!(%peer, "connection cap reached, every connection busy; refused");
-                        state.metrics.record(|| {
-                            metrics::counter!(super::state::names::CONNECTIONS_CLOSED, "reason" => "refused")
-                                .increment(1);
-                        });
-                        drop(stream);
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    if let Some(task) = admit(stream, peer, &registry, &spawn) {
+                        connections.spawn(task);
                     }
                 }
-            }
+                Err(e) => accept_failed(e).await,
+            },
         }
     }
     drop(listener);
@@ -156,6 +139,48 @@ pub async fn serve_on(
     Ok(Shutdown::Abandoned { connections: left })
 }
 
+/// What every connection's task is started with.
+struct Spawn {
+    app: axum::Router,
+    settings: Arc<connection::Settings>,
+    stop: tokio::sync::watch::Receiver<bool>,
+    state: AppState,
+}
+
+/// Places an accepted connection under the cap: its task, or `None` when
+/// it is refused (and closed).
+fn admit(
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    registry: &Arc<Registry>,
+    s: &Spawn,
+) -> Option<impl Future<Output = ()> + Send + 'static> {
+    match registry.admit() {
+        Admission::Admitted { ticket, evicted } => {
+            if evicted {
+                tracing::debug!(%peer, "connection cap reached; evicted a waiting connection");
+            }
+            Some(connection::run(
+                stream,
+                peer,
+                s.app.clone(),
+                ticket,
+                s.settings.clone(),
+                s.stop.clone(),
+                s.state.clone(),
+            ))
+        }
+        Admission::Refused => {
+            tracing::debug!(%peer, "connection cap reached and every connection busy; refused");
+            s.state.metrics.record(|| {
+                metrics::counter!(super::state::names::CONNECTIONS_CLOSED, "reason" => "refused")
+                    .increment(1);
+            });
+            None
+        }
+    }
+}
+
 /// An accept error: a connection that failed before it was accepted is
 /// skipped; anything else (out of file descriptors) is logged and the loop
 /// pauses briefly, as `axum::serve` does.
@@ -171,25 +196,40 @@ async fn accept_failed(e: std::io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
-/// Completes on SIGTERM or SIGINT (Ctrl-C).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed
+/// when this is called, not when the future is first polled, so a signal
+/// sent once the service has announced itself is never missed. Call it
+/// inside the runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (term, int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received"),
-        () = term => tracing::info!("SIGTERM received"),
+    async move {
+        #[cfg(unix)]
+        {
+            async fn next(s: Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = next(int) => tracing::info!("SIGINT received"),
+                () = next(term) => tracing::info!("SIGTERM received"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C received");
+        }
     }
 }
 
