@@ -500,9 +500,7 @@ fn endless_request(uri: &str) -> (http_body_util::channel::Sender<Bytes>, Reques
 async fn a_busy_service_sheds_load_with_503_and_retry_after() {
     let state = state_with(|c| c.limits.max_concurrency = 1);
     let app = router(state.clone());
-    let (tx, slow) = endless_request("/validate");
-    let holder = tokio::spawn(send_to(app.clone(), slow));
-    wait_until(|| state.slots.available_permits() == 0).await;
+    let held = state.slots.clone().try_acquire_owned().unwrap();
     let a = send_to(
         app.clone(),
         post_json("/parse", &json!({"nginx": "events {}"})),
@@ -516,9 +514,7 @@ async fn a_busy_service_sheds_load_with_503_and_retry_after() {
         send_to(app.clone(), get("/healthz")).await.status,
         StatusCode::OK
     );
-    holder.abort();
-    drop(tx);
-    wait_until(|| state.slots.available_permits() == 1).await;
+    drop(held);
     let a = send_to(app, post_json("/parse", &json!({"nginx": "events {}"}))).await;
     assert_eq!(
         a.status,
@@ -526,6 +522,37 @@ async fn a_busy_service_sheds_load_with_503_and_retry_after() {
         "the slot is free again: {}",
         a.text()
     );
+}
+
+#[tokio::test]
+async fn bodies_still_arriving_hold_no_validation_slot() {
+    let state = state_with(|c| c.limits.max_concurrency = 2);
+    let app = router(state.clone());
+    let uploads: Vec<_> = (0..16)
+        .map(|_| {
+            let (tx, req) = endless_request("/validate");
+            (tx, tokio::spawn(send_to(app.clone(), req)))
+        })
+        .collect();
+    wait_until(|| state.requests_in_flight() >= 16).await;
+    assert_eq!(state.slots.available_permits(), 2);
+    let a = send_to(app.clone(), post_json("/validate", &seed_json())).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    for (_, task) in uploads {
+        task.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_408_and_closes() {
+    let app = router(state_with(|c| {
+        c.limits.body_timeout = Duration::from_millis(50)
+    }));
+    let (_tx, slow) = endless_request("/validate");
+    let a = send_to(app, slow).await;
+    let p = a.problem(408, "body-timeout");
+    assert_eq!(p["limit"], 50);
+    assert_eq!(a.header("connection"), Some("close"));
 }
 
 #[tokio::test]
@@ -951,7 +978,7 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
         assert_eq!(
             statuses,
             [
-                "200", "400", "401", "406", "413", "415", "422", "429", "500", "503"
+                "200", "400", "401", "406", "408", "413", "415", "422", "429", "500", "503"
             ],
             "{op}"
         );
@@ -977,6 +1004,9 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
         ("Unprocessable", "too-many-files"),
         ("Unavailable", "overloaded"),
         ("PayloadTooLarge", "body-too-large"),
+        ("RequestTimeout", "body-timeout"),
+        ("BadRequest", "malformed-request"),
+        ("HeadersTooLarge", "headers-too-large"),
     ] {
         let examples = &responses[name]["content"]["application/problem+json"]["examples"];
         assert!(examples[slug].is_object(), "{name} documents {slug}");
@@ -1072,9 +1102,8 @@ async fn a_real_socket_on_port_0_serves_and_shuts_down_gracefully() {
     })
     .await
     .unwrap();
-    // The request holds a validation slot while its body is read.
-    let max = Config::default().limits.max_concurrency;
-    wait_until(|| state.slots.available_permits() < max).await;
+    // The request is in flight while its body is read.
+    wait_until(|| state.requests_in_flight() > 0).await;
     stop.send(()).unwrap();
     wait_until(|| !state.is_ready()).await;
     let refused = tokio::task::spawn_blocking(move || {

@@ -9,11 +9,17 @@
 //!   status, no reset or truncated response, and RSS stays flat;
 //! - SIGTERM during load: every request the server had begun gets its
 //!   complete 200, new connections are refused, the process exits 0 within
-//!   the grace period.
+//!   the grace period;
+//! - SIGTERM with work past the grace period (issue 14): a validation still
+//!   running and an upload still arriving are abandoned, and the process
+//!   exits 1 within the grace period (plus a margin).
 
+#[path = "bad_inputs/server.rs"]
+mod server;
+
+use server::Server;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,82 +33,6 @@ fn seed_body() -> String {
         "documents": [{"path": "docker-compose.yml", "content": SEED_COMPOSE}],
     })
     .to_string()
-}
-
-/// A running `upcheck serve`, killed if the test ends early.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_upcheck"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let addr = first
-            .trim()
-            .strip_prefix("upcheck listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .parse()
-            .unwrap();
-        Server { child, addr }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// VmRSS of the server, in kB.
-    fn rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/<pid>/status")
-    }
-
-    fn sigterm(&self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -TERM failed");
-    }
-
-    /// Waits for the exit, up to `within`.
-    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "upcheck serve still running {within:?} after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// One HTTP/1.1 response.
@@ -438,4 +368,60 @@ fn sigterm_during_load_finishes_every_begun_request_and_exits_0() {
         TcpStream::connect(addr).is_err(),
         "nothing listens after the exit"
     );
+}
+
+#[test]
+fn sigterm_abandons_work_past_the_grace_period_and_exits_1() {
+    let grace = Duration::from_secs(2);
+    // Every validation and parse first sleeps 60 s on its worker thread.
+    let mut server = Server::start(&["--grace-period", "2s", "--debug-work-delay", "60s"]);
+    let addr = server.addr;
+    let body = seed_body();
+    // A validation at work, and an upload that has sent half its body.
+    let mut working = connect(addr).unwrap();
+    working
+        .get_mut()
+        .write_all(request("/validate", addr, &body).as_bytes())
+        .unwrap();
+    let raw = request("/parse", addr, r#"{"nginx": "events {}"}"#);
+    let mut uploading = connect(addr).unwrap();
+    uploading
+        .get_mut()
+        .write_all(&raw.as_bytes()[..raw.len() - 5])
+        .unwrap();
+    server.wait_in_flight(2);
+
+    let termed = Instant::now();
+    server.sigterm();
+    let status = server.wait_exit(grace + Duration::from_secs(3));
+    let took = termed.elapsed();
+    eprintln!("exit {status} {took:?} after SIGTERM with a {grace:?} grace period");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the documented status for abandoned work"
+    );
+    assert!(
+        took >= grace - Duration::from_millis(500),
+        "the requests in progress did not get their grace period: {took:?}"
+    );
+    for (what, c) in [("validation", &mut working), ("upload", &mut uploading)] {
+        assert!(
+            matches!(read_response(c), Err(Failure::Nothing(_))),
+            "the abandoned {what} got no answer"
+        );
+    }
+}
+
+#[test]
+fn sigterm_right_after_the_listening_line_is_a_clean_shutdown() {
+    // The signal handlers are installed before the address is printed, so
+    // a supervisor that signals as soon as the service is up never kills it
+    // by the signal's default action.
+    for _ in 0..20 {
+        let mut server = Server::start(&[]);
+        server.sigterm();
+        let status = server.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "{status}");
+    }
 }

@@ -1,15 +1,22 @@
 //! `upcheck serve`: the HTTP service. Flags are read here (each with an
 //! `UPCHECK_*` environment fallback), resolved into an
 //! [`upcheck::http::Config`], and handed to [`upcheck::http::serve`].
+//! Exit codes: 0 after a clean shutdown, 1 when the grace period ran out
+//! and requests were abandoned, 2 when the service cannot start.
 
-use super::{EXIT_OK, EXIT_USAGE};
+use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
-use upcheck::http::{self, Config, Limits, LogFormat};
+use upcheck::http::{self, Config, ConnectionLimits, Limits, LogFormat, Shutdown};
 
 /// Options of `upcheck serve`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Exit status: 0 after SIGTERM or SIGINT once every request in progress has
+finished; 1 when the grace period ran out and the requests still in progress
+were abandoned (the process exits all the same); 2 when the service cannot
+start (a bad flag, an address in use).")]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port. The bound address
     /// is printed on stdout.
@@ -28,6 +35,28 @@ pub struct ServeArgs {
     /// (`30s`, `500ms`, `2m`; longer: 503).
     #[arg(long, env = "UPCHECK_REQUEST_TIMEOUT", default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
     request_timeout: Duration,
+    /// Longest pause between two pieces of a request body (longer: 408 and
+    /// the connection is closed), or while the client takes none of a
+    /// response (longer: closed); nginx's client_body_timeout and
+    /// send_timeout.
+    #[arg(long, env = "UPCHECK_BODY_TIMEOUT", default_value = "15s", value_name = "DURATION", value_parser = parse_duration)]
+    body_timeout: Duration,
+    /// Longest a client may take to send a request's line and headers,
+    /// counted from the connection or from the first byte after a
+    /// keep-alive pause (longer: the connection is closed); nginx's
+    /// client_header_timeout.
+    #[arg(long, env = "UPCHECK_HEADER_TIMEOUT", default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// Longest a kept-alive connection may wait for its next request
+    /// (longer: closed); nginx's keepalive_timeout. Keep it above the
+    /// keep-alive timeout of a proxy in front (nginx upstream: 60s).
+    #[arg(long, env = "UPCHECK_IDLE_TIMEOUT", default_value = "75s", value_name = "DURATION", value_parser = parse_duration)]
+    idle_timeout: Duration,
+    /// Most connections open at once. Past it, the connection that has
+    /// waited longest without a request in progress is closed to make room;
+    /// when every one has a request in progress, the new one is closed.
+    #[arg(long, env = "UPCHECK_MAX_CONNECTIONS", default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
     /// Validations and parses running at once; more are shed with 503 and
     /// Retry-After.
     #[arg(long, env = "UPCHECK_MAX_CONCURRENCY", default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -82,9 +111,14 @@ pub struct ServeArgs {
         value_name = "FILTER"
     )]
     log: String,
-    /// How long in-flight requests may run after SIGTERM or SIGINT.
+    /// How long requests in progress may run after SIGTERM or SIGINT;
+    /// past it they are abandoned and the process exits (status 1).
     #[arg(long, env = "UPCHECK_GRACE_PERIOD", default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
     grace_period: Duration,
+    /// Test hook: every validation and parse first sleeps this long on its
+    /// worker thread, to hold work in flight.
+    #[arg(long, env = "UPCHECK_DEBUG_WORK_DELAY", hide = true, value_name = "DURATION", value_parser = parse_duration)]
+    debug_work_delay: Option<Duration>,
 }
 
 /// `1048576`, `512K`, `512KiB`, `1M`, `1MiB` (K and M are 1024-based, like
@@ -162,14 +196,21 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         limits: Limits {
             max_body: a.max_body,
             request_timeout: a.request_timeout,
+            body_timeout: a.body_timeout,
             max_concurrency: a.max_concurrency as usize,
             rate_per_minute: a.rate_limit,
             max_files: a.max_files as usize,
             max_depth: a.max_depth as usize,
         },
+        connections: ConnectionLimits {
+            header_timeout: a.header_timeout,
+            idle_timeout: a.idle_timeout,
+            max_connections: a.max_connections as usize,
+        },
         tokens,
         cors_origins: a.cors_origins.clone(),
         grace_period: a.grace_period,
+        work_delay: a.debug_work_delay,
     })
 }
 
@@ -204,8 +245,13 @@ pub fn run(a: ServeArgs) -> u8 {
             "bearer tokens required on /validate and /parse"
         );
     }
-    match runtime.block_on(http::serve(cfg)) {
-        Ok(()) => EXIT_OK,
+    let outcome = runtime.block_on(http::serve(cfg));
+    // Work abandoned at the end of the grace period may still run on
+    // blocking threads; the process does not wait for it.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(Shutdown::Clean) => EXIT_OK,
+        Ok(Shutdown::Abandoned { .. }) => EXIT_PROBLEMS,
         Err(e) => {
             eprintln!("upcheck: cannot serve on {}: {e}", a.listen);
             EXIT_USAGE

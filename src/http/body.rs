@@ -1,8 +1,9 @@
 //! Reading request bodies the same way on every route, so bad input always
 //! gets the same problem shape: the content type is checked (415), the size
-//! is bounded (413), JSON is parsed with its nesting bounded (422) and its
-//! errors located (400 for a syntax error, 422 with a JSON Pointer for a
-//! wrong shape), multipart forms are split into parts (400 when broken).
+//! is bounded (413), a body that stops arriving is ended (408), JSON is
+//! parsed with its nesting bounded (422) and its errors located (400 for a
+//! syntax error, 422 with a JSON Pointer for a wrong shape), multipart forms
+//! are split into parts (400 when broken).
 //!
 //! The bytes are never logged.
 
@@ -113,6 +114,14 @@ pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
     let bytes = match Limited::new(body, limits.max_body).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
+        Err(e) if timed_out(&*e) => {
+            let ms = limits.body_timeout.as_millis();
+            return Err(ApiError::new(
+                Kind::BodyTimeout,
+                format!("no part of the body arrived for {ms} ms"),
+            )
+            .limit(ms as u64));
+        }
         Err(_) => {
             let kind = match shape {
                 Shape::Json => Kind::MalformedJson,
@@ -156,6 +165,19 @@ pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
             Ok(Payload::Form(out))
         }
     }
+}
+
+/// Whether a body error is, or was caused by, the body timeout
+/// ([`tower_http::timeout::RequestBodyTimeoutLayer`] in the router).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 fn malformed_form(why: &str) -> ApiError {

@@ -59,6 +59,15 @@ pub enum Kind {
     Timeout,
     /// A bug; the log has the cause.
     Internal,
+    /// The request body stopped arriving for longer than the body timeout.
+    BodyTimeout,
+    /// The request is not valid HTTP/1.1: a malformed request line or
+    /// header, a bad `Content-Length` (answered by the HTTP layer, on any
+    /// route).
+    MalformedRequest,
+    /// More header fields, or more bytes of request line and headers, than
+    /// the HTTP layer reads.
+    HeadersTooLarge,
 }
 
 impl Kind {
@@ -82,18 +91,24 @@ impl Kind {
         Kind::Overloaded,
         Kind::Timeout,
         Kind::Internal,
+        Kind::BodyTimeout,
+        Kind::MalformedRequest,
+        Kind::HeadersTooLarge,
     ];
 
     /// The HTTP status.
     pub fn status(self) -> StatusCode {
         match self {
-            Kind::MalformedJson | Kind::MalformedMultipart | Kind::InvalidParameter => {
-                StatusCode::BAD_REQUEST
-            }
+            Kind::MalformedJson
+            | Kind::MalformedMultipart
+            | Kind::InvalidParameter
+            | Kind::MalformedRequest => StatusCode::BAD_REQUEST,
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::NotFound | Kind::RuleNotFound => StatusCode::NOT_FOUND,
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Kind::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Kind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::InvalidRequest
@@ -127,6 +142,9 @@ impl Kind {
             Kind::Overloaded => "overloaded",
             Kind::Timeout => "timeout",
             Kind::Internal => "internal",
+            Kind::BodyTimeout => "body-timeout",
+            Kind::MalformedRequest => "malformed-request",
+            Kind::HeadersTooLarge => "headers-too-large",
         }
     }
 
@@ -151,7 +169,24 @@ impl Kind {
             Kind::Overloaded => "The service is busy",
             Kind::Timeout => "The request took too long",
             Kind::Internal => "Internal error",
+            Kind::BodyTimeout => "The body arrived too slowly",
+            Kind::MalformedRequest => "The request is not valid HTTP/1.1",
+            Kind::HeadersTooLarge => "The request headers are too large",
         }
+    }
+
+    /// The `detail` of the kinds the HTTP layer answers by itself, which
+    /// know no more than their status.
+    pub fn fixed_detail(self) -> Option<&'static str> {
+        Some(match self {
+            Kind::MalformedRequest => {
+                "the request line or a header is not valid HTTP/1.1 (a bad Content-Length, say)"
+            }
+            Kind::HeadersTooLarge => {
+                "more than 100 header fields, or more than 32 KiB of request line and headers"
+            }
+            _ => return None,
+        })
     }
 
     /// The problem `type` URI.
@@ -209,7 +244,8 @@ pub struct Problem {
     /// The offending place in a submitted file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ProblemLocation>,
-    /// The limit that was exceeded (bytes, files, depth or requests per minute).
+    /// The limit that was exceeded (bytes, files, depth, requests per
+    /// minute or milliseconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
 }
@@ -354,6 +390,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"upcheck\""),
             );
+        }
+        if matches!(self.kind, Kind::BodyTimeout | Kind::BodyTooLarge) {
+            // The rest of the body is not read: this connection is done.
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if let Some(cause) = self.0.cause {
             res.extensions_mut().insert(InternalCause(cause));

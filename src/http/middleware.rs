@@ -5,10 +5,13 @@
 //!   tracing span and one log line per request (never the body), the
 //!   request metrics, security headers, and a problem body for any error
 //!   response that lacks one (a 405 from the router, say);
-//! - [`require_token`], [`rate_limit`], [`shed_and_time`] (`/validate` and
+//! - [`require_token`], [`rate_limit`], [`time_limit`] (`/validate` and
 //!   `/parse` only): 401 without a valid bearer token, 429 past the
-//!   per-client rate, 503 with `Retry-After` when every validation slot
-//!   is busy, and 503 past the request timeout.
+//!   per-client rate, and 503 past the request timeout.
+//!
+//! The handlers take a validation slot with [`take_slot`] once the body
+//! has been read (503 with `Retry-After` when every slot is busy), so a
+//! client that trickles its body holds no slot.
 
 use super::error::{ApiError, InternalCause, Kind, PROBLEM_JSON, Problem};
 use super::state::{AppState, names};
@@ -18,7 +21,6 @@ use axum::http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::OwnedSemaphorePermit;
 use tower_http::request_id::{MakeRequestId, MakeRequestUuid};
@@ -32,8 +34,8 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct RequestId(pub String);
 
 /// A validation slot, held until the work it admitted has finished.
-#[derive(Debug, Clone)]
-pub struct Slot(pub Arc<OwnedSemaphorePermit>);
+#[derive(Debug)]
+pub struct Slot(pub OwnedSemaphorePermit);
 
 /// Whether a client-sent request id is safe to keep and echo.
 fn valid_request_id(v: &HeaderValue) -> bool {
@@ -50,6 +52,7 @@ pub async fn observe(
     next: Next,
 ) -> Response<Body> {
     let started = Instant::now();
+    let _in_flight = state.begin_request();
     let id = match req.headers().get(&REQUEST_ID) {
         Some(v) if valid_request_id(v) => v.clone(),
         _ => MakeRequestUuid
@@ -134,7 +137,7 @@ fn finish_problem(res: &mut Response<Body>, path: &str, id: &str) {
 }
 
 /// The problem for an error response the service did not build itself.
-fn fallback_problem(status: StatusCode) -> Problem {
+pub(crate) fn fallback_problem(status: StatusCode) -> Problem {
     let kind = match status {
         StatusCode::NOT_FOUND => Some(Kind::NotFound),
         StatusCode::METHOD_NOT_ALLOWED => Some(Kind::MethodNotAllowed),
@@ -168,7 +171,9 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 /// Content-Security-Policy of every other response: nothing may load.
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-fn security_headers(path: &str, h: &mut axum::http::HeaderMap) {
+/// Sets the security headers of a response to `path` (an empty path gets
+/// the API's).
+pub(crate) fn security_headers(path: &str, h: &mut axum::http::HeaderMap) {
     let csp = if path == "/" || path.starts_with("/portal/") {
         super::portal::PORTAL_CSP
     } else if path == "/docs" || path.starts_with("/docs/") {
@@ -238,24 +243,9 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// Admits the request into a validation slot or sheds it (503 with
-/// `Retry-After`), and bounds its time (503 past the timeout).
-pub async fn shed_and_time(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response<Body> {
-    let Ok(permit) = state.slots.clone().try_acquire_owned() else {
-        let n = state.limits.max_concurrency;
-        return ApiError::new(
-            Kind::Overloaded,
-            format!("all {n} validation slots are busy; retry shortly"),
-        )
-        .limit(n as u64)
-        .retry_after(1)
-        .into_response();
-    };
-    req.extensions_mut().insert(Slot(Arc::new(permit)));
+/// Bounds the time of a `/validate` or `/parse` request, body upload
+/// included (503 past the timeout).
+pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next) -> Response<Body> {
     let limit = state.limits.request_timeout;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
@@ -264,6 +254,23 @@ pub async fn shed_and_time(
             format!("the request took longer than {} ms", limit.as_millis()),
         )
         .into_response(),
+    }
+}
+
+/// Takes a validation slot, or sheds the request (503 with `Retry-After`)
+/// when every slot is busy. Handlers call it once the body has been read.
+pub fn take_slot(state: &AppState) -> Result<Slot, ApiError> {
+    match state.slots.clone().try_acquire_owned() {
+        Ok(permit) => Ok(Slot(permit)),
+        Err(_) => {
+            let n = state.limits.max_concurrency;
+            Err(ApiError::new(
+                Kind::Overloaded,
+                format!("all {n} validation slots are busy; retry shortly"),
+            )
+            .limit(n as u64)
+            .retry_after(1))
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! - [`router`] builds the whole service from an [`AppState`]; tests drive
 //!   it in process with `oneshot`.
 //! - [`serve`] binds, prints the bound address, serves until SIGTERM or
-//!   SIGINT, then finishes in-flight requests within the grace period.
+//!   SIGINT, then finishes in-flight requests within the grace period; its
+//!   accept loop (`src/http/server/`) caps connections and times slow
+//!   clients out.
 //! - Every API route is registered through utoipa-axum's `routes!`, so the
 //!   OpenAPI document ([`openapi::openapi`]) cannot miss one.
 //! - Errors are [`ApiError`]s, rendered as `application/problem+json`.
@@ -22,19 +24,20 @@ pub mod openapi;
 pub mod portal;
 pub mod request;
 pub mod routes;
+mod server;
 pub mod state;
 
 pub use error::{ApiError, Kind, Problem};
-pub use state::{AppState, Config, Limits};
+pub use server::{Shutdown, serve, serve_on, shutdown_signal};
+pub use state::{AppState, Config, ConnectionLimits, Limits};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -69,7 +72,7 @@ pub fn router(state: AppState) -> Router {
     use axum::middleware::from_fn_with_state;
     let (work, _) = work_routes().split_for_parts();
     let work = work
-        .route_layer(from_fn_with_state(state.clone(), middleware::shed_and_time))
+        .route_layer(from_fn_with_state(state.clone(), middleware::time_limit))
         .route_layer(from_fn_with_state(state.clone(), middleware::rate_limit))
         .route_layer(from_fn_with_state(state.clone(), middleware::require_token));
     let (open, _) = open_routes().split_for_parts();
@@ -82,8 +85,10 @@ pub fn router(state: AppState) -> Router {
         .merge(docs)
         .merge(portal::router())
         .fallback(not_found)
-        // Bodies are bounded by `Limits::max_body` where they are read.
+        // Bodies are bounded by `Limits::max_body` where they are read,
+        // and end with a 408 when they stop arriving.
         .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyTimeoutLayer::new(state.limits.body_timeout))
         .layer(CatchPanicLayer::custom(middleware::panic_response));
     if let Some(cors) = cors_layer(&state.cors_origins) {
         app = app.layer(cors);
@@ -158,92 +163,4 @@ pub fn init_tracing(format: LogFormat, filter: &str) {
             .with_current_span(true)
             .try_init(),
     };
-}
-
-/// Binds `cfg.listen`, prints `upcheck listening on http://ADDR` on
-/// stdout, and serves until SIGTERM or SIGINT.
-pub async fn serve(cfg: Config) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;
-    let addr = listener.local_addr()?;
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "upcheck listening on http://{addr}")?;
-        out.flush()?;
-    }
-    tracing::info!(%addr, "listening");
-    let state = AppState::new(&cfg);
-    serve_on(listener, state, shutdown_signal(), cfg.grace_period).await
-}
-
-/// Serves on a bound listener until `shutdown` completes; then readiness
-/// turns false, new connections are refused, and in-flight requests get
-/// `grace` to finish before the rest are dropped.
-pub async fn serve_on(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    grace: Duration,
-) -> std::io::Result<()> {
-    let app = router(state.clone());
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let upkeep = {
-        let state = state.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(5));
-            loop {
-                tick.tick().await;
-                state.metrics.upkeep();
-            }
-        })
-    };
-    let mut graceful_rx = stop_rx.clone();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = graceful_rx.wait_for(|stopped| *stopped).await;
-    });
-    let mut server = std::pin::pin!(server.into_future());
-    let result = tokio::select! {
-        r = &mut server => r,
-        () = shutdown => {
-            state.set_ready(false);
-            tracing::info!(grace_ms = grace.as_millis() as u64, "shutting down; finishing in-flight requests");
-            let _ = stop_tx.send(true);
-            match tokio::time::timeout(grace, &mut server).await {
-                Ok(r) => r,
-                Err(_) => {
-                    tracing::warn!("grace period over; dropping the requests still running");
-                    Ok(())
-                }
-            }
-        }
-    };
-    upkeep.abort();
-    drop(stop_rx);
-    result
-}
-
-/// Completes on SIGTERM or SIGINT (Ctrl-C).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received"),
-        () = term => tracing::info!("SIGTERM received"),
-    }
 }

@@ -33,7 +33,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
             every upstream resolved, coded findings and fixes. A failing verdict is `200`: the \
             verdict is data. Errors are RFC 9457 `application/problem+json` documents whose `type` \
             is stable per kind. Every response carries an `x-request-id` header (taken from the \
-            request when it sends a valid one).",
+            request when it sends a valid one). On any route, a request that is not valid HTTP/1.1 \
+            is answered 400 (`malformed-request`), and more than 100 header fields or 32 KiB of \
+            request line and headers 431 (`headers-too-large`); the connection is then closed.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
@@ -45,8 +47,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
     components(
         schemas(Problem, ProblemLocation),
         responses(
-            BadRequest, Unauthorized, NotFound, NotAcceptable, PayloadTooLarge,
-            UnsupportedMediaType, Unprocessable, RateLimited, Internal, Unavailable
+            BadRequest, Unauthorized, NotFound, NotAcceptable, RequestTimeout, PayloadTooLarge,
+            UnsupportedMediaType, Unprocessable, RateLimited, HeadersTooLarge,
+            Internal, Unavailable
         )
     ),
     modifiers(&Shared)
@@ -242,6 +245,8 @@ fn example_detail(k: Kind) -> &'static str {
         Kind::Overloaded => "all 16 validation slots are busy; retry shortly",
         Kind::Timeout => "the request took longer than 30000 ms",
         Kind::Internal => "the request could not be completed; the request id finds it in the log",
+        Kind::BodyTimeout => "no part of the body arrived for 15000 ms",
+        Kind::MalformedRequest | Kind::HeadersTooLarge => k.fixed_detail().unwrap_or_default(),
     }
 }
 
@@ -265,7 +270,7 @@ macro_rules! problem_responses {
 
 problem_responses! {
     /// 400.
-    BadRequest: "The body or a query parameter is malformed.", [MalformedJson, MalformedMultipart, InvalidParameter];
+    BadRequest: "The body or a query parameter is malformed, or the request is not valid HTTP/1.1.", [MalformedJson, MalformedMultipart, InvalidParameter, MalformedRequest];
     /// 401.
     Unauthorized: "A valid bearer token is required.", [Unauthorized],
         ("WWW-Authenticate", String, "`Bearer realm=\"upcheck\"`");
@@ -273,6 +278,8 @@ problem_responses! {
     NotFound: "Nothing has this name.", [RuleNotFound, NotFound];
     /// 406.
     NotAcceptable: "None of the media types in `Accept` can be produced.", [NotAcceptable];
+    /// 408.
+    RequestTimeout: "No part of the body arrived for `--body-timeout` (15 s by default); the connection is closed.", [BodyTimeout];
     /// 413.
     PayloadTooLarge: "The body is larger than the configured limit (`--max-body`, 1 MiB by default).", [BodyTooLarge];
     /// 415.
@@ -282,6 +289,8 @@ problem_responses! {
     /// 429.
     RateLimited: "This client sent more requests than `--rate-limit` allows.", [RateLimited],
         ("Retry-After", Integer, "Seconds until the next request is allowed.");
+    /// 431.
+    HeadersTooLarge: "More than 100 header fields, or more than 32 KiB of request line and headers; the connection is closed.", [HeadersTooLarge];
     /// 500.
     Internal: "A bug; the request id finds the cause in the service's log.", [Internal];
     /// 503.

@@ -1,12 +1,13 @@
 //! What every handler shares: the service's configuration (limits, tokens,
 //! CORS origins), the metrics recorder, readiness, the validation slots
-//! that bound concurrent work, and the per-client rate limiter.
+//! that bound concurrent work, the per-client rate limiter, and the count
+//! of requests in flight.
 
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
@@ -20,6 +21,11 @@ pub struct Limits {
     /// Longest a `/validate` or `/parse` request may take, body upload
     /// included (longer: 503).
     pub request_timeout: Duration,
+    /// Longest pause between two pieces of a request body (longer: 408 and
+    /// the connection is closed, as nginx's `client_body_timeout`), and
+    /// between two pieces of a response the client does not take (longer:
+    /// the connection is closed, as nginx's `send_timeout`).
+    pub body_timeout: Duration,
     /// Validations and parses running at once; more are shed with 503
     /// and `Retry-After`.
     pub max_concurrency: usize,
@@ -39,10 +45,41 @@ impl Default for Limits {
         Limits {
             max_body: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(15),
             max_concurrency: 16,
             rate_per_minute: 0,
             max_files: 1000,
             max_depth: 64,
+        }
+    }
+}
+
+/// Bounds on connections, kept by the accept loop under the router
+/// (`src/http/server/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Longest a client may take to send a request's line and headers,
+    /// counted from the accept or from the first byte after a keep-alive
+    /// pause; longer: the connection is closed (nginx's
+    /// `client_header_timeout`).
+    pub header_timeout: Duration,
+    /// Longest a kept-alive connection may wait for its next request;
+    /// longer: it is closed (nginx's `keepalive_timeout`).
+    pub idle_timeout: Duration,
+    /// Most connections open at once. A new one past the cap closes the
+    /// connection that has waited longest without a request in progress;
+    /// when every connection has one in progress, the new one is closed.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(10),
+            // Longer than nginx's upstream `keepalive_timeout` (60 s), so a
+            // proxy in front never reuses a connection upcheck is closing.
+            idle_timeout: Duration::from_secs(75),
+            max_connections: 1024,
         }
     }
 }
@@ -54,6 +91,8 @@ pub struct Config {
     pub listen: String,
     /// Request limits.
     pub limits: Limits,
+    /// Connection limits.
+    pub connections: ConnectionLimits,
     /// Bearer tokens accepted on `/validate` and `/parse`; empty turns
     /// authentication off.
     pub tokens: Vec<String>,
@@ -61,6 +100,10 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// How long in-flight requests may run after SIGTERM/SIGINT.
     pub grace_period: Duration,
+    /// A test hook: every validation and parse sleeps this long on its
+    /// worker thread before it starts, so that tests can hold work in
+    /// flight (`--debug-work-delay`, hidden). `None` in production.
+    pub work_delay: Option<Duration>,
 }
 
 impl Default for Config {
@@ -68,9 +111,11 @@ impl Default for Config {
         Config {
             listen: "0.0.0.0:8080".to_string(),
             limits: Limits::default(),
+            connections: ConnectionLimits::default(),
             tokens: Vec::new(),
             cors_origins: Vec::new(),
             grace_period: Duration::from_secs(10),
+            work_delay: None,
         }
     }
 }
@@ -83,6 +128,10 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// Request limits.
     pub limits: Limits,
+    /// Connection limits.
+    pub connections: ConnectionLimits,
+    /// See [`Config::work_delay`].
+    pub work_delay: Option<Duration>,
     /// CORS allow-list.
     pub cors_origins: Vec<String>,
     /// The Prometheus recorder.
@@ -93,6 +142,7 @@ pub struct Inner {
     pub rate: RateLimiter,
     tokens: Vec<Vec<u8>>,
     ready: AtomicBool,
+    in_flight: AtomicUsize,
 }
 
 impl std::ops::Deref for AppState {
@@ -107,6 +157,8 @@ impl AppState {
     pub fn new(cfg: &Config) -> AppState {
         AppState(Arc::new(Inner {
             limits: cfg.limits.clone(),
+            connections: cfg.connections.clone(),
+            work_delay: cfg.work_delay,
             cors_origins: cfg.cors_origins.clone(),
             metrics: Metrics::new(),
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
@@ -119,6 +171,7 @@ impl AppState {
                 .map(|t| t.as_bytes().to_vec())
                 .collect(),
             ready: AtomicBool::new(true),
+            in_flight: AtomicUsize::new(0),
         }))
     }
 
@@ -153,6 +206,35 @@ impl AppState {
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::SeqCst);
     }
+
+    /// Requests whose head has been read and whose response has not been
+    /// produced yet.
+    pub fn requests_in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Counts a request in flight until the guard is dropped.
+    pub fn begin_request(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
+    /// Sleeps for the [`Config::work_delay`] test hook, if set. Call it on
+    /// the worker thread, inside the validation slot.
+    pub fn work_delay_hook(&self) {
+        if let Some(d) = self.work_delay {
+            std::thread::sleep(d);
+        }
+    }
+}
+
+/// A request counted in [`AppState::requests_in_flight`].
+pub struct InFlight(AppState);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The token of a `Bearer <token>` header value (scheme case-insensitive).
@@ -176,6 +258,14 @@ pub mod names {
     pub const VERDICTS: &str = "upcheck_verdicts_total";
     /// Findings by rule code.
     pub const RULE_HITS: &str = "upcheck_rule_hits_total";
+    /// Requests whose response is not produced yet.
+    pub const IN_FLIGHT: &str = "upcheck_http_requests_in_flight";
+    /// Connections open.
+    pub const CONNECTIONS: &str = "upcheck_http_connections";
+    /// Connections the server closed before the client did, by reason
+    /// (`header_timeout`, `idle_timeout`, `send_timeout`, `evicted`,
+    /// `refused`, `malformed`).
+    pub const CONNECTIONS_CLOSED: &str = "upcheck_http_connections_closed_total";
 }
 
 /// The Prometheus recorder of one service instance. Metrics are recorded
@@ -209,6 +299,12 @@ impl Metrics {
             );
             metrics::describe_counter!(names::VERDICTS, "Verdicts given by POST /validate");
             metrics::describe_counter!(names::RULE_HITS, "Findings reported, by rule code");
+            metrics::describe_gauge!(names::IN_FLIGHT, "HTTP requests in flight");
+            metrics::describe_gauge!(names::CONNECTIONS, "HTTP connections open");
+            metrics::describe_counter!(
+                names::CONNECTIONS_CLOSED,
+                "HTTP connections closed by the server, by reason"
+            );
         });
         m
     }

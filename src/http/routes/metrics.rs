@@ -1,7 +1,8 @@
 //! `GET /metrics`: Prometheus text exposition — requests and latency by
-//! route, method and status, verdicts, and findings by rule code.
+//! route, method and status, requests in flight, open connections and why
+//! the server closed some, verdicts, and findings by rule code.
 
-use crate::http::state::AppState;
+use crate::http::state::{AppState, names};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +20,10 @@ pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
         body = String, content_type = "text/plain"))
 )]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    let in_flight = state.requests_in_flight() as f64;
+    state
+        .metrics
+        .record(|| metrics::gauge!(names::IN_FLIGHT).set(in_flight));
     let mut res = state.metrics.render().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

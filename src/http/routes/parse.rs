@@ -4,16 +4,15 @@
 
 use crate::http::body::{self, Payload};
 use crate::http::error::{ApiError, Kind};
-use crate::http::middleware::Slot;
+use crate::http::middleware::take_slot;
 use crate::http::openapi::{
     BadRequest, CrossplanePayload, Internal, NotAcceptable, PayloadTooLarge, RateLimited,
-    Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
+    RequestTimeout, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
 };
 use crate::http::request::{ParseForm, ParseRequest, Submission};
 use crate::http::state::AppState;
 use crate::nginx::{self, crossplane, include::normalize};
 use crate::source::{SourceFile, SourceMap};
-use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +41,7 @@ use axum::response::{IntoResponse, Response};
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 406, response = NotAcceptable),
+        (status = 408, response = RequestTimeout),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -54,9 +54,9 @@ use axum::response::{IntoResponse, Response};
 pub async fn parse(
     State(state): State<AppState>,
     _json: super::AcceptsJson,
-    slot: Option<Extension<Slot>>,
     payload: Payload,
 ) -> Result<Response, ApiError> {
+    let slot = take_slot(&state)?;
     let submission = match payload {
         Payload::Json(bytes) => {
             body::json::<ParseRequest>(&bytes, state.limits.max_depth)?.into_submission()?
@@ -64,9 +64,10 @@ pub async fn parse(
         Payload::Form(parts) => Submission::from_parse_form(parts)?,
     };
     submission.check(&state.limits)?;
-    let slot = slot.map(|Extension(s)| s);
+    let hook = state.clone();
     let text = tokio::task::spawn_blocking(move || {
         let _slot = slot;
+        hook.work_delay_hook();
         run(submission)
     })
     .await

@@ -1,21 +1,20 @@
 //! `POST /validate`: the verdict. A JSON body or a multipart form becomes an
 //! [`Input`](crate::input::Input); [`crate::validate`] runs on a blocking
-//! thread inside a validation slot; the report is rendered in the format
+//! thread inside a validation slot, taken once the body has been read; the report is rendered in the format
 //! `?format=` or `Accept` asks for. A failing verdict is a `200`: the
 //! verdict is data, and the `x-upcheck-verdict` header repeats it.
 
 use crate::http::body::{self, Payload};
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
-use crate::http::middleware::Slot;
+use crate::http::middleware::take_slot;
 use crate::http::openapi::{
-    BadRequest, Internal, NotAcceptable, PayloadTooLarge, RateLimited, SarifLog, Unauthorized,
-    Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Internal, NotAcceptable, PayloadTooLarge, RateLimited, RequestTimeout, SarifLog,
+    Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
 };
 use crate::http::request::{Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
 use crate::report::{self, Format, Report};
-use axum::Extension;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -103,6 +102,7 @@ impl FromRequestParts<AppState> for ReportFormat {
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 406, response = NotAcceptable),
+        (status = 408, response = RequestTimeout),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -115,9 +115,9 @@ impl FromRequestParts<AppState> for ReportFormat {
 pub async fn validate(
     State(state): State<AppState>,
     ReportFormat(format): ReportFormat,
-    slot: Option<Extension<Slot>>,
     payload: Payload,
 ) -> Result<Response, ApiError> {
+    let slot = take_slot(&state)?;
     let submission = match payload {
         Payload::Json(bytes) => {
             body::json::<ValidateRequest>(&bytes, state.limits.max_depth)?.into_submission()?
@@ -129,9 +129,10 @@ pub async fn validate(
     let input = submission.into_input();
     // The slot travels with the work: a timed-out request frees its slot
     // only when the validation it started has finished.
-    let slot = slot.map(|Extension(s)| s);
+    let hook = state.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
+        hook.work_delay_hook();
         crate::validate(&input).map(|r| (report::render(&r, format), summary(&r)))
     })
     .await
