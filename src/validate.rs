@@ -32,6 +32,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let located = placement::locate(
         &mut sources,
         &loaded.nginx,
+        &loaded.project,
         &topo,
         &sites,
         &loaded.topology_files,

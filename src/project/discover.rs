@@ -24,6 +24,8 @@ pub struct Limits {
     pub max_rounds: usize,
     /// Deepest directory walked below a wanted directory.
     pub max_depth: usize,
+    /// Most names listed in build contexts.
+    pub max_listed: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +35,7 @@ impl Default for Limits {
             max_bytes: 64 * 1024 * 1024,
             max_rounds: 8,
             max_depth: 8,
+            max_listed: 20_000,
         }
     }
 }
@@ -44,6 +47,9 @@ pub enum Want {
     File(String),
     /// A file, or every file below a directory (a bind mount's source).
     Tree(String),
+    /// The names of every file below a directory, not their contents (a
+    /// build context, so that its Dockerfile's `COPY` is known to succeed).
+    Listing(String),
 }
 
 /// How a file came to be read.
@@ -133,6 +139,7 @@ struct Reader<'a> {
     /// Project directory, relative to the source root.
     dir: String,
     have: BTreeMap<String, Vec<u8>>,
+    listed: BTreeSet<String>,
     files: Vec<ReadFile>,
     bytes: u64,
 }
@@ -166,6 +173,33 @@ impl Reader<'_> {
             why: why.to_string(),
         });
         Ok(true)
+    }
+
+    /// Lists every file below a directory (depth-capped, `.git` and
+    /// `node_modules` left out), without reading them.
+    fn list_tree(&mut self, path: &str) -> Result<bool, DiscoverError> {
+        let before = self.listed.len();
+        let mut stack = vec![(path.to_string(), 0usize)];
+        while let Some((p, depth)) = stack.pop() {
+            match self.src.entry(&p) {
+                Some(Entry::File) => {
+                    if self.listed.len() >= self.limits.max_listed {
+                        return Err(DiscoverError::TooMuch(format!(
+                            "more than {} files in build contexts",
+                            self.limits.max_listed
+                        )));
+                    }
+                    self.listed.insert(rebase(&self.dir, &p));
+                }
+                Some(Entry::Dir) if depth <= self.limits.max_depth => {
+                    let mut names = self.src.list(&p);
+                    names.retain(|n| n != ".git" && n != "node_modules");
+                    stack.extend(names.iter().rev().map(|n| (join(&p, n), depth + 1)));
+                }
+                _ => {}
+            }
+        }
+        Ok(self.listed.len() > before)
     }
 
     /// Reads a file, or every regular file below a directory (sorted,
@@ -259,6 +293,7 @@ pub fn discover(
         limits,
         dir: dir.clone(),
         have: BTreeMap::new(),
+        listed: BTreeSet::new(),
         files: Vec::new(),
         bytes: 0,
     };
@@ -328,7 +363,12 @@ pub fn discover(
                 })
                 .map(|(p, c)| InputFile::new(p.clone(), c.clone()))
                 .collect(),
-            listed: Vec::new(),
+            listed: r
+                .listed
+                .iter()
+                .filter(|p| !r.have.contains_key(*p))
+                .cloned()
+                .collect(),
             options,
         }
     };
@@ -336,13 +376,16 @@ pub fn discover(
         let input = build(&r);
         let mut added = false;
         for w in crate::project::wanted(&input) {
-            let (Want::File(p) | Want::Tree(p)) = &w;
+            let (Want::File(p) | Want::Tree(p) | Want::Listing(p)) = &w;
             let at = join(&dir, p);
             added |= match w {
                 Want::File(_) if src.entry(&at) == Some(Entry::File) => {
                     r.read(&at, Role::Referenced, "referred to by the model")?
                 }
-                Want::Tree(_) => r.read_tree(&at, Role::Referenced, "mounted into nginx")?,
+                Want::Tree(_) => {
+                    r.read_tree(&at, Role::Referenced, "copied or mounted into nginx")?
+                }
+                Want::Listing(_) => r.list_tree(&at)?,
                 Want::File(_) => false,
             };
         }

@@ -1,16 +1,21 @@
 //! What the model refers to that discovery should read: [`wanted`] loads
 //! the topology from what has been read so far (the pure load stage) and
 //! lists the files and directories it names — the sources of what is
-//! bind-mounted into nginx, and whatever the loaders found missing.
+//! bind-mounted into nginx, and the model's references: env files,
+//! Dockerfiles and their ignore files, build contexts (listed; read whole
+//! for an nginx image).
 
 use super::discover::Want;
 use crate::input::Input;
 use crate::nginx::include::normalize;
 use crate::topology::VolumeKind;
+use crate::topology::build::ReferenceKind;
 
 /// The files and directories the model of `input` refers to, relative to
 /// the project directory, that discovery should read next. Host paths
-/// (absolute mount sources) are never wanted.
+/// (absolute mount sources, `/etc/…`) are never wanted; paths above the
+/// project directory (a build context of `../..`) are, as compose reads
+/// them too.
 pub fn wanted(input: &Input) -> Vec<Want> {
     let Ok((_, topo)) = crate::validate::load_model(input) else {
         return Vec::new();
@@ -22,11 +27,25 @@ pub fn wanted(input: &Input) -> Vec<Want> {
         for m in &c.mounts {
             if let VolumeKind::Bind(src) = &topo.volumes[m.volume].kind {
                 let p = normalize(src);
-                if !p.starts_with('/') && !p.starts_with("..") {
+                if !p.starts_with('/') {
                     out.push(Want::Tree(p));
                 }
             }
         }
+    }
+    for r in &topo.references {
+        let p = normalize(&r.path);
+        if p.starts_with('/') {
+            continue;
+        }
+        out.push(match r.kind {
+            ReferenceKind::EnvFile
+            | ReferenceKind::ComposeFile
+            | ReferenceKind::Dockerfile
+            | ReferenceKind::IgnoreFile => Want::File(p),
+            ReferenceKind::Context => Want::Listing(p),
+            ReferenceKind::NginxContext => Want::Tree(p),
+        });
     }
     out.sort();
     out.dedup();

@@ -232,7 +232,7 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
                     format!(" [{}]", tags.join(", "))
                 }
             );
-            let argv: Vec<&String> = c.entrypoint.iter().chain(&c.command).collect();
+            let argv = c.argv();
             if !argv.is_empty() {
                 let joined: Vec<&str> = argv.iter().map(|a| a.as_str()).collect();
                 let _ = writeln!(s, "      runs    {}", joined.join(" "));

@@ -8,6 +8,7 @@
 //! address plan ([`addressing`]), and finding nginx ([`find_nginx`]).
 
 pub mod addressing;
+pub mod build;
 pub mod compose;
 pub mod infer;
 pub mod kubernetes;
@@ -281,6 +282,7 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
         });
     }
     topo.diagnostics.splice(0..0, diagnostics);
+    build::apply(sources, opts, &mut topo);
     for unit in &mut topo.units {
         for c in &mut unit.containers {
             infer::fill(c);
@@ -303,6 +305,7 @@ pub fn empty(platform: Platform) -> Topology {
         mounted_files: Vec::new(),
         cluster: None,
         diagnostics: Vec::new(),
+        references: Vec::new(),
     }
 }
 

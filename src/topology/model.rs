@@ -75,6 +75,10 @@ pub struct Topology {
     pub cluster: Option<Cluster>,
     /// Problems met while loading, located where possible.
     pub diagnostics: Vec<TopologyDiagnostic>,
+    /// Project files the model refers to (env files, Dockerfiles, build
+    /// contexts), whether or not they were supplied: what discovery reads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<super::build::Reference>,
 }
 
 impl Topology {
@@ -325,9 +329,39 @@ pub struct Container {
     pub is_nginx: bool,
     /// Where it is declared.
     pub span: Option<Span>,
+    /// Whether `entrypoint` was written (compose `entrypoint:`, Kubernetes
+    /// `command`), even empty: it replaces the image's ENTRYPOINT.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub entrypoint_set: bool,
+    /// Whether `command` was written (compose `command:`, Kubernetes `args`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub command_set: bool,
+    /// The image built for it from a Dockerfile, when the project builds
+    /// one (compose `build:`, or a build linked to its image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Box<super::build::Build>>,
 }
 
 impl Container {
+    /// The process the container runs: the written entrypoint and command
+    /// over the image's ENTRYPOINT and CMD, as Docker and the CRI merge
+    /// them (an entrypoint drops the image's CMD). Where the image's
+    /// defaults are unknown, what is written.
+    pub fn argv(&self) -> Vec<String> {
+        if let Some(b) = &self.build
+            && let Some(img) = b.image.as_ref().filter(|i| i.argv_known)
+        {
+            let ep = self.entrypoint_set.then(|| self.entrypoint.clone());
+            let cmd = self.command_set.then(|| self.command.clone());
+            return super::build::process(b, img, ep, cmd);
+        }
+        self.entrypoint
+            .iter()
+            .chain(&self.command)
+            .cloned()
+            .collect()
+    }
+
     /// A main container named `name` running `image`, declared at `span`,
     /// with nothing else known yet.
     pub(crate) fn new(name: impl Into<String>, image: Option<String>, span: Option<Span>) -> Self {
@@ -344,6 +378,19 @@ impl Container {
             mounts: Vec::new(),
             is_nginx: false,
             span,
+            entrypoint_set: false,
+            command_set: false,
+            build: None,
+        }
+    }
+
+    /// With its entrypoint and command written (or not) in the topology:
+    /// a written one replaces the image's.
+    pub(crate) fn written(self, entrypoint: bool, command: bool) -> Self {
+        Container {
+            entrypoint_set: entrypoint,
+            command_set: command,
+            ..self
         }
     }
 

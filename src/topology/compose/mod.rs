@@ -35,6 +35,7 @@
 //!   volumes, in creation order.
 
 mod assembly;
+mod build;
 mod dotenv;
 mod environment;
 mod extends;

@@ -7,7 +7,8 @@ use crate::topology::yaml::{Node, Value};
 
 impl Assembly<'_> {
     /// The options' project, else `COMPOSE_PROJECT_NAME`, else top-level
-    /// `name:`, else the directory of the first file, else `default`;
+    /// `name:`, else the project directory's name (given, or that of the
+    /// first file), else `default`;
     /// lowercased to `[a-z0-9_-]` as compose does.
     pub(super) fn project_name(&self, model: Option<&Node>) -> String {
         let candidates = [
@@ -17,6 +18,7 @@ impl Assembly<'_> {
                 .and_then(|m| m.get("name"))
                 .filter(|n| matches!(n.value, Value::Str(_)))
                 .and_then(|n| self.plain(n)),
+            self.opts.project_dir.clone(),
             self.top
                 .first()
                 .or(self.compose.first())

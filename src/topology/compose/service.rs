@@ -38,6 +38,9 @@ pub(super) struct ServiceDef {
     pub(super) name: String,
     pub(super) key_span: Span,
     pub(super) image: Option<String>,
+    pub(super) build: Option<crate::topology::build::Build>,
+    pub(super) entrypoint_set: bool,
+    pub(super) command_set: bool,
     pub(super) container_name: Option<Text>,
     pub(super) hostname: Option<(String, Span)>,
     pub(super) entrypoint: Vec<String>,
@@ -65,6 +68,9 @@ impl ServiceDef {
             name: name.to_string(),
             key_span,
             image: None,
+            build: None,
+            entrypoint_set: false,
+            command_set: false,
             container_name: None,
             hostname: None,
             entrypoint: Vec::new(),
@@ -112,8 +118,15 @@ impl FileLoader<'_> {
                 "hostname" => {
                     d.hostname = self.scalar(&what, k, v).map(|t| (t.s.clone(), t.inner()))
                 }
-                "command" => d.command = self.command(&what, k, v),
-                "entrypoint" => d.entrypoint = self.command(&what, k, v),
+                "build" => d.build = self.build_spec(&what, k, v),
+                "command" => {
+                    d.command_set = !v.is_null();
+                    d.command = self.command(&what, k, v)
+                }
+                "entrypoint" => {
+                    d.entrypoint_set = !v.is_null();
+                    d.entrypoint = self.command(&what, k, v)
+                }
                 "environment" => d.env = self.environment(&what, k, v),
                 "env_file" => env_files = self.env_file(name, &what, k, v),
                 "ports" => {

@@ -370,8 +370,10 @@ impl Loader<'_> {
                 span: Some(path_span),
             });
         }
+        let written = (!entrypoint.is_empty(), !command.is_empty());
         Container::new(name, image, name_span)
             .role(role)
+            .written(written.0, written.1)
             .runs(entrypoint, command, env)
             .ports(ports)
             .listeners(listeners)

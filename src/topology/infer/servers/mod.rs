@@ -41,7 +41,7 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
         urls_on_command_line: false,
         mounts: c.mounts.clone(),
     };
-    let argv: Vec<String> = c.entrypoint.iter().chain(&c.command).cloned().collect();
+    let argv: Vec<String> = c.argv();
     if argv.is_empty() {
         if let Some(prog) = image_prog {
             let cmd = Cmd {

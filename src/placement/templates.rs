@@ -1,0 +1,175 @@
+//! The official image's template step (`20-envsubst-on-templates.sh`):
+//! which templates render, where to, with which environment, and the
+//! byte-exact map from each rendered range back to the template or to the
+//! environment entry that supplied it.
+
+use super::{Origin, PlacedBy, Segment};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::topology::Container;
+use std::collections::{BTreeMap, HashMap};
+
+/// The official image's `20-envsubst-on-templates.sh`: every
+/// `<template dir>/**/X<suffix>` among the placed files is rendered into
+/// `<output dir>/**/X` with the container's environment.
+pub(super) fn render_templates(
+    sources: &mut SourceMap,
+    c: &Container,
+    paths: &mut HashMap<FileId, String>,
+    by: &mut HashMap<FileId, PlacedBy>,
+    rendered: &mut HashMap<FileId, Vec<Segment>>,
+    not_rendered: &mut Vec<(FileId, String)>,
+) {
+    let env = container_env(c);
+    let template_dir = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_DIR", "/etc/nginx/templates");
+    let suffix = env_or(&env, "NGINX_ENVSUBST_TEMPLATE_SUFFIX", ".template");
+    let out_dir = env_or(&env, "NGINX_ENVSUBST_OUTPUT_DIR", "/etc/nginx/conf.d");
+    let stream_suffix = env_or(
+        &env,
+        "NGINX_ENVSUBST_STREAM_TEMPLATE_SUFFIX",
+        ".stream-template",
+    );
+    let stream_out = env_or(
+        &env,
+        "NGINX_ENVSUBST_STREAM_OUTPUT_DIR",
+        "/etc/nginx/stream-conf.d",
+    );
+    let runs_entrypoint = runs_image_entrypoint(c);
+    let templates: Vec<(FileId, String)> = paths
+        .iter()
+        .filter(|(_, p)| p.starts_with(&format!("{}/", template_dir.trim_end_matches('/'))))
+        .map(|(id, p)| (*id, p.clone()))
+        .collect();
+    for (id, p) in templates {
+        let rel = &p[template_dir.trim_end_matches('/').len()..];
+        let out = if let Some(base) = rel.strip_suffix(&stream_suffix) {
+            format!("{}{base}", stream_out.trim_end_matches('/'))
+        } else if let Some(base) = rel.strip_suffix(&suffix) {
+            format!("{}{base}", out_dir.trim_end_matches('/'))
+        } else {
+            continue;
+        };
+        if !runs_entrypoint {
+            not_rendered.push((
+                id,
+                format!(
+                    "`{p}` is not rendered: the container's command does not start nginx through the image's entrypoint"
+                ),
+            ));
+            continue;
+        }
+        let (text, segments) = envsubst(sources.get(id), id, &env);
+        let rid = sources.add(SourceFile::new(format!("{out} (rendered from {p})"), text));
+        paths.insert(rid, out);
+        by.insert(rid, PlacedBy::Template(id));
+        rendered.insert(rid, segments);
+    }
+}
+
+/// The container's environment as envsubst sees it: name → (value, span of
+/// the value in its file).
+fn container_env(c: &Container) -> BTreeMap<String, (String, Option<Span>)> {
+    let mut env = BTreeMap::new();
+    for e in &c.env {
+        if let Some(v) = &e.value {
+            env.insert(e.name.clone(), (v.clone(), e.span));
+        }
+    }
+    env
+}
+
+fn env_or(env: &BTreeMap<String, (String, Option<Span>)>, k: &str, d: &str) -> String {
+    env.get(k).map_or_else(|| d.to_string(), |v| v.0.clone())
+}
+
+/// The image's hook scripts run only when the first argument is `nginx` or
+/// `nginx-debug` (the default CMD), and only through the image's entrypoint.
+fn runs_image_entrypoint(c: &Container) -> bool {
+    if !c.entrypoint.is_empty() && c.entrypoint[0] != "/docker-entrypoint.sh" {
+        return false;
+    }
+    match c.command.first().map(String::as_str) {
+        None => true,
+        Some(first) => matches!(first, "nginx" | "nginx-debug"),
+    }
+}
+
+/// GNU envsubst with the list of every defined variable: `$VAR` and
+/// `${VAR}` of defined variables are replaced; everything else (nginx's own
+/// `$host`, `${VAR:-default}`) stays as written.
+pub fn envsubst(
+    template: &SourceFile,
+    file: FileId,
+    env: &BTreeMap<String, (String, Option<Span>)>,
+) -> (Vec<u8>, Vec<Segment>) {
+    let src = &template.bytes;
+    let mut out = Vec::with_capacity(src.len());
+    let mut segments = Vec::new();
+    let mut copy_from = 0usize;
+    let mut i = 0usize;
+    let flush = |out: &mut Vec<u8>, segments: &mut Vec<Segment>, from: usize, to: usize| {
+        if to > from {
+            let start = out.len() as u32;
+            out.extend_from_slice(&src[from..to]);
+            segments.push(Segment {
+                start,
+                end: out.len() as u32,
+                origin: Origin::Template(Span::new(file, from, to)),
+            });
+        }
+    };
+    while i < src.len() {
+        if src[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let (name_start, braced) = if src.get(i + 1) == Some(&b'{') {
+            (i + 2, true)
+        } else {
+            (i + 1, false)
+        };
+        let mut j = name_start;
+        if j < src.len() && (src[j].is_ascii_alphabetic() || src[j] == b'_') {
+            j += 1;
+            while j < src.len() && (src[j].is_ascii_alphanumeric() || src[j] == b'_') {
+                j += 1;
+            }
+        }
+        if j == name_start || (braced && src.get(j) != Some(&b'}')) {
+            i += 1;
+            continue;
+        }
+        let name = String::from_utf8_lossy(&src[name_start..j]).to_string();
+        let end = if braced { j + 1 } else { j };
+        let Some((value, vspan)) = env.get(&name) else {
+            i = end;
+            continue;
+        };
+        flush(&mut out, &mut segments, copy_from, i);
+        let start = out.len() as u32;
+        out.extend_from_slice(value.as_bytes());
+        segments.push(Segment {
+            start,
+            end: out.len() as u32,
+            origin: Origin::Var {
+                placeholder: Span::new(file, i, end),
+                value: vspan.and_then(|s| value_span(s, value)),
+            },
+        });
+        i = end;
+        copy_from = end;
+    }
+    flush(&mut out, &mut segments, copy_from, src.len());
+    (out, segments)
+}
+
+/// The span of just the value inside an environment entry's span
+/// (`KEY=value`, `KEY: value`): its last `value.len()` bytes, when that is
+/// where it stands (checked later against the text by the caller).
+fn value_span(entry: Span, value: &str) -> Option<Span> {
+    let len = value.len() as u32;
+    (entry.end >= entry.start + len).then(|| Span {
+        file: entry.file,
+        start: entry.end - len,
+        end: entry.end,
+    })
+}
