@@ -93,6 +93,11 @@ pub struct Input {
     /// project directory (the rest of a build context, so that a
     /// Dockerfile's `COPY` of them is known to succeed).
     pub listed: Vec<String>,
+    /// Directories whose every file is in `files` or `listed` (build
+    /// contexts discovery walked): a Dockerfile `COPY` of a path missing
+    /// there fails, as it would in the build. Elsewhere a missing path is
+    /// taken as not supplied.
+    pub complete: Vec<String>,
     /// Options.
     pub options: Options,
 }

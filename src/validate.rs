@@ -115,6 +115,7 @@ fn load(input: &Input) -> Result<(SourceMap, Loaded), InputError> {
         project.push(id);
     }
     options.listed = input.listed.iter().cloned().collect();
+    options.complete = input.complete.iter().cloned().collect();
     let topology = topology::load(&sources, &documents, &options);
     Ok((
         sources,

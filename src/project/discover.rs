@@ -140,6 +140,7 @@ struct Reader<'a> {
     dir: String,
     have: BTreeMap<String, Vec<u8>>,
     listed: BTreeSet<String>,
+    complete: BTreeSet<String>,
     files: Vec<ReadFile>,
     bytes: u64,
 }
@@ -179,6 +180,7 @@ impl Reader<'_> {
     /// `node_modules` left out), without reading them.
     fn list_tree(&mut self, path: &str) -> Result<bool, DiscoverError> {
         let before = self.listed.len();
+        self.complete.insert(rebase(&self.dir, path));
         let mut stack = vec![(path.to_string(), 0usize)];
         while let Some((p, depth)) = stack.pop() {
             match self.src.entry(&p) {
@@ -294,6 +296,7 @@ pub fn discover(
         dir: dir.clone(),
         have: BTreeMap::new(),
         listed: BTreeSet::new(),
+        complete: BTreeSet::new(),
         files: Vec::new(),
         bytes: 0,
     };
@@ -369,6 +372,7 @@ pub fn discover(
                 .filter(|p| !r.have.contains_key(*p))
                 .cloned()
                 .collect(),
+            complete: r.complete.iter().cloned().collect(),
             options,
         }
     };

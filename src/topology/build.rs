@@ -340,7 +340,9 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                     .chain(&opts.listed)
                     .filter_map(|p| inside(&build.context, p)),
             );
-            let mut eval = EvalOptions::new().base_images(&KnownImages);
+            let mut eval = EvalOptions::new()
+                .base_images(&KnownImages)
+                .partial_context(!opts.complete.contains(&build.context));
             if let Some(t) = &build.target {
                 eval = eval.target(t.clone());
             }

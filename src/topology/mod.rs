@@ -105,6 +105,8 @@ pub struct LoadOptions {
     /// Paths known to exist in the project whose content was not read
     /// (the rest of a build context), relative to the project directory.
     pub listed: std::collections::BTreeSet<String>,
+    /// Directories whose every file is in `files` or `listed`.
+    pub complete: std::collections::BTreeSet<String>,
     /// The project directory's name: compose's default project name.
     pub project_dir: Option<String>,
 }
@@ -147,6 +149,7 @@ impl LoadOptions {
             profiles: o.profiles.clone(),
             files: BTreeMap::new(),
             listed: Default::default(),
+            complete: Default::default(),
             project_dir: o.project_dir.clone(),
         })
     }

@@ -578,6 +578,7 @@ impl Submission {
             topology: self.topology.into_iter().map(|s| s.item).collect(),
             files: Vec::new(),
             listed: Vec::new(),
+            complete: Vec::new(),
             options: self.options,
         }
     }

@@ -528,6 +528,12 @@ impl<'a> Ev<'a> {
         } else {
             match self.ctx.kind(&rel) {
                 Some(k) => vec![(rel.clone(), k)],
+                None if self.opts.partial_context && !self.ctx.ignored(&rel) => {
+                    // Not among the files supplied: there, contents unknown.
+                    let (path, alt) = self.target(st, p, basename(&rel));
+                    let source = FileSource::Context { path: rel.clone() };
+                    return self.opaque(st, p, path, alt, source);
+                }
                 None => {
                     let why = if self.ctx.ignored(&rel) {
                         " (excluded by .dockerignore)"
@@ -683,6 +689,9 @@ impl<'a> Ev<'a> {
             .position(|c| has_wildcards(c))
             .unwrap_or(comps.len());
         let base = comps[..first].join("/");
+        if self.ctx.kind(&base) != Some(EntryKind::Dir) && self.opts.partial_context {
+            return Ok(Vec::new());
+        }
         if self.ctx.kind(&base) != Some(EntryKind::Dir) {
             let m = format!("failed to compute cache key: \"/{base}\": not found");
             return Err(EvalError::new(EvalErrorKind::SourceNotFound, Some(span), m));

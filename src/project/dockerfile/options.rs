@@ -107,6 +107,10 @@ pub struct EvalOptions<'a> {
     pub platform: Option<String>,
     /// Caps.
     pub budget: Budget,
+    /// The context holds only some of its files (an upload of the files
+    /// that matter): a COPY source that is not there is taken to exist,
+    /// with unknown contents, instead of failing the build.
+    pub partial_context: bool,
 }
 
 impl<'a> EvalOptions<'a> {
@@ -142,6 +146,11 @@ impl<'a> EvalOptions<'a> {
     /// Uses these caps.
     pub fn budget(mut self, b: Budget) -> Self {
         self.budget = b;
+        self
+    }
+    /// Takes the context as partial (see [`EvalOptions::partial_context`]).
+    pub fn partial_context(mut self, partial: bool) -> Self {
+        self.partial_context = partial;
         self
     }
 }
