@@ -170,11 +170,19 @@ pub fn locate(
     };
     let main = match &placement {
         Some(p) => p.main,
+        // No container runs nginx and no file was named: the rules say so
+        // (nginx-container-missing) over an empty configuration.
+        None if nginx_files.is_empty() && sites.is_empty() => {
+            sources.add(SourceFile::new(NO_NGINX, ""))
+        }
         None if nginx_files.is_empty() => return Err(InputError::NoNginx),
         None => choose_main(sources, nginx_files, named_main)?,
     };
     Ok(Located { main, placement })
 }
+
+/// The display path of the empty configuration read when nothing runs nginx.
+pub const NO_NGINX: &str = "(no nginx configuration)";
 
 /// The display path of the `nginx.conf` upcheck supplies, like the
 /// official image's, when only `conf.d` snippets are submitted.

@@ -2,8 +2,8 @@
 //! the topology from what has been read so far (the pure load stage) and
 //! lists the files and directories it names — the sources of what is
 //! bind-mounted into nginx, and the model's references: env files,
-//! Dockerfiles and their ignore files, build contexts (listed; read whole
-//! for an nginx image).
+//! Dockerfiles and their ignore files, build contexts (listed), and the
+//! files an nginx image copies to where nginx reads them.
 
 use super::discover::Want;
 use crate::input::Input;
@@ -42,9 +42,9 @@ pub fn wanted(input: &Input) -> Vec<Want> {
             ReferenceKind::EnvFile
             | ReferenceKind::ComposeFile
             | ReferenceKind::Dockerfile
-            | ReferenceKind::IgnoreFile => Want::File(p),
+            | ReferenceKind::IgnoreFile
+            | ReferenceKind::NginxFile => Want::File(p),
             ReferenceKind::Context => Want::Listing(p),
-            ReferenceKind::NginxContext => Want::Tree(p),
         });
     }
     out.sort();

@@ -148,8 +148,9 @@ pub enum ReferenceKind {
     IgnoreFile,
     /// A build context: its listing is needed, not its contents.
     Context,
-    /// The build context of an nginx image: its contents are needed.
-    NginxContext,
+    /// A file an nginx image copies from its build context to where nginx
+    /// reads configuration: its contents are needed.
+    NginxFile,
 }
 
 fn join(dir: &str, rel: &str) -> String {
@@ -404,42 +405,47 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                     p.span.and_then(at),
                 ));
             }
-            let files = image
-                .files
-                .iter()
-                .map(|f| {
-                    let source = match &f.source {
-                        FromSource::Context { path } => {
-                            let p = join(&build.context, path);
-                            if opts.files.contains_key(&p) {
-                                ImageFileSource::Project { path: p }
-                            } else {
-                                ImageFileSource::Unknown {
-                                    what: format!("`{p}`, not supplied"),
-                                }
+            let nginx_image = super::is_nginx_image(&base);
+            let mut files = Vec::new();
+            for f in &image.files {
+                let source = match &f.source {
+                    FromSource::Context { path } => {
+                        let p = join(&build.context, path);
+                        if opts.files.contains_key(&p) {
+                            ImageFileSource::Project { path: p }
+                        } else {
+                            if nginx_image && is_nginx_config_path(&f.path) {
+                                // Discovery reads what nginx will read.
+                                refs.push(Reference {
+                                    path: p.clone(),
+                                    kind: ReferenceKind::NginxFile,
+                                });
+                            }
+                            ImageFileSource::Unknown {
+                                what: format!("`{p}`, not supplied"),
                             }
                         }
-                        FromSource::Heredoc { content, body, .. } => ImageFileSource::Inline {
-                            content: content.clone(),
-                            span: at(*body),
-                        },
-                        FromSource::Stage { stage, path } => ImageFileSource::Unknown {
-                            what: format!("`{path}` of stage `{stage}`"),
-                        },
-                        FromSource::Image { reference, path } => ImageFileSource::Unknown {
-                            what: format!("`{path}` of image `{reference}`"),
-                        },
-                        other => ImageFileSource::Unknown {
-                            what: format!("{other:?}"),
-                        },
-                    };
-                    ImageFile {
-                        path: f.path.clone(),
-                        source,
-                        span: at(f.instruction),
                     }
-                })
-                .collect();
+                    FromSource::Heredoc { content, body, .. } => ImageFileSource::Inline {
+                        content: content.clone(),
+                        span: at(*body),
+                    },
+                    FromSource::Stage { stage, path } => ImageFileSource::Unknown {
+                        what: format!("`{path}` of stage `{stage}`"),
+                    },
+                    FromSource::Image { reference, path } => ImageFileSource::Unknown {
+                        what: format!("`{path}` of image `{reference}`"),
+                    },
+                    other => ImageFileSource::Unknown {
+                        what: format!("{other:?}"),
+                    },
+                };
+                files.push(ImageFile {
+                    path: f.path.clone(),
+                    source,
+                    span: at(f.instruction),
+                });
+            }
             if c.image.is_none() || build.via.starts_with("compose") {
                 c.image = Some(base.clone());
             }
@@ -451,12 +457,6 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                 files,
                 dockerfile: file,
             });
-            if is_nginx_base(build) {
-                refs.push(Reference {
-                    path: build.context.clone(),
-                    kind: ReferenceKind::NginxContext,
-                });
-            }
         }
     }
     refs.sort();
@@ -465,10 +465,22 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
     topo.diagnostics.extend(diags);
 }
 
-fn is_nginx_base(b: &Build) -> bool {
-    b.image
-        .as_ref()
-        .is_some_and(|i| super::is_nginx_image(&i.base))
+/// Where an nginx image keeps what nginx reads: its prefixes, and
+/// configuration-looking files anywhere (`nginx -c` may point elsewhere).
+fn is_nginx_config_path(path: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "/etc/nginx/",
+        "/usr/local/openresty/nginx/conf/",
+        "/opt/bitnami/nginx/conf/",
+    ];
+    const SUFFIXES: &[&str] = &[
+        ".conf",
+        ".template",
+        ".stream-template",
+        "_params",
+        "mime.types",
+    ];
+    PREFIXES.iter().any(|p| path.starts_with(p)) || SUFFIXES.iter().any(|s| path.ends_with(s))
 }
 
 /// The argv of a container built from `image`, under the written overrides.
