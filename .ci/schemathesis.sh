@@ -112,7 +112,32 @@ def before_call(context, case, **kwargs):
         _fix_form(case.body)
     else:
         _fix_json(case.body)
+
+
+# A schema-valid request whose topology the engine cannot read (JSON Schema
+# cannot say "a readable compose file") is answered 422 `input-refused`; the
+# config below lets positive cases of /validate get that answer, and this
+# check holds every such answer to carrying the report with verdict `error`.
+@schemathesis.check
+def refusals_carry_the_report(ctx, response, case):
+    if response.status_code != 422:
+        return None
+    try:
+        body = response.json()
+    except Exception:
+        return None
+    if body.get("type") != "https://upcheck.dev/problems/input-refused":
+        return None
+    report = body.get("report") or {}
+    assert report.get("verdict") == "error", "an input-refused problem without a report of verdict error"
+    assert (report.get("refusal") or {}).get("message") == body.get("detail"), "detail is not the refusal"
+    return None
 PY
+cat >"$work/schemathesis.toml" <<'TOML'
+[[operations]]
+include-path = "/validate"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+TOML
 token="schemathesis-$$-$RANDOM$RANDOM"
 UPCHECK_TOKENS="$token" "$bin" serve --listen 127.0.0.1:0 --log warn \
   >"$work/stdout" 2>"$work/stderr" &

@@ -76,13 +76,30 @@ fn check(case: &Case, a: &Answer) -> Result<(), String> {
             }
         }
         Expect::Finding(code) => {
-            if a.status != StatusCode::OK {
-                return why(format!("status {} (expected 200)", a.status));
+            // The refusing rules (input upcheck cannot read, no nginx) are a
+            // 422 carrying the report; every other finding is a verdict.
+            let refusing = matches!(code, "UC0003" | "UC0005");
+            let (status, media) = if refusing {
+                (StatusCode::UNPROCESSABLE_ENTITY, "application/problem+json")
+            } else {
+                (StatusCode::OK, "application/json")
+            };
+            if a.status != status {
+                return why(format!("status {} (expected {status})", a.status));
             }
-            if a.content_type != "application/json" {
+            if a.content_type != media {
                 return why(format!("content type {:?}", a.content_type));
             }
-            let r = a.json();
+            let mut r = a.json();
+            if refusing {
+                if r["type"] != "https://upcheck.dev/problems/input-refused" {
+                    return why(format!("problem type {}", r["type"]));
+                }
+                r = r["report"].take();
+                if r["verdict"] != "error" {
+                    return why(format!("verdict {} (expected error)", r["verdict"]));
+                }
+            }
             if r["verdict"] == "pass" || a.verdict_header.as_deref() == Some("pass") {
                 return why("verdict pass".into());
             }

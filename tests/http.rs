@@ -403,6 +403,30 @@ async fn input_errors_are_422_problems_naming_the_field() {
 }
 
 #[tokio::test]
+async fn an_input_the_engine_cannot_read_is_422_with_the_refused_report_inside() {
+    // A topology that is no format upcheck reads: not a verdict on the
+    // configuration, so not a 200, and never `fail`.
+    let body = json!({"nginx": SEED_CONF,
+                      "documents": [{"path": "stack.yml", "content": "just: [a, list\n"}]});
+    let p = send(post_json("/validate", &body))
+        .await
+        .problem(422, "input-refused");
+    assert_eq!(p["report"]["verdict"], "error", "{p}");
+    let refusal = &p["report"]["refusal"];
+    assert_eq!(refusal["code"], "UC0003", "{p}");
+    assert_eq!(p["detail"], refusal["message"]);
+    assert_eq!(p["location"]["file"], "stack.yml", "{p}");
+    // Whatever format was asked for, the refusal is the problem document.
+    let a = send(with_header(
+        post_json("/validate?format=sarif", &body),
+        "accept",
+        "application/sarif+json",
+    ))
+    .await;
+    a.problem(422, "input-refused");
+}
+
+#[tokio::test]
 async fn a_broken_form_is_400() {
     let req = Request::post("/validate")
         .header(header::CONTENT_TYPE, "multipart/form-data; boundary=xyz")

@@ -47,6 +47,10 @@ pub enum Kind {
     /// `main` naming no submitted file, two files with one path, a bad
     /// option value).
     InvalidInput,
+    /// The request was validated, and the engine could not read the input
+    /// (a topology it cannot parse, no nginx to be found): the problem's
+    /// `report` is the report with verdict `error`.
+    InputRefused,
     /// More files than the configured limit.
     TooManyFiles,
     /// Blocks or JSON nested deeper than the configured limit.
@@ -85,6 +89,7 @@ impl Kind {
         Kind::UnsupportedMediaType,
         Kind::InvalidRequest,
         Kind::InvalidInput,
+        Kind::InputRefused,
         Kind::TooManyFiles,
         Kind::NestingTooDeep,
         Kind::RateLimited,
@@ -113,6 +118,7 @@ impl Kind {
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::InvalidRequest
             | Kind::InvalidInput
+            | Kind::InputRefused
             | Kind::TooManyFiles
             | Kind::NestingTooDeep => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -136,6 +142,7 @@ impl Kind {
             Kind::UnsupportedMediaType => "unsupported-media-type",
             Kind::InvalidRequest => "invalid-request",
             Kind::InvalidInput => "invalid-input",
+            Kind::InputRefused => "input-refused",
             Kind::TooManyFiles => "too-many-files",
             Kind::NestingTooDeep => "nesting-too-deep",
             Kind::RateLimited => "rate-limited",
@@ -163,6 +170,7 @@ impl Kind {
             Kind::UnsupportedMediaType => "Unsupported content type",
             Kind::InvalidRequest => "The body does not have the expected shape",
             Kind::InvalidInput => "The input cannot be validated",
+            Kind::InputRefused => "The input could not be read",
             Kind::TooManyFiles => "Too many files",
             Kind::NestingTooDeep => "Nested too deeply",
             Kind::RateLimited => "Too many requests from this client",
@@ -209,7 +217,7 @@ pub struct ProblemLocation {
 }
 
 /// An RFC 9457 problem document, the body of every error response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "https://upcheck.dev/problems/body-too-large",
     "title": "The body is larger than the limit",
@@ -248,6 +256,11 @@ pub struct Problem {
     /// minute or milliseconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
+    /// With type `input-refused`: the report (JSON, verdict `error`), its
+    /// `refusal` saying what could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::http::openapi::ReportDoc>)]
+    pub report: Option<serde_json::Value>,
 }
 
 /// An error answer. Build one with [`ApiError::new`] and the setters; it
@@ -269,6 +282,8 @@ pub struct Details {
     pub location: Option<ProblemLocation>,
     /// The problem's `limit`.
     pub limit: Option<u64>,
+    /// The problem's `report`.
+    pub report: Option<serde_json::Value>,
     /// Seconds for a `Retry-After` header.
     pub retry_after: Option<u64>,
     /// For [`Kind::Internal`]: the cause, logged and never sent.
@@ -302,6 +317,7 @@ impl ApiError {
             field: None,
             location: None,
             limit: None,
+            report: None,
             retry_after: None,
             cause: None,
         }))
@@ -335,6 +351,28 @@ impl ApiError {
         self
     }
 
+    /// A refusal: the input could not be read, and this is the report
+    /// that says why (verdict `error`).
+    pub fn refused(report: &crate::report::Report) -> ApiError {
+        let detail = report
+            .refusal
+            .as_ref()
+            .map_or("the input could not be read", |r| r.message.as_str())
+            .to_string();
+        let mut e = ApiError::new(Kind::InputRefused, detail);
+        e.location = report
+            .refusal
+            .as_ref()
+            .and_then(|r| r.location.as_ref())
+            .map(|l| ProblemLocation {
+                file: l.file.clone(),
+                line: l.line,
+                column: l.column,
+            });
+        e.report = serde_json::to_value(report).ok();
+        e
+    }
+
     /// Adds a `Retry-After` header.
     pub fn retry_after(mut self, seconds: u64) -> ApiError {
         self.retry_after = Some(seconds);
@@ -353,6 +391,7 @@ impl ApiError {
             field: self.field.clone(),
             location: self.location.clone(),
             limit: self.limit,
+            report: self.report.clone(),
         }
     }
 }

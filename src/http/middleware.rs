@@ -161,6 +161,7 @@ pub(crate) fn fallback_problem(status: StatusCode) -> Problem {
             field: None,
             location: None,
             limit: None,
+            report: None,
         },
     }
 }

@@ -237,6 +237,9 @@ fn example_detail(k: Kind) -> &'static str {
             "unknown variant `swarm`, expected one of `compose`, `kubernetes`, `native`, `docker-inspect`, `kubectl`"
         }
         Kind::InvalidInput => "the main nginx file `nginx.conf` is not among the submitted files",
+        Kind::InputRefused => {
+            "`docker-compose.yml` line 4, column 3: cannot tell the format: neither a compose file nor Kubernetes manifests"
+        }
         Kind::TooManyFiles => "1200 nginx files; the limit is 1000",
         Kind::NestingTooDeep => {
             "`nginx.conf` nests blocks deeper than 64 levels at line 70, column 3"
@@ -285,7 +288,7 @@ problem_responses! {
     /// 415.
     UnsupportedMediaType: "The body is neither `application/json` nor `multipart/form-data`.", [UnsupportedMediaType];
     /// 422.
-    Unprocessable: "The request is well formed but cannot be validated: a wrong shape, an input the engine refuses, or a limit (`--max-files`, `--max-depth`). `field` names the offending field.", [InvalidRequest, InvalidInput, TooManyFiles, NestingTooDeep];
+    Unprocessable: "The request is well formed but cannot be validated: a wrong shape, an input the engine cannot read (`input-refused`, with the report of verdict `error` in `report`), or a limit (`--max-files`, `--max-depth`). `field` names the offending field.", [InvalidRequest, InvalidInput, InputRefused, TooManyFiles, NestingTooDeep];
     /// 429.
     RateLimited: "This client sent more requests than `--rate-limit` allows.", [RateLimited],
         ("Retry-After", Integer, "Seconds until the next request is allowed.");
@@ -302,7 +305,7 @@ problem_responses! {
 // SARIF, crossplane's payload). They document the shape for clients and
 // for schema-checking tools; the types are never built.
 
-/// pass, warn or fail.
+/// pass, warn, fail or error.
 #[derive(ToSchema)]
 #[schema(as = Verdict)]
 #[serde(rename_all = "lowercase")]
@@ -314,6 +317,22 @@ pub enum VerdictDoc {
     Warn,
     /// nginx will not reach an upstream, or will not start.
     Fail,
+    /// The input could not be read; `refusal` says why. Not a judgement
+    /// of the configuration.
+    Error,
+}
+
+/// Why an input could not be read (with verdict `error`).
+#[derive(ToSchema)]
+#[schema(as = Refusal)]
+#[allow(dead_code)]
+pub struct RefusalDoc {
+    /// What could not be read, and what to do about it.
+    message: String,
+    /// The rule whose finding refused the input (`UC0003`), if one did.
+    code: Option<String>,
+    /// Where, when there is a place to point at.
+    location: Option<LocationDoc>,
 }
 
 /// A place in an input file.
@@ -443,6 +462,8 @@ pub struct FindingDoc {
 pub struct ReportDoc {
     /// The verdict.
     verdict: VerdictDoc,
+    /// With verdict `error`: why the input could not be read.
+    refusal: Option<RefusalDoc>,
     /// Counts.
     summary: SummaryDoc,
     /// Every upstream, per nginx container.

@@ -231,7 +231,7 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "binary garbage as uploaded files",
-            expect: Expect::Finding("UC0001"),
+            expect: Expect::Finding("UC0003"),
             request: || {
                 // (Without braces: with them, the garbage nests blocks
                 // deeper than the limit and gets a 422 instead.)

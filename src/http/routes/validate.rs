@@ -2,7 +2,9 @@
 //! [`Input`](crate::input::Input); [`crate::validate`] runs on a blocking
 //! thread inside a validation slot, taken once the body has been read; the report is rendered in the format
 //! `?format=` or `Accept` asks for. A failing verdict is a `200`: the
-//! verdict is data, and the `x-upcheck-verdict` header repeats it.
+//! verdict is data, and the `x-upcheck-verdict` header repeats it. An input
+//! the engine could not read (verdict `error`) is not a verdict: a `422`
+//! problem of type `input-refused` carrying the report.
 
 use crate::http::body::{self, Payload};
 use crate::http::error::ApiError;
@@ -90,7 +92,7 @@ impl FromRequestParts<AppState> for ReportFormat {
         )
     ),
     responses(
-        (status = 200, description = "The report; its `verdict` is pass, warn or fail.",
+        (status = 200, description = "The report; its `verdict` is pass, warn or fail. An input the engine cannot read is a 422 `input-refused` whose `report` has verdict `error`.",
             headers(("x-upcheck-verdict" = String, description = "pass, warn or fail")),
             content(
                 (crate::http::openapi::ReportDoc = "application/json"),
@@ -133,17 +135,25 @@ pub async fn validate(
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         hook.work_delay_hook();
-        crate::validate(&input).map(|r| (report::render(&r, format), summary(&r)))
+        crate::validate(&input).map(|r| {
+            let refused = (r.verdict == report::Verdict::Error).then(|| ApiError::refused(&r));
+            (report::render(&r, format), summary(&r), refused)
+        })
     })
     .await
     .map_err(|e| ApiError::internal(format!("the validation task failed: {e}")))?;
-    let (text, (verdict, codes)) = outcome.map_err(|e| style.input_error(e))?;
+    let (text, (verdict, codes), refused) = outcome.map_err(|e| style.input_error(e))?;
     state.metrics.record(|| {
         metrics::counter!(names::VERDICTS, "verdict" => verdict).increment(1);
         for code in codes {
             metrics::counter!(names::RULE_HITS, "code" => code).increment(1);
         }
     });
+    if let Some(refused) = refused {
+        // The input could not be read: not a verdict on the configuration,
+        // so not a 200; the report rides inside the problem.
+        return Err(refused);
+    }
     let mut res = text.into_response();
     let h = res.headers_mut();
     h.insert(
