@@ -66,6 +66,8 @@ pub struct Options {
     /// gets its variables, and a `.env` beside the first compose file sets
     /// interpolation defaults (`env` wins over it), as compose reads them.
     pub env_files: Vec<InputFile>,
+    /// Caps on the work and the answer (see [`crate::budget`]).
+    pub budgets: crate::budget::Budgets,
 }
 
 /// Everything a validation needs.

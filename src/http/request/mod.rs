@@ -118,6 +118,7 @@ fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
             }
             files
         },
+        budgets: Default::default(),
     })
 }
 
@@ -443,6 +444,7 @@ impl Submission {
             nginx_context,
             profiles: Vec::new(),
             env_files: Vec::new(),
+            budgets: Default::default(),
         };
         Ok(Submission {
             style: Style::Form,

@@ -30,6 +30,9 @@ pub struct FormatQuery {
     /// The output format; overrides `Accept`.
     #[param(inline)]
     pub format: Option<Format>,
+    /// Indent the JSON report (`?pretty`); compact without it.
+    #[param(value_type = Option<String>)]
+    pub pretty: Option<String>,
 }
 
 /// The media types of the report, in the order `Accept: */*` prefers.
@@ -42,7 +45,11 @@ pub const REPORT_MEDIA: [&str; 4] = [
 
 /// The report format a request asks for: `?format=`, else `Accept`.
 #[derive(Debug, Clone, Copy)]
-pub struct ReportFormat(pub Format);
+pub struct ReportFormat(pub Format, pub Pretty);
+
+/// Whether the JSON report is indented: only when `?pretty` asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pretty(pub bool);
 
 impl FromRequestParts<AppState> for ReportFormat {
     type Rejection = ApiError;
@@ -55,11 +62,12 @@ impl FromRequestParts<AppState> for ReportFormat {
             )
             .field("format")
         })?;
+        let pretty = Pretty(q.0.pretty.is_some());
         if let Some(f) = q.0.format {
-            return Ok(ReportFormat(f));
+            return Ok(ReportFormat(f, pretty));
         }
         let i = super::negotiate(&parts.headers, &REPORT_MEDIA)?;
-        Ok(ReportFormat(Format::ALL[i]))
+        Ok(ReportFormat(Format::ALL[i], pretty))
     }
 }
 
@@ -114,7 +122,7 @@ impl FromRequestParts<AppState> for ReportFormat {
 )]
 pub async fn validate(
     State(state): State<AppState>,
-    ReportFormat(format): ReportFormat,
+    ReportFormat(format, Pretty(pretty)): ReportFormat,
     slot: Option<Extension<Slot>>,
     payload: Payload,
 ) -> Result<Response, ApiError> {
@@ -132,11 +140,20 @@ pub async fn validate(
     let slot = slot.map(|Extension(s)| s);
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        crate::validate(&input).map(|r| (report::render(&r, format), summary(&r)))
+        let limit = input.options.budgets.max_response_bytes;
+        crate::validate(&input).map(|r| {
+            (
+                report::render_capped(&r, format, pretty, limit),
+                summary(&r),
+            )
+        })
     })
     .await
     .map_err(|e| ApiError::internal(format!("the validation task failed: {e}")))?;
     let (text, (verdict, codes)) = outcome.map_err(|e| style.input_error(e))?;
+    // Past the response budget: a 422 problem, not a truncated document.
+    let text =
+        text.map_err(|e| ApiError::new(Kind::InvalidInput, e.to_string()).limit(e.limit as u64))?;
     state.metrics.record(|| {
         metrics::counter!(names::VERDICTS, "verdict" => verdict).increment(1);
         for code in codes {
