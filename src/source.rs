@@ -106,7 +106,7 @@ impl SourceFile {
     /// Characters in `bytes[..offset]`, in constant time: the index gives
     /// the count up to the enclosing block, and the rest of the block is
     /// scanned.
-    fn chars_before(&self, offset: usize) -> usize {
+    pub fn chars_before(&self, offset: usize) -> usize {
         let index = self.char_index.get_or_init(|| {
             let mut total = 0u32;
             let mut out = Vec::with_capacity(self.bytes.len() / CHAR_BLOCK + 1);
