@@ -18,6 +18,9 @@ pub struct Bundle {
     pub sources: SourceMap,
     /// The main file.
     pub main: FileId,
+    /// The configuration parsed with the options `load` was given, when
+    /// following includes already parsed every file read.
+    pub config: Option<nginx::Config>,
 }
 
 impl Bundle {
@@ -37,6 +40,7 @@ impl Bundle {
             main.get_or_insert(id);
         }
         let main = main.ok_or("no file given")?;
+        let mut parsed = None;
         if follow {
             // Each round parses what we have and reads what the includes
             // name; it ends when a round reads nothing new.
@@ -61,11 +65,17 @@ impl Bundle {
                     }
                 }
                 if !added {
+                    // Nothing new: this parse is of every file, and final.
+                    parsed = Some(config);
                     break;
                 }
             }
         }
-        Ok(Bundle { sources, main })
+        Ok(Bundle {
+            sources,
+            main,
+            config: parsed,
+        })
     }
 }
 
