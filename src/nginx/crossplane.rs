@@ -268,18 +268,18 @@ struct Problem<'p, 'a> {
 impl Serialize for Problem<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let path = &self.p.sources.get(self.d.span.file).path;
-        let at = self.p.sources.start(self.d.span);
+        let line = self.p.sources.line(self.d.span);
         let mut m = s.serialize_map(None)?;
         if self.with_file {
             m.serialize_entry("file", path)?;
         }
         m.serialize_entry(
             "error",
-            &format_args!("{} in {}:{}", self.d.message, path, at.line),
+            &format_args!("{} in {}:{}", self.d.message, path, line),
         )?;
-        m.serialize_entry("line", &at.line)?;
+        m.serialize_entry("line", &line)?;
         if self.p.opts.positions {
-            m.serialize_entry("column", &at.column)?;
+            m.serialize_entry("column", &self.p.sources.start(self.d.span).column)?;
         }
         m.end()
     }
@@ -383,7 +383,7 @@ impl Serialize for CommentView<'_, '_> {
             m.serialize_entry("file", &p.sources.get(self.file).path)?;
         }
         m.serialize_entry("directive", "#")?;
-        m.serialize_entry("line", &p.sources.start(self.at).line)?;
+        m.serialize_entry("line", &p.sources.line(self.at))?;
         m.serialize_entry("args", &[(); 0])?;
         m.serialize_entry("comment", self.text)?;
         m.end()
@@ -405,7 +405,7 @@ impl Serialize for DirectiveView<'_, '_> {
             m.serialize_entry("file", &p.sources.get(self.file).path)?;
         }
         m.serialize_entry("directive", d.name.as_str())?;
-        m.serialize_entry("line", &p.sources.start(d.name_span).line)?;
+        m.serialize_entry("line", &p.sources.line(d.name_span))?;
         m.serialize_entry("args", &Args(&d.args))?;
         if d.name == "include" && !p.opts.combine && !p.opts.single_file {
             let includes: Vec<usize> = d
