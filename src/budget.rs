@@ -28,9 +28,9 @@ pub struct Budgets {
     pub max_response_bytes: usize,
 }
 
-/// [`Budgets::max_expanded_directives`] by default: four times the
-/// directives of the largest configuration a 1 MiB request can hold
-/// written out, and ten times a generated 50k-line configuration.
+/// [`Budgets::max_expanded_directives`] by default: about six times the
+/// 34k directives of a generated 50k-line configuration, and about the
+/// most a 1 MiB request can hold written out without includes.
 pub const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
 /// [`Budgets::max_findings`] by default.
 pub const MAX_FINDINGS: usize = 1_000;

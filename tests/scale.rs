@@ -196,3 +196,34 @@ fn include_fan_out_is_held_to_the_expansion_budget() {
     );
     assert_eq!(r.verdict, upcheck::Verdict::Fail);
 }
+
+#[test]
+fn a_report_past_the_response_budget_is_refused_not_truncated() {
+    use upcheck::budget::ResponseTooLarge;
+    use upcheck::report::render_capped;
+    let mut conf = String::from("server {\n    listen 80;\n");
+    for i in 0..2_000 {
+        conf.push_str(&format!(
+            "    location /u{i}/ {{ proxy_pass http://api:8000; }}\n"
+        ));
+    }
+    conf.push_str("}\n");
+    let r = validate(conf, COMPOSE);
+    let whole = render_capped(&r, Format::Json, false, usize::MAX).expect("no budget");
+    // Compact by default, indented when asked.
+    assert!(!whole.starts_with(b"{\n"));
+    let pretty = render_capped(&r, Format::Json, true, usize::MAX).expect("no budget");
+    assert!(pretty.starts_with(b"{\n") && pretty.len() > whole.len());
+    let limit = whole.len() / 2;
+    for f in Format::ALL {
+        let text = upcheck::report::render(&r, f);
+        match render_capped(&r, f, false, limit) {
+            Ok(out) => assert!(out.len() <= limit && text.len() <= limit, "{f:?}"),
+            Err(e) => {
+                assert_eq!(e, ResponseTooLarge { limit });
+                assert!(text.len() > limit || f == Format::Json, "{f:?}");
+            }
+        }
+    }
+    assert!(render_capped(&r, Format::Json, false, limit).is_err());
+}

@@ -47,7 +47,16 @@ impl Bundle {
             loop {
                 let config = nginx::parse(&sources, main, opts);
                 let mut added = false;
-                for pattern in config.include_paths(&sources) {
+                // No file spells `include`: no directive can name a file.
+                let any = sources
+                    .iter()
+                    .any(|(_, f)| memchr::memmem::find(&f.bytes, b"include").is_some());
+                let patterns = if any {
+                    config.include_paths(&sources)
+                } else {
+                    Vec::new()
+                };
+                for pattern in patterns {
                     for path in disk_matches(&pattern) {
                         if seen.contains(&normalize(&path)) {
                             continue;

@@ -74,6 +74,10 @@ pub struct Payload<'a> {
     index: HashMap<FileId, usize>,
     /// Each file's diagnostics, in order.
     by_file: HashMap<FileId, Vec<&'a Diagnostic>>,
+    /// The last line looked up (file, offset, line): statements are
+    /// written in source order, so the next one's line is usually found by
+    /// counting the newlines in between.
+    cursor: std::cell::Cell<(FileId, u32, u32)>,
 }
 
 impl<'a> Payload<'a> {
@@ -95,7 +99,23 @@ impl<'a> Payload<'a> {
             opts,
             index,
             by_file,
+            cursor: std::cell::Cell::new((FileId(u32::MAX), 0, 0)),
         }
+    }
+
+    /// The 1-based line of a span's start.
+    fn line(&self, span: Span) -> u32 {
+        let (file, offset, line) = self.cursor.get();
+        let bytes = &self.sources.get(span.file).bytes;
+        let line =
+            if file == span.file && offset <= span.start && span.start as usize <= bytes.len() {
+                line + memchr::memchr_iter(b'\n', &bytes[offset as usize..span.start as usize])
+                    .count() as u32
+            } else {
+                self.sources.line(span)
+            };
+        self.cursor.set((span.file, span.start, line));
+        line
     }
 
     /// The diagnostics of the parsed files, in file order, that are (or
@@ -383,7 +403,7 @@ impl Serialize for CommentView<'_, '_> {
             m.serialize_entry("file", &p.sources.get(self.file).path)?;
         }
         m.serialize_entry("directive", "#")?;
-        m.serialize_entry("line", &p.sources.line(self.at))?;
+        m.serialize_entry("line", &p.line(self.at))?;
         m.serialize_entry("args", &[(); 0])?;
         m.serialize_entry("comment", self.text)?;
         m.end()
@@ -405,7 +425,7 @@ impl Serialize for DirectiveView<'_, '_> {
             m.serialize_entry("file", &p.sources.get(self.file).path)?;
         }
         m.serialize_entry("directive", d.name.as_str())?;
-        m.serialize_entry("line", &p.sources.line(d.name_span))?;
+        m.serialize_entry("line", &p.line(d.name_span))?;
         m.serialize_entry("args", &Args(&d.args))?;
         if d.name == "include" && !p.opts.combine && !p.opts.single_file {
             let includes: Vec<usize> = d
