@@ -103,13 +103,19 @@ impl<W: std::io::Write> Capped<W> {
 
 impl<W: std::io::Write> std::io::Write for Capped<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    // The serializer writes many small pieces: one check each, no loop.
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if buf.len() > self.left {
             self.exceeded = true;
             return Err(std::io::Error::other("response budget exceeded"));
         }
         self.left -= buf.len();
-        self.inner.write_all(buf)?;
-        Ok(buf.len())
+        self.inner.write_all(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

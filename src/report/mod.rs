@@ -411,7 +411,7 @@ pub fn render_capped(
     pretty: bool,
     limit: usize,
 ) -> Result<Vec<u8>, crate::budget::ResponseTooLarge> {
-    let mut w = crate::budget::Capped::new(Vec::with_capacity(limit.min(64 * 1024)), limit);
+    let mut w = crate::budget::Capped::new(Vec::with_capacity(limit.min(16 * 1024)), limit);
     let written = match (format, pretty) {
         (Format::Json, false) => serde_json::to_writer(&mut w, report).map_err(|_| ()),
         _ => std::io::Write::write_all(&mut w, render(report, format).as_bytes()).map_err(|_| ()),
