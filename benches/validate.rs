@@ -9,10 +9,80 @@
 //! Each line: `validate <case> upstreams=<u> services=<s> bytes=<b>
 //! best_ms=<x> median_ms=<m> us_per_upstream=<y>`. The last column staying
 //! flat as sizes grow means the cost is linear. Std only; nothing asserted.
+//!
+//! A counting global allocator also prints, for the seed, the allocations
+//! and bytes of one request's work as the service does it (validate, then
+//! render compact JSON): `allocs seed stage=<s> allocs=<n> bytes=<b>`.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use upcheck::input::{Input, InputFile, TopologyInput};
+
+/// The system allocator, counting calls and bytes.
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static BYTES: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations and bytes `work` asks for.
+fn counted<T>(work: impl FnOnce() -> T) -> (T, usize, usize) {
+    let (a, b) = (
+        ALLOCS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+    );
+    let out = work();
+    (
+        out,
+        ALLOCS.load(Ordering::Relaxed) - a,
+        BYTES.load(Ordering::Relaxed) - b,
+    )
+}
+
+/// One request's allocations, stage by stage, after a warm-up request (so
+/// lazily built static tables are not counted).
+fn allocations(name: &str, input: &Input) {
+    use upcheck::report::{self, Format};
+    let limit = input.options.budgets.max_response_bytes;
+    black_box(
+        report::render_capped(
+            &upcheck::validate(input).unwrap(),
+            Format::Json,
+            false,
+            limit,
+        )
+        .ok(),
+    );
+    let (r, a, b) = counted(|| upcheck::validate(input).expect("valid input"));
+    println!("allocs {name} stage=validate allocs={a} bytes={b}");
+    let (_, a2, b2) = counted(|| report::render_capped(&r, Format::Json, false, limit).ok());
+    println!("allocs {name} stage=render_json allocs={a2} bytes={b2}");
+    println!(
+        "allocs {name} stage=total allocs={} bytes={}",
+        a + a2,
+        b + b2
+    );
+}
 
 fn input(nginx: String, compose: String) -> Input {
     Input {
@@ -97,6 +167,7 @@ fn main() {
         std::fs::read_to_string(format!("{root}/examples/seed-compose/docker-compose.yml"))
             .unwrap(),
     );
+    allocations("seed", &seed);
     time("seed", &seed, 1, 2, runs * 10);
     for (u, s) in [(1_000, 100), (5_000, 500), (10_000, 1_000)] {
         time(&format!("{u}x{s}"), &generated(u, s), u, s, runs);

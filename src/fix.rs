@@ -160,12 +160,15 @@ pub fn diff(sources: &SourceMap, fix: &Fix) -> String {
             return String::new();
         }
     }
-    for a in &fix.edits {
-        for b in &fix.edits {
-            if !std::ptr::eq(a, b) && a.file == b.file && a.start < b.end && b.start < a.end {
-                return String::new();
-            }
-        }
+    // Overlaps, in n·log n: sorted by place, an edit can only overlap the
+    // one before it.
+    let mut sorted: Vec<&Edit> = fix.edits.iter().collect();
+    sorted.sort_by_key(|e| (e.file, e.start, e.end));
+    if sorted
+        .windows(2)
+        .any(|w| w[0].file == w[1].file && w[1].start < w[0].end && w[0].start < w[1].end)
+    {
+        return String::new();
     }
     let mut files: Vec<FileId> = fix.edits.iter().map(|e| e.file).collect();
     files.sort();

@@ -70,6 +70,8 @@ pub struct Options {
     /// normalised as compose does); the first compose file's directory
     /// when `None`.
     pub project_dir: Option<String>,
+    /// Caps on the work and the answer (see [`crate::budget`]).
+    pub budgets: crate::budget::Budgets,
 }
 
 /// Everything a validation needs.

@@ -14,6 +14,7 @@
 //! the bytes of every file. The HTTP service ([`http`], feature `server`,
 //! on by default) is a thin shell over [`validate`], like the CLI.
 
+pub mod budget;
 pub mod finding;
 pub mod fix;
 #[cfg(feature = "server")]

@@ -87,6 +87,17 @@ impl SourceFile {
         }
     }
 
+    /// The 1-based line of a byte offset: a binary search of the line
+    /// index, without the column's character count.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let offset = offset.min(self.bytes.len());
+        let line = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        line as u32 + 1
+    }
+
     /// Line and column of a byte offset. Columns count UTF-8 characters;
     /// each byte of an invalid sequence counts as one character.
     pub fn position(&self, offset: usize) -> Position {
@@ -106,7 +117,7 @@ impl SourceFile {
     /// Characters in `bytes[..offset]`, in constant time: the index gives
     /// the count up to the enclosing block, and the rest of the block is
     /// scanned.
-    fn chars_before(&self, offset: usize) -> usize {
+    pub fn chars_before(&self, offset: usize) -> usize {
         let index = self.char_index.get_or_init(|| {
             let mut total = 0u32;
             let mut out = Vec::with_capacity(self.bytes.len() / CHAR_BLOCK + 1);
@@ -212,6 +223,11 @@ impl SourceMap {
     /// Start position of a span.
     pub fn start(&self, span: Span) -> Position {
         self.get(span.file).position(span.start as usize)
+    }
+
+    /// Start line of a span (cheaper than [`SourceMap::start`]).
+    pub fn line(&self, span: Span) -> u32 {
+        self.get(span.file).line_of(span.start as usize)
     }
 
     /// End position of a span (the position just after its last byte).

@@ -64,6 +64,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         resolutions: &resolutions,
         findings: &findings,
         sources,
+        budgets: input.options.budgets,
     }))
 }
 
@@ -145,6 +146,7 @@ fn parse(input: &Input, sources: &SourceMap, located: &Located) -> Result<Config
             .as_ref()
             .map(|p| p.paths.clone())
             .unwrap_or_default(),
+        max_expanded_directives: input.options.budgets.max_expanded_directives,
         ..Default::default()
     };
     Ok(nginx::parse(sources, located.main, &options))

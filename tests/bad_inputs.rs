@@ -168,3 +168,67 @@ async fn a_100_mb_stream_is_refused_without_reading_it_all() {
         cases::HUGE
     );
 }
+
+/// The budgets' hostile inputs say what they left out: the expansion
+/// error names the include that crossed it, and the report counts the
+/// findings and trace lines it did not list.
+#[tokio::test]
+async fn budgets_are_located_and_counted() {
+    let app = router(AppState::new(&Config::default()));
+    let by_name = |name: &str| {
+        cases::cases()
+            .into_iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no case {name}"))
+    };
+    let a = send(
+        &app,
+        (by_name("include fan-out past the expansion budget").request)(),
+    )
+    .await;
+    let r = a.json();
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("with its includes expanded")
+        })
+        .unwrap_or_else(|| panic!("no expansion error: {}", a.text()));
+    assert!(
+        f["location"]["file"].as_str().unwrap().starts_with("c/"),
+        "{f}"
+    );
+    let a = send(
+        &app,
+        (by_name("20 000 errors past the findings budget").request)(),
+    )
+    .await;
+    let r = a.json();
+    let s = &r["summary"];
+    let counted: u64 = ["errors", "warnings", "infos"]
+        .iter()
+        .map(|k| s[k].as_u64().unwrap())
+        .sum();
+    assert!(s["errors"].as_u64().unwrap() >= 20_000, "{s}");
+    assert_eq!(
+        s["findings_omitted"].as_u64().unwrap() + r["findings"].as_array().unwrap().len() as u64,
+        counted
+    );
+    let a = send(
+        &app,
+        (by_name("20 000-server group past the trace budget").request)(),
+    )
+    .await;
+    let r = a.json();
+    assert!(
+        r["summary"]["trace_lines_omitted"].as_u64().unwrap() > 0,
+        "{}",
+        a.text()
+    );
+    // Compact JSON unless `?pretty`.
+    assert!(!a.body.starts_with(b"{\n"));
+}

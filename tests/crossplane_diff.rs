@@ -1,6 +1,7 @@
 //! Differential test against the real crossplane 0.5.8: for every case of
 //! `tests/corpus/<case>/nginx.conf`, `crossplane parse` and
-//! `upcheck parse --no-positions` run in the case directory on `nginx.conf`,
+//! `upcheck parse` (whose default output is crossplane's content) run in
+//! the case directory on `nginx.conf`,
 //! in three modes (plain, `--include-comments`, `--combine`), and their JSON
 //! must be equal.
 //!
@@ -148,7 +149,7 @@ fn run_json(program: &Path, pre: &[&str], flags: &[&str], dir: &Path) -> Result<
 fn ours(case: &str, flags: &[&str]) -> Value {
     run_json(
         Path::new(env!("CARGO_BIN_EXE_upcheck")),
-        &["parse", "--no-positions"],
+        &["parse"],
         flags,
         &case_dir(case),
     )
@@ -263,7 +264,7 @@ fn documented_differences_match_snapshots() {
         // Key order does not depend on serde_json's `preserve_order` feature.
         settings.set_sort_maps(true);
         settings.set_description(format!(
-            "upcheck parse --no-positions nginx.conf ({name}) in tests/corpus/{case}; crossplane differs: {reason}"
+            "upcheck parse nginx.conf ({name}) in tests/corpus/{case}; crossplane differs: {reason}"
         ));
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             settings.bind(|| insta::assert_json_snapshot!(snapshot.as_str(), value));

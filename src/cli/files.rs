@@ -18,6 +18,9 @@ pub struct Bundle {
     pub sources: SourceMap,
     /// The main file.
     pub main: FileId,
+    /// The configuration parsed with the options `load` was given, when
+    /// following includes already parsed every file read.
+    pub config: Option<nginx::Config>,
 }
 
 impl Bundle {
@@ -37,13 +40,23 @@ impl Bundle {
             main.get_or_insert(id);
         }
         let main = main.ok_or("no file given")?;
+        let mut parsed = None;
         if follow {
             // Each round parses what we have and reads what the includes
             // name; it ends when a round reads nothing new.
             loop {
                 let config = nginx::parse(&sources, main, opts);
                 let mut added = false;
-                for pattern in config.include_paths(&sources) {
+                // No file spells `include`: no directive can name a file.
+                let any = sources
+                    .iter()
+                    .any(|(_, f)| memchr::memmem::find(&f.bytes, b"include").is_some());
+                let patterns = if any {
+                    config.include_paths(&sources)
+                } else {
+                    Vec::new()
+                };
+                for pattern in patterns {
                     for path in disk_matches(&pattern) {
                         if seen.contains(&normalize(&path)) {
                             continue;
@@ -61,11 +74,17 @@ impl Bundle {
                     }
                 }
                 if !added {
+                    // Nothing new: this parse is of every file, and final.
+                    parsed = Some(config);
                     break;
                 }
             }
         }
-        Ok(Bundle { sources, main })
+        Ok(Bundle {
+            sources,
+            main,
+            config: parsed,
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! `upcheck parse FILE...`: the nginx parser on its own, printing
-//! crossplane's JSON (plus our position fields) on stdout.
+//! crossplane's JSON on stdout (our position fields with `--positions`),
+//! streamed from the tree through a buffered writer.
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::cli::files::Bundle;
@@ -27,8 +28,12 @@ pub struct ParseArgs {
     /// Do not follow include directives.
     #[arg(long)]
     single_file: bool,
-    /// Leave out our position fields (pos, args_pos, column, warnings).
-    #[arg(long)]
+    /// Add our position fields (pos, args_pos, column, warnings) to
+    /// crossplane's.
+    #[arg(long, overrides_with = "no_positions")]
+    positions: bool,
+    /// Leave out our position fields (the default).
+    #[arg(long, hide = true)]
     no_positions: bool,
     /// Indent the JSON by this many spaces (compact when absent).
     #[arg(long, value_name = "N")]
@@ -60,42 +65,60 @@ pub fn run(a: ParseArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let config = nginx::parse(&bundle.sources, bundle.main, &opts);
-    if a.upstreams {
+    let config = match bundle.config {
+        Some(c) => c,
+        None => nginx::parse(&bundle.sources, bundle.main, &opts),
+    };
+    let failed = config.has_errors();
+    let out = std::io::stdout().lock();
+    let written = if a.upstreams {
         let extraction = nginx::upstreams::extract(&config, &bundle.sources);
         let json = extraction.to_json_with_positions(&bundle.sources);
-        super::print_stdout(&serde_json::to_string_pretty(&json).expect("JSON values serialize"));
-        return if config.has_errors() {
-            EXIT_PROBLEMS
-        } else {
-            EXIT_OK
-        };
+        write_json(out, &json, Some(2))
+    } else {
+        let payload = crossplane::Payload::new(
+            &config,
+            &bundle.sources,
+            crossplane::Options {
+                combine: a.combine,
+                comments: a.include_comments,
+                positions: a.positions && !a.no_positions,
+                single_file: a.single_file,
+            },
+        );
+        write_json(out, &payload, a.indent)
+    };
+    // The process ends here: the tree and the files are left to the OS
+    // rather than freed one node at a time.
+    std::mem::forget(config);
+    std::mem::forget(bundle.sources);
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("upcheck: writing the output: {e}");
+        return EXIT_USAGE;
     }
-    let payload = crossplane::payload(
-        &config,
-        &bundle.sources,
-        crossplane::Options {
-            combine: a.combine,
-            comments: a.include_comments,
-            positions: !a.no_positions,
-            single_file: a.single_file,
-        },
-    );
-    let text = match a.indent {
+    if failed { EXIT_PROBLEMS } else { EXIT_OK }
+}
+
+/// Writes `value` as JSON and a newline through a buffer: compact, or
+/// indented by `indent` spaces.
+fn write_json(
+    out: impl std::io::Write,
+    value: &impl serde::Serialize,
+    indent: Option<usize>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(256 * 1024, out);
+    match indent {
         Some(n) => {
             let indent = " ".repeat(n);
-            let mut buf = Vec::new();
             let fmt = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-            serde::Serialize::serialize(&payload, &mut ser).expect("JSON values serialize");
-            String::from_utf8(buf).expect("serde_json writes UTF-8")
+            let mut ser = serde_json::Serializer::with_formatter(&mut w, fmt);
+            value.serialize(&mut ser)?;
         }
-        None => payload.to_string(),
-    };
-    super::print_stdout(&text);
-    if config.has_errors() {
-        EXIT_PROBLEMS
-    } else {
-        EXIT_OK
+        None => serde_json::to_writer(&mut w, value)?,
     }
+    w.write_all(b"\n")?;
+    w.flush()
 }

@@ -377,6 +377,11 @@ pub struct SummaryDoc {
     infos: u32,
     /// False when nginx would refuse its configuration.
     nginx_starts: bool,
+    /// Findings counted but not listed, past the findings budget (absent
+    /// when none were left out).
+    findings_omitted: Option<u32>,
+    /// Trace lines left out past the trace budget (absent when none were).
+    trace_lines_omitted: Option<u32>,
 }
 
 /// One upstream and how it resolved.
@@ -399,6 +404,8 @@ pub struct UpstreamDoc {
     reason: Option<String>,
     /// Step by step, in plain sentences.
     trace: Vec<String>,
+    /// Trace lines left out past the trace budget (absent when none were).
+    trace_omitted: Option<u32>,
 }
 
 /// A byte-range edit of an input file.

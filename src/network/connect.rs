@@ -110,19 +110,31 @@ pub struct Hit {
 impl<'a> Resolver<'a> {
     /// The `listen`s of the server blocks a request for `up` comes in on:
     /// its own `server { }`, or for a group member every server using the group.
+    /// A group's are gathered once per group and deduplicated, as every
+    /// member of a group used by many locations would otherwise gather
+    /// them again (members × references).
     pub(super) fn own_listens(&self, up: &UpstreamRef) -> Vec<crate::source::Span> {
-        let servers: Vec<&crate::nginx::upstreams::ServerInfo> = match up.group_index {
-            Some(g) => self.ex.groups[g]
-                .references
-                .iter()
-                .filter_map(|r| self.ex.upstreams[*r].server.as_ref())
-                .collect(),
-            None => up.server.iter().collect(),
+        let of = |s: &crate::nginx::upstreams::ServerInfo| -> Vec<crate::source::Span> {
+            s.listens.iter().map(|i| self.ex.listens[*i].span).collect()
         };
-        servers
-            .iter()
-            .flat_map(|s| s.listens.iter().map(|i| self.ex.listens[*i].span))
-            .collect()
+        let Some(g) = up.group_index else {
+            return up.server.iter().flat_map(of).collect();
+        };
+        self.group_listens
+            .borrow_mut()
+            .entry(g)
+            .or_insert_with(|| {
+                let mut spans: Vec<crate::source::Span> = self.ex.groups[g]
+                    .references
+                    .iter()
+                    .filter_map(|r| self.ex.upstreams[*r].server.as_ref())
+                    .flat_map(of)
+                    .collect();
+                spans.sort_by_key(|s| (s.file, s.start, s.end));
+                spans.dedup();
+                spans
+            })
+            .clone()
     }
 
     pub(super) fn connect(

@@ -99,24 +99,16 @@ pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Reso
     for site in sites {
         let r = Resolver::new(topo, ex, *site);
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
-        // Groups aggregate their members.
+        // Groups aggregate their members, once per group however many
+        // references it has.
+        let mut aggregated: std::collections::HashMap<usize, (Status, Option<String>, String)> =
+            std::collections::HashMap::new();
         for i in 0..mine.len() {
             if let Lookup::Group { group } = mine[i].lookup {
-                let members: Vec<&Resolution> = ex.groups[group]
-                    .servers
-                    .iter()
-                    .filter(|m| !ex.upstreams[**m].params.as_ref().is_some_and(|p| p.down))
-                    .map(|m| &mine[*m])
-                    .collect();
-                let (status, reason) = aggregate(&members, &ex.groups[group].name);
-                let count = |s: Status| members.iter().filter(|m| m.status == s).count();
-                let line = format!(
-                    "upstream group `{}`: {} reachable, {} unreachable, {} unverifiable member(s); nginx fails over between them",
-                    ex.groups[group].name,
-                    count(Status::Reachable),
-                    count(Status::Unreachable),
-                    count(Status::Unverifiable)
-                );
+                let (status, reason, line) = aggregated
+                    .entry(group)
+                    .or_insert_with(|| group_outcome(ex, &mine, group))
+                    .clone();
                 mine[i].status = status;
                 mine[i].reason = reason;
                 mine[i].trace.push(line);
@@ -125,6 +117,30 @@ pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Reso
         out.extend(mine);
     }
     out
+}
+
+/// A group's status, the reason when not reachable, and its trace line.
+fn group_outcome(
+    ex: &Extraction,
+    mine: &[Resolution],
+    group: usize,
+) -> (Status, Option<String>, String) {
+    let members: Vec<&Resolution> = ex.groups[group]
+        .servers
+        .iter()
+        .filter(|m| !ex.upstreams[**m].params.as_ref().is_some_and(|p| p.down))
+        .map(|m| &mine[*m])
+        .collect();
+    let (status, reason) = aggregate(&members, &ex.groups[group].name);
+    let count = |s: Status| members.iter().filter(|m| m.status == s).count();
+    let line = format!(
+        "upstream group `{}`: {} reachable, {} unreachable, {} unverifiable member(s); nginx fails over between them",
+        ex.groups[group].name,
+        count(Status::Reachable),
+        count(Status::Unreachable),
+        count(Status::Unverifiable)
+    );
+    (status, reason, line)
 }
 
 fn aggregate(members: &[&Resolution], name: &str) -> (Status, Option<String>) {
@@ -174,6 +190,8 @@ struct Resolver<'a> {
     by_name: std::collections::HashMap<String, Vec<usize>>,
     /// Near-name suggestions already computed, by (name, table size).
     near_cache: std::cell::RefCell<std::collections::HashMap<(String, usize), Vec<String>>>,
+    /// The `listen`s a request for a member of each group comes in on.
+    group_listens: std::cell::RefCell<std::collections::HashMap<usize, Vec<crate::source::Span>>>,
 }
 
 /// An address a name resolved to, with what owns it.
@@ -205,6 +223,7 @@ impl<'a> Resolver<'a> {
             table: names::table(topo, site.unit),
             by_name: Default::default(),
             near_cache: Default::default(),
+            group_listens: Default::default(),
         };
         for (i, e) in r.table.iter().enumerate() {
             r.by_name

@@ -5,10 +5,10 @@
 //! `args_pos` (each argument's span and quoting) on directives, and
 //! `warnings` for problems that are not errors.
 
-use super::{Config, Directive, Node, Severity};
+use super::{Arg, Config, Diagnostic, Directive, Node, ParsedFile, Severity};
 use crate::source::{FileId, SourceMap, Span};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use std::collections::HashMap;
 
 /// What to include in the payload.
@@ -57,140 +57,284 @@ impl Pos {
     }
 }
 
-/// Renders a parsed configuration as crossplane's payload.
-pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> Value {
-    let index: HashMap<FileId, usize> = config
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file, i))
-        .collect();
-    let r = Renderer {
-        config,
-        sources,
-        opts,
-        index: &index,
-    };
-    let mut all_errors = Vec::new();
-    let mut all_warnings = Vec::new();
-    let mut configs = Vec::new();
-    for f in &config.files {
-        let (errors, warnings) = r.file_errors(f.file);
-        all_errors.extend(errors.iter().cloned());
-        all_warnings.extend(warnings.iter().cloned());
-        let file_errors: Vec<Value> = errors.into_iter().map(strip_file).collect();
-        let mut entry = Map::new();
-        entry.insert("file".into(), json!(f.path));
-        entry.insert(
-            "status".into(),
-            json!(if file_errors.is_empty() {
-                "ok"
-            } else {
-                "failed"
-            }),
-        );
-        entry.insert("errors".into(), Value::Array(file_errors));
-        if opts.positions && !warnings.is_empty() {
-            entry.insert(
-                "warnings".into(),
-                Value::Array(warnings.into_iter().map(strip_file).collect()),
-            );
-        }
-        let mut stack = vec![f.file];
-        entry.insert(
-            "parsed".into(),
-            Value::Array(r.block(&f.block.nodes, f.file, &mut stack)),
-        );
-        configs.push(Value::Object(entry));
-    }
-    if opts.combine && !configs.is_empty() {
-        let failed = !all_errors.is_empty();
-        let main = config.files[0].path.clone();
-        let mut stack = vec![config.files[0].file];
-        let parsed = r.block(
-            &config.files[0].block.nodes,
-            config.files[0].file,
-            &mut stack,
-        );
-        let mut entry = Map::new();
-        entry.insert("file".into(), json!(main));
-        entry.insert("status".into(), json!(if failed { "failed" } else { "ok" }));
-        entry.insert(
-            "errors".into(),
-            Value::Array(all_errors.iter().cloned().map(strip_file).collect()),
-        );
-        entry.insert("parsed".into(), Value::Array(parsed));
-        configs = vec![Value::Object(entry)];
-    }
-    let mut out = Map::new();
-    out.insert(
-        "status".into(),
-        json!(if all_errors.is_empty() {
-            "ok"
-        } else {
-            "failed"
-        }),
-    );
-    out.insert("errors".into(), Value::Array(all_errors));
-    if opts.positions && !all_warnings.is_empty() {
-        out.insert("warnings".into(), Value::Array(all_warnings));
-    }
-    out.insert("config".into(), Value::Array(configs));
-    Value::Object(out)
+/// Renders a parsed configuration as crossplane's payload, as a JSON
+/// value (for callers that inspect it; [`Payload`] streams the same
+/// document without building it).
+pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> serde_json::Value {
+    serde_json::to_value(Payload::new(config, sources, opts)).expect("plain data serializes")
 }
 
-fn strip_file(mut v: Value) -> Value {
-    if let Value::Object(m) = &mut v {
-        m.remove("file");
-    }
-    v
-}
-
-struct Renderer<'a> {
+/// crossplane's payload as a borrowed view: serializing it writes the
+/// document straight from the tree, with no intermediate value.
+pub struct Payload<'a> {
     config: &'a Config,
     sources: &'a SourceMap,
     opts: Options,
-    index: &'a HashMap<FileId, usize>,
+    /// Index of each file in `config[]`.
+    index: HashMap<FileId, usize>,
+    /// Each file's diagnostics, in order.
+    by_file: HashMap<FileId, Vec<&'a Diagnostic>>,
+    /// The last line looked up (file, offset, line): statements are
+    /// written in source order, so the next one's line is usually found by
+    /// counting the newlines in between.
+    cursor: std::cell::Cell<(FileId, u32, u32)>,
 }
 
-impl Renderer<'_> {
-    /// Errors and warnings of one file, as `{file, error, line[, column]}`.
-    fn file_errors(&self, file: FileId) -> (Vec<Value>, Vec<Value>) {
-        let path = &self.sources.get(file).path;
-        let mut errors = Vec::new();
-        let mut warnings = Vec::new();
-        for d in self
-            .config
-            .diagnostics
+impl<'a> Payload<'a> {
+    /// The view of `config` with `opts`.
+    pub fn new(config: &'a Config, sources: &'a SourceMap, opts: Options) -> Payload<'a> {
+        let index = config
+            .files
             .iter()
-            .filter(|d| d.span.file == file)
-        {
-            let p = self.sources.start(d.span);
-            let mut m = Map::new();
-            m.insert("file".into(), json!(path));
-            m.insert(
-                "error".into(),
-                json!(format!("{} in {}:{}", d.message, path, p.line)),
-            );
-            m.insert("line".into(), json!(p.line));
-            if self.opts.positions {
-                m.insert("column".into(), json!(p.column));
-            }
-            match d.severity {
-                Severity::Error => errors.push(Value::Object(m)),
-                Severity::Warning | Severity::Info => warnings.push(Value::Object(m)),
-            }
+            .enumerate()
+            .map(|(i, f)| (f.file, i))
+            .collect();
+        let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
+        for d in &config.diagnostics {
+            by_file.entry(d.span.file).or_default().push(d);
         }
-        (errors, warnings)
+        Payload {
+            config,
+            sources,
+            opts,
+            index,
+            by_file,
+            cursor: std::cell::Cell::new((FileId(u32::MAX), 0, 0)),
+        }
     }
 
-    fn block(&self, nodes: &[Node], file: FileId, stack: &mut Vec<FileId>) -> Vec<Value> {
-        let mut out = Vec::new();
-        for node in nodes {
+    /// The 1-based line of a span's start.
+    fn line(&self, span: Span) -> u32 {
+        let (file, offset, line) = self.cursor.get();
+        let bytes = &self.sources.get(span.file).bytes;
+        let line =
+            if file == span.file && offset <= span.start && span.start as usize <= bytes.len() {
+                line + memchr::memchr_iter(b'\n', &bytes[offset as usize..span.start as usize])
+                    .count() as u32
+            } else {
+                self.sources.line(span)
+            };
+        self.cursor.set((span.file, span.start, line));
+        line
+    }
+
+    /// The diagnostics of the parsed files, in file order, that are (or
+    /// are not) errors.
+    fn problems(&self, errors: bool) -> impl Iterator<Item = &'a Diagnostic> + '_ {
+        self.config
+            .files
+            .iter()
+            .flat_map(|f| self.by_file.get(&f.file).into_iter().flatten().copied())
+            .filter(move |d| (d.severity == Severity::Error) == errors)
+    }
+
+    fn failed(&self) -> bool {
+        self.problems(true).next().is_some()
+    }
+}
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("status", status(self.failed()))?;
+        m.serialize_entry("errors", &Problems::new(self, true, true))?;
+        if self.opts.positions && self.problems(false).next().is_some() {
+            m.serialize_entry("warnings", &Problems::new(self, false, true))?;
+        }
+        m.serialize_entry("config", &Configs(self))?;
+        m.end()
+    }
+}
+
+fn status(failed: bool) -> &'static str {
+    if failed { "failed" } else { "ok" }
+}
+
+/// `config[]`: one entry per file, or the main file with everything
+/// inlined (`--combine`).
+struct Configs<'p, 'a>(&'p Payload<'a>);
+
+impl Serialize for Configs<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let files = &p.config.files;
+        if p.opts.combine && !files.is_empty() {
+            let mut seq = s.serialize_seq(Some(1))?;
+            seq.serialize_element(&Entry {
+                p,
+                file: &files[0],
+                combined: true,
+            })?;
+            return seq.end();
+        }
+        let mut seq = s.serialize_seq(Some(files.len()))?;
+        for f in files {
+            seq.serialize_element(&Entry {
+                p,
+                file: f,
+                combined: false,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// One `config[]` entry.
+struct Entry<'p, 'a> {
+    p: &'p Payload<'a>,
+    file: &'a ParsedFile,
+    /// The single entry of `--combine`: every file's errors, no warnings.
+    combined: bool,
+}
+
+impl Serialize for Entry<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.p;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("file", &self.file.path)?;
+        if self.combined {
+            m.serialize_entry("status", status(p.failed()))?;
+            m.serialize_entry("errors", &Problems::new(p, true, false))?;
+        } else {
+            let mine = p
+                .by_file
+                .get(&self.file.file)
+                .map_or(&[][..], Vec::as_slice);
+            let failed = mine.iter().any(|d| d.severity == Severity::Error);
+            m.serialize_entry("status", status(failed))?;
+            m.serialize_entry("errors", &Problems::of_file(p, mine, true))?;
+            if p.opts.positions && mine.iter().any(|d| d.severity != Severity::Error) {
+                m.serialize_entry("warnings", &Problems::of_file(p, mine, false))?;
+            }
+        }
+        m.serialize_entry(
+            "parsed",
+            &Nodes {
+                p,
+                nodes: &self.file.block.nodes,
+                file: self.file.file,
+                stack: &[self.file.file],
+            },
+        )?;
+        m.end()
+    }
+}
+
+/// A list of `{file, error, line[, column]}` problems.
+struct Problems<'p, 'a> {
+    p: &'p Payload<'a>,
+    /// One file's diagnostics, or `None` for every parsed file's.
+    only: Option<&'p [&'a Diagnostic]>,
+    errors: bool,
+    with_file: bool,
+}
+
+impl<'p, 'a> Problems<'p, 'a> {
+    fn new(p: &'p Payload<'a>, errors: bool, with_file: bool) -> Self {
+        Problems {
+            p,
+            only: None,
+            errors,
+            with_file,
+        }
+    }
+
+    fn of_file(p: &'p Payload<'a>, mine: &'p [&'a Diagnostic], errors: bool) -> Self {
+        Problems {
+            p,
+            only: Some(mine),
+            errors,
+            with_file: false,
+        }
+    }
+}
+
+impl Serialize for Problems<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        let p = self.p;
+        let mut each = |d: &Diagnostic| -> Result<(), S::Error> {
+            seq.serialize_element(&Problem {
+                p,
+                d,
+                with_file: self.with_file,
+            })
+        };
+        match self.only {
+            Some(mine) => {
+                for d in mine
+                    .iter()
+                    .filter(|d| (d.severity == Severity::Error) == self.errors)
+                {
+                    each(d)?;
+                }
+            }
+            None => {
+                for d in p.problems(self.errors) {
+                    each(d)?;
+                }
+            }
+        }
+        seq.end()
+    }
+}
+
+struct Problem<'p, 'a> {
+    p: &'p Payload<'a>,
+    d: &'p Diagnostic,
+    with_file: bool,
+}
+
+impl Serialize for Problem<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let path = &self.p.sources.get(self.d.span.file).path;
+        let line = self.p.sources.line(self.d.span);
+        let mut m = s.serialize_map(None)?;
+        if self.with_file {
+            m.serialize_entry("file", path)?;
+        }
+        m.serialize_entry(
+            "error",
+            &format_args!("{} in {}:{}", self.d.message, path, line),
+        )?;
+        m.serialize_entry("line", &line)?;
+        if self.p.opts.positions {
+            m.serialize_entry("column", &self.p.sources.start(self.d.span).column)?;
+        }
+        m.end()
+    }
+}
+
+/// The statements of a block, with `--combine` inlining includes.
+struct Nodes<'p, 'a> {
+    p: &'p Payload<'a>,
+    nodes: &'a [Node],
+    file: FileId,
+    /// The files being inlined, outermost first (to skip cycles).
+    stack: &'p [FileId],
+}
+
+impl Serialize for Nodes<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        self.elements(&mut seq)?;
+        seq.end()
+    }
+}
+
+impl Nodes<'_, '_> {
+    fn elements<Q: SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
+        let p = self.p;
+        for node in self.nodes {
             match node {
                 Node::Comment(c) => {
-                    if self.opts.comments {
-                        out.push(self.comment(&c.text, c.span, file));
+                    if p.opts.comments {
+                        seq.serialize_element(&CommentView {
+                            p,
+                            text: &c.text,
+                            at: c.span,
+                            file: self.file,
+                        })?;
                     }
                 }
                 Node::Directive(d) => {
@@ -200,93 +344,139 @@ impl Renderer<'_> {
                     }
                     // `include` inside `map`/`geo`/`types` bodies is followed
                     // by nginx too (their handlers call `ngx_conf_include`).
-                    if self.opts.combine && d.name == "include" {
+                    if p.opts.combine && d.name == "include" {
                         for inc in &d.includes {
-                            if stack.contains(inc) {
+                            if self.stack.contains(inc) {
                                 continue;
                             }
-                            if let Some(pf) = self.config.file(*inc) {
+                            if let Some(pf) = p.config.file(*inc) {
+                                let mut stack = self.stack.to_vec();
                                 stack.push(*inc);
-                                out.extend(self.block(&pf.block.nodes, *inc, stack));
-                                stack.pop();
+                                Nodes {
+                                    p,
+                                    nodes: &pf.block.nodes,
+                                    file: *inc,
+                                    stack: &stack,
+                                }
+                                .elements(seq)?;
                             }
                         }
                         continue;
                     }
-                    out.push(self.directive(d, file, stack));
-                    if self.opts.comments {
+                    seq.serialize_element(&DirectiveView {
+                        p,
+                        d,
+                        file: self.file,
+                        stack: self.stack,
+                    })?;
+                    if p.opts.comments {
                         for c in &d.inner_comments {
                             // crossplane emits comments found between
                             // arguments after the statement, on its line.
-                            out.push(self.comment(&c.text, d.name_span, file));
+                            seq.serialize_element(&CommentView {
+                                p,
+                                text: &c.text,
+                                at: d.name_span,
+                                file: self.file,
+                            })?;
                         }
                     }
                 }
             }
         }
-        out
+        Ok(())
     }
+}
 
-    fn comment(&self, text: &str, at: Span, file: FileId) -> Value {
-        let mut m = Map::new();
-        if self.opts.combine {
-            m.insert("file".into(), json!(self.sources.get(file).path));
+struct CommentView<'p, 'a> {
+    p: &'p Payload<'a>,
+    text: &'a str,
+    at: Span,
+    file: FileId,
+}
+
+impl Serialize for CommentView<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.p;
+        let mut m = s.serialize_map(None)?;
+        if p.opts.combine {
+            m.serialize_entry("file", &p.sources.get(self.file).path)?;
         }
-        m.insert("directive".into(), json!("#"));
-        m.insert("line".into(), json!(self.sources.start(at).line));
-        m.insert("args".into(), json!([]));
-        m.insert("comment".into(), json!(text));
-        Value::Object(m)
+        m.serialize_entry("directive", "#")?;
+        m.serialize_entry("line", &p.line(self.at))?;
+        m.serialize_entry("args", &[(); 0])?;
+        m.serialize_entry("comment", self.text)?;
+        m.end()
     }
+}
 
-    fn directive(&self, d: &Directive, file: FileId, stack: &mut Vec<FileId>) -> Value {
-        let mut m = Map::new();
-        if self.opts.combine {
-            m.insert("file".into(), json!(self.sources.get(file).path));
+struct DirectiveView<'p, 'a> {
+    p: &'p Payload<'a>,
+    d: &'a Directive,
+    file: FileId,
+    stack: &'p [FileId],
+}
+
+impl Serialize for DirectiveView<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (p, d) = (self.p, self.d);
+        let mut m = s.serialize_map(None)?;
+        if p.opts.combine {
+            m.serialize_entry("file", &p.sources.get(self.file).path)?;
         }
-        m.insert("directive".into(), json!(d.name));
-        m.insert("line".into(), json!(self.sources.start(d.name_span).line));
-        m.insert(
-            "args".into(),
-            Value::Array(d.args.iter().map(|a| json!(a.value)).collect()),
-        );
-        if d.name == "include" && !self.opts.combine && !self.opts.single_file {
-            m.insert(
-                "includes".into(),
-                Value::Array(
-                    d.includes
-                        .iter()
-                        .filter_map(|f| self.index.get(f))
-                        .map(|i| json!(i))
-                        .collect(),
-                ),
-            );
+        m.serialize_entry("directive", d.name.as_str())?;
+        m.serialize_entry("line", &p.line(d.name_span))?;
+        m.serialize_entry("args", &Args(&d.args))?;
+        if d.name == "include" && !p.opts.combine && !p.opts.single_file {
+            let includes: Vec<usize> = d
+                .includes
+                .iter()
+                .filter_map(|f| p.index.get(f).copied())
+                .collect();
+            m.serialize_entry("includes", &includes)?;
         }
         if let Some(b) = &d.block {
-            m.insert(
-                "block".into(),
-                Value::Array(self.block(&b.nodes, file, stack)),
-            );
+            m.serialize_entry(
+                "block",
+                &Nodes {
+                    p,
+                    nodes: &b.nodes,
+                    file: self.file,
+                    stack: self.stack,
+                },
+            )?;
         }
-        if self.opts.positions {
-            m.insert(
-                "pos".into(),
-                serde_json::to_value(Pos::of(self.sources, d.span)).expect("plain struct"),
-            );
-            let args: Vec<Value> = d
+        if p.opts.positions {
+            m.serialize_entry("pos", &Pos::of(p.sources, d.span))?;
+            let args: Vec<ArgPos> = d
                 .args
                 .iter()
-                .map(|a| {
-                    let mut v =
-                        serde_json::to_value(Pos::of(self.sources, a.span)).expect("plain struct");
-                    v["quote"] = serde_json::to_value(a.quote).expect("enum");
-                    v
+                .map(|a| ArgPos {
+                    pos: Pos::of(p.sources, a.span),
+                    quote: a.quote,
                 })
                 .collect();
-            m.insert("args_pos".into(), Value::Array(args));
+            m.serialize_entry("args_pos", &args)?;
         }
-        Value::Object(m)
+        m.end()
     }
+}
+
+/// The argument values, as strings.
+struct Args<'a>(&'a [Arg]);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|a| a.value.as_str()))
+    }
+}
+
+/// An argument's position and quoting (`args_pos[]`).
+#[derive(Serialize)]
+struct ArgPos {
+    #[serde(flatten)]
+    pos: Pos,
+    quote: super::Quote,
 }
 
 #[cfg(test)]

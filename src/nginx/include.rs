@@ -202,6 +202,13 @@ pub(crate) fn parse_bundle(
         i += 1;
     }
     diagnostics.extend(find_cycles(main, &r.edges, sources));
+    // Without an include there is nothing to expand.
+    if !r.edges.is_empty() {
+        diagnostics.extend(super::expand::bound(
+            &mut files,
+            opts.max_expanded_directives,
+        ));
+    }
     let order: HashMap<FileId, usize> =
         files.iter().enumerate().map(|(i, f)| (f.file, i)).collect();
     diagnostics.sort_by_key(|d| (order.get(&d.span.file).copied(), d.span.start, d.span.end));

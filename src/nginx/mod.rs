@@ -9,6 +9,7 @@ pub mod cmdline;
 pub mod context;
 pub mod crossplane;
 pub mod directives;
+mod expand;
 pub mod include;
 mod parser;
 pub mod token;
@@ -49,6 +50,11 @@ pub struct ParseOptions {
     pub single_file: bool,
     /// Deepest block nesting accepted before a located error.
     pub max_depth: usize,
+    /// Most directives with every `include` expanded (each included file
+    /// counted once per include that reads it, plus one per file); the
+    /// include that crosses it is not followed and is a located error.
+    /// Default [`crate::budget::MAX_EXPANDED_DIRECTIVES`].
+    pub max_expanded_directives: usize,
     /// Where nginx sees each file (its path inside the container). When not
     /// empty, only these files exist for `include`, at these paths.
     pub paths: std::collections::HashMap<FileId, String>,
@@ -62,6 +68,7 @@ impl Default for ParseOptions {
             check_directives: true,
             single_file: false,
             max_depth: 256,
+            max_expanded_directives: crate::budget::MAX_EXPANDED_DIRECTIVES,
             paths: std::collections::HashMap::new(),
         }
     }

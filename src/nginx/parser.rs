@@ -56,7 +56,8 @@ pub(crate) fn parse_file(
 
 struct Frame {
     ctx: Ctx,
-    nodes: Vec<Node>,
+    /// Where this block's statements start in [`Parser::nodes`].
+    start: usize,
     /// The directive that opened this block (None for the file itself and
     /// for a stray `{` with no directive before it).
     opener: Option<Directive>,
@@ -72,6 +73,11 @@ struct Parser<'a> {
     opts: &'a ParseOptions,
     diagnostics: Vec<Diagnostic>,
     stack: Vec<Frame>,
+    /// The statements of every open block, innermost last: a block's are
+    /// moved out, in one exactly sized vector, when it closes.
+    nodes: Vec<Node>,
+    /// The arguments of the statement being read, likewise.
+    args: Vec<Arg>,
     hint: BraceTrouble,
     trouble: BraceTrouble,
 }
@@ -98,9 +104,11 @@ impl<'a> Parser<'a> {
             text: std::str::from_utf8(src).ok(),
             opts,
             diagnostics: Vec::new(),
+            nodes: Vec::new(),
+            args: Vec::new(),
             stack: vec![Frame {
                 ctx,
-                nodes: Vec::new(),
+                start: 0,
                 opener: None,
                 indent: 0,
             }],
@@ -146,7 +154,7 @@ impl<'a> Parser<'a> {
                 TokenKind::Comment => {
                     if self.opts.comments {
                         let c = self.comment(&tok);
-                        self.top().nodes.push(Node::Comment(c));
+                        self.nodes.push(Node::Comment(c));
                     }
                 }
                 TokenKind::Semicolon => self.error(tok.start, tok.end, "unexpected \";\""),
@@ -169,13 +177,13 @@ impl<'a> Parser<'a> {
                 self.pop(None);
             }
         }
-        let root = self.stack.pop().expect("file frame");
+        self.stack.pop().expect("file frame");
         let mut diagnostics = self.diagnostics;
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
         (
             FileParse {
                 block: Block {
-                    nodes: root.nodes,
+                    nodes: self.nodes,
                     close: None,
                 },
                 diagnostics,
@@ -268,7 +276,7 @@ impl<'a> Parser<'a> {
             match tok.kind {
                 TokenKind::Word(_) => {
                     let a = self.arg(&tok);
-                    d.args.push(a);
+                    self.args.push(a);
                 }
                 TokenKind::Comment => {
                     let c = self.comment(&tok);
@@ -281,6 +289,7 @@ impl<'a> Parser<'a> {
                 TokenKind::Close => break End::Close(tok),
             }
         };
+        d.args = self.args.drain(..).collect();
         if d.name == "if" {
             strip_if_parens(&mut d.args);
         }
@@ -405,7 +414,7 @@ impl<'a> Parser<'a> {
         if ok {
             self.handle_include(&mut d, ctx, includes);
         }
-        self.top().nodes.push(Node::Directive(d));
+        self.nodes.push(Node::Directive(d));
     }
 
     fn open(&mut self, ctx: Ctx, opener: Option<Directive>, indent: usize, at: usize) {
@@ -420,13 +429,13 @@ impl<'a> Parser<'a> {
             );
             self.skip_block();
             if let Some(d) = opener {
-                self.top().nodes.push(Node::Directive(d));
+                self.nodes.push(Node::Directive(d));
             }
             return;
         }
         self.stack.push(Frame {
             ctx,
-            nodes: Vec::new(),
+            start: self.nodes.len(),
             opener,
             indent,
         });
@@ -497,12 +506,12 @@ impl<'a> Parser<'a> {
     /// Closes the innermost block; `close` is its `}` (None when missing).
     fn pop(&mut self, close: Option<Span>) {
         let frame = self.stack.pop().expect("caller checks depth");
-        let block = Block {
-            nodes: frame.nodes,
-            close,
-        };
         match frame.opener {
             Some(mut d) => {
+                let block = Block {
+                    nodes: self.nodes.drain(frame.start..).collect(),
+                    close,
+                };
                 if let Some(c) = close {
                     d.span.end = c.end;
                 } else if let Some(last) = block.nodes.last() {
@@ -513,12 +522,11 @@ impl<'a> Parser<'a> {
                     d.span.end = d.span.end.max(end);
                 }
                 d.block = Some(block);
-                self.top().nodes.push(Node::Directive(d));
+                self.nodes.push(Node::Directive(d));
             }
             None => {
-                // A stray `{ … }`: keep what was inside.
-                let nodes = block.nodes;
-                self.top().nodes.extend(nodes);
+                // A stray `{ … }`: what was inside stays where it is, in
+                // the enclosing block.
             }
         }
     }

@@ -9,6 +9,7 @@ use super::{
     FileRole, InputFileReport, InputSummary, Location, Refusal, Report, Summary, UpstreamReport,
     Verdict, finding_report,
 };
+use crate::budget::Budgets;
 use crate::finding::{Finding, Severity};
 use crate::network::{Resolution, Status};
 use crate::nginx::Config;
@@ -43,17 +44,35 @@ pub struct Outcome<'a> {
     pub resolutions: &'a [Resolution],
     /// The findings, already mapped back to the files as written.
     pub findings: &'a [Finding],
+    /// Caps on what the report lists.
+    pub budgets: Budgets,
 }
 
 /// Builds the report.
 pub fn build(o: Outcome) -> Report {
     let sources = &o.sources;
-    let summary = summary(&o);
-    let upstreams = o.resolutions.iter().map(|r| upstream(&o, r)).collect();
-    let input = input_summary(&o);
-    let findings = o
-        .findings
+    let mut summary = summary(&o);
+    // Trace lines are shared out in report order until the budget is spent.
+    let mut lines_left = o.budgets.max_trace_lines;
+    let upstreams = o
+        .resolutions
         .iter()
+        .map(|r| {
+            let mut u = upstream(&o, r, lines_left);
+            lines_left -= u.trace.len();
+            let omitted = r.trace.len() - u.trace.len();
+            if omitted > 0 {
+                summary.trace_lines_omitted += omitted;
+                u.trace_omitted = Some(omitted);
+            }
+            u
+        })
+        .collect();
+    let input = input_summary(&o);
+    let listed = listed_findings(o.findings, o.budgets.max_findings);
+    summary.findings_omitted = o.findings.len() - listed.len();
+    let findings = listed
+        .into_iter()
         .map(|f| finding_report(sources, f))
         .collect();
     let refusal = o.findings.iter().find(|f| f.refusal).map(|f| Refusal {
@@ -78,7 +97,22 @@ fn remap(o: &Outcome, s: Span) -> Span {
     o.placement.map_or(s, |p| p.remap(s))
 }
 
-fn upstream(o: &Outcome, r: &Resolution) -> UpstreamReport {
+/// The findings a report lists: all of them within the budget, else the
+/// most severe `max` (errors, then warnings, then infos, each in report
+/// order), still in report order. n·log n.
+fn listed_findings(findings: &[Finding], max: usize) -> Vec<&Finding> {
+    if findings.len() <= max {
+        return findings.iter().collect();
+    }
+    let mut keep: Vec<usize> = (0..findings.len()).collect();
+    keep.sort_by_key(|&i| (findings[i].severity, i));
+    keep.truncate(max);
+    keep.sort_unstable();
+    keep.into_iter().map(|i| &findings[i]).collect()
+}
+
+/// One upstream's entry, with at most `lines` lines of its trace.
+fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
     let up = &o.extraction.upstreams[r.upstream];
     let u = &o.topology.units[r.site.unit.0];
     UpstreamReport {
@@ -100,7 +134,8 @@ fn upstream(o: &Outcome, r: &Resolution) -> UpstreamReport {
         },
         status: r.status,
         reason: r.reason.clone(),
-        trace: r.trace.clone(),
+        trace: r.trace.iter().take(lines).cloned().collect(),
+        trace_omitted: None,
     }
 }
 
@@ -116,6 +151,8 @@ fn summary(o: &Outcome) -> Summary {
         warnings: sev(Severity::Warning),
         infos: sev(Severity::Info),
         nginx_starts: crate::rules::nginx_starts(o.config, o.extraction, o.resolutions),
+        findings_omitted: 0,
+        trace_lines_omitted: 0,
     }
 }
 

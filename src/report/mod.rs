@@ -134,6 +134,10 @@ pub struct UpstreamReport {
     pub reason: Option<String>,
     /// Step by step, in plain sentences.
     pub trace: Vec<String>,
+    /// Trace lines left out because the report's trace budget was spent
+    /// (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_omitted: Option<usize>,
 }
 
 /// A fix as reported.
@@ -252,6 +256,18 @@ pub struct Summary {
     pub infos: usize,
     /// False when nginx would refuse its configuration.
     pub nginx_starts: bool,
+    /// Findings counted above but not listed, past the report's findings
+    /// budget (absent when none were left out).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub findings_omitted: usize,
+    /// Trace lines left out past the report's trace budget (absent when
+    /// none were).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trace_lines_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What was checked.
@@ -433,6 +449,27 @@ impl Format {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Text => "text/plain; charset=utf-8",
         }
+    }
+}
+
+/// Renders a report for an answer that must stay within `limit` bytes:
+/// JSON compact unless `pretty`, rendered into a capped buffer so an
+/// oversized report stops as soon as it crosses the budget.
+pub fn render_capped(
+    report: &Report,
+    format: Format,
+    pretty: bool,
+    limit: usize,
+) -> Result<Vec<u8>, crate::budget::ResponseTooLarge> {
+    let mut w = crate::budget::Capped::new(Vec::with_capacity(limit.min(16 * 1024)), limit);
+    let written = match (format, pretty) {
+        (Format::Json, false) => serde_json::to_writer(&mut w, report).map_err(|_| ()),
+        _ => std::io::Write::write_all(&mut w, render(report, format).as_bytes()).map_err(|_| ()),
+    };
+    match (written, w.finish()) {
+        (_, Err(e)) => Err(e),
+        (Ok(()), Ok(buf)) => Ok(buf),
+        (Err(()), Ok(_)) => unreachable!("a Vec only refuses past the cap"),
     }
 }
 

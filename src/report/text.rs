@@ -32,6 +32,19 @@ fn render_with(r: &Report, renderer: &Renderer) -> String {
         out.push_str(&finding(r, f, renderer));
         out.push('\n');
     }
+    let omitted = r.summary.findings_omitted;
+    if omitted > 0 {
+        out.push_str(&format!(
+            "\n… and {} not listed (the report's findings budget is spent)\n",
+            plural(omitted, "more finding")
+        ));
+    }
+    if r.summary.trace_lines_omitted > 0 {
+        out.push_str(&format!(
+            "\n… {} left out (the report's trace budget is spent)\n",
+            plural(r.summary.trace_lines_omitted, "trace line")
+        ));
+    }
     if !r.upstreams.is_empty() {
         out.push('\n');
         out.push_str(&upstream_table(r));
@@ -114,20 +127,30 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
             }
             continue;
         };
-        let text = file.text();
-        // Offsets hold as they are unless invalid UTF-8 was replaced.
-        let exact = matches!(text, Cow::Borrowed(_));
-        let mut snippet = Snippet::source(text.clone()).path(path.to_string());
-        if let Some(l) = f.location.as_ref().filter(|l| l.file == path) {
-            snippet =
-                snippet.annotation(AnnotationKind::Primary.span(range(file, &text, exact, l)));
-        }
-        for x in f.related.iter().filter(|x| x.location.file == path) {
-            snippet = snippet.annotation(
-                AnnotationKind::Context
-                    .span(range(file, &text, exact, &x.location))
-                    .label(x.message.clone()),
-            );
+        // Only the lines from the first annotation to the last go to the
+        // renderer, so a finding costs its own lines, not the whole file.
+        let here: Vec<(&Location, Option<&str>)> = f
+            .location
+            .iter()
+            .filter(|l| l.file == path)
+            .map(|l| (l, None))
+            .chain(
+                f.related
+                    .iter()
+                    .filter(|x| x.location.file == path)
+                    .map(|x| (&x.location, Some(x.message.as_str()))),
+            )
+            .collect();
+        let w = Window::around(file, here.iter().map(|(l, _)| *l));
+        let mut snippet = Snippet::source(w.text.clone())
+            .path(path.to_string())
+            .line_start(w.line);
+        for (l, label) in here {
+            let span = w.range(l);
+            snippet = snippet.annotation(match label {
+                None => AnnotationKind::Primary.span(span),
+                Some(m) => AnnotationKind::Context.span(span).label(m.to_string()),
+            });
         }
         group = group.element(snippet);
     }
@@ -150,27 +173,68 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
     renderer.render(&[group])
 }
 
-/// The byte range of a location in the text given to the renderer (the
-/// file decoded lossily, so offsets shift only for invalid UTF-8).
-fn range(file: &SourceFile, text: &str, exact: bool, l: &Location) -> std::ops::Range<usize> {
-    let len = file.bytes.len();
-    let (s, e) = ((l.start as usize).min(len), (l.end as usize).min(len));
-    let (s, e) = (s.min(e), e.max(s));
-    let (s, e) = if exact {
-        (s, e)
-    } else {
-        let map = |o: usize| String::from_utf8_lossy(&file.bytes[..o]).len();
-        (map(s), map(e))
-    };
-    // Never cut a character in two (the renderer slices the text).
-    let floor = |mut o: usize| {
-        o = o.min(text.len());
-        while !text.is_char_boundary(o) {
-            o -= 1;
+/// The whole lines of a file that hold some locations, as text for the
+/// renderer (decoded lossily: offsets shift only for invalid UTF-8).
+struct Window<'a> {
+    file: &'a SourceFile,
+    /// First byte of the first line.
+    start: usize,
+    /// One past the last byte of the last line.
+    end: usize,
+    /// The lines' text.
+    text: Cow<'a, str>,
+    /// The first line's number.
+    line: usize,
+}
+
+impl<'a> Window<'a> {
+    fn around<'l>(
+        file: &'a SourceFile,
+        locations: impl Iterator<Item = &'l Location>,
+    ) -> Window<'a> {
+        let len = file.bytes.len();
+        let (mut lo, mut hi) = (len, 0);
+        for l in locations {
+            lo = lo.min((l.start as usize).min(len));
+            hi = hi.max((l.end as usize).min(len));
         }
-        o
-    };
-    floor(s)..floor(e)
+        lo = lo.min(hi);
+        let start = memchr::memrchr(b'\n', &file.bytes[..lo]).map_or(0, |p| p + 1);
+        let end = memchr::memchr(b'\n', &file.bytes[hi..]).map_or(len, |p| hi + p + 1);
+        Window {
+            file,
+            start,
+            end,
+            text: String::from_utf8_lossy(&file.bytes[start..end]),
+            line: file.position(start).line as usize,
+        }
+    }
+
+    /// The byte range of a location in [`Window::text`].
+    fn range(&self, l: &Location) -> std::ops::Range<usize> {
+        let bytes = &self.file.bytes;
+        let clamp = |o: u32| (o as usize).clamp(self.start, self.end);
+        let (s, e) = (clamp(l.start), clamp(l.end));
+        let (s, e) = (s.min(e), e.max(s));
+        let (s, e) = match self.text {
+            // Offsets hold as they are unless invalid UTF-8 was replaced.
+            Cow::Borrowed(_) => (s - self.start, e - self.start),
+            Cow::Owned(_) => {
+                let map = |o: usize| String::from_utf8_lossy(&bytes[self.start..o]).len();
+                (map(s), map(e))
+            }
+        };
+        let text = &self.text;
+        // Never cut a character in two (the renderer slices the text).
+        let floor = |mut o: usize| {
+            o = o.min(text.len());
+            while !text.is_char_boundary(o) {
+                o -= 1;
+            }
+            o
+        };
+        floor(s)..floor(e)
+    }
 }
 
 /// The upstream table: status, upstream, where, nginx container; each

@@ -302,6 +302,20 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         .collect();
     let primary: HashMap<usize, &crate::network::Resolution> =
         cx.primary().map(|r| (r.upstream, r)).collect();
+    // Per group, the servers that answer; counted once, so each finding
+    // costs O(1) however large its group.
+    let serves = |s: &usize| {
+        !failing.contains(s)
+            && primary
+                .get(s)
+                .is_some_and(|r| r.status == Status::Reachable)
+    };
+    let serving: Vec<usize> = cx
+        .extraction
+        .groups
+        .iter()
+        .map(|g| g.servers.iter().filter(|s| serves(s)).count())
+        .collect();
     for f in out.iter_mut() {
         let Some(i) = f.upstream else { continue };
         if f.severity != Severity::Error {
@@ -313,13 +327,7 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         // Another server answers: the group's own status is not enough, as
         // a server whose connection succeeds (a protocol mismatch) makes
         // the group reachable by itself.
-        let group_serves = cx.extraction.groups[g].servers.iter().any(|s| {
-            *s != i
-                && !failing.contains(s)
-                && primary
-                    .get(s)
-                    .is_some_and(|r| r.status == Status::Reachable)
-        });
+        let group_serves = serving[g] > usize::from(serves(&i));
         let member_stops_nginx = primary.get(&i).is_some_and(|r| cx.stops_nginx(r));
         if group_serves && !member_stops_nginx {
             f.severity = Severity::Warning;
@@ -340,6 +348,21 @@ pub fn through_service(cx: &Context, up: &UpstreamRef, service: &str, too: bool)
             if too { " too" } else { "" }
         ),
     )
+}
+
+/// Most items a message lists before it says how many more there are.
+pub const MAX_LISTED: usize = 3;
+
+/// The first [`MAX_LISTED`] of `items` (of `total`), joined by `, `, with
+/// "and N more" when some are left out, so a message's length does not grow
+/// with its input.
+pub fn listing(items: impl IntoIterator<Item = String>, total: usize) -> String {
+    let shown: Vec<String> = items.into_iter().take(MAX_LISTED).collect();
+    let mut out = shown.join(", ");
+    if total > shown.len() {
+        out.push_str(&format!(" and {} more", total - shown.len()));
+    }
+    out
 }
 
 /// The networks a unit joins, for messages: "`front`, `back`", or

@@ -41,7 +41,8 @@ impl Check for PortNotListening {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // Service ports already reported, with the finding's index in `out`
         // (many upstreams may share one).
-        let mut service_ports: Vec<((ServiceId, u16), usize)> = Vec::new();
+        let mut service_ports: std::collections::HashMap<(ServiceId, u16), usize> =
+            std::collections::HashMap::new();
         for r in cx.primary() {
             let Some(port) = r.port else { continue };
             let Some((up, h)) = cx.host_of(r) else {
@@ -69,8 +70,8 @@ impl Check for PortNotListening {
                 if let Some(service) = hit.service
                     && cx.topology.services[service.0].kind != ServiceKind::Headless
                 {
-                    match service_ports.iter().find(|e| e.0 == (service, port)) {
-                        Some(&(_, i)) => {
+                    match service_ports.get(&(service, port)) {
+                        Some(&i) => {
                             let f: &mut Finding = &mut out[i];
                             f.related.push(super::through_service(
                                 cx,
@@ -83,7 +84,7 @@ impl Check for PortNotListening {
                             if let Some(f) =
                                 self.through_service(cx, r.upstream, service, port, hit)
                             {
-                                service_ports.push(((service, port), out.len()));
+                                service_ports.insert((service, port), out.len());
                                 out.push(f);
                             }
                         }

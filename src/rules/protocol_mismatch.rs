@@ -52,20 +52,27 @@ crate::declare_rule! {
 
 impl Check for ProtocolMismatch {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // A group member speaks the protocol of the directives using the
+        // group: gathered once per group, not once per member.
+        let group_directives: Vec<Vec<D>> = cx
+            .extraction
+            .groups
+            .iter()
+            .map(|g| {
+                let mut v: Vec<D> = Vec::new();
+                for i in &g.references {
+                    let d = cx.extraction.upstreams[*i].directive;
+                    if !v.contains(&d) {
+                        v.push(d);
+                    }
+                }
+                v
+            })
+            .collect();
         for r in cx.primary() {
             let up = cx.upstream(r);
-            // A group member speaks the protocol of the directives using the group.
             let directives: Vec<D> = match (up.directive, up.group_index) {
-                (D::UpstreamServer, Some(g)) => {
-                    let mut v: Vec<D> = Vec::new();
-                    for i in &cx.extraction.groups[g].references {
-                        let d = cx.extraction.upstreams[*i].directive;
-                        if !v.contains(&d) {
-                            v.push(d);
-                        }
-                    }
-                    v
-                }
+                (D::UpstreamServer, Some(g)) => group_directives[g].clone(),
                 (d, _) => vec![d],
             };
             'hits: for hit in &r.hits {

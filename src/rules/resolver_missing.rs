@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, MAX_LISTED, Related, finding, looked_up_host};
 use crate::fix::{Edit, Fix};
 use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
@@ -82,7 +82,9 @@ impl Check for ResolverMissing {
             let mut f = finding(self, message, Some(span));
             f.upstream = Some(r.upstream);
             if let Some(g) = group {
-                for &u in &cx.extraction.groups[g].references {
+                // The first few references: every member's finding lists
+                // them, so all of them would be servers × references.
+                for &u in cx.extraction.groups[g].references.iter().take(MAX_LISTED) {
                     let reference = &cx.extraction.upstreams[u];
                     f.related.push(Related::new(
                         reference.span,

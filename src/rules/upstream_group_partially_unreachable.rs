@@ -1,5 +1,6 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, finding, listing};
 use crate::network::{Resolution, Status, target_text};
+use std::collections::HashMap;
 
 crate::declare_rule! {
     /// ## What it does
@@ -36,8 +37,8 @@ crate::declare_rule! {
 
 impl Check for UpstreamGroupPartiallyUnreachable {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let primary: Vec<&Resolution> = cx.primary().collect();
-        let of = |i: usize| primary.iter().copied().find(|r| r.upstream == i);
+        let primary: HashMap<usize, &Resolution> = cx.primary().map(|r| (r.upstream, r)).collect();
+        let of = |i: usize| primary.get(&i).copied();
         for group in &cx.extraction.groups {
             let members: Vec<&Resolution> = group
                 .servers
@@ -67,10 +68,13 @@ impl Check for UpstreamGroupPartiallyUnreachable {
             if good.is_empty() || bad.is_empty() {
                 continue;
             }
-            let good_text: Vec<String> = good
-                .iter()
-                .map(|m| format!("`{}`", target_text(cx.upstream(m))))
-                .collect();
+            // Named once per group, and only the first few: every message
+            // repeats it.
+            let good_text = listing(
+                good.iter()
+                    .map(|m| format!("`{}`", target_text(cx.upstream(m)))),
+                good.len(),
+            );
             for m in &bad {
                 let up = cx.upstream(m);
                 let backup = up.params.as_ref().is_some_and(|p| p.backup);
@@ -90,11 +94,11 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                         target,
                         group.name,
                         if backup {
-                            format!("has no fallback when {} fail", good_text.join(", "))
+                            format!("has no fallback when {} fail", good_text)
                         } else {
                             format!(
                                 "fails over to {}, logging an error and losing capacity",
-                                good_text.join(", ")
+                                good_text
                             )
                         }
                     ),

@@ -127,8 +127,76 @@ pub fn quadratic_aliases() -> String {
     format!("x-big: &big [{items}]\nx-refs: [{refs}]\n{SEED_COMPOSE}")
 }
 
+/// An include fan-out: 20 × `include c/*.conf`, 20 files each with 20 ×
+/// `include d/*.conf`, 20 files each with an upstream block (23 KB that
+/// expands to 160 000 upstream blocks).
+pub fn include_fan_out() -> Vec<(String, String)> {
+    let mut files = vec![(
+        "nginx.conf".to_string(),
+        format!(
+            "events {{}}\nhttp {{\n{}    server {{ listen 80; location / {{ proxy_pass http://model_test:6001; }} }}\n}}\n",
+            "    include c/*.conf;\n".repeat(20)
+        ),
+    )];
+    for i in 0..20 {
+        files.push((format!("c/{i}.conf"), "include d/*.conf;\n".repeat(20)));
+        files.push((
+            format!("d/{i}.conf"),
+            format!("upstream u{i} {{ server model_test:6001; }}\n"),
+        ));
+    }
+    files
+}
+
+/// `n` statements nginx rejects (`proxy_pass` outside a location): one
+/// error finding each, past the report's findings budget.
+pub fn rejected_directives(n: usize) -> String {
+    let mut conf = String::from("server { listen 80; }\n");
+    for i in 0..n {
+        conf.push_str(&format!(
+            "proxy_pass http://model_test:{};\n",
+            1 + i % 60_000
+        ));
+    }
+    conf
+}
+
+/// One upstream group of `n` servers, every other one on a port nothing
+/// listens on: a trace per server, past the report's trace budget.
+pub fn big_group(n: usize) -> String {
+    let mut conf = String::from("upstream pool {\n");
+    for i in 0..n {
+        let port = if i % 2 == 0 { 6001 } else { 6002 };
+        conf.push_str(&format!("  server model_test:{port};\n"));
+    }
+    conf.push_str("}\nserver { listen 80; location / { proxy_pass http://pool; } }\n");
+    conf
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        Case {
+            name: "include fan-out past the expansion budget",
+            expect: Expect::Finding("UC0001"),
+            request: || {
+                let files = include_fan_out();
+                let refs: Vec<(&str, &str)> = files
+                    .iter()
+                    .map(|(p, c)| (p.as_str(), c.as_str()))
+                    .collect();
+                with_nginx(&refs)
+            },
+        },
+        Case {
+            name: "20 000 errors past the findings budget",
+            expect: Expect::Finding("UC0001"),
+            request: || with_nginx(&[("default.conf", &rejected_directives(20_000))]),
+        },
+        Case {
+            name: "20 000-server group past the trace budget",
+            expect: Expect::Finding("UC2014"),
+            request: || with_nginx(&[("default.conf", &big_group(20_000))]),
+        },
         Case {
             name: "yaml billion laughs in a compose document",
             expect: Expect::Finding("UC0003"),

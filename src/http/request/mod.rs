@@ -119,6 +119,7 @@ fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
             files
         },
         project_dir: None,
+        budgets: Default::default(),
     })
 }
 
@@ -445,6 +446,7 @@ impl Submission {
             profiles: Vec::new(),
             env_files: Vec::new(),
             project_dir: None,
+            budgets: Default::default(),
         };
         Ok(Submission {
             style: Style::Form,

@@ -117,7 +117,7 @@ fn run(s: Submission) -> Result<String, ApiError> {
         ..Default::default()
     };
     let config = nginx::parse(&sources, main, &opts);
-    let payload = crossplane::payload(
+    let payload = crossplane::Payload::new(
         &config,
         &sources,
         crossplane::Options {
@@ -127,5 +127,7 @@ fn run(s: Submission) -> Result<String, ApiError> {
             single_file: s.parse.single_file,
         },
     );
-    Ok(payload.to_string())
+    // Streamed from the tree: no intermediate JSON value.
+    serde_json::to_string(&payload)
+        .map_err(|e| ApiError::internal(format!("the parse payload did not serialize: {e}")))
 }

@@ -31,6 +31,9 @@ pub struct FormatQuery {
     /// The output format; overrides `Accept`.
     #[param(inline)]
     pub format: Option<Format>,
+    /// Indent the JSON report (`?pretty`); compact without it.
+    #[param(value_type = Option<String>)]
+    pub pretty: Option<String>,
 }
 
 /// The media types of the report, in the order `Accept: */*` prefers.
@@ -43,7 +46,11 @@ pub const REPORT_MEDIA: [&str; 4] = [
 
 /// The report format a request asks for: `?format=`, else `Accept`.
 #[derive(Debug, Clone, Copy)]
-pub struct ReportFormat(pub Format);
+pub struct ReportFormat(pub Format, pub Pretty);
+
+/// Whether the JSON report is indented: only when `?pretty` asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pretty(pub bool);
 
 impl FromRequestParts<AppState> for ReportFormat {
     type Rejection = ApiError;
@@ -56,11 +63,12 @@ impl FromRequestParts<AppState> for ReportFormat {
             )
             .field("format")
         })?;
+        let pretty = Pretty(q.0.pretty.is_some());
         if let Some(f) = q.0.format {
-            return Ok(ReportFormat(f));
+            return Ok(ReportFormat(f, pretty));
         }
         let i = super::negotiate(&parts.headers, &REPORT_MEDIA)?;
-        Ok(ReportFormat(Format::ALL[i]))
+        Ok(ReportFormat(Format::ALL[i], pretty))
     }
 }
 
@@ -116,7 +124,7 @@ impl FromRequestParts<AppState> for ReportFormat {
 )]
 pub async fn validate(
     State(state): State<AppState>,
-    ReportFormat(format): ReportFormat,
+    ReportFormat(format, Pretty(pretty)): ReportFormat,
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
@@ -135,14 +143,22 @@ pub async fn validate(
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         hook.work_delay_hook();
+        let limit = input.options.budgets.max_response_bytes;
         crate::validate(&input).map(|r| {
             let refused = (r.verdict == report::Verdict::Error).then(|| ApiError::refused(&r));
-            (report::render(&r, format), summary(&r), refused)
+            (
+                report::render_capped(&r, format, pretty, limit),
+                summary(&r),
+                refused,
+            )
         })
     })
     .await
     .map_err(|e| ApiError::internal(format!("the validation task failed: {e}")))?;
     let (text, (verdict, codes), refused) = outcome.map_err(|e| style.input_error(e))?;
+    // Past the response budget: a 422 problem, not a truncated document.
+    let text =
+        text.map_err(|e| ApiError::new(Kind::InvalidInput, e.to_string()).limit(e.limit as u64))?;
     state.metrics.record(|| {
         metrics::counter!(names::VERDICTS, "verdict" => verdict).increment(1);
         for code in codes {

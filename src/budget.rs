@@ -1,0 +1,141 @@
+//! Budgets: the explicit caps on how much work one validation may do and
+//! how much it may answer, each with its default. Past a budget the work
+//! stops with a located finding or a truncation marker, never a crash:
+//!
+//! | budget | default | past it |
+//! |---|---|---|
+//! | [`max_expanded_directives`](Budgets::max_expanded_directives) | 200 000 | the `include` that crosses it is not followed: a located UC0001 error there |
+//! | [`max_findings`](Budgets::max_findings) | 1 000 | later findings are left out of the report, counted in `summary.findings_omitted` |
+//! | [`max_trace_lines`](Budgets::max_trace_lines) | 20 000 | later traces are cut, counted in `summary.trace_lines_omitted` |
+//! | [`max_response_bytes`](Budgets::max_response_bytes) | 32 MiB | the rendered report is refused: [`ResponseTooLarge`] (HTTP 422 `response-too-large`) |
+//!
+//! Verdicts and summary counts are always computed from everything found:
+//! a budget shortens what is listed, never what is judged.
+
+/// The caps of one validation (see the module docs for what happens past
+/// each). Part of [`crate::input::Options`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budgets {
+    /// Most directives the nginx configuration may hold with every
+    /// `include` expanded, each included file counted once per include
+    /// that reads it (plus one per file, so empty files count too).
+    pub max_expanded_directives: usize,
+    /// Most findings listed in one report.
+    pub max_findings: usize,
+    /// Most trace lines listed in one report, over all its upstreams.
+    pub max_trace_lines: usize,
+    /// Largest rendered report, in bytes.
+    pub max_response_bytes: usize,
+}
+
+/// [`Budgets::max_expanded_directives`] by default: about six times the
+/// 34k directives of a generated 50k-line configuration, and about the
+/// most a 1 MiB request can hold written out without includes.
+pub const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
+/// [`Budgets::max_findings`] by default.
+pub const MAX_FINDINGS: usize = 1_000;
+/// [`Budgets::max_trace_lines`] by default.
+pub const MAX_TRACE_LINES: usize = 20_000;
+/// [`Budgets::max_response_bytes`] by default.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+impl Default for Budgets {
+    fn default() -> Budgets {
+        Budgets {
+            max_expanded_directives: MAX_EXPANDED_DIRECTIVES,
+            max_findings: MAX_FINDINGS,
+            max_trace_lines: MAX_TRACE_LINES,
+            max_response_bytes: MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// A rendered answer larger than [`Budgets::max_response_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseTooLarge {
+    /// The budget, in bytes.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the report is larger than {} bytes; ask for fewer files at once, or for the markdown or text format",
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
+
+/// A writer that refuses to grow past a byte budget, so an oversized
+/// answer stops being rendered as soon as it crosses the budget instead of
+/// after it has been built whole.
+pub struct Capped<W> {
+    inner: W,
+    left: usize,
+    limit: usize,
+    /// Set once a write was refused.
+    pub exceeded: bool,
+}
+
+impl<W: std::io::Write> Capped<W> {
+    /// Wraps `inner`, accepting at most `limit` bytes.
+    pub fn new(inner: W, limit: usize) -> Capped<W> {
+        Capped {
+            inner,
+            left: limit,
+            limit,
+            exceeded: false,
+        }
+    }
+
+    /// The inner writer, or the budget error when a write was refused.
+    pub fn finish(self) -> Result<W, ResponseTooLarge> {
+        if self.exceeded {
+            Err(ResponseTooLarge { limit: self.limit })
+        } else {
+            Ok(self.inner)
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Capped<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    // The serializer writes many small pieces: one check each, no loop.
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if buf.len() > self.left {
+            self.exceeded = true;
+            return Err(std::io::Error::other("response budget exceeded"));
+        }
+        self.left -= buf.len();
+        self.inner.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn capped_refuses_past_its_budget() {
+        let mut w = Capped::new(Vec::new(), 4);
+        assert!(w.write_all(b"abcd").is_ok());
+        assert!(w.write_all(b"e").is_err());
+        assert_eq!(w.finish(), Err(ResponseTooLarge { limit: 4 }));
+        let mut w = Capped::new(Vec::new(), 4);
+        w.write_all(b"ab").unwrap();
+        assert_eq!(w.finish().unwrap(), b"ab");
+    }
+}
