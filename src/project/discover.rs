@@ -43,8 +43,11 @@ impl Default for Limits {
 /// A file or directory the model refers to, relative to the project.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Want {
-    /// One file (an env file, a Dockerfile, an included compose file).
+    /// One file (an env file, a Dockerfile).
     File(String),
+    /// A compose file another one includes or extends: it joins the
+    /// topology documents, as compose loads it with the project.
+    Compose(String),
     /// A file, or every file below a directory (a bind mount's source).
     Tree(String),
     /// The names of every file below a directory, not their contents (a
@@ -143,6 +146,8 @@ struct Reader<'a> {
     complete: BTreeSet<String>,
     files: Vec<ReadFile>,
     bytes: u64,
+    /// Compose files read because another one includes or extends them.
+    included: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -299,6 +304,7 @@ pub fn discover(
         complete: BTreeSet::new(),
         files: Vec::new(),
         bytes: 0,
+        included: Vec::new(),
     };
     let mut topology_paths = Vec::new();
     for f in &topology {
@@ -343,7 +349,8 @@ pub fn discover(
         if options.project_dir.is_none() {
             options.project_dir = project_dir_name(src, &dir);
         }
-        let topology_set: BTreeSet<&str> = topology_paths.iter().map(String::as_str).collect();
+        let topology_paths: Vec<&String> = topology_paths.iter().chain(&r.included).collect();
+        let topology_set: BTreeSet<&str> = topology_paths.iter().map(|p| p.as_str()).collect();
         let nginx_set: BTreeSet<&str> = nginx_paths.iter().map(String::as_str).collect();
         Input {
             nginx: nginx_paths
@@ -353,7 +360,7 @@ pub fn discover(
             nginx_main: named.nginx_main.clone(),
             topology: topology_paths
                 .iter()
-                .map(|p| TopologyInput {
+                .map(|&p| TopologyInput {
                     file: InputFile::new(p.clone(), r.have[p].clone()),
                     format: named.format,
                 })
@@ -380,17 +387,24 @@ pub fn discover(
         let input = build(&r);
         let mut added = false;
         for w in crate::project::wanted(&input) {
-            let (Want::File(p) | Want::Tree(p) | Want::Listing(p)) = &w;
+            let (Want::File(p) | Want::Compose(p) | Want::Tree(p) | Want::Listing(p)) = &w;
             let at = join(&dir, p);
             added |= match w {
                 Want::File(_) if src.entry(&at) == Some(Entry::File) => {
                     r.read(&at, Role::Referenced, "referred to by the model")?
                 }
+                Want::Compose(_) if src.entry(&at) == Some(Entry::File) => {
+                    let new = r.read(&at, Role::Topology, "included or extended by a compose file")?;
+                    if new {
+                        r.included.push(rebase(&dir, &at));
+                    }
+                    new
+                }
                 Want::Tree(_) => {
                     r.read_tree(&at, Role::Referenced, "copied or mounted into nginx")?
                 }
                 Want::Listing(_) => r.list_tree(&at)?,
-                Want::File(_) => false,
+                Want::File(_) | Want::Compose(_) => false,
             };
         }
         if !added {

@@ -39,8 +39,8 @@ pub fn wanted(input: &Input) -> Vec<Want> {
             continue;
         }
         out.push(match r.kind {
+            ReferenceKind::ComposeFile => Want::Compose(p),
             ReferenceKind::EnvFile
-            | ReferenceKind::ComposeFile
             | ReferenceKind::Dockerfile
             | ReferenceKind::IgnoreFile
             | ReferenceKind::NginxFile => Want::File(p),

@@ -134,6 +134,16 @@ pub struct Reference {
     pub kind: ReferenceKind,
 }
 
+impl Reference {
+    /// A `kind` reference to `path` (relative to the project directory).
+    pub fn new(kind: ReferenceKind, path: impl Into<String>) -> Reference {
+        Reference {
+            path: path.into(),
+            kind,
+        }
+    }
+}
+
 /// What a referenced path is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -283,18 +293,12 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
             let Some(build) = c.build.as_mut() else {
                 continue;
             };
-            refs.push(Reference {
-                path: build.context.clone(),
-                kind: ReferenceKind::Context,
-            });
+            refs.push(Reference::new(ReferenceKind::Context, build.context.clone()));
             let who = c.service.clone().unwrap_or(c.name.clone());
             let (text, file) = match &build.inline {
                 Some((text, _)) => (text.clone(), None),
                 None => {
-                    refs.push(Reference {
-                        path: build.dockerfile.clone(),
-                        kind: ReferenceKind::Dockerfile,
-                    });
+                    refs.push(Reference::new(ReferenceKind::Dockerfile, build.dockerfile.clone()));
                     let found = opts.files.get(&build.dockerfile).or_else(|| {
                         // BuildKit falls back to `dockerfile` for the default name.
                         let lower = join(&build.context, "dockerfile");
@@ -327,10 +331,7 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                 .iter()
                 .map(|p| join(&build.context, p))
                 .find_map(|p| {
-                    refs.push(Reference {
-                        path: p.clone(),
-                        kind: ReferenceKind::IgnoreFile,
-                    });
+                    refs.push(Reference::new(ReferenceKind::IgnoreFile, p.clone()));
                     opts.files
                         .get(&p)
                         .map(|&id| sources.get(id).text().into_owned())
@@ -416,10 +417,7 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                         } else {
                             if nginx_image && is_nginx_config_path(&f.path) {
                                 // Discovery reads what nginx will read.
-                                refs.push(Reference {
-                                    path: p.clone(),
-                                    kind: ReferenceKind::NginxFile,
-                                });
+                                refs.push(Reference::new(ReferenceKind::NginxFile, p.clone()));
                             }
                             ImageFileSource::Unknown {
                                 what: format!("`{p}`, not supplied"),

@@ -3,6 +3,7 @@
 //! imported, then the `-f` files merged in order (compose's merge rules in
 //! `merge.rs`) and the `!reset` markers stripped.
 
+use crate::topology::build::Reference;
 use super::files::{EnvFileText, Files, dir_of, join_path, looks_like_env_file};
 use super::interpolate::interpolate;
 use crate::nginx::include::normalize as normalize_path;
@@ -39,6 +40,9 @@ pub(super) struct Assembly<'a> {
     pub(super) keys: Vec<Span>,
     /// A file named by `include` or `extends` was not submitted.
     pub(super) incomplete: bool,
+    /// The files the project names (included and extended compose files,
+    /// env files), read or not: what discovery reads next.
+    pub(super) references: Vec<Reference>,
 }
 
 impl<'a> Assembly<'a> {
@@ -63,6 +67,7 @@ impl<'a> Assembly<'a> {
             including: Vec::new(),
             keys: Vec::new(),
             incomplete: false,
+            references: Vec::new(),
         };
         for (path, &file) in &opts.files {
             asm.files.env_files.insert(

@@ -2,6 +2,7 @@
 //! variables of its `env_file`s (supplied ones read, the others named as
 //! unknown), `environment` winning over `env_file`.
 
+use crate::topology::build::{Reference, ReferenceKind};
 use super::dotenv::parse_dotenv;
 use super::files::join_path;
 use super::loader::FileLoader;
@@ -85,6 +86,8 @@ impl FileLoader<'_> {
             let Some(p) = path else { continue };
             let ctx = self.files.ctx(p.span.file);
             let resolved = join_path(&ctx.dir, &p.s);
+            self.references
+                .push(Reference::new(ReferenceKind::EnvFile, resolved.clone()));
             let Some(f) = self.files.env_files.get(&resolved) else {
                 let message = format!(
                     "`env_file` `{}` of service `{svc}` was not supplied; the variables it sets are unknown",

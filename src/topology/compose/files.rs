@@ -5,6 +5,7 @@
 //! and the order of the `-f` files (a `compose.override.yaml` right after its
 //! main file).
 
+use crate::topology::build::{Reference, ReferenceKind};
 use super::assembly::Assembly;
 use crate::nginx::include::{dirname, normalize as normalize_path};
 use crate::source::{FileId, SourceFile, Span};
@@ -227,6 +228,8 @@ impl Assembly<'_> {
         what: impl FnOnce() -> String,
     ) -> Option<(FileId, String)> {
         let path = join_path(dir, rel);
+        self.references
+            .push(Reference::new(ReferenceKind::ComposeFile, path.clone()));
         if let Some(&id) = self.by_path.get(&path) {
             return Some((id, path));
         }

@@ -2,6 +2,7 @@
 //! including file's, read with the included project's directory and
 //! variables; missing files, cycles and conflicting resources reported.
 
+use crate::topology::build::{Reference, ReferenceKind};
 use super::MAX_NESTING;
 use super::assembly::Assembly;
 use super::files::{EnvFileText, dir_of, join_path};
@@ -108,11 +109,17 @@ impl Assembly<'_> {
         // included project's `.env` (or the `env_file`s named here).
         let mut env_files: Vec<EnvFileText> = Vec::new();
         if env_file_nodes.is_empty() {
-            env_files.extend(self.files.env_files.get(&join_path(&dir, ".env")).cloned());
+            let dotenv = join_path(&dir, ".env");
+            env_files.extend(self.files.env_files.get(&dotenv).cloned());
+            self.references
+                .push(Reference::new(ReferenceKind::EnvFile, dotenv));
         }
         for n in env_file_nodes {
             let Some(rel) = self.plain(n) else { continue };
-            match self.files.env_files.get(&join_path(&ctx.dir, &rel)) {
+            let path = join_path(&ctx.dir, &rel);
+            self.references
+                .push(Reference::new(ReferenceKind::EnvFile, path.clone()));
+            match self.files.env_files.get(&path) {
                 Some(f) => env_files.push(f.clone()),
                 None => self.r.error(
                     n.span,
@@ -175,14 +182,23 @@ impl Assembly<'_> {
                 _ => &[],
             } {
                 let name = k.scalar_text().unwrap_or_default();
-                match at.get(&name).map(|i| &target[*i]) {
-                    Some((tk, tv)) => {
+                match at.get(&name).copied() {
+                    Some(i) => {
+                        let (tk, tv) = &target[i];
                         if !same_value(tv, v) {
-                            self.r.error(
-                                tk.span,
+                            // Compose 5 merges the local definition onto the
+                            // imported one (the local values win); Compose 2
+                            // refused the project. Today's Compose is what
+                            // the project's authors run, so the merge is the
+                            // model, and the older refusal a note.
+                            let span = tk.span;
+                            let mut path = vec![key.to_string(), name.clone()];
+                            let (merged, _) = self.merge(v, tv, &mut path);
+                            target[i].1 = merged;
+                            self.r.info(
+                                span,
                                 format!(
-                                    "{key}.{} conflicts with imported resource",
-                                    k.scalar_text().unwrap_or_default()
+                                    "{key}.{name} is defined here and by an included file: Docker Compose 5 merges the two (this file's values win); Compose 2 refuses the project (`{key}.{name} conflicts with imported resource`)"
                                 ),
                             );
                         }

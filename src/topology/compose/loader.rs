@@ -2,6 +2,7 @@
 //! definitions and turned into a `Part` (units, networks, volumes), appended
 //! to the topology with its indices shifted, networks then sorted by key.
 
+use crate::topology::build::Reference;
 use super::definitions;
 use super::files::Files;
 use crate::source::Span;
@@ -43,6 +44,8 @@ pub(super) struct FileLoader<'a> {
     pub(super) incomplete: bool,
     /// Reads typed fields and keeps the diagnostics.
     pub(super) r: &'a mut Reader,
+    /// The env files the services name, read or not.
+    pub(super) references: Vec<Reference>,
 }
 
 impl FileLoader<'_> {

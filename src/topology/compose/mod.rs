@@ -98,6 +98,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         docs,
         top,
         incomplete,
+        references,
         ..
     } = asm;
     let mut loader = FileLoader {
@@ -106,14 +107,16 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         disabled: &disabled,
         incomplete,
         r: &mut r,
+        references,
     };
     for file in &loaded {
         for doc in docs.get(file).into_iter().flatten() {
             loader.check_interpolation(doc, &mut Vec::new());
         }
     }
-    if let Some(model) = &model {
-        let part = loader.load(model);
+    let part = model.as_ref().map(|m| loader.load(m));
+    topo.references = std::mem::take(&mut loader.references);
+    if let Some(part) = part {
         if declared == 0 && !part.broken {
             let first = top.first().copied().unwrap_or(FileId(0));
             let span = part.services_key.unwrap_or(Span::new(first, 0, 0));
