@@ -36,6 +36,10 @@ pub struct ValidateArgs {
     /// (`helm template … | upcheck validate --topology -`).
     #[arg(long = "topology", value_name = "PATH", num_args = 1..)]
     topology: Vec<String>,
+    /// A compose file, as `docker compose -f` takes it (repeatable; the
+    /// first one's directory is the project directory). Joins `--topology`.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    compose_files: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -100,8 +104,9 @@ fn explain(d: &Discovered) -> String {
 /// The files of the project, found and read from disk.
 fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
     let (lo, _) = a.topo.options()?;
-    let stdin_used = a
-        .topology
+    // `-f` files are topology files, as compose's `-f` names them.
+    let topology: Vec<String> = a.topology.iter().chain(&a.compose_files).cloned().collect();
+    let stdin_used = topology
         .iter()
         .chain(&a.nginx_paths)
         .filter(|p| *p == "-")
@@ -118,7 +123,7 @@ fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
     // With named topology files the project directory is the first one's
     // (compose's rule for `-f`); otherwise it is DIR.
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-    let root = match a.topology.iter().find(|p| *p != "-") {
+    let root = match topology.iter().find(|p| *p != "-") {
         Some(first) => cwd
             .join(first)
             .parent()
@@ -148,7 +153,7 @@ fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
             env_files: a.topo.env_files.iter().map(rel).collect(),
             env,
         },
-        topology: a.topology.iter().map(rel).collect(),
+        topology: topology.iter().map(rel).collect(),
         nginx: a.nginx_paths.iter().map(rel).collect(),
         nginx_main: a.nginx_main.clone(),
         format: a.topo.topology_format,

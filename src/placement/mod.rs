@@ -17,8 +17,8 @@ mod remap;
 mod templates;
 pub mod view;
 
-pub use templates::envsubst;
-use templates::render_templates;
+pub use templates::{Which, envsubst};
+use templates::{render_shell_envsubst, render_templates};
 
 /// The official image's `/etc/nginx/nginx.conf` (pkg-oss), reduced to
 /// what matters here (its `include mime.types` is left out: the image has
@@ -250,7 +250,7 @@ mod tests {
         let mut env = BTreeMap::new();
         env.insert("BACKEND".to_string(), ("api".to_string(), None));
         env.insert("PORT".to_string(), ("8000".to_string(), None));
-        let (out, segs) = envsubst(&t, FileId(0), &env);
+        let (out, segs) = envsubst(&t, FileId(0), &env, &Which::Defined);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "proxy_pass http://api:8000; add_header X $host; set $x ${UNSET:-d};"
@@ -264,7 +264,7 @@ mod tests {
         let t = sources.add(SourceFile::new("t.template", "a ${HOST}:80;"));
         let mut env = BTreeMap::new();
         env.insert("HOST".to_string(), ("127.0.0.1".to_string(), None));
-        let (out, segs) = envsubst(sources.get(t), t, &env);
+        let (out, segs) = envsubst(sources.get(t), t, &env, &Which::Defined);
         let r = sources.add(SourceFile::new("r", out));
         let p = Placement {
             paths: HashMap::new(),

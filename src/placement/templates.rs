@@ -57,12 +57,93 @@ pub(super) fn render_templates(
             ));
             continue;
         }
-        let (text, segments) = envsubst(sources.get(id), id, &env);
+        let (text, segments) = envsubst(sources.get(id), id, &env, &Which::Defined);
         let rid = sources.add(SourceFile::new(format!("{out} (rendered from {p})"), text));
         paths.insert(rid, out);
         by.insert(rid, PlacedBy::Template(id));
         rendered.insert(rid, segments);
     }
+}
+
+/// `envsubst [SHELL-FORMAT] < SRC > DST` steps of the container's `sh -c`
+/// command (awesome-compose's nginx does this before `nginx -g 'daemon
+/// off;'`): each placed SRC is rendered to DST with the container's
+/// environment, replacing whatever the image had there.
+pub(super) fn render_shell_envsubst(
+    sources: &mut SourceMap,
+    c: &Container,
+    paths: &mut HashMap<FileId, String>,
+    by: &mut HashMap<FileId, PlacedBy>,
+    rendered: &mut HashMap<FileId, Vec<Segment>>,
+) {
+    use crate::topology::shell::{SHELLS, basename, commands, shell_script};
+    let mut argv = c.argv();
+    // The official image's entrypoint runs any other command as it is.
+    if argv.first().is_some_and(|w| w == "/docker-entrypoint.sh") {
+        argv.remove(0);
+    }
+    let Some(first) = argv.first() else { return };
+    // `sh -c SCRIPT`, or a script file of the container's (its shebang
+    // names a shell): `CMD ["/app/start.sh"]`, `sh /app/start.sh`.
+    let text = if SHELLS.contains(&basename(first)) {
+        match shell_script(&argv) {
+            Some(s) => Some(s.to_string()),
+            None => argv.get(1).and_then(|f| script_text(sources, paths, f, false)),
+        }
+    } else {
+        script_text(sources, paths, first, true)
+    };
+    let Some(steps) = text.as_deref().and_then(commands) else {
+        return;
+    };
+    let env = container_env(c);
+    for step in steps {
+        if basename(&step.words[0]) != "envsubst" {
+            continue;
+        }
+        let (Some(src), Some(dst)) = (&step.stdin, &step.stdout) else {
+            continue;
+        };
+        let Some(id) = paths
+            .iter()
+            .find(|(_, p)| *p == src)
+            .map(|(id, _)| *id)
+        else {
+            continue;
+        };
+        let which = Which::of_args(&step.words[1..]);
+        let (text, segments) = envsubst(sources.get(id), id, &env, &which);
+        let rid = sources.add(SourceFile::new(format!("{dst} (rendered by envsubst from {src})"), text));
+        paths.retain(|_, p| p != dst);
+        paths.insert(rid, dst.clone());
+        by.insert(rid, PlacedBy::Template(id));
+        rendered.insert(rid, segments);
+    }
+}
+
+/// The text of the script at container path `path`, when it is placed;
+/// with `shebang`, only when its `#!` line names a shell.
+fn script_text(
+    sources: &SourceMap,
+    paths: &HashMap<FileId, String>,
+    path: &str,
+    shebang: bool,
+) -> Option<String> {
+    use crate::topology::shell::{SHELLS, basename};
+    let id = paths.iter().find(|(_, p)| *p == path).map(|(id, _)| *id)?;
+    let text = sources.get(id).text().into_owned();
+    if shebang {
+        let line = text.lines().next()?.strip_prefix("#!")?;
+        let mut words = line.split_whitespace();
+        let mut prog = basename(words.next()?);
+        if prog == "env" {
+            prog = words.next()?;
+        }
+        if !SHELLS.contains(&prog) {
+            return None;
+        }
+    }
+    Some(text)
 }
 
 /// The container's environment as envsubst sees it: name → (value, span of
@@ -93,13 +174,67 @@ fn runs_image_entrypoint(c: &Container) -> bool {
     }
 }
 
-/// GNU envsubst with the list of every defined variable: `$VAR` and
-/// `${VAR}` of defined variables are replaced; everything else (nginx's own
-/// `$host`, `${VAR:-default}`) stays as written.
+/// Which `$VAR` and `${VAR}` references GNU envsubst replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Which {
+    /// Those of defined variables (the official image passes the list of
+    /// every defined variable); the others stay as written.
+    Defined,
+    /// Every reference: `envsubst` without a SHELL-FORMAT argument. An
+    /// unset variable becomes the empty string, nginx's own `$host` too.
+    All,
+    /// The variables a SHELL-FORMAT argument names (`envsubst '$A ${B}'`);
+    /// unset ones among them become the empty string.
+    Listed(std::collections::BTreeSet<String>),
+}
+
+impl Which {
+    /// The selection of `envsubst ARGS`: all without an argument, else the
+    /// variables the first argument names.
+    pub fn of_args(args: &[String]) -> Which {
+        let Some(format) = args.first() else {
+            return Which::All;
+        };
+        let mut names = std::collections::BTreeSet::new();
+        let b = format.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'$' {
+                let braced = b.get(i + 1) == Some(&b'{');
+                let start = i + 1 + usize::from(braced);
+                let mut j = start;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if j > start && !b[start].is_ascii_digit() {
+                    names.insert(format[start..j].to_string());
+                }
+                i = j.max(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+        Which::Listed(names)
+    }
+
+    fn replaces(&self, name: &str, defined: bool) -> bool {
+        match self {
+            Which::Defined => defined,
+            Which::All => true,
+            Which::Listed(names) => names.contains(name),
+        }
+    }
+}
+
+/// GNU envsubst: `$VAR` and `${VAR}` references that `which` selects are
+/// replaced by their values (the empty string when unset); everything else
+/// (nginx's own `$host` under [`Which::Defined`], `${VAR:-default}`) stays
+/// as written.
 pub fn envsubst(
     template: &SourceFile,
     file: FileId,
     env: &BTreeMap<String, (String, Option<Span>)>,
+    which: &Which,
 ) -> (Vec<u8>, Vec<Segment>) {
     let src = &template.bytes;
     let mut out = Vec::with_capacity(src.len());
@@ -140,12 +275,14 @@ pub fn envsubst(
         }
         let name = String::from_utf8_lossy(&src[name_start..j]).to_string();
         let end = if braced { j + 1 } else { j };
-        let Some((value, vspan)) = env.get(&name) else {
+        let found = env.get(&name);
+        if !which.replaces(&name, found.is_some()) {
             i = end;
             continue;
-        };
+        }
         flush(&mut out, &mut segments, copy_from, i);
         let start = out.len() as u32;
+        let (value, vspan) = found.map_or(("", None), |(v, s)| (v.as_str(), *s));
         out.extend_from_slice(value.as_bytes());
         segments.push(Segment {
             start,

@@ -229,6 +229,7 @@ pub(super) fn place_site(
         &mut rendered,
         &mut not_rendered,
     );
+    super::render_shell_envsubst(sources, &c, &mut paths, &mut by, &mut rendered);
     let main = main_file(sources, &c, &mut paths, &mut by);
     Some(Placement {
         paths,

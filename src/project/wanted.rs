@@ -43,7 +43,8 @@ pub fn wanted(input: &Input) -> Vec<Want> {
             ReferenceKind::EnvFile
             | ReferenceKind::Dockerfile
             | ReferenceKind::IgnoreFile
-            | ReferenceKind::NginxFile => Want::File(p),
+            | ReferenceKind::NginxFile
+            | ReferenceKind::Script => Want::File(p),
             ReferenceKind::Context => Want::Listing(p),
         });
     }

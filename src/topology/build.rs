@@ -156,6 +156,9 @@ pub enum ReferenceKind {
     Dockerfile,
     /// A build's ignore file (`.dockerignore`, `<Dockerfile>.dockerignore`).
     IgnoreFile,
+    /// A script the container runs (`CMD ["/app/start.sh"]`), copied in
+    /// by its Dockerfile: what it does before nginx starts matters.
+    Script,
     /// A build context: its listing is needed, not its contents.
     Context,
     /// A file an nginx image copies from its build context to where nginx
@@ -407,6 +410,23 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                 ));
             }
             let nginx_image = super::is_nginx_image(&base);
+            // The scripts the container may run: an executable path first
+            // on its command line, or the file a shell is handed.
+            let ep = if c.entrypoint_set {
+                Some(c.entrypoint.clone())
+            } else {
+                image.entrypoint.value().cloned()
+            };
+            let cmd = if c.command_set {
+                Some(c.command.clone())
+            } else {
+                image.cmd.value().cloned()
+            };
+            let scripts: Vec<String> = [ep, cmd]
+                .into_iter()
+                .flatten()
+                .filter_map(|w| script_path(&w))
+                .collect();
             let mut files = Vec::new();
             for f in &image.files {
                 let source = match &f.source {
@@ -418,6 +438,8 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                             if nginx_image && is_nginx_config_path(&f.path) {
                                 // Discovery reads what nginx will read.
                                 refs.push(Reference::new(ReferenceKind::NginxFile, p.clone()));
+                            } else if nginx_image && scripts.contains(&f.path) {
+                                refs.push(Reference::new(ReferenceKind::Script, p.clone()));
                             }
                             ImageFileSource::Unknown {
                                 what: format!("`{p}`, not supplied"),
@@ -461,6 +483,20 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
     refs.dedup();
     topo.references.extend(refs);
     topo.diagnostics.extend(diags);
+}
+
+/// The script a command line runs: its first word when that is a path
+/// (`/app/start.sh`), or the file a shell runs (`sh /app/start.sh`, not
+/// `sh -c …`).
+fn script_path(words: &[String]) -> Option<String> {
+    use super::shell::{SHELLS, basename};
+    let first = words.first()?;
+    if SHELLS.contains(&basename(first)) {
+        let next = words.get(1)?;
+        return (!next.starts_with('-')).then(|| next.clone());
+    }
+    (first.starts_with('/') && !first.starts_with("/bin/") && !first.starts_with("/usr/"))
+        .then(|| first.clone())
 }
 
 /// Where an nginx image keeps what nginx reads: its prefixes, and

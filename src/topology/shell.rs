@@ -86,8 +86,22 @@ pub(crate) fn shell_script(words: &[String]) -> Option<&str> {
 enum Tok {
     /// A word, quotes removed.
     Word(String),
+    /// A redirection of standard input (`<`) or output (`>`, `>>`, `1>`)
+    /// and its target word.
+    Redirect(Redir, String),
     /// A command separator.
     Sep,
+}
+
+/// Which stream a redirection points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Redir {
+    /// `<`: standard input.
+    In,
+    /// `>`, `>>`, `1>`: standard output.
+    Out,
+    /// Any other descriptor (`2>`, `<>`, here-strings): not modelled.
+    Other,
 }
 
 /// The words (and separators) built so far, and the word being built.
@@ -97,8 +111,9 @@ struct Builder {
     cur: String,
     /// A word is open, perhaps empty (`''`).
     open: bool,
-    /// The open word is a redirection's target: dropped when it ends.
-    target: bool,
+    /// The open word is a redirection's target, kept apart from the
+    /// command's words when it ends.
+    target: Option<Redir>,
 }
 
 impl Builder {
@@ -111,11 +126,11 @@ impl Builder {
     /// Ends the open word, if any.
     fn finish(&mut self) {
         if self.open {
-            if self.target {
-                self.target = false;
-            } else {
-                self.toks.push(Tok::Word(std::mem::take(&mut self.cur)));
-            }
+            let w = std::mem::take(&mut self.cur);
+            self.toks.push(match self.target.take() {
+                Some(r) => Tok::Redirect(r, w),
+                None => Tok::Word(w),
+            });
         }
         self.discard();
     }
@@ -144,7 +159,7 @@ fn words_of(toks: &[Tok]) -> Vec<String> {
     toks.iter()
         .filter_map(|t| match t {
             Tok::Word(w) => Some(w.clone()),
-            Tok::Sep => None,
+            Tok::Redirect(..) | Tok::Sep => None,
         })
         .collect()
 }
@@ -331,14 +346,22 @@ fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
                 w.toks.push(Tok::Sep);
             }
             '>' | '<' if ops => {
+                let mut kind = if ch == '<' { Redir::In } else { Redir::Out };
                 if w.open && !w.cur.is_empty() && w.cur.chars().all(|c| c.is_ascii_digit()) {
+                    let fd = if ch == '<' { "0" } else { "1" };
+                    if w.cur != fd {
+                        kind = Redir::Other;
+                    }
                     w.discard();
                 } else {
                     w.finish();
                 }
                 let mut dup = false;
                 while let Some(&c) = chars.peek() {
-                    if c == '>' || c == '<' || c == '|' {
+                    if c == '>' && ch == '>' {
+                        chars.next();
+                    } else if c == '>' || c == '<' || c == '|' {
+                        kind = Redir::Other;
                         chars.next();
                     } else if c == '&' {
                         dup = true;
@@ -355,7 +378,7 @@ fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
                         chars.next();
                     }
                 } else {
-                    w.target = true;
+                    w.target = Some(kind);
                 }
             }
             c if c.is_whitespace() => w.finish(),
@@ -369,11 +392,45 @@ fn tokenize(s: &str, ops: bool) -> Option<Vec<Tok>> {
 /// The simple commands of an `sh` script, each as its words (quotes
 /// removed, expansions kept as written); `None` for unbalanced quotes.
 pub(crate) fn script(s: &str) -> Option<Vec<Vec<String>>> {
+    Some(commands(s)?.into_iter().map(|c| c.words).collect())
+}
+
+/// One simple command of a script: its words and where its standard input
+/// and output are redirected (the last redirection of each wins, as in
+/// `sh`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SimpleCommand {
+    /// The words, quotes removed, expansions kept as written.
+    pub(crate) words: Vec<String>,
+    /// `< FILE`.
+    pub(crate) stdin: Option<String>,
+    /// `> FILE` or `>> FILE`.
+    pub(crate) stdout: Option<String>,
+}
+
+/// The simple commands of an `sh` script with their redirections; `None`
+/// for unbalanced quotes.
+pub(crate) fn commands(s: &str) -> Option<Vec<SimpleCommand>> {
     let toks = tokenize(s, true)?;
     Some(
         toks.split(|t| *t == Tok::Sep)
             .filter(|group| !group.is_empty())
-            .map(words_of)
+            .map(|group| {
+                let mut c = SimpleCommand {
+                    words: words_of(group),
+                    stdin: None,
+                    stdout: None,
+                };
+                for t in group {
+                    match t {
+                        Tok::Redirect(Redir::In, f) => c.stdin = Some(f.clone()),
+                        Tok::Redirect(Redir::Out, f) => c.stdout = Some(f.clone()),
+                        _ => {}
+                    }
+                }
+                c
+            })
+            .filter(|c| !c.words.is_empty())
             .collect(),
     )
 }
@@ -499,6 +556,24 @@ pub(crate) fn expand_kubelet(input: &str, env: &[EnvVar]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_keep_where_standard_input_and_output_go() {
+        let c = commands(
+            "envsubst '$A $B' < /tmp/in.conf > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;' 2>/dev/null",
+        )
+        .unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].words, v(&["envsubst", "$A $B"]));
+        assert_eq!(c[0].stdin.as_deref(), Some("/tmp/in.conf"));
+        assert_eq!(c[0].stdout.as_deref(), Some("/etc/nginx/conf.d/default.conf"));
+        // stderr is not standard output; the words are those `script` gives.
+        assert_eq!(c[1].words, v(&["exec", "nginx", "-g", "daemon off;"]));
+        assert_eq!(c[1].stdout, None);
+        let c = commands("envsubst <in >>out; cat 1>one 0<zero").unwrap();
+        assert_eq!((c[0].stdin.as_deref(), c[0].stdout.as_deref()), (Some("in"), Some("out")));
+        assert_eq!((c[1].stdin.as_deref(), c[1].stdout.as_deref()), (Some("zero"), Some("one")));
+    }
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|s| s.to_string()).collect()

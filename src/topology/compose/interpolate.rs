@@ -424,6 +424,7 @@ impl FileLoader<'_> {
     }
 
     /// Walks every string value to report interpolation problems once.
+    /// (See [`can_move_a_listener`] for which unset variables warn.)
     pub(super) fn check_interpolation(&mut self, n: &Node, path: &mut Vec<String>) {
         match &n.value {
             Value::Str(s) => {
@@ -447,6 +448,13 @@ impl FileLoader<'_> {
                         end,
                     };
                     match p {
+                        // Compose warns too; it matters to reachability
+                        // only where the value can move a listener or a
+                        // name (a password in `environment` cannot).
+                        Problem::Unset(name) if !can_move_a_listener(path, s) => self.r.info(
+                            span,
+                            format!("variable `{name}` is not set; substituting an empty string"),
+                        ),
                         Problem::Unset(name) => self.r.warn(
                             span,
                             format!("variable `{name}` is not set; substituting an empty string"),
@@ -487,3 +495,28 @@ impl FileLoader<'_> {
         }
     }
 }
+
+/// Whether a value at `path` (its text `value`) can change where a service
+/// listens or how it is reached: not a label, a logging or healthcheck
+/// setting, nor an `environment` entry whose name no listener reads
+/// (`MYSQL_PASSWORD`), as far as upcheck's listener inference and common
+/// naming (`*PORT*`, `*HOST*`, `*ADDR*`, `*BIND*`, `*LISTEN*`, `*URL*`,
+/// `*SOCKET*`) tell.
+pub(super) fn can_move_a_listener(path: &[String], value: &str) -> bool {
+    if path
+        .iter()
+        .any(|p| matches!(p.as_str(), "labels" | "logging" | "healthcheck"))
+    {
+        return false;
+    }
+    let Some(i) = path.iter().position(|p| p == "environment") else {
+        return true;
+    };
+    let name = match path.get(i + 1) {
+        Some(k) if k.parse::<usize>().is_err() => k.as_str(),
+        // The list form: `NAME=value`.
+        _ => value.split('=').next().unwrap_or(value),
+    };
+    crate::topology::infer::reads_env(name)
+}
+

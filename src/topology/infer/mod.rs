@@ -25,6 +25,51 @@ use super::model::{
     ProvenanceKind,
 };
 
+/// Environment variables the recognizers read to place a listener.
+const LISTENER_ENV: &[&str] = &[
+    "APP_PORT",
+    "ASPNETCORE_HTTPS_PORTS",
+    "ASPNETCORE_HTTP_PORTS",
+    "ASPNETCORE_URLS",
+    "BINDING",
+    "FLASK_RUN_HOST",
+    "FLASK_RUN_PORT",
+    "GUNICORN_CMD_ARGS",
+    "HOST",
+    "HTTP_PORT",
+    "OAUTH2_PROXY_HTTP_ADDRESS",
+    "PORT",
+    "RABBITMQ_NODE_PORT",
+    "RACK_ENV",
+    "RAILS_ENV",
+    "TARGET_PORT",
+    "THRUSTER_HTTP_PORT",
+    "THRUSTER_TARGET_PORT",
+    "UVICORN_HOST",
+    "UVICORN_PORT",
+    "UVICORN_UDS",
+    "UWSGI_FASTCGI_SOCKET",
+    "UWSGI_HTTP",
+    "UWSGI_HTTPS",
+    "UWSGI_HTTP_SOCKET",
+    "UWSGI_PROTOCOL",
+    "UWSGI_SOCKET",
+    "UWSGI_UWSGI_SOCKET",
+];
+
+/// Whether an environment variable can move a listener: one a recognizer
+/// reads, or one named like an address or a port (`API_PORT`,
+/// `BACKEND_HOST`, `LISTEN_ADDR`, `DATABASE_URL`, `*_SOCKET`), which a
+/// program upcheck does not model may read. A password or a feature flag
+/// cannot.
+pub fn reads_env(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    LISTENER_ENV.contains(&upper.as_str())
+        || ["PORT", "HOST", "ADDR", "BIND", "LISTEN", "URL", "SOCKET"]
+            .iter()
+            .any(|w| upper.contains(w))
+}
+
 /// Fills `c.listeners` from what the container declares and runs.
 pub fn fill(c: &mut Container) {
     let mut facts: Vec<Listener> = std::mem::take(&mut c.listeners);

@@ -93,10 +93,14 @@ fn env_value_from_env_from_and_command_expansion() {
             "`Pod p`: `spec.containers[0].env[4].value` should be a string, not an integer (quote it)",
         ]
     );
-    assert!(
-        t.diagnostics
-            .iter()
-            .all(|d| d.severity == DiagSeverity::Warning)
+    // A Secret's variables are credentials: a note; the others warn.
+    assert_eq!(
+        t.diagnostics.iter().map(|d| d.severity).collect::<Vec<_>>(),
+        [
+            DiagSeverity::Info,
+            DiagSeverity::Warning,
+            DiagSeverity::Warning
+        ]
     );
     assert_eq!(at(text, t.diagnostics[2].span), "4");
 }
