@@ -100,6 +100,11 @@ pub struct Input {
     /// there fails, as it would in the build. Elsewhere a missing path is
     /// taken as not supplied.
     pub complete: Vec<String>,
+    /// Paths the project was searched for and does not have (relative to
+    /// the project directory): discovery looked on disk, or in a whole
+    /// project uploaded. A required file compose finds missing there stops
+    /// the project; elsewhere a missing file is taken as not supplied.
+    pub absent: Vec<String>,
     /// Options.
     pub options: Options,
 }

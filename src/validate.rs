@@ -117,6 +117,7 @@ fn load(input: &Input) -> Result<(SourceMap, Loaded), InputError> {
     }
     options.listed = input.listed.iter().cloned().collect();
     options.complete = input.complete.iter().cloned().collect();
+    options.absent = input.absent.iter().cloned().collect();
     let topology = topology::load(&sources, &documents, &options);
     Ok((
         sources,

@@ -336,11 +336,19 @@ impl<'a> Resolver<'a> {
                 k.dedup();
                 k
             };
+            // A container of this namespace (not nginx itself) of which
+            // nothing is known may be the one listening: a host network
+            // shared with an unrecognised program, a pod's unknown sidecar.
+            let unknown_other = unit.containers.iter().enumerate().any(|(ci, c)| {
+                c.role != ContainerRole::Init
+                    && c.listeners.is_empty()
+                    && !(same_unit && ci == self.site.container)
+            });
             let any_known = unit
                 .containers
                 .iter()
                 .any(|c| c.role != ContainerRole::Init && !c.listeners.is_empty());
-            if !any_known {
+            if !any_known || unknown_other {
                 trace.push(format!(
                     "nothing says what listens in `{}`: port {port} cannot be checked",
                     unit.name

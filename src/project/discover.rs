@@ -148,6 +148,8 @@ struct Reader<'a> {
     bytes: u64,
     /// Compose files read because another one includes or extends them.
     included: Vec<String>,
+    /// Wanted files that are not there.
+    absent: BTreeSet<String>,
 }
 
 impl Reader<'_> {
@@ -305,6 +307,7 @@ pub fn discover(
         files: Vec::new(),
         bytes: 0,
         included: Vec::new(),
+        absent: BTreeSet::new(),
     };
     let mut topology_paths = Vec::new();
     for f in &topology {
@@ -380,6 +383,7 @@ pub fn discover(
                 .cloned()
                 .collect(),
             complete: r.complete.iter().cloned().collect(),
+            absent: r.absent.iter().cloned().collect(),
             options,
         }
     };
@@ -404,7 +408,12 @@ pub fn discover(
                     r.read_tree(&at, Role::Referenced, "copied or mounted into nginx")?
                 }
                 Want::Listing(_) => r.list_tree(&at)?,
-                Want::File(_) | Want::Compose(_) => false,
+                Want::File(_) | Want::Compose(_) => {
+                    if src.entry(&at).is_none() {
+                        r.absent.insert(rebase(&dir, &at));
+                    }
+                    false
+                }
             };
         }
         if !added {

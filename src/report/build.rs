@@ -150,7 +150,9 @@ fn summary(o: &Outcome) -> Summary {
         errors: sev(Severity::Error),
         warnings: sev(Severity::Warning),
         infos: sev(Severity::Info),
-        nginx_starts: crate::rules::nginx_starts(o.config, o.extraction, o.resolutions),
+        // A project the platform refuses starts nothing, nginx included.
+        nginx_starts: o.topology.blockers.is_empty()
+            && crate::rules::nginx_starts(o.config, o.extraction, o.resolutions),
         findings_omitted: 0,
         trace_lines_omitted: 0,
     }

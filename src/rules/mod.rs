@@ -26,6 +26,7 @@ mod nginx_config_read_with_assumptions;
 mod nginx_container_missing;
 mod nginx_file_not_mounted;
 mod nginx_template_not_rendered;
+mod project_will_not_start;
 mod no_port_in_upstream;
 mod nodeport_as_service_port;
 mod pod_port_conflict;

@@ -11,6 +11,7 @@ pub static RULES: &[&dyn Rule] = &[
     &super::nginx_container_missing::NginxContainerMissing,
     &super::nginx_file_not_mounted::NginxFileNotMounted,
     &super::nginx_template_not_rendered::NginxTemplateNotRendered,
+    &super::project_will_not_start::ProjectWillNotStart,
     &super::upstream_host_unknown::UpstreamHostUnknown,
     &super::network_not_shared::NetworkNotShared,
     &super::service_in_other_namespace::ServiceInOtherNamespace,

@@ -109,6 +109,9 @@ pub struct LoadOptions {
     pub complete: std::collections::BTreeSet<String>,
     /// The project directory's name: compose's default project name.
     pub project_dir: Option<String>,
+    /// Paths known not to exist in the project (see
+    /// [`crate::input::Input::absent`]).
+    pub absent: std::collections::BTreeSet<String>,
 }
 
 impl LoadOptions {
@@ -150,6 +153,7 @@ impl LoadOptions {
             files: BTreeMap::new(),
             listed: Default::default(),
             complete: Default::default(),
+            absent: Default::default(),
             project_dir: o.project_dir.clone(),
         })
     }
@@ -309,6 +313,7 @@ pub fn empty(platform: Platform) -> Topology {
         cluster: None,
         diagnostics: Vec::new(),
         references: Vec::new(),
+        blockers: Vec::new(),
     }
 }
 

@@ -79,6 +79,11 @@ pub struct Topology {
     /// contexts), whether or not they were supplied: what discovery reads.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<super::build::Reference>,
+    /// What keeps the deployment from starting as shipped: the platform
+    /// refuses the project (compose stops at a required `env_file` that
+    /// does not exist), so nginx never runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<TopologyDiagnostic>,
 }
 
 impl Topology {

@@ -6,7 +6,8 @@
 //! `*.json`), env files (`.env`, `*.env`: compose's project `.env` and the
 //! files services' `env_file` names, supplied as `Options::env_files`) and
 //! an optional `options.json` ({"nginx_service", "project", "namespace",
-//! "env", "subnets", "profiles", "nginx_main"}). `expected.json` and `*.md`
+//! "env", "subnets", "profiles", "nginx_main", "absent": paths discovery
+//! found missing in the project}). `expected.json` and `*.md`
 //! files are the test's own and are skipped.
 
 #![allow(dead_code)]
@@ -30,6 +31,15 @@ pub fn case_input(dir: &Path) -> Input {
             let v: serde_json::Value = serde_json::from_slice(&content).unwrap();
             input.options = options(&v);
             input.nginx_main = v["nginx_main"].as_str().map(str::to_string);
+            // What discovery found missing in the project (`absent`).
+            input.absent = v["absent"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
         } else if name == "expected.json" || name.ends_with(".md") {
             continue;
         } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {

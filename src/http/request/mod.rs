@@ -581,6 +581,7 @@ impl Submission {
             files: Vec::new(),
             listed: Vec::new(),
             complete: Vec::new(),
+            absent: Vec::new(),
             options: self.options,
         }
     }

@@ -55,7 +55,10 @@ impl<'a> Assembly<'a> {
         let mut asm = Assembly {
             sources,
             opts,
-            files: Files::default(),
+            files: Files {
+                absent: opts.absent.clone(),
+                ..Files::default()
+            },
             r: Reader::new(Dialect::COMPOSE),
             by_path: HashMap::new(),
             compose: Vec::new(),

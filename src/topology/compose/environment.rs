@@ -7,7 +7,7 @@ use super::dotenv::parse_dotenv;
 use super::files::join_path;
 use super::loader::FileLoader;
 use crate::source::Span;
-use crate::topology::EnvVar;
+use crate::topology::{DiagSeverity, EnvVar};
 use crate::topology::read::{entries, items_or_one, key_to, loc};
 use crate::topology::yaml::{Node, Value};
 
@@ -89,6 +89,18 @@ impl FileLoader<'_> {
             self.references
                 .push(Reference::new(ReferenceKind::EnvFile, resolved.clone()));
             let Some(f) = self.files.env_files.get(&resolved) else {
+                if required && self.files.absent.contains(&resolved) {
+                    // compose-go: `env file … not found`; nothing starts.
+                    self.blockers.push(crate::topology::TopologyDiagnostic {
+                        severity: DiagSeverity::Error,
+                        message: format!(
+                            "`env_file` `{}` of service `{svc}` does not exist: `docker compose up` stops with \"env file {resolved} not found\" and starts nothing, nginx included",
+                            p.s
+                        ),
+                        span: Some(p.inner()),
+                    });
+                    continue;
+                }
                 let message = format!(
                     "`env_file` `{}` of service `{svc}` was not supplied; the variables it sets are unknown",
                     p.s

@@ -49,6 +49,8 @@ pub(super) struct Files {
     pub(super) paths: HashMap<FileId, String>,
     /// For a node of no known file.
     pub(super) none: FileCtx,
+    /// Paths known not to exist in the project.
+    pub(super) absent: std::collections::BTreeSet<String>,
 }
 
 impl Files {

@@ -498,7 +498,8 @@ impl FileLoader<'_> {
 
 /// Whether a value at `path` (its text `value`) can change where a service
 /// listens or how it is reached: not a label, a logging or healthcheck
-/// setting, nor an `environment` entry whose name no listener reads
+/// setting, nor an `environment` entry or build `args` entry whose name no
+/// listener reads
 /// (`MYSQL_PASSWORD`), as far as upcheck's listener inference and common
 /// naming (`*PORT*`, `*HOST*`, `*ADDR*`, `*BIND*`, `*LISTEN*`, `*URL*`,
 /// `*SOCKET*`) tell.
@@ -509,7 +510,12 @@ pub(super) fn can_move_a_listener(path: &[String], value: &str) -> bool {
     {
         return false;
     }
-    let Some(i) = path.iter().position(|p| p == "environment") else {
+    // `environment` entries, and build `args` (which reach the image only
+    // through its Dockerfile's ARG), by the variable's name.
+    let Some(i) = path
+        .iter()
+        .position(|p| p == "environment" || p == "args")
+    else {
         return true;
     };
     let name = match path.get(i + 1) {

@@ -46,6 +46,8 @@ pub(super) struct FileLoader<'a> {
     pub(super) r: &'a mut Reader,
     /// The env files the services name, read or not.
     pub(super) references: Vec<Reference>,
+    /// What makes compose refuse the project.
+    pub(super) blockers: Vec<crate::topology::TopologyDiagnostic>,
 }
 
 impl FileLoader<'_> {

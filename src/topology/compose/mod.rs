@@ -108,6 +108,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         incomplete,
         r: &mut r,
         references,
+        blockers: Vec::new(),
     };
     for file in &loaded {
         for doc in docs.get(file).into_iter().flatten() {
@@ -116,6 +117,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     }
     let part = model.as_ref().map(|m| loader.load(m));
     topo.references = std::mem::take(&mut loader.references);
+    topo.blockers = std::mem::take(&mut loader.blockers);
     if let Some(part) = part {
         if declared == 0 && !part.broken {
             let first = top.first().copied().unwrap_or(FileId(0));
