@@ -48,6 +48,9 @@ pub enum Want {
     /// A compose file another one includes or extends: it joins the
     /// topology documents, as compose loads it with the project.
     Compose(String),
+    /// A file, or every file below a directory, that says how the
+    /// repository builds its images (CI workflows, `skaffold.yaml`).
+    BuildLinks(String),
     /// A file, or every file below a directory (a bind mount's source).
     Tree(String),
     /// The names of every file below a directory, not their contents (a
@@ -391,7 +394,11 @@ pub fn discover(
         let input = build(&r);
         let mut added = false;
         for w in crate::project::wanted(&input) {
-            let (Want::File(p) | Want::Compose(p) | Want::Tree(p) | Want::Listing(p)) = &w;
+            let (Want::File(p)
+            | Want::Compose(p)
+            | Want::BuildLinks(p)
+            | Want::Tree(p)
+            | Want::Listing(p)) = &w;
             let at = join(&dir, p);
             added |= match w {
                 Want::File(_) if src.entry(&at) == Some(Entry::File) => {
@@ -406,6 +413,9 @@ pub fn discover(
                 }
                 Want::Tree(_) => {
                     r.read_tree(&at, Role::Referenced, "copied or mounted into nginx")?
+                }
+                Want::BuildLinks(_) => {
+                    r.read_tree(&at, Role::Referenced, "says how the repository builds images")?
                 }
                 Want::Listing(_) => r.list_tree(&at)?,
                 Want::File(_) | Want::Compose(_) => {

@@ -159,6 +159,9 @@ pub enum ReferenceKind {
     /// A script the container runs (`CMD ["/app/start.sh"]`), copied in
     /// by its Dockerfile: what it does before nginx starts matters.
     Script,
+    /// Where the repository says how it builds its images (CI workflows,
+    /// `skaffold.yaml`): read to link an `image:` to its Dockerfile.
+    Workflows,
     /// A build context: its listing is needed, not its contents.
     Context,
     /// A file an nginx image copies from its build context to where nginx

@@ -12,6 +12,7 @@ pub mod build;
 pub mod compose;
 pub mod infer;
 pub mod kubernetes;
+pub mod links;
 pub mod live;
 pub mod model;
 pub mod names;
@@ -289,6 +290,7 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
         });
     }
     topo.diagnostics.splice(0..0, diagnostics);
+    links::apply(sources, &opts.files, &mut topo);
     build::apply(sources, opts, &mut topo);
     for unit in &mut topo.units {
         for c in &mut unit.containers {
@@ -350,7 +352,14 @@ pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
     let mut any = false;
     for u in &mut topo.units {
         for c in &mut u.containers {
-            c.is_nginx = c.image.as_deref().is_some_and(is_nginx_image);
+            // The image named, or the base of the one the project builds.
+            let base = c
+                .build
+                .as_ref()
+                .and_then(|b| b.image.as_ref())
+                .map(|i| i.base.as_str());
+            c.is_nginx = c.image.as_deref().is_some_and(is_nginx_image)
+                || base.is_some_and(is_nginx_image);
             any |= c.is_nginx;
         }
     }
