@@ -25,7 +25,7 @@ mod sys;
 #[path = "reality/world.rs"]
 mod world;
 
-use common::case_input;
+use common::{case_input, project_input};
 use std::path::{Path, PathBuf};
 use upcheck::network::Status;
 
@@ -44,9 +44,46 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
+/// The input of a case: a scenario's files as submitted, or a
+/// repository read by discovery as `upcheck validate` reads it.
+fn input_of(dir: &Path) -> Result<upcheck::Input, String> {
+    let exp = dir.join("expected.json");
+    let repository = dir
+        .parent()
+        .is_some_and(|p| p.file_name().is_some_and(|n| n == "repositories"));
+    if !repository {
+        return Ok(case_input(dir));
+    }
+    let v: serde_json::Value = std::fs::read(&exp)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let args: Vec<String> = v["args"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let stdin = v["stdin"]
+        .as_str()
+        .map(|f| std::fs::read(dir.join(f)).map_err(|e| e.to_string()))
+        .transpose()?;
+    project_input(dir, &args, stdin)
+}
+
 /// Runs one scenario; returns its verdict and the lines to print.
 fn scenario(dir: &Path, tag: &str) -> (Verdict, Vec<String>) {
-    let input = case_input(dir);
+    let input = match input_of(dir) {
+        Ok(i) => i,
+        Err(e) => {
+            return (
+                Verdict::NotMaterialisable(format!("the project cannot be read: {e}")),
+                vec![],
+            );
+        }
+    };
     let report = match upcheck::validate(&input) {
         Ok(r) => r,
         Err(e) => {
@@ -153,21 +190,31 @@ fn every_scenario_agrees_with_real_nginx() {
     for s in sys::sweep_leftovers() {
         println!("reality: removed leftover {s}");
     }
-    let root = std::env::var("UPCHECK_REALITY_SCENARIOS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"));
+    // The written scenarios, then the real repositories as shipped.
+    let roots: Vec<PathBuf> = match std::env::var("UPCHECK_REALITY_SCENARIOS") {
+        Ok(r) => vec![PathBuf::from(r)],
+        Err(_) => ["tests/scenarios", "tests/repositories"]
+            .iter()
+            .map(|r| Path::new(env!("CARGO_MANIFEST_DIR")).join(r))
+            .collect(),
+    };
     let only: Vec<String> = std::env::var("UPCHECK_REALITY_ONLY")
         .map(|v| v.split(',').map(str::to_string).collect())
         .unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for root in &roots {
+        let mut here: Vec<PathBuf> = std::fs::read_dir(root)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        here.sort();
+        dirs.extend(here);
+    }
+    let root = roots[0].clone();
     dirs.retain(|d| {
         only.is_empty()
             || only

@@ -180,7 +180,10 @@ fn compare(exp: &Value, code: i32, report: &Value) -> Vec<String> {
         diffs.push(format!("nginx_starts: expected {starts}"));
     }
     let mut actual = upstreams(report);
-    for u in exp["upstreams"].as_array().expect("expected.json: upstreams") {
+    for u in exp["upstreams"]
+        .as_array()
+        .expect("expected.json: upstreams")
+    {
         let target = u["target"].as_str().expect("upstream target");
         let mut status = u["status"].as_str().expect("upstream status");
         if unseen.contains(target) {
@@ -244,7 +247,9 @@ fn every_repository_gives_real_nginxs_verdict_with_no_flags() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
         if !readme.contains("github.com/") {
-            failures.push(format!("{name}: README.md must cite the repository and commit"));
+            failures.push(format!(
+                "{name}: README.md must cite the repository and commit"
+            ));
         }
         let exp = expected(dir);
         let run = Run::of(dir, &exp);
@@ -300,7 +305,11 @@ fn a_repository_gives_the_same_report_however_its_path_is_spelled() {
         std::os::unix::fs::symlink(&dir, &link).unwrap();
         let spellings: [(&str, PathBuf, String); 4] = [
             ("`.`", dir.clone(), ".".to_string()),
-            ("an absolute path from /", PathBuf::from("/"), dir.display().to_string()),
+            (
+                "an absolute path from /",
+                PathBuf::from("/"),
+                dir.display().to_string(),
+            ),
             ("a relative path from the parent", root(), name.clone()),
             ("a symlink", scratch.clone(), name.clone()),
         ];

@@ -88,7 +88,9 @@ pub(super) fn render_shell_envsubst(
     let text = if SHELLS.contains(&basename(first)) {
         match shell_script(&argv) {
             Some(s) => Some(s.to_string()),
-            None => argv.get(1).and_then(|f| script_text(sources, paths, f, false)),
+            None => argv
+                .get(1)
+                .and_then(|f| script_text(sources, paths, f, false)),
         }
     } else {
         script_text(sources, paths, first, true)
@@ -104,16 +106,15 @@ pub(super) fn render_shell_envsubst(
         let (Some(src), Some(dst)) = (&step.stdin, &step.stdout) else {
             continue;
         };
-        let Some(id) = paths
-            .iter()
-            .find(|(_, p)| *p == src)
-            .map(|(id, _)| *id)
-        else {
+        let Some(id) = paths.iter().find(|(_, p)| *p == src).map(|(id, _)| *id) else {
             continue;
         };
         let which = Which::of_args(&step.words[1..]);
         let (text, segments) = envsubst(sources.get(id), id, &env, &which);
-        let rid = sources.add(SourceFile::new(format!("{dst} (rendered by envsubst from {src})"), text));
+        let rid = sources.add(SourceFile::new(
+            format!("{dst} (rendered by envsubst from {src})"),
+            text,
+        ));
         paths.retain(|_, p| p != dst);
         paths.insert(rid, dst.clone());
         by.insert(rid, PlacedBy::Template(id));

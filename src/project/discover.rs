@@ -405,7 +405,11 @@ pub fn discover(
                     r.read(&at, Role::Referenced, "referred to by the model")?
                 }
                 Want::Compose(_) if src.entry(&at) == Some(Entry::File) => {
-                    let new = r.read(&at, Role::Topology, "included or extended by a compose file")?;
+                    let new = r.read(
+                        &at,
+                        Role::Topology,
+                        "included or extended by a compose file",
+                    )?;
                     if new {
                         r.included.push(rebase(&dir, &at));
                     }
@@ -414,9 +418,11 @@ pub fn discover(
                 Want::Tree(_) => {
                     r.read_tree(&at, Role::Referenced, "copied or mounted into nginx")?
                 }
-                Want::BuildLinks(_) => {
-                    r.read_tree(&at, Role::Referenced, "says how the repository builds images")?
-                }
+                Want::BuildLinks(_) => r.read_tree(
+                    &at,
+                    Role::Referenced,
+                    "says how the repository builds images",
+                )?,
                 Want::Listing(_) => r.list_tree(&at)?,
                 Want::File(_) | Want::Compose(_) => {
                     if src.entry(&at).is_none() {

@@ -299,12 +299,18 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
             let Some(build) = c.build.as_mut() else {
                 continue;
             };
-            refs.push(Reference::new(ReferenceKind::Context, build.context.clone()));
+            refs.push(Reference::new(
+                ReferenceKind::Context,
+                build.context.clone(),
+            ));
             let who = c.service.clone().unwrap_or(c.name.clone());
             let (text, file) = match &build.inline {
                 Some((text, _)) => (text.clone(), None),
                 None => {
-                    refs.push(Reference::new(ReferenceKind::Dockerfile, build.dockerfile.clone()));
+                    refs.push(Reference::new(
+                        ReferenceKind::Dockerfile,
+                        build.dockerfile.clone(),
+                    ));
                     let found = opts.files.get(&build.dockerfile).or_else(|| {
                         // BuildKit falls back to `dockerfile` for the default name.
                         let lower = join(&build.context, "dockerfile");

@@ -17,9 +17,9 @@
 
 use super::build::{Build, Reference, ReferenceKind};
 use super::model::Topology;
-use super::{DiagSeverity, TopologyDiagnostic};
 use super::shell;
 use super::yaml::{Node, parse_documents};
+use super::{DiagSeverity, TopologyDiagnostic};
 use crate::nginx::include::normalize;
 use crate::project::dockerfile::Runtime;
 use crate::source::SourceMap;
@@ -58,7 +58,11 @@ pub fn wanted(topo: &Topology) -> bool {
 
 /// Links every container that names an image the repository builds, and
 /// lists what it read so discovery reads the workflows and skaffold.yaml.
-pub(crate) fn apply(sources: &SourceMap, files: &BTreeMap<String, crate::source::FileId>, topo: &mut Topology) {
+pub(crate) fn apply(
+    sources: &SourceMap,
+    files: &BTreeMap<String, crate::source::FileId>,
+    topo: &mut Topology,
+) {
     if !wanted(topo) {
         return;
     }
@@ -179,7 +183,11 @@ fn tags(n: &Node) -> Vec<String> {
 
 fn push(builds: &mut Vec<ImageBuild>, tag: &str, context: &str, file: Option<&str>, via: String) {
     let context = normalize(context.trim_start_matches("./"));
-    let context = if context == "." { String::new() } else { context };
+    let context = if context == "." {
+        String::new()
+    } else {
+        context
+    };
     let dockerfile = match file {
         Some(f) => normalize(f.trim_start_matches("./")),
         None if context.is_empty() => "Dockerfile".into(),
@@ -197,11 +205,19 @@ fn push(builds: &mut Vec<ImageBuild>, tag: &str, context: &str, file: Option<&st
 fn workflow(doc: &Node, path: &str, builds: &mut Vec<ImageBuild>) {
     let Some(jobs) = doc.get("jobs") else { return };
     for (job, j) in jobs.entries() {
-        for (i, step) in j.get("steps").map(Node::items).unwrap_or_default().iter().enumerate() {
+        for (i, step) in j
+            .get("steps")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let via = format!("`{path}` (job `{job}`, step {})", i + 1);
             let uses = step.get("uses").and_then(Node::as_str).unwrap_or_default();
             if uses.starts_with("docker/build-push-action") {
-                let Some(with) = step.get("with") else { continue };
+                let Some(with) = step.get("with") else {
+                    continue;
+                };
                 let context = with.get("context").and_then(Node::as_str).unwrap_or(".");
                 let file = with.get("file").and_then(Node::as_str);
                 for t in with.get("tags").map(tags).unwrap_or_default() {
@@ -232,8 +248,8 @@ fn docker_build(words: &[String], via: &str, builds: &mut Vec<ImageBuild>) {
             _ if w.starts_with("--tag=") => tags.push(w["--tag=".len()..].to_string()),
             _ if w.starts_with("--file=") => file = Some(w["--file=".len()..].to_string()),
             // Options with a value this reader does not need.
-            "--build-arg" | "--target" | "--platform" | "--label" | "--cache-from"
-            | "--secret" | "--output" | "-o" => {
+            "--build-arg" | "--target" | "--platform" | "--label" | "--cache-from" | "--secret"
+            | "--output" | "-o" => {
                 it.next();
             }
             _ if w.starts_with('-') => {}
@@ -271,7 +287,13 @@ fn skaffold(doc: &Node, path: &str, builds: &mut Vec<ImageBuild>) {
                     format!("{c}/{f}")
                 }
             });
-        push(builds, image, context, file.as_deref(), format!("`{path}` (artifact `{image}`)"));
+        push(
+            builds,
+            image,
+            context,
+            file.as_deref(),
+            format!("`{path}` (artifact `{image}`)"),
+        );
     }
 }
 
@@ -300,16 +322,32 @@ mod tests {
     fn docker_build_commands_give_tag_context_and_file() {
         let mut b = Vec::new();
         let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
-        docker_build(&w("docker build -t acme/web:1 -f docker/web.Dockerfile --build-arg X=1 ."), "ci", &mut b);
+        docker_build(
+            &w("docker build -t acme/web:1 -f docker/web.Dockerfile --build-arg X=1 ."),
+            "ci",
+            &mut b,
+        );
         docker_build(&w("docker buildx build --tag=acme/api ./api"), "ci", &mut b);
         docker_build(&w("docker run -t acme/web"), "ci", &mut b);
         assert_eq!(b.len(), 2);
         assert_eq!(
-            (b[0].repository.join("/"), b[0].context.as_str(), b[0].dockerfile.as_str()),
-            ("docker.io/acme/web".to_string(), "", "docker/web.Dockerfile")
+            (
+                b[0].repository.join("/"),
+                b[0].context.as_str(),
+                b[0].dockerfile.as_str()
+            ),
+            (
+                "docker.io/acme/web".to_string(),
+                "",
+                "docker/web.Dockerfile"
+            )
         );
         assert_eq!(
-            (b[1].repository.join("/"), b[1].context.as_str(), b[1].dockerfile.as_str()),
+            (
+                b[1].repository.join("/"),
+                b[1].context.as_str(),
+                b[1].dockerfile.as_str()
+            ),
             ("docker.io/acme/api".to_string(), "api", "api/Dockerfile")
         );
     }

@@ -358,8 +358,8 @@ pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
                 .as_ref()
                 .and_then(|b| b.image.as_ref())
                 .map(|i| i.base.as_str());
-            c.is_nginx = c.image.as_deref().is_some_and(is_nginx_image)
-                || base.is_some_and(is_nginx_image);
+            c.is_nginx =
+                c.image.as_deref().is_some_and(is_nginx_image) || base.is_some_and(is_nginx_image);
             any |= c.is_nginx;
         }
     }

@@ -566,13 +566,22 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].words, v(&["envsubst", "$A $B"]));
         assert_eq!(c[0].stdin.as_deref(), Some("/tmp/in.conf"));
-        assert_eq!(c[0].stdout.as_deref(), Some("/etc/nginx/conf.d/default.conf"));
+        assert_eq!(
+            c[0].stdout.as_deref(),
+            Some("/etc/nginx/conf.d/default.conf")
+        );
         // stderr is not standard output; the words are those `script` gives.
         assert_eq!(c[1].words, v(&["exec", "nginx", "-g", "daemon off;"]));
         assert_eq!(c[1].stdout, None);
         let c = commands("envsubst <in >>out; cat 1>one 0<zero").unwrap();
-        assert_eq!((c[0].stdin.as_deref(), c[0].stdout.as_deref()), (Some("in"), Some("out")));
-        assert_eq!((c[1].stdin.as_deref(), c[1].stdout.as_deref()), (Some("zero"), Some("one")));
+        assert_eq!(
+            (c[0].stdin.as_deref(), c[0].stdout.as_deref()),
+            (Some("in"), Some("out"))
+        );
+        assert_eq!(
+            (c[1].stdin.as_deref(), c[1].stdout.as_deref()),
+            (Some("zero"), Some("one"))
+        );
     }
 
     fn v(s: &[&str]) -> Vec<String> {

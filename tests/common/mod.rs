@@ -169,3 +169,42 @@ pub fn apply_fix(
     }
     Ok((out, paths))
 }
+
+/// Reads a project directory as `upcheck validate` does with no flags
+/// (discovery over the directory, an empty process environment), with the
+/// project's own arguments (`-f FILE`, `--env-file FILE`) and, for a render
+/// piped in, `stdin` as `--topology -`.
+pub fn project_input(dir: &Path, args: &[String], stdin: Option<Vec<u8>>) -> Result<Input, String> {
+    use upcheck::project::discover::{Limits, Named, discover};
+    use upcheck::project::locate::Request;
+    use upcheck::project::source::DiskSource;
+    let src = DiskSource::new(dir).map_err(|e| e.to_string())?;
+    let (mut topology, mut env_files) = (Vec::new(), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-f" | "--file" => topology.extend(it.next().cloned()),
+            "--env-file" => env_files.extend(it.next().cloned()),
+            other => return Err(format!("unknown project argument `{other}`")),
+        }
+    }
+    if stdin.is_some() {
+        topology.push("-".into());
+    }
+    let named = Named {
+        request: Request {
+            compose_files: Vec::new(),
+            env_files,
+            env: Default::default(),
+        },
+        topology,
+        nginx: Vec::new(),
+        nginx_main: None,
+        format: None,
+        stdin,
+        options: Options::default(),
+    };
+    discover(&src, &named, Limits::default())
+        .map(|d| d.input)
+        .map_err(|e| e.to_string())
+}

@@ -13,6 +13,7 @@ use upcheck::input::Input;
 use upcheck::nginx::{self, upstreams};
 use upcheck::report::FileRole;
 use upcheck::source::{SourceMap, Span};
+use upcheck::topology::build::ImageFileSource;
 use upcheck::topology::*;
 
 /// How one unit (network namespace) is built.
@@ -200,6 +201,13 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
     let topo = upcheck::load_model(input)
         .map_err(|e| format!("the input does not load: {e}"))?
         .1;
+    // A project compose refuses has no world to build.
+    if let Some(b) = topo.blockers.first() {
+        return Err(format!(
+            "compose refuses the project, nothing runs: {}",
+            b.message
+        ));
+    }
     // The harness builds what upcheck modelled, so both must see one world.
     let table = |rows: &[upcheck::report::topology::AddressRow]| {
         serde_json::to_string(rows).unwrap_or_default()
@@ -582,7 +590,13 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         }
         let id = file_id(&f.path).ok_or("file vanished")?;
         let bytes = sources.get(id).bytes.clone();
-        let path = container_path(&f.path, nginx_container, &topo);
+        // A project file (a Dockerfile, an env file, a script) is in nginx's
+        // world only where a mount or the image's COPY puts it.
+        let path = match container_path(&f.path, nginx_container, &topo) {
+            Some(p) => p,
+            None if f.role == FileRole::Project => continue,
+            None => default_path(&f.path),
+        };
         if let Some(rest) = path.strip_prefix("/etc/nginx/templates/")
             && let Some(stem) = rest.strip_suffix(".template")
         {
@@ -801,11 +815,13 @@ pub fn nginx_version() -> String {
         .unwrap_or_else(|_| "nginx".into())
 }
 
-/// Where the nginx container sees a submitted file: under the bind mount
-/// that carries it, else where the official image keeps such a file.
-fn container_path(path: &str, c: &Container, topo: &Topology) -> String {
+/// Where the nginx container sees a project file: under the bind mount
+/// that carries it, else where its image's Dockerfile copies it (the final
+/// stage as built: the harness builds that image's files, not its own
+/// reading of the Dockerfile, which has tests of its own).
+fn container_path(path: &str, c: &Container, topo: &Topology) -> Option<String> {
     if path.starts_with('/') {
-        return path.to_string();
+        return Some(path.to_string());
     }
     let norm = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
     let rel = norm(path);
@@ -834,9 +850,23 @@ fn container_path(path: &str, c: &Container, topo: &Topology) -> String {
         }
     }
     if let Some((_, p)) = best {
-        return p;
+        return Some(p);
     }
-    let base = rel.rsplit('/').next().unwrap_or(&rel);
+    let copied = c
+        .build
+        .as_ref()
+        .and_then(|b| b.image.as_ref())
+        .into_iter()
+        .flat_map(|i| &i.files)
+        .find(|f| matches!(&f.source, ImageFileSource::Project { path } if norm(path) == rel));
+    copied.map(|f| f.path.clone())
+}
+
+/// Where the official image keeps a submitted nginx file that nothing
+/// places.
+fn default_path(path: &str) -> String {
+    let rel = path.trim_start_matches("./").trim_end_matches('/');
+    let base = rel.rsplit('/').next().unwrap_or(rel);
     if base == "nginx.conf" {
         "/etc/nginx/nginx.conf".into()
     } else if base.ends_with(".template") {

@@ -104,7 +104,7 @@ pub fn run(plan: &Plan, tag: &str, work: &Path, guard: &mut Guard) -> Result<Out
         }
         let child = sys::spawn_in(ns, &argv, &work.join("nginx.out"), &work.join("nginx.err"))?;
         guard.children.push((child, "nginx".into()));
-        let pid_file = root.join(plan.pid_path.trim_start_matches('/'));
+        let pid_file = pid_file(plan, &root, work);
         let up = sys::wait_for(Duration::from_secs(5), || pid_file.exists());
         let exited = guard
             .children
@@ -321,6 +321,29 @@ fn stubs(
     Ok(notes)
 }
 
+/// Where nginx's pid file shows from outside its mount namespace: in the
+/// volume mounted over its directory (`/var/run` is a link to `/run` in
+/// the chroot, as in the images), else in the chroot.
+fn pid_file(plan: &Plan, root: &Path, work: &Path) -> PathBuf {
+    let canon = |p: &str| match p.strip_prefix("/var/run") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("/run{rest}"),
+        _ => p.to_string(),
+    };
+    let pid = canon(&plan.pid_path);
+    for (target, vol) in plan.nginx_mounts.iter().rev() {
+        let t = canon(target.trim_end_matches('/'));
+        if let Some(rest) = pid.strip_prefix(&t)
+            && rest.starts_with('/')
+        {
+            return work
+                .join("vol")
+                .join(vol.to_string())
+                .join(rest.trim_start_matches('/'));
+        }
+    }
+    root.join(pid.trim_start_matches('/'))
+}
+
 /// The root nginx is chrooted into.
 fn build_root(plan: &Plan, root: &Path) -> Result<(), String> {
     let mk = |p: &Path| std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()));
@@ -382,6 +405,14 @@ fn launcher(plan: &Plan, root: &Path, work: &Path) -> String {
         ));
     }
     for (target, vol) in &plan.nginx_mounts {
+        // The host's own trees stand in for the image's: a volume below
+        // them (static files under /usr/share) moves no upstream.
+        if ["/usr/", "/dev/", "/proc/"]
+            .iter()
+            .any(|d| target.starts_with(d))
+        {
+            continue;
+        }
         let src: PathBuf = work.join("vol").join(vol.to_string());
         let _ = std::fs::create_dir_all(&src);
         let _ = std::fs::set_permissions(&src, std::os::unix::fs::PermissionsExt::from_mode(0o777));

@@ -3,11 +3,11 @@
 //! imported, then the `-f` files merged in order (compose's merge rules in
 //! `merge.rs`) and the `!reset` markers stripped.
 
-use crate::topology::build::Reference;
 use super::files::{EnvFileText, Files, dir_of, join_path, looks_like_env_file};
 use super::interpolate::interpolate;
 use crate::nginx::include::normalize as normalize_path;
 use crate::source::{FileId, SourceMap, Span};
+use crate::topology::build::Reference;
 use crate::topology::read::{Dialect, Reader};
 use crate::topology::yaml::{self, Node};
 use crate::topology::{Format, LoadOptions, detect};

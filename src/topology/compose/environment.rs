@@ -2,14 +2,14 @@
 //! variables of its `env_file`s (supplied ones read, the others named as
 //! unknown), `environment` winning over `env_file`.
 
-use crate::topology::build::{Reference, ReferenceKind};
 use super::dotenv::parse_dotenv;
 use super::files::join_path;
 use super::loader::FileLoader;
 use crate::source::Span;
-use crate::topology::{DiagSeverity, EnvVar};
+use crate::topology::build::{Reference, ReferenceKind};
 use crate::topology::read::{entries, items_or_one, key_to, loc};
 use crate::topology::yaml::{Node, Value};
+use crate::topology::{DiagSeverity, EnvVar};
 
 impl FileLoader<'_> {
     /// `environment` in list (`K=V`, `K`) or mapping form; a bare `K` is

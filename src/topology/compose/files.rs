@@ -5,10 +5,10 @@
 //! and the order of the `-f` files (a `compose.override.yaml` right after its
 //! main file).
 
-use crate::topology::build::{Reference, ReferenceKind};
 use super::assembly::Assembly;
 use crate::nginx::include::{dirname, normalize as normalize_path};
 use crate::source::{FileId, SourceFile, Span};
+use crate::topology::build::{Reference, ReferenceKind};
 use crate::topology::read::entries;
 use crate::topology::yaml::{Node, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -2,12 +2,12 @@
 //! including file's, read with the included project's directory and
 //! variables; missing files, cycles and conflicting resources reported.
 
-use crate::topology::build::{Reference, ReferenceKind};
 use super::MAX_NESTING;
 use super::assembly::Assembly;
 use super::files::{EnvFileText, dir_of, join_path};
 use super::merge::{entry_mut, map_node, remove_entry, same_value};
 use crate::source::FileId;
+use crate::topology::build::{Reference, ReferenceKind};
 use crate::topology::read::{entries, items_or_one, loc};
 use crate::topology::yaml::{Node, Value};
 use std::collections::{BTreeMap, HashMap};

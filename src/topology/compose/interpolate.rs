@@ -512,10 +512,7 @@ pub(super) fn can_move_a_listener(path: &[String], value: &str) -> bool {
     }
     // `environment` entries, and build `args` (which reach the image only
     // through its Dockerfile's ARG), by the variable's name.
-    let Some(i) = path
-        .iter()
-        .position(|p| p == "environment" || p == "args")
-    else {
+    let Some(i) = path.iter().position(|p| p == "environment" || p == "args") else {
         return true;
     };
     let name = match path.get(i + 1) {
@@ -525,4 +522,3 @@ pub(super) fn can_move_a_listener(path: &[String], value: &str) -> bool {
     };
     crate::topology::infer::reads_env(name)
 }
-

@@ -2,10 +2,10 @@
 //! definitions and turned into a `Part` (units, networks, volumes), appended
 //! to the topology with its indices shifted, networks then sorted by key.
 
-use crate::topology::build::Reference;
 use super::definitions;
 use super::files::Files;
 use crate::source::Span;
+use crate::topology::build::Reference;
 use crate::topology::read::Reader;
 use crate::topology::read::loc;
 use crate::topology::yaml::Node;

@@ -128,7 +128,11 @@ fn a_service_both_included_and_local_is_merged_with_the_local_values_winning() {
     );
     let d = find_diag(&t, "merges the two");
     assert_eq!(d.severity, DiagSeverity::Info);
-    assert!(d.message.contains("conflicts with imported resource"), "{}", d.message);
+    assert!(
+        d.message.contains("conflicts with imported resource"),
+        "{}",
+        d.message
+    );
     assert_eq!(
         snip(&sources, d.span),
         ("compose.yaml".into(), "api".into())
@@ -136,7 +140,10 @@ fn a_service_both_included_and_local_is_merged_with_the_local_values_winning() {
     let api = &unit(&t, "p-api-1").containers[0];
     assert_eq!(api.image.as_deref(), Some("mine"));
     assert_eq!(
-        api.ports.iter().map(|p| p.container_port).collect::<Vec<_>>(),
+        api.ports
+            .iter()
+            .map(|p| p.container_port)
+            .collect::<Vec<_>>(),
         [8000]
     );
 }
