@@ -66,6 +66,10 @@ pub struct SourceFile {
     /// position asked for, so a column costs at most one block's scan
     /// whatever the length of its line.
     char_index: std::sync::OnceLock<Vec<u32>>,
+    /// The YAML documents with a `# Source: TEMPLATE` comment (what `helm
+    /// template` writes above each one): (start, end, template), built on
+    /// the first question.
+    rendered: std::sync::OnceLock<Vec<(u32, u32, String)>>,
 }
 
 /// Bytes per block of the character index.
@@ -84,7 +88,45 @@ impl SourceFile {
             bytes,
             line_starts,
             char_index: std::sync::OnceLock::new(),
+            rendered: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The template a rendered YAML document at `offset` came from: the
+    /// `# Source: …` comment `helm template` writes at the top of each
+    /// document. One pass over the lines the first time, then a binary
+    /// search.
+    pub fn rendered_from(&self, offset: u32) -> Option<&str> {
+        let docs = self.rendered.get_or_init(|| {
+            let mut out: Vec<(u32, u32, String)> = Vec::new();
+            let mut start = 0u32;
+            let mut source: Option<String> = None;
+            let n = self.line_starts.len();
+            for (i, &ls) in self.line_starts.iter().enumerate() {
+                let le = if i + 1 < n {
+                    self.line_starts[i + 1] as usize
+                } else {
+                    self.bytes.len()
+                };
+                let line = &self.bytes[ls as usize..le];
+                let line = line.strip_suffix(b"\n").unwrap_or(line);
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line == b"---" || line.starts_with(b"--- ") {
+                    if let Some(s) = source.take() {
+                        out.push((start, ls, s));
+                    }
+                    start = ls;
+                } else if let Some(rest) = line.strip_prefix(b"# Source: ") {
+                    source = Some(String::from_utf8_lossy(rest).trim().to_string());
+                }
+            }
+            if let Some(s) = source {
+                out.push((start, self.bytes.len() as u32, s));
+            }
+            out
+        });
+        let i = docs.partition_point(|d| d.1 <= offset);
+        docs.get(i).filter(|d| d.0 <= offset).map(|d| d.2.as_str())
     }
 
     /// The 1-based line of a byte offset: a binary search of the line
@@ -244,6 +286,17 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rendered_document_names_its_template() {
+        let text = "---\n# Source: chart/templates/svc.yaml\nkind: Service\n---\nkind: Pod\n---\n# Source: chart/templates/dep.yaml\nkind: Deployment\n";
+        let f = SourceFile::new("-", text);
+        let at = |needle: &str| f.rendered_from(text.find(needle).unwrap() as u32);
+        assert_eq!(at("kind: Service"), Some("chart/templates/svc.yaml"));
+        assert_eq!(at("kind: Pod"), None);
+        assert_eq!(at("kind: Deployment"), Some("chart/templates/dep.yaml"));
+        assert_eq!(SourceFile::new("x", "kind: Pod\n").rendered_from(0), None);
+    }
 
     #[test]
     fn positions_count_lines_and_characters() {

@@ -354,6 +354,9 @@ pub struct LocationDoc {
     start: u32,
     /// One past the last byte.
     end: u32,
+    /// The template the document came from, in a rendered file (helm's
+    /// `# Source:` comment).
+    rendered_from: Option<String>,
 }
 
 /// Counts.

@@ -90,6 +90,10 @@ pub struct Location {
     pub start: u32,
     /// One past the last byte of the range.
     pub end: u32,
+    /// The template the document came from, in a rendered file (helm's
+    /// `# Source:` comment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered_from: Option<String>,
 }
 
 impl Location {
@@ -105,6 +109,10 @@ impl Location {
             end_column: e.column,
             start: span.start,
             end: span.end,
+            rendered_from: sources
+                .get(span.file)
+                .rendered_from(span.start)
+                .map(str::to_string),
         }
     }
 }

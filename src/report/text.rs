@@ -169,6 +169,9 @@ fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
         }
         group = group.element(Level::HELP.message(m));
     }
+    if let Some(t) = f.location.as_ref().and_then(|l| l.rendered_from.as_deref()) {
+        group = group.element(Level::NOTE.with_name("rendered from").message(t));
+    }
     group = group.element(Level::NOTE.with_name("docs").message(f.docs.as_str()));
     renderer.render(&[group])
 }
