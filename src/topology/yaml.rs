@@ -8,7 +8,8 @@
 //! ratio heuristic refuses. What a bomb does is grow the tree far beyond its
 //! text, so the tree being built is charged as it grows (every node plus
 //! its scalar bytes, and its depth) and building stops at the first node
-//! over [`expansion_budget`], a bound linear in the text.
+//! over [`expansion_budget`], a bound linear in the text; the events
+//! aliases replay are bounded the same way ([`replay_budget`]).
 //!
 //! Loaders walk this tree by hand instead of deserializing into structs, so
 //! a wrong type in one field is a located warning about that field while
@@ -30,15 +31,26 @@ const NODE_COST: usize = 32;
 /// Most expanded size any one YAML text may build (about a million nodes).
 const MAX_EXPANSION: usize = 32 << 20;
 
-/// The expanded size a YAML text of `len` bytes may build: a fixed
-/// allowance plus a multiple of the text (a flow list like `[1,2,3]`
-/// costs 17 per byte without any alias), capped by [`MAX_EXPANSION`]. A
-/// real file, its own text plus the `x-` blocks merged into each service,
-/// fits many times over; a bomb is refused after work linear in its text.
+/// The expanded size a YAML text of `len` bytes may build: 256 KiB plus
+/// 32 per byte of text, capped by [`MAX_EXPANSION`]. A text without
+/// aliases costs at most 17 per byte (a node takes at least 2 bytes, as in
+/// `[1,2,3]`), so it always fits; a real file, its text plus the `x-`
+/// blocks merged into each service, fits many times over (a block-style
+/// compose file costs about 4 per byte); a bomb is refused after work
+/// linear in its text.
 pub(crate) fn expansion_budget(len: usize) -> usize {
-    len.saturating_mul(64)
-        .saturating_add(1 << 20)
+    len.saturating_mul(32)
+        .saturating_add(256 << 10)
         .min(MAX_EXPANSION)
+}
+
+/// Most events aliases may replay for a text of `len` bytes: one per 4
+/// bytes, at least 16 384. Merging a few `x-` blocks into every service
+/// replays far fewer (the 300 KB test file: under 6 000); saphyr stops a
+/// replay past this before our tree is charged, which is where a bomb of
+/// many small nodes spends its time.
+fn replay_budget(len: usize) -> usize {
+    (len / 4).max(16 << 10)
 }
 
 /// A YAML value with its span.
@@ -199,6 +211,7 @@ pub fn parse_documents(file: FileId, source: &SourceFile) -> Result<Vec<Node>, (
     budget.enforce_alias_anchor_ratio = false;
     budget.max_depth = MAX_DEPTH;
     options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = replay_budget(text.len());
     let _charging = Expansion::start(expansion_budget(text.len()));
     let docs: Vec<Spanned<Raw>> =
         serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
