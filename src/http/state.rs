@@ -40,6 +40,14 @@ pub struct Limits {
     pub max_depth: usize,
 }
 
+impl Limits {
+    /// The most bytes an uploaded project may expand to once unpacked and
+    /// decompressed: 8 times the body limit (8 MiB by default).
+    pub fn max_expanded(&self) -> u64 {
+        (self.max_body as u64).saturating_mul(8)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {

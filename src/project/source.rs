@@ -247,6 +247,46 @@ impl MemorySource {
         }
     }
 
+    /// An upload whose files may all sit below one top-level directory,
+    /// as in an archive of a directory or a repository download: then that
+    /// directory is the project, and its name the project directory's.
+    pub fn upload(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> MemorySource {
+        let m = MemorySource::new(files);
+        let top = |k: &String| k.split_once('/').map(|(dir, _)| dir.to_string());
+        let mut dirs = m.files.keys().map(top);
+        let Some(Some(dir)) = dirs.next() else {
+            return m;
+        };
+        if !dirs.all(|d| d.as_deref() == Some(dir.as_str())) {
+            return m;
+        }
+        let cut = dir.len() + 1;
+        MemorySource {
+            files: m
+                .files
+                .into_iter()
+                .map(|(k, v)| (k[cut..].to_string(), v))
+                .collect(),
+            name: Some(dir),
+        }
+    }
+
+    /// Adds a file; `false` (and nothing added) when the path is taken.
+    pub fn insert(&mut self, path: &str, content: Vec<u8>) -> bool {
+        match self.files.entry(normalize(path)) {
+            std::collections::btree_map::Entry::Occupied(_) => false,
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(content);
+                true
+            }
+        }
+    }
+
+    /// Whether the upload holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// The same upload, with the name of the directory it came from.
     pub fn named(mut self, name: impl Into<String>) -> MemorySource {
         self.name = Some(name.into());
@@ -338,6 +378,27 @@ mod tests {
             m.read("missing"),
             Err(ReadError::NotFound("missing".into()))
         );
+    }
+
+    #[test]
+    fn an_upload_below_one_directory_is_that_directory() {
+        let files = |paths: &[&str]| {
+            paths
+                .iter()
+                .map(|p| (p.to_string(), Vec::new()))
+                .collect::<Vec<_>>()
+        };
+        let m = MemorySource::upload(files(&["./app/compose.yaml", "app/nginx/default.conf"]));
+        assert_eq!(m.list(""), ["compose.yaml", "nginx"]);
+        assert_eq!(m.dir_name(""), Some("app".into()));
+        let m = MemorySource::upload(files(&["compose.yaml", "nginx/default.conf"]));
+        assert_eq!(m.list(""), ["compose.yaml", "nginx"]);
+        assert_eq!(m.dir_name(""), None);
+        let mut m = MemorySource::upload(files(&["a/x", "b/y"]));
+        assert_eq!(m.list(""), ["a", "b"]);
+        assert!(m.insert("c", b"z".to_vec()));
+        assert!(!m.insert("./c", Vec::new()));
+        assert_eq!(m.read("c").unwrap(), b"z");
     }
 
     #[test]

@@ -168,17 +168,8 @@ pub fn detect(source: &SourceFile) -> Option<Format> {
         let v: serde_json::Value = serde_json::from_str(trimmed).ok()?;
         return detect_json(&v);
     }
-    // YAML: look at top-level keys of the first documents.
-    let mut top_keys = Vec::new();
-    for line in text.lines() {
-        if line.starts_with(' ') || line.starts_with('\t') || line.starts_with('#') {
-            continue;
-        }
-        if let Some((k, _)) = line.split_once(':') {
-            top_keys.push(k.trim().trim_matches('"').trim_matches('\'').to_string());
-        }
-    }
-    let has = |k: &str| top_keys.iter().any(|t| t == k);
+    let top_keys = top_level_keys(&text);
+    let has = |k: &str| top_keys.contains(&k);
     if has("apiVersion") && has("kind") {
         Some(Format::Kubernetes)
     } else if has("services") || has("include") && !has("kind") {
@@ -186,6 +177,33 @@ pub fn detect(source: &SourceFile) -> Option<Format> {
     } else {
         None
     }
+}
+
+/// The keys of each YAML document's top-level mapping, read line by line:
+/// a document's top level is the indentation of its first line of content
+/// (YAML lets a whole document be indented, so that need not be column 0),
+/// and documents end at `---` or `...`.
+fn top_level_keys(text: &str) -> Vec<&str> {
+    let mut keys = Vec::new();
+    let mut root = None;
+    for line in text.lines() {
+        if ["---", "..."].iter().any(|m| line.starts_with(m)) || line.starts_with('%') {
+            root = None;
+            continue;
+        }
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') || content.starts_with('\t') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        if *root.get_or_insert(indent) != indent {
+            continue;
+        }
+        if let Some((k, _)) = content.split_once(':') {
+            keys.push(k.trim().trim_matches('"').trim_matches('\''));
+        }
+    }
+    keys
 }
 
 fn detect_json(v: &serde_json::Value) -> Option<Format> {
@@ -425,5 +443,26 @@ mod tests {
         );
         assert_eq!(f("{\"upcheck\": 1, \"units\": []}"), Some(Format::Native));
         assert_eq!(f("hello: world\n"), None);
+    }
+
+    #[test]
+    fn a_document_indented_as_a_whole_is_detected_like_any_other() {
+        let f = |t: &str| detect(&SourceFile::new("x", t));
+        let compose = "  # indented by the template that wrote it\n  services:\n    web:\n      image: nginx\n";
+        assert_eq!(f(compose), Some(Format::Compose));
+        // It loads as the same project would unindented.
+        let opts = LoadOptions::default();
+        let (t, _) = testing::load_one("app/compose.yaml", compose, None, &opts);
+        assert_eq!(testing::names(&t), ["app-web-1"]);
+        assert!(t.diagnostics.is_empty(), "{:?}", testing::diags(&t));
+        let k8s = "---\n  apiVersion: v1\n  kind: Service\n  metadata:\n    name: web\n";
+        assert_eq!(f(k8s), Some(Format::Kubernetes));
+        // Each document has its own top level; a nested key is not one.
+        assert_eq!(
+            f("  apiVersion: v1\n  kind: Service\n---\napiVersion: v1\nkind: Pod\n"),
+            Some(Format::Kubernetes)
+        );
+        assert_eq!(f("x-web:\n  services: []\n"), None);
+        assert_eq!(f("  config:\n    kind: x\n    apiVersion: y\n"), None);
     }
 }

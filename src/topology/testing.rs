@@ -109,3 +109,48 @@ pub(crate) fn mounted_files(t: &Topology) -> Vec<(&str, &str)> {
         .map(|f| (f.path.as_str(), f.content.as_str()))
         .collect()
 }
+
+/// A compose file the size real projects reach: `services` services (the
+/// first is nginx) and about 5 KB of text each, sharing `x-` blocks the
+/// way such files do: `<<: *common` in every service, `<<: *env` in every
+/// environment, `healthcheck: *healthcheck` in every other one (with 60
+/// services: about 300 KB and 150 aliases of 4 anchors).
+pub(crate) fn real_sized_compose(services: usize) -> String {
+    let mut y = String::from(
+        "# A large stack: every service shares the x- blocks below.\n\
+         x-logging: &logging\n  driver: json-file\n  options:\n    max-size: \"10m\"\n    max-file: \"3\"\n\
+         x-common: &common\n  restart: unless-stopped\n  logging: *logging\n  networks:\n    - backend\n  \
+         stop_grace_period: 30s\n  ulimits:\n    nofile:\n      soft: 65536\n      hard: 65536\n\
+         x-env: &env\n  TZ: Europe/Berlin\n  LOG_LEVEL: info\n  LOG_FORMAT: json\n  OTEL_EXPORTER_OTLP_ENDPOINT: http://otel:4317\n  \
+         DATABASE_HOST: postgres\n  DATABASE_PORT: \"5432\"\n  REDIS_URL: redis://redis:6379/0\n\
+         x-healthcheck: &healthcheck\n  test: [\"CMD\", \"curl\", \"-fsS\", \"http://localhost:8080/health\"]\n  \
+         interval: 30s\n  timeout: 5s\n  retries: 3\n  start_period: 20s\n\
+         services:\n  nginx:\n    <<: *common\n    image: nginx:1.27\n    ports:\n      - \"80:80\"\n    \
+         environment:\n      <<: *env\n      NGINX_ENTRYPOINT_QUIET_LOGS: \"1\"\n",
+    );
+    for i in 1..services {
+        let name = format!("svc-{i:02}");
+        y.push_str(&format!(
+            "  {name}:\n    <<: *common\n    image: registry.example.com/stack/{name}:1.{i}.0\n    \
+             command: [\"/app/server\", \"--listen\", \"0.0.0.0:8080\", \"--name\", \"{name}\"]\n    \
+             expose:\n      - \"8080\"\n    environment:\n      <<: *env\n      SERVICE_NAME: {name}\n"
+        ));
+        for v in 0..60 {
+            y.push_str(&format!(
+                "      {}_SETTING_{v:02}: \"value {v} of {name}, tuned for production\"\n",
+                name.to_uppercase().replace('-', "_")
+            ));
+        }
+        y.push_str("    labels:\n");
+        for l in 0..12 {
+            y.push_str(&format!(
+                "      com.example.stack.{name}.label-{l:02}: \"team=platform; tier=backend\"\n"
+            ));
+        }
+        if i % 2 == 1 {
+            y.push_str("    healthcheck: *healthcheck\n");
+        }
+    }
+    y.push_str("networks:\n  backend: {}\n");
+    y
+}

@@ -2,6 +2,15 @@
 //! byte span, parsed by serde-saphyr with its budgets on: alias bombs,
 //! deep nesting and huge documents become located errors, not a crash.
 //!
+//! The budget is the size of the tree aliases expand to, not how often
+//! aliases are used: real compose files merge a few `x-` blocks into every
+//! service (`<<: *common`), hundreds of times, which saphyr's alias/anchor
+//! ratio heuristic refuses. What a bomb does is grow the tree far beyond its
+//! text, so the tree being built is charged as it grows (every node plus
+//! its scalar bytes, and its depth) and building stops at the first node
+//! over [`expansion_budget`], a bound linear in the text; the events
+//! aliases replay are bounded the same way ([`replay_budget`]).
+//!
 //! Loaders walk this tree by hand instead of deserializing into structs, so
 //! a wrong type in one field is a located warning about that field while
 //! the rest of the document still loads.
@@ -9,10 +18,40 @@
 use crate::source::{FileId, SourceFile, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use std::cell::Cell;
 use std::fmt;
 
-/// Deepest nesting accepted in a YAML document.
-pub const MAX_DEPTH: usize = 128;
+/// Deepest nesting accepted in a YAML document, aliases expanded.
+pub const MAX_DEPTH: usize = 64;
+
+/// What one node costs in the expanded size, beside its scalar's bytes:
+/// roughly what it takes in memory.
+const NODE_COST: usize = 32;
+
+/// Most expanded size any one YAML text may build (about a million nodes).
+const MAX_EXPANSION: usize = 32 << 20;
+
+/// The expanded size a YAML text of `len` bytes may build: 256 KiB plus
+/// 32 per byte of text, capped by [`MAX_EXPANSION`]. A text without
+/// aliases costs at most 17 per byte (a node takes at least 2 bytes, as in
+/// `[1,2,3]`), so it always fits; a real file, its text plus the `x-`
+/// blocks merged into each service, fits many times over (a block-style
+/// compose file costs about 4 per byte); a bomb is refused after work
+/// linear in its text.
+pub(crate) fn expansion_budget(len: usize) -> usize {
+    len.saturating_mul(32)
+        .saturating_add(256 << 10)
+        .min(MAX_EXPANSION)
+}
+
+/// Most events aliases may replay for a text of `len` bytes: one per 4
+/// bytes, at least 16 384. Merging a few `x-` blocks into every service
+/// replays far fewer (the 300 KB test file: under 6 000); saphyr stops a
+/// replay past this before our tree is charged, which is where a bomb of
+/// many small nodes spends its time.
+fn replay_budget(len: usize) -> usize {
+    (len / 4).max(16 << 10)
+}
 
 /// A YAML value with its span.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +205,14 @@ pub fn parse_documents(file: FileId, source: &SourceFile) -> Result<Vec<Node>, (
     // YAML 1.2 booleans only (`true`/`false`), as compose-go and kubectl
     // read them: `y`, `on`, `no` stay strings.
     options.strict_booleans = true;
+    // Aliases are budgeted by what they expand to (see the module doc),
+    // not by their count against the anchors'.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.enforce_alias_anchor_ratio = false;
+    budget.max_depth = MAX_DEPTH;
+    options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = replay_budget(text.len());
+    let _charging = Expansion::start(expansion_budget(text.len()));
     let docs: Vec<Spanned<Raw>> =
         serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
             let (start, end) = e
@@ -176,27 +223,64 @@ pub fn parse_documents(file: FileId, source: &SourceFile) -> Result<Vec<Node>, (
                     Some((start, start + s.byte_len().unwrap_or(0) as usize))
                 })
                 .unwrap_or((0, 0));
-            let mut msg = e.to_string();
+            (message(&e), Span::new(file, start, end.max(start)))
+        })?;
+    Ok(docs
+        .into_iter()
+        .map(|d| convert(file, d))
+        .filter(|n| !n.is_null())
+        .collect())
+}
+
+/// A parse error in our words where it is a budget (branching on the
+/// breach, not its text); saphyr's own message otherwise.
+fn message(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    // The error inside an alias's or a snippet's wrapper is the one to tell.
+    let mut inner = e;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
+    match inner {
+        E::Budget {
+            breach: B::Depth { .. },
+            ..
+        }
+        | E::AliasReplayStackDepthExceeded { .. } => {
+            format!("YAML nested more than {MAX_DEPTH} levels deep")
+        }
+        E::AliasReplayLimitExceeded { .. } | E::AliasExpansionLimitExceeded { .. } => {
+            TOO_LARGE_EXPANDED.to_string()
+        }
+        E::Budget { breach, .. } => match breach {
+            B::Nodes { nodes } => format!("YAML has too many nodes ({nodes})"),
+            B::Events { events } => format!("YAML has too many parser events ({events})"),
+            B::Documents { documents } => {
+                format!("YAML has too many documents ({documents})")
+            }
+            B::ScalarBytes { .. } => "YAML has too much text in its values".to_string(),
+            B::Aliases { aliases } => format!("YAML has too many aliases ({aliases})"),
+            B::Anchors { anchors } => format!("YAML has too many anchors ({anchors})"),
+            B::MergeKeys { merge_keys } => {
+                format!("YAML has too many merge keys ({merge_keys})")
+            }
+            other => format!("YAML over a size limit ({other:?})"),
+        },
+        _ => {
+            let mut msg = inner.to_string();
             // saphyr appends " at line X column Y"; positions are ours to render.
             if let Some(i) = msg.find(" at line ") {
                 msg.truncate(i);
             }
-            (msg, Span::new(file, start, end.max(start)))
-        })?;
-    let mut out = Vec::new();
-    for d in docs {
-        let node = convert(file, d, 0).map_err(|span| {
-            (
-                format!("YAML nested more than {MAX_DEPTH} levels deep"),
-                span,
-            )
-        })?;
-        if !node.is_null() {
-            out.push(node);
+            msg
         }
     }
-    Ok(out)
 }
+
+/// Why a document whose aliases expand past its budget is refused.
+const TOO_LARGE_EXPANDED: &str =
+    "YAML expands to too large a document (aliases repeat more than this file's size allows)";
 
 fn span_of(file: FileId, loc: &serde_saphyr::Location) -> Span {
     let s = loc.span();
@@ -205,31 +289,80 @@ fn span_of(file: FileId, loc: &serde_saphyr::Location) -> Span {
     Span::new(file, start, start + len)
 }
 
-fn convert(file: FileId, raw: Spanned<Raw>, depth: usize) -> Result<Node, Span> {
+/// Converts what saphyr built into a [`Node`]; its depth was bounded to
+/// [`MAX_DEPTH`] while it was built.
+fn convert(file: FileId, raw: Spanned<Raw>) -> Node {
     let span = span_of(file, &raw.referenced);
-    if depth > MAX_DEPTH {
-        return Err(span);
-    }
     let value = match raw.value {
         Raw::Null => Value::Null,
         Raw::Bool(b) => Value::Bool(b),
         Raw::Int(i) => Value::Int(i),
         Raw::Float(f) => Value::Float(f),
         Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .map(|i| convert(file, i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(file, i)).collect()),
         Raw::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| Ok((convert(file, k, depth + 1)?, convert(file, v, depth + 1)?)))
-                .collect::<Result<_, _>>()?,
+                .map(|(k, v)| (convert(file, k), convert(file, v)))
+                .collect(),
         ),
     };
-    Ok(Node { value, span })
+    Node { value, span }
+}
+
+thread_local! {
+    /// The expanded size left to the parse running on this thread, and the
+    /// depth of the collection being built. serde's visitors carry no state,
+    /// so the parse holds these here for its duration ([`Expansion`]).
+    static EXPANSION: Cell<(usize, usize)> = const { Cell::new((usize::MAX, 0)) };
+}
+
+/// The expansion budget of one parse, on this thread for as long as the
+/// guard lives.
+struct Expansion;
+
+impl Expansion {
+    fn start(budget: usize) -> Expansion {
+        EXPANSION.set((budget, 0));
+        Expansion
+    }
+
+    /// Charges one node and `bytes` of its scalar.
+    fn charge<E: de::Error>(bytes: usize) -> Result<(), E> {
+        let (left, depth) = EXPANSION.get();
+        match left.checked_sub(NODE_COST + bytes) {
+            Some(left) => {
+                EXPANSION.set((left, depth));
+                Ok(())
+            }
+            None => Err(E::custom(TOO_LARGE_EXPANDED)),
+        }
+    }
+
+    /// Charges a collection and enters it.
+    fn enter<E: de::Error>() -> Result<(), E> {
+        Expansion::charge::<E>(0)?;
+        let (left, depth) = EXPANSION.get();
+        if depth >= MAX_DEPTH {
+            return Err(E::custom(format!(
+                "YAML nested more than {MAX_DEPTH} levels deep"
+            )));
+        }
+        EXPANSION.set((left, depth + 1));
+        Ok(())
+    }
+
+    /// Leaves the collection being built.
+    fn leave() {
+        let (left, depth) = EXPANSION.get();
+        EXPANSION.set((left, depth.saturating_sub(1)));
+    }
+}
+
+impl Drop for Expansion {
+    fn drop(&mut self) {
+        EXPANSION.set((usize::MAX, 0));
+    }
 }
 
 /// What serde-saphyr hands us: the same shape as [`Value`], each child
@@ -259,53 +392,68 @@ impl<'de> Visitor<'de> for RawVisitor {
         f.write_str("any YAML value")
     }
     fn visit_unit<E: de::Error>(self) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(Raw::Null)
     }
     fn visit_none<E: de::Error>(self) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(Raw::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
         Raw::deserialize(d)
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(Raw::Bool(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(Raw::Int(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(i64::try_from(v).map_or(Raw::Float(v as f64), Raw::Int))
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(i64::try_from(v).map_or(Raw::Float(v as f64), Raw::Int))
     }
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(i64::try_from(v).map_or(Raw::Float(v as f64), Raw::Int))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Raw, E> {
+        Expansion::charge(0)?;
         Ok(Raw::Float(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Raw, E> {
+        Expansion::charge(v.len())?;
         Ok(Raw::Str(v.to_string()))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Raw, E> {
+        Expansion::charge(v.len())?;
         Ok(Raw::Str(v))
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw, E> {
+        Expansion::charge(v.len())?;
         Ok(Raw::Str(String::from_utf8_lossy(v).into_owned()))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw, A::Error> {
+        Expansion::enter()?;
         let mut items = Vec::new();
         while let Some(item) = seq.next_element::<Spanned<Raw>>()? {
             items.push(item);
         }
+        Expansion::leave();
         Ok(Raw::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw, A::Error> {
+        Expansion::enter()?;
         let mut entries = Vec::new();
         while let Some((k, v)) = map.next_entry::<Spanned<Raw>, Spanned<Raw>>()? {
             entries.push((k, v));
         }
+        Expansion::leave();
         Ok(Raw::Map(entries))
     }
 }
@@ -349,20 +497,87 @@ mod tests {
     }
 
     #[test]
-    fn alias_bombs_are_errors_not_crashes() {
+    fn a_real_sized_file_with_many_aliases_loads() {
+        let text = crate::topology::testing::real_sized_compose(60);
+        assert!(text.len() >= 300_000, "{}", text.len());
+        assert!(text.matches('*').count() >= 150);
+        let docs = parse(&text).unwrap();
+        let services = docs[0].get("services").unwrap();
+        assert_eq!(services.entries().count(), 60);
+        for (name, s) in services.entries() {
+            assert_eq!(
+                s.get("restart").and_then(Node::as_str),
+                Some("unless-stopped"),
+                "{name}"
+            );
+            let env = s.get("environment").unwrap();
+            assert_eq!(env.get("TZ").and_then(Node::as_str), Some("Europe/Berlin"));
+        }
+    }
+
+    /// Where an error points, as `line:column` (1-based).
+    fn line_col(text: &str, span: Span) -> (u32, u32) {
+        let p = SourceFile::new("x.yaml", text).position(span.start as usize);
+        (p.line, p.column)
+    }
+
+    #[test]
+    fn alias_bombs_are_located_errors_not_crashes() {
+        // Billion laughs: 9^10 scalars from 10 lines.
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let p = i - 1;
             text +=
                 &format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n");
         }
-        assert!(parse(&text).is_err());
+        let (msg, span) = parse(&text).unwrap_err();
+        assert!(msg.contains("expands to too large"), "{msg}");
+        assert!(line_col(&text, span).0 > 1, "{:?}", line_col(&text, span));
+        // Quadratic: a 10 000-item list referenced 10 000 times.
         let mut quad = String::from("big: &big [");
         quad += &vec!["x"; 10_000].join(",");
         quad += "]\nrefs: [";
         quad += &vec!["*big"; 10_000].join(",");
         quad += "]\n";
-        assert!(parse(&quad).is_err());
+        let (msg, span) = parse(&quad).unwrap_err();
+        assert!(msg.contains("expands to too large"), "{msg}");
+        assert_eq!(line_col(&quad, span).0, 2);
+        // Quadratic in bytes: one 100 KB scalar referenced 2 000 times.
+        let big = format!(
+            "big: &big \"{}\"\nrefs: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*big"; 2_000].join(",")
+        );
+        let (msg, span) = parse(&big).unwrap_err();
+        assert!(msg.contains("expands to too large"), "{msg}");
+        assert_eq!(line_col(&big, span).0, 2);
+    }
+
+    /// Runs `f` on a thread with a stack big enough for [`MAX_DEPTH`] in
+    /// an unoptimised build: there saphyr and the visitor take about 60 KB
+    /// a level (a test thread has 2 MiB); an optimised build takes under
+    /// 4 KB a level (measured: 128 levels fit in 512 KiB).
+    fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|s| {
+            let t = std::thread::Builder::new().stack_size(64 << 20);
+            t.spawn_scoped(s, f).unwrap().join().unwrap()
+        })
+    }
+
+    #[test]
+    fn aliases_that_nest_too_deep_are_located_errors() {
+        // Each anchor nests one level; aliases stack them 100 deep.
+        let mut text = String::from("l0: &l0 [x]\n");
+        for i in 1..100 {
+            text += &format!("l{i}: &l{i} [*l{}]\n", i - 1);
+        }
+        let (msg, span) = on_big_stack(|| parse(&text)).unwrap_err();
+        assert!(msg.contains("nested more than 64 levels"), "{msg}");
+        assert!(line_col(&text, span).0 > 60, "{:?}", line_col(&text, span));
+        // Written out, 64 levels are fine and 65 are not.
+        let deep = |n| "[".repeat(n) + &"]".repeat(n);
+        assert!(on_big_stack(|| parse(&deep(MAX_DEPTH))).is_ok());
+        assert!(on_big_stack(|| parse(&deep(MAX_DEPTH + 1))).is_err());
     }
 
     #[test]

@@ -92,6 +92,42 @@ fn form(parts: &[(&str, &str, &[u8])]) -> Request<Body> {
     )
 }
 
+/// A project upload whose tar.gz holds one 64 MiB file of zeros (about
+/// 64 KB compressed), built once.
+pub fn gzip_bomb() -> Vec<u8> {
+    static BOMB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BOMB.get_or_init(|| {
+        use std::io::{Read, Write};
+        let size = 64 << 20;
+        let mut h = tar::Header::new_gnu();
+        h.set_size(size);
+        h.set_mode(0o644);
+        let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::best(),
+        ));
+        tar.append_data(&mut h, "docker-compose.yml", std::io::repeat(0).take(size))
+            .unwrap();
+        let mut gz = tar.into_inner().unwrap();
+        gz.flush().unwrap();
+        gz.finish().unwrap()
+    })
+    .clone()
+}
+
+/// A project upload whose tar holds an entry climbing out with `..`.
+pub fn climbing_tar() -> Vec<u8> {
+    let mut h = tar::Header::new_old();
+    let name = b"../../etc/cron.d/x";
+    h.as_old_mut().name[..name.len()].copy_from_slice(name);
+    h.set_size(0);
+    h.set_mode(0o644);
+    h.set_cksum();
+    let mut b = tar::Builder::new(Vec::new());
+    b.append(&h, &[][..]).unwrap();
+    b.into_inner().unwrap()
+}
+
 /// Deterministic pseudo-random bytes (xorshift), half of them not UTF-8.
 pub fn garbage(n: usize) -> Vec<u8> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -206,6 +242,16 @@ pub fn cases() -> Vec<Case> {
             name: "yaml quadratic alias bomb in a compose document",
             expect: Expect::Finding("UC0003"),
             request: || with_compose(&quadratic_aliases()),
+        },
+        Case {
+            name: "gzip bomb uploaded as a project (64 MiB in 64 KB)",
+            expect: Expect::Problem(422, "invalid-input"),
+            request: || form(&[("project", "project.tar.gz", &gzip_bomb())]),
+        },
+        Case {
+            name: "project archive with a `..` entry",
+            expect: Expect::Problem(422, "invalid-input"),
+            request: || form(&[("project", "project.tar", &climbing_tar())]),
         },
         Case {
             name: "100 000 nested braces in nginx",
@@ -404,7 +450,9 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "an empty JSON object",
-            expect: Expect::Problem(422, "invalid-request"),
+            // `documents` may be left out for a `project`: with neither,
+            // there is no topology to validate.
+            expect: Expect::Problem(422, "invalid-input"),
             request: || json_req(&json!({})),
         },
         Case {

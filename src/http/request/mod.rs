@@ -7,8 +7,10 @@
 //! sizes, patterns) is enforced here too, so the schema and the service
 //! agree on what is valid.
 
+pub mod project;
 mod schema;
 
+pub use project::{Overrides, ProjectError, ProjectPart};
 pub use schema::*;
 
 use super::body::{self, Part};
@@ -76,13 +78,16 @@ pub struct Submission {
     pub main: Option<String>,
     /// Topology documents.
     pub topology: Vec<Sourced<TopologyInput>>,
+    /// A whole project's files: discovery runs over them, and `nginx`,
+    /// `main` and `topology` name files as the CLI's flags do.
+    pub project: Vec<Sourced<ProjectPart>>,
     /// Options.
     pub options: Options,
     /// `/parse` options.
     pub parse: ParseOptionsBody,
 }
 
-fn invalid(detail: impl Into<String>, field: impl Into<String>) -> ApiError {
+pub(crate) fn invalid(detail: impl Into<String>, field: impl Into<String>) -> ApiError {
     ApiError::new(Kind::InvalidRequest, detail).field(field)
 }
 
@@ -201,11 +206,32 @@ impl ValidateRequest {
                 field: format!("/documents/{i}"),
             });
         }
+        let mut project = Vec::new();
+        if let Some(files) = self.project {
+            if files.is_empty() {
+                return Err(invalid(
+                    "`project` must hold at least one file (or leave it out)",
+                    "/project",
+                ));
+            }
+            for (i, f) in files.into_iter().enumerate() {
+                check_path(&f.path, &format!("/project/{i}/path"))?;
+                project.push(Sourced {
+                    item: ProjectPart {
+                        name: f.path,
+                        data: f.content.into_bytes(),
+                        archive: false,
+                    },
+                    field: format!("/project/{i}"),
+                });
+            }
+        }
         Ok(Submission {
             style: Style::Json,
             nginx,
             main: self.main,
             topology,
+            project,
             options: options_from_body(self.options.unwrap_or_default())?,
             parse: ParseOptionsBody::default(),
         })
@@ -229,6 +255,7 @@ impl ParseRequest {
             nginx,
             main: self.main,
             topology: Vec::new(),
+            project: Vec::new(),
             options: Options::default(),
             parse: self.options.unwrap_or_default(),
         })
@@ -265,7 +292,9 @@ struct FormSpec {
 }
 
 const VALIDATE_FORM: FormSpec = FormSpec {
-    files: &["nginx", "topology"],
+    // `project` is both: file parts are the project's files, a text part
+    // (no file name) the compose project name.
+    files: &["nginx", "topology", "project"],
     single: &[
         "main",
         "topology_format",
@@ -312,7 +341,8 @@ fn split_form(
     let mut single = HashMap::new();
     let mut repeated: HashMap<&'static str, Vec<String>> = HashMap::new();
     for p in parts {
-        if let Some(name) = spec.files.iter().find(|n| **n == p.name) {
+        let text_too = spec.single.contains(&p.name.as_str()) && p.filename.is_none();
+        if let Some(name) = spec.files.iter().find(|n| **n == p.name && !text_too) {
             files.entry(name).or_default().push(p);
         } else if let Some(name) = spec.single.iter().find(|n| **n == p.name) {
             let text = p.text()?;
@@ -406,6 +436,13 @@ impl Submission {
                 field: s.field,
             })
             .collect();
+        let project = form_files(files.remove("project").unwrap_or_default(), "project")?
+            .into_iter()
+            .map(|s| Sourced {
+                item: ProjectPart::from_form(s.item.path, s.item.content),
+                field: s.field,
+            })
+            .collect();
         let mut env = BTreeMap::new();
         for e in repeated.remove("env").unwrap_or_default() {
             let (k, v) = key_value(&e, "env")?;
@@ -453,6 +490,7 @@ impl Submission {
             nginx,
             main: text("main")?,
             topology,
+            project,
             options,
             parse: ParseOptionsBody::default(),
         })
@@ -490,6 +528,7 @@ impl Submission {
             nginx,
             main,
             topology: Vec::new(),
+            project: Vec::new(),
             options: Options::default(),
             parse,
         })
@@ -570,6 +609,22 @@ impl Submission {
             }
         }
         Ok(())
+    }
+
+    /// Whether this is a whole project's upload (see [`project`]).
+    pub fn is_project(&self) -> bool {
+        !self.project.is_empty()
+    }
+
+    /// The input discovery finds in the uploaded project (see
+    /// [`project::discover`]).
+    pub fn into_project_input(self, limits: &Limits) -> Result<Input, ProjectError> {
+        let overrides = Overrides {
+            nginx: self.nginx,
+            main: self.main,
+            topology: self.topology,
+        };
+        project::discover(self.project, overrides, self.options, limits)
     }
 
     /// The library's input.

@@ -183,9 +183,20 @@ pub struct ValidateRequest {
     #[schema(min_length = 1, example = "nginx.conf")]
     pub main: Option<String>,
     /// The topology: a compose file, Kubernetes manifests, a native model
-    /// or a live dump (`docker inspect`, `kubectl get -o json`).
-    #[schema(min_items = 1, max_items = 1000)]
+    /// or a live dump (`docker inspect`, `kubectl get -o json`). With
+    /// `project`, it names the topology instead of discovery, as the CLI's
+    /// `--topology` does.
+    #[serde(default)]
+    #[schema(max_items = 1000)]
     pub documents: Vec<DocumentBody>,
+    /// A whole project, as `upcheck validate DIR` reads it: every file by
+    /// its path relative to the project directory (no absolute path, no
+    /// `..`). The compose file (or the Kubernetes manifests), `.env`, env
+    /// files, Dockerfiles and the files mounted into nginx are found as the
+    /// CLI finds them; `nginx`, `files`, `main` and `documents` name files
+    /// instead, as the CLI's flags do.
+    #[schema(min_items = 1, max_items = 1000)]
+    pub project: Option<Vec<FileBody>>,
     /// Options.
     pub options: Option<OptionsBody>,
 }
@@ -197,11 +208,13 @@ pub struct ValidateRequest {
 #[allow(dead_code)]
 pub struct ValidateForm {
     /// nginx files (`-F nginx=@nginx.conf`); the file name is the path.
-    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 1000)]
+    /// With `project`, the nginx files to use instead of discovery's.
+    #[schema(value_type = Vec<String>, format = Binary, required = false, min_items = 1, max_items = 1000)]
     pub nginx: Vec<Vec<u8>>,
     /// Topology documents (`-F topology=@docker-compose.yml`); the file
-    /// name is the path.
-    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 1000)]
+    /// name is the path. With `project`, the topology to use instead of
+    /// discovery's.
+    #[schema(value_type = Vec<String>, format = Binary, required = false, min_items = 1, max_items = 1000)]
     pub topology: Vec<Vec<u8>>,
     /// The path of the main nginx file.
     #[schema(required = false, min_length = 1)]
@@ -212,9 +225,10 @@ pub struct ValidateForm {
     /// See the JSON body's `options`.
     #[schema(required = false, min_length = 1)]
     pub nginx_service: String,
-    /// The compose project name.
-    #[schema(required = false, min_length = 1)]
-    pub project: String,
+    // Documented by `ProjectField`'s schema: a doc comment here would wrap
+    // the `oneOf` in an `allOf` with an object type no value satisfies.
+    #[schema(required = false, inline)]
+    pub project: ProjectField,
     /// The Kubernetes namespace.
     #[schema(required = false, min_length = 1)]
     pub namespace: String,
@@ -240,6 +254,46 @@ pub struct ValidateForm {
     #[schema(required = false)]
     pub nginx_context: NginxContext,
 }
+
+/// The description of a form's `project` field.
+const PROJECT_FIELD_DOC: &str = "As file parts, a whole project (`-F project=@repo.tar.gz`, or one \
+part per file, `-F 'project=@nginx/default.conf;filename=nginx/default.conf'`): discovery reads it as \
+`upcheck validate DIR` does. A part named `*.tar`, `*.tar.gz`, `*.tgz` or `*.zip` is unpacked; any \
+other part's file name is its path in the project (no absolute path, no `..`; links, devices and \
+FIFOs in archives are refused). When every file sits below one top-level directory, that directory \
+is the project. `nginx`, `main` and `topology` name files instead of discovery, as the CLI's flags \
+do. As a text part (no file name), the compose project name.";
+
+/// A form's `project` field: file parts are the project's files (or an
+/// archive of them), a text part the compose project name.
+#[derive(Debug, Clone)]
+pub struct ProjectField;
+
+impl utoipa::PartialSchema for ProjectField {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let files = ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .content_media_type("application/octet-stream"),
+            )
+            .min_items(Some(1))
+            .max_items(Some(1000))
+            .description(Some("The project's files, or an archive of them"));
+        let name = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .description(Some("The compose project name"));
+        OneOfBuilder::new()
+            .item(files)
+            .item(name)
+            .description(Some(PROJECT_FIELD_DOC))
+            .into()
+    }
+}
+
+impl ToSchema for ProjectField {}
 
 /// How the parser runs and what the output holds.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -1,5 +1,6 @@
 //! `POST /validate`: the verdict. A JSON body or a multipart form becomes an
-//! [`Input`](crate::input::Input); [`crate::validate`] runs on a blocking
+//! [`Input`](crate::input::Input) — directly, or by discovery over an
+//! uploaded project ([`crate::http::request::project`]); [`crate::validate`] runs on a blocking
 //! thread inside a validation slot, taken once the body has been read; the report is rendered in the format
 //! `?format=` or `Accept` asks for. A failing verdict is a `200`: the
 //! verdict is data, and the `x-upcheck-verdict` header repeats it. An input
@@ -14,7 +15,7 @@ use crate::http::openapi::{
     BadRequest, Internal, NotAcceptable, PayloadTooLarge, RateLimited, RequestTimeout, SarifLog,
     Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
 };
-use crate::http::request::{Submission, ValidateForm, ValidateRequest};
+use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
 use crate::report::{self, Format, Report};
 use axum::extract::{FromRequestParts, Query, State};
@@ -76,6 +77,15 @@ impl FromRequestParts<AppState> for ReportFormat {
 ///
 /// Send the nginx configuration and the topology as JSON, or as a
 /// multipart form (`curl -F nginx=@nginx.conf -F topology=@docker-compose.yml`).
+/// Or send a whole project, and the files are found as `upcheck validate
+/// DIR` finds them: an archive (`-F project=@repo.tar.gz`, tar, tar.gz or
+/// zip), one part per file (`-F 'project=@nginx/default.conf;filename=nginx/default.conf'`),
+/// or a JSON `project` list of `{path, content}`. Only the upload is read,
+/// never the server's disk. An archive that expands past 8 times the body
+/// limit, holds more files than `--max-files`, or has an entry that is not
+/// a plain file below its root (absolute, `..`, a link, a device) is a 422
+/// naming the entry; a project upcheck cannot validate (no compose file or
+/// manifests, no nginx) is a 422 `input-refused` carrying the report.
 /// The answer is the report, in the format `?format=` or `Accept` asks for.
 /// A failing verdict is still `200`: the verdict is data, repeated in the
 /// `x-upcheck-verdict` header. 4xx answers mean the request itself is wrong.
@@ -86,7 +96,7 @@ impl FromRequestParts<AppState> for ReportFormat {
     operation_id = "validate",
     params(FormatQuery),
     request_body(
-        description = "The nginx configuration, the topology and options.",
+        description = "The nginx configuration, the topology and options; or a whole project (`project`).",
         content(
             (ValidateRequest = "application/json", example = json!({
                 "nginx": include_str!("../../../examples/seed-compose/default.conf"),
@@ -136,26 +146,36 @@ pub async fn validate(
     };
     submission.check(&state.limits)?;
     let style = submission.style;
-    let input = submission.into_input();
     // The slot travels with the work: a timed-out request frees its slot
     // only when the validation it started has finished.
     let hook = state.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         hook.work_delay_hook();
-        let limit = input.options.budgets.max_response_bytes;
-        crate::validate(&input).map(|r| {
-            let refused = (r.verdict == report::Verdict::Error).then(|| ApiError::refused(&r));
-            (
-                report::render_capped(&r, format, pretty, limit),
-                summary(&r),
-                refused,
-            )
-        })
+        let limit = submission.options.budgets.max_response_bytes;
+        let report = if submission.is_project() {
+            // A project is read as the CLI reads a directory: what it
+            // cannot use is a refusal, as the CLI's exit 2.
+            match submission.into_project_input(&hook.limits) {
+                Ok(input) => crate::validate(&input)
+                    .unwrap_or_else(|e| Report::refused(e.to_string(), Vec::new())),
+                Err(ProjectError::Refused(why)) => Report::refused(why, Vec::new()),
+                Err(ProjectError::Request(e)) => return Err(e),
+            }
+        } else {
+            crate::validate(&submission.into_input()).map_err(|e| style.input_error(e))?
+        };
+        let refused =
+            (report.verdict == report::Verdict::Error).then(|| ApiError::refused(&report));
+        Ok((
+            report::render_capped(&report, format, pretty, limit),
+            summary(&report),
+            refused,
+        ))
     })
     .await
     .map_err(|e| ApiError::internal(format!("the validation task failed: {e}")))?;
-    let (text, (verdict, codes), refused) = outcome.map_err(|e| style.input_error(e))?;
+    let (text, (verdict, codes), refused) = outcome?;
     // Past the response budget: a 422 problem, not a truncated document.
     let text =
         text.map_err(|e| ApiError::new(Kind::InvalidInput, e.to_string()).limit(e.limit as u64))?;

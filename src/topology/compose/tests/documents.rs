@@ -242,6 +242,25 @@ fn alias_bombs_are_errors() {
 }
 
 #[test]
+fn a_real_sized_file_sharing_blocks_through_150_aliases_loads() {
+    let text = crate::topology::testing::real_sized_compose(60);
+    let t = load_str(&text);
+    assert!(
+        t.diagnostics
+            .iter()
+            .all(|d| d.severity != DiagSeverity::Error),
+        "{:?}",
+        diags(&t)
+    );
+    assert_eq!(t.units.len(), 60);
+    let svc = unit(&t, "p-svc-59-1");
+    let c = &svc.containers[0];
+    assert_eq!(c.ports[0].container_port, 8080);
+    assert!(crate::topology::testing::vars(c).contains(&("TZ", Some("Europe/Berlin"))));
+    assert_eq!(net(&t, "backend").name, "p_backend");
+}
+
+#[test]
 fn a_yaml_error_is_located() {
     let text = "services:\n  web:\n    image: nginx\n    ports: [\"80\"\n";
     let t = load_str(text);
