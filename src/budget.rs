@@ -5,6 +5,9 @@
 //! | budget | default | past it |
 //! |---|---|---|
 //! | [`max_expanded_directives`](Budgets::max_expanded_directives) | 200 000 | the `include` that crosses it is not followed: a located UC0001 error there |
+//! | [`max_interpolation_depth`](Budgets::max_interpolation_depth) | 64 | the `${…}` nested past it is not substituted: a located UC0003 error (the topology is refused) |
+//! | [`max_expanded_bytes`](Budgets::max_expanded_bytes) | 8 MiB | later substitutions are left empty: a located UC0003 error at the value that crossed it |
+//! | [`max_units`](Budgets::max_units) | 10 000 | later replicas are not modelled: a located UC0003 error at the replicas that cross it |
 //! | [`max_findings`](Budgets::max_findings) | 1 000 | later findings are left out of the report, counted in `summary.findings_omitted` |
 //! | [`max_trace_lines`](Budgets::max_trace_lines) | 20 000 | later traces are cut, counted in `summary.trace_lines_omitted` |
 //! | [`max_response_bytes`](Budgets::max_response_bytes) | 32 MiB | the rendered report is refused: [`ResponseTooLarge`] (HTTP 422 `response-too-large`) |
@@ -20,6 +23,17 @@ pub struct Budgets {
     /// `include` expanded, each included file counted once per include
     /// that reads it (plus one per file, so empty files count too).
     pub max_expanded_directives: usize,
+    /// Deepest nesting of `${…}` inside a compose value's defaults and
+    /// alternatives (`${A:-${B:-…}}`), in compose and env files alike.
+    pub max_interpolation_depth: usize,
+    /// Most bytes that variable substitution (`${VAR}` in compose files,
+    /// `${VAR}` in env files) may add to one project's values, counted
+    /// each time a value is read (a value read through a YAML alias counts
+    /// once per alias).
+    pub max_expanded_bytes: usize,
+    /// Most units (network namespaces: compose service replicas,
+    /// Kubernetes pods) modelled from one topology format.
+    pub max_units: usize,
     /// Most findings listed in one report.
     pub max_findings: usize,
     /// Most trace lines listed in one report, over all its upstreams.
@@ -32,6 +46,16 @@ pub struct Budgets {
 /// 34k directives of a generated 50k-line configuration, and about the
 /// most a 1 MiB request can hold written out without includes.
 pub const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
+/// [`Budgets::max_interpolation_depth`] by default: no real value nests
+/// defaults more than a few levels; it keeps the recursion far from the
+/// stack's end.
+pub const MAX_INTERPOLATION_DEPTH: usize = 64;
+/// [`Budgets::max_expanded_bytes`] by default: eight times the largest
+/// request body, so a project's legitimate variables never reach it.
+pub const MAX_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
+/// [`Budgets::max_units`] by default: a hundred services of a hundred
+/// replicas, in about 20 MB of model.
+pub const MAX_UNITS: usize = 10_000;
 /// [`Budgets::max_findings`] by default.
 pub const MAX_FINDINGS: usize = 1_000;
 /// [`Budgets::max_trace_lines`] by default.
@@ -43,6 +67,9 @@ impl Default for Budgets {
     fn default() -> Budgets {
         Budgets {
             max_expanded_directives: MAX_EXPANDED_DIRECTIVES,
+            max_interpolation_depth: MAX_INTERPOLATION_DEPTH,
+            max_expanded_bytes: MAX_EXPANDED_BYTES,
+            max_units: MAX_UNITS,
             max_findings: MAX_FINDINGS,
             max_trace_lines: MAX_TRACE_LINES,
             max_response_bytes: MAX_RESPONSE_BYTES,

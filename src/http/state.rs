@@ -104,6 +104,8 @@ pub struct Config {
     /// worker thread before it starts, so that tests can hold work in
     /// flight (`--debug-work-delay`, hidden). `None` in production.
     pub work_delay: Option<Duration>,
+    /// The budgets of every validation (see [`crate::budget`]).
+    pub budgets: crate::budget::Budgets,
 }
 
 impl Default for Config {
@@ -116,6 +118,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             grace_period: Duration::from_secs(10),
             work_delay: None,
+            budgets: crate::budget::Budgets::default(),
         }
     }
 }
@@ -132,6 +135,8 @@ pub struct Inner {
     pub connections: ConnectionLimits,
     /// See [`Config::work_delay`].
     pub work_delay: Option<Duration>,
+    /// See [`Config::budgets`].
+    pub budgets: crate::budget::Budgets,
     /// CORS allow-list.
     pub cors_origins: Vec<String>,
     /// The Prometheus recorder.
@@ -159,6 +164,7 @@ impl AppState {
             limits: cfg.limits.clone(),
             connections: cfg.connections.clone(),
             work_delay: cfg.work_delay,
+            budgets: cfg.budgets,
             cors_origins: cfg.cors_origins.clone(),
             metrics: Metrics::new(),
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),

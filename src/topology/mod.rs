@@ -109,6 +109,8 @@ pub struct LoadOptions {
     pub complete: std::collections::BTreeSet<String>,
     /// The project directory's name: compose's default project name.
     pub project_dir: Option<String>,
+    /// Caps on interpolation and on the units modelled.
+    pub budgets: crate::budget::Budgets,
 }
 
 impl LoadOptions {
@@ -151,6 +153,7 @@ impl LoadOptions {
             listed: Default::default(),
             complete: Default::default(),
             project_dir: o.project_dir.clone(),
+            budgets: o.budgets,
         })
     }
 }

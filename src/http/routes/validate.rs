@@ -136,7 +136,8 @@ pub async fn validate(
     };
     submission.check(&state.limits)?;
     let style = submission.style;
-    let input = submission.into_input();
+    let mut input = submission.into_input();
+    input.options.budgets = state.budgets;
     // The slot travels with the work: a timed-out request frees its slot
     // only when the validation it started has finished.
     let hook = state.clone();

@@ -4,7 +4,7 @@
 //! `merge.rs`) and the `!reset` markers stripped.
 
 use super::files::{EnvFileText, Files, dir_of, join_path, looks_like_env_file};
-use super::interpolate::interpolate;
+use super::interpolate::{Meter, interpolate};
 use crate::nginx::include::normalize as normalize_path;
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::read::{Dialect, Reader};
@@ -51,7 +51,10 @@ impl<'a> Assembly<'a> {
         let mut asm = Assembly {
             sources,
             opts,
-            files: Files::default(),
+            files: Files {
+                meter: Meter::new(&opts.budgets),
+                ..Files::default()
+            },
             r: Reader::new(Dialect::COMPOSE),
             by_path: HashMap::new(),
             compose: Vec::new(),
@@ -148,7 +151,10 @@ impl<'a> Assembly<'a> {
             .get(&n.span.file)
             .map_or(&self.opts.env, |c| &c.env);
         let map = vec![(n.span.start, n.span.end); s.len()];
-        Some(interpolate(env, &s, &map, &mut Vec::new()).0)
+        let mut problems = Vec::new();
+        let (out, _) = interpolate(env, &s, &map, &self.files.meter, &mut problems);
+        self.files.meter.locate(&problems, n.span.file);
+        Some(out)
     }
 
     /// The documents of one file merged, without `extends` or `include`.

@@ -6,6 +6,7 @@
 //! main file).
 
 use super::assembly::Assembly;
+use super::interpolate::Meter;
 use crate::nginx::include::{dirname, normalize as normalize_path};
 use crate::source::{FileId, SourceFile, Span};
 use crate::topology::read::entries;
@@ -48,6 +49,8 @@ pub(super) struct Files {
     pub(super) paths: HashMap<FileId, String>,
     /// For a node of no known file.
     pub(super) none: FileCtx,
+    /// What interpolation may still cost in this project.
+    pub(super) meter: Meter,
 }
 
 impl Files {

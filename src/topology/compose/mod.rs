@@ -126,6 +126,16 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         }
         append(&mut topo, part);
     }
+    if let Some(at) = ctx.meter.crossed() {
+        let first = top.first().copied().unwrap_or(FileId(0));
+        r.error(
+            at.unwrap_or(Span::new(first, 0, 0)),
+            format!(
+                "variable substitution makes this project's values larger than {} bytes (max_expanded_bytes); later substitutions are left empty",
+                ctx.meter.limit()
+            ),
+        );
+    }
     sort_networks(&mut topo);
     topo.diagnostics = r.sorted();
     topo
