@@ -43,6 +43,8 @@ pub(super) struct FileLoader<'a> {
     pub(super) incomplete: bool,
     /// Reads typed fields and keeps the diagnostics.
     pub(super) r: &'a mut Reader,
+    /// Most units modelled ([`crate::budget::Budgets::max_units`]).
+    pub(super) max_units: usize,
 }
 
 impl FileLoader<'_> {
@@ -90,6 +92,7 @@ impl FileLoader<'_> {
             defs.push(self.service(name, key, value));
         }
         part.services = defs.len();
+        self.cap_units(&mut defs);
         self.build(&mut part, defs, &net_decls, &volume_decls);
         part
     }

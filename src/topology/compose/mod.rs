@@ -106,6 +106,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         disabled: &disabled,
         incomplete,
         r: &mut r,
+        max_units: opts.budgets.max_units,
     };
     for file in &loaded {
         for doc in docs.get(file).into_iter().flatten() {

@@ -189,3 +189,45 @@ fn an_env_file_read_by_many_services_counts_once_per_service() {
             .ends_with("  s9:\n    image: nginx\n    env_file: ")
     );
 }
+
+#[test]
+fn replicas_past_the_units_budget_are_refused_where_they_cross_it() {
+    let mut text = String::from("services:\n");
+    for i in 0..8000 {
+        text.push_str(&format!(
+            "  s{i}:\n    image: app\n    deploy:\n      replicas: 100\n"
+        ));
+    }
+    let t = load_str(&text);
+    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
+    let e = errors(&t);
+    assert_eq!(e.len(), 1, "{:#?}", e);
+    assert!(
+        e[0].message.starts_with("service `s100` makes the project's replicas more than the 10000 units upcheck models (max_units)"),
+        "{}",
+        e[0].message
+    );
+    assert_eq!(at(&text, e[0].span), "100");
+    let line = text[..e[0].span.unwrap().start as usize].lines().count();
+    assert_eq!(line, 1 + 100 * 4 + 4, "the replicas of the 101st service");
+    // Services without replicas count one unit each.
+    let opts = LoadOptions {
+        budgets: Budgets {
+            max_units: 3,
+            ..Budgets::default()
+        },
+        ..project_p()
+    };
+    let t = load_opts(
+        "services:\n  a: {image: x}\n  b: {image: x}\n  c: {image: x}\n  d: {image: x}\n",
+        &opts,
+    );
+    assert_eq!(names(&t), ["p-a-1", "p-b-1", "p-c-1"]);
+    assert_eq!(
+        at(
+            "services:\n  a: {image: x}\n  b: {image: x}\n  c: {image: x}\n  d: {image: x}\n",
+            errors(&t)[0].span
+        ),
+        "d"
+    );
+}
