@@ -14,6 +14,12 @@
 //!
 //! Verdicts and summary counts are always computed from everything found:
 //! a budget shortens what is listed, never what is judged.
+//!
+//! Time is bounded by a [`Deadline`]: the pipeline checks it between its
+//! stages and inside its long loops, and a validation past it stops and
+//! answers [`crate::InputError::TimedOut`].
+
+use std::time::{Duration, Instant};
 
 /// The caps of one validation (see the module docs for what happens past
 /// each). Part of [`crate::input::Options`].
@@ -74,6 +80,34 @@ impl Default for Budgets {
             max_trace_lines: MAX_TRACE_LINES,
             max_response_bytes: MAX_RESPONSE_BYTES,
         }
+    }
+}
+
+/// When a validation must stop (part of [`crate::input::Options`]; none by
+/// default). The work checks it cooperatively, so it stops within one step
+/// of a loop after the deadline, and whatever it holds (a service's
+/// validation slot) is released then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// No deadline: the work runs to its end.
+    pub const NONE: Deadline = Deadline(None);
+
+    /// Stop at `at`.
+    pub fn at(at: Instant) -> Deadline {
+        Deadline(Some(at))
+    }
+
+    /// Stop `d` from now.
+    pub fn after(d: Duration) -> Deadline {
+        Deadline(Instant::now().checked_add(d))
+    }
+
+    /// Whether the deadline has passed.
+    #[inline]
+    pub fn passed(&self) -> bool {
+        self.0.is_some_and(|at| Instant::now() >= at)
     }
 }
 
@@ -154,6 +188,14 @@ impl<W: std::io::Write> std::io::Write for Capped<W> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn deadlines_pass_only_when_set_and_due() {
+        assert!(!Deadline::NONE.passed());
+        assert!(!Deadline::default().passed());
+        assert!(!Deadline::after(Duration::from_secs(3600)).passed());
+        assert!(Deadline::at(Instant::now()).passed());
+    }
 
     #[test]
     fn capped_refuses_past_its_budget() {

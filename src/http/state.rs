@@ -266,6 +266,8 @@ pub mod names {
     pub const RULE_HITS: &str = "upcheck_rule_hits_total";
     /// Requests whose response is not produced yet.
     pub const IN_FLIGHT: &str = "upcheck_http_requests_in_flight";
+    /// Validations stopped at their request's deadline.
+    pub const CANCELLED: &str = "upcheck_validations_cancelled_total";
     /// Connections open.
     pub const CONNECTIONS: &str = "upcheck_http_connections";
     /// Connections the server closed before the client did, by reason
@@ -307,6 +309,10 @@ impl Metrics {
             metrics::describe_counter!(names::RULE_HITS, "Findings reported, by rule code");
             metrics::describe_gauge!(names::IN_FLIGHT, "HTTP requests in flight");
             metrics::describe_gauge!(names::CONNECTIONS, "HTTP connections open");
+            metrics::describe_counter!(
+                names::CANCELLED,
+                "Validations stopped at their request's deadline"
+            );
             metrics::describe_counter!(
                 names::CONNECTIONS_CLOSED,
                 "HTTP connections closed by the server, by reason"

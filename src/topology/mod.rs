@@ -111,6 +111,9 @@ pub struct LoadOptions {
     pub project_dir: Option<String>,
     /// Caps on interpolation and on the units modelled.
     pub budgets: crate::budget::Budgets,
+    /// Past it, loaders stop reading more objects (the caller gives up on
+    /// the result).
+    pub deadline: crate::budget::Deadline,
 }
 
 impl LoadOptions {
@@ -154,6 +157,7 @@ impl LoadOptions {
             complete: Default::default(),
             project_dir: o.project_dir.clone(),
             budgets: o.budgets,
+            deadline: o.deadline,
         })
     }
 }

@@ -6,6 +6,7 @@
 //! the engine could not read (verdict `error`) is not a verdict: a `422`
 //! problem of type `input-refused` carrying the report.
 
+use crate::budget::Deadline;
 use crate::http::body::{self, Payload};
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
@@ -16,7 +17,9 @@ use crate::http::openapi::{
 };
 use crate::http::request::{Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
+use crate::input::InputError;
 use crate::report::{self, Format, Report};
+use axum::Extension;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -125,6 +128,7 @@ impl FromRequestParts<AppState> for ReportFormat {
 pub async fn validate(
     State(state): State<AppState>,
     ReportFormat(format, Pretty(pretty)): ReportFormat,
+    deadline: Option<Extension<Deadline>>,
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
@@ -138,14 +142,27 @@ pub async fn validate(
     let style = submission.style;
     let mut input = submission.into_input();
     input.options.budgets = state.budgets;
-    // The slot travels with the work: a timed-out request frees its slot
-    // only when the validation it started has finished.
+    // The work stops at the request's deadline (`middleware::time_limit`),
+    // and the slot, which travels with it, is freed then.
+    input.options.deadline = deadline.map_or(Deadline::NONE, |d| d.0);
     let hook = state.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         hook.work_delay_hook();
         let limit = input.options.budgets.max_response_bytes;
-        crate::validate(&input).map(|r| {
+        let report = crate::validate(&input).and_then(|r| {
+            // Nobody waits for a report rendered past the deadline.
+            if input.options.deadline.passed() {
+                Err(InputError::TimedOut)
+            } else {
+                Ok(r)
+            }
+        });
+        if matches!(report, Err(InputError::TimedOut)) {
+            hook.metrics
+                .record(|| metrics::counter!(names::CANCELLED).increment(1));
+        }
+        report.map(|r| {
             let refused = (r.verdict == report::Verdict::Error).then(|| ApiError::refused(&r));
             (
                 report::render_capped(&r, format, pretty, limit),

@@ -350,6 +350,9 @@ pub(super) fn interpolate(
     (s, omap)
 }
 
+/// Interpolated bytes, and per byte the source bytes it came from.
+type Mapped = (Vec<u8>, Vec<(u32, u32)>);
+
 /// One interpolation: the value, its map, and the braces matched once.
 struct Interp<'a, L> {
     env: &'a L,
@@ -523,7 +526,7 @@ impl<L: Lookup> Interp<'_, L> {
         arg: Range<usize>,
         depth: usize,
         at: (u32, u32),
-    ) -> Option<(Vec<u8>, Vec<(u32, u32)>)> {
+    ) -> Option<Mapped> {
         if depth + 1 > self.meter.max_depth {
             self.problems
                 .push((Problem::TooDeep(self.meter.max_depth), at));

@@ -45,6 +45,8 @@ pub(super) struct FileLoader<'a> {
     pub(super) r: &'a mut Reader,
     /// Most units modelled ([`crate::budget::Budgets::max_units`]).
     pub(super) max_units: usize,
+    /// Past it, no more services are read (the caller gives up).
+    pub(super) deadline: crate::budget::Deadline,
 }
 
 impl FileLoader<'_> {
@@ -78,6 +80,9 @@ impl FileLoader<'_> {
         }
         let mut defs = Vec::new();
         for (key, name, value) in definitions(services) {
+            if self.deadline.passed() {
+                break;
+            }
             if !value.is_map() {
                 self.r.error(
                     loc(value, key),

@@ -107,6 +107,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         incomplete,
         r: &mut r,
         max_units: opts.budgets.max_units,
+        deadline: opts.deadline,
     };
     for file in &loaded {
         for doc in docs.get(file).into_iter().flatten() {
