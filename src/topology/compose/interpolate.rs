@@ -521,12 +521,7 @@ impl<L: Lookup> Interp<'_, L> {
 
     /// The argument of a `${…}` (a default, an alternative, a message)
     /// interpolated one level deeper; `None` past the depth budget.
-    fn nested(
-        &mut self,
-        arg: Range<usize>,
-        depth: usize,
-        at: (u32, u32),
-    ) -> Option<Mapped> {
+    fn nested(&mut self, arg: Range<usize>, depth: usize, at: (u32, u32)) -> Option<Mapped> {
         if depth + 1 > self.meter.max_depth {
             self.problems
                 .push((Problem::TooDeep(self.meter.max_depth), at));
