@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | [`max_expanded_directives`](Budgets::max_expanded_directives) | 200 000 | the `include` that crosses it is not followed: a located UC0001 error there |
 //! | [`max_interpolation_depth`](Budgets::max_interpolation_depth) | 64 | the `${…}` nested past it is not substituted: a located UC0003 error (the topology is refused) |
-//! | [`max_expanded_bytes`](Budgets::max_expanded_bytes) | 8 MiB | later substitutions are left empty: a located UC0003 error at the value that crossed it |
+//! | [`max_expanded_bytes`](Budgets::max_expanded_bytes) | 1 MiB | later substitutions are left empty: a located UC0003 error at the value that crossed it |
 //! | [`max_units`](Budgets::max_units) | 10 000 | later replicas are not modelled: a located UC0003 error at the replicas that cross it |
 //! | [`max_findings`](Budgets::max_findings) | 1 000 | later findings are left out of the report, counted in `summary.findings_omitted` |
 //! | [`max_trace_lines`](Budgets::max_trace_lines) | 20 000 | later traces are cut, counted in `summary.trace_lines_omitted` |
@@ -56,9 +56,11 @@ pub const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
 /// defaults more than a few levels; it keeps the recursion far from the
 /// stack's end.
 pub const MAX_INTERPOLATION_DEPTH: usize = 64;
-/// [`Budgets::max_expanded_bytes`] by default: eight times the largest
-/// request body, so a project's legitimate variables never reach it.
-pub const MAX_EXPANDED_BYTES: usize = 8 * 1024 * 1024;
+/// [`Budgets::max_expanded_bytes`] by default: the largest request body,
+/// far above what a project's variables add (a few KB), and small enough
+/// that the text and its per-byte source map stay around 10 MB per request
+/// (8 MiB let a request reach 238 MB of RSS).
+pub const MAX_EXPANDED_BYTES: usize = 1024 * 1024;
 /// [`Budgets::max_units`] by default: a hundred services of a hundred
 /// replicas, in about 20 MB of model.
 pub const MAX_UNITS: usize = 10_000;

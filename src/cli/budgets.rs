@@ -21,7 +21,7 @@ pub struct BudgetArgs {
     /// Most bytes variable substitution and env files may add to a compose
     /// project's values, in bytes or with a K, KiB, M or MiB suffix (more: a
     /// located UC0003 error, the topology is refused).
-    #[arg(long, env = "UPCHECK_MAX_EXPANDED_BYTES", default_value = "8MiB", value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, env = "UPCHECK_MAX_EXPANDED_BYTES", default_value = "1MiB", value_name = "SIZE", value_parser = parse_size)]
     max_expanded_bytes: usize,
     /// Most units (compose service replicas, Kubernetes pods) modelled
     /// (more: a located UC0003 error at the replicas that cross it).

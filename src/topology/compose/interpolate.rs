@@ -527,8 +527,9 @@ impl<L: Lookup> Interp<'_, L> {
                 .push((Problem::TooDeep(self.meter.max_depth), at));
             return None;
         }
-        let mut out = Vec::with_capacity(arg.len());
-        let mut omap = Vec::with_capacity(arg.len());
+        // Grown as needed: a nest of defaults would otherwise reserve the
+        // whole value at every level.
+        let (mut out, mut omap) = (Vec::new(), Vec::new());
         self.run(arg, depth + 1, &mut out, &mut omap);
         Some((out, omap))
     }

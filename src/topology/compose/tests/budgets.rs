@@ -2,7 +2,7 @@
 //! substitution and env files add, and the units replicas multiply.
 
 use super::*;
-use crate::budget::Budgets;
+use crate::budget::{Budgets, MAX_EXPANDED_BYTES};
 use crate::topology::compose::interpolate::{Meter, Problem, interpolate};
 use std::collections::BTreeMap;
 
@@ -99,17 +99,17 @@ fn a_variable_referenced_20000_times_is_refused_where_it_crosses_the_budget() {
     assert_eq!(e.len(), 1, "{:#?}", e);
     assert!(
         e[0].message
-            .contains("larger than 8388608 bytes (max_expanded_bytes)"),
+            .contains("larger than 1048576 bytes (max_expanded_bytes)"),
         "{}",
         e[0].message
     );
     assert_eq!(at(&text, e[0].span), "${BIG}");
     // The error points at the reference that crossed the budget: the
-    // 168th (8 MiB / 50 000 bytes, plus one).
+    // 21st (1 MiB / 50 000 bytes, plus one).
     let offset = e[0].span.unwrap().start as usize - text.find("${BIG}").unwrap();
-    assert_eq!(offset / "${BIG}".len(), 8 * 1024 * 1024 / 50_000);
+    assert_eq!(offset / "${BIG}".len(), MAX_EXPANDED_BYTES / 50_000);
     let env = &unit(&t, "p-web-1").containers[0].env;
-    assert!(env[0].value.as_ref().unwrap().len() <= 8 * 1024 * 1024);
+    assert!(env[0].value.as_ref().unwrap().len() <= MAX_EXPANDED_BYTES);
 }
 
 #[test]
@@ -156,10 +156,11 @@ fn env_files_doubling_their_variables_stop_at_the_budget() {
     let e = errors(&t);
     assert_eq!(e.len(), 1, "{:#?}", e);
     assert!(e[0].message.contains("max_expanded_bytes"));
-    // In the env file, on the line that crossed it (2^19 · 16 > 8 MiB).
+    // In the env file, on the line that crossed it (the sum through
+    // A15 is 2^20 - 32 bytes; A16 adds 2^20).
     let f = sources.get(e[0].span.unwrap().file);
     assert_eq!(f.path, "app.env");
-    assert_eq!(at(f.text().as_ref(), e[0].span), "${A18}${A18}");
+    assert_eq!(at(f.text().as_ref(), e[0].span), "${A15}${A15}");
 }
 
 #[test]
@@ -230,4 +231,17 @@ fn replicas_past_the_units_budget_are_refused_where_they_cross_it() {
         ),
         "d"
     );
+}
+
+#[test]
+fn the_budget_error_points_at_the_reference_that_crossed_it_in_a_list_entry() {
+    let refs = "${BIG}".repeat(30);
+    let text = format!("services:\n  web:\n    image: nginx\n    environment:\n      - A={refs}\n");
+    let t = with_env(&text, &[("BIG", &"v".repeat(50_000))]);
+    let e = errors(&t);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(at(&text, e[0].span), "${BIG}");
+    // The 21st reference: 20 × 50 000 bytes fit in 1 MiB.
+    let first = text.find("${BIG}").unwrap();
+    assert_eq!((e[0].span.unwrap().start as usize - first) / 6, 20);
 }
