@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-20}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(nginx_parse compose_load kubernetes_load native_load validate)
+[ ${#targets[@]} -gt 0 ] || targets=(nginx_parse compose_load kubernetes_load native_load validate http_validate)
 
 seed() { # target, files...
   local dir=corpus/$1; shift
@@ -25,8 +25,13 @@ seed compose_load ../tests/fixtures/topology/compose/*.yml ../examples/**/*.yml
 seed kubernetes_load ../tests/fixtures/topology/kubernetes/*.yaml ../tests/fixtures/topology/kubernetes/*.json
 seed native_load ../tests/fixtures/topology/native/*.json
 seed validate ../examples/**/*.conf
+seed http_validate seeds/http_validate/*
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
-  echo "== fuzz $t for ${seconds}s"
-  cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 2>&1 | tail -n 3
+  # The HTTP target runs the service as deployed: its budgets must keep a
+  # request within the 256 MiB a pod gets (plus libFuzzer's own keep).
+  features=() rss=2048
+  if [ "$t" = http_validate ]; then features=(--features http) rss=512; fi
+  echo "== fuzz $t for ${seconds}s (rss limit ${rss} MB)"
+  cargo fuzz run -s none "${features[@]}" "$t" "corpus/$t" -- -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout=10 2>&1 | tail -n 3
 done

@@ -5,12 +5,21 @@
 //! | budget | default | past it |
 //! |---|---|---|
 //! | [`max_expanded_directives`](Budgets::max_expanded_directives) | 200 000 | the `include` that crosses it is not followed: a located UC0001 error there |
+//! | [`max_interpolation_depth`](Budgets::max_interpolation_depth) | 64 | the `${…}` nested past it is not substituted: a located UC0003 error (the topology is refused) |
+//! | [`max_expanded_bytes`](Budgets::max_expanded_bytes) | 1 MiB | later substitutions are left empty: a located UC0003 error at the value that crossed it |
+//! | [`max_units`](Budgets::max_units) | 10 000 | later replicas are not modelled: a located UC0003 error at the replicas that cross it |
 //! | [`max_findings`](Budgets::max_findings) | 1 000 | later findings are left out of the report, counted in `summary.findings_omitted` |
 //! | [`max_trace_lines`](Budgets::max_trace_lines) | 20 000 | later traces are cut, counted in `summary.trace_lines_omitted` |
 //! | [`max_response_bytes`](Budgets::max_response_bytes) | 32 MiB | the rendered report is refused: [`ResponseTooLarge`] (HTTP 422 `response-too-large`) |
 //!
 //! Verdicts and summary counts are always computed from everything found:
 //! a budget shortens what is listed, never what is judged.
+//!
+//! Time is bounded by a [`Deadline`]: the pipeline checks it between its
+//! stages and inside its long loops, and a validation past it stops and
+//! answers [`crate::InputError::TimedOut`].
+
+use std::time::{Duration, Instant};
 
 /// The caps of one validation (see the module docs for what happens past
 /// each). Part of [`crate::input::Options`].
@@ -20,6 +29,17 @@ pub struct Budgets {
     /// `include` expanded, each included file counted once per include
     /// that reads it (plus one per file, so empty files count too).
     pub max_expanded_directives: usize,
+    /// Deepest nesting of `${…}` inside a compose value's defaults and
+    /// alternatives (`${A:-${B:-…}}`), in compose and env files alike.
+    pub max_interpolation_depth: usize,
+    /// Most bytes that variable substitution (`${VAR}` in compose files,
+    /// `${VAR}` in env files) may add to one project's values, counted
+    /// each time a value is read (a value read through a YAML alias counts
+    /// once per alias).
+    pub max_expanded_bytes: usize,
+    /// Most units (network namespaces: compose service replicas,
+    /// Kubernetes pods) modelled from one topology format.
+    pub max_units: usize,
     /// Most findings listed in one report.
     pub max_findings: usize,
     /// Most trace lines listed in one report, over all its upstreams.
@@ -32,6 +52,18 @@ pub struct Budgets {
 /// 34k directives of a generated 50k-line configuration, and about the
 /// most a 1 MiB request can hold written out without includes.
 pub const MAX_EXPANDED_DIRECTIVES: usize = 200_000;
+/// [`Budgets::max_interpolation_depth`] by default: no real value nests
+/// defaults more than a few levels; it keeps the recursion far from the
+/// stack's end.
+pub const MAX_INTERPOLATION_DEPTH: usize = 64;
+/// [`Budgets::max_expanded_bytes`] by default: the largest request body,
+/// far above what a project's variables add (a few KB), and small enough
+/// that the text and its per-byte source map stay around 10 MB per request
+/// (8 MiB let a request reach 238 MB of RSS).
+pub const MAX_EXPANDED_BYTES: usize = 1024 * 1024;
+/// [`Budgets::max_units`] by default: a hundred services of a hundred
+/// replicas, in about 20 MB of model.
+pub const MAX_UNITS: usize = 10_000;
 /// [`Budgets::max_findings`] by default.
 pub const MAX_FINDINGS: usize = 1_000;
 /// [`Budgets::max_trace_lines`] by default.
@@ -43,10 +75,41 @@ impl Default for Budgets {
     fn default() -> Budgets {
         Budgets {
             max_expanded_directives: MAX_EXPANDED_DIRECTIVES,
+            max_interpolation_depth: MAX_INTERPOLATION_DEPTH,
+            max_expanded_bytes: MAX_EXPANDED_BYTES,
+            max_units: MAX_UNITS,
             max_findings: MAX_FINDINGS,
             max_trace_lines: MAX_TRACE_LINES,
             max_response_bytes: MAX_RESPONSE_BYTES,
         }
+    }
+}
+
+/// When a validation must stop (part of [`crate::input::Options`]; none by
+/// default). The work checks it cooperatively, so it stops within one step
+/// of a loop after the deadline, and whatever it holds (a service's
+/// validation slot) is released then.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// No deadline: the work runs to its end.
+    pub const NONE: Deadline = Deadline(None);
+
+    /// Stop at `at`.
+    pub fn at(at: Instant) -> Deadline {
+        Deadline(Some(at))
+    }
+
+    /// Stop `d` from now.
+    pub fn after(d: Duration) -> Deadline {
+        Deadline(Instant::now().checked_add(d))
+    }
+
+    /// Whether the deadline has passed.
+    #[inline]
+    pub fn passed(&self) -> bool {
+        self.0.is_some_and(|at| Instant::now() >= at)
     }
 }
 
@@ -127,6 +190,14 @@ impl<W: std::io::Write> std::io::Write for Capped<W> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn deadlines_pass_only_when_set_and_due() {
+        assert!(!Deadline::NONE.passed());
+        assert!(!Deadline::default().passed());
+        assert!(!Deadline::after(Duration::from_secs(3600)).passed());
+        assert!(Deadline::at(Instant::now()).passed());
+    }
 
     #[test]
     fn capped_refuses_past_its_budget() {

@@ -72,6 +72,9 @@ pub struct Options {
     pub project_dir: Option<String>,
     /// Caps on the work and the answer (see [`crate::budget`]).
     pub budgets: crate::budget::Budgets,
+    /// When the validation must stop ([`InputError::TimedOut`] past it);
+    /// none by default.
+    pub deadline: crate::budget::Deadline,
 }
 
 /// Everything a validation needs.
@@ -152,6 +155,8 @@ pub enum InputError {
     MainNotFound(String),
     /// Two submitted files have the same path.
     DuplicatePath(String),
+    /// The validation ran past [`Options::deadline`] and was stopped.
+    TimedOut,
     /// An option has an invalid value.
     BadOption {
         /// Which option.
@@ -177,6 +182,9 @@ impl std::fmt::Display for InputError {
                 "the main nginx file `{p}` is not among the submitted files"
             ),
             InputError::DuplicatePath(p) => write!(f, "two files have the same path `{p}`"),
+            InputError::TimedOut => {
+                write!(f, "the validation ran past its deadline and was stopped")
+            }
             InputError::BadOption { option, message } => write!(f, "option `{option}`: {message}"),
         }
     }

@@ -6,6 +6,7 @@
 //!
 //! Pure: no file, socket or DNS is touched.
 
+use crate::budget::Deadline;
 use crate::finding::Finding;
 use crate::input::{Input, InputError};
 use crate::network;
@@ -24,9 +25,15 @@ pub use crate::placement::IMAGE_MAIN;
 
 /// Validates an input. `Err` only for requests that cannot be validated at
 /// all; unreadable files are findings, and never give `pass`.
+/// Past [`Options::deadline`](crate::input::Options::deadline) the work
+/// stops between two steps of a stage and the answer is
+/// [`InputError::TimedOut`].
 pub fn validate(input: &Input) -> Result<Report, InputError> {
     input.check()?;
+    let deadline = input.options.deadline;
+    in_time(deadline)?;
     let (mut sources, loaded) = load(input)?;
+    in_time(deadline)?;
     let mut topo = loaded.topology;
     let sites = topo.nginx_sites();
     let located = placement::locate(
@@ -39,20 +46,27 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         input.nginx_main.as_deref(),
     )?;
     let config = parse(input, &sources, &located)?;
-    let extraction = upstreams::extract(&config, &sources);
+    in_time(deadline)?;
+    let extraction = upstreams::extract_until(&config, &sources, deadline);
+    in_time(deadline)?;
     listen_where_configured(&mut topo, &sites, &extraction, &sources);
-    let resolutions = network::resolve_all(&topo, &extraction, &sites);
-    let findings = judge(&Context {
-        sources: &sources,
-        config: Some(&config),
-        extraction: &extraction,
-        topology: &topo,
-        sites: &sites,
-        resolutions: &resolutions,
-        topology_files: &loaded.topology_files,
-        placement: located.placement.as_ref(),
-    });
-    Ok(report::build::build(report::build::Outcome {
+    let resolutions = network::resolve_all(&topo, &extraction, &sites, deadline);
+    in_time(deadline)?;
+    let findings = judge(
+        deadline,
+        &Context {
+            sources: &sources,
+            config: Some(&config),
+            extraction: &extraction,
+            topology: &topo,
+            sites: &sites,
+            resolutions: &resolutions,
+            topology_files: &loaded.topology_files,
+            placement: located.placement.as_ref(),
+        },
+    );
+    in_time(deadline)?;
+    let report = report::build::build(report::build::Outcome {
         documents: &loaded.documents,
         project: &loaded.project,
         topology: &topo,
@@ -65,7 +79,20 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         findings: &findings,
         sources,
         budgets: input.options.budgets,
-    }))
+        deadline,
+    });
+    in_time(deadline)?;
+    Ok(report)
+}
+
+/// [`InputError::TimedOut`] once `deadline` has passed: checked after each
+/// stage, whose loops stop early past it.
+fn in_time(deadline: Deadline) -> Result<(), InputError> {
+    if deadline.passed() {
+        Err(InputError::TimedOut)
+    } else {
+        Ok(())
+    }
 }
 
 /// What the load stage read.
@@ -148,6 +175,7 @@ fn parse(input: &Input, sources: &SourceMap, located: &Located) -> Result<Config
             .map(|p| p.paths.clone())
             .unwrap_or_default(),
         max_expanded_directives: input.options.budgets.max_expanded_directives,
+        deadline: input.options.deadline,
         ..Default::default()
     };
     Ok(nginx::parse(sources, located.main, &options))
@@ -155,8 +183,8 @@ fn parse(input: &Input, sources: &SourceMap, located: &Located) -> Result<Config
 
 /// Judge: every rule, then the findings mapped back to the files as
 /// written (templates, env entries, manifests).
-fn judge(cx: &Context) -> Vec<Finding> {
-    let mut findings = rules::run(cx);
+fn judge(deadline: Deadline, cx: &Context) -> Vec<Finding> {
+    let mut findings = rules::run_until(cx, deadline);
     if let Some(p) = cx.placement {
         for f in &mut findings {
             p.remap_finding(cx.sources, f);
@@ -234,4 +262,100 @@ fn nginx_listener(sources: &SourceMap, l: &upstreams::Listen) -> Option<Listener
         },
         certainty: Certainty::Stated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::Deadline;
+    use crate::input::{InputFile, TopologyInput};
+    use std::time::{Duration, Instant};
+
+    /// 20 × `include c/*.conf`, each of 20 files with 20 × `include
+    /// d/*.conf`: 63 000 upstreams once expanded to the budget.
+    fn fan_out() -> Input {
+        let mut nginx = vec![InputFile::new(
+            "nginx.conf",
+            format!(
+                "events {{}}\nhttp {{\n{}server {{ listen 80; location / {{ proxy_pass http://model_test:6001; }} }}\n}}\n",
+                "include c/*.conf;\n".repeat(20)
+            ),
+        )];
+        for i in 0..20 {
+            nginx.push(InputFile::new(
+                format!("c/{i}.conf"),
+                "include d/*.conf;\n".repeat(20),
+            ));
+            nginx.push(InputFile::new(
+                format!("d/{i}.conf"),
+                format!("upstream u{i} {{ server model_test:6001; }}\n"),
+            ));
+        }
+        Input {
+            nginx,
+            nginx_main: Some("nginx.conf".into()),
+            topology: vec![TopologyInput {
+                file: InputFile::new(
+                    "docker-compose.yml",
+                    include_str!("../examples/seed-compose/docker-compose.yml"),
+                ),
+                format: None,
+            }],
+            ..Input::default()
+        }
+    }
+
+    #[test]
+    fn a_validation_past_its_deadline_is_timed_out_and_one_without_runs_to_its_end() {
+        let mut input = fan_out();
+        input.options.deadline = Deadline::at(Instant::now());
+        assert_eq!(validate(&input).unwrap_err(), InputError::TimedOut);
+        input.options.deadline = Deadline::after(Duration::from_secs(3600));
+        assert!(validate(&input).is_ok());
+    }
+
+    #[test]
+    fn each_stage_stops_its_loop_past_the_deadline() {
+        let input = fan_out();
+        let passed = Deadline::at(Instant::now());
+        let (mut sources, loaded) = load(&input).unwrap();
+        let mut topo = loaded.topology;
+        let sites = topo.nginx_sites();
+        let located = placement::locate(
+            &mut sources,
+            &loaded.nginx,
+            &loaded.project,
+            &topo,
+            &sites,
+            &loaded.topology_files,
+            input.nginx_main.as_deref(),
+        )
+        .unwrap();
+        let mut late = input.clone();
+        late.options.deadline = passed;
+        assert!(parse(&late, &sources, &located).unwrap().files.is_empty());
+        let config = parse(&input, &sources, &located).unwrap();
+        assert!(
+            upstreams::extract_until(&config, &sources, passed)
+                .upstreams
+                .len()
+                < 256
+        );
+        let extraction = upstreams::extract(&config, &sources);
+        assert!(extraction.upstreams.len() > 60_000);
+        listen_where_configured(&mut topo, &sites, &extraction, &sources);
+        assert!(network::resolve_all(&topo, &extraction, &sites, passed).is_empty());
+        let resolutions = network::resolve_all(&topo, &extraction, &sites, Deadline::NONE);
+        let cx = Context {
+            sources: &sources,
+            config: Some(&config),
+            extraction: &extraction,
+            topology: &topo,
+            sites: &sites,
+            resolutions: &resolutions,
+            topology_files: &loaded.topology_files,
+            placement: located.placement.as_ref(),
+        };
+        assert!(judge(passed, &cx).is_empty());
+    }
 }

@@ -231,4 +231,59 @@ async fn budgets_are_located_and_counted() {
     );
     // Compact JSON unless `?pretty`.
     assert!(!a.body.starts_with(b"{\n"));
+    // The topology budgets refuse the document where they were crossed.
+    for (name, budget, file) in [
+        (
+            "compose environment with ${X:- nested 5 000 deep",
+            "max_interpolation_depth",
+            "docker-compose.yml",
+        ),
+        (
+            "compose environment with ${X:? nested 5 000 deep",
+            "max_interpolation_depth",
+            "docker-compose.yml",
+        ),
+        (
+            "compose image with ${X- nested 5 000 deep",
+            "max_interpolation_depth",
+            "docker-compose.yml",
+        ),
+        (
+            "compose image with ${X:+ nested 5 000 deep, X set",
+            "max_interpolation_depth",
+            "docker-compose.yml",
+        ),
+        (
+            "50 KB options.env value referenced 20 000 times",
+            "max_expanded_bytes",
+            "docker-compose.yml",
+        ),
+        (
+            "env file doubling its variables 40 times",
+            "max_expanded_bytes",
+            "app.env",
+        ),
+        (
+            "8 000 services of 100 replicas past the units budget",
+            "max_units",
+            "docker-compose.yml",
+        ),
+    ] {
+        let a = send(&app, (by_name(name).request)()).await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            a.text()
+        );
+        let r = a.json()["report"].take();
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "UC0003" && f["message"].as_str().unwrap().contains(budget))
+            .unwrap_or_else(|| panic!("{name}: no {budget} error in {}", r["findings"]));
+        assert_eq!(f["location"]["file"], file, "{name}: {f}");
+        assert!(f["location"]["line"].as_u64().unwrap() > 0, "{name}: {f}");
+    }
 }

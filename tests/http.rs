@@ -590,6 +590,38 @@ async fn a_request_past_the_timeout_is_503() {
     assert!(p["detail"].as_str().unwrap().contains("50 ms"));
 }
 
+/// The work of a timed-out request stops at its deadline: the worker finds
+/// it passed (here, after the test hook's delay) and gives up instead of
+/// validating, the cancellation is counted, and its slot goes to the next
+/// request, which is timed out in turn rather than shed as overloaded.
+#[tokio::test]
+async fn a_validation_past_the_timeout_is_stopped_and_frees_its_slot() {
+    let state = state_with(|c| {
+        c.limits.request_timeout = Duration::from_millis(100);
+        c.limits.max_concurrency = 1;
+        c.work_delay = Some(Duration::from_millis(300));
+    });
+    let app = router(state.clone());
+    let cancelled = |state: &AppState| {
+        state
+            .metrics
+            .render()
+            .lines()
+            .find_map(|l| l.strip_prefix("upcheck_validations_cancelled_total "))
+            .map_or(0, |n| n.trim().parse::<u64>().unwrap())
+    };
+    for round in 1..=2 {
+        let a = send_to(app.clone(), post_json("/validate", &seed_json())).await;
+        a.problem(503, "timeout");
+        wait_until(|| state.slots.available_permits() == 1).await;
+        assert_eq!(
+            cancelled(&state),
+            round,
+            "the validation was stopped, not finished"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_rate_limit_answers_429_with_retry_after() {
     let app = router(state_with(|c| c.limits.rate_per_minute = 2));

@@ -12,8 +12,13 @@
 //!   the grace period;
 //! - SIGTERM with work past the grace period (issue 14): a validation still
 //!   running and an upload still arriving are abandoned, and the process
-//!   exits 1 within the grace period (plus a margin).
+//!   exits 1 within the grace period (plus a margin);
+//! - a validation past `--request-timeout` (issue 14) stops its work: the
+//!   next request gets the slot at once, and SIGTERM finds nothing to
+//!   abandon.
 
+#[path = "bad_inputs/cases.rs"]
+mod cases;
 #[path = "bad_inputs/server.rs"]
 mod server;
 
@@ -424,4 +429,58 @@ fn sigterm_right_after_the_listening_line_is_a_clean_shutdown() {
         let status = server.wait_exit(Duration::from_secs(10));
         assert_eq!(status.code(), Some(0), "{status}");
     }
+}
+
+/// An include fan-out that takes seconds to validate (63 000 upstreams in
+/// a debug build), with one validation slot and a 300 ms timeout: the
+/// client gets the 503 at the timeout and the work stops there, so a normal
+/// request sent next is served within a generous bound instead of being
+/// shed as overloaded while the abandoned work runs on; SIGTERM then has
+/// nothing to abandon and the process exits 0.
+#[test]
+fn a_timed_out_validation_stops_and_its_slot_serves_the_next_request() {
+    let mut server = Server::start(&[
+        "--request-timeout",
+        "300ms",
+        "--max-concurrency",
+        "1",
+        "--grace-period",
+        "2s",
+    ]);
+    let addr = server.addr;
+    let files: Vec<serde_json::Value> = cases::include_fan_out()
+        .into_iter()
+        .map(|(path, content)| serde_json::json!({"path": path, "content": content}))
+        .collect();
+    let bomb = serde_json::json!({
+        "files": files,
+        "documents": [{"path": "docker-compose.yml", "content": SEED_COMPOSE}],
+    })
+    .to_string();
+    let r = exchange(&mut None, addr, &request("/validate", addr, &bomb)).unwrap();
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("problems/timeout"));
+    let answered = Instant::now();
+    loop {
+        let r = exchange(&mut None, addr, &request("/validate", addr, &seed_body())).unwrap();
+        if r.status == 200 {
+            break;
+        }
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(body.contains("problems/overloaded"), "{} {body}", r.status);
+        assert!(
+            answered.elapsed() < Duration::from_secs(2),
+            "the timed-out validation still held its slot {:?} after its 503",
+            answered.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("slot free {:?} after the timeout", answered.elapsed());
+    assert_eq!(
+        server.metric("upcheck_validations_cancelled_total"),
+        Some(1.0)
+    );
+    server.sigterm();
+    let status = server.wait_exit(Duration::from_secs(2 + 3));
+    assert_eq!(status.code(), Some(0), "nothing was left to abandon");
 }

@@ -2,6 +2,7 @@
 //! the library, and prints the result. Exit codes: 0 fine, 1 problems found
 //! (parse errors, a failing verdict), 2 bad usage or unreadable input.
 
+mod budgets;
 mod files;
 mod healthcheck;
 mod parse;

@@ -4,6 +4,7 @@
 //! Exit codes: 0 after a clean shutdown, 1 when the grace period ran out
 //! and requests were abandoned, 2 when the service cannot start.
 
+use super::budgets::{BudgetArgs, parse_size};
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use std::path::PathBuf;
@@ -119,26 +120,8 @@ pub struct ServeArgs {
     /// worker thread, to hold work in flight.
     #[arg(long, env = "UPCHECK_DEBUG_WORK_DELAY", hide = true, value_name = "DURATION", value_parser = parse_duration)]
     debug_work_delay: Option<Duration>,
-}
-
-/// `1048576`, `512K`, `512KiB`, `1M`, `1MiB` (K and M are 1024-based, like
-/// nginx's `client_max_body_size`).
-fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: usize = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (1048576, 512K, 1MiB)"))?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1024,
-        "m" | "mb" | "mib" => 1024 * 1024,
-        _ => return Err(format!("`{s}`: the unit is K, KiB, M or MiB")),
-    };
-    n.checked_mul(mult)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{s}` is not a usable size"))
+    #[command(flatten)]
+    budgets: BudgetArgs,
 }
 
 /// `30s`, `500ms`, `2m`, or plain seconds.
@@ -211,6 +194,7 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         cors_origins: a.cors_origins.clone(),
         grace_period: a.grace_period,
         work_delay: a.debug_work_delay,
+        budgets: a.budgets.budgets(),
     })
 }
 
@@ -264,12 +248,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_and_durations_parse() {
-        assert_eq!(parse_size("1MiB"), Ok(1024 * 1024));
-        assert_eq!(parse_size("512K"), Ok(512 * 1024));
-        assert_eq!(parse_size("100"), Ok(100));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("1G").is_err());
+    fn durations_parse() {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));

@@ -4,6 +4,7 @@
 //! mounted into nginx — or the Kubernetes manifests there. `--topology`
 //! and `--nginx` name the files instead; `-` reads standard input.
 
+use super::budgets::BudgetArgs;
 use super::topology::TopologyArgs;
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
@@ -48,6 +49,8 @@ pub struct ValidateArgs {
     explain_inputs: bool,
     #[command(flatten)]
     topo: TopologyArgs,
+    #[command(flatten)]
+    budgets: BudgetArgs,
 }
 
 /// Runs `upcheck validate`.
@@ -169,6 +172,7 @@ fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
             profiles: lo.profiles,
+            budgets: a.budgets.budgets(),
             ..Default::default()
         },
     };

@@ -448,6 +448,8 @@ impl From<crate::input::InputError> for ApiError {
     fn from(e: crate::input::InputError) -> ApiError {
         use crate::input::InputError as E;
         let field = match &e {
+            // Not the input's fault: the request's time ran out.
+            E::TimedOut => return ApiError::new(Kind::Timeout, e.to_string()),
             E::NoNginx => "/nginx".to_string(),
             E::NoTopology => "/documents".to_string(),
             E::MainNotFound(_) => "/main".to_string(),

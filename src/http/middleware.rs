@@ -248,6 +248,11 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
 /// included (503 past the timeout).
 pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next) -> Response<Body> {
     let limit = state.limits.request_timeout;
+    // The work the request starts stops at the same moment (see
+    // `routes::validate`), so its slot is not held past the answer.
+    let mut req = req;
+    req.extensions_mut()
+        .insert(crate::budget::Deadline::after(limit));
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,
         Err(_) => ApiError::new(

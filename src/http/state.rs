@@ -112,6 +112,8 @@ pub struct Config {
     /// worker thread before it starts, so that tests can hold work in
     /// flight (`--debug-work-delay`, hidden). `None` in production.
     pub work_delay: Option<Duration>,
+    /// The budgets of every validation (see [`crate::budget`]).
+    pub budgets: crate::budget::Budgets,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             grace_period: Duration::from_secs(10),
             work_delay: None,
+            budgets: crate::budget::Budgets::default(),
         }
     }
 }
@@ -140,6 +143,8 @@ pub struct Inner {
     pub connections: ConnectionLimits,
     /// See [`Config::work_delay`].
     pub work_delay: Option<Duration>,
+    /// See [`Config::budgets`].
+    pub budgets: crate::budget::Budgets,
     /// CORS allow-list.
     pub cors_origins: Vec<String>,
     /// The Prometheus recorder.
@@ -167,6 +172,7 @@ impl AppState {
             limits: cfg.limits.clone(),
             connections: cfg.connections.clone(),
             work_delay: cfg.work_delay,
+            budgets: cfg.budgets,
             cors_origins: cfg.cors_origins.clone(),
             metrics: Metrics::new(),
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
@@ -268,6 +274,8 @@ pub mod names {
     pub const RULE_HITS: &str = "upcheck_rule_hits_total";
     /// Requests whose response is not produced yet.
     pub const IN_FLIGHT: &str = "upcheck_http_requests_in_flight";
+    /// Validations stopped at their request's deadline.
+    pub const CANCELLED: &str = "upcheck_validations_cancelled_total";
     /// Connections open.
     pub const CONNECTIONS: &str = "upcheck_http_connections";
     /// Connections the server closed before the client did, by reason
@@ -309,6 +317,10 @@ impl Metrics {
             metrics::describe_counter!(names::RULE_HITS, "Findings reported, by rule code");
             metrics::describe_gauge!(names::IN_FLIGHT, "HTTP requests in flight");
             metrics::describe_gauge!(names::CONNECTIONS, "HTTP connections open");
+            metrics::describe_counter!(
+                names::CANCELLED,
+                "Validations stopped at their request's deadline"
+            );
             metrics::describe_counter!(
                 names::CONNECTIONS_CLOSED,
                 "HTTP connections closed by the server, by reason"

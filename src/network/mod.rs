@@ -94,11 +94,22 @@ pub enum LoadError {
 
 /// Resolves every upstream from every nginx site. Group references come
 /// after their members, so their status can use the members'.
-pub fn resolve_all(topo: &Topology, ex: &Extraction, sites: &[Site]) -> Vec<Resolution> {
+pub fn resolve_all(
+    topo: &Topology,
+    ex: &Extraction,
+    sites: &[Site],
+    deadline: crate::budget::Deadline,
+) -> Vec<Resolution> {
     let mut out = Vec::new();
     for site in sites {
         let r = Resolver::new(topo, ex, *site);
-        let mut mine: Vec<Resolution> = (0..ex.upstreams.len()).map(|i| r.resolve(i)).collect();
+        let mut mine: Vec<Resolution> = (0..ex.upstreams.len())
+            .map_while(|i| (!deadline.passed()).then(|| r.resolve(i)))
+            .collect();
+        if mine.len() < ex.upstreams.len() {
+            // Past the deadline: the caller discards what was resolved.
+            return out;
+        }
         // Groups aggregate their members, once per group however many
         // references it has.
         let mut aggregated: std::collections::HashMap<usize, (Status, Option<String>, String)> =

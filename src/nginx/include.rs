@@ -188,7 +188,7 @@ pub(crate) fn parse_bundle(
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     let mut i = 0;
-    while i < r.queue.len() {
+    while i < r.queue.len() && !opts.deadline.passed() {
         let (id, fctx) = r.queue[i];
         let src = r.sources.get(id);
         let parsed = parse_file(id, &src.bytes, fctx, opts, &mut r);

@@ -58,6 +58,9 @@ pub struct ParseOptions {
     /// Where nginx sees each file (its path inside the container). When not
     /// empty, only these files exist for `include`, at these paths.
     pub paths: std::collections::HashMap<FileId, String>,
+    /// Past it, no more included files are parsed (the caller gives up on
+    /// the result).
+    pub deadline: crate::budget::Deadline,
 }
 
 impl Default for ParseOptions {
@@ -70,6 +73,7 @@ impl Default for ParseOptions {
             max_depth: 256,
             max_expanded_directives: crate::budget::MAX_EXPANDED_DIRECTIVES,
             paths: std::collections::HashMap::new(),
+            deadline: crate::budget::Deadline::NONE,
         }
     }
 }

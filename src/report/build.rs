@@ -9,7 +9,7 @@ use super::{
     FileRole, InputFileReport, InputSummary, Location, Refusal, Report, Summary, UpstreamReport,
     Verdict, finding_report,
 };
-use crate::budget::Budgets;
+use crate::budget::{Budgets, Deadline};
 use crate::finding::{Finding, Severity};
 use crate::network::{Resolution, Status};
 use crate::nginx::Config;
@@ -46,6 +46,9 @@ pub struct Outcome<'a> {
     pub findings: &'a [Finding],
     /// Caps on what the report lists.
     pub budgets: Budgets,
+    /// Past it, no more upstreams are listed (the caller discards the
+    /// report).
+    pub deadline: Deadline,
 }
 
 /// Builds the report.
@@ -57,6 +60,7 @@ pub fn build(o: Outcome) -> Report {
     let upstreams = o
         .resolutions
         .iter()
+        .take_while(|_| !o.deadline.passed())
         .map(|r| {
             let mut u = upstream(&o, r, lines_left);
             lines_left -= u.trace.len();

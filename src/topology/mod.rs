@@ -113,6 +113,11 @@ pub struct LoadOptions {
     /// Paths known not to exist in the project (see
     /// [`crate::input::Input::absent`]).
     pub absent: std::collections::BTreeSet<String>,
+    /// Caps on interpolation and on the units modelled.
+    pub budgets: crate::budget::Budgets,
+    /// Past it, loaders stop reading more objects (the caller gives up on
+    /// the result).
+    pub deadline: crate::budget::Deadline,
 }
 
 impl LoadOptions {
@@ -156,6 +161,8 @@ impl LoadOptions {
             complete: Default::default(),
             absent: Default::default(),
             project_dir: o.project_dir.clone(),
+            budgets: o.budgets,
+            deadline: o.deadline,
         })
     }
 }

@@ -209,8 +209,106 @@ pub fn big_group(n: usize) -> String {
     conf
 }
 
+/// The seed compose document with `${X<op>` nested 5 000 deep (30 KB) in
+/// one of its values: the environment of `model_test`, or its image.
+pub fn deep_interpolation(op: &str, field: &str) -> String {
+    let deep = format!("{}v{}", format!("${{X{op}").repeat(5000), "}".repeat(5000));
+    let value = match field {
+        "image" => format!("    image: \"{deep}\"\n"),
+        _ => format!("    environment:\n      - DEEP={deep}\n"),
+    };
+    SEED_COMPOSE.replacen("  model_test:\n", &format!("  model_test:\n{value}"), 1)
+}
+
+/// A compose document whose one value references a 50 KB variable 20 000
+/// times (1 GB substituted, 120 KB written), and the variable.
+pub fn env_amplification() -> (String, String) {
+    let refs = "${BIG}".repeat(20_000);
+    let compose = SEED_COMPOSE.replacen(
+        "  model_test:\n",
+        &format!("  model_test:\n    environment:\n      - AMPLIFIED={refs}\n"),
+        1,
+    );
+    (compose, "b".repeat(50_000))
+}
+
+/// The seed compose document with `n` more services of `replicas` replicas
+/// each (8 000 × 100 modelled 800 000 units).
+pub fn replicas_bomb(n: usize, replicas: u32) -> String {
+    let mut more = String::new();
+    for i in 0..n {
+        more.push_str(&format!(
+            "  r{i}:\n    image: app\n    deploy: {{replicas: {replicas}}}\n"
+        ));
+    }
+    SEED_COMPOSE.replacen("\nnetworks:\n", &format!("\n{more}networks:\n"), 1)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
+        Case {
+            name: "compose environment with ${X:- nested 5 000 deep",
+            expect: Expect::Finding("UC0003"),
+            request: || with_compose(&deep_interpolation(":-", "environment")),
+        },
+        Case {
+            name: "compose environment with ${X:? nested 5 000 deep",
+            expect: Expect::Finding("UC0003"),
+            request: || with_compose(&deep_interpolation(":?", "environment")),
+        },
+        Case {
+            name: "compose image with ${X- nested 5 000 deep",
+            expect: Expect::Finding("UC0003"),
+            request: || with_compose(&deep_interpolation("-", "image")),
+        },
+        Case {
+            name: "compose image with ${X:+ nested 5 000 deep, X set",
+            expect: Expect::Finding("UC0003"),
+            request: || {
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": SEED_CONF}],
+                    "documents": [{"path": "docker-compose.yml", "content": deep_interpolation(":+", "image")}],
+                    "options": {"env": {"X": "x"}},
+                }))
+            },
+        },
+        Case {
+            name: "50 KB options.env value referenced 20 000 times",
+            expect: Expect::Finding("UC0003"),
+            request: || {
+                let (compose, big) = env_amplification();
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": SEED_CONF}],
+                    "documents": [{"path": "docker-compose.yml", "content": compose}],
+                    "options": {"env": {"BIG": big}},
+                }))
+            },
+        },
+        Case {
+            name: "env file doubling its variables 40 times",
+            expect: Expect::Finding("UC0003"),
+            request: || {
+                let mut env = String::from("A0=xxxxxxxxxxxxxxxx\n");
+                for i in 1..=40 {
+                    env.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+                }
+                let compose = SEED_COMPOSE.replacen(
+                    "  model_test:\n",
+                    "  model_test:\n    env_file: app.env\n",
+                    1,
+                );
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": SEED_CONF}],
+                    "documents": [{"path": "docker-compose.yml", "content": compose}],
+                    "options": {"env_files": [{"path": "app.env", "content": env}]},
+                }))
+            },
+        },
+        Case {
+            name: "8 000 services of 100 replicas past the units budget",
+            expect: Expect::Finding("UC0003"),
+            request: || with_compose(&replicas_bomb(8000, 100)),
+        },
         Case {
             name: "include fan-out past the expansion budget",
             expect: Expect::Finding("UC0001"),

@@ -125,6 +125,7 @@ fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
         },
         project_dir: None,
         budgets: Default::default(),
+        deadline: Default::default(),
     })
 }
 
@@ -484,6 +485,7 @@ impl Submission {
             env_files: Vec::new(),
             project_dir: None,
             budgets: Default::default(),
+            deadline: Default::default(),
         };
         Ok(Submission {
             style: Style::Form,

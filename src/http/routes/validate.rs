@@ -7,6 +7,7 @@
 //! the engine could not read (verdict `error`) is not a verdict: a `422`
 //! problem of type `input-refused` carrying the report.
 
+use crate::budget::Deadline;
 use crate::http::body::{self, Payload};
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
@@ -17,7 +18,9 @@ use crate::http::openapi::{
 };
 use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
+use crate::input::InputError;
 use crate::report::{self, Format, Report};
+use axum::Extension;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
@@ -135,6 +138,7 @@ impl FromRequestParts<AppState> for ReportFormat {
 pub async fn validate(
     State(state): State<AppState>,
     ReportFormat(format, Pretty(pretty)): ReportFormat,
+    deadline: Option<Extension<Deadline>>,
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
@@ -146,25 +150,44 @@ pub async fn validate(
     };
     submission.check(&state.limits)?;
     let style = submission.style;
-    // The slot travels with the work: a timed-out request frees its slot
-    // only when the validation it started has finished.
+    let mut submission = submission;
+    submission.options.budgets = state.budgets;
+    // The work stops at the request's deadline (`middleware::time_limit`),
+    // and the slot, which travels with it, is freed then.
+    submission.options.deadline = deadline.map_or(Deadline::NONE, |d| d.0);
     let hook = state.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         hook.work_delay_hook();
         let limit = submission.options.budgets.max_response_bytes;
-        let report = if submission.is_project() {
+        let deadline = submission.options.deadline;
+        let validated = if submission.is_project() {
             // A project is read as the CLI reads a directory: what it
             // cannot use is a refusal, as the CLI's exit 2.
             match submission.into_project_input(&hook.limits) {
-                Ok(input) => crate::validate(&input)
-                    .unwrap_or_else(|e| Report::refused(e.to_string(), Vec::new())),
-                Err(ProjectError::Refused(why)) => Report::refused(why, Vec::new()),
+                Ok(input) => match crate::validate(&input) {
+                    Err(InputError::TimedOut) => Err(InputError::TimedOut),
+                    r => Ok(r.unwrap_or_else(|e| Report::refused(e.to_string(), Vec::new()))),
+                },
+                Err(ProjectError::Refused(why)) => Ok(Report::refused(why, Vec::new())),
                 Err(ProjectError::Request(e)) => return Err(e),
             }
         } else {
-            crate::validate(&submission.into_input()).map_err(|e| style.input_error(e))?
+            crate::validate(&submission.into_input())
         };
+        // Nobody waits for a report rendered past the deadline.
+        let validated = validated.and_then(|r| {
+            if deadline.passed() {
+                Err(InputError::TimedOut)
+            } else {
+                Ok(r)
+            }
+        });
+        if matches!(validated, Err(InputError::TimedOut)) {
+            hook.metrics
+                .record(|| metrics::counter!(names::CANCELLED).increment(1));
+        }
+        let report = validated.map_err(|e| style.input_error(e))?;
         let refused =
             (report.verdict == report::Verdict::Error).then(|| ApiError::refused(&report));
         Ok((

@@ -57,10 +57,28 @@ fn pass_kind(name: &str, module: Module) -> Option<UpstreamDirective> {
 /// `config`, following its includes. Directives the parser rejected and the
 /// parameter lines of `map`-like blocks are skipped.
 pub fn extract(config: &Config, sources: &SourceMap) -> Extraction {
+    extract_until(config, sources, crate::budget::Deadline::NONE)
+}
+
+/// [`extract`], giving up past `deadline`: the directives walked after it
+/// are skipped, and the caller discards the partial extraction.
+pub fn extract_until(
+    config: &Config,
+    sources: &SourceMap,
+    deadline: crate::budget::Deadline,
+) -> Extraction {
     let mut ex = Extraction::default();
     let sc = scan(config, sources, &mut ex);
     let mut resolvers_seen = 0;
+    let mut seen = 0u32;
+    let mut late = false;
     walk(config, |d, ancestors, ctx, module| {
+        // The walk cannot stop; past the deadline each step is a no-op.
+        seen = seen.wrapping_add(1);
+        if late || (seen.is_multiple_of(256) && deadline.passed()) {
+            late = true;
+            return;
+        }
         if d.name == "resolver" {
             // Same walk order and filter as the scan that listed them.
             if let Some(res) = ex.resolvers.get_mut(resolvers_seen) {

@@ -4,7 +4,7 @@
 //! `merge.rs`) and the `!reset` markers stripped.
 
 use super::files::{EnvFileText, Files, dir_of, join_path, looks_like_env_file};
-use super::interpolate::interpolate;
+use super::interpolate::{Meter, decode_raw, interpolate};
 use crate::nginx::include::normalize as normalize_path;
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::build::Reference;
@@ -57,6 +57,7 @@ impl<'a> Assembly<'a> {
             opts,
             files: Files {
                 absent: opts.absent.clone(),
+                meter: Meter::new(&opts.budgets),
                 ..Files::default()
             },
             r: Reader::new(Dialect::COMPOSE),
@@ -155,8 +156,16 @@ impl<'a> Assembly<'a> {
             .ctx
             .get(&n.span.file)
             .map_or(&self.opts.env, |c| &c.env);
-        let map = vec![(n.span.start, n.span.end); s.len()];
-        Some(interpolate(env, &s, &map, &mut Vec::new()).0)
+        // Exact source bytes when the scalar decodes to its value, so a
+        // budget crossed here points at the `${…}` that crossed it.
+        let map = match decode_raw(self.files.text(n.span.file), n.span) {
+            Some((decoded, map)) if decoded == s => map,
+            _ => vec![(n.span.start, n.span.end); s.len()],
+        };
+        let mut problems = Vec::new();
+        let (out, _) = interpolate(env, &s, &map, &self.files.meter, &mut problems);
+        self.files.meter.locate(&problems, n.span.file);
+        Some(out)
     }
 
     /// The documents of one file merged, without `extends` or `include`.

@@ -5,10 +5,18 @@
 
 use super::assembly::Assembly;
 use super::files::EnvFileText;
-use super::interpolate::interpolate;
+use super::interpolate::{Meter, Problem, interpolate};
 use crate::source::Span;
 use std::collections::BTreeMap;
 use std::ops::Range;
+
+/// An env file's variables, its errors (message, byte range), and the
+/// value that crossed the expansion budget.
+pub(super) type Parsed = (
+    Vec<DotVar>,
+    Vec<(String, Range<usize>)>,
+    Option<Range<usize>>,
+);
 
 /// One variable of an env file.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,15 +33,19 @@ pub(super) struct DotVar {
 /// (escapes, several lines), inline ` #` comments after unquoted values,
 /// `${VAR}` expanded from `lookup` then from the variables above, and a bare
 /// `KEY` taken from `lookup`. `raw` (`format: raw`) takes values as written.
-/// Errors are (message, byte range).
+/// Errors are (message, byte range); substitutions are bounded by `meter`,
+/// and the last item is the value that crossed its byte budget, if one did
+/// here.
 pub(super) fn parse_dotenv(
     text: &str,
     lookup: &BTreeMap<String, String>,
     raw: bool,
-) -> (Vec<DotVar>, Vec<(String, Range<usize>)>) {
+    meter: &Meter,
+) -> Parsed {
     let b = text.as_bytes();
     let mut vars: Vec<DotVar> = Vec::new();
     let mut errors = Vec::new();
+    let mut crossed = None;
     let mut defined: BTreeMap<String, String> = BTreeMap::new();
     let mut i = 0;
     let line_end = |from: usize| {
@@ -120,7 +132,8 @@ pub(super) fn parse_dotenv(
                 let value = if raw {
                     v.to_string()
                 } else {
-                    expand(v, lookup, &defined)
+                    let at = i..i + v.len();
+                    expand(v, lookup, &defined, meter, at, &mut errors, &mut crossed)
                 };
                 (value, i + v.len(), end)
             }
@@ -143,7 +156,16 @@ pub(super) fn parse_dotenv(
                 };
                 let inner = &text[i + 1..close];
                 let value = if q == b'"' {
-                    expand(&unescape(inner), lookup, &defined)
+                    let at = i + 1..close;
+                    expand(
+                        &unescape(inner),
+                        lookup,
+                        &defined,
+                        meter,
+                        at,
+                        &mut errors,
+                        &mut crossed,
+                    )
                 } else {
                     inner.to_string()
                 };
@@ -158,23 +180,41 @@ pub(super) fn parse_dotenv(
         });
         i = next;
     }
-    (vars, errors)
+    (vars, errors, crossed)
 }
 
-/// `${VAR}` in an env file value: the environment first, then the
-/// variables defined above in the file; unset ones are empty.
+/// `${VAR}` in an env file value (written at `at`): the environment first,
+/// then the variables defined above in the file; unset ones are empty. A
+/// default nested past the depth budget is an error there; the value that
+/// crosses the byte budget is `crossed`.
 fn expand(
     s: &str,
     lookup: &BTreeMap<String, String>,
     defined: &BTreeMap<String, String>,
+    meter: &Meter,
+    at: Range<usize>,
+    errors: &mut Vec<(String, Range<usize>)>,
+    crossed: &mut Option<Range<usize>>,
 ) -> String {
     if !s.contains('$') {
         return s.to_string();
     }
-    let mut env = defined.clone();
-    env.extend(lookup.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let map = vec![(0, 0); s.len()];
-    interpolate(&env, s, &map, &mut Vec::new()).0
+    let map = vec![(at.start as u32, at.end as u32); s.len()];
+    let mut problems = Vec::new();
+    let (out, _) = interpolate(&(lookup, defined), s, &map, meter, &mut problems);
+    for (p, _) in problems {
+        match p {
+            Problem::TooDeep(max) => errors.push((
+                format!("`${{…}}` nested more than {max} deep; upcheck reads at most {max} levels of defaults (max_interpolation_depth)"),
+                at.clone(),
+            )),
+            Problem::TooLarge(_) => {
+                crossed.get_or_insert(at.clone());
+            }
+            Problem::Unset(_) | Problem::Required(..) | Problem::Invalid => {}
+        }
+    }
+    out
 }
 
 /// The escapes of a double-quoted env file value.
@@ -214,10 +254,13 @@ impl Assembly<'_> {
         lookup: &BTreeMap<String, String>,
         raw: bool,
     ) -> Vec<DotVar> {
-        let (vars, errors) = parse_dotenv(&f.text, lookup, raw);
+        let (vars, errors, crossed) = parse_dotenv(&f.text, lookup, raw, &self.files.meter);
         if let Some(file) = f.file {
             for (message, r) in errors {
                 self.r.error(Span::new(file, r.start, r.end), message);
+            }
+            if let Some(r) = crossed {
+                self.files.meter.place(Span::new(file, r.start, r.end));
             }
         }
         vars
@@ -231,7 +274,7 @@ pub(crate) fn dotenv_values(
     text: &str,
     lookup: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    let (vars, _) = parse_dotenv(text, lookup, false);
+    let (vars, _, _) = parse_dotenv(text, lookup, false, &Meter::default());
     vars.into_iter()
         .filter_map(|v| Some((v.name, v.value?)))
         .collect()

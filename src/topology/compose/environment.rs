@@ -112,7 +112,19 @@ impl FileLoader<'_> {
                 }
                 continue;
             };
-            let (vars, errors) = parse_dotenv(&f.text, &ctx.env, raw);
+            let meter = &self.files.meter;
+            let (vars, errors, crossed) = parse_dotenv(&f.text, &ctx.env, raw, meter);
+            if let (Some(r), Some(file)) = (crossed, f.file) {
+                meter.place(Span::new(file, r.start, r.end));
+            }
+            // Every service that reads the file gets its own copy of it.
+            let bytes: usize = vars
+                .iter()
+                .map(|v| v.name.len() + v.value.as_ref().map_or(0, String::len))
+                .sum();
+            if !meter.charge(bytes, p.inner()) {
+                continue;
+            }
             for (message, r) in errors {
                 match f.file {
                     Some(file) => self.r.error(Span::new(file, r.start, r.end), message),

@@ -6,6 +6,7 @@
 //! main file).
 
 use super::assembly::Assembly;
+use super::interpolate::Meter;
 use crate::nginx::include::{dirname, normalize as normalize_path};
 use crate::source::{FileId, SourceFile, Span};
 use crate::topology::build::{Reference, ReferenceKind};
@@ -51,6 +52,8 @@ pub(super) struct Files {
     pub(super) none: FileCtx,
     /// Paths known not to exist in the project.
     pub(super) absent: std::collections::BTreeSet<String>,
+    /// What interpolation may still cost in this project.
+    pub(super) meter: Meter,
 }
 
 impl Files {

@@ -5,8 +5,10 @@
 //! and the one pass that reports interpolation problems.
 
 use super::loader::FileLoader;
-use crate::source::Span;
+use crate::budget::Budgets;
+use crate::source::{FileId, Span};
 use crate::topology::yaml::{Node, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -157,6 +159,127 @@ pub(super) enum Problem {
     Required(String, String),
     /// A `$` that starts no valid expression.
     Invalid,
+    /// A `${…}` whose default or alternative nests deeper than the budget:
+    /// its argument is not read.
+    TooDeep(usize),
+    /// The substitution that crossed the project's expansion budget: it
+    /// and every later one are left empty.
+    TooLarge(usize),
+}
+
+/// The variables interpolation reads.
+pub(super) trait Lookup {
+    /// The value of `name`, if set.
+    fn get(&self, name: &str) -> Option<&str>;
+}
+
+impl Lookup for BTreeMap<String, String> {
+    fn get(&self, name: &str) -> Option<&str> {
+        BTreeMap::get(self, name).map(String::as_str)
+    }
+}
+
+/// Two sets of variables, the first winning (the environment over an env
+/// file's earlier lines), without copying either.
+impl Lookup for (&BTreeMap<String, String>, &BTreeMap<String, String>) {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .or_else(|| self.1.get(name))
+            .map(String::as_str)
+    }
+}
+
+/// What interpolation may cost in one project, shared by every value read
+/// (see [`crate::budget::Budgets::max_interpolation_depth`] and
+/// [`max_expanded_bytes`](crate::budget::Budgets::max_expanded_bytes)).
+#[derive(Debug)]
+pub(super) struct Meter {
+    max_depth: usize,
+    limit: usize,
+    used: Cell<usize>,
+    over: Cell<bool>,
+    /// Where the byte budget was crossed, once a caller has located it.
+    crossed: Cell<Option<Span>>,
+}
+
+impl Default for Meter {
+    fn default() -> Meter {
+        Meter::new(&Budgets::default())
+    }
+}
+
+impl Meter {
+    /// A meter for the budgets of one validation.
+    pub(super) fn new(b: &Budgets) -> Meter {
+        Meter {
+            max_depth: b.max_interpolation_depth,
+            limit: b.max_expanded_bytes,
+            used: Cell::new(0),
+            over: Cell::new(false),
+            crossed: Cell::new(None),
+        }
+    }
+
+    /// The byte budget.
+    pub(super) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Takes `n` bytes of the budget; false (and over from then on) when
+    /// they do not fit.
+    fn take(&self, n: usize) -> bool {
+        if self.over.get() {
+            return false;
+        }
+        let used = self.used.get().saturating_add(n);
+        if used > self.limit {
+            self.over.set(true);
+            return false;
+        }
+        self.used.set(used);
+        true
+    }
+
+    /// Records where the budget was crossed, when `problems` (met in a
+    /// value of `file`) say it was there; the first place recorded stays.
+    pub(super) fn locate(&self, problems: &[(Problem, (u32, u32))], file: FileId) {
+        if let Some((_, (start, end))) = problems
+            .iter()
+            .find(|(p, _)| matches!(p, Problem::TooLarge(_)))
+        {
+            self.place(Span {
+                file,
+                start: *start,
+                end: *end,
+            });
+        }
+    }
+
+    /// Records `at` as where the budget was crossed, unless a place is
+    /// already recorded.
+    pub(super) fn place(&self, at: Span) {
+        if self.crossed.get().is_none() {
+            self.crossed.set(Some(at));
+        }
+    }
+
+    /// Takes `n` bytes that a value expanded to outside of `${…}` (an env
+    /// file read into a service); false, with `at` recorded as where the
+    /// budget was crossed, when they do not fit.
+    pub(super) fn charge(&self, n: usize, at: Span) -> bool {
+        let fresh = !self.over.get();
+        let ok = self.take(n);
+        if !ok && fresh {
+            self.place(at);
+        }
+        ok
+    }
+
+    /// `Some` once the byte budget was crossed: where, if located.
+    pub(super) fn crossed(&self) -> Option<Option<Span>> {
+        self.over.get().then(|| self.crossed.get())
+    }
 }
 
 fn is_name_start(b: u8) -> bool {
@@ -175,153 +298,241 @@ fn name_len(b: &[u8]) -> usize {
     }
 }
 
-/// compose-go `getFirstBraceClosingIndex`: the `}` closing the `${` at 0.
-fn closing_brace(b: &[u8]) -> Option<usize> {
-    let mut open = 0i32;
+/// compose-go `getFirstBraceClosingIndex` for every `${` of `b` at once:
+/// (the offset of each `${`, the offset of the `}` closing it), in order.
+/// Each `}` closes the innermost open `${`, so one pass with a stack gives
+/// what scanning from each `${` would, in linear time.
+fn closing_braces(b: &[u8]) -> Vec<(usize, Option<usize>)> {
+    let mut out: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'}' {
-            open -= 1;
-            if open == 0 {
-                return Some(i);
+            if let Some(o) = open.pop() {
+                out[o].1 = Some(i);
             }
-        }
-        if b[i..].starts_with(b"${") {
-            open += 1;
+        } else if b[i..].starts_with(b"${") {
+            open.push(out.len());
+            out.push((i, None));
             i += 1;
         }
         i += 1;
     }
-    None
+    out
 }
 
 /// Interpolates `s` (whose bytes came from `map`) like compose-go's
 /// `template.Substitute`: `$$`, `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`,
 /// `${VAR:?e}`, `${VAR?e}`, `${VAR:+r}`, `${VAR+r}`, nested defaults.
 /// Substituted values map to the whole `${…}`; a default's own text keeps
-/// its exact source bytes.
+/// its exact source bytes. Nesting and substituted bytes are bounded by
+/// `meter`.
 pub(super) fn interpolate(
-    env: &BTreeMap<String, String>,
+    env: &impl Lookup,
     s: &str,
     map: &[(u32, u32)],
+    meter: &Meter,
     problems: &mut Vec<(Problem, (u32, u32))>,
 ) -> (String, Vec<(u32, u32)>) {
-    let b = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut omap: Vec<(u32, u32)> = Vec::with_capacity(b.len());
-    let whole = |r: Range<usize>| cover(map, r).unwrap_or((0, 0));
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'$' {
-            out.push(b[i]);
-            omap.push(map[i]);
-            i += 1;
-            continue;
-        }
-        let next = b.get(i + 1).copied();
-        if next == Some(b'$') {
-            out.push(b'$');
-            omap.push(whole(i..i + 2));
-            i += 2;
-            continue;
-        }
-        if next.is_some_and(is_name_start) {
-            let n = name_len(&b[i + 1..]);
-            let end = i + 1 + n;
-            let at = whole(i..end);
-            match env.get(&s[i + 1..end]) {
-                Some(v) => {
-                    out.extend_from_slice(v.as_bytes());
-                    omap.extend(std::iter::repeat_n(at, v.len()));
-                }
-                None => problems.push((Problem::Unset(s[i + 1..end].to_string()), at)),
-            }
-            i = end;
-            continue;
-        }
-        let braced = if next == Some(b'{') {
-            closing_brace(&b[i..]).and_then(|close| {
-                let inner = i + 2..i + close;
-                let n = name_len(&b[inner.clone()]);
-                if n == 0 {
-                    return None;
-                }
-                let rest = &s[inner.start + n..inner.end];
-                let op = [":-", ":?", ":+", "-", "?", "+"]
-                    .into_iter()
-                    .find(|op| rest.starts_with(op));
-                if op.is_none() && !rest.is_empty() {
-                    return None;
-                }
-                Some((close, n, op.unwrap_or("")))
-            })
-        } else {
-            None
-        };
-        let Some((close, n, op)) = braced else {
-            problems.push((Problem::Invalid, whole(i..i + 1)));
-            out.push(b'$');
-            omap.push(map[i]);
-            i += 1;
-            continue;
-        };
-        let end = i + close + 1;
-        let at = whole(i..end);
-        let name = &s[i + 2..i + 2 + n];
-        let arg = i + 2 + n + op.len()..i + close;
-        let value = env.get(name);
-        let set = value.is_some();
-        let non_empty = value.is_some_and(|v| !v.is_empty());
-        let push_value = |out: &mut Vec<u8>, omap: &mut Vec<(u32, u32)>| {
-            if let Some(v) = value {
-                out.extend_from_slice(v.as_bytes());
-                omap.extend(std::iter::repeat_n(at, v.len()));
-            }
-        };
-        let use_arg = match op {
-            "" => {
-                if !set {
-                    problems.push((Problem::Unset(name.to_string()), at));
-                }
-                push_value(&mut out, &mut omap);
-                false
-            }
-            ":-" | "-" => {
-                let has = if op == ":-" { non_empty } else { set };
-                if has {
-                    push_value(&mut out, &mut omap);
-                }
-                !has
-            }
-            ":?" | "?" => {
-                let has = if op == ":?" { non_empty } else { set };
-                if has {
-                    push_value(&mut out, &mut omap);
-                } else {
-                    let (msg, _) = interpolate(env, &s[arg.clone()], &map[arg.clone()], problems);
-                    problems.push((Problem::Required(name.to_string(), msg), at));
-                }
-                false
-            }
-            _ => {
-                // `:+` / `+`: the replacement when set (and non-empty).
-                let has = if op == ":+" { non_empty } else { set };
-                if !has {
-                    push_value(&mut out, &mut omap);
-                }
-                has
-            }
-        };
-        if use_arg {
-            let (a, amap) = interpolate(env, &s[arg.clone()], &map[arg], problems);
-            out.extend_from_slice(a.as_bytes());
-            omap.extend(amap);
-        }
-        i = end;
-    }
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    let mut omap: Vec<(u32, u32)> = Vec::with_capacity(s.len());
+    let mut cx = Interp {
+        env,
+        s,
+        map,
+        meter,
+        problems,
+        closes: None,
+    };
+    cx.run(0..s.len(), 0, &mut out, &mut omap);
     let s = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     (s, omap)
+}
+
+/// Interpolated bytes, and per byte the source bytes it came from.
+type Mapped = (Vec<u8>, Vec<(u32, u32)>);
+
+/// One interpolation: the value, its map, and the braces matched once.
+struct Interp<'a, L> {
+    env: &'a L,
+    s: &'a str,
+    map: &'a [(u32, u32)],
+    meter: &'a Meter,
+    problems: &'a mut Vec<(Problem, (u32, u32))>,
+    closes: Option<Vec<(usize, Option<usize>)>>,
+}
+
+impl<L: Lookup> Interp<'_, L> {
+    /// The `}` closing the `${` at `at`.
+    fn close(&mut self, at: usize) -> Option<usize> {
+        let s = self.s;
+        let closes = self
+            .closes
+            .get_or_insert_with(|| closing_braces(s.as_bytes()));
+        let i = closes.binary_search_by_key(&at, |c| c.0).ok()?;
+        closes[i].1
+    }
+
+    fn whole(&self, r: Range<usize>) -> (u32, u32) {
+        cover(self.map, r).unwrap_or((0, 0))
+    }
+
+    /// Appends a variable's value, within the byte budget.
+    fn push_value(
+        &mut self,
+        v: &str,
+        at: (u32, u32),
+        out: &mut Vec<u8>,
+        omap: &mut Vec<(u32, u32)>,
+    ) {
+        if v.is_empty() {
+            return;
+        }
+        let fresh = self.meter.crossed().is_none();
+        if self.meter.take(v.len()) {
+            out.extend_from_slice(v.as_bytes());
+            omap.extend(std::iter::repeat_n(at, v.len()));
+        } else if fresh {
+            self.problems
+                .push((Problem::TooLarge(self.meter.limit), at));
+        }
+    }
+
+    /// Interpolates bytes `range` of the value at nesting `depth` into `out`.
+    fn run(
+        &mut self,
+        range: Range<usize>,
+        depth: usize,
+        out: &mut Vec<u8>,
+        omap: &mut Vec<(u32, u32)>,
+    ) {
+        let s = self.s;
+        let b = s.as_bytes();
+        let mut i = range.start;
+        let end_all = range.end;
+        while i < end_all {
+            if b[i] != b'$' {
+                // Copy the run up to the next `$` at once.
+                let next = b[i..end_all]
+                    .iter()
+                    .position(|c| *c == b'$')
+                    .map_or(end_all, |p| i + p);
+                out.extend_from_slice(&b[i..next]);
+                omap.extend_from_slice(&self.map[i..next]);
+                i = next;
+                continue;
+            }
+            let next = b.get(i + 1).copied().filter(|_| i + 1 < end_all);
+            if next == Some(b'$') {
+                out.push(b'$');
+                omap.push(self.whole(i..i + 2));
+                i += 2;
+                continue;
+            }
+            if next.is_some_and(is_name_start) {
+                let n = name_len(&b[i + 1..end_all]);
+                let end = i + 1 + n;
+                let at = self.whole(i..end);
+                match self.env.get(&s[i + 1..end]) {
+                    Some(v) => self.push_value(v, at, out, omap),
+                    None => self
+                        .problems
+                        .push((Problem::Unset(s[i + 1..end].to_string()), at)),
+                }
+                i = end;
+                continue;
+            }
+            let braced = if next == Some(b'{') {
+                self.close(i).filter(|c| *c < end_all).and_then(|close| {
+                    let inner = i + 2..close;
+                    let n = name_len(&b[inner.clone()]);
+                    if n == 0 {
+                        return None;
+                    }
+                    let rest = &s[inner.start + n..inner.end];
+                    let op = [":-", ":?", ":+", "-", "?", "+"]
+                        .into_iter()
+                        .find(|op| rest.starts_with(op));
+                    if op.is_none() && !rest.is_empty() {
+                        return None;
+                    }
+                    Some((close, n, op.unwrap_or("")))
+                })
+            } else {
+                None
+            };
+            let Some((close, n, op)) = braced else {
+                self.problems.push((Problem::Invalid, self.whole(i..i + 1)));
+                out.push(b'$');
+                omap.push(self.map[i]);
+                i += 1;
+                continue;
+            };
+            let end = close + 1;
+            let at = self.whole(i..end);
+            let name = &s[i + 2..i + 2 + n];
+            let arg = i + 2 + n + op.len()..close;
+            let value = self.env.get(name);
+            let set = value.is_some();
+            let non_empty = value.is_some_and(|v| !v.is_empty());
+            let use_arg = match op {
+                "" => {
+                    if !set {
+                        self.problems.push((Problem::Unset(name.to_string()), at));
+                    }
+                    self.push_value(value.unwrap_or(""), at, out, omap);
+                    false
+                }
+                ":-" | "-" => {
+                    let has = if op == ":-" { non_empty } else { set };
+                    if has {
+                        self.push_value(value.unwrap_or(""), at, out, omap);
+                    }
+                    !has
+                }
+                ":?" | "?" => {
+                    let has = if op == ":?" { non_empty } else { set };
+                    if has {
+                        self.push_value(value.unwrap_or(""), at, out, omap);
+                    } else if let Some((msg, _)) = self.nested(arg.clone(), depth, at) {
+                        let msg = String::from_utf8_lossy(&msg).into_owned();
+                        self.problems
+                            .push((Problem::Required(name.to_string(), msg), at));
+                    }
+                    false
+                }
+                _ => {
+                    // `:+` / `+`: the replacement when set (and non-empty).
+                    let has = if op == ":+" { non_empty } else { set };
+                    if !has {
+                        self.push_value(value.unwrap_or(""), at, out, omap);
+                    }
+                    has
+                }
+            };
+            if use_arg && let Some((a, amap)) = self.nested(arg, depth, at) {
+                out.extend_from_slice(&a);
+                omap.extend(amap);
+            }
+            i = end;
+        }
+    }
+
+    /// The argument of a `${…}` (a default, an alternative, a message)
+    /// interpolated one level deeper; `None` past the depth budget.
+    fn nested(&mut self, arg: Range<usize>, depth: usize, at: (u32, u32)) -> Option<Mapped> {
+        if depth + 1 > self.meter.max_depth {
+            self.problems
+                .push((Problem::TooDeep(self.meter.max_depth), at));
+            return None;
+        }
+        // Grown as needed: a nest of defaults would otherwise reserve the
+        // whole value at every level.
+        let (mut out, mut omap) = (Vec::new(), Vec::new());
+        self.run(arg, depth + 1, &mut out, &mut omap);
+        Some((out, omap))
+    }
 }
 
 impl FileLoader<'_> {
@@ -340,7 +551,9 @@ impl FileLoader<'_> {
             Value::Str(s) => {
                 let map = self.source_map(n, s);
                 let env = &self.files.ctx(n.span.file).env;
-                let (s, map) = interpolate(env, s, &map, &mut Vec::new());
+                let mut problems = Vec::new();
+                let (s, map) = interpolate(env, s, &map, &self.files.meter, &mut problems);
+                self.files.meter.locate(&problems, n.span.file);
                 Some(Text {
                     s,
                     span: n.span,
@@ -440,7 +653,15 @@ impl FileLoader<'_> {
                 }
                 let map = self.source_map(n, s);
                 let mut problems = Vec::new();
-                interpolate(&self.files.ctx(n.span.file).env, s, &map, &mut problems);
+                let meter = &self.files.meter;
+                interpolate(
+                    &self.files.ctx(n.span.file).env,
+                    s,
+                    &map,
+                    meter,
+                    &mut problems,
+                );
+                meter.locate(&problems, n.span.file);
                 for (p, (start, end)) in problems {
                     let span = Span {
                         file: n.span.file,
@@ -474,6 +695,16 @@ impl FileLoader<'_> {
                                 path.join(".")
                             ),
                         ),
+                        Problem::TooDeep(max) => self.r.error(
+                            span,
+                            format!(
+                                "`${{…}}` nested more than {max} deep in `{}`; upcheck reads at most {max} levels of defaults (max_interpolation_depth)",
+                                path.join(".")
+                            ),
+                        ),
+                        // Reported once for the project, where it was
+                        // crossed (see `compose::load`).
+                        Problem::TooLarge(_) => {}
                     }
                 }
             }

@@ -48,6 +48,10 @@ pub(super) struct FileLoader<'a> {
     pub(super) references: Vec<Reference>,
     /// What makes compose refuse the project.
     pub(super) blockers: Vec<crate::topology::TopologyDiagnostic>,
+    /// Most units modelled ([`crate::budget::Budgets::max_units`]).
+    pub(super) max_units: usize,
+    /// Past it, no more services are read (the caller gives up).
+    pub(super) deadline: crate::budget::Deadline,
 }
 
 impl FileLoader<'_> {
@@ -81,6 +85,9 @@ impl FileLoader<'_> {
         }
         let mut defs = Vec::new();
         for (key, name, value) in definitions(services) {
+            if self.deadline.passed() {
+                break;
+            }
             if !value.is_map() {
                 self.r.error(
                     loc(value, key),
@@ -95,6 +102,7 @@ impl FileLoader<'_> {
             defs.push(self.service(name, key, value));
         }
         part.services = defs.len();
+        self.cap_units(&mut defs);
         self.build(&mut part, defs, &net_decls, &volume_decls);
         part
     }

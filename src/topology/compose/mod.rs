@@ -109,6 +109,8 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
         r: &mut r,
         references,
         blockers: Vec::new(),
+        max_units: opts.budgets.max_units,
+        deadline: opts.deadline,
     };
     for file in &loaded {
         for doc in docs.get(file).into_iter().flatten() {
@@ -130,6 +132,16 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
             r.error(span, message);
         }
         append(&mut topo, part);
+    }
+    if let Some(at) = ctx.meter.crossed() {
+        let first = top.first().copied().unwrap_or(FileId(0));
+        r.error(
+            at.unwrap_or(Span::new(first, 0, 0)),
+            format!(
+                "variable substitution makes this project's values larger than {} bytes (max_expanded_bytes); later substitutions are left empty",
+                ctx.meter.limit()
+            ),
+        );
     }
     sort_networks(&mut topo);
     topo.diagnostics = r.sorted();

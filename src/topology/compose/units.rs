@@ -11,6 +11,35 @@ use crate::topology::{Address, Container, Mount, PortKind, Unit, UnitKind, Volum
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 impl FileLoader<'_> {
+    /// Models at most [`FileLoader::max_units`] replicas in all, in the
+    /// order services are written: the service whose replicas cross the
+    /// budget keeps what is left, later ones get none, and an error at its
+    /// replicas (or its name) refuses the project rather than model it in
+    /// part.
+    pub(super) fn cap_units(&mut self, defs: &mut [ServiceDef]) {
+        let mut left = self.max_units;
+        let mut crossed = false;
+        for d in defs {
+            let want = d.replicas as usize;
+            if want <= left {
+                left -= want;
+                continue;
+            }
+            if !crossed {
+                crossed = true;
+                self.r.error(
+                    d.replicas_span.unwrap_or(d.key_span),
+                    format!(
+                        "service `{}` makes the project's replicas more than the {} units upcheck models (max_units); its replicas past the first {left} and later services' are not modelled",
+                        d.name, self.max_units
+                    ),
+                );
+            }
+            d.replicas = left as u32;
+            left = 0;
+        }
+    }
+
     /// Turns the service definitions into the part's units, networks and
     /// volumes.
     pub(super) fn build(

@@ -39,8 +39,6 @@ use std::collections::HashMap;
 
 /// Pods modelled per workload; replicas beyond are identical and only cost work.
 pub const MAX_PODS_PER_WORKLOAD: i64 = 64;
-/// Pods modelled in all.
-pub const MAX_PODS: usize = 2000;
 
 /// Loads Kubernetes manifests into a topology.
 pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topology {
@@ -105,6 +103,7 @@ struct Loader<'s> {
     host_network: Option<NetworkId>,
     /// StatefulSets' `serviceName`: (namespace, service, span, label).
     governing: Vec<(String, String, Span, String)>,
+    /// The units budget was crossed (and reported).
     pods_capped: bool,
 }
 

@@ -56,25 +56,25 @@ impl Loader<'_> {
             );
             return;
         };
-        let replicas = match o.kind {
+        let (replicas, replicas_span) = match o.kind {
             Kind::Deployment
             | Kind::ReplicaSet
             | Kind::ReplicationController
             | Kind::StatefulSet => match self.r.int(l, spec, "spec", "replicas") {
-                None => 1,
+                None => (1, None),
                 Some((n, span)) if n < 0 => {
                     self.r.warn(
                         span,
                         format!("`{l}`: `spec.replicas` should not be negative, not {n}"),
                     );
-                    1
+                    (1, Some(span))
                 }
                 Some((0, span)) => {
                     self.r.warn(
                             span,
                             format!("`{l}` has `replicas: 0`: it runs no pods, so nothing it serves is reachable"),
                         );
-                    0
+                    (0, Some(span))
                 }
                 Some((n, span)) if n > MAX_PODS_PER_WORKLOAD => {
                     self.r.push(
@@ -84,12 +84,13 @@ impl Loader<'_> {
                                 "`{l}` has {n} replicas; the first {MAX_PODS_PER_WORKLOAD} pods are modelled"
                             ),
                         );
-                    MAX_PODS_PER_WORKLOAD
+                    (MAX_PODS_PER_WORKLOAD, Some(span))
                 }
-                Some((n, _)) => n,
+                Some((n, span)) => (n, Some(span)),
             },
-            _ => 1,
+            _ => (1, None),
         };
+        self.check_units(o, replicas as usize, replicas_span);
         let mut labels = meta
             .and_then(|m| {
                 let at = if o.kind == Kind::Pod {
@@ -197,20 +198,29 @@ impl Loader<'_> {
         out
     }
 
-    /// Adds one pod of a template; false once [`MAX_PODS`] is reached.
+    /// Reports, once, the workload whose pods cross the units budget
+    /// ([`crate::budget::Budgets::max_units`]): an error at its replicas
+    /// (or its name), so the manifests are refused rather than modelled in
+    /// part.
+    fn check_units(&mut self, o: &Obj, pods: usize, replicas_span: Option<Span>) {
+        let max = self.opts.budgets.max_units;
+        let left = max.saturating_sub(self.topo.units.len());
+        if pods <= left || self.pods_capped {
+            return;
+        }
+        self.pods_capped = true;
+        self.r.error(
+            replicas_span.unwrap_or(o.name_span),
+            format!(
+                "`{}` makes the manifests' pods more than the {max} units upcheck models (max_units); its pods past the first {left} and later workloads' are not modelled",
+                o.label()
+            ),
+        );
+    }
+
+    /// Adds one pod of a template; false once the units budget is reached.
     fn instantiate(&mut self, o: &Obj, t: &PodTemplate, index: u32, name: String) -> bool {
-        if self.topo.units.len() >= MAX_PODS {
-            if !self.pods_capped {
-                self.pods_capped = true;
-                self.r.push(
-                    DiagSeverity::Warning,
-                    Some(o.name_span),
-                    format!(
-                        "more than {MAX_PODS} pods; `{}` and later ones are not modelled",
-                        o.label()
-                    ),
-                );
-            }
+        if self.topo.units.len() >= self.opts.budgets.max_units {
             return false;
         }
         let uid = UnitId(self.topo.units.len());

@@ -141,7 +141,7 @@ services:
 fn dotenv_syntax() {
     let lookup: BTreeMap<String, String> = [("SHELL_V".to_string(), "s".to_string())].into();
     let text = "A=1\nB: two\nC=\"multi\nline\"\nD=${A}-$SHELL_V\nE='$A'\nF=\"q\\\"x\"\n bad$key=1\nG=x # c\nH=x#not-a-comment\n";
-    let (vars, errors) = parse_dotenv(text, &lookup, false);
+    let (vars, errors, _) = parse_dotenv(text, &lookup, false, &Default::default());
     let got: Vec<(&str, Option<&str>)> = vars
         .iter()
         .map(|v| (v.name.as_str(), v.value.as_deref()))

@@ -1,7 +1,7 @@
 //! `${VAR}` interpolation: its forms, exact spans, unset variables, decoded scalars.
 
 use super::*;
-use crate::topology::compose::interpolate::{Problem, decode_raw, interpolate};
+use crate::topology::compose::interpolate::{Meter, Problem, decode_raw, interpolate};
 
 #[test]
 fn interpolation_forms() {
@@ -12,7 +12,7 @@ fn interpolation_forms() {
     let run = |s: &str| {
         let map: Vec<(u32, u32)> = (0..s.len() as u32).map(|i| (i, i + 1)).collect();
         let mut problems = Vec::new();
-        let (out, omap) = interpolate(&env, s, &map, &mut problems);
+        let (out, omap) = interpolate(&env, s, &map, &Meter::default(), &mut problems);
         assert_eq!(out.len(), omap.len());
         (out, problems.into_iter().map(|p| p.0).collect::<Vec<_>>())
     };

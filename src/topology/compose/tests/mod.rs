@@ -1,5 +1,6 @@
 //! Tests of the compose loader, one file per concern; the helpers they share are here.
 
+mod budgets;
 mod documents;
 mod environment;
 mod extends;

@@ -127,3 +127,36 @@ fn replicas_are_capped() {
         ["`Deployment big` has 500 replicas; the first 64 pods are modelled"]
     );
 }
+
+#[test]
+fn pods_past_the_units_budget_are_refused_at_the_replicas_that_cross_it() {
+    let mut text = String::new();
+    for i in 0..200 {
+        text.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}}}\nspec:\n  replicas: 64\n  selector: {{matchLabels: {{app: d{i}}}}}\n  template:\n    metadata: {{labels: {{app: d{i}}}}}\n    spec: {{containers: [{{name: c, image: app}}]}}\n"
+        ));
+    }
+    let t = load_text(&text);
+    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
+    let errors: Vec<_> = t
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].message.starts_with("`Deployment d156` makes the manifests' pods more than the 10000 units upcheck models (max_units)"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(at(&text, errors[0].span), "64");
+    // A smaller budget, from the options.
+    let opts = LoadOptions {
+        budgets: crate::budget::Budgets {
+            max_units: 100,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(load_with(&text, &opts).units.len(), 100);
+}
