@@ -25,7 +25,7 @@ mod sys;
 #[path = "reality/world.rs"]
 mod world;
 
-use common::{case_input, project_input};
+use common::{case_input, project_input, subdirs};
 use std::path::{Path, PathBuf};
 use upcheck::network::Status;
 
@@ -201,19 +201,7 @@ fn every_scenario_agrees_with_real_nginx() {
     let only: Vec<String> = std::env::var("UPCHECK_REALITY_ONLY")
         .map(|v| v.split(',').map(str::to_string).collect())
         .unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for root in &roots {
-        let mut here: Vec<PathBuf> = std::fs::read_dir(root)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.is_dir())
-                    .collect()
-            })
-            .unwrap_or_default();
-        here.sort();
-        dirs.extend(here);
-    }
+    let mut dirs: Vec<PathBuf> = roots.iter().flat_map(|r| subdirs(r)).collect();
     let root = roots[0].clone();
     dirs.retain(|d| {
         only.is_empty()

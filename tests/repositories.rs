@@ -25,6 +25,8 @@
 //! absolute path from another working directory, a relative path from the
 //! parent, through a symlink — and requires the same report.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -35,13 +37,7 @@ fn root() -> PathBuf {
 }
 
 fn repositories() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root())
-        .expect("tests/repositories")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    out.sort();
-    out
+    common::subdirs(&root())
 }
 
 fn expected(dir: &Path) -> Value {
