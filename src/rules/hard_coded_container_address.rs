@@ -28,10 +28,10 @@ crate::declare_rule! {
     /// ## Fix safety
     /// Unsafe: the name is the current owner of the address, which is what
     /// was probably meant, but the name resolves to every replica.
-    pub HardCodedAddress { code: "UC1008", name: "hard-coded-container-address", severity: Warning, fix: Sometimes }
+    pub HardCodedContainerAddress { code: "UC1008", name: "hard-coded-container-address", severity: Warning, fix: Sometimes }
 }
 
-impl Check for HardCodedAddress {
+impl Check for HardCodedContainerAddress {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let topo = cx.topology;
         for r in cx.primary() {

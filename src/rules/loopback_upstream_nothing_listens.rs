@@ -30,10 +30,10 @@ crate::declare_rule! {
     /// ## Fix safety
     /// Safe when exactly one service listens on that port and its listener
     /// is stated by the files; unsafe when several could be meant.
-    pub LoopbackNothingListens { code: "UC2001", name: "loopback-upstream-nothing-listens", severity: Error, fix: Sometimes }
+    pub LoopbackUpstreamNothingListens { code: "UC2001", name: "loopback-upstream-nothing-listens", severity: Error, fix: Sometimes }
 }
 
-impl Check for LoopbackNothingListens {
+impl Check for LoopbackUpstreamNothingListens {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // Many loopback upstreams often share a port: find its listeners once.
         let mut routes_by_port: std::collections::HashMap<u16, Vec<super::Route>> =

@@ -18,10 +18,10 @@ crate::declare_rule! {
     /// ```
     ///
     /// Use instead: submit the file too, or accept the image's default.
-    pub NginxConfigWarning { code: "UC0002", name: "nginx-config-read-with-assumptions", severity: Info, fix: None }
+    pub NginxConfigReadWithAssumptions { code: "UC0002", name: "nginx-config-read-with-assumptions", severity: Info, fix: None }
 }
 
-impl Check for NginxConfigWarning {
+impl Check for NginxConfigReadWithAssumptions {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let Some(config) = cx.config else { return };
         for d in &config.diagnostics {

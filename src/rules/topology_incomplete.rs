@@ -20,10 +20,10 @@ crate::declare_rule! {
     /// ```
     ///
     /// Use instead: submit the file (`--env-file`), or set the variable.
-    pub TopologyWarning { code: "UC0004", name: "topology-incomplete", severity: Warning, fix: None }
+    pub TopologyIncomplete { code: "UC0004", name: "topology-incomplete", severity: Warning, fix: None }
 }
 
-impl Check for TopologyWarning {
+impl Check for TopologyIncomplete {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for d in &cx.topology.diagnostics {
             let sev = match d.severity {

@@ -22,10 +22,10 @@ crate::declare_rule! {
     /// ```
     ///
     /// Use instead: define the service, or fix the reference.
-    pub TopologyError { code: "UC0003", name: "topology-unreadable", severity: Error, fix: None, refusal: true }
+    pub TopologyUnreadable { code: "UC0003", name: "topology-unreadable", severity: Error, fix: None, refusal: true }
 }
 
-impl Check for TopologyError {
+impl Check for TopologyUnreadable {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for d in &cx.topology.diagnostics {
             if d.severity == DiagSeverity::Error {
