@@ -3,16 +3,33 @@
 //! The pipeline, one module per stage, dependencies pointing down only:
 //!
 //! ```text
-//! input files ──► nginx::parse ──► nginx::upstreams ──► (topology ► resolve ► rules ► report ► render)
+//! project ─► topology ─► placement ─► parse ─► resolve ─► rules ─► report ─► render
+//! (shells)   load model   nginx's view  nginx     network    rules    build      report::render
 //! ```
 //!
-//! - [`source`]: in-memory files, spans and positions;
-//! - [`nginx`]: the nginx configuration language (tokenizer, parser,
-//!   includes inside the bundle, crossplane JSON, upstream extraction).
+//! - [`project`] (run by the shells, never by [`validate`]): which files a
+//!   repository as shipped holds — compose discovery, `.env`, env files,
+//!   included and extended compose files, Dockerfiles and build contexts,
+//!   CI workflows — read from a [`project::source::FileSource`] (the disk
+//!   for the CLI, an upload for the service) into an [`Input`];
+//! - [`topology`]: compose, Kubernetes, native JSON and live dumps into one
+//!   model of units, networks, addresses and listeners; images built from
+//!   Dockerfiles ([`topology::build`]) and images linked to the Dockerfile
+//!   the repository's CI builds ([`topology::links`]);
+//! - [`placement`]: where the nginx container sees each file (mounts, the
+//!   image's `COPY`, ConfigMaps, templates and `envsubst` steps rendered),
+//!   and its main file (`nginx -c`);
+//! - [`nginx`]: the configuration language (tokenizer, parser, includes,
+//!   crossplane JSON, upstream extraction);
+//! - [`network`]: each upstream resolved from nginx's own namespace;
+//! - [`rules`]: one file per rule, one registry; [`report`]: the report and
+//!   its renderers (text, JSON, SARIF, Markdown);
+//! - [`source`]: in-memory files, spans and positions; [`budget`]: the caps
+//!   on every cost and the request deadline.
 //!
-//! The library never touches the filesystem or the network: callers hand it
+//! [`validate`] never touches the filesystem or the network: callers hand it
 //! the bytes of every file. The HTTP service ([`http`], feature `server`,
-//! on by default) is a thin shell over [`validate`], like the CLI.
+//! on by default) and the CLI are thin shells over it.
 
 pub mod budget;
 pub mod finding;
