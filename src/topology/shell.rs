@@ -14,7 +14,7 @@
 //! - [`words`]: `sh` words without operators (`GUNICORN_CMD_ARGS`).
 //!
 //! Beside them: [`expand`], `sh` parameter expansion (`$X`, `${X:-d}`…) from
-//! what is known of the environment, and [`expand_kubelet`], the kubelet's
+//! what is known of the environment, and [`expand_kubelet_capped`], the kubelet's
 //! `$(VAR)` expansion of a container's `command`, `args` and `env` values.
 //! The Kubernetes loader applies it once, where the kubelet does; nothing
 //! downstream expands `$(VAR)` again, so `$$(VAR)` stays the literal
@@ -50,6 +50,27 @@ impl Vars for [EnvVar] {
             .rev()
             .find(|e| e.name == name)
             .and_then(|e| e.value.as_deref())
+    }
+}
+
+/// A container's environment with its names indexed, so that a lookup
+/// costs O(1) however long the list (names are unique in `vars`).
+pub(crate) struct Indexed<'a> {
+    /// The variables, one per name.
+    pub(crate) vars: &'a [EnvVar],
+    /// Each name's position in `vars`.
+    pub(crate) at: &'a std::collections::HashMap<String, usize>,
+}
+
+impl Vars for Indexed<'_> {
+    fn is_set(&self, name: &str) -> bool {
+        self.at.contains_key(name)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.at
+            .get(name)
+            .and_then(|&i| self.vars[i].value.as_deref())
     }
 }
 
@@ -503,7 +524,20 @@ pub(crate) fn expand(w: &str, env: &impl Vars) -> (String, bool) {
 /// `$$` is a literal `$` (so `$$(VAR)` is the literal `$(VAR)`), a variable
 /// that is unset or of unknown value stays as written, and an unterminated
 /// `$(` is copied.
-pub(crate) fn expand_kubelet(input: &str, env: &[EnvVar]) -> String {
+#[cfg(test)]
+pub(crate) fn expand_kubelet<V: Vars + ?Sized>(input: &str, env: &V) -> String {
+    let mut unlimited = usize::MAX;
+    expand_kubelet_capped(input, env, &mut unlimited).unwrap_or_default()
+}
+
+/// The kubelet's `$(VAR)` expansion, drawing the bytes it substitutes from
+/// `remaining`; `None` once a substitution would overdraw it (`$(A)` chains
+/// can double a value per entry).
+pub(crate) fn expand_kubelet_capped<V: Vars + ?Sized>(
+    input: &str,
+    env: &V,
+    remaining: &mut usize,
+) -> Option<String> {
     let bytes = input.as_bytes();
     let mut out = String::with_capacity(input.len());
     let mut checkpoint = 0;
@@ -521,7 +555,10 @@ pub(crate) fn expand_kubelet(input: &str, env: &[EnvVar]) -> String {
                     Some(close) => {
                         let name = &rest[1..1 + close];
                         match env.value(name) {
-                            Some(v) => out.push_str(v),
+                            Some(v) => {
+                                *remaining = remaining.checked_sub(v.len())?;
+                                out.push_str(v)
+                            }
                             None => {
                                 out.push_str("$(");
                                 out.push_str(name);
@@ -550,7 +587,7 @@ pub(crate) fn expand_kubelet(input: &str, env: &[EnvVar]) -> String {
     if checkpoint < bytes.len() {
         out.push_str(&input[checkpoint..]);
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -643,7 +680,7 @@ mod tests {
             ("$é$(A)", "$éx"),
             ("$()", "$()"),
         ] {
-            assert_eq!(expand_kubelet(input, &env), want, "{input}");
+            assert_eq!(expand_kubelet(input, env.as_slice()), want, "{input}");
         }
     }
 
@@ -657,7 +694,7 @@ mod tests {
     #[test]
     fn kubelet_expansion_follows_the_kubernetes_docs() {
         let env = env(&[("MESSAGE", Some("hello world")), ("PORT", Some("8080"))]);
-        let expand = |s: &str| expand_kubelet(s, &env);
+        let expand = |s: &str| expand_kubelet(s, env.as_slice());
         assert_eq!(expand("$(MESSAGE)"), "hello world");
         assert_eq!(expand("--port=$(PORT)"), "--port=8080");
         assert_eq!(expand("$$(PORT)"), "$(PORT)");

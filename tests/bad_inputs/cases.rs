@@ -310,6 +310,25 @@ pub fn cases() -> Vec<Case> {
             request: || with_compose(&replicas_bomb(8000, 100)),
         },
         Case {
+            name: "a Kubernetes env chain doubling its value 40 times",
+            expect: Expect::Finding("UC0003"),
+            request: || {
+                let mut m = String::from(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: app\n    args: [\"$(V39)\"]\n    env:\n    - {name: V0, value: \"0123456789abcdef\"}\n",
+                );
+                for i in 1..40 {
+                    m.push_str(&format!(
+                        "    - {{name: V{i}, value: \"$(V{p})$(V{p})\"}}\n",
+                        p = i - 1
+                    ));
+                }
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": SEED_CONF}],
+                    "documents": [{"path": "pod.yaml", "content": m}],
+                }))
+            },
+        },
+        Case {
             name: "include fan-out past the expansion budget",
             expect: Expect::Finding("UC0001"),
             request: || {

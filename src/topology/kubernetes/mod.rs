@@ -105,6 +105,10 @@ struct Loader<'s> {
     governing: Vec<(String, String, Span, String)>,
     /// The units budget was crossed (and reported).
     pods_capped: bool,
+    /// Bytes `$(VAR)` expansion may still add in this load.
+    expand_left: usize,
+    /// The expansion budget was crossed (and reported).
+    expand_refused: bool,
 }
 
 impl<'s> Loader<'s> {
@@ -126,6 +130,8 @@ impl<'s> Loader<'s> {
             host_network: None,
             governing: Vec::new(),
             pods_capped: false,
+            expand_left: opts.budgets.max_expanded_bytes,
+            expand_refused: false,
         }
     }
 

@@ -6,7 +6,7 @@
 use super::configmap::KeyToPath;
 use super::*;
 use crate::topology::read::{anchor, join};
-use crate::topology::shell::expand_kubelet;
+use crate::topology::shell::{Indexed, expand_kubelet_capped};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// A pod template read once and instantiated per replica.
@@ -306,10 +306,20 @@ impl Loader<'_> {
         };
         let image = self.r.str(l, c, at, "image").map(|(i, _)| i.to_string());
         let env = self.env(cx, c, at);
+        let index: HashMap<String, usize> = env
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
+            .collect();
+        let vars = Indexed {
+            vars: &env,
+            at: &index,
+        };
+        let anchor_at = anchor(c);
         let mut entrypoint = self.r.texts(l, c, at, "command");
         let mut command = self.r.texts(l, c, at, "args");
         for arg in entrypoint.iter_mut().chain(command.iter_mut()) {
-            *arg = expand_kubelet(arg, &env);
+            *arg = self.expand(cx, arg, &vars, anchor_at, at);
         }
         let mut ports = Vec::new();
         for (i, p) in self.r.seq(l, c, at, "ports").iter().enumerate() {
@@ -385,10 +395,16 @@ impl Loader<'_> {
     fn env(&mut self, cx: &Cx, c: &Node, at: &str) -> Vec<EnvVar> {
         let l = cx.label;
         let mut env: Vec<EnvVar> = Vec::new();
-        fn set(env: &mut Vec<EnvVar>, v: EnvVar) {
-            match env.iter_mut().find(|e| e.name == v.name) {
-                Some(e) => *e = v,
-                None => env.push(v),
+        // Each name's position in `env`: a later entry replaces an earlier
+        // one in place, in O(1) however many entries there are.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        fn set(env: &mut Vec<EnvVar>, index: &mut HashMap<String, usize>, v: EnvVar) {
+            match index.get(&v.name) {
+                Some(&i) => env[i] = v,
+                None => {
+                    index.insert(v.name.clone(), env.len());
+                    env.push(v);
+                }
             }
         }
         for (i, src) in self.r.seq(l, c, at, "envFrom").iter().enumerate() {
@@ -412,6 +428,7 @@ impl Loader<'_> {
                             if is_env_name(&format!("{prefix}{k}")) {
                                 set(
                                     &mut env,
+                                    &mut index,
                                     EnvVar {
                                         name: format!("{prefix}{k}"),
                                         value: Some(v.clone()),
@@ -456,7 +473,11 @@ impl Loader<'_> {
                 continue;
             };
             let value = if let Some((v, span)) = self.r.text(l, e, &eat, "value") {
-                Some((expand_kubelet(&v, &env), span))
+                let vars = Indexed {
+                    vars: &env,
+                    at: &index,
+                };
+                Some((self.expand(cx, &v, &vars, span, &eat), span))
             } else if let Some(from) = self.r.map(l, e, &eat, "valueFrom") {
                 self.value_from(cx, from, &format!("{eat}.valueFrom"))
             } else {
@@ -464,6 +485,7 @@ impl Loader<'_> {
             };
             set(
                 &mut env,
+                &mut index,
                 EnvVar {
                     name: name.to_string(),
                     value: value.as_ref().map(|v| v.0.clone()),
@@ -472,6 +494,30 @@ impl Loader<'_> {
             );
         }
         env
+    }
+
+    /// The kubelet's `$(VAR)` expansion of `text`, drawing on the load's
+    /// [`max_expanded_bytes`](crate::budget::Budgets::max_expanded_bytes):
+    /// past it (a chain of entries each doubling the last), a located
+    /// error refuses the manifests, reported once, and the text stays as
+    /// written.
+    fn expand(&mut self, cx: &Cx, text: &str, vars: &Indexed, span: Span, at: &str) -> String {
+        match expand_kubelet_capped(text, vars, &mut self.expand_left) {
+            Some(t) => t,
+            None => {
+                if !self.expand_refused {
+                    self.expand_refused = true;
+                    self.r.error(
+                        span,
+                        format!(
+                            "`{}`: expanding the `$(VAR)` references of `{at}` passes the {}-byte budget of expanded values (`--max-expanded-bytes`)",
+                            cx.label, self.opts.budgets.max_expanded_bytes
+                        ),
+                    );
+                }
+                text.to_string()
+            }
+        }
     }
 
     /// A `valueFrom`: a ConfigMap key in the manifests gives its value;

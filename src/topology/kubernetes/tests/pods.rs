@@ -210,3 +210,40 @@ fn volume_kinds_and_mount_options() {
         ]
     );
 }
+
+/// `$(VAR)` chains double a value per entry: the load's budget of expanded
+/// bytes stops them with one located error, and a long env list is read in
+/// linear time (its names are indexed).
+#[test]
+fn doubling_env_chains_are_refused_at_the_budget() {
+    let mut text = String::from(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: app\n    env:\n    - {name: V0, value: \"0123456789abcdef\"}\n",
+    );
+    for i in 1..40 {
+        text.push_str(&format!(
+            "    - {{name: V{i}, value: \"$(V{p})$(V{p})\"}}\n",
+            p = i - 1
+        ));
+    }
+    let t = load_text(&text);
+    let errors: Vec<_> = t
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", t.diagnostics);
+    assert!(
+        errors[0].message.contains("budget of expanded values"),
+        "{}",
+        errors[0].message
+    );
+    let total: usize = t.units[0].containers[0]
+        .env
+        .iter()
+        .filter_map(|e| e.value.as_ref().map(String::len))
+        .sum();
+    assert!(
+        total <= 2 * crate::budget::MAX_EXPANDED_BYTES,
+        "{total} bytes kept"
+    );
+}
