@@ -108,6 +108,10 @@ pub struct Input {
     /// project uploaded. A required file compose finds missing there stops
     /// the project; elsewhere a missing file is taken as not supplied.
     pub absent: Vec<String>,
+    /// What discovery has to say about what it read or left (a Helm chart
+    /// not rendered, and the command that renders it): shown in the
+    /// report's input summary.
+    pub notes: Vec<String>,
     /// Options.
     pub options: Options,
 }

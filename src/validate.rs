@@ -66,7 +66,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         },
     );
     in_time(deadline)?;
-    let report = report::build::build(report::build::Outcome {
+    let mut report = report::build::build(report::build::Outcome {
         documents: &loaded.documents,
         project: &loaded.project,
         topology: &topo,
@@ -82,6 +82,7 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
         deadline,
     });
     in_time(deadline)?;
+    report.input.notes = input.notes.clone();
     Ok(report)
 }
 

@@ -181,3 +181,37 @@ fn a_file_that_cannot_be_read_still_gives_a_report() {
     let v = json(&o);
     assert_eq!(v["runs"][0]["invocations"][0]["executionSuccessful"], false);
 }
+
+/// Manifests beside a Helm chart: the manifests are checked, and the report
+/// (text and JSON) says the chart was left out and which command renders it.
+#[test]
+fn a_chart_left_unrendered_is_named_in_the_report_with_its_command() {
+    let pod = std::fs::read_to_string(examples().join("seed-kubernetes/one-pod.yaml")).unwrap();
+    let dir = TempDir::new(
+        "chart-note",
+        &[
+            ("k8s/one-pod.yaml", pod.as_str()),
+            (
+                "chart/Chart.yaml",
+                "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            ),
+            ("chart/templates/deploy.yaml", "kind: {{ .Values.kind }}\n"),
+        ],
+    );
+    let out = upcheck(&dir.0, &["validate", "--format", "json"]);
+    let r = json(&out);
+    let notes = r["input"]["notes"].as_array().cloned().unwrap_or_default();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.contains("helm template chart"))),
+        "{}",
+        r["input"]
+    );
+    let text = upcheck(&dir.0, &["validate"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("note: chart not read; to check it: helm template chart"),
+        "{text}"
+    );
+}

@@ -387,6 +387,7 @@ pub fn discover(
                 .collect(),
             complete: r.complete.iter().cloned().collect(),
             absent: r.absent.iter().cloned().collect(),
+            notes: Vec::new(),
             options,
         }
     };
@@ -434,6 +435,8 @@ pub fn discover(
         }
         if !added {
             notes.sort();
+            let mut input = input;
+            input.notes = notes.clone();
             return Ok(Discovered {
                 input,
                 files: r.files,
@@ -446,8 +449,10 @@ pub fn discover(
         "stopped reading referenced files after {} rounds",
         limits.max_rounds
     ));
+    let mut input = build(&r);
+    input.notes = notes.clone();
     Ok(Discovered {
-        input: build(&r),
+        input,
         files: r.files,
         notes,
         dir,

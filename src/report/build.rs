@@ -229,5 +229,6 @@ fn input_summary(o: &Outcome) -> InputSummary {
         project: o.topology.project.clone(),
         nginx,
         files,
+        notes: Vec::new(),
     }
 }

@@ -289,6 +289,10 @@ pub struct InputSummary {
     pub nginx: Vec<String>,
     /// Every file and its role.
     pub files: Vec<InputFileReport>,
+    /// What finding the files had to say (a chart left unrendered, and
+    /// the command that renders it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The whole answer of a validation.
@@ -336,6 +340,7 @@ impl Report {
                 project: None,
                 nginx: Vec::new(),
                 files,
+                notes: Vec::new(),
             },
             tool: format!("upcheck {}", env!("CARGO_PKG_VERSION")),
             sources: SourceMap::new(),

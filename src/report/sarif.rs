@@ -515,6 +515,7 @@ pub(crate) mod fixtures {
                     format: Some("compose".into()),
                     container_path: None,
                 }],
+                notes: Vec::new(),
             },
             tool: "upcheck".into(),
             sources,

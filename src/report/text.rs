@@ -53,6 +53,12 @@ fn render_with(r: &Report, renderer: &Renderer) -> String {
         out.push('\n');
         out.push_str(&address_table(r));
     }
+    if !r.input.notes.is_empty() {
+        out.push('\n');
+        for n in &r.input.notes {
+            out.push_str(&format!("note: {n}\n"));
+        }
+    }
     // Blank context lines of diffs leave trailing spaces; drop them.
     let mut trimmed = String::with_capacity(out.len());
     for line in out.lines() {

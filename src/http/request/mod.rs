@@ -639,6 +639,7 @@ impl Submission {
             listed: Vec::new(),
             complete: Vec::new(),
             absent: Vec::new(),
+            notes: Vec::new(),
             options: self.options,
         }
     }
