@@ -101,6 +101,17 @@ impl FileLoader<'_> {
                     });
                     continue;
                 }
+                if self.files.absent.contains(&resolved) {
+                    // `required: false` and not there: compose skips it.
+                    self.r.info(
+                        p.inner(),
+                        format!(
+                            "`env_file` `{}` of service `{svc}` does not exist; compose skips it (`required: false`)",
+                            p.s
+                        ),
+                    );
+                    continue;
+                }
                 let message = format!(
                     "`env_file` `{}` of service `{svc}` was not supplied; the variables it sets are unknown",
                     p.s
