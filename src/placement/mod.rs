@@ -281,4 +281,42 @@ mod tests {
         let s = p.remap(Span::new(r, 12, 14));
         assert_eq!(sources.snippet(s), "80");
     }
+
+    /// A shell command's `envsubst < a > b` steps render; a script of
+    /// thousands renders only the first few, not a copy of its source each.
+    #[test]
+    fn shell_envsubst_steps_render_and_are_capped() {
+        use crate::input::{Input, InputFile, TopologyInput};
+        let steps: String = (0..2000)
+            .map(|i| format!("envsubst < /tmp/a.conf > /etc/nginx/conf.d/s{i}.conf && "))
+            .collect();
+        let compose = format!(
+            "services:\n  web:\n    image: nginx\n    volumes: [\"./a.conf:/tmp/a.conf\"]\n    environment: [BACKEND=api:8000]\n    command: sh -c \"{steps}nginx -g 'daemon off;'\"\n  api:\n    image: app\n",
+        );
+        let input = Input {
+            topology: vec![TopologyInput {
+                file: InputFile::new("compose.yaml", compose),
+                format: None,
+            }],
+            files: vec![InputFile::new(
+                "a.conf",
+                "server { listen 80; location / { proxy_pass http://$BACKEND; } }",
+            )],
+            ..Default::default()
+        };
+        let r = crate::validate(&input).unwrap();
+        let rendered: Vec<_> = r
+            .input
+            .files
+            .iter()
+            .filter(|f| f.role == crate::report::FileRole::NginxRendered)
+            .collect();
+        assert_eq!(
+            rendered.len(),
+            templates::MAX_ENVSUBST_STEPS,
+            "{:?}",
+            r.input.files
+        );
+        assert!(r.upstreams.iter().all(|u| u.target == "http://api:8000"));
+    }
 }

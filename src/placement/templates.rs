@@ -65,10 +65,15 @@ pub(super) fn render_templates(
     }
 }
 
+/// Most `envsubst` steps of one container's script that are rendered.
+pub(super) const MAX_ENVSUBST_STEPS: usize = 16;
+
 /// `envsubst [SHELL-FORMAT] < SRC > DST` steps of the container's `sh -c`
 /// command (awesome-compose's nginx does this before `nginx -g 'daemon
 /// off;'`): each placed SRC is rendered to DST with the container's
-/// environment, replacing whatever the image had there.
+/// environment, replacing whatever the image had there. The first
+/// [`MAX_ENVSUBST_STEPS`] are rendered; a script with more is not one a
+/// person wrote.
 pub(super) fn render_shell_envsubst(
     sources: &mut SourceMap,
     c: &Container,
@@ -99,10 +104,13 @@ pub(super) fn render_shell_envsubst(
         return;
     };
     let env = container_env(c);
+    // Each step renders a whole file: a script of thousands of them would
+    // copy its source as often. Real start scripts render a few.
+    let steps = steps
+        .into_iter()
+        .filter(|s| basename(&s.words[0]) == "envsubst")
+        .take(MAX_ENVSUBST_STEPS);
     for step in steps {
-        if basename(&step.words[0]) != "envsubst" {
-            continue;
-        }
         let (Some(src), Some(dst)) = (&step.stdin, &step.stdout) else {
             continue;
         };
