@@ -25,7 +25,7 @@ mod sys;
 #[path = "reality/world.rs"]
 mod world;
 
-use common::{case_input, project_input, subdirs};
+use common::{ProjectRun, case_input, project_input, subdirs};
 use std::path::{Path, PathBuf};
 use upcheck::network::Status;
 
@@ -47,30 +47,18 @@ fn status_word(s: Status) -> &'static str {
 /// The input of a case: a scenario's files as submitted, or a
 /// repository read by discovery as `upcheck validate` reads it.
 fn input_of(dir: &Path) -> Result<upcheck::Input, String> {
-    let exp = dir.join("expected.json");
     let repository = dir
         .parent()
         .is_some_and(|p| p.file_name().is_some_and(|n| n == "repositories"));
     if !repository {
         return Ok(case_input(dir));
     }
-    let v: serde_json::Value = std::fs::read(&exp)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let args: Vec<String> = v["args"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let stdin = v["stdin"]
-        .as_str()
-        .map(|f| std::fs::read(dir.join(f)).map_err(|e| e.to_string()))
+    let run = ProjectRun::of(dir);
+    let stdin = run
+        .stdin
+        .map(|f| std::fs::read(f).map_err(|e| e.to_string()))
         .transpose()?;
-    project_input(dir, &args, stdin)
+    project_input(dir, &run.args, stdin)
 }
 
 /// Runs one scenario; returns its verdict and the lines to print.

@@ -27,6 +27,8 @@
 
 mod common;
 
+use common::ProjectRun;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -46,31 +48,9 @@ fn expected(dir: &Path) -> Value {
     serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// How to run one repository: the project's own arguments and stdin.
-struct Run {
-    args: Vec<String>,
-    stdin: Option<PathBuf>,
-}
-
-impl Run {
-    fn of(dir: &Path, exp: &Value) -> Run {
-        Run {
-            args: exp["args"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|s| s.as_str().expect("args are strings").to_string())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            stdin: exp["stdin"].as_str().map(|s| dir.join(s)),
-        }
-    }
-}
-
 /// Runs `upcheck validate [DIR] ARGS --format json` in `cwd` with an empty
 /// environment; the exit code and the report.
-fn upcheck(cwd: &Path, dir: Option<&str>, run: &Run) -> (i32, Value) {
+fn upcheck(cwd: &Path, dir: Option<&str>, run: &ProjectRun) -> (i32, Value) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_upcheck"));
     cmd.current_dir(cwd).env_clear().arg("validate");
     if let Some(d) = dir {
@@ -248,7 +228,7 @@ fn every_repository_gives_real_nginxs_verdict_with_no_flags() {
             ));
         }
         let exp = expected(dir);
-        let run = Run::of(dir, &exp);
+        let run = ProjectRun::of(dir);
         let (code, report) = upcheck(dir, None, &run);
         let diffs = compare(&exp, code, &report);
         if !diffs.is_empty() {
@@ -291,8 +271,7 @@ fn a_repository_gives_the_same_report_however_its_path_is_spelled() {
     let mut failures = Vec::new();
     for dir in repositories() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let exp = expected(&dir);
-        let run = Run::of(&dir, &exp);
+        let run = ProjectRun::of(&dir);
         let (_, here) = upcheck(&dir, None, &run);
         let base = essence(&here);
         // A symlink keeps the project's name, as compose uses the link's.
@@ -311,7 +290,7 @@ fn a_repository_gives_the_same_report_however_its_path_is_spelled() {
         ];
         for (how, cwd, arg) in spellings {
             // `-f FILE` is relative to the working directory, as compose's.
-            let mut run = Run::of(&dir, &exp);
+            let mut run = ProjectRun::of(&dir);
             if cwd != dir {
                 let mut args = Vec::new();
                 let mut it = run.args.iter();

@@ -170,6 +170,37 @@ pub fn apply_fix(
     Ok((out, paths))
 }
 
+/// How a repository under `tests/repositories/` is run, from its
+/// `expected.json`: the project's own arguments (`args`) and a render piped
+/// on standard input (`stdin`).
+pub struct ProjectRun {
+    /// `-f FILE`, `--env-file FILE`.
+    pub args: Vec<String>,
+    /// The file piped to `--topology -`.
+    pub stdin: Option<PathBuf>,
+}
+
+impl ProjectRun {
+    /// The run `dir/expected.json` describes.
+    pub fn of(dir: &Path) -> ProjectRun {
+        let path = dir.join("expected.json");
+        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let exp: serde_json::Value =
+            serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        ProjectRun {
+            args: exp["args"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|s| s.as_str().expect("args are strings").to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            stdin: exp["stdin"].as_str().map(|s| dir.join(s)),
+        }
+    }
+}
+
 /// Reads a project directory as `upcheck validate` does with no flags
 /// (discovery over the directory, an empty process environment), with the
 /// project's own arguments (`-f FILE`, `--env-file FILE`) and, for a render

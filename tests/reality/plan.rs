@@ -239,16 +239,9 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
     let ex = upstreams::extract(&config, sources);
 
     let sites: Vec<(usize, usize)> = topo
-        .units
+        .nginx_sites()
         .iter()
-        .enumerate()
-        .flat_map(|(u, unit)| {
-            unit.containers
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_nginx)
-                .map(move |(c, _)| (u, c))
-        })
+        .map(|s| (s.unit.0, s.container))
         .collect();
     let &[(nu, nc)] = sites.as_slice() else {
         return Err(format!(

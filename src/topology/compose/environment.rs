@@ -89,19 +89,19 @@ impl FileLoader<'_> {
             self.references
                 .push(Reference::new(ReferenceKind::EnvFile, resolved.clone()));
             let Some(f) = self.files.env_files.get(&resolved) else {
-                if required && self.files.absent.contains(&resolved) {
-                    // compose-go: `env file … not found`; nothing starts.
-                    self.blockers.push(crate::topology::TopologyDiagnostic {
-                        severity: DiagSeverity::Error,
-                        message: format!(
-                            "`env_file` `{}` of service `{svc}` does not exist: `docker compose up` stops with \"env file {resolved} not found\" and starts nothing, nginx included",
-                            p.s
-                        ),
-                        span: Some(p.inner()),
-                    });
-                    continue;
-                }
                 if self.files.absent.contains(&resolved) {
+                    if required {
+                        // compose-go: `env file … not found`; nothing starts.
+                        self.blockers.push(crate::topology::TopologyDiagnostic {
+                            severity: DiagSeverity::Error,
+                            message: format!(
+                                "`env_file` `{}` of service `{svc}` does not exist: `docker compose up` stops with \"env file {resolved} not found\" and starts nothing, nginx included",
+                                p.s
+                            ),
+                            span: Some(p.inner()),
+                        });
+                        continue;
+                    }
                     // `required: false` and not there: compose skips it.
                     self.r.info(
                         p.inner(),
