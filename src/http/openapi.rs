@@ -301,6 +301,31 @@ problem_responses! {
         ("Retry-After", Integer, "Seconds to wait before retrying (when shed).");
 }
 
+/// The error answers every submission route (`/validate`, `/parse`) can
+/// give, each a reference to its shared response above: one list, so the
+/// two routes cannot document different failures.
+pub struct SubmissionErrors;
+
+impl utoipa::IntoResponses for SubmissionErrors {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        [
+            ("400", "BadRequest"),
+            ("401", "Unauthorized"),
+            ("406", "NotAcceptable"),
+            ("408", "RequestTimeout"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+            ("422", "Unprocessable"),
+            ("429", "RateLimited"),
+            ("500", "Internal"),
+            ("503", "Unavailable"),
+        ]
+        .into_iter()
+        .map(|(status, name)| (status.to_owned(), Ref::from_response_name(name).into()))
+        .collect()
+    }
+}
+
 // The schemas below describe bodies produced by other modules (the report,
 // SARIF, crossplane's payload). They document the shape for clients and
 // for schema-checking tools; the types are never built.

@@ -5,10 +5,7 @@
 use crate::http::body::{self, Payload};
 use crate::http::error::{ApiError, Kind};
 use crate::http::middleware::take_slot;
-use crate::http::openapi::{
-    BadRequest, CrossplanePayload, Internal, NotAcceptable, PayloadTooLarge, RateLimited,
-    RequestTimeout, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
-};
+use crate::http::openapi::{CrossplanePayload, SubmissionErrors};
 use crate::http::request::{ParseForm, ParseRequest, Submission};
 use crate::http::state::AppState;
 use crate::nginx::{self, crossplane, include::normalize};
@@ -38,16 +35,7 @@ use axum::response::{IntoResponse, Response};
     responses(
         (status = 200, description = "crossplane's payload: `status`, `errors` and one `config` entry per file.",
             body = CrossplanePayload, content_type = "application/json"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 406, response = NotAcceptable),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
-        (status = 500, response = Internal),
-        (status = 503, response = Unavailable),
+        SubmissionErrors,
     ),
     security(("bearer" = []))
 )]

@@ -12,10 +12,7 @@ use crate::http::body::{self, Payload};
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
 use crate::http::middleware::take_slot;
-use crate::http::openapi::{
-    BadRequest, Internal, NotAcceptable, PayloadTooLarge, RateLimited, RequestTimeout, SarifLog,
-    Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
-};
+use crate::http::openapi::{SarifLog, SubmissionErrors};
 use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
 use crate::input::InputError;
@@ -122,16 +119,7 @@ impl FromRequestParts<AppState> for ReportFormat {
                 (String = "text/plain"),
             )
         ),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 406, response = NotAcceptable),
-        (status = 408, response = RequestTimeout),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
-        (status = 500, response = Internal),
-        (status = 503, response = Unavailable),
+        SubmissionErrors,
     ),
     security(("bearer" = []))
 )]
