@@ -54,7 +54,7 @@ mod workload_name_as_host;
 
 pub use crate::finding::{Finding, Related, Severity};
 use crate::fix::{Edit, Fix};
-use crate::network::Resolution;
+use crate::network::{Hint, Lookup, Resolution};
 use crate::nginx::Config;
 use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
 use crate::source::{FileId, SourceMap, Span};
@@ -173,6 +173,27 @@ impl Context<'_> {
             })
     }
 
+    /// The primary resolutions whose host name did not resolve, with what
+    /// the lookup left: the prologue of every rule that explains a miss.
+    pub fn unresolved(&self) -> impl Iterator<Item = Unresolved<'_>> {
+        self.primary().filter_map(|r| match &r.lookup {
+            Lookup::NotFound {
+                name,
+                runtime,
+                near,
+                hints,
+                ..
+            } => Some(Unresolved {
+                r,
+                name,
+                runtime: *runtime,
+                near,
+                hints,
+            }),
+            _ => None,
+        })
+    }
+
     /// True when nginx refuses to load because of this upstream (see
     /// [`stops_nginx`]).
     pub fn stops_nginx(&self, r: &Resolution) -> bool {
@@ -192,6 +213,32 @@ impl Context<'_> {
     /// The source text of a span.
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
+    }
+}
+
+/// A host name nginx looked up and did not find ([`Context::unresolved`]).
+pub struct Unresolved<'a> {
+    /// The resolution.
+    pub r: &'a Resolution,
+    /// The name looked up.
+    pub name: &'a str,
+    /// Looked up by nginx's `resolver` at request time (else at start-up).
+    pub runtime: bool,
+    /// Close names that do resolve.
+    pub near: &'a [String],
+    /// Facts that explain the miss.
+    pub hints: &'a [Hint],
+}
+
+impl Unresolved<'_> {
+    /// The first hint `pick` accepts.
+    pub fn hint<T>(&self, pick: impl FnMut(&Hint) -> Option<T>) -> Option<T> {
+        self.hints.iter().find_map(pick)
+    }
+
+    /// Every hint `pick` accepts, in order.
+    pub fn hinted<T>(&self, pick: impl FnMut(&Hint) -> Option<T>) -> Vec<T> {
+        self.hints.iter().filter_map(pick).collect()
     }
 }
 

@@ -1,7 +1,6 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
-use crate::network::Lookup;
 
 crate::declare_rule! {
     /// ## What it does
@@ -35,11 +34,9 @@ crate::declare_rule! {
 
 impl Check for NetworkNotShared {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Lookup::NotFound { name, hints, .. } = &r.lookup else {
-                continue;
-            };
-            let Some((unit, network)) = hints.iter().find_map(|h| match h {
+        for miss in cx.unresolved() {
+            let (r, name) = (miss.r, miss.name);
+            let Some((unit, network)) = miss.hint(|h| match h {
                 Hint::OnOtherNetwork { unit, network } => Some((*unit, *network)),
                 _ => None,
             }) else {

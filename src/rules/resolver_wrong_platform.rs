@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::network::{Hint, Lookup};
+use crate::network::Hint;
 use crate::source::Span;
 use crate::topology::Site;
 use crate::topology::{Platform, names};
@@ -50,11 +50,9 @@ impl Check for ResolverWrongPlatform {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // resolver index -> (site, the names it fails, the upstreams).
         let mut by_resolver: Vec<(usize, Site, Vec<String>, Vec<usize>)> = Vec::new();
-        for r in cx.primary() {
-            let Lookup::NotFound { name, hints, .. } = &r.lookup else {
-                continue;
-            };
-            let Some(ri) = hints.iter().find_map(|h| match h {
+        for miss in cx.unresolved() {
+            let (r, name) = (miss.r, miss.name);
+            let Some(ri) = miss.hint(|h| match h {
                 Hint::ResolverNotPlatformDns { resolver } => Some(*resolver),
                 _ => None,
             }) else {
@@ -71,8 +69,8 @@ impl Check for ResolverWrongPlatform {
                     by_resolver.last_mut().expect("just pushed")
                 }
             };
-            if !entry.2.contains(name) {
-                entry.2.push(name.clone());
+            if !entry.2.iter().any(|n| n == name) {
+                entry.2.push(name.to_owned());
             }
             entry.3.push(r.upstream);
         }

@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::network::{Hint, Lookup, target_text};
+use crate::network::{Hint, target_text};
 use crate::topology::Service;
 
 crate::declare_rule! {
@@ -39,23 +39,12 @@ crate::declare_rule! {
 
 impl Check for ServiceInOtherNamespace {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Lookup::NotFound {
-                name,
-                runtime: false,
-                hints,
-                ..
-            } = &r.lookup
-            else {
-                continue;
-            };
-            let services: Vec<&Service> = hints
-                .iter()
-                .filter_map(|h| match h {
-                    Hint::OtherNamespace { service } => Some(&cx.topology.services[service.0]),
-                    _ => None,
-                })
-                .collect();
+        for miss in cx.unresolved().filter(|m| !m.runtime) {
+            let (r, name) = (miss.r, miss.name);
+            let services: Vec<&Service> = miss.hinted(|h| match h {
+                Hint::OtherNamespace { service } => Some(&cx.topology.services[service.0]),
+                _ => None,
+            });
             if services.is_empty() {
                 continue;
             }

@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
-use crate::network::{Hint, Lookup};
+use crate::network::Hint;
 use crate::topology::{Platform, Service};
 
 crate::declare_rule! {
@@ -53,23 +53,12 @@ impl Check for ShortNameWithResolver {
             .cluster
             .as_ref()
             .map_or("cluster.local", |c| c.domain.as_str());
-        for r in cx.primary() {
-            let Lookup::NotFound {
-                name,
-                runtime: true,
-                hints,
-                ..
-            } = &r.lookup
-            else {
-                continue;
-            };
-            let services: Vec<&Service> = hints
-                .iter()
-                .filter_map(|h| match h {
-                    Hint::ShortServiceName { service } => Some(&cx.topology.services[service.0]),
-                    _ => None,
-                })
-                .collect();
+        for miss in cx.unresolved().filter(|m| m.runtime) {
+            let (r, name) = (miss.r, miss.name);
+            let services: Vec<&Service> = miss.hinted(|h| match h {
+                Hint::ShortServiceName { service } => Some(&cx.topology.services[service.0]),
+                _ => None,
+            });
             if services.is_empty() {
                 continue;
             }

@@ -1,7 +1,6 @@
 use super::{Check, Context, Finding, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
-use crate::network::Lookup;
 use crate::network::target_text;
 
 crate::declare_rule! {
@@ -36,19 +35,10 @@ crate::declare_rule! {
 
 impl Check for UpstreamHostUnknown {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Lookup::NotFound {
-                name,
-                runtime: false,
-                near,
-                hints,
-                ..
-            } = &r.lookup
-            else {
-                continue;
-            };
+        for miss in cx.unresolved().filter(|m| !m.runtime) {
+            let (r, name, near) = (miss.r, miss.name, miss.near);
             // Names with a better explanation belong to other rules.
-            if !hints.is_empty() {
+            if !miss.hints.is_empty() {
                 continue;
             }
             let Some((up, h)) = cx.host_of(r) else {

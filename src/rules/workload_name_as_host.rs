@@ -1,7 +1,6 @@
 use super::{Check, Context, Finding, Related, finding, looked_up_host};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
-use crate::network::Lookup;
 use crate::nginx::upstreams::HostTarget;
 use crate::topology::{ServiceKind, Topology, Unit, UnitId, UnitKind};
 
@@ -42,17 +41,9 @@ crate::declare_rule! {
 
 impl Check for WorkloadNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Lookup::NotFound {
-                name,
-                runtime,
-                hints,
-                ..
-            } = &r.lookup
-            else {
-                continue;
-            };
-            let Some(unit) = hints.iter().find_map(|h| match h {
+        for miss in cx.unresolved() {
+            let (r, name, runtime) = (miss.r, miss.name, miss.runtime);
+            let Some(unit) = miss.hint(|h| match h {
                 Hint::WorkloadName { unit } => Some(*unit),
                 _ => None,
             }) else {
@@ -75,7 +66,7 @@ impl Check for WorkloadNameAsHost {
             } else {
                 format!("{workload_kind} `{workload}`")
             };
-            let effect = if *runtime {
+            let effect = if runtime {
                 "nginx's `resolver` finds no such name and nginx answers 502".to_string()
             } else {
                 format!(
@@ -98,7 +89,7 @@ impl Check for WorkloadNameAsHost {
                 ));
             }
             let nginx_ns = topo.units[r.site.unit.0].namespace();
-            let routes = service_routes(topo, unit, r.port, nginx_ns, *runtime);
+            let routes = service_routes(topo, unit, r.port, nginx_ns, runtime);
             if routes.is_empty() {
                 if let Some(fix) = create_service_fix(cx, u, workload, namespace, r.port) {
                     f.fixes.push(fix);
