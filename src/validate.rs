@@ -34,17 +34,9 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     in_time(deadline)?;
     let (mut sources, loaded) = load(input)?;
     in_time(deadline)?;
+    let sites = loaded.topology.nginx_sites();
+    let located = place(input, &mut sources, &loaded, &sites)?;
     let mut topo = loaded.topology;
-    let sites = topo.nginx_sites();
-    let located = placement::locate(
-        &mut sources,
-        &loaded.nginx,
-        &loaded.project,
-        &topo,
-        &sites,
-        &loaded.topology_files,
-        input.nginx_main.as_deref(),
-    )?;
     let config = parse(input, &sources, &located)?;
     in_time(deadline)?;
     let extraction = upstreams::extract_until(&config, &sources, deadline);
@@ -94,6 +86,24 @@ fn in_time(deadline: Deadline) -> Result<(), InputError> {
     } else {
         Ok(())
     }
+}
+
+/// Place: where nginx's container sees each file, and its main file.
+fn place(
+    input: &Input,
+    sources: &mut SourceMap,
+    loaded: &Loaded,
+    sites: &[Site],
+) -> Result<Located, InputError> {
+    placement::locate(
+        sources,
+        &loaded.nginx,
+        &loaded.project,
+        &loaded.topology,
+        sites,
+        &loaded.topology_files,
+        input.nginx_main.as_deref(),
+    )
 }
 
 /// What the load stage read.
@@ -320,18 +330,9 @@ mod tests {
         let input = fan_out();
         let passed = Deadline::at(Instant::now());
         let (mut sources, loaded) = load(&input).unwrap();
+        let sites = loaded.topology.nginx_sites();
+        let located = place(&input, &mut sources, &loaded, &sites).unwrap();
         let mut topo = loaded.topology;
-        let sites = topo.nginx_sites();
-        let located = placement::locate(
-            &mut sources,
-            &loaded.nginx,
-            &loaded.project,
-            &topo,
-            &sites,
-            &loaded.topology_files,
-            input.nginx_main.as_deref(),
-        )
-        .unwrap();
         let mut late = input.clone();
         late.options.deadline = passed;
         assert!(parse(&late, &sources, &located).unwrap().files.is_empty());
