@@ -1,5 +1,6 @@
+use super::Met;
 use super::{Check, Context, Finding, finding};
-use crate::network::{Lookup, Outcome, Status, target_text};
+use crate::network::{Lookup, Status, target_text};
 
 crate::declare_rule! {
     /// ## What it does
@@ -31,17 +32,8 @@ impl Check for AddressFamilyMismatch {
                 continue;
             }
             let up = cx.upstream(r);
-            for hit in &r.hits {
-                let Outcome::WrongFamily {
-                    unit,
-                    container,
-                    listener,
-                } = hit.outcome
-                else {
-                    continue;
-                };
-                let u = &cx.topology.units[unit.0];
-                let l = &u.containers[container].listeners[listener];
+            for met in cx.listeners_met(r, Met::WrongFamily) {
+                let (hit, u, l) = (met.hit, met.unit, met.listener);
                 let mut f = finding(
                     self,
                     format!(

@@ -1,7 +1,8 @@
+use super::Met;
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
-use crate::network::{Outcome, target_text};
+use crate::network::target_text;
 
 crate::declare_rule! {
     /// ## What it does
@@ -43,18 +44,8 @@ impl Check for BackendBoundToLoopback {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
             let up = cx.upstream(r);
-            for hit in &r.hits {
-                let Outcome::LoopbackOnly {
-                    unit,
-                    container,
-                    listener,
-                } = hit.outcome
-                else {
-                    continue;
-                };
-                let u = &cx.topology.units[unit.0];
-                let c = &u.containers[container];
-                let l = &c.listeners[listener];
+            for met in cx.listeners_met(r, Met::LoopbackOnly) {
+                let (u, c, l) = (met.unit, met.container, met.listener);
                 let mut f = finding(
                     self,
                     format!(

@@ -1,3 +1,4 @@
+use super::Met;
 use super::{Check, Context, Finding, Related, finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
@@ -73,21 +74,14 @@ impl Check for LocalhostIpv6Fallback {
             let (Some(good), Some(bad)) = (works[0].ip, fails[0].ip) else {
                 continue;
             };
-            let Outcome::Listening {
-                unit,
-                container,
-                listener,
-            } = works[0].outcome
-            else {
+            let Some(met) = cx.listener_met(works[0], Met::Listening) else {
                 continue;
             };
             let Some((_up, h)) = cx.host_of(r) else {
                 continue;
             };
             let port = r.port.unwrap_or_default();
-            let u = &cx.topology.units[unit.0];
-            let c = &u.containers[container];
-            let l = &c.listeners[listener];
+            let (c, l) = (met.container, met.listener);
             let name = c.service.as_deref().unwrap_or(&c.name);
             let shown = |ip: std::net::IpAddr| {
                 if ip.is_ipv6() {

@@ -54,12 +54,13 @@ mod workload_name_as_host;
 
 pub use crate::finding::{Finding, Related, Severity};
 use crate::fix::{Edit, Fix};
-use crate::network::{Hint, Lookup, Resolution};
+use crate::network::{Hint, Hit, Lookup, Outcome, Resolution};
 use crate::nginx::Config;
 use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Site;
 use crate::topology::Topology;
+use crate::topology::{Container, Listener, Unit};
 use serde::Serialize;
 
 /// Whether a rule offers fixes.
@@ -194,6 +195,56 @@ impl Context<'_> {
         })
     }
 
+    /// The listener a connection met in the way `how` names, with its unit
+    /// and container.
+    pub fn listener_met<'b>(&'b self, hit: &'b Hit, how: Met) -> Option<ListenerHit<'b>> {
+        let (unit, container, listener) = match (how, &hit.outcome) {
+            (
+                Met::Listening,
+                Outcome::Listening {
+                    unit,
+                    container,
+                    listener,
+                },
+            )
+            | (
+                Met::LoopbackOnly,
+                Outcome::LoopbackOnly {
+                    unit,
+                    container,
+                    listener,
+                },
+            )
+            | (
+                Met::WrongFamily,
+                Outcome::WrongFamily {
+                    unit,
+                    container,
+                    listener,
+                },
+            ) => (*unit, *container, *listener),
+            _ => return None,
+        };
+        let unit = &self.topology.units[unit.0];
+        let container = &unit.containers[container];
+        Some(ListenerHit {
+            hit,
+            unit,
+            container,
+            listener: &container.listeners[listener],
+        })
+    }
+
+    /// The listeners `r`'s connections met in the way `how` names: the
+    /// prologue of the rules that judge the listener nginx found.
+    pub fn listeners_met<'b>(
+        &'b self,
+        r: &'b Resolution,
+        how: Met,
+    ) -> impl Iterator<Item = ListenerHit<'b>> {
+        r.hits.iter().filter_map(move |h| self.listener_met(h, how))
+    }
+
     /// True when nginx refuses to load because of this upstream (see
     /// [`stops_nginx`]).
     pub fn stops_nginx(&self, r: &Resolution) -> bool {
@@ -214,6 +265,29 @@ impl Context<'_> {
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
     }
+}
+
+/// How a connection of nginx's met a listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Met {
+    /// The listener accepts it.
+    Listening,
+    /// The listener is bound to another namespace's loopback.
+    LoopbackOnly,
+    /// The listener is bound to the other address family.
+    WrongFamily,
+}
+
+/// A listener a connection met ([`Context::listener_met`]).
+pub struct ListenerHit<'a> {
+    /// The connection.
+    pub hit: &'a Hit,
+    /// The unit listening.
+    pub unit: &'a Unit,
+    /// Its container.
+    pub container: &'a Container,
+    /// The listener.
+    pub listener: &'a Listener,
 }
 
 /// A host name nginx looked up and did not find ([`Context::unresolved`]).

@@ -1,6 +1,6 @@
+use super::Met;
 use super::{Check, Context, Finding, Related, Severity, finding};
 use crate::fix::{Edit, Fix};
-use crate::network::Outcome;
 use crate::network::target_text;
 use crate::nginx::ast::Directive;
 use crate::nginx::upstreams::{Target, UpstreamDirective as D, UpstreamRef};
@@ -75,18 +75,8 @@ impl Check for ProtocolMismatch {
                 (D::UpstreamServer, Some(g)) => group_directives[g].clone(),
                 (d, _) => vec![d],
             };
-            'hits: for hit in &r.hits {
-                let Outcome::Listening {
-                    unit,
-                    container,
-                    listener,
-                } = hit.outcome
-                else {
-                    continue;
-                };
-                let u = &cx.topology.units[unit.0];
-                let c = &u.containers[container];
-                let l = &c.listeners[listener];
+            'hits: for met in cx.listeners_met(r, Met::Listening) {
+                let (c, l) = (met.container, met.listener);
                 let Some(speaks) = l.app_protocol else {
                     continue;
                 };
