@@ -32,7 +32,8 @@ impl Check for AddressFamilyMismatch {
                 continue;
             }
             let up = cx.upstream(r);
-            for met in cx.listeners_met(r, Met::WrongFamily) {
+            // One finding per upstream: the first listener of the other family.
+            if let Some(met) = cx.listeners_met(r, Met::WrongFamily).next() {
                 let (hit, u, l) = (met.hit, met.unit, met.listener);
                 let mut f = finding(
                     self,
@@ -51,7 +52,6 @@ impl Check for AddressFamilyMismatch {
                 );
                 f.upstream = Some(r.upstream);
                 out.push(f);
-                break;
             }
         }
     }

@@ -44,7 +44,8 @@ impl Check for BackendBoundToLoopback {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
             let up = cx.upstream(r);
-            for met in cx.listeners_met(r, Met::LoopbackOnly) {
+            // One finding per upstream: the first listener bound to loopback.
+            if let Some(met) = cx.listeners_met(r, Met::LoopbackOnly).next() {
                 let (u, c, l) = (met.unit, met.container, met.listener);
                 let mut f = finding(
                     self,
@@ -78,7 +79,6 @@ impl Check for BackendBoundToLoopback {
                     [],
                 ));
                 out.push(f);
-                break;
             }
         }
     }

@@ -236,22 +236,12 @@ mod tests {
 
     #[test]
     fn two_containers_on_one_port_conflict_once_per_template() {
+        let containers = "[{name: app, image: orders:1, ports: [{containerPort: 8080}]}, \
+            {name: exporter, image: exporter:1, ports: [{containerPort: 8080}, {containerPort: 8080, protocol: UDP}]}]";
         let topo = format!(
-            "{}---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: orders}}
-spec:
-  replicas: 3
-  selector: {{matchLabels: {{app: orders}}}}
-  template:
-    metadata: {{labels: {{app: orders}}}}
-    spec:
-      containers:
-        - {{name: app, image: orders:1, ports: [{{containerPort: 8080}}]}}
-        - {{name: exporter, image: exporter:1, ports: [{{containerPort: 8080}}, {{containerPort: 8080, protocol: UDP}}]}}
-",
-            crate::rules::testing::k8s_nginx("default")
+            "{}---{}",
+            crate::rules::testing::k8s_nginx("default"),
+            crate::rules::testing::k8s_deployment("orders", "default", 3, "", containers)
         );
         let conf = "server { listen 8080; location / { return 204; } }";
         let report = crate::rules::testing::run(conf, &topo);

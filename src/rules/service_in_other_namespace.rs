@@ -114,32 +114,22 @@ impl Check for ServiceInOtherNamespace {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::k8s_nginx;
+    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
 
-    const ORDERS_IN_SHOP: &str = "
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: orders, namespace: shop}
-spec:
-  selector: {matchLabels: {app: orders}}
-  template:
-    metadata: {labels: {app: orders}}
-    spec:
-      containers:
-        - {name: orders, image: orders:1, ports: [{containerPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: orders, namespace: shop}
-spec:
-  selector: {app: orders}
-  ports: [{port: 8080}]
-";
+    /// Deployment and Service `orders` (port 8080) in namespace `shop`.
+    fn orders_in_shop() -> String {
+        let containers = "[{name: orders, image: orders:1, ports: [{containerPort: 8080}]}]";
+        format!(
+            "{}---{}",
+            k8s_deployment("orders", "shop", 1, "", containers),
+            k8s_service("orders", "shop", "{app: orders}", "[{port: 8080}]")
+        )
+    }
 
     #[test]
     fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let topo = format!("{}---{ORDERS_IN_SHOP}", k8s_nginx("web"));
+        let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
         let report = crate::rules::testing::run(conf, &topo);
         let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC1003".to_string()), "{codes:?}");
@@ -150,7 +140,7 @@ spec:
     #[test]
     fn the_namespace_qualified_name_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
-        let topo = format!("{}---{ORDERS_IN_SHOP}", k8s_nginx("web"));
+        let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
         let report = crate::rules::testing::run(conf, &topo);
         let codes = crate::rules::testing::codes(&report);
         assert!(!codes.contains(&"UC1003".to_string()), "{codes:?}");

@@ -143,35 +143,30 @@ pub(super) fn port_edit(h: &HostTarget, port: u16) -> Edit {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::k8s_nginx;
+    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
 
-    const ORDERS: &str = "
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: orders}
-spec:
-  selector: {matchLabels: {app: orders}}
-  template:
-    metadata: {labels: {app: orders}}
-    spec:
-      containers:
-        - name: orders
-          image: orders:1
-          ports: [{name: http, containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: orders}
-spec:
-  selector: {app: orders}
-  ports: [{port: 80, targetPort: http}]
-";
+    /// Deployment `orders` (containerPort 8080 named `http`) and Service
+    /// `orders` (port 80 to `http`).
+    fn orders() -> String {
+        let containers =
+            "[{name: orders, image: orders:1, ports: [{name: http, containerPort: 8080}]}]";
+        format!(
+            "{}---{}---{}",
+            k8s_nginx("default"),
+            k8s_deployment("orders", "default", 1, "", containers),
+            k8s_service(
+                "orders",
+                "default",
+                "{app: orders}",
+                "[{port: 80, targetPort: http}]"
+            )
+        )
+    }
 
     #[test]
     fn a_named_target_port_is_followed() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let report =
-            crate::rules::testing::run(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
+        let report = crate::rules::testing::run(conf, &orders());
         let codes = crate::rules::testing::codes(&report);
         let f = report.findings.iter().find(|f| f.code == "UC2005");
         let f = f.unwrap_or_else(|| panic!("{codes:?}"));
@@ -186,8 +181,7 @@ spec:
     #[test]
     fn the_service_port_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let report =
-            crate::rules::testing::run(conf, &format!("{}---{ORDERS}", k8s_nginx("default")));
+        let report = crate::rules::testing::run(conf, &orders());
         let codes = crate::rules::testing::codes(&report);
         assert!(
             !codes.iter().any(|c| c == "UC2005" || c == "UC2006"),

@@ -53,3 +53,44 @@ spec:
 "
     )
 }
+
+/// A Deployment `name` in `namespace` with `replicas` pods labelled
+/// `app: name` (plus `labels`, e.g. `", tier: backend"`) that run
+/// `containers` (a YAML flow list), as one YAML document.
+pub fn k8s_deployment(
+    name: &str,
+    namespace: &str,
+    replicas: u32,
+    labels: &str,
+    containers: &str,
+) -> String {
+    format!(
+        "
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}{labels}}}}}
+    spec:
+      containers: {containers}
+"
+    )
+}
+
+/// A Service `name` in `namespace` selecting `selector` (a YAML flow
+/// map) with `ports` (a YAML flow list), as one YAML document.
+pub fn k8s_service(name: &str, namespace: &str, selector: &str, ports: &str) -> String {
+    format!(
+        "
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  selector: {selector}
+  ports: {ports}
+"
+    )
+}

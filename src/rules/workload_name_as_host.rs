@@ -239,36 +239,33 @@ fn create_service_fix(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::k8s_nginx;
+    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
 
-    const ORDERS: &str = "
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: orders}
-spec:
-  selector: {matchLabels: {app: orders}}
-  template:
-    metadata: {labels: {app: orders, tier: backend}}
-    spec:
-      containers:
-        - name: orders
-          image: orders:1
-          ports: [{name: http, containerPort: 8080}]
-";
+    /// nginx and Deployment `orders` (containerPort 8080 named `http`).
+    fn orders() -> String {
+        let containers =
+            "[{name: orders, image: orders:1, ports: [{name: http, containerPort: 8080}]}]";
+        format!(
+            "{}---{}",
+            k8s_nginx("default"),
+            k8s_deployment("orders", "default", 1, ", tier: backend", containers)
+        )
+    }
 
-    const ORDERS_SVC: &str = "
-apiVersion: v1
-kind: Service
-metadata: {name: orders-svc}
-spec:
-  selector: {app: orders}
-  ports: [{port: 80, targetPort: http}]
-";
+    /// Service `orders-svc` (port 80 to `http`) for Deployment `orders`.
+    fn orders_svc() -> String {
+        k8s_service(
+            "orders-svc",
+            "default",
+            "{app: orders}",
+            "[{port: 80, targetPort: http}]",
+        )
+    }
 
     #[test]
     fn the_service_port_for_the_workload_port_is_chosen() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let topo = format!("{}---{ORDERS}---{ORDERS_SVC}", k8s_nginx("default"));
+        let topo = format!("{}---{}", orders(), orders_svc());
         let report = crate::rules::testing::run(conf, &topo);
         let codes = crate::rules::testing::codes(&report);
         assert!(codes.contains(&"UC1004".to_string()), "{codes:?}");
@@ -282,7 +279,7 @@ spec:
     #[test]
     fn without_a_service_the_fix_creates_one() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let topo = format!("{}---{ORDERS}", k8s_nginx("default"));
+        let topo = orders();
         let report = crate::rules::testing::run(conf, &topo);
         let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
         let fix = &f.fixes[0];
