@@ -143,24 +143,14 @@ pub(super) fn port_edit(h: &HostTarget, port: u16) -> Edit {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
+    use crate::rules::testing::{k8s_orders, k8s_service};
 
     /// Deployment `orders` (containerPort 8080 named `http`) and Service
     /// `orders` (port 80 to `http`).
     fn orders() -> String {
-        let containers =
-            "[{name: orders, image: orders:1, ports: [{name: http, containerPort: 8080}]}]";
-        format!(
-            "{}---{}---{}",
-            k8s_nginx("default"),
-            k8s_deployment("orders", "default", 1, "", containers),
-            k8s_service(
-                "orders",
-                "default",
-                "{app: orders}",
-                "[{port: 80, targetPort: http}]"
-            )
-        )
+        let service = "[{port: 80, targetPort: http}]";
+        let service = k8s_service("orders", "default", "{app: orders}", service);
+        format!("{}---{service}", k8s_orders(""))
     }
 
     #[test]

@@ -94,3 +94,16 @@ spec:
 "
     )
 }
+
+/// nginx ([`k8s_nginx`] in `default`) and a Deployment `orders` whose
+/// container's port 8080 is named `http`, its pods labelled `app: orders`
+/// plus `labels`.
+pub fn k8s_orders(labels: &str) -> String {
+    let containers =
+        "[{name: orders, image: orders:1, ports: [{name: http, containerPort: 8080}]}]";
+    format!(
+        "{}---{}",
+        k8s_nginx("default"),
+        k8s_deployment("orders", "default", 1, labels, containers)
+    )
+}

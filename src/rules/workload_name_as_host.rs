@@ -239,17 +239,11 @@ fn create_service_fix(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
+    use crate::rules::testing::{k8s_orders, k8s_service};
 
     /// nginx and Deployment `orders` (containerPort 8080 named `http`).
     fn orders() -> String {
-        let containers =
-            "[{name: orders, image: orders:1, ports: [{name: http, containerPort: 8080}]}]";
-        format!(
-            "{}---{}",
-            k8s_nginx("default"),
-            k8s_deployment("orders", "default", 1, ", tier: backend", containers)
-        )
+        k8s_orders(", tier: backend")
     }
 
     /// Service `orders-svc` (port 80 to `http`) for Deployment `orders`.
