@@ -29,13 +29,11 @@ use tracing::Instrument;
 /// The request id header.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The request id, in the request extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 /// A validation slot, held until the work it admitted has finished.
 #[derive(Debug)]
-pub struct Slot(pub OwnedSemaphorePermit);
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+}
 
 /// Whether a client-sent request id is safe to keep and echo.
 fn valid_request_id(v: &HeaderValue) -> bool {
@@ -62,7 +60,6 @@ pub async fn observe(
     };
     let id_text = id.to_str().unwrap_or("unknown").to_string();
     req.headers_mut().insert(REQUEST_ID.clone(), id.clone());
-    req.extensions_mut().insert(RequestId(id_text.clone()));
     // Bounded label values: any other method counts as `other`.
     let method = match req.method().as_str() {
         m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_string(),
@@ -267,7 +264,7 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
 /// when every slot is busy. Handlers call it once the body has been read.
 pub fn take_slot(state: &AppState) -> Result<Slot, ApiError> {
     match state.slots.clone().try_acquire_owned() {
-        Ok(permit) => Ok(Slot(permit)),
+        Ok(permit) => Ok(Slot { _permit: permit }),
         Err(_) => {
             let n = state.limits.max_concurrency;
             Err(ApiError::new(

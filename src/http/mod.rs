@@ -16,16 +16,16 @@
 //! `GET /rules/{code}`, `GET /openapi.json`, `GET /docs` (Swagger UI,
 //! embedded), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
-pub mod body;
-pub mod error;
-pub mod middleware;
-pub mod negotiate;
+pub(crate) mod body;
+pub(crate) mod error;
+pub(crate) mod middleware;
+pub(crate) mod negotiate;
 pub mod openapi;
-pub mod portal;
+pub(crate) mod portal;
 pub mod request;
-pub mod routes;
+pub(crate) mod routes;
 mod server;
-pub mod state;
+pub(crate) mod state;
 
 pub use error::{ApiError, Kind, Problem};
 pub use server::{Shutdown, serve, serve_on, shutdown_signal};

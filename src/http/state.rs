@@ -263,7 +263,7 @@ fn bearer_token(value: &[u8]) -> Option<&[u8]> {
 }
 
 /// Metric names, one place.
-pub mod names {
+pub(crate) mod names {
     /// Requests by route, method and status.
     pub const REQUESTS: &str = "upcheck_http_requests_total";
     /// Request latency by route, method and status.

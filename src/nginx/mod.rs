@@ -4,15 +4,15 @@
 //! [`crossplane`] renders the result in crossplane's JSON shape and
 //! [`upstreams`] lists every upstream the configuration names.
 
-pub mod ast;
-pub mod cmdline;
-pub mod context;
+pub(crate) mod ast;
+pub(crate) mod cmdline;
+pub(crate) mod context;
 pub mod crossplane;
 pub mod directives;
 mod expand;
 pub mod include;
 mod parser;
-pub mod token;
+pub(crate) mod token;
 pub mod upstreams;
 
 pub use ast::{Arg, Block, Comment, Directive, Node, Quote};

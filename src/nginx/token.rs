@@ -139,6 +139,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    #[cfg(test)]
     /// The current byte offset.
     pub fn offset(&self) -> usize {
         self.pos
@@ -389,13 +390,6 @@ pub fn unescape(raw: &[u8]) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// True when `s` can be written as a bare word with the same value.
-pub fn needs_quotes(s: &str) -> bool {
-    s.is_empty()
-        || s.bytes()
-            .any(|c| is_space(c) || matches!(c, b';' | b'{' | b'}' | b'"' | b'\'' | b'\\' | b'#'))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 mod remap;
 mod templates;
-pub mod view;
+pub(crate) mod view;
 
 pub use templates::{Which, envsubst};
 use templates::{render_shell_envsubst, render_templates};

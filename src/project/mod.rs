@@ -9,7 +9,7 @@
 //! - [`dockerfile`]: what an image built from a Dockerfile contains and runs.
 
 pub mod discover;
-pub mod dockerfile;
+pub(crate) mod dockerfile;
 pub mod locate;
 pub mod source;
 mod wanted;

@@ -7,11 +7,11 @@
 //! [`markdown`] (short, for a chat message) and [`text`] (for a terminal,
 //! annotate-snippets style).
 
-pub mod build;
-pub mod json;
-pub mod markdown;
-pub mod sarif;
-pub mod text;
+pub(crate) mod build;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod sarif;
+pub(crate) mod text;
 pub mod topology;
 
 use crate::finding::{Finding, Severity};

@@ -9,19 +9,19 @@
 
 pub mod addressing;
 pub mod build;
-pub mod compose;
-pub mod infer;
-pub mod kubernetes;
-pub mod links;
-pub mod live;
-pub mod model;
-pub mod names;
-pub mod native;
+pub(crate) mod compose;
+pub(crate) mod infer;
+pub(crate) mod kubernetes;
+pub(crate) mod links;
+pub(crate) mod live;
+pub(crate) mod model;
+pub(crate) mod names;
+pub(crate) mod native;
 pub(crate) mod read;
 pub(crate) mod shell;
 #[cfg(test)]
 pub(crate) mod testing;
-pub mod yaml;
+pub(crate) mod yaml;
 
 pub use model::*;
 

@@ -7,7 +7,7 @@
 //! sizes, patterns) is enforced here too, so the schema and the service
 //! agree on what is valid.
 
-pub mod project;
+pub(crate) mod project;
 mod schema;
 
 pub use project::{Overrides, ProjectError, ProjectPart};

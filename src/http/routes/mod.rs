@@ -2,11 +2,11 @@
 //! [`super::router`] registers through `routes!`, with their OpenAPI
 //! operation beside them.
 
-pub mod health;
-pub mod metrics;
-pub mod parse;
-pub mod rules;
-pub mod validate;
+pub(crate) mod health;
+pub(crate) mod metrics;
+pub(crate) mod parse;
+pub(crate) mod rules;
+pub(crate) mod validate;
 
 use super::error::{ApiError, Kind};
 use super::negotiate;

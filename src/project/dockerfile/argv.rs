@@ -27,6 +27,7 @@ pub struct RuntimeOverride {
 }
 
 impl RuntimeOverride {
+    #[cfg(test)]
     /// No override.
     pub fn none() -> RuntimeOverride {
         RuntimeOverride::default()

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::ByteSpan;
+#[cfg(test)]
 use super::argv::{Runtime, RuntimeOverride, process_argv};
 
 /// Where a config value of the image comes from.
@@ -37,20 +38,6 @@ impl<T> Setting<T> {
             Setting::Set { value, .. } | Setting::Base(value) => Some(value),
             Setting::Unknown | Setting::Unset => None,
         }
-    }
-
-    /// The span of the instruction that set it.
-    pub fn span(&self) -> Option<ByteSpan> {
-        match self {
-            Setting::Set { span, .. } => Some(*span),
-            _ => None,
-        }
-    }
-
-    /// Whether the value is known (set, inherited from a known base, or
-    /// known to be unset).
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Setting::Unknown)
     }
 }
 
@@ -306,11 +293,13 @@ pub struct Image {
 }
 
 impl Image {
+    #[cfg(test)]
     /// The value of environment variable `name`, when set.
     pub fn env_var(&self, name: &str) -> Option<&EnvVar> {
         self.env.iter().find(|v| v.name == name)
     }
 
+    #[cfg(test)]
     /// The file placed at `path`, when known.
     pub fn file(&self, path: &str) -> Option<&FileEntry> {
         self.files.iter().find(|f| f.path == path)
@@ -318,7 +307,10 @@ impl Image {
 
     /// The argv the container runs under `runtime` with `over` (compose
     /// `entrypoint`/`command`, Kubernetes `command`/`args`), or `None`
-    /// when it depends on an unknown base image's ENTRYPOINT/CMD.
+    /// when it depends on an unknown base image's ENTRYPOINT/CMD. The
+    /// evaluation tests read ENTRYPOINT and CMD through it; the pipeline
+    /// merges them in `topology::build` with the same [`process_argv`].
+    #[cfg(test)]
     pub fn process(&self, runtime: Runtime, over: &RuntimeOverride) -> Option<Vec<String>> {
         let needed = |s: &Setting<Vec<String>>| -> Option<Option<Vec<String>>> {
             match s {

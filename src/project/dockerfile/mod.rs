@@ -56,19 +56,20 @@ mod words;
 mod tests;
 
 pub use argv::{Runtime, RuntimeOverride, process_argv};
-pub use ast::{
-    ArgDecl, Args, CommandLine, CopyArgs, Flag, HealthArgs, Heredoc, Instruction, KeyValue,
-    Keyword, Word,
-};
-pub use context::{BuildContext, DockerIgnore, EntryKind, MemoryContext, ignore_file_candidates};
+pub use ast::Instruction;
+pub use context::{BuildContext, MemoryContext, ignore_file_candidates};
 pub use eval::evaluate;
-pub use image::{
-    BaseRef, EnvVar, ExposedPort, FileEntry, FileKind, FileSource, HealthTest, Healthcheck, Image,
-    Note, NoteKind, Setting,
-};
-pub use options::{
-    BaseImageConfig, BaseImages, Budget, EvalError, EvalErrorKind, EvalOptions, Limit,
-};
+pub use image::{BaseRef, FileSource, Setting};
+pub use options::{BaseImageConfig, BaseImages, EvalOptions};
+// What the tests below name besides.
+#[cfg(test)]
+use ast::{Args, CommandLine, Heredoc, Keyword, Word};
+#[cfg(test)]
+use context::{DockerIgnore, EntryKind};
+#[cfg(test)]
+use image::{ExposedPort, FileKind, HealthTest, Image, Note, NoteKind};
+#[cfg(test)]
+use options::{Budget, EvalError, EvalErrorKind, Limit};
 
 use crate::source::{FileId, Span};
 
@@ -89,6 +90,7 @@ impl ByteSpan {
         ByteSpan { start, end }
     }
 
+    #[cfg(test)]
     /// The byte range as a `Range<usize>`.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize

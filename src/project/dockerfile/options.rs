@@ -138,11 +138,13 @@ impl<'a> EvalOptions<'a> {
         self.base_images = Some(b);
         self
     }
+    #[cfg(test)]
     /// Builds for platform `os/arch[/variant]` (the `TARGET*`/`BUILD*` args).
     pub fn platform(mut self, p: impl Into<String>) -> Self {
         self.platform = Some(p.into());
         self
     }
+    #[cfg(test)]
     /// Uses these caps.
     pub fn budget(mut self, b: Budget) -> Self {
         self.budget = b;
