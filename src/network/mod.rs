@@ -17,6 +17,7 @@
 //! plain sentences (for people), and ends in a [`Status`].
 
 mod connect;
+mod group;
 mod hints;
 mod lookup;
 #[cfg(test)]
@@ -112,83 +113,22 @@ pub fn resolve_all(
         }
         // Groups aggregate their members, once per group however many
         // references it has.
-        let mut aggregated: std::collections::HashMap<usize, (Status, Option<String>, String)> =
+        let mut aggregated: std::collections::HashMap<usize, group::GroupOutcome> =
             std::collections::HashMap::new();
         for i in 0..mine.len() {
             if let Lookup::Group { group } = mine[i].lookup {
-                let (status, reason, line) = aggregated
+                let g = aggregated
                     .entry(group)
-                    .or_insert_with(|| group_outcome(ex, &mine, group))
+                    .or_insert_with(|| group::outcome(ex, &mine, group))
                     .clone();
-                mine[i].status = status;
-                mine[i].reason = reason;
-                mine[i].trace.push(line);
+                mine[i].status = g.status;
+                mine[i].reason = g.reason;
+                mine[i].trace.extend(g.trace);
             }
         }
         out.extend(mine);
     }
     out
-}
-
-/// A group's status, the reason when not reachable, and its trace line.
-fn group_outcome(
-    ex: &Extraction,
-    mine: &[Resolution],
-    group: usize,
-) -> (Status, Option<String>, String) {
-    let members: Vec<&Resolution> = ex.groups[group]
-        .servers
-        .iter()
-        .filter(|m| !ex.upstreams[**m].params.as_ref().is_some_and(|p| p.down))
-        .map(|m| &mine[*m])
-        .collect();
-    let (status, reason) = aggregate(&members, &ex.groups[group].name);
-    let count = |s: Status| members.iter().filter(|m| m.status == s).count();
-    let line = format!(
-        "upstream group `{}`: {} reachable, {} unreachable, {} unverifiable member(s); nginx fails over between them",
-        ex.groups[group].name,
-        count(Status::Reachable),
-        count(Status::Unreachable),
-        count(Status::Unverifiable)
-    );
-    (status, reason, line)
-}
-
-fn aggregate(members: &[&Resolution], name: &str) -> (Status, Option<String>) {
-    if members.is_empty() {
-        return (
-            Status::Unreachable,
-            Some(format!("upstream group `{name}` has no usable server")),
-        );
-    }
-    // A server whose name does not resolve at start-up stops nginx: the
-    // group never serves, whatever its other servers do.
-    if let Some(m) = members.iter().find(|m| m.stops_nginx()) {
-        return (
-            Status::Unreachable,
-            Some(format!(
-                "upstream group `{name}` cannot load: {}",
-                m.reason
-                    .clone()
-                    .unwrap_or_else(|| "a server is invalid".into())
-            )),
-        );
-    }
-    if members.iter().any(|m| m.status == Status::Reachable) {
-        (Status::Reachable, None)
-    } else if members.iter().any(|m| m.status == Status::Unverifiable) {
-        (
-            Status::Unverifiable,
-            Some(format!(
-                "no server of upstream group `{name}` is known to be reachable"
-            )),
-        )
-    } else {
-        (
-            Status::Unreachable,
-            Some(format!("no server of upstream group `{name}` is reachable")),
-        )
-    }
 }
 
 struct Resolver<'a> {

@@ -419,9 +419,10 @@ pub fn run_until(cx: &Context, deadline: crate::budget::Deadline) -> Vec<Finding
     out
 }
 
-/// A server of an `upstream { }` group that fails is an error only when the
-/// group fails too: while another server answers, nginx fails over and the
-/// requests succeed (upstream-group-partially-unreachable reports the group).
+/// A server of an `upstream { }` group that fails while another server
+/// answers: nginx fails over, so the finding that says why (with its fix)
+/// becomes a warning, and the group policy ([`registry::GROUP_POLICY`])
+/// reports the dead server as an error, once.
 fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
     use crate::network::Status;
     use std::collections::{HashMap, HashSet};
@@ -449,7 +450,7 @@ fn downgrade_failed_over(cx: &Context, out: &mut [Finding]) {
         .collect();
     for f in out.iter_mut() {
         let Some(i) = f.upstream else { continue };
-        if f.severity != Severity::Error {
+        if f.severity != Severity::Error || f.code == registry::GROUP_POLICY.meta().code {
             continue;
         }
         let Some(g) = cx.extraction.upstreams[i].group_index else {

@@ -47,6 +47,12 @@ pub static RULES: &[&dyn Rule] = &[
 /// no other rule explained.
 pub static SAFETY_NET: &dyn Rule = &super::upstream_unreachable::UpstreamUnreachable;
 
+/// The rule that carries the upstream-group policy: a server of a group
+/// that can never answer is an error there, while the finding that says
+/// why (and offers the fix) is lowered to a warning as nginx fails over.
+pub static GROUP_POLICY: &dyn Rule =
+    &super::upstream_group_partially_unreachable::UpstreamGroupPartiallyUnreachable;
+
 /// Retired codes and why; a code is never reused.
 pub const RETIRED: &[(&str, &str)] = &[];
 

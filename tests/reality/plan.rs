@@ -76,6 +76,19 @@ pub struct UpstreamProbe {
     pub predicted: upcheck::network::Status,
     /// The configurations to try.
     pub confs: Vec<ProbeConf>,
+    /// For an upstream that names `upstream { }` groups: their servers in
+    /// rotation (not marked `down`), each probed on its own as well. The
+    /// group policy judges the group by them too.
+    pub members: Vec<GroupMember>,
+}
+
+/// A server of a group an upstream names.
+pub struct GroupMember {
+    /// The server as written.
+    pub target: String,
+    /// Its own probe (index in [`Plan::probes`]); `None` when upcheck's
+    /// report does not list it.
+    pub probe: Option<usize>,
 }
 
 /// Everything needed to materialise one scenario.
@@ -775,7 +788,25 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             target: r.target.clone(),
             predicted: r.status,
             confs,
+            members: Vec::new(),
         });
+    }
+    // Probes follow the report's upstreams, so a server's probe is found by
+    // its upstream index.
+    let probe_of: BTreeMap<usize, usize> = report
+        .upstreams
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| (r.id, ri))
+        .collect();
+    for p in &mut probes {
+        p.members = in_rotation(&ex, report.upstreams[p.report_index].id)
+            .into_iter()
+            .map(|m| GroupMember {
+                target: sources.snippet(ex.upstreams[m].span),
+                probe: probe_of.get(&m).copied(),
+            })
+            .collect();
     }
 
     Ok(Plan {
@@ -978,6 +1009,33 @@ fn timeouts(d: upstreams::UpstreamDirective) -> &'static str {
         }
         D::StreamProxy => "proxy_connect_timeout 1s; proxy_timeout 3s;",
     }
+}
+
+/// The servers in rotation (not marked `down`: nginx never sends those a
+/// request) of every group upstream `i` names, directly or as a value of
+/// its variables.
+fn in_rotation(ex: &upstreams::Extraction, i: usize) -> Vec<usize> {
+    use upstreams::Target;
+    let groups: Vec<usize> = match &ex.upstreams[i].target {
+        Target::Group(g) => vec![g.group],
+        Target::Variable(v) => v
+            .static_values
+            .iter()
+            .filter_map(|c| match &c.target {
+                Some(Target::Group(g)) => Some(g.group),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut out: Vec<usize> = groups
+        .iter()
+        .flat_map(|&g| ex.groups[g].servers.iter().copied())
+        .filter(|&m| !ex.upstreams[m].params.as_ref().is_some_and(|p| p.down))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn without_semicolon(s: &str) -> &str {
