@@ -34,8 +34,11 @@ impl<'a> Resolver<'a> {
                     };
                     if same_file {
                         trace.push(format!(
-                            "`{path}` is the socket `{lp}` of `{}` (container `{}`), on a volume both mount",
-                            u.name, c.name
+                            "`{path}` is the socket `{lp}` of `{}` (container `{}`), on a volume both mount ({}, {})",
+                            u.name,
+                            c.name,
+                            l.provenance.detail,
+                            format!("{:?}", l.certainty).to_lowercase()
                         ));
                         res.hits.push(socket_hit(Outcome::Listening {
                             unit: UnitId(ui),

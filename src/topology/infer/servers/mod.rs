@@ -5,6 +5,7 @@
 //! and one line of [`SERVERS`].
 
 mod datastores;
+mod generic;
 mod misc;
 mod node;
 mod php;
@@ -39,9 +40,11 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
         image_prog,
         out: Vec::new(),
         urls_on_command_line: false,
+        recognized: false,
         mounts: c.mounts.clone(),
     };
     let argv: Vec<String> = c.argv();
+    let mut cmds = Vec::new();
     if argv.is_empty() {
         if let Some(prog) = image_prog {
             let cmd = Cmd {
@@ -53,7 +56,9 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
             cx.out.extend(defaults_without_command(name));
         }
     } else {
-        for mut cmd in commands(&argv, &env, 0) {
+        cmds = commands(&argv, &env, 0);
+        for cmd in &cmds {
+            let mut cmd = cmd.clone();
             // Official images' entrypoints run their server when the first
             // argument is an option (`command: --port 7000`).
             let first = cmd.words[0].as_str();
@@ -70,6 +75,9 @@ pub(super) fn from_runtime(c: &Container) -> Vec<Listener> {
     }
     if !cx.urls_on_command_line {
         cx.aspnet_env(&env);
+    }
+    if !cx.recognized && cx.out.is_empty() {
+        cx.outside_catalogue(&cmds, &env);
     }
     cx.out
 }
@@ -171,6 +179,9 @@ struct Ctx {
     out: Vec<Listener>,
     /// `dotnet --urls` was given: `ASPNETCORE_URLS` no longer applies.
     urls_on_command_line: bool,
+    /// A recognizer read one of the commands: what it did not place, a
+    /// program outside the catalogue must not guess.
+    recognized: bool,
     /// The container's mounts.
     mounts: Vec<Mount>,
 }
@@ -337,6 +348,7 @@ impl Ctx {
         }
         let prog = cmd.program();
         if let Some(server) = SERVERS.iter().find(|s| s.runs(prog)) {
+            self.recognized = true;
             (server.read)(self, cmd);
         }
     }
