@@ -3,38 +3,48 @@
 //! `upcheck serve`. Loads the page, runs the seed example in compose (fail,
 //! with the fix to `model_test:6001`) and in one pod (pass), using the
 //! keyboard, and saves a screenshot to target/portal.png. Without node,
-//! Chromium or playwright-core (`npm install --prefix tests/portal`) it
-//! skips with one loud line, and fails when UPCHECK_REQUIRE_REAL=1.
+//! Chromium or playwright-core (`npm install --prefix tests/portal`) it is
+//! reported ignored with the reason, and fails when UPCHECK_REQUIRE_REAL=1.
+
+mod real;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn skip(reason: &str) {
-    if std::env::var("UPCHECK_REQUIRE_REAL").as_deref() == Ok("1") {
-        panic!("portal_browser cannot run: {reason}");
-    }
-    eprintln!(
-        "SKIPPED portal_browser: {reason} (set UPCHECK_REQUIRE_REAL=1 to make this a failure)"
-    );
+fn main() {
+    real::main(vec![real::needs(
+        "the_portal_runs_the_seed_example_in_chromium",
+        missing,
+        the_portal_runs_the_seed_example_in_chromium,
+    )]);
 }
 
-#[test]
-fn the_portal_runs_the_seed_example_in_chromium() {
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+/// What this machine lacks for the test, if anything.
+fn missing() -> Option<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !Path::new(&chromium).exists() {
-        return skip("Chromium is not installed (apt-get install chromium)");
+    if !Path::new(&chromium()).exists() {
+        return Some("Chromium is not installed (apt-get install chromium)".into());
     }
     if Command::new("node").arg("--version").output().is_err() {
-        return skip("node is not installed");
+        return Some("node is not installed".into());
     }
     if !root
         .join("tests/portal/node_modules/playwright-core")
         .exists()
     {
-        return skip("playwright-core is not installed (npm install --prefix tests/portal)");
+        return Some("playwright-core is not installed (npm install --prefix tests/portal)".into());
     }
+    None
+}
+
+fn the_portal_runs_the_seed_example_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = chromium();
     let mut server = Command::new(env!("CARGO_BIN_EXE_upcheck"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())

@@ -22,7 +22,7 @@
 //! The test prints one line per scenario and ends with
 //! `reality: N agree, M disagree, K not materialisable`; it fails on any
 //! disagreement. Without root, `ip netns`, nftables, python3 or nginx it
-//! prints `SKIPPED reality: <reason>`, and fails instead when
+//! is reported ignored with the reason, and fails instead when
 //! `UPCHECK_REQUIRE_REAL=1` (as `.ci/run` sets). `UPCHECK_REALITY_ONLY=a,b`
 //! runs only the named scenarios; `UPCHECK_REALITY_SCENARIOS=DIR` reads
 //! scenarios from another directory.
@@ -30,6 +30,7 @@
 mod common;
 #[path = "reality/plan.rs"]
 mod plan;
+mod real;
 #[path = "reality/sys.rs"]
 mod sys;
 #[path = "reality/world.rs"]
@@ -216,17 +217,15 @@ fn scenario(dir: &Path, tag: &str) -> (Verdict, Vec<String>) {
     )
 }
 
-#[test]
+fn main() {
+    real::main(vec![real::needs(
+        "every_scenario_agrees_with_real_nginx",
+        sys::unavailable,
+        every_scenario_agrees_with_real_nginx,
+    )]);
+}
+
 fn every_scenario_agrees_with_real_nginx() {
-    let require = std::env::var("UPCHECK_REQUIRE_REAL").is_ok_and(|v| v == "1");
-    if let Some(reason) = sys::unavailable() {
-        if require {
-            panic!("reality: cannot run ({reason}) and UPCHECK_REQUIRE_REAL=1");
-        }
-        println!("SKIPPED reality: {reason}");
-        eprintln!("SKIPPED reality: {reason}");
-        return;
-    }
     for s in sys::sweep_leftovers() {
         println!("reality: removed leftover {s}");
     }
