@@ -6,12 +6,12 @@
 
 use crate::fix::Fix;
 use crate::source::Span;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a problem is; the verdict follows from the worst one. The
 /// one severity scale of upcheck: rule findings, nginx parse diagnostics
 /// and topology loading diagnostics all use it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -25,6 +25,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity named `error`, `warning` or `info`.
+    pub fn from_name(name: &str) -> Option<Severity> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
     /// `error`, `warning` or `info`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +67,9 @@ pub struct Finding {
     /// True when it means the input could not be read (or nginx not
     /// found): the verdict is `error`, not `fail`.
     pub refusal: bool,
+    /// Silenced by an `# upcheck: ignore[…]` comment, with its reason:
+    /// kept in the report, left out of the verdict and the counts.
+    pub suppressed: Option<String>,
 }
 
 /// A secondary location.
@@ -98,6 +111,7 @@ impl Finding {
             fixes: Vec::new(),
             upstream: None,
             refusal: false,
+            suppressed: None,
         }
     }
 

@@ -70,6 +70,9 @@ pub struct Options {
     /// normalised as compose does); the first compose file's directory
     /// when `None`.
     pub project_dir: Option<String>,
+    /// Which rules report, and how loud (`upcheck.toml`, `--select`,
+    /// `--ignore`, `--severity`, the API's `options.rules`).
+    pub rules: crate::rules::settings::RuleSettings,
     /// Caps on the work and the answer (see [`crate::budget`]).
     pub budgets: crate::budget::Budgets,
     /// When the validation must stop ([`InputError::TimedOut`] past it);
@@ -143,7 +146,13 @@ impl Input {
         if self.topology.is_empty() {
             return Err(InputError::NoTopology);
         }
-        Ok(())
+        self.options
+            .rules
+            .check()
+            .map_err(|e| InputError::BadOption {
+                option: "rules",
+                message: e.to_string(),
+            })
     }
 }
 

@@ -13,6 +13,7 @@ use crate::network;
 use crate::nginx::{self, Config, Ctx, upstreams};
 use crate::placement::{self, Located};
 use crate::report::{self, Report};
+use crate::rules::settings::RuleSettings;
 use crate::rules::{self, Context};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::topology::Site;
@@ -44,8 +45,9 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     listen_where_configured(&mut topo, &sites, &extraction, &sources);
     let resolutions = network::resolve_all(&topo, &extraction, &sites, deadline);
     in_time(deadline)?;
-    let findings = judge(
+    let mut findings = judge(
         deadline,
+        &input.options.rules,
         &Context {
             sources: &sources,
             config: Some(&config),
@@ -57,6 +59,12 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             placement: located.placement.as_ref(),
         },
     );
+    let written: Vec<FileId> = (loaded.nginx.iter())
+        .chain(&loaded.topology_files)
+        .chain(&loaded.project)
+        .copied()
+        .collect();
+    settle(input, &sources, &written, &mut findings);
     in_time(deadline)?;
     let mut report = report::build::build(report::build::Outcome {
         documents: &loaded.documents,
@@ -76,6 +84,14 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     in_time(deadline)?;
     report.input.notes = input.notes.clone();
     Ok(report)
+}
+
+/// Settle: the team's rule settings (select, ignore, severities), then
+/// the suppression comments of the files as `written` by the user.
+fn settle(input: &Input, sources: &SourceMap, written: &[FileId], findings: &mut Vec<Finding>) {
+    let rules = &input.options.rules;
+    rules.apply(findings);
+    rules::suppress::apply(sources, written, rules, findings);
 }
 
 /// [`InputError::TimedOut`] once `deadline` has passed: checked after each
@@ -192,10 +208,10 @@ fn parse(input: &Input, sources: &SourceMap, located: &Located) -> Result<Config
     Ok(nginx::parse(sources, located.main, &options))
 }
 
-/// Judge: every rule, then the findings mapped back to the files as
-/// written (templates, env entries, manifests).
-fn judge(deadline: Deadline, cx: &Context) -> Vec<Finding> {
-    let mut findings = rules::run_until(cx, deadline);
+/// Judge: every rule `rules` turns on, then the findings mapped back to
+/// the files as written (templates, env entries, manifests).
+fn judge(deadline: Deadline, rules: &RuleSettings, cx: &Context) -> Vec<Finding> {
+    let mut findings = rules::run_until(cx, deadline, rules);
     if let Some(p) = cx.placement {
         for f in &mut findings {
             p.remap_finding(cx.sources, f);
@@ -358,6 +374,6 @@ mod tests {
             topology_files: &loaded.topology_files,
             placement: located.placement.as_ref(),
         };
-        assert!(judge(passed, &cx).is_empty());
+        assert!(judge(passed, &RuleSettings::default(), &cx).is_empty());
     }
 }

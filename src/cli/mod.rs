@@ -3,6 +3,7 @@
 //! (parse errors, a failing verdict), 2 bad usage or unreadable input.
 
 mod budgets;
+mod config;
 mod files;
 mod healthcheck;
 mod parse;
@@ -31,9 +32,12 @@ enum Command {
     /// listeners and the names each unit resolves.
     Topology(topology::TopologyCmd),
     /// Will this nginx reach its upstreams? Prints the verdict, each
-    /// upstream's resolution, findings and fixes. Exit 0 pass/warn, 1 fail,
-    /// 2 bad input or usage.
+    /// upstream's resolution, findings and fixes. Exit 0 pass/warn, 1 fail
+    /// (or a finding as severe as `--fail-on`), 2 bad input or usage.
     Validate(validate::ValidateArgs),
+    /// Print the settings that apply to a project (upcheck.toml and flags)
+    /// and where each came from.
+    Config(config::ConfigArgs),
     /// List every rule: code, name, severity, fix availability, summary.
     Rules(rules::RulesArgs),
     /// Print a rule's documentation (`upcheck explain UC2001`). Exit 2 for
@@ -55,6 +59,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::Parse(a) => parse::run(a),
         Command::Topology(a) => topology::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Config(a) => config::run(a),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
         Command::Healthcheck(a) => healthcheck::run(a),

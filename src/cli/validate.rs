@@ -5,6 +5,7 @@
 //! and `--nginx` name the files instead; `-` reads standard input.
 
 use super::budgets::BudgetArgs;
+use super::config::{Effective, RuleArgs};
 use super::topology::TopologyArgs;
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
@@ -50,12 +51,40 @@ pub struct ValidateArgs {
     #[command(flatten)]
     topo: TopologyArgs,
     #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
     budgets: BudgetArgs,
 }
 
+impl ValidateArgs {
+    /// The project directory as the command line names it: the first
+    /// named topology file's directory, else DIR.
+    pub fn project_dir(&self) -> std::path::PathBuf {
+        let first = self
+            .topology
+            .iter()
+            .chain(&self.compose_files)
+            .find(|p| *p != "-");
+        match first {
+            Some(f) => Path::new(f)
+                .parent()
+                .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf),
+            None => Path::new(&self.dir).to_path_buf(),
+        }
+    }
+}
+
 /// Runs `upcheck validate`.
-pub fn run(a: ValidateArgs) -> u8 {
-    let report = match discover_project(&a) {
+pub fn run(mut a: ValidateArgs) -> u8 {
+    let settings = match super::config::effective(&a.project_dir(), &a.rules) {
+        Ok(s) => s,
+        Err(e) => {
+            let report = Report::refused(e, Vec::new());
+            return finish(&a, &report, None);
+        }
+    };
+    settings_fill(&mut a, &settings);
+    let report = match discover_project(&a, &settings) {
         Err(e) => Report::refused(e, Vec::new()),
         Ok(d) => {
             if a.explain_inputs {
@@ -78,14 +107,49 @@ pub fn run(a: ValidateArgs) -> u8 {
             upcheck::validate(&d.input).unwrap_or_else(|e| Report::refused(e.to_string(), files))
         }
     };
+    finish(&a, &report, Some(&settings))
+}
+
+/// Prints the report and says the exit code: 2 when the input could not
+/// be read, 1 when a finding at least as severe as `fail-on` (error by
+/// default) is left, 0 otherwise.
+fn finish(a: &ValidateArgs, report: &Report, settings: Option<&Effective>) -> u8 {
     if let Some(why) = &report.refusal {
         eprintln!("upcheck: {}", why.message);
     }
-    super::print_stdout(report::render(&report, a.format).trim_end());
-    match report.verdict {
-        Verdict::Error => EXIT_USAGE,
-        Verdict::Fail => EXIT_PROBLEMS,
-        Verdict::Pass | Verdict::Warn => EXIT_OK,
+    super::print_stdout(report::render(report, a.format).trim_end());
+    match (report.verdict, settings) {
+        (Verdict::Error, _) | (_, None) => EXIT_USAGE,
+        (_, Some(s)) if s.fails(report) => EXIT_PROBLEMS,
+        _ => EXIT_OK,
+    }
+}
+
+/// The file's topology settings where no flag gives them.
+fn settings_fill(a: &mut ValidateArgs, s: &Effective) {
+    let f = &s.file;
+    if a.topo.nginx.is_none() {
+        a.topo.nginx = f.nginx_service.clone();
+    }
+    if a.topo.project.is_none() {
+        a.topo.project = f.project_name.clone();
+    }
+    if a.topo.env_files.is_empty() {
+        let files = f.env_files.iter().flatten();
+        a.topo.env_files = files.map(|p| s.file_path(p)).collect();
+    }
+    if a.topo.profiles.is_empty() {
+        a.topo.profiles = f.profiles.clone().unwrap_or_default();
+    }
+    for (net, cidr) in &f.subnets {
+        if !a
+            .topo
+            .subnets
+            .iter()
+            .any(|x| x.starts_with(&format!("{net}=")))
+        {
+            a.topo.subnets.push(format!("{net}={cidr}"));
+        }
     }
 }
 
@@ -105,7 +169,7 @@ fn explain(d: &Discovered) -> String {
 }
 
 /// The files of the project, found and read from disk.
-fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
+fn discover_project(a: &ValidateArgs, settings: &Effective) -> Result<Discovered, String> {
     let (lo, _) = a.topo.options()?;
     // `-f` files are topology files, as compose's `-f` names them.
     let topology: Vec<String> = a.topology.iter().chain(&a.compose_files).cloned().collect();
@@ -172,6 +236,7 @@ fn discover_project(a: &ValidateArgs) -> Result<Discovered, String> {
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
             profiles: lo.profiles,
+            rules: settings.rules.clone(),
             budgets: a.budgets.budgets(),
             ..Default::default()
         },

@@ -405,6 +405,9 @@ pub struct SummaryDoc {
     infos: u32,
     /// False when nginx would refuse its configuration.
     nginx_starts: bool,
+    /// Findings silenced by `# upcheck: ignore[…]` comments: listed with
+    /// `suppressed`, not counted above (absent when none were).
+    suppressed: Option<u32>,
     /// Findings counted but not listed, past the findings budget (absent
     /// when none were left out).
     findings_omitted: Option<u32>,
@@ -487,6 +490,10 @@ pub struct FindingDoc {
     fixes: Vec<FixDoc>,
     /// The rule's documentation page.
     docs: String,
+    /// The reason of the `# upcheck: ignore[…]` comment that silences it
+    /// (empty when none was given); absent when the finding counts toward
+    /// the verdict.
+    suppressed: Option<String>,
 }
 
 /// The report: the verdict, every upstream, the findings and fixes, the

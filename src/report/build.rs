@@ -145,7 +145,11 @@ fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
 
 fn summary(o: &Outcome) -> Summary {
     let count = |s: Status| o.resolutions.iter().filter(|r| r.status == s).count();
-    let sev = |s: Severity| o.findings.iter().filter(|f| f.severity == s).count();
+    let sev = |s: Severity| {
+        (o.findings.iter())
+            .filter(|f| f.severity == s && f.suppressed.is_none())
+            .count()
+    };
     Summary {
         upstreams: o.resolutions.len(),
         reachable: count(Status::Reachable),
@@ -157,6 +161,7 @@ fn summary(o: &Outcome) -> Summary {
         // A project the platform refuses starts nothing, nginx included.
         nginx_starts: o.topology.blockers.is_empty()
             && crate::rules::nginx_starts(o.config, o.extraction, o.resolutions),
+        suppressed: o.findings.iter().filter(|f| f.suppressed.is_some()).count(),
         findings_omitted: 0,
         trace_lines_omitted: 0,
     }

@@ -38,7 +38,7 @@ pub fn render(r: &Report) -> String {
     let shown: Vec<_> = r
         .findings
         .iter()
-        .filter(|f| f.severity != Severity::Info)
+        .filter(|f| f.severity != Severity::Info && f.suppressed.is_none())
         .take(TOP)
         .collect();
     if !shown.is_empty() {
@@ -64,7 +64,7 @@ pub fn render(r: &Report) -> String {
     let more = r
         .findings
         .iter()
-        .filter(|f| f.severity != Severity::Info)
+        .filter(|f| f.severity != Severity::Info && f.suppressed.is_none())
         .count();
     if more > TOP {
         out.push_str(&format!("- … and {} more\n", more - TOP));

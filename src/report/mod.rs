@@ -39,12 +39,15 @@ pub enum Verdict {
 impl Verdict {
     /// The verdict that follows from findings: `error` on any refusal,
     /// `fail` on any error, `warn` on any warning, else `pass`.
+    /// Suppressed findings do not count; a refusal always does.
     pub fn from_findings(findings: &[Finding]) -> Verdict {
+        let counted =
+            |s: Severity| (findings.iter()).any(|f| f.severity == s && f.suppressed.is_none());
         if findings.iter().any(|f| f.refusal) {
             Verdict::Error
-        } else if findings.iter().any(|f| f.severity == Severity::Error) {
+        } else if counted(Severity::Error) {
             Verdict::Fail
-        } else if findings.iter().any(|f| f.severity == Severity::Warning) {
+        } else if counted(Severity::Warning) {
             Verdict::Warn
         } else {
             Verdict::Pass
@@ -206,6 +209,10 @@ pub struct FindingReport {
     pub upstream: Option<usize>,
     /// The rule's documentation page, relative to the repository.
     pub docs: String,
+    /// The reason given by the `# upcheck: ignore[…]` comment that
+    /// silences it (empty when none was given); absent when it counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
 }
 
 /// What an input file is to a validation.
@@ -264,6 +271,10 @@ pub struct Summary {
     pub infos: usize,
     /// False when nginx would refuse its configuration.
     pub nginx_starts: bool,
+    /// Findings silenced by `# upcheck: ignore[…]` comments: listed, marked
+    /// `suppressed`, and not counted above (absent when none were).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: usize,
     /// Findings counted above but not listed, past the report's findings
     /// budget (absent when none were left out).
     #[serde(skip_serializing_if = "is_zero")]
@@ -398,6 +409,7 @@ pub fn finding_report(sources: &SourceMap, f: &Finding) -> FindingReport {
         fixes: f.fixes.iter().map(|x| fix_report(sources, x)).collect(),
         upstream: f.upstream,
         docs: format!("docs/rules/{}.md", f.code),
+        suppressed: f.suppressed.clone(),
     }
 }
 

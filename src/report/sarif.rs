@@ -201,6 +201,16 @@ fn result(r: &Report, f: &FindingReport) -> sarif::Result {
     if !fixes.is_empty() {
         b.fixes = Some(fixes);
     }
+    // Silenced in the source: code scanning shows it as dismissed.
+    if let Some(reason) = &f.suppressed {
+        let mut s = sarif::Suppression::builder()
+            .kind(json!("inSource"))
+            .build();
+        if !reason.is_empty() {
+            s.justification = Some(reason.clone());
+        }
+        b.suppressions = Some(vec![s]);
+    }
     b
 }
 
@@ -503,6 +513,7 @@ pub(crate) mod fixtures {
                 fixes: Vec::new(),
                 upstream: None,
                 docs: "docs/rules/UC0005.md".into(),
+                suppressed: None,
             }],
             addresses: Vec::new(),
             input: InputSummary {

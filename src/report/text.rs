@@ -19,7 +19,11 @@ pub fn render(r: &Report) -> String {
 fn render_with(r: &Report, renderer: &Renderer) -> String {
     let mut out = verdict_line(r);
     out.push('\n');
-    let mut findings: Vec<&FindingReport> = r.findings.iter().collect();
+    let mut findings: Vec<&FindingReport> = r
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
     // Infos go last; errors and warnings keep the report's order (by position).
     findings.sort_by_key(|f| f.severity == Severity::Info);
     for f in findings {
@@ -82,6 +86,12 @@ pub fn verdict_line(r: &Report) -> String {
     );
     if !s.nginx_starts {
         line.push_str("; nginx would not start");
+    }
+    if s.suppressed > 0 {
+        line.push_str(&format!(
+            "; {} (`# upcheck: ignore`)",
+            plural(s.suppressed, "suppressed finding")
+        ));
     }
     line
 }

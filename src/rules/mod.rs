@@ -39,13 +39,16 @@ mod resolver_wrong_platform;
 mod selector_matches_no_pods;
 mod service_in_other_namespace;
 mod service_port_vs_target_port;
+pub mod settings;
 mod short_name_with_resolver;
+pub(crate) mod suppress;
 mod target_port_name_unknown;
 #[cfg(test)]
 pub(crate) mod testing;
 mod topology_incomplete;
 mod topology_unreadable;
 mod unix_socket_not_shared;
+mod unused_suppression;
 mod upstream_group_partially_unreachable;
 mod upstream_host_unknown;
 mod upstream_unreachable;
@@ -389,24 +392,37 @@ pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>)
 
 /// Runs every rule and returns findings sorted by file position then code.
 pub fn run(cx: &Context) -> Vec<Finding> {
-    run_until(cx, crate::budget::Deadline::NONE)
+    run_until(
+        cx,
+        crate::budget::Deadline::NONE,
+        &settings::RuleSettings::default(),
+    )
 }
 
-/// [`run`], giving up past `deadline`: the rules left are not run, and the
-/// caller discards the findings.
-pub fn run_until(cx: &Context, deadline: crate::budget::Deadline) -> Vec<Finding> {
+/// [`run`] with the rules `selected` turns on, giving up past `deadline`:
+/// the rules left are not run, and the caller discards the findings. A rule
+/// turned off does not run, so what it would have explained falls to the
+/// safety net ([`registry::SAFETY_NET`]) unless that is off too.
+pub fn run_until(
+    cx: &Context,
+    deadline: crate::budget::Deadline,
+    selected: &settings::RuleSettings,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let net = registry::SAFETY_NET;
+    let on = |r: &dyn Rule| selected.enabled(r.meta().code, r.meta().name);
     for r in registry::RULES {
         if deadline.passed() {
             return out;
         }
-        if r.meta().code != net.meta().code {
+        if r.meta().code != net.meta().code && on(*r) {
             r.check(cx, &mut out);
         }
     }
     // Last, so it sees what the other rules explained.
-    net.check(cx, &mut out);
+    if on(net) {
+        net.check(cx, &mut out);
+    }
     downgrade_failed_over(cx, &mut out);
     out.sort_by(|a, b| {
         let key = |f: &Finding| {

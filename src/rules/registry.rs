@@ -41,6 +41,7 @@ pub static RULES: &[&dyn Rule] = &[
     &super::address_family_mismatch::AddressFamilyMismatch,
     &super::target_port_name_unknown::TargetPortNameUnknown,
     &super::protocol_mismatch::ProtocolMismatch,
+    &super::unused_suppression::UnusedSuppression,
 ];
 
 /// The rule that runs after all others and reports unreachable upstreams

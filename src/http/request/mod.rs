@@ -98,6 +98,17 @@ fn non_empty(v: &Option<String>, field: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Rule settings that name a rule; a 422 at `field` otherwise.
+fn checked_rules(
+    rules: crate::rules::settings::RuleSettings,
+    field: &str,
+) -> Result<crate::rules::settings::RuleSettings, ApiError> {
+    match rules.check() {
+        Ok(()) => Ok(rules),
+        Err(e) => Err(invalid(e.to_string(), format!("{field}/{}", e.setting))),
+    }
+}
+
 fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
     non_empty(&o.nginx_service, "/options/nginx_service")?;
     non_empty(&o.project, "/options/project")?;
@@ -124,6 +135,7 @@ fn options_from_body(o: OptionsBody) -> Result<Options, ApiError> {
             files
         },
         project_dir: None,
+        rules: checked_rules(o.rules, "/options/rules")?,
         budgets: Default::default(),
         deadline: Default::default(),
     })
@@ -308,7 +320,7 @@ const VALIDATE_FORM: FormSpec = FormSpec {
         "cluster_domain",
         "nginx_context",
     ],
-    repeated: &["env", "subnets"],
+    repeated: &["env", "subnets", "select", "ignore", "severity"],
 };
 
 const PARSE_FORM: FormSpec = FormSpec {
@@ -484,6 +496,28 @@ impl Submission {
             profiles: Vec::new(),
             env_files: Vec::new(),
             project_dir: None,
+            rules: checked_rules(
+                crate::rules::settings::RuleSettings {
+                    select: repeated.remove("select").unwrap_or_default(),
+                    ignore: repeated.remove("ignore").unwrap_or_default(),
+                    severity: {
+                        let mut m = BTreeMap::new();
+                        for e in repeated.remove("severity").unwrap_or_default() {
+                            let (k, v) = key_value(&e, "severity")?;
+                            let level =
+                                crate::finding::Severity::from_name(&v).ok_or_else(|| {
+                                    invalid(
+                                        format!("unknown severity `{v}` (error, warning, info)"),
+                                        "severity",
+                                    )
+                                })?;
+                            m.insert(k, level);
+                        }
+                        m
+                    },
+                },
+                "",
+            )?,
             budgets: Default::default(),
             deadline: Default::default(),
         };

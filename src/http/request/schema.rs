@@ -162,6 +162,10 @@ pub struct OptionsBody {
     /// by the path the compose file uses for them.
     #[serde(default)]
     pub env_files: Vec<FileBody>,
+    /// Which rules report and how loud, as `upcheck.toml` and the CLI's
+    /// `--select`/`--ignore`/`--severity` say it.
+    #[serde(default)]
+    pub rules: crate::rules::settings::RuleSettings,
 }
 
 /// A validation request. Give the nginx configuration as `nginx` (one
@@ -253,6 +257,16 @@ pub struct ValidateForm {
     /// The context the main nginx file starts in.
     #[schema(required = false)]
     pub nginx_context: NginxContext,
+    /// Only these rules report (a code, a prefix such as `UC2`, or a rule
+    /// name); repeatable.
+    #[schema(required = false)]
+    pub select: Vec<String>,
+    /// These rules do not report; repeatable.
+    #[schema(required = false)]
+    pub ignore: Vec<String>,
+    /// `CODE=error|warning|info`; repeatable.
+    #[schema(required = false)]
+    pub severity: Vec<String>,
 }
 
 /// The description of a form's `project` field.
