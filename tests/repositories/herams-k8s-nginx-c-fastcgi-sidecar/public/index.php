@@ -1,0 +1,2 @@
+<?php
+    include __DIR__ . '/../protected/entry.php';
