@@ -414,3 +414,162 @@ fn the_file_the_flags_and_the_api_take_the_same_rule_settings() {
         );
     }
 }
+
+// ------------------------------------------------------------ --fix, --diff
+
+#[test]
+fn fix_turns_the_seed_into_a_pass_and_diff_changes_nothing() {
+    let d = temp("fix-seed", &seed_files("proxy_pass http://127.0.0.1:6001;"));
+    let before = std::fs::read_to_string(d.0.join("default.conf")).unwrap();
+    let o = upcheck(&d.0, &["validate", "--diff"]);
+    assert_eq!(o.status.code(), Some(1), "there is something to fix");
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        diff.contains("+        proxy_pass http://model_test:6001;"),
+        "{diff}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.0.join("default.conf")).unwrap(),
+        before
+    );
+    let o = upcheck(&d.0, &["validate", "--fix", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(json(&o)["verdict"], "pass");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fixed 1 finding"));
+    let after = std::fs::read_to_string(d.0.join("default.conf")).unwrap();
+    assert!(
+        after.contains("proxy_pass http://model_test:6001;"),
+        "{after}"
+    );
+    // Idempotent: nothing left to write.
+    let o = upcheck(&d.0, &["validate", "--fix"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fixed 0 findings"));
+    assert_eq!(
+        std::fs::read_to_string(d.0.join("default.conf")).unwrap(),
+        after
+    );
+    let o = upcheck(&d.0, &["validate", "--diff"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn fix_never_writes_outside_the_project() {
+    let d = TempDir::new(
+        "fix-outside",
+        &[
+            (
+                "outside.conf",
+                "server { listen 80; location / { proxy_pass http://127.0.0.1:6001; } }\n",
+            ),
+            (
+                "project/docker-compose.yml",
+                "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  model_test:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:6001 app:app\n",
+            ),
+        ],
+    );
+    let project = d.0.join("project");
+    let o = upcheck(
+        &project,
+        &["validate", "--nginx", "../outside.conf", "--fix"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("outside the project directory"), "{err}");
+    let outside = std::fs::read_to_string(d.0.join("outside.conf")).unwrap();
+    assert!(outside.contains("127.0.0.1:6001"), "untouched: {outside}");
+}
+
+/// Every `bad-*` rule fixture, through the CLI on a temporary copy: `--fix
+/// --unsafe-fixes` exits with a verdict (never 2), and afterwards `--diff`
+/// finds nothing more to apply.
+#[test]
+fn every_fixture_s_fixes_apply_through_the_cli_and_converge() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    let mut cases = Vec::new();
+    for rule in std::fs::read_dir(&rules).unwrap().flatten() {
+        for case in std::fs::read_dir(rule.path()).unwrap().flatten() {
+            let name = case.file_name().to_string_lossy().to_string();
+            // Refusals (input upcheck cannot read) have nothing to fix.
+            let code = rule.file_name().to_string_lossy()[..6].to_owned();
+            let refusal =
+                upcheck::rules::registry::by_code(&code).is_some_and(|r| r.meta().refusal);
+            if name.starts_with("bad") && !refusal && !case.path().join("options.json").exists() {
+                cases.push(case.path());
+            }
+        }
+    }
+    cases.sort();
+    assert!(cases.len() > 40, "{} cases", cases.len());
+    let mut problems = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let d = TempDir::new(&format!("fixture-{i}"), &[]);
+        let (mut nginx, mut topology, mut env) = (Vec::new(), Vec::new(), Vec::new());
+        // The files as the library's fixture reader classes them.
+        let mut stack = vec![case.clone()];
+        while let Some(dir) = stack.pop() {
+            for f in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = f.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let rel = path
+                    .strip_prefix(case)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                let name = f.file_name().to_string_lossy().to_string();
+                if name.ends_with(".md") {
+                    continue;
+                }
+                let to = d.0.join(&rel);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&path, to).unwrap();
+                if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
+                    topology.push(rel);
+                } else if name == ".env" || name.ends_with(".env") {
+                    env.push(rel);
+                } else {
+                    nginx.push(rel);
+                }
+            }
+        }
+        let mut args: Vec<String> = vec!["validate".into()];
+        if !nginx.is_empty() {
+            args.push("--nginx".into());
+            args.extend(nginx);
+        }
+        args.push("--topology".into());
+        args.extend(topology);
+        for e in env {
+            args.extend(["--env-file".into(), e]);
+        }
+        let run = |extra: &[&str]| {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            all.extend_from_slice(extra);
+            upcheck(&d.0, &all)
+        };
+        let label = case.strip_prefix(&rules).unwrap().display().to_string();
+        let fixed = run(&["--fix", "--unsafe-fixes"]);
+        if fixed.status.code() == Some(2) {
+            problems.push(format!(
+                "{label}: --fix exits 2: {}",
+                String::from_utf8_lossy(&fixed.stderr)
+            ));
+            continue;
+        }
+        let diff = run(&["--diff", "--unsafe-fixes"]);
+        if diff.status.code() != Some(0) {
+            problems.push(format!(
+                "{label}: after --fix, --diff still has\n{}",
+                String::from_utf8_lossy(&diff.stdout)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -5,6 +5,7 @@
 mod budgets;
 mod config;
 mod files;
+mod fix;
 mod healthcheck;
 mod parse;
 mod rules;

@@ -53,6 +53,8 @@ pub struct ValidateArgs {
     #[command(flatten)]
     rules: RuleArgs,
     #[command(flatten)]
+    fixing: super::fix::FixArgs,
+    #[command(flatten)]
     budgets: BudgetArgs,
 }
 
@@ -84,30 +86,51 @@ pub fn run(mut a: ValidateArgs) -> u8 {
         }
     };
     settings_fill(&mut a, &settings);
-    let report = match discover_project(&a, &settings) {
-        Err(e) => Report::refused(e, Vec::new()),
-        Ok(d) => {
-            if a.explain_inputs {
-                eprintln!("{}", explain(&d));
+    let (report, root) = check(&a, &settings, a.explain_inputs);
+    let report = match root {
+        Some(root) if a.fixing.wanted() => {
+            let again = || check(&a, &settings, false).0;
+            match super::fix::run(&a.fixing, &root, report, again) {
+                super::fix::Done::Report(r) => r,
+                super::fix::Done::Exit(code) => return code,
             }
-            let files = d
-                .files
-                .iter()
-                .map(|f| InputFileReport {
-                    path: f.path.clone(),
-                    role: match f.role {
-                        Role::Topology => FileRole::Topology,
-                        Role::Nginx => FileRole::NginxUnused,
-                        Role::EnvFile | Role::Referenced => FileRole::Project,
-                    },
-                    format: None,
-                    container_path: None,
-                })
-                .collect();
-            upcheck::validate(&d.input).unwrap_or_else(|e| Report::refused(e.to_string(), files))
         }
+        _ => report,
     };
     finish(&a, &report, Some(&settings))
+}
+
+/// Discovers the project and validates it: the report, and the directory
+/// its file paths are relative to (none when discovery failed).
+fn check(
+    a: &ValidateArgs,
+    settings: &Effective,
+    explain_inputs: bool,
+) -> (Report, Option<std::path::PathBuf>) {
+    let (d, root) = match discover_project(a, settings) {
+        Err(e) => return (Report::refused(e, Vec::new()), None),
+        Ok(found) => found,
+    };
+    if explain_inputs {
+        eprintln!("{}", explain(&d));
+    }
+    let files = d
+        .files
+        .iter()
+        .map(|f| InputFileReport {
+            path: f.path.clone(),
+            role: match f.role {
+                Role::Topology => FileRole::Topology,
+                Role::Nginx => FileRole::NginxUnused,
+                Role::EnvFile | Role::Referenced => FileRole::Project,
+            },
+            format: None,
+            container_path: None,
+        })
+        .collect();
+    let report =
+        upcheck::validate(&d.input).unwrap_or_else(|e| Report::refused(e.to_string(), files));
+    (report, Some(root.join(&d.dir)))
 }
 
 /// Prints the report and says the exit code: 2 when the input could not
@@ -169,7 +192,10 @@ fn explain(d: &Discovered) -> String {
 }
 
 /// The files of the project, found and read from disk.
-fn discover_project(a: &ValidateArgs, settings: &Effective) -> Result<Discovered, String> {
+fn discover_project(
+    a: &ValidateArgs,
+    settings: &Effective,
+) -> Result<(Discovered, std::path::PathBuf), String> {
     let (lo, _) = a.topo.options()?;
     // `-f` files are topology files, as compose's `-f` names them.
     let topology: Vec<String> = a.topology.iter().chain(&a.compose_files).cloned().collect();
@@ -241,7 +267,8 @@ fn discover_project(a: &ValidateArgs, settings: &Effective) -> Result<Discovered
             ..Default::default()
         },
     };
-    discover::discover(&src, &named, Limits::default()).map_err(|e| e.to_string())
+    let found = discover::discover(&src, &named, Limits::default()).map_err(|e| e.to_string())?;
+    Ok((found, src.root().to_path_buf()))
 }
 
 /// Standard input, up to the per-file cap.

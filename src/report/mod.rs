@@ -7,6 +7,7 @@
 //! [`markdown`] (short, for a chat message) and [`text`] (for a terminal,
 //! annotate-snippets style).
 
+pub mod apply;
 pub(crate) mod build;
 pub(crate) mod json;
 pub(crate) mod markdown;
