@@ -45,7 +45,7 @@ impl FixArgs {
 /// What the fix pass ends with.
 pub enum Done {
     /// The report to print, after the fixes.
-    Report(Report),
+    Report(Box<Report>),
     /// The exit code, everything printed (`--diff`, a file not written).
     Exit(u8),
 }
@@ -54,7 +54,7 @@ pub enum Done {
 /// `again` validates the project anew.
 pub fn run(args: &FixArgs, root: &Path, mut report: Report, again: impl Fn() -> Report) -> Done {
     if report.refusal.is_some() {
-        return Done::Report(report);
+        return Done::Report(Box::new(report));
     }
     if args.diff {
         let plan = apply::plan(&report, args.unsafe_fixes);
@@ -109,7 +109,7 @@ pub fn run(args: &FixArgs, root: &Path, mut report: Report, again: impl Fn() -> 
             String::new()
         }
     );
-    Done::Report(report)
+    Done::Report(Box::new(report))
 }
 
 /// Writes `bytes` to `path` (relative to `root`) if it is inside `root` and

@@ -91,7 +91,7 @@ pub fn run(mut a: ValidateArgs) -> u8 {
         Some(root) if a.fixing.wanted() => {
             let again = || check(&a, &settings, false).0;
             match super::fix::run(&a.fixing, &root, report, again) {
-                super::fix::Done::Report(r) => r,
+                super::fix::Done::Report(r) => *r,
                 super::fix::Done::Exit(code) => return code,
             }
         }
