@@ -573,3 +573,84 @@ fn every_fixture_s_fixes_apply_through_the_cli_and_converge() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+// ------------------------------------------------------------ CI formats
+
+#[test]
+fn ci_formats_say_each_finding_where_ci_shows_it() {
+    let seed = examples().join("seed-compose");
+    let o = upcheck(&seed, &["validate", "-o", "github"]);
+    assert_eq!(o.status.code(), Some(1));
+    let gh = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        gh.lines().any(|l| l.starts_with(
+            "::error file=default.conf,line=10,col=27,endLine=10,endColumn=36,title=UC2001 loopback-upstream-nothing-listens::"
+        )),
+        "{gh}"
+    );
+    assert!(
+        gh.contains("%0Ahelp: Replace `127.0.0.1` with `model_test`"),
+        "{gh}"
+    );
+    let o = upcheck(&seed, &["validate", "--output-format", "gitlab"]);
+    let issues = json(&o);
+    let uc2001 = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "UC2001")
+        .expect("the seed's finding");
+    assert_eq!(uc2001["severity"], "major");
+    assert_eq!(uc2001["location"]["path"], "default.conf");
+    assert_eq!(uc2001["location"]["lines"]["begin"], 10);
+    assert_eq!(uc2001["fingerprint"].as_str().unwrap().len(), 16);
+    // The fingerprint follows the line's text, not its number.
+    let d = temp(
+        "fingerprint",
+        &seed_files("proxy_pass http://127.0.0.1:6001;"),
+    );
+    let conf = std::fs::read_to_string(d.0.join("default.conf")).unwrap();
+    std::fs::write(
+        d.0.join("default.conf"),
+        format!("# a comment above\n{conf}"),
+    )
+    .unwrap();
+    let moved = json(&upcheck(&d.0, &["validate", "-o", "gitlab"]));
+    let moved = moved
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "UC2001")
+        .unwrap()
+        .clone();
+    assert_eq!(moved["location"]["lines"]["begin"], 11);
+    assert_eq!(moved["fingerprint"], uc2001["fingerprint"]);
+    let o = upcheck(&seed, &["validate", "-o", "junit"]);
+    let xml = String::from_utf8_lossy(&o.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"upcheck: fail\" tests=\"1\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"http://127.0.0.1:6001 is unreachable\">"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_parser() {
+    let o = upcheck(Path::new("."), &["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    let script = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        script.contains("--fail-on") && script.contains("--unsafe-fixes"),
+        "{script}"
+    );
+    let o = upcheck(Path::new("."), &["man"]);
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH upcheck 1"),
+        "{page}"
+    );
+}

@@ -243,6 +243,14 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
         (None, Some("markdown"), "text/markdown; charset=utf-8"),
         (None, Some("text"), "text/plain; charset=utf-8"),
         (None, Some("json"), "application/json"),
+        (
+            Some("application/xml"),
+            None,
+            "application/xml; charset=utf-8",
+        ),
+        (None, Some("junit"), "application/xml; charset=utf-8"),
+        (None, Some("github"), "text/plain; charset=utf-8"),
+        (None, Some("gitlab"), "application/json"),
     ];
     for (accept, format, want) in cases {
         let uri = match format {
@@ -269,8 +277,20 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
                 assert_eq!(s["version"], "2.1.0");
                 assert_eq!(s["runs"][0]["results"][0]["ruleId"], "UC2001", "{s}");
             }
+            "application/json" if format == Some("gitlab") => {
+                assert_eq!(a.json()[0]["check_name"], "UC2001", "{text}")
+            }
             "application/json" => assert_eq!(a.json()["verdict"], "fail"),
             "text/markdown; charset=utf-8" => assert!(text.contains("**upcheck: fail**"), "{text}"),
+            "application/xml; charset=utf-8" => {
+                assert!(text.contains("<testsuite name=\"upcheck: fail\""), "{text}")
+            }
+            _ if format == Some("github") => {
+                assert!(
+                    text.starts_with("::error file=default.conf,line="),
+                    "{text}"
+                )
+            }
             _ => assert!(text.starts_with("upcheck: fail"), "{text}"),
         }
     }

@@ -11,6 +11,7 @@ mod parse;
 mod rules;
 #[cfg(feature = "server")]
 mod serve;
+mod shell;
 mod topology;
 mod validate;
 
@@ -39,6 +40,10 @@ enum Command {
     /// Print the settings that apply to a project (upcheck.toml and flags)
     /// and where each came from.
     Config(config::ConfigArgs),
+    /// Print a shell completion script (`upcheck completions bash`).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page in roff (`upcheck man > upcheck.1`).
+    Man,
     /// List every rule: code, name, severity, fix availability, summary.
     Rules(rules::RulesArgs),
     /// Print a rule's documentation (`upcheck explain UC2001`). Exit 2 for
@@ -61,6 +66,8 @@ pub fn run(args: Args) -> ExitCode {
         Command::Topology(a) => topology::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Config(a) => config::run(a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man => shell::man(),
         Command::Rules(a) => rules::run_rules(a),
         Command::Explain(a) => rules::run_explain(a),
         Command::Healthcheck(a) => healthcheck::run(a),

@@ -42,8 +42,10 @@ pub struct ValidateArgs {
     /// first one's directory is the project directory). Joins `--topology`.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     compose_files: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text (colour on a terminal unless NO_COLOR), json,
+    /// sarif, markdown, github (Actions annotations), gitlab (Code Quality),
+    /// junit.
+    #[arg(short = 'o', long, visible_alias = "output-format", value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Print which files were read and why, then the report.
     #[arg(long = "explain-inputs")]
@@ -140,12 +142,31 @@ fn finish(a: &ValidateArgs, report: &Report, settings: Option<&Effective>) -> u8
     if let Some(why) = &report.refusal {
         eprintln!("upcheck: {}", why.message);
     }
-    super::print_stdout(report::render(report, a.format).trim_end());
+    let text = if a.format == Format::Text && colour() {
+        report::text::render_styled(report)
+    } else {
+        report::render(report, a.format)
+    };
+    super::print_stdout(text.trim_end());
     match (report.verdict, settings) {
         (Verdict::Error, _) | (_, None) => EXIT_USAGE,
         (_, Some(s)) if s.fails(report) => EXIT_PROBLEMS,
         _ => EXIT_OK,
     }
+}
+
+/// Whether the text report is coloured: `FORCE_COLOR` (not empty or `0`)
+/// forces it, `NO_COLOR` (not empty) forbids it, else only on a terminal.
+fn colour() -> bool {
+    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "0");
+    if set("FORCE_COLOR") {
+        return true;
+    }
+    if std::env::var("NO_COLOR").is_ok_and(|v| !v.is_empty()) {
+        return false;
+    }
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
 }
 
 /// The file's topology settings where no flag gives them.

@@ -229,7 +229,7 @@ fn example_detail(k: Kind) -> &'static str {
         }
         Kind::MethodNotAllowed => "method not allowed",
         Kind::NotAcceptable => {
-            "this resource is available as application/json, application/sarif+json, text/markdown, text/plain"
+            "this resource is available as application/json, application/sarif+json, text/markdown, text/plain, application/xml"
         }
         Kind::BodyTooLarge => "the body is larger than 1048576 bytes",
         Kind::UnsupportedMediaType => "`text/plain`: send application/json or multipart/form-data",

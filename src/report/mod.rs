@@ -9,10 +9,11 @@
 
 pub mod apply;
 pub(crate) mod build;
+pub mod ci;
 pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
-pub(crate) mod text;
+pub mod text;
 pub mod topology;
 
 use crate::finding::{Finding, Severity};
@@ -414,8 +415,8 @@ pub fn finding_report(sources: &SourceMap, f: &Finding) -> FindingReport {
     }
 }
 
-/// The report formats: one enum for the CLI (`--format`), the HTTP API
-/// (`?format=`, `Accept`) and the docs.
+/// The report formats: one enum for the CLI (`--format`/`-o`), the HTTP
+/// API (`?format=`, `Accept`) and the docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -432,19 +433,48 @@ pub enum Format {
     #[serde(alias = "txt")]
     #[value(alias = "txt")]
     Text,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`; `text/plain`).
+    Github,
+    /// GitLab Code Quality JSON (`application/json`).
+    Gitlab,
+    /// JUnit XML for CI dashboards (`application/xml`).
+    Junit,
 }
 
 impl Format {
-    /// Every format, in the order `Accept: */*` prefers.
-    pub const ALL: [Format; 4] = [Format::Json, Format::Sarif, Format::Markdown, Format::Text];
+    /// Every format.
+    pub const ALL: [Format; 7] = [
+        Format::Json,
+        Format::Sarif,
+        Format::Markdown,
+        Format::Text,
+        Format::Github,
+        Format::Gitlab,
+        Format::Junit,
+    ];
 
-    /// The format's name (`json`, `sarif`, `markdown`, `text`).
+    /// The formats `Accept` chooses among, in the order `Accept: */*`
+    /// prefers; `github` and `gitlab` share another's media type, so only
+    /// `?format=` asks for them.
+    pub const NEGOTIATED: [Format; 5] = [
+        Format::Json,
+        Format::Sarif,
+        Format::Markdown,
+        Format::Text,
+        Format::Junit,
+    ];
+
+    /// The format's name (`json`, `sarif`, `markdown`, `text`, `github`,
+    /// `gitlab`, `junit`).
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Markdown => "markdown",
             Format::Text => "text",
+            Format::Github => "github",
+            Format::Gitlab => "gitlab",
+            Format::Junit => "junit",
         }
     }
 
@@ -460,20 +490,22 @@ impl Format {
     /// The media type, without parameters (`text/markdown`).
     pub const fn media_type(self) -> &'static str {
         match self {
-            Format::Json => "application/json",
+            Format::Json | Format::Gitlab => "application/json",
             Format::Sarif => "application/sarif+json",
             Format::Markdown => "text/markdown",
-            Format::Text => "text/plain",
+            Format::Text | Format::Github => "text/plain",
+            Format::Junit => "application/xml",
         }
     }
 
     /// The `Content-Type` of a rendered report (text types name their charset).
     pub fn content_type(self) -> &'static str {
         match self {
-            Format::Json => "application/json",
+            Format::Json | Format::Gitlab => "application/json",
             Format::Sarif => "application/sarif+json",
             Format::Markdown => "text/markdown; charset=utf-8",
-            Format::Text => "text/plain; charset=utf-8",
+            Format::Text | Format::Github => "text/plain; charset=utf-8",
+            Format::Junit => "application/xml; charset=utf-8",
         }
     }
 }
@@ -506,5 +538,8 @@ pub fn render(report: &Report, format: Format) -> String {
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render(report),
         Format::Text => text::render(report),
+        Format::Github => ci::github(report),
+        Format::Gitlab => ci::gitlab(report),
+        Format::Junit => ci::junit(report),
     }
 }

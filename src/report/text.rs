@@ -16,6 +16,11 @@ pub fn render(r: &Report) -> String {
     render_with(r, &Renderer::plain())
 }
 
+/// The text report with ANSI colour, for a terminal.
+pub fn render_styled(r: &Report) -> String {
+    render_with(r, &Renderer::styled())
+}
+
 fn render_with(r: &Report, renderer: &Renderer) -> String {
     let mut out = verdict_line(r);
     out.push('\n');

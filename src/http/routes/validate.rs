@@ -38,11 +38,12 @@ pub struct FormatQuery {
 }
 
 /// The media types of the report, in the order `Accept: */*` prefers.
-pub const REPORT_MEDIA: [&str; 4] = [
-    Format::ALL[0].media_type(),
-    Format::ALL[1].media_type(),
-    Format::ALL[2].media_type(),
-    Format::ALL[3].media_type(),
+pub const REPORT_MEDIA: [&str; 5] = [
+    Format::NEGOTIATED[0].media_type(),
+    Format::NEGOTIATED[1].media_type(),
+    Format::NEGOTIATED[2].media_type(),
+    Format::NEGOTIATED[3].media_type(),
+    Format::NEGOTIATED[4].media_type(),
 ];
 
 /// The report format a request asks for: `?format=`, else `Accept`.
@@ -60,7 +61,7 @@ impl FromRequestParts<AppState> for ReportFormat {
         let q = Query::<FormatQuery>::try_from_uri(&parts.uri).map_err(|_| {
             ApiError::new(
                 Kind::InvalidParameter,
-                "`format` is one of json, sarif, markdown, text",
+                "`format` is one of json, sarif, markdown, text, github, gitlab, junit",
             )
             .field("format")
         })?;
@@ -69,7 +70,7 @@ impl FromRequestParts<AppState> for ReportFormat {
             return Ok(ReportFormat(f, pretty));
         }
         let i = super::negotiate(&parts.headers, &REPORT_MEDIA)?;
-        Ok(ReportFormat(Format::ALL[i], pretty))
+        Ok(ReportFormat(Format::NEGOTIATED[i], pretty))
     }
 }
 
@@ -117,6 +118,7 @@ impl FromRequestParts<AppState> for ReportFormat {
                 (SarifLog = "application/sarif+json"),
                 (String = "text/markdown"),
                 (String = "text/plain"),
+                (String = "application/xml"),
             )
         ),
         SubmissionErrors,
