@@ -100,3 +100,70 @@ fn dockerfile_is_multi_stage_non_root_and_exposes_the_service_port() {
         "release build from the committed Cargo.lock"
     );
 }
+
+fn yaml(rel: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(rel)).expect(rel);
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The GitHub Action builds the image from this repository's Dockerfile
+/// (no published image), and its script runs the same `upcheck validate`
+/// a user would, with the inputs it documents.
+#[test]
+fn the_github_action_builds_the_repositorys_dockerfile() {
+    let a = yaml("action.yml");
+    assert_eq!(a["runs"]["using"], "composite");
+    let steps = a["runs"]["steps"].as_array().unwrap();
+    let script: String = steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        script.contains("docker build") && script.contains("$GITHUB_ACTION_PATH/Dockerfile"),
+        "{script}"
+    );
+    assert!(script.contains("validate --fail-on"), "{script}");
+    for input in ["path", "fail-on", "sarif-file", "args"] {
+        assert!(
+            a["inputs"][input]["description"].is_string(),
+            "input {input}"
+        );
+    }
+    // Every `inputs.X` the steps read is declared.
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    for used in text.split("inputs.").skip(1) {
+        let name: String = used
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        assert!(a["inputs"][&name].is_object(), "undeclared input `{name}`");
+    }
+}
+
+/// The pre-commit hook runs `upcheck validate` in the repository root, as
+/// pre-commit's rust language builds it.
+#[test]
+fn the_pre_commit_hook_runs_validate_on_the_files_it_reads() {
+    let hooks = yaml(".pre-commit-hooks.yaml");
+    let h = &hooks[0];
+    assert_eq!(h["id"], "upcheck");
+    assert_eq!(h["language"], "rust");
+    assert_eq!(h["entry"], "upcheck validate");
+    assert_eq!(h["pass_filenames"], false);
+    // pre-commit matches `files` with Python's re.search; this pattern
+    // means the same in the regex crate.
+    let re = regex::Regex::new(h["files"].as_str().unwrap()).unwrap();
+    let files = |f: &str| re.is_match(f);
+    for f in [
+        "nginx/default.conf",
+        "docker-compose.yml",
+        "k8s/app.yaml",
+        "Dockerfile",
+        ".env",
+        "upcheck.toml",
+    ] {
+        assert!(files(f), "the hook should run when {f} changes");
+    }
+    assert!(!files("src/main.rs"));
+}
