@@ -33,6 +33,13 @@ pub enum Hint {
         /// The Service it would mean.
         service: ServiceId,
     },
+    /// The name is that of another container of nginx's own pod: the
+    /// containers share the pod's network namespace, and no DNS has the
+    /// name.
+    ContainerOfOwnPod {
+        /// The container, in nginx's unit.
+        container: usize,
+    },
     /// nginx's `resolver` cannot answer names of this platform.
     ResolverNotPlatformDns {
         /// Index in [`Extraction::resolvers`](crate::nginx::upstreams::Extraction::resolvers).
@@ -61,6 +68,19 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        // A sibling container's name, as a compose service name would be
+        // written: in a pod the containers share one network namespace.
+        let own = self.nginx();
+        let sibling = (self.topo.platform == Platform::Kubernetes && !name.contains('.'))
+            .then(|| {
+                own.containers.iter().enumerate().position(|(ci, c)| {
+                    ci != self.site.container && c.name.eq_ignore_ascii_case(name)
+                })
+            })
+            .flatten();
+        if let Some(container) = sibling {
+            hints.push(Hint::ContainerOfOwnPod { container });
+        }
         if self.topo.platform == Platform::Kubernetes {
             let my_ns = match &self.nginx().kind {
                 UnitKind::Pod { namespace, .. } => namespace.clone(),
@@ -80,6 +100,11 @@ impl<'a> Resolver<'a> {
                 }
             }
             for (i, u) in self.topo.units.iter().enumerate() {
+                // nginx's own pod is no workload to put a Service in front
+                // of when a sibling container answers to the name.
+                if sibling.is_some() && i == self.site.unit.0 {
+                    continue;
+                }
                 if let UnitKind::Pod { workload, .. } = &u.kind
                     && (workload.eq_ignore_ascii_case(first) || u.name.eq_ignore_ascii_case(first))
                     && !self

@@ -15,6 +15,7 @@ pub mod registry;
 mod address_family_mismatch;
 mod address_not_routable;
 mod backend_bound_to_loopback;
+mod container_name_as_host;
 mod hard_coded_container_address;
 mod headless_service_port;
 mod listen_port_not_published;

@@ -20,6 +20,7 @@ pub static RULES: &[&dyn Rule] = &[
     &super::resolver_wrong_platform::ResolverWrongPlatform,
     &super::short_name_with_resolver::ShortNameWithResolver,
     &super::hard_coded_container_address::HardCodedContainerAddress,
+    &super::container_name_as_host::ContainerNameAsHost,
     &super::upstream_unreachable::UpstreamUnreachable,
     &super::loopback_upstream_nothing_listens::LoopbackUpstreamNothingListens,
     &super::published_port_used::PublishedPortUsed,
