@@ -1,50 +1,111 @@
 //! Images the repository builds elsewhere than in the topology: a compose
 //! service or a Kubernetes container that names an image (`image:
-//! ghcr.io/acme/web:latest`) with no `build:` gets the Dockerfile that the
-//! repository's own CI builds under that name. The links read, in order:
-//! - a GitHub Actions workflow step `uses: docker/build-push-action` (its
-//!   `with.context`, `with.file`, `with.tags`), or a `run:` script's
-//!   `docker build`/`docker buildx build -t NAME [-f FILE] DIR`;
-//! - `skaffold.yaml`'s `build.artifacts[]` (`image`, `context`,
-//!   `docker.dockerfile`).
+//! ghcr.io/acme/web:latest`) with no `build:` gets the Dockerfile the
+//! repository builds under that name. The link sources, in this order:
+//! - `skaffold.yaml`'s artifacts and GitHub Actions workflows
+//!   (`docker/build-push-action`, `docker build` in `run:`), in [`workflow`];
+//! - when the topology is not compose (Kubernetes manifests), the
+//!   project's compose file and its override: a service's `build:` with its
+//!   `image:`, read by the compose loader, in [`compose`];
+//! - the Makefile: a recipe's `docker build -t NAME [-f FILE] DIR`, make
+//!   variables expanded, in [`make`].
 //!
-//! A tag's `${{ … }}` expressions match any one path segment
-//! (`ghcr.io/${{ github.repository_owner }}/web` matches
-//! `ghcr.io/acme/web`); tags are not compared, since a workflow pushes
-//! several. The link names the file and step it came from (`via`), so the
-//! report says how the Dockerfile was found; it is only as certain as
-//! "this repository builds an image of that name".
+//! Names are compared without their tag ([`name`]): what a source cannot
+//! resolve (`${{ … }}`, a make variable set on the command line) matches
+//! any text within one segment. When several builds match, the surest
+//! wins (same name and tag, then another tag, then a name with unresolved
+//! parts), then the first in the order above. The note on the container
+//! names the file and step, target or service the link came from, how
+//! sure it is, and any other build of that name that disagrees; it is
+//! only as certain as "this repository builds an image of that name".
+
+mod command;
+mod compose;
+mod make;
+mod name;
+mod workflow;
 
 use super::build::{Build, Reference, ReferenceKind};
 use super::model::Topology;
-use super::shell;
-use super::yaml::{Node, parse_documents};
-use super::{DiagSeverity, TopologyDiagnostic};
-use crate::nginx::include::normalize;
+use super::yaml::parse_documents;
+use super::{DiagSeverity, LoadOptions, Platform, TopologyDiagnostic};
 use crate::project::dockerfile::Runtime;
-use crate::source::SourceMap;
+use crate::project::locate::{COMPOSE_NAMES, OVERRIDE_NAMES};
+use crate::source::{FileId, SourceMap};
+use name::{Certainty, HOLE, Pattern, with_holes};
 use std::collections::BTreeMap;
 
-/// Where the workflows and skaffold's file are, relative to the project.
+/// Where the workflows are, relative to the project.
 pub const WORKFLOW_DIR: &str = ".github/workflows";
 /// skaffold's configuration file.
 pub const SKAFFOLD: &str = "skaffold.yaml";
+/// The names GNU make looks for, in its order.
+pub const MAKEFILES: &[&str] = &["GNUmakefile", "makefile", "Makefile"];
 
-/// Most links read from one project (a bound on the work per container).
+/// Most builds read from one project (a bound on the work per container).
 const MAX_LINKS: usize = 256;
+/// Most disagreeing builds named in a note.
+const MAX_OTHERS: usize = 3;
 
 /// One image the repository builds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ImageBuild {
-    /// The image's repository, split on `/` (`${{ … }}` segments are
-    /// wildcards), without tag or digest.
-    repository: Vec<String>,
-    /// The build context, relative to the project directory.
-    context: String,
-    /// The Dockerfile, relative to the project directory.
-    dockerfile: String,
-    /// Where the link was read, for people.
-    via: String,
+#[derive(Debug, Clone)]
+pub(super) struct ImageBuild {
+    /// The name as the source wrote it (make's unresolved parts as holes).
+    written: String,
+    /// The name to compare.
+    pattern: Pattern,
+    /// The build (`via` says where it was read), paths relative to the
+    /// project directory.
+    build: Build,
+}
+
+impl ImageBuild {
+    /// A build of `context` whose Dockerfile is `dockerfile` (relative to
+    /// the project; `context/Dockerfile` when `None`), tagged `written`.
+    fn new(written: &str, context: &str, dockerfile: Option<&str>, via: String) -> ImageBuild {
+        let mut build = Build::new(context, None, None, via, Runtime::Docker);
+        if let Some(f) = dockerfile {
+            build.dockerfile = f.to_string();
+        }
+        ImageBuild::from_build(written, build)
+    }
+
+    /// A build read whole (a compose service's), tagged `written`.
+    fn from_build(written: &str, build: Build) -> ImageBuild {
+        ImageBuild {
+            written: written.to_string(),
+            pattern: Pattern::parse(&with_holes(written)),
+            build,
+        }
+    }
+
+    /// The Dockerfile, context and target, for people.
+    fn describe(&self) -> String {
+        let b = &self.build;
+        let context = if b.context.is_empty() {
+            "."
+        } else {
+            &b.context
+        };
+        let target = b
+            .target
+            .as_ref()
+            .map(|t| format!(", target `{t}`"))
+            .unwrap_or_default();
+        match &b.inline {
+            Some(_) => format!("the `dockerfile_inline` (context `{context}`{target})"),
+            None => format!("`{}` (context `{context}`{target})", b.dockerfile),
+        }
+    }
+
+    /// Whether two builds produce the same image.
+    fn same(&self, other: &ImageBuild) -> bool {
+        let (a, b) = (&self.build, &other.build);
+        a.context == b.context
+            && a.dockerfile == b.dockerfile
+            && a.target == b.target
+            && a.inline.as_ref().map(|i| &i.0) == b.inline.as_ref().map(|i| &i.0)
+    }
 }
 
 /// Whether a topology needs links: a container names an image and has no
@@ -56,49 +117,145 @@ pub fn wanted(topo: &Topology) -> bool {
         .any(|c| c.build.is_none() && c.image.is_some())
 }
 
-/// Links every container that names an image the repository builds, and
-/// lists what it read so discovery reads the workflows and skaffold.yaml.
-pub(crate) fn apply(
-    sources: &SourceMap,
-    files: &BTreeMap<String, crate::source::FileId>,
-    topo: &mut Topology,
-) {
-    if !wanted(topo) {
-        return;
+/// A path's leading `..` segments and the rest: a link source in a
+/// directory above the project's (read when the topology files were named
+/// from there) builds relative to that directory.
+fn split_up(path: &str) -> (&str, &str) {
+    let mut at = 0;
+    while path[at..].starts_with("../") {
+        at += 3;
     }
-    topo.references
-        .push(Reference::new(ReferenceKind::Workflows, WORKFLOW_DIR));
-    topo.references
-        .push(Reference::new(ReferenceKind::Workflows, SKAFFOLD));
-    let mut builds = Vec::new();
-    for (path, id) in files {
-        if builds.len() >= MAX_LINKS {
-            break;
-        }
-        let in_workflows = path
+    (path[..at].trim_end_matches('/'), &path[at..])
+}
+
+/// What a link source is, in the order one directory's are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Skaffold,
+    Compose,
+    Makefile,
+    Workflow,
+}
+
+/// The link sources among the project's files, by directory (`""` the
+/// project's, then `..`, `../..` …): their kind, path and file.
+fn by_directory(files: &BTreeMap<String, FileId>) -> BTreeMap<&str, Vec<(Source, &str, FileId)>> {
+    let mut levels: BTreeMap<&str, Vec<(Source, &str, FileId)>> = BTreeMap::new();
+    for (path, &id) in files {
+        let (up, rest) = split_up(path);
+        let kind = if rest == SKAFFOLD {
+            Source::Skaffold
+        } else if COMPOSE_NAMES.contains(&rest) || OVERRIDE_NAMES.contains(&rest) {
+            Source::Compose
+        } else if MAKEFILES.contains(&rest) {
+            Source::Makefile
+        } else if rest
             .strip_prefix(WORKFLOW_DIR)
             .is_some_and(|r| r.starts_with('/'))
-            && (path.ends_with(".yml") || path.ends_with(".yaml"));
-        if !in_workflows && path != SKAFFOLD {
-            continue;
-        }
-        let Ok(docs) = parse_documents(*id, sources.get(*id)) else {
+            && (rest.ends_with(".yml") || rest.ends_with(".yaml"))
+        {
+            Source::Workflow
+        } else {
             continue;
         };
-        for doc in &docs {
-            if path == SKAFFOLD {
-                skaffold(doc, path, &mut builds);
-            } else {
-                workflow(doc, path, &mut builds);
+        levels.entry(up).or_default().push((kind, path, id));
+    }
+    levels
+}
+
+/// The compose files of one directory read as link sources: the first
+/// default name present and its first override, as `docker compose`
+/// picks them.
+fn compose_files(up: &str, files: &BTreeMap<String, FileId>) -> Vec<FileId> {
+    [COMPOSE_NAMES, OVERRIDE_NAMES]
+        .iter()
+        .filter_map(|names| {
+            names
+                .iter()
+                .find_map(|n| files.get(&command::join(up, n)).copied())
+        })
+        .collect()
+}
+
+/// Every build the project's link sources describe, in link order: the
+/// project directory's first, then each directory above it; in one
+/// directory skaffold, compose, the Makefile, the workflows.
+fn read(sources: &SourceMap, opts: &LoadOptions, compose_links: bool) -> Vec<ImageBuild> {
+    let mut builds = Vec::new();
+    let yaml = |id: FileId| parse_documents(id, sources.get(id)).unwrap_or_default();
+    for (up, mut found) in by_directory(&opts.files) {
+        found.sort();
+        let compose = compose_files(up, &opts.files);
+        let mut compose_read = false;
+        // make reads the first of its names.
+        let makefile = MAKEFILES
+            .iter()
+            .map(|m| command::join(up, m))
+            .find(|m| opts.files.contains_key(m));
+        for (kind, path, id) in found {
+            if builds.len() >= MAX_LINKS {
+                break;
+            }
+            match kind {
+                Source::Skaffold => {
+                    for doc in yaml(id) {
+                        workflow::skaffold(&doc, path, up, &mut builds);
+                    }
+                }
+                Source::Compose if compose_links && !compose_read && !compose.is_empty() => {
+                    compose_read = true;
+                    compose::builds(sources, &compose, opts, &mut builds);
+                }
+                Source::Compose => {}
+                Source::Makefile if makefile.as_deref() == Some(path) => {
+                    let text = sources.get(id).text();
+                    make::builds(&text, path, &opts.env, &mut builds, MAX_LINKS);
+                }
+                Source::Makefile => {}
+                Source::Workflow => {
+                    for doc in yaml(id) {
+                        workflow::workflow(&doc, path, up, &mut builds);
+                    }
+                }
             }
         }
     }
     builds.truncate(MAX_LINKS);
-    let mut notes = Vec::new();
+    builds
+}
+
+/// Links every container that names an image the repository builds, and
+/// lists the link sources so discovery reads them.
+pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology) {
+    if !wanted(topo) {
+        return;
+    }
+    // A compose topology builds its own images; compose files are link
+    // sources only for another kind of topology.
+    let compose_links = topo.platform != Platform::Compose;
+    let mut paths: Vec<&str> = vec![WORKFLOW_DIR, SKAFFOLD];
+    paths.extend(MAKEFILES);
+    if compose_links {
+        paths.extend(COMPOSE_NAMES.iter().chain(OVERRIDE_NAMES));
+        if by_directory(&opts.files)
+            .keys()
+            .any(|up| !compose_files(up, &opts.files).is_empty())
+        {
+            // What compose interpolates the file with.
+            paths.push(".env");
+        }
+    }
+    topo.references.extend(
+        paths
+            .into_iter()
+            .map(|p| Reference::new(ReferenceKind::BuildLinks, p)),
+    );
+    let builds = read(sources, opts, compose_links);
     let runtime = match topo.platform {
-        super::Platform::Kubernetes => Runtime::Kubernetes,
+        Platform::Kubernetes => Runtime::Kubernetes,
         _ => Runtime::Docker,
     };
+    let mut notes = Vec::new();
     for unit in &mut topo.units {
         for c in &mut unit.containers {
             if c.build.is_some() {
@@ -107,248 +264,71 @@ pub(crate) fn apply(
             let Some(image) = c.image.as_deref() else {
                 continue;
             };
-            let wanted = repository(image);
-            let Some(b) = builds.iter().find(|b| matches(&b.repository, &wanted)) else {
+            let running = Pattern::parse(image);
+            let hits: Vec<(Certainty, &ImageBuild)> = builds
+                .iter()
+                .filter_map(|b| Some((b.pattern.matches(&running)?, b)))
+                .collect();
+            // The surest, the first of equals.
+            let Some(&(certainty, best)) =
+                hits.iter().rev().max_by_key(|(certainty, _)| *certainty)
+            else {
                 continue;
             };
-            let mut build = Build::new(&b.context, None, c.span, b.via.clone(), runtime);
-            build.dockerfile = b.dockerfile.clone();
-            c.build = Some(Box::new(build));
+            let mut others: Vec<&ImageBuild> = Vec::new();
+            for (_, b) in &hits {
+                if !b.same(best) && !others.iter().any(|o| o.same(b)) {
+                    others.push(b);
+                }
+            }
+            let how = match certainty {
+                Certainty::Exact => ", under that very name and tag".to_string(),
+                Certainty::OtherTag => format!(
+                    ", as `{}` (another tag of that image)",
+                    best.written.replace(HOLE, "*")
+                ),
+                Certainty::Pattern => format!(
+                    ", as `{}` (its unresolved parts match any name)",
+                    best.written.replace(HOLE, "*")
+                ),
+            };
+            let differ = if others.is_empty() {
+                String::new()
+            } else {
+                let list: Vec<String> = others
+                    .iter()
+                    .take(MAX_OTHERS)
+                    .map(|o| format!("{} in {}", o.describe(), o.build.via))
+                    .collect();
+                format!(
+                    "; other builds of that name differ: {}{}",
+                    list.join("; "),
+                    if others.len() > MAX_OTHERS {
+                        " …"
+                    } else {
+                        ""
+                    }
+                )
+            };
             notes.push(TopologyDiagnostic {
                 severity: DiagSeverity::Info,
                 message: format!(
-                    "`{}` runs `{image}`, which this repository builds from `{}` (context `{}`) in {}: read as that Dockerfile says; a registry's copy may be an older build",
+                    "`{}` runs `{image}`, which this repository builds from {} in {}{how}: read as that Dockerfile says; a registry's copy may be an older build{differ}",
                     c.service.as_deref().unwrap_or(&c.name),
-                    b.dockerfile,
-                    if b.context.is_empty() { "." } else { &b.context },
-                    b.via
+                    best.describe(),
+                    best.build.via,
                 ),
                 span: c.span,
             });
+            let mut build = best.build.clone();
+            build.span = c.span;
+            build.runtime = runtime;
+            build.linked = true;
+            c.build = Some(Box::new(build));
         }
     }
     topo.diagnostics.extend(notes);
 }
 
-/// The repository of an image reference, split on `/`: no tag, no digest.
-fn repository(image: &str) -> Vec<String> {
-    let no_digest = image.split('@').next().unwrap_or(image);
-    // A `:` after the last `/` starts the tag (a registry's port comes
-    // before a `/`).
-    let name = match no_digest.rfind(':') {
-        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
-        _ => no_digest,
-    };
-    let mut segs: Vec<String> = name.split('/').map(str::to_string).collect();
-    // Docker Hub's implicit names: `nginx` is `docker.io/library/nginx`.
-    if segs.len() == 1 {
-        segs.insert(0, "library".into());
-    }
-    if !segs[0].contains('.') && !segs[0].contains(':') && segs[0] != "localhost" {
-        segs.insert(0, "docker.io".into());
-    }
-    segs
-}
-
-/// Whether a built repository (with `${{ … }}` wildcards) is `wanted`.
-fn matches(built: &[String], wanted: &[String]) -> bool {
-    built.len() == wanted.len()
-        && built
-            .iter()
-            .zip(wanted)
-            .all(|(b, w)| b == w || (b.contains("${{") && b.contains("}}")))
-}
-
-/// The tags of a step: a list, or a string of lines or commas.
-fn tags(n: &Node) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut add = |s: &str| {
-        out.extend(
-            s.split(['\n', ','])
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string),
-        )
-    };
-    match n.items() {
-        [] => {
-            if let Some(s) = n.as_str() {
-                add(s)
-            }
-        }
-        items => items.iter().filter_map(Node::as_str).for_each(&mut add),
-    }
-    out
-}
-
-fn push(builds: &mut Vec<ImageBuild>, tag: &str, context: &str, file: Option<&str>, via: String) {
-    let context = normalize(context.trim_start_matches("./"));
-    let context = if context == "." {
-        String::new()
-    } else {
-        context
-    };
-    let dockerfile = match file {
-        Some(f) => normalize(f.trim_start_matches("./")),
-        None if context.is_empty() => "Dockerfile".into(),
-        None => format!("{context}/Dockerfile"),
-    };
-    builds.push(ImageBuild {
-        repository: repository(tag),
-        context,
-        dockerfile,
-        via,
-    });
-}
-
-/// The builds of a GitHub Actions workflow.
-fn workflow(doc: &Node, path: &str, builds: &mut Vec<ImageBuild>) {
-    let Some(jobs) = doc.get("jobs") else { return };
-    for (job, j) in jobs.entries() {
-        for (i, step) in j
-            .get("steps")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            let via = format!("`{path}` (job `{job}`, step {})", i + 1);
-            let uses = step.get("uses").and_then(Node::as_str).unwrap_or_default();
-            if uses.starts_with("docker/build-push-action") {
-                let Some(with) = step.get("with") else {
-                    continue;
-                };
-                let context = with.get("context").and_then(Node::as_str).unwrap_or(".");
-                let file = with.get("file").and_then(Node::as_str);
-                for t in with.get("tags").map(tags).unwrap_or_default() {
-                    push(builds, &t, context, file, via.clone());
-                }
-            } else if let Some(run) = step.get("run").and_then(Node::as_str) {
-                for cmd in shell::commands(run).unwrap_or_default() {
-                    docker_build(&cmd.words, &via, builds);
-                }
-            }
-        }
-    }
-}
-
-/// `docker build` / `docker buildx build` / `podman build` with `-t`.
-fn docker_build(words: &[String], via: &str, builds: &mut Vec<ImageBuild>) {
-    let start = match words {
-        [d, b, ..] if (d == "docker" || d == "podman") && b == "build" => 2,
-        [d, x, b, ..] if d == "docker" && x == "buildx" && b == "build" => 3,
-        _ => return,
-    };
-    let (mut tags, mut file, mut context) = (Vec::new(), None, None);
-    let mut it = words[start..].iter();
-    while let Some(w) = it.next() {
-        match w.as_str() {
-            "-t" | "--tag" => tags.extend(it.next().cloned()),
-            "-f" | "--file" => file = it.next().cloned(),
-            _ if w.starts_with("--tag=") => tags.push(w["--tag=".len()..].to_string()),
-            _ if w.starts_with("--file=") => file = Some(w["--file=".len()..].to_string()),
-            // Options with a value this reader does not need.
-            "--build-arg" | "--target" | "--platform" | "--label" | "--cache-from" | "--secret"
-            | "--output" | "-o" => {
-                it.next();
-            }
-            _ if w.starts_with('-') => {}
-            _ => context = Some(w.clone()),
-        }
-    }
-    let Some(context) = context else { return };
-    for t in tags {
-        push(builds, &t, &context, file.as_deref(), via.to_string());
-    }
-}
-
-/// The artifacts of a `skaffold.yaml`.
-fn skaffold(doc: &Node, path: &str, builds: &mut Vec<ImageBuild>) {
-    let artifacts = doc
-        .get("build")
-        .and_then(|b| b.get("artifacts"))
-        .map(Node::items)
-        .unwrap_or_default();
-    for a in artifacts {
-        let Some(image) = a.get("image").and_then(Node::as_str) else {
-            continue;
-        };
-        let context = a.get("context").and_then(Node::as_str).unwrap_or(".");
-        let file = a
-            .get("docker")
-            .and_then(|d| d.get("dockerfile"))
-            .and_then(Node::as_str)
-            .map(|f| {
-                // skaffold's dockerfile is relative to the context.
-                let c = normalize(context.trim_start_matches("./"));
-                if c == "." || c.is_empty() {
-                    f.to_string()
-                } else {
-                    format!("{c}/{f}")
-                }
-            });
-        push(
-            builds,
-            image,
-            context,
-            file.as_deref(),
-            format!("`{path}` (artifact `{image}`)"),
-        );
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repositories_are_compared_without_tags_and_with_docker_hub_names() {
-        assert_eq!(repository("nginx:1.27"), ["docker.io", "library", "nginx"]);
-        assert_eq!(
-            repository("ghcr.io/acme/web:latest"),
-            ["ghcr.io", "acme", "web"]
-        );
-        assert_eq!(
-            repository("localhost:5000/web@sha256:abc"),
-            ["localhost:5000", "web"]
-        );
-        let built = repository("ghcr.io/${{ github.repository_owner }}/web:${{ env.TAG }}");
-        assert!(matches(&built, &repository("ghcr.io/acme/web:latest")));
-        assert!(!matches(&built, &repository("ghcr.io/acme/api:latest")));
-        assert!(!matches(&built, &repository("docker.io/acme/web")));
-    }
-
-    #[test]
-    fn docker_build_commands_give_tag_context_and_file() {
-        let mut b = Vec::new();
-        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
-        docker_build(
-            &w("docker build -t acme/web:1 -f docker/web.Dockerfile --build-arg X=1 ."),
-            "ci",
-            &mut b,
-        );
-        docker_build(&w("docker buildx build --tag=acme/api ./api"), "ci", &mut b);
-        docker_build(&w("docker run -t acme/web"), "ci", &mut b);
-        assert_eq!(b.len(), 2);
-        assert_eq!(
-            (
-                b[0].repository.join("/"),
-                b[0].context.as_str(),
-                b[0].dockerfile.as_str()
-            ),
-            (
-                "docker.io/acme/web".to_string(),
-                "",
-                "docker/web.Dockerfile"
-            )
-        );
-        assert_eq!(
-            (
-                b[1].repository.join("/"),
-                b[1].context.as_str(),
-                b[1].dockerfile.as_str()
-            ),
-            ("docker.io/acme/api".to_string(), "api", "api/Dockerfile")
-        );
-    }
-}
+mod tests;
