@@ -49,7 +49,9 @@ pub enum Want {
     /// topology documents, as compose loads it with the project.
     Compose(String),
     /// A file, or every file below a directory, that says how the
-    /// repository builds its images (CI workflows, `skaffold.yaml`).
+    /// repository builds its images (CI workflows, `skaffold.yaml`, the
+    /// Makefile, compose files beside manifests); beside named manifests,
+    /// also in the directories above the project's (see [`Named::run_dir`]).
     BuildLinks(String),
     /// A file, or every file below a directory (a bind mount's source).
     Tree(String),

@@ -20,6 +20,7 @@ use super::ImageBuild;
 use super::command;
 use super::name::HOLE;
 use crate::nginx::include::dirname;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -272,7 +273,7 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
 
 /// The lines of a Makefile with backslash-newline continuations joined
 /// (the newline and the next line's leading blanks become one space).
-fn logical_lines(text: &str) -> Vec<String> {
+fn logical_lines(text: &str) -> Vec<Cow<'_, str>> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for line in text.split('\n') {
@@ -286,15 +287,23 @@ fn logical_lines(text: &str) -> Vec<String> {
         if trailing % 2 == 1 {
             cur.push_str(&part[..part.len() - 1]);
             cur.push(' ');
+        } else if cur.is_empty() {
+            out.push(Cow::Borrowed(part));
         } else {
             cur.push_str(part);
-            out.push(std::mem::take(&mut cur));
+            out.push(Cow::Owned(std::mem::take(&mut cur)));
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        out.push(Cow::Owned(cur));
     }
     out
+}
+
+/// Whether a recipe line can run a build: one that refers to nothing is
+/// itself, a build command only when it says so.
+fn may_build(recipe: &str) -> bool {
+    recipe.contains('$') || recipe.contains("build") || recipe.contains("bud")
 }
 
 /// A line without its comment (an unescaped `#`).
@@ -378,13 +387,13 @@ pub(super) fn builds(
             }
             if *size < MAX_VALUE {
                 *size += line.len();
-                lines.push(line);
+                lines.push(line.into_owned());
             }
             continue;
         }
         if let Some(recipe) = line.strip_prefix('\t') {
             if let Some(t) = &target
-                && !recipe.trim().is_empty()
+                && may_build(recipe)
             {
                 recipes.push((t.clone(), recipe.to_string()));
             }
@@ -447,7 +456,7 @@ pub(super) fn builds(
             cut -= 1;
         }
         let t: Rc<str> = t[..cut].into();
-        if let Some(r) = inline {
+        if let Some(r) = inline.filter(|r| may_build(r)) {
             recipes.push((t.clone(), r.to_string()));
         }
         target = Some(t);
