@@ -11,15 +11,24 @@ use crate::source::{FileId, SourceMap};
 use crate::topology::LoadOptions;
 use std::collections::BTreeSet;
 
-/// The builds of the compose project made of `files` (main file first).
+/// The builds of the compose project made of `files` (main file first),
+/// in the directory `up` (`""`, or `..` … above the project's).
 pub(super) fn builds(
     sources: &SourceMap,
     files: &[FileId],
+    up: &str,
     opts: &LoadOptions,
     out: &mut Vec<ImageBuild>,
 ) {
-    let topo = crate::topology::compose::load(sources, files, opts);
-    let project = topo.project.clone().unwrap_or_default();
+    // The project directory's name is not that of a directory above it.
+    let mut opts = opts.clone();
+    if !up.is_empty() {
+        opts.project_dir = None;
+    }
+    let topo = crate::topology::compose::load(sources, files, &opts);
+    // Without a name (`name:`, COMPOSE_PROJECT_NAME, a directory's), the
+    // default image names are not known.
+    let project = topo.project.clone().filter(|p| p != "default");
     let mut seen = BTreeSet::new();
     for c in topo.units.iter().flat_map(|u| &u.containers) {
         let (Some(service), Some(build)) = (&c.service, &c.build) else {
@@ -28,10 +37,13 @@ pub(super) fn builds(
         if !seen.insert(service.clone()) {
             continue;
         }
-        let name = c
+        let Some(name) = c
             .image
             .clone()
-            .unwrap_or_else(|| format!("{project}-{service}"));
+            .or_else(|| Some(format!("{}-{service}", project.as_deref()?)))
+        else {
+            continue;
+        };
         let file = c
             .span
             .map(|s| sources.get(s.file).path.clone())

@@ -204,7 +204,7 @@ fn read(sources: &SourceMap, opts: &LoadOptions, compose_links: bool) -> Vec<Ima
                 }
                 Source::Compose if compose_links && !compose_read && !compose.is_empty() => {
                     compose_read = true;
-                    compose::builds(sources, &compose, opts, &mut builds);
+                    compose::builds(sources, &compose, up, opts, &mut builds);
                 }
                 Source::Compose => {}
                 Source::Makefile if makefile.as_deref() == Some(path) => {

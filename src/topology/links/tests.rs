@@ -11,9 +11,13 @@ const NGINX_DOCKERFILE: &str = "FROM nginx:1.27 AS runtime\nCOPY nginx.conf /etc
 
 /// Loads `topology` (at `path`) with `files` as the project's other files.
 fn load_project(path: &str, topology: &str, files: &[(&str, &str)]) -> Topology {
+    load_in(LoadOptions::default(), path, topology, files)
+}
+
+/// [`load_project`] with `opts`.
+fn load_in(mut opts: LoadOptions, path: &str, topology: &str, files: &[(&str, &str)]) -> Topology {
     let mut sources = SourceMap::new();
     let file = sources.add(SourceFile::new(path, topology));
-    let mut opts = LoadOptions::default();
     for (p, t) in files {
         let id = sources.add(SourceFile::new(*p, *t));
         opts.files.insert(p.to_string(), id);
@@ -216,4 +220,31 @@ fn compose_files_are_link_sources_only_beside_another_kind_of_topology() {
         web(&t).build.as_deref().map(|b| b.context.as_str()),
         Some("api")
     );
+}
+
+#[test]
+fn a_compose_file_above_the_manifests_builds_relative_to_its_own_directory() {
+    let compose = "services:\n  web:\n    build: ./web\n    image: acme/web:1.2\n  worker:\n    build: ./worker\n";
+    let files: &[(&str, &str)] = &[
+        ("../docker-compose.yml", compose),
+        ("../web/Dockerfile", "FROM nginx:1.27\n"),
+    ];
+    // The project directory is `k8s`; the compose project is the one above.
+    let opts = LoadOptions {
+        project_dir: Some("k8s".into()),
+        ..LoadOptions::default()
+    };
+    let deploy = |image: &str| DEPLOY.replace("IMAGE", image);
+    let t = load_in(opts.clone(), "web.yaml", &deploy("acme/web:1.2"), files);
+    let b = web(&t).build.as_deref().expect("linked");
+    assert_eq!(
+        (b.context.as_str(), b.dockerfile.as_str()),
+        ("../web", "../web/Dockerfile")
+    );
+    assert_eq!(b.via, "`../docker-compose.yml` (service `web`)");
+    assert!(web(&t).is_nginx);
+    // Its project name is not the manifests' directory's: without `name:`,
+    // the default image name of `worker` is unknown.
+    let t = load_in(opts, "web.yaml", &deploy("k8s-worker"), files);
+    assert!(web(&t).build.is_none());
 }
