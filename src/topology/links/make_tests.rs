@@ -1,3 +1,5 @@
+//! The Makefile reader: what make would build, and its caps on hostile input.
+
 use super::*;
 
 /// The builds of a Makefile at `path`: (name as written with holes shown
