@@ -10,12 +10,13 @@
 //! - [`project`] (run by the shells, never by [`validate`]): which files a
 //!   repository as shipped holds — compose discovery, `.env`, env files,
 //!   included and extended compose files, Dockerfiles and build contexts,
-//!   CI workflows — read from a [`project::source::FileSource`] (the disk
+//!   the files that say how images are built (CI workflows, skaffold, the
+//!   Makefile, compose files beside manifests) — read from a [`project::source::FileSource`] (the disk
 //!   for the CLI, an upload for the service) into an [`Input`];
 //! - [`topology`]: compose, Kubernetes, native JSON and live dumps into one
 //!   model of units, networks, addresses and listeners; images built from
 //!   Dockerfiles ([`topology::build`]) and images linked to the Dockerfile
-//!   the repository's CI builds ([`topology::links`]);
+//!   the repository builds them from ([`topology::links`]);
 //! - [`placement`]: where the nginx container sees each file (mounts, the
 //!   image's `COPY`, ConfigMaps, templates and `envsubst` steps rendered),
 //!   and its main file (`nginx -c`);

@@ -272,6 +272,10 @@ fn discover_project(
         nginx_main: a.nginx_main.clone(),
         format: a.topo.topology_format,
         stdin,
+        run_dir: Some(upcheck::project::locate::rebase(
+            &src.root().to_string_lossy(),
+            &upcheck::nginx::include::normalize(&cwd.to_string_lossy()),
+        )),
         options: Options {
             nginx_service: lo.nginx,
             project: lo.project,

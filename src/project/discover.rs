@@ -49,7 +49,9 @@ pub enum Want {
     /// topology documents, as compose loads it with the project.
     Compose(String),
     /// A file, or every file below a directory, that says how the
-    /// repository builds its images (CI workflows, `skaffold.yaml`).
+    /// repository builds its images (CI workflows, `skaffold.yaml`, the
+    /// Makefile, compose files beside manifests); beside named manifests,
+    /// also in the directories above the project's (see [`Named::run_dir`]).
     BuildLinks(String),
     /// A file, or every file below a directory (a bind mount's source).
     Tree(String),
@@ -137,6 +139,36 @@ pub struct Named {
     pub stdin: Option<Vec<u8>>,
     /// Options to carry into the input (nginx service, profiles …).
     pub options: Options,
+    /// Where upcheck runs (the CLI's working directory, an upload's
+    /// root), relative to the source root: beside named Kubernetes
+    /// manifests below it (`--topology k8s/a.yaml`), link sources (the
+    /// Makefile, the compose file, CI workflows) are looked for in every
+    /// directory up to there.
+    pub run_dir: Option<String>,
+}
+
+/// Most directories above the project directory looked into for link
+/// sources.
+const MAX_LINK_LEVELS: usize = 4;
+
+/// The directories link sources are read from, relative to the project
+/// directory `dir`: itself and, beside named manifests, each directory
+/// above it up to where upcheck runs — at most [`MAX_LINK_LEVELS`], and
+/// none above a repository's root (a directory holding `.git`).
+fn link_dirs(src: &dyn FileSource, dir: &str, run_dir: Option<&str>) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let levels = run_dir
+        .map(|r| rebase(dir, r))
+        .filter(|r| r.split('/').all(|s| s == ".."))
+        .map_or(0, |r| r.split('/').count());
+    for _ in 0..levels.min(MAX_LINK_LEVELS) {
+        let here = out.last().cloned().unwrap_or_default();
+        if src.entry(&join(dir, &join(&here, ".git"))).is_some() {
+            break;
+        }
+        out.push(join(&here, ".."));
+    }
+    out
 }
 
 struct Reader<'a> {
@@ -391,6 +423,24 @@ pub fn discover(
             options,
         }
     };
+    // Named manifests live below the repository's root, where it says how
+    // it builds its images; a named compose file is its own project.
+    let named_compose = explicit_topology
+        && topology.first().is_some_and(|f| {
+            let file = crate::source::SourceFile::new(
+                f.path.clone(),
+                r.have
+                    .get(&rebase(&dir, &f.path))
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            crate::topology::detect(&file) == Some(crate::topology::Format::Compose)
+        });
+    let link_dirs = if explicit_topology && !named_compose {
+        link_dirs(src, &dir, named.run_dir.as_deref())
+    } else {
+        vec![String::new()]
+    };
     for _ in 0..limits.max_rounds {
         let input = build(&r);
         let mut added = false;
@@ -419,11 +469,17 @@ pub fn discover(
                 Want::Tree(_) => {
                     r.read_tree(&at, Role::Referenced, "copied or mounted into nginx")?
                 }
-                Want::BuildLinks(_) => r.read_tree(
-                    &at,
-                    Role::Referenced,
-                    "says how the repository builds images",
-                )?,
+                Want::BuildLinks(_) => {
+                    let mut new = false;
+                    for l in &link_dirs {
+                        new |= r.read_tree(
+                            &join(&dir, &join(l, p)),
+                            Role::Referenced,
+                            "says how the repository builds images",
+                        )?;
+                    }
+                    new
+                }
                 Want::Listing(_) => r.list_tree(&at)?,
                 Want::File(_) | Want::Compose(_) => {
                     if src.entry(&at).is_none() {

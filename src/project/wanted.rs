@@ -46,7 +46,7 @@ pub fn wanted(input: &Input) -> Vec<Want> {
             | ReferenceKind::NginxFile
             | ReferenceKind::Script => Want::File(p),
             ReferenceKind::Context => Want::Listing(p),
-            ReferenceKind::Workflows => Want::BuildLinks(p),
+            ReferenceKind::BuildLinks => Want::BuildLinks(p),
         });
     }
     out.sort();

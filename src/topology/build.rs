@@ -41,6 +41,11 @@ pub struct Build {
     /// Who runs the container (how empty overrides read).
     #[serde(skip)]
     pub runtime: Runtime,
+    /// Linked to a container that names its own image (a Kubernetes
+    /// container, a compose service without `build:`): the container
+    /// keeps that name, where a compose build runs its base image's.
+    #[serde(skip)]
+    pub linked: bool,
     /// What the Dockerfile yields, once evaluated.
     pub image: Option<BuiltImage>,
 }
@@ -66,6 +71,7 @@ impl Build {
             span,
             via: via.into(),
             runtime,
+            linked: false,
             image: None,
         }
     }
@@ -160,8 +166,9 @@ pub enum ReferenceKind {
     /// by its Dockerfile: what it does before nginx starts matters.
     Script,
     /// Where the repository says how it builds its images (CI workflows,
-    /// `skaffold.yaml`): read to link an `image:` to its Dockerfile.
-    Workflows,
+    /// `skaffold.yaml`, the Makefile, compose files beside Kubernetes
+    /// manifests): read to link an `image:` to its Dockerfile.
+    BuildLinks,
     /// A build context: its listing is needed, not its contents.
     Context,
     /// A file an nginx image copies from its build context to where nginx
@@ -475,7 +482,7 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                     span: at(f.instruction),
                 });
             }
-            if c.image.is_none() || build.via.starts_with("compose") {
+            if c.image.is_none() || !build.linked {
                 c.image = Some(base.clone());
             }
             build.image = Some(BuiltImage {

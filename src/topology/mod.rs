@@ -315,7 +315,7 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
         });
     }
     topo.diagnostics.splice(0..0, diagnostics);
-    links::apply(sources, &opts.files, &mut topo);
+    links::apply(sources, opts, &mut topo);
     build::apply(sources, opts, &mut topo);
     for unit in &mut topo.units {
         for c in &mut unit.containers {

@@ -234,6 +234,7 @@ pub fn project_input(dir: &Path, args: &[String], stdin: Option<Vec<u8>>) -> Res
         format: None,
         stdin,
         options: Options::default(),
+        run_dir: None,
     };
     discover(&src, &named, Limits::default())
         .map(|d| d.input)

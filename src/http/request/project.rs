@@ -118,6 +118,8 @@ pub fn discover(
         format,
         stdin: None,
         options,
+        // Beside named manifests, link sources up to the upload's root.
+        run_dir: Some(String::new()),
     };
     let found = discover::discover(
         &src,

@@ -123,6 +123,20 @@ pub(super) fn same_value(a: &Node, b: &Node) -> bool {
     }
 }
 
+/// `build:` in its long form: a string is the context.
+fn build_map(n: &Node) -> Node {
+    match n.as_str() {
+        Some(_) => {
+            let key = Node {
+                value: Value::Str("context".into()),
+                span: n.span,
+            };
+            map_node(vec![(key, n.clone())], n.span)
+        }
+        None => n.clone(),
+    }
+}
+
 /// A mapping node of `entries`.
 pub(super) fn map_node(entries: Vec<(Node, Node)>, span: Span) -> Node {
     Node {
@@ -183,6 +197,16 @@ impl Assembly<'_> {
         }
         if base.is_null() {
             return (self.normalize(over, path), true);
+        }
+        // compose-go makes `build: ./dir` `{context: ./dir}` before merging
+        // (transform/build.go), so an override's `target:` keeps the context.
+        if let ["services", _, "build"] = path.iter().map(String::as_str).collect::<Vec<_>>()[..]
+            && (base.as_str().is_some() || over.as_str().is_some())
+        {
+            return (
+                self.merge_map(&build_map(base), &build_map(over), path),
+                false,
+            );
         }
         match rule {
             Rule::Sequence(u) => {

@@ -208,3 +208,54 @@ fn unique_lists_and_subnets() {
     assert_eq!(n.subnet.as_deref(), Some("10.5.0.0/16"));
     assert_eq!(n.gateway, Some("10.5.0.254".parse().unwrap()));
 }
+
+#[test]
+fn a_short_build_merges_with_a_long_one_as_its_context() {
+    let (t, _) = load_files(
+        &[
+            ("compose.yaml", "services:\n  web:\n    build: ./web\n"),
+            (
+                "compose.override.yaml",
+                "services:\n  web:\n    build:\n      target: runtime\n",
+            ),
+        ],
+        &project_p(),
+    );
+    assert!(
+        t.diagnostics
+            .iter()
+            .all(|d| d.severity != DiagSeverity::Error),
+        "{:?}",
+        t.diagnostics
+    );
+    let b = unit(&t, "p-web-1").containers[0]
+        .build
+        .as_deref()
+        .expect("a build");
+    assert_eq!(
+        (b.context.as_str(), b.target.as_deref()),
+        ("web", Some("runtime"))
+    );
+    // And the other way round: a later short form sets the context only.
+    let (t, _) = load_files(
+        &[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    build:\n      context: ./a\n      target: runtime\n",
+            ),
+            (
+                "compose.override.yaml",
+                "services:\n  web:\n    build: ./b\n",
+            ),
+        ],
+        &project_p(),
+    );
+    let b = unit(&t, "p-web-1").containers[0]
+        .build
+        .as_deref()
+        .expect("a build");
+    assert_eq!(
+        (b.context.as_str(), b.target.as_deref()),
+        ("b", Some("runtime"))
+    );
+}
