@@ -204,6 +204,50 @@ async fn validate_multipart_gives_the_same_verdict_with_file_names_as_paths() {
     assert_eq!(r["findings"][0]["location"]["line"], 10);
 }
 
+/// `curl -F 'nginx=@conf/default.conf;filename=conf/default.conf'` keeps
+/// the directory: the report and SARIF name the file as the repository
+/// does, relative to `%SRCROOT%`, and `helpUri` links the configured docs.
+#[tokio::test]
+async fn validate_multipart_keeps_directories_in_file_names_and_sarif_links_the_docs() {
+    let compose = SEED_COMPOSE.replace("./default.conf:", "./conf/default.conf:");
+    let app = router(state_with(|c| {
+        c.docs_url =
+            Some(upcheck::report::DocsUrl::served_by("https://upcheck.example.com").unwrap())
+    }));
+    let a = send_to(
+        app,
+        multipart(
+            "/validate?format=sarif",
+            &[
+                ("nginx", Some("conf/default.conf"), SEED_CONF),
+                ("topology", Some("docker-compose.yml"), &compose),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let run = &a.json()["runs"][0];
+    let found = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(found["uri"], "conf/default.conf", "{run}");
+    assert_eq!(found["uriBaseId"], "%SRCROOT%");
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
+    let rule = &run["tool"]["driver"]["rules"][0];
+    assert_eq!(
+        rule["helpUri"],
+        format!(
+            "https://upcheck.example.com/rules/{}",
+            rule["id"].as_str().unwrap()
+        )
+    );
+    // Without a docs URL there is no link at all, never a placeholder.
+    let plain = send(seed_form("/validate?format=sarif")).await.json();
+    let rules = plain["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(rules.iter().all(|r| r.get("helpUri").is_none()));
+}
+
 #[tokio::test]
 async fn validate_multipart_takes_options_as_form_fields() {
     let a = send(multipart(
@@ -796,6 +840,18 @@ async fn one_rule_as_json_or_as_its_markdown_page() {
     let a = send(with_header(get("/rules/UC2001"), "accept", "text/markdown")).await;
     assert_eq!(a.content_type(), "text/markdown; charset=utf-8");
     assert!(a.text().starts_with("# UC2001: "), "{}", a.text());
+
+    // A browser following SARIF's helpUri gets the page as HTML.
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let a = send(with_header(get("/rules/UC2001"), "accept", browser)).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.content_type(), "text/html; charset=utf-8");
+    let page = a.text();
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(page.contains("<h1>UC2001: loopback-upstream-nothing-listens</h1>"));
+    assert!(page.contains("<h2>Why is this bad?</h2>"));
+    assert!(page.contains("<pre><code class=\"language-nginx\">"));
+    assert_eq!(a.header("vary"), Some("accept"));
 }
 
 #[tokio::test]

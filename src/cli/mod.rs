@@ -6,6 +6,7 @@ mod budgets;
 mod config;
 mod files;
 mod healthcheck;
+mod links;
 mod parse;
 mod rules;
 #[cfg(feature = "server")]

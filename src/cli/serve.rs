@@ -122,6 +122,14 @@ pub struct ServeArgs {
     debug_work_delay: Option<Duration>,
     #[command(flatten)]
     budgets: BudgetArgs,
+    /// The URL clients reach this service at (behind a proxy, the proxy's:
+    /// `https://upcheck.example.com`). SARIF's helpUri then links this
+    /// service's rule pages, `GET /rules/{code}`, unless --docs-url says
+    /// otherwise.
+    #[arg(long, env = "UPCHECK_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    #[command(flatten)]
+    docs: super::links::DocsArgs,
 }
 
 /// `30s`, `500ms`, `2m`, or plain seconds.
@@ -174,6 +182,14 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
             ));
         }
     }
+    let docs_url = match (&a.docs.docs_url, &a.public_url) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(public)) => Some(
+            upcheck::report::DocsUrl::served_by(public)
+                .map_err(|_| format!("--public-url `{public}` is not an http(s) URL"))?,
+        ),
+        (None, None) => None,
+    };
     Ok(Config {
         listen: a.listen.clone(),
         limits: Limits {
@@ -195,6 +211,7 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         grace_period: a.grace_period,
         work_delay: a.debug_work_delay,
         budgets: a.budgets.budgets(),
+        docs_url,
     })
 }
 

@@ -54,6 +54,8 @@ pub struct ValidateArgs {
     rules: RuleArgs,
     #[command(flatten)]
     budgets: BudgetArgs,
+    #[command(flatten)]
+    links: super::links::DocsArgs,
 }
 
 impl ValidateArgs {
@@ -117,7 +119,8 @@ fn finish(a: &ValidateArgs, report: &Report, settings: Option<&Effective>) -> u8
     if let Some(why) = &report.refusal {
         eprintln!("upcheck: {}", why.message);
     }
-    super::print_stdout(report::render(report, a.format).trim_end());
+    let links = a.links.links(&a.project_dir());
+    super::print_stdout(report::render_with(report, a.format, &links).trim_end());
     match (report.verdict, settings) {
         (Verdict::Error, _) | (_, None) => EXIT_USAGE,
         (_, Some(s)) if s.fails(report) => EXIT_PROBLEMS,

@@ -114,6 +114,10 @@ pub struct Config {
     pub work_delay: Option<Duration>,
     /// The budgets of every validation (see [`crate::budget`]).
     pub budgets: crate::budget::Budgets,
+    /// Where the rule pages are, for SARIF's `helpUri` (`--docs-url`, or
+    /// this service's own `/rules/{code}` under `--public-url`); `None`
+    /// leaves `helpUri` out.
+    pub docs_url: Option<crate::report::DocsUrl>,
 }
 
 impl Default for Config {
@@ -127,6 +131,7 @@ impl Default for Config {
             grace_period: Duration::from_secs(10),
             work_delay: None,
             budgets: crate::budget::Budgets::default(),
+            docs_url: None,
         }
     }
 }
@@ -147,6 +152,8 @@ pub struct Inner {
     pub budgets: crate::budget::Budgets,
     /// CORS allow-list.
     pub cors_origins: Vec<String>,
+    /// Where rendered reports link to (the rule pages).
+    pub links: crate::report::Links,
     /// The Prometheus recorder.
     pub metrics: Metrics,
     /// Validation slots (`max_concurrency` permits).
@@ -174,6 +181,10 @@ impl AppState {
             work_delay: cfg.work_delay,
             budgets: cfg.budgets,
             cors_origins: cfg.cors_origins.clone(),
+            links: crate::report::Links {
+                docs: cfg.docs_url.clone(),
+                ..Default::default()
+            },
             metrics: Metrics::new(),
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
             rate: RateLimiter::new(cfg.limits.rate_per_minute),
