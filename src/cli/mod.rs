@@ -7,6 +7,7 @@ mod config;
 mod files;
 mod healthcheck;
 mod links;
+mod listen;
 mod parse;
 mod rules;
 #[cfg(feature = "server")]
