@@ -25,7 +25,11 @@ impl DocsArgs {
         Links {
             docs: self.docs_url.clone(),
             root: std::env::current_dir()
-                .map(|cwd| source_root(&cwd, &cwd.join(project_dir)))
+                .map(|cwd| {
+                    // Through a symlink, the repository is the target's.
+                    let project = cwd.join(project_dir);
+                    source_root(&cwd, &project.canonicalize().unwrap_or(project))
+                })
                 .unwrap_or_default(),
         }
     }
