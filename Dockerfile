@@ -26,8 +26,9 @@ COPY --from=build /upcheck /usr/local/bin/upcheck
 USER 65532:65532
 ENV UPCHECK_LISTEN=0.0.0.0:8080
 EXPOSE 8080
-# The binary probes itself: GET /healthz on the listen port.
+# The binary probes itself: GET /healthz where UPCHECK_LISTEN says it
+# listens (set UPCHECK_LISTEN rather than `serve --listen` to move both).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 \
-  CMD ["/usr/local/bin/upcheck", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
+  CMD ["/usr/local/bin/upcheck", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/upcheck"]
 CMD ["serve"]

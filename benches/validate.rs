@@ -70,12 +70,15 @@ fn allocations(name: &str, input: &Input) {
             Format::Json,
             false,
             limit,
+            &report::Links::default(),
         )
         .ok(),
     );
     let (r, a, b) = counted(|| upcheck::validate(input).expect("valid input"));
     println!("allocs {name} stage=validate allocs={a} bytes={b}");
-    let (_, a2, b2) = counted(|| report::render_capped(&r, Format::Json, false, limit).ok());
+    let (_, a2, b2) = counted(|| {
+        report::render_capped(&r, Format::Json, false, limit, &report::Links::default()).ok()
+    });
     println!("allocs {name} stage=render_json allocs={a2} bytes={b2}");
     println!(
         "allocs {name} stage=total allocs={} bytes={}",

@@ -90,6 +90,8 @@ fn dockerfile_is_multi_stage_non_root_and_exposes_the_service_port() {
     // The service's default listen port.
     assert_eq!(expose.trim_start_matches("EXPOSE ").trim(), "8080");
     assert!(lines.iter().any(|l| l.starts_with("HEALTHCHECK")));
+    // The probe follows UPCHECK_LISTEN rather than a URL of its own.
+    assert!(text.contains("CMD [\"/usr/local/bin/upcheck\", \"healthcheck\"]"));
     assert!(
         lines
             .iter()
@@ -166,4 +168,79 @@ fn the_pre_commit_hook_runs_validate_on_the_files_it_reads() {
         assert!(files(f), "the hook should run when {f} changes");
     }
     assert!(!files("src/main.rs"));
+}
+
+/// The manifests' YAML documents, as JSON values.
+fn documents(rel: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(root().join(rel)).unwrap();
+    serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Prometheus can scrape /metrics: the NetworkPolicy admits a pod labelled
+/// `app.kubernetes.io/name=prometheus` in the `monitoring` namespace (the
+/// README documents both) to the port upcheck listens on, beside nginx.
+#[test]
+fn the_network_policy_admits_nginx_and_a_labelled_prometheus() {
+    let docs = documents("deploy/kubernetes/upcheck.yaml");
+    let policy = docs
+        .iter()
+        .find(|d| d["kind"] == "NetworkPolicy")
+        .expect("a NetworkPolicy");
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let port = &container["ports"][0]["containerPort"];
+    let rules = policy["spec"]["ingress"].as_array().unwrap();
+    let admits = |peer: &serde_json::Value| {
+        rules.iter().any(|r| {
+            r["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| &p["port"] == port)
+                && r["from"].as_array().unwrap().iter().any(|f| f == peer)
+        })
+    };
+    assert!(admits(&serde_json::json!({
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "upcheck-nginx"}}
+    })));
+    assert!(admits(&serde_json::json!({
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}}
+    })));
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains("app.kubernetes.io/name=prometheus") && readme.contains("`monitoring`")
+    );
+}
+
+/// Behind the shipped nginx the rate limit sees each client: nginx passes
+/// the client address and upcheck trusts the proxy that sends it.
+#[test]
+fn nginx_forwards_the_client_address_to_a_upcheck_that_trusts_it() {
+    let xff = "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;";
+    let compose_conf = std::fs::read_to_string(root().join("deploy/compose/nginx.conf")).unwrap();
+    assert!(compose_conf.contains(xff));
+    let compose = documents("deploy/compose/docker-compose.yml");
+    let env = &compose[0]["services"]["upcheck"]["environment"];
+    assert!(
+        env["UPCHECK_TRUSTED_PROXIES"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty())
+    );
+    let k8s_nginx = documents("deploy/kubernetes/nginx.yaml");
+    let conf = k8s_nginx
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap")
+        .map(|d| d["data"]["default.conf"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(conf.contains(xff));
+    let docs = documents("deploy/kubernetes/upcheck.yaml");
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let env = &deployment["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert!(
+        env.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "UPCHECK_TRUSTED_PROXIES")
+    );
 }

@@ -204,6 +204,50 @@ async fn validate_multipart_gives_the_same_verdict_with_file_names_as_paths() {
     assert_eq!(r["findings"][0]["location"]["line"], 10);
 }
 
+/// `curl -F 'nginx=@conf/default.conf;filename=conf/default.conf'` keeps
+/// the directory: the report and SARIF name the file as the repository
+/// does, relative to `%SRCROOT%`, and `helpUri` links the configured docs.
+#[tokio::test]
+async fn validate_multipart_keeps_directories_in_file_names_and_sarif_links_the_docs() {
+    let compose = SEED_COMPOSE.replace("./default.conf:", "./conf/default.conf:");
+    let app = router(state_with(|c| {
+        c.docs_url =
+            Some(upcheck::report::DocsUrl::served_by("https://upcheck.example.com").unwrap())
+    }));
+    let a = send_to(
+        app,
+        multipart(
+            "/validate?format=sarif",
+            &[
+                ("nginx", Some("conf/default.conf"), SEED_CONF),
+                ("topology", Some("docker-compose.yml"), &compose),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let run = &a.json()["runs"][0];
+    let found = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(found["uri"], "conf/default.conf", "{run}");
+    assert_eq!(found["uriBaseId"], "%SRCROOT%");
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
+    let rule = &run["tool"]["driver"]["rules"][0];
+    assert_eq!(
+        rule["helpUri"],
+        format!(
+            "https://upcheck.example.com/rules/{}",
+            rule["id"].as_str().unwrap()
+        )
+    );
+    // Without a docs URL there is no link at all, never a placeholder.
+    let plain = send(seed_form("/validate?format=sarif")).await.json();
+    let rules = plain["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(rules.iter().all(|r| r.get("helpUri").is_none()));
+}
+
 #[tokio::test]
 async fn validate_multipart_takes_options_as_form_fields() {
     let a = send(multipart(
@@ -668,6 +712,66 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     );
 }
 
+/// A request from `peer` with an `X-Forwarded-For` header, as the accept
+/// loop hands it to the router.
+fn from_peer(peer: &str, xff: Option<&str>) -> Request<Body> {
+    let mut req = post_json("/parse", &json!({"nginx": "events {}"}));
+    let addr: std::net::SocketAddr = peer.parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    match xff {
+        Some(v) => with_header(req, "x-forwarded-for", v),
+        None => req,
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_rate_limit_keys_on_the_forwarded_client() {
+    let app = router(state_with(|c| {
+        c.limits.rate_per_minute = 1;
+        c.proxies = upcheck::http::TrustedProxies::new(
+            vec!["10.0.0.0/8".parse().unwrap()],
+            upcheck::http::ForwardedHeader::XForwardedFor,
+        );
+    }));
+    let status = |req| {
+        let app = app.clone();
+        async move { send_to(app, req).await.status.as_u16() }
+    };
+    // Two clients behind one proxy have a bucket each.
+    assert_eq!(
+        status(from_peer("10.0.0.2:5000", Some("198.51.100.1"))).await,
+        200
+    );
+    assert_eq!(
+        status(from_peer("10.0.0.2:5001", Some("198.51.100.2"))).await,
+        200
+    );
+    assert_eq!(
+        status(from_peer("10.0.0.3:5002", Some("198.51.100.1"))).await,
+        429
+    );
+    // A client cannot pick a fresh address by writing the header itself:
+    // the proxy appends what it saw, and that is what counts.
+    assert_eq!(
+        status(from_peer(
+            "10.0.0.2:5003",
+            Some("203.0.113.50, 198.51.100.2")
+        ))
+        .await,
+        429
+    );
+    // From a peer that is not a trusted proxy, the header is ignored.
+    assert_eq!(
+        status(from_peer("192.0.2.7:6000", Some("198.51.100.9"))).await,
+        200
+    );
+    assert_eq!(
+        status(from_peer("192.0.2.7:6001", Some("198.51.100.10"))).await,
+        429
+    );
+}
+
 // -------------------------------------------------------------------- auth
 
 #[tokio::test]
@@ -816,6 +920,18 @@ async fn one_rule_as_json_or_as_its_markdown_page() {
     let a = send(with_header(get("/rules/UC2001"), "accept", "text/markdown")).await;
     assert_eq!(a.content_type(), "text/markdown; charset=utf-8");
     assert!(a.text().starts_with("# UC2001: "), "{}", a.text());
+
+    // A browser following SARIF's helpUri gets the page as HTML.
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let a = send(with_header(get("/rules/UC2001"), "accept", browser)).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.content_type(), "text/html; charset=utf-8");
+    let page = a.text();
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(page.contains("<h1>UC2001: loopback-upstream-nothing-listens</h1>"));
+    assert!(page.contains("<h2>Why is this bad?</h2>"));
+    assert!(page.contains("<pre><code class=\"language-nginx\">"));
+    assert_eq!(a.header("vary"), Some("accept"));
 }
 
 #[tokio::test]
@@ -878,6 +994,43 @@ async fn metrics_count_requests_verdicts_and_rule_hits() {
         "upcheck_rule_hits_total{code=\"UC2001\"} 1",
     ] {
         assert!(m.contains(want), "missing {want} in\n{m}");
+    }
+}
+
+/// A fresh service's first scrape already says which build runs and how
+/// the process is doing, and lists every verdict at zero.
+#[tokio::test]
+async fn the_first_scrape_has_build_info_and_process_metrics() {
+    let a = send(get("/metrics")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let m = a.text();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        m.contains(&format!("upcheck_build_info{{version=\"{version}\"}} 1\n")),
+        "{m}"
+    );
+    assert!(
+        m.contains("upcheck_verdicts_total{verdict=\"fail\"} 0\n"),
+        "{m}"
+    );
+    #[cfg(target_os = "linux")]
+    for (name, kind) in [
+        ("process_cpu_seconds_total", "counter"),
+        ("process_resident_memory_bytes", "gauge"),
+        ("process_virtual_memory_bytes", "gauge"),
+        ("process_open_fds", "gauge"),
+        ("process_max_fds", "gauge"),
+        ("process_start_time_seconds", "gauge"),
+    ] {
+        assert!(
+            m.contains(&format!("# TYPE {name} {kind}\n{name} ")),
+            "{name} in\n{m}"
+        );
+    }
+    // Every sample line is `name{labels} value` with a number.
+    for line in m.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
     }
 }
 
@@ -1208,6 +1361,79 @@ async fn a_real_socket_on_port_0_serves_and_shuts_down_gracefully() {
         .expect("the server stops once in-flight requests are done")
         .unwrap()
         .unwrap();
+}
+
+/// `upcheck healthcheck` probes where `serve` listens: `UPCHECK_LISTEN` or
+/// `--listen`, an unspecified address on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_probes_the_address_serve_listens_on() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(upcheck::http::serve_on(
+        listener,
+        test_state(),
+        async move {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(5),
+    ));
+    // A port nothing listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let probe = |args: Vec<String>, listen: Option<String>| {
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_upcheck"));
+            cmd.arg("healthcheck").args(args).env_clear();
+            if let Some(l) = listen {
+                cmd.env("UPCHECK_LISTEN", l);
+            }
+            cmd.output().unwrap().status.code()
+        })
+    };
+    let env = |a: &str| Some(a.to_string());
+    assert_eq!(
+        probe(vec![], env(&format!("127.0.0.1:{port}")))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(
+        probe(vec![], env(&format!("0.0.0.0:{port}")))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    let flag = vec!["--listen".to_string(), format!("0.0.0.0:{port}")];
+    assert_eq!(
+        probe(flag, env(&format!("127.0.0.1:{closed}")))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(
+        probe(vec![], env(&format!("0.0.0.0:{closed}")))
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    let url = vec![
+        "--url".to_string(),
+        format!("http://127.0.0.1:{port}/healthz"),
+    ];
+    assert_eq!(
+        probe(url, env(&format!("127.0.0.1:{closed}")))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    // Port 0 names no port to probe.
+    assert_eq!(probe(vec![], env("127.0.0.1:0")).await.unwrap(), Some(2));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
 
 #[tokio::test]

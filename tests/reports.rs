@@ -4,22 +4,27 @@
 //! locations in two files). JSON and SARIF snapshots redact the tool
 //! version; SARIF also redacts the rules' docs, which `tests/docs.rs`
 //! already checks. The SARIF log is also checked against the required
-//! fields of the SARIF 2.1.0 schema and read back into serde-sarif's types.
+//! fields of the SARIF 2.1.0 schema and read back into serde-sarif's types,
+//! and for what code scanning needs: URIs it can map, a `helpUri` only
+//! when a docs URL is configured, fingerprints that survive edits, and a
+//! log even for input upcheck refuses.
 
 use serde_json::Value;
 use upcheck::finding::Severity;
 use upcheck::input::{Input, InputFile, TopologyInput};
-use upcheck::report::{self, Format, Report};
+use upcheck::report::{self, DocsUrl, Format, Links, Report};
+
+/// A file named relative to the crate root.
+fn read(p: &str) -> InputFile {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
+    InputFile::new(
+        p,
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")),
+    )
+}
 
 /// A report of nginx and topology files named relative to the crate root.
 fn report_of(nginx: &[&str], topology: &[&str]) -> Report {
-    let read = |p: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(p);
-        InputFile::new(
-            p,
-            std::fs::read(&path).unwrap_or_else(|e| panic!("{p}: {e}")),
-        )
-    };
     let input = Input {
         nginx: nginx.iter().map(|p| read(p)).collect(),
         topology: topology
@@ -152,12 +157,32 @@ fn text_starts_with_the_verdict_and_puts_infos_last() {
     }
 }
 
+fn docs_links() -> Links {
+    Links {
+        docs: Some(DocsUrl::parse("https://upcheck.example.com/rules").unwrap()),
+        ..Default::default()
+    }
+}
+
+fn sarif_with(r: &Report, links: &Links) -> Value {
+    serde_json::from_str(&report::render_with(r, Format::Sarif, links)).expect("valid JSON")
+}
+
 /// The structural requirements of the SARIF 2.1.0 schema for what we emit,
 /// plus what code scanning needs of each result.
 #[test]
 fn sarif_has_the_fields_the_schema_requires() {
-    for (name, r) in cases() {
-        let log = json_of(&r, Format::Sarif);
+    let logs = cases().into_iter().flat_map(|(name, r)| {
+        [
+            (name.to_string(), json_of(&r, Format::Sarif), r.clone()),
+            (
+                format!("{name} with docs"),
+                sarif_with(&r, &docs_links()),
+                r,
+            ),
+        ]
+    });
+    for (name, log, r) in logs {
         let ctx = |what: &str| format!("{name}: {what}");
         assert_eq!(log["version"], "2.1.0");
         assert!(
@@ -187,18 +212,38 @@ fn sarif_has_the_fields_the_schema_requires() {
                 "{}",
                 ctx("rule level")
             );
-            assert!(rule["helpUri"].as_str().is_some_and(|u| u.contains("://")));
+            // An absolute URI when configured, else absent.
+            match name.ends_with("with docs") {
+                true => assert_eq!(
+                    rule["helpUri"],
+                    format!(
+                        "https://upcheck.example.com/rules/{}",
+                        rule["id"].as_str().unwrap()
+                    )
+                ),
+                false => assert!(rule.get("helpUri").is_none(), "{}", ctx("helpUri")),
+            }
         }
+        let bases = run["originalUriBaseIds"]
+            .as_object()
+            .expect("originalUriBaseIds");
         let artifacts = run["artifacts"].as_array().expect("artifacts");
         let results = run["results"].as_array().expect("results");
         assert_eq!(results.len(), r.findings.len());
+        let check_uri = |a: &Value| {
+            let uri = a["uri"].as_str().expect("uri");
+            assert!(!uri.starts_with('/') && !uri.contains(".."), "{}", ctx(uri));
+            let base = a["uriBaseId"]
+                .as_str()
+                .expect("a relative URI names its base");
+            assert!(bases.contains_key(base), "{}", ctx(base));
+        };
+        for a in artifacts {
+            check_uri(&a["location"]);
+        }
         let check_location = |l: &Value| {
             let p = &l["physicalLocation"];
-            assert!(
-                p["artifactLocation"]["uri"].as_str().is_some(),
-                "{}",
-                ctx("uri")
-            );
+            check_uri(&p["artifactLocation"]);
             if let Some(i) = p["artifactLocation"]["index"].as_u64() {
                 assert_eq!(
                     artifacts[i as usize]["location"]["uri"],
@@ -222,6 +267,12 @@ fn sarif_has_the_fields_the_schema_requires() {
             let locations = res["locations"].as_array().expect("locations");
             assert!(!locations.is_empty(), "{}", ctx(id));
             locations.iter().for_each(check_location);
+            let print = res["partialFingerprints"]["upcheck/v1"].as_str();
+            assert!(
+                print.is_some_and(|p| p.contains(':')),
+                "{}",
+                ctx("fingerprint")
+            );
             for rel in res["relatedLocations"].as_array().into_iter().flatten() {
                 check_location(rel);
                 assert!(rel["message"]["text"].as_str().is_some());
@@ -231,7 +282,7 @@ fn sarif_has_the_fields_the_schema_requires() {
                 let changes = fix["artifactChanges"].as_array().expect("artifactChanges");
                 assert!(!changes.is_empty());
                 for c in changes {
-                    assert!(c["artifactLocation"]["uri"].as_str().is_some());
+                    check_uri(&c["artifactLocation"]);
                     for rep in c["replacements"].as_array().expect("replacements") {
                         check_region(&rep["deletedRegion"]);
                         assert!(rep["insertedContent"]["text"].as_str().is_some());
@@ -253,6 +304,92 @@ fn check_region(region: &Value) {
     assert!(n("startColumn").expect("startColumn") >= 1);
     assert!(n("endLine").expect("endLine") >= start);
     assert!(n("endColumn").expect("endColumn") >= 1);
+}
+
+fn prints(log: &Value) -> Vec<(String, u64)> {
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    results
+        .iter()
+        .map(|r| {
+            let line = &r["locations"][0]["physicalLocation"]["region"]["startLine"];
+            (
+                r["partialFingerprints"]["upcheck/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                line.as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Code scanning keeps an alert open across runs by its fingerprint: lines
+/// added above a finding keep it, and two findings never share one.
+#[test]
+fn sarif_fingerprints_are_unique_and_survive_lines_added_above() {
+    let before = prints(&json_of(&shop(), Format::Sarif));
+    let mut nginx = read("tests/fixtures/reports/shop/nginx.conf");
+    nginx
+        .content
+        .splice(0..0, b"# reviewed\n\n".iter().copied());
+    let input = Input {
+        nginx: vec![nginx],
+        topology: vec![TopologyInput {
+            file: read("tests/fixtures/reports/shop/compose.yaml"),
+            format: None,
+        }],
+        ..Default::default()
+    };
+    let after = prints(&json_of(&upcheck::validate(&input).unwrap(), Format::Sarif));
+    let ids = |p: &[(String, u64)]| p.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&before), ids(&after));
+    assert!(
+        before.iter().zip(&after).any(|(b, a)| a.1 == b.1 + 2),
+        "the findings moved down two lines: {before:?} {after:?}"
+    );
+    let unique: std::collections::BTreeSet<_> = ids(&before).into_iter().collect();
+    assert_eq!(unique.len(), before.len(), "{before:?}");
+}
+
+/// Input upcheck refuses still gives a valid log: the run failed, and the
+/// reason is a tool notification pointing at the file, so the upload step
+/// of a CI job shows it instead of failing on an empty file.
+#[test]
+fn a_refused_input_is_a_sarif_log_with_a_failed_run_and_the_reason() {
+    let input = Input {
+        nginx: vec![InputFile::new("nginx.conf", b"events {}\n".to_vec())],
+        topology: vec![TopologyInput {
+            file: InputFile::new(
+                "conf/compose.yaml",
+                b"services:\n  web: [unclosed\n".to_vec(),
+            ),
+            format: None,
+        }],
+        ..Default::default()
+    };
+    let refused = upcheck::validate(&input).unwrap();
+    assert_eq!(refused.verdict, upcheck::Verdict::Error);
+    let bare = Report::refused("no compose file here", Vec::new());
+    for (r, located) in [(refused, true), (bare, false)] {
+        let log = sarif_with(&r, &docs_links());
+        let typed: serde_sarif::sarif::Sarif =
+            serde_json::from_value(log.clone()).expect("serde-sarif reads the log");
+        assert_eq!(typed.runs.len(), 1);
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), r.findings.len());
+        let inv = &run["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        let note = &inv["toolExecutionNotifications"][0];
+        assert_eq!(note["level"], "error");
+        assert_eq!(note["message"]["text"], r.refusal.as_ref().unwrap().message);
+        if located {
+            assert_eq!(note["associatedRule"]["id"], "UC0003");
+            let a = &note["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(a["uri"], "conf/compose.yaml");
+            assert_eq!(a["uriBaseId"], "%SRCROOT%");
+        }
+    }
 }
 
 /// Byte offsets in the SARIF regions point at the same text as the lines
@@ -292,4 +429,117 @@ fn snapshot_dir() -> insta::internals::SettingsBindDropGuard {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("snapshots/reports");
     s.bind_to_scope()
+}
+
+// ------------------------------------------------- SARIF as the CLI writes it
+
+fn cli(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, Value) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_upcheck"))
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs");
+    let log = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), log)
+}
+
+/// Run from the repository's root on a project in a subdirectory, the
+/// URIs name the files as the repository does, and `--docs-url` (or
+/// `UPCHECK_DOCS_URL`) gives each rule its link.
+#[test]
+fn the_cli_names_files_from_the_repository_root_and_links_the_docs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let template = "https://github.com/o/upcheck/blob/main/docs/rules/{code}.md";
+    let (code, log) = cli(
+        root,
+        &[
+            "validate",
+            "examples/seed-compose",
+            "--format",
+            "sarif",
+            "--docs-url",
+            template,
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1), "the seed fails");
+    let run = &log["runs"][0];
+    let uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        uris.contains(&"examples/seed-compose/default.conf"),
+        "{uris:?}"
+    );
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    assert_eq!(
+        run["tool"]["driver"]["rules"][0]["helpUri"],
+        "https://github.com/o/upcheck/blob/main/docs/rules/UC0001.md"
+    );
+    // The same from the project's own directory, with the environment.
+    let (_, log) = cli(
+        &root.join("examples/seed-compose"),
+        &["validate", "--format", "sarif"],
+        &[("UPCHECK_DOCS_URL", "https://upcheck.example.com/rules")],
+    );
+    let run = &log["runs"][0];
+    let first = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(
+        first["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("examples/seed-compose/"),
+        "{first}"
+    );
+    assert_eq!(
+        run["tool"]["driver"]["rules"][1]["helpUri"],
+        "https://upcheck.example.com/rules/UC0002"
+    );
+    // A docs URL that is not http(s) is a usage error.
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_upcheck"))
+        .args(["validate", "--docs-url", "docs/rules"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Where no project can be found, the CLI still writes a SARIF log whose
+/// run failed, with the reason, and exits 2.
+#[test]
+fn the_cli_writes_a_failed_run_when_it_finds_nothing_to_read() {
+    let dir = std::env::temp_dir().join(format!("upcheck-reports-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, log) = cli(&dir, &["validate", "--format", "sarif"], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(2));
+    let typed: serde_sarif::sarif::Sarif =
+        serde_json::from_value(log.clone()).expect("serde-sarif reads the log");
+    assert_eq!(typed.runs.len(), 1);
+    let inv = &log["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let text = inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("no compose file"), "{text}");
 }

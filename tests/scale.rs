@@ -209,15 +209,17 @@ fn a_report_past_the_response_budget_is_refused_not_truncated() {
     }
     conf.push_str("}\n");
     let r = validate(conf, COMPOSE);
-    let whole = render_capped(&r, Format::Json, false, usize::MAX).expect("no budget");
+    let whole =
+        render_capped(&r, Format::Json, false, usize::MAX, &Default::default()).expect("no budget");
     // Compact by default, indented when asked.
     assert!(!whole.starts_with(b"{\n"));
-    let pretty = render_capped(&r, Format::Json, true, usize::MAX).expect("no budget");
+    let pretty =
+        render_capped(&r, Format::Json, true, usize::MAX, &Default::default()).expect("no budget");
     assert!(pretty.starts_with(b"{\n") && pretty.len() > whole.len());
     let limit = whole.len() / 2;
     for f in Format::ALL {
         let text = upcheck::report::render(&r, f);
-        match render_capped(&r, f, false, limit) {
+        match render_capped(&r, f, false, limit, &Default::default()) {
             Ok(out) => assert!(out.len() <= limit && text.len() <= limit, "{f:?}"),
             Err(e) => {
                 assert_eq!(e, ResponseTooLarge { limit });
@@ -225,5 +227,5 @@ fn a_report_past_the_response_budget_is_refused_not_truncated() {
             }
         }
     }
-    assert!(render_capped(&r, Format::Json, false, limit).is_err());
+    assert!(render_capped(&r, Format::Json, false, limit, &Default::default()).is_err());
 }

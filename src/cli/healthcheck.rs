@@ -1,5 +1,7 @@
 //! `upcheck healthcheck`: GET a URL and exit 0 on `200`, 1 otherwise. The
-//! container image has no shell or curl; its HEALTHCHECK runs this.
+//! container image has no shell or curl; its HEALTHCHECK runs this. By
+//! default it probes `/healthz` where `serve` listens: the same `--listen`
+//! and `UPCHECK_LISTEN`, so moving the service moves the probe.
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
@@ -10,9 +12,12 @@ use std::time::Duration;
 /// Options of `upcheck healthcheck`.
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
-    /// The URL to probe (plain http).
-    #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
-    url: String,
+    #[command(flatten)]
+    listen: super::listen::ListenArgs,
+    /// The URL to probe (plain http), instead of /healthz where --listen
+    /// (UPCHECK_LISTEN) says the service listens.
+    #[arg(long)]
+    url: Option<String>,
     /// Seconds before giving up.
     #[arg(long, default_value_t = 3)]
     timeout: u64,
@@ -20,7 +25,15 @@ pub struct HealthcheckArgs {
 
 /// Runs `upcheck healthcheck`.
 pub fn run(a: HealthcheckArgs) -> u8 {
-    let Some(rest) = a.url.strip_prefix("http://") else {
+    let url = match (&a.url, a.listen.local_authority()) {
+        (Some(u), _) => u.clone(),
+        (None, Ok(authority)) => format!("http://{authority}/healthz"),
+        (None, Err(e)) => {
+            eprintln!("upcheck: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let Some(rest) = url.strip_prefix("http://") else {
         eprintln!("upcheck: only http:// URLs are supported");
         return EXIT_USAGE;
     };
@@ -49,11 +62,11 @@ pub fn run(a: HealthcheckArgs) -> u8 {
     match status {
         Ok(line) if line.split_whitespace().nth(1) == Some("200") => EXIT_OK,
         Ok(line) => {
-            eprintln!("upcheck: {} answered `{line}`", a.url);
+            eprintln!("upcheck: {url} answered `{line}`");
             EXIT_PROBLEMS
         }
         Err(e) => {
-            eprintln!("upcheck: {}: {e}", a.url);
+            eprintln!("upcheck: {url}: {e}");
             EXIT_PROBLEMS
         }
     }

@@ -7,6 +7,8 @@ mod config;
 mod files;
 mod fix;
 mod healthcheck;
+mod links;
+mod listen;
 mod parse;
 mod rules;
 #[cfg(feature = "server")]

@@ -9,7 +9,9 @@ use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
-use upcheck::http::{self, Config, ConnectionLimits, Limits, LogFormat, Shutdown};
+use upcheck::http::{
+    self, Config, ConnectionLimits, ForwardedHeader, Limits, LogFormat, Shutdown, TrustedProxies,
+};
 
 /// Options of `upcheck serve`.
 #[derive(Debug, Args)]
@@ -19,15 +21,8 @@ finished; 1 when the grace period ran out and the requests still in progress
 were abandoned (the process exits all the same); 2 when the service cannot
 start (a bad flag, an address in use).")]
 pub struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port. The bound address
-    /// is printed on stdout.
-    #[arg(
-        long,
-        env = "UPCHECK_LISTEN",
-        default_value = "0.0.0.0:8080",
-        value_name = "ADDR"
-    )]
-    listen: String,
+    #[command(flatten)]
+    listen: super::listen::ListenArgs,
     /// Largest request body, in bytes or with a K, KiB, M or MiB suffix
     /// (larger: 413).
     #[arg(long, env = "UPCHECK_MAX_BODY", default_value = "1MiB", value_name = "SIZE", value_parser = parse_size)]
@@ -71,6 +66,24 @@ pub struct ServeArgs {
         value_name = "N"
     )]
     rate_limit: u32,
+    /// A proxy in front whose forwarding header names the client for
+    /// --rate-limit: an address or a CIDR (`10.0.0.0/8`); repeat or
+    /// comma-separate for several. From any other peer the header is
+    /// ignored and the peer address is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "UPCHECK_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        value_delimiter = ',',
+        value_parser = TrustedProxies::parse_net
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header the trusted proxies write: x-forwarded-for (nginx's
+    /// $proxy_add_x_forwarded_for, most load balancers) or forwarded (RFC
+    /// 7239). The other one is never read: a proxy passes it through as
+    /// the client sent it.
+    #[arg(long, env = "UPCHECK_FORWARDED_HEADER", default_value = "x-forwarded-for", value_name = "HEADER", value_parser = ForwardedHeader::parse)]
+    forwarded_header: ForwardedHeader,
     /// Most nginx files, and most topology documents, in one request
     /// (more: 422).
     #[arg(long, env = "UPCHECK_MAX_FILES", default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -122,6 +135,14 @@ pub struct ServeArgs {
     debug_work_delay: Option<Duration>,
     #[command(flatten)]
     budgets: BudgetArgs,
+    /// The URL clients reach this service at (behind a proxy, the proxy's:
+    /// `https://upcheck.example.com`). SARIF's helpUri then links this
+    /// service's rule pages, `GET /rules/{code}`, unless --docs-url says
+    /// otherwise.
+    #[arg(long, env = "UPCHECK_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    #[command(flatten)]
+    docs: super::links::DocsArgs,
 }
 
 /// `30s`, `500ms`, `2m`, or plain seconds.
@@ -174,8 +195,16 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
             ));
         }
     }
+    let docs_url = match (&a.docs.docs_url, &a.public_url) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(public)) => Some(
+            upcheck::report::DocsUrl::served_by(public)
+                .map_err(|_| format!("--public-url `{public}` is not an http(s) URL"))?,
+        ),
+        (None, None) => None,
+    };
     Ok(Config {
-        listen: a.listen.clone(),
+        listen: a.listen.listen.clone(),
         limits: Limits {
             max_body: a.max_body,
             request_timeout: a.request_timeout,
@@ -195,6 +224,8 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         grace_period: a.grace_period,
         work_delay: a.debug_work_delay,
         budgets: a.budgets.budgets(),
+        docs_url,
+        proxies: TrustedProxies::new(a.trusted_proxies.clone(), a.forwarded_header),
     })
 }
 
@@ -237,7 +268,7 @@ pub fn run(a: ServeArgs) -> u8 {
         Ok(Shutdown::Clean) => EXIT_OK,
         Ok(Shutdown::Abandoned { .. }) => EXIT_PROBLEMS,
         Err(e) => {
-            eprintln!("upcheck: cannot serve on {}: {e}", a.listen);
+            eprintln!("upcheck: cannot serve on {}: {e}", a.listen.listen);
             EXIT_USAGE
         }
     }
@@ -254,6 +285,58 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert!(parse_duration("1h").is_err());
+    }
+
+    fn serve_args(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        use clap::{FromArgMatches, Parser};
+        #[derive(Parser)]
+        struct Cmd {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let m = <Cmd as clap::CommandFactory>::command()
+            .try_get_matches_from(std::iter::once("serve").chain(flags.iter().copied()))?;
+        Ok(Cmd::from_arg_matches(&m)?.serve)
+    }
+
+    #[test]
+    fn trusted_proxies_repeat_or_comma_separate_and_reject_non_cidrs() {
+        let a = serve_args(&[
+            "--trusted-proxy",
+            "10.0.0.0/8,192.168.1.1",
+            "--trusted-proxy",
+            "fd00::/8",
+        ])
+        .unwrap();
+        let nets: Vec<String> = a.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.168.1.1/32", "fd00::/8"]);
+        assert_eq!(a.forwarded_header, ForwardedHeader::XForwardedFor);
+        assert!(serve_args(&["--trusted-proxy", "nginx"]).is_err());
+        let f = serve_args(&["--forwarded-header", "forwarded"]).unwrap();
+        assert_eq!(f.forwarded_header, ForwardedHeader::Forwarded);
+    }
+
+    #[test]
+    fn the_public_url_links_the_rule_pages_unless_a_docs_url_is_given() {
+        let c = config(&serve_args(&["--public-url", "https://upcheck.example.com/"]).unwrap())
+            .unwrap();
+        assert_eq!(
+            c.docs_url.unwrap().rule("UC2001"),
+            "https://upcheck.example.com/rules/UC2001"
+        );
+        let both = serve_args(&[
+            "--public-url",
+            "https://upcheck.example.com",
+            "--docs-url",
+            "https://docs.example.com/{code}.html",
+        ])
+        .unwrap();
+        assert_eq!(
+            config(&both).unwrap().docs_url.unwrap().rule("UC2001"),
+            "https://docs.example.com/UC2001.html"
+        );
+        assert!(config(&serve_args(&["--public-url", "upcheck:8080"]).unwrap()).is_err());
+        assert_eq!(config(&serve_args(&[]).unwrap()).unwrap().docs_url, None);
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct ValidateArgs {
     fixing: super::fix::FixArgs,
     #[command(flatten)]
     budgets: BudgetArgs,
+    #[command(flatten)]
+    links: super::links::DocsArgs,
 }
 
 impl ValidateArgs {
@@ -145,7 +147,8 @@ fn finish(a: &ValidateArgs, report: &Report, settings: Option<&Effective>) -> u8
     let text = if a.format == Format::Text && colour() {
         report::text::render_styled(report)
     } else {
-        report::render(report, a.format)
+        let links = a.links.links(&a.project_dir());
+        report::render_with(report, a.format, &links)
     };
     super::print_stdout(text.trim_end());
     match (report.verdict, settings) {

@@ -219,13 +219,15 @@ pub async fn require_token(
     next.run(req).await
 }
 
-/// 429 with `Retry-After` past the per-client rate (by peer address).
+/// 429 with `Retry-After` past the per-client rate: by the peer address,
+/// or behind a trusted proxy by the address its forwarding header gives
+/// ([`super::client`]).
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response<Body> {
     if state.rate.enabled() {
         let client = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| state.proxies.client(c.0.ip(), req.headers()).to_string())
             .unwrap_or_else(|| "unknown".to_string());
         if let Err(wait) = state.rate.check(&client) {
             let n = state.limits.rate_per_minute;

@@ -17,16 +17,19 @@
 //! embedded), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
 pub(crate) mod body;
+pub mod client;
 pub(crate) mod error;
 pub(crate) mod middleware;
 pub(crate) mod negotiate;
 pub mod openapi;
 pub(crate) mod portal;
+pub(crate) mod process;
 pub mod request;
 pub(crate) mod routes;
 mod server;
 pub(crate) mod state;
 
+pub use client::{ForwardedHeader, TrustedProxies};
 pub use error::{ApiError, Kind, Problem};
 pub use server::{Shutdown, serve, serve_on, shutdown_signal};
 pub use state::{AppState, Config, ConnectionLimits, Limits};

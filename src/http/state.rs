@@ -114,6 +114,13 @@ pub struct Config {
     pub work_delay: Option<Duration>,
     /// The budgets of every validation (see [`crate::budget`]).
     pub budgets: crate::budget::Budgets,
+    /// Where the rule pages are, for SARIF's `helpUri` (`--docs-url`, or
+    /// this service's own `/rules/{code}` under `--public-url`); `None`
+    /// leaves `helpUri` out.
+    pub docs_url: Option<crate::report::DocsUrl>,
+    /// The proxies whose forwarding header names the client for the rate
+    /// limit (`--trusted-proxy`); none: the peer address is the client.
+    pub proxies: super::TrustedProxies,
 }
 
 impl Default for Config {
@@ -127,6 +134,8 @@ impl Default for Config {
             grace_period: Duration::from_secs(10),
             work_delay: None,
             budgets: crate::budget::Budgets::default(),
+            docs_url: None,
+            proxies: super::TrustedProxies::default(),
         }
     }
 }
@@ -147,12 +156,16 @@ pub struct Inner {
     pub budgets: crate::budget::Budgets,
     /// CORS allow-list.
     pub cors_origins: Vec<String>,
+    /// Where rendered reports link to (the rule pages).
+    pub links: crate::report::Links,
     /// The Prometheus recorder.
     pub metrics: Metrics,
     /// Validation slots (`max_concurrency` permits).
     pub slots: Arc<Semaphore>,
     /// Per-client rate limiter.
     pub rate: RateLimiter,
+    /// Whose forwarding header names the client.
+    pub proxies: super::TrustedProxies,
     tokens: Vec<Vec<u8>>,
     ready: AtomicBool,
     in_flight: AtomicUsize,
@@ -174,9 +187,14 @@ impl AppState {
             work_delay: cfg.work_delay,
             budgets: cfg.budgets,
             cors_origins: cfg.cors_origins.clone(),
+            links: crate::report::Links {
+                docs: cfg.docs_url.clone(),
+                ..Default::default()
+            },
             metrics: Metrics::new(),
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
             rate: RateLimiter::new(cfg.limits.rate_per_minute),
+            proxies: cfg.proxies.clone(),
             tokens: cfg
                 .tokens
                 .iter()
@@ -282,6 +300,8 @@ pub(crate) mod names {
     /// (`header_timeout`, `idle_timeout`, `send_timeout`, `evicted`,
     /// `refused`, `malformed`).
     pub const CONNECTIONS_CLOSED: &str = "upcheck_http_connections_closed_total";
+    /// Always 1, labelled with the version: which build runs where.
+    pub const BUILD_INFO: &str = "upcheck_build_info";
 }
 
 /// The Prometheus recorder of one service instance. Metrics are recorded
@@ -325,6 +345,18 @@ impl Metrics {
                 names::CONNECTIONS_CLOSED,
                 "HTTP connections closed by the server, by reason"
             );
+            metrics::describe_gauge!(
+                names::BUILD_INFO,
+                "Always 1; the version of upcheck that runs"
+            );
+            // Present from the first scrape, before any request.
+            metrics::gauge!(names::BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            for verdict in ["pass", "warn", "fail", "error"] {
+                metrics::counter!(names::VERDICTS, "verdict" => verdict).absolute(0);
+            }
+            metrics::counter!(names::CANCELLED).absolute(0);
+            metrics::gauge!(names::IN_FLIGHT).set(0.0);
+            metrics::gauge!(names::CONNECTIONS).set(0.0);
         });
         m
     }
@@ -334,9 +366,15 @@ impl Metrics {
         metrics::with_local_recorder(&self.recorder, f)
     }
 
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition: the recorder's metrics, then the
+    /// process's own ([`super::process`]).
     pub fn render(&self) -> String {
-        self.handle.render()
+        let mut out = self.handle.render();
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(&super::process::exposition());
+        out
     }
 
     /// Drains histogram samples so memory stays bounded between scrapes.

@@ -11,10 +11,13 @@ pub mod apply;
 pub(crate) mod build;
 pub mod ci;
 pub(crate) mod json;
+pub mod links;
 pub(crate) mod markdown;
 pub(crate) mod sarif;
 pub mod text;
 pub mod topology;
+
+pub use links::{DocsUrl, Links, SourceRoot};
 
 use crate::finding::{Finding, Severity};
 use crate::fix::{self, Applicability};
@@ -518,11 +521,13 @@ pub fn render_capped(
     format: Format,
     pretty: bool,
     limit: usize,
+    links: &Links,
 ) -> Result<Vec<u8>, crate::budget::ResponseTooLarge> {
     let mut w = crate::budget::Capped::new(Vec::with_capacity(limit.min(16 * 1024)), limit);
     let written = match (format, pretty) {
         (Format::Json, false) => serde_json::to_writer(&mut w, report).map_err(|_| ()),
-        _ => std::io::Write::write_all(&mut w, render(report, format).as_bytes()).map_err(|_| ()),
+        _ => std::io::Write::write_all(&mut w, render_with(report, format, links).as_bytes())
+            .map_err(|_| ()),
     };
     match (written, w.finish()) {
         (_, Err(e)) => Err(e),
@@ -531,11 +536,17 @@ pub fn render_capped(
     }
 }
 
-/// Renders a report in a format.
+/// Renders a report in a format, without links (SARIF then has no
+/// `helpUri`, and its URIs are the report's paths).
 pub fn render(report: &Report, format: Format) -> String {
+    render_with(report, format, &Links::default())
+}
+
+/// Renders a report in a format, with where rule pages and files are.
+pub fn render_with(report: &Report, format: Format, links: &Links) -> String {
     match format {
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render(report, links),
         Format::Markdown => markdown::render(report),
         Format::Text => text::render(report),
         Format::Github => ci::github(report),

@@ -6,7 +6,18 @@
 //!
 //! Columns are Unicode code points (`columnKind: unicodeCodePoints`), as in
 //! the JSON report; regions also carry byte and character offsets.
+//!
+//! What code scanning needs to map and keep alerts:
+//! - artifact URIs relative to `%SRCROOT%` (the repository root when the
+//!   CLI finds one), which [`Links::root`] places; code scanning ignores
+//!   `uriBaseId` and reads relative URIs from the repository root, so the
+//!   project directory's path is part of each URI;
+//! - `helpUri` only from a configured [`Links::docs`], never a placeholder;
+//! - `partialFingerprints` ([`fingerprint`]) that survive lines moving.
 
+mod fingerprint;
+
+use super::links::{Links, Placed, uri_path};
 use super::{FileRole, FindingReport, FixReport, Location, Report};
 use crate::finding::Severity;
 use crate::rules::Meta;
@@ -25,19 +36,44 @@ use std::collections::BTreeMap;
 /// The JSON schema the log names in `$schema`.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// The base id of the files the nginx image supplies (no file of the
+/// project holds them).
+pub const IMAGE_BASE: &str = "NGINX_IMAGE";
+/// The base id of the project's files.
+pub const SRCROOT: &str = "%SRCROOT%";
+
 /// The SARIF log, pretty-printed.
-pub fn render(r: &Report) -> String {
-    serde_json::to_string_pretty(&log(r)).expect("the SARIF log serializes")
+pub fn render(r: &Report, links: &Links) -> String {
+    serde_json::to_string_pretty(&log(r, links)).expect("the SARIF log serializes")
+}
+
+/// A report with what the renderer needs beyond it; derefs to the report.
+struct Cx<'a> {
+    r: &'a Report,
+    links: &'a Links,
+}
+
+impl std::ops::Deref for Cx<'_> {
+    type Target = Report;
+    fn deref(&self) -> &Report {
+        self.r
+    }
 }
 
 /// The SARIF log of a report.
-pub fn log(r: &Report) -> Sarif {
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver()).build())
+pub fn log(r: &Report, links: &Links) -> Sarif {
+    let r = &Cx { r, links };
+    let mut results: Vec<sarif::Result> = r.findings.iter().map(|f| result(r, f)).collect();
+    let prints = fingerprint::of_findings(r, &r.findings);
+    for (res, print) in results.iter_mut().zip(prints) {
+        res.partial_fingerprints = Some(BTreeMap::from([(fingerprint::KEY.to_string(), print)]));
+    }
+    let mut run = Run::builder()
+        .tool(Tool::builder().driver(driver(links)).build())
         .column_kind(json!("unicodeCodePoints"))
         .artifacts(artifacts(r))
         .invocations(vec![invocation(r)])
-        .results(r.findings.iter().map(|f| result(r, f)).collect::<Vec<_>>())
+        .results(results)
         .properties(bag([
             ("verdict", json!(r.verdict)),
             ("summary", json!(r.summary)),
@@ -45,6 +81,7 @@ pub fn log(r: &Report) -> Sarif {
             ("upstreams", json!(r.upstreams)),
         ]))
         .build();
+    run.original_uri_base_ids = Some(base_ids(r));
     Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
@@ -55,7 +92,7 @@ pub fn log(r: &Report) -> Sarif {
 /// The run's invocation: successful unless the input could not be read,
 /// in which case the reason is a tool notification (code scanning shows
 /// it instead of an empty result).
-fn invocation(r: &Report) -> Invocation {
+fn invocation(r: &Cx) -> Invocation {
     let Some(why) = &r.refusal else {
         return Invocation::builder().execution_successful(true).build();
     };
@@ -78,25 +115,67 @@ fn invocation(r: &Report) -> Invocation {
     i
 }
 
+/// `originalUriBaseIds`: `%SRCROOT%` (its absolute URI when the CLI knows
+/// it) and, when a file comes from the nginx image, [`IMAGE_BASE`].
+fn base_ids(r: &Cx) -> BTreeMap<String, ArtifactLocation> {
+    let mut out = BTreeMap::new();
+    let mut root = ArtifactLocation::builder().build();
+    match r.links.root.uri() {
+        Some(uri) => root.uri = Some(uri),
+        None => {
+            root.description = Some(
+                Message::builder()
+                    .text("The root of the submitted files: their paths are relative to it")
+                    .build(),
+            )
+        }
+    }
+    out.insert(SRCROOT.to_string(), root);
+    if r.input
+        .files
+        .iter()
+        .any(|f| f.role == FileRole::NginxImageDefault)
+    {
+        let mut image = ArtifactLocation::builder().build();
+        image.description = Some(
+            Message::builder()
+                .text("Files the nginx image supplies, assumed as the image ships them; no file of the project holds them")
+                .build(),
+        );
+        out.insert(IMAGE_BASE.to_string(), image);
+    }
+    out
+}
+
 /// `tool.driver`: upcheck and every rule in the registry.
-pub fn driver() -> ToolComponent {
-    ToolComponent::builder()
+pub fn driver(links: &Links) -> ToolComponent {
+    let mut d = ToolComponent::builder()
         .name("upcheck")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri(env!("CARGO_PKG_REPOSITORY"))
-        .rules(RULES.iter().map(|r| rule(r.meta())).collect::<Vec<_>>())
-        .build()
+        .rules(
+            RULES
+                .iter()
+                .map(|r| rule(r.meta(), links))
+                .collect::<Vec<_>>(),
+        )
+        .build();
+    // Cargo sets it empty when the manifest names no repository.
+    d.information_uri = option_env!("CARGO_PKG_REPOSITORY")
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
+    d
 }
 
-/// A rule's SARIF descriptor. `helpUri` must be an absolute URI, so it
-/// points into the repository; the relative page path is in `properties.docs`.
-pub fn rule(m: &Meta) -> ReportingDescriptor {
+/// A rule's SARIF descriptor. `helpUri` must be an absolute URI: it is the
+/// rule's page under the configured docs URL, and absent without one. The
+/// page's path in the repository is in `properties.docs`.
+pub fn rule(m: &Meta, links: &Links) -> ReportingDescriptor {
     let body = docs::docs_body(m);
     let page = format!("docs/rules/{}.md", m.code);
     let mut tags = vec![docs::range_of(m.code).unwrap_or("unassigned").to_string()];
     tags.push(m.name.to_string());
-    ReportingDescriptor::builder()
+    let mut d = ReportingDescriptor::builder()
         .id(m.code)
         .name(m.name)
         .short_description(text(m.summary()))
@@ -115,7 +194,6 @@ pub fn rule(m: &Meta) -> ReportingDescriptor {
                 .markdown(body)
                 .build(),
         )
-        .help_uri(format!("{}/blob/main/{page}", env!("CARGO_PKG_REPOSITORY")))
         .default_configuration(
             ReportingConfiguration::builder()
                 .level(json!(level_name(m.severity)))
@@ -131,10 +209,12 @@ pub fn rule(m: &Meta) -> ReportingDescriptor {
                 ]))
                 .build(),
         )
-        .build()
+        .build();
+    d.help_uri = links.docs.as_ref().map(|u| u.rule(m.code));
+    d
 }
 
-fn result(r: &Report, f: &FindingReport) -> sarif::Result {
+fn result(r: &Cx, f: &FindingReport) -> sarif::Result {
     let index = RULES.iter().position(|x| x.meta().code == f.code);
     let primary = f
         .location
@@ -214,7 +294,7 @@ fn result(r: &Report, f: &FindingReport) -> sarif::Result {
     b
 }
 
-fn fix(r: &Report, x: &FixReport) -> sarif::Fix {
+fn fix(r: &Cx, x: &FixReport) -> sarif::Fix {
     let mut files: Vec<&str> = Vec::new();
     for e in &x.edits {
         if !files.contains(&e.file.as_str()) {
@@ -252,7 +332,7 @@ fn fix(r: &Report, x: &FixReport) -> sarif::Fix {
         .build()
 }
 
-fn location(r: &Report, l: &Location, related: Option<(i64, &str)>) -> sarif::Location {
+fn location(r: &Cx, l: &Location, related: Option<(i64, &str)>) -> sarif::Location {
     let physical = PhysicalLocation::builder()
         .artifact_location(artifact_location(r, &l.file))
         .region(region(r, l))
@@ -268,7 +348,7 @@ fn location(r: &Report, l: &Location, related: Option<(i64, &str)>) -> sarif::Lo
 }
 
 /// A location covering the start of a file, for findings about a file as a whole.
-fn whole_file(r: &Report, file: Option<&str>) -> sarif::Location {
+fn whole_file(r: &Cx, file: Option<&str>) -> sarif::Location {
     let file = file.unwrap_or("");
     let physical = PhysicalLocation::builder()
         .artifact_location(artifact_location(r, file))
@@ -288,7 +368,7 @@ fn whole_file(r: &Report, file: Option<&str>) -> sarif::Location {
 
 /// The file a finding without a location is attributed to: the first
 /// topology file, else the first input file.
-fn fallback_file(r: &Report) -> Option<&str> {
+fn fallback_file<'r>(r: &'r Cx) -> Option<&'r str> {
     r.input
         .files
         .iter()
@@ -297,7 +377,7 @@ fn fallback_file(r: &Report) -> Option<&str> {
         .map(|f| f.path.as_str())
 }
 
-fn region(r: &Report, l: &Location) -> Region {
+fn region(r: &Cx, l: &Location) -> Region {
     let mut region = Region::builder()
         .start_line(l.line)
         .start_column(l.column)
@@ -318,8 +398,30 @@ fn region(r: &Report, l: &Location) -> Region {
     region
 }
 
-fn artifact_location(r: &Report, path: &str) -> ArtifactLocation {
-    let mut l = ArtifactLocation::builder().uri(path_uri(path)).build();
+/// An input file's location: relative to `%SRCROOT%` when the project
+/// holds it, under [`IMAGE_BASE`] when the nginx image supplies it, else an
+/// absolute `file://` URI (or, when no root is known, a bare reference).
+fn placed(r: &Cx, path: &str) -> ArtifactLocation {
+    let image = r
+        .input
+        .files
+        .iter()
+        .any(|f| f.path == path && f.role == FileRole::NginxImageDefault);
+    let (uri, base) = if image {
+        (uri_path(path.trim_start_matches('/')), Some(IMAGE_BASE))
+    } else {
+        match r.links.root.place(path) {
+            Placed::Root(uri) => (uri, Some(SRCROOT)),
+            Placed::Absolute(uri) | Placed::Unrooted(uri) => (uri, None),
+        }
+    };
+    let mut l = ArtifactLocation::builder().uri(uri).build();
+    l.uri_base_id = base.map(str::to_string);
+    l
+}
+
+fn artifact_location(r: &Cx, path: &str) -> ArtifactLocation {
+    let mut l = placed(r, path);
     l.index = r
         .input
         .files
@@ -329,13 +431,13 @@ fn artifact_location(r: &Report, path: &str) -> ArtifactLocation {
     l
 }
 
-fn artifacts(r: &Report) -> Vec<Artifact> {
+fn artifacts(r: &Cx) -> Vec<Artifact> {
     r.input
         .files
         .iter()
         .map(|f| {
             let mut a = Artifact::builder()
-                .location(ArtifactLocation::builder().uri(path_uri(&f.path)).build())
+                .location(placed(r, &f.path))
                 .roles(vec![json!("analysisTarget")])
                 .build();
             let mut props = map([("role", json!(f.role))]);
@@ -362,20 +464,6 @@ fn artifacts(r: &Report) -> Vec<Artifact> {
 
 fn source<'r>(r: &'r Report, path: &str) -> Option<&'r SourceFile> {
     r.sources.find(path).map(|id| r.sources.get(id))
-}
-
-/// A relative URI reference for a path as submitted: `\` becomes `/`, and
-/// every byte outside the unreserved set and `/` is percent-encoded.
-pub fn path_uri(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `error`, `warning` or `note`: SARIF's names for the severities.
@@ -455,13 +543,13 @@ mod tests {
 
     #[test]
     fn paths_become_uri_references() {
-        assert_eq!(path_uri("conf.d/default.conf"), "conf.d/default.conf");
-        assert_eq!(path_uri("my dir\\a:b.yaml"), "my%20dir/a%3Ab.yaml");
+        assert_eq!(uri_path("conf.d/default.conf"), "conf.d/default.conf");
+        assert_eq!(uri_path("my dir\\a:b.yaml"), "my%20dir/a%3Ab.yaml");
     }
 
     #[test]
     fn every_rule_has_a_descriptor_with_a_level() {
-        let d = driver();
+        let d = driver(&Links::default());
         let rules = d.rules.expect("rules");
         assert_eq!(rules.len(), RULES.len());
         for r in rules {
@@ -541,7 +629,7 @@ mod fallback_tests {
     #[test]
     fn a_finding_without_a_location_points_at_the_topology_file() {
         let r = fixtures::report("compose.yaml", b"services: {}\n", None);
-        let log = serde_json::to_value(log(&r)).unwrap();
+        let log = serde_json::to_value(log(&r, &Links::default())).unwrap();
         let res = &log["runs"][0]["results"][0];
         let p = &res["locations"][0]["physicalLocation"];
         assert_eq!(p["artifactLocation"]["uri"], "compose.yaml");

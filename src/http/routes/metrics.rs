@@ -1,6 +1,8 @@
 //! `GET /metrics`: Prometheus text exposition — requests and latency by
 //! route, method and status, requests in flight, open connections and why
-//! the server closed some, verdicts, and findings by rule code.
+//! the server closed some, verdicts, findings by rule code, the build
+//! (`upcheck_build_info{version}`), and the process's CPU, memory, file
+//! descriptors and start time (`process_*`), these from the first scrape.
 
 use crate::http::state::{AppState, names};
 use axum::extract::State;

@@ -5,6 +5,7 @@
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod parse;
+pub(crate) mod rule_page;
 pub(crate) mod rules;
 pub(crate) mod validate;
 

@@ -106,7 +106,8 @@ pub async fn list(_json: super::AcceptsJson) -> Json<RuleList> {
 /// One rule: its metadata and documentation.
 ///
 /// `Accept: text/markdown` gives the rule's documentation page instead
-/// (the same page as `docs/rules/<CODE>.md`).
+/// (the same page as `docs/rules/<CODE>.md`), and `Accept: text/html` (a
+/// browser following SARIF's `helpUri`) the same page as HTML.
 #[utoipa::path(
     get,
     path = "/rules/{code}",
@@ -117,6 +118,7 @@ pub async fn list(_json: super::AcceptsJson) -> Json<RuleList> {
         (status = 200, description = "The rule.", content(
             (RuleDoc = "application/json"),
             (String = "text/markdown"),
+            (String = "text/html"),
         )),
         (status = 404, response = NotFound),
         (status = 406, response = NotAcceptable),
@@ -126,7 +128,10 @@ pub async fn get(
     headers: HeaderMap,
     code: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let markdown = super::negotiate(&headers, &["application/json", "text/markdown"])? == 1;
+    let offer = super::negotiate(
+        &headers,
+        &["application/json", "text/markdown", "text/html"],
+    )?;
     let code = code.map(|Path(c)| c).map_err(|_| {
         ApiError::new(Kind::RuleNotFound, "the rule code is not valid text").field("code")
     })?;
@@ -161,12 +166,15 @@ pub async fn get(
         .field("code"));
     };
     let m = rule.meta();
-    if markdown {
-        let mut res = rule_doc_markdown(m).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/markdown; charset=utf-8"),
-        );
+    let page = match offer {
+        1 => Some((rule_doc_markdown(m), "text/markdown; charset=utf-8")),
+        2 => Some((super::rule_page::html(m), "text/html; charset=utf-8")),
+        _ => None,
+    };
+    if let Some((body, media)) = page {
+        let mut res = body.into_response();
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
         res.headers_mut()
             .insert(header::VARY, HeaderValue::from_static("accept"));
         return Ok(res);

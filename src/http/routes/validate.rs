@@ -181,7 +181,7 @@ pub async fn validate(
         let refused =
             (report.verdict == report::Verdict::Error).then(|| ApiError::refused(&report));
         Ok((
-            report::render_capped(&report, format, pretty, limit),
+            report::render_capped(&report, format, pretty, limit, &hook.links),
             summary(&report),
             refused,
         ))
