@@ -57,17 +57,22 @@ pub fn build(o: Outcome) -> Report {
     let mut summary = summary(&o);
     // Trace lines are shared out in report order until the budget is spent.
     let mut lines_left = o.budgets.max_trace_lines;
-    let upstreams = o
-        .resolutions
-        .iter()
+    let upstreams = groups(&o)
+        .into_iter()
         .take_while(|_| !o.deadline.passed())
-        .map(|r| {
+        .map(|(first, replicas)| {
+            let r = &o.resolutions[first];
             let mut u = upstream(&o, r, lines_left);
             lines_left -= u.trace.len();
             let omitted = r.trace.len() - u.trace.len();
             if omitted > 0 {
                 summary.trace_lines_omitted += omitted;
                 u.trace_omitted = Some(omitted);
+            }
+            if !replicas.is_empty() && lines_left > 0 {
+                u.trace
+                    .push(super::replicas::line(o.topology, o.resolutions, &replicas));
+                lines_left -= 1;
             }
             u
         })
@@ -143,15 +148,26 @@ fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
     }
 }
 
+/// The resolutions listed, one per upstream per nginx workload, with the
+/// replicas each stands for.
+fn groups(o: &Outcome) -> Vec<(usize, Vec<usize>)> {
+    super::replicas::grouped(o.topology, o.resolutions)
+}
+
 fn summary(o: &Outcome) -> Summary {
-    let count = |s: Status| o.resolutions.iter().filter(|r| r.status == s).count();
+    let listed = groups(o);
+    let count = |s: Status| {
+        (listed.iter())
+            .filter(|(i, _)| o.resolutions[*i].status == s)
+            .count()
+    };
     let sev = |s: Severity| {
         (o.findings.iter())
             .filter(|f| f.severity == s && f.suppressed.is_none())
             .count()
     };
     Summary {
-        upstreams: o.resolutions.len(),
+        upstreams: listed.len(),
         reachable: count(Status::Reachable),
         unreachable: count(Status::Unreachable),
         unverifiable: count(Status::Unverifiable),

@@ -13,6 +13,7 @@ pub mod ci;
 pub(crate) mod json;
 pub mod links;
 pub(crate) mod markdown;
+pub(crate) mod replicas;
 pub(crate) mod sarif;
 pub mod text;
 pub mod topology;
