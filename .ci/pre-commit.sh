@@ -13,6 +13,9 @@ pc="$repo/.venv/bin/pre-commit"
 export PRE_COMMIT_HOME="${PRE_COMMIT_HOME:-$(mktemp -d)}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# pre-commit's `cargo install` builds in a fresh temporary directory each
+# time; one shared target directory makes the second try-repo a relink.
+export CARGO_TARGET_DIR="$work/cargo-target"
 
 run_on() {
   rm -rf "$work/project"
@@ -21,12 +24,16 @@ run_on() {
   git init -q
   git add .
   git -c user.name=ci -c user.email=ci@localhost commit -qm "$1"
-  "$pc" try-repo "$repo" upcheck --all-files
+  "$pc" try-repo "$repo" upcheck --all-files > "$work/out.txt" 2>&1
 }
 
-run_on seed-compose-fixed
+run_on seed-compose-fixed || { cat "$work/out.txt"; exit 1; }
+grep -q "Passed" "$work/out.txt"
 if run_on seed-compose; then
+  cat "$work/out.txt"
   echo "the hook passed the failing seed" >&2
   exit 1
 fi
-echo "pre-commit: the hook passes the fixed seed and fails the seed"
+# It failed for the seed's reason, not because it could not be built.
+grep -q "error\[UC2001\]" "$work/out.txt" || { cat "$work/out.txt"; exit 1; }
+echo "pre-commit: the hook passes the fixed seed and fails the seed (UC2001)"
