@@ -149,7 +149,9 @@ pub fn gitlab(r: &Report) -> String {
 
 // ------------------------------------------------------------------- JUnit
 
-fn xml(s: &str) -> String {
+/// Text escaped for XML and HTML (attributes too); control characters
+/// XML 1.0 has no place for become U+FFFD.
+pub fn escape_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -253,15 +255,15 @@ pub fn junit(r: &Report) -> String {
     for c in cases {
         let head = format!(
             "    <testcase name=\"{}\" classname=\"{}\"",
-            xml(&c.name),
-            xml(&c.class)
+            escape_markup(&c.name),
+            escape_markup(&c.class)
         );
         match c.outcome {
             None => out.push_str(&format!("{head}/>\n")),
             Some((kind, message, body)) => out.push_str(&format!(
                 "{head}>\n      <{kind} message=\"{}\">{}</{kind}>\n    </testcase>\n",
-                xml(&message),
-                xml(&body)
+                escape_markup(&message),
+                escape_markup(&body)
             )),
         }
     }
@@ -282,7 +284,7 @@ mod tests {
     #[test]
     fn xml_text_is_escaped_and_control_characters_replaced() {
         assert_eq!(
-            xml("<a href=\"x\">&'\u{1}"),
+            escape_markup("<a href=\"x\">&'\u{1}"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\u{fffd}"
         );
     }

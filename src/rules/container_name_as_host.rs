@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -48,20 +48,12 @@ impl Check for ContainerNameAsHost {
             }) else {
                 continue;
             };
-            let up = cx.upstream(r);
-            let Some(h) = looked_up_host(up, &r.lookup) else {
+            let Some((_, h)) = miss.host(cx) else {
                 continue;
             };
             let pod = &cx.topology.units[r.site.unit.0];
             let sibling = &pod.containers[ci];
-            let effect = if miss.runtime {
-                "nginx's `resolver` finds no such name and nginx answers 502".to_string()
-            } else {
-                format!(
-                    "nginx stops with `host not found in upstream \"{}\"`",
-                    crate::network::target_text(up)
-                )
-            };
+            let effect = miss.effect(cx);
             let port = r.port.unwrap_or(80);
             let mut f = finding(
                 self,

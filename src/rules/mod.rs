@@ -318,6 +318,25 @@ impl Unresolved<'_> {
     pub fn hinted<T>(&self, pick: impl FnMut(&Hint) -> Option<T>) -> Vec<T> {
         self.hints.iter().filter_map(pick).collect()
     }
+
+    /// The upstream and the host nginx looked up, when it names one.
+    pub fn host<'c>(&self, cx: &'c Context) -> Option<(&'c UpstreamRef, &'c HostTarget)> {
+        let up = cx.upstream(self.r);
+        looked_up_host(up, &self.r.lookup).map(|h| (up, h))
+    }
+
+    /// What the miss does to nginx: it stops at start-up, or its
+    /// `resolver` answers 502 at request time.
+    pub fn effect(&self, cx: &Context) -> String {
+        if self.runtime {
+            "nginx's `resolver` finds no such name and nginx answers 502".to_string()
+        } else {
+            format!(
+                "nginx stops with `host not found in upstream \"{}\"`",
+                crate::network::target_text(cx.upstream(self.r))
+            )
+        }
+    }
 }
 
 /// True when nginx refuses to load because of this resolution's

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -49,8 +49,7 @@ impl Check for WorkloadNameAsHost {
             }) else {
                 continue;
             };
-            let up = cx.upstream(r);
-            let Some(h) = looked_up_host(up, &r.lookup) else {
+            let Some((_, h)) = miss.host(cx) else {
                 continue;
             };
             let topo = cx.topology;
@@ -66,14 +65,7 @@ impl Check for WorkloadNameAsHost {
             } else {
                 format!("{workload_kind} `{workload}`")
             };
-            let effect = if runtime {
-                "nginx's `resolver` finds no such name and nginx answers 502".to_string()
-            } else {
-                format!(
-                    "nginx stops with `host not found in upstream \"{}\"`",
-                    crate::network::target_text(up)
-                )
-            };
+            let effect = miss.effect(cx);
             let mut f = finding(
                 self,
                 format!(

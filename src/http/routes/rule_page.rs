@@ -148,18 +148,7 @@ fn delimited<'a>(s: &'a str, mark: &str) -> Option<(&'a str, usize)> {
 }
 
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::ci::escape_markup(s)
 }
 
 #[cfg(test)]
