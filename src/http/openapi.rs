@@ -382,7 +382,7 @@ pub struct Object {}
 /// `?format=gitlab` a GitLab Code Quality report (an array).
 #[derive(ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::large_enum_variant)] // never built
 pub enum JsonAnswer {
     /// The report (`?format=json`, or `Accept: application/json`).
     Report(crate::report::Report),
@@ -430,6 +430,10 @@ pub struct CodeQualityLines {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SarifLog {
+    /// The SARIF 2.1.0 JSON schema's URL.
+    #[serde(rename = "$schema")]
+    #[schema(example = "https://json.schemastore.org/sarif-2.1.0.json")]
+    schema: String,
     /// `2.1.0`.
     #[schema(example = "2.1.0")]
     version: String,
