@@ -132,15 +132,17 @@ fn close_forms(doc: &mut Doc) {
     for name in ["ValidateForm", "ParseForm"] {
         if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
             o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
-            // OpenAPI 3.1 spells a file part `contentMediaType`; generators
-            // (openapi-python-client, openapi-generator) still look for
-            // `format: binary`, so a file part says both.
+            // OpenAPI 3.1 spells a file part `contentMediaType`, not
+            // `format: binary`: with both, schemathesis's negative cases
+            // take a binary file part for a schema-violating string
+            // (ST201 on /parse), so a file part says only the 3.1 form.
             for prop in o.properties.values_mut() {
                 if let RefOr::T(Schema::Array(a)) = prop
                     && let ArrayItems::RefOrSchema(item) = &mut a.items
                     && let RefOr::T(Schema::Object(file)) = item.as_mut()
                     && file.format.is_some()
                 {
+                    file.format = None;
                     file.content_media_type = "application/octet-stream".to_string();
                 }
             }

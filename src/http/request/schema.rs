@@ -285,14 +285,11 @@ pub struct ProjectField;
 
 impl utoipa::PartialSchema for ProjectField {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{
-            ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
-        };
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
         let files = ArrayBuilder::new()
             .items(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
                     .content_media_type("application/octet-stream"),
             )
             .min_items(Some(1))
