@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// How safe a fix is to apply without a human looking (ruff's levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Certainly right and behaviour-preserving apart from the bug it fixes.

@@ -259,7 +259,7 @@ pub struct Problem {
     /// With type `input-refused`: the report (JSON, verdict `error`), its
     /// `refusal` saying what could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::http::openapi::ReportDoc>)]
+    #[schema(value_type = Option<crate::report::Report>)]
     pub report: Option<serde_json::Value>,
 }
 

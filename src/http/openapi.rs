@@ -2,8 +2,10 @@
 //! `#[utoipa::path]` attributes, registered through `routes!` (so no route
 //! can exist outside the spec); this module adds what is shared: the
 //! document info, the bearer scheme, the problem responses (one per status,
-//! with an example per problem `type`), and the schemas of bodies that are
-//! not Rust types of this module (the report, SARIF, crossplane's payload).
+//! with an example per problem `type`), the servers, and the schemas of
+//! bodies that are not Rust types of the crate (SARIF, GitLab Code Quality,
+//! crossplane's payload). The report's schema is derived from the report's
+//! own types, so every field an answer carries is in the document.
 //!
 //! `openapi/openapi.json` is this document, committed; `tests/http.rs`
 //! fails when they differ (`UPDATE_OPENAPI=1` rewrites the file).
@@ -19,6 +21,7 @@ use utoipa::openapi::schema::{
     AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, Type,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -60,6 +63,18 @@ struct Shared;
 
 impl Modify for Shared {
     fn modify(&self, doc: &mut Doc) {
+        // Relative, so the document works wherever it is served from (behind
+        // a proxy too); `--public-url` names that place for rule links.
+        doc.servers = Some(vec![
+            ServerBuilder::new()
+                .url("/")
+                .description(Some(
+                    "This service, where the document was fetched from. Behind a proxy, \
+                     `upcheck serve --public-url` (`UPCHECK_PUBLIC_URL`) names the URL clients \
+                     reach it at.",
+                ))
+                .build(),
+        ]);
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -117,7 +132,10 @@ fn close_forms(doc: &mut Doc) {
     for name in ["ValidateForm", "ParseForm"] {
         if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
             o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
-            // OpenAPI 3.1 spells a file part `contentMediaType`, not `format: binary`.
+            // OpenAPI 3.1 spells a file part `contentMediaType`, not
+            // `format: binary`: with both, schemathesis's negative cases
+            // take a binary file part for a schema-violating string
+            // (ST201 on /parse), so a file part says only the 3.1 form.
             for prop in o.properties.values_mut() {
                 if let RefOr::T(Schema::Array(a)) = prop
                     && let ArrayItems::RefOrSchema(item) = &mut a.items
@@ -132,11 +150,35 @@ fn close_forms(doc: &mut Doc) {
     }
 }
 
+/// Every operation that declares no security is open: it says so with
+/// `security: []` (without it, a document-wide default would apply, and
+/// linters ask for the statement).
+fn open_unless_declared(doc: &mut Doc) {
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.security.get_or_insert_with(Vec::new);
+        }
+    }
+}
+
 /// The whole document, as served.
 pub fn openapi() -> Doc {
     let mut doc = super::api_routes().into_openapi();
     require_nginx_or_files(&mut doc);
     close_forms(&mut doc);
+    open_unless_declared(&mut doc);
     doc
 }
 
@@ -326,209 +368,74 @@ impl utoipa::IntoResponses for SubmissionErrors {
     }
 }
 
-// The schemas below describe bodies produced by other modules (the report,
-// SARIF, crossplane's payload). They document the shape for clients and
-// for schema-checking tools; the types are never built.
-
-/// pass, warn, fail or error.
-#[derive(ToSchema)]
-#[schema(as = Verdict)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum VerdictDoc {
-    /// Every upstream is reachable.
-    Pass,
-    /// Something is fragile or cannot be verified.
-    Warn,
-    /// nginx will not reach an upstream, or will not start.
-    Fail,
-    /// The input could not be read; `refusal` says why. Not a judgement
-    /// of the configuration.
-    Error,
-}
-
-/// Why an input could not be read (with verdict `error`).
-#[derive(ToSchema)]
-#[schema(as = Refusal)]
-#[allow(dead_code)]
-pub struct RefusalDoc {
-    /// What could not be read, and what to do about it.
-    message: String,
-    /// The rule whose finding refused the input (`UC0003`), if one did.
-    code: Option<String>,
-    /// Where, when there is a place to point at.
-    location: Option<LocationDoc>,
-}
-
-/// A place in an input file.
-#[derive(ToSchema)]
-#[schema(as = Location)]
-#[allow(dead_code)]
-pub struct LocationDoc {
-    /// Path as submitted.
-    file: String,
-    /// Start line, 1-based.
-    line: u32,
-    /// Start column, 1-based.
-    column: u32,
-    /// End line.
-    end_line: u32,
-    /// End column (exclusive).
-    end_column: u32,
-    /// First byte.
-    start: u32,
-    /// One past the last byte.
-    end: u32,
-    /// The template the document came from, in a rendered file (helm's
-    /// `# Source:` comment).
-    rendered_from: Option<String>,
-}
-
-/// Counts.
-#[derive(ToSchema)]
-#[schema(as = Summary)]
-#[allow(dead_code)]
-pub struct SummaryDoc {
-    /// Upstreams checked.
-    upstreams: u32,
-    /// Reachable ones.
-    reachable: u32,
-    /// Unreachable ones.
-    unreachable: u32,
-    /// Unverifiable ones.
-    unverifiable: u32,
-    /// Error findings.
-    errors: u32,
-    /// Warning findings.
-    warnings: u32,
-    /// Info findings.
-    infos: u32,
-    /// False when nginx would refuse its configuration.
-    nginx_starts: bool,
-    /// Findings silenced by `# upcheck: ignore[…]` comments: listed with
-    /// `suppressed`, not counted above (absent when none were).
-    suppressed: Option<u32>,
-    /// Findings counted but not listed, past the findings budget (absent
-    /// when none were left out).
-    findings_omitted: Option<u32>,
-    /// Trace lines left out past the trace budget (absent when none were).
-    trace_lines_omitted: Option<u32>,
-}
-
-/// One upstream and how it resolved.
-#[derive(ToSchema)]
-#[schema(as = Upstream)]
-#[allow(dead_code)]
-pub struct UpstreamDoc {
-    /// Index, referenced by findings' `upstream`.
-    id: u32,
-    /// The directive (`proxy_pass`, `server`, …).
-    directive: String,
-    /// The target as written.
-    target: String,
-    /// Where it is written.
-    location: LocationDoc,
-    /// reachable, unreachable or unverifiable.
-    #[schema(pattern = "^(reachable|unreachable|unverifiable)$")]
-    status: String,
-    /// Why, when not reachable.
-    reason: Option<String>,
-    /// Step by step, in plain sentences.
-    trace: Vec<String>,
-    /// Trace lines left out past the trace budget (absent when none were).
-    trace_omitted: Option<u32>,
-}
-
-/// A byte-range edit of an input file.
-#[derive(ToSchema)]
-#[schema(as = Edit)]
-#[allow(dead_code)]
-pub struct EditDoc {
-    /// File path.
-    file: String,
-    /// First byte replaced.
-    start: u32,
-    /// One past the last byte replaced.
-    end: u32,
-    /// New text.
-    replacement: String,
-}
-
-/// A fix: edits and the same as a unified diff.
-#[derive(ToSchema)]
-#[schema(as = Fix)]
-#[allow(dead_code)]
-pub struct FixDoc {
-    /// Imperative title.
-    title: String,
-    /// safe, unsafe or display-only.
-    #[schema(pattern = "^(safe|unsafe|display-only)$")]
-    applicability: String,
-    /// The edits.
-    edits: Vec<EditDoc>,
-    /// A unified diff (empty when there are no edits).
-    diff: String,
-}
-
-/// A coded finding.
-#[derive(ToSchema)]
-#[schema(as = Finding)]
-#[allow(dead_code)]
-pub struct FindingDoc {
-    /// Rule code (`UC2001`).
-    code: String,
-    /// Rule name.
-    name: String,
-    /// error, warning or info.
-    #[schema(pattern = "^(error|warning|info)$")]
-    severity: String,
-    /// The message.
-    message: String,
-    /// Where.
-    location: Option<LocationDoc>,
-    /// Fixes, best first.
-    fixes: Vec<FixDoc>,
-    /// The rule's documentation page.
-    docs: String,
-    /// The reason of the `# upcheck: ignore[…]` comment that silences it
-    /// (empty when none was given); absent when the finding counts toward
-    /// the verdict.
-    suppressed: Option<String>,
-}
-
-/// The report: the verdict, every upstream, the findings and fixes, the
-/// address table and what was checked. Fields change only by addition.
-#[derive(ToSchema)]
-#[schema(as = Report)]
-#[allow(dead_code)]
-pub struct ReportDoc {
-    /// The verdict.
-    verdict: VerdictDoc,
-    /// With verdict `error`: why the input could not be read.
-    refusal: Option<RefusalDoc>,
-    /// Counts.
-    summary: SummaryDoc,
-    /// Every upstream, per nginx container.
-    upstreams: Vec<UpstreamDoc>,
-    /// Every finding.
-    findings: Vec<FindingDoc>,
-    /// Every unit's address on every network, modelled or observed.
-    addresses: Vec<Object>,
-    /// What was checked.
-    input: Object,
-    /// The tool and version.
-    tool: String,
-}
+// The report's schema is derived from the report's own types
+// (`crate::report::Report`), so a field cannot be added to the answer and
+// left out of the spec. The schemas below describe bodies that are not
+// Rust types of this crate (SARIF, crossplane's payload, GitLab Code
+// Quality); they document the shape for clients and schema-checking tools,
+// and the types are never built.
 
 /// Any JSON object.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Object {}
 
+/// The `application/json` answer of `POST /validate`: the report, or with
+/// `?format=gitlab` a GitLab Code Quality report (an array).
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, clippy::large_enum_variant)] // never built
+pub enum JsonAnswer {
+    /// The report (`?format=json`, or `Accept: application/json`).
+    Report(crate::report::Report),
+    /// GitLab Code Quality (`?format=gitlab`).
+    Gitlab(Vec<CodeQualityIssue>),
+}
+
+/// One issue of a GitLab Code Quality report.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CodeQualityIssue {
+    /// `UC2001 loopback-upstream-nothing-listens: …`.
+    description: String,
+    /// The rule code, or `refusal`.
+    check_name: String,
+    /// Stable across runs.
+    fingerprint: String,
+    /// blocker (a refusal), major (error), minor (warning) or info.
+    #[schema(pattern = "^(blocker|major|minor|info)$")]
+    severity: String,
+    /// Where.
+    location: CodeQualityLocation,
+}
+
+/// Where a Code Quality issue is.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CodeQualityLocation {
+    /// The file (empty when the issue has no place).
+    path: String,
+    /// `{"begin": line}`.
+    lines: CodeQualityLines,
+}
+
+/// The lines of a Code Quality issue.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CodeQualityLines {
+    /// The first line, 1-based.
+    #[schema(minimum = 1)]
+    begin: u32,
+}
+
 /// A SARIF 2.1.0 log (one run; rules from the registry).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SarifLog {
+    /// The SARIF 2.1.0 JSON schema's URL.
+    #[serde(rename = "$schema")]
+    #[schema(example = "https://json.schemastore.org/sarif-2.1.0.json")]
+    schema: String,
     /// `2.1.0`.
     #[schema(example = "2.1.0")]
     version: String,

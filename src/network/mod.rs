@@ -39,6 +39,8 @@ use std::net::IpAddr;
 
 /// The outcome for one upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = UpstreamStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// nginx connects and something listens there.

@@ -29,6 +29,7 @@ use serde::Serialize;
 
 /// The overall answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Every upstream is reachable and nothing is doubtful.
@@ -73,6 +74,7 @@ impl Verdict {
 
 /// Why there is no verdict on the deployment: what upcheck could not read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Refusal {
     /// What could not be read, and what to do about it.
     pub message: String,
@@ -84,6 +86,7 @@ pub struct Refusal {
 
 /// A place in an input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Location {
     /// Path as submitted.
     pub file: String,
@@ -128,6 +131,8 @@ impl Location {
 
 /// One upstream and how it resolved.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = Upstream))]
 pub struct UpstreamReport {
     /// Index, referenced by findings' `upstream`.
     pub id: usize,
@@ -159,6 +164,8 @@ pub struct UpstreamReport {
 
 /// A fix as reported.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = Fix))]
 pub struct FixReport {
     /// Imperative title.
     pub title: String,
@@ -172,6 +179,8 @@ pub struct FixReport {
 
 /// An edit as reported: the file by path, byte offsets and positions.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = Edit))]
 pub struct EditReport {
     /// File path.
     pub file: String,
@@ -187,6 +196,8 @@ pub struct EditReport {
 
 /// A secondary location of a finding.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = Related))]
 pub struct RelatedReport {
     /// Where.
     pub location: Location,
@@ -196,6 +207,8 @@ pub struct RelatedReport {
 
 /// A finding as reported.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = Finding))]
 pub struct FindingReport {
     /// Rule code (`UC2001`).
     pub code: String,
@@ -223,6 +236,7 @@ pub struct FindingReport {
 
 /// What an input file is to a validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum FileRole {
     /// A topology document.
@@ -246,6 +260,8 @@ pub enum FileRole {
 
 /// One input file and its role.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = InputFile))]
 pub struct InputFileReport {
     /// Path.
     pub path: String,
@@ -260,6 +276,7 @@ pub struct InputFileReport {
 
 /// Counts.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Summary {
     /// Upstreams checked (per nginx container).
     pub upstreams: usize,
@@ -297,6 +314,7 @@ fn is_zero(n: &usize) -> bool {
 
 /// What was checked.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct InputSummary {
     /// compose | kubernetes.
     pub platform: String,
@@ -312,8 +330,11 @@ pub struct InputSummary {
     pub notes: Vec<String>,
 }
 
-/// The whole answer of a validation.
+/// The whole answer of a validation: the verdict, every upstream, the
+/// findings and fixes, the address table and what was checked. Fields
+/// change only by addition.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Report {
     /// pass | warn | fail | error.
     pub verdict: Verdict,

@@ -12,6 +12,8 @@ use std::net::IpAddr;
 
 /// One row of the address table.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", schema(as = Address))]
 pub struct AddressRow {
     /// Unit (network namespace) name.
     pub unit: String,
@@ -19,7 +21,8 @@ pub struct AddressRow {
     pub containers: Vec<String>,
     /// Network name.
     pub network: String,
-    /// Address.
+    /// Address (IPv4 or IPv6), when known.
+    #[cfg_attr(feature = "server", schema(value_type = Option<String>))]
     pub ip: Option<IpAddr>,
     /// Prefix length of the network, when known.
     pub prefix_len: Option<u8>,

@@ -719,6 +719,7 @@ impl NetworkKind {
 
 /// Where an address came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AddressOrigin {
     /// Chosen by our model of the allocator (IPAM, pod CIDR).

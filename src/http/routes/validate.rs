@@ -12,7 +12,7 @@ use crate::http::body::{self, Payload};
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
 use crate::http::middleware::take_slot;
-use crate::http::openapi::{SarifLog, SubmissionErrors};
+use crate::http::openapi::{JsonAnswer, SarifLog, SubmissionErrors};
 use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
 use crate::input::InputError;
@@ -114,7 +114,7 @@ impl FromRequestParts<AppState> for ReportFormat {
         (status = 200, description = "The report; its `verdict` is pass, warn or fail. An input the engine cannot read is a 422 `input-refused` whose `report` has verdict `error`.",
             headers(("x-upcheck-verdict" = String, description = "pass, warn or fail")),
             content(
-                (crate::http::openapi::ReportDoc = "application/json"),
+                (JsonAnswer = "application/json"),
                 (SarifLog = "application/sarif+json"),
                 (String = "text/markdown"),
                 (String = "text/plain"),
