@@ -19,37 +19,6 @@ fn counted(r: &Report) -> impl Iterator<Item = &FindingReport> {
     r.findings.iter().filter(|f| f.suppressed.is_none())
 }
 
-/// A stable id of a finding: its rule, its file and the text of its line
-/// (not the line number, so an edit above it does not make it new).
-pub fn fingerprint(r: &Report, f: &FindingReport) -> String {
-    let mut h = Fnv::new();
-    h.write(f.code.as_bytes());
-    if let Some(l) = &f.location {
-        h.write(l.file.as_bytes());
-        if let Some(id) = r.sources.find(&l.file) {
-            h.write(r.sources.get(id).line_text(l.line).trim().as_bytes());
-        }
-    }
-    h.write(f.message.as_bytes());
-    format!("{:016x}", h.0)
-}
-
-/// FNV-1a, 64 bits: small, stable across Rust versions and platforms.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes.iter().chain([0xff].iter()) {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 // ------------------------------------------------------------------ GitHub
 
 /// A workflow command's data: `%`, CR and LF escaped.
@@ -135,7 +104,9 @@ pub fn gitlab(r: &Report) -> String {
         issues.push(serde_json::json!({
             "description": format!("{} {}: {}", f.code, f.name, f.message),
             "check_name": f.code,
-            "fingerprint": fingerprint(r, f),
+            // The hash code scanning's alerts are kept by (rule, file,
+            // line text, flagged text; no line number).
+            "fingerprint": format!("{:016x}", super::fingerprint::hash(&r.sources, f)),
             "severity": match f.severity {
                 Severity::Error => "major",
                 Severity::Warning => "minor",

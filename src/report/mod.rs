@@ -10,6 +10,7 @@
 pub mod apply;
 pub(crate) mod build;
 pub mod ci;
+pub(crate) mod fingerprint;
 pub(crate) mod json;
 pub mod links;
 pub(crate) mod markdown;

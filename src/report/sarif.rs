@@ -13,9 +13,7 @@
 //!   `uriBaseId` and reads relative URIs from the repository root, so the
 //!   project directory's path is part of each URI;
 //! - `helpUri` only from a configured [`Links::docs`], never a placeholder;
-//! - `partialFingerprints` ([`fingerprint`]) that survive lines moving.
-
-mod fingerprint;
+//! - `partialFingerprints` ([`super::fingerprint`]) that survive lines moving.
 
 use super::links::{Links, Placed, uri_path};
 use super::{FileRole, FindingReport, FixReport, Location, Report};
@@ -64,9 +62,12 @@ impl std::ops::Deref for Cx<'_> {
 pub fn log(r: &Report, links: &Links) -> Sarif {
     let r = &Cx { r, links };
     let mut results: Vec<sarif::Result> = r.findings.iter().map(|f| result(r, f)).collect();
-    let prints = fingerprint::of_findings(r, &r.findings);
+    let prints = super::fingerprint::of_findings(&r.sources, &r.findings);
     for (res, print) in results.iter_mut().zip(prints) {
-        res.partial_fingerprints = Some(BTreeMap::from([(fingerprint::KEY.to_string(), print)]));
+        res.partial_fingerprints = Some(BTreeMap::from([(
+            super::fingerprint::KEY.to_string(),
+            print,
+        )]));
     }
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver(links)).build())

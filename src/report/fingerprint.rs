@@ -1,12 +1,13 @@
-//! `partialFingerprints`: what keeps a code scanning alert the same alert
+//! A finding's stable identity, for SARIF's `partialFingerprints` and
+//! GitLab Code Quality's `fingerprint`: what keeps an alert the same alert
 //! from one run to the next. A finding's print hashes its rule code, its
 //! file, the text of its first line with whitespace collapsed, and the
 //! flagged text itself, never a line number, so adding lines above it
 //! keeps the alert; findings with the same hash are told apart by their
 //! order (`…:1`, `…:2`), as code scanning's own line hashes are.
 
-use super::Cx;
 use crate::report::FindingReport;
+use crate::source::SourceMap;
 use std::collections::HashMap;
 
 /// The key under `partialFingerprints` (versioned: a change of what is
@@ -17,12 +18,12 @@ pub const KEY: &str = "upcheck/v1";
 const MAX_FLAGGED: usize = 256;
 
 /// The prints of the findings, in order.
-pub(super) fn of_findings(r: &Cx, findings: &[FindingReport]) -> Vec<String> {
+pub(crate) fn of_findings(sources: &SourceMap, findings: &[FindingReport]) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     findings
         .iter()
         .map(|f| {
-            let h = hash(r, f);
+            let h = hash(sources, f);
             let n = seen.entry(h).or_insert(0);
             *n += 1;
             format!("{h:016x}:{n}")
@@ -30,7 +31,8 @@ pub(super) fn of_findings(r: &Cx, findings: &[FindingReport]) -> Vec<String> {
         .collect()
 }
 
-fn hash(r: &Cx, f: &FindingReport) -> u64 {
+/// The hash of one finding (without the order that tells equal ones apart).
+pub(crate) fn hash(sources: &SourceMap, f: &FindingReport) -> u64 {
     let mut h = Fnv::new();
     h.write(f.code.as_bytes());
     let Some(l) = f
@@ -43,7 +45,7 @@ fn hash(r: &Cx, f: &FindingReport) -> u64 {
         return h.finish();
     };
     h.write(l.file.as_bytes());
-    let Some(file) = r.sources.find(&l.file).map(|id| r.sources.get(id)) else {
+    let Some(file) = sources.find(&l.file).map(|id| sources.get(id)) else {
         h.write(normalized(&f.message).as_bytes());
         return h.finish();
     };
@@ -92,20 +94,11 @@ impl Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::links::Links;
     use crate::report::sarif::fixtures;
 
     fn print(bytes: &[u8], span: (u32, u32)) -> String {
         let r = fixtures::report("nginx.conf", bytes, Some(span));
-        let links = Links::default();
-        of_findings(
-            &Cx {
-                r: &r,
-                links: &links,
-            },
-            &r.findings,
-        )
-        .remove(0)
+        of_findings(&r.sources, &r.findings).remove(0)
     }
 
     #[test]
@@ -122,14 +115,7 @@ mod tests {
     fn findings_on_the_same_text_are_told_apart_by_order() {
         let mut r = fixtures::report("nginx.conf", b"x;\n", Some((0, 1)));
         r.findings.push(r.findings[0].clone());
-        let links = Links::default();
-        let p = of_findings(
-            &Cx {
-                r: &r,
-                links: &links,
-            },
-            &r.findings,
-        );
+        let p = of_findings(&r.sources, &r.findings);
         assert_eq!(p[0].split(':').next(), p[1].split(':').next());
         assert!(p[0].ends_with(":1") && p[1].ends_with(":2"), "{p:?}");
     }
