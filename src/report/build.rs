@@ -54,10 +54,12 @@ pub struct Outcome<'a> {
 /// Builds the report.
 pub fn build(o: Outcome) -> Report {
     let sources = &o.sources;
-    let mut summary = summary(&o);
+    // One entry per upstream per nginx workload; its replicas ride along.
+    let listed = super::replicas::grouped(o.topology, o.resolutions);
+    let mut summary = summary(&o, &listed);
     // Trace lines are shared out in report order until the budget is spent.
     let mut lines_left = o.budgets.max_trace_lines;
-    let upstreams = groups(&o)
+    let upstreams = listed
         .into_iter()
         .take_while(|_| !o.deadline.passed())
         .map(|(first, replicas)| {
@@ -148,14 +150,8 @@ fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
     }
 }
 
-/// The resolutions listed, one per upstream per nginx workload, with the
-/// replicas each stands for.
-fn groups(o: &Outcome) -> Vec<(usize, Vec<usize>)> {
-    super::replicas::grouped(o.topology, o.resolutions)
-}
-
-fn summary(o: &Outcome) -> Summary {
-    let listed = groups(o);
+/// The counts; upstreams as `listed` (one per nginx workload).
+fn summary(o: &Outcome, listed: &[(usize, Vec<usize>)]) -> Summary {
     let count = |s: Status| {
         (listed.iter())
             .filter(|(i, _)| o.resolutions[*i].status == s)
