@@ -65,3 +65,17 @@ pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
         .copied()
         .find(|r| r.meta().code.eq_ignore_ascii_case(code))
 }
+
+/// Whether `written` names the rule `code`/`name`: its code or its name,
+/// in any case (as settings and suppression comments may write either).
+pub fn names(written: &str, code: &str, name: &str) -> bool {
+    written.eq_ignore_ascii_case(code) || written.eq_ignore_ascii_case(name)
+}
+
+/// The rule a code or a name names.
+pub fn by_code_or_name(written: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| names(written, r.meta().code, r.meta().name))
+}

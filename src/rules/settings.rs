@@ -81,11 +81,7 @@ impl RuleSettings {
                 });
             }
         }
-        let exact = |s: &str| {
-            super::registry::RULES.iter().any(|r| {
-                r.meta().code.eq_ignore_ascii_case(s) || r.meta().name.eq_ignore_ascii_case(s)
-            })
-        };
+        let exact = |s: &str| super::registry::by_code_or_name(s).is_some();
         if let Some(w) = self.severity.keys().find(|s| !exact(s)) {
             return Err(UnknownRule {
                 setting: "severity",
@@ -105,7 +101,7 @@ impl RuleSettings {
     pub fn severity_of(&self, code: &str, name: &str) -> Option<Severity> {
         self.severity
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(code) || k.eq_ignore_ascii_case(name))
+            .find(|(k, _)| super::registry::names(k, code, name))
             .map(|(_, s)| *s)
     }
 

@@ -101,7 +101,8 @@ pub fn apply(
             .flatten();
         for &i in candidates {
             let s = &mut all[i];
-            if let Some(k) = s.rules.iter().position(|r| names(r, f)) {
+            let names = |r: &String| super::registry::names(r, f.code, f.name);
+            if let Some(k) = s.rules.iter().position(names) {
                 s.used[k] = true;
                 f.suppressed = Some(s.reason.clone());
                 break;
@@ -125,11 +126,6 @@ pub fn apply(
     }
 }
 
-/// Whether `written` (a code or a rule name) names the finding's rule.
-fn names(written: &str, f: &Finding) -> bool {
-    written.eq_ignore_ascii_case(f.code) || written.eq_ignore_ascii_case(f.name)
-}
-
 /// What to say of a suppression that does not do its job, if anything.
 fn report(s: &Suppression, settings: &RuleSettings) -> Option<String> {
     if let Some(why) = s.malformed {
@@ -138,9 +134,7 @@ fn report(s: &Suppression, settings: &RuleSettings) -> Option<String> {
     let mut unknown = Vec::new();
     let mut unused = Vec::new();
     for (r, used) in s.rules.iter().zip(&s.used) {
-        match super::registry::RULES.iter().find(|x| {
-            x.meta().code.eq_ignore_ascii_case(r) || x.meta().name.eq_ignore_ascii_case(r)
-        }) {
+        match super::registry::by_code_or_name(r) {
             None => unknown.push(format!("`{r}`")),
             Some(rule) if !used && settings.enabled(rule.meta().code, rule.meta().name) => {
                 unused.push(format!("`{r}`"))
