@@ -242,7 +242,7 @@ impl Ctx {
 fn unstated(bind: &Option<Bind>) -> String {
     match bind {
         None => "; the address it binds is not stated".to_owned(),
-        Some(b) => format!("; it binds {}", bind_text(&Some(b.clone()))),
+        Some(_) => format!("; it binds {}", bind_text(bind)),
     }
 }
 
