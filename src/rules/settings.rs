@@ -9,7 +9,7 @@
 
 use crate::finding::{Finding, Severity};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rule selection and severities.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,14 +107,27 @@ impl RuleSettings {
 
     /// Drops the findings of rules that do not report, and gives the rest
     /// their configured severity. Refusals are kept as they are.
+    /// The settings are decided once per rule, so the cost is findings
+    /// plus rules × settings, never findings × settings.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
         if self.is_default() {
             return;
         }
-        findings.retain(|f| f.refusal || self.enabled(f.code, f.name));
+        // code → None (turned off) or Some(configured severity, if any).
+        let per_rule: HashMap<&str, Option<Option<Severity>>> = super::registry::RULES
+            .iter()
+            .map(|r| {
+                let (code, name) = (r.meta().code, r.meta().name);
+                let decided = self
+                    .enabled(code, name)
+                    .then(|| self.severity_of(code, name));
+                (code, decided)
+            })
+            .collect();
+        findings.retain(|f| f.refusal || per_rule.get(f.code).is_none_or(Option::is_some));
         for f in findings.iter_mut().filter(|f| !f.refusal) {
-            if let Some(s) = self.severity_of(f.code, f.name) {
-                f.severity = s;
+            if let Some(Some(Some(s))) = per_rule.get(f.code) {
+                f.severity = *s;
             }
         }
     }

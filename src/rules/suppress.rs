@@ -20,8 +20,10 @@
 //! nothing, names no rule, or is malformed is itself reported
 //! ([`super::unused_suppression::UnusedSuppression`], as ruff's RUF100).
 //!
-//! Cost: one pass over each file's bytes (each `#` is looked at once) and
-//! one lookup per finding; at most [`MAX_SUPPRESSIONS`] comments are read.
+//! Cost: one pass over each file's bytes (each `#` is looked at once), one
+//! map entry per rule a comment names, and four lookups per finding; at
+//! most [`MAX_SUPPRESSIONS`] comments of at most [`MAX_RULES_PER_COMMENT`]
+//! rules are read.
 
 use super::settings::RuleSettings;
 use super::unused_suppression::UnusedSuppression;
@@ -31,6 +33,9 @@ use std::collections::HashMap;
 
 /// Most suppression comments read in one validation.
 pub const MAX_SUPPRESSIONS: usize = 10_000;
+
+/// Most rules one comment names (there are fewer than 64 rules).
+pub const MAX_RULES_PER_COMMENT: usize = 64;
 
 /// What a comment covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,34 +84,38 @@ pub fn apply(
     if all.is_empty() && truncated.is_none() {
         return;
     }
-    // (file, line) and file → the suppressions that cover them.
-    let mut by_line: HashMap<(FileId, u32), Vec<usize>> = HashMap::new();
-    let mut by_file: HashMap<FileId, Vec<usize>> = HashMap::new();
-    for (i, s) in all.iter().enumerate() {
-        if s.malformed.is_some() {
-            continue;
-        }
-        match s.scope {
-            Scope::Line(l) => by_line.entry((s.span.file, l)).or_default().push(i),
-            Scope::File => by_file.entry(s.span.file).or_default().push(i),
+    // (file, line or the whole file, rule as written in lower case) → the
+    // first suppression naming it there, and which of its rules: built in
+    // one pass over what the comments name, looked up twice per finding.
+    type Key = (FileId, Option<u32>, String);
+    let mut naming: HashMap<Key, (usize, usize)> = HashMap::new();
+    for (i, s) in all
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.malformed.is_none())
+    {
+        let line = match s.scope {
+            Scope::Line(l) => Some(l),
+            Scope::File => None,
+        };
+        for (k, r) in s.rules.iter().enumerate() {
+            let key = (s.span.file, line, r.to_ascii_lowercase());
+            naming.entry(key).or_insert((i, k));
         }
     }
     for f in findings.iter_mut().filter(|f| !f.refusal) {
         let Some(span) = f.span else { continue };
         let line = sources.get(span.file).line_of(span.start as usize);
-        let candidates = by_line
-            .get(&(span.file, line))
-            .into_iter()
-            .chain(by_file.get(&span.file))
-            .flatten();
-        for &i in candidates {
-            let s = &mut all[i];
-            let names = |r: &String| super::registry::names(r, f.code, f.name);
-            if let Some(k) = s.rules.iter().position(names) {
-                s.used[k] = true;
-                f.suppressed = Some(s.reason.clone());
-                break;
-            }
+        let hit = [Some(line), None].into_iter().find_map(|scope| {
+            [f.code, f.name].into_iter().find_map(|r| {
+                naming
+                    .get(&(span.file, scope, r.to_ascii_lowercase()))
+                    .copied()
+            })
+        });
+        if let Some((i, k)) = hit {
+            all[i].used[k] = true;
+            f.suppressed = Some(all[i].reason.clone());
         }
     }
     for s in &all {
@@ -224,15 +233,22 @@ fn parse(text: &[u8], span: Span, line: u32, own_line: bool) -> Suppression {
         s.malformed = Some("the codes go in brackets: `ignore[UC2012]`");
         return s;
     };
+    // One more than the cap is enough to refuse it.
     s.rules = inner
         .0
         .split(',')
         .map(str::trim)
         .filter(|c| !c.is_empty())
+        .take(MAX_RULES_PER_COMMENT + 1)
         .map(str::to_owned)
         .collect();
     if s.rules.is_empty() {
         s.malformed = Some("name at least one rule: `ignore[UC2012]`");
+        return s;
+    }
+    if s.rules.len() > MAX_RULES_PER_COMMENT {
+        s.rules.clear();
+        s.malformed = Some("it names more than 64 rules");
         return s;
     }
     s.used = vec![false; s.rules.len()];
@@ -312,6 +328,19 @@ mod tests {
         apply(&sources, &[file], &RuleSettings::default(), &mut f);
         assert_eq!(f[0].suppressed, None);
         assert!(f[1].message.contains("unused"));
+    }
+
+    #[test]
+    fn a_comment_naming_more_rules_than_exist_is_refused() {
+        let codes = vec!["UC2004"; 100_000].join(",");
+        let text = format!("# upcheck: ignore-file[{codes}]\nlisten 80;\n");
+        let (f, _) = run(&text, &[("UC2004", "listen 80")]);
+        assert_eq!(f[0].suppressed, None);
+        assert!(
+            f[1].message.contains("more than 64 rules"),
+            "{}",
+            f[1].message
+        );
     }
 
     #[test]
