@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tower::ServiceExt;
 use upcheck::http::{AppState, Config, router};
+use upcheck::report::Format;
 
 const SEED_CONF: &str = include_str!("../examples/seed-compose/default.conf");
 const SEED_COMPOSE: &str = include_str!("../examples/seed-compose/docker-compose.yml");
@@ -338,6 +339,45 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
             _ => assert!(text.starts_with("upcheck: fail"), "{text}"),
         }
     }
+}
+
+#[tokio::test]
+async fn each_format_has_its_own_path_answering_the_same_as_the_parameter() {
+    for f in Format::ALL {
+        let by_param = send(post_json(
+            &format!("/validate?format={}", f.name()),
+            &seed_json(),
+        ))
+        .await;
+        // `Accept` is not read: the path names the format.
+        let by_path = send(with_header(
+            post_json(&format!("/validate/{}", f.name()), &seed_json()),
+            "accept",
+            "text/html",
+        ))
+        .await;
+        assert_eq!(by_path.status, StatusCode::OK, "{}", by_path.text());
+        assert_eq!(by_path.content_type(), by_param.content_type(), "{f:?}");
+        assert_eq!(by_path.header("x-upcheck-verdict"), Some("fail"));
+        assert_eq!(by_path.text(), by_param.text(), "{f:?}");
+    }
+    // A form works there too, and `?pretty` indents the JSON.
+    let a = send(seed_form("/validate/sarif")).await;
+    assert_eq!(a.json()["runs"][0]["results"][0]["ruleId"], "UC2001");
+    let a = send(post_json("/validate/json?pretty", &seed_json())).await;
+    assert!(a.text().starts_with("{\n  \""), "{}", a.text());
+    let p = send(post_json("/validate/html", &seed_json()))
+        .await
+        .problem(404, "not-found");
+    assert!(p["detail"].as_str().unwrap().contains("sarif"), "{p}");
+    // An unreadable input is the same 422 as on `/validate`.
+    let mut body = seed_json();
+    body["documents"][0]["content"] = json!("services: [");
+    let a = send(post_json("/validate/markdown", &body)).await;
+    assert_eq!(
+        a.problem(422, "input-refused")["report"]["verdict"],
+        "error"
+    );
 }
 
 #[tokio::test]
@@ -1052,8 +1092,8 @@ async fn request_ids_are_echoed_when_tame_and_made_otherwise() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems() {
-    let p = send(get("/validate/extra")).await.problem(404, "not-found");
-    assert_eq!(p["instance"], "/validate/extra");
+    let p = send(get("/parse/extra")).await.problem(404, "not-found");
+    assert_eq!(p["instance"], "/parse/extra");
     let a = send(get("/validate")).await;
     a.problem(405, "method-not-allowed");
     assert_eq!(a.header("allow"), Some("POST"));
@@ -1193,9 +1233,36 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
             "/readyz",
             "/rules",
             "/rules/{code}",
-            "/validate"
+            "/validate",
+            "/validate/github",
+            "/validate/gitlab",
+            "/validate/json",
+            "/validate/junit",
+            "/validate/markdown",
+            "/validate/sarif",
+            "/validate/text",
         ]
     );
+    // One media type per format path, so a generated client knows what it
+    // parses; the rest of the operation is /validate's.
+    for f in Format::ALL {
+        let post = &paths[&format!("/validate/{}", f.name())]["post"];
+        let media: Vec<&String> = post["responses"]["200"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(media, [f.media_type()], "{f:?}");
+        assert_eq!(post["operationId"], format!("validate_{}", f.name()));
+        assert_eq!(
+            post["requestBody"],
+            paths["/validate"]["post"]["requestBody"]
+        );
+        assert_eq!(
+            post["responses"]["422"],
+            paths["/validate"]["post"]["responses"]["422"]
+        );
+    }
     for op in ["/validate", "/parse"] {
         let post = &paths[op]["post"];
         let statuses: Vec<&str> = post["responses"]

@@ -435,3 +435,47 @@ async fn more_entries_than_the_file_limit_are_refused() {
     assert_eq!(status, 422, "{v}");
     assert!(v["detail"].as_str().unwrap().contains("`x.zip`"), "{v}");
 }
+
+/// `documents` name the compose files of an uploaded project, as
+/// `upcheck validate -f a.yaml -f b.yaml` does, with or without a
+/// directory above them.
+#[tokio::test]
+async fn documents_name_the_compose_files_of_an_upload_as_dash_f_does() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/compose-override-breaks-port");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_upcheck"))
+        .current_dir(&dir)
+        .args([
+            "validate",
+            "-f",
+            "compose.base.yaml",
+            "-f",
+            "compose.prod.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["verdict"], "fail", "{cli}");
+    let conf = std::fs::read_to_string(dir.join("conf.d/default.conf")).unwrap();
+    for prefix in ["", "compose-override-breaks-port/"] {
+        let doc = |name: &str| json!({"path": format!("{prefix}{name}"), "content": std::fs::read_to_string(dir.join(name)).unwrap()});
+        let body = json!({
+            "project": [{"path": format!("{prefix}conf.d/default.conf"), "content": conf}],
+            "documents": [doc("compose.base.yaml"), doc("compose.prod.yaml")],
+        });
+        let req = Request::post("/validate")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (status, v) = send(req).await;
+        let r = report_of(status, &v);
+        assert_eq!(r["verdict"], cli["verdict"], "{prefix:?}: {r}");
+        assert_eq!(r["summary"], cli["summary"], "{prefix:?}");
+        if !prefix.is_empty() {
+            // Below a directory named as the CLI's, the project name too.
+            assert_eq!(r["findings"], cli["findings"], "{prefix:?}");
+        }
+    }
+}

@@ -49,6 +49,11 @@ use utoipa_axum::routes;
 fn work_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(routes::validate::validate))
+        // One operation per format; documented by `openapi::per_format`.
+        .route(
+            "/validate/{format}",
+            axum::routing::post(routes::validate::validate_as),
+        )
         .routes(routes!(routes::parse::parse))
 }
 

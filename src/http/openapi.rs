@@ -92,29 +92,54 @@ impl Modify for Shared {
     }
 }
 
-/// Adds what derive macros cannot say: a validation or parse request
-/// needs `nginx` or `files`.
+/// Adds what derive macros cannot say: a parse request needs `nginx` or
+/// `files`; a validation request needs one of them, a `project`, or
+/// `documents` (nginx's files can live in the manifests, in a ConfigMap).
 fn require_nginx_or_files(doc: &mut Doc) {
     let Some(components) = doc.components.as_mut() else {
         return;
     };
-    for name in ["ValidateRequest", "ParseRequest"] {
-        let Some(RefOr::T(schema)) = components.schemas.get(name).cloned() else {
-            continue;
+    // `required` alone would let `"nginx": null` through.
+    let one = |field: &str, ty: Type| {
+        let value: Schema = if ty == Type::Array {
+            utoipa::openapi::schema::ArrayBuilder::new()
+                .min_items(Some(1))
+                .build()
+                .into()
+        } else {
+            ObjectBuilder::new().schema_type(ty).build().into()
         };
-        // `required` alone would let `"nginx": null` through.
-        let one = |field: &str, ty: Type| {
+        Schema::Object(
             ObjectBuilder::new()
                 .required(field)
-                .property(field, ObjectBuilder::new().schema_type(ty))
-                .build()
+                .property(field, value)
+                .build(),
+        )
+    };
+    for (name, alternatives) in [
+        (
+            "ValidateRequest",
+            vec![
+                one("nginx", Type::String),
+                one("files", Type::Array),
+                one("project", Type::Array),
+                one("documents", Type::Array),
+            ],
+        ),
+        (
+            "ParseRequest",
+            vec![one("nginx", Type::String), one("files", Type::Array)],
+        ),
+    ] {
+        let Some(RefOr::T(schema)) = components.schemas.get(name).cloned() else {
+            continue;
         };
         let combined = AllOfBuilder::new()
             .item(schema)
             .item(Schema::AnyOf(
-                AnyOfBuilder::new()
-                    .item(one("nginx", Type::String))
-                    .item(one("files", Type::Array))
+                alternatives
+                    .into_iter()
+                    .fold(AnyOfBuilder::new(), AnyOfBuilder::item)
                     .build(),
             ))
             .build();
@@ -178,8 +203,65 @@ pub fn openapi() -> Doc {
     let mut doc = super::api_routes().into_openapi();
     require_nginx_or_files(&mut doc);
     close_forms(&mut doc);
+    per_format(&mut doc);
     open_unless_declared(&mut doc);
     doc
+}
+
+/// `POST /validate/{format}`, one path per format: `POST /validate` with
+/// the format in the path, its `200` declaring that format's media type
+/// alone, so a generated client parses each answer as what it is.
+fn per_format(doc: &mut Doc) {
+    use crate::report::Format;
+    let Some(op) = doc
+        .paths
+        .paths
+        .get("/validate")
+        .and_then(|p| p.post.clone())
+    else {
+        return;
+    };
+    for format in Format::ALL {
+        let name = format.name();
+        let mut op = op.clone();
+        op.operation_id = Some(format!("validate_{name}"));
+        op.summary = Some(format!("Validate; the report as {name}"));
+        op.description = Some(format!(
+            "`POST /validate?format={name}`, with the format in the path and one media type in \
+             the answer (`{}`). The request, the errors and the `422 input-refused` answer are \
+             those of `POST /validate`.",
+            format.media_type()
+        ));
+        if let Some(params) = op.parameters.as_mut() {
+            params.retain(|p| {
+                format == Format::Json && matches!(p, RefOr::T(p) if p.name == "pretty")
+            });
+        }
+        if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+            let schema: RefOr<Schema> = match format {
+                Format::Json => Ref::from_schema_name("Report").into(),
+                Format::Sarif => Ref::from_schema_name("SarifLog").into(),
+                Format::Gitlab => utoipa::openapi::schema::ArrayBuilder::new()
+                    .items(Ref::from_schema_name("CodeQualityIssue"))
+                    .build()
+                    .into(),
+                Format::Markdown | Format::Text | Format::Github | Format::Junit => {
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .build()
+                        .into()
+                }
+            };
+            ok.content = [(
+                format.media_type().to_string(),
+                RefOr::T(ContentBuilder::new().schema(Some(schema)).build()),
+            )]
+            .into_iter()
+            .collect();
+        }
+        let item = utoipa::openapi::path::PathItem::new(utoipa::openapi::HttpMethod::Post, op);
+        doc.paths.paths.insert(format!("/validate/{name}"), item);
+    }
 }
 
 /// The document as pretty JSON with a final newline (the committed form).

@@ -271,6 +271,20 @@ impl MemorySource {
         }
     }
 
+    /// A path of the upload as the project sees it: below the top-level
+    /// directory [`MemorySource::upload`] took for the project, when it
+    /// took one.
+    pub fn relative(&self, path: &str) -> String {
+        let path = normalize(path);
+        match &self.name {
+            Some(top) => path
+                .strip_prefix(top.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .map_or(path.clone(), str::to_string),
+            None => path,
+        }
+    }
+
     /// Adds a file; `false` (and nothing added) when the path is taken.
     pub fn insert(&mut self, path: &str, content: Vec<u8>) -> bool {
         match self.files.entry(normalize(path)) {

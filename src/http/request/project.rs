@@ -16,6 +16,7 @@ use super::{MAX_PATH, Sourced, invalid};
 use crate::http::error::{ApiError, Kind};
 use crate::http::state::Limits;
 use crate::input::{Input, Options};
+use crate::nginx::include::normalize;
 use crate::project::discover::{self, Named};
 use crate::project::locate::Request;
 use crate::project::source::MemorySource;
@@ -84,8 +85,26 @@ pub fn discover(
     options: Options,
     limits: &Limits,
 ) -> Result<Input, ProjectError> {
-    let files = unpack(parts, limits)?;
+    let mut files = unpack(parts, limits)?;
+    // Named topology files belong to the upload: a top-level directory
+    // above the project's files is the project's only when it is above
+    // them too (a named compose file's directory is the project's, as for
+    // `docker compose -f`). Named nginx files are added at their paths
+    // inside the project.
+    let mut taken: std::collections::BTreeSet<String> =
+        files.iter().map(|(p, _)| normalize(p)).collect();
+    let mut topology = Vec::new();
+    let format = overrides.topology.first().and_then(|t| t.item.format);
+    for s in overrides.topology {
+        let path = s.item.file.path;
+        if !taken.insert(normalize(&path)) {
+            return Err(duplicate(&path, &s.field).into());
+        }
+        files.push((path.clone(), s.item.file.content));
+        topology.push(path);
+    }
     let mut src = MemorySource::upload(files);
+    let topology: Vec<String> = topology.iter().map(|p| src.relative(p)).collect();
     let mut nginx = Vec::new();
     for s in overrides.nginx {
         let path = s.item.path.clone();
@@ -93,15 +112,6 @@ pub fn discover(
             return Err(duplicate(&path, &s.field).into());
         }
         nginx.push(path);
-    }
-    let mut topology = Vec::new();
-    let format = overrides.topology.first().and_then(|t| t.item.format);
-    for s in overrides.topology {
-        let path = s.item.file.path.clone();
-        if !src.insert(&path, s.item.file.content) {
-            return Err(duplicate(&path, &s.field).into());
-        }
-        topology.push(path);
     }
     if src.is_empty() {
         return Err(ProjectError::Refused("the upload holds no files".into()));

@@ -18,9 +18,10 @@ use crate::http::state::{AppState, names};
 use crate::input::InputError;
 use crate::report::{self, Format, Report};
 use axum::Extension;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -128,6 +129,53 @@ impl FromRequestParts<AppState> for ReportFormat {
 pub async fn validate(
     State(state): State<AppState>,
     ReportFormat(format, Pretty(pretty)): ReportFormat,
+    deadline: Option<Extension<Deadline>>,
+    payload: Payload,
+) -> Result<Response, ApiError> {
+    answer(state, format, pretty, deadline, payload).await
+}
+
+/// `POST /validate/{format}`: the same as `POST /validate?format=…`, one
+/// operation per format, so a generated client has one answer type per
+/// call (openapi-python-client, for one, parses a response by the first
+/// media type its operation declares). `Accept` and `?format=` are not
+/// read: the path names the format. The spec documents each format's path
+/// on its own ([`crate::http::openapi`]).
+pub async fn validate_as(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    deadline: Option<Extension<Deadline>>,
+    payload: Payload,
+) -> Result<Response, ApiError> {
+    let format = name
+        .ok()
+        .and_then(|Path(n)| Format::ALL.into_iter().find(|f| f.name() == n))
+        .ok_or_else(|| {
+            ApiError::new(
+                Kind::NotFound,
+                "no such format: POST /validate/{format} takes json, sarif, markdown, text, \
+                 github, gitlab or junit",
+            )
+        })?;
+    let pretty = Query::<PrettyQuery>::try_from_uri(&uri).map_err(|_| {
+        ApiError::new(Kind::InvalidParameter, "`pretty` takes no value").field("pretty")
+    })?;
+    answer(state, format, pretty.0.pretty.is_some(), deadline, payload).await
+}
+
+/// Query parameters of `POST /validate/{format}`.
+#[derive(Debug, Deserialize)]
+struct PrettyQuery {
+    /// Indent a JSON answer.
+    pretty: Option<String>,
+}
+
+/// Validates a submission and renders the report as `format`.
+async fn answer(
+    state: AppState,
+    format: Format,
+    pretty: bool,
     deadline: Option<Extension<Deadline>>,
     payload: Payload,
 ) -> Result<Response, ApiError> {
