@@ -21,7 +21,7 @@ use axum::http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::OwnedSemaphorePermit;
 use tower_http::request_id::{MakeRequestId, MakeRequestUuid};
 use tracing::Instrument;
@@ -91,7 +91,7 @@ pub async fn observe(
         metrics::counter!(names::REQUESTS, &labels).increment(1);
         metrics::histogram!(names::DURATION, &labels).record(elapsed.as_secs_f64());
     });
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let latency_ms = latency_ms(elapsed);
     span.in_scope(|| {
         if let Some(InternalCause(cause)) = res.extensions().get::<InternalCause>() {
             tracing::error!(status = status.as_u16(), latency_ms, path = %path, cause = %cause, "request failed");
@@ -290,6 +290,12 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
     ApiError::internal(format!("handler panicked: {msg}")).into_response()
 }
 
+/// A request's latency for the log, in whole microseconds: `1.241`, never
+/// `1.2415429999999998`.
+fn latency_ms(elapsed: Duration) -> f64 {
+    elapsed.as_micros() as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +317,15 @@ mod tests {
         assert_eq!(p.status, 418);
         let p = fallback_problem(StatusCode::METHOD_NOT_ALLOWED);
         assert!(p.kind.ends_with("/method-not-allowed"));
+    }
+
+    #[test]
+    fn the_logged_latency_has_at_most_three_decimals() {
+        let d = Duration::from_nanos(1_241_542_999);
+        assert_eq!(latency_ms(d).to_string(), "1241.542");
+        assert_eq!(
+            latency_ms(Duration::from_nanos(1_241_543)).to_string(),
+            "1.241"
+        );
     }
 }

@@ -139,10 +139,10 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
     };
     let _ = writeln!(
         s,
-        "topology: {what}, {} unit(s), {} network(s), {} service(s)",
-        topo.units.len(),
-        topo.networks.len(),
-        topo.services.len()
+        "topology: {what}, {}, {}, {}",
+        super::text::plural(topo.units.len(), "unit"),
+        super::text::plural(topo.networks.len(), "network"),
+        super::text::plural(topo.services.len(), "service")
     );
     if let Some(c) = &topo.cluster {
         let _ = writeln!(
@@ -264,9 +264,13 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
                 );
             }
         }
+        // A name the table holds twice (a hostname that is also a
+        // container name) is listed once, as the first entry answers it.
+        let mut seen = std::collections::BTreeSet::new();
         let names: Vec<String> = names::table(topo, UnitId(i))
             .into_iter()
             .filter(|e| !matches!(e.source, names::NameSource::Localhost))
+            .filter(|e| seen.insert(e.name.clone()))
             .map(|e| {
                 let ips: Vec<String> = e.addresses.iter().map(|a| a.to_string()).collect();
                 format!(

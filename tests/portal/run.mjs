@@ -31,6 +31,10 @@ try {
   if (!body.includes("model_test")) fail("missing the fix to model_test");
   const diff = await page.textContent("pre.diff");
   if (!diff.includes("+") || !diff.includes("model_test:6001")) fail("fix diff not shown: " + diff);
+  // The upstream's row names the line its finding points into.
+  const row = await page.textContent("td.where");
+  if (row !== "default.conf:10" || !body.includes("default.conf:10:27"))
+    fail("the upstream row and the finding disagree: " + row);
   const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
   if (focused !== "verdict") fail("focus should move to the verdict, is on " + focused);
   await page.screenshot({ path: shot, fullPage: true });

@@ -124,6 +124,12 @@ function where(loc) {
   return loc ? `${loc.file}:${loc.line}:${loc.column}` : "";
 }
 
+// The line an upstream is written on: its findings point inside it (at the
+// host, the port), so a column here would name a different place.
+function line(loc) {
+  return loc ? `${loc.file}:${loc.line}` : "";
+}
+
 function render(report, submitted) {
   const out = $("#result");
   out.replaceChildren();
@@ -185,7 +191,7 @@ function render(report, submitted) {
     ub.append(el("tr", {},
       el("td", { class: "status-" + u.status, text: u.status }),
       el("td", {}, el("code", { text: `${u.directive} ${u.target}` })),
-      el("td", { text: where(u.location) }),
+      el("td", { class: "where", text: line(u.location) }),
       el("td", { text: u.nginx }),
       el("td", {}, trace)));
   }
