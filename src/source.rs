@@ -140,6 +140,21 @@ impl SourceFile {
         line as u32 + 1
     }
 
+    /// The 1-based line of a byte offset, walking the line index forward
+    /// from line `from` (at or before it; else a binary search): for
+    /// callers that visit offsets in order, linear in the lines passed.
+    pub fn line_after(&self, offset: usize, from: u32) -> u32 {
+        let at = offset.min(self.bytes.len()) as u32;
+        let mut i = from.max(1) as usize - 1;
+        if self.line_starts.get(i).is_none_or(|&s| s > at) {
+            return self.line_of(offset);
+        }
+        while self.line_starts.get(i + 1).is_some_and(|&s| s <= at) {
+            i += 1;
+        }
+        i as u32 + 1
+    }
+
     /// Line and column of a byte offset. Columns count UTF-8 characters;
     /// each byte of an invalid sequence counts as one character.
     pub fn position(&self, offset: usize) -> Position {
@@ -286,6 +301,19 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn walking_the_line_index_forward_agrees_with_the_binary_search() {
+        let f = SourceFile::new("a", "one\ntwo\n\nfour\nfive");
+        let mut from = 1;
+        for offset in 0..=f.bytes.len() + 2 {
+            let line = f.line_after(offset, from);
+            assert_eq!(line, f.line_of(offset), "{offset}");
+            from = line;
+        }
+        // A hint past the offset falls back to the search.
+        assert_eq!(f.line_after(1, 5), 1);
+    }
 
     #[test]
     fn a_rendered_document_names_its_template() {

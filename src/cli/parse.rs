@@ -86,7 +86,7 @@ pub fn run(a: ParseArgs) -> u8 {
                 single_file: a.single_file,
             },
         );
-        write_json(out, &payload, a.indent)
+        write_payload(out, &payload, a.indent)
     };
     // The process ends here: the tree and the files are left to the OS
     // rather than freed one node at a time.
@@ -99,6 +99,29 @@ pub fn run(a: ParseArgs) -> u8 {
         return EXIT_USAGE;
     }
     if failed { EXIT_PROBLEMS } else { EXIT_OK }
+}
+
+/// Writes the payload and a newline: compact, straight from the tree;
+/// indented by `indent` spaces through a JSON value.
+fn write_payload(
+    mut out: impl std::io::Write,
+    payload: &crossplane::Payload,
+    indent: Option<usize>,
+) -> std::io::Result<()> {
+    match indent {
+        Some(_) => {
+            let value: serde_json::Value = serde_json::from_slice(&payload.to_vec())?;
+            write_json(out, &value, indent)
+        }
+        None => {
+            // One write: the document ends with the only newline, which
+            // stdout's line buffering then finds at once.
+            let mut bytes = payload.to_vec();
+            bytes.push(b'\n');
+            out.write_all(&bytes)?;
+            out.flush()
+        }
+    }
 }
 
 /// Writes `value` as JSON and a newline through a buffer: compact, or

@@ -24,6 +24,16 @@ impl Quote {
     pub fn is_quoted(self) -> bool {
         self != Quote::None
     }
+
+    /// Its name in JSON (`none`, `single`, `double`, `lua`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Quote::None => "none",
+            Quote::Single => "single",
+            Quote::Double => "double",
+            Quote::Lua => "lua",
+        }
+    }
 }
 
 /// One word of a directive: its value after nginx's unescaping, and where it was.

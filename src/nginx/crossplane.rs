@@ -5,10 +5,9 @@
 //! `args_pos` (each argument's span and quoting) on directives, and
 //! `warnings` for problems that are not errors.
 
-use super::{Arg, Config, Diagnostic, Directive, Node, ParsedFile, Severity};
+use super::{Config, Diagnostic, Directive, Node, ParsedFile, Severity};
 use crate::source::{FileId, SourceMap, Span};
 use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use std::collections::HashMap;
 
 /// What to include in the payload.
@@ -61,10 +60,11 @@ impl Pos {
 /// value (for callers that inspect it; [`Payload`] streams the same
 /// document without building it).
 pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> serde_json::Value {
-    serde_json::to_value(Payload::new(config, sources, opts)).expect("plain data serializes")
+    serde_json::from_slice(&Payload::new(config, sources, opts).to_vec())
+        .expect("the payload is JSON")
 }
 
-/// crossplane's payload as a borrowed view: serializing it writes the
+/// crossplane's payload as a borrowed view: [`Payload::write`] writes the
 /// document straight from the tree, with no intermediate value.
 pub struct Payload<'a> {
     config: &'a Config,
@@ -74,10 +74,8 @@ pub struct Payload<'a> {
     index: HashMap<FileId, usize>,
     /// Each file's diagnostics, in order.
     by_file: HashMap<FileId, Vec<&'a Diagnostic>>,
-    /// The last line looked up (file, offset, line): statements are
-    /// written in source order, so the next one's line is usually found by
-    /// counting the newlines in between.
-    cursor: std::cell::Cell<(FileId, u32, u32)>,
+    /// The last line looked up (file, line).
+    cursor: std::cell::Cell<(FileId, u32)>,
 }
 
 impl<'a> Payload<'a> {
@@ -99,22 +97,21 @@ impl<'a> Payload<'a> {
             opts,
             index,
             by_file,
-            cursor: std::cell::Cell::new((FileId(u32::MAX), 0, 0)),
+            cursor: std::cell::Cell::new((FileId(u32::MAX), 0)),
         }
     }
 
-    /// The 1-based line of a span's start.
+    /// The 1-based line of a span's start: statements are written in
+    /// source order, so the line index is walked on from the last one.
     fn line(&self, span: Span) -> u32 {
-        let (file, offset, line) = self.cursor.get();
-        let bytes = &self.sources.get(span.file).bytes;
-        let line =
-            if file == span.file && offset <= span.start && span.start as usize <= bytes.len() {
-                line + memchr::memchr_iter(b'\n', &bytes[offset as usize..span.start as usize])
-                    .count() as u32
-            } else {
-                self.sources.line(span)
-            };
-        self.cursor.set((span.file, span.start, line));
+        let (file, last) = self.cursor.get();
+        let f = self.sources.get(span.file);
+        let line = if file == span.file {
+            f.line_after(span.start as usize, last)
+        } else {
+            f.line_of(span.start as usize)
+        };
+        self.cursor.set((span.file, line));
         line
     }
 
@@ -133,208 +130,146 @@ impl<'a> Payload<'a> {
     }
 }
 
-impl Serialize for Payload<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("status", status(self.failed()))?;
-        m.serialize_entry("errors", &Problems::new(self, true, true))?;
+impl Payload<'_> {
+    /// Appends the payload as compact JSON: straight from the tree, keys
+    /// as literals, and strings copied as they are unless they hold a
+    /// byte JSON must escape (serde_json's escaper, which looks at every
+    /// byte, was a third of `upcheck parse`'s time).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"status\":");
+        string(out, status(self.failed()));
+        out.extend_from_slice(b",\"errors\":");
+        self.problems_json(out, None, true, true);
         if self.opts.positions && self.problems(false).next().is_some() {
-            m.serialize_entry("warnings", &Problems::new(self, false, true))?;
+            out.extend_from_slice(b",\"warnings\":");
+            self.problems_json(out, None, false, true);
         }
-        m.serialize_entry("config", &Configs(self))?;
-        m.end()
-    }
-}
-
-fn status(failed: bool) -> &'static str {
-    if failed { "failed" } else { "ok" }
-}
-
-/// `config[]`: one entry per file, or the main file with everything
-/// inlined (`--combine`).
-struct Configs<'p, 'a>(&'p Payload<'a>);
-
-impl Serialize for Configs<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.0;
-        let files = &p.config.files;
-        if p.opts.combine && !files.is_empty() {
-            let mut seq = s.serialize_seq(Some(1))?;
-            seq.serialize_element(&Entry {
-                p,
-                file: &files[0],
-                combined: true,
-            })?;
-            return seq.end();
-        }
-        let mut seq = s.serialize_seq(Some(files.len()))?;
-        for f in files {
-            seq.serialize_element(&Entry {
-                p,
-                file: f,
-                combined: false,
-            })?;
-        }
-        seq.end()
-    }
-}
-
-/// One `config[]` entry.
-struct Entry<'p, 'a> {
-    p: &'p Payload<'a>,
-    file: &'a ParsedFile,
-    /// The single entry of `--combine`: every file's errors, no warnings.
-    combined: bool,
-}
-
-impl Serialize for Entry<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.p;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("file", &self.file.path)?;
-        if self.combined {
-            m.serialize_entry("status", status(p.failed()))?;
-            m.serialize_entry("errors", &Problems::new(p, true, false))?;
+        out.extend_from_slice(b",\"config\":[");
+        let files = &self.config.files;
+        if self.opts.combine && !files.is_empty() {
+            self.entry(out, &files[0], true);
         } else {
-            let mine = p
-                .by_file
-                .get(&self.file.file)
-                .map_or(&[][..], Vec::as_slice);
-            let failed = mine.iter().any(|d| d.severity == Severity::Error);
-            m.serialize_entry("status", status(failed))?;
-            m.serialize_entry("errors", &Problems::of_file(p, mine, true))?;
-            if p.opts.positions && mine.iter().any(|d| d.severity != Severity::Error) {
-                m.serialize_entry("warnings", &Problems::of_file(p, mine, false))?;
+            for (i, f) in files.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b",");
+                }
+                self.entry(out, f, false);
             }
         }
-        m.serialize_entry(
-            "parsed",
-            &Nodes {
-                p,
-                nodes: &self.file.block.nodes,
-                file: self.file.file,
-                stack: &[self.file.file],
-            },
-        )?;
-        m.end()
+        out.extend_from_slice(b"]}")
     }
-}
 
-/// A list of `{file, error, line[, column]}` problems.
-struct Problems<'p, 'a> {
-    p: &'p Payload<'a>,
-    /// One file's diagnostics, or `None` for every parsed file's.
-    only: Option<&'p [&'a Diagnostic]>,
-    errors: bool,
-    with_file: bool,
-}
+    /// The payload as bytes of compact JSON.
+    pub fn to_vec(&self) -> Vec<u8> {
+        // About 1.7 bytes of JSON per byte of configuration.
+        let input: usize = (self.config.files.iter())
+            .map(|f| self.sources.get(f.file).bytes.len())
+            .sum();
+        let mut out = Vec::with_capacity(input * 2);
+        self.write(&mut out);
+        out
+    }
 
-impl<'p, 'a> Problems<'p, 'a> {
-    fn new(p: &'p Payload<'a>, errors: bool, with_file: bool) -> Self {
-        Problems {
-            p,
-            only: None,
-            errors,
-            with_file,
+    /// One `config[]` entry; `combined`: the single entry of `--combine`,
+    /// with every file's errors and no warnings.
+    fn entry(&self, out: &mut Vec<u8>, file: &ParsedFile, combined: bool) {
+        out.extend_from_slice(b"{\"file\":");
+        string(out, &file.path);
+        out.extend_from_slice(b",\"status\":");
+        if combined {
+            string(out, status(self.failed()));
+            out.extend_from_slice(b",\"errors\":");
+            self.problems_json(out, None, true, false);
+        } else {
+            let mine = self.by_file.get(&file.file).map_or(&[][..], Vec::as_slice);
+            string(
+                out,
+                status(mine.iter().any(|d| d.severity == Severity::Error)),
+            );
+            out.extend_from_slice(b",\"errors\":");
+            self.problems_json(out, Some(mine), true, false);
+            if self.opts.positions && mine.iter().any(|d| d.severity != Severity::Error) {
+                out.extend_from_slice(b",\"warnings\":");
+                self.problems_json(out, Some(mine), false, false);
+            }
         }
+        out.extend_from_slice(b",\"parsed\":[");
+        self.nodes(out, &file.block.nodes, file.file, &[file.file], &mut true);
+        out.extend_from_slice(b"]}")
     }
 
-    fn of_file(p: &'p Payload<'a>, mine: &'p [&'a Diagnostic], errors: bool) -> Self {
-        Problems {
-            p,
-            only: Some(mine),
-            errors,
-            with_file: false,
-        }
-    }
-}
-
-impl Serialize for Problems<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        let p = self.p;
-        let mut each = |d: &Diagnostic| -> Result<(), S::Error> {
-            seq.serialize_element(&Problem {
-                p,
-                d,
-                with_file: self.with_file,
-            })
+    /// A list of `{file, error, line[, column]}` problems: one file's
+    /// diagnostics (`only`), or every parsed file's.
+    fn problems_json(
+        &self,
+        out: &mut Vec<u8>,
+        only: Option<&[&Diagnostic]>,
+        errors: bool,
+        with_file: bool,
+    ) {
+        out.extend_from_slice(b"[");
+        let mut first = true;
+        let mut each = |d: &Diagnostic| {
+            if !std::mem::take(&mut first) {
+                out.extend_from_slice(b",");
+            }
+            self.problem(out, d, with_file)
         };
-        match self.only {
+        match only {
             Some(mine) => {
                 for d in mine
                     .iter()
-                    .filter(|d| (d.severity == Severity::Error) == self.errors)
+                    .filter(|d| (d.severity == Severity::Error) == errors)
                 {
-                    each(d)?;
+                    each(d);
                 }
             }
             None => {
-                for d in p.problems(self.errors) {
-                    each(d)?;
+                for d in self.problems(errors) {
+                    each(d);
                 }
             }
         }
-        seq.end()
+        out.extend_from_slice(b"]")
     }
-}
 
-struct Problem<'p, 'a> {
-    p: &'p Payload<'a>,
-    d: &'p Diagnostic,
-    with_file: bool,
-}
-
-impl Serialize for Problem<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let path = &self.p.sources.get(self.d.span.file).path;
-        let line = self.p.sources.line(self.d.span);
-        let mut m = s.serialize_map(None)?;
-        if self.with_file {
-            m.serialize_entry("file", path)?;
+    fn problem(&self, out: &mut Vec<u8>, d: &Diagnostic, with_file: bool) {
+        let path = &self.sources.get(d.span.file).path;
+        let line = self.sources.line(d.span);
+        out.extend_from_slice(b"{");
+        if with_file {
+            out.extend_from_slice(b"\"file\":");
+            string(out, path);
+            out.extend_from_slice(b",");
         }
-        m.serialize_entry(
-            "error",
-            &format_args!("{} in {}:{}", self.d.message, path, line),
-        )?;
-        m.serialize_entry("line", &line)?;
-        if self.p.opts.positions {
-            m.serialize_entry("column", &self.p.sources.start(self.d.span).column)?;
+        out.extend_from_slice(b"\"error\":");
+        string(out, &format!("{} in {}:{}", d.message, path, line));
+        out.extend_from_slice(b",\"line\":");
+        number(out, line);
+        if self.opts.positions {
+            out.extend_from_slice(b",\"column\":");
+            number(out, self.sources.start(d.span).column);
         }
-        m.end()
+        out.extend_from_slice(b"}")
     }
-}
 
-/// The statements of a block, with `--combine` inlining includes.
-struct Nodes<'p, 'a> {
-    p: &'p Payload<'a>,
-    nodes: &'a [Node],
-    file: FileId,
-    /// The files being inlined, outermost first (to skip cycles).
-    stack: &'p [FileId],
-}
-
-impl Serialize for Nodes<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        self.elements(&mut seq)?;
-        seq.end()
-    }
-}
-
-impl Nodes<'_, '_> {
-    fn elements<Q: SerializeSeq>(&self, seq: &mut Q) -> Result<(), Q::Error> {
-        let p = self.p;
-        for node in self.nodes {
+    /// The statements of a block, each after a comma unless `first`;
+    /// `--combine` inlines includes (`stack`: the files being inlined,
+    /// outermost first, to skip cycles).
+    fn nodes(
+        &self,
+        out: &mut Vec<u8>,
+        nodes: &[Node],
+        file: FileId,
+        stack: &[FileId],
+        first: &mut bool,
+    ) {
+        for node in nodes {
             match node {
                 Node::Comment(c) => {
-                    if p.opts.comments {
-                        seq.serialize_element(&CommentView {
-                            p,
-                            text: &c.text,
-                            at: c.span,
-                            file: self.file,
-                        })?;
+                    if self.opts.comments {
+                        sep(out, first);
+                        self.comment(out, &c.text, c.span, file);
                     }
                 }
                 Node::Directive(d) => {
@@ -344,139 +279,157 @@ impl Nodes<'_, '_> {
                     }
                     // `include` inside `map`/`geo`/`types` bodies is followed
                     // by nginx too (their handlers call `ngx_conf_include`).
-                    if p.opts.combine && d.name == "include" {
+                    if self.opts.combine && d.name == "include" {
                         for inc in &d.includes {
-                            if self.stack.contains(inc) {
+                            if stack.contains(inc) {
                                 continue;
                             }
-                            if let Some(pf) = p.config.file(*inc) {
-                                let mut stack = self.stack.to_vec();
-                                stack.push(*inc);
-                                Nodes {
-                                    p,
-                                    nodes: &pf.block.nodes,
-                                    file: *inc,
-                                    stack: &stack,
-                                }
-                                .elements(seq)?;
+                            if let Some(pf) = self.config.file(*inc) {
+                                let mut inner = stack.to_vec();
+                                inner.push(*inc);
+                                self.nodes(out, &pf.block.nodes, *inc, &inner, first);
                             }
                         }
                         continue;
                     }
-                    seq.serialize_element(&DirectiveView {
-                        p,
-                        d,
-                        file: self.file,
-                        stack: self.stack,
-                    })?;
-                    if p.opts.comments {
+                    sep(out, first);
+                    self.directive(out, d, file, stack);
+                    if self.opts.comments {
                         for c in &d.inner_comments {
                             // crossplane emits comments found between
                             // arguments after the statement, on its line.
-                            seq.serialize_element(&CommentView {
-                                p,
-                                text: &c.text,
-                                at: d.name_span,
-                                file: self.file,
-                            })?;
+                            out.extend_from_slice(b",");
+                            self.comment(out, &c.text, d.name_span, file);
                         }
                     }
                 }
             }
         }
-        Ok(())
     }
-}
 
-struct CommentView<'p, 'a> {
-    p: &'p Payload<'a>,
-    text: &'a str,
-    at: Span,
-    file: FileId,
-}
-
-impl Serialize for CommentView<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = self.p;
-        let mut m = s.serialize_map(None)?;
-        if p.opts.combine {
-            m.serialize_entry("file", &p.sources.get(self.file).path)?;
+    fn comment(&self, out: &mut Vec<u8>, text: &str, at: Span, file: FileId) {
+        out.extend_from_slice(b"{");
+        if self.opts.combine {
+            out.extend_from_slice(b"\"file\":");
+            string(out, &self.sources.get(file).path);
+            out.extend_from_slice(b",");
         }
-        m.serialize_entry("directive", "#")?;
-        m.serialize_entry("line", &p.line(self.at))?;
-        m.serialize_entry("args", &[(); 0])?;
-        m.serialize_entry("comment", self.text)?;
-        m.end()
+        out.extend_from_slice(b"\"directive\":\"#\",\"line\":");
+        number(out, self.line(at));
+        out.extend_from_slice(b",\"args\":[],\"comment\":");
+        string(out, text);
+        out.extend_from_slice(b"}")
     }
-}
 
-struct DirectiveView<'p, 'a> {
-    p: &'p Payload<'a>,
-    d: &'a Directive,
-    file: FileId,
-    stack: &'p [FileId],
-}
-
-impl Serialize for DirectiveView<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (p, d) = (self.p, self.d);
-        let mut m = s.serialize_map(None)?;
-        if p.opts.combine {
-            m.serialize_entry("file", &p.sources.get(self.file).path)?;
+    fn directive(&self, out: &mut Vec<u8>, d: &Directive, file: FileId, stack: &[FileId]) {
+        out.extend_from_slice(b"{");
+        if self.opts.combine {
+            out.extend_from_slice(b"\"file\":");
+            string(out, &self.sources.get(file).path);
+            out.extend_from_slice(b",");
         }
-        m.serialize_entry("directive", d.name.as_str())?;
-        m.serialize_entry("line", &p.line(d.name_span))?;
-        m.serialize_entry("args", &Args(&d.args))?;
-        if d.name == "include" && !p.opts.combine && !p.opts.single_file {
-            let includes: Vec<usize> = d
-                .includes
-                .iter()
-                .filter_map(|f| p.index.get(f).copied())
-                .collect();
-            m.serialize_entry("includes", &includes)?;
+        out.extend_from_slice(b"\"directive\":");
+        string(out, d.name.as_str());
+        out.extend_from_slice(b",\"line\":");
+        number(out, self.line(d.name_span));
+        out.extend_from_slice(b",\"args\":[");
+        for (i, a) in d.args.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",");
+            }
+            string(out, a.value.as_str());
+        }
+        out.extend_from_slice(b"]");
+        if d.name == "include" && !self.opts.combine && !self.opts.single_file {
+            out.extend_from_slice(b",\"includes\":[");
+            let indexes = d.includes.iter().filter_map(|f| self.index.get(f));
+            for (i, n) in indexes.enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b",");
+                }
+                number(out, *n as u32);
+            }
+            out.extend_from_slice(b"]");
         }
         if let Some(b) = &d.block {
-            m.serialize_entry(
-                "block",
-                &Nodes {
-                    p,
-                    nodes: &b.nodes,
-                    file: self.file,
-                    stack: self.stack,
-                },
-            )?;
+            out.extend_from_slice(b",\"block\":[");
+            self.nodes(out, &b.nodes, file, stack, &mut true);
+            out.extend_from_slice(b"]");
         }
-        if p.opts.positions {
-            m.serialize_entry("pos", &Pos::of(p.sources, d.span))?;
-            let args: Vec<ArgPos> = d
-                .args
-                .iter()
-                .map(|a| ArgPos {
-                    pos: Pos::of(p.sources, a.span),
-                    quote: a.quote,
-                })
-                .collect();
-            m.serialize_entry("args_pos", &args)?;
+        if self.opts.positions {
+            out.extend_from_slice(b",\"pos\":{");
+            pos_fields(out, &Pos::of(self.sources, d.span));
+            out.extend_from_slice(b"},\"args_pos\":[");
+            for (i, a) in d.args.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b",");
+                }
+                out.extend_from_slice(b"{");
+                pos_fields(out, &Pos::of(self.sources, a.span));
+                out.extend_from_slice(b",\"quote\":");
+                string(out, a.quote.name());
+                out.extend_from_slice(b"}");
+            }
+            out.extend_from_slice(b"]");
         }
-        m.end()
+        out.extend_from_slice(b"}")
     }
 }
 
-/// The argument values, as strings.
-struct Args<'a>(&'a [Arg]);
-
-impl Serialize for Args<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|a| a.value.as_str()))
+/// A comma before every element but the first.
+fn sep(out: &mut Vec<u8>, first: &mut bool) {
+    if !std::mem::take(first) {
+        out.push(b',');
     }
 }
 
-/// An argument's position and quoting (`args_pos[]`).
-#[derive(Serialize)]
-struct ArgPos {
-    #[serde(flatten)]
-    pos: Pos,
-    quote: super::Quote,
+fn status(failed: bool) -> &'static str {
+    if failed { "failed" } else { "ok" }
+}
+
+/// A [`Pos`]'s fields, without braces.
+fn pos_fields(out: &mut Vec<u8>, p: &Pos) {
+    for (i, (key, n)) in [
+        ("line", p.line),
+        ("column", p.column),
+        ("end_line", p.end_line),
+        ("end_column", p.end_column),
+        ("start", p.start),
+        ("end", p.end),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.extend_from_slice(b",");
+        }
+        out.extend_from_slice(b"\"");
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        number(out, n);
+    }
+}
+
+fn number(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes())
+}
+
+/// A JSON string. Most nginx words need no escape: one pass over the
+/// bytes that the compiler can vectorise decides, and the bytes are
+/// copied; the rest go through serde_json's escaper.
+fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let plain = !bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(out, s).expect("a Vec takes every byte");
+    }
 }
 
 #[cfg(test)]
@@ -484,6 +437,24 @@ mod tests {
     use super::*;
     use crate::nginx::{ParseOptions, parse};
     use crate::source::SourceFile;
+
+    #[test]
+    fn strings_are_copied_unless_json_must_escape_them() {
+        for s in [
+            "plain",
+            "",
+            "ünïcode €",
+            "a\"b",
+            "back\\slash",
+            "tab\tnl\n",
+            "\u{1}\u{1f}",
+            "\u{7f}",
+        ] {
+            let mut out = Vec::new();
+            string(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
 
     #[test]
     fn combine_inlines_includes_inside_map_bodies() {

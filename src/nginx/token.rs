@@ -67,9 +67,29 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// Byte classes for the two hot loops: whitespace, and the bytes that end
+/// or bend a bare word (whitespace, `;`, `{`, `\\`, `$`).
+const SPACE: u8 = 1;
+const WORD_STOP: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 4 {
+        t[[b' ', b'\t', b'\r', b'\n'][i] as usize] = SPACE | WORD_STOP;
+        i += 1;
+    }
+    t[b';' as usize] = WORD_STOP;
+    t[b'{' as usize] = WORD_STOP;
+    t[b'\\' as usize] = WORD_STOP;
+    t[b'$' as usize] = WORD_STOP;
+    t
+};
+
 /// Offset of the first non-space byte of `i` (its length if none).
 fn spaces_len(i: &[u8]) -> usize {
-    i.iter().position(|&c| !is_space(c)).unwrap_or(i.len())
+    i.iter()
+        .position(|&c| CLASS[c as usize] & SPACE == 0)
+        .unwrap_or(i.len())
 }
 
 fn comment(i: &[u8]) -> IResult<&[u8], &[u8]> {
@@ -87,21 +107,24 @@ fn escape(i: &[u8]) -> IResult<&[u8], &[u8]> {
 /// it (`${var}`). Hand-written: this loop is the lexer's hot path.
 fn word_len(i: &[u8]) -> usize {
     let mut n = 0;
-    while let Some(&c) = i.get(n) {
-        match c {
-            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' => break,
+    loop {
+        // Ordinary bytes, by table: the loop most of a file goes through.
+        n += i[n..]
+            .iter()
+            .position(|&c| CLASS[c as usize] & WORD_STOP != 0)
+            .unwrap_or(i.len() - n);
+        match i.get(n) {
             // A lone backslash at the end of the input ends the word too.
-            b'\\' => n = (n + 2).min(i.len()),
-            b'$' => {
+            Some(b'\\') => n = (n + 2).min(i.len()),
+            Some(b'$') => {
                 n += 1;
                 while i.get(n) == Some(&b'{') {
                     n += 1;
                 }
             }
-            _ => n += 1,
+            _ => return n,
         }
     }
-    n
 }
 
 fn quoted_body(q: u8) -> impl FnMut(&[u8]) -> IResult<&[u8], &[u8]> {

@@ -115,7 +115,7 @@ fn run(s: Submission) -> Result<String, ApiError> {
             single_file: s.parse.single_file,
         },
     );
-    // Streamed from the tree: no intermediate JSON value.
-    serde_json::to_string(&payload)
-        .map_err(|e| ApiError::internal(format!("the parse payload did not serialize: {e}")))
+    // Written from the tree: no intermediate JSON value.
+    String::from_utf8(payload.to_vec())
+        .map_err(|e| ApiError::internal(format!("the parse payload is not UTF-8: {e}")))
 }
