@@ -1,5 +1,5 @@
 use super::service_port_vs_target_port::port_edit;
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, looked_up_host, port_finding};
 use crate::fix::Fix;
 use crate::network::{Hit, Outcome, target_text};
 use crate::topology::{ServiceKind, ServicePort, Topology};
@@ -46,29 +46,23 @@ impl Check for HeadlessServicePort {
                 };
                 let svc = &cx.topology.services[hit.service.expect("checked").0];
                 let port = sp.port;
-                let mut f = finding(
-                    self,
-                    format!(
-                        "Service `{}` is headless (`clusterIP: None`): `{}` reaches the pods directly on port {port}, with no translation to targetPort {target}, where they listen",
-                        svc.name,
-                        target_text(up)
-                    ),
-                    Some(h.port_span.unwrap_or(h.host_span)),
+                let message = format!(
+                    "Service `{}` is headless (`clusterIP: None`): `{}` reaches the pods directly on port {port}, with no translation to targetPort {target}, where they listen",
+                    svc.name,
+                    target_text(up)
                 );
-                f.upstream = Some(r.upstream);
-                if let Some(span) = sp.target_span.or(sp.span) {
-                    f.related.push(Related::new(
-                        span,
+                let f = port_finding(self, r, h, message)
+                    .related_at(
+                        sp.target_span.or(sp.span),
                         format!(
                             "Service `{}` port {port} targets {target} in the pods",
                             svc.name
                         ),
+                    )
+                    .fix(Fix::safe(
+                        format!("Use the pods' port {target} instead of {port}"),
+                        [port_edit(h, target)],
                     ));
-                }
-                f.fixes.push(Fix::safe(
-                    format!("Use the pods' port {target} instead of {port}"),
-                    [port_edit(h, target)],
-                ));
                 out.push(f);
                 break;
             }

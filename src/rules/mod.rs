@@ -269,6 +269,50 @@ impl Context<'_> {
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
     }
+
+    /// For each primary resolution that names a port and a host, the first
+    /// Service that refused the port (`Outcome::NoServicePort`) for which
+    /// `judge` has a finding: the loop of the rules that say which port of
+    /// the Service nginx meant. One finding per upstream at most.
+    pub fn judge_service_port_misses(
+        &self,
+        out: &mut Vec<Finding>,
+        mut judge: impl FnMut(&ServicePortMiss) -> Option<Finding>,
+    ) {
+        for r in self.primary() {
+            let Some(port) = r.port else { continue };
+            let up = self.upstream(r);
+            let Some(host) = looked_up_host(up, &r.lookup) else {
+                continue;
+            };
+            let found = r.hits.iter().find_map(|hit| match hit.outcome {
+                Outcome::NoServicePort { service } => judge(&ServicePortMiss {
+                    r,
+                    port,
+                    up,
+                    host,
+                    service: &self.topology.services[service.0],
+                }),
+                _ => None,
+            });
+            out.extend(found);
+        }
+    }
+}
+
+/// A Service nginx reached on a port it does not accept
+/// ([`Context::judge_service_port_misses`]).
+pub struct ServicePortMiss<'a> {
+    /// The resolution.
+    pub r: &'a Resolution,
+    /// The port nginx connects to.
+    pub port: u16,
+    /// The upstream.
+    pub up: &'a UpstreamRef,
+    /// The host nginx looked up, as written.
+    pub host: &'a HostTarget,
+    /// The Service that refused the port.
+    pub service: &'a crate::topology::Service,
 }
 
 /// How a connection of nginx's met a listener.
@@ -408,6 +452,17 @@ macro_rules! declare_rule {
 pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>) -> Finding {
     let m = r.meta();
     Finding::new(m.code, m.name, m.severity, message, span).refusal(m.refusal)
+}
+
+/// A finding of rule `r` about the port nginx connects to for resolution
+/// `res`: at the port as written, else at the host.
+pub fn port_finding(
+    r: &dyn RuleMeta,
+    res: &Resolution,
+    h: &HostTarget,
+    message: impl Into<String>,
+) -> Finding {
+    finding(r, message, Some(h.port_span.unwrap_or(h.host_span))).upstream(res.upstream)
 }
 
 /// Runs every rule and returns findings sorted by file position then code.
