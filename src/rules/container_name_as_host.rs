@@ -96,7 +96,7 @@ fn on_loopback(c: &Container, port: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{codes, of, one, run};
 
     fn pod(app: &str) -> String {
         format!(
@@ -115,19 +115,14 @@ spec:
     fn a_sibling_container_name_gets_the_loopback_fix() {
         let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";
         let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
-        let f = of(&r, "UC1009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        let f = one(&r, "UC1009");
         assert!(
             !codes(&r).contains(&"UC1001".to_string()),
             "{:?}",
             codes(&r)
         );
-        assert_eq!(f[0].fixes[0].applicability, Applicability::Safe);
-        assert!(
-            f[0].fixes[0].diff.contains("http://127.0.0.1:8000;"),
-            "{}",
-            f[0].fixes[0].diff
-        );
+        assert_eq!(f.fixes[0].applicability, Applicability::Safe);
+        crate::testing::assert_contains(&f.fixes[0].diff, "http://127.0.0.1:8000;");
         // gunicorn bound to another address than loopback: check first.
         let r = run(conf, &pod("[gunicorn, -b, \"10.0.0.9:8000\", \"app:app\"]"));
         assert_eq!(

@@ -119,7 +119,7 @@ impl Check for LocalhostIpv6Fallback {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{codes, of, one, run};
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: nginx\n      image: nginx:1.27-alpine\n      ports: [{containerPort: 80}]\n    - name: app\n      image: python:3.12\n      command: [gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]\n";
 
@@ -127,9 +127,8 @@ mod tests {
     fn ipv4_only_app_behind_localhost() {
         let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
         let r = run(conf, POD);
-        let f = of(&r, "UC2010");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].fixes[0].title, "Replace `localhost` with `127.0.0.1`");
+        let f = one(&r, "UC2010");
+        assert_eq!(f.fixes[0].title, "Replace `localhost` with `127.0.0.1`");
         assert!(
             r.findings.iter().all(|f| f.code != "UC2001"),
             "{:?}",

@@ -401,14 +401,8 @@ spec:
         );
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
         let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        let f = report.findings.iter().find(|f| f.code == "UC2007");
-        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        let f = crate::rules::testing::first(&report, "UC2007");
         assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);
-        assert!(
-            f.fixes[0].diff.contains("+    app: orders"),
-            "{}",
-            f.fixes[0].diff
-        );
+        crate::testing::assert_contains(&f.fixes[0].diff, "+    app: orders");
     }
 }

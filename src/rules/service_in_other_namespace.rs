@@ -131,9 +131,7 @@ mod tests {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
         let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(codes.contains(&"UC1003".to_string()), "{codes:?}");
-        let f = report.findings.iter().find(|f| f.code == "UC1003").unwrap();
+        let f = crate::rules::testing::first(&report, "UC1003");
         assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
     }
 
@@ -142,7 +140,6 @@ mod tests {
         let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
         let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(!codes.contains(&"UC1003".to_string()), "{codes:?}");
+        crate::rules::testing::assert_none(&report, &["UC1003"]);
     }
 }

@@ -134,25 +134,15 @@ mod tests {
     fn a_named_target_port_is_followed() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let report = crate::rules::testing::run(conf, &orders());
-        let codes = crate::rules::testing::codes(&report);
-        let f = report.findings.iter().find(|f| f.code == "UC2005");
-        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        let f = crate::rules::testing::first(&report, "UC2005");
         assert_eq!(f.fixes[0].title, "Use Service port 80 instead of 8080");
-        assert!(
-            f.fixes[0].diff.contains("http://orders:80;"),
-            "{}",
-            f.fixes[0].diff
-        );
+        crate::testing::assert_contains(&f.fixes[0].diff, "http://orders:80;");
     }
 
     #[test]
     fn the_service_port_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
         let report = crate::rules::testing::run(conf, &orders());
-        let codes = crate::rules::testing::codes(&report);
-        assert!(
-            !codes.iter().any(|c| c == "UC2005" || c == "UC2006"),
-            "{codes:?}"
-        );
+        crate::rules::testing::assert_none(&report, &["UC2005", "UC2006"]);
     }
 }

@@ -191,9 +191,7 @@ mod tests {
             crate::rules::testing::k8s_nginx("default")
         );
         let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        let f = report.findings.iter().find(|f| f.code == "UC1007");
-        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        let f = crate::rules::testing::first(&report, "UC1007");
         assert_eq!(
             f.fixes[0].title,
             "Replace `orders` with `orders.default.svc.cluster.local`"

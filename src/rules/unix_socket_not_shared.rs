@@ -233,20 +233,15 @@ fn dir(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{codes, of, one, run};
 
     #[test]
     fn socket_in_the_app_container_only() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /tmp/app.sock --module app:app\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/tmp/app.sock; } }";
         let r = run(conf, compose);
-        let f = of(&r, "UC2009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(
-            f[0].message.contains("`app` creates `/tmp/app.sock`"),
-            "{}",
-            f[0].message
-        );
+        let f = one(&r, "UC2009");
+        crate::testing::assert_contains(&f.message, "`app` creates `/tmp/app.sock`");
     }
 
     #[test]
@@ -254,12 +249,8 @@ mod tests {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
         let r = run(conf, compose);
-        let f = of(&r, "UC2009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(
-            f[0].fixes[0].applicability,
-            crate::fix::Applicability::Unsafe
-        );
+        let f = one(&r, "UC2009");
+        assert_eq!(f.fixes[0].applicability, crate::fix::Applicability::Unsafe);
     }
 
     #[test]
@@ -275,13 +266,8 @@ mod tests {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - \"./default.conf:/etc/nginx/conf.d/default.conf:ro\"\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
         let r = run(conf, compose);
-        let f = of(&r, "UC2009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        let fix = &f[0].fixes[0];
-        assert!(
-            fix.diff.contains("+      - \"sockets:/run/app\""),
-            "{}",
-            fix.diff
-        );
+        let f = one(&r, "UC2009");
+        let fix = &f.fixes[0];
+        crate::testing::assert_contains(&fix.diff, "+      - \"sockets:/run/app\"");
     }
 }

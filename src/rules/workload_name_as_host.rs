@@ -253,9 +253,7 @@ mod tests {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", orders(), orders_svc());
         let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(codes.contains(&"UC1004".to_string()), "{codes:?}");
-        let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
+        let f = crate::rules::testing::first(&report, "UC1004");
         assert_eq!(
             f.fixes[0].title,
             "Use Service `orders-svc:80` instead of `orders:8080`"
@@ -267,7 +265,7 @@ mod tests {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = orders();
         let report = crate::rules::testing::run(conf, &topo);
-        let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
+        let f = crate::rules::testing::first(&report, "UC1004");
         let fix = &f.fixes[0];
         assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
         assert!(

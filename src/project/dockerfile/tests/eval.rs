@@ -306,11 +306,8 @@ fn unknown_base_variables_are_noted() {
         .filter(|n| n.kind == NoteKind::VariableFromBase)
         .collect();
     assert_eq!(noted.len(), 1);
-    assert!(
-        noted[0].message.contains("`NODE_VERSION`") && noted[0].message.contains("`node:20`"),
-        "{}",
-        noted[0].message
-    );
+    crate::testing::assert_contains(&noted[0].message, "`NODE_VERSION`");
+    crate::testing::assert_contains(&noted[0].message, "`node:20`");
     let img = eval_with(
         "FROM nginx\nENV V=$NGINX_VERSION\n",
         &EvalOptions::new().base_images(&Known),

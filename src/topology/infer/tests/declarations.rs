@@ -56,11 +56,7 @@ fn declaration_beats_defaults_but_takes_their_bind() {
     assert_eq!(tcp(l), (Some(8000), lo()));
     assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
     assert_eq!(l.provenance.span, Some(span(7)));
-    assert!(
-        l.provenance.detail.contains("gunicorn"),
-        "{}",
-        l.provenance.detail
-    );
+    crate::testing::assert_contains(&l.provenance.detail, "gunicorn");
     let mut c = container("redis", &[], &[]);
     exposed(&mut c, 6379, 9);
     let l = filled(c);
