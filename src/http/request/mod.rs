@@ -170,22 +170,38 @@ fn json_nginx(
             field: "/nginx".to_string(),
         });
     }
-    if let Some(files) = files {
-        if files.is_empty() {
-            return Err(invalid(
-                "`files` must hold at least one file (or leave it out)",
-                "/files",
-            ));
-        }
-        for (i, f) in files.into_iter().enumerate() {
-            check_path(&f.path, &format!("/files/{i}/path"))?;
-            out.push(Sourced {
-                item: InputFile::new(f.path, f.content),
-                field: format!("/files/{i}"),
-            });
-        }
-    }
+    out.extend(json_files(files, "files", |f| {
+        InputFile::new(f.path, f.content)
+    })?);
     Ok(out)
+}
+
+/// The files of the JSON list `name`, each made into an item by `item`:
+/// when the list is given it holds at least one file, and every path is
+/// checked.
+fn json_files<T>(
+    files: Option<Vec<FileBody>>,
+    name: &str,
+    item: impl Fn(FileBody) -> T,
+) -> Result<Vec<Sourced<T>>, ApiError> {
+    let Some(files) = files else {
+        return Ok(Vec::new());
+    };
+    if files.is_empty() {
+        return Err(invalid(
+            format!("`{name}` must hold at least one file (or leave it out)"),
+            format!("/{name}"),
+        ));
+    }
+    (files.into_iter().enumerate())
+        .map(|(i, f)| {
+            check_path(&f.path, &format!("/{name}/{i}/path"))?;
+            Ok(Sourced {
+                item: item(f),
+                field: format!("/{name}/{i}"),
+            })
+        })
+        .collect()
 }
 
 /// `topology.yaml`, `topology-2.yaml`, … for unnamed documents.
@@ -219,26 +235,11 @@ impl ValidateRequest {
                 field: format!("/documents/{i}"),
             });
         }
-        let mut project = Vec::new();
-        if let Some(files) = self.project {
-            if files.is_empty() {
-                return Err(invalid(
-                    "`project` must hold at least one file (or leave it out)",
-                    "/project",
-                ));
-            }
-            for (i, f) in files.into_iter().enumerate() {
-                check_path(&f.path, &format!("/project/{i}/path"))?;
-                project.push(Sourced {
-                    item: ProjectPart {
-                        name: f.path,
-                        data: f.content.into_bytes(),
-                        archive: false,
-                    },
-                    field: format!("/project/{i}"),
-                });
-            }
-        }
+        let project = json_files(self.project, "project", |f| ProjectPart {
+            name: f.path,
+            data: f.content.into_bytes(),
+            archive: false,
+        })?;
         Ok(Submission {
             style: Style::Json,
             nginx,
@@ -573,6 +574,23 @@ impl Submission {
     /// A field name in this submission's style (see [`Style::field`]).
     pub fn field(&self, pointer: &str) -> String {
         self.style.field(pointer)
+    }
+
+    /// The submission a request body carries, checked against `limits`: a
+    /// JSON body read as `R` and made one by `json`, a multipart form by
+    /// `form`. The first step of every route that takes files.
+    pub fn read<R: serde::de::DeserializeOwned>(
+        payload: body::Payload,
+        limits: &Limits,
+        json: impl FnOnce(R) -> Result<Submission, ApiError>,
+        form: impl FnOnce(Vec<Part>) -> Result<Submission, ApiError>,
+    ) -> Result<Submission, ApiError> {
+        let submission = match payload {
+            body::Payload::Json(bytes) => json(body::json::<R>(&bytes, limits.max_depth)?)?,
+            body::Payload::Form(parts) => form(parts)?,
+        };
+        submission.check(limits)?;
+        Ok(submission)
     }
 
     /// Checks the limits (file counts, nesting) and that paths are unique.
