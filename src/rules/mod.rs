@@ -573,6 +573,31 @@ pub fn through_service(cx: &Context, up: &UpstreamRef, service: &str, too: bool)
     )
 }
 
+/// A finding of rule `r` about Service `service`, which `upstreams` go
+/// through: about the first of them, with a note on each.
+pub fn service_finding(
+    cx: &Context,
+    r: &dyn RuleMeta,
+    service: &str,
+    upstreams: &[usize],
+    message: impl Into<String>,
+    span: Option<Span>,
+) -> Finding {
+    let mut f = finding(r, message, span);
+    f.upstream = upstreams.first().copied();
+    for u in upstreams {
+        let up = &cx.extraction.upstreams[*u];
+        f.related.push(through_service(cx, up, service, false));
+    }
+    f
+}
+
+/// Items in backticks, joined by `, `, for messages: "`a`, `b`".
+pub fn ticked<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let ticked: Vec<String> = items.into_iter().map(|i| format!("`{i}`")).collect();
+    ticked.join(", ")
+}
+
 /// Most items a message lists before it says how many more there are.
 pub const MAX_LISTED: usize = 3;
 

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding, port_finding};
+use super::{Check, Context, Finding, port_finding, service_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Hit;
@@ -87,11 +87,10 @@ impl Check for PortNotListening {
                     break;
                 }
                 let at = hit.pod_port.unwrap_or(port);
-                let listening: Vec<String> = known.iter().map(|p| p.to_string()).collect();
                 let message = format!(
                     "nothing in `{}` listens on port {at} (listening: {}), so `{}` is refused",
                     u.name,
-                    listening.join(", "),
+                    listed(known),
                     target_text(up)
                 );
                 let mut f = port_finding(self, r, h, message);
@@ -133,24 +132,15 @@ impl PortNotListening {
             TargetPort::Number(n) => n.to_string(),
             TargetPort::Name(n) => format!("`{n}` ({at})"),
         };
-        let listening = known
-            .iter()
-            .map(|p| p.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut f = finding(
-            self,
-            format!(
-                "Service `{}` forwards port {port} to targetPort {target}, but nothing in `{}` listens on {at} (listening: {listening}), so `{}` is refused",
-                svc.name,
-                cx.topology.units[unit.0].name,
-                target_text(up)
-            ),
-            sp.target_span.or(sp.span),
+        let listening = listed(known);
+        let message = format!(
+            "Service `{}` forwards port {port} to targetPort {target}, but nothing in `{}` listens on {at} (listening: {listening}), so `{}` is refused",
+            svc.name,
+            cx.topology.units[unit.0].name,
+            target_text(up)
         );
-        f.upstream = Some(upstream);
-        f.related
-            .push(super::through_service(cx, up, &svc.name, false));
+        let span = sp.target_span.or(sp.span);
+        let mut f = service_finding(cx, self, &svc.name, &[upstream], message, span);
         if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
             f.fixes.push(Fix::unsafe_edits(
                 format!("Target port {only} instead of {at}"),
@@ -159,4 +149,10 @@ impl PortNotListening {
         }
         Some(f)
     }
+}
+
+/// The ports a unit listens on, for messages: "80, 8080".
+fn listed(ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    ports.join(", ")
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, service_finding, ticked};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
@@ -80,28 +80,17 @@ impl Check for SelectorMatchesNoPods {
                 None => match &lacking {
                     Some((kind, name, keys)) => format!(
                         "; the pods of {kind} `{name}` have the other labels but no {}",
-                        keys.iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        ticked(keys)
                     ),
                     None => String::new(),
                 },
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "Service `{}` selects no pods: no pod in namespace `{}` has the labels `{wanted}`, so nginx is refused (502){hint}",
-                    svc.name, svc.namespace
-                ),
-                svc.selector_span.or(svc.span),
+            let message = format!(
+                "Service `{}` selects no pods: no pod in namespace `{}` has the labels `{wanted}`, so nginx is refused (502){hint}",
+                svc.name, svc.namespace
             );
-            f.upstream = upstreams.first().copied();
-            for u in &upstreams {
-                let up = &cx.extraction.upstreams[*u];
-                f.related
-                    .push(super::through_service(cx, up, &svc.name, false));
-            }
+            let span = svc.selector_span.or(svc.span);
+            let mut f = service_finding(cx, self, &svc.name, &upstreams, message, span);
             let value_span = near.as_ref().and_then(|n| {
                 let key = svc.selector_span?;
                 let src = &cx.sources.get(key.file).bytes;
@@ -120,10 +109,7 @@ impl Check for SelectorMatchesNoPods {
                 _ => f.fixes.push(Fix::display_only(match &lacking {
                         Some((kind, name, keys)) => format!(
                             "Remove {} from the selector of Service `{}`, or add it to the pod template of {kind} `{name}`",
-                            keys.iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
+                            ticked(keys),
                             svc.name
                         ),
                         None => format!(

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, finding, looked_up_host, ticked};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
@@ -62,11 +62,7 @@ impl Check for ServiceInOtherNamespace {
             {
                 continue;
             }
-            let where_ = services
-                .iter()
-                .map(|s| format!("`{}`", s.namespace))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let where_ = ticked(services.iter().map(|s| &s.namespace));
             let said = match asked_ns {
                 Some(ns) => format!("`{name}` looks in namespace `{ns}`"),
                 None => format!(
