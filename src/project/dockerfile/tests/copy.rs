@@ -150,11 +150,7 @@ fn several_sources_and_wildcards() {
     // Without a trailing slash each source overwrites the last.
     let img = run("FROM scratch\nCOPY a.conf b.conf /x\n", &EvalOptions::new()).unwrap();
     assert_eq!(files(&img), ["/x <- b.conf"]);
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::SeveralSourcesToFile)
-    );
+    assert_noted(&img, NoteKind::SeveralSourcesToFile);
 }
 
 #[test]
@@ -203,11 +199,7 @@ fn the_base_images_directories_decide_when_known() {
         img.files[0].if_dest_is_dir.as_deref(),
         Some("/etc/nginx/nginx.conf")
     );
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::DestinationMayBeDirectory)
-    );
+    assert_noted(&img, NoteKind::DestinationMayBeDirectory);
 }
 
 #[test]
@@ -334,11 +326,7 @@ fn dockerignore_removes_files_from_the_context() {
             .any(|f| f.contains("CHANGES.md") || f.contains("node_modules") || f.contains(".log")),
         "{got:?}"
     );
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::IgnoredFilesLeftOut)
-    );
+    assert_noted(&img, NoteKind::IgnoredFilesLeftOut);
     let e = run("FROM scratch\nCOPY CHANGES.md /x\n", &opts).unwrap_err();
     assert_eq!(e.kind, EvalErrorKind::SourceNotFound);
     assert_eq!(

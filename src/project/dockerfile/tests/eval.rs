@@ -324,11 +324,7 @@ fn workdir_stacks_and_expands() {
     assert_eq!(img.workdir.value().map(String::as_str), Some("/rel"));
     let img = eval("FROM python:3\nWORKDIR app\n");
     assert_eq!(img.workdir.value().map(String::as_str), Some("/app"));
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::WorkdirOnUnknownBase)
-    );
+    assert_noted(&img, NoteKind::WorkdirOnUnknownBase);
 }
 
 #[test]
