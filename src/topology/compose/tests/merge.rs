@@ -223,10 +223,7 @@ fn a_short_build_merges_with_a_long_one_as_its_context() {
         "{:?}",
         t.diagnostics
     );
-    let b = unit(&t, "p-web-1").containers[0]
-        .build
-        .as_deref()
-        .expect("a build");
+    let b = build_of(&t, "p-web-1");
     assert_eq!(
         (b.context.as_str(), b.target.as_deref()),
         ("web", Some("runtime"))
@@ -245,12 +242,17 @@ fn a_short_build_merges_with_a_long_one_as_its_context() {
         ],
         &project_p(),
     );
-    let b = unit(&t, "p-web-1").containers[0]
-        .build
-        .as_deref()
-        .expect("a build");
+    let b = build_of(&t, "p-web-1");
     assert_eq!(
         (b.context.as_str(), b.target.as_deref()),
         ("b", Some("runtime"))
     );
+}
+
+/// The build of the first container of unit `name`.
+fn build_of<'t>(t: &'t Topology, name: &str) -> &'t crate::topology::build::Build {
+    unit(t, name).containers[0]
+        .build
+        .as_deref()
+        .expect("a build")
 }
