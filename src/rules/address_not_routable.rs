@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -45,18 +45,14 @@ impl Check for AddressNotRoutable {
             let u = &topo.units[unit.0];
             let addr = u.addresses.iter().find(|a| a.ip == Some(*ip));
             let net = addr.map(|a| &topo.networks[a.network.0]);
-            let mut f = finding(
-                self,
-                format!(
-                    "`{}` is `{}`'s address on network `{}`, which nginx does not join (it joins {}): the connection times out",
-                    target_text(up),
-                    u.name,
-                    net.map_or("?", |n| n.key.as_str()),
-                    super::joined_networks(topo, r.site.unit)
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{}` is `{}`'s address on network `{}`, which nginx does not join (it joins {}): the connection times out",
+                target_text(up),
+                u.name,
+                net.map_or("?", |n| n.key.as_str()),
+                super::joined_networks(topo, r.site.unit)
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = addr.and_then(|a| a.span) {
                 f.related.push(Related::new(
                     span,

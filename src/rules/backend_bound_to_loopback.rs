@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::target_text;
@@ -47,19 +47,15 @@ impl Check for BackendBoundToLoopback {
             // One finding per upstream: the first listener bound to loopback.
             if let Some(met) = cx.listeners_met(r, Met::LoopbackOnly).next() {
                 let (u, c, l) = (met.unit, met.container, met.listener);
-                let mut f = finding(
-                    self,
-                    format!(
-                        "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
-                        target_text(up),
-                        u.name,
-                        l,
-                        cx.topology.units[r.site.unit.0].name,
-                        l.provenance.detail
-                    ),
-                    Some(up.span),
+                let msg = format!(
+                    "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
+                    target_text(up),
+                    u.name,
+                    l,
+                    cx.topology.units[r.site.unit.0].name,
+                    l.provenance.detail
                 );
-                f.upstream = Some(r.upstream);
+                let mut f = upstream_finding(self, r, msg, Some(up.span));
                 if let Some(span) = l.provenance.span.or(c.span) {
                     f.related
                         .push(Related::new(span, format!("`{}` is started here", c.name)));

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -55,15 +55,11 @@ impl Check for ContainerNameAsHost {
             let sibling = &pod.containers[ci];
             let effect = miss.effect(cx);
             let port = r.port.unwrap_or(80);
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
-                    sibling.name, pod.name
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
+                sibling.name, pod.name
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = sibling.span {
                 f.related.push(Related::new(
                     span,

@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -90,18 +90,14 @@ impl Check for LocalhostIpv6Fallback {
                     ip.to_string()
                 }
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`localhost` is both 127.0.0.1 and ::1, but `{name}` listens on {} only: every connection to {}:{port} fails, is logged (`connect() to {}:{port} failed`) and retried on {}",
-                    l,
-                    shown(bad),
-                    shown(bad),
-                    good
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`localhost` is both 127.0.0.1 and ::1, but `{name}` listens on {} only: every connection to {}:{port} fails, is logged (`connect() to {}:{port} failed`) and retried on {}",
+                l,
+                shown(bad),
+                shown(bad),
+                good
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = l.provenance.span {
                 f.related.push(Related::new(
                     span,

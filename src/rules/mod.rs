@@ -454,6 +454,16 @@ pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>)
     Finding::new(m.code, m.name, m.severity, message, span).refusal(m.refusal)
 }
 
+/// A finding of rule `r` about the upstream of resolution `res`.
+pub fn upstream_finding(
+    r: &dyn RuleMeta,
+    res: &Resolution,
+    message: impl Into<String>,
+    span: Option<Span>,
+) -> Finding {
+    finding(r, message, span).upstream(res.upstream)
+}
+
 /// A finding of rule `r` about the port nginx connects to for resolution
 /// `res`: at the port as written, else at the host.
 pub fn port_finding(
@@ -462,7 +472,7 @@ pub fn port_finding(
     h: &HostTarget,
     message: impl Into<String>,
 ) -> Finding {
-    finding(r, message, Some(h.port_span.unwrap_or(h.host_span))).upstream(res.upstream)
+    upstream_finding(r, res, message, Some(h.port_span.unwrap_or(h.host_span)))
 }
 
 /// Runs every rule and returns findings sorted by file position then code.

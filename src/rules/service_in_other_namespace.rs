@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host, ticked};
+use super::{Check, Context, Finding, Related, looked_up_host, ticked, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
@@ -69,16 +69,12 @@ impl Check for ServiceInOtherNamespace {
                     "the short name `{name}` only finds Services in nginx's namespace `{my_ns}`"
                 ),
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "Service `{}` is in namespace {where_}, but {said}: nginx stops with `host not found in upstream \"{}\"`",
-                    services[0].name,
-                    target_text(up)
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "Service `{}` is in namespace {where_}, but {said}: nginx stops with `host not found in upstream \"{}\"`",
+                services[0].name,
+                target_text(up)
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             for s in &services {
                 if let Some(span) = s.span {
                     f.related.push(Related::new(

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, looked_up_host, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -74,14 +74,10 @@ impl Check for ShortNameWithResolver {
             } else {
                 String::new()
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is resolved at request time by nginx's `resolver`, which does not apply the pod's search list: the cluster DNS only answers the fully qualified name{suggestion}, so requests get 502"
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is resolved at request time by nginx's `resolver`, which does not apply the pod's search list: the cluster DNS only answers the fully qualified name{suggestion}, so requests get 502"
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(ri) = up.resolver {
                 f.related.push(Related::new(
                     cx.extraction.resolvers[ri].span,

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, yaml_list_append};
+use super::{Check, Context, Finding, Related, upstream_finding, yaml_list_append};
 use crate::fix::Fix;
 use crate::network::{Lookup, Outcome};
 use crate::topology::{Bind, Platform, UnitId, VolumeKind};
@@ -84,8 +84,8 @@ impl Check for UnixSocketNotShared {
                     "no container is known to create `unix:{path}` on a volume nginx mounts, so nginx finds no socket"
                 ),
             };
-            let mut f = finding(self, message, Some(up.span));
-            f.upstream = Some(r.upstream);
+            let msg = message;
+            let mut f = upstream_finding(self, r, msg, Some(up.span));
             if let Some(s) = &socket
                 && let Some((span, stated)) = s.span
             {

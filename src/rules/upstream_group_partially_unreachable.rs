@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, listing};
+use super::{Check, Context, Finding, Related, listing, upstream_finding};
 use crate::network::{Resolution, Status, target_text};
 use std::collections::HashMap;
 
@@ -93,25 +93,21 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                 let why = why
                     .strip_prefix(&format!("`{target}`: "))
                     .map_or(why.clone(), str::to_string);
-                let mut f = finding(
-                    self,
-                    format!(
-                        "{} `{}` of upstream `{}` is unreachable: {why}; nginx {}",
-                        if backup { "backup server" } else { "server" },
-                        target,
-                        group.name,
-                        if backup {
-                            format!("has no fallback when {} fail", good_text)
-                        } else {
-                            format!(
-                                "fails over to {}, logging an error and losing capacity",
-                                good_text
-                            )
-                        }
-                    ),
-                    Some(up.span),
+                let msg = format!(
+                    "{} `{}` of upstream `{}` is unreachable: {why}; nginx {}",
+                    if backup { "backup server" } else { "server" },
+                    target,
+                    group.name,
+                    if backup {
+                        format!("has no fallback when {} fail", good_text)
+                    } else {
+                        format!(
+                            "fails over to {}, logging an error and losing capacity",
+                            good_text
+                        )
+                    }
                 );
-                f.upstream = Some(m.upstream);
+                let mut f = upstream_finding(self, m, msg, Some(up.span));
                 f.related.push(Related::new(
                     group.name_span,
                     format!("upstream `{}` is declared here", group.name),

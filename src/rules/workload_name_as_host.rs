@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -66,14 +66,10 @@ impl Check for WorkloadNameAsHost {
                 format!("{workload_kind} `{workload}`")
             };
             let effect = miss.effect(cx);
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = u.span {
                 f.related.push(Related::new(
                     span,
