@@ -807,6 +807,39 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
         .collect()
 }
 
+/// The lines of the YAML block under the key written at `key`: the lines
+/// after the key's own, up to the first that is neither blank nor a
+/// comment and is indented no deeper than the key's line. Each comes with
+/// the offset it starts at, without its `\n`.
+pub fn yaml_block_lines(src: &[u8], key: Span) -> impl Iterator<Item = (usize, &[u8])> {
+    let indent = |line: &[u8]| line.iter().take_while(|&&c| c == b' ').count();
+    let key_line = src[..key.start as usize]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let key_indent = indent(&src[key_line..]);
+    let after_key = &src[key.end as usize..];
+    let mut at = (after_key.iter().position(|&c| c == b'\n'))
+        .map_or(src.len(), |p| key.end as usize + p + 1);
+    std::iter::from_fn(move || {
+        let start = at;
+        if start >= src.len() {
+            return None;
+        }
+        let line = src[start..].split(|&c| c == b'\n').next()?;
+        at = start + line.len() + 1;
+        Some((start, line))
+    })
+    .take_while(move |(_, line)| yaml_blank(line) || indent(line) > key_indent)
+}
+
+/// True for a YAML line with nothing but white space, or only a comment.
+pub fn yaml_blank(line: &[u8]) -> bool {
+    line.iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_none_or(|&c| c == b'#')
+}
+
 /// An edit adding `item` to the YAML block sequence whose last item is
 /// written at `last` (the item's scalar, as loaders record it): a new line
 /// with the same indentation, dash and quoting. `None` when the item is not

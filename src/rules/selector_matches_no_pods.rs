@@ -246,36 +246,13 @@ fn selector_value_span(src: &[u8], key: Span, label: &str, value: &str) -> Optio
         out
     } else {
         // Block mapping: the following lines indented deeper than the key.
-        let line_start = src[..key.start as usize]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |p| p + 1);
-        let key_indent = indent(&src[line_start..]);
-        let mut out = Vec::new();
-        let mut at = i + src[i..].iter().position(|&c| c == b'\n')? + 1;
-        while at < src.len() {
-            let end = src[at..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(src.len(), |p| at + p);
-            let line = &src[at..end];
-            let blank = line
-                .iter()
-                .find(|c| !c.is_ascii_whitespace())
-                .is_none_or(|&c| c == b'#');
-            if !blank {
-                if indent(line) <= key_indent {
-                    break;
-                }
-                let content_end = line
-                    .windows(2)
-                    .position(|w| w == b" #")
-                    .map_or(end, |p| at + p);
-                out.push((at, content_end));
-            }
-            at = end + 1;
-        }
-        out
+        (super::yaml_block_lines(src, key))
+            .filter(|(_, line)| !super::yaml_blank(line))
+            .map(|(at, line)| {
+                let comment = line.windows(2).position(|w| w == b" #");
+                (at, at + comment.unwrap_or(line.len()))
+            })
+            .collect()
     };
     for (s, e) in entries {
         let text = &src[s..e];
@@ -311,10 +288,6 @@ fn trim_quoted(src: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     } else {
         (s, e)
     }
-}
-
-fn indent(line: &[u8]) -> usize {
-    line.iter().take_while(|&&c| c == b' ').count()
 }
 
 #[cfg(test)]
