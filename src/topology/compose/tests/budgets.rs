@@ -4,14 +4,8 @@
 use super::*;
 use crate::budget::{Budgets, MAX_EXPANDED_BYTES};
 use crate::topology::compose::interpolate::{Meter, Problem, interpolate};
+use crate::topology::testing::errors;
 use std::collections::BTreeMap;
-
-fn errors(t: &Topology) -> Vec<&TopologyDiagnostic> {
-    t.diagnostics
-        .iter()
-        .filter(|d| d.severity == DiagSeverity::Error)
-        .collect()
-}
 
 /// `${X<op>` nested `n` deep around `core`.
 fn nested(op: &str, n: usize, core: &str) -> String {
