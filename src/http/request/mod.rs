@@ -213,6 +213,34 @@ fn document_name(i: usize, count: usize) -> String {
     }
 }
 
+/// A route's request, sent as JSON or as a multipart form.
+pub trait RouteRequest: serde::de::DeserializeOwned {
+    /// The submission of the JSON body.
+    fn json(self) -> Result<Submission, ApiError>;
+    /// The submission of the form.
+    fn form(parts: Vec<Part>) -> Result<Submission, ApiError>;
+}
+
+impl RouteRequest for ValidateRequest {
+    fn json(self) -> Result<Submission, ApiError> {
+        self.into_submission()
+    }
+
+    fn form(parts: Vec<Part>) -> Result<Submission, ApiError> {
+        Submission::from_validate_form(parts)
+    }
+}
+
+impl RouteRequest for ParseRequest {
+    fn json(self) -> Result<Submission, ApiError> {
+        self.into_submission()
+    }
+
+    fn form(parts: Vec<Part>) -> Result<Submission, ApiError> {
+        Submission::from_parse_form(parts)
+    }
+}
+
 impl ValidateRequest {
     /// The submission of a JSON validation request.
     pub fn into_submission(self) -> Result<Submission, ApiError> {
@@ -576,18 +604,16 @@ impl Submission {
         self.style.field(pointer)
     }
 
-    /// The submission a request body carries, checked against `limits`: a
-    /// JSON body read as `R` and made one by `json`, a multipart form by
-    /// `form`. The first step of every route that takes files.
-    pub fn read<R: serde::de::DeserializeOwned>(
+    /// The submission a request body carries, read as the route's request
+    /// `R` says (its JSON body or its multipart form), checked against
+    /// `limits`. The first step of every route that takes files.
+    pub fn read<R: RouteRequest>(
         payload: body::Payload,
         limits: &Limits,
-        json: impl FnOnce(R) -> Result<Submission, ApiError>,
-        form: impl FnOnce(Vec<Part>) -> Result<Submission, ApiError>,
     ) -> Result<Submission, ApiError> {
         let submission = match payload {
-            body::Payload::Json(bytes) => json(body::json::<R>(&bytes, limits.max_depth)?)?,
-            body::Payload::Form(parts) => form(parts)?,
+            body::Payload::Json(bytes) => body::json::<R>(&bytes, limits.max_depth)?.json()?,
+            body::Payload::Form(parts) => R::form(parts)?,
         };
         submission.check(limits)?;
         Ok(submission)

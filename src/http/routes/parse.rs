@@ -45,12 +45,7 @@ pub async fn parse(
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
-    let submission = Submission::read(
-        payload,
-        &state.limits,
-        ParseRequest::into_submission,
-        Submission::from_parse_form,
-    )?;
+    let submission = Submission::read::<ParseRequest>(payload, &state.limits)?;
     let hook = state.clone();
     let text = tokio::task::spawn_blocking(move || {
         let _slot = slot;

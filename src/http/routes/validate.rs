@@ -132,12 +132,7 @@ pub async fn validate(
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
-    let submission = Submission::read(
-        payload,
-        &state.limits,
-        ValidateRequest::into_submission,
-        Submission::from_validate_form,
-    )?;
+    let submission = Submission::read::<ValidateRequest>(payload, &state.limits)?;
     let style = submission.style;
     let mut submission = submission;
     submission.options.budgets = state.budgets;
