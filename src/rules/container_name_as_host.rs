@@ -92,7 +92,7 @@ fn on_loopback(c: &Container, port: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{codes, of, one, run};
+    use crate::rules::testing::{assert_none, codes, of, one, run};
 
     fn pod(app: &str) -> String {
         format!(
@@ -131,9 +131,9 @@ spec:
     fn loopback_and_other_names_are_left_to_other_rules() {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
         let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
-        assert!(of(&r, "UC1009").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC1009"]);
         let conf = "server { listen 80; location / { proxy_pass http://api:8000; } }";
         let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
-        assert!(of(&r, "UC1009").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC1009"]);
     }
 }

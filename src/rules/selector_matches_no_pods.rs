@@ -359,8 +359,7 @@ spec:
             crate::rules::testing::k8s_nginx("default")
         );
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let report = crate::rules::testing::run(conf, &topo);
-        let f = crate::rules::testing::first(&report, "UC2007");
+        let f = crate::rules::testing::run_first(conf, &topo, "UC2007");
         assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);
         crate::testing::assert_contains(&f.fixes[0].diff, "+    app: orders");
     }

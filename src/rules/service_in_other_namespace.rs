@@ -122,8 +122,7 @@ mod tests {
     fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
-        let report = crate::rules::testing::run(conf, &topo);
-        let f = crate::rules::testing::first(&report, "UC1003");
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1003");
         assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
     }
 

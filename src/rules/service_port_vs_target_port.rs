@@ -133,8 +133,7 @@ mod tests {
     #[test]
     fn a_named_target_port_is_followed() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let report = crate::rules::testing::run(conf, &orders());
-        let f = crate::rules::testing::first(&report, "UC2005");
+        let f = crate::rules::testing::run_first(conf, &orders(), "UC2005");
         assert_eq!(f.fixes[0].title, "Use Service port 80 instead of 8080");
         crate::testing::assert_contains(&f.fixes[0].diff, "http://orders:80;");
     }

@@ -186,8 +186,7 @@ mod tests {
             "{}---\napiVersion: v1\nkind: Service\nmetadata: {{name: orders}}\nspec:\n  selector: {{app: orders}}\n  ports: [{{port: 8080}}]\n",
             crate::rules::testing::k8s_nginx("default")
         );
-        let report = crate::rules::testing::run(conf, &topo);
-        let f = crate::rules::testing::first(&report, "UC1007");
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1007");
         assert_eq!(
             f.fixes[0].title,
             "Replace `orders` with `orders.default.svc.cluster.local`"

@@ -37,6 +37,20 @@ pub fn one<'a>(r: &'a Report, code: &str) -> &'a FindingReport {
     found[0]
 }
 
+/// Validates `nginx` against `topology` ([`run`]) and returns the one
+/// finding of `code` ([`one`]).
+#[track_caller]
+pub fn run_one(nginx: &str, topology: &str, code: &str) -> FindingReport {
+    one(&run(nginx, topology), code).clone()
+}
+
+/// Validates `nginx` against `topology` ([`run`]) and returns the first
+/// finding of `code` ([`first`]).
+#[track_caller]
+pub fn run_first(nginx: &str, topology: &str, code: &str) -> FindingReport {
+    first(&run(nginx, topology), code).clone()
+}
+
 /// The first finding of `code`; panics naming the codes found when there
 /// is none.
 #[track_caller]

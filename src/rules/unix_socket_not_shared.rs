@@ -233,14 +233,13 @@ fn dir(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, of, one, run};
+    use crate::rules::testing::{assert_none, run, run_one};
 
     #[test]
     fn socket_in_the_app_container_only() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /tmp/app.sock --module app:app\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/tmp/app.sock; } }";
-        let r = run(conf, compose);
-        let f = one(&r, "UC2009");
+        let f = run_one(conf, compose, "UC2009");
         crate::testing::assert_contains(&f.message, "`app` creates `/tmp/app.sock`");
     }
 
@@ -248,8 +247,7 @@ mod tests {
     fn nginx_joins_the_volume_the_app_already_uses() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
-        let r = run(conf, compose);
-        let f = one(&r, "UC2009");
+        let f = run_one(conf, compose, "UC2009");
         assert_eq!(f.fixes[0].applicability, crate::fix::Applicability::Unsafe);
     }
 
@@ -258,15 +256,14 @@ mod tests {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes: [\"sockets:/sock\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes: [\"sockets:/run/app\"]\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/sock/app.sock; } }";
         let r = run(conf, compose);
-        assert!(of(&r, "UC2009").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2009"]);
     }
 
     #[test]
     fn list_append_keeps_indentation_and_quotes() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - \"./default.conf:/etc/nginx/conf.d/default.conf:ro\"\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
-        let r = run(conf, compose);
-        let f = one(&r, "UC2009");
+        let f = run_one(conf, compose, "UC2009");
         let fix = &f.fixes[0];
         crate::testing::assert_contains(&fix.diff, "+      - \"sockets:/run/app\"");
     }

@@ -248,8 +248,7 @@ mod tests {
     fn the_service_port_for_the_workload_port_is_chosen() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", orders(), orders_svc());
-        let report = crate::rules::testing::run(conf, &topo);
-        let f = crate::rules::testing::first(&report, "UC1004");
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
         assert_eq!(
             f.fixes[0].title,
             "Use Service `orders-svc:80` instead of `orders:8080`"
@@ -260,8 +259,7 @@ mod tests {
     fn without_a_service_the_fix_creates_one() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = orders();
-        let report = crate::rules::testing::run(conf, &topo);
-        let f = crate::rules::testing::first(&report, "UC1004");
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
         let fix = &f.fixes[0];
         assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
         assert!(
