@@ -52,6 +52,13 @@ fn bundle(files: &[(&str, &str)]) -> (SourceMap, Config) {
     (sources, config)
 }
 
+/// The diagnostics of `text` parsed as `nginx.conf`, as [`located`]
+/// writes them.
+fn located_in(text: &str) -> Vec<String> {
+    let (s, c) = parse_one(text);
+    located(&s, &c)
+}
+
 fn located(s: &SourceMap, c: &Config) -> Vec<String> {
     c.diagnostics
         .iter()
@@ -100,18 +107,16 @@ fn an_extra_brace_is_reported_where_it_stands() {
 
 #[test]
 fn a_flush_left_file_missing_a_brace_fails_at_the_end_like_nginx() {
-    let (s, c) = parse_one("http {\nserver {\nlisten 80;\n}\n");
     assert_eq!(
-        located(&s, &c),
+        located_in("http {\nserver {\nlisten 80;\n}\n"),
         ["nginx.conf:5:1 unexpected end of file, expecting \"}\""]
     );
 }
 
 #[test]
 fn nginx_wording_for_unterminated_statements_and_quotes() {
-    let (s, c) = parse_one("events {}\nworker_processes 2");
     assert_eq!(
-        located(&s, &c),
+        located_in("events {}\nworker_processes 2"),
         ["nginx.conf:2:19 unexpected end of file, expecting \";\" or \"}\""]
     );
     let (_, c) = parse_one("events {}\nerror_log \"/var/log/x;\n");
@@ -121,10 +126,14 @@ fn nginx_wording_for_unterminated_statements_and_quotes() {
             .message
             .starts_with("unexpected end of file")
     );
-    let (s, c) = parse_one("events {}\nerror_log \"/x\"y;\n");
-    assert_eq!(located(&s, &c), ["nginx.conf:2:15 unexpected \"y\""]);
-    let (s, c) = parse_one("http { server { listen 80 } }\n");
-    assert_eq!(located(&s, &c), ["nginx.conf:1:27 unexpected \"}\""]);
+    assert_eq!(
+        located_in("events {}\nerror_log \"/x\"y;\n"),
+        ["nginx.conf:2:15 unexpected \"y\""]
+    );
+    assert_eq!(
+        located_in("http { server { listen 80 } }\n"),
+        ["nginx.conf:1:27 unexpected \"}\""]
+    );
 }
 
 #[test]
