@@ -462,30 +462,36 @@ fn flags_are_recorded_and_exclude_and_parents_apply() {
 
 #[test]
 fn the_files_budget_is_enforced() {
-    let opts = EvalOptions::new().budget(Budget {
-        max_files: 3,
-        ..Budget::default()
-    });
-    assert_eq!(
-        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
-        EvalErrorKind::Budget(Limit::Files)
-    );
-    let opts = EvalOptions::new().budget(Budget {
-        max_context_entries: 5,
-        ..Budget::default()
-    });
-    assert_eq!(
-        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
-        EvalErrorKind::Budget(Limit::ContextEntries)
-    );
-    let opts = EvalOptions::new().dockerignore("a\nb\nc\n").budget(Budget {
-        max_ignore_checks: 20,
-        ..Budget::default()
-    });
-    assert_eq!(
-        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
-        EvalErrorKind::Budget(Limit::IgnoreChecks)
-    );
+    let cases = [
+        (
+            EvalOptions::new(),
+            Budget {
+                max_files: 3,
+                ..Budget::default()
+            },
+            Limit::Files,
+        ),
+        (
+            EvalOptions::new(),
+            Budget {
+                max_context_entries: 5,
+                ..Budget::default()
+            },
+            Limit::ContextEntries,
+        ),
+        (
+            EvalOptions::new().dockerignore("a\nb\nc\n"),
+            Budget {
+                max_ignore_checks: 20,
+                ..Budget::default()
+            },
+            Limit::IgnoreChecks,
+        ),
+    ];
+    for (opts, budget, limit) in cases {
+        let e = run("FROM scratch\nCOPY . /app/\n", &opts.budget(budget)).unwrap_err();
+        assert_eq!(e.kind, EvalErrorKind::Budget(limit), "{limit:?}");
+    }
 }
 
 #[test]
