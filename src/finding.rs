@@ -133,6 +133,14 @@ impl Finding {
         self
     }
 
+    /// The finding, with one more related place when `span` is known.
+    pub fn related_at(self, span: Option<Span>, message: impl Into<String>) -> Finding {
+        match span {
+            Some(span) => self.related(span, message),
+            None => self,
+        }
+    }
+
     /// The finding, with one more fix (fixes are listed best first).
     pub fn fix(mut self, fix: Fix) -> Finding {
         self.fixes.push(fix);

@@ -45,6 +45,8 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod topology;
 mod validate;
 

@@ -64,15 +64,23 @@ fn positive(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `1048576`, `512K`, `512KiB`, `1M`, `1MiB` (K and M are 1024-based, like
-/// nginx's `client_max_body_size`).
-pub fn parse_size(s: &str) -> Result<usize, String> {
+/// The number `s` starts with and the unit after it (`512K`: 512 and
+/// `K`); `kind` names what `s` should be when it does not start with one.
+pub(super) fn number_and_unit<'s, N: std::str::FromStr>(
+    s: &'s str,
+    kind: &str,
+) -> Result<(N, &'s str), String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: usize = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (1048576, 512K, 1MiB)"))?;
+    let n = num.parse().map_err(|_| format!("`{s}` is not {kind}"))?;
+    Ok((n, unit))
+}
+
+/// `1048576`, `512K`, `512KiB`, `1M`, `1MiB` (K and M are 1024-based, like
+/// nginx's `client_max_body_size`).
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let (n, unit): (usize, _) = number_and_unit(s, "a size (1048576, 512K, 1MiB)")?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,

@@ -147,12 +147,7 @@ pub struct ServeArgs {
 
 /// `30s`, `500ms`, `2m`, or plain seconds.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (30s, 500ms, 2m)"))?;
+    let (n, unit): (u64, _) = super::budgets::number_and_unit(s, "a duration (30s, 500ms, 2m)")?;
     Ok(match unit {
         "" | "s" => Duration::from_secs(n),
         "ms" => Duration::from_millis(n),

@@ -13,6 +13,14 @@ fn trace(nginx_image: &str) -> Vec<String> {
     run(CONF, &compose).upstreams[0].trace.clone()
 }
 
+/// Asserts the status of the first upstream, showing its trace when it
+/// differs.
+#[track_caller]
+fn assert_status(r: &crate::report::Report, want: super::Status) {
+    let up = &r.upstreams[0];
+    assert_eq!(up.status, want, "{:?}", up.trace);
+}
+
 #[test]
 fn localhost_is_ipv4_only_for_glibc_nginx_on_an_ipv4_network() {
     let t = trace("nginx:1.27");
@@ -30,15 +38,10 @@ fn a_listen_of_another_server_block_is_not_a_loop() {
     let compose = format!("services:\n{APP}  nginx:\n    image: nginx:1.27\n");
     let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8080; } }\nserver { listen 127.0.0.1:8080; root /srv; }";
     let r = run(conf, &compose);
-    assert_eq!(
-        r.upstreams[0].status,
-        super::Status::Reachable,
-        "{:?}",
-        r.upstreams[0].trace
-    );
+    assert_status(&r, super::Status::Reachable);
     let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:80; } }";
     let r = run(conf, &compose);
-    assert_eq!(r.upstreams[0].status, super::Status::Unreachable);
+    assert_status(&r, super::Status::Unreachable);
     assert!(
         r.upstreams[0]
             .trace
@@ -54,10 +57,5 @@ fn ports_nginx_publishes_are_not_listeners_of_their_own() {
         format!("services:\n{APP}  nginx:\n    image: nginx:1.27\n    ports: [\"6001:6001\"]\n");
     let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:6001; } }";
     let r = run(conf, &compose);
-    assert_eq!(
-        r.upstreams[0].status,
-        super::Status::Unreachable,
-        "{:?}",
-        r.upstreams[0].trace
-    );
+    assert_status(&r, super::Status::Unreachable);
 }

@@ -3,6 +3,23 @@
 use super::*;
 use crate::source::SourceFile;
 
+/// The directives named `name`, in the order nginx reads them.
+fn named<'c>(c: &'c Config, name: &str) -> Vec<&'c Directive> {
+    let mut out = Vec::new();
+    c.walk(&mut |d, _, _| {
+        if d.name == name {
+            out.push(d);
+        }
+    });
+    out
+}
+
+/// The last directive named `name`.
+fn last_named<'c>(c: &'c Config, name: &str) -> &'c Directive {
+    let found = named(c, name).pop();
+    found.unwrap_or_else(|| panic!("no `{name}` directive"))
+}
+
 fn parse_one(text: &str) -> (SourceMap, Config) {
     let mut sources = SourceMap::new();
     let main = sources.add(SourceFile::new("nginx.conf", text));
@@ -33,6 +50,13 @@ fn bundle(files: &[(&str, &str)]) -> (SourceMap, Config) {
     }
     let config = parse(&sources, FileId(0), &ParseOptions::default());
     (sources, config)
+}
+
+/// The diagnostics of `text` parsed as `nginx.conf`, as [`located`]
+/// writes them.
+fn located_in(text: &str) -> Vec<String> {
+    let (s, c) = parse_one(text);
+    located(&s, &c)
 }
 
 fn located(s: &SourceMap, c: &Config) -> Vec<String> {
@@ -66,12 +90,9 @@ fn a_missing_brace_is_located_and_the_rest_of_the_file_survives() {
     let http = c.files[0].block.directives().next().unwrap();
     // Both servers stay direct children of http.
     assert_eq!(names(http.block.as_ref().unwrap()), ["server", "server"]);
-    let mut passes = vec![];
-    c.walk(&mut |d, _, _| {
-        if d.name == "proxy_pass" {
-            passes.push(d.args[0].value.clone());
-        }
-    });
+    let passes: Vec<&str> = (named(&c, "proxy_pass").iter())
+        .map(|d| d.args[0].value.as_str())
+        .collect();
     assert_eq!(passes, ["http://a:1", "http://b:2"]);
 }
 
@@ -86,18 +107,16 @@ fn an_extra_brace_is_reported_where_it_stands() {
 
 #[test]
 fn a_flush_left_file_missing_a_brace_fails_at_the_end_like_nginx() {
-    let (s, c) = parse_one("http {\nserver {\nlisten 80;\n}\n");
     assert_eq!(
-        located(&s, &c),
+        located_in("http {\nserver {\nlisten 80;\n}\n"),
         ["nginx.conf:5:1 unexpected end of file, expecting \"}\""]
     );
 }
 
 #[test]
 fn nginx_wording_for_unterminated_statements_and_quotes() {
-    let (s, c) = parse_one("events {}\nworker_processes 2");
     assert_eq!(
-        located(&s, &c),
+        located_in("events {}\nworker_processes 2"),
         ["nginx.conf:2:19 unexpected end of file, expecting \";\" or \"}\""]
     );
     let (_, c) = parse_one("events {}\nerror_log \"/var/log/x;\n");
@@ -107,10 +126,14 @@ fn nginx_wording_for_unterminated_statements_and_quotes() {
             .message
             .starts_with("unexpected end of file")
     );
-    let (s, c) = parse_one("events {}\nerror_log \"/x\"y;\n");
-    assert_eq!(located(&s, &c), ["nginx.conf:2:15 unexpected \"y\""]);
-    let (s, c) = parse_one("http { server { listen 80 } }\n");
-    assert_eq!(located(&s, &c), ["nginx.conf:1:27 unexpected \"}\""]);
+    assert_eq!(
+        located_in("events {}\nerror_log \"/x\"y;\n"),
+        ["nginx.conf:2:15 unexpected \"y\""]
+    );
+    assert_eq!(
+        located_in("http { server { listen 80 } }\n"),
+        ["nginx.conf:1:27 unexpected \"}\""]
+    );
 }
 
 #[test]
@@ -229,13 +252,7 @@ fn map_bodies_are_parameters_and_lua_bodies_one_argument() {
     let http = c.files[0].block.directives().next().unwrap();
     let map = http.children().next().unwrap();
     assert!(map.children().all(|d| d.is_parameter));
-    let mut lua = None;
-    c.walk(&mut |d, _, _| {
-        if d.name == "content_by_lua_block" {
-            lua = Some(d.args.clone());
-        }
-    });
-    let lua = lua.unwrap();
+    let lua = &last_named(&c, "content_by_lua_block").args;
     assert_eq!(lua.len(), 1);
     assert_eq!(lua[0].value, " local t = {1, \"}\"} ngx.say(t) ");
     assert_eq!(lua[0].quote, Quote::Lua);
@@ -245,12 +262,9 @@ fn map_bodies_are_parameters_and_lua_bodies_one_argument() {
 fn if_conditions_lose_their_parentheses_but_keep_exact_spans() {
     let text = "server { if ($request_method = POST) { return 405; } }";
     let (s, c) = parse_one(text);
-    let mut args = vec![];
-    c.walk(&mut |d, _, _| {
-        if d.name == "if" {
-            args = d.args.iter().map(|a| s.snippet(a.span)).collect();
-        }
-    });
+    let args: Vec<String> = (last_named(&c, "if").args.iter())
+        .map(|a| s.snippet(a.span))
+        .collect();
     assert_eq!(args, ["$request_method", "=", "POST"]);
 }
 
@@ -272,23 +286,16 @@ fn invalid_utf8_is_read_lossily_with_a_located_warning() {
 fn arguments_carry_exact_spans_and_quoting() {
     let text = "events {}\nhttp { log_format main '$remote_addr \"x\"' \"a\\\"b\"; }\n";
     let (s, c) = parse_one(text);
-    let mut got = vec![];
-    c.walk(&mut |d, _, _| {
-        if d.name == "log_format" {
-            got = d
-                .args
-                .iter()
-                .map(|a| {
-                    (
-                        a.value.clone(),
-                        a.quote,
-                        s.snippet(a.outer),
-                        s.start(a.span),
-                    )
-                })
-                .collect();
-        }
-    });
+    let got: Vec<_> = (last_named(&c, "log_format").args.iter())
+        .map(|a| {
+            (
+                a.value.clone(),
+                a.quote,
+                s.snippet(a.outer),
+                s.start(a.span),
+            )
+        })
+        .collect();
     assert_eq!(got[1].0, "$remote_addr \"x\"");
     assert_eq!(got[1].1, Quote::Single);
     assert_eq!(got[2].0, "a\"b");

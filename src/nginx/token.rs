@@ -384,30 +384,18 @@ pub fn unescape(raw: &[u8]) -> String {
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
-        if raw[i] == b'\\' {
-            match raw.get(i + 1) {
-                Some(&c @ (b'"' | b'\'' | b'\\')) => {
-                    out.push(c);
-                    i += 2;
-                    continue;
-                }
-                Some(b't') => {
-                    out.push(b'\t');
-                    i += 2;
-                    continue;
-                }
-                Some(b'r') => {
-                    out.push(b'\r');
-                    i += 2;
-                    continue;
-                }
-                Some(b'n') => {
-                    out.push(b'\n');
-                    i += 2;
-                    continue;
-                }
-                _ => {}
-            }
+        // `\"`, `\'`, `\\`, `\t`, `\r`, `\n`; any other backslash stays.
+        let escaped = match (raw[i], raw.get(i + 1)) {
+            (b'\\', Some(&c @ (b'"' | b'\'' | b'\\'))) => Some(c),
+            (b'\\', Some(b't')) => Some(b'\t'),
+            (b'\\', Some(b'r')) => Some(b'\r'),
+            (b'\\', Some(b'n')) => Some(b'\n'),
+            _ => None,
+        };
+        if let Some(c) = escaped {
+            out.push(c);
+            i += 2;
+            continue;
         }
         out.push(raw[i]);
         i += 1;

@@ -17,8 +17,8 @@ mod remap;
 mod templates;
 pub(crate) mod view;
 
+use templates::{Placing, render_shell_envsubst, render_templates};
 pub use templates::{Which, envsubst};
-use templates::{render_shell_envsubst, render_templates};
 
 /// The official image's `/etc/nginx/nginx.conf` (pkg-oss), reduced to
 /// what matters here (its `include mime.types` is left out: the image has

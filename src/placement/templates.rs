@@ -8,15 +8,42 @@ use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::topology::Container;
 use std::collections::{BTreeMap, HashMap};
 
+/// The files placed in the nginx container so far, as the steps that
+/// render templates add to them.
+pub(super) struct Placing {
+    /// Container path of every file.
+    pub(super) paths: HashMap<FileId, String>,
+    /// How each got there.
+    pub(super) by: HashMap<FileId, PlacedBy>,
+    /// Byte origins of rendered files.
+    pub(super) rendered: HashMap<FileId, Vec<Segment>>,
+}
+
+impl Placing {
+    /// Adds the file rendered from template `from` (its text and byte
+    /// origins) at container path `path`, named `name` in reports.
+    fn add_rendered(
+        &mut self,
+        sources: &mut SourceMap,
+        name: String,
+        path: String,
+        from: FileId,
+        (text, segments): (Vec<u8>, Vec<Segment>),
+    ) {
+        let id = sources.add(SourceFile::new(name, text));
+        self.paths.insert(id, path);
+        self.by.insert(id, PlacedBy::Template(from));
+        self.rendered.insert(id, segments);
+    }
+}
+
 /// The official image's `20-envsubst-on-templates.sh`: every
 /// `<template dir>/**/X<suffix>` among the placed files is rendered into
 /// `<output dir>/**/X` with the container's environment.
 pub(super) fn render_templates(
     sources: &mut SourceMap,
     c: &Container,
-    paths: &mut HashMap<FileId, String>,
-    by: &mut HashMap<FileId, PlacedBy>,
-    rendered: &mut HashMap<FileId, Vec<Segment>>,
+    placed: &mut Placing,
     not_rendered: &mut Vec<(FileId, String)>,
 ) {
     let env = container_env(c);
@@ -34,8 +61,7 @@ pub(super) fn render_templates(
         "/etc/nginx/stream-conf.d",
     );
     let runs_entrypoint = runs_image_entrypoint(c);
-    let templates: Vec<(FileId, String)> = paths
-        .iter()
+    let templates: Vec<(FileId, String)> = (placed.paths.iter())
         .filter(|(_, p)| p.starts_with(&format!("{}/", template_dir.trim_end_matches('/'))))
         .map(|(id, p)| (*id, p.clone()))
         .collect();
@@ -57,11 +83,9 @@ pub(super) fn render_templates(
             ));
             continue;
         }
-        let (text, segments) = envsubst(sources.get(id), id, &env, &Which::Defined);
-        let rid = sources.add(SourceFile::new(format!("{out} (rendered from {p})"), text));
-        paths.insert(rid, out);
-        by.insert(rid, PlacedBy::Template(id));
-        rendered.insert(rid, segments);
+        let text = envsubst(sources.get(id), id, &env, &Which::Defined);
+        let name = format!("{out} (rendered from {p})");
+        placed.add_rendered(sources, name, out, id, text);
     }
 }
 
@@ -74,13 +98,7 @@ pub(super) const MAX_ENVSUBST_STEPS: usize = 16;
 /// environment, replacing whatever the image had there. The first
 /// [`MAX_ENVSUBST_STEPS`] are rendered; a script with more is not one a
 /// person wrote.
-pub(super) fn render_shell_envsubst(
-    sources: &mut SourceMap,
-    c: &Container,
-    paths: &mut HashMap<FileId, String>,
-    by: &mut HashMap<FileId, PlacedBy>,
-    rendered: &mut HashMap<FileId, Vec<Segment>>,
-) {
+pub(super) fn render_shell_envsubst(sources: &mut SourceMap, c: &Container, placed: &mut Placing) {
     use crate::topology::shell::{SHELLS, basename, commands, shell_script};
     let mut argv = c.argv();
     // The official image's entrypoint runs any other command as it is.
@@ -95,10 +113,10 @@ pub(super) fn render_shell_envsubst(
             Some(s) => Some(s.to_string()),
             None => argv
                 .get(1)
-                .and_then(|f| script_text(sources, paths, f, false)),
+                .and_then(|f| script_text(sources, &placed.paths, f, false)),
         }
     } else {
-        script_text(sources, paths, first, true)
+        script_text(sources, &placed.paths, first, true)
     };
     let Some(steps) = text.as_deref().and_then(commands) else {
         return;
@@ -114,19 +132,17 @@ pub(super) fn render_shell_envsubst(
         let (Some(src), Some(dst)) = (&step.stdin, &step.stdout) else {
             continue;
         };
-        let Some(id) = paths.iter().find(|(_, p)| *p == src).map(|(id, _)| *id) else {
+        let Some(id) = (placed.paths.iter())
+            .find(|(_, p)| *p == src)
+            .map(|(id, _)| *id)
+        else {
             continue;
         };
         let which = Which::of_args(&step.words[1..]);
-        let (text, segments) = envsubst(sources.get(id), id, &env, &which);
-        let rid = sources.add(SourceFile::new(
-            format!("{dst} (rendered by envsubst from {src})"),
-            text,
-        ));
-        paths.retain(|_, p| p != dst);
-        paths.insert(rid, dst.clone());
-        by.insert(rid, PlacedBy::Template(id));
-        rendered.insert(rid, segments);
+        let text = envsubst(sources.get(id), id, &env, &which);
+        let name = format!("{dst} (rendered by envsubst from {src})");
+        placed.paths.retain(|_, p| p != dst);
+        placed.add_rendered(sources, name, dst.clone(), id, text);
     }
 }
 

@@ -6,7 +6,7 @@
 //! image's compiled-in path, supplied from the image when nothing places
 //! one there.
 
-use super::{PlacedBy, Placement, Segment, align, render_templates};
+use super::{PlacedBy, Placement, Placing, Segment, align, render_templates};
 use crate::nginx::cmdline::{self, NginxArgs};
 use crate::nginx::include::normalize;
 use crate::source::{FileId, SourceFile, SourceMap};
@@ -200,14 +200,18 @@ pub(super) fn place_site(
     project_dir: &str,
 ) -> Option<Placement> {
     let candidates: Vec<FileId> = nginx_files.iter().chain(project_files).copied().collect();
-    let (view, mut rendered) = container_view(sources, &candidates, topo, site, project_dir)?;
+    let (view, rendered) = container_view(sources, &candidates, topo, site, project_dir)?;
     let c = topo.units[site.unit.0].containers[site.container].clone();
-    let mut paths: HashMap<FileId, String> = HashMap::new();
-    let mut by: HashMap<FileId, PlacedBy> = HashMap::new();
+    let mut placed = Placing {
+        paths: HashMap::new(),
+        by: HashMap::new(),
+        rendered,
+    };
     for (path, p) in view {
-        paths.insert(p.file, path);
-        by.insert(p.file, p.by);
+        placed.paths.insert(p.file, path);
+        placed.by.insert(p.file, p.by);
     }
+    let paths = &placed.paths;
     if !nginx_files.iter().any(|id| paths.contains_key(id))
         && !paths.values().any(|p| is_config_path(p, &c))
         && !nginx_files.is_empty()
@@ -221,22 +225,15 @@ pub(super) fn place_site(
         .filter(|id| !paths.contains_key(id))
         .collect();
     let mut not_rendered = Vec::new();
-    render_templates(
-        sources,
-        &c,
-        &mut paths,
-        &mut by,
-        &mut rendered,
-        &mut not_rendered,
-    );
-    super::render_shell_envsubst(sources, &c, &mut paths, &mut by, &mut rendered);
-    let main = main_file(sources, &c, &mut paths, &mut by);
+    render_templates(sources, &c, &mut placed, &mut not_rendered);
+    super::render_shell_envsubst(sources, &c, &mut placed);
+    let main = main_file(sources, &c, &mut placed.paths, &mut placed.by);
     Some(Placement {
-        paths,
-        by,
+        paths: placed.paths,
+        by: placed.by,
         main,
         unplaced,
-        rendered,
+        rendered: placed.rendered,
         not_rendered,
     })
 }

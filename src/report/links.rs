@@ -202,38 +202,31 @@ mod tests {
         let r = SourceRoot::new("/repo", "/repo/deploy/app");
         assert_eq!(r.prefix(), "deploy/app/");
         assert_eq!(r.uri().as_deref(), Some("file:///repo/"));
-        assert_eq!(
-            r.place("compose.yaml"),
-            Placed::Root("deploy/app/compose.yaml".into())
-        );
-        assert_eq!(
-            r.place("../nginx/a b.conf"),
-            Placed::Root("deploy/nginx/a%20b.conf".into())
-        );
-        assert_eq!(r.place("/repo/x.conf"), Placed::Root("x.conf".into()));
-        assert_eq!(
-            r.place("../../../etc/x"),
-            Placed::Absolute("file:///etc/x".into())
-        );
-        assert_eq!(
-            r.place("/etc/nginx/nginx.conf"),
-            Placed::Absolute("file:///etc/nginx/nginx.conf".into())
-        );
         // A project outside the root is its own root.
         let own = SourceRoot::new("/repo", "/elsewhere/p");
         assert_eq!(own.prefix(), "");
         assert_eq!(own.uri().as_deref(), Some("file:///elsewhere/p/"));
         // Over HTTP nothing is known but the upload's own paths.
         let http = SourceRoot::default();
-        assert_eq!(
-            http.place("conf/default.conf"),
-            Placed::Root("conf/default.conf".into())
-        );
-        assert_eq!(http.place("../x"), Placed::Unrooted("../x".into()));
-        assert_eq!(
-            http.place("/etc/x"),
-            Placed::Absolute("file:///etc/x".into())
-        );
+        let root = |p: &str| Placed::Root(p.into());
+        let absolute = |p: &str| Placed::Absolute(p.into());
+        let cases = [
+            (&r, "compose.yaml", root("deploy/app/compose.yaml")),
+            (&r, "../nginx/a b.conf", root("deploy/nginx/a%20b.conf")),
+            (&r, "/repo/x.conf", root("x.conf")),
+            (&r, "../../../etc/x", absolute("file:///etc/x")),
+            (
+                &r,
+                "/etc/nginx/nginx.conf",
+                absolute("file:///etc/nginx/nginx.conf"),
+            ),
+            (&http, "conf/default.conf", root("conf/default.conf")),
+            (&http, "../x", Placed::Unrooted("../x".into())),
+            (&http, "/etc/x", absolute("file:///etc/x")),
+        ];
+        for (source_root, path, want) in cases {
+            assert_eq!(source_root.place(path), want, "{path}");
+        }
     }
 
     #[test]

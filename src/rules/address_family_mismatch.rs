@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::network::{Lookup, Status, target_text};
 
 crate::declare_rule! {
@@ -35,23 +35,18 @@ impl Check for AddressFamilyMismatch {
             // One finding per upstream: the first listener of the other family.
             if let Some(met) = cx.listeners_met(r, Met::WrongFamily).next() {
                 let (hit, u, l) = (met.hit, met.unit, met.listener);
-                let mut f = finding(
-                    self,
-                    format!(
-                        "`{}` connects over {}, but `{}` listens on {} only",
-                        target_text(up),
-                        if hit.ip.is_some_and(|i| i.is_ipv6()) {
-                            "IPv6"
-                        } else {
-                            "IPv4"
-                        },
-                        u.name,
-                        l
-                    ),
-                    Some(up.span),
+                let msg = format!(
+                    "`{}` connects over {}, but `{}` listens on {} only",
+                    target_text(up),
+                    if hit.ip.is_some_and(|i| i.is_ipv6()) {
+                        "IPv6"
+                    } else {
+                        "IPv4"
+                    },
+                    u.name,
+                    l
                 );
-                f.upstream = Some(r.upstream);
-                out.push(f);
+                out.push(upstream_finding(self, r, msg, Some(up.span)));
             }
         }
     }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -45,18 +45,14 @@ impl Check for AddressNotRoutable {
             let u = &topo.units[unit.0];
             let addr = u.addresses.iter().find(|a| a.ip == Some(*ip));
             let net = addr.map(|a| &topo.networks[a.network.0]);
-            let mut f = finding(
-                self,
-                format!(
-                    "`{}` is `{}`'s address on network `{}`, which nginx does not join (it joins {}): the connection times out",
-                    target_text(up),
-                    u.name,
-                    net.map_or("?", |n| n.key.as_str()),
-                    super::joined_networks(topo, r.site.unit)
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{}` is `{}`'s address on network `{}`, which nginx does not join (it joins {}): the connection times out",
+                target_text(up),
+                u.name,
+                net.map_or("?", |n| n.key.as_str()),
+                super::joined_networks(topo, r.site.unit)
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = addr.and_then(|a| a.span) {
                 f.related.push(Related::new(
                     span,
@@ -70,7 +66,7 @@ impl Check for AddressNotRoutable {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{assert_none, one, run};
 
     const COMPOSE: &str = "services:\n  nginx:\n    image: nginx:1.27\n    networks: [front]\n  api:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        ipv4_address: 172.30.0.10\nnetworks:\n  front: {}\n  back:\n    ipam:\n      config:\n        - subnet: 172.30.0.0/24\n";
 
@@ -78,7 +74,7 @@ mod tests {
     fn address_on_a_network_nginx_does_not_join() {
         let conf = "server { listen 80; location / { proxy_pass http://172.30.0.10:8000; } }";
         let r = run(conf, COMPOSE);
-        assert_eq!(of(&r, "UC2017").len(), 1, "{:?}", codes(&r));
+        one(&r, "UC2017");
     }
 
     #[test]
@@ -86,6 +82,6 @@ mod tests {
         let shared = COMPOSE.replace("networks: [front]", "networks: [front, back]");
         let conf = "server { listen 80; location / { proxy_pass http://172.30.0.10:8000; } }";
         let r = run(conf, &shared);
-        assert!(of(&r, "UC2017").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2017"]);
     }
 }

@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::target_text;
@@ -47,19 +47,15 @@ impl Check for BackendBoundToLoopback {
             // One finding per upstream: the first listener bound to loopback.
             if let Some(met) = cx.listeners_met(r, Met::LoopbackOnly).next() {
                 let (u, c, l) = (met.unit, met.container, met.listener);
-                let mut f = finding(
-                    self,
-                    format!(
-                        "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
-                        target_text(up),
-                        u.name,
-                        l,
-                        cx.topology.units[r.site.unit.0].name,
-                        l.provenance.detail
-                    ),
-                    Some(up.span),
+                let msg = format!(
+                    "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
+                    target_text(up),
+                    u.name,
+                    l,
+                    cx.topology.units[r.site.unit.0].name,
+                    l.provenance.detail
                 );
-                f.upstream = Some(r.upstream);
+                let mut f = upstream_finding(self, r, msg, Some(up.span));
                 if let Some(span) = l.provenance.span.or(c.span) {
                     f.related
                         .push(Related::new(span, format!("`{}` is started here", c.name)));
@@ -114,26 +110,8 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
     // The service (or container) key; its `command:` line follows, indented deeper.
     let key = c.span?;
     let src = &cx.sources.get(key.file).bytes;
-    let line_start = |at: usize| {
-        src[..at]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1)
-    };
-    let indent = |from: usize| src[from..].iter().take_while(|&&b| b == b' ').count();
-    let key_indent = indent(line_start(key.start as usize));
-    let mut at = src[key.end as usize..].iter().position(|&b| b == b'\n')? + key.end as usize + 1;
-    while at < src.len() {
-        let end = src[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(src.len(), |p| at + p);
-        let line = &src[at..end];
-        let ind = indent(at);
+    for (at, line) in super::yaml_block_lines(src, key) {
         let text = std::str::from_utf8(line).ok()?.trim_end();
-        if !text.trim().is_empty() && ind <= key_indent && !text.trim_start().starts_with('#') {
-            return None; // left the service
-        }
         let trimmed = text.trim_start();
         let rest = trimmed
             .strip_prefix("command:")
@@ -164,7 +142,6 @@ fn command_fix(cx: &Context, c: &crate::topology::Container) -> Option<Fix> {
                 [Edit::insert(key.file, insert_at as u32, replacement)],
             ));
         }
-        at = end + 1;
     }
     None
 }

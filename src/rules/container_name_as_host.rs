@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -55,15 +55,11 @@ impl Check for ContainerNameAsHost {
             let sibling = &pod.containers[ci];
             let effect = miss.effect(cx);
             let port = r.port.unwrap_or(80);
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
-                    sibling.name, pod.name
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
+                sibling.name, pod.name
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = sibling.span {
                 f.related.push(Related::new(
                     span,
@@ -96,7 +92,7 @@ fn on_loopback(c: &Container, port: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{assert_none, codes, of, one, run};
 
     fn pod(app: &str) -> String {
         format!(
@@ -115,19 +111,14 @@ spec:
     fn a_sibling_container_name_gets_the_loopback_fix() {
         let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";
         let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
-        let f = of(&r, "UC1009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
+        let f = one(&r, "UC1009");
         assert!(
             !codes(&r).contains(&"UC1001".to_string()),
             "{:?}",
             codes(&r)
         );
-        assert_eq!(f[0].fixes[0].applicability, Applicability::Safe);
-        assert!(
-            f[0].fixes[0].diff.contains("http://127.0.0.1:8000;"),
-            "{}",
-            f[0].fixes[0].diff
-        );
+        assert_eq!(f.fixes[0].applicability, Applicability::Safe);
+        crate::testing::assert_contains(&f.fixes[0].diff, "http://127.0.0.1:8000;");
         // gunicorn bound to another address than loopback: check first.
         let r = run(conf, &pod("[gunicorn, -b, \"10.0.0.9:8000\", \"app:app\"]"));
         assert_eq!(
@@ -140,9 +131,9 @@ spec:
     fn loopback_and_other_names_are_left_to_other_rules() {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
         let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
-        assert!(of(&r, "UC1009").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC1009"]);
         let conf = "server { listen 80; location / { proxy_pass http://api:8000; } }";
         let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
-        assert!(of(&r, "UC1009").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC1009"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -61,19 +61,15 @@ impl Check for HardCodedContainerAddress {
                 Platform::Compose => "container",
                 Platform::Kubernetes => "pod",
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`{ip}` is the {} address of {what} `{}`; it changes when the {what} is recreated",
-                    match addr.origin {
-                        AddressOrigin::Observed => "current",
-                        _ => "modelled",
-                    },
-                    unit.name
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{ip}` is the {} address of {what} `{}`; it changes when the {what} is recreated",
+                match addr.origin {
+                    AddressOrigin::Observed => "current",
+                    _ => "modelled",
+                },
+                unit.name
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             let name = match topo.platform {
                 Platform::Compose => addr.dns_names.first().cloned(),
                 Platform::Kubernetes => {

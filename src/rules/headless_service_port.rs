@@ -1,5 +1,5 @@
 use super::service_port_vs_target_port::port_edit;
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, looked_up_host, port_finding};
 use crate::fix::Fix;
 use crate::network::{Hit, Outcome, target_text};
 use crate::topology::{ServiceKind, ServicePort, Topology};
@@ -46,29 +46,23 @@ impl Check for HeadlessServicePort {
                 };
                 let svc = &cx.topology.services[hit.service.expect("checked").0];
                 let port = sp.port;
-                let mut f = finding(
-                    self,
-                    format!(
-                        "Service `{}` is headless (`clusterIP: None`): `{}` reaches the pods directly on port {port}, with no translation to targetPort {target}, where they listen",
-                        svc.name,
-                        target_text(up)
-                    ),
-                    Some(h.port_span.unwrap_or(h.host_span)),
+                let message = format!(
+                    "Service `{}` is headless (`clusterIP: None`): `{}` reaches the pods directly on port {port}, with no translation to targetPort {target}, where they listen",
+                    svc.name,
+                    target_text(up)
                 );
-                f.upstream = Some(r.upstream);
-                if let Some(span) = sp.target_span.or(sp.span) {
-                    f.related.push(Related::new(
-                        span,
+                let f = port_finding(self, r, h, message)
+                    .related_at(
+                        sp.target_span.or(sp.span),
                         format!(
                             "Service `{}` port {port} targets {target} in the pods",
                             svc.name
                         ),
+                    )
+                    .fix(Fix::safe(
+                        format!("Use the pods' port {target} instead of {port}"),
+                        [port_edit(h, target)],
                     ));
-                }
-                f.fixes.push(Fix::safe(
-                    format!("Use the pods' port {target} instead of {port}"),
-                    [port_edit(h, target)],
-                ));
                 out.push(f);
                 break;
             }
@@ -142,10 +136,8 @@ spec:
         let conf = "server { listen 8080; location / { proxy_pass http://search:80; } }";
         let report =
             crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
-        let codes = crate::rules::testing::codes(&report);
-        assert!(codes.contains(&"UC2008".to_string()), "{codes:?}");
-        assert!(!codes.contains(&"UC2004".to_string()), "{codes:?}");
-        let f = report.findings.iter().find(|f| f.code == "UC2008").unwrap();
+        crate::rules::testing::assert_none(&report, &["UC2004"]);
+        let f = crate::rules::testing::first(&report, "UC2008");
         assert_eq!(f.fixes[0].title, "Use the pods' port 9200 instead of 80");
     }
 
@@ -154,10 +146,6 @@ spec:
         let conf = "server { listen 8080; location / { proxy_pass http://search:9200; } }";
         let report =
             crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
-        let codes = crate::rules::testing::codes(&report);
-        assert!(
-            !codes.iter().any(|c| c == "UC2008" || c == "UC2004"),
-            "{codes:?}"
-        );
+        crate::rules::testing::assert_none(&report, &["UC2008", "UC2004"]);
     }
 }

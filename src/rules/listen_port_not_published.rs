@@ -405,31 +405,23 @@ fn join(ports: impl Iterator<Item = u16>) -> String {
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{of, run, run_one};
 
     const CONF: &str = "server { listen 80; location / { proxy_pass http://app:8000; } }";
 
     #[test]
     fn nginx_without_ports() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    expose: [\"80\"]\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n";
-        let r = run(CONF, compose);
-        let f = of(&r, "UC2012");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].fixes[0].applicability, Applicability::DisplayOnly);
+        let f = run_one(CONF, compose, "UC2012");
+        assert_eq!(f.fixes[0].applicability, Applicability::DisplayOnly);
     }
 
     #[test]
     fn wrong_container_port_published() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports:\n      - \"8080:8080\"\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n";
-        let r = run(CONF, compose);
-        let f = of(&r, "UC2012");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].fixes[0].applicability, Applicability::Unsafe);
-        assert!(
-            f[0].fixes[0].diff.contains("+      - \"8080:80\""),
-            "{}",
-            f[0].fixes[0].diff
-        );
+        let f = run_one(CONF, compose, "UC2012");
+        assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);
+        crate::testing::assert_contains(&f.fixes[0].diff, "+      - \"8080:80\"");
     }
 
     #[test]
@@ -437,14 +429,8 @@ mod tests {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports:\n      - 80:80\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n";
         let conf =
             "server { listen 80; listen 443 ssl; location / { proxy_pass http://app:8000; } }";
-        let r = run(conf, compose);
-        let f = of(&r, "UC2012");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(
-            f[0].fixes[0].diff.contains("+      - 443:443"),
-            "{}",
-            f[0].fixes[0].diff
-        );
+        let f = run_one(conf, compose, "UC2012");
+        crate::testing::assert_contains(&f.fixes[0].diff, "+      - 443:443");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -90,18 +90,14 @@ impl Check for LocalhostIpv6Fallback {
                     ip.to_string()
                 }
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`localhost` is both 127.0.0.1 and ::1, but `{name}` listens on {} only: every connection to {}:{port} fails, is logged (`connect() to {}:{port} failed`) and retried on {}",
-                    l,
-                    shown(bad),
-                    shown(bad),
-                    good
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`localhost` is both 127.0.0.1 and ::1, but `{name}` listens on {} only: every connection to {}:{port} fails, is logged (`connect() to {}:{port} failed`) and retried on {}",
+                l,
+                shown(bad),
+                shown(bad),
+                good
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = l.provenance.span {
                 f.related.push(Related::new(
                     span,
@@ -119,7 +115,7 @@ impl Check for LocalhostIpv6Fallback {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{assert_none, codes, one, run};
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: nginx\n      image: nginx:1.27-alpine\n      ports: [{containerPort: 80}]\n    - name: app\n      image: python:3.12\n      command: [gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]\n";
 
@@ -127,9 +123,8 @@ mod tests {
     fn ipv4_only_app_behind_localhost() {
         let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
         let r = run(conf, POD);
-        let f = of(&r, "UC2010");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].fixes[0].title, "Replace `localhost` with `127.0.0.1`");
+        let f = one(&r, "UC2010");
+        assert_eq!(f.fixes[0].title, "Replace `localhost` with `127.0.0.1`");
         assert!(
             r.findings.iter().all(|f| f.code != "UC2001"),
             "{:?}",
@@ -141,14 +136,14 @@ mod tests {
     fn glibc_nginx_on_an_ipv4_network_only_gets_127_0_0_1() {
         let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
         let r = run(conf, &POD.replace("nginx:1.27-alpine", "nginx:1.27"));
-        assert!(of(&r, "UC2010").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2010"]);
     }
 
     #[test]
     fn explicit_ipv4_is_fine() {
         let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
         let r = run(conf, POD);
-        assert!(of(&r, "UC2010").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2010"]);
         assert_eq!(r.upstreams[0].status, crate::network::Status::Reachable);
     }
 }

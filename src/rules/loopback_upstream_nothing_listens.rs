@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, route_fixes, routes_to_port};
+use super::{Check, Context, Finding, Related, route_fixes, routes_to_port, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -86,16 +86,12 @@ impl Check for LoopbackUpstreamNothingListens {
                     )
                 }
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`{}` is nginx's own loopback in `{}`, where nothing listens on {port}{elsewhere}",
-                    target_text(up),
-                    nginx.name
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{}` is nginx's own loopback in `{}`, where nothing listens on {port}{elsewhere}",
+                target_text(up),
+                nginx.name
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             for route in routes.iter().take(super::MAX_ROUTE_FIXES) {
                 let unit = &cx.topology.units[route.unit.0];
                 if let Some((_, l)) = unit.listeners().find(|(_, l)| l.port == Some(port))

@@ -269,6 +269,50 @@ impl Context<'_> {
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
     }
+
+    /// For each primary resolution that names a port and a host, the first
+    /// Service that refused the port (`Outcome::NoServicePort`) for which
+    /// `judge` has a finding: the loop of the rules that say which port of
+    /// the Service nginx meant. One finding per upstream at most.
+    pub fn judge_service_port_misses(
+        &self,
+        out: &mut Vec<Finding>,
+        mut judge: impl FnMut(&ServicePortMiss) -> Option<Finding>,
+    ) {
+        for r in self.primary() {
+            let Some(port) = r.port else { continue };
+            let up = self.upstream(r);
+            let Some(host) = looked_up_host(up, &r.lookup) else {
+                continue;
+            };
+            let found = r.hits.iter().find_map(|hit| match hit.outcome {
+                Outcome::NoServicePort { service } => judge(&ServicePortMiss {
+                    r,
+                    port,
+                    up,
+                    host,
+                    service: &self.topology.services[service.0],
+                }),
+                _ => None,
+            });
+            out.extend(found);
+        }
+    }
+}
+
+/// A Service nginx reached on a port it does not accept
+/// ([`Context::judge_service_port_misses`]).
+pub struct ServicePortMiss<'a> {
+    /// The resolution.
+    pub r: &'a Resolution,
+    /// The port nginx connects to.
+    pub port: u16,
+    /// The upstream.
+    pub up: &'a UpstreamRef,
+    /// The host nginx looked up, as written.
+    pub host: &'a HostTarget,
+    /// The Service that refused the port.
+    pub service: &'a crate::topology::Service,
 }
 
 /// How a connection of nginx's met a listener.
@@ -410,6 +454,27 @@ pub fn finding(r: &dyn RuleMeta, message: impl Into<String>, span: Option<Span>)
     Finding::new(m.code, m.name, m.severity, message, span).refusal(m.refusal)
 }
 
+/// A finding of rule `r` about the upstream of resolution `res`.
+pub fn upstream_finding(
+    r: &dyn RuleMeta,
+    res: &Resolution,
+    message: impl Into<String>,
+    span: Option<Span>,
+) -> Finding {
+    finding(r, message, span).upstream(res.upstream)
+}
+
+/// A finding of rule `r` about the port nginx connects to for resolution
+/// `res`: at the port as written, else at the host.
+pub fn port_finding(
+    r: &dyn RuleMeta,
+    res: &Resolution,
+    h: &HostTarget,
+    message: impl Into<String>,
+) -> Finding {
+    upstream_finding(r, res, message, Some(h.port_span.unwrap_or(h.host_span)))
+}
+
 /// Runs every rule and returns findings sorted by file position then code.
 pub fn run(cx: &Context) -> Vec<Finding> {
     run_until(
@@ -516,6 +581,31 @@ pub fn through_service(cx: &Context, up: &UpstreamRef, service: &str, too: bool)
             if too { " too" } else { "" }
         ),
     )
+}
+
+/// A finding of rule `r` about Service `service`, which `upstreams` go
+/// through: about the first of them, with a note on each.
+pub fn service_finding(
+    cx: &Context,
+    r: &dyn RuleMeta,
+    service: &str,
+    upstreams: &[usize],
+    message: impl Into<String>,
+    span: Option<Span>,
+) -> Finding {
+    let mut f = finding(r, message, span);
+    f.upstream = upstreams.first().copied();
+    for u in upstreams {
+        let up = &cx.extraction.upstreams[*u];
+        f.related.push(through_service(cx, up, service, false));
+    }
+    f
+}
+
+/// Items in backticks, joined by `, `, for messages: "`a`, `b`".
+pub fn ticked<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let ticked: Vec<String> = items.into_iter().map(|i| format!("`{i}`")).collect();
+    ticked.join(", ")
 }
 
 /// Most items a message lists before it says how many more there are.
@@ -715,6 +805,39 @@ pub fn route_fixes(up: &UpstreamRef, routes: &[Route]) -> Vec<Fix> {
             )
         })
         .collect()
+}
+
+/// The lines of the YAML block under the key written at `key`: the lines
+/// after the key's own, up to the first that is neither blank nor a
+/// comment and is indented no deeper than the key's line. Each comes with
+/// the offset it starts at, without its `\n`.
+pub fn yaml_block_lines(src: &[u8], key: Span) -> impl Iterator<Item = (usize, &[u8])> {
+    let indent = |line: &[u8]| line.iter().take_while(|&&c| c == b' ').count();
+    let key_line = src[..key.start as usize]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let key_indent = indent(&src[key_line..]);
+    let after_key = &src[key.end as usize..];
+    let mut at = (after_key.iter().position(|&c| c == b'\n'))
+        .map_or(src.len(), |p| key.end as usize + p + 1);
+    std::iter::from_fn(move || {
+        let start = at;
+        if start >= src.len() {
+            return None;
+        }
+        let line = src[start..].split(|&c| c == b'\n').next()?;
+        at = start + line.len() + 1;
+        Some((start, line))
+    })
+    .take_while(move |(_, line)| yaml_blank(line) || indent(line) > key_indent)
+}
+
+/// True for a YAML line with nothing but white space, or only a comment.
+pub fn yaml_blank(line: &[u8]) -> bool {
+    line.iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_none_or(|&c| c == b'#')
 }
 
 /// An edit adding `item` to the YAML block sequence whose last item is

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 
@@ -47,17 +47,13 @@ impl Check for NetworkNotShared {
             };
             let topo = cx.topology;
             let net = &topo.networks[network.0];
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is `{}` on network `{}`, which nginx's service does not join (it joins {})",
-                    topo.units[unit.0].name,
-                    net.key,
-                    super::joined_networks(topo, r.site.unit)
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is `{}` on network `{}`, which nginx's service does not join (it joins {})",
+                topo.units[unit.0].name,
+                net.key,
+                super::joined_networks(topo, r.site.unit)
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = net.span {
                 f.related.push(Related::new(
                     span,

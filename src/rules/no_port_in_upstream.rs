@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Lookup;
 
@@ -38,18 +38,14 @@ impl Check for NoPortInUpstream {
             if h.port.is_some() || up.default_port.is_some() || h.port_span.is_some() {
                 continue;
             }
-            let mut f = finding(
-                self,
-                format!(
-                    "`{} {}` names no port and `{}` has no default: nginx stops with `no port in upstream \"{}\"`",
-                    up.directive.name(),
-                    h.host,
-                    up.directive.name(),
-                    h.host
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{} {}` names no port and `{}` has no default: nginx stops with `no port in upstream \"{}\"`",
+                up.directive.name(),
+                h.host,
+                up.directive.name(),
+                h.host
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             // Which ports does the target listen on?
             let mut ports: Vec<u16> = Vec::new();
             if let Lookup::Name { .. } | Lookup::Ip { .. } = &r.lookup {

@@ -1,7 +1,7 @@
 use super::service_port_vs_target_port::{port_edit, target_numbers};
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, port_finding};
 use crate::fix::Fix;
-use crate::network::{Outcome, target_text};
+use crate::network::target_text;
 
 crate::declare_rule! {
     /// ## What it does
@@ -33,52 +33,31 @@ crate::declare_rule! {
 
 impl Check for NodeportAsServicePort {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Some(port) = r.port else { continue };
-            let up = cx.upstream(r);
-            for hit in &r.hits {
-                let Outcome::NoServicePort { service } = hit.outcome else {
-                    continue;
-                };
-                let svc = &cx.topology.services[service.0];
-                // A target port too: service-port-vs-target-port explains it.
-                if svc
-                    .ports
-                    .iter()
-                    .any(|sp| target_numbers(cx.topology, svc, sp).contains(&port))
-                {
-                    continue;
-                }
-                let Some(sp) = svc.ports.iter().find(|sp| sp.node_port == Some(port)) else {
-                    continue;
-                };
-                let Some(h) = looked_up_host(up, &r.lookup) else {
-                    continue;
-                };
-                let mut f = finding(
-                    self,
-                    format!(
-                        "`{}` uses port {port}, the nodePort of Service `{}`, which is open on the nodes' addresses only; inside the cluster the Service listens on port {}",
-                        target_text(up),
-                        svc.name,
-                        sp.port
-                    ),
-                    Some(h.port_span.unwrap_or(h.host_span)),
-                );
-                f.upstream = Some(r.upstream);
-                if let Some(span) = sp.span {
-                    f.related.push(Related::new(
-                        span,
-                        format!("Service `{}` port {} (nodePort {port})", svc.name, sp.port),
-                    ));
-                }
-                f.fixes.push(Fix::safe(
-                    format!("Use Service port {} instead of nodePort {port}", sp.port),
-                    [port_edit(h, sp.port)],
-                ));
-                out.push(f);
-                break;
+        cx.judge_service_port_misses(out, |miss| {
+            let (svc, port) = (miss.service, miss.port);
+            // A target port too: service-port-vs-target-port explains it.
+            if svc
+                .ports
+                .iter()
+                .any(|sp| target_numbers(cx.topology, svc, sp).contains(&port))
+            {
+                return None;
             }
-        }
+            let sp = svc.ports.iter().find(|sp| sp.node_port == Some(port))?;
+            let message = format!(
+                "`{}` uses port {port}, the nodePort of Service `{}`, which is open on the nodes' addresses only; inside the cluster the Service listens on port {}",
+                target_text(miss.up),
+                svc.name,
+                sp.port
+            );
+            let f = port_finding(self, miss.r, miss.host, message).related_at(
+                sp.span,
+                format!("Service `{}` port {} (nodePort {port})", svc.name, sp.port),
+            );
+            Some(f.fix(Fix::safe(
+                format!("Use Service port {} instead of nodePort {port}", sp.port),
+                [port_edit(miss.host, sp.port)],
+            )))
+        });
     }
 }

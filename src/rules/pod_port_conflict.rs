@@ -251,7 +251,7 @@ mod tests {
             1,
             "{codes:?}"
         );
-        let f = report.findings.iter().find(|f| f.code == "UC2013").unwrap();
+        let f = crate::rules::testing::first(&report, "UC2013");
         assert!(
             f.message
                 .starts_with("containers `app` and `exporter` of the pods of Deployment `orders` both listen on port 8080/tcp"),

@@ -1,10 +1,10 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, port_finding, service_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Hit;
 use crate::network::Outcome;
 use crate::network::target_text;
-use crate::topology::{PortKind, ServiceId, ServiceKind, TargetPort};
+use crate::topology::{ServiceId, ServiceKind, TargetPort};
 
 crate::declare_rule! {
     /// ## What it does
@@ -56,12 +56,7 @@ impl Check for PortNotListening {
                     continue; // loopback-upstream-nothing-listens
                 }
                 let u = &cx.topology.units[unit.0];
-                let published = u.containers.iter().flat_map(|c| &c.ports).any(|p| {
-                    p.kind == PortKind::Published
-                        && p.host_port == Some(port)
-                        && p.container_port != port
-                });
-                if published {
+                if super::published_port_used::published_elsewhere(u, port).is_some() {
                     continue; // published-port-used
                 }
                 if super::headless_service_port::untranslated(cx.topology, hit).is_some() {
@@ -92,21 +87,13 @@ impl Check for PortNotListening {
                     break;
                 }
                 let at = hit.pod_port.unwrap_or(port);
-                let mut f = finding(
-                    self,
-                    format!(
-                        "nothing in `{}` listens on port {at} (listening: {}), so `{}` is refused",
-                        u.name,
-                        known
-                            .iter()
-                            .map(|p| p.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        target_text(up)
-                    ),
-                    Some(h.port_span.unwrap_or(h.host_span)),
+                let message = format!(
+                    "nothing in `{}` listens on port {at} (listening: {}), so `{}` is refused",
+                    u.name,
+                    listed(known),
+                    target_text(up)
                 );
-                f.upstream = Some(r.upstream);
+                let mut f = port_finding(self, r, h, message);
                 if known.len() == 1
                     && hit.service.is_none()
                     && let Some(ps) = h.port_span
@@ -145,24 +132,15 @@ impl PortNotListening {
             TargetPort::Number(n) => n.to_string(),
             TargetPort::Name(n) => format!("`{n}` ({at})"),
         };
-        let listening = known
-            .iter()
-            .map(|p| p.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut f = finding(
-            self,
-            format!(
-                "Service `{}` forwards port {port} to targetPort {target}, but nothing in `{}` listens on {at} (listening: {listening}), so `{}` is refused",
-                svc.name,
-                cx.topology.units[unit.0].name,
-                target_text(up)
-            ),
-            sp.target_span.or(sp.span),
+        let listening = listed(known);
+        let message = format!(
+            "Service `{}` forwards port {port} to targetPort {target}, but nothing in `{}` listens on {at} (listening: {listening}), so `{}` is refused",
+            svc.name,
+            cx.topology.units[unit.0].name,
+            target_text(up)
         );
-        f.upstream = Some(upstream);
-        f.related
-            .push(super::through_service(cx, up, &svc.name, false));
+        let span = sp.target_span.or(sp.span);
+        let mut f = service_finding(cx, self, &svc.name, &[upstream], message, span);
         if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
             f.fixes.push(Fix::unsafe_edits(
                 format!("Target port {only} instead of {at}"),
@@ -171,4 +149,10 @@ impl PortNotListening {
         }
         Some(f)
     }
+}
+
+/// The ports a unit listens on, for messages: "80, 8080".
+fn listed(ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    ports.join(", ")
 }

@@ -320,7 +320,7 @@ fn in_scope(cx: &Context, up: &UpstreamRef, pred: impl Fn(&Directive) -> bool) -
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{assert_none, one, run, run_one};
 
     fn compose(cmd: &str) -> String {
         format!(
@@ -331,10 +331,12 @@ mod tests {
     #[test]
     fn proxy_pass_to_a_uwsgi_socket() {
         let conf = "server {\n    listen 80;\n    location / {\n        proxy_pass http://app:8000;\n    }\n}\n";
-        let r = run(conf, &compose("uwsgi --socket :8000 --module app:app"));
-        let f = of(&r, "UC3001");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        let fix = &f[0].fixes[0];
+        let f = run_one(
+            conf,
+            &compose("uwsgi --socket :8000 --module app:app"),
+            "UC3001",
+        );
+        let fix = &f.fixes[0];
         assert_eq!(fix.applicability, Applicability::Unsafe);
         assert!(
             fix.diff
@@ -348,14 +350,12 @@ mod tests {
     fn uwsgi_pass_to_uwsgi_http() {
         let conf =
             "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
-        let r = run(conf, &compose("uwsgi --http :8000 --module app:app"));
-        let f = of(&r, "UC3001");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(
-            f[0].fixes[0].diff.contains("proxy_pass http://app:8000"),
-            "{}",
-            f[0].fixes[0].diff
+        let f = run_one(
+            conf,
+            &compose("uwsgi --http :8000 --module app:app"),
+            "UC3001",
         );
+        crate::testing::assert_contains(&f.fixes[0].diff, "proxy_pass http://app:8000");
     }
 
     #[test]
@@ -363,18 +363,15 @@ mod tests {
         use crate::rules::Severity;
         let conf = "upstream django { server app:8000; }\nserver { listen 80; location / { proxy_pass http://django; } }";
         let r = run(conf, &compose("uwsgi --socket :8000 --module app:app"));
-        let f = of(&r, "UC3001");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].severity, Severity::Error, "{}", f[0].message);
+        let f = one(&r, "UC3001");
+        assert_eq!(f.severity, Severity::Error, "{}", f.message);
         let two = format!(
             "{}  web2:\n    image: python:3.12\n    command: uwsgi --http :8000 --module app:app\n",
             compose("uwsgi --socket :8000 --module app:app")
         );
         let conf = "upstream django { server app:8000; server web2:8000; }\nserver { listen 80; location / { proxy_pass http://django; } }";
-        let r = run(conf, &two);
-        let f = of(&r, "UC3001");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(f[0].severity, Severity::Warning, "{}", f[0].message);
+        let f = run_one(conf, &two, "UC3001");
+        assert_eq!(f.severity, Severity::Warning, "{}", f.message);
     }
 
     #[test]
@@ -382,9 +379,9 @@ mod tests {
         let conf =
             "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
         let r = run(conf, &compose("uwsgi --socket :8000 --module app:app"));
-        assert!(of(&r, "UC3001").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC3001"]);
         let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";
         let r = run(conf, &compose("gunicorn -b 0.0.0.0:8000 app:app"));
-        assert!(of(&r, "UC3001").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC3001"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
@@ -65,15 +65,11 @@ impl Check for ProxyLoop {
                     "every request is proxied to itself until nginx runs out of connections",
                 )
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`{}` leads back to nginx itself: {listen} of {within} — {effect}",
-                    target_text(up)
-                ),
-                Some(up.span),
+            let msg = format!(
+                "`{}` leads back to nginx itself: {listen} of {within} — {effect}",
+                target_text(up)
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(up.span));
             if let Some(span) = l.provenance.span {
                 f.related.push(Related::new(span, "nginx listens here"));
             }

@@ -1,9 +1,9 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, port_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
 use crate::network::target_text;
-use crate::topology::PortKind;
+use crate::topology::{DeclaredPort, PortKind, Unit};
 
 crate::declare_rule! {
     /// ## What it does
@@ -47,35 +47,24 @@ impl Check for PublishedPortUsed {
                     continue;
                 }
                 let u = &cx.topology.units[unit.0];
-                let Some(p) = u.containers.iter().flat_map(|c| &c.ports).find(|p| {
-                    p.kind == PortKind::Published
-                        && p.host_port == Some(port)
-                        && p.container_port != port
-                }) else {
+                let Some(p) = published_elsewhere(u, port) else {
                     continue;
                 };
-                let mut f = finding(
-                    self,
+                let message = format!(
+                    "`{}` uses port {port}, which `{}` publishes on the host; other containers reach it on container port {}",
+                    target_text(up),
+                    u.name,
+                    p.container_port
+                );
+                let mut f = port_finding(self, r, h, message).related_at(
+                    p.host_span.or(p.span),
                     format!(
-                        "`{}` uses port {port}, which `{}` publishes on the host; other containers reach it on container port {}",
-                        target_text(up),
-                        u.name,
+                        "published here: host {port} -> container {}",
                         p.container_port
                     ),
-                    Some(h.port_span.unwrap_or(h.host_span)),
                 );
-                f.upstream = Some(r.upstream);
-                if let Some(span) = p.host_span.or(p.span) {
-                    f.related.push(Related::new(
-                        span,
-                        format!(
-                            "published here: host {port} -> container {}",
-                            p.container_port
-                        ),
-                    ));
-                }
                 if let Some(ps) = h.port_span {
-                    f.fixes.push(Fix::safe(
+                    f = f.fix(Fix::safe(
                         format!("Use container port {} instead of {port}", p.container_port),
                         [Edit::replace(ps, p.container_port.to_string())],
                     ));
@@ -85,4 +74,13 @@ impl Check for PublishedPortUsed {
             }
         }
     }
+}
+
+/// The port `u` publishes on the host as `port` when it forwards to
+/// another container port: nginx used the host's side of the mapping.
+/// port-not-listening leaves these to this rule.
+pub(super) fn published_elsewhere(u: &Unit, port: u16) -> Option<&DeclaredPort> {
+    u.containers.iter().flat_map(|c| &c.ports).find(|p| {
+        p.kind == PortKind::Published && p.host_port == Some(port) && p.container_port != port
+    })
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, MAX_LISTED, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, MAX_LISTED, Related, looked_up_host, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Lookup;
 use crate::nginx::upstreams::Target;
@@ -79,8 +79,8 @@ impl Check for ResolverMissing {
                     up.span,
                 ),
             };
-            let mut f = finding(self, message, Some(span));
-            f.upstream = Some(r.upstream);
+            let msg = message;
+            let mut f = upstream_finding(self, r, msg, Some(span));
             if let Some(g) = group {
                 // The first few references: every member's finding lists
                 // them, so all of them would be servers × references.

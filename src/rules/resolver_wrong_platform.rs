@@ -239,10 +239,7 @@ mod tests {
     fn a_public_resolver_in_compose_is_replaced_by_the_embedded_dns() {
         let conf = "server {\n    listen 80;\n    resolver 8.8.8.8 1.1.1.1 valid=30s;\n    set $api http://api:8000;\n    location / { proxy_pass $api; }\n}\n";
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n  api:\n    image: api:1\n    expose: [\"8000\"]\n";
-        let report = crate::rules::testing::run(conf, compose);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(codes.contains(&"UC1006".to_string()), "{codes:?}");
-        let f = report.findings.iter().find(|f| f.code == "UC1006").unwrap();
+        let f = crate::rules::testing::run_first(conf, compose, "UC1006");
         assert_eq!(
             f.fixes[0].title,
             "Replace `8.8.8.8 1.1.1.1` with `127.0.0.11`"
@@ -259,7 +256,6 @@ mod tests {
         let conf = "server {\n    listen 80;\n    resolver 8.8.8.8;\n    set $up https://api.example.com;\n    location / { proxy_pass $up; }\n}\n";
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n";
         let report = crate::rules::testing::run(conf, compose);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(!codes.contains(&"UC1006".to_string()), "{codes:?}");
+        crate::rules::testing::assert_none(&report, &["UC1006"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, service_finding, ticked};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
@@ -80,28 +80,17 @@ impl Check for SelectorMatchesNoPods {
                 None => match &lacking {
                     Some((kind, name, keys)) => format!(
                         "; the pods of {kind} `{name}` have the other labels but no {}",
-                        keys.iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        ticked(keys)
                     ),
                     None => String::new(),
                 },
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "Service `{}` selects no pods: no pod in namespace `{}` has the labels `{wanted}`, so nginx is refused (502){hint}",
-                    svc.name, svc.namespace
-                ),
-                svc.selector_span.or(svc.span),
+            let message = format!(
+                "Service `{}` selects no pods: no pod in namespace `{}` has the labels `{wanted}`, so nginx is refused (502){hint}",
+                svc.name, svc.namespace
             );
-            f.upstream = upstreams.first().copied();
-            for u in &upstreams {
-                let up = &cx.extraction.upstreams[*u];
-                f.related
-                    .push(super::through_service(cx, up, &svc.name, false));
-            }
+            let span = svc.selector_span.or(svc.span);
+            let mut f = service_finding(cx, self, &svc.name, &upstreams, message, span);
             let value_span = near.as_ref().and_then(|n| {
                 let key = svc.selector_span?;
                 let src = &cx.sources.get(key.file).bytes;
@@ -120,10 +109,7 @@ impl Check for SelectorMatchesNoPods {
                 _ => f.fixes.push(Fix::display_only(match &lacking {
                         Some((kind, name, keys)) => format!(
                             "Remove {} from the selector of Service `{}`, or add it to the pod template of {kind} `{name}`",
-                            keys.iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
+                            ticked(keys),
                             svc.name
                         ),
                         None => format!(
@@ -260,36 +246,13 @@ fn selector_value_span(src: &[u8], key: Span, label: &str, value: &str) -> Optio
         out
     } else {
         // Block mapping: the following lines indented deeper than the key.
-        let line_start = src[..key.start as usize]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |p| p + 1);
-        let key_indent = indent(&src[line_start..]);
-        let mut out = Vec::new();
-        let mut at = i + src[i..].iter().position(|&c| c == b'\n')? + 1;
-        while at < src.len() {
-            let end = src[at..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map_or(src.len(), |p| at + p);
-            let line = &src[at..end];
-            let blank = line
-                .iter()
-                .find(|c| !c.is_ascii_whitespace())
-                .is_none_or(|&c| c == b'#');
-            if !blank {
-                if indent(line) <= key_indent {
-                    break;
-                }
-                let content_end = line
-                    .windows(2)
-                    .position(|w| w == b" #")
-                    .map_or(end, |p| at + p);
-                out.push((at, content_end));
-            }
-            at = end + 1;
-        }
-        out
+        (super::yaml_block_lines(src, key))
+            .filter(|(_, line)| !super::yaml_blank(line))
+            .map(|(at, line)| {
+                let comment = line.windows(2).position(|w| w == b" #");
+                (at, at + comment.unwrap_or(line.len()))
+            })
+            .collect()
     };
     for (s, e) in entries {
         let text = &src[s..e];
@@ -325,10 +288,6 @@ fn trim_quoted(src: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     } else {
         (s, e)
     }
-}
-
-fn indent(line: &[u8]) -> usize {
-    line.iter().take_while(|&&c| c == b' ').count()
 }
 
 #[cfg(test)]
@@ -400,15 +359,8 @@ spec:
             crate::rules::testing::k8s_nginx("default")
         );
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        let f = report.findings.iter().find(|f| f.code == "UC2007");
-        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        let f = crate::rules::testing::run_first(conf, &topo, "UC2007");
         assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);
-        assert!(
-            f.fixes[0].diff.contains("+    app: orders"),
-            "{}",
-            f.fixes[0].diff
-        );
+        crate::testing::assert_contains(&f.fixes[0].diff, "+    app: orders");
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, looked_up_host, ticked, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
@@ -62,27 +62,19 @@ impl Check for ServiceInOtherNamespace {
             {
                 continue;
             }
-            let where_ = services
-                .iter()
-                .map(|s| format!("`{}`", s.namespace))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let where_ = ticked(services.iter().map(|s| &s.namespace));
             let said = match asked_ns {
                 Some(ns) => format!("`{name}` looks in namespace `{ns}`"),
                 None => format!(
                     "the short name `{name}` only finds Services in nginx's namespace `{my_ns}`"
                 ),
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "Service `{}` is in namespace {where_}, but {said}: nginx stops with `host not found in upstream \"{}\"`",
-                    services[0].name,
-                    target_text(up)
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "Service `{}` is in namespace {where_}, but {said}: nginx stops with `host not found in upstream \"{}\"`",
+                services[0].name,
+                target_text(up)
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             for s in &services {
                 if let Some(span) = s.span {
                     f.related.push(Related::new(
@@ -130,10 +122,7 @@ mod tests {
     fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
-        let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(codes.contains(&"UC1003".to_string()), "{codes:?}");
-        let f = report.findings.iter().find(|f| f.code == "UC1003").unwrap();
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1003");
         assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
     }
 
@@ -142,7 +131,6 @@ mod tests {
         let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
         let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(!codes.contains(&"UC1003".to_string()), "{codes:?}");
+        crate::rules::testing::assert_none(&report, &["UC1003"]);
     }
 }

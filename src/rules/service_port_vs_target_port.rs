@@ -1,6 +1,6 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, port_finding};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::network::{Outcome, target_text};
+use crate::network::target_text;
 use crate::nginx::upstreams::HostTarget;
 use crate::topology::{Service, ServicePort, TargetPort, Topology};
 
@@ -38,69 +38,46 @@ crate::declare_rule! {
 
 impl Check for ServicePortVsTargetPort {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Some(port) = r.port else { continue };
-            let up = cx.upstream(r);
-            for hit in &r.hits {
-                let Outcome::NoServicePort { service } = hit.outcome else {
-                    continue;
-                };
-                let svc = &cx.topology.services[service.0];
-                let mapped: Vec<&ServicePort> = svc
-                    .ports
-                    .iter()
-                    .filter(|sp| {
-                        sp.port != port && target_numbers(cx.topology, svc, sp).contains(&port)
-                    })
-                    .collect();
-                if mapped.is_empty() {
-                    continue;
-                }
-                let Some(h) = looked_up_host(up, &r.lookup) else {
-                    continue;
-                };
-                let sp = mapped[0];
-                let mut f = finding(
-                    self,
+        cx.judge_service_port_misses(out, |miss| {
+            let (svc, port) = (miss.service, miss.port);
+            let mapped: Vec<&ServicePort> = svc
+                .ports
+                .iter()
+                .filter(|sp| sp.port != port && target_numbers(cx.topology, svc, sp).contains(&port))
+                .collect();
+            let sp = *mapped.first()?;
+            let message = format!(
+                "`{}` uses port {port}, the target port of Service `{}` (port {} → targetPort {}); the Service only accepts its own port, so nginx cannot connect",
+                target_text(miss.up),
+                svc.name,
+                sp.port,
+                target_text_of(sp, port)
+            );
+            let mut f = port_finding(self, miss.r, miss.host, message);
+            for sp in &mapped {
+                f = f.related_at(
+                    sp.span,
                     format!(
-                        "`{}` uses port {port}, the target port of Service `{}` (port {} → targetPort {}); the Service only accepts its own port, so nginx cannot connect",
-                        target_text(up),
+                        "Service `{}` port {} forwards to {}",
                         svc.name,
                         sp.port,
                         target_text_of(sp, port)
                     ),
-                    Some(h.port_span.unwrap_or(h.host_span)),
                 );
-                f.upstream = Some(r.upstream);
-                for sp in &mapped {
-                    if let Some(span) = sp.span {
-                        f.related.push(Related::new(
-                            span,
-                            format!(
-                                "Service `{}` port {} forwards to {}",
-                                svc.name,
-                                sp.port,
-                                target_text_of(sp, port)
-                            ),
-                        ));
-                    }
-                }
-                let applicability = if mapped.len() == 1 {
-                    Applicability::Safe
-                } else {
-                    Applicability::Unsafe
-                };
-                for sp in &mapped {
-                    f.fixes.push(Fix::new(
-                        applicability,
-                        format!("Use Service port {} instead of {port}", sp.port),
-                        [port_edit(h, sp.port)],
-                    ));
-                }
-                out.push(f);
-                break;
             }
-        }
+            let applicability = if mapped.len() == 1 {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
+            Some(f.fixes(mapped.iter().map(|sp| {
+                Fix::new(
+                    applicability,
+                    format!("Use Service port {} instead of {port}", sp.port),
+                    [port_edit(miss.host, sp.port)],
+                )
+            })))
+        });
     }
 }
 
@@ -156,26 +133,15 @@ mod tests {
     #[test]
     fn a_named_target_port_is_followed() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let report = crate::rules::testing::run(conf, &orders());
-        let codes = crate::rules::testing::codes(&report);
-        let f = report.findings.iter().find(|f| f.code == "UC2005");
-        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        let f = crate::rules::testing::run_first(conf, &orders(), "UC2005");
         assert_eq!(f.fixes[0].title, "Use Service port 80 instead of 8080");
-        assert!(
-            f.fixes[0].diff.contains("http://orders:80;"),
-            "{}",
-            f.fixes[0].diff
-        );
+        crate::testing::assert_contains(&f.fixes[0].diff, "http://orders:80;");
     }
 
     #[test]
     fn the_service_port_is_fine() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
         let report = crate::rules::testing::run(conf, &orders());
-        let codes = crate::rules::testing::codes(&report);
-        assert!(
-            !codes.iter().any(|c| c == "UC2005" || c == "UC2006"),
-            "{codes:?}"
-        );
+        crate::rules::testing::assert_none(&report, &["UC2005", "UC2006"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, looked_up_host};
+use super::{Check, Context, Finding, Related, looked_up_host, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -74,14 +74,10 @@ impl Check for ShortNameWithResolver {
             } else {
                 String::new()
             };
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is resolved at request time by nginx's `resolver`, which does not apply the pod's search list: the cluster DNS only answers the fully qualified name{suggestion}, so requests get 502"
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is resolved at request time by nginx's `resolver`, which does not apply the pod's search list: the cluster DNS only answers the fully qualified name{suggestion}, so requests get 502"
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(ri) = up.resolver {
                 f.related.push(Related::new(
                     cx.extraction.resolvers[ri].span,
@@ -190,10 +186,7 @@ mod tests {
             "{}---\napiVersion: v1\nkind: Service\nmetadata: {{name: orders}}\nspec:\n  selector: {{app: orders}}\n  ports: [{{port: 8080}}]\n",
             crate::rules::testing::k8s_nginx("default")
         );
-        let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        let f = report.findings.iter().find(|f| f.code == "UC1007");
-        let f = f.unwrap_or_else(|| panic!("{codes:?}"));
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1007");
         assert_eq!(
             f.fixes[0].title,
             "Replace `orders` with `orders.default.svc.cluster.local`"

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, service_finding, ticked};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
@@ -69,36 +69,19 @@ impl Check for TargetPortNameUnknown {
             let declared = if names.is_empty() {
                 "its pods name no ports".to_string()
             } else {
-                format!(
-                    "their ports are named {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("their ports are named {}", ticked(&names))
             };
-            let pods = svc
-                .selected
-                .iter()
-                .map(|u| format!("`{}`", cx.topology.units[u.0].name))
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut f = finding(
-                self,
-                format!(
-                    "Service `{}` port {} targets the port named `{name}`, which no container of its pods ({pods}) declares ({declared}): the pods get no endpoint and nginx is refused (502)",
-                    svc.name, sp.port
-                ),
-                sp.target_span.or(sp.span),
+            let pods = ticked(
+                (svc.selected.iter())
+                    .map(|u| &cx.topology.units[u.0].name)
+                    .take(3),
             );
-            f.upstream = upstreams.first().copied();
-            for u in &upstreams {
-                let up = &cx.extraction.upstreams[*u];
-                f.related
-                    .push(super::through_service(cx, up, &svc.name, false));
-            }
+            let message = format!(
+                "Service `{}` port {} targets the port named `{name}`, which no container of its pods ({pods}) declares ({declared}): the pods get no endpoint and nginx is refused (502)",
+                svc.name, sp.port
+            );
+            let span = sp.target_span.or(sp.span);
+            let mut f = service_finding(cx, self, &svc.name, &upstreams, message, span);
             if let (Some(span), Some(new)) = (sp.target_span, replacement(name, &names, &numbers)) {
                 f.fixes.push(Fix::unsafe_edits(
                     format!("Target port `{new}` instead of `{name}`"),

@@ -28,6 +28,48 @@ pub fn of<'a>(r: &'a Report, code: &str) -> Vec<&'a FindingReport> {
     r.findings.iter().filter(|f| f.code == code).collect()
 }
 
+/// The one finding of `code`; panics naming the codes found when there
+/// is not exactly one.
+#[track_caller]
+pub fn one<'a>(r: &'a Report, code: &str) -> &'a FindingReport {
+    let found = of(r, code);
+    assert_eq!(found.len(), 1, "{:?}", codes(r));
+    found[0]
+}
+
+/// Validates `nginx` against `topology` ([`run`]) and returns the one
+/// finding of `code` ([`one`]).
+#[track_caller]
+pub fn run_one(nginx: &str, topology: &str, code: &str) -> FindingReport {
+    one(&run(nginx, topology), code).clone()
+}
+
+/// Validates `nginx` against `topology` ([`run`]) and returns the first
+/// finding of `code` ([`first`]).
+#[track_caller]
+pub fn run_first(nginx: &str, topology: &str, code: &str) -> FindingReport {
+    first(&run(nginx, topology), code).clone()
+}
+
+/// The first finding of `code`; panics naming the codes found when there
+/// is none.
+#[track_caller]
+pub fn first<'a>(r: &'a Report, code: &str) -> &'a FindingReport {
+    let found = r.findings.iter().find(|f| f.code == code);
+    found.unwrap_or_else(|| panic!("no {code} in {:?}", codes(r)))
+}
+
+/// Asserts that no finding has one of the `absent` codes; panics naming
+/// the codes found when one has.
+#[track_caller]
+pub fn assert_none(r: &Report, absent: &[&str]) {
+    let codes = codes(r);
+    assert!(
+        !codes.iter().any(|c| absent.contains(&c.as_str())),
+        "{codes:?}"
+    );
+}
+
 /// A Kubernetes nginx Deployment (container `nginx`, image `nginx:1.27`,
 /// containerPort 8080) in `namespace` and its Service (port 80), as YAML
 /// documents, for tests that add their own workloads after a `---`.

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, yaml_list_append};
+use super::{Check, Context, Finding, Related, upstream_finding, yaml_list_append};
 use crate::fix::Fix;
 use crate::network::{Lookup, Outcome};
 use crate::topology::{Bind, Platform, UnitId, VolumeKind};
@@ -84,8 +84,8 @@ impl Check for UnixSocketNotShared {
                     "no container is known to create `unix:{path}` on a volume nginx mounts, so nginx finds no socket"
                 ),
             };
-            let mut f = finding(self, message, Some(up.span));
-            f.upstream = Some(r.upstream);
+            let msg = message;
+            let mut f = upstream_finding(self, r, msg, Some(up.span));
             if let Some(s) = &socket
                 && let Some((span, stated)) = s.span
             {
@@ -233,33 +233,22 @@ fn dir(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{assert_none, run, run_one};
 
     #[test]
     fn socket_in_the_app_container_only() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /tmp/app.sock --module app:app\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/tmp/app.sock; } }";
-        let r = run(conf, compose);
-        let f = of(&r, "UC2009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(
-            f[0].message.contains("`app` creates `/tmp/app.sock`"),
-            "{}",
-            f[0].message
-        );
+        let f = run_one(conf, compose, "UC2009");
+        crate::testing::assert_contains(&f.message, "`app` creates `/tmp/app.sock`");
     }
 
     #[test]
     fn nginx_joins_the_volume_the_app_already_uses() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - ./default.conf:/etc/nginx/conf.d/default.conf:ro\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
-        let r = run(conf, compose);
-        let f = of(&r, "UC2009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert_eq!(
-            f[0].fixes[0].applicability,
-            crate::fix::Applicability::Unsafe
-        );
+        let f = run_one(conf, compose, "UC2009");
+        assert_eq!(f.fixes[0].applicability, crate::fix::Applicability::Unsafe);
     }
 
     #[test]
@@ -267,21 +256,15 @@ mod tests {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes: [\"sockets:/sock\"]\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes: [\"sockets:/run/app\"]\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/sock/app.sock; } }";
         let r = run(conf, compose);
-        assert!(of(&r, "UC2009").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2009"]);
     }
 
     #[test]
     fn list_append_keeps_indentation_and_quotes() {
         let compose = "services:\n  nginx:\n    image: nginx:1.27\n    volumes:\n      - \"./default.conf:/etc/nginx/conf.d/default.conf:ro\"\n  app:\n    image: python:3.12\n    command: uwsgi --socket /run/app/app.sock --module app:app\n    volumes:\n      - sockets:/run/app\nvolumes:\n  sockets: {}\n";
         let conf = "server { listen 80; location / { include uwsgi_params; uwsgi_pass unix:/run/app/app.sock; } }";
-        let r = run(conf, compose);
-        let f = of(&r, "UC2009");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        let fix = &f[0].fixes[0];
-        assert!(
-            fix.diff.contains("+      - \"sockets:/run/app\""),
-            "{}",
-            fix.diff
-        );
+        let f = run_one(conf, compose, "UC2009");
+        let fix = &f.fixes[0];
+        crate::testing::assert_contains(&fix.diff, "+      - \"sockets:/run/app\"");
     }
 }

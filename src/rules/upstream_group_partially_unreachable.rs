@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding, listing};
+use super::{Check, Context, Finding, Related, listing, upstream_finding};
 use crate::network::{Resolution, Status, target_text};
 use std::collections::HashMap;
 
@@ -93,25 +93,21 @@ impl Check for UpstreamGroupPartiallyUnreachable {
                 let why = why
                     .strip_prefix(&format!("`{target}`: "))
                     .map_or(why.clone(), str::to_string);
-                let mut f = finding(
-                    self,
-                    format!(
-                        "{} `{}` of upstream `{}` is unreachable: {why}; nginx {}",
-                        if backup { "backup server" } else { "server" },
-                        target,
-                        group.name,
-                        if backup {
-                            format!("has no fallback when {} fail", good_text)
-                        } else {
-                            format!(
-                                "fails over to {}, logging an error and losing capacity",
-                                good_text
-                            )
-                        }
-                    ),
-                    Some(up.span),
+                let msg = format!(
+                    "{} `{}` of upstream `{}` is unreachable: {why}; nginx {}",
+                    if backup { "backup server" } else { "server" },
+                    target,
+                    group.name,
+                    if backup {
+                        format!("has no fallback when {} fail", good_text)
+                    } else {
+                        format!(
+                            "fails over to {}, logging an error and losing capacity",
+                            good_text
+                        )
+                    }
                 );
-                f.upstream = Some(m.upstream);
+                let mut f = upstream_finding(self, m, msg, Some(up.span));
                 f.related.push(Related::new(
                     group.name_span,
                     format!("upstream `{}` is declared here", group.name),
@@ -127,7 +123,7 @@ mod tests {
     use crate::network::Status;
     use crate::report::{Report, Verdict};
     use crate::rules::Severity;
-    use crate::rules::testing::{codes, of, run};
+    use crate::rules::testing::{assert_none, codes, of, one, run};
 
     const COMPOSE: &str = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  api1:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n  api2:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n  odd:\n    build: .\n";
 
@@ -147,10 +143,9 @@ mod tests {
     #[test]
     fn a_dead_server_is_an_error_and_makes_the_group_unreachable() {
         let r = with_group("server api1:8000; server api2:8080;");
-        let f = of(&r, "UC2014");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(f[0].message.contains("`api2:8080`"), "{}", f[0].message);
-        assert_eq!(f[0].severity, Severity::Error);
+        let f = one(&r, "UC2014");
+        assert!(f.message.contains("`api2:8080`"), "{}", f.message);
+        assert_eq!(f.severity, Severity::Error);
         assert_eq!(r.verdict, Verdict::Fail);
         assert_eq!(group_status(&r), Status::Unreachable);
         assert_eq!(
@@ -182,14 +177,9 @@ mod tests {
     #[test]
     fn a_dead_backup_server_is_an_error_too() {
         let r = with_group("server api1:8000; server api2:8080 backup;");
-        let f = of(&r, "UC2014");
-        assert_eq!(f.len(), 1, "{:?}", codes(&r));
-        assert!(
-            f[0].message.starts_with("backup server"),
-            "{}",
-            f[0].message
-        );
-        assert_eq!(f[0].severity, Severity::Error);
+        let f = one(&r, "UC2014");
+        assert!(f.message.starts_with("backup server"), "{}", f.message);
+        assert_eq!(f.severity, Severity::Error);
         assert_eq!(group_status(&r), Status::Unreachable);
     }
 
@@ -214,7 +204,7 @@ mod tests {
     #[test]
     fn a_server_marked_down_is_deliberate() {
         let r = with_group("server api1:8000; server api2:8080 down;");
-        assert!(of(&r, "UC2014").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2014"]);
         assert_eq!(r.verdict, Verdict::Pass, "{:?}", codes(&r));
         assert_eq!(group_status(&r), Status::Reachable);
     }
@@ -222,10 +212,10 @@ mod tests {
     #[test]
     fn an_unverifiable_server_makes_the_group_unverifiable_unless_one_is_dead() {
         let r = with_group("server api1:8000; server odd:8000;");
-        assert!(of(&r, "UC2014").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2014"]);
         assert_eq!(group_status(&r), Status::Unverifiable);
         let r = with_group("server api1:8000; server odd:8000; server api2:8080;");
-        assert_eq!(of(&r, "UC2014").len(), 1, "{:?}", codes(&r));
+        one(&r, "UC2014");
         assert_eq!(group_status(&r), Status::Unreachable);
         assert_eq!(r.verdict, Verdict::Fail);
     }
@@ -233,7 +223,7 @@ mod tests {
     #[test]
     fn an_unknown_name_stops_nginx_instead() {
         let r = with_group("server api1:8000; server api3:8000;");
-        assert!(of(&r, "UC2014").is_empty(), "{:?}", codes(&r));
+        assert_none(&r, &["UC2014"]);
         assert!(!of(&r, "UC1001").is_empty(), "{:?}", codes(&r));
         // Even on a server marked `down`: nginx resolves it at start-up.
         let r = with_group("server api1:8000; server api3:8000 down;");

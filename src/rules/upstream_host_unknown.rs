@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::target_text;
@@ -45,20 +45,16 @@ impl Check for UpstreamHostUnknown {
                 continue;
             };
             let nginx = &cx.topology.units[r.site.unit.0].name;
-            let mut f = finding(
-                self,
-                format!(
-                    "upstream host `{name}` does not resolve from `{nginx}`: nginx stops with `host not found in upstream \"{}\"`{}",
-                    target_text(up),
-                    if near.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (did you mean `{}`?)", near.join("`, `"))
-                    }
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "upstream host `{name}` does not resolve from `{nginx}`: nginx stops with `host not found in upstream \"{}\"`{}",
+                target_text(up),
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean `{}`?)", near.join("`, `"))
+                }
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             f.fixes = near
                 .iter()
                 .map(|n| {

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Severity, finding};
+use super::{Check, Context, Finding, Severity, upstream_finding};
 use crate::network::{Lookup, Status, target_text};
 
 crate::declare_rule! {
@@ -53,17 +53,12 @@ impl Check for UpstreamUnreachable {
             if explained {
                 continue;
             }
-            let mut f = finding(
-                self,
-                format!(
-                    "nginx cannot reach `{}`: {}",
-                    target_text(up),
-                    r.reason.clone().unwrap_or_else(|| "see the trace".into())
-                ),
-                Some(up.span),
+            let msg = format!(
+                "nginx cannot reach `{}`: {}",
+                target_text(up),
+                r.reason.clone().unwrap_or_else(|| "see the trace".into())
             );
-            f.upstream = Some(r.upstream);
-            out.push(f);
+            out.push(upstream_finding(self, r, msg, Some(up.span)));
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::network::{Status, target_text};
 
 crate::declare_rule! {
@@ -37,19 +37,14 @@ impl Check for UpstreamUnverifiable {
                 continue;
             }
             let up = cx.upstream(r);
-            let mut f = finding(
-                self,
-                format!(
-                    "cannot tell whether `{}` is reachable: {}",
-                    target_text(up),
-                    r.reason
-                        .clone()
-                        .unwrap_or_else(|| "nothing is known about it".into())
-                ),
-                Some(up.span),
+            let msg = format!(
+                "cannot tell whether `{}` is reachable: {}",
+                target_text(up),
+                r.reason
+                    .clone()
+                    .unwrap_or_else(|| "nothing is known about it".into())
             );
-            f.upstream = Some(r.upstream);
-            out.push(f);
+            out.push(upstream_finding(self, r, msg, Some(up.span)));
         }
     }
 }

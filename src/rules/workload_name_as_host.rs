@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -66,14 +66,10 @@ impl Check for WorkloadNameAsHost {
                 format!("{workload_kind} `{workload}`")
             };
             let effect = miss.effect(cx);
-            let mut f = finding(
-                self,
-                format!(
-                    "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
-                ),
-                Some(h.host_span),
+            let msg = format!(
+                "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
             );
-            f.upstream = Some(r.upstream);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             if let Some(span) = u.span {
                 f.related.push(Related::new(
                     span,
@@ -252,10 +248,7 @@ mod tests {
     fn the_service_port_for_the_workload_port_is_chosen() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", orders(), orders_svc());
-        let report = crate::rules::testing::run(conf, &topo);
-        let codes = crate::rules::testing::codes(&report);
-        assert!(codes.contains(&"UC1004".to_string()), "{codes:?}");
-        let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
         assert_eq!(
             f.fixes[0].title,
             "Use Service `orders-svc:80` instead of `orders:8080`"
@@ -266,8 +259,7 @@ mod tests {
     fn without_a_service_the_fix_creates_one() {
         let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = orders();
-        let report = crate::rules::testing::run(conf, &topo);
-        let f = report.findings.iter().find(|f| f.code == "UC1004").unwrap();
+        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
         let fix = &f.fixes[0];
         assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
         assert!(

@@ -53,6 +53,14 @@ pub(crate) fn diags(t: &Topology) -> Vec<(DiagSeverity, &str)> {
         .collect()
 }
 
+/// The diagnostics of severity error, in order.
+pub(crate) fn errors(t: &Topology) -> Vec<&TopologyDiagnostic> {
+    t.diagnostics
+        .iter()
+        .filter(|d| d.severity == DiagSeverity::Error)
+        .collect()
+}
+
 /// The first diagnostic whose message holds `needle`.
 pub(crate) fn find_diag<'t>(t: &'t Topology, needle: &str) -> &'t TopologyDiagnostic {
     t.diagnostics

@@ -181,38 +181,35 @@ function render(report, submitted) {
     out.append(box);
   }
 
-  out.append(el("h2", { text: "Upstreams" }));
-  const ut = el("table", {},
-    el("thead", {}, el("tr", {}, ...["Status", "Upstream", "Where", "nginx", "Trace"].map((h) => el("th", { scope: "col", text: h })))));
-  const ub = el("tbody");
-  for (const u of report.upstreams) {
-    const trace = el("details", {}, el("summary", { text: u.reason || "how it resolves" }),
-      el("ol", {}, ...u.trace.map((t) => el("li", { text: t }))));
-    ub.append(el("tr", {},
-      el("td", { class: "status-" + u.status, text: u.status }),
-      el("td", {}, el("code", { text: `${u.directive} ${u.target}` })),
-      el("td", { class: "where", text: line(u.location) }),
-      el("td", { text: u.nginx }),
-      el("td", {}, trace)));
-  }
-  ut.append(ub);
-  out.append(ut);
+  tableSection(out, "Upstreams", ["Status", "Upstream", "Where", "nginx", "Trace"],
+    report.upstreams.map((u) => {
+      const trace = el("details", {}, el("summary", { text: u.reason || "how it resolves" }),
+        el("ol", {}, ...u.trace.map((t) => el("li", { text: t }))));
+      return el("tr", {},
+        el("td", { class: "status-" + u.status, text: u.status }),
+        el("td", {}, el("code", { text: `${u.directive} ${u.target}` })),
+        el("td", { class: "where", text: line(u.location) }),
+        el("td", { text: u.nginx }),
+        el("td", {}, trace));
+    }));
 
-  out.append(el("h2", { text: "Addresses" }));
-  const at = el("table", {},
-    el("thead", {}, el("tr", {}, ...["Unit", "Containers", "Network", "Address", "Origin"].map((h) => el("th", { scope: "col", text: h })))));
-  const ab = el("tbody");
-  for (const a of report.addresses) {
-    ab.append(el("tr", {},
+  tableSection(out, "Addresses", ["Unit", "Containers", "Network", "Address", "Origin"],
+    report.addresses.map((a) => el("tr", {},
       el("td", { text: a.unit }),
       el("td", { text: a.containers.join(", ") }),
       el("td", { text: a.network }),
       el("td", { text: a.ip ? (a.prefix_len ? `${a.ip}/${a.prefix_len}` : a.ip) : "—" }),
-      el("td", { text: a.origin })));
-  }
-  at.append(ab);
-  out.append(at);
+      el("td", { text: a.origin }))));
   verdict.focus();
+}
+
+// A report section: a heading, then a table with these column headers and
+// one row per item.
+function tableSection(out, title, headers, rows) {
+  out.append(el("h2", { text: title }));
+  out.append(el("table", {},
+    el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, ...rows)));
 }
 
 function renderProblem(p) {

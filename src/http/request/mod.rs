@@ -170,22 +170,38 @@ fn json_nginx(
             field: "/nginx".to_string(),
         });
     }
-    if let Some(files) = files {
-        if files.is_empty() {
-            return Err(invalid(
-                "`files` must hold at least one file (or leave it out)",
-                "/files",
-            ));
-        }
-        for (i, f) in files.into_iter().enumerate() {
-            check_path(&f.path, &format!("/files/{i}/path"))?;
-            out.push(Sourced {
-                item: InputFile::new(f.path, f.content),
-                field: format!("/files/{i}"),
-            });
-        }
-    }
+    out.extend(json_files(files, "files", |f| {
+        InputFile::new(f.path, f.content)
+    })?);
     Ok(out)
+}
+
+/// The files of the JSON list `name`, each made into an item by `item`:
+/// when the list is given it holds at least one file, and every path is
+/// checked.
+fn json_files<T>(
+    files: Option<Vec<FileBody>>,
+    name: &str,
+    item: impl Fn(FileBody) -> T,
+) -> Result<Vec<Sourced<T>>, ApiError> {
+    let Some(files) = files else {
+        return Ok(Vec::new());
+    };
+    if files.is_empty() {
+        return Err(invalid(
+            format!("`{name}` must hold at least one file (or leave it out)"),
+            format!("/{name}"),
+        ));
+    }
+    (files.into_iter().enumerate())
+        .map(|(i, f)| {
+            check_path(&f.path, &format!("/{name}/{i}/path"))?;
+            Ok(Sourced {
+                item: item(f),
+                field: format!("/{name}/{i}"),
+            })
+        })
+        .collect()
 }
 
 /// `topology.yaml`, `topology-2.yaml`, … for unnamed documents.
@@ -194,6 +210,34 @@ fn document_name(i: usize, count: usize) -> String {
         "topology.yaml".to_string()
     } else {
         format!("topology-{}.yaml", i + 1)
+    }
+}
+
+/// A route's request, sent as JSON or as a multipart form.
+pub trait RouteRequest: serde::de::DeserializeOwned {
+    /// The submission of the JSON body.
+    fn json(self) -> Result<Submission, ApiError>;
+    /// The submission of the form.
+    fn form(parts: Vec<Part>) -> Result<Submission, ApiError>;
+}
+
+impl RouteRequest for ValidateRequest {
+    fn json(self) -> Result<Submission, ApiError> {
+        self.into_submission()
+    }
+
+    fn form(parts: Vec<Part>) -> Result<Submission, ApiError> {
+        Submission::from_validate_form(parts)
+    }
+}
+
+impl RouteRequest for ParseRequest {
+    fn json(self) -> Result<Submission, ApiError> {
+        self.into_submission()
+    }
+
+    fn form(parts: Vec<Part>) -> Result<Submission, ApiError> {
+        Submission::from_parse_form(parts)
     }
 }
 
@@ -219,26 +263,11 @@ impl ValidateRequest {
                 field: format!("/documents/{i}"),
             });
         }
-        let mut project = Vec::new();
-        if let Some(files) = self.project {
-            if files.is_empty() {
-                return Err(invalid(
-                    "`project` must hold at least one file (or leave it out)",
-                    "/project",
-                ));
-            }
-            for (i, f) in files.into_iter().enumerate() {
-                check_path(&f.path, &format!("/project/{i}/path"))?;
-                project.push(Sourced {
-                    item: ProjectPart {
-                        name: f.path,
-                        data: f.content.into_bytes(),
-                        archive: false,
-                    },
-                    field: format!("/project/{i}"),
-                });
-            }
-        }
+        let project = json_files(self.project, "project", |f| ProjectPart {
+            name: f.path,
+            data: f.content.into_bytes(),
+            archive: false,
+        })?;
         Ok(Submission {
             style: Style::Json,
             nginx,
@@ -573,6 +602,21 @@ impl Submission {
     /// A field name in this submission's style (see [`Style::field`]).
     pub fn field(&self, pointer: &str) -> String {
         self.style.field(pointer)
+    }
+
+    /// The submission a request body carries, read as the route's request
+    /// `R` says (its JSON body or its multipart form), checked against
+    /// `limits`. The first step of every route that takes files.
+    pub fn read<R: RouteRequest>(
+        payload: body::Payload,
+        limits: &Limits,
+    ) -> Result<Submission, ApiError> {
+        let submission = match payload {
+            body::Payload::Json(bytes) => body::json::<R>(&bytes, limits.max_depth)?.json()?,
+            body::Payload::Form(parts) => R::form(parts)?,
+        };
+        submission.check(limits)?;
+        Ok(submission)
     }
 
     /// Checks the limits (file counts, nesting) and that paths are unique.

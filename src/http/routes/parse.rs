@@ -2,7 +2,7 @@
 //! payload (plus upcheck's position fields), as `upcheck parse` prints it.
 //! Parse errors are data in the payload (`status: failed`), not HTTP errors.
 
-use crate::http::body::{self, Payload};
+use crate::http::body::Payload;
 use crate::http::error::{ApiError, Kind};
 use crate::http::middleware::take_slot;
 use crate::http::openapi::{CrossplanePayload, SubmissionErrors};
@@ -45,13 +45,7 @@ pub async fn parse(
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
-    let submission = match payload {
-        Payload::Json(bytes) => {
-            body::json::<ParseRequest>(&bytes, state.limits.max_depth)?.into_submission()?
-        }
-        Payload::Form(parts) => Submission::from_parse_form(parts)?,
-    };
-    submission.check(&state.limits)?;
+    let submission = Submission::read::<ParseRequest>(payload, &state.limits)?;
     let hook = state.clone();
     let text = tokio::task::spawn_blocking(move || {
         let _slot = slot;

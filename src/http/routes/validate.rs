@@ -8,7 +8,7 @@
 //! problem of type `input-refused` carrying the report.
 
 use crate::budget::Deadline;
-use crate::http::body::{self, Payload};
+use crate::http::body::Payload;
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
 use crate::http::middleware::take_slot;
@@ -180,13 +180,7 @@ async fn answer(
     payload: Payload,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
-    let submission = match payload {
-        Payload::Json(bytes) => {
-            body::json::<ValidateRequest>(&bytes, state.limits.max_depth)?.into_submission()?
-        }
-        Payload::Form(parts) => Submission::from_validate_form(parts)?,
-    };
-    submission.check(&state.limits)?;
+    let submission = Submission::read::<ValidateRequest>(payload, &state.limits)?;
     let style = submission.style;
     let mut submission = submission;
     submission.options.budgets = state.budgets;

@@ -109,13 +109,7 @@ impl<'a> Env<'_, 'a> {
         out
     }
 
-    fn expand(
-        &self,
-        tpl: &Located,
-        depth: usize,
-        stack: &mut Vec<String>,
-        truncated: &mut bool,
-    ) -> Vec<Expansion> {
+    fn expand(&self, tpl: &Located, walk: &mut Walk) -> Vec<Expansion> {
         let mut out = vec![Expansion {
             loc: Located::default(),
             sources: Vec::new(),
@@ -127,7 +121,7 @@ impl<'a> Env<'_, 'a> {
                 x.loc.push(&lit);
             }
             let name = name.to_ascii_lowercase();
-            let alts = self.alternatives(&name, depth, stack, truncated);
+            let alts = self.alternatives(&name, walk);
             if alts.is_empty() {
                 let mut piece = tpl.slice(r.clone());
                 piece.vars = vec![(0..piece.len(), name)];
@@ -139,7 +133,7 @@ impl<'a> Env<'_, 'a> {
                 'all: for x in &out {
                     for alt in &alts {
                         if next.len() >= MAX_CANDIDATES {
-                            *truncated = true;
+                            walk.truncated = true;
                             break 'all;
                         }
                         let mut loc = x.loc.clone();
@@ -169,8 +163,8 @@ impl<'a> Env<'_, 'a> {
         tpl: &Located,
         directive: UpstreamDirective,
     ) -> VariableTarget {
-        let mut truncated = false;
-        let expansions = self.expand(loc, 0, &mut Vec::new(), &mut truncated);
+        let mut walk = Walk::default();
+        let expansions = self.expand(loc, &mut walk);
         let static_values: Vec<Candidate> = expansions
             .iter()
             .map(|e| candidate(e, directive, self.module))
@@ -189,18 +183,13 @@ impl<'a> Env<'_, 'a> {
                 .collect(),
             static_values,
             complete,
-            truncated,
+            truncated: walk.truncated,
         }
     }
 
-    fn alternatives(
-        &self,
-        name: &str,
-        depth: usize,
-        stack: &mut Vec<String>,
-        truncated: &mut bool,
-    ) -> Vec<Expansion> {
-        if depth >= MAX_EXPANSION_DEPTH || stack.iter().any(|s| s == name) {
+    fn alternatives(&self, name: &str, walk: &mut Walk) -> Vec<Expansion> {
+        let stack = &walk.stack;
+        if stack.len() >= MAX_EXPANSION_DEPTH || stack.iter().any(|s| s == name) {
             return Vec::new();
         }
         let defs = self.definitions(name);
@@ -223,7 +212,7 @@ impl<'a> Env<'_, 'a> {
             }
             return alts;
         }
-        stack.push(name.to_string());
+        walk.stack.push(name.to_string());
         for def in defs {
             let inner = Located::from_arg(def.value, self.sources);
             let source = ValueSource {
@@ -234,18 +223,26 @@ impl<'a> Env<'_, 'a> {
                 span: Some(def.value.span),
                 entry_span: Some(def.entry_span),
             };
-            for mut sub in self.expand(&inner, depth + 1, stack, truncated) {
+            for mut sub in self.expand(&inner, walk) {
                 sub.sources.insert(0, source.clone());
                 alts.push(sub);
                 if alts.len() >= MAX_CANDIDATES {
-                    *truncated = true;
+                    walk.truncated = true;
                     break;
                 }
             }
         }
-        stack.pop();
+        walk.stack.pop();
         alts
     }
+}
+
+/// Where one expansion is: the variables being expanded, outermost first
+/// (as many as the depth), and whether a cap cut the values short.
+#[derive(Default)]
+struct Walk {
+    stack: Vec<String>,
+    truncated: bool,
 }
 
 /// The values `$scheme` takes in a server: `https` when a listen has `ssl`,

@@ -84,31 +84,14 @@ impl BuildContext for MemoryContext {
     }
 }
 
-/// Go's `path.Clean`.
+/// Go's `path.Clean`: the lexical normalisation nginx's includes get too,
+/// with `.` for an empty result.
 pub(super) fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".to_owned();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_owned(),
-        (false, false) => joined,
+    let clean = crate::nginx::include::normalize(p);
+    if clean.is_empty() {
+        ".".to_owned()
+    } else {
+        clean
     }
 }
 

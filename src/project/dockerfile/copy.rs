@@ -255,25 +255,22 @@ impl<'a> Ev<'a> {
         });
         for src in paths {
             let http = src.starts_with("http://") || src.starts_with("https://");
-            if is_git(&src) {
+            let git = is_git(&src);
+            if git || http {
+                // Sources ADD fetches and COPY refuses.
                 if !is_add {
+                    let what = if git { "a git ref" } else { "a URL" };
                     return Err(EvalError::new(
                         EvalErrorKind::Build,
                         Some(span),
-                        "source can't be a git ref for COPY",
+                        format!("source can't be {what} for COPY"),
                     ));
                 }
                 p.items += 1;
+            }
+            if git {
                 self.opaque(st, &p, p.dest.clone(), None, FileSource::Git { url: src })?;
             } else if http {
-                if !is_add {
-                    return Err(EvalError::new(
-                        EvalErrorKind::Build,
-                        Some(span),
-                        "source can't be a URL for COPY",
-                    ));
-                }
-                p.items += 1;
                 let url_path = src
                     .splitn(4, '/')
                     .nth(3)

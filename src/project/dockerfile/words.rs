@@ -272,31 +272,20 @@ pub(super) fn extract_flags(b: &[u8], r: Range<usize>, escape: char) -> (Vec<Raw
                 pos += 1;
                 continue;
             }
-            if is_escape(ch) {
-                if pos + 1 == end {
-                    pos += 1;
-                    continue;
-                }
-                pos += 1;
-                ch = b[pos];
-            }
-            buf.push(char::from(ch));
-            pos += 1;
-            continue;
-        }
-        // Phase::Quote
-        if ch == quote {
+        } else if ch == quote {
+            // Phase::Quote
             phase = Phase::Word;
             pos += 1;
             continue;
         }
+        // A character of the word, in or out of quotes: an escape takes the
+        // next byte as it is, and one at the very end is dropped.
         if is_escape(ch) {
-            if pos + 1 == end {
+            pos += 1;
+            if pos == end {
                 phase = Phase::Word;
-                pos += 1;
                 continue;
             }
-            pos += 1;
             ch = b[pos];
         }
         buf.push(char::from(ch));

@@ -93,11 +93,7 @@ fn another_tag_links_too_and_says_so() {
         ],
     );
     assert!(web(&t).build.is_some());
-    assert!(
-        note(&t).contains(", as `acme/web:1.2` (another tag of that image):"),
-        "{}",
-        note(&t)
-    );
+    crate::testing::assert_contains(note(&t), ", as `acme/web:1.2` (another tag of that image):");
 }
 
 #[test]
@@ -118,22 +114,14 @@ fn compose_reads_its_env_file_and_override_and_names_unnamed_builds() {
         (b.dockerfile.as_str(), b.target.as_deref()),
         ("web/Dockerfile", Some("runtime"))
     );
-    assert!(
-        note(&t).contains("under that very name and tag"),
-        "{}",
-        note(&t)
-    );
+    crate::testing::assert_contains(note(&t), "under that very name and tag");
     // Compose names a build without `image:` `<project>-<service>`.
     let t = running("shop-worker", files);
     assert_eq!(
         web(&t).build.as_deref().map(|b| b.context.as_str()),
         Some("worker")
     );
-    assert!(
-        note(&t).contains("compose's default image name"),
-        "{}",
-        note(&t)
-    );
+    crate::testing::assert_contains(note(&t), "compose's default image name");
 }
 
 #[test]
@@ -158,11 +146,7 @@ fn the_surest_build_wins_and_the_others_are_named() {
     );
     // With only the Makefile: another tag (one it cannot resolve).
     let t = running("acme/web:1.2", &files[..1]);
-    assert!(
-        note(&t).contains("as `acme/web:*` (another tag of that image)"),
-        "{}",
-        note(&t)
-    );
+    crate::testing::assert_contains(note(&t), "as `acme/web:*` (another tag of that image)");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::report::topology::address_table;
-use crate::topology::testing::{load_one, messages};
+use crate::topology::testing::{load_one, messages, unit};
 use std::net::IpAddr;
 
 fn load_as(text: &str, format: Format) -> (Topology, SourceMap) {
@@ -177,11 +177,7 @@ const KUBECTL: &str = r#"{"apiVersion": "v1", "kind": "List", "metadata": {"reso
 #[test]
 fn kubectl_pod_ips_and_cluster_ips_are_observed() {
     let (t, _) = load_as(KUBECTL, Format::Kubectl);
-    let web = t
-        .units
-        .iter()
-        .find(|u| u.name == "web-7d9f8b6c4-x2x9z")
-        .unwrap();
+    let web = unit(&t, "web-7d9f8b6c4-x2x9z");
     assert_eq!(
         web.kind,
         UnitKind::Pod {
@@ -198,7 +194,7 @@ fn kubectl_pod_ips_and_cluster_ips_are_observed() {
         .unwrap();
     assert_eq!(row.ip, Some("10.244.0.5".parse().unwrap()));
     assert_eq!(row.origin, AddressOrigin::Observed);
-    let db = t.units.iter().find(|u| u.name == "db-0").unwrap();
+    let db = unit(&t, "db-0");
     assert!(
         matches!(&db.kind, UnitKind::Pod { workload_kind, .. } if workload_kind == "StatefulSet")
     );

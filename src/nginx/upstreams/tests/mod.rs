@@ -49,6 +49,11 @@ fn var(r: &UpstreamRef) -> &VariableTarget {
     }
 }
 
+/// The values a variable target may take, in order.
+fn values(v: &VariableTarget) -> Vec<&str> {
+    v.static_values.iter().map(|c| c.value.as_str()).collect()
+}
+
 fn cand_host(c: &Candidate) -> &HostTarget {
     match &c.target {
         Some(Target::Host(h)) => h,

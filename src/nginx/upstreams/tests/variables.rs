@@ -55,12 +55,7 @@ server {
     assert_eq!(at(&s, cand_host(&srv.static_values[0]).host_span), "srv");
 
     let nested = var(&ex.upstreams[2]);
-    let values: Vec<&str> = nested
-        .static_values
-        .iter()
-        .map(|c| c.value.as_str())
-        .collect();
-    assert_eq!(values, ["http://app:9100", "http://other:1"]);
+    assert_eq!(values(nested), ["http://app:9100", "http://other:1"]);
     let h = cand_host(&nested.static_values[0]);
     assert_eq!(s.start(h.host_span).line, 11);
     assert_eq!(at(&s, h.host_span), "app");
@@ -218,15 +213,12 @@ http {
     server { location / { proxy_pass http://$variant; } location /g { proxy_pass http://$zone.internal; } }
 }
 "#);
-    let values: Vec<&str> = var(&ex.upstreams[0])
-        .static_values
-        .iter()
-        .map(|c| c.value.as_str())
-        .collect();
-    assert_eq!(values, ["http://blue:80", "http://green:80"]);
+    assert_eq!(
+        values(var(&ex.upstreams[0])),
+        ["http://blue:80", "http://green:80"]
+    );
     let g = var(&ex.upstreams[1]);
-    let values: Vec<&str> = g.static_values.iter().map(|c| c.value.as_str()).collect();
-    assert_eq!(values, ["http://eu.internal", "http://us.internal"]);
+    assert_eq!(values(g), ["http://eu.internal", "http://us.internal"]);
     // The host is assembled from a geo value and literal text: no single span.
     assert!(g.static_values[0].target.is_none());
     assert!(g.static_values[0].problem.is_some());

@@ -30,6 +30,18 @@ fn run(src: &str, opts: &EvalOptions<'_>) -> Result<Image, EvalError> {
     evaluate(&clean(src), opts, &ctx())
 }
 
+/// The image of `src` with the default options.
+#[track_caller]
+fn image(src: &str) -> Image {
+    run(src, &EvalOptions::new()).unwrap()
+}
+
+/// Why `src` cannot be evaluated with the default options.
+#[track_caller]
+fn refused(src: &str) -> EvalError {
+    run(src, &EvalOptions::new()).unwrap_err()
+}
+
 /// `path <- source` for every placed path.
 fn files(img: &Image) -> Vec<String> {
     img.files
@@ -148,13 +160,9 @@ fn several_sources_and_wildcards() {
         assert_eq!(placed(body), *want, "{body}");
     }
     // Without a trailing slash each source overwrites the last.
-    let img = run("FROM scratch\nCOPY a.conf b.conf /x\n", &EvalOptions::new()).unwrap();
+    let img = image("FROM scratch\nCOPY a.conf b.conf /x\n");
     assert_eq!(files(&img), ["/x <- b.conf"]);
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::SeveralSourcesToFile)
-    );
+    assert_noted(&img, NoteKind::SeveralSourcesToFile);
 }
 
 #[test]
@@ -193,27 +201,19 @@ fn the_base_images_directories_decide_when_known() {
         ]
     );
     // Unknown base: written as the path, with the alternative recorded.
-    let img = run(
-        "FROM ubuntu\nCOPY nginx.conf /etc/nginx\n",
-        &EvalOptions::new(),
-    )
-    .unwrap();
+    let img = image("FROM ubuntu\nCOPY nginx.conf /etc/nginx\n");
     assert_eq!(img.files[0].path, "/etc/nginx");
     assert_eq!(
         img.files[0].if_dest_is_dir.as_deref(),
         Some("/etc/nginx/nginx.conf")
     );
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::DestinationMayBeDirectory)
-    );
+    assert_noted(&img, NoteKind::DestinationMayBeDirectory);
 }
 
 #[test]
 fn heredoc_sources_become_files_with_inline_content() {
     let src = "FROM scratch\nENV PORT=8080\nCOPY <<EOF /etc/nginx/conf.d/default.conf\nserver { listen $PORT; }\nEOF\nCOPY <<'RAW' /raw.conf\nlisten $PORT;\nRAW\nCOPY <<-TABS /tabs.conf\n\tindented\n\tTABS\nCOPY <<EOF /into/\nx\nEOF\n";
-    let img = run(src, &EvalOptions::new()).unwrap();
+    let img = image(src);
     let content = |p: &str| match &img.file(p).unwrap().source {
         FileSource::Heredoc { content, body, .. } => (content.clone(), at(src, *body).to_owned()),
         other => panic!("{other:?}"),
@@ -232,11 +232,7 @@ fn heredoc_sources_become_files_with_inline_content() {
         "x\n",
         "into a directory the file is named after the marker"
     );
-    let both = run(
-        "FROM scratch\nCOPY a.conf <<EOF /d/\nx\nEOF\n",
-        &EvalOptions::new(),
-    )
-    .unwrap();
+    let both = image("FROM scratch\nCOPY a.conf <<EOF /d/\nx\nEOF\n");
     assert_eq!(files(&both), ["/d/EOF <- <<EOF", "/d/a.conf <- a.conf"]);
 }
 
@@ -270,7 +266,7 @@ fn copy_from_a_stage_copies_what_that_stage_had() {
     // From a scratch stage without RUN the model knows everything.
     let src =
         "FROM scratch AS cfg\nCOPY conf /conf\nFROM scratch\nCOPY --from=cfg /conf /etc/nginx\n";
-    let img = run(src, &EvalOptions::new()).unwrap();
+    let img = image(src);
     assert_eq!(
         files(&img),
         [
@@ -282,11 +278,9 @@ fn copy_from_a_stage_copies_what_that_stage_had() {
 
 #[test]
 fn copy_from_an_image_and_from_errors() {
-    let img = run(
+    let img = image(
         "FROM scratch\nCOPY --from=nginx:alpine /etc/nginx/nginx.conf /etc/nginx/nginx.conf\n",
-        &EvalOptions::new(),
-    )
-    .unwrap();
+    );
     assert_eq!(
         files(&img),
         ["/etc/nginx/nginx.conf <- image nginx:alpine:/etc/nginx/nginx.conf"]
@@ -311,11 +305,7 @@ fn copy_from_an_image_and_from_errors() {
         ),
     ];
     for (src, msg) in rows {
-        assert_eq!(
-            run(src, &EvalOptions::new()).unwrap_err().message,
-            msg,
-            "{src}"
-        );
+        assert_eq!(refused(src).message, msg, "{src}");
     }
 }
 
@@ -334,11 +324,7 @@ fn dockerignore_removes_files_from_the_context() {
             .any(|f| f.contains("CHANGES.md") || f.contains("node_modules") || f.contains(".log")),
         "{got:?}"
     );
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::IgnoredFilesLeftOut)
-    );
+    assert_noted(&img, NoteKind::IgnoredFilesLeftOut);
     let e = run("FROM scratch\nCOPY CHANGES.md /x\n", &opts).unwrap_err();
     assert_eq!(e.kind, EvalErrorKind::SourceNotFound);
     assert_eq!(
@@ -359,7 +345,7 @@ fn dockerignore_removes_files_from_the_context() {
 
 #[test]
 fn missing_sources_are_errors() {
-    let e = run("FROM scratch\nCOPY missing.conf /x\n", &EvalOptions::new()).unwrap_err();
+    let e = refused("FROM scratch\nCOPY missing.conf /x\n");
     assert_eq!(
         (e.kind, e.message.as_str()),
         (
@@ -368,15 +354,8 @@ fn missing_sources_are_errors() {
         )
     );
     let src = "FROM scratch\nCOPY nope/*.conf /x/\n";
-    assert_eq!(
-        run(src, &EvalOptions::new()).unwrap_err().kind,
-        EvalErrorKind::SourceNotFound
-    );
-    let e = run(
-        "FROM scratch\nCOPY a.conf /f\nCOPY conf /f\n",
-        &EvalOptions::new(),
-    )
-    .unwrap_err();
+    assert_eq!(refused(src).kind, EvalErrorKind::SourceNotFound);
+    let e = refused("FROM scratch\nCOPY a.conf /f\nCOPY conf /f\n");
     assert_eq!(e.message, "cannot copy to non-directory: /f");
 }
 
@@ -447,11 +426,8 @@ fn add_urls_git_and_archives() {
 
 #[test]
 fn flags_are_recorded_and_exclude_and_parents_apply() {
-    let img = run(
-        "FROM scratch\nARG U=101\nCOPY --chown=$U:$U --chmod=644 nginx.conf /etc/nginx/\n",
-        &EvalOptions::new(),
-    )
-    .unwrap();
+    let img =
+        image("FROM scratch\nARG U=101\nCOPY --chown=$U:$U --chmod=644 nginx.conf /etc/nginx/\n");
     let f = &img.files[0];
     assert_eq!(
         (f.chown.as_deref(), f.chmod.as_deref()),
@@ -486,30 +462,36 @@ fn flags_are_recorded_and_exclude_and_parents_apply() {
 
 #[test]
 fn the_files_budget_is_enforced() {
-    let opts = EvalOptions::new().budget(Budget {
-        max_files: 3,
-        ..Budget::default()
-    });
-    assert_eq!(
-        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
-        EvalErrorKind::Budget(Limit::Files)
-    );
-    let opts = EvalOptions::new().budget(Budget {
-        max_context_entries: 5,
-        ..Budget::default()
-    });
-    assert_eq!(
-        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
-        EvalErrorKind::Budget(Limit::ContextEntries)
-    );
-    let opts = EvalOptions::new().dockerignore("a\nb\nc\n").budget(Budget {
-        max_ignore_checks: 20,
-        ..Budget::default()
-    });
-    assert_eq!(
-        run("FROM scratch\nCOPY . /app/\n", &opts).unwrap_err().kind,
-        EvalErrorKind::Budget(Limit::IgnoreChecks)
-    );
+    let cases = [
+        (
+            EvalOptions::new(),
+            Budget {
+                max_files: 3,
+                ..Budget::default()
+            },
+            Limit::Files,
+        ),
+        (
+            EvalOptions::new(),
+            Budget {
+                max_context_entries: 5,
+                ..Budget::default()
+            },
+            Limit::ContextEntries,
+        ),
+        (
+            EvalOptions::new().dockerignore("a\nb\nc\n"),
+            Budget {
+                max_ignore_checks: 20,
+                ..Budget::default()
+            },
+            Limit::IgnoreChecks,
+        ),
+    ];
+    for (opts, budget, limit) in cases {
+        let e = run("FROM scratch\nCOPY . /app/\n", &opts.budget(budget)).unwrap_err();
+        assert_eq!(e.kind, EvalErrorKind::Budget(limit), "{limit:?}");
+    }
 }
 
 #[test]

@@ -306,11 +306,8 @@ fn unknown_base_variables_are_noted() {
         .filter(|n| n.kind == NoteKind::VariableFromBase)
         .collect();
     assert_eq!(noted.len(), 1);
-    assert!(
-        noted[0].message.contains("`NODE_VERSION`") && noted[0].message.contains("`node:20`"),
-        "{}",
-        noted[0].message
-    );
+    crate::testing::assert_contains(&noted[0].message, "`NODE_VERSION`");
+    crate::testing::assert_contains(&noted[0].message, "`node:20`");
     let img = eval_with(
         "FROM nginx\nENV V=$NGINX_VERSION\n",
         &EvalOptions::new().base_images(&Known),
@@ -327,11 +324,7 @@ fn workdir_stacks_and_expands() {
     assert_eq!(img.workdir.value().map(String::as_str), Some("/rel"));
     let img = eval("FROM python:3\nWORKDIR app\n");
     assert_eq!(img.workdir.value().map(String::as_str), Some("/app"));
-    assert!(
-        img.notes
-            .iter()
-            .any(|n| n.kind == NoteKind::WorkdirOnUnknownBase)
-    );
+    assert_noted(&img, NoteKind::WorkdirOnUnknownBase);
 }
 
 #[test]

@@ -49,6 +49,14 @@ fn error_of(line: &str) -> String {
         .unwrap_or_else(|| panic!("no error for {line:?}"))
 }
 
+/// Asserts that the image carries a note of `kind`, showing its notes
+/// when it does not.
+#[track_caller]
+fn assert_noted(img: &Image, kind: NoteKind) {
+    let kinds: Vec<NoteKind> = img.notes.iter().map(|n| n.kind).collect();
+    assert!(kinds.contains(&kind), "no {kind:?} in {kinds:?}");
+}
+
 /// Texts of words.
 fn texts(ws: &[Word]) -> Vec<&str> {
     ws.iter().map(|w| w.text.as_str()).collect()

@@ -128,11 +128,7 @@ fn a_service_both_included_and_local_is_merged_with_the_local_values_winning() {
     );
     let d = find_diag(&t, "merges the two");
     assert_eq!(d.severity, DiagSeverity::Info);
-    assert!(
-        d.message.contains("conflicts with imported resource"),
-        "{}",
-        d.message
-    );
+    crate::testing::assert_contains(&d.message, "conflicts with imported resource");
     assert_eq!(
         snip(&sources, d.span),
         ("compose.yaml".into(), "api".into())

@@ -145,26 +145,25 @@ fn raw_scalars_decode_with_their_source_bytes() {
 /// label, a build argument named like a key).
 #[test]
 fn unset_variables_warn_only_where_they_can_move_a_listener() {
-    let sev_in = |t: &Topology, name: &str| {
-        t.diagnostics
-            .iter()
-            .find(|d| d.message.contains(&format!("`{name}`")))
-            .map(|d| d.severity)
-    };
-    let t = load_str(
-        "services:\n  app:\n    image: app:${TAG}\n    environment:\n      DB_PASSWORD: ${PW}\n    labels:\n      team: ${TEAM}\n",
-    );
-
-    let sev = |name: &str| sev_in(&t, name);
-    assert_eq!(sev("TAG"), Some(DiagSeverity::Warning));
-    assert_eq!(sev("PW"), Some(DiagSeverity::Info));
-    assert_eq!(sev("TEAM"), Some(DiagSeverity::Info));
-    let t = load_str(
-        "services:\n  app:\n    image: app\n    build:\n      context: .\n      args:\n        KEY: ${AGENT_KEY}\n    environment:\n      - API_PORT=${API_PORT}\n      - SECRET=${SECRET}\n",
-    );
-
-    let sev = |name: &str| sev_in(&t, name);
-    assert_eq!(sev("AGENT_KEY"), Some(DiagSeverity::Info));
-    assert_eq!(sev("API_PORT"), Some(DiagSeverity::Warning));
-    assert_eq!(sev("SECRET"), Some(DiagSeverity::Info));
+    use DiagSeverity::{Info, Warning};
+    let cases = [
+        (
+            "services:\n  app:\n    image: app:${TAG}\n    environment:\n      DB_PASSWORD: ${PW}\n    labels:\n      team: ${TEAM}\n",
+            [("TAG", Warning), ("PW", Info), ("TEAM", Info)],
+        ),
+        (
+            "services:\n  app:\n    image: app\n    build:\n      context: .\n      args:\n        KEY: ${AGENT_KEY}\n    environment:\n      - API_PORT=${API_PORT}\n      - SECRET=${SECRET}\n",
+            [("AGENT_KEY", Info), ("API_PORT", Warning), ("SECRET", Info)],
+        ),
+    ];
+    for (text, severities) in cases {
+        let t = load_str(text);
+        for (name, want) in severities {
+            let d = t
+                .diagnostics
+                .iter()
+                .find(|d| d.message.contains(&format!("`{name}`")));
+            assert_eq!(d.map(|d| d.severity), Some(want), "`{name}` in {text:?}");
+        }
+    }
 }

@@ -86,12 +86,8 @@ fn later_files_override_scalars_and_merge_the_rest() {
         ]
     );
     assert_eq!(
-        snip(&sources, c.ports[0].span),
-        ("x/compose.prod.yaml".into(), "8000".into())
-    );
-    assert_eq!(
-        snip(&sources, c.ports[1].span),
-        ("x/compose.yaml".into(), "9000".into())
+        snips(&sources, c.ports[..2].iter().map(|p| p.span)),
+        ["x/compose.prod.yaml: 8000", "x/compose.yaml: 9000"]
     );
     // Environment merges by name (a mapping and a list), the later
     // value in the earlier one's place.
@@ -100,12 +96,11 @@ fn later_files_override_scalars_and_merge_the_rest() {
         kv(&[("PORT", "9000"), ("DEBUG", "0"), ("EXTRA", "1")])
     );
     assert_eq!(
-        snip(&sources, c.env[0].span),
-        ("x/compose.prod.yaml".into(), "PORT=9000".into())
-    );
-    assert_eq!(
-        snip(&sources, c.env[1].span),
-        ("x/compose.yaml".into(), "DEBUG: \"0\"".into())
+        snips(&sources, c.env[..2].iter().map(|e| e.span)),
+        [
+            "x/compose.prod.yaml: PORT=9000",
+            "x/compose.yaml: DEBUG: \"0\""
+        ]
     );
     // Volumes merge by target.
     let mounts: Vec<(String, String)> = c
@@ -228,10 +223,7 @@ fn a_short_build_merges_with_a_long_one_as_its_context() {
         "{:?}",
         t.diagnostics
     );
-    let b = unit(&t, "p-web-1").containers[0]
-        .build
-        .as_deref()
-        .expect("a build");
+    let b = build_of(&t, "p-web-1");
     assert_eq!(
         (b.context.as_str(), b.target.as_deref()),
         ("web", Some("runtime"))
@@ -250,12 +242,17 @@ fn a_short_build_merges_with_a_long_one_as_its_context() {
         ],
         &project_p(),
     );
-    let b = unit(&t, "p-web-1").containers[0]
-        .build
-        .as_deref()
-        .expect("a build");
+    let b = build_of(&t, "p-web-1");
     assert_eq!(
         (b.context.as_str(), b.target.as_deref()),
         ("b", Some("runtime"))
     );
+}
+
+/// The build of the first container of unit `name`.
+fn build_of<'t>(t: &'t Topology, name: &str) -> &'t crate::topology::build::Build {
+    unit(t, name).containers[0]
+        .build
+        .as_deref()
+        .expect("a build")
 }

@@ -26,21 +26,16 @@ fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
 }
 
 fn load_str(text: &str) -> Topology {
-    let opts = LoadOptions {
-        project: Some("p".into()),
-        ..Default::default()
-    };
-    load_opts(text, &opts)
+    load_opts(text, &project_p())
 }
 
 fn with_env(text: &str, env: &[(&str, &str)]) -> Topology {
     let opts = LoadOptions {
-        project: Some("p".into()),
         env: env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        ..Default::default()
+        ..project_p()
     };
     load_opts(text, &opts)
 }
@@ -65,7 +60,6 @@ fn ports(t: &Topology, unit_name: &str) -> Vec<(u16, Option<u16>)> {
         .collect()
 }
 
-/// Loads files (path, text) as the compose files of one project.
 /// Loads compose files with project files (env files) beside them.
 fn load_with(
     files: &[(&str, &str)],
@@ -86,16 +80,12 @@ fn load_with(
     (t, sources)
 }
 
+/// Loads files (path, text) as the compose files of one project.
 fn load_files(files: &[(&str, &str)], opts: &LoadOptions) -> (Topology, SourceMap) {
-    let mut sources = SourceMap::new();
-    let ids: Vec<FileId> = files
-        .iter()
-        .map(|(p, t)| sources.add(SourceFile::new(*p, *t)))
-        .collect();
-    let t = load(&sources, &ids, opts);
-    (t, sources)
+    load_with(files, &[], opts)
 }
 
+/// The options of project `p`.
 fn project_p() -> LoadOptions {
     LoadOptions {
         project: Some("p".into()),
@@ -121,4 +111,13 @@ fn kv(pairs: &[(&str, &str)]) -> Vec<(String, Option<String>)> {
 fn snip(sources: &SourceMap, span: Option<Span>) -> (String, String) {
     let span = span.expect("a span");
     (sources.get(span.file).path.clone(), sources.snippet(span))
+}
+
+/// Where each span points, as `file: text`.
+fn snips(sources: &SourceMap, spans: impl IntoIterator<Item = Option<Span>>) -> Vec<String> {
+    let at = |span| {
+        let (file, text) = snip(sources, span);
+        format!("{file}: {text}")
+    };
+    spans.into_iter().map(at).collect()
 }

@@ -1,6 +1,7 @@
 //! Service `profiles`.
 
 use super::*;
+use crate::topology::testing::errors;
 
 #[test]
 fn services_outside_the_active_profiles_do_not_exist() {
@@ -82,11 +83,5 @@ services:
         d.span.unwrap().start as usize,
         text.rfind("[metrics]").unwrap() + 1
     );
-    assert_eq!(
-        t.diagnostics
-            .iter()
-            .filter(|d| d.severity == DiagSeverity::Error)
-            .count(),
-        2
-    );
+    assert_eq!(errors(&t).len(), 2);
 }

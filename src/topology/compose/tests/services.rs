@@ -25,24 +25,26 @@ services:
     network_mode: service:ghost
 ";
     let t = load_str(text);
-    assert_eq!(
-        said(&t, text, "undefined service \"db\""),
-        ("service \"web\" depends on undefined service \"db\"", "db")
-    );
-    assert_eq!(
-        said(&t, text, "undefined network"),
+    let undefined = [
         (
+            "undefined service \"db\"",
+            "service \"web\" depends on undefined service \"db\"",
+            "db",
+        ),
+        (
+            "undefined network",
             "service \"web\" refers to undefined network \"back\"",
-            "back"
-        )
-    );
-    assert_eq!(
-        said(&t, text, "undefined volume"),
+            "back",
+        ),
         (
+            "undefined volume",
             "service \"web\" refers to undefined volume \"data\"",
-            "data"
-        )
-    );
+            "data",
+        ),
+    ];
+    for (needle, message, written) in undefined {
+        assert_eq!(said(&t, text, needle), (message, written), "{needle}");
+    }
     let d = find_diag(&t, "undefined service \"cache\"");
     assert_eq!(at(text, d.span), "cache:c");
     let d = find_diag(&t, "network_mode 'service:ghost'");

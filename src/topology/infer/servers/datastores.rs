@@ -4,8 +4,7 @@
 use super::{Addr, Ctx, How};
 use crate::topology::infer::command::Cmd;
 use crate::topology::infer::options::{
-    bind_of_host, has_flag, host_list, loopback, opt_last, opt_values, parse_port, port_or,
-    split_hostport,
+    bind_of_host, has_flag, host_list, loopback, opt_last, opt_values, parse_port, split_hostport,
 };
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 
@@ -98,9 +97,6 @@ impl Ctx {
             }
             return;
         }
-        let Some(port) = port_or(port.as_deref(), 5432) else {
-            return;
-        };
         let binds: Vec<Option<Bind>> = match &listen {
             None if config => vec![None],
             None => vec![Some(Bind::Any)],
@@ -112,7 +108,7 @@ impl Ctx {
                 .map(bind_of_host)
                 .collect(),
         };
-        self.explicit_binds(cmd, binds, port, raw);
+        self.explicit_binds(cmd, binds, (port.as_deref(), 5432), raw);
     }
 
     /// `mysqld` (MySQL).
@@ -145,15 +141,12 @@ impl Ctx {
             }
             return;
         }
-        let Some(port) = port_or(port.as_deref(), 3306) else {
-            return;
-        };
         let binds: Vec<Option<Bind>> = match &bind {
             None if config => vec![None],
             None => vec![Some(Bind::Any)],
             Some(l) => host_list(l),
         };
-        self.explicit_binds(cmd, binds, port, raw);
+        self.explicit_binds(cmd, binds, (port.as_deref(), 3306), raw);
     }
 
     /// `mongod`: `--port`, `--bind_ip`, `--bind_ip_all`; the official image binds every address.
@@ -189,9 +182,6 @@ impl Ctx {
             }
             return;
         }
-        let Some(port) = port_or(port.as_deref(), default_port) else {
-            return;
-        };
         let binds: Vec<Option<Bind>> = if all {
             vec![Some(all_bind)]
         } else if let Some(l) = &bind_ip {
@@ -203,7 +193,7 @@ impl Ctx {
         } else {
             vec![Some(loopback())]
         };
-        self.explicit_binds(cmd, binds, port, raw);
+        self.explicit_binds(cmd, binds, (port.as_deref(), default_port), raw);
     }
 
     /// `memcached`: `-p`, `-l`, or a unix socket `-s` (which turns the network off).
@@ -221,9 +211,6 @@ impl Ctx {
             self.server_default(cmd, "memcached", 11211, Some(Bind::AnyV4), raw);
             return;
         }
-        let Some(port) = port_or(port.as_deref(), 11211) else {
-            return;
-        };
         let binds: Vec<Option<Bind>> = match &listen {
             None => vec![Some(Bind::AnyV4)],
             Some(l) => l
@@ -231,7 +218,7 @@ impl Ctx {
                 .map(|h| bind_of_host(split_hostport(h.trim()).0.as_str()))
                 .collect(),
         };
-        self.explicit_binds(cmd, binds, port, raw);
+        self.explicit_binds(cmd, binds, (port.as_deref(), 11211), raw);
     }
 
     /// `rabbitmq-server`: `RABBITMQ_NODE_PORT`, and the management UI of `*-management` images.

@@ -14,7 +14,7 @@ mod ruby;
 
 use super::command::{Cmd, Env, EnvVal, commands};
 use super::images::{defaults_without_command, image_default, image_parts, image_program};
-use super::options::{bind_of_host, bind_text, parse_port};
+use super::options::{bind_of_host, bind_text, parse_port, port_or};
 use crate::topology::model::{
     AppProtocol, Bind, Certainty, Container, Listener, Mount, Protocol, Provenance, ProvenanceKind,
 };
@@ -274,14 +274,18 @@ impl Ctx {
         self.push(addr, app, Protocol::Tcp, How::explicit(cmd));
     }
 
-    /// The same port written out on each of `binds`.
+    /// The port written (`default` when only the addresses are) on each
+    /// of `binds`; nothing when what is written is not a port.
     fn explicit_binds(
         &mut self,
         cmd: &Cmd,
         binds: Vec<Option<Bind>>,
-        port: u16,
+        (written, default): (Option<&str>, u16),
         app: Option<AppProtocol>,
     ) {
+        let Some(port) = port_or(written, default) else {
+            return;
+        };
         for b in binds {
             self.explicit(cmd, Addr::Tcp(b, port), app);
         }

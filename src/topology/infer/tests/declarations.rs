@@ -4,10 +4,7 @@ use super::*;
 
 #[test]
 fn expose_becomes_a_stated_listener_without_bind() {
-    let mut c = container("busybox", &[], &[]);
-    exposed(&mut c, 6001, 10);
-    let l = filled(c);
-    let l = one(&l);
+    let l = &exposing(container("busybox", &[], &[]), 6001, 10);
     assert_eq!(tcp(l), (Some(6001), None));
     assert_eq!(l.certainty, Certainty::Stated);
     assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
@@ -37,10 +34,11 @@ fn published_and_container_ports_keep_their_kind() {
 
 #[test]
 fn expose_and_command_merge_into_one_listener() {
-    let mut c = container("python:3.12", &["flask", "run", "--port", "6001"], &[]);
-    exposed(&mut c, 6001, 40);
-    let l = filled(c);
-    let l = one(&l);
+    let l = &exposing(
+        container("python:3.12", &["flask", "run", "--port", "6001"], &[]),
+        6001,
+        40,
+    );
     assert_eq!(tcp(l), (Some(6001), lo()));
     assert_eq!(l.provenance.kind, ProvenanceKind::Command);
     assert_eq!(l.provenance.span, Some(span(40)));
@@ -49,22 +47,12 @@ fn expose_and_command_merge_into_one_listener() {
 
 #[test]
 fn declaration_beats_defaults_but_takes_their_bind() {
-    let mut c = container("", &["gunicorn", "app:app"], &[]);
-    exposed(&mut c, 8000, 7);
-    let l = filled(c);
-    let l = one(&l);
+    let l = &exposing(container("", &["gunicorn", "app:app"], &[]), 8000, 7);
     assert_eq!(tcp(l), (Some(8000), lo()));
     assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
     assert_eq!(l.provenance.span, Some(span(7)));
-    assert!(
-        l.provenance.detail.contains("gunicorn"),
-        "{}",
-        l.provenance.detail
-    );
-    let mut c = container("redis", &[], &[]);
-    exposed(&mut c, 6379, 9);
-    let l = filled(c);
-    let l = one(&l);
+    crate::testing::assert_contains(&l.provenance.detail, "gunicorn");
+    let l = &exposing(container("redis", &[], &[]), 6379, 9);
     assert_eq!(l.provenance.kind, ProvenanceKind::Expose);
     assert_eq!(l.bind, Some(Bind::Any));
     assert_eq!(l.app_protocol, Some(AppProtocol::Raw));

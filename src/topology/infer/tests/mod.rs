@@ -42,6 +42,13 @@ fn probe(port: Option<u16>, app: Option<AppProtocol>, detail: &str, at: Option<S
     Listener::new(port, provenance, Certainty::Stated).speaks(app)
 }
 
+/// The one listener of `c` once it exposes `port` (declared at `at`) and
+/// is filled in.
+fn exposing(mut c: Container, port: u16, at: usize) -> Listener {
+    exposed(&mut c, port, at);
+    one(&filled(c)).clone()
+}
+
 fn filled(mut c: Container) -> Vec<Listener> {
     fill(&mut c);
     c.listeners

@@ -1,6 +1,7 @@
 //! Pod specs: containers, probes, env and `$(VAR)`, DNS, host aliases, volumes.
 
 use super::*;
+use crate::topology::testing::errors;
 use crate::topology::testing::{hosts, vars, volume_kinds};
 
 #[test]
@@ -226,17 +227,9 @@ fn doubling_env_chains_are_refused_at_the_budget() {
         ));
     }
     let t = load_text(&text);
-    let errors: Vec<_> = t
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == DiagSeverity::Error)
-        .collect();
+    let errors = errors(&t);
     assert_eq!(errors.len(), 1, "{:?}", t.diagnostics);
-    assert!(
-        errors[0].message.contains("budget of expanded values"),
-        "{}",
-        errors[0].message
-    );
+    crate::testing::assert_contains(&errors[0].message, "budget of expanded values");
     let total: usize = t.units[0].containers[0]
         .env
         .iter()

@@ -1,6 +1,7 @@
 //! Workloads into pods: replicas, kinds, namespaces, duplicates and caps.
 
 use super::*;
+use crate::topology::testing::errors;
 
 #[test]
 fn replicas_make_one_unit_per_pod_with_stable_names() {
@@ -138,11 +139,7 @@ fn pods_past_the_units_budget_are_refused_at_the_replicas_that_cross_it() {
     }
     let t = load_text(&text);
     assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
-    let errors: Vec<_> = t
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == DiagSeverity::Error)
-        .collect();
+    let errors = errors(&t);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(
         errors[0].message.starts_with("`Deployment d156` makes the manifests' pods more than the 10000 units upcheck models (max_units)"),
