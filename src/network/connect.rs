@@ -83,6 +83,13 @@ pub enum Outcome {
         /// The unit owning the address.
         unit: UnitId,
     },
+    /// The address is in the subnet of a network this project owns, but
+    /// no unit holds it (nor is it the network's gateway): nothing answers
+    /// the ARP request and the connection times out.
+    Unheld {
+        /// The network whose subnet holds the address.
+        network: NetworkId,
+    },
     /// The address is outside the modelled world.
     Outside,
     /// No socket file at that path is shared with nginx.
@@ -163,6 +170,16 @@ impl<'a> Resolver<'a> {
             return self.via_service(s, port, hit, own, trace);
         }
         let Some(u) = a.unit else {
+            if let Some(n) = self.unheld_in(a.ip) {
+                trace.push(format!(
+                    "`{}` is in subnet {} of network `{}`, which only this project's containers join, and none of them holds it: the connection times out",
+                    a.ip,
+                    self.topo.networks[n.0].subnet.as_deref().unwrap_or("?"),
+                    self.topo.networks[n.0].name
+                ));
+                hit.outcome = Outcome::Unheld { network: n };
+                return hit;
+            }
             trace.push(format!(
                 "`{}` is outside the described topology: cannot check port {port}",
                 a.ip
@@ -180,6 +197,26 @@ impl<'a> Resolver<'a> {
         }
         hit.outcome = self.listener_at(u, a.ip, port, own, trace);
         hit
+    }
+
+    /// The project-owned network whose subnet holds `ip` when no unit
+    /// does: a compose network the files declare (not `external`, so only
+    /// this project's containers join it) with its subnet written in the
+    /// files or observed. A modelled subnet is a guess and the gateway is
+    /// the host, so neither says anything.
+    fn unheld_in(&self, ip: IpAddr) -> Option<NetworkId> {
+        if self.topo.platform != Platform::Compose {
+            return None;
+        }
+        self.topo.networks.iter().enumerate().find_map(|(i, n)| {
+            let owned = n.kind == NetworkKind::Bridge
+                && !n.external
+                && matches!(n.origin, AddressOrigin::Declared | AddressOrigin::Observed);
+            let net: ipnet::IpNet = n.subnet.as_deref()?.parse().ok()?;
+            let gateway = n.gateway.or_else(|| net.hosts().next());
+            (owned && net.contains(&ip) && gateway != Some(ip) && net.network() != ip)
+                .then_some(NetworkId(i))
+        })
     }
 
     fn shares_network(&self, u: UnitId, ip: IpAddr) -> bool {

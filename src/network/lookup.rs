@@ -88,7 +88,7 @@ impl<'a> Resolver<'a> {
                 };
             }
         }
-        trace.push(format!("`{ip}` belongs to nothing in the topology"));
+        trace.push(format!("no unit or Service of the topology has `{ip}`"));
         Addr {
             ip,
             unit: None,
@@ -321,10 +321,22 @@ impl<'a> Resolver<'a> {
                 } else {
                     e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
                 };
+                // An /etc/hosts line may name a ClusterIP (`hostAliases`).
+                let service = svc.or_else(|| {
+                    unit.is_none()
+                        .then(|| {
+                            self.topo
+                                .services
+                                .iter()
+                                .position(|s| s.cluster_ip == Some(*ip))
+                        })
+                        .flatten()
+                        .map(ServiceId)
+                });
                 addrs.push(Addr {
                     ip: *ip,
                     unit,
-                    service: svc,
+                    service,
                 });
             }
         }

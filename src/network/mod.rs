@@ -372,6 +372,10 @@ impl<'a> Resolver<'a> {
             Outcome::NoRoute { unit } => {
                 format!("`{}` is on no network nginx joins", self.unit(*unit).name)
             }
+            Outcome::Unheld { network } => format!(
+                "no container holds the address on network `{}`",
+                self.topo.networks[network.0].name
+            ),
             Outcome::Outside => "the address is outside the described topology".into(),
             Outcome::SocketNotShared { .. } => {
                 "the socket is not on a volume nginx shares with the server".into()
