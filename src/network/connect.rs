@@ -333,6 +333,20 @@ impl<'a> Resolver<'a> {
         c.really_listens(l)
     }
 
+    /// Whether a listener is known only from `expose:` or an image's
+    /// `EXPOSE`. Those are documentation: they name the port the program
+    /// is said to use, nothing listens because of them. Such a port is
+    /// assumed to answer (and the trace says so), but a container known
+    /// only that way is not known to listen nowhere else. A declaration
+    /// never carries a bind, so one with a bind merged in from what the
+    /// container runs (a command, an environment value) is backed by it.
+    fn documentation_only(l: &Listener) -> bool {
+        matches!(
+            l.provenance.kind,
+            ProvenanceKind::Expose | ProvenanceKind::Observed
+        ) && l.bind.is_none()
+    }
+
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
     /// of the server blocks the request is in (a loop if it lands there).
     fn listener_at(
@@ -376,15 +390,26 @@ impl<'a> Resolver<'a> {
             // A container of this namespace (not nginx itself) of which
             // nothing is known may be the one listening: a host network
             // shared with an unrecognised program, a pod's unknown sidecar.
+            // A container whose ports are known only from `expose:` or
+            // `EXPOSE` may listen anywhere else too; a port it publishes
+            // or a containerPort is a statement about what listens.
+            let evidence = |c: &Container| {
+                c.ports
+                    .iter()
+                    .any(|p| matches!(p.kind, PortKind::Published | PortKind::ContainerPort))
+                    || c.listeners
+                        .iter()
+                        .any(|l| self.counts(c, l) && !Self::documentation_only(l))
+            };
             let unknown_other = unit.containers.iter().enumerate().any(|(ci, c)| {
                 c.role != ContainerRole::Init
-                    && c.listeners.is_empty()
+                    && !evidence(c)
                     && !(same_unit && ci == self.site.container)
             });
             let any_known = unit
                 .containers
                 .iter()
-                .any(|c| c.role != ContainerRole::Init && !c.listeners.is_empty());
+                .any(|c| c.role != ContainerRole::Init && evidence(c));
             if !any_known || unknown_other {
                 trace.push(format!(
                     "nothing says what listens in `{}`: port {port} cannot be checked",
@@ -424,14 +449,21 @@ impl<'a> Resolver<'a> {
                     looped.get_or_insert((*ci, *li));
                     continue;
                 }
-                trace.push(format!(
-                    "`{}` (container `{}`) listens on {} ({}, {})",
-                    unit.name,
-                    c.name,
-                    l,
-                    l.provenance.detail,
-                    format!("{:?}", l.certainty).to_lowercase()
-                ));
+                trace.push(if Self::documentation_only(l) {
+                    format!(
+                        "`{}` (container `{}`) listens on {} ({}; assumed: `expose` and `EXPOSE` document a port, they start no listener)",
+                        unit.name, c.name, l, l.provenance.detail
+                    )
+                } else {
+                    format!(
+                        "`{}` (container `{}`) listens on {} ({}, {})",
+                        unit.name,
+                        c.name,
+                        l,
+                        l.provenance.detail,
+                        format!("{:?}", l.certainty).to_lowercase()
+                    )
+                });
                 return Outcome::Listening {
                     unit: u,
                     container: *ci,
