@@ -322,6 +322,9 @@ impl<'a> Resolver<'a> {
             }
             (Lookup::NotFound { name, .. }, _) => format!("`{name}` could not be resolved"),
             (Lookup::NoResolver, _) => format!("no resolver defined to resolve `{target}`"),
+            (Lookup::Beyond { outside, .. }, _) => {
+                format!("`{outside}` is not a name of the topology; DNS beyond it may answer it")
+            }
             (_, Some(Outcome::Unknown { unit })) => {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
             }
@@ -412,6 +415,11 @@ impl<'a> Resolver<'a> {
                     Ok((addrs, lookup)) => {
                         res.lookup = lookup;
                         addrs
+                    }
+                    Err(missed @ Lookup::Beyond { .. }) => {
+                        res.lookup = missed;
+                        res.status = Status::Unverifiable;
+                        return;
                     }
                     Err(missed) => {
                         // A name libc misses at start-up stops nginx.
