@@ -180,6 +180,13 @@ impl<'a> Resolver<'a> {
                 hit.outcome = Outcome::Unheld { network: n };
                 return hit;
             }
+            if let Some(n) = self.gateway_of(a.ip) {
+                trace.push(format!(
+                    "`{}` is the gateway of network `{}`: the docker host, whose listeners are outside the described topology: cannot check port {port}",
+                    a.ip, self.topo.networks[n.0].name
+                ));
+                return hit;
+            }
             trace.push(format!(
                 "`{}` is outside the described topology: cannot check port {port}",
                 a.ip
@@ -217,6 +224,25 @@ impl<'a> Resolver<'a> {
             (owned && net.contains(&ip) && gateway != Some(ip) && net.network() != ip)
                 .then_some(NetworkId(i))
         })
+    }
+
+    /// The compose network whose gateway (the docker host's bridge) `ip` is.
+    fn gateway_of(&self, ip: IpAddr) -> Option<NetworkId> {
+        if self.topo.platform != Platform::Compose {
+            return None;
+        }
+        self.topo
+            .networks
+            .iter()
+            .position(|n| {
+                let first = n
+                    .subnet
+                    .as_deref()
+                    .and_then(|s| s.parse::<ipnet::IpNet>().ok())
+                    .and_then(|net| net.hosts().next());
+                n.gateway.or(first) == Some(ip)
+            })
+            .map(NetworkId)
     }
 
     fn shares_network(&self, u: UnitId, ip: IpAddr) -> bool {

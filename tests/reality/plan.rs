@@ -303,10 +303,15 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         if !used {
             continue;
         }
-        if !matches!(
-            n.kind,
-            NetworkKind::Bridge | NetworkKind::DefaultBridge | NetworkKind::Pod
-        ) {
+        // A network created outside the project with no driver named is
+        // what `docker network create` makes: a user-defined bridge.
+        let external_bridge = n.kind == NetworkKind::Other && n.external;
+        if !external_bridge
+            && !matches!(
+                n.kind,
+                NetworkKind::Bridge | NetworkKind::DefaultBridge | NetworkKind::Pod
+            )
+        {
             return Err(format!("network `{}` is of kind {:?}", n.name, n.kind));
         }
         let subnet: Ipv4Net = n
@@ -442,9 +447,9 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             let user_defined = nginx_unit
                 .addresses
                 .iter()
-                .any(|a| topo.networks[a.network.0].kind == NetworkKind::Bridge);
+                .any(|a| topo.networks[a.network.0].kind.has_dns());
             for a in &nginx_unit.addresses {
-                if topo.networks[a.network.0].kind != NetworkKind::Bridge {
+                if !topo.networks[a.network.0].kind.has_dns() {
                     continue;
                 }
                 for other in &topo.units {
