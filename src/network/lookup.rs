@@ -530,7 +530,7 @@ fn source_text(s: &NameSource) -> String {
             format!("Docker's embedded DNS on network `{network}`")
         }
         NameSource::Service { service } => format!("cluster DNS (Service `{service}`)"),
-        NameSource::PodRecord => "cluster DNS (StatefulSet pod record)".into(),
+        NameSource::PodRecord => "cluster DNS (a pod record under its headless Service)".into(),
     }
 }
 

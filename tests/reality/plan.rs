@@ -508,6 +508,13 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
                                 {
                                     add(&format!("{}.{fqdn}", topo.units[u.0].name), ip);
                                 }
+                                // hostname + subdomain naming this Service.
+                                for n in topo.units[u.0].addresses.iter().flat_map(|a| &a.dns_names)
+                                {
+                                    if n.ends_with(&format!(".{fqdn}")) {
+                                        add(n, ip);
+                                    }
+                                }
                             }
                         }
                     }
