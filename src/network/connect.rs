@@ -202,8 +202,32 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoRoute { unit: u };
             return hit;
         }
+        if let Some(o) = self.policed(u, trace) {
+            hit.outcome = o;
+            return hit;
+        }
         hit.outcome = self.listener_at(u, a.ip, port, own, trace);
         hit
+    }
+
+    /// A connection between nginx's pod and pod `u` that a NetworkPolicy
+    /// selecting either decides: its rules are not modelled, so nothing
+    /// can be said ([`Outcome::Outside`]).
+    fn policed(&self, u: UnitId, trace: &mut Vec<String>) -> Option<Outcome> {
+        if u == self.site.unit {
+            return None;
+        }
+        let (from, to) = (self.nginx(), self.unit(u));
+        let (pod, policy) = to
+            .policies
+            .first()
+            .map(|p| (to, p))
+            .or_else(|| from.policies.first().map(|p| (from, p)))?;
+        trace.push(format!(
+            "NetworkPolicy `{policy}` selects pod `{}`: what it allows between `{}` and `{}` is not modelled: cannot check",
+            pod.name, from.name, to.name
+        ));
+        Some(Outcome::Outside)
     }
 
     /// The project-owned network whose subnet holds `ip` when no unit
@@ -289,6 +313,14 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoServicePort { service: s };
             return hit;
         };
+        if svc.node_local && !svc.selected.is_empty() {
+            trace.push(format!(
+                "Service `{}` has `internalTrafficPolicy: Local`: nginx's traffic goes only to its pods on nginx's own node, and which node runs which pod is not modelled: cannot check",
+                svc.name
+            ));
+            hit.outcome = Outcome::Outside;
+            return hit;
+        }
         if svc.selected.is_empty() {
             trace.push(format!(
                 "Service `{}` {}: it has no endpoints",
@@ -332,7 +364,12 @@ impl<'a> Resolver<'a> {
                 self.unit(*u).name
             ));
             let pod_ip = self.unit(*u).addresses.iter().find_map(|a| a.ip);
-            let o = self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace);
+            let o = match self.policed(*u, trace) {
+                Some(o) => o,
+                None => {
+                    self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace)
+                }
+            };
             if !matches!(o, Outcome::Listening { .. }) {
                 outcome.get_or_insert(o);
             } else if outcome.is_none() {

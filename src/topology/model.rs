@@ -184,6 +184,9 @@ pub struct Unit {
     pub links: Vec<Link>,
     /// How names are looked up from inside (libc view).
     pub dns: DnsConfig,
+    /// NetworkPolicies that select this pod; their rules are not modelled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
     /// Where the unit is declared.
     pub span: Option<Span>,
 }
@@ -205,6 +208,7 @@ impl Unit {
             extra_hosts: Vec::new(),
             links: Vec::new(),
             dns: DnsConfig::default(),
+            policies: Vec::new(),
             span,
         }
     }
@@ -981,6 +985,9 @@ pub struct Service {
     pub span: Option<Span>,
     /// Where the selector is written.
     pub selector_span: Option<Span>,
+    /// `internalTrafficPolicy: Local`: a pod's traffic goes only to
+    /// endpoints on its own node, and nodes are not modelled.
+    pub node_local: bool,
 }
 
 /// Kind of volume.
