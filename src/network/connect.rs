@@ -304,7 +304,21 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::Outside;
             return hit;
         }
-        let Some(sp) = svc.ports.iter().find(|p| p.port == port) else {
+        // nginx connects over TCP (as everywhere in this model): a port the
+        // Service forwards only over UDP or SCTP takes no TCP connection.
+        let Some(sp) = svc
+            .ports
+            .iter()
+            .find(|p| p.port == port && p.protocol == Protocol::Tcp)
+        else {
+            if svc.ports.iter().any(|p| p.port == port) {
+                trace.push(format!(
+                    "Service `{}` forwards port {port} only over UDP or SCTP, and nginx connects over TCP: the connection goes nowhere",
+                    svc.name
+                ));
+                hit.outcome = Outcome::NoServicePort { service: s };
+                return hit;
+            }
             trace.push(format!(
                 "Service `{}` has no port {port} (its ports: {}): the connection goes nowhere",
                 svc.name,

@@ -401,10 +401,18 @@ impl<'a> Resolver<'a> {
                     .cluster
                     .as_ref()
                     .map_or("cluster.local", |c| c.domain.as_str());
+                // A pod's own `hostname.subdomain` is the cluster's even
+                // when no headless Service gives it a record.
+                let prefix = format!("{name}.");
                 let in_cluster = name.ends_with(&format!(".{domain}"))
                     || last == "svc"
                     || self.topo.services.iter().any(|s| s.namespace == last)
-                    || self.topo.units.iter().any(|u| u.namespace() == last);
+                    || self.topo.units.iter().any(|u| {
+                        u.namespace() == last
+                            || u.addresses
+                                .iter()
+                                .any(|a| a.dns_names.iter().any(|n| n.starts_with(&prefix)))
+                    });
                 !in_cluster
             }
         }

@@ -356,6 +356,19 @@ impl<'a> Resolver<'a> {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
             }
             Outcome::SelfLoop { .. } => "nginx would connect to itself (a proxy loop)".into(),
+            Outcome::NoServicePort { service }
+                if port.is_some_and(|p| {
+                    self.topo.services[service.0]
+                        .ports
+                        .iter()
+                        .any(|x| x.port == p)
+                }) =>
+            {
+                format!(
+                    "Service `{}` forwards port {p} only over UDP or SCTP, and nginx connects over TCP",
+                    self.topo.services[service.0].name
+                )
+            }
             Outcome::NoServicePort { service } => {
                 let s = &self.topo.services[service.0];
                 format!(
