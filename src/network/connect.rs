@@ -202,7 +202,7 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoRoute { unit: u };
             return hit;
         }
-        if let Some(o) = self.policed(u, trace) {
+        if let Some(o) = self.policed(u, port, trace) {
             hit.outcome = o;
             return hit;
         }
@@ -210,22 +210,56 @@ impl<'a> Resolver<'a> {
         hit
     }
 
-    /// A connection between nginx's pod and pod `u` that a NetworkPolicy
-    /// selecting either decides: its rules are not modelled, so nothing
-    /// can be said ([`Outcome::Outside`]).
-    fn policed(&self, u: UnitId, trace: &mut Vec<String>) -> Option<Outcome> {
+    /// A connection from nginx's pod to port `port` of pod `u` that a
+    /// NetworkPolicy may stop: an egress policy on nginx's pod (not
+    /// modelled), or ingress policies on `u` none of whose rules admits
+    /// nginx's pod by label on that port. Nothing can be said then
+    /// ([`Outcome::Outside`]): whether the CNI enforces policies is not
+    /// in the manifests either.
+    fn policed(&self, u: UnitId, port: u16, trace: &mut Vec<String>) -> Option<Outcome> {
         if u == self.site.unit {
             return None;
         }
         let (from, to) = (self.nginx(), self.unit(u));
-        let (pod, policy) = to
-            .policies
-            .first()
-            .map(|p| (to, p))
-            .or_else(|| from.policies.first().map(|p| (from, p)))?;
+        if let Some(p) = from.policies.iter().find(|p| p.egress) {
+            trace.push(format!(
+                "NetworkPolicy `{}` restricts the egress of nginx's pod `{}`, which is not modelled: cannot check",
+                p.name, from.name
+            ));
+            return Some(Outcome::Outside);
+        }
+        let ingress: Vec<&PodPolicy> = to.policies.iter().filter(|p| p.ingress.is_some()).collect();
+        if ingress.is_empty() {
+            return None;
+        }
+        let admits = |p: &PodPolicy, r: &IngressRule| {
+            let peer = match &r.from {
+                None => true,
+                Some(peers) => {
+                    from.namespace() == p.namespace
+                        && peers
+                            .iter()
+                            .any(|m| m.iter().all(|(k, v)| from.labels.get(k) == Some(v)))
+                }
+            };
+            peer && (r.ports.is_empty() || r.ports.iter().any(|tp| tp.in_unit(to) == Some(port)))
+        };
+        if let Some(p) = ingress
+            .iter()
+            .find(|p| p.ingress.iter().flatten().any(|r| admits(p, r)))
+        {
+            trace.push(format!(
+                "NetworkPolicy `{}` admits nginx's pod `{}` to `{}` on port {port}",
+                p.name, from.name, to.name
+            ));
+            return None;
+        }
+        let names: Vec<String> = ingress.iter().map(|p| format!("`{}`", p.name)).collect();
         trace.push(format!(
-            "NetworkPolicy `{policy}` selects pod `{}`: what it allows between `{}` and `{}` is not modelled: cannot check",
-            pod.name, from.name, to.name
+            "NetworkPolicy {} selects pod `{}` and no rule upcheck can read admits nginx's pod `{}` on port {port}: whether the traffic passes is not modelled: cannot check",
+            names.join(", "),
+            to.name,
+            from.name
         ));
         Some(Outcome::Outside)
     }
@@ -378,7 +412,7 @@ impl<'a> Resolver<'a> {
                 self.unit(*u).name
             ));
             let pod_ip = self.unit(*u).addresses.iter().find_map(|a| a.ip);
-            let o = match self.policed(*u, trace) {
+            let o = match self.policed(*u, tp, trace) {
                 Some(o) => o,
                 None => {
                     self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace)

@@ -169,8 +169,29 @@ impl<'a> Resolver<'a> {
         }
         let table = &self.table;
         let candidates = self.search_candidates(&lname);
+        // A pod that does not ask cluster DNS (dnsPolicy Default, or
+        // hostNetwork without ClusterFirstWithHostNet) asks the node's
+        // resolver, which the topology does not describe.
+        let cluster_dns = match (&self.topo.platform, &self.topo.cluster) {
+            (Platform::Kubernetes, Some(c)) => self.nginx().dns.nameservers.contains(&c.dns_ip),
+            _ => true,
+        };
         for cand in &candidates {
-            let hits = match self.follow_cnames(self.lookup_exact(cand), trace) {
+            let mut exact = self.lookup_exact(cand);
+            if !cluster_dns {
+                let before = exact.len();
+                exact.retain(|e| {
+                    !matches!(e.source, NameSource::Service { .. } | NameSource::PodRecord)
+                });
+                if exact.is_empty() && before > 0 {
+                    trace.push(format!(
+                        "`{cand}` is a cluster DNS name, but nginx's pod `{}` does not use cluster DNS (its dnsPolicy gives it the node's resolver)",
+                        self.nginx().name
+                    ));
+                    return Err(self.beyond(name, cand, false, trace));
+                }
+            }
+            let hits = match self.follow_cnames(exact, trace) {
                 Ok(h) => h,
                 Err(outside) => return Err(self.beyond(name, &outside, false, trace)),
             };
@@ -421,7 +442,7 @@ impl<'a> Resolver<'a> {
     /// The miss of a name the topology cannot rule out.
     fn beyond(&self, name: &str, outside: &str, runtime: bool, trace: &mut Vec<String>) -> Lookup {
         trace.push(format!(
-            "`{outside}` is not a name of the topology, and DNS beyond it (not modelled) may answer it: cannot check"
+            "`{outside}` is left to DNS beyond the topology (not modelled), which may answer it: cannot check"
         ));
         Lookup::Beyond {
             name: name.into(),

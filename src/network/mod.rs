@@ -323,7 +323,7 @@ impl<'a> Resolver<'a> {
             (Lookup::NotFound { name, .. }, _) => format!("`{name}` could not be resolved"),
             (Lookup::NoResolver, _) => format!("no resolver defined to resolve `{target}`"),
             (Lookup::Beyond { outside, .. }, _) => {
-                format!("`{outside}` is not a name of the topology; DNS beyond it may answer it")
+                format!("`{outside}` is left to DNS beyond the topology, which may answer it")
             }
             (_, Some(Outcome::Unknown { unit })) => {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
