@@ -83,6 +83,13 @@ pub enum Outcome {
         /// The unit owning the address.
         unit: UnitId,
     },
+    /// The address is in the subnet of a network this project owns, but
+    /// no unit holds it (nor is it the network's gateway): nothing answers
+    /// the ARP request and the connection times out.
+    Unheld {
+        /// The network whose subnet holds the address.
+        network: NetworkId,
+    },
     /// The address is outside the modelled world.
     Outside,
     /// No socket file at that path is shared with nginx.
@@ -163,6 +170,23 @@ impl<'a> Resolver<'a> {
             return self.via_service(s, port, hit, own, trace);
         }
         let Some(u) = a.unit else {
+            if let Some(n) = self.unheld_in(a.ip) {
+                trace.push(format!(
+                    "`{}` is in subnet {} of network `{}`, which only this project's containers join, and none of them holds it: the connection times out",
+                    a.ip,
+                    self.topo.networks[n.0].subnet.as_deref().unwrap_or("?"),
+                    self.topo.networks[n.0].name
+                ));
+                hit.outcome = Outcome::Unheld { network: n };
+                return hit;
+            }
+            if let Some(n) = self.gateway_of(a.ip) {
+                trace.push(format!(
+                    "`{}` is the gateway of network `{}`: the docker host, whose listeners are outside the described topology: cannot check port {port}",
+                    a.ip, self.topo.networks[n.0].name
+                ));
+                return hit;
+            }
             trace.push(format!(
                 "`{}` is outside the described topology: cannot check port {port}",
                 a.ip
@@ -178,8 +202,105 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoRoute { unit: u };
             return hit;
         }
+        if let Some(o) = self.policed(u, port, trace) {
+            hit.outcome = o;
+            return hit;
+        }
         hit.outcome = self.listener_at(u, a.ip, port, own, trace);
         hit
+    }
+
+    /// A connection from nginx's pod to port `port` of pod `u` that a
+    /// NetworkPolicy may stop: an egress policy on nginx's pod (not
+    /// modelled), or ingress policies on `u` none of whose rules admits
+    /// nginx's pod by label on that port. Nothing can be said then
+    /// ([`Outcome::Outside`]): whether the CNI enforces policies is not
+    /// in the manifests either.
+    fn policed(&self, u: UnitId, port: u16, trace: &mut Vec<String>) -> Option<Outcome> {
+        if u == self.site.unit {
+            return None;
+        }
+        let (from, to) = (self.nginx(), self.unit(u));
+        if let Some(p) = from.policies.iter().find(|p| p.egress) {
+            trace.push(format!(
+                "NetworkPolicy `{}` restricts the egress of nginx's pod `{}`, which is not modelled: cannot check",
+                p.name, from.name
+            ));
+            return Some(Outcome::Outside);
+        }
+        let ingress: Vec<&PodPolicy> = to.policies.iter().filter(|p| p.ingress.is_some()).collect();
+        if ingress.is_empty() {
+            return None;
+        }
+        let admits = |p: &PodPolicy, r: &IngressRule| {
+            let peer = match &r.from {
+                None => true,
+                Some(peers) => {
+                    from.namespace() == p.namespace
+                        && peers
+                            .iter()
+                            .any(|m| m.iter().all(|(k, v)| from.labels.get(k) == Some(v)))
+                }
+            };
+            peer && (r.ports.is_empty() || r.ports.iter().any(|tp| tp.in_unit(to) == Some(port)))
+        };
+        if let Some(p) = ingress
+            .iter()
+            .find(|p| p.ingress.iter().flatten().any(|r| admits(p, r)))
+        {
+            trace.push(format!(
+                "NetworkPolicy `{}` admits nginx's pod `{}` to `{}` on port {port}",
+                p.name, from.name, to.name
+            ));
+            return None;
+        }
+        let names: Vec<String> = ingress.iter().map(|p| format!("`{}`", p.name)).collect();
+        trace.push(format!(
+            "NetworkPolicy {} selects pod `{}` and no rule upcheck can read admits nginx's pod `{}` on port {port}: whether the traffic passes is not modelled: cannot check",
+            names.join(", "),
+            to.name,
+            from.name
+        ));
+        Some(Outcome::Outside)
+    }
+
+    /// The project-owned network whose subnet holds `ip` when no unit
+    /// does: a compose network the files declare (not `external`, so only
+    /// this project's containers join it) with its subnet written in the
+    /// files or observed. A modelled subnet is a guess and the gateway is
+    /// the host, so neither says anything.
+    fn unheld_in(&self, ip: IpAddr) -> Option<NetworkId> {
+        if self.topo.platform != Platform::Compose {
+            return None;
+        }
+        self.topo.networks.iter().enumerate().find_map(|(i, n)| {
+            let owned = n.kind == NetworkKind::Bridge
+                && !n.external
+                && matches!(n.origin, AddressOrigin::Declared | AddressOrigin::Observed);
+            let net: ipnet::IpNet = n.subnet.as_deref()?.parse().ok()?;
+            let gateway = n.gateway.or_else(|| net.hosts().next());
+            (owned && net.contains(&ip) && gateway != Some(ip) && net.network() != ip)
+                .then_some(NetworkId(i))
+        })
+    }
+
+    /// The compose network whose gateway (the docker host's bridge) `ip` is.
+    fn gateway_of(&self, ip: IpAddr) -> Option<NetworkId> {
+        if self.topo.platform != Platform::Compose {
+            return None;
+        }
+        self.topo
+            .networks
+            .iter()
+            .position(|n| {
+                let first = n
+                    .subnet
+                    .as_deref()
+                    .and_then(|s| s.parse::<ipnet::IpNet>().ok())
+                    .and_then(|net| net.hosts().next());
+                n.gateway.or(first) == Some(ip)
+            })
+            .map(NetworkId)
     }
 
     fn shares_network(&self, u: UnitId, ip: IpAddr) -> bool {
@@ -217,7 +338,21 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::Outside;
             return hit;
         }
-        let Some(sp) = svc.ports.iter().find(|p| p.port == port) else {
+        // nginx connects over TCP (as everywhere in this model): a port the
+        // Service forwards only over UDP or SCTP takes no TCP connection.
+        let Some(sp) = svc
+            .ports
+            .iter()
+            .find(|p| p.port == port && p.protocol == Protocol::Tcp)
+        else {
+            if svc.ports.iter().any(|p| p.port == port) {
+                trace.push(format!(
+                    "Service `{}` forwards port {port} only over UDP or SCTP, and nginx connects over TCP: the connection goes nowhere",
+                    svc.name
+                ));
+                hit.outcome = Outcome::NoServicePort { service: s };
+                return hit;
+            }
             trace.push(format!(
                 "Service `{}` has no port {port} (its ports: {}): the connection goes nowhere",
                 svc.name,
@@ -226,6 +361,14 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoServicePort { service: s };
             return hit;
         };
+        if svc.node_local && !svc.selected.is_empty() {
+            trace.push(format!(
+                "Service `{}` has `internalTrafficPolicy: Local`: nginx's traffic goes only to its pods on nginx's own node, and which node runs which pod is not modelled: cannot check",
+                svc.name
+            ));
+            hit.outcome = Outcome::Outside;
+            return hit;
+        }
         if svc.selected.is_empty() {
             trace.push(format!(
                 "Service `{}` {}: it has no endpoints",
@@ -269,7 +412,12 @@ impl<'a> Resolver<'a> {
                 self.unit(*u).name
             ));
             let pod_ip = self.unit(*u).addresses.iter().find_map(|a| a.ip);
-            let o = self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace);
+            let o = match self.policed(*u, tp, trace) {
+                Some(o) => o,
+                None => {
+                    self.listener_at(*u, pod_ip.unwrap_or(hit.ip.expect("set")), tp, own, trace)
+                }
+            };
             if !matches!(o, Outcome::Listening { .. }) {
                 outcome.get_or_insert(o);
             } else if outcome.is_none() {
@@ -294,6 +442,20 @@ impl<'a> Resolver<'a> {
                     .any(|x| Some(x.span) == l.provenance.span);
         }
         c.really_listens(l)
+    }
+
+    /// Whether a listener is known only from `expose:` or an image's
+    /// `EXPOSE`. Those are documentation: they name the port the program
+    /// is said to use, nothing listens because of them. Such a port is
+    /// assumed to answer (and the trace says so), but a container known
+    /// only that way is not known to listen nowhere else. A declaration
+    /// never carries a bind, so one with a bind merged in from what the
+    /// container runs (a command, an environment value) is backed by it.
+    fn documentation_only(l: &Listener) -> bool {
+        matches!(
+            l.provenance.kind,
+            ProvenanceKind::Expose | ProvenanceKind::Observed
+        ) && l.bind.is_none()
     }
 
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
@@ -339,15 +501,26 @@ impl<'a> Resolver<'a> {
             // A container of this namespace (not nginx itself) of which
             // nothing is known may be the one listening: a host network
             // shared with an unrecognised program, a pod's unknown sidecar.
+            // A container whose ports are known only from `expose:` or
+            // `EXPOSE` may listen anywhere else too; a port it publishes
+            // or a containerPort is a statement about what listens.
+            let evidence = |c: &Container| {
+                c.ports
+                    .iter()
+                    .any(|p| matches!(p.kind, PortKind::Published | PortKind::ContainerPort))
+                    || c.listeners
+                        .iter()
+                        .any(|l| self.counts(c, l) && !Self::documentation_only(l))
+            };
             let unknown_other = unit.containers.iter().enumerate().any(|(ci, c)| {
                 c.role != ContainerRole::Init
-                    && c.listeners.is_empty()
+                    && !evidence(c)
                     && !(same_unit && ci == self.site.container)
             });
             let any_known = unit
                 .containers
                 .iter()
-                .any(|c| c.role != ContainerRole::Init && !c.listeners.is_empty());
+                .any(|c| c.role != ContainerRole::Init && evidence(c));
             if !any_known || unknown_other {
                 trace.push(format!(
                     "nothing says what listens in `{}`: port {port} cannot be checked",
@@ -387,14 +560,21 @@ impl<'a> Resolver<'a> {
                     looped.get_or_insert((*ci, *li));
                     continue;
                 }
-                trace.push(format!(
-                    "`{}` (container `{}`) listens on {} ({}, {})",
-                    unit.name,
-                    c.name,
-                    l,
-                    l.provenance.detail,
-                    format!("{:?}", l.certainty).to_lowercase()
-                ));
+                trace.push(if Self::documentation_only(l) {
+                    format!(
+                        "`{}` (container `{}`) listens on {} ({}; assumed: `expose` and `EXPOSE` document a port, they start no listener)",
+                        unit.name, c.name, l, l.provenance.detail
+                    )
+                } else {
+                    format!(
+                        "`{}` (container `{}`) listens on {} ({}, {})",
+                        unit.name,
+                        c.name,
+                        l,
+                        l.provenance.detail,
+                        format!("{:?}", l.certainty).to_lowercase()
+                    )
+                });
                 return Outcome::Listening {
                     unit: u,
                     container: *ci,

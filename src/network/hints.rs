@@ -142,6 +142,14 @@ impl<'a> Resolver<'a> {
             }
             // Offer the short form of cluster names too.
             let short = e.name.split('.').next().unwrap_or(&e.name).to_string();
+            // The short form is the very name that missed (no search list
+            // expands it, as under `dnsPolicy: Default`): offer the full one.
+            if short != e.name && short.eq_ignore_ascii_case(name) {
+                if seen.insert(e.name.clone()) {
+                    scored.push((0, e.name.clone()));
+                }
+                continue;
+            }
             for cand in [e.name.clone(), short] {
                 if !seen.insert(cand.clone()) {
                     continue;

@@ -11,6 +11,9 @@ use crate::topology::*;
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// How many ExternalName CNAMEs a lookup follows (CoreDNS stops sooner).
+const CNAME_HOPS: usize = 8;
+
 /// How the host part was looked up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -48,6 +51,17 @@ pub enum Lookup {
         near: Vec<String>,
         /// Other facts that explain the miss.
         hints: Vec<Hint>,
+    },
+    /// A name the topology does not hold and cannot rule out: DNS beyond
+    /// it (the servers Docker's DNS forwards to, a search domain, a public
+    /// resolver, an ExternalName's outside target) may answer it.
+    Beyond {
+        /// The name as asked.
+        name: String,
+        /// The name outside the topology that decides (after CNAMEs).
+        outside: String,
+        /// Looked up by nginx's `resolver` at request time.
+        runtime: bool,
     },
     /// A unix-domain socket path.
     Unix {
@@ -88,7 +102,7 @@ impl<'a> Resolver<'a> {
                 };
             }
         }
-        trace.push(format!("`{ip}` belongs to nothing in the topology"));
+        trace.push(format!("no unit or Service of the topology has `{ip}`"));
         Addr {
             ip,
             unit: None,
@@ -155,8 +169,32 @@ impl<'a> Resolver<'a> {
         }
         let table = &self.table;
         let candidates = self.search_candidates(&lname);
+        // A pod that does not ask cluster DNS (dnsPolicy Default, or
+        // hostNetwork without ClusterFirstWithHostNet) asks the node's
+        // resolver, which the topology does not describe.
+        let cluster_dns = match (&self.topo.platform, &self.topo.cluster) {
+            (Platform::Kubernetes, Some(c)) => self.nginx().dns.nameservers.contains(&c.dns_ip),
+            _ => true,
+        };
         for cand in &candidates {
-            let hits = self.lookup_exact(cand);
+            let mut exact = self.lookup_exact(cand);
+            if !cluster_dns {
+                let before = exact.len();
+                exact.retain(|e| {
+                    !matches!(e.source, NameSource::Service { .. } | NameSource::PodRecord)
+                });
+                if exact.is_empty() && before > 0 {
+                    trace.push(format!(
+                        "`{cand}` is a cluster DNS name, but nginx's pod `{}` does not use cluster DNS (its dnsPolicy gives it the node's resolver)",
+                        self.nginx().name
+                    ));
+                    return Err(self.beyond(name, cand, false, trace));
+                }
+            }
+            let hits = match self.follow_cnames(exact, trace) {
+                Ok(h) => h,
+                Err(outside) => return Err(self.beyond(name, &outside, false, trace)),
+            };
             if let Some(first) = hits.first() {
                 let addrs = self.addresses(&hits);
                 trace.push(format!(
@@ -195,6 +233,12 @@ impl<'a> Resolver<'a> {
         }
         let hints = self.hints(&lname, None);
         let near = self.near_names(&lname, table);
+        if hints.is_empty()
+            && near.is_empty()
+            && let Some(outside) = candidates.iter().find(|c| self.outside_topology(c))
+        {
+            return Err(self.beyond(name, outside, false, trace));
+        }
         trace.push(format!(
             "`{name}` does not resolve from `{}`: nginx stops with `host not found in upstream`",
             self.nginx().name
@@ -243,6 +287,14 @@ impl<'a> Resolver<'a> {
         };
         let r = &self.ex.resolvers[ri];
         let lname = name.trim_end_matches('.').to_ascii_lowercase();
+        let unknown = |lname: &str| {
+            self.lookup_exact(lname).is_empty()
+                && self.outside_topology(lname)
+                && self.hints(lname, Some(ri)).is_empty()
+        };
+        if unknown(&lname) {
+            return Err(self.beyond(name, &lname, true, trace));
+        }
         if !self.resolver_is_platform_dns(ri) {
             let servers: Vec<&str> = r.addresses.iter().map(|a| a.host.as_str()).collect();
             trace.push(format!(
@@ -270,6 +322,10 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .filter(|e| from_dns(e))
             .collect();
+        let hits = match self.follow_cnames(hits, trace) {
+            Ok(h) => h,
+            Err(outside) => return Err(self.beyond(name, &outside, true, trace)),
+        };
         if hits.is_empty() {
             let hints = self.hints(&lname, Some(ri));
             trace.push(format!(
@@ -304,6 +360,97 @@ impl<'a> Resolver<'a> {
         ))
     }
 
+    /// A name's entries with every ExternalName Service followed as cluster
+    /// DNS answers it: a CNAME to its `externalName`, which the client then
+    /// looks up as written (no search list). A target the topology holds
+    /// (another Service's full name) gives that Service's entries; one it
+    /// does not is returned as `Err`. At most [`CNAME_HOPS`] hops.
+    fn follow_cnames<'b>(
+        &'b self,
+        mut hits: Vec<&'b names::NameEntry>,
+        trace: &mut Vec<String>,
+    ) -> Result<Vec<&'b names::NameEntry>, String> {
+        for _ in 0..CNAME_HOPS {
+            let Some(target) = hits.iter().find_map(|e| match &e.source {
+                NameSource::Service { service } => {
+                    self.service_by_key(service)
+                        .and_then(|s| match &self.topo.services[s.0].kind {
+                            ServiceKind::ExternalName(t) => Some((service.clone(), t.clone())),
+                            _ => None,
+                        })
+                }
+                _ => None,
+            }) else {
+                return Ok(hits);
+            };
+            let (service, name) = target;
+            let lname = name.trim_end_matches('.').to_ascii_lowercase();
+            let next: Vec<&names::NameEntry> = self
+                .lookup_exact(&lname)
+                .into_iter()
+                .filter(|e| matches!(e.source, NameSource::Service { .. } | NameSource::PodRecord))
+                .collect();
+            if next.is_empty() {
+                trace.push(format!(
+                    "Service `{service}` is an ExternalName: cluster DNS answers a CNAME to `{name}`, which is not a name of the cluster"
+                ));
+                return Err(lname);
+            }
+            trace.push(format!(
+                "Service `{service}` is an ExternalName: cluster DNS answers a CNAME to `{name}`, which it answers in turn"
+            ));
+            hits = next;
+        }
+        Err(hits.first().map(|e| e.name.clone()).unwrap_or_default())
+    }
+
+    /// Whether DNS beyond the topology may answer `name`: a name of more
+    /// than one label that no platform zone upcheck models holds. Docker's
+    /// DNS forwards what it does not know; cluster DNS is authoritative for
+    /// its domain and its namespaces, and forwards the rest. A single label
+    /// is a project name written wrong, not a public one.
+    pub(super) fn outside_topology(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('.');
+        let Some((_, last)) = name.rsplit_once('.') else {
+            return false;
+        };
+        match self.topo.platform {
+            Platform::Compose => true,
+            Platform::Kubernetes => {
+                let domain = self
+                    .topo
+                    .cluster
+                    .as_ref()
+                    .map_or("cluster.local", |c| c.domain.as_str());
+                // A pod's own `hostname.subdomain` is the cluster's even
+                // when no headless Service gives it a record.
+                let prefix = format!("{name}.");
+                let in_cluster = name.ends_with(&format!(".{domain}"))
+                    || last == "svc"
+                    || self.topo.services.iter().any(|s| s.namespace == last)
+                    || self.topo.units.iter().any(|u| {
+                        u.namespace() == last
+                            || u.addresses
+                                .iter()
+                                .any(|a| a.dns_names.iter().any(|n| n.starts_with(&prefix)))
+                    });
+                !in_cluster
+            }
+        }
+    }
+
+    /// The miss of a name the topology cannot rule out.
+    fn beyond(&self, name: &str, outside: &str, runtime: bool, trace: &mut Vec<String>) -> Lookup {
+        trace.push(format!(
+            "`{outside}` is left to DNS beyond the topology (not modelled), which may answer it: cannot check"
+        ));
+        Lookup::Beyond {
+            name: name.into(),
+            outside: outside.into(),
+            runtime,
+        }
+    }
+
     /// The addresses a name's entries give, each with what owns it: a
     /// ClusterIP belongs to its Service, any other address to its unit.
     fn addresses(&self, hits: &[&names::NameEntry]) -> Vec<Addr> {
@@ -321,10 +468,22 @@ impl<'a> Resolver<'a> {
                 } else {
                     e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
                 };
+                // An /etc/hosts line may name a ClusterIP (`hostAliases`).
+                let service = svc.or_else(|| {
+                    unit.is_none()
+                        .then(|| {
+                            self.topo
+                                .services
+                                .iter()
+                                .position(|s| s.cluster_ip == Some(*ip))
+                        })
+                        .flatten()
+                        .map(ServiceId)
+                });
                 addrs.push(Addr {
                     ip: *ip,
                     unit,
-                    service: svc,
+                    service,
                 });
             }
         }
@@ -400,7 +559,7 @@ fn source_text(s: &NameSource) -> String {
             format!("Docker's embedded DNS on network `{network}`")
         }
         NameSource::Service { service } => format!("cluster DNS (Service `{service}`)"),
-        NameSource::PodRecord => "cluster DNS (StatefulSet pod record)".into(),
+        NameSource::PodRecord => "cluster DNS (a pod record under its headless Service)".into(),
     }
 }
 

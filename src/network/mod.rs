@@ -322,6 +322,9 @@ impl<'a> Resolver<'a> {
             }
             (Lookup::NotFound { name, .. }, _) => format!("`{name}` could not be resolved"),
             (Lookup::NoResolver, _) => format!("no resolver defined to resolve `{target}`"),
+            (Lookup::Beyond { outside, .. }, _) => {
+                format!("`{outside}` is left to DNS beyond the topology, which may answer it")
+            }
             (_, Some(Outcome::Unknown { unit })) => {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
             }
@@ -353,6 +356,19 @@ impl<'a> Resolver<'a> {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
             }
             Outcome::SelfLoop { .. } => "nginx would connect to itself (a proxy loop)".into(),
+            Outcome::NoServicePort { service }
+                if port.is_some_and(|p| {
+                    self.topo.services[service.0]
+                        .ports
+                        .iter()
+                        .any(|x| x.port == p)
+                }) =>
+            {
+                format!(
+                    "Service `{}` forwards port {p} only over UDP or SCTP, and nginx connects over TCP",
+                    self.topo.services[service.0].name
+                )
+            }
             Outcome::NoServicePort { service } => {
                 let s = &self.topo.services[service.0];
                 format!(
@@ -372,6 +388,10 @@ impl<'a> Resolver<'a> {
             Outcome::NoRoute { unit } => {
                 format!("`{}` is on no network nginx joins", self.unit(*unit).name)
             }
+            Outcome::Unheld { network } => format!(
+                "no container holds the address on network `{}`",
+                self.topo.networks[network.0].name
+            ),
             Outcome::Outside => "the address is outside the described topology".into(),
             Outcome::SocketNotShared { .. } => {
                 "the socket is not on a volume nginx shares with the server".into()
@@ -408,6 +428,11 @@ impl<'a> Resolver<'a> {
                     Ok((addrs, lookup)) => {
                         res.lookup = lookup;
                         addrs
+                    }
+                    Err(missed @ Lookup::Beyond { .. }) => {
+                        res.lookup = missed;
+                        res.status = Status::Unverifiable;
+                        return;
                     }
                     Err(missed) => {
                         // A name libc misses at start-up stops nginx.

@@ -152,6 +152,7 @@ mod tests {
             selected: Vec::new(),
             span: None,
             selector_span: None,
+            node_local: false,
         }
     }
 

@@ -184,6 +184,9 @@ pub struct Unit {
     pub links: Vec<Link>,
     /// How names are looked up from inside (libc view).
     pub dns: DnsConfig,
+    /// NetworkPolicies that select this pod.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PodPolicy>,
     /// Where the unit is declared.
     pub span: Option<Span>,
 }
@@ -205,6 +208,7 @@ impl Unit {
             extra_hosts: Vec::new(),
             links: Vec::new(),
             dns: DnsConfig::default(),
+            policies: Vec::new(),
             span,
         }
     }
@@ -868,6 +872,31 @@ setters!(Address {
     at(span: Option<Span>),
 });
 
+/// A NetworkPolicy as it bears on one pod it selects: what it admits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodPolicy {
+    /// The policy's name.
+    pub name: String,
+    /// Its namespace (where its `podSelector` peers live).
+    pub namespace: String,
+    /// It restricts the pod's egress (not modelled).
+    pub egress: bool,
+    /// It restricts the pod's ingress: the rules that admit traffic.
+    pub ingress: Option<Vec<IngressRule>>,
+}
+
+/// One `ingress` rule of a NetworkPolicy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngressRule {
+    /// `from` peers as `podSelector.matchLabels` of the policy's
+    /// namespace; `None` when `from` is absent (every source). A peer
+    /// upcheck does not model (`namespaceSelector`, `ipBlock`,
+    /// `matchExpressions`) is left out: it never admits nginx here.
+    pub from: Option<Vec<BTreeMap<String, String>>>,
+    /// `ports` as numbers or names; empty for every port.
+    pub ports: Vec<TargetPort>,
+}
+
 /// An `/etc/hosts` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HostEntry {
@@ -981,6 +1010,9 @@ pub struct Service {
     pub span: Option<Span>,
     /// Where the selector is written.
     pub selector_span: Option<Span>,
+    /// `internalTrafficPolicy: Local`: a pod's traffic goes only to
+    /// endpoints on its own node, and nodes are not modelled.
+    pub node_local: bool,
 }
 
 /// Kind of volume.

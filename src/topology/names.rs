@@ -30,7 +30,8 @@ pub enum NameSource {
         /// `name.namespace`.
         service: String,
     },
-    /// A StatefulSet pod record (`pod.service.ns.svc.domain`).
+    /// A pod record under a headless Service (`pod.service.ns.svc.domain`:
+    /// a StatefulSet pod, or a pod whose `hostname`/`subdomain` name it).
     PodRecord,
 }
 
@@ -185,11 +186,22 @@ fn kubernetes_names(topo: &Topology, out: &mut Vec<NameEntry>) {
         if s.kind == ServiceKind::Headless {
             for u in &s.selected {
                 let unit = &topo.units[u.0];
+                let mut records: Vec<String> = Vec::new();
                 if let UnitKind::Pod { workload_kind, .. } = &unit.kind
                     && workload_kind == "StatefulSet"
                 {
+                    records.push(format!("{}.{fqdn}", unit.name));
+                }
+                // `hostname` + `subdomain` naming this Service.
+                let suffix = format!(".{fqdn}");
+                for n in unit.addresses.iter().flat_map(|a| &a.dns_names) {
+                    if n.ends_with(&suffix) && !records.contains(n) {
+                        records.push(n.clone());
+                    }
+                }
+                for name in records {
                     out.push(NameEntry {
-                        name: format!("{}.{fqdn}", unit.name),
+                        name,
                         addresses: unit.addresses.iter().filter_map(|a| a.ip).collect(),
                         units: vec![*u],
                         source: NameSource::PodRecord,

@@ -119,6 +119,10 @@ pub struct Plan {
     pub probes: Vec<UpstreamProbe>,
 }
 
+/// What the world beyond the topology answers for a name upcheck cannot
+/// check: TEST-NET-1 (RFC 5737), which no namespace of the harness routes.
+const OUTSIDE_ANSWER: &str = "192.0.2.1";
+
 /// Why a scenario cannot be materialised faithfully.
 pub type NotMaterialisable = String;
 
@@ -269,16 +273,6 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
     if topo.units.iter().any(|u| u.host_network) {
         return Err("a unit uses the host's network namespace (host networking)".into());
     }
-    if let Some(s) = topo
-        .services
-        .iter()
-        .find(|s| matches!(s.kind, ServiceKind::ExternalName(_)))
-    {
-        return Err(format!(
-            "Service `{}` is an ExternalName (a name outside the cluster)",
-            s.name
-        ));
-    }
     if nginx_unit
         .extra_hosts
         .iter()
@@ -309,10 +303,15 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         if !used {
             continue;
         }
-        if !matches!(
-            n.kind,
-            NetworkKind::Bridge | NetworkKind::DefaultBridge | NetworkKind::Pod
-        ) {
+        // A network created outside the project with no driver named is
+        // what `docker network create` makes: a user-defined bridge.
+        let external_bridge = n.kind == NetworkKind::Other && n.external;
+        if !external_bridge
+            && !matches!(
+                n.kind,
+                NetworkKind::Bridge | NetworkKind::DefaultBridge | NetworkKind::Pod
+            )
+        {
             return Err(format!("network `{}` is of kind {:?}", n.name, n.kind));
         }
         let subnet: Ipv4Net = n
@@ -435,6 +434,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
 
     // Names.
     let mut records: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut cnames: Vec<(String, String)> = Vec::new();
     let mut add = |name: &str, ip: IpAddr| {
         let e = records.entry(name.to_lowercase()).or_default();
         if !e.contains(&ip.to_string()) {
@@ -447,9 +447,9 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             let user_defined = nginx_unit
                 .addresses
                 .iter()
-                .any(|a| topo.networks[a.network.0].kind == NetworkKind::Bridge);
+                .any(|a| topo.networks[a.network.0].kind.has_dns());
             for a in &nginx_unit.addresses {
-                if topo.networks[a.network.0].kind != NetworkKind::Bridge {
+                if !topo.networks[a.network.0].kind.has_dns() {
                     continue;
                 }
                 for other in &topo.units {
@@ -508,10 +508,23 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
                                 {
                                     add(&format!("{}.{fqdn}", topo.units[u.0].name), ip);
                                 }
+                                // hostname + subdomain naming this Service.
+                                for n in topo.units[u.0].addresses.iter().flat_map(|a| &a.dns_names)
+                                {
+                                    if n.ends_with(&format!(".{fqdn}")) {
+                                        add(n, ip);
+                                    }
+                                }
                             }
                         }
                     }
-                    ServiceKind::ExternalName(_) => {}
+                    // Cluster DNS answers a CNAME (stub.py: `=target`).
+                    ServiceKind::ExternalName(ref target) => {
+                        cnames.push((
+                            fqdn.to_lowercase(),
+                            target.trim_end_matches('.').to_string(),
+                        ));
+                    }
                     _ => {
                         if let Some(ip) = s.cluster_ip {
                             add(&fqdn, ip);
@@ -524,6 +537,60 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             Some(DnsSite::Cluster(dns_ip))
         }
     };
+
+    // The world beyond the topology answers names upcheck left
+    // unverifiable (a public name, an ExternalName's outside target) with
+    // an address nothing routes to: nginx starts, as upcheck assumes, and
+    // what such an upstream reaches is not checked.
+    for (name, target) in cnames {
+        records.entry(name).or_default().push(format!("={target}"));
+    }
+    if dns.is_some() {
+        let mut outside: Vec<String> = records
+            .values()
+            .flatten()
+            .filter_map(|v| v.strip_prefix('='))
+            .map(str::to_lowercase)
+            .collect();
+        for r in report
+            .upstreams
+            .iter()
+            .filter(|r| r.status == upcheck::network::Status::Unverifiable)
+        {
+            let Some(up) = ex.upstreams.get(r.id) else {
+                continue;
+            };
+            let hosts: Vec<&upstreams::HostTarget> = match &up.target {
+                upstreams::Target::Host(h) => vec![h],
+                upstreams::Target::Variable(v) => v
+                    .static_values
+                    .iter()
+                    .filter_map(|c| match &c.target {
+                        Some(upstreams::Target::Host(h)) => Some(h),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for h in hosts
+                .into_iter()
+                .filter(|h| h.kind == upstreams::HostKind::Name)
+            {
+                let name = h.host.trim_end_matches('.').to_lowercase();
+                if name.contains('.') {
+                    outside.push(name);
+                } else if let Some(domain) = nginx_unit.dns.search.first() {
+                    // A short name the search list takes outside.
+                    outside.push(format!("{name}.{}", domain.to_lowercase()));
+                }
+            }
+        }
+        for name in outside {
+            records
+                .entry(name)
+                .or_insert_with(|| vec![OUTSIDE_ANSWER.to_string()]);
+        }
+    }
 
     // Kubernetes Services: port → targetPort on every selected pod.
     let mut services = Vec::new();

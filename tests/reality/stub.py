@@ -203,6 +203,13 @@ def accept_loop(s, l):
         threading.Thread(target=handle, args=(c, l), daemon=True).start()
 
 
+def encode_name(name):
+    out = b""
+    for label in name.rstrip(".").split("."):
+        out += bytes([len(label)]) + label.encode("ascii")
+    return out + b"\x00"
+
+
 def dns_answer(q, records):
     if len(q) < 12:
         return None
@@ -226,11 +233,25 @@ def dns_answer(q, records):
         rcode = 3  # NXDOMAIN
     else:
         rcode = 0
-        if qtype == 1:
+        # An entry `=target` is a CNAME (an ExternalName Service): answer it,
+        # then the target's own records, as a recursive resolver does.
+        owner = b"\xc0\x0c"
+        for _ in range(8):
+            cname = next((v[1:] for v in ips if v.startswith("=")), None)
+            if cname is None:
+                break
+            rdata = encode_name(cname)
+            answers += owner + struct.pack(">HHIH", 5, 1, 5, len(rdata)) + rdata
+            count += 1
+            owner = rdata
+            ips = records.get(cname.lower().rstrip("."))
+            if ips is None:
+                break
+        if qtype == 1 and ips is not None:
             for ip in ips:
-                if ":" in ip:
+                if ":" in ip or ip.startswith("="):
                     continue
-                answers += struct.pack(">HHHIH", 0xC00C, 1, 1, 5, 4) + socket.inet_aton(ip)
+                answers += owner + struct.pack(">HHIH", 1, 1, 5, 4) + socket.inet_aton(ip)
                 count += 1
     header = struct.pack(">HHHHHH", qid, 0x8000 | 0x0400 | rd | 0x0080 | rcode, 1, count, 0, 0)
     return header + question + answers

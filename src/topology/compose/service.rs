@@ -57,6 +57,8 @@ pub(super) struct ServiceDef {
     pub(super) volumes_from: Vec<VolFrom>,
     pub(super) extra_hosts: Vec<HostEntry>,
     pub(super) extra_hosts_key: Option<Span>,
+    /// `dns_search`: the search domains of the container's resolv.conf.
+    pub(super) dns_search: Vec<String>,
     pub(super) replicas: u32,
     pub(super) replicas_span: Option<Span>,
 }
@@ -87,6 +89,7 @@ impl ServiceDef {
             volumes_from: Vec::new(),
             extra_hosts: Vec::new(),
             extra_hosts_key: None,
+            dns_search: Vec::new(),
             replicas: 1,
             replicas_span: None,
         }
@@ -218,6 +221,20 @@ impl FileLoader<'_> {
                 "extra_hosts" => {
                     d.extra_hosts_key = Some(k.span);
                     d.extra_hosts = self.extra_hosts(&what, k, v);
+                }
+                // One domain or a list of them.
+                "dns_search" => {
+                    d.dns_search = if matches!(v.value, crate::topology::yaml::Value::Seq(_)) {
+                        self.r
+                            .seq_at_key(&what, k, v)
+                            .iter()
+                            .filter_map(|i| self.text(i))
+                            .map(|t| t.s)
+                            .collect()
+                    } else {
+                        self.scalar(&what, k, v).map(|t| t.s).into_iter().collect()
+                    };
+                    d.dns_search.retain(|s| !s.is_empty());
                 }
                 "scale" => scale = self.count(&what, k, v).map(|n| (n, loc(v, k))),
                 "deploy" => {

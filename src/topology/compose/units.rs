@@ -238,6 +238,10 @@ impl FileLoader<'_> {
                     .hostname(Some(hostname))
                     .no_network(matches!(d.network_mode, Some((NetMode::None, _))))
                     .extra_hosts(d.extra_hosts.clone())
+                    .dns(crate::topology::DnsConfig {
+                        search: d.dns_search.clone(),
+                        ..crate::topology::DnsConfig::default()
+                    })
                     .links(d.links.clone());
                 part.units.push(unit);
                 placed[i].push((part.units.len() - 1, 0));

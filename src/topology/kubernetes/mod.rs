@@ -22,6 +22,7 @@
 mod configmap;
 mod objects;
 mod pod;
+mod policy;
 mod service;
 #[cfg(test)]
 mod tests;
@@ -77,6 +78,9 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     }
     for o in objects.iter().filter(|o| o.kind == Kind::Service) {
         ld.service(o);
+    }
+    for o in objects.iter().filter(|o| o.kind == Kind::NetworkPolicy) {
+        ld.network_policy(o);
     }
     ld.check_governing_services();
     let mut topo = ld.topo;

@@ -19,6 +19,7 @@ pub(super) enum Kind {
     CronJob,
     Service,
     ConfigMap,
+    NetworkPolicy,
 }
 
 impl Kind {
@@ -35,6 +36,7 @@ impl Kind {
             "DaemonSet" => (Kind::DaemonSet, &["apps", "extensions"]),
             "Job" => (Kind::Job, &["batch"]),
             "CronJob" => (Kind::CronJob, &["batch"]),
+            "NetworkPolicy" => (Kind::NetworkPolicy, &["networking.k8s.io"]),
             _ => return None,
         };
         Some(if groups.contains(&group) {
@@ -43,6 +45,8 @@ impl Kind {
             Err("v1")
         } else if groups[0] == "batch" {
             Err("batch/v1")
+        } else if groups[0] == "networking.k8s.io" {
+            Err("networking.k8s.io/v1")
         } else {
             Err("apps/v1")
         })
@@ -61,12 +65,13 @@ impl Kind {
             Kind::CronJob => "CronJob",
             Kind::Service => "Service",
             Kind::ConfigMap => "ConfigMap",
+            Kind::NetworkPolicy => "NetworkPolicy",
         }
     }
 
     /// True for the workload kinds, which run pods.
     pub(super) fn has_pods(self) -> bool {
-        !matches!(self, Kind::Service | Kind::ConfigMap)
+        !matches!(self, Kind::Service | Kind::ConfigMap | Kind::NetworkPolicy)
     }
 }
 

@@ -16,6 +16,9 @@ pub(super) struct PodTemplate {
     pub(super) dns: DnsConfig,
     pub(super) extra_hosts: Vec<HostEntry>,
     pub(super) hostname: Option<String>,
+    /// `subdomain`: with a headless Service of that name selecting the
+    /// pod, `hostname.subdomain.ns.svc.<domain>` names it in cluster DNS.
+    pub(super) subdomain: Option<String>,
     /// Containers; their mounts index [`PodTemplate::volumes`].
     pub(super) containers: Vec<Container>,
     pub(super) volumes: Vec<TemplateVolume>,
@@ -69,12 +72,18 @@ impl Loader<'_> {
             .r
             .str(l, spec, at, "hostname")
             .map(|(h, _)| h.to_string());
+        let subdomain = self
+            .r
+            .str(l, spec, at, "subdomain")
+            .map(|(h, _)| h.to_string())
+            .filter(|h| !h.is_empty());
         let mut t = PodTemplate {
             labels,
             host_network,
             dns,
             extra_hosts,
             hostname,
+            subdomain,
             containers: Vec::new(),
             volumes: Vec::new(),
             files: Vec::new(),

@@ -62,6 +62,11 @@ impl Loader<'_> {
             },
         }
         let ports = service_ports(&mut self.r, l, spec, "spec", PortKeys::MANIFEST);
+        let node_local = self
+            .r
+            .str(l, spec, "spec", "internalTrafficPolicy")
+            .map(|p| p.0)
+            == Some("Local");
         let selector = self.r.labels(l, spec, "spec", "selector");
         let selector_span = selector.as_ref().map(|s| s.1);
         // An empty selector selects nothing: endpoints are managed elsewhere.
@@ -81,6 +86,7 @@ impl Loader<'_> {
             selected,
             span: Some(o.name_span),
             selector_span,
+            node_local,
         });
     }
 

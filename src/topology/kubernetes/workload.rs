@@ -265,6 +265,12 @@ impl Loader<'_> {
         } else {
             Some(t.hostname.clone().unwrap_or_else(|| name.clone()))
         };
+        // The name cluster DNS gives the pod when a headless Service named
+        // like its subdomain selects it (decided once Services are read).
+        let pod_names: Vec<String> = match (&hostname, &t.subdomain) {
+            (Some(h), Some(sub)) => vec![format!("{h}.{sub}.{}.svc.{}", o.namespace, self.domain)],
+            _ => Vec::new(),
+        };
         let unit_name = if self.topo.units.iter().any(|u| u.name == name) {
             format!("{}/{name}", o.namespace)
         } else {
@@ -278,7 +284,7 @@ impl Loader<'_> {
         };
         let unit = Unit::new(unit_name, kind, Some(o.name_span))
             .containers(containers)
-            .addresses(vec![Address::modelled(network)])
+            .addresses(vec![Address::modelled(network).names(pod_names)])
             .labels(labels)
             .hostname(hostname)
             .host_network(t.host_network)

@@ -110,6 +110,7 @@ impl Loader<'_> {
             selected: Vec::new(),
             span: Some(name_span),
             selector_span,
+            node_local: false,
         });
     }
 }
