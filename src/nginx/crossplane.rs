@@ -307,13 +307,18 @@ impl Payload<'_> {
         }
     }
 
-    fn comment(&self, out: &mut Vec<u8>, text: &str, at: Span, file: FileId) {
-        out.extend_from_slice(b"{");
+    /// A statement's `{`, and with `--combine` the file it comes from.
+    fn open_statement(&self, out: &mut Vec<u8>, file: FileId) {
+        out.push(b'{');
         if self.opts.combine {
             out.extend_from_slice(b"\"file\":");
             string(out, &self.sources.get(file).path);
-            out.extend_from_slice(b",");
+            out.push(b',');
         }
+    }
+
+    fn comment(&self, out: &mut Vec<u8>, text: &str, at: Span, file: FileId) {
+        self.open_statement(out, file);
         out.extend_from_slice(b"\"directive\":\"#\",\"line\":");
         number(out, self.line(at));
         out.extend_from_slice(b",\"args\":[],\"comment\":");
@@ -322,12 +327,7 @@ impl Payload<'_> {
     }
 
     fn directive(&self, out: &mut Vec<u8>, d: &Directive, file: FileId, stack: &[FileId]) {
-        out.extend_from_slice(b"{");
-        if self.opts.combine {
-            out.extend_from_slice(b"\"file\":");
-            string(out, &self.sources.get(file).path);
-            out.extend_from_slice(b",");
-        }
+        self.open_statement(out, file);
         out.extend_from_slice(b"\"directive\":");
         string(out, d.name.as_str());
         out.extend_from_slice(b",\"line\":");
