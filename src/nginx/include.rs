@@ -25,6 +25,22 @@ const IMAGE_FILES: &[&str] = &[
     "win-utf",
 ];
 
+/// `path` relative to `dir` (both relative to the same root, normalised):
+/// `rebase("sub", "sub/a.env")` is `a.env`, `rebase("sub", "b.env")` is `../b.env`.
+pub fn rebase(dir: &str, path: &str) -> String {
+    let path = normalize(path);
+    let dir = normalize(dir);
+    if path.starts_with('/') != dir.starts_with('/') {
+        return path;
+    }
+    let d: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let common = d.iter().zip(&p).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<&str> = vec![".."; d.len() - common];
+    out.extend(&p[common..]);
+    out.join("/")
+}
+
 /// Lexically normalises a path: drops `.` and empty segments, folds `..`.
 pub fn normalize(path: &str) -> String {
     let absolute = path.starts_with('/');

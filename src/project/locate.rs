@@ -155,21 +155,7 @@ pub fn join(dir: &str, rel: &str) -> String {
     }
 }
 
-/// `path` relative to `dir` (both relative to the same root, normalised):
-/// `rebase("sub", "sub/a.env")` is `a.env`, `rebase("sub", "b.env")` is `../b.env`.
-pub fn rebase(dir: &str, path: &str) -> String {
-    let path = normalize(path);
-    let dir = normalize(dir);
-    if path.starts_with('/') != dir.starts_with('/') {
-        return path;
-    }
-    let d: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let common = d.iter().zip(&p).take_while(|(a, b)| a == b).count();
-    let mut out: Vec<&str> = vec![".."; d.len() - common];
-    out.extend(&p[common..]);
-    out.join("/")
-}
+pub use crate::nginx::include::rebase;
 
 /// Reads `KEY=VALUE` lines of an env file for the `COMPOSE_*` variables and
 /// interpolation (compose-go's dotenv rules), expanding from `lookup`.

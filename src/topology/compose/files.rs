@@ -87,20 +87,6 @@ pub(super) fn dir_of(path: &str) -> String {
     dirname(&normalize_path(path)).to_string()
 }
 
-/// The path leading from directory `from` to directory `to` (`""` when
-/// they are the same; `to` itself when one is absolute and the other not).
-pub(super) fn relative_dir(from: &str, to: &str) -> String {
-    if from.starts_with('/') != to.starts_with('/') {
-        return to.to_string();
-    }
-    let f: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
-    let t: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = vec![".."; f.len() - common];
-    parts.extend(&t[common..]);
-    parts.join("/")
-}
-
 /// A relative host path written in a file whose paths are `rebase` away
 /// from the project directory, as a path relative to the project.
 pub(super) fn rebase_path(rebase: &str, source: &str) -> String {
@@ -254,7 +240,7 @@ impl Assembly<'_> {
     pub(super) fn register(&mut self, file: FileId, env: BTreeMap<String, String>, dir: String) {
         let ctx = FileCtx {
             env,
-            rebase: relative_dir(&self.project_dir, &dir),
+            rebase: crate::nginx::include::rebase(&self.project_dir, &dir),
             dir,
         };
         self.files.ctx.entry(file).or_insert(ctx);
