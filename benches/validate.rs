@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench --bench validate
 //! UPCHECK_BENCH_RUNS=20 cargo bench --bench validate
+//! UPCHECK_BENCH_ONLY=seed cargo bench --bench validate   # the seed alone
 //! ```
 //!
 //! Each line: `validate <case> upstreams=<u> services=<s> bytes=<b>
@@ -172,6 +173,10 @@ fn main() {
     );
     allocations("seed", &seed);
     time("seed", &seed, 1, 2, runs * 10);
+    // `UPCHECK_BENCH_ONLY=seed`: the seed alone, e.g. under a profiler.
+    if std::env::var("UPCHECK_BENCH_ONLY").is_ok_and(|v| v == "seed") {
+        return;
+    }
     for (u, s) in [(1_000, 100), (5_000, 500), (10_000, 1_000)] {
         time(&format!("{u}x{s}"), &generated(u, s), u, s, runs);
     }

@@ -218,7 +218,7 @@ impl<'a> Parser<'a> {
             .text
             .and_then(|t| t.get(tok.inner_start..tok.inner_end))
         {
-            Some(v) if !v.as_bytes().contains(&b'\\') => CompactString::from(v),
+            Some(v) if !tok.escaped => CompactString::from(v),
             _ => CompactString::from(unescape(
                 &self.lexer.source()[tok.inner_start..tok.inner_end],
             )),

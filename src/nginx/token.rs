@@ -52,6 +52,8 @@ pub struct Token {
     pub inner_start: usize,
     /// One past the last byte of the value (before a closing quote).
     pub inner_end: usize,
+    /// Whether the value holds a backslash (so it needs unescaping).
+    pub escaped: bool,
 }
 
 /// A tokenizer error at a byte offset, worded like nginx.
@@ -102,11 +104,11 @@ fn escape(i: &[u8]) -> IResult<&[u8], &[u8]> {
 }
 
 /// Length of the bare word at the start of `i` (0 if `i` does not start
-/// one). A word runs up to whitespace, `;` or `{`, except that a backslash
+/// one), and whether it holds a backslash. A word runs up to whitespace, `;` or `{`, except that a backslash
 /// keeps the next byte (whatever it is) and `$` keeps the `{`s right after
 /// it (`${var}`). Hand-written: this loop is the lexer's hot path.
-fn word_len(i: &[u8]) -> usize {
-    let mut n = 0;
+fn word_len(i: &[u8]) -> (usize, bool) {
+    let (mut n, mut escaped) = (0, false);
     loop {
         // Ordinary bytes, by table: the loop most of a file goes through.
         n += i[n..]
@@ -115,14 +117,17 @@ fn word_len(i: &[u8]) -> usize {
             .unwrap_or(i.len() - n);
         match i.get(n) {
             // A lone backslash at the end of the input ends the word too.
-            Some(b'\\') => n = (n + 2).min(i.len()),
+            Some(b'\\') => {
+                escaped = true;
+                n = (n + 2).min(i.len());
+            }
             Some(b'$') => {
                 n += 1;
                 while i.get(n) == Some(&b'{') {
                     n += 1;
                 }
             }
-            _ => return n,
+            _ => return (n, escaped),
         }
     }
 }
@@ -190,6 +195,7 @@ impl<'a> Lexer<'a> {
             end: start + 1,
             inner_start: start,
             inner_end: start + 1,
+            escaped: false,
         };
         match first {
             b';' => {
@@ -215,6 +221,7 @@ impl<'a> Lexer<'a> {
                     end,
                     inner_start: start + 1,
                     inner_end: end,
+                    escaped: false,
                 })
             }
             b'"' | b'\'' => {
@@ -233,6 +240,7 @@ impl<'a> Lexer<'a> {
                             end: self.pos,
                             inner_start: start + 1,
                             inner_end: start + 1 + body.len(),
+                            escaped: body.contains(&b'\\'),
                         })
                     }
                     Err(_) => {
@@ -251,12 +259,13 @@ impl<'a> Lexer<'a> {
                             end: self.pos,
                             inner_start: start + 1,
                             inner_end: self.pos,
+                            escaped: rest.contains(&b'\\'),
                         })
                     }
                 }
             }
             _ => {
-                let len = word_len(rest);
+                let (len, escaped) = word_len(rest);
                 debug_assert!(len > 0, "a non-space, non-special byte starts a word");
                 self.pos += len;
                 Some(Token {
@@ -265,6 +274,7 @@ impl<'a> Lexer<'a> {
                     end: self.pos,
                     inner_start: start,
                     inner_end: self.pos,
+                    escaped,
                 })
             }
         }
