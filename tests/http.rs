@@ -296,6 +296,8 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
         (None, Some("junit"), "application/xml; charset=utf-8"),
         (None, Some("github"), "text/plain; charset=utf-8"),
         (None, Some("gitlab"), "application/json"),
+        (None, Some("slack"), "application/json"),
+        (None, Some("mattermost"), "application/json"),
     ];
     for (accept, format, want) in cases {
         let uri = match format {
@@ -324,6 +326,25 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
             }
             "application/json" if format == Some("gitlab") => {
                 assert_eq!(a.json()[0]["check_name"], "UC2001", "{text}")
+            }
+            "application/json" if format == Some("slack") => {
+                let m = a.json();
+                assert!(m["text"].as_str().unwrap().contains("upcheck: fail"), "{m}");
+                assert!(
+                    m["blocks"][2]["text"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .contains("`UC2001`"),
+                    "{m}"
+                );
+            }
+            "application/json" if format == Some("mattermost") => {
+                let m = a.json();
+                assert!(
+                    m["text"].as_str().unwrap().contains("**upcheck: fail**"),
+                    "{m}"
+                );
+                assert_eq!(m["attachments"][0]["color"], "#d0021b", "{m}");
             }
             "application/json" => assert_eq!(a.json()["verdict"], "fail"),
             "text/markdown; charset=utf-8" => assert!(text.contains("**upcheck: fail**"), "{text}"),
@@ -1226,6 +1247,8 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
     assert_eq!(
         routes,
         [
+            "/chat/mattermost",
+            "/chat/slack",
             "/healthz",
             "/metrics",
             "/openapi.json",
@@ -1239,7 +1262,9 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
             "/validate/json",
             "/validate/junit",
             "/validate/markdown",
+            "/validate/mattermost",
             "/validate/sarif",
+            "/validate/slack",
             "/validate/text",
         ]
     );
@@ -1540,4 +1565,132 @@ async fn validate_takes_env_files_and_profiles_as_options() {
             .any(|f| f["code"] == "UC2003"),
         "{r}"
     );
+}
+
+fn slash(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// Slack's signature of `body` sent at `ts` (Unix seconds).
+fn slack_signed(secret: &str, ts: u64, body: &str) -> Request<Body> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{ts}:{body}").as_bytes());
+    let sig: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let req = with_header(
+        slash("/chat/slack", body),
+        "x-slack-signature",
+        &format!("v0={sig}"),
+    );
+    with_header(req, "x-slack-request-timestamp", &ts.to_string())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test]
+async fn a_signed_slack_slash_command_gets_block_kit_and_a_bad_signature_401() {
+    let secret = "slack-signing-secret-for-tests";
+    let app = || {
+        router(state_with(|c| {
+            c.chat.slack_signing_secret = Some(secret.into());
+        }))
+    };
+    let body = "token=legacy&command=%2Fupcheck&text=explain+UC2001&user_id=U1";
+    let a = send_to(app(), slack_signed(secret, now(), body)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let m = a.json();
+    assert_eq!(m["response_type"], "ephemeral");
+    let text = m["blocks"][0]["text"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("*UC2001 loopback-upstream-nothing-listens*"),
+        "{text}"
+    );
+    // Help, for an empty command, names the per-format path to post files to.
+    let a = send_to(app(), slack_signed(secret, now(), "text=")).await;
+    assert!(
+        a.json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("/validate/slack")
+    );
+    // Signed with another secret, tampered with, or too old: 401.
+    let a = send_to(app(), slack_signed("another", now(), body)).await;
+    a.problem(401, "unauthorized");
+    let mut req = slack_signed(secret, now(), body);
+    *req.body_mut() = Body::from(body.replace("UC2001", "UC2002"));
+    send_to(app(), req).await.problem(401, "unauthorized");
+    let a = send_to(app(), slack_signed(secret, now() - 600, body)).await;
+    assert!(
+        a.problem(401, "unauthorized")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("5 minutes")
+    );
+    // Not a form: 415. Without a signing secret the route is off: 404.
+    let a = send_to(app(), post_json("/chat/slack", &json!({"text": "help"}))).await;
+    a.problem(415, "unsupported-media-type");
+    let a = send(slack_signed(secret, now(), body)).await;
+    assert!(
+        a.problem(404, "not-found")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--slack-signing-secret")
+    );
+}
+
+#[tokio::test]
+async fn a_mattermost_slash_command_needs_its_token() {
+    let app = || {
+        router(state_with(|c| {
+            c.chat.mattermost_tokens = vec!["mm-token-1".into(), "mm-token-2".into()];
+        }))
+    };
+    let a = send_to(
+        app(),
+        slash("/chat/mattermost", "token=mm-token-2&text=rules"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let m = a.json();
+    assert_eq!(m["response_type"], "ephemeral");
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("**upcheck rules**") && text.contains("`UC2001`"),
+        "{text}"
+    );
+    let a = send_to(
+        app(),
+        slash("/chat/mattermost", "token=mm-token-3&text=rules"),
+    )
+    .await;
+    a.problem(401, "unauthorized");
+    let a = send_to(app(), slash("/chat/mattermost", "text=rules")).await;
+    a.problem(401, "unauthorized");
+    let a = send_to(
+        app(),
+        slash("/chat/mattermost", "token=mm-token-1&text=frobnicate"),
+    )
+    .await;
+    assert!(
+        a.json()["text"]
+            .as_str()
+            .unwrap()
+            .contains("`frobnicate` is not a command")
+    );
+    send(slash("/chat/mattermost", "token=x"))
+        .await
+        .problem(404, "not-found");
 }

@@ -180,8 +180,16 @@ impl Declared {
     }
 }
 
-const FORMATS: [&str; 7] = [
-    "json", "sarif", "markdown", "text", "github", "gitlab", "junit",
+const FORMATS: [&str; 9] = [
+    "json",
+    "sarif",
+    "markdown",
+    "text",
+    "github",
+    "gitlab",
+    "junit",
+    "slack",
+    "mattermost",
 ];
 
 #[tokio::test]

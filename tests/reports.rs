@@ -543,3 +543,57 @@ fn the_cli_writes_a_failed_run_when_it_finds_nothing_to_read() {
         .unwrap();
     assert!(text.contains("no compose file"), "{text}");
 }
+
+#[test]
+fn slack_and_mattermost() {
+    let _snapshots = snapshot_dir();
+    for (name, r) in cases() {
+        insta::assert_json_snapshot!(format!("slack_{name}"), json_of(&r, Format::Slack));
+        insta::assert_json_snapshot!(
+            format!("mattermost_{name}"),
+            json_of(&r, Format::Mattermost)
+        );
+    }
+}
+
+/// Slack's limits hold whatever the report: at most 50 blocks, 3,000
+/// characters of section text, and `<`, `>`, `&` only as Slack escapes
+/// or link brackets.
+#[test]
+fn slack_messages_stay_within_slacks_limits_and_escape_its_markup() {
+    let mut r = shop();
+    let long = format!("<{}> & {}", "x".repeat(4000), "é".repeat(10));
+    for f in &mut r.findings {
+        f.message = long.clone();
+    }
+    let links = docs_links();
+    for (r, links) in [(&r, &links), (&seed(), &Links::default())] {
+        let m: Value = serde_json::from_str(&report::render_with(r, Format::Slack, links)).unwrap();
+        let blocks = m["blocks"].as_array().unwrap();
+        assert!(!blocks.is_empty() && blocks.len() <= 50);
+        for b in blocks {
+            if let Some(t) = b["text"]["text"].as_str() {
+                assert!(t.chars().count() <= 3000, "{} chars", t.chars().count());
+                // Outside `<url|CODE>` links, markup characters are escaped.
+                let outside: String = t
+                    .split('<')
+                    .enumerate()
+                    .map(|(i, part)| {
+                        if i == 0 {
+                            part
+                        } else {
+                            part.split_once('>').map_or(part, |(_, rest)| rest)
+                        }
+                    })
+                    .collect();
+                assert!(!outside.contains('>'), "{t}");
+            }
+        }
+    }
+    // Findings past the top five are counted, and rules link to their page.
+    let m: Value = serde_json::from_str(&report::render_with(&r, Format::Slack, &links)).unwrap();
+    let text = m.to_string();
+    assert!(text.contains("and ") && text.contains(" more"), "{text}");
+    assert!(text.contains("|UC"), "{text}");
+    assert!(text.contains("&lt;xxx"), "{text}");
+}

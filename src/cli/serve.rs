@@ -101,6 +101,25 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     tokens: Vec<String>,
+    /// Slack's signing secret: turns on `POST /chat/slack`, whose
+    /// requests must carry Slack's signature made with it.
+    #[arg(
+        long,
+        env = "UPCHECK_SLACK_SIGNING_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    slack_signing_secret: Option<String>,
+    /// Mattermost slash-command tokens, comma-separated: turn on
+    /// `POST /chat/mattermost`, whose requests must carry one of them.
+    #[arg(
+        long = "mattermost-token",
+        env = "UPCHECK_MATTERMOST_TOKENS",
+        value_name = "TOKEN,...",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    mattermost_tokens: Vec<String>,
     /// A file of bearer tokens, one per line (`#` comments and blank lines
     /// ignored), such as a mounted Kubernetes Secret.
     #[arg(long, env = "UPCHECK_TOKEN_FILE", value_name = "PATH")]
@@ -221,6 +240,10 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         budgets: a.budgets.budgets(),
         docs_url,
         proxies: TrustedProxies::new(a.trusted_proxies.clone(), a.forwarded_header),
+        chat: upcheck::http::ChatSecrets {
+            slack_signing_secret: a.slack_signing_secret.clone(),
+            mattermost_tokens: a.mattermost_tokens.clone(),
+        },
     })
 }
 

@@ -65,6 +65,77 @@ enum Shape {
     Form,
 }
 
+/// The whole body of `req`, within `limits.max_body` (a declared length
+/// over it is refused before reading) and the body timeout; `malformed`
+/// names the problem of a body that stops short.
+pub async fn bounded(
+    req: Request,
+    limits: &Limits,
+    malformed: Kind,
+) -> Result<(axum::http::request::Parts, Bytes), ApiError> {
+    let too_large = || {
+        ApiError::new(
+            Kind::BodyTooLarge,
+            format!("the body is larger than {} bytes", limits.max_body),
+        )
+        .limit(limits.max_body as u64)
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body as u64) {
+        return Err(too_large());
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, limits.max_body).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
+        Err(e) if timed_out(&*e) => {
+            let ms = limits.body_timeout.as_millis();
+            return Err(ApiError::new(
+                Kind::BodyTimeout,
+                format!("no part of the body arrived for {ms} ms"),
+            )
+            .limit(ms as u64));
+        }
+        Err(_) => {
+            return Err(ApiError::new(
+                malformed,
+                "the body could not be read to its end",
+            ));
+        }
+    };
+    Ok((parts, bytes))
+}
+
+/// An `application/x-www-form-urlencoded` body (what Slack and Mattermost
+/// slash commands post), read whole within the limits.
+pub struct UrlEncoded(pub Bytes);
+
+impl FromRequest<AppState> for UrlEncoded {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<UrlEncoded, ApiError> {
+        let essence = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase());
+        if essence.as_deref() != Some("application/x-www-form-urlencoded") {
+            return Err(ApiError::new(
+                Kind::UnsupportedMediaType,
+                "send application/x-www-form-urlencoded, as Slack and Mattermost slash commands do",
+            )
+            .field("content-type"));
+        }
+        let (_, bytes) = bounded(req, &state.limits, Kind::InvalidRequest).await?;
+        Ok(UrlEncoded(bytes))
+    }
+}
+
 /// Reads and splits a body.
 pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
     let content_type = req
@@ -95,41 +166,11 @@ pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
         )
         .field("content-type"));
     };
-    let too_large = || {
-        ApiError::new(
-            Kind::BodyTooLarge,
-            format!("the body is larger than {} bytes", limits.max_body),
-        )
-        .limit(limits.max_body as u64)
+    let malformed = match shape {
+        Shape::Json => Kind::MalformedJson,
+        Shape::Form => Kind::MalformedMultipart,
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_body as u64) {
-        return Err(too_large());
-    }
-    let (parts, body) = req.into_parts();
-    let bytes = match Limited::new(body, limits.max_body).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-        Err(e) if timed_out(&*e) => {
-            let ms = limits.body_timeout.as_millis();
-            return Err(ApiError::new(
-                Kind::BodyTimeout,
-                format!("no part of the body arrived for {ms} ms"),
-            )
-            .limit(ms as u64));
-        }
-        Err(_) => {
-            let kind = match shape {
-                Shape::Json => Kind::MalformedJson,
-                Shape::Form => Kind::MalformedMultipart,
-            };
-            return Err(ApiError::new(kind, "the body could not be read to its end"));
-        }
-    };
+    let (parts, bytes) = bounded(req, limits, malformed).await?;
     match shape {
         Shape::Json => Ok(Payload::Json(bytes)),
         Shape::Form => {

@@ -12,7 +12,8 @@
 //!   OpenAPI document ([`openapi::openapi`]) cannot miss one.
 //! - Errors are [`ApiError`]s, rendered as `application/problem+json`.
 //!
-//! Routes: `POST /validate`, `POST /parse`, `GET /rules`,
+//! Routes: `POST /validate` (and `/validate/{format}`), `POST /parse`,
+//! `POST /chat/slack`, `POST /chat/mattermost`, `GET /rules`,
 //! `GET /rules/{code}`, `GET /openapi.json`, `GET /docs` (Swagger UI,
 //! embedded), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
@@ -32,7 +33,7 @@ pub(crate) mod state;
 pub use client::{ForwardedHeader, TrustedProxies};
 pub use error::{ApiError, Kind, Problem};
 pub use server::{Shutdown, serve, serve_on, shutdown_signal};
-pub use state::{AppState, Config, ConnectionLimits, Limits};
+pub use state::{AppState, ChatSecrets, Config, ConnectionLimits, Limits};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,13 @@ fn work_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::parse::parse))
 }
 
+/// Slash commands: checked by their own secret, rate-limited and timed.
+fn chat_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(routes::chat::slack))
+        .routes(routes!(routes::chat::mattermost))
+}
+
 /// The routes that stay open: rules, health, metrics, this document.
 fn open_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,6 +80,7 @@ fn open_routes() -> OpenApiRouter<AppState> {
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(work_routes())
+        .merge(chat_routes())
         .merge(open_routes())
 }
 
@@ -83,12 +92,17 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn_with_state(state.clone(), middleware::time_limit))
         .route_layer(from_fn_with_state(state.clone(), middleware::rate_limit))
         .route_layer(from_fn_with_state(state.clone(), middleware::require_token));
+    let (chat, _) = chat_routes().split_for_parts();
+    let chat = chat
+        .route_layer(from_fn_with_state(state.clone(), middleware::time_limit))
+        .route_layer(from_fn_with_state(state.clone(), middleware::rate_limit));
     let (open, _) = open_routes().split_for_parts();
     let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/docs")
         .config(utoipa_swagger_ui::Config::from("/openapi.json"))
         .into();
     let mut app = Router::new()
         .merge(work)
+        .merge(chat)
         .merge(open)
         .merge(docs)
         .merge(portal::router())

@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "validate", description = "The verdict."),
         (name = "parse", description = "The nginx parser on its own."),
         (name = "rules", description = "The rules findings are coded by."),
+        (name = "chat", description = "Slack and Mattermost slash commands."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     components(
@@ -241,6 +242,8 @@ fn per_format(doc: &mut Doc) {
             let schema: RefOr<Schema> = match format {
                 Format::Json => Ref::from_schema_name("Report").into(),
                 Format::Sarif => Ref::from_schema_name("SarifLog").into(),
+                Format::Slack => Ref::from_schema_name("SlackMessage").into(),
+                Format::Mattermost => Ref::from_schema_name("MattermostMessage").into(),
                 Format::Gitlab => utoipa::openapi::schema::ArrayBuilder::new()
                     .items(Ref::from_schema_name("CodeQualityIssue"))
                     .build()
@@ -472,6 +475,129 @@ pub enum JsonAnswer {
     Report(crate::report::Report),
     /// GitLab Code Quality (`?format=gitlab`).
     Gitlab(Vec<CodeQualityIssue>),
+    /// A Slack message (`?format=slack`).
+    Slack(SlackMessage),
+    /// A Mattermost message (`?format=mattermost`).
+    Mattermost(MattermostMessage),
+}
+
+/// A Slack message in Block Kit: `text` is the notification's fallback,
+/// `blocks` the message (at most 50; a section's text at most 3,000
+/// characters, `mrkdwn`). Post it to an incoming webhook or with
+/// `chat.postMessage`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SlackMessage {
+    /// The plain text of the verdict line.
+    text: String,
+    /// Block Kit blocks: `section` (`mrkdwn`), `divider` and `context`.
+    #[schema(max_items = 50, min_items = 1)]
+    blocks: Vec<SlackBlock>,
+}
+
+/// One Block Kit block.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SlackBlock {
+    /// section, divider or context.
+    #[schema(pattern = "^(section|divider|context)$")]
+    r#type: String,
+    /// A section's text.
+    text: Option<SlackText>,
+    /// A context block's elements.
+    elements: Option<Vec<SlackText>>,
+}
+
+/// A Block Kit text object.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SlackText {
+    /// `mrkdwn`.
+    #[schema(pattern = "^mrkdwn$")]
+    r#type: String,
+    /// The text, Slack-escaped (`&amp;`, `&lt;`, `&gt;`).
+    #[schema(max_length = 3000)]
+    text: String,
+}
+
+/// A slash command as Slack and Mattermost post it (their other fields
+/// are accepted and not read).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SlashCommand {
+    /// `/upcheck`.
+    command: Option<String>,
+    /// What follows the command: empty or `help`, `explain UC2001`, `rules`.
+    text: Option<String>,
+    /// Mattermost's token for the command (Slack's legacy token is not read).
+    token: Option<String>,
+}
+
+/// The answer to a Slack slash command.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SlackAnswer {
+    /// `ephemeral`: only the user who typed the command sees it.
+    #[schema(pattern = "^ephemeral$")]
+    response_type: String,
+    /// The plain text, for notifications.
+    text: String,
+    /// One `mrkdwn` section.
+    #[schema(min_items = 1, max_items = 50)]
+    blocks: Vec<SlackBlock>,
+}
+
+/// The answer to a Mattermost slash command.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MattermostAnswer {
+    /// `ephemeral`: only the user who typed the command sees it.
+    #[schema(pattern = "^ephemeral$")]
+    response_type: String,
+    /// The answer, in Markdown.
+    text: String,
+}
+
+/// A Mattermost message: the verdict line in Markdown, and one attachment
+/// per finding and for the first fix.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MattermostMessage {
+    /// The verdict line (Markdown).
+    text: String,
+    /// Message attachments.
+    attachments: Vec<MattermostAttachment>,
+}
+
+/// A Mattermost message attachment.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MattermostAttachment {
+    /// Plain text for notifications.
+    fallback: String,
+    /// `#rrggbb`: red for an error, orange for a warning, blue for a fix.
+    #[schema(pattern = "^#[0-9a-f]{6}$")]
+    color: Option<String>,
+    /// The rule (`UC2001 loopback-upstream-nothing-listens`) or the fix.
+    title: Option<String>,
+    /// The rule's page, when the service knows where rule pages are.
+    title_link: Option<String>,
+    /// The finding's message, or the fix as a diff (Markdown).
+    text: String,
+    /// Severity and place.
+    fields: Option<Vec<MattermostField>>,
+}
+
+/// A field of a Mattermost attachment.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MattermostField {
+    /// Shown beside another field.
+    short: bool,
+    /// `Severity` or `Where`.
+    title: String,
+    /// Its value.
+    value: String,
 }
 
 /// One issue of a GitLab Code Quality report.

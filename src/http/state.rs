@@ -121,6 +121,29 @@ pub struct Config {
     /// The proxies whose forwarding header names the client for the rate
     /// limit (`--trusted-proxy`); none: the peer address is the client.
     pub proxies: super::TrustedProxies,
+    /// The slash commands' secrets; none: `/chat/*` is off (404).
+    pub chat: ChatSecrets,
+}
+
+/// What slash commands are checked with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatSecrets {
+    /// Slack's signing secret (`--slack-signing-secret`).
+    pub slack_signing_secret: Option<String>,
+    /// Mattermost's slash-command tokens (`--mattermost-token`).
+    pub mattermost_tokens: Vec<String>,
+}
+
+impl ChatSecrets {
+    /// Whether `given` is one of the Mattermost tokens; every token is
+    /// compared, each in constant time.
+    pub fn mattermost_token(&self, given: &[u8]) -> bool {
+        let mut ok = subtle::Choice::from(0);
+        for t in &self.mattermost_tokens {
+            ok |= t.as_bytes().ct_eq(given);
+        }
+        bool::from(ok)
+    }
 }
 
 impl Default for Config {
@@ -136,6 +159,7 @@ impl Default for Config {
             budgets: crate::budget::Budgets::default(),
             docs_url: None,
             proxies: super::TrustedProxies::default(),
+            chat: ChatSecrets::default(),
         }
     }
 }
@@ -166,6 +190,8 @@ pub struct Inner {
     pub rate: RateLimiter,
     /// Whose forwarding header names the client.
     pub proxies: super::TrustedProxies,
+    /// The slash commands' secrets.
+    pub chat: ChatSecrets,
     tokens: Vec<Vec<u8>>,
     ready: AtomicBool,
     in_flight: AtomicUsize,
@@ -195,6 +221,14 @@ impl AppState {
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
             rate: RateLimiter::new(cfg.limits.rate_per_minute),
             proxies: cfg.proxies.clone(),
+            chat: ChatSecrets {
+                slack_signing_secret: (cfg.chat.slack_signing_secret.clone())
+                    .filter(|s| !s.trim().is_empty()),
+                mattermost_tokens: (cfg.chat.mattermost_tokens.iter())
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+            },
             tokens: cfg
                 .tokens
                 .iter()

@@ -9,13 +9,16 @@
 
 pub mod apply;
 pub(crate) mod build;
+pub(crate) mod chat;
 pub mod ci;
 pub(crate) mod fingerprint;
 pub(crate) mod json;
 pub mod links;
 pub(crate) mod markdown;
+pub(crate) mod mattermost;
 pub(crate) mod replicas;
 pub(crate) mod sarif;
+pub(crate) mod slack;
 pub mod text;
 pub mod topology;
 
@@ -465,11 +468,15 @@ pub enum Format {
     Gitlab,
     /// JUnit XML for CI dashboards (`application/xml`).
     Junit,
+    /// A Slack message in Block Kit (`application/json`).
+    Slack,
+    /// A Mattermost message with attachments (`application/json`).
+    Mattermost,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 9] = [
         Format::Json,
         Format::Sarif,
         Format::Markdown,
@@ -477,11 +484,13 @@ impl Format {
         Format::Github,
         Format::Gitlab,
         Format::Junit,
+        Format::Slack,
+        Format::Mattermost,
     ];
 
     /// The formats `Accept` chooses among, in the order `Accept: */*`
-    /// prefers; `github` and `gitlab` share another's media type, so only
-    /// `?format=` asks for them.
+    /// prefers; `github`, `gitlab`, `slack` and `mattermost` share another's
+    /// media type, so only `?format=` (or their path) asks for them.
     pub const NEGOTIATED: [Format; 5] = [
         Format::Json,
         Format::Sarif,
@@ -501,6 +510,8 @@ impl Format {
             Format::Github => "github",
             Format::Gitlab => "gitlab",
             Format::Junit => "junit",
+            Format::Slack => "slack",
+            Format::Mattermost => "mattermost",
         }
     }
 
@@ -516,7 +527,9 @@ impl Format {
     /// The media type, without parameters (`text/markdown`).
     pub const fn media_type(self) -> &'static str {
         match self {
-            Format::Json | Format::Gitlab => "application/json",
+            Format::Json | Format::Gitlab | Format::Slack | Format::Mattermost => {
+                "application/json"
+            }
             Format::Sarif => "application/sarif+json",
             Format::Markdown => "text/markdown",
             Format::Text | Format::Github => "text/plain",
@@ -527,7 +540,9 @@ impl Format {
     /// The `Content-Type` of a rendered report (text types name their charset).
     pub fn content_type(self) -> &'static str {
         match self {
-            Format::Json | Format::Gitlab => "application/json",
+            Format::Json | Format::Gitlab | Format::Slack | Format::Mattermost => {
+                "application/json"
+            }
             Format::Sarif => "application/sarif+json",
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Text | Format::Github => "text/plain; charset=utf-8",
@@ -575,5 +590,7 @@ pub fn render_with(report: &Report, format: Format, links: &Links) -> String {
         Format::Github => ci::github(report),
         Format::Gitlab => ci::gitlab(report),
         Format::Junit => ci::junit(report),
+        Format::Slack => slack::render(report, links),
+        Format::Mattermost => mattermost::render(report, links),
     }
 }

@@ -2,6 +2,7 @@
 //! [`super::router`] registers through `routes!`, with their OpenAPI
 //! operation beside them.
 
+pub(crate) mod chat;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod parse;

@@ -62,7 +62,10 @@ impl FromRequestParts<AppState> for ReportFormat {
         let q = Query::<FormatQuery>::try_from_uri(&parts.uri).map_err(|_| {
             ApiError::new(
                 Kind::InvalidParameter,
-                "`format` is one of json, sarif, markdown, text, github, gitlab, junit",
+                format!(
+                    "`format` is one of {}",
+                    Format::ALL.map(Format::name).join(", ")
+                ),
             )
             .field("format")
         })?;
@@ -154,8 +157,10 @@ pub async fn validate_as(
         .ok_or_else(|| {
             ApiError::new(
                 Kind::NotFound,
-                "no such format: POST /validate/{format} takes json, sarif, markdown, text, \
-                 github, gitlab or junit",
+                format!(
+                    "no such format: POST /validate/{{format}} takes {}",
+                    Format::ALL.map(Format::name).join(", ")
+                ),
             )
         })?;
     let pretty = Query::<PrettyQuery>::try_from_uri(&uri).map_err(|_| {
