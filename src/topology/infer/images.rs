@@ -29,7 +29,9 @@ pub(super) fn image_program(name: &str, tag: &str) -> Option<&'static str> {
         "php" if tag.contains("apache") => "apache2-foreground",
         "php-fpm" => "php-fpm",
         // Application images built on the official php:*-fpm images.
-        "wordpress" | "drupal" | "nextcloud" | "joomla" | "matomo" if tag.contains("fpm") => {
+        "wordpress" | "drupal" | "nextcloud" | "joomla" | "matomo" | "friendica" | "monica"
+            if tag.contains("fpm") =>
+        {
             "php-fpm"
         }
         "oauth2-proxy" => "oauth2-proxy",
