@@ -23,6 +23,21 @@ pub fn router() -> Router<AppState> {
         .route("/portal/portal.js", get(script))
         .route("/portal/portal.css", get(style))
         .route("/portal/examples.json", get(examples))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
+}
+
+/// The portal's icon (SVG; browsers asking for `/favicon.ico` get it too).
+const FAVICON: &str = include_str!("portal/favicon.svg");
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
 }
 
 async fn index() -> impl IntoResponse {

@@ -10,7 +10,7 @@ const browser = await chromium.launch({
 });
 const fail = (msg) => { console.error("portal test: " + msg); process.exitCode = 1; };
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(base + "/");
@@ -31,6 +31,16 @@ try {
   if (!body.includes("model_test")) fail("missing the fix to model_test");
   const diff = await page.textContent("pre.diff");
   if (!diff.includes("+") || !diff.includes("model_test:6001")) fail("fix diff not shown: " + diff);
+  // Two panes: the result sits beside the inputs, not below them.
+  const form = await page.locator("#form").boundingBox();
+  const result = await page.locator("#result").boundingBox();
+  if (!(result.x >= form.x + form.width))
+    fail(`the result is not beside the inputs: form ${JSON.stringify(form)}, result ${JSON.stringify(result)}`);
+  // Messages show their inline code as code.
+  const codes = await page.locator(".finding h3 code").allTextContents();
+  if (!codes.includes("127.0.0.1:6001")) fail("the message's inline code is not code: " + codes);
+  const heads = (await page.locator(".finding h3").allTextContents()).join(" ");
+  if (heads.includes("`")) fail("raw backticks in a finding: " + heads);
   // The upstream's row names the line its finding points into.
   const row = await page.textContent("td.where");
   if (row !== "default.conf:10" || !body.includes("default.conf:10:27"))
@@ -39,11 +49,29 @@ try {
   if (focused !== "verdict") fail("focus should move to the verdict, is on " + focused);
   await page.screenshot({ path: shot, fullPage: true });
 
-  // The same nginx and flask as one pod: passes.
+  // The same nginx and flask as one pod: passes; Ctrl+Enter validates.
   await page.selectOption("#example", "seed-kubernetes-one-pod");
   await page.click("#load-example");
-  await page.click("#validate");
+  await page.focus("#topology-files textarea");
+  await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => document.querySelector("#verdict")?.textContent.includes("PASS"));
+
+  // The icon is served, as SVG.
+  const icon = await page.evaluate(async () => (await fetch("/favicon.svg")).headers.get("content-type"));
+  if (icon !== "image/svg+xml") fail("favicon content type: " + icon);
+
+  // A phone: one column, nothing wider than the screen.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  phone.on("pageerror", (e) => errors.push(String(e)));
+  await phone.goto(base + "/");
+  await phone.waitForSelector("body[data-ready='1']");
+  await phone.selectOption("#example", "seed-compose-loopback");
+  await phone.click("#load-example");
+  await phone.click("#validate");
+  await phone.waitForSelector("#verdict");
+  const wide = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  if (wide[0] > wide[1]) fail(`the phone page scrolls sideways: ${wide[0]} > ${wide[1]}`);
+  await phone.screenshot({ path: shot.replace(/\.png$/, "") + "-phone.png", fullPage: true });
 
   if (errors.length) fail("page errors: " + errors.join("; "));
   if (!process.exitCode) console.log("portal test: ok, screenshot at " + shot);

@@ -120,6 +120,14 @@ function snippet(loc, submitted) {
   return pre;
 }
 
+// A message with its `inline code` shown as code (as text: never HTML).
+function withCode(text) {
+  const parts = String(text).split("`");
+  // An odd backtick count leaves the last one as written.
+  if (parts.length % 2 === 0) return [String(text)];
+  return parts.map((p, i) => (i % 2 ? el("code", { text: p }) : p));
+}
+
 function where(loc) {
   return loc ? `${loc.file}:${loc.line}:${loc.column}` : "";
 }
@@ -136,7 +144,7 @@ function render(report, submitted) {
   const s = report.summary;
   const word = { pass: "PASS", warn: "WARN", fail: "FAIL" }[report.verdict];
   const verdict = el("h2", { class: "verdict " + report.verdict, id: "verdict", tabindex: "-1" },
-    `Verdict: ${word} — ${s.upstreams} upstream(s): ${s.reachable} reachable, ${s.unreachable} unreachable, ${s.unverifiable} unverifiable` +
+    `Verdict: ${word} — ${s.upstreams} upstream${s.upstreams === 1 ? "" : "s"}: ${s.reachable} reachable, ${s.unreachable} unreachable, ${s.unverifiable} unverifiable` +
       (s.nginx_starts ? "" : "; nginx would not start"));
   out.append(verdict);
 
@@ -147,18 +155,18 @@ function render(report, submitted) {
     box.append(
       el("h3", {},
         el("span", { class: "sev", text: f.severity }), " ",
-        el("a", { href: "/rules/" + f.code, text: f.code }), ` ${f.name}: `, f.message),
+        el("a", { href: "/rules/" + f.code, text: f.code }), ` ${f.name}: `, ...withCode(f.message)),
       el("p", { text: where(f.location) }),
     );
     const snip = snippet(f.location, submitted);
     if (snip) box.append(snip);
     for (const r of f.related) {
-      box.append(el("p", { text: `related: ${where(r.location)} — ${r.message}` }));
+      box.append(el("p", {}, `related: ${where(r.location)} — `, ...withCode(r.message)));
       const rs = snippet(r.location, submitted);
       if (rs) box.append(rs);
     }
     for (const fix of f.fixes) {
-      box.append(el("p", {}, el("strong", { text: "Fix: " }), `${fix.title} (${fix.applicability})`));
+      box.append(el("p", {}, el("strong", { text: "Fix: " }), ...withCode(fix.title), ` (${fix.applicability})`));
       if (fix.diff) {
         const pre = el("pre", { class: "diff", text: fix.diff });
         const copy = el("button", { type: "button", class: "copy", text: "Copy diff" });
@@ -183,8 +191,8 @@ function render(report, submitted) {
 
   tableSection(out, "Upstreams", ["Status", "Upstream", "Where", "nginx", "Trace"],
     report.upstreams.map((u) => {
-      const trace = el("details", {}, el("summary", { text: u.reason || "how it resolves" }),
-        el("ol", {}, ...u.trace.map((t) => el("li", { text: t }))));
+      const trace = el("details", {}, el("summary", {}, ...withCode(u.reason || "how it resolves")),
+        el("ol", {}, ...u.trace.map((t) => el("li", {}, ...withCode(t)))));
       return el("tr", {},
         el("td", { class: "status-" + u.status, text: u.status }),
         el("td", {}, el("code", { text: `${u.directive} ${u.target}` })),
@@ -247,6 +255,13 @@ async function validate(ev) {
 
 document.addEventListener("DOMContentLoaded", async () => {
   $("#form").addEventListener("submit", validate);
+  // Ctrl+Enter (Cmd+Enter) validates from anywhere in the form.
+  $("#form").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      $("#form").requestSubmit();
+    }
+  });
   $("#add-nginx").addEventListener("click", () => addFile("nginx-files", "", "").querySelector(".path").focus());
   $("#add-topology").addEventListener("click", () => addFile("topology-files", "", "", "", true).querySelector(".path").focus());
   $("#upload-nginx").addEventListener("change", (e) => upload(e.target, "nginx-files", false));
