@@ -298,6 +298,7 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
         (None, Some("gitlab"), "application/json"),
         (None, Some("slack"), "application/json"),
         (None, Some("mattermost"), "application/json"),
+        (None, Some("svg"), "image/svg+xml; charset=utf-8"),
     ];
     for (accept, format, want) in cases {
         let uri = match format {
@@ -350,6 +351,12 @@ async fn the_report_format_follows_accept_or_the_format_parameter() {
             "text/markdown; charset=utf-8" => assert!(text.contains("**upcheck: fail**"), "{text}"),
             "application/xml; charset=utf-8" => {
                 assert!(text.contains("<testsuite name=\"upcheck: fail\""), "{text}")
+            }
+            "image/svg+xml; charset=utf-8" => {
+                assert!(
+                    text.contains("<svg") && text.contains("nothing listens"),
+                    "{text}"
+                )
             }
             _ if format == Some("github") => {
                 assert!(
@@ -1265,6 +1272,7 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
             "/validate/mattermost",
             "/validate/sarif",
             "/validate/slack",
+            "/validate/svg",
             "/validate/text",
         ]
     );

@@ -180,7 +180,7 @@ impl Declared {
     }
 }
 
-const FORMATS: [&str; 9] = [
+const FORMATS: [&str; 10] = [
     "json",
     "sarif",
     "markdown",
@@ -190,6 +190,7 @@ const FORMATS: [&str; 9] = [
     "junit",
     "slack",
     "mattermost",
+    "svg",
 ];
 
 #[tokio::test]

@@ -9,6 +9,8 @@
 //! when a docs URL is configured, fingerprints that survive edits, and a
 //! log even for input upcheck refuses.
 
+mod common;
+
 use serde_json::Value;
 use upcheck::finding::Severity;
 use upcheck::input::{Input, InputFile, TopologyInput};
@@ -596,4 +598,48 @@ fn slack_messages_stay_within_slacks_limits_and_escape_its_markup() {
     assert!(text.contains("and ") && text.contains(" more"), "{text}");
     assert!(text.contains("|UC"), "{text}");
     assert!(text.contains("&lt;xxx"), "{text}");
+}
+
+#[test]
+fn the_picture() {
+    let _snapshots = snapshot_dir();
+    for (name, r) in cases() {
+        let svg = report::render(&r, Format::Svg);
+        assert_eq!(svg, report::render(&r, Format::Svg), "deterministic");
+        insta::assert_snapshot!(format!("svg_{name}"), svg);
+    }
+    // The seed's picture: the red arrow and its reason.
+    let svg = report::render(&seed(), Format::Svg);
+    assert!(
+        svg.contains("#c01c28") || svg.contains("rgb(192,28,40)"),
+        "no red arrow"
+    );
+    assert!(
+        svg.contains("nothing listens on port 6001"),
+        "the reason is not drawn"
+    );
+}
+
+/// No two boxes of any scenario's picture overlap.
+#[test]
+fn no_boxes_overlap_in_any_scenarios_picture() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut checked = 0;
+    for dir in common::subdirs(&root) {
+        let Ok(r) = upcheck::validate(&common::case_input(&dir)) else {
+            continue;
+        };
+        let b = report::diagram::boxes(&r);
+        for (i, a) in b.iter().enumerate() {
+            for c in &b[i + 1..] {
+                let apart = a[0] + a[2] <= c[0]
+                    || c[0] + c[2] <= a[0]
+                    || a[1] + a[3] <= c[1]
+                    || c[1] + c[3] <= a[1];
+                assert!(apart, "{}: boxes {a:?} and {c:?} overlap", dir.display());
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} scenarios drawn");
 }

@@ -44,9 +44,13 @@ pub struct ValidateArgs {
     compose_files: Vec<String>,
     /// Output format: text (colour on a terminal unless NO_COLOR), json,
     /// sarif, markdown, github (Actions annotations), gitlab (Code Quality),
-    /// junit.
+    /// junit, slack, mattermost, svg (the picture).
     #[arg(short = 'o', long, visible_alias = "output-format", value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also write the picture of the world and each upstream's path (SVG)
+    /// to this file.
+    #[arg(long, value_name = "FILE")]
+    diagram: Option<std::path::PathBuf>,
     /// Print which files were read and why, then the report.
     #[arg(long = "explain-inputs")]
     explain_inputs: bool,
@@ -151,6 +155,12 @@ fn finish(a: &ValidateArgs, report: &Report, settings: Option<&Effective>) -> u8
         report::render_with(report, a.format, &links)
     };
     super::print_stdout(text.trim_end());
+    if let Some(path) = &a.diagram
+        && let Err(e) = std::fs::write(path, report::diagram::render(report))
+    {
+        eprintln!("upcheck: writing the diagram to {}: {e}", path.display());
+        return EXIT_USAGE;
+    }
     match (report.verdict, settings) {
         (Verdict::Error, _) | (_, None) => EXIT_USAGE,
         (_, Some(s)) if s.fails(report) => EXIT_PROBLEMS,

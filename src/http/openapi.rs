@@ -248,7 +248,7 @@ fn per_format(doc: &mut Doc) {
                     .items(Ref::from_schema_name("CodeQualityIssue"))
                     .build()
                     .into(),
-                Format::Markdown | Format::Text | Format::Github | Format::Junit => {
+                Format::Markdown | Format::Text | Format::Github | Format::Junit | Format::Svg => {
                     ObjectBuilder::new()
                         .schema_type(Type::String)
                         .build()

@@ -122,6 +122,29 @@ fn listed_findings(findings: &[Finding], max: usize) -> Vec<&Finding> {
     keep.into_iter().map(|i| &findings[i]).collect()
 }
 
+/// The units an upstream's hits landed in, each once, in order.
+fn lands(o: &Outcome, r: &Resolution) -> Vec<String> {
+    use crate::network::Outcome as Hit;
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &r.hits {
+        let unit = match h.outcome {
+            Hit::Listening { unit, .. }
+            | Hit::LoopbackOnly { unit, .. }
+            | Hit::WrongFamily { unit, .. }
+            | Hit::NothingListens { unit, .. }
+            | Hit::Unknown { unit, .. }
+            | Hit::NoRoute { unit, .. } => unit,
+            Hit::SelfLoop { .. } => r.site.unit,
+            _ => continue,
+        };
+        if seen.insert(unit.0) {
+            out.push(o.topology.units[unit.0].name.clone());
+        }
+    }
+    out
+}
+
 /// One upstream's entry, with at most `lines` lines of its trace.
 fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
     let up = &o.extraction.upstreams[r.upstream];
@@ -145,6 +168,7 @@ fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
         },
         status: r.status,
         reason: r.reason.clone(),
+        lands: lands(o, r),
         trace: r.trace.iter().take(lines).cloned().collect(),
         trace_omitted: None,
     }

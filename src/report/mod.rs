@@ -11,6 +11,7 @@ pub mod apply;
 pub(crate) mod build;
 pub(crate) mod chat;
 pub mod ci;
+pub mod diagram;
 pub(crate) mod fingerprint;
 pub(crate) mod json;
 pub mod links;
@@ -158,6 +159,11 @@ pub struct UpstreamReport {
     pub status: Status,
     /// Why, when not reachable.
     pub reason: Option<String>,
+    /// The network namespaces (units) its addresses led to, answered or
+    /// not, in the order they were tried; empty when it reached none (a
+    /// name that does not resolve, a Service with no endpoints).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lands: Vec<String>,
     /// Step by step, in plain sentences.
     pub trace: Vec<String>,
     /// Trace lines left out because the report's trace budget was spent
@@ -472,11 +478,13 @@ pub enum Format {
     Slack,
     /// A Mattermost message with attachments (`application/json`).
     Mattermost,
+    /// The picture of the world and each upstream's path (`image/svg+xml`).
+    Svg,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Json,
         Format::Sarif,
         Format::Markdown,
@@ -486,6 +494,7 @@ impl Format {
         Format::Junit,
         Format::Slack,
         Format::Mattermost,
+        Format::Svg,
     ];
 
     /// The formats `Accept` chooses among, in the order `Accept: */*`
@@ -512,6 +521,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Slack => "slack",
             Format::Mattermost => "mattermost",
+            Format::Svg => "svg",
         }
     }
 
@@ -534,6 +544,7 @@ impl Format {
             Format::Markdown => "text/markdown",
             Format::Text | Format::Github => "text/plain",
             Format::Junit => "application/xml",
+            Format::Svg => "image/svg+xml",
         }
     }
 
@@ -547,6 +558,7 @@ impl Format {
             Format::Markdown => "text/markdown; charset=utf-8",
             Format::Text | Format::Github => "text/plain; charset=utf-8",
             Format::Junit => "application/xml; charset=utf-8",
+            Format::Svg => "image/svg+xml; charset=utf-8",
         }
     }
 }
@@ -592,5 +604,6 @@ pub fn render_with(report: &Report, format: Format, links: &Links) -> String {
         Format::Junit => ci::junit(report),
         Format::Slack => slack::render(report, links),
         Format::Mattermost => mattermost::render(report, links),
+        Format::Svg => diagram::render(report),
     }
 }

@@ -56,6 +56,20 @@ try {
   await page.keyboard.press("Control+Enter");
   await page.waitForFunction(() => document.querySelector("#verdict")?.textContent.includes("PASS"));
 
+  // The picture of the seed renders in the browser, with its red arrow.
+  const drawn = await page.evaluate(async () => {
+    const ex = (await (await fetch("/portal/examples.json")).json())["seed-compose-loopback"];
+    const body = { files: ex.nginx, documents: ex.topology };
+    const res = await fetch("/validate/svg", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const svg = await res.text();
+    const img = new Image();
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+    await img.decode();
+    return [res.headers.get("content-type"), img.naturalWidth, svg.includes("#c01c28")];
+  });
+  if (!(drawn[0].startsWith("image/svg+xml") && drawn[1] > 0 && drawn[2]))
+    fail("the picture does not render: " + drawn);
+
   // The icon is served, as SVG.
   const icon = await page.evaluate(async () => (await fetch("/favicon.svg")).headers.get("content-type"));
   if (icon !== "image/svg+xml") fail("favicon content type: " + icon);

@@ -123,6 +123,7 @@ impl FromRequestParts<AppState> for ReportFormat {
                 (String = "text/markdown"),
                 (String = "text/plain"),
                 (String = "application/xml"),
+                (String = "image/svg+xml"),
             )
         ),
         SubmissionErrors,
