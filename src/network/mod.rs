@@ -328,7 +328,19 @@ impl<'a> Resolver<'a> {
             (_, Some(Outcome::Unknown { unit })) => {
                 format!("nothing says what listens in `{}`", self.unit(*unit).name)
             }
-            (_, Some(o)) => format!("`{target}`: {}", self.outcome_text(o, res.port)),
+            // Through a port published on the docker host, what answers
+            // (or not) is the container port it forwards to.
+            (_, Some(o)) => {
+                let forwarded = res
+                    .hits
+                    .first()
+                    .filter(|h| h.service.is_none())
+                    .and_then(|h| h.pod_port);
+                format!(
+                    "`{target}`: {}",
+                    self.outcome_text(o, forwarded.or(res.port))
+                )
+            }
             _ => format!("`{target}` cannot be checked"),
         });
     }
