@@ -604,6 +604,14 @@ impl<'a> Resolver<'a> {
         ) && l.bind.is_none()
     }
 
+    /// Whether a listener is known only from a health check run inside
+    /// its container: the port answers on the container's own loopback;
+    /// where the program binds (loopback only, or every address) is not
+    /// known.
+    fn loopback_known_only(l: &Listener) -> bool {
+        l.provenance.kind == ProvenanceKind::Healthcheck && l.bind.is_none()
+    }
+
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
     /// of the server blocks the request is in (a loop if it lands there).
     fn listener_at(
@@ -654,9 +662,11 @@ impl<'a> Resolver<'a> {
                 c.ports
                     .iter()
                     .any(|p| matches!(p.kind, PortKind::Published | PortKind::ContainerPort))
-                    || c.listeners
-                        .iter()
-                        .any(|l| self.counts(c, l) && !Self::documentation_only(l))
+                    || c.listeners.iter().any(|l| {
+                        self.counts(c, l)
+                            && !Self::documentation_only(l)
+                            && !Self::loopback_known_only(l)
+                    })
             };
             let unknown_other = unit.containers.iter().enumerate().any(|(ci, c)| {
                 c.role != ContainerRole::Init
@@ -683,10 +693,17 @@ impl<'a> Resolver<'a> {
         }
         let mut fallback = None;
         let mut looped = None;
+        let mut bind_unknown = None;
         for (ci, li, l) in &candidates {
             let c = &unit.containers[*ci];
             let nginx_itself = same_unit && *ci == self.site.container && c.is_nginx;
             let ok = match &l.bind {
+                None if Self::loopback_known_only(l) => {
+                    if !(same_unit && ip.is_loopback()) {
+                        bind_unknown.get_or_insert((*ci, l));
+                    }
+                    same_unit && ip.is_loopback()
+                }
                 None | Some(Bind::Any) => true,
                 Some(Bind::AnyV4) => ip.is_ipv4(),
                 Some(Bind::AnyV6) => ip.is_ipv6(),
@@ -758,6 +775,13 @@ impl<'a> Resolver<'a> {
                     ),
                 ));
             }
+        }
+        if let (None, None, Some((ci, l))) = (&fallback, looped, bind_unknown) {
+            trace.push(format!(
+                "`{}` (container `{}`) answers on port {port} in its own network namespace ({}, inferred), but nothing says whether it binds beyond the loopback: {ip}:{port} cannot be checked",
+                unit.name, unit.containers[ci].name, l.provenance.detail
+            ));
+            return Outcome::Unknown { unit: u };
         }
         if let Some((container, listener)) = looped {
             trace.push(format!(
