@@ -108,7 +108,8 @@ pub struct Hit {
     pub port: Option<u16>,
     /// The Service behind a ClusterIP (or headless name).
     pub service: Option<ServiceId>,
-    /// The port in the pod after `targetPort`.
+    /// The port in the pod after `targetPort`, or in the container a port
+    /// published on the docker host forwards to.
     pub pod_port: Option<u16>,
     /// What happened.
     pub outcome: Outcome,
@@ -169,7 +170,19 @@ impl<'a> Resolver<'a> {
             }
             return self.via_service(s, port, hit, own, trace);
         }
-        let Some(u) = a.unit else {
+        // The gateway of a compose network is the docker host's bridge: the
+        // host's own namespace, when the topology runs a service there.
+        let host_gateway = a.unit.is_none() && self.gateway_of(a.ip).is_some();
+        let host = self.docker_host().filter(|_| host_gateway);
+        if let (Some(h), Some(n)) = (host, self.gateway_of(a.ip).filter(|_| host_gateway)) {
+            trace.push(format!(
+                "`{}` is the gateway of network `{}`: the docker host's own address, in its network namespace (`{}`)",
+                a.ip,
+                self.topo.networks[n.0].name,
+                self.unit(h).name
+            ));
+        }
+        let Some(u) = a.unit.or(host) else {
             if let Some(n) = self.unheld_in(a.ip) {
                 trace.push(format!(
                     "`{}` is in subnet {} of network `{}`, which only this project's containers join, and none of them holds it: the connection times out",
@@ -181,6 +194,10 @@ impl<'a> Resolver<'a> {
                 return hit;
             }
             if let Some(n) = self.gateway_of(a.ip) {
+                if let Some(o) = self.published(a.ip, port, &mut hit, own, trace) {
+                    hit.outcome = o;
+                    return hit;
+                }
                 trace.push(format!(
                     "`{}` is the gateway of network `{}`: the docker host, whose listeners are outside the described topology: cannot check port {port}",
                     a.ip, self.topo.networks[n.0].name
@@ -206,8 +223,137 @@ impl<'a> Resolver<'a> {
             hit.outcome = o;
             return hit;
         }
+        if Some(u) == self.docker_host() {
+            hit.outcome = self.on_docker_host(u, a.ip, port, &mut hit, own, trace);
+            return hit;
+        }
         hit.outcome = self.listener_at(u, a.ip, port, own, trace);
         hit
+    }
+
+    /// The docker host's own network namespace (compose `network_mode:
+    /// host`), when a service runs there.
+    fn docker_host(&self) -> Option<UnitId> {
+        if self.topo.platform != Platform::Compose {
+            return None;
+        }
+        self.topo
+            .units
+            .iter()
+            .position(|u| u.kind == UnitKind::Host)
+            .map(UnitId)
+    }
+
+    /// What answers at `ip:port` on the docker host: a program of a
+    /// service in the host's namespace, else the port another service
+    /// publishes there (docker-proxy, or the DNAT rule, forwards it to
+    /// the container). A container's own port is in its own namespace,
+    /// not on the host, unless it is published.
+    fn on_docker_host(
+        &self,
+        u: UnitId,
+        ip: IpAddr,
+        port: u16,
+        hit: &mut Hit,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Outcome {
+        let mut mine = Vec::new();
+        let outcome = self.listener_at(u, ip, port, own, &mut mine);
+        if !matches!(
+            outcome,
+            Outcome::NothingListens { .. } | Outcome::Unknown { .. }
+        ) {
+            trace.append(&mut mine);
+            return outcome;
+        }
+        if let Some(o) = self.published(ip, port, hit, own, trace) {
+            return o;
+        }
+        trace.append(&mut mine);
+        self.not_on_host(ip, port, trace);
+        outcome
+    }
+
+    /// Why a port of a service is not on the docker host at `ip:port`:
+    /// published on another host address only, or a container port in
+    /// the container's own namespace (published elsewhere, or not at all).
+    fn not_on_host(&self, ip: IpAddr, port: u16, trace: &mut Vec<String>) {
+        for u in self.topo.units.iter().filter(|u| u.kind != UnitKind::Host) {
+            let ports = u.containers.iter().flat_map(|c| &c.ports);
+            let published =
+                |p: &&DeclaredPort| p.kind == PortKind::Published && p.protocol == Protocol::Tcp;
+            if let Some(p) = ports
+                .clone()
+                .filter(published)
+                .find(|p| p.host_port == Some(port))
+            {
+                trace.push(format!(
+                    "`{}` publishes port {port} on `{}` only, not on `{ip}`",
+                    u.name,
+                    p.host_ip.as_deref().unwrap_or("?")
+                ));
+                continue;
+            }
+            let listens = u
+                .listeners()
+                .any(|(ci, l)| l.port == Some(port) && u.containers[ci].really_listens(l));
+            if !listens {
+                continue;
+            }
+            let as_host: Vec<u16> = ports
+                .filter(published)
+                .filter(|p| p.container_port == port)
+                .filter_map(|p| p.host_port)
+                .collect();
+            trace.push(if as_host.is_empty() {
+                format!(
+                    "`{}` listens on port {port} in its own network namespace and does not publish it: the docker host does not have it",
+                    u.name
+                )
+            } else {
+                format!(
+                    "`{}` listens on port {port} in its own network namespace; the docker host has it as port {}",
+                    u.name,
+                    join_ports(&as_host)
+                )
+            });
+        }
+    }
+
+    /// A port published on the docker host at `ip:port` (`ports:` with
+    /// its bind: every host address by default, or the one `host_ip`
+    /// names), followed to the container port it forwards to. `None` when
+    /// no service publishes it there.
+    fn published(
+        &self,
+        ip: IpAddr,
+        port: u16,
+        hit: &mut Hit,
+        own: &[crate::source::Span],
+        trace: &mut Vec<String>,
+    ) -> Option<Outcome> {
+        let (pu, p) = self.topo.units.iter().enumerate().find_map(|(i, u)| {
+            let p = u.containers.iter().flat_map(|c| &c.ports).find(|p| {
+                p.kind == PortKind::Published
+                    && p.host_port == Some(port)
+                    && p.protocol == Protocol::Tcp
+                    && publishes_on(p.host_ip.as_deref(), ip)
+            })?;
+            (u.kind != UnitKind::Host && !u.no_network).then_some((UnitId(i), p))
+        })?;
+        let unit = self.unit(pu);
+        let to = unit.addresses.iter().find_map(|a| a.ip)?;
+        let bind = p
+            .host_ip
+            .as_deref()
+            .map_or_else(String::new, |h| format!("{h}:"));
+        trace.push(format!(
+            "port {port} of the docker host is published by `{}` (`ports: {bind}{port}:{}`): docker-proxy forwards `{ip}:{port}` to `{to}:{}`, the container's address",
+            unit.name, p.container_port, p.container_port
+        ));
+        hit.pod_port = Some(p.container_port);
+        Some(self.listener_at(pu, to, p.container_port, own, trace))
     }
 
     /// A connection from nginx's pod to port `port` of pod `u` that a
@@ -458,6 +604,14 @@ impl<'a> Resolver<'a> {
         ) && l.bind.is_none()
     }
 
+    /// Whether a listener is known only from a health check run inside
+    /// its container: the port answers on the container's own loopback;
+    /// where the program binds (loopback only, or every address) is not
+    /// known.
+    fn loopback_known_only(l: &Listener) -> bool {
+        l.provenance.kind == ProvenanceKind::Healthcheck && l.bind.is_none()
+    }
+
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
     /// of the server blocks the request is in (a loop if it lands there).
     fn listener_at(
@@ -508,9 +662,11 @@ impl<'a> Resolver<'a> {
                 c.ports
                     .iter()
                     .any(|p| matches!(p.kind, PortKind::Published | PortKind::ContainerPort))
-                    || c.listeners
-                        .iter()
-                        .any(|l| self.counts(c, l) && !Self::documentation_only(l))
+                    || c.listeners.iter().any(|l| {
+                        self.counts(c, l)
+                            && !Self::documentation_only(l)
+                            && !Self::loopback_known_only(l)
+                    })
             };
             let unknown_other = unit.containers.iter().enumerate().any(|(ci, c)| {
                 c.role != ContainerRole::Init
@@ -537,10 +693,17 @@ impl<'a> Resolver<'a> {
         }
         let mut fallback = None;
         let mut looped = None;
+        let mut bind_unknown = None;
         for (ci, li, l) in &candidates {
             let c = &unit.containers[*ci];
             let nginx_itself = same_unit && *ci == self.site.container && c.is_nginx;
             let ok = match &l.bind {
+                None if Self::loopback_known_only(l) => {
+                    if !(same_unit && ip.is_loopback()) {
+                        bind_unknown.get_or_insert((*ci, l));
+                    }
+                    same_unit && ip.is_loopback()
+                }
                 None | Some(Bind::Any) => true,
                 Some(Bind::AnyV4) => ip.is_ipv4(),
                 Some(Bind::AnyV6) => ip.is_ipv6(),
@@ -613,6 +776,13 @@ impl<'a> Resolver<'a> {
                 ));
             }
         }
+        if let (None, None, Some((ci, l))) = (&fallback, looped, bind_unknown) {
+            trace.push(format!(
+                "`{}` (container `{}`) answers on port {port} in its own network namespace ({}, inferred), but nothing says whether it binds beyond the loopback: {ip}:{port} cannot be checked",
+                unit.name, unit.containers[ci].name, l.provenance.detail
+            ));
+            return Outcome::Unknown { unit: u };
+        }
         if let Some((container, listener)) = looped {
             trace.push(format!(
                 "port {port} of `{}` is a `listen` of the same nginx server block: a proxy loop",
@@ -636,6 +806,19 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+    }
+}
+
+/// Whether a port published with `host_ip` (none: every address of the
+/// host, both families) answers on the host's address `ip`.
+fn publishes_on(host_ip: Option<&str>, ip: IpAddr) -> bool {
+    let Some(h) = host_ip.map(|h| h.trim_matches(['[', ']'])) else {
+        return true;
+    };
+    match h.parse::<IpAddr>() {
+        Ok(b) if b.is_unspecified() => b.is_ipv4() == ip.is_ipv4(),
+        Ok(b) => b == ip,
+        Err(_) => h.is_empty(),
     }
 }
 

@@ -326,9 +326,35 @@ impl<'a> Resolver<'a> {
                 format!("`{outside}` is left to DNS beyond the topology, which may answer it")
             }
             (_, Some(Outcome::Unknown { unit })) => {
-                format!("nothing says what listens in `{}`", self.unit(*unit).name)
+                let u = self.unit(*unit);
+                let port = res.hits.first().and_then(|h| h.pod_port.or(h.port));
+                let health = u.listeners().any(|(_, l)| {
+                    l.port.is_some()
+                        && l.port == port
+                        && l.provenance.kind == ProvenanceKind::Healthcheck
+                        && l.bind.is_none()
+                });
+                match port.filter(|_| health) {
+                    Some(p) => format!(
+                        "a health check shows port {p} answering inside `{}`, but not whether it binds beyond the loopback",
+                        u.name
+                    ),
+                    None => format!("nothing says what listens in `{}`", u.name),
+                }
             }
-            (_, Some(o)) => format!("`{target}`: {}", self.outcome_text(o, res.port)),
+            // Through a port published on the docker host, what answers
+            // (or not) is the container port it forwards to.
+            (_, Some(o)) => {
+                let forwarded = res
+                    .hits
+                    .first()
+                    .filter(|h| h.service.is_none())
+                    .and_then(|h| h.pod_port);
+                format!(
+                    "`{target}`: {}",
+                    self.outcome_text(o, forwarded.or(res.port))
+                )
+            }
             _ => format!("`{target}` cannot be checked"),
         });
     }

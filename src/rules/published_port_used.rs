@@ -43,7 +43,9 @@ impl Check for PublishedPortUsed {
                 let Outcome::NothingListens { unit, .. } = hit.outcome else {
                     continue;
                 };
-                if unit == r.site.unit {
+                // Through the docker host's published port the container
+                // port was used already.
+                if unit == r.site.unit || (hit.service.is_none() && hit.pod_port.is_some()) {
                     continue;
                 }
                 let u = &cx.topology.units[unit.0];

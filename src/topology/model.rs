@@ -446,7 +446,7 @@ pub struct EnvVar {
 
 impl Container {
     /// True when `l` really listens: a port that is only declared
-    /// (`expose`, `ports`, `containerPort`, a probe) does not, when the
+    /// (`expose`, `ports`, `containerPort`, a probe, a healthcheck) does not, when the
     /// container's command says where its server listens and says
     /// otherwise — declarations are informational, the command decides.
     pub fn really_listens(&self, l: &Listener) -> bool {
@@ -456,6 +456,7 @@ impl Container {
                 | ProvenanceKind::PublishedPort
                 | ProvenanceKind::ContainerPort
                 | ProvenanceKind::Probe
+                | ProvenanceKind::Healthcheck
         );
         let command_states = self.listeners.iter().any(|x| {
             matches!(
@@ -608,6 +609,10 @@ pub enum ProvenanceKind {
     ContainerPort,
     /// A liveness/readiness/startup probe port.
     Probe,
+    /// A command run inside the container that connects to its own
+    /// loopback (compose `healthcheck.test`, a Kubernetes `exec` probe):
+    /// the port answers in the container's namespace, the bind is unknown.
+    Healthcheck,
     /// The command line of a known server (gunicorn, uvicorn, flask, uwsgi…).
     Command,
     /// An environment variable (`PORT`, `ASPNETCORE_URLS`, `FLASK_RUN_PORT`…).

@@ -99,6 +99,13 @@ pub struct Plan {
     pub networks: Vec<NetPlan>,
     /// nginx's unit.
     pub nginx_unit: usize,
+    /// The unit that is the docker host's own namespace (compose
+    /// `network_mode: host`): built as the host namespace itself, which
+    /// holds the bridges, not as a namespace of its own.
+    pub host_unit: Option<usize>,
+    /// docker-proxy for every published port (JSON objects for stub.py's
+    /// `forwards`), run in the host namespace.
+    pub forwards: Vec<serde_json::Value>,
     /// Files nginx sees: container path → content.
     pub files: BTreeMap<String, Vec<u8>>,
     /// Directories of shared volumes nginx mounts: container path → volume index.
@@ -270,8 +277,25 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
     let nginx_container = &nginx_unit.containers[nc];
 
     // What cannot be reproduced here.
-    if topo.units.iter().any(|u| u.host_network) {
-        return Err("a unit uses the host's network namespace (host networking)".into());
+    // The docker host's namespace is the harness's host namespace; a
+    // Kubernetes node shared by pods is not built.
+    let host_unit = topo.units.iter().position(|u| u.kind == UnitKind::Host);
+    if topo.platform != Platform::Compose
+        && topo
+            .units
+            .iter()
+            .enumerate()
+            .any(|(i, u)| u.host_network && Some(i) != host_unit)
+    {
+        return Err("a pod uses the node's network namespace (hostNetwork)".into());
+    }
+    if topo
+        .units
+        .iter()
+        .enumerate()
+        .any(|(i, u)| u.host_network && Some(i) != host_unit)
+    {
+        return Err("a unit other than the docker host uses the host's network namespace".into());
     }
     if nginx_unit
         .extra_hosts
@@ -300,7 +324,8 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             .units
             .iter()
             .any(|u| u.addresses.iter().any(|a| a.network.0 == i));
-        if !used {
+        // The host network is the host namespace itself.
+        if !used || n.kind == NetworkKind::Host {
             continue;
         }
         // A network created outside the project with no driver named is
@@ -430,6 +455,44 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
             routes,
             listeners: stub_listeners(&topo, ui, work, &vol_dir),
         });
+    }
+
+    // docker-proxy for the ports services publish on the host: on every
+    // host address (`ports: "8080:80"`: both families), or on the address
+    // `host_ip` names, forwarding to the container's address.
+    let mut forwards = Vec::new();
+    for (ui, u) in topo.units.iter().enumerate() {
+        let Some(&(_, to, _)) = units[ui].ifaces.first() else {
+            continue;
+        };
+        if Some(ui) == host_unit {
+            continue;
+        }
+        for p in u.containers.iter().flat_map(|c| &c.ports) {
+            let Some(port) = p.host_port else { continue };
+            if p.kind != PortKind::Published || p.protocol != Protocol::Tcp {
+                continue;
+            }
+            let mut f = serde_json::json!({
+                "marker": format!("docker-proxy {}", u.name),
+                "port": port,
+                "to": to.to_string(),
+                "to_port": p.container_port,
+            });
+            match p.host_ip.as_deref().map(|h| h.trim_matches(['[', ']'])) {
+                None | Some("") => f["bind"] = "any".into(),
+                Some(h) => match h.parse::<IpAddr>() {
+                    Ok(IpAddr::V4(v4)) if v4.is_unspecified() => f["bind"] = "v4".into(),
+                    Ok(IpAddr::V6(v6)) if v6.is_unspecified() => f["bind"] = "v6".into(),
+                    Ok(ip) => {
+                        f["bind"] = "ip".into();
+                        f["addr"] = ip.to_string().into();
+                    }
+                    Err(_) => return Err(format!("published port bound to `{h}`")),
+                },
+            }
+            forwards.push(f);
+        }
     }
 
     // Names.
@@ -880,6 +943,8 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         units,
         networks,
         nginx_unit: nu,
+        host_unit,
+        forwards,
         files,
         nginx_mounts,
         dns: dns.map(|d| (d, records)),

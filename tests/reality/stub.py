@@ -7,6 +7,8 @@ dies with the test. CONFIG says what to serve:
 
   listeners: [{"marker": "unit/container", "proto": "http|uwsgi|fastcgi|grpc|raw|any",
                "bind": "any|v4|v6|ip|unix", "addr": "...", "port": N, "path": "..."}]
+  forwards: [{"marker": "...", "bind": "any|v4|v6|ip", "addr": "...", "port": N,
+              "to": "ip", "to_port": N}]   (optional: docker-proxy for a published port)
   dns: {"addr": "127.0.0.11", "records": {"name": ["ip", ...]}}   (optional)
   log: file that gets one line per accepted connection
   ready: file written (JSON {"errors": [...]}) once every socket is bound
@@ -203,6 +205,48 @@ def accept_loop(s, l):
         threading.Thread(target=handle, args=(c, l), daemon=True).start()
 
 
+def pipe(a, b):
+    try:
+        while True:
+            chunk = a.recv(65536)
+            if not chunk:
+                break
+            b.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def forward(c, f):
+    """docker-proxy: accept on the host, connect to the container's address
+    and port; when nothing answers there, close the accepted connection."""
+    try:
+        up = socket.create_connection((f["to"], f["to_port"]), timeout=2)
+    except OSError as e:
+        note("fwd %s %s:%s failed %s" % (f["marker"], f["to"], f["to_port"], e))
+        c.close()
+        return
+    up.settimeout(None)
+    note("fwd %s %s:%s" % (f["marker"], f["to"], f["to_port"]))
+    t = threading.Thread(target=pipe, args=(up, c), daemon=True)
+    t.start()
+    pipe(c, up)
+    t.join(10)
+    c.close()
+    up.close()
+
+
+def forward_loop(s, f):
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=forward, args=(c, f), daemon=True).start()
+
+
 def encode_name(name):
     out = b""
     for label in name.rstrip(".").split("."):
@@ -278,6 +322,11 @@ def main():
             loops.append((accept_loop, (bind_listener(l), l)))
         except OSError as e:
             errors.append("%s %s: %s" % (l["marker"], l.get("path") or "%s:%s" % (l.get("addr", l["bind"]), l.get("port")), e))
+    for f in cfg.get("forwards", []):
+        try:
+            loops.append((forward_loop, (bind_listener(f), f)))
+        except OSError as e:
+            errors.append("forward %s %s:%s: %s" % (f["marker"], f.get("addr", f["bind"]), f["port"], e))
     dns = cfg.get("dns")
     if dns:
         try:

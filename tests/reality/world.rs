@@ -4,7 +4,11 @@
 //! Layout: one network namespace per unit; one more standing in for the
 //! docker host / Kubernetes node, holding one bridge per network (address =
 //! the network's gateway), the veth ends of the units, and for Kubernetes
-//! the cluster DNS address and the nftables DNAT of every ClusterIP. Units
+//! the cluster DNS address and the nftables DNAT of every ClusterIP. For
+//! compose it is the docker host: a service in the host's network
+//! (`network_mode: host`) runs there, nginx too, and a docker-proxy of
+//! stub.py answers every published port on the host address its `ports:`
+//! bind names and forwards to the container's address. Units
 //! get no default route, so nothing they send can leave the modelled
 //! addresses; Kubernetes pods route the service CIDR to the node.
 //!
@@ -58,14 +62,22 @@ pub fn run(plan: &Plan, tag: &str, work: &Path, guard: &mut Guard) -> Result<Out
     let names = Names {
         node: format!("{}{pid}-{tag}-h", sys::PREFIX),
         units: (0..plan.units.len())
-            .map(|k| format!("{}{pid}-{tag}-u{k}", sys::PREFIX))
+            .map(|k| {
+                if Some(k) == plan.host_unit {
+                    format!("{}{pid}-{tag}-h", sys::PREFIX)
+                } else {
+                    format!("{}{pid}-{tag}-u{k}", sys::PREFIX)
+                }
+            })
             .collect(),
     };
     std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
     guard.dir = Some(work.to_path_buf());
     guard.add_netns(&names.node)?;
-    for n in &names.units {
-        guard.add_netns(n)?;
+    for (k, n) in names.units.iter().enumerate() {
+        if Some(k) != plan.host_unit {
+            guard.add_netns(n)?;
+        }
     }
     network(plan, &names, work)?;
     let notes = stubs(plan, &names, work, guard)?;
@@ -233,6 +245,9 @@ fn network(plan: &Plan, names: &Names, work: &Path) -> Result<(), String> {
     }
     sys::in_netns(&names.node, &node)?;
     for (k, u) in plan.units.iter().enumerate() {
+        if Some(k) == plan.host_unit {
+            continue;
+        }
         let mut s = String::from("ip link set lo up\n");
         for (e, (_, ip, prefix)) in u.ifaces.iter().enumerate() {
             s.push_str(&format!(
@@ -265,9 +280,25 @@ fn stubs(
         {
             cfg["dns"] = serde_json::json!({ "addr": "127.0.0.11", "records": records });
         }
+        if Some(k) == plan.host_unit {
+            continue;
+        }
         if !u.listeners.is_empty() || cfg.get("dns").is_some() {
             jobs.push((names.units[k].clone(), cfg, format!("u{k}")));
         }
+    }
+    // The host namespace: the programs of services in the host's network
+    // (`network_mode: host`) and docker-proxy for published ports.
+    let host_listeners = plan
+        .host_unit
+        .map(|k| plan.units[k].listeners.clone())
+        .unwrap_or_default();
+    if !host_listeners.is_empty() || !plan.forwards.is_empty() {
+        jobs.push((
+            names.node.clone(),
+            serde_json::json!({ "listeners": host_listeners, "forwards": plan.forwards }),
+            "host".into(),
+        ));
     }
     if let Some((DnsSite::Cluster(ip), records)) = &plan.dns {
         jobs.push((

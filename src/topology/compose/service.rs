@@ -11,7 +11,7 @@ use crate::source::Span;
 use crate::topology::read::{entries, items_or_one, key_to, loc};
 use crate::topology::shell;
 use crate::topology::yaml::{Node, Value};
-use crate::topology::{DeclaredPort, EnvVar, HostEntry, Link};
+use crate::topology::{DeclaredPort, EnvVar, HostEntry, Link, Listener};
 
 /// A service's `network_mode`.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,9 @@ pub(super) struct ServiceDef {
     pub(super) dns_search: Vec<String>,
     pub(super) replicas: u32,
     pub(super) replicas_span: Option<Span>,
+    /// Listeners `healthcheck.test` shows (the port on the container's
+    /// own loopback).
+    pub(super) healthcheck: Vec<Listener>,
 }
 
 impl ServiceDef {
@@ -92,6 +95,7 @@ impl ServiceDef {
             dns_search: Vec::new(),
             replicas: 1,
             replicas_span: None,
+            healthcheck: Vec::new(),
         }
     }
 
@@ -236,6 +240,7 @@ impl FileLoader<'_> {
                     };
                     d.dns_search.retain(|s| !s.is_empty());
                 }
+                "healthcheck" => d.healthcheck = self.healthcheck(v),
                 "scale" => scale = self.count(&what, k, v).map(|n| (n, loc(v, k))),
                 "deploy" => {
                     if !self.r.map_at_key(&what, k, v) {
@@ -301,6 +306,34 @@ impl FileLoader<'_> {
     }
 
     /// `command` or `entrypoint`: a list as is, a string split into words.
+    /// The listeners a `healthcheck` shows: its `test` (`["CMD", …]`,
+    /// `["CMD-SHELL", "…"]` or a string run by the shell) connecting to
+    /// the container's own loopback. Nothing when it is `disable`d or
+    /// `["NONE"]`; a value of the wrong shape shows nothing either
+    /// (compose's own validation reports it).
+    fn healthcheck(&mut self, v: &Node) -> Vec<Listener> {
+        if v.get("disable").and_then(Node::as_bool) == Some(true) {
+            return Vec::new();
+        }
+        let Some(test) = v.get("test") else {
+            return Vec::new();
+        };
+        let words: Vec<String> = match &test.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|i| self.text(i))
+                .map(|t| t.s)
+                .collect(),
+            _ => self.text(test).map(|t| t.s).into_iter().collect(),
+        };
+        let run = match words.first().map(String::as_str) {
+            Some("NONE") => return Vec::new(),
+            Some("CMD" | "CMD-SHELL") => &words[1..],
+            _ => &words[..],
+        };
+        crate::topology::infer::health::listeners(&run.join(" "), "healthcheck", Some(test.span))
+    }
+
     pub(super) fn command(&mut self, what: &str, key: &Node, v: &Node) -> Vec<String> {
         match &v.value {
             Value::Seq(items) => items

@@ -94,7 +94,8 @@ impl FileLoader<'_> {
                 .service(Some(d.name.clone()))
                 .written(d.entrypoint_set, d.command_set)
                 .runs(d.entrypoint.clone(), d.command.clone(), d.env.clone())
-                .ports(d.ports.clone());
+                .ports(d.ports.clone())
+                .listeners(d.healthcheck.clone());
                 c.build = d.build.clone().map(Box::new);
                 for u in &d.volumes {
                     let (volume, target, read_only, sub_path, span) = match u {

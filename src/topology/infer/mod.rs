@@ -1,8 +1,10 @@
 //! Listener inference: where a container listens, from what it declares
 //! (ports, `expose`, `containerPort`), what it runs (the command line of a
 //! known server, read through `sh -c` wrappers and launchers), its
-//! environment (`PORT`, `ASPNETCORE_URLS`, `FLASK_RUN_PORT`…) and the
-//! documented defaults of well-known images.
+//! environment (`PORT`, `ASPNETCORE_URLS`, `FLASK_RUN_PORT`…), the
+//! documented defaults of well-known images, and health checks that
+//! connect to the container's own loopback ([`health`]: the port, not the
+//! bind, and weaker than anything that states either).
 //!
 //! Facts about the same port end as one listener carrying the strongest
 //! information (see [`merge`]). When a configuration file we cannot see
@@ -14,6 +16,7 @@
 //! [`servers`] holds one recognizer per well-known server.
 
 mod command;
+pub(crate) mod health;
 mod images;
 mod options;
 mod servers;
@@ -140,15 +143,18 @@ fn port_proto(port: u16, p: Protocol) -> String {
 
 /// How strong a fact is; lower is stronger. An explicit command flag or
 /// environment setting beats a declaration, which beats a server's
-/// documented default, which beats an image default.
+/// documented default or a probe, which beats a health check run inside
+/// the container (the port on its loopback only), which beats an image
+/// default.
 fn rank(l: &Listener) -> u8 {
     match l.certainty {
         Certainty::Stated => match l.provenance.kind {
             ProvenanceKind::Command | ProvenanceKind::Env => 0,
             _ => 1,
         },
+        Certainty::Inferred if l.provenance.kind == ProvenanceKind::Healthcheck => 3,
         Certainty::Inferred => 2,
-        Certainty::Assumed => 3,
+        Certainty::Assumed => 4,
     }
 }
 
@@ -204,9 +210,25 @@ fn merge(facts: Vec<Listener>) -> Vec<Listener> {
             .filter(|l| is_declaration(l.provenance.kind))
             .find_map(|l| l.provenance.span);
         let app = g.iter().find_map(|l| l.app_protocol);
+        // When the protocol comes from a weaker fact (a probe), say it.
+        let app_from = g
+            .iter()
+            .find(|l| l.app_protocol.is_some())
+            .filter(|_| g[0].app_protocol.is_none())
+            .map(|l| l.provenance.detail.clone());
+        let with_app = |mut l: Listener| {
+            if l.app_protocol.is_none()
+                && let Some(d) = app_from
+                    .as_ref()
+                    .filter(|d| !l.provenance.detail.contains(d.as_str()))
+            {
+                l.provenance.detail = format!("{}; {d}", l.provenance.detail);
+            }
+            l.app_protocol = l.app_protocol.or(app);
+            l
+        };
         if binds.is_empty() {
-            let mut l = g[0].clone();
-            l.app_protocol = app;
+            let mut l = with_app(g[0].clone());
             if l.provenance.span.is_none() {
                 l.provenance.span = declared_span;
             }
@@ -243,7 +265,7 @@ fn merge(facts: Vec<Listener>) -> Vec<Listener> {
                         format!("{}; {}", l.provenance.detail, source.provenance.detail);
                 }
             }
-            l.app_protocol = l.app_protocol.or(app);
+            let mut l = with_app(l);
             if l.provenance.span.is_none() {
                 l.provenance.span = declared_span;
             }

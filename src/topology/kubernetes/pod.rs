@@ -579,8 +579,15 @@ impl Loader<'_> {
         self.r.push(severity, Some(span), message);
     }
 
-    /// Listeners from liveness/readiness/startup probes: the kubelet
-    /// connects to the pod IP on that port, so something should listen there.
+    /// Listeners from liveness/readiness/startup probes. An `httpGet`,
+    /// `tcpSocket` or `grpc` probe is the kubelet connecting from the node
+    /// to the pod's IP on that port (a named port resolved through the
+    /// container's `ports`): once it passes, the port answers beyond the
+    /// loopback, so its bind is left open (every address). An `exec` probe
+    /// runs in the container, like a compose healthcheck: a command in it
+    /// that connects to the loopback shows the port, not the bind. Either
+    /// way the evidence is inferred (a probe that never passes proves
+    /// nothing) and weaker than a declared port or a command line.
     fn probes(&mut self, l: &str, c: &Node, at: &str, ports: &[DeclaredPort]) -> Vec<Listener> {
         let mut out: Vec<Listener> = Vec::new();
         for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
@@ -643,7 +650,22 @@ impl Loader<'_> {
                 }
                 let provenance =
                     Provenance::new(ProvenanceKind::Probe, detail, Some(port_node.span));
-                out.push(Listener::new(Some(port), provenance, Certainty::Stated).speaks(app));
+                out.push(Listener::new(Some(port), provenance, Certainty::Inferred).speaks(app));
+            }
+            // After the kubelet's own connections, which say more.
+            if let Some(e) = self.r.map(l, p, &pat, "exec")
+                && let Some(cmd) = Reader::child(e, "command")
+            {
+                let words: Vec<String> = cmd.items().iter().filter_map(Node::scalar_text).collect();
+                for h in crate::topology::infer::health::listeners(
+                    &words.join(" "),
+                    &format!("{probe} exec"),
+                    Some(cmd.span),
+                ) {
+                    if !out.iter().any(|o| o.port == h.port) {
+                        out.push(h);
+                    }
+                }
             }
         }
         out

@@ -2,6 +2,7 @@
 
 mod commands;
 mod declarations;
+mod health;
 mod servers;
 
 use super::fill;

@@ -46,7 +46,7 @@ fn probes_become_listeners_and_named_ports_resolve() {
     );
     let l = &c.listeners[0];
     assert_eq!(l.provenance.kind, ProvenanceKind::Probe);
-    assert_eq!(l.certainty, Certainty::Stated);
+    assert_eq!(l.certainty, Certainty::Inferred);
     assert_eq!((l.protocol, l.bind.clone()), (Protocol::Tcp, None));
     assert_eq!(at(text, l.provenance.span), "http");
     let g = &t.units[0].containers[1].listeners;
