@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -19,26 +19,6 @@ fn main() {
         || real::program("python3", "--version"),
         the_bot_posts_upchecks_answer_to_the_webhook,
     )]);
-}
-
-/// `upcheck serve` on a free port, and its base URL.
-fn serve() -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upcheck"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("upcheck listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
-    (child, base)
 }
 
 /// A webhook that answers 200 to every POST and sends on each body.
@@ -96,7 +76,7 @@ fn bot(base: &str, hook: &str, rx: &mpsc::Receiver<Value>, chat: &str, dir: &Pat
 }
 
 fn the_bot_posts_upchecks_answer_to_the_webhook() {
-    let (mut server, base) = serve();
+    let (mut server, base) = real::upcheck_serve(&["--log", "warn"], Stdio::null());
     let (hook, rx) = webhook();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
 

@@ -7,7 +7,6 @@
 mod real;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -51,21 +50,7 @@ fn the_readme_curl_examples_work_against_upcheck_serve() {
         "the README shows JSON, SARIF, Markdown and CI examples"
     );
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_upcheck"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("upcheck listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
+    let (mut child, base) = real::upcheck_serve(&["--log-format", "json"], Stdio::piped());
 
     // Run in a scratch directory holding a link to the examples, so files
     // the commands write stay out of the repository.

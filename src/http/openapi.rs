@@ -435,7 +435,7 @@ pub struct SubmissionErrors;
 
 impl utoipa::IntoResponses for SubmissionErrors {
     fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-        [
+        shared_responses(&[
             ("400", "BadRequest"),
             ("401", "Unauthorized"),
             ("406", "NotAcceptable"),
@@ -446,11 +446,35 @@ impl utoipa::IntoResponses for SubmissionErrors {
             ("429", "RateLimited"),
             ("500", "Internal"),
             ("503", "Unavailable"),
-        ]
-        .into_iter()
-        .map(|(status, name)| (status.to_owned(), Ref::from_response_name(name).into()))
-        .collect()
+        ])
     }
+}
+
+/// The error answers of the slash-command routes (`/chat/*`): one list
+/// for both.
+pub struct ChatErrors;
+
+impl utoipa::IntoResponses for ChatErrors {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        shared_responses(&[
+            ("401", "Unauthorized"),
+            ("404", "NotFound"),
+            ("408", "RequestTimeout"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+            ("429", "RateLimited"),
+            ("503", "Unavailable"),
+        ])
+    }
+}
+
+/// References to the shared responses above, by status.
+fn shared_responses(
+    list: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+    (list.iter())
+        .map(|(status, name)| (status.to_string(), Ref::from_response_name(*name).into()))
+        .collect()
 }
 
 // The report's schema is derived from the report's own types

@@ -55,3 +55,27 @@ pub fn program(program: &str, arg: &str) -> Option<String> {
         .is_ok_and(|o| o.status.success());
     (!ok).then(|| format!("`{program}` is not installed"))
 }
+
+/// `upcheck serve` on a free loopback port with `args` added, stderr to
+/// `stderr`: the child and its base URL (`http://127.0.0.1:PORT`), read
+/// from the line it prints first.
+pub fn upcheck_serve(args: &[&str], stderr: std::process::Stdio) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_upcheck"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("upcheck listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    (child, base)
+}

@@ -19,7 +19,7 @@
 
 use crate::http::body::UrlEncoded;
 use crate::http::error::{ApiError, Kind};
-use crate::http::openapi::{MattermostAnswer, SlackAnswer, SlashCommand};
+use crate::http::openapi::{ChatErrors, MattermostAnswer, SlackAnswer, SlashCommand};
 use crate::http::state::AppState;
 use crate::report::Format;
 use crate::report::slack::{cut, escape};
@@ -46,13 +46,7 @@ const SLACK_WINDOW_SECS: u64 = 5 * 60;
     request_body(content = SlashCommand, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "An ephemeral answer in Block Kit.", body = SlackAnswer),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 408, response = crate::http::openapi::RequestTimeout),
-        (status = 413, response = crate::http::openapi::PayloadTooLarge),
-        (status = 415, response = crate::http::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::http::openapi::RateLimited),
-        (status = 503, response = crate::http::openapi::Unavailable),
+        ChatErrors,
     )
 )]
 pub async fn slack(
@@ -92,13 +86,7 @@ pub async fn slack(
     request_body(content = SlashCommand, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "An ephemeral answer in Markdown.", body = MattermostAnswer),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 408, response = crate::http::openapi::RequestTimeout),
-        (status = 413, response = crate::http::openapi::PayloadTooLarge),
-        (status = 415, response = crate::http::openapi::UnsupportedMediaType),
-        (status = 429, response = crate::http::openapi::RateLimited),
-        (status = 503, response = crate::http::openapi::Unavailable),
+        ChatErrors,
     )
 )]
 pub async fn mattermost(
