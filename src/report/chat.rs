@@ -69,15 +69,6 @@ impl<'a> Chat<'a> {
     }
 }
 
-/// `error`, `warning` or `info`.
-pub(crate) fn severity_word(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
-}
-
 /// `file:line` of a finding, when it has a place.
 pub(crate) fn place(f: &FindingReport) -> Option<String> {
     f.location

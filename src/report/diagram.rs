@@ -12,7 +12,7 @@
 //! [`MAX_ARROWS`] arrows the rest are left out and counted in the title, so
 //! the layout's cost stays bounded whatever the report.
 
-use super::{Report, Verdict};
+use super::Report;
 use crate::network::Status;
 use layout::backends::svg::SVGWriter;
 use layout::core::base::Orientation;
@@ -21,7 +21,7 @@ use layout::core::style::{LineStyleKind, StyleAttr};
 use layout::std_shapes::render::get_shape_size;
 use layout::std_shapes::shapes::{Arrow, Element, LineEndKind, RecordDef, ShapeKind};
 use layout::topo::layout::VisualGraph;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Upstreams drawn in full; past this, only those not reachable.
 pub(crate) const FULL_UPSTREAMS: usize = 30;
@@ -61,7 +61,7 @@ fn build(r: &Report) -> Graph {
         );
         return g;
     }
-    let nginx: Vec<&str> = r.upstreams.iter().map(|u| unit_of(&u.nginx)).collect();
+    let nginx: BTreeSet<&str> = r.upstreams.iter().map(|u| unit_of(&u.nginx)).collect();
     let drawn: Vec<_> = if r.upstreams.len() > FULL_UPSTREAMS {
         (r.upstreams.iter())
             .filter(|u| u.status != Status::Reachable)
@@ -71,7 +71,7 @@ fn build(r: &Report) -> Graph {
     };
     // Units: nginx's, those upstreams land in, then the rest, each once.
     let mut units: Vec<&str> = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let wanted = (nginx.iter().copied())
         .chain(
             drawn
@@ -87,6 +87,7 @@ fn build(r: &Report) -> Graph {
     let mut rows: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut containers: BTreeMap<&str, &[String]> = BTreeMap::new();
     let mut networks: Vec<&str> = Vec::new();
+    let mut network_seen = BTreeSet::new();
     let mut members: Vec<(&str, &str)> = Vec::new();
     for a in &r.addresses {
         containers.insert(a.unit.as_str(), &a.containers);
@@ -96,7 +97,7 @@ fn build(r: &Report) -> Graph {
         rows.entry(a.unit.as_str())
             .or_default()
             .push(format!("{}: {ip}", a.network));
-        if !networks.contains(&a.network.as_str()) {
+        if network_seen.insert(a.network.as_str()) {
             networks.push(a.network.as_str());
         }
         members.push((a.unit.as_str(), a.network.as_str()));
@@ -187,7 +188,7 @@ fn build(r: &Report) -> Graph {
     let hidden = r.upstreams.len() - drawn.len();
     let mut title = format!(
         "upcheck: {} — {} upstream{}",
-        verdict_word(r.verdict),
+        r.verdict.as_str(),
         r.upstreams.len(),
         if r.upstreams.len() == 1 { "" } else { "s" }
     );
@@ -207,10 +208,6 @@ fn build(r: &Report) -> Graph {
 /// The unit of an `nginx` entry (`unit` or `unit/container`).
 fn unit_of(nginx: &str) -> &str {
     nginx.split('/').next().unwrap_or(nginx)
-}
-
-fn verdict_word(v: Verdict) -> &'static str {
-    v.as_str()
 }
 
 /// `s` in at most `max` characters.
@@ -326,7 +323,7 @@ impl Graph {
         let mut svg = SVGWriter::new();
         self.vg.do_it(false, false, false, &mut svg);
         let body = sorted_styles(&svg.finalize());
-        let title = xml_escape(&self.title);
+        let title = super::ci::escape_markup(&self.title);
         // The accessible name, right after the opening tag.
         let open = body
             .find("<svg")
@@ -367,10 +364,4 @@ fn sorted_styles(svg: &str) -> String {
 
 fn color(hex: &str) -> Color {
     Color::from_name(hex).unwrap_or_else(|| Color::fast("black"))
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -2,7 +2,7 @@
 //! the first fix as a diff ([`super::chat`] decides what). Short on purpose.
 
 use super::Report;
-use super::chat::{Chat, place, severity_word};
+use super::chat::{Chat, place};
 
 /// The chat message.
 pub fn render(r: &Report) -> String {
@@ -28,7 +28,7 @@ pub fn render(r: &Report) -> String {
         let at = place(f).map(|p| format!(" `{p}`")).unwrap_or_default();
         out.push_str(&format!(
             "- **{}** `{}`{at}: {}\n",
-            severity_word(f.severity),
+            f.severity.as_str(),
             f.code,
             f.message
         ));

@@ -3,7 +3,7 @@
 //! severity, with its place and rule), plus one for the first fix.
 //! <https://developers.mattermost.com/integrate/reference/message-attachments/>
 
-use super::chat::{Chat, place, severity_word};
+use super::chat::{Chat, place};
 use super::{Report, links::Links};
 use crate::finding::Severity;
 use serde_json::{Value, json};
@@ -33,7 +33,7 @@ pub(crate) fn message(r: &Report, links: &Links) -> Value {
     let mut attachments: Vec<Value> = Vec::new();
     for (f, docs) in c.shown.iter().zip(&c.docs) {
         let mut a = json!({
-            "fallback": format!("{} {}: {}", severity_word(f.severity), f.code, f.message),
+            "fallback": format!("{} {}: {}", f.severity.as_str(), f.code, f.message),
             "color": match f.severity {
                 Severity::Error => "#d0021b",
                 Severity::Warning => "#f5a623",
@@ -42,7 +42,7 @@ pub(crate) fn message(r: &Report, links: &Links) -> Value {
             "title": format!("{} {}", f.code, f.name),
             "text": f.message,
             "fields": [
-                {"short": true, "title": "Severity", "value": severity_word(f.severity)},
+                {"short": true, "title": "Severity", "value": f.severity.as_str()},
                 {"short": true, "title": "Where", "value": place(f).unwrap_or_else(|| "-".into())},
             ],
         });

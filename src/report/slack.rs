@@ -5,7 +5,7 @@
 //! <https://api.slack.com/reference/block-kit/blocks>,
 //! <https://api.slack.com/reference/surfaces/formatting#escaping>
 
-use super::chat::{Chat, place, severity_word};
+use super::chat::{Chat, place};
 use super::{Report, links::Links};
 use serde_json::{Value, json};
 
@@ -70,7 +70,7 @@ pub(crate) fn message(r: &Report, links: &Links) -> Value {
             .unwrap_or_default();
         blocks.push(section(&format!(
             "*{}* {code}{at}: {}",
-            severity_word(f.severity),
+            f.severity.as_str(),
             escape(&f.message)
         )));
     }
@@ -92,7 +92,7 @@ pub(crate) fn message(r: &Report, links: &Links) -> Value {
 }
 
 /// A `mrkdwn` section, its text cut to Slack's limit.
-fn section(text: &str) -> Value {
+pub(crate) fn section(text: &str) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_CHARS)}})
 }
 

@@ -22,7 +22,7 @@ use crate::http::error::{ApiError, Kind};
 use crate::http::openapi::{ChatErrors, MattermostAnswer, SlackAnswer, SlashCommand};
 use crate::http::state::AppState;
 use crate::report::Format;
-use crate::report::slack::{cut, escape};
+use crate::report::slack::{escape, section};
 use crate::rules::registry;
 use axum::Json;
 use axum::extract::State;
@@ -73,7 +73,7 @@ pub async fn slack(
     Ok(Json(json!({
         "response_type": "ephemeral",
         "text": answer.plain,
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": cut(&answer.slack, crate::report::slack::SECTION_CHARS)}}],
+        "blocks": [section(&answer.slack)],
     })))
 }
 
