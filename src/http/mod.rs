@@ -29,6 +29,7 @@ pub mod request;
 pub(crate) mod routes;
 mod server;
 pub(crate) mod state;
+pub mod store;
 
 pub use client::{ForwardedHeader, TrustedProxies};
 pub use error::{ApiError, Kind, Problem};
