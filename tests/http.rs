@@ -1261,6 +1261,9 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
             "/openapi.json",
             "/parse",
             "/readyz",
+            "/reports/{id}",
+            "/reports/{id}/diagram.svg",
+            "/reports/{id}/request",
             "/rules",
             "/rules/{code}",
             "/validate",
@@ -1296,7 +1299,14 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
             paths["/validate"]["post"]["responses"]["422"]
         );
     }
-    for op in ["/validate", "/parse"] {
+    let submission = [
+        "200", "400", "401", "406", "408", "413", "415", "422", "429", "500", "503",
+    ];
+    // Only /validate stores reports: 201 and a full store (507) are its own.
+    let validate = [
+        "200", "201", "400", "401", "406", "408", "413", "415", "422", "429", "500", "503", "507",
+    ];
+    for (op, expected) in [("/validate", &validate[..]), ("/parse", &submission[..])] {
         let post = &paths[op]["post"];
         let statuses: Vec<&str> = post["responses"]
             .as_object()
@@ -1304,13 +1314,7 @@ fn the_openapi_document_lists_every_status_and_carries_the_seed() {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(
-            statuses,
-            [
-                "200", "400", "401", "406", "408", "413", "415", "422", "429", "500", "503"
-            ],
-            "{op}"
-        );
+        assert_eq!(statuses, expected, "{op}");
         assert_eq!(post["security"], json!([{"bearer": []}]));
         let form = &post["requestBody"]["content"]["multipart/form-data"];
         assert!(form.is_object(), "{op} takes a form");

@@ -85,7 +85,8 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
-        _ => return Err(format!("`{s}`: the unit is K, KiB, M or MiB")),
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => return Err(format!("`{s}`: the unit is K, KiB, M, MiB, G or GiB")),
     };
     n.checked_mul(mult)
         .filter(|n| *n > 0)

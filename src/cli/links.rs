@@ -31,6 +31,7 @@ impl DocsArgs {
                     source_root(&cwd, &project.canonicalize().unwrap_or(project))
                 })
                 .unwrap_or_default(),
+            permalink: None,
         }
     }
 }

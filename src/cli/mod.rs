@@ -14,6 +14,7 @@ mod rules;
 #[cfg(feature = "server")]
 mod serve;
 mod shell;
+mod storage;
 mod topology;
 mod validate;
 

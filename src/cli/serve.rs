@@ -162,17 +162,26 @@ pub struct ServeArgs {
     public_url: Option<String>,
     #[command(flatten)]
     docs: super::links::DocsArgs,
+    #[command(flatten)]
+    storage: super::storage::StorageArgs,
 }
 
-/// `30s`, `500ms`, `2m`, or plain seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+/// `30s`, `500ms`, `2m`, `12h`, `30d`, or plain seconds.
+pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
     let (n, unit): (u64, _) = super::budgets::number_and_unit(s, "a duration (30s, 500ms, 2m)")?;
-    Ok(match unit {
-        "" | "s" => Duration::from_secs(n),
-        "ms" => Duration::from_millis(n),
-        "m" => Duration::from_secs(n * 60),
-        _ => return Err(format!("`{s}`: the unit is ms, s or m")),
-    })
+    let secs = |per: u64| {
+        n.checked_mul(per)
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("`{s}` is too long"))
+    };
+    match unit {
+        "" | "s" => secs(1),
+        "ms" => Ok(Duration::from_millis(n)),
+        "m" => secs(60),
+        "h" => secs(3600),
+        "d" => secs(86400),
+        _ => Err(format!("`{s}`: the unit is ms, s, m, h or d")),
+    }
 }
 
 /// The tokens of a token file: one per line, `#` comments and blank lines skipped.
@@ -244,6 +253,8 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
             slack_signing_secret: a.slack_signing_secret.clone(),
             mattermost_tokens: a.mattermost_tokens.clone(),
         },
+        store: a.storage.store()?,
+        public_url: a.public_url.clone(),
     })
 }
 
@@ -302,7 +313,10 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        assert!(parse_duration("1h").is_err());
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86400)));
+        assert!(parse_duration("1w").is_err());
+        assert!(parse_duration(&format!("{}d", u64::MAX)).is_err());
     }
 
     fn serve_args(flags: &[&str]) -> Result<ServeArgs, clap::Error> {

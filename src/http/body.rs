@@ -136,8 +136,29 @@ impl FromRequest<AppState> for UrlEncoded {
     }
 }
 
+/// A body as it arrived, kept to be stored with its report
+/// (`?store=true`): its content type and bytes.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    /// The request's `Content-Type`, parameters (the form boundary) included.
+    pub content_type: String,
+    /// The body.
+    pub bytes: Bytes,
+}
+
 /// Reads and splits a body.
 pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
+    Ok(read_keeping(req, limits, false).await?.0)
+}
+
+/// Reads and splits a body, and with `keep` hands back the body as it
+/// arrived too (a cheap second handle on the bytes: only a form's parts
+/// are copies).
+pub async fn read_keeping(
+    req: Request,
+    limits: &Limits,
+    keep: bool,
+) -> Result<(Payload, Option<Raw>), ApiError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -171,8 +192,12 @@ pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
         Shape::Form => Kind::MalformedMultipart,
     };
     let (parts, bytes) = bounded(req, limits, malformed).await?;
-    match shape {
-        Shape::Json => Ok(Payload::Json(bytes)),
+    let raw = keep.then(|| Raw {
+        content_type: content_type.clone(),
+        bytes: bytes.clone(),
+    });
+    let payload = match shape {
+        Shape::Json => Payload::Json(bytes),
         Shape::Form => {
             let req = Request::from_parts(parts, Body::from(bytes));
             let mut form = Multipart::from_request(req, &())
@@ -203,9 +228,10 @@ pub async fn read(req: Request, limits: &Limits) -> Result<Payload, ApiError> {
                     data,
                 });
             }
-            Ok(Payload::Form(out))
+            Payload::Form(out)
         }
-    }
+    };
+    Ok((payload, raw))
 }
 
 /// Whether a body error is, or was caused by, the body timeout

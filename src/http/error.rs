@@ -72,6 +72,17 @@ pub enum Kind {
     /// More header fields, or more bytes of request line and headers, than
     /// the HTTP layer reads.
     HeadersTooLarge,
+    /// `?store=true` on a server that keeps no reports (no database).
+    StorageOff,
+    /// No stored report has this id: it never existed, expired or was
+    /// deleted.
+    ReportNotFound,
+    /// The report and its request are larger than the server stores.
+    ReportTooLargeToStore,
+    /// The stored reports hold all the bytes the server allows.
+    StoreFull,
+    /// The report database cannot be reached.
+    StoreUnavailable,
 }
 
 impl Kind {
@@ -99,6 +110,11 @@ impl Kind {
         Kind::BodyTimeout,
         Kind::MalformedRequest,
         Kind::HeadersTooLarge,
+        Kind::StorageOff,
+        Kind::ReportNotFound,
+        Kind::ReportTooLargeToStore,
+        Kind::StoreFull,
+        Kind::StoreUnavailable,
     ];
 
     /// The HTTP status.
@@ -107,14 +123,16 @@ impl Kind {
             Kind::MalformedJson
             | Kind::MalformedMultipart
             | Kind::InvalidParameter
-            | Kind::MalformedRequest => StatusCode::BAD_REQUEST,
+            | Kind::MalformedRequest
+            | Kind::StorageOff => StatusCode::BAD_REQUEST,
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
-            Kind::NotFound | Kind::RuleNotFound => StatusCode::NOT_FOUND,
+            Kind::NotFound | Kind::RuleNotFound | Kind::ReportNotFound => StatusCode::NOT_FOUND,
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Kind::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Kind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::BodyTooLarge | Kind::ReportTooLargeToStore => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::StoreFull => StatusCode::INSUFFICIENT_STORAGE,
             Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Kind::InvalidRequest
             | Kind::InvalidInput
@@ -122,7 +140,9 @@ impl Kind {
             | Kind::TooManyFiles
             | Kind::NestingTooDeep => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Kind::Overloaded | Kind::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Overloaded | Kind::Timeout | Kind::StoreUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,6 +172,11 @@ impl Kind {
             Kind::BodyTimeout => "body-timeout",
             Kind::MalformedRequest => "malformed-request",
             Kind::HeadersTooLarge => "headers-too-large",
+            Kind::StorageOff => "storage-off",
+            Kind::ReportNotFound => "report-not-found",
+            Kind::ReportTooLargeToStore => "report-too-large-to-store",
+            Kind::StoreFull => "store-full",
+            Kind::StoreUnavailable => "store-unavailable",
         }
     }
 
@@ -180,6 +205,11 @@ impl Kind {
             Kind::BodyTimeout => "The body arrived too slowly",
             Kind::MalformedRequest => "The request is not valid HTTP/1.1",
             Kind::HeadersTooLarge => "The request headers are too large",
+            Kind::StorageOff => "This server does not keep reports",
+            Kind::ReportNotFound => "No stored report has this id",
+            Kind::ReportTooLargeToStore => "The report is larger than the server stores",
+            Kind::StoreFull => "The report store is full",
+            Kind::StoreUnavailable => "The report store cannot be reached",
         }
     }
 

@@ -170,15 +170,19 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// Sets the security headers of a response to `path` (an empty path gets
-/// the API's).
+/// the API's). The portal's page is also the HTML answer of a stored
+/// report, `/reports/{id}`.
 pub(crate) fn security_headers(path: &str, h: &mut axum::http::HeaderMap) {
-    let csp = if path == "/" || path.starts_with("/portal/") {
-        super::portal::PORTAL_CSP
-    } else if path == "/docs" || path.starts_with("/docs/") {
-        DOCS_CSP
-    } else {
-        API_CSP
-    };
+    let html =
+        (h.get(header::CONTENT_TYPE)).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let csp =
+        if path == "/" || path.starts_with("/portal/") || (html && path.starts_with("/reports/")) {
+            super::portal::PORTAL_CSP
+        } else if path == "/docs" || path.starts_with("/docs/") {
+            DOCS_CSP
+        } else {
+            API_CSP
+        };
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(csp),
@@ -200,21 +204,8 @@ pub async fn require_token(
     req: Request,
     next: Next,
 ) -> Response<Body> {
-    if state.auth_required() {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| v.as_bytes());
-        if !state.authorized(given) {
-            let detail = if given.is_none() {
-                "this endpoint needs `Authorization: Bearer <token>`"
-            } else {
-                "the bearer token is not valid"
-            };
-            return ApiError::new(Kind::Unauthorized, detail)
-                .field("authorization")
-                .into_response();
-        }
+    if let Err(e) = state.check_token(req.headers()) {
+        return e.into_response();
     }
     next.run(req).await
 }

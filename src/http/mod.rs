@@ -13,7 +13,8 @@
 //! - Errors are [`ApiError`]s, rendered as `application/problem+json`.
 //!
 //! Routes: `POST /validate` (and `/validate/{format}`), `POST /parse`,
-//! `POST /chat/slack`, `POST /chat/mattermost`, `GET /rules`,
+//! `POST /chat/slack`, `POST /chat/mattermost`, `GET`/`DELETE
+//! /reports/{id}` (with `/diagram.svg` and `/request`), `GET /rules`,
 //! `GET /rules/{code}`, `GET /openapi.json`, `GET /docs` (Swagger UI,
 //! embedded), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
@@ -66,6 +67,15 @@ fn chat_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(routes::chat::mattermost))
 }
 
+/// Stored reports: their handlers check tokens themselves (the page a
+/// browser gets is open; the report is not); rate-limited.
+fn report_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(routes::reports::get, routes::reports::delete))
+        .routes(routes!(routes::reports::diagram))
+        .routes(routes!(routes::reports::request))
+}
+
 /// The routes that stay open: rules, health, metrics, this document.
 fn open_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -82,6 +92,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(work_routes())
         .merge(chat_routes())
+        .merge(report_routes())
         .merge(open_routes())
 }
 
@@ -97,6 +108,8 @@ pub fn router(state: AppState) -> Router {
     let chat = chat
         .route_layer(from_fn_with_state(state.clone(), middleware::time_limit))
         .route_layer(from_fn_with_state(state.clone(), middleware::rate_limit));
+    let (reports, _) = report_routes().split_for_parts();
+    let reports = reports.route_layer(from_fn_with_state(state.clone(), middleware::rate_limit));
     let (open, _) = open_routes().split_for_parts();
     let docs: Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/docs")
         .config(utoipa_swagger_ui::Config::from("/openapi.json"))
@@ -104,6 +117,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(work)
         .merge(chat)
+        .merge(reports)
         .merge(open)
         .merge(docs)
         .merge(portal::router())
@@ -144,7 +158,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
             .allow_headers([
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
@@ -155,6 +169,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 HeaderName::from_static("x-request-id"),
                 HeaderName::from_static("x-upcheck-verdict"),
                 header::RETRY_AFTER,
+                header::LOCATION,
             ])
             .max_age(Duration::from_secs(600)),
     )

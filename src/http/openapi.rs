@@ -46,6 +46,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "parse", description = "The nginx parser on its own."),
         (name = "rules", description = "The rules findings are coded by."),
         (name = "chat", description = "Slack and Mattermost slash commands."),
+        (name = "reports", description = "Reports kept with `POST /validate?store=true`: their permalinks."),
         (name = "operations", description = "Health, readiness, metrics and this document."),
     ),
     components(
@@ -53,7 +54,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         responses(
             BadRequest, Unauthorized, NotFound, NotAcceptable, RequestTimeout, PayloadTooLarge,
             UnsupportedMediaType, Unprocessable, RateLimited, HeadersTooLarge,
-            Internal, Unavailable
+            Internal, Unavailable, ReportNotFound, StoreUnavailable, StoreFull
         )
     ),
     modifiers(&Shared)
@@ -234,11 +235,15 @@ fn per_format(doc: &mut Doc) {
             format.media_type()
         ));
         if let Some(params) = op.parameters.as_mut() {
-            params.retain(|p| {
-                format == Format::Json && matches!(p, RefOr::T(p) if p.name == "pretty")
+            params.retain(|p| match p {
+                RefOr::T(p) => p.name == "store" || (format == Format::Json && p.name == "pretty"),
+                RefOr::Ref(_) => false,
             });
         }
-        if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+        for status in ["200", "201"] {
+            let Some(RefOr::T(ok)) = op.responses.responses.get_mut(status) else {
+                continue;
+            };
             let schema: RefOr<Schema> = match format {
                 Format::Json => Ref::from_schema_name("Report").into(),
                 Format::Sarif => Ref::from_schema_name("SarifLog").into(),
@@ -377,6 +382,21 @@ fn example_detail(k: Kind) -> &'static str {
         Kind::Internal => "the request could not be completed; the request id finds it in the log",
         Kind::BodyTimeout => "no part of the body arrived for 15000 ms",
         Kind::MalformedRequest | Kind::HeadersTooLarge => k.fixed_detail().unwrap_or_default(),
+        Kind::StorageOff => {
+            "this server does not keep reports: send the request without `store`, or start the server with --data-dir or --database-url"
+        }
+        Kind::ReportNotFound => {
+            "no report has the id 3f2a…: it never existed, it expired, or it was deleted"
+        }
+        Kind::ReportTooLargeToStore => {
+            "the report and its request take 5242880 bytes; this server stores at most 4194304"
+        }
+        Kind::StoreFull => {
+            "the stored reports hold this server's 1073741824 bytes; try again when older ones expire"
+        }
+        Kind::StoreUnavailable => {
+            "the report store cannot be reached; try again, or send the request without `store`"
+        }
     }
 }
 
@@ -400,18 +420,20 @@ macro_rules! problem_responses {
 
 problem_responses! {
     /// 400.
-    BadRequest: "The body or a query parameter is malformed, or the request is not valid HTTP/1.1.", [MalformedJson, MalformedMultipart, InvalidParameter, MalformedRequest];
+    BadRequest: "The body or a query parameter is malformed, or the request is not valid HTTP/1.1; or `?store=true` on a server that keeps no reports.", [MalformedJson, MalformedMultipart, InvalidParameter, MalformedRequest, StorageOff];
     /// 401.
     Unauthorized: "A valid bearer token is required.", [Unauthorized],
         ("WWW-Authenticate", String, "`Bearer realm=\"upcheck\"`");
     /// 404.
     NotFound: "Nothing has this name.", [RuleNotFound, NotFound];
+    /// 404 on `/reports/{id}`.
+    ReportNotFound: "No stored report has this id: it never existed, it expired (`--report-ttl`), or it was deleted; or this server keeps no reports.", [ReportNotFound];
     /// 406.
     NotAcceptable: "None of the media types in `Accept` can be produced.", [NotAcceptable];
     /// 408.
     RequestTimeout: "No part of the body arrived for `--body-timeout` (15 s by default); the connection is closed.", [BodyTimeout];
     /// 413.
-    PayloadTooLarge: "The body is larger than the configured limit (`--max-body`, 1 MiB by default).", [BodyTooLarge];
+    PayloadTooLarge: "The body is larger than the configured limit (`--max-body`, 1 MiB by default); or, with `?store=true`, the request, report and picture together are larger than `--max-stored-report` (4 MiB by default).", [BodyTooLarge, ReportTooLargeToStore];
     /// 415.
     UnsupportedMediaType: "The body is neither `application/json` nor `multipart/form-data`.", [UnsupportedMediaType];
     /// 422.
@@ -424,8 +446,12 @@ problem_responses! {
     /// 500.
     Internal: "A bug; the request id finds the cause in the service's log.", [Internal];
     /// 503.
-    Unavailable: "Every validation slot is busy (`--max-concurrency`; retry after `Retry-After`) or the request took longer than `--request-timeout`.", [Overloaded, Timeout],
+    Unavailable: "Every validation slot is busy (`--max-concurrency`; retry after `Retry-After`), the request took longer than `--request-timeout`, or the report store cannot be reached.", [Overloaded, Timeout, StoreUnavailable],
         ("Retry-After", Integer, "Seconds to wait before retrying (when shed).");
+    /// 503 on `/reports/{id}`.
+    StoreUnavailable: "The report store cannot be reached.", [StoreUnavailable];
+    /// 507.
+    StoreFull: "With `?store=true`: the stored reports hold `--max-stored-total` bytes (1 GiB by default) until older ones expire or are deleted.", [StoreFull];
 }
 
 /// The error answers every submission route (`/validate`, `/parse`) can
@@ -446,6 +472,33 @@ impl utoipa::IntoResponses for SubmissionErrors {
             ("429", "RateLimited"),
             ("500", "Internal"),
             ("503", "Unavailable"),
+        ])
+    }
+}
+
+/// The error answers of `/validate`: a submission's, and a full report
+/// store (`?store=true`).
+pub struct ValidateErrors;
+
+impl utoipa::IntoResponses for ValidateErrors {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let mut all = <SubmissionErrors as utoipa::IntoResponses>::responses();
+        all.extend(shared_responses(&[("507", "StoreFull")]));
+        all
+    }
+}
+
+/// The error answers of the stored-report routes (`/reports/{id}…`).
+pub struct ReportErrors;
+
+impl utoipa::IntoResponses for ReportErrors {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        shared_responses(&[
+            ("401", "Unauthorized"),
+            ("404", "ReportNotFound"),
+            ("406", "NotAcceptable"),
+            ("429", "RateLimited"),
+            ("503", "StoreUnavailable"),
         ])
     }
 }

@@ -40,7 +40,8 @@ async fn favicon() -> impl IntoResponse {
     )
 }
 
-async fn index() -> impl IntoResponse {
+/// The portal's page (also the HTML answer of `/reports/{id}`).
+pub(crate) async fn index() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], INDEX)
 }
 

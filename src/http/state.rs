@@ -123,6 +123,11 @@ pub struct Config {
     pub proxies: super::TrustedProxies,
     /// The slash commands' secrets; none: `/chat/*` is off (404).
     pub chat: ChatSecrets,
+    /// Where `?store=true` keeps reports; none: storage is off.
+    pub store: Option<super::store::StoreConfig>,
+    /// The URL clients reach this service at (`--public-url`), for the
+    /// absolute permalinks chat answers carry.
+    pub public_url: Option<String>,
 }
 
 /// What slash commands are checked with.
@@ -160,6 +165,8 @@ impl Default for Config {
             docs_url: None,
             proxies: super::TrustedProxies::default(),
             chat: ChatSecrets::default(),
+            store: None,
+            public_url: None,
         }
     }
 }
@@ -192,6 +199,10 @@ pub struct Inner {
     pub proxies: super::TrustedProxies,
     /// The slash commands' secrets.
     pub chat: ChatSecrets,
+    /// The report store, when the server keeps reports.
+    pub store: Option<super::store::Store>,
+    /// See [`Config::public_url`], without a trailing `/`.
+    pub public_url: Option<String>,
     tokens: Vec<Vec<u8>>,
     ready: AtomicBool,
     in_flight: AtomicUsize,
@@ -205,8 +216,14 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// The state for a configuration.
+    /// The state for a configuration, without a report store.
     pub fn new(cfg: &Config) -> AppState {
+        AppState::with_store(cfg, None)
+    }
+
+    /// The state for a configuration and its opened report store
+    /// ([`super::store::Store::open`] is async; this is not).
+    pub fn with_store(cfg: &Config, store: Option<super::store::Store>) -> AppState {
         AppState(Arc::new(Inner {
             limits: cfg.limits.clone(),
             connections: cfg.connections.clone(),
@@ -229,6 +246,9 @@ impl AppState {
                     .filter(|t| !t.is_empty())
                     .collect(),
             },
+            store,
+            public_url: (cfg.public_url.as_deref())
+                .map(|u| u.trim().trim_end_matches('/').to_string()),
             tokens: cfg
                 .tokens
                 .iter()
@@ -244,6 +264,30 @@ impl AppState {
     /// Whether bearer tokens are required.
     pub fn auth_required(&self) -> bool {
         !self.tokens.is_empty()
+    }
+
+    /// `Ok` when no token is required or `headers` carry one; a 401
+    /// problem otherwise.
+    pub fn check_token(&self, headers: &axum::http::HeaderMap) -> Result<(), super::ApiError> {
+        if !self.auth_required() {
+            return Ok(());
+        }
+        let given = (headers.get(axum::http::header::AUTHORIZATION)).map(|v| v.as_bytes());
+        if self.authorized(given) {
+            return Ok(());
+        }
+        let detail = if given.is_none() {
+            "this endpoint needs `Authorization: Bearer <token>`"
+        } else {
+            "the bearer token is not valid"
+        };
+        Err(super::ApiError::new(super::Kind::Unauthorized, detail).field("authorization"))
+    }
+
+    /// The absolute URL of a path on this service, when `--public-url`
+    /// says where clients reach it.
+    pub fn public(&self, path: &str) -> Option<String> {
+        self.public_url.as_ref().map(|u| format!("{u}{path}"))
     }
 
     /// Whether an `Authorization` header value carries one of the tokens.
@@ -334,6 +378,8 @@ pub(crate) mod names {
     /// (`header_timeout`, `idle_timeout`, `send_timeout`, `evicted`,
     /// `refused`, `malformed`).
     pub const CONNECTIONS_CLOSED: &str = "upcheck_http_connections_closed_total";
+    /// Reports stored on request (`?store=true`).
+    pub const STORED: &str = "upcheck_reports_stored_total";
     /// Always 1, labelled with the version: which build runs where.
     pub const BUILD_INFO: &str = "upcheck_build_info";
 }
@@ -388,6 +434,7 @@ impl Metrics {
             for verdict in ["pass", "warn", "fail", "error"] {
                 metrics::counter!(names::VERDICTS, "verdict" => verdict).absolute(0);
             }
+            metrics::describe_counter!(names::STORED, "Reports stored on request");
             metrics::counter!(names::CANCELLED).absolute(0);
             metrics::gauge!(names::IN_FLIGHT).set(0.0);
             metrics::gauge!(names::CONNECTIONS).set(0.0);

@@ -161,6 +161,9 @@ pub struct Links {
     pub docs: Option<DocsUrl>,
     /// Where the input files live.
     pub root: SourceRoot,
+    /// The stored report's absolute URL, when the service stored it and
+    /// knows where clients reach it; chat answers link it.
+    pub permalink: Option<String>,
 }
 
 #[cfg(test)]

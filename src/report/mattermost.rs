@@ -65,5 +65,9 @@ pub(crate) fn message(r: &Report, links: &Links) -> Value {
             "text": format!("```diff\n{}```", fix.diff),
         }));
     }
+    let text = match &links.permalink {
+        Some(url) => format!("{text} · [Full report]({url})"),
+        None => text,
+    };
     json!({"text": text, "attachments": attachments})
 }

@@ -87,7 +87,15 @@ pub(crate) fn message(r: &Report, links: &Links) -> Value {
             escape(&fix.diff)
         )));
     }
-    blocks.truncate(MAX_BLOCKS);
+    // The link to the stored report is the last block, whatever is cut.
+    let link = links.permalink.as_ref().map(|url| {
+        json!({
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": format!("<{url}|Full report>")}]
+        })
+    });
+    blocks.truncate(MAX_BLOCKS - usize::from(link.is_some()));
+    blocks.extend(link);
     json!({"text": fallback, "blocks": blocks})
 }
 

@@ -4,7 +4,9 @@
 //! holding the command's text, and nothing else: no files. So it answers
 //! what text can ask, at once (well inside Slack's 3-second budget, no
 //! validation runs): usage help, a rule's explanation (`/upcheck explain
-//! UC2001`), the list of rules, and how a bot posts a project's files to
+//! UC2001`), the list of rules, a stored report's verdict and link
+//! (`/upcheck report ID`, when the service keeps reports), and how a bot
+//! posts a project's files to
 //! `POST /validate/slack` or `/validate/mattermost` and posts the answer
 //! (examples/chatops/ has one).
 //!
@@ -21,6 +23,7 @@ use crate::http::body::UrlEncoded;
 use crate::http::error::{ApiError, Kind};
 use crate::http::openapi::{ChatErrors, MattermostAnswer, SlackAnswer, SlashCommand};
 use crate::http::state::AppState;
+use crate::http::store::ReportId;
 use crate::report::Format;
 use crate::report::slack::{escape, section};
 use crate::rules::registry;
@@ -69,7 +72,7 @@ pub async fn slack(
         now,
     )
     .map_err(|why| ApiError::new(Kind::Unauthorized, why))?;
-    let answer = answer(&state, &text_of(&body), Format::Slack);
+    let answer = answer(&state, &text_of(&body), Format::Slack).await;
     Ok(Json(json!({
         "response_type": "ephemeral",
         "text": answer.plain,
@@ -103,7 +106,7 @@ pub async fn mattermost(
             "the command's token is not one this service was given (--mattermost-token)",
         ));
     }
-    let answer = answer(&state, &text_of(&body), Format::Mattermost);
+    let answer = answer(&state, &text_of(&body), Format::Mattermost).await;
     Ok(Json(json!({
         "response_type": "ephemeral",
         "text": answer.markdown,
@@ -195,7 +198,7 @@ impl Answer {
 }
 
 /// What the command's text asks for.
-fn answer(state: &AppState, text: &str, chat: Format) -> Answer {
+async fn answer(state: &AppState, text: &str, chat: Format) -> Answer {
     let mut words = text.split_whitespace();
     match (words.next(), words.next()) {
         (Some("explain"), Some(code)) => explain(state, code),
@@ -206,14 +209,10 @@ fn answer(state: &AppState, text: &str, chat: Format) -> Answer {
                 .collect();
             Answer::new("upcheck rules", &format!("\n{}", list.join("\n")))
         }
-        (Some("report"), Some(_)) => Answer::new(
-            "upcheck",
-            ": this service keeps no reports, so there is no report to look up. A bot that \
-             posts files gets the whole answer back (see `/upcheck help`).",
-        ),
-        (None | Some("help"), None) => help(chat),
+        (Some("report"), Some(id)) => report(state, id).await,
+        (None | Some("help"), None) => help(state, chat),
         _ => {
-            let mut a = help(chat);
+            let mut a = help(state, chat);
             let head = format!("`{text}` is not a command I know.\n");
             a.plain = format!("{head}{}", a.plain);
             a.slack = format!("{}{}", escape(&head), a.slack);
@@ -223,19 +222,91 @@ fn answer(state: &AppState, text: &str, chat: Format) -> Answer {
     }
 }
 
-fn help(chat: Format) -> Answer {
-    let path = format!("/validate/{}", chat.name());
+fn help(state: &AppState, chat: Format) -> Answer {
+    let (path, report) = match state.store {
+        Some(_) => (
+            format!("/validate/{}?store=true", chat.name()),
+            "• `/upcheck report ID`: a stored report's verdict and its link\n",
+        ),
+        None => (format!("/validate/{}", chat.name()), ""),
+    };
     Answer::new(
         "upcheck",
         &format!(
             " checks that nginx reaches its upstreams in the world it is deployed to.\n\
              • `/upcheck explain UC2001`: what a rule finds and why it matters\n\
-             • `/upcheck rules`: every rule\n\
+             • `/upcheck rules`: every rule\n{report}\
              A slash command carries text only. To check a project, post its files to \
              `POST {path}` (`curl -F project=@repo.tar.gz …{path}`) and post the answer to \
              the channel: examples/chatops/bot.py does both."
         ),
     )
+}
+
+/// A stored report's verdict, counts, first findings and link. The id is
+/// the capability: whoever may run the command and holds the id reads
+/// this much, never the request.
+async fn report(state: &AppState, written: &str) -> Answer {
+    let Some(store) = &state.store else {
+        return Answer::new(
+            "upcheck",
+            ": this service keeps no reports, so there is no report to look up. A bot that \
+             posts files gets the whole answer back (see `/upcheck help`).",
+        );
+    };
+    // A pasted link works as well as the bare id.
+    let id = written
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let Some(id) = ReportId::parse(id) else {
+        return Answer::new(
+            "upcheck",
+            &format!(": `{written}` is not a report id (32 hexadecimal digits)"),
+        );
+    };
+    let stored = match store.get(&id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return Answer::new(
+                "upcheck",
+                &format!(
+                    ": no report has the id {id}: it never existed, it expired, or it was deleted"
+                ),
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the report store failed");
+            return Answer::new("upcheck", ": the report store cannot be reached; try again");
+        }
+    };
+    let report: Value = serde_json::from_slice(&stored.report).unwrap_or(Value::Null);
+    let count = |k: &str| report["summary"][k].as_u64().unwrap_or(0);
+    let mut rest = format!(
+        " — {} upstreams: {} reachable, {} unreachable, {} unverifiable",
+        count("upstreams"),
+        count("reachable"),
+        count("unreachable"),
+        count("unverifiable"),
+    );
+    let findings = report["findings"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for f in findings.iter().take(3) {
+        rest.push_str(&format!(
+            "\n• {} {}",
+            f["code"].as_str().unwrap_or("?"),
+            f["message"].as_str().unwrap_or(""),
+        ));
+    }
+    if findings.len() > 3 {
+        rest.push_str(&format!("\n… and {} more", findings.len() - 3));
+    }
+    rest.push('\n');
+    rest.push_str(&state.public(&id.path()).unwrap_or_else(|| id.path()));
+    Answer::new(&format!("upcheck: {}", stored.verdict), &rest)
 }
 
 fn explain(state: &AppState, written: &str) -> Answer {

@@ -6,6 +6,7 @@ pub(crate) mod chat;
 pub(crate) mod health;
 pub(crate) mod metrics;
 pub(crate) mod parse;
+pub(crate) mod reports;
 pub(crate) mod rule_page;
 pub(crate) mod rules;
 pub(crate) mod validate;

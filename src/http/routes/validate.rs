@@ -9,19 +9,21 @@
 
 use crate::budget::Deadline;
 use crate::http::body::Payload;
+use crate::http::body::Raw;
 use crate::http::error::ApiError;
 use crate::http::error::Kind;
 use crate::http::middleware::take_slot;
-use crate::http::openapi::{JsonAnswer, SarifLog, SubmissionErrors};
+use crate::http::openapi::{JsonAnswer, SarifLog, ValidateErrors};
 use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
+use crate::http::store::{NewReport, ReportId, StoreError};
 use crate::input::InputError;
 use crate::report::{self, Format, Report};
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -36,6 +38,25 @@ pub struct FormatQuery {
     /// Indent the JSON report (`?pretty`); compact without it.
     #[param(value_type = Option<String>)]
     pub pretty: Option<String>,
+    /// Keep the request, its report and its picture on the server
+    /// (`?store=true`): the answer is then `201` with `Location:
+    /// /reports/{id}`. Only on a server started with a database
+    /// (`--data-dir`, `--database-url`); the request is stored as sent, so
+    /// do not store configurations that carry secrets.
+    #[param(value_type = Option<bool>)]
+    pub store: Option<String>,
+}
+
+/// Whether `?store=` asks to keep the report: `true`, `1` or a bare
+/// `?store`; `false` or `0` does not; anything else is a 400.
+pub fn store_asked(value: Option<&str>) -> Result<bool, ApiError> {
+    match value {
+        None | Some("false" | "0") => Ok(false),
+        Some("" | "true" | "1") => Ok(true),
+        Some(_) => {
+            Err(ApiError::new(Kind::InvalidParameter, "`store` is true or false").field("store"))
+        }
+    }
 }
 
 /// The media types of the report, in the order `Accept: */*` prefers.
@@ -48,6 +69,7 @@ pub const REPORT_MEDIA: [&str; 5] = [
 ];
 
 /// The report format a request asks for: `?format=`, else `Accept`.
+/// (`?store` is read with the body: [`Received`].)
 #[derive(Debug, Clone, Copy)]
 pub struct ReportFormat(pub Format, pub Pretty);
 
@@ -126,7 +148,21 @@ impl FromRequestParts<AppState> for ReportFormat {
                 (String = "image/svg+xml"),
             )
         ),
-        SubmissionErrors,
+        (status = 201, description = "With `?store=true`: the report, as for `200`, and kept on the server; `Location` is its permalink, `/reports/{id}`.",
+            headers(
+                ("x-upcheck-verdict" = String, description = "pass, warn or fail"),
+                ("location" = String, description = "`/reports/{id}`: the stored report."),
+            ),
+            content(
+                (JsonAnswer = "application/json"),
+                (SarifLog = "application/sarif+json"),
+                (String = "text/markdown"),
+                (String = "text/plain"),
+                (String = "application/xml"),
+                (String = "image/svg+xml"),
+            )
+        ),
+        ValidateErrors,
     ),
     security(("bearer" = []))
 )]
@@ -134,9 +170,9 @@ pub async fn validate(
     State(state): State<AppState>,
     ReportFormat(format, Pretty(pretty)): ReportFormat,
     deadline: Option<Extension<Deadline>>,
-    payload: Payload,
+    body: Received,
 ) -> Result<Response, ApiError> {
-    answer(state, format, pretty, deadline, payload).await
+    answer(state, format, pretty, deadline, body).await
 }
 
 /// `POST /validate/{format}`: the same as `POST /validate?format=…`, one
@@ -150,7 +186,7 @@ pub async fn validate_as(
     name: Result<Path<String>, PathRejection>,
     uri: Uri,
     deadline: Option<Extension<Deadline>>,
-    payload: Payload,
+    body: Received,
 ) -> Result<Response, ApiError> {
     let format = name
         .ok()
@@ -164,28 +200,62 @@ pub async fn validate_as(
                 ),
             )
         })?;
-    let pretty = Query::<PrettyQuery>::try_from_uri(&uri).map_err(|_| {
-        ApiError::new(Kind::InvalidParameter, "`pretty` takes no value").field("pretty")
+    // `format` is the path's; `pretty` and `store` are read as on `/validate`.
+    let q = Query::<FormatQuery>::try_from_uri(&uri).map_err(|_| {
+        ApiError::new(
+            Kind::InvalidParameter,
+            "the path names the format; the query takes `pretty` and `store=true|false`",
+        )
     })?;
-    answer(state, format, pretty.0.pretty.is_some(), deadline, payload).await
+    answer(state, format, q.0.pretty.is_some(), deadline, body).await
 }
 
-/// Query parameters of `POST /validate/{format}`.
-#[derive(Debug, Deserialize)]
-struct PrettyQuery {
-    /// Indent a JSON answer.
-    pretty: Option<String>,
+/// The request body, and with `?store=true` the body as it arrived, to be
+/// stored. Storage is checked to be on before the body is read.
+pub struct Received {
+    payload: Payload,
+    raw: Option<Raw>,
 }
 
-/// Validates a submission and renders the report as `format`.
+impl axum::extract::FromRequest<AppState> for Received {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, ApiError> {
+        // A query that does not parse is refused by [`ReportFormat`] first.
+        let q = Query::<FormatQuery>::try_from_uri(req.uri()).ok();
+        let keep = store_asked(q.as_ref().and_then(|q| q.0.store.as_deref()))?;
+        if keep && state.store.is_none() {
+            return Err(ApiError::new(
+                Kind::StorageOff,
+                "this server does not keep reports: send the request without `store`, or start \
+                 the server with --data-dir or --database-url",
+            )
+            .field("store"));
+        }
+        let (payload, raw) = crate::http::body::read_keeping(req, &state.limits, keep).await?;
+        Ok(Received { payload, raw })
+    }
+}
+
+/// Validates a submission and renders the report as asked; stores it when
+/// asked.
 async fn answer(
     state: AppState,
     format: Format,
     pretty: bool,
     deadline: Option<Extension<Deadline>>,
-    payload: Payload,
+    body: Received,
 ) -> Result<Response, ApiError> {
     let slot = take_slot(&state)?;
+    let Received { payload, raw } = body;
+    // The permalink is known before rendering, so chat formats can link it.
+    let id = raw
+        .as_ref()
+        .map(|_| ReportId::random())
+        .transpose()
+        .map_err(store_error)?;
+    let mut links = state.links.clone();
+    links.permalink = id.as_ref().and_then(|id| state.public(&id.path()));
     let submission = Submission::read::<ValidateRequest>(payload, &state.limits)?;
     let style = submission.style;
     let mut submission = submission;
@@ -228,15 +298,27 @@ async fn answer(
         let report = validated.map_err(|e| style.input_error(e))?;
         let refused =
             (report.verdict == report::Verdict::Error).then(|| ApiError::refused(&report));
+        // A stored report keeps its JSON and its picture, whatever the
+        // answer's format; an input that could not be read is not stored.
+        let kept = raw.filter(|_| refused.is_none()).map(|raw| NewReport {
+            verdict: report.verdict.as_str(),
+            tool: report.tool.clone(),
+            request_type: raw.content_type,
+            request: raw.bytes.to_vec(),
+            // Compact, as `/validate` answers JSON.
+            report: serde_json::to_vec(&report).unwrap_or_default(),
+            diagram: report::render(&report, Format::Svg).into_bytes(),
+        });
         Ok((
-            report::render_capped(&report, format, pretty, limit, &hook.links),
+            report::render_capped(&report, format, pretty, limit, &links),
             summary(&report),
             refused,
+            kept,
         ))
     })
     .await
     .map_err(|e| ApiError::internal(format!("the validation task failed: {e}")))?;
-    let (text, (verdict, codes), refused) = outcome?;
+    let (text, (verdict, codes), refused, kept) = outcome?;
     // Past the response budget: a 422 problem, not a truncated document.
     let text =
         text.map_err(|e| ApiError::new(Kind::InvalidInput, e.to_string()).limit(e.limit as u64))?;
@@ -251,7 +333,23 @@ async fn answer(
         // so not a 200; the report rides inside the problem.
         return Err(refused);
     }
+    let stored = match (kept, id, &state.store) {
+        (Some(kept), Some(id), Some(store)) => {
+            store.put(&id, &kept).await.map_err(store_error)?;
+            state
+                .metrics
+                .record(|| metrics::counter!(names::STORED).increment(1));
+            Some(id)
+        }
+        _ => None,
+    };
     let mut res = text.into_response();
+    if let Some(id) = stored {
+        *res.status_mut() = StatusCode::CREATED;
+        if let Ok(v) = HeaderValue::from_str(&id.path()) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+    }
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -268,4 +366,22 @@ fn summary(r: &Report) -> (&'static str, Vec<String>) {
         r.verdict.as_str(),
         r.findings.iter().map(|f| f.code.clone()).collect(),
     )
+}
+
+/// A store failure as the client sees it: a report past the cap is a 413,
+/// a full store a 507, a database failure a 503 (its cause is logged).
+pub fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::ReportTooLarge { limit, .. } => {
+            ApiError::new(Kind::ReportTooLargeToStore, e.to_string()).limit(limit as u64)
+        }
+        StoreError::Full { limit } => ApiError::new(Kind::StoreFull, e.to_string()).limit(limit),
+        StoreError::Url(_) | StoreError::Database(_) => {
+            tracing::error!(error = %e, "the report store failed");
+            ApiError::new(
+                Kind::StoreUnavailable,
+                "the report store cannot be reached; try again, or send the request without `store`",
+            )
+        }
+    }
 }

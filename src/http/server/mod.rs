@@ -52,6 +52,21 @@ pub enum Shutdown {
 /// stdout, and serves until SIGTERM or SIGINT.
 pub async fn serve(cfg: Config) -> std::io::Result<Shutdown> {
     let shutdown = shutdown_signal();
+    // The store opens (and migrates) before the port is bound, so a
+    // database that cannot be reached stops the start, not a request.
+    let store = match &cfg.store {
+        Some(sc) => {
+            let store = super::store::Store::open(sc.clone()).await.map_err(|e| {
+                std::io::Error::other(format!(
+                    "cannot open the report store {}: {e}",
+                    super::store::redact(&sc.url)
+                ))
+            })?;
+            tracing::info!(database = %super::store::redact(&sc.url), ttl_s = sc.ttl.as_secs(), "reports are stored on request");
+            Some(store)
+        }
+        None => None,
+    };
     let listener = TcpListener::bind(&cfg.listen).await?;
     let addr = listener.local_addr()?;
     {
@@ -61,7 +76,7 @@ pub async fn serve(cfg: Config) -> std::io::Result<Shutdown> {
         out.flush()?;
     }
     tracing::info!(%addr, "listening");
-    let state = AppState::new(&cfg);
+    let state = AppState::with_store(&cfg, store);
     serve_on(listener, state, shutdown, cfg.grace_period).await
 }
 
@@ -86,9 +101,16 @@ pub async fn serve_on(
         let state = state.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
                 state.metrics.upkeep();
+                // Expired reports are never answered; every ten minutes
+                // they are deleted too.
+                if let Some(store) = state.store.as_ref().filter(|_| n % 120 == 119)
+                    && let Err(e) = store.sweep().await
+                {
+                    tracing::warn!(error = %e, "sweeping expired reports failed");
+                }
             }
         })
     };
