@@ -73,7 +73,9 @@ export function createEditor(textarea, options = {}) {
   const lang = languages[options.language];
   const label = new Compartment();
   const labelled = (name) =>
-    EditorView.contentAttributes.of({ "aria-label": name || "file content", spellcheck: "false" });
+    // tabindex: a contenteditable is focusable already; saying so lets
+    // checkers (axe's scrollable-region-focusable) see it.
+    EditorView.contentAttributes.of({ "aria-label": name || "file content", spellcheck: "false", tabindex: "0" });
   const host = document.createElement("div");
   host.className = "cm-host";
   const root = host.attachShadow({ mode: "open" });
