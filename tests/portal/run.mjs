@@ -133,6 +133,38 @@ try {
   if (!pod.includes("PASS")) fail("one pod should pass, got: " + pod);
   if ((await page.inputValue("#topology-files textarea.content")) !== before) fail("Ctrl+Enter changed the editor's text");
 
+  // Report offsets are UTF-8 bytes: with accents and an emoji before the
+  // span, the underline and the fix still land on `127.0.0.1`.
+  await page.selectOption("#example", "seed-compose-loopback");
+  await page.click("#load-example");
+  const original = await page.inputValue("#nginx-files textarea.content");
+  const prefix = "# café — ✓ 🚀\n";
+  await page.click("#nginx-files .cm-content");
+  await page.keyboard.press("Control+Home");
+  await page.keyboard.insertText(prefix);
+  await nextVerdict(page, () => page.click("#validate"));
+  const wide8 = await page.locator("#nginx-files .cm-lintRange-error").allTextContents();
+  if (wide8.join("") !== "127.0.0.1") fail("after non-ASCII text the underline is at " + JSON.stringify(wide8));
+  await nextVerdict(page, () => page.click(".finding button.apply"));
+  const want = prefix + original.replace("http://127.0.0.1:6001", "http://model_test:6001");
+  const got = await page.inputValue("#nginx-files textarea.content");
+  if (got !== want) fail("after non-ASCII text the fix landed wrong:\n" + got);
+  // Two edits in one file, applied from the last backwards, at byte offsets.
+  const bytes = (s) => Buffer.byteLength(s, "utf8");
+  const rocket = bytes("# café — ✓ ");
+  const host = bytes(want.slice(0, want.indexOf("model_test")));
+  const twice = await page.evaluate(async ([rocket, host]) => {
+    const m = await import("/portal/editors.js");
+    m.applyFix({ edits: [
+      { file: "default.conf", start: rocket, end: rocket + 4, replacement: "rocket" },
+      { file: "default.conf", start: host, end: host + "model_test".length, replacement: "model-x" },
+    ] });
+    return [document.querySelector("#nginx-files textarea.content").value,
+            [0, 1, 3, 7, 8].map((b) => m.byteToIndex("aé🚀b", b))];
+  }, [rocket, host]);
+  if (twice[0] !== want.replace("🚀", "rocket").replace("model_test", "model-x")) fail("two edits applied wrong:\n" + twice[0]);
+  if (twice[1].join() !== "0,1,2,4,5") fail("byte offsets to string indices: " + twice[1]);
+
   // A folder, through the directory input: the verdict of `upcheck validate DIR`.
   const dir = join(tmp, "seed-compose");
   cpSync(join(root, "examples/seed-compose"), dir, { recursive: true });

@@ -101,11 +101,13 @@ export function showFindings(report) {
 }
 
 /**
- * Whether every edit of `fix` lands in a file of the form that still holds
- * the text the report was made from (`sent`: path -> content).
+ * Whether `fix` is meant to be applied (not display-only: that one is for
+ * a person to adapt) and every edit of it lands in a file of the form that
+ * still holds the text the report was made from (`sent`: path -> content).
  */
 export function canApply(fix, sent) {
   return (
+    fix.applicability !== "display-only" &&
     fix.edits.length > 0 &&
     fix.edits.every((e) => {
       const node = nodeOf(e.file);

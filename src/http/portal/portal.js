@@ -154,8 +154,14 @@ async function takeProject(make) {
   }
 }
 
+// Set while a fix is being applied, so the status it leaves stays for the
+// validation it starts.
+let applying = false;
+
 async function validate(ev) {
   ev.preventDefault();
+  if (!applying) $("#apply-status").textContent = "";
+  applying = false;
   const req = dropped ? await projectRequest(dropped) : jsonRequest();
   const headers = { accept: "application/json" };
   if (req.type) headers["content-type"] = req.type;
@@ -207,20 +213,29 @@ async function picture(report, req, headers) {
 function applyAndValidate(fix, button) {
   button.disabled = true;
   const changed = applyFix(fix);
+  applying = true;
   $("#apply-status").textContent = `Applied "${fix.title}" to ${changed.join(", ")}; validating again.`;
   submit();
 }
 
+// Files dropped anywhere on the page are a project (else the browser
+// would leave the page to show them); the editors take a drop themselves
+// (CodeMirror inserts a dropped file's text and marks the event handled).
 function dropZone() {
   const zone = $("#drop-zone");
-  zone.addEventListener("dragover", (e) => {
+  const files = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+  document.addEventListener("dragover", (e) => {
+    if (e.defaultPrevented || !files(e)) return;
     e.preventDefault();
     zone.classList.add("over");
   });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (e) => {
-    e.preventDefault();
+  document.addEventListener("dragleave", (e) => {
+    if (!e.relatedTarget) zone.classList.remove("over");
+  });
+  document.addEventListener("drop", (e) => {
     zone.classList.remove("over");
+    if (e.defaultPrevented || !files(e)) return;
+    e.preventDefault();
     takeProject(() => project.fromDrop(e.dataTransfer));
   });
   $("#upload-folder").addEventListener("change", (e) => {
