@@ -194,7 +194,30 @@ try {
   if (!archived.includes(word)) fail(`the archive gives ${archived}, upcheck validate DIR says ${expected.verdict}`);
   const archiveCodes = (await page.locator(".finding h3 a").allTextContents()).sort().join(", ");
   if (archiveCodes !== cliCodes) fail(`the archive's findings ${archiveCodes} differ from the CLI's ${cliCodes}`);
+  await page.waitForFunction(() => document.querySelector("#picture-img")?.complete);
+  if (!(await page.evaluate(() => document.querySelector("#picture-img").naturalWidth > 0))) fail("no picture for the archive");
+
+  // The same archive dropped on the page (a DataTransfer made in the page:
+  // a test cannot drag a real folder, so walking one is left to the
+  // directory input above).
+  const dropped = await nextVerdict(page, () => page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], "seed-compose.tar.gz", { type: "application/gzip" }));
+    document.querySelector("#drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, readFileSync(tgz).toString("base64")));
+  if (!dropped.includes(word)) fail(`the dropped archive gives ${dropped}, upcheck validate DIR says ${expected.verdict}`);
+  if (!(await page.textContent("#project-status")).includes("the archive seed-compose.tar.gz")) fail("the drop is not shown as the project");
   await page.click("#clear-project");
+
+  // Past the bound, a folder is refused with a message saying what to do.
+  const big = join(tmp, "big");
+  mkdirSync(big);
+  for (let i = 0; i <= 1000; i++) writeFileSync(join(big, `f${i}.conf`), "");
+  await page.setInputFiles("#upload-folder", big);
+  await page.waitForSelector("#project-status [role=alert]");
+  const refusal = await page.textContent("#project-status");
+  if (!refusal.includes("more than 1000 files")) fail("a folder past the bound: " + refusal);
 
   // The icon is served, as SVG.
   const icon = await page.evaluate(async () => (await fetch("/favicon.svg")).headers.get("content-type"));
