@@ -1706,3 +1706,36 @@ async fn a_mattermost_slash_command_needs_its_token() {
         .await
         .problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn the_portal_serves_its_modules_and_the_vendored_editor_from_the_binary() {
+    for (path, cache) in [
+        ("/portal/portal.js", "no-cache"),
+        ("/portal/render.js", "no-cache"),
+        ("/portal/editors.js", "no-cache"),
+        ("/portal/project.js", "no-cache"),
+        ("/portal/vendor/codemirror.js", "public, max-age=86400"),
+    ] {
+        let a = send(get(path)).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.content_type(), "text/javascript; charset=utf-8", "{path}");
+        assert_eq!(a.header("cache-control"), Some(cache), "{path}");
+        assert!(
+            a.header("content-security-policy")
+                .is_some_and(|csp| csp.contains("style-src 'self';")),
+            "{path}: the portal's policy, no inline style"
+        );
+    }
+    let editor = send(get("/portal/vendor/codemirror.js")).await;
+    let text = std::str::from_utf8(&editor.body).unwrap();
+    assert!(text.starts_with("/*! The upcheck portal's code editor"));
+    assert!(text.contains("@codemirror/view@") && text.contains("MIT License"));
+    assert!(text.contains("export{"), "an ES module");
+    let page = send(get("/")).await;
+    let html = std::str::from_utf8(&page.body).unwrap();
+    assert!(html.contains(r#"<script type="module" src="/portal/portal.js">"#));
+    assert_eq!(
+        send(get("/portal/nothing.js")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,10 +1,15 @@
 //! The developer portal in a real browser: Debian's headless Chromium,
 //! driven by playwright-core (tests/portal/run.mjs), against a real
-//! `upcheck serve`. Loads the page, runs the seed example in compose (fail,
-//! with the fix to `model_test:6001`) and in one pod (pass), using the
-//! keyboard, and saves a screenshot to target/portal.png. Without node,
-//! Chromium or playwright-core (`npm install --prefix tests/portal`) it is
-//! reported ignored with the reason, and fails when UPCHECK_REQUIRE_REAL=1.
+//! `upcheck serve`. The code editor loads, with line numbers and the
+//! finding underlined; the seed example in compose fails, its "Apply fix"
+//! edits the editor to `model_test:6001` and validates again (pass); the
+//! picture appears; axe-core finds no serious or critical violation; a
+//! folder and an archive of the seed get the verdict `upcheck validate DIR`
+//! gives; without the editor module the text areas still work; and
+//! screenshots are saved to target/portal.png and target/portal-phone.png.
+//! Without node, Chromium, playwright-core or axe-core (`npm ci --prefix
+//! tests/portal`) it is reported ignored with the reason, and fails when
+//! UPCHECK_REQUIRE_REAL=1.
 
 mod real;
 
@@ -33,11 +38,16 @@ fn missing() -> Option<String> {
     if Command::new("node").arg("--version").output().is_err() {
         return Some("node is not installed".into());
     }
-    if !root
-        .join("tests/portal/node_modules/playwright-core")
-        .exists()
-    {
-        return Some("playwright-core is not installed (npm install --prefix tests/portal)".into());
+    for package in ["playwright-core", "axe-core"] {
+        if !root
+            .join("tests/portal/node_modules")
+            .join(package)
+            .exists()
+        {
+            return Some(format!(
+                "{package} is not installed (npm ci --prefix tests/portal)"
+            ));
+        }
     }
     None
 }
@@ -73,11 +83,15 @@ fn the_portal_runs_the_seed_example_in_chromium() {
         panic!("upcheck serve did not print its address (last line: {line:?})");
     };
     let shot = root.join("target/portal.png");
+    let phone = root.join("target/portal-phone.png");
+    let _ = std::fs::remove_file(&shot);
+    let _ = std::fs::remove_file(&phone);
     let status = Command::new("node")
         .arg(root.join("tests/portal/run.mjs"))
         .arg(format!("http://{addr}"))
         .arg(&shot)
         .env("CHROMIUM", &chromium)
+        .env("UPCHECK_BIN", env!("CARGO_BIN_EXE_upcheck"))
         .status();
     let _ = server.kill();
     let _ = server.wait();
@@ -86,4 +100,5 @@ fn the_portal_runs_the_seed_example_in_chromium() {
         "the browser test failed (see its output above)"
     );
     assert!(shot.exists(), "a screenshot was saved");
+    assert!(phone.exists(), "a phone screenshot was saved");
 }

@@ -1,22 +1,13 @@
-// The developer portal: builds a POST /validate request from the form and
-// renders the report. No framework, no network access beyond this service.
-"use strict";
+// The developer portal: builds a POST /validate request from the form (or
+// from a dropped project), shows the report and its picture, and applies a
+// fix to the files in place. No framework, no network access beyond this
+// service. render.js draws the result, editors.js owns the code editors,
+// project.js reads a dropped folder or archive.
+import { $, el, render, renderProblem, showPicture, clearPictures } from "./render.js";
+import { loadEditor, attach, showFindings, canApply, applyFix } from "./editors.js";
+import * as project from "./project.js";
 
-const $ = (sel, root = document) => root.querySelector(sel);
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) {
-    if (c == null) continue;
-    e.append(typeof c === "string" ? document.createTextNode(c) : c);
-  }
-  return e;
-}
+const submit = () => $("#form").requestSubmit();
 
 function addFile(listId, path = "", content = "", format = "", withFormat = false) {
   const node = $("#file-template").content.firstElementChild.cloneNode(true);
@@ -27,15 +18,17 @@ function addFile(listId, path = "", content = "", format = "", withFormat = fals
   else fmt.remove();
   $(".remove", node).addEventListener("click", () => node.remove());
   $("#" + listId).append(node);
+  attach(node, withFormat ? "yaml" : "nginx", submit);
   return node;
 }
 
-function files(listId) {
+function fileNodes(listId) {
   return [...document.querySelectorAll("#" + listId + " .file")]
-    .map((f) => ({
-      path: $(".path", f).value.trim(),
-      content: $(".content", f).value,
-      format: $(".format", f)?.value || null,
+    .map((node) => ({
+      node,
+      path: $(".path", node).value.trim(),
+      content: $(".content", node).value,
+      format: $(".format", node)?.value || null,
     }))
     .filter((f) => f.content.trim() !== "" || f.path !== "");
 }
@@ -61,6 +54,7 @@ async function loadExamples() {
 function loadExample(key) {
   const ex = examples[key];
   if (!ex) return;
+  clearProject();
   $("#nginx-files").replaceChildren();
   $("#topology-files").replaceChildren();
   for (const f of ex.nginx) addFile("nginx-files", f.path, f.content);
@@ -70,181 +64,129 @@ function loadExample(key) {
   $("#nginx-service").value = "";
 }
 
-function request() {
-  const nginx = files("nginx-files");
-  const topology = files("topology-files");
+// The options of the form, as the JSON body's `options`.
+function options() {
   const options = {};
   const svc = $("#nginx-service").value.trim();
   if (svc) options.nginx_service = svc;
-  const project = $("#project").value.trim();
-  if (project) options.project = project;
+  const name = $("#project").value.trim();
+  if (name) options.project = name;
   const subnets = {};
   for (const line of $("#subnets").value.split("\n")) {
     const [k, v] = line.split("=").map((s) => s && s.trim());
     if (k && v) subnets[k] = v;
   }
   if (Object.keys(subnets).length) options.subnets = subnets;
+  return options;
+}
+
+// The JSON request of the form's files, and the text sent under each path.
+// Each file is sent with a path, named as the service would name it
+// otherwise, so a finding's file names the editor it belongs to.
+function jsonRequest() {
+  const nginx = fileNodes("nginx-files");
+  const topology = fileNodes("topology-files");
+  const sent = new Map();
+  const named = (f, path) => {
+    f.node.dataset.sentAs = path;
+    sent.set(path, f.content);
+    return path;
+  };
   const body = {
-    documents: topology.map((t) => {
-      const d = { content: t.content };
-      if (t.path) d.path = t.path;
+    documents: topology.map((t, i) => {
+      const fallback = topology.length === 1 ? "topology.yaml" : `topology-${i + 1}.yaml`;
+      const d = { path: named(t, t.path || fallback), content: t.content };
       if (t.format) d.format = t.format;
       return d;
     }),
-    options,
+    options: options(),
   };
   if (nginx.length) {
-    body.files = nginx.map((f, i) => ({ path: f.path || "nginx-" + (i + 1) + ".conf", content: f.content }));
+    body.files = nginx.map((f, i) => ({ path: named(f, f.path || `nginx-${i + 1}.conf`), content: f.content }));
   }
-  return body;
+  return { body: JSON.stringify(body), type: "application/json", sent };
 }
 
-// The line a location points at, from the submitted files, with the
-// located part marked.
-function snippet(loc, submitted) {
-  if (!loc) return null;
-  const f = submitted.find((s) => s.path === loc.file);
-  if (!f) return null;
-  const lines = f.content.split("\n");
-  const text = lines[loc.line - 1];
-  if (text === undefined) return null;
-  const startCol = loc.column - 1;
-  const endCol = loc.end_line === loc.line ? Math.max(loc.end_column - 1, startCol + 1) : text.length;
-  const pre = el("pre", { class: "snippet", "aria-label": "offending line" });
-  pre.append(
-    String(loc.line).padStart(4) + " | " + text.slice(0, startCol),
-    el("mark", { class: "mark", text: text.slice(startCol, endCol) }),
-    text.slice(endCol),
-    "\n       " + " ".repeat(startCol) + "^".repeat(Math.max(1, endCol - startCol)),
-  );
-  return pre;
+// The form request of a dropped project: its files as `project` parts and
+// the options as fields (see README, "A whole project").
+async function projectRequest(p) {
+  const form = new FormData();
+  project.appendParts(form, p);
+  const o = options();
+  if (o.nginx_service) form.append("nginx_service", o.nginx_service);
+  if (o.project) form.append("project", o.project);
+  for (const [k, v] of Object.entries(o.subnets || {})) form.append("subnets", `${k}=${v}`);
+  return { body: form, type: null, sent: await project.texts(p) };
 }
 
-// A message with its `inline code` shown as code (as text: never HTML).
-function withCode(text) {
-  const parts = String(text).split("`");
-  // An odd backtick count leaves the last one as written.
-  if (parts.length % 2 === 0) return [String(text)];
-  return parts.map((p, i) => (i % 2 ? el("code", { text: p }) : p));
+let dropped = null;
+
+function setProject(p) {
+  dropped = p;
+  const n = p.files.length;
+  const what = p.archive ? `the archive ${p.files[0].name}` : `${n} file${n === 1 ? "" : "s"} from ${project.topDir(p) || "the folder"}`;
+  const skipped = p.skipped.length ? ` (left out: ${p.skipped.join(", ")})` : "";
+  $("#project-status").replaceChildren(
+    el("p", {}, el("strong", { text: "Project: " }), `${what}${skipped} will be sent, instead of the files below.`),
+    el("button", { type: "button", id: "clear-project", text: "Send the files below instead" }));
+  $("#clear-project").addEventListener("click", clearProject);
+  document.body.dataset.project = "1";
 }
 
-function where(loc) {
-  return loc ? `${loc.file}:${loc.line}:${loc.column}` : "";
+function clearProject() {
+  dropped = null;
+  $("#project-status").replaceChildren();
+  delete document.body.dataset.project;
 }
 
-// The line an upstream is written on: its findings point inside it (at the
-// host, the port), so a column here would name a different place.
-function line(loc) {
-  return loc ? `${loc.file}:${loc.line}` : "";
+function projectProblem(e) {
+  if (!(e instanceof project.ProjectError)) throw e;
+  clearProject();
+  $("#project-status").replaceChildren(el("p", { class: "problem", role: "alert", text: e.message }));
 }
 
-function render(report, submitted) {
-  const out = $("#result");
-  out.replaceChildren();
-  const s = report.summary;
-  const word = { pass: "PASS", warn: "WARN", fail: "FAIL" }[report.verdict];
-  const verdict = el("h2", { class: "verdict " + report.verdict, id: "verdict", tabindex: "-1" },
-    `Verdict: ${word} — ${s.upstreams} upstream${s.upstreams === 1 ? "" : "s"}: ${s.reachable} reachable, ${s.unreachable} unreachable, ${s.unverifiable} unverifiable` +
-      (s.nginx_starts ? "" : "; nginx would not start"));
-  out.append(verdict);
-
-  out.append(el("h2", { text: `Findings (${report.findings.length})` }));
-  if (!report.findings.length) out.append(el("p", { text: "No findings." }));
-  for (const f of report.findings) {
-    const box = el("article", { class: "finding " + f.severity });
-    box.append(
-      el("h3", {},
-        el("span", { class: "sev", text: f.severity }), " ",
-        el("a", { href: "/rules/" + f.code, text: f.code }), ` ${f.name}: `, ...withCode(f.message)),
-      el("p", { text: where(f.location) }),
-    );
-    const snip = snippet(f.location, submitted);
-    if (snip) box.append(snip);
-    for (const r of f.related) {
-      box.append(el("p", {}, `related: ${where(r.location)} — `, ...withCode(r.message)));
-      const rs = snippet(r.location, submitted);
-      if (rs) box.append(rs);
-    }
-    for (const fix of f.fixes) {
-      box.append(el("p", {}, el("strong", { text: "Fix: " }), ...withCode(fix.title), ` (${fix.applicability})`));
-      if (fix.diff) {
-        const pre = el("pre", { class: "diff", text: fix.diff });
-        const copy = el("button", { type: "button", class: "copy", text: "Copy diff" });
-        copy.addEventListener("click", async () => {
-          try {
-            await navigator.clipboard.writeText(fix.diff);
-            copy.textContent = "Copied";
-          } catch {
-            const r = document.createRange();
-            r.selectNodeContents(pre);
-            getSelection().removeAllRanges();
-            getSelection().addRange(r);
-            copy.textContent = "Selected: press Ctrl+C";
-          }
-        });
-        box.append(pre, copy);
-      }
-    }
-    box.append(el("p", {}, el("a", { href: "/rules/" + f.code, text: "Rule documentation" })));
-    out.append(box);
+async function takeProject(make) {
+  try {
+    setProject(await make());
+    submit();
+  } catch (e) {
+    projectProblem(e);
   }
-
-  tableSection(out, "Upstreams", ["Status", "Upstream", "Where", "nginx", "Trace"],
-    report.upstreams.map((u) => {
-      const trace = el("details", {}, el("summary", {}, ...withCode(u.reason || "how it resolves")),
-        el("ol", {}, ...u.trace.map((t) => el("li", {}, ...withCode(t)))));
-      return el("tr", {},
-        el("td", { class: "status-" + u.status, text: u.status }),
-        el("td", {}, el("code", { text: `${u.directive} ${u.target}` })),
-        el("td", { class: "where", text: line(u.location) }),
-        el("td", { text: u.nginx }),
-        el("td", {}, trace));
-    }));
-
-  tableSection(out, "Addresses", ["Unit", "Containers", "Network", "Address", "Origin"],
-    report.addresses.map((a) => el("tr", {},
-      el("td", { text: a.unit }),
-      el("td", { text: a.containers.join(", ") }),
-      el("td", { text: a.network }),
-      el("td", { text: a.ip ? (a.prefix_len ? `${a.ip}/${a.prefix_len}` : a.ip) : "—" }),
-      el("td", { text: a.origin }))));
-  verdict.focus();
 }
 
-// A report section: a heading, then a table with these column headers and
-// one row per item.
-function tableSection(out, title, headers, rows) {
-  out.append(el("h2", { text: title }));
-  out.append(el("table", {},
-    el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col", text: h })))),
-    el("tbody", {}, ...rows)));
-}
-
-function renderProblem(p) {
-  const out = $("#result");
-  out.replaceChildren(
-    el("div", { class: "problem", role: "alert" },
-      el("h2", { text: `Request refused: ${p.title || "error"} (${p.status || ""})` }),
-      el("p", { text: p.detail || "" }),
-      p.field ? el("p", { text: "field: " + p.field }) : null));
-  out.focus();
-}
+// Set while a fix is being applied, so the status it leaves stays for the
+// validation it starts.
+let applying = false;
 
 async function validate(ev) {
   ev.preventDefault();
-  const body = request();
-  const submitted = (body.files || []).concat(body.documents.map((d) => ({ path: d.path, content: d.content })));
-  const headers = { "content-type": "application/json", accept: "application/json" };
+  if (!applying) $("#apply-status").textContent = "";
+  applying = false;
+  const req = dropped ? await projectRequest(dropped) : jsonRequest();
+  const headers = { accept: "application/json" };
+  if (req.type) headers["content-type"] = req.type;
   const token = $("#token").value.trim();
   if (token) headers.authorization = "Bearer " + token;
   const button = $("#validate");
   button.disabled = true;
   button.textContent = "Validating…";
+  clearPictures();
   try {
-    const res = await fetch("/validate", { method: "POST", headers, body: JSON.stringify(body) });
+    const res = await fetch("/validate", { method: "POST", headers, body: req.body });
     const data = await res.json();
-    if (res.ok) render(data, submitted);
-    else renderProblem(data);
+    if (res.ok) {
+      render(data, {
+        sent: req.sent,
+        files: dropped ? dropped.files : null,
+        canApply: (fix) => !dropped && canApply(fix, req.sent),
+        apply: applyAndValidate,
+      });
+      showFindings(dropped ? null : data);
+      await picture(data, req, headers);
+    } else {
+      showFindings(null);
+      renderProblem(data);
+    }
   } catch (e) {
     renderProblem({ title: "network error", detail: String(e) });
   } finally {
@@ -253,13 +195,69 @@ async function validate(ev) {
   }
 }
 
+// The picture of the same request, from POST /validate/svg.
+async function picture(report, req, headers) {
+  try {
+    const res = await fetch("/validate/svg", {
+      method: "POST",
+      headers: { ...headers, accept: "image/svg+xml" },
+      body: req.body,
+    });
+    if (!res.ok) return showPicture(report, null, `the service answered ${res.status}`);
+    showPicture(report, await res.blob());
+  } catch (e) {
+    showPicture(report, null, String(e));
+  }
+}
+
+function applyAndValidate(fix, button) {
+  button.disabled = true;
+  const changed = applyFix(fix);
+  applying = true;
+  $("#apply-status").textContent = `Applied "${fix.title}" to ${changed.join(", ")}; validating again.`;
+  submit();
+}
+
+// Files dropped anywhere on the page are a project (else the browser
+// would leave the page to show them); the editors take a drop themselves
+// (CodeMirror inserts a dropped file's text and marks the event handled).
+function dropZone() {
+  const zone = $("#drop-zone");
+  const files = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+  document.addEventListener("dragover", (e) => {
+    if (e.defaultPrevented || !files(e)) return;
+    e.preventDefault();
+    zone.classList.add("over");
+  });
+  document.addEventListener("dragleave", (e) => {
+    if (!e.relatedTarget) zone.classList.remove("over");
+  });
+  document.addEventListener("drop", (e) => {
+    zone.classList.remove("over");
+    if (e.defaultPrevented || !files(e)) return;
+    e.preventDefault();
+    takeProject(() => project.fromDrop(e.dataTransfer));
+  });
+  $("#upload-folder").addEventListener("change", (e) => {
+    const files = [...e.target.files];
+    e.target.value = "";
+    takeProject(async () => project.fromFileList(files));
+  });
+  $("#upload-archive").addEventListener("change", (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (file) takeProject(async () => project.fromArchive(file));
+  });
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
   $("#form").addEventListener("submit", validate);
-  // Ctrl+Enter (Cmd+Enter) validates from anywhere in the form.
+  // Ctrl+Enter (Cmd+Enter) validates from anywhere in the form; the
+  // editor handles it itself (and marks the event handled).
   $("#form").addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
       e.preventDefault();
-      $("#form").requestSubmit();
+      submit();
     }
   });
   $("#add-nginx").addEventListener("click", () => addFile("nginx-files", "", "").querySelector(".path").focus());
@@ -267,7 +265,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#upload-nginx").addEventListener("change", (e) => upload(e.target, "nginx-files", false));
   $("#upload-topology").addEventListener("change", (e) => upload(e.target, "topology-files", true));
   $("#load-example").addEventListener("click", () => loadExample($("#example").value));
-  await loadExamples();
+  dropZone();
+  await Promise.all([loadEditor(), loadExamples()]);
   addFile("nginx-files", "nginx.conf", "");
   addFile("topology-files", "docker-compose.yml", "", "", true);
   document.body.dataset.ready = "1";
