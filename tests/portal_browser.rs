@@ -55,8 +55,12 @@ fn missing() -> Option<String> {
 fn the_portal_runs_the_seed_example_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let chromium = chromium();
+    // A data directory, so "Validate and share" can keep its report.
+    let data = std::env::temp_dir().join(format!("upcheck-portal-data-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
     let mut server = Command::new(env!("CARGO_BIN_EXE_upcheck"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

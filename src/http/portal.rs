@@ -36,6 +36,7 @@ const ASSETS: &[Asset] = &[
     Asset::page("render.js", include_str!("portal/render.js")),
     Asset::page("editors.js", include_str!("portal/editors.js")),
     Asset::page("project.js", include_str!("portal/project.js")),
+    Asset::page("share.js", include_str!("portal/share.js")),
     Asset {
         name: "portal.css",
         media_type: "text/css; charset=utf-8",

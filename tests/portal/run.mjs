@@ -3,7 +3,9 @@
 // findings), the seed example fails then passes once its fix is applied in
 // the editor, the picture appears, axe-core finds no serious or critical
 // violation, a folder and an archive get the verdict `upcheck validate DIR`
-// gives, the page still works without the editor module, and screenshots
+// gives, "Validate and share" gives a link that opens the stored report
+// with its files and picture, the page still works without the editor
+// module, and screenshots
 // at desktop and phone widths.
 // Usage: UPCHECK_BIN=path/to/upcheck node run.mjs BASE_URL SCREENSHOT
 import { chromium } from "playwright-core";
@@ -222,6 +224,30 @@ try {
   // The icon is served, as SVG.
   const icon = await page.evaluate(async () => (await fetch("/favicon.svg")).headers.get("content-type"));
   if (icon !== "image/svg+xml") fail("favicon content type: " + icon);
+
+  // Validate and share: the link opens the stored report, its files in the
+  // editors, its finding underlined, its picture shown.
+  await page.selectOption("#example", "seed-compose-loopback");
+  await page.click("#load-example");
+  const shared = await nextVerdict(page, () => page.click("#share"));
+  if (!shared.includes("FAIL")) fail("the shared seed should fail, got: " + shared);
+  const link = await page.inputValue("#share-url");
+  if (!/^http:\/\/127\.0\.0\.1:\d+\/reports\/[0-9a-f]{32}$/.test(link)) fail("the share link: " + link);
+  const opened = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  watch(opened);
+  await opened.goto(link);
+  await opened.waitForSelector("body[data-ready='1']");
+  await opened.waitForSelector("#verdict");
+  if (!(await verdictText(opened)).includes("FAIL")) fail("the stored report's verdict: " + (await verdictText(opened)));
+  if (!(await opened.inputValue("#nginx-files textarea.content")).includes("127.0.0.1:6001")) fail("the stored request is not in the editor");
+  const storedMarks = await opened.locator("#nginx-files .cm-lintRange-error").allTextContents();
+  if (storedMarks.join("") !== "127.0.0.1") fail("the stored report's finding is not underlined: " + JSON.stringify(storedMarks));
+  await opened.waitForFunction(() => document.querySelector("#picture-img")?.complete);
+  if (!(await opened.evaluate(() => document.querySelector("#picture-img").naturalWidth > 0))) fail("no picture for the stored report");
+  // Its fix applies in place there too, and validates again.
+  const storedFix = await nextVerdict(opened, () => opened.click(".finding button.apply"));
+  if (!storedFix.includes("PASS")) fail("the stored report's fix: " + storedFix);
+  await opened.close();
 
   // A phone: one column, nothing wider than the screen.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });

@@ -6,6 +6,7 @@
 import { $, el, render, renderProblem, showPicture, clearPictures } from "./render.js";
 import { loadEditor, attach, showFindings, canApply, applyFix } from "./editors.js";
 import * as project from "./project.js";
+import { storedId, showLink, clearLink, loadStored } from "./share.js";
 
 const submit = () => $("#form").requestSubmit();
 
@@ -157,11 +158,16 @@ async function takeProject(make) {
 // Set while a fix is being applied, so the status it leaves stays for the
 // validation it starts.
 let applying = false;
+// Set by "Validate and share": the next validation is stored.
+let sharing = false;
 
 async function validate(ev) {
   ev.preventDefault();
   if (!applying) $("#apply-status").textContent = "";
   applying = false;
+  const store = sharing;
+  sharing = false;
+  clearLink();
   const req = dropped ? await projectRequest(dropped) : jsonRequest();
   const headers = { accept: "application/json" };
   if (req.type) headers["content-type"] = req.type;
@@ -172,9 +178,11 @@ async function validate(ev) {
   button.textContent = "Validating…";
   clearPictures();
   try {
-    const res = await fetch("/validate", { method: "POST", headers, body: req.body });
+    const url = store ? "/validate?store=true" : "/validate";
+    const res = await fetch(url, { method: "POST", headers, body: req.body });
     const data = await res.json();
     if (res.ok) {
+      if (store) showLink(res);
       render(data, {
         sent: req.sent,
         files: dropped ? dropped.files : null,
@@ -250,8 +258,45 @@ function dropZone() {
   });
 }
 
+// Fills the editors from a stored JSON request (the portal's own shape:
+// `files` and `documents`; `nginx` as one text), and gives each path's text.
+function fillFrom(request) {
+  clearProject();
+  $("#nginx-files").replaceChildren();
+  $("#topology-files").replaceChildren();
+  const sent = new Map();
+  const nginx = typeof request.nginx === "string" ? [{ path: "nginx.conf", content: request.nginx }] : [];
+  for (const f of [...nginx, ...(request.files || [])]) {
+    addFile("nginx-files", f.path || "", f.content || "");
+    sent.set(f.path, f.content || "");
+  }
+  for (const d of [...(request.documents || []), ...(request.topology || [])]) {
+    addFile("topology-files", d.path || "", d.content || "", d.format || "", true);
+    sent.set(d.path, d.content || "");
+  }
+  const o = request.options || {};
+  $("#nginx-service").value = o.nginx_service || "";
+  $("#project").value = o.project || "";
+  $("#subnets").value = Object.entries(o.subnets || {}).map(([k, v]) => `${k}=${v}`).join("\n");
+  return sent;
+}
+
+function showStored(data, sent) {
+  render(data, {
+    sent,
+    files: null,
+    canApply: (fix) => canApply(fix, sent),
+    apply: applyAndValidate,
+  });
+  showFindings(sent.size ? data : null);
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
   $("#form").addEventListener("submit", validate);
+  $("#share").addEventListener("click", () => {
+    sharing = true;
+    submit();
+  });
   // Ctrl+Enter (Cmd+Enter) validates from anywhere in the form; the
   // editor handles it itself (and marks the event handled).
   $("#form").addEventListener("keydown", (e) => {
@@ -267,7 +312,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#load-example").addEventListener("click", () => loadExample($("#example").value));
   dropZone();
   await Promise.all([loadEditor(), loadExamples()]);
-  addFile("nginx-files", "nginx.conf", "");
-  addFile("topology-files", "docker-compose.yml", "", "", true);
+  const id = storedId();
+  if (id) {
+    await loadStored(id, fillFrom, showStored);
+  } else {
+    addFile("nginx-files", "nginx.conf", "");
+    addFile("topology-files", "docker-compose.yml", "", "", true);
+  }
   document.body.dataset.ready = "1";
 });
