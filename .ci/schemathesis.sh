@@ -2,7 +2,8 @@
 # schemathesis against the served OpenAPI document: every check, 0 failures.
 #
 # Starts `upcheck serve` on a free port with a bearer token (so the
-# ignored_auth check sees /validate and /parse refuse requests without it),
+# ignored_auth check sees /validate, /parse and /reports refuse requests without
+# it) and a data directory (so `?store=true` stores and /reports/{id} answers),
 # runs `schemathesis run --checks all` with a bounded number of examples,
 # and stops the server. Self-contained: creates .venv and installs
 # schemathesis when missing; builds the binary when missing.
@@ -145,6 +146,11 @@ cat >"$work/schemathesis.toml" <<'TOML'
 include-path-regex = "^/validate"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
+# A random report id names no stored report: 404.
+[[operations]]
+include-path-regex = "^/reports/"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404"]
+
 [[operations]]
 include-path-regex = "^/chat/"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401"]
@@ -156,7 +162,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-start_upcheck "$bin" "$work" UPCHECK_TOKENS="$token" \
+start_upcheck "$bin" "$work" UPCHECK_TOKENS="$token" UPCHECK_DATA_DIR="$work/data" \
   UPCHECK_SLACK_SIGNING_SECRET="slack-$token" UPCHECK_MATTERMOST_TOKENS="mattermost-$token"
 addr=$UPCHECK_ADDR
 echo "== schemathesis $version against $addr/openapi.json"

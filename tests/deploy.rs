@@ -244,3 +244,78 @@ fn nginx_forwards_the_client_address_to_a_upcheck_that_trusts_it() {
             .any(|e| e["name"] == "UPCHECK_TRUSTED_PROXIES")
     );
 }
+
+#[test]
+fn compose_with_report_storage_still_passes_and_points_upcheck_at_postgres() {
+    let input = Input {
+        nginx: vec![file("deploy/compose/nginx.conf")],
+        topology: [
+            "deploy/compose/docker-compose.yml",
+            "deploy/compose/storage.yml",
+        ]
+        .into_iter()
+        .map(|f| TopologyInput {
+            file: file(f),
+            format: None,
+        })
+        .collect(),
+        ..Default::default()
+    };
+    assert_pass(&input);
+    let storage: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root().join("deploy/compose/storage.yml")).unwrap(),
+    )
+    .unwrap();
+    let url = storage["services"]["upcheck"]["environment"]["UPCHECK_DATABASE_URL"]
+        .as_str()
+        .unwrap();
+    assert!(url.starts_with("postgres://"), "{url}");
+    let host = url.split('@').nth(1).unwrap().split(':').next().unwrap();
+    assert!(
+        storage["services"][host].is_object(),
+        "the URL names the compose service `{host}`"
+    );
+}
+
+#[test]
+fn the_sqlite_overlay_runs_one_replica_with_its_data_dir_on_the_claim() {
+    let read = |p: &str| -> serde_json::Value {
+        serde_saphyr::from_str(&std::fs::read_to_string(root().join(p)).expect(p)).expect(p)
+    };
+    let k = read("deploy/kubernetes/sqlite/kustomization.yaml");
+    for r in k["resources"].as_array().unwrap() {
+        let path = root()
+            .join("deploy/kubernetes/sqlite")
+            .join(r.as_str().unwrap());
+        assert!(path.is_file(), "{}", path.display());
+    }
+    let d = read("deploy/kubernetes/sqlite/deployment.yaml");
+    let pvc = read("deploy/kubernetes/sqlite/pvc.yaml");
+    assert_eq!(d["spec"]["replicas"], 1, "SQLite has one writer");
+    assert_eq!(d["spec"]["strategy"]["type"], "Recreate");
+    let pod = &d["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    let dir = c["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "UPCHECK_DATA_DIR")
+        .unwrap()["value"]
+        .clone();
+    let mount = &c["volumeMounts"][0];
+    assert_eq!(mount["mountPath"], dir);
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == mount["name"])
+        .unwrap();
+    assert_eq!(
+        volume["persistentVolumeClaim"]["claimName"],
+        pvc["metadata"]["name"]
+    );
+    // The base's container is the one patched.
+    let base = std::fs::read_to_string(root().join("deploy/kubernetes/upcheck.yaml")).unwrap();
+    assert!(base.contains(&format!("- name: {}", c["name"].as_str().unwrap())));
+    assert!(base.contains("name: upcheck-database") && base.contains("optional: true"));
+}
