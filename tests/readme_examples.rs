@@ -50,12 +50,17 @@ fn the_readme_curl_examples_work_against_upcheck_serve() {
         "the README shows JSON, SARIF, Markdown and CI examples"
     );
 
-    let (mut child, base) = real::upcheck_serve(&["--log-format", "json"], Stdio::piped());
-
     // Run in a scratch directory holding a link to the examples, so files
-    // the commands write stay out of the repository.
+    // the commands write stay out of the repository; the service keeps its
+    // stored reports there too.
     let scratch = std::env::temp_dir().join(format!("upcheck-readme-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
+    let data = scratch.join("data");
+    let (mut child, base) = real::upcheck_serve(
+        &["--log-format", "json", "--data-dir", data.to_str().unwrap()],
+        Stdio::piped(),
+    );
+
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let link = scratch.join("examples");
     if !link.exists() {
@@ -72,7 +77,13 @@ fn the_readme_curl_examples_work_against_upcheck_serve() {
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let code = out.status.code().unwrap_or(-1);
         let ci = block.contains("x-upcheck-verdict");
-        let ok = if ci {
+        let ok = if block.contains("store=true") {
+            // The permalink, then the stored report fetched from it.
+            let (loc, rest) = stdout.split_once('\n').unwrap_or_default();
+            code == 0
+                && loc.starts_with("/reports/")
+                && serde_json::from_str::<Value>(rest).is_ok_and(|v| v["verdict"] == "fail")
+        } else if ci {
             // The seed fails: the CI recipe exits 1 and prints the report.
             code == 1 && stdout.contains("error[UC2001]")
         } else if block.contains("application/sarif+json") {
