@@ -49,6 +49,7 @@ pub mod source;
 pub(crate) mod testing;
 pub mod topology;
 mod validate;
+mod words;
 
 pub use input::{Input, InputError};
 pub use report::{Report, Verdict};

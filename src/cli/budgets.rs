@@ -132,6 +132,7 @@ mod tests {
         assert_eq!(parse_size("512K"), Ok(512 * 1024));
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("0").is_err());
-        assert!(parse_size("1G").is_err());
+        assert_eq!(parse_size("1GiB"), Ok(1024 * 1024 * 1024));
+        assert!(parse_size("1T").is_err());
     }
 }

@@ -60,7 +60,8 @@ pub(super) fn outcome(ex: &Extraction, mine: &[Resolution], group: usize) -> Gro
     );
     let marked_down = servers.len() - members.len();
     let mut trace = vec![format!(
-        "upstream group `{name}`: {} reachable, {} unreachable, {} unverifiable member(s){}",
+        "upstream group `{name}` of {}: {} reachable, {} unreachable, {} unverifiable{}",
+        crate::words::plural(members.len(), "member"),
         live.len(),
         dead.len(),
         unknown.len(),

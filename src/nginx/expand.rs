@@ -59,7 +59,10 @@ pub(super) fn bound(files: &mut [ParsedFile], budget: usize) -> Vec<Diagnostic> 
         if let Some((file, site, more)) = crossed {
             let s = &sites[file][site];
             let others = if more > 0 {
-                format!(" (nor {more} later include(s) past the budget)")
+                format!(
+                    " (nor {} past the budget)",
+                    crate::words::plural(more, "later include")
+                )
             } else {
                 String::new()
             };

@@ -101,14 +101,7 @@ pub fn verdict_line(r: &Report) -> String {
     line
 }
 
-/// `1 upstream`, `2 upstreams`.
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+pub(crate) use crate::words::plural;
 
 /// One finding: title, snippets, fixes and the docs link.
 fn finding(r: &Report, f: &FindingReport, renderer: &Renderer) -> String {
