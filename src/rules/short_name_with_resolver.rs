@@ -153,6 +153,7 @@ mod tests {
             span: None,
             selector_span: None,
             node_local: false,
+            slices: Vec::new(),
         }
     }
 

@@ -87,6 +87,7 @@ impl Loader<'_> {
             span: Some(o.name_span),
             selector_span,
             node_local,
+            slices: Vec::new(),
         });
     }
 

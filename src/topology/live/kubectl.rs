@@ -292,6 +292,9 @@ fn retain_units(topo: &mut Topology, keep: &[bool]) {
     });
     for s in &mut topo.services {
         s.selected = s.selected.iter().filter_map(|u| unit_map[u.0]).collect();
+        for e in s.slices.iter_mut().flat_map(|x| &mut x.endpoints) {
+            e.pod = e.pod.and_then(|u| unit_map[u.0]);
+        }
     }
 }
 
