@@ -580,6 +580,10 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
                                 }
                             }
                         }
+                        // CoreDNS answers the ready addresses of its slices.
+                        for ip in slice_records(&topo, s) {
+                            add(&fqdn, ip);
+                        }
                     }
                     // Cluster DNS answers a CNAME (stub.py: `=target`).
                     ServiceKind::ExternalName(ref target) => {
@@ -1334,23 +1338,39 @@ fn slice_endpoints(topo: &Topology, s: &Service, sp: &ServicePort) -> Vec<(Ipv4A
     } else {
         ready
     };
-    let held = |ip: IpAddr| {
-        topo.units
-            .iter()
-            .any(|u| u.addresses.iter().any(|a| a.ip == Some(ip)))
-    };
     usable
         .into_iter()
-        .filter_map(|(e, port)| {
-            let ip = e.ip?;
-            let ip = match e.pod {
-                Some(p) if !held(ip) => topo.units[p.0].addresses.iter().find_map(|a| a.ip)?,
-                _ => ip,
-            };
-            match ip {
-                IpAddr::V4(v4) => Some((v4, *port)),
-                IpAddr::V6(_) => None,
-            }
+        .filter_map(|(e, port)| match stand_in(topo, e)? {
+            IpAddr::V4(v4) => Some((v4, *port)),
+            IpAddr::V6(_) => None,
         })
         .collect()
+}
+
+/// What cluster DNS answers for a headless Service's slices: the first
+/// address of each ready endpoint (an endpoint whose `targetRef` names a
+/// pod the plan gives another address stands for that pod, as upcheck
+/// assumes).
+fn slice_records(topo: &Topology, s: &Service) -> Vec<IpAddr> {
+    s.slices
+        .iter()
+        .filter(|x| x.address_type != AddressType::Fqdn)
+        .flat_map(|x| &x.endpoints)
+        .filter(|e| e.ready)
+        .filter_map(|e| stand_in(topo, e))
+        .collect()
+}
+
+/// The address the plan gives an endpoint: its own, or that of the pod its
+/// `targetRef` names when no unit holds its own.
+fn stand_in(topo: &Topology, e: &Endpoint) -> Option<IpAddr> {
+    let ip = e.ip?;
+    let held = topo
+        .units
+        .iter()
+        .any(|u| u.addresses.iter().any(|a| a.ip == Some(ip)));
+    match e.pod {
+        Some(p) if !held => topo.units[p.0].addresses.iter().find_map(|a| a.ip),
+        _ => Some(ip),
+    }
 }
