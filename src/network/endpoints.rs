@@ -169,6 +169,13 @@ impl Resolver<'_> {
                 endpoint: None,
             };
         }
+        if svc.selector.is_none() && svc.slices.is_empty() && !svc.slices_read {
+            trace.push(format!(
+                "Service `{}` has no selector, and the input carries no EndpointSlice (a native model, or a kubectl dump without `endpointslices`): its endpoints are managed elsewhere: cannot check",
+                svc.name
+            ));
+            return Outcome::Outside;
+        }
         let name = sp.name.as_deref().unwrap_or("");
         let mut why: Vec<String> = Vec::new();
         for x in &svc.slices {

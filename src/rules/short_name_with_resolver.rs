@@ -154,6 +154,7 @@ mod tests {
             selector_span: None,
             node_local: false,
             slices: Vec::new(),
+            slices_read: false,
         }
     }
 

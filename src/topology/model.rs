@@ -1022,6 +1022,11 @@ pub struct Service {
     /// makes: every slice for a selector-less Service (legacy `Endpoints`
     /// mirrored), hand-made ones beside a selector.
     pub slices: Vec<super::endpoints::EndpointSlice>,
+    /// Whether the input could carry its EndpointSlices: Kubernetes
+    /// manifests, or a kubectl dump that lists some. A native model or a
+    /// dump without them says nothing of a selector-less Service's
+    /// endpoints.
+    pub slices_read: bool,
 }
 
 /// Kind of volume.

@@ -88,6 +88,7 @@ impl Loader<'_> {
             selector_span,
             node_local,
             slices: Vec::new(),
+            slices_read: true,
         });
     }
 

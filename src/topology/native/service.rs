@@ -112,6 +112,7 @@ impl Loader<'_> {
             selector_span,
             node_local: false,
             slices: Vec::new(),
+            slices_read: false,
         });
     }
 }
