@@ -299,9 +299,13 @@ fn a_dump_s_slices_are_attached_as_kube_proxy_reads_them() {
         t.units[pod.0].addresses[0].ip,
         Some("10.42.0.7".parse().unwrap())
     );
+    assert!(t.services.iter().all(|s| s.slices_read));
     assert!(
         !messages(&t).iter().any(|m| m.contains("not used")),
         "{:?}",
         messages(&t)
     );
+    // A dump with no slice at all (`kubectl get all`) says nothing of them.
+    let (t, _) = load_as(KUBECTL, Format::Kubectl);
+    assert!(!t.services.is_empty() && t.services.iter().all(|s| !s.slices_read));
 }
