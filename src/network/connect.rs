@@ -92,6 +92,18 @@ pub enum Outcome {
     },
     /// The address is outside the modelled world.
     Outside,
+    /// A Service's endpoints lead where the model does not follow: an
+    /// endpoint address outside the described topology, or a slice
+    /// kube-proxy does not program for the ClusterIP (FQDN, the other
+    /// address family).
+    EndpointOutside {
+        /// The Service.
+        service: ServiceId,
+        /// The slice, in the Service's `slices`.
+        slice: usize,
+        /// The endpoint in the slice; `None` for the whole slice.
+        endpoint: Option<usize>,
+    },
     /// No socket file at that path is shared with nginx.
     SocketNotShared {
         /// A unit listening on a socket of that name elsewhere.
@@ -111,6 +123,10 @@ pub struct Hit {
     /// The port in the pod after `targetPort`, or in the container a port
     /// published on the docker host forwards to.
     pub pod_port: Option<u16>,
+    /// The slice (in the Service's `slices`) the outcome was met through,
+    /// when an EndpointSlice or `Endpoints` led there rather than the
+    /// Service's selector.
+    pub slice: Option<usize>,
     /// What happened.
     pub outcome: Outcome,
 }
@@ -157,14 +173,21 @@ impl<'a> Resolver<'a> {
             port: Some(port),
             service: a.service,
             pod_port: None,
+            slice: None,
             outcome: Outcome::Outside,
         };
         if let Some(s) = a.service {
             let svc = &self.topo.services[s.0];
             if svc.kind == ServiceKind::Headless {
-                if let Some(u) = a.unit {
-                    hit.pod_port = Some(port);
-                    hit.outcome = self.listener_at(u, a.ip, port, own, trace);
+                match a.unit {
+                    Some(u) => {
+                        hit.pod_port = Some(port);
+                        hit.outcome = self.listener_at(u, a.ip, port, own, trace);
+                    }
+                    None => trace.push(format!(
+                        "`{}`, an endpoint of headless Service `{}`, is outside the described topology: cannot check port {port}",
+                        a.ip, svc.name
+                    )),
                 }
                 return hit;
             }
@@ -362,7 +385,7 @@ impl<'a> Resolver<'a> {
     /// nginx's pod by label on that port. Nothing can be said then
     /// ([`Outcome::Outside`]): whether the CNI enforces policies is not
     /// in the manifests either.
-    fn policed(&self, u: UnitId, port: u16, trace: &mut Vec<String>) -> Option<Outcome> {
+    pub(super) fn policed(&self, u: UnitId, port: u16, trace: &mut Vec<String>) -> Option<Outcome> {
         if u == self.site.unit {
             return None;
         }
@@ -507,7 +530,8 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::NoServicePort { service: s };
             return hit;
         };
-        if svc.node_local && !svc.selected.is_empty() {
+        let usable = usable_endpoints(&svc.slices, sp, svc.cluster_ip.map(AddressType::of));
+        if svc.node_local && (!svc.selected.is_empty() || !usable.is_empty()) {
             trace.push(format!(
                 "Service `{}` has `internalTrafficPolicy: Local`: nginx's traffic goes only to its pods on nginx's own node, and which node runs which pod is not modelled: cannot check",
                 svc.name
@@ -515,21 +539,8 @@ impl<'a> Resolver<'a> {
             hit.outcome = Outcome::Outside;
             return hit;
         }
-        if svc.selected.is_empty() {
-            trace.push(format!(
-                "Service `{}` {}: it has no endpoints",
-                svc.name,
-                if svc.selector.is_some() {
-                    "selects no pods"
-                } else {
-                    "has no selector (endpoints are managed elsewhere)"
-                }
-            ));
-            hit.outcome = if svc.selector.is_some() {
-                Outcome::NoEndpoints { service: s }
-            } else {
-                Outcome::Outside
-            };
+        if svc.selected.is_empty() && usable.is_empty() {
+            hit.outcome = self.no_endpoints(s, sp, trace);
             return hit;
         }
         // Every selected pod must answer; report the first failure.
@@ -570,8 +581,12 @@ impl<'a> Resolver<'a> {
                 hit.outcome = o;
             }
         }
-        if let Some(o) = outcome {
+        let mut outcome = outcome.map(|o| (o, hit.pod_port, None));
+        self.through_slices(s, &usable, port, &mut hit, &mut outcome, own, trace);
+        if let Some((o, pod_port, slice)) = outcome {
             hit.outcome = o;
+            hit.pod_port = pod_port;
+            hit.slice = slice;
         }
         hit
     }
@@ -614,7 +629,7 @@ impl<'a> Resolver<'a> {
 
     /// What answers at `ip:port` inside unit `u`; `own` are the `listen`s
     /// of the server blocks the request is in (a loop if it lands there).
-    fn listener_at(
+    pub(super) fn listener_at(
         &self,
         u: UnitId,
         ip: IpAddr,
@@ -830,10 +845,12 @@ pub(super) fn status_of(hits: &[Hit]) -> Status {
     {
         // nginx fails over between the addresses of a name.
         Status::Reachable
-    } else if hits
-        .iter()
-        .any(|h| matches!(h.outcome, Outcome::Unknown { .. } | Outcome::Outside))
-    {
+    } else if hits.iter().any(|h| {
+        matches!(
+            h.outcome,
+            Outcome::Unknown { .. } | Outcome::Outside | Outcome::EndpointOutside { .. }
+        )
+    }) {
         Status::Unverifiable
     } else {
         Status::Unreachable

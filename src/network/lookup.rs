@@ -532,7 +532,7 @@ impl<'a> Resolver<'a> {
             .map(ServiceId)
     }
 
-    fn unit_with_ip(&self, ip: IpAddr) -> Option<UnitId> {
+    pub(super) fn unit_with_ip(&self, ip: IpAddr) -> Option<UnitId> {
         self.topo
             .units
             .iter()

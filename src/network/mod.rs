@@ -17,6 +17,7 @@
 //! plain sentences (for people), and ends in a [`Status`].
 
 mod connect;
+mod endpoints;
 mod group;
 mod hints;
 mod lookup;
@@ -407,10 +408,43 @@ impl<'a> Resolver<'a> {
                 "no pod of Service `{}` has a containerPort named `{name}`",
                 self.topo.services[service.0].name
             ),
-            Outcome::NoEndpoints { service } => format!(
-                "Service `{}` selects no pods",
-                self.topo.services[service.0].name
-            ),
+            Outcome::NoEndpoints { service } => {
+                let svc = &self.topo.services[service.0];
+                match svc.selector {
+                    Some(_) => format!("Service `{}` selects no pods", svc.name),
+                    None => format!(
+                        "Service `{}` has no selector and no ready endpoint for port {p} in an EndpointSlice or `Endpoints`",
+                        svc.name
+                    ),
+                }
+            }
+            Outcome::EndpointOutside {
+                service,
+                slice,
+                endpoint,
+            } => {
+                let svc = &self.topo.services[service.0];
+                let x = &svc.slices[*slice];
+                match (endpoint, x.address_type) {
+                    (Some(k), _) => format!(
+                        "endpoint `{}` of {} (Service `{}`) is outside the described topology",
+                        x.endpoints[*k].address,
+                        x.label(),
+                        svc.name
+                    ),
+                    (None, AddressType::Fqdn) => format!(
+                        "{} of Service `{}` holds domain names (`addressType: FQDN`), which kube-proxy does not program",
+                        x.label(),
+                        svc.name
+                    ),
+                    (None, t) => format!(
+                        "{} of Service `{}` holds {} addresses, the other family from its ClusterIP",
+                        x.label(),
+                        svc.name,
+                        t.as_str()
+                    ),
+                }
+            }
             Outcome::NoRoute { unit } => {
                 format!("`{}` is on no network nginx joins", self.unit(*unit).name)
             }

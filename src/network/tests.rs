@@ -59,3 +59,67 @@ fn ports_nginx_publishes_are_not_listeners_of_their_own() {
     let r = run(conf, &compose);
     assert_status(&r, super::Status::Unreachable);
 }
+
+/// nginx's pod and a selector-less Service `ext` on port 80, in the
+/// native model (which carries no EndpointSlices) or as manifests.
+const NATIVE_SELECTORLESS: &str = r#"{"upcheck": 1, "platform": "kubernetes",
+ "units": [{"name": "nginx-0", "kind": "pod", "namespace": "default",
+            "containers": [{"name": "nginx", "image": "nginx:1.27"}]}],
+ "services": [{"name": "ext", "namespace": "default", "ports": [{"port": 80}]}]}"#;
+const MANIFEST_SELECTORLESS: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: nginx}
+spec: {containers: [{name: nginx, image: 'nginx:1.27'}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {ports: [{port: 80}]}
+";
+const TO_EXT: &str = "server { listen 80; location / { proxy_pass http://ext:80; } }";
+
+#[test]
+fn a_selector_less_service_with_no_slice_has_no_endpoints_where_slices_could_be_given() {
+    let r = run(TO_EXT, MANIFEST_SELECTORLESS);
+    assert_status(&r, super::Status::Unreachable);
+    let t = &r.upstreams[0].trace;
+    assert!(
+        t.iter()
+            .any(|l| l.contains("kube-proxy rejects the connection")),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_selector_less_service_of_an_input_without_slices_is_unverifiable() {
+    let r = run(TO_EXT, NATIVE_SELECTORLESS);
+    assert_status(&r, super::Status::Unverifiable);
+    let t = &r.upstreams[0].trace;
+    assert!(t.iter().any(|l| l.contains("managed elsewhere")), "{t:?}");
+}
+
+#[test]
+fn an_endpoint_naming_a_clusterip_is_not_followed() {
+    let manifests = format!(
+        "{MANIFEST_SELECTORLESS}---
+apiVersion: v1
+kind: Service
+metadata: {{name: other}}
+spec: {{clusterIP: 10.96.0.50, selector: {{app: x}}, ports: [{{port: 80}}]}}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {{name: ext-1, labels: {{kubernetes.io/service-name: ext}}}}
+addressType: IPv4
+ports: [{{port: 80}}]
+endpoints: [{{addresses: [10.96.0.50]}}]
+"
+    );
+    let r = run(TO_EXT, &manifests);
+    assert_status(&r, super::Status::Unverifiable);
+    let t = &r.upstreams[0].trace;
+    assert!(
+        t.iter().any(|l| l.contains("ClusterIP of Service `other`")),
+        "{t:?}"
+    );
+}

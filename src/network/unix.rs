@@ -92,6 +92,7 @@ fn socket_hit(outcome: Outcome) -> Hit {
         port: None,
         service: None,
         pod_port: None,
+        slice: None,
         outcome,
     }
 }

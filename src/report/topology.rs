@@ -310,9 +310,10 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
                 .iter()
                 .map(|u| topo.units[u.0].name.as_str())
                 .collect();
+            let slices: String = svc.slices.iter().map(slice_text).collect();
             let _ = writeln!(
                 s,
-                "  {}/{} {} {} ports {} selects {}",
+                "  {}/{} {} {} ports {} selects {}{slices}",
                 svc.namespace,
                 svc.name,
                 match &svc.kind {
@@ -365,4 +366,45 @@ pub fn text(topo: &Topology, sources: &SourceMap) -> String {
         }
     }
     s
+}
+
+/// A slice a Service uses, for the topology's Service line:
+/// `; EndpointSlice/web-1 10.0.0.1, 10.0.0.2 (not ready) ports http=8080`.
+fn slice_text(x: &crate::topology::EndpointSlice) -> String {
+    let kind = match x.source {
+        crate::topology::SliceSource::EndpointSlice => "EndpointSlice",
+        crate::topology::SliceSource::Endpoints => "Endpoints",
+    };
+    let addresses: Vec<String> = x
+        .endpoints
+        .iter()
+        .map(|e| match e.ready {
+            true => e.address.clone(),
+            false => format!("{} (not ready)", e.address),
+        })
+        .collect();
+    let ports: Vec<String> = x
+        .ports
+        .iter()
+        .map(|p| {
+            let n = p.port.map_or_else(|| "?".into(), |n| n.to_string());
+            match p.name.as_str() {
+                "" => n,
+                name => format!("{name}={n}"),
+            }
+        })
+        .collect();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    format!(
+        "; {kind}/{} {} ports {}",
+        x.name,
+        list(&addresses),
+        list(&ports)
+    )
 }

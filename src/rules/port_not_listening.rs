@@ -4,7 +4,7 @@ use crate::fix::Fix;
 use crate::network::Hit;
 use crate::network::Outcome;
 use crate::network::target_text;
-use crate::topology::{ServiceId, ServiceKind, TargetPort};
+use crate::topology::{EndpointSlice, Service, ServiceId, ServiceKind, ServicePort, TargetPort};
 
 crate::declare_rule! {
     /// ## What it does
@@ -133,6 +133,9 @@ impl PortNotListening {
             TargetPort::Name(n) => format!("`{n}` ({at})"),
         };
         let listening = listed(known);
+        if let Some(x) = hit.slice.map(|i| &svc.slices[i]) {
+            return Some(self.through_slice(cx, upstream, svc, x, sp, hit));
+        }
         let message = format!(
             "Service `{}` forwards port {port} to targetPort {target}, but nothing in `{}` listens on {at} (listening: {listening}), so `{}` is refused",
             svc.name,
@@ -148,6 +151,44 @@ impl PortNotListening {
             ));
         }
         Some(f)
+    }
+}
+
+impl PortNotListening {
+    /// A Service's EndpointSlice (or legacy `Endpoints`) sends `port` to
+    /// a port where nothing listens: located at the slice's port.
+    fn through_slice(
+        &self,
+        cx: &Context,
+        upstream: usize,
+        svc: &Service,
+        x: &EndpointSlice,
+        sp: &ServicePort,
+        hit: &Hit,
+    ) -> Finding {
+        let Outcome::NothingListens { unit, known } = &hit.outcome else {
+            unreachable!("checked by the caller")
+        };
+        let at = hit.pod_port.unwrap_or(sp.port);
+        let up = &cx.extraction.upstreams[upstream];
+        let message = format!(
+            "Service `{}` sends port {} to port {at} through {}, but nothing in `{}` listens on {at} (listening: {}), so `{}` is refused",
+            svc.name,
+            sp.port,
+            x.label(),
+            cx.topology.units[unit.0].name,
+            listed(known),
+            target_text(up)
+        );
+        let ps = x.port_for(sp).and_then(|p| p.span);
+        let mut f = service_finding(cx, self, &svc.name, &[upstream], message, ps.or(x.span));
+        if let ([only], Some(ps)) = (known.as_slice(), ps) {
+            f.fixes.push(Fix::unsafe_edits(
+                format!("Use port {only} instead of {at} in {}", x.label()),
+                [Edit::replace(ps, only.to_string())],
+            ));
+        }
+        f
     }
 }
 

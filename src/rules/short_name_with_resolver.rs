@@ -153,6 +153,8 @@ mod tests {
             span: None,
             selector_span: None,
             node_local: false,
+            slices: Vec::new(),
+            slices_read: false,
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod addressing;
 pub mod build;
 pub(crate) mod compose;
+pub(crate) mod endpoints;
 pub(crate) mod infer;
 pub(crate) mod kubernetes;
 pub(crate) mod links;
@@ -23,6 +24,7 @@ pub(crate) mod shell;
 pub(crate) mod testing;
 pub(crate) mod yaml;
 
+pub use endpoints::*;
 pub use model::*;
 
 use crate::source::{FileId, SourceFile, SourceMap, Span};

@@ -1018,6 +1018,15 @@ pub struct Service {
     /// `internalTrafficPolicy: Local`: a pod's traffic goes only to
     /// endpoints on its own node, and nodes are not modelled.
     pub node_local: bool,
+    /// The EndpointSlices kube-proxy uses for it beyond those its selector
+    /// makes: every slice for a selector-less Service (legacy `Endpoints`
+    /// mirrored), hand-made ones beside a selector.
+    pub slices: Vec<super::endpoints::EndpointSlice>,
+    /// Whether the input could carry its EndpointSlices: Kubernetes
+    /// manifests, or a kubectl dump that lists some. A native model or a
+    /// dump without them says nothing of a selector-less Service's
+    /// endpoints.
+    pub slices_read: bool,
 }
 
 /// Kind of volume.

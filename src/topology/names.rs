@@ -170,15 +170,20 @@ fn kubernetes_names(topo: &Topology, out: &mut Vec<NameEntry>) {
             .iter()
             .filter_map(|u| topo.units[u.0].addresses.iter().find_map(|a| a.ip))
             .collect();
+        let mut units = s.selected.clone();
         let addresses = match s.kind {
-            ServiceKind::Headless => pod_ips,
+            ServiceKind::Headless => {
+                let mut ips = pod_ips;
+                slice_records(topo, s, &mut ips, &mut units);
+                ips
+            }
             ServiceKind::ExternalName(_) => Vec::new(),
             _ => s.cluster_ip.into_iter().collect(),
         };
         out.push(NameEntry {
             name: fqdn.clone(),
             addresses,
-            units: s.selected.clone(),
+            units,
             source: NameSource::Service {
                 service: format!("{}.{}", s.name, s.namespace),
             },
@@ -210,4 +215,42 @@ fn kubernetes_names(topo: &Topology, out: &mut Vec<NameEntry>) {
             }
         }
     }
+}
+
+/// The records cluster DNS adds for a headless Service's slices: the
+/// first address of each ready endpoint (CoreDNS skips the others). Those
+/// that land in a unit (its address, or a pod its `targetRef` names whose
+/// address the manifests leave open) come first, aligned with `units`;
+/// the rest after, with no unit.
+fn slice_records(topo: &Topology, s: &Service, ips: &mut Vec<IpAddr>, units: &mut Vec<UnitId>) {
+    let mut beyond = Vec::new();
+    let ready = s
+        .slices
+        .iter()
+        .flat_map(|x| &x.endpoints)
+        .filter(|e| e.ready)
+        .filter_map(|e| e.ip.map(|ip| (ip, e.pod)));
+    for (ip, pod) in ready {
+        let holder = topo
+            .units
+            .iter()
+            .position(|u| u.addresses.iter().any(|a| a.ip == Some(ip)))
+            .map(UnitId)
+            .or_else(|| {
+                pod.filter(|p| {
+                    topo.units[p.0]
+                        .addresses
+                        .iter()
+                        .any(|a| a.origin == AddressOrigin::Modelled)
+                })
+            });
+        match holder {
+            Some(u) => {
+                ips.push(ip);
+                units.push(u);
+            }
+            None => beyond.push(ip),
+        }
+    }
+    ips.extend(beyond);
 }

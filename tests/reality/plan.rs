@@ -580,6 +580,10 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
                                 }
                             }
                         }
+                        // CoreDNS answers the ready addresses of its slices.
+                        for ip in slice_records(&topo, s) {
+                            add(&fqdn, ip);
+                        }
                     }
                     // Cluster DNS answers a CNAME (stub.py: `=target`).
                     ServiceKind::ExternalName(ref target) => {
@@ -655,7 +659,8 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
         }
     }
 
-    // Kubernetes Services: port → targetPort on every selected pod.
+    // Kubernetes Services: port → targetPort on every selected pod, and
+    // the endpoints of their EndpointSlices.
     let mut services = Vec::new();
     for s in &topo.services {
         let Some(IpAddr::V4(cip)) = s.cluster_ip else {
@@ -687,6 +692,7 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
                     eps.push((ip, port));
                 }
             }
+            eps.extend(slice_endpoints(&topo, s, p));
             services.push(ServicePlan {
                 ip: cip,
                 port: p.port,
@@ -1297,4 +1303,74 @@ fn probe_confs(
         }
     }
     Ok(confs)
+}
+
+/// What kube-proxy programs for Service port `sp` from the Service's
+/// EndpointSlices (`pkg/proxy/endpointslicecache.go`, `topology.go`): the
+/// slice port of the same name and protocol, on the first address of each
+/// ready endpoint, or of those serving while terminating when none is
+/// ready; IPv4 slices only (the ClusterIPs here are IPv4). An endpoint
+/// whose `targetRef` names a pod the plan gives another address stands
+/// for that pod, as upcheck assumes.
+fn slice_endpoints(topo: &Topology, s: &Service, sp: &ServicePort) -> Vec<(Ipv4Addr, u16)> {
+    let name = sp.name.as_deref().unwrap_or("");
+    let mut all = Vec::new();
+    for x in s
+        .slices
+        .iter()
+        .filter(|x| x.address_type == AddressType::Ipv4)
+    {
+        let Some(port) = x
+            .ports
+            .iter()
+            .find(|p| p.name == name && p.protocol == sp.protocol)
+            .and_then(|p| p.port)
+        else {
+            continue;
+        };
+        all.extend(x.endpoints.iter().map(|e| (e, port)));
+    }
+    let ready: Vec<_> = all.iter().filter(|(e, _)| e.ready).collect();
+    let usable = if ready.is_empty() {
+        all.iter()
+            .filter(|(e, _)| e.serving && e.terminating)
+            .collect()
+    } else {
+        ready
+    };
+    usable
+        .into_iter()
+        .filter_map(|(e, port)| match stand_in(topo, e)? {
+            IpAddr::V4(v4) => Some((v4, *port)),
+            IpAddr::V6(_) => None,
+        })
+        .collect()
+}
+
+/// What cluster DNS answers for a headless Service's slices: the first
+/// address of each ready endpoint (an endpoint whose `targetRef` names a
+/// pod the plan gives another address stands for that pod, as upcheck
+/// assumes).
+fn slice_records(topo: &Topology, s: &Service) -> Vec<IpAddr> {
+    s.slices
+        .iter()
+        .filter(|x| x.address_type != AddressType::Fqdn)
+        .flat_map(|x| &x.endpoints)
+        .filter(|e| e.ready)
+        .filter_map(|e| stand_in(topo, e))
+        .collect()
+}
+
+/// The address the plan gives an endpoint: its own, or that of the pod its
+/// `targetRef` names when no unit holds its own.
+fn stand_in(topo: &Topology, e: &Endpoint) -> Option<IpAddr> {
+    let ip = e.ip?;
+    let held = topo
+        .units
+        .iter()
+        .any(|u| u.addresses.iter().any(|a| a.ip == Some(ip)));
+    match e.pod {
+        Some(p) if !held => topo.units[p.0].addresses.iter().find_map(|a| a.ip),
+        _ => Some(ip),
+    }
 }

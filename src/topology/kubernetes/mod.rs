@@ -3,7 +3,8 @@
 //! (init containers and native sidecars included, as they share the pod's
 //! network namespace), ports, probe listeners, env, command, DNS policy,
 //! `hostAliases`, volumes and mounts; Services with their selectors and the
-//! pods they select; ConfigMap data mounted into containers as files (an
+//! pods they select, and the EndpointSlices (or legacy `Endpoints`) they
+//! use; ConfigMap data mounted into containers as files (an
 //! nginx configuration shipped in a ConfigMap).
 //!
 //! The YAML tree is walked by hand: a field of the wrong type is a located
@@ -20,6 +21,7 @@
 //! workload in another namespace) becomes `<namespace>/<name>`.
 
 mod configmap;
+mod endpoints;
 mod objects;
 mod pod;
 mod policy;
@@ -79,6 +81,15 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     for o in objects.iter().filter(|o| o.kind == Kind::Service) {
         ld.service(o);
     }
+    let mut slices = Vec::new();
+    for o in &objects {
+        match o.kind {
+            Kind::EndpointSlice => slices.extend(ld.endpoint_slice(o)),
+            Kind::Endpoints => slices.extend(ld.legacy_endpoints(o)),
+            _ => {}
+        }
+    }
+    ld.attach_slices(slices);
     for o in objects.iter().filter(|o| o.kind == Kind::NetworkPolicy) {
         ld.network_policy(o);
     }

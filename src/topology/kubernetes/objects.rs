@@ -20,6 +20,8 @@ pub(super) enum Kind {
     Service,
     ConfigMap,
     NetworkPolicy,
+    EndpointSlice,
+    Endpoints,
 }
 
 impl Kind {
@@ -37,6 +39,8 @@ impl Kind {
             "Job" => (Kind::Job, &["batch"]),
             "CronJob" => (Kind::CronJob, &["batch"]),
             "NetworkPolicy" => (Kind::NetworkPolicy, &["networking.k8s.io"]),
+            "EndpointSlice" => (Kind::EndpointSlice, &["discovery.k8s.io"]),
+            "Endpoints" => (Kind::Endpoints, &[""]),
             _ => return None,
         };
         Some(if groups.contains(&group) {
@@ -47,6 +51,8 @@ impl Kind {
             Err("batch/v1")
         } else if groups[0] == "networking.k8s.io" {
             Err("networking.k8s.io/v1")
+        } else if groups[0] == "discovery.k8s.io" {
+            Err("discovery.k8s.io/v1")
         } else {
             Err("apps/v1")
         })
@@ -66,12 +72,21 @@ impl Kind {
             Kind::Service => "Service",
             Kind::ConfigMap => "ConfigMap",
             Kind::NetworkPolicy => "NetworkPolicy",
+            Kind::EndpointSlice => "EndpointSlice",
+            Kind::Endpoints => "Endpoints",
         }
     }
 
     /// True for the workload kinds, which run pods.
     pub(super) fn has_pods(self) -> bool {
-        !matches!(self, Kind::Service | Kind::ConfigMap | Kind::NetworkPolicy)
+        !matches!(
+            self,
+            Kind::Service
+                | Kind::ConfigMap
+                | Kind::NetworkPolicy
+                | Kind::EndpointSlice
+                | Kind::Endpoints
+        )
     }
 }
 

@@ -87,6 +87,8 @@ impl Loader<'_> {
             span: Some(o.name_span),
             selector_span,
             node_local,
+            slices: Vec::new(),
+            slices_read: true,
         });
     }
 

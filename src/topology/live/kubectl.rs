@@ -1,6 +1,8 @@
 //! `kubectl get -o json` output: the Kubernetes loader reads the objects
-//! as manifests, then what the live objects say (pod IPs, ClusterIPs,
-//! owners, phases) is laid over the pods and Services it modelled.
+//! as manifests (EndpointSlices and Endpoints too, when the dump lists
+//! them: `kubectl get pods,svc,cm,endpointslices -o json`), then what the
+//! live objects say (pod IPs, ClusterIPs, owners, phases) is laid over the
+//! pods and Services it modelled.
 
 use super::*;
 use crate::topology::addressing::PlanOverrides;
@@ -36,6 +38,7 @@ pub fn load_kubectl(
     let mut pods: HashMap<(String, String), LivePod> = HashMap::new();
     let mut services: HashMap<(String, String), Span> = HashMap::new();
     let mut any_status = false;
+    let mut any_slices = false;
     for &f in files {
         // Errors were reported by the Kubernetes loader.
         let Ok(docs) = yaml::parse_documents(f, sources.get(f)) else {
@@ -91,6 +94,7 @@ pub fn load_kubectl(
                 Some("Service") if live => {
                     services.insert((ns, name.to_string()), name_span);
                 }
+                Some("EndpointSlice" | "Endpoints") => any_slices = true,
                 _ => {}
             }
         }
@@ -212,6 +216,9 @@ pub fn load_kubectl(
         if s.cluster_ip.is_some() && services.contains_key(&(s.namespace.clone(), s.name.clone())) {
             s.ip_origin = AddressOrigin::Observed;
         }
+        // A dump without them (`kubectl get all`) says nothing of the
+        // endpoints of a selector-less Service.
+        s.slices_read = any_slices;
     }
     let kube_dns = topo.services.iter().find(|s| {
         s.namespace == "kube-system"
@@ -292,6 +299,9 @@ fn retain_units(topo: &mut Topology, keep: &[bool]) {
     });
     for s in &mut topo.services {
         s.selected = s.selected.iter().filter_map(|u| unit_map[u.0]).collect();
+        for e in s.slices.iter_mut().flat_map(|x| &mut x.endpoints) {
+            e.pod = e.pod.and_then(|u| unit_map[u.0]);
+        }
     }
 }
 

@@ -11,9 +11,11 @@
 //!   (`DNSNames`, `Aliases`, the container name); `ExposedPorts` as
 //!   [`PortKind::ImageExposed`], port bindings as published ports; mounts as
 //!   volumes (the same volume `Name` or bind `Source` is one shared volume).
-//! - `kubectl get pods,svc,cm -o json` output (a `List` whose items carry
-//!   `status`) is read by the Kubernetes loader unchanged — pods, Services
-//!   and ConfigMaps are ordinary manifests there — and the live facts are
+//! - `kubectl get pods,svc,cm,endpointslices -o json` output (a `List`
+//!   whose items carry `status`) is read by the Kubernetes loader unchanged
+//!   — pods, Services, ConfigMaps and EndpointSlices are ordinary manifests
+//!   there; a dump with no EndpointSlice leaves a selector-less Service's
+//!   endpoints unknown — and the live facts are
 //!   laid over it: pod IPs (`status.podIP`) and ClusterIPs become
 //!   [`AddressOrigin::Observed`], a pod's owner (`metadata.ownerReferences`)
 //!   names its workload (a ReplicaSet with a `pod-template-hash` is read as

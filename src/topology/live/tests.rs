@@ -253,3 +253,59 @@ fn kubectl_get_all_models_the_live_pods_not_the_templates() {
             .any(|m| m.contains("pod templates of Deployment default/web"))
     );
 }
+
+/// A dump with both kinds of slices a cluster holds beside a
+/// selector-less Service's hand-written `Endpoints`.
+const SLICES: &str = r#"{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Pod",
+   "metadata": {"name": "api-5d9c7b-x2x4q", "namespace": "default", "uid": "p1", "labels": {"app": "api", "pod-template-hash": "5d9c7b"},
+                "ownerReferences": [{"kind": "ReplicaSet", "name": "api-5d9c7b", "controller": true}]},
+   "spec": {"containers": [{"name": "api", "image": "api", "ports": [{"containerPort": 8080}]}]},
+   "status": {"phase": "Running", "podIP": "10.42.0.7"}},
+  {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api", "uid": "d1"},
+   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "api"}},
+            "template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "api", "image": "api"}]}}}},
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "uid": "s1"},
+   "spec": {"selector": {"app": "api"}, "clusterIP": "10.43.0.20", "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}},
+  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ext", "uid": "s2"},
+   "spec": {"clusterIP": "10.43.0.21", "ports": [{"name": "http", "port": 80}]}},
+  {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+   "metadata": {"name": "api-abcde", "uid": "e1", "labels": {"kubernetes.io/service-name": "api", "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}},
+   "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+   "endpoints": [{"addresses": ["10.42.0.7"], "conditions": {"ready": true}, "targetRef": {"kind": "Pod", "name": "api-5d9c7b-x2x4q", "namespace": "default"}}]},
+  {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "ext", "uid": "e2"},
+   "subsets": [{"addresses": [{"ip": "10.42.0.7", "targetRef": {"kind": "Pod", "name": "api-5d9c7b-x2x4q"}}], "ports": [{"name": "http", "port": 8080}]}]},
+  {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+   "metadata": {"name": "ext-fghij", "uid": "e3", "labels": {"kubernetes.io/service-name": "ext", "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"}},
+   "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+   "endpoints": [{"addresses": ["10.42.0.7"], "conditions": {"ready": true}, "targetRef": {"kind": "Pod", "name": "api-5d9c7b-x2x4q", "namespace": "default"}}]}
+]}"#;
+
+#[test]
+fn a_dump_s_slices_are_attached_as_kube_proxy_reads_them() {
+    let (t, _) = load_as(SLICES, Format::Kubectl);
+    let svc = |n: &str| t.services.iter().find(|s| s.name == n).expect("a Service");
+    // The controller's slice is what the selector gives.
+    assert!(svc("api").slices.is_empty());
+    assert_eq!(svc("api").selected.len(), 1);
+    // The mirrored slice, not the `Endpoints` it mirrors as well.
+    let ext = &svc("ext").slices;
+    assert_eq!(ext.len(), 1);
+    assert_eq!(ext[0].name, "ext-fghij");
+    // The live pod, which its targetRef names, once the template's pod is gone.
+    let pod = ext[0].endpoints[0].pod.expect("the live pod");
+    assert_eq!(t.units[pod.0].name, "api-5d9c7b-x2x4q");
+    assert_eq!(
+        t.units[pod.0].addresses[0].ip,
+        Some("10.42.0.7".parse().unwrap())
+    );
+    assert!(t.services.iter().all(|s| s.slices_read));
+    assert!(
+        !messages(&t).iter().any(|m| m.contains("not used")),
+        "{:?}",
+        messages(&t)
+    );
+    // A dump with no slice at all (`kubectl get all`) says nothing of them.
+    let (t, _) = load_as(KUBECTL, Format::Kubectl);
+    assert!(!t.services.is_empty() && t.services.iter().all(|s| !s.slices_read));
+}

@@ -111,6 +111,8 @@ impl Loader<'_> {
             span: Some(name_span),
             selector_span,
             node_local: false,
+            slices: Vec::new(),
+            slices_read: false,
         });
     }
 }

@@ -1,6 +1,7 @@
 //! Tests of the Kubernetes loader, by concern; the helpers they share.
 
 mod config_maps;
+mod endpoints;
 mod objects;
 mod pods;
 mod services;
