@@ -205,9 +205,37 @@ pub fn openapi() -> Doc {
     let mut doc = super::api_routes().into_openapi();
     require_nginx_or_files(&mut doc);
     close_forms(&mut doc);
+    stored_answer(&mut doc);
     per_format(&mut doc);
     open_unless_declared(&mut doc);
     doc
+}
+
+/// `POST /validate`'s `201`, the answer of `?store=true`: its `200` (the
+/// same report, in the same media types) with `Location`, written once.
+fn stored_answer(doc: &mut Doc) {
+    let Some(op) = (doc.paths.paths.get_mut("/validate")).and_then(|p| p.post.as_mut()) else {
+        return;
+    };
+    let Some(RefOr::T(ok)) = op.responses.responses.get("200") else {
+        return;
+    };
+    let mut created = ok.clone();
+    created.description = "With `?store=true`: the report, as for `200`, and kept on the \
+        server; `Location` is its permalink, `/reports/{id}`."
+        .to_string();
+    created.headers.insert(
+        "location".to_string(),
+        RefOr::T(
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).build()))
+                .description(Some("`/reports/{id}`: the stored report."))
+                .build(),
+        ),
+    );
+    op.responses
+        .responses
+        .insert("201".to_string(), RefOr::T(created));
 }
 
 /// `POST /validate/{format}`, one path per format: `POST /validate` with

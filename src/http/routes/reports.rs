@@ -9,10 +9,26 @@ use crate::http::error::{ApiError, Kind};
 use crate::http::openapi::ReportErrors;
 use crate::http::state::AppState;
 use crate::http::store::{ReportId, Store, Stored};
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, UNIX_EPOCH};
+
+/// The stored report a `/reports/{id}/…` path names, found after the token
+/// check.
+pub struct Found(Stored);
+
+impl FromRequestParts<AppState> for Found {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Found, ApiError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::new(Kind::ReportNotFound, "no report id in the path"))?;
+        find(state, &parts.headers, &id).await.map(Found)
+    }
+}
 
 /// The stored report `id` names, after the token check.
 async fn find(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Stored, ApiError> {
@@ -134,13 +150,8 @@ pub async fn get(
     ),
     security(("bearer" = []))
 )]
-pub async fn diagram(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+pub async fn diagram(headers: HeaderMap, Found(stored): Found) -> Result<Response, ApiError> {
     super::negotiate(&headers, &["image/svg+xml"])?;
-    let stored = find(&state, &headers, &id).await?;
     Ok(stored_response(
         stored.diagram,
         "image/svg+xml",
@@ -170,17 +181,8 @@ pub async fn diagram(
     ),
     security(("bearer" = []))
 )]
-pub async fn request(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let stored = find(&state, &headers, &id).await?;
-    Ok(stored_response(
-        stored.request,
-        &stored.request_type,
-        stored.expires_at,
-    ))
+pub async fn request(Found(stored): Found) -> Response {
+    stored_response(stored.request, &stored.request_type, stored.expires_at)
 }
 
 /// Delete a stored report.

@@ -148,20 +148,6 @@ impl FromRequestParts<AppState> for ReportFormat {
                 (String = "image/svg+xml"),
             )
         ),
-        (status = 201, description = "With `?store=true`: the report, as for `200`, and kept on the server; `Location` is its permalink, `/reports/{id}`.",
-            headers(
-                ("x-upcheck-verdict" = String, description = "pass, warn or fail"),
-                ("location" = String, description = "`/reports/{id}`: the stored report."),
-            ),
-            content(
-                (JsonAnswer = "application/json"),
-                (SarifLog = "application/sarif+json"),
-                (String = "text/markdown"),
-                (String = "text/plain"),
-                (String = "application/xml"),
-                (String = "image/svg+xml"),
-            )
-        ),
         ValidateErrors,
     ),
     security(("bearer" = []))

@@ -8,8 +8,8 @@
 //!
 //! One sqlx `Any` pool serves both databases: SQLite, a file under the
 //! data directory, by default; PostgreSQL for several replicas behind one
-//! Service. The migrations are embedded in the binary as strings, one set
-//! per database (they differ in the byte-string type only), and run at
+//! Service. The migration is embedded in the binary as a string, one
+//! schema for both databases (with each one's byte-string type), and run at
 //! start-up; sqlx's `migrate!` macro would embed them too, at the price of
 //! building both drivers a second time for the proc-macro.
 //!
@@ -80,11 +80,13 @@ impl Backend {
         }
     }
 
-    fn schema(self) -> &'static str {
-        match self {
-            Backend::Sqlite => include_str!("sqlite.sql"),
-            Backend::Postgres => include_str!("postgres.sql"),
-        }
+    /// The embedded schema with this database's byte-string type.
+    fn schema(self) -> String {
+        let bytes = match self {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        };
+        include_str!("schema.sql").replace("BYTES", bytes)
     }
 }
 
@@ -258,7 +260,7 @@ impl Store {
             1,
             "reports".into(),
             MigrationType::Simple,
-            backend.schema().into_sql_str(),
+            sqlx::AssertSqlSafe(backend.schema()).into_sql_str(),
             false,
         )]);
         migrator.run(&pool).await?;

@@ -36,16 +36,26 @@ pub(super) struct Read {
 }
 
 impl Loader<'_> {
-    /// Reads an EndpointSlice; `None` when it names no Service or cannot
-    /// be used at all (warned about).
-    pub(super) fn endpoint_slice(&mut self, o: &Obj) -> Option<Read> {
-        let label = o.label();
-        let l = label.as_str();
+    /// An object's `metadata` and its labels (none when it has none).
+    fn meta_labels<'n>(
+        &mut self,
+        l: &str,
+        o: &Obj<'n>,
+    ) -> (Option<&'n Node>, std::collections::BTreeMap<String, String>) {
         let meta = self.r.map(l, o.node, "", "metadata");
         let labels = meta
             .and_then(|m| self.r.labels(l, m, "metadata", "labels"))
             .map(|x| x.0)
             .unwrap_or_default();
+        (meta, labels)
+    }
+
+    /// Reads an EndpointSlice; `None` when it names no Service or cannot
+    /// be used at all (warned about).
+    pub(super) fn endpoint_slice(&mut self, o: &Obj) -> Option<Read> {
+        let label = o.label();
+        let l = label.as_str();
+        let (meta, labels) = self.meta_labels(l, o);
         let Some(service) = labels.get(SERVICE_NAME_LABEL).filter(|s| !s.is_empty()) else {
             self.r.info(
                 o.name_span,
@@ -153,11 +163,7 @@ impl Loader<'_> {
     pub(super) fn legacy_endpoints(&mut self, o: &Obj) -> Vec<Read> {
         let label = o.label();
         let l = label.as_str();
-        let meta = self.r.map(l, o.node, "", "metadata");
-        let labels = meta
-            .and_then(|m| self.r.labels(l, m, "metadata", "labels"))
-            .map(|x| x.0)
-            .unwrap_or_default();
+        let (meta, labels) = self.meta_labels(l, o);
         let skip_mirror = labels
             .get("endpointslice.kubernetes.io/skip-mirror")
             .is_some_and(|v| v == "true");

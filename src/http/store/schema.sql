@@ -1,5 +1,6 @@
--- Stored reports (`POST /validate?store=true`), for postgres. The two files differ only in
--- the byte-string type (BLOB / BYTEA); sqlx's Any driver reads both as Vec<u8>.
+-- Stored reports (`POST /validate?store=true`), for SQLite and PostgreSQL. `BYTES` is
+-- each database's byte-string type (BLOB / BYTEA), put in by `Backend::schema`;
+-- sqlx's Any driver reads both as Vec<u8>.
 CREATE TABLE reports (
     id TEXT PRIMARY KEY,
     created_at BIGINT NOT NULL,
@@ -7,9 +8,9 @@ CREATE TABLE reports (
     verdict TEXT NOT NULL,
     tool TEXT NOT NULL,
     request_type TEXT NOT NULL,
-    request BYTEA NOT NULL,
-    report BYTEA NOT NULL,
-    diagram BYTEA NOT NULL,
+    request BYTES NOT NULL,
+    report BYTES NOT NULL,
+    diagram BYTES NOT NULL,
     size BIGINT NOT NULL
 );
 CREATE INDEX reports_expires_at ON reports (expires_at);
