@@ -187,6 +187,13 @@ fn serve(args: &[&str]) -> Service {
     Service(child, base)
 }
 
+/// A service keeping reports in `dir` (SQLite), with `args` added.
+fn serve_in(dir: &Path, args: &[&str]) -> Service {
+    let mut all = vec!["--data-dir", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    serve(&all)
+}
+
 /// Stores the seed; the answer and the report's path.
 fn store_seed(base: &str, auth: &[(&str, &str)]) -> (Answer, String) {
     let mut headers = vec![JSON];
@@ -304,7 +311,7 @@ fn suite(a: &str) {
 
 fn sqlite_reports_round_trip() {
     let dir = scratch("permalinks-sqlite");
-    let s = serve(&["--data-dir", dir.to_str().unwrap(), "--public-url", PUBLIC]);
+    let s = serve_in(&dir, &["--public-url", PUBLIC]);
     suite(&s.1);
     assert!(
         dir.join("reports.db").is_file(),
@@ -314,7 +321,7 @@ fn sqlite_reports_round_trip() {
 
 fn tokens_guard_stored_reports_but_not_the_page() {
     let dir = scratch("permalinks-tokens");
-    let s = serve(&["--data-dir", dir.to_str().unwrap(), "--tokens", "s3cret"]);
+    let s = serve_in(&dir, &["--tokens", "s3cret"]);
     let auth = ("authorization", "Bearer s3cret");
     let (_, path) = store_seed(&s.1, &[auth]);
     for p in [
@@ -352,12 +359,7 @@ fn a_server_without_storage_refuses_to_store() {
 
 fn caps_and_expiry_are_kept() {
     let dir = scratch("permalinks-caps");
-    let s = serve(&[
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--max-stored-report",
-        "2K",
-    ]);
+    let s = serve_in(&dir, &["--max-stored-report", "2K"]);
     let big = http(&s.1, "POST", "/validate?store=true", &[JSON], &seed_json());
     assert_eq!(big.status, 413, "{}", big.text());
     assert_eq!(
@@ -366,7 +368,7 @@ fn caps_and_expiry_are_kept() {
     );
     assert_eq!(big.json()["limit"], 2048);
     drop(s);
-    let s = serve(&["--data-dir", dir.to_str().unwrap(), "--report-ttl", "1s"]);
+    let s = serve_in(&dir, &["--report-ttl", "1s"]);
     let (_, path) = store_seed(&s.1, &[]);
     std::thread::sleep(std::time::Duration::from_millis(2100));
     assert_eq!(
@@ -530,14 +532,7 @@ fn postgres_reports_round_trip_and_replicas_share_them() {
 
 fn a_slash_command_looks_a_stored_report_up() {
     let dir = scratch("permalinks-chat");
-    let s = serve(&[
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--public-url",
-        PUBLIC,
-        "--mattermost-token",
-        "tok",
-    ]);
+    let s = serve_in(&dir, &["--public-url", PUBLIC, "--mattermost-token", "tok"]);
     let (_, path) = store_seed(&s.1, &[]);
     let form = ("content-type", "application/x-www-form-urlencoded");
     let ask = |text: &str| {

@@ -281,7 +281,7 @@ async fn report(state: &AppState, written: &str) -> Answer {
             return Answer::new("upcheck", ": the report store cannot be reached; try again");
         }
     };
-    let report: Value = serde_json::from_slice(&stored.report).unwrap_or(Value::Null);
+    let report: Value = serde_json::from_slice(&stored.entry.report).unwrap_or(Value::Null);
     let count = |k: &str| report["summary"][k].as_u64().unwrap_or(0);
     let mut rest = format!(
         " — {} upstreams: {} reachable, {} unreachable, {} unverifiable",
@@ -306,7 +306,7 @@ async fn report(state: &AppState, written: &str) -> Answer {
     }
     rest.push('\n');
     rest.push_str(&state.public(&id.path()).unwrap_or_else(|| id.path()));
-    Answer::new(&format!("upcheck: {}", stored.verdict), &rest)
+    Answer::new(&format!("upcheck: {}", stored.entry.verdict), &rest)
 }
 
 fn explain(state: &AppState, written: &str) -> Answer {

@@ -126,8 +126,8 @@ pub async fn get(
         return Ok(crate::http::portal::index().await.into_response());
     }
     let stored = find(&state, &headers, &id).await?;
-    let verdict = HeaderValue::from_str(&stored.verdict);
-    let mut res = stored_response(stored.report, "application/json", stored.expires_at);
+    let verdict = HeaderValue::from_str(&stored.entry.verdict);
+    let mut res = stored_response(stored.entry.report, "application/json", stored.expires_at);
     if let Ok(v) = verdict {
         res.headers_mut().insert("x-upcheck-verdict", v);
     }
@@ -153,7 +153,7 @@ pub async fn get(
 pub async fn diagram(headers: HeaderMap, Found(stored): Found) -> Result<Response, ApiError> {
     super::negotiate(&headers, &["image/svg+xml"])?;
     Ok(stored_response(
-        stored.diagram,
+        stored.entry.diagram,
         "image/svg+xml",
         stored.expires_at,
     ))
@@ -182,7 +182,11 @@ pub async fn diagram(headers: HeaderMap, Found(stored): Found) -> Result<Respons
     security(("bearer" = []))
 )]
 pub async fn request(Found(stored): Found) -> Response {
-    stored_response(stored.request, &stored.request_type, stored.expires_at)
+    stored_response(
+        stored.entry.request,
+        &stored.entry.request_type,
+        stored.expires_at,
+    )
 }
 
 /// Delete a stored report.

@@ -16,7 +16,7 @@ use crate::http::middleware::take_slot;
 use crate::http::openapi::{JsonAnswer, SarifLog, ValidateErrors};
 use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
-use crate::http::store::{NewReport, ReportId, StoreError};
+use crate::http::store::{Entry, ReportId, StoreError};
 use crate::input::InputError;
 use crate::report::{self, Format, Report};
 use axum::Extension;
@@ -286,8 +286,8 @@ async fn answer(
             (report.verdict == report::Verdict::Error).then(|| ApiError::refused(&report));
         // A stored report keeps its JSON and its picture, whatever the
         // answer's format; an input that could not be read is not stored.
-        let kept = raw.filter(|_| refused.is_none()).map(|raw| NewReport {
-            verdict: report.verdict.as_str(),
+        let kept = raw.filter(|_| refused.is_none()).map(|raw| Entry {
+            verdict: report.verdict.as_str().to_string(),
             tool: report.tool.clone(),
             request_type: raw.content_type,
             request: raw.bytes.to_vec(),

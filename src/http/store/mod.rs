@@ -185,11 +185,11 @@ impl fmt::Display for ReportId {
     }
 }
 
-/// A report to store.
-#[derive(Debug, Clone)]
-pub struct NewReport {
+/// What is kept of one validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
     /// pass, warn, fail or error.
-    pub verdict: &'static str,
+    pub verdict: String,
     /// The tool and version that wrote the report.
     pub tool: String,
     /// The request's `Content-Type`.
@@ -202,31 +202,22 @@ pub struct NewReport {
     pub diagram: Vec<u8>,
 }
 
-impl NewReport {
+impl Entry {
     fn size(&self) -> usize {
         self.request.len() + self.report.len() + self.diagram.len()
     }
 }
 
-/// A stored report.
+/// A stored report: its entry and when it was kept and expires (Unix
+/// seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
-    /// When it was stored (Unix seconds).
+    /// When it was stored.
     pub created_at: i64,
-    /// When it expires (Unix seconds).
+    /// When it expires.
     pub expires_at: i64,
-    /// pass, warn, fail or error.
-    pub verdict: String,
-    /// The tool and version that wrote it.
-    pub tool: String,
-    /// The request's `Content-Type`.
-    pub request_type: String,
-    /// The request body.
-    pub request: Vec<u8>,
-    /// The JSON report.
-    pub report: Vec<u8>,
-    /// The SVG picture.
-    pub diagram: Vec<u8>,
+    /// What was kept.
+    pub entry: Entry,
 }
 
 /// The report database; cheap to clone (a pool).
@@ -286,7 +277,7 @@ impl Store {
     /// Stores `r` under `id` until the time to live runs out; refuses a
     /// report over the per-report cap, or one the total cap has no room
     /// for (after sweeping the expired ones).
-    pub async fn put(&self, id: &ReportId, r: &NewReport) -> Result<i64, StoreError> {
+    pub async fn put(&self, id: &ReportId, r: &Entry) -> Result<i64, StoreError> {
         let size = r.size();
         if size > self.config.max_report_bytes {
             return Err(StoreError::ReportTooLarge {
@@ -309,7 +300,7 @@ impl Store {
     async fn try_put(
         &self,
         id: &ReportId,
-        r: &NewReport,
+        r: &Entry,
         size: usize,
     ) -> Result<Option<i64>, StoreError> {
         let size = i64::try_from(size).unwrap_or(i64::MAX);
@@ -336,7 +327,7 @@ impl Store {
         .bind(id.as_str().to_string())
         .bind(created)
         .bind(expires)
-        .bind(r.verdict.to_string())
+        .bind(r.verdict.clone())
         .bind(r.tool.clone())
         .bind(r.request_type.clone())
         .bind(r.request.clone())
@@ -365,12 +356,14 @@ impl Store {
         Ok(Some(Stored {
             created_at: row.try_get("created_at")?,
             expires_at: row.try_get("expires_at")?,
-            verdict: row.try_get("verdict")?,
-            tool: row.try_get("tool")?,
-            request_type: row.try_get("request_type")?,
-            request: row.try_get("request")?,
-            report: row.try_get("report")?,
-            diagram: row.try_get("diagram")?,
+            entry: Entry {
+                verdict: row.try_get("verdict")?,
+                tool: row.try_get("tool")?,
+                request_type: row.try_get("request_type")?,
+                request: row.try_get("request")?,
+                report: row.try_get("report")?,
+                diagram: row.try_get("diagram")?,
+            },
         }))
     }
 

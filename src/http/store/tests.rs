@@ -16,9 +16,9 @@ async fn sqlite(tweak: impl FnOnce(&mut StoreConfig)) -> Store {
     Store::open(cfg).await.expect("the store opens")
 }
 
-fn report(bytes: usize) -> NewReport {
-    NewReport {
-        verdict: "fail",
+fn report(bytes: usize) -> Entry {
+    Entry {
+        verdict: "fail".into(),
         tool: "upcheck test".into(),
         request_type: "application/json".into(),
         request: vec![b'{'; bytes],
@@ -35,10 +35,10 @@ async fn a_report_round_trips_and_is_gone_once_deleted() {
     let got = store.get(&id).await.unwrap().expect("stored");
     assert_eq!(got.expires_at, expires);
     assert_eq!(got.expires_at - got.created_at, 30 * 24 * 3600);
-    assert_eq!(got.request, vec![b'{'; 10]);
-    assert_eq!(got.report, br#"{"verdict":"fail"}"#);
-    assert_eq!(got.diagram, b"<svg/>");
-    assert_eq!(got.verdict, "fail");
+    assert_eq!(got.entry.request, vec![b'{'; 10]);
+    assert_eq!(got.entry.report, br#"{"verdict":"fail"}"#);
+    assert_eq!(got.entry.diagram, b"<svg/>");
+    assert_eq!(got.entry.verdict, "fail");
     assert_eq!(store.usage().await.unwrap(), 10 + 18 + 6);
     assert!(store.delete(&id).await.unwrap());
     assert_eq!(store.get(&id).await.unwrap(), None);
