@@ -254,6 +254,13 @@ impl Store {
             sqlx::AssertSqlSafe(backend.schema()).into_sql_str(),
             false,
         )]);
+        if backend == Backend::Sqlite {
+            // Readers do not wait for the writer, nor it for them; the
+            // mode is kept in the file, so once is enough.
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await?;
+        }
         migrator.run(&pool).await?;
         let store = Store {
             pool,

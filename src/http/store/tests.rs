@@ -122,6 +122,10 @@ async fn a_reopened_store_keeps_its_reports_and_migrates_once() {
         .unwrap();
     let again = Store::open(StoreConfig::at(url)).await.unwrap();
     assert!(again.get(&id).await.unwrap().is_some());
+    assert!(
+        dir.join("reports.db-wal").exists(),
+        "SQLite runs in write-ahead-log mode"
+    );
 }
 
 #[test]
