@@ -598,6 +598,27 @@ fn slack_messages_stay_within_slacks_limits_and_escape_its_markup() {
     assert!(text.contains("and ") && text.contains(" more"), "{text}");
     assert!(text.contains("|UC"), "{text}");
     assert!(text.contains("&lt;xxx"), "{text}");
+    // A stored report's link is the last block, in Slack's and Mattermost's form.
+    let stored = Links {
+        permalink: Some("https://upcheck.example.com/reports/0123".into()),
+        ..docs_links()
+    };
+    let m: Value = serde_json::from_str(&report::render_with(&r, Format::Slack, &stored)).unwrap();
+    let blocks = m["blocks"].as_array().unwrap();
+    assert!(blocks.len() <= 50);
+    assert_eq!(
+        blocks.last().unwrap()["elements"][0]["text"],
+        "<https://upcheck.example.com/reports/0123|Full report>"
+    );
+    let mm: Value =
+        serde_json::from_str(&report::render_with(&r, Format::Mattermost, &stored)).unwrap();
+    assert!(
+        mm["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("[Full report](https://upcheck.example.com/reports/0123)"),
+        "{mm}"
+    );
 }
 
 #[test]
