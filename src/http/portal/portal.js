@@ -6,7 +6,7 @@
 import { $, el, render, renderProblem, showPicture, clearPictures } from "./render.js";
 import { loadEditor, attach, showFindings, canApply, applyFix } from "./editors.js";
 import * as project from "./project.js";
-import { storedId, showLink, clearLink, loadStored } from "./share.js";
+import { storedId, showLink, clearLink, loadStored, authHeaders } from "./share.js";
 
 const submit = () => $("#form").requestSubmit();
 
@@ -169,10 +169,8 @@ async function validate(ev) {
   sharing = false;
   clearLink();
   const req = dropped ? await projectRequest(dropped) : jsonRequest();
-  const headers = { accept: "application/json" };
+  const headers = authHeaders({ accept: "application/json" });
   if (req.type) headers["content-type"] = req.type;
-  const token = $("#token").value.trim();
-  if (token) headers.authorization = "Bearer " + token;
   const button = $("#validate");
   button.disabled = true;
   button.textContent = "Validating…";

@@ -10,7 +10,8 @@ export function storedId() {
   return m ? m[1] : null;
 }
 
-function authHeaders(extra = {}) {
+// `extra` with the bearer token of the form, when one is given.
+export function authHeaders(extra = {}) {
   const headers = { ...extra };
   const token = $("#token").value.trim();
   if (token) headers.authorization = "Bearer " + token;

@@ -34,11 +34,7 @@ impl FromRequestParts<AppState> for Found {
 async fn find(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Stored, ApiError> {
     let (store, id) = lookup(state, id)?;
     state.check_token(headers)?;
-    store
-        .get(&id)
-        .await
-        .map_err(super::validate::store_error)?
-        .ok_or_else(|| not_found(&id))
+    store.get(&id).await?.ok_or_else(|| not_found(&id))
 }
 
 /// The store and a well-formed id; 404 when the server keeps no reports or
@@ -212,11 +208,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let (store, id) = lookup(&state, &id)?;
     state.check_token(&headers)?;
-    if store
-        .delete(&id)
-        .await
-        .map_err(super::validate::store_error)?
-    {
+    if store.delete(&id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(not_found(&id))

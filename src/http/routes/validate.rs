@@ -16,7 +16,7 @@ use crate::http::middleware::take_slot;
 use crate::http::openapi::{JsonAnswer, SarifLog, ValidateErrors};
 use crate::http::request::{ProjectError, Submission, ValidateForm, ValidateRequest};
 use crate::http::state::{AppState, names};
-use crate::http::store::{Entry, ReportId, StoreError};
+use crate::http::store::{Entry, ReportId};
 use crate::input::InputError;
 use crate::report::{self, Format, Report};
 use axum::Extension;
@@ -235,11 +235,7 @@ async fn answer(
     let slot = take_slot(&state)?;
     let Received { payload, raw } = body;
     // The permalink is known before rendering, so chat formats can link it.
-    let id = raw
-        .as_ref()
-        .map(|_| ReportId::random())
-        .transpose()
-        .map_err(store_error)?;
+    let id = raw.as_ref().map(|_| ReportId::random()).transpose()?;
     let mut links = state.links.clone();
     links.permalink = id.as_ref().and_then(|id| state.public(&id.path()));
     let submission = Submission::read::<ValidateRequest>(payload, &state.limits)?;
@@ -321,7 +317,7 @@ async fn answer(
     }
     let stored = match (kept, id, &state.store) {
         (Some(kept), Some(id), Some(store)) => {
-            store.put(&id, &kept).await.map_err(store_error)?;
+            store.put(&id, &kept).await?;
             state
                 .metrics
                 .record(|| metrics::counter!(names::STORED).increment(1));
@@ -352,22 +348,4 @@ fn summary(r: &Report) -> (&'static str, Vec<String>) {
         r.verdict.as_str(),
         r.findings.iter().map(|f| f.code.clone()).collect(),
     )
-}
-
-/// A store failure as the client sees it: a report past the cap is a 413,
-/// a full store a 507, a database failure a 503 (its cause is logged).
-pub fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::ReportTooLarge { limit, .. } => {
-            ApiError::new(Kind::ReportTooLargeToStore, e.to_string()).limit(limit as u64)
-        }
-        StoreError::Full { limit } => ApiError::new(Kind::StoreFull, e.to_string()).limit(limit),
-        StoreError::Url(_) | StoreError::Database(_) => {
-            tracing::error!(error = %e, "the report store failed");
-            ApiError::new(
-                Kind::StoreUnavailable,
-                "the report store cannot be reached; try again, or send the request without `store`",
-            )
-        }
-    }
 }

@@ -143,6 +143,30 @@ impl From<MigrateError> for StoreError {
     }
 }
 
+/// A store failure as the client sees it: a report past the cap is a 413,
+/// a full store a 507, a database failure a 503 (its cause is logged,
+/// never answered).
+impl From<StoreError> for crate::http::ApiError {
+    fn from(e: StoreError) -> crate::http::ApiError {
+        use crate::http::{ApiError, Kind};
+        match e {
+            StoreError::ReportTooLarge { limit, .. } => {
+                ApiError::new(Kind::ReportTooLargeToStore, e.to_string()).limit(limit as u64)
+            }
+            StoreError::Full { limit } => {
+                ApiError::new(Kind::StoreFull, e.to_string()).limit(limit)
+            }
+            StoreError::Url(_) | StoreError::Database(_) => {
+                tracing::error!(error = %e, "the report store failed");
+                ApiError::new(
+                    Kind::StoreUnavailable,
+                    "the report store cannot be reached; try again, or send the request without `store`",
+                )
+            }
+        }
+    }
+}
+
 /// A report's id: 128 random bits, as 32 lowercase hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportId(String);
@@ -224,7 +248,6 @@ pub struct Stored {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
-    backend: Backend,
     config: StoreConfig,
 }
 
@@ -262,23 +285,9 @@ impl Store {
                 .await?;
         }
         migrator.run(&pool).await?;
-        let store = Store {
-            pool,
-            backend,
-            config,
-        };
+        let store = Store { pool, config };
         store.sweep().await?;
         Ok(store)
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// The configuration it was opened with.
-    pub fn config(&self) -> &StoreConfig {
-        &self.config
     }
 
     /// Stores `r` under `id` until the time to live runs out; refuses a
@@ -331,15 +340,17 @@ impl Store {
             "INSERT INTO reports (id, created_at, expires_at, verdict, tool, request_type, \
              request, report, diagram, size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(id.as_str().to_string())
+        // Borrowed: the Any driver copies each value into its arguments
+        // once; an owned `Vec` would be cloned first and copied again.
+        .bind(id.as_str())
         .bind(created)
         .bind(expires)
-        .bind(r.verdict.clone())
-        .bind(r.tool.clone())
-        .bind(r.request_type.clone())
-        .bind(r.request.clone())
-        .bind(r.report.clone())
-        .bind(r.diagram.clone())
+        .bind(r.verdict.as_str())
+        .bind(r.tool.as_str())
+        .bind(r.request_type.as_str())
+        .bind(r.request.as_slice())
+        .bind(r.report.as_slice())
+        .bind(r.diagram.as_slice())
         .bind(size)
         .execute(&mut *tx)
         .await?;
@@ -353,7 +364,7 @@ impl Store {
             "SELECT created_at, expires_at, verdict, tool, request_type, request, report, diagram \
              FROM reports WHERE id = $1 AND expires_at > $2",
         )
-        .bind(id.as_str().to_string())
+        .bind(id.as_str())
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
