@@ -31,6 +31,10 @@ fn main() {
             a_server_without_storage_refuses_to_store,
         ),
         real::always("caps_and_expiry_are_kept", caps_and_expiry_are_kept),
+        real::always(
+            "a_database_that_cannot_be_reached_stops_the_start_without_its_password",
+            a_database_that_cannot_be_reached_stops_the_start_without_its_password,
+        ),
         real::needs(
             "postgres_reports_round_trip_and_replicas_share_them",
             postgres_missing,
@@ -567,4 +571,21 @@ fn form_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+fn a_database_that_cannot_be_reached_stops_the_start_without_its_password() {
+    // Port 1 on loopback: nothing listens, the connection is refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_upcheck"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url"])
+        .arg("postgres://u:s3cret@127.0.0.1:1/upcheck")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot open the report store postgres://u:***@127.0.0.1:1/upcheck"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+    assert!(out.stdout.is_empty(), "it never listened");
 }
