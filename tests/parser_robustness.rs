@@ -1,5 +1,7 @@
 //! The parser never panics and always finishes, whatever bytes it is fed:
-//! arbitrary bytes, and real configurations with random damage.
+//! arbitrary bytes, and real configurations with random damage. On the same
+//! inputs, the payload `upcheck parse` streams as it reads is byte for byte
+//! the one written from the tree.
 
 use proptest::prelude::*;
 use upcheck::nginx::{self, ParseOptions};
@@ -44,6 +46,39 @@ fn parse_bytes(bytes: Vec<u8>) {
     let mut n = 0usize;
     config.walk(&mut |_, _, _| n += 1);
     let _ = nginx::crossplane::payload(&config, &sources, Default::default());
+    streamed_equals_tree(&bytes_of(&sources, main));
+}
+
+fn bytes_of(sources: &SourceMap, id: upcheck::source::FileId) -> Vec<u8> {
+    sources.get(id).bytes.clone()
+}
+
+/// The file alone (so it includes nothing), with and without comments, with
+/// its context detected or given: the streamed payload is the tree's.
+fn streamed_equals_tree(bytes: &[u8]) {
+    let mut sources = SourceMap::new();
+    let main = sources.add(SourceFile::new("nginx.conf", bytes.to_vec()));
+    for (comments, context) in [(false, None), (true, None), (false, Some(nginx::Ctx::Http))] {
+        let parse = ParseOptions {
+            comments,
+            context,
+            ..Default::default()
+        };
+        let opts = nginx::crossplane::Options {
+            comments,
+            ..Default::default()
+        };
+        let config = nginx::parse(&sources, main, &parse);
+        let tree = nginx::crossplane::Payload::new(&config, &sources, opts).to_vec();
+        let streamed = nginx::crossplane::stream(&sources, main, &parse, opts)
+            .expect("a file alone includes nothing");
+        assert_eq!(
+            String::from_utf8_lossy(&streamed.to_vec()),
+            String::from_utf8_lossy(&tree),
+            "comments {comments}, context {context:?}"
+        );
+        assert_eq!(streamed.failed, config.has_errors());
+    }
 }
 
 /// Damage to a real config: insert, delete or replace bytes at random
@@ -94,6 +129,37 @@ proptest! {
     #[test]
     fn damaged_real_configs_never_panic(bytes in mutated()) {
         parse_bytes(bytes);
+    }
+}
+
+#[test]
+fn streaming_refuses_what_needs_the_tree() {
+    let mut sources = SourceMap::new();
+    let main = sources.add(SourceFile::new("nginx.conf", "http { include a.conf; }"));
+    sources.add(SourceFile::new("a.conf", "server { listen 80; }"));
+    let parse = ParseOptions::default();
+    let stream = |opts| nginx::crossplane::stream(&sources, main, &parse, opts);
+    assert!(stream(Default::default()).is_none(), "an include to follow");
+    let single = ParseOptions {
+        single_file: true,
+        ..Default::default()
+    };
+    let opts = nginx::crossplane::Options {
+        single_file: true,
+        ..Default::default()
+    };
+    assert!(nginx::crossplane::stream(&sources, main, &single, opts).is_some());
+    for opts in [
+        nginx::crossplane::Options {
+            combine: true,
+            ..Default::default()
+        },
+        nginx::crossplane::Options {
+            positions: true,
+            ..Default::default()
+        },
+    ] {
+        assert!(stream(opts).is_none(), "{opts:?}");
     }
 }
 

@@ -19,7 +19,8 @@ pub struct Bundle {
     /// The main file.
     pub main: FileId,
     /// The configuration parsed with the options `load` was given, when
-    /// following includes already parsed every file read.
+    /// following includes already parsed every file read (`None` when no
+    /// file spells `include`, or includes were not followed).
     pub config: Option<nginx::Config>,
 }
 
@@ -45,18 +46,17 @@ impl Bundle {
             // Each round parses what we have and reads what the includes
             // name; it ends when a round reads nothing new.
             loop {
-                let config = nginx::parse(&sources, main, opts);
-                let mut added = false;
-                // No file spells `include`: no directive can name a file.
+                // No file spells `include`: no directive can name a file,
+                // and the caller parses (or streams) the files as they are.
                 let any = sources
                     .iter()
                     .any(|(_, f)| memchr::memmem::find(&f.bytes, b"include").is_some());
-                let patterns = if any {
-                    config.include_paths(&sources)
-                } else {
-                    Vec::new()
-                };
-                for pattern in patterns {
+                if !any {
+                    break;
+                }
+                let config = nginx::parse(&sources, main, opts);
+                let mut added = false;
+                for pattern in config.include_paths(&sources) {
                     for path in disk_matches(&pattern) {
                         if seen.contains(&normalize(&path)) {
                             continue;

@@ -65,33 +65,46 @@ pub fn run(a: ParseArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let copts = crossplane::Options {
+        combine: a.combine,
+        comments: a.include_comments,
+        positions: a.positions && !a.no_positions,
+        single_file: a.single_file,
+    };
+    let out = std::io::stdout().lock();
+    // Without includes to follow, the JSON is written as the file is read,
+    // with no tree.
+    let streamed = match (&bundle.config, a.upstreams) {
+        (None, false) => crossplane::stream(&bundle.sources, bundle.main, &opts, copts),
+        _ => None,
+    };
+    if let Some(s) = streamed {
+        let written = write_payload(out, s.pieces(), a.indent);
+        std::mem::forget(bundle.sources);
+        return finish(written, s.failed);
+    }
     let config = match bundle.config {
         Some(c) => c,
         None => nginx::parse(&bundle.sources, bundle.main, &opts),
     };
     let failed = config.has_errors();
-    let out = std::io::stdout().lock();
     let written = if a.upstreams {
         let extraction = nginx::upstreams::extract(&config, &bundle.sources);
         let json = extraction.to_json_with_positions(&bundle.sources);
         write_json(out, &json, Some(2))
     } else {
-        let payload = crossplane::Payload::new(
-            &config,
-            &bundle.sources,
-            crossplane::Options {
-                combine: a.combine,
-                comments: a.include_comments,
-                positions: a.positions && !a.no_positions,
-                single_file: a.single_file,
-            },
-        );
-        write_payload(out, &payload, a.indent)
+        let payload = crossplane::Payload::new(&config, &bundle.sources, copts);
+        write_payload(out, [payload.to_vec().as_slice()], a.indent)
     };
     // The process ends here: the tree and the files are left to the OS
     // rather than freed one node at a time.
     std::mem::forget(config);
     std::mem::forget(bundle.sources);
+    finish(written, failed)
+}
+
+/// The exit code once the output is written (or failed to be).
+fn finish(written: std::io::Result<()>, failed: bool) -> u8 {
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -101,24 +114,24 @@ pub fn run(a: ParseArgs) -> u8 {
     if failed { EXIT_PROBLEMS } else { EXIT_OK }
 }
 
-/// Writes the payload and a newline: compact, straight from the tree;
-/// indented by `indent` spaces through a JSON value.
-fn write_payload(
+/// Writes the payload, compact JSON in pieces, and a newline: as it is,
+/// or indented by `indent` spaces through a JSON value.
+fn write_payload<'a>(
     mut out: impl std::io::Write,
-    payload: &crossplane::Payload,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
     indent: Option<usize>,
 ) -> std::io::Result<()> {
     match indent {
         Some(_) => {
-            let value: serde_json::Value = serde_json::from_slice(&payload.to_vec())?;
+            let json: Vec<u8> = pieces.into_iter().flatten().copied().collect();
+            let value: serde_json::Value = serde_json::from_slice(&json)?;
             write_json(out, &value, indent)
         }
         None => {
-            // One write: the document ends with the only newline, which
-            // stdout's line buffering then finds at once.
-            let mut bytes = payload.to_vec();
-            bytes.push(b'\n');
-            out.write_all(&bytes)?;
+            for piece in pieces {
+                out.write_all(piece)?;
+            }
+            out.write_all(b"\n")?;
             out.flush()
         }
     }

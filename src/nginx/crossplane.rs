@@ -5,8 +5,13 @@
 //! `args_pos` (each argument's span and quoting) on directives, and
 //! `warnings` for problems that are not errors.
 
-use super::{Config, Diagnostic, Directive, Node, ParsedFile, Severity};
+use super::parser::Sink;
+use super::{
+    Comment, Config, Ctx, Diagnostic, Directive, Node, ParseOptions, ParsedFile, Severity,
+    detect_context_of, include,
+};
 use crate::source::{FileId, SourceMap, Span};
+use compact_str::CompactString;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -68,12 +73,22 @@ pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> serde_jso
 /// document straight from the tree, with no intermediate value.
 pub struct Payload<'a> {
     config: &'a Config,
+    w: Writer<'a>,
+    /// Each file's diagnostics, in order.
+    by_file: HashMap<FileId, Vec<&'a Diagnostic>>,
+    /// The `parsed` array of the only file, already written by [`stream`]
+    /// (its tree was never built).
+    body: Option<&'a [u8]>,
+    /// Where `body` was written in the output.
+    body_at: std::cell::Cell<usize>,
+}
+
+/// Writes statements: the one writer of both the tree's walk and [`stream`].
+struct Writer<'a> {
     sources: &'a SourceMap,
     opts: Options,
     /// Index of each file in `config[]`.
     index: HashMap<FileId, usize>,
-    /// Each file's diagnostics, in order.
-    by_file: HashMap<FileId, Vec<&'a Diagnostic>>,
     /// The last line looked up (file, line).
     cursor: std::cell::Cell<(FileId, u32)>,
 }
@@ -93,26 +108,11 @@ impl<'a> Payload<'a> {
         }
         Payload {
             config,
-            sources,
-            opts,
-            index,
+            w: Writer::new(sources, opts, index),
             by_file,
-            cursor: std::cell::Cell::new((FileId(u32::MAX), 0)),
+            body: None,
+            body_at: std::cell::Cell::new(0),
         }
-    }
-
-    /// The 1-based line of a span's start: statements are written in
-    /// source order, so the line index is walked on from the last one.
-    fn line(&self, span: Span) -> u32 {
-        let (file, last) = self.cursor.get();
-        let f = self.sources.get(span.file);
-        let line = if file == span.file {
-            f.line_after(span.start as usize, last)
-        } else {
-            f.line_of(span.start as usize)
-        };
-        self.cursor.set((span.file, line));
-        line
     }
 
     /// The diagnostics of the parsed files, in file order, that are (or
@@ -130,6 +130,31 @@ impl<'a> Payload<'a> {
     }
 }
 
+impl<'a> Writer<'a> {
+    fn new(sources: &'a SourceMap, opts: Options, index: HashMap<FileId, usize>) -> Writer<'a> {
+        Writer {
+            sources,
+            opts,
+            index,
+            cursor: std::cell::Cell::new((FileId(u32::MAX), 0)),
+        }
+    }
+
+    /// The 1-based line of a span's start: statements are written in
+    /// source order, so the line index is walked on from the last one.
+    fn line(&self, span: Span) -> u32 {
+        let (file, last) = self.cursor.get();
+        let f = self.sources.get(span.file);
+        let line = if file == span.file {
+            f.line_after(span.start as usize, last)
+        } else {
+            f.line_of(span.start as usize)
+        };
+        self.cursor.set((span.file, line));
+        line
+    }
+}
+
 impl Payload<'_> {
     /// Appends the payload as compact JSON: straight from the tree, keys
     /// as literals, and strings copied as they are unless they hold a
@@ -140,13 +165,13 @@ impl Payload<'_> {
         string(out, status(self.failed()));
         out.extend_from_slice(b",\"errors\":");
         self.problems_json(out, None, true, true);
-        if self.opts.positions && self.problems(false).next().is_some() {
+        if self.w.opts.positions && self.problems(false).next().is_some() {
             out.extend_from_slice(b",\"warnings\":");
             self.problems_json(out, None, false, true);
         }
         out.extend_from_slice(b",\"config\":[");
         let files = &self.config.files;
-        if self.opts.combine && !files.is_empty() {
+        if self.w.opts.combine && !files.is_empty() {
             self.entry(out, &files[0], true);
         } else {
             for (i, f) in files.iter().enumerate() {
@@ -163,7 +188,7 @@ impl Payload<'_> {
     pub fn to_vec(&self) -> Vec<u8> {
         // About 1.7 bytes of JSON per byte of configuration.
         let input: usize = (self.config.files.iter())
-            .map(|f| self.sources.get(f.file).bytes.len())
+            .map(|f| self.w.sources.get(f.file).bytes.len())
             .sum();
         let mut out = Vec::with_capacity(input / 4 * 7);
         self.write(&mut out);
@@ -188,13 +213,19 @@ impl Payload<'_> {
             );
             out.extend_from_slice(b",\"errors\":");
             self.problems_json(out, Some(mine), true, false);
-            if self.opts.positions && mine.iter().any(|d| d.severity != Severity::Error) {
+            if self.w.opts.positions && mine.iter().any(|d| d.severity != Severity::Error) {
                 out.extend_from_slice(b",\"warnings\":");
                 self.problems_json(out, Some(mine), false, false);
             }
         }
         out.extend_from_slice(b",\"parsed\":[");
-        self.nodes(out, &file.block.nodes, file.file, &[file.file], &mut true);
+        match self.body {
+            Some(body) => {
+                self.body_at.set(out.len());
+                out.extend_from_slice(body)
+            }
+            None => self.nodes(out, &file.block.nodes, file.file, &[file.file], &mut true),
+        }
         out.extend_from_slice(b"]}")
     }
 
@@ -234,8 +265,9 @@ impl Payload<'_> {
     }
 
     fn problem(&self, out: &mut Vec<u8>, d: &Diagnostic, with_file: bool) {
-        let path = &self.sources.get(d.span.file).path;
-        let line = self.sources.line(d.span);
+        let sources = self.w.sources;
+        let path = &sources.get(d.span.file).path;
+        let line = sources.line(d.span);
         out.extend_from_slice(b"{");
         if with_file {
             out.extend_from_slice(b"\"file\":");
@@ -246,9 +278,9 @@ impl Payload<'_> {
         string(out, &format!("{} in {}:{}", d.message, path, line));
         out.extend_from_slice(b",\"line\":");
         number(out, line);
-        if self.opts.positions {
+        if self.w.opts.positions {
             out.extend_from_slice(b",\"column\":");
-            number(out, self.sources.start(d.span).column);
+            number(out, sources.start(d.span).column);
         }
         out.extend_from_slice(b"}")
     }
@@ -264,14 +296,10 @@ impl Payload<'_> {
         stack: &[FileId],
         first: &mut bool,
     ) {
+        let w = &self.w;
         for node in nodes {
             match node {
-                Node::Comment(c) => {
-                    if self.opts.comments {
-                        sep(out, first);
-                        self.comment(out, &c.text, c.span, file);
-                    }
-                }
+                Node::Comment(c) => w.comment(out, c, file, first),
                 Node::Directive(d) => {
                     if d.rejected {
                         // crossplane drops a statement its analyzer rejects.
@@ -279,7 +307,7 @@ impl Payload<'_> {
                     }
                     // `include` inside `map`/`geo`/`types` bodies is followed
                     // by nginx too (their handlers call `ngx_conf_include`).
-                    if self.opts.combine && d.name == "include" {
+                    if w.opts.combine && d.name == "include" {
                         for inc in &d.includes {
                             if stack.contains(inc) {
                                 continue;
@@ -292,21 +320,20 @@ impl Payload<'_> {
                         }
                         continue;
                     }
-                    sep(out, first);
-                    self.directive(out, d, file, stack);
-                    if self.opts.comments {
-                        for c in &d.inner_comments {
-                            // crossplane emits comments found between
-                            // arguments after the statement, on its line.
-                            out.extend_from_slice(b",");
-                            self.comment(out, &c.text, d.name_span, file);
-                        }
+                    w.open_directive(out, d, file, first);
+                    if let Some(b) = &d.block {
+                        out.extend_from_slice(b",\"block\":[");
+                        self.nodes(out, &b.nodes, file, stack, &mut true);
+                        out.extend_from_slice(b"]");
                     }
+                    w.end_directive(out, d, file);
                 }
             }
         }
     }
+}
 
+impl Writer<'_> {
     /// A statement's `{`, and with `--combine` the file it comes from.
     fn open_statement(&self, out: &mut Vec<u8>, file: FileId) {
         out.push(b'{');
@@ -317,7 +344,15 @@ impl Payload<'_> {
         }
     }
 
-    fn comment(&self, out: &mut Vec<u8>, text: &str, at: Span, file: FileId) {
+    /// A comment on its own, when comments are asked for.
+    fn comment(&self, out: &mut Vec<u8>, c: &Comment, file: FileId, first: &mut bool) {
+        if self.opts.comments {
+            sep(out, first);
+            self.comment_at(out, &c.text, c.span, file);
+        }
+    }
+
+    fn comment_at(&self, out: &mut Vec<u8>, text: &str, at: Span, file: FileId) {
         self.open_statement(out, file);
         out.extend_from_slice(b"\"directive\":\"#\",\"line\":");
         number(out, self.line(at));
@@ -326,7 +361,10 @@ impl Payload<'_> {
         out.extend_from_slice(b"}")
     }
 
-    fn directive(&self, out: &mut Vec<u8>, d: &Directive, file: FileId, stack: &[FileId]) {
+    /// A directive up to its block: `{"directive", "line", "args"` and the
+    /// `includes`, after a comma unless `first`.
+    fn open_directive(&self, out: &mut Vec<u8>, d: &Directive, file: FileId, first: &mut bool) {
+        sep(out, first);
         self.open_statement(out, file);
         out.extend_from_slice(b"\"directive\":");
         string(out, d.name.as_str());
@@ -351,11 +389,12 @@ impl Payload<'_> {
             }
             out.extend_from_slice(b"]");
         }
-        if let Some(b) = &d.block {
-            out.extend_from_slice(b",\"block\":[");
-            self.nodes(out, &b.nodes, file, stack, &mut true);
-            out.extend_from_slice(b"]");
-        }
+    }
+
+    /// A directive after its block: our positions, its `}`, then the
+    /// comments written between its arguments, which crossplane emits after
+    /// the statement, on its line.
+    fn end_directive(&self, out: &mut Vec<u8>, d: &Directive, file: FileId) {
         if self.opts.positions {
             out.extend_from_slice(b",\"pos\":{");
             pos_fields(out, &Pos::of(self.sources, d.span));
@@ -372,7 +411,175 @@ impl Payload<'_> {
             }
             out.extend_from_slice(b"]");
         }
-        out.extend_from_slice(b"}")
+        out.extend_from_slice(b"}");
+        if self.opts.comments {
+            for c in &d.inner_comments {
+                out.extend_from_slice(b",");
+                self.comment_at(out, &c.text, d.name_span, file);
+            }
+        }
+    }
+}
+
+/// `upcheck parse`'s payload written as the parser reads the statements,
+/// with no tree: the same bytes as [`Payload::to_vec`] over
+/// [`super::parse`]'s tree, in a third of the memory. It is kept in pieces
+/// (the statements are written before the problems that precede them in
+/// the document), so that the large one is never copied.
+pub struct Streamed {
+    /// The document before, in and after the `parsed` array.
+    pieces: [Vec<u8>; 3],
+    /// True when the configuration has errors (`"status": "failed"`).
+    pub failed: bool,
+}
+
+impl Streamed {
+    /// The document's pieces, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        self.pieces.iter().map(Vec::as_slice)
+    }
+
+    /// The whole document.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.pieces.concat()
+    }
+}
+
+/// Parses `main` with `parse` and writes its payload on the fly. `None`
+/// when the tree is needed: with `combine` or `positions` (they look at
+/// other files and at block ends), or when `main` includes another file
+/// (the expansion budget cuts the tree); then [`Payload`] over
+/// [`super::parse`] gives it.
+pub fn stream(
+    sources: &SourceMap,
+    main: FileId,
+    parse: &ParseOptions,
+    opts: Options,
+) -> Option<Streamed> {
+    if opts.combine || opts.positions {
+        return None;
+    }
+    let guess = parse.context.unwrap_or(Ctx::Main);
+    let mut sink = Stream::new(Writer::new(sources, opts, HashMap::new()), sources, main);
+    let mut diagnostics = include::parse_main_into(sources, main, guess, parse, &mut sink)?;
+    let mut ctx = guess;
+    if parse.context.is_none()
+        && let Some(better) = detect_context_of(sink.top.iter().map(|n| n.as_str()))
+        && better != guess
+    {
+        sink.reset();
+        diagnostics = include::parse_main_into(sources, main, better, parse, &mut sink)?;
+        ctx = better;
+    }
+    let file = ParsedFile {
+        file: main,
+        path: sources.get(main).path.clone(),
+        ctx,
+        block: Default::default(),
+    };
+    let config = Config {
+        files: vec![file],
+        diagnostics,
+        context: ctx,
+    };
+    // The document around an empty `parsed` array, cut where it goes.
+    let mut payload = Payload::new(&config, sources, opts);
+    payload.body = Some(&[]);
+    let mut head = Vec::new();
+    payload.write(&mut head);
+    let tail = head.split_off(payload.body_at.get());
+    Some(Streamed {
+        pieces: [head, sink.out, tail],
+        failed: config.has_errors(),
+    })
+}
+
+/// The [`Sink`] that writes the `parsed` array of one file as the parser
+/// reads it.
+struct Stream<'a> {
+    w: Writer<'a>,
+    file: FileId,
+    out: Vec<u8>,
+    /// True right after a `[`: the next statement needs no comma.
+    first: bool,
+    /// The open blocks' directives; `None` for one dropped with its block
+    /// (a rejected directive, or any block inside one).
+    open: Vec<Option<Directive>>,
+    /// The names of the top-level statements, for [`detect_context_of`].
+    top: Vec<CompactString>,
+}
+
+impl<'a> Stream<'a> {
+    fn new(w: Writer<'a>, sources: &SourceMap, file: FileId) -> Stream<'a> {
+        // About 1.7 bytes of JSON per byte of configuration.
+        let input = sources.get(file).bytes.len();
+        Stream {
+            w,
+            file,
+            out: Vec::with_capacity(input / 4 * 7),
+            first: true,
+            open: Vec::new(),
+            top: Vec::new(),
+        }
+    }
+
+    /// True inside a block that is not written.
+    fn dropped(&self) -> bool {
+        self.open.last().is_some_and(Option::is_none)
+    }
+
+    fn note_top(&mut self, d: &Directive) {
+        if self.open.is_empty() {
+            self.top.push(d.name.clone());
+        }
+    }
+}
+
+impl Sink for Stream<'_> {
+    fn comment(&mut self, c: Comment) {
+        if !self.dropped() {
+            self.w
+                .comment(&mut self.out, &c, self.file, &mut self.first);
+        }
+    }
+
+    fn statement(&mut self, d: Directive) {
+        self.note_top(&d);
+        if !self.dropped() && !d.rejected {
+            self.w
+                .open_directive(&mut self.out, &d, self.file, &mut self.first);
+            self.w.end_directive(&mut self.out, &d, self.file);
+        }
+    }
+
+    fn open(&mut self, d: Directive) {
+        self.note_top(&d);
+        if self.dropped() || d.rejected {
+            // crossplane drops a statement its analyzer rejects, block and all.
+            self.open.push(None);
+            return;
+        }
+        self.w
+            .open_directive(&mut self.out, &d, self.file, &mut self.first);
+        self.out.extend_from_slice(b",\"block\":[");
+        self.first = true;
+        self.open.push(Some(d));
+    }
+
+    fn close(&mut self, _close: Option<Span>) {
+        if let Some(Some(d)) = self.open.pop() {
+            self.out.extend_from_slice(b"]");
+            self.w.end_directive(&mut self.out, &d, self.file);
+            self.first = false;
+        }
+    }
+
+    fn reset(&mut self) {
+        self.out.clear();
+        self.first = true;
+        self.open.clear();
+        self.top.clear();
+        self.w.cursor.set((FileId(u32::MAX), 0));
     }
 }
 

@@ -4,7 +4,7 @@
 //! error at the include, and include cycles are detected. Nothing outside
 //! the bundle is ever opened.
 
-use super::parser::{IncludeResolver, parse_file};
+use super::parser::{IncludeResolver, Sink, Tree, parse_file};
 use super::{Config, Ctx, Diagnostic, Directive, ParseOptions, ParsedFile, Severity};
 use crate::source::{FileId, SourceMap, Span};
 use std::collections::{HashMap, HashSet};
@@ -102,7 +102,32 @@ struct Resolver<'a> {
     edge_set: HashSet<(FileId, FileId, Span)>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    /// The resolver of a parse of `main` (read in `ctx`) and what it includes.
+    fn new(sources: &'a SourceMap, main: FileId, ctx: Ctx, opts: &ParseOptions) -> Resolver<'a> {
+        // Where nginx sees each file: its container path when the caller
+        // placed the files (mounts), else the path as submitted.
+        let seen_at = |id: FileId| -> String {
+            opts.paths
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| sources.get(id).path.clone())
+        };
+        Resolver {
+            sources,
+            by_path: sources
+                .iter()
+                .filter(|(id, _)| opts.paths.is_empty() || opts.paths.contains_key(id))
+                .map(|(id, _)| (normalize(&seen_at(id)), id))
+                .collect(),
+            main_path: normalize(&seen_at(main)),
+            queue: vec![(main, ctx)],
+            queued: HashSet::from([main]),
+            edges: Vec::new(),
+            edge_set: HashSet::new(),
+        }
+    }
+
     fn enqueue(&mut self, id: FileId, ctx: Ctx) {
         if self.queued.insert(id) {
             self.queue.push((id, ctx));
@@ -179,41 +204,20 @@ pub(crate) fn parse_bundle(
     ctx: Ctx,
     opts: &ParseOptions,
 ) -> Config {
-    // Where nginx sees each file: its container path when the caller placed
-    // the files (mounts), else the path as submitted.
-    let seen_at = |id: FileId| -> String {
-        opts.paths
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| sources.get(id).path.clone())
-    };
-    let main_path = normalize(&seen_at(main));
-    let mut r = Resolver {
-        sources,
-        by_path: sources
-            .iter()
-            .filter(|(id, _)| opts.paths.is_empty() || opts.paths.contains_key(id))
-            .map(|(id, _)| (normalize(&seen_at(id)), id))
-            .collect(),
-        main_path,
-        queue: vec![(main, ctx)],
-        queued: HashSet::from([main]),
-        edges: Vec::new(),
-        edge_set: HashSet::new(),
-    };
+    let mut r = Resolver::new(sources, main, ctx, opts);
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     let mut i = 0;
     while i < r.queue.len() && !opts.deadline.passed() {
         let (id, fctx) = r.queue[i];
         let src = r.sources.get(id);
-        let parsed = parse_file(id, &src.bytes, fctx, opts, &mut r);
-        diagnostics.extend(parsed.diagnostics);
+        let mut tree = Tree::default();
+        diagnostics.extend(parse_file(id, &src.bytes, fctx, opts, &mut r, &mut tree));
         files.push(ParsedFile {
             file: id,
             path: src.path.clone(),
             ctx: fctx,
-            block: parsed.block,
+            block: tree.into_block(),
         });
         i += 1;
     }
@@ -233,6 +237,25 @@ pub(crate) fn parse_bundle(
         diagnostics,
         context: ctx,
     }
+}
+
+/// The main file alone parsed into `sink`, with its diagnostics in order,
+/// when it pulls in no other file; `None` when it does (or the deadline has
+/// passed): following includes takes [`parse_bundle`]'s tree, which the
+/// expansion budget cuts.
+pub(crate) fn parse_main_into(
+    sources: &SourceMap,
+    main: FileId,
+    ctx: Ctx,
+    opts: &ParseOptions,
+    sink: &mut impl Sink,
+) -> Option<Vec<Diagnostic>> {
+    if opts.deadline.passed() {
+        return None;
+    }
+    let mut r = Resolver::new(sources, main, ctx, opts);
+    let diagnostics = parse_file(main, &sources.get(main).bytes, ctx, opts, &mut r, sink);
+    r.edges.is_empty().then_some(diagnostics)
 }
 
 /// Reports each include that closes a cycle, and chains deeper than

@@ -207,12 +207,12 @@ pub fn parse(sources: &SourceMap, main: FileId, opts: &ParseOptions) -> Config {
 /// http context in which they are allowed.
 fn detect_context(config: &Config) -> Option<Ctx> {
     let main = config.files.first()?;
-    let names: Vec<&str> = main
-        .block
-        .directives()
-        .map(|d| d.name.as_str())
-        .filter(|n| context::masks(n).is_some())
-        .collect();
+    detect_context_of(main.block.directives().map(|d| d.name.as_str()))
+}
+
+/// [`detect_context`] from the names of the main file's top-level statements.
+pub(crate) fn detect_context_of<'a>(names: impl Iterator<Item = &'a str>) -> Option<Ctx> {
+    let names: Vec<&str> = names.filter(|n| context::masks(n).is_some()).collect();
     let fits = |ctx: Ctx| {
         names
             .iter()

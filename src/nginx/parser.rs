@@ -25,10 +25,81 @@ pub(crate) trait IncludeResolver {
     ) -> (Vec<FileId>, Vec<Diagnostic>);
 }
 
-/// The outcome of parsing one file.
-pub(crate) struct FileParse {
-    pub block: Block,
-    pub diagnostics: Vec<Diagnostic>,
+/// What the parser makes of the statements it reads, in source order:
+/// [`Tree`] builds the [`Block`] every later stage reads; a renderer can
+/// write them out as they come instead (`upcheck parse`'s JSON).
+pub(crate) trait Sink {
+    /// A comment on its own line (only with [`ParseOptions::comments`]).
+    fn comment(&mut self, c: Comment);
+    /// A statement without a block, checked and with its includes resolved.
+    fn statement(&mut self, d: Directive);
+    /// A block directive; its statements follow, then [`Sink::close`].
+    fn open(&mut self, d: Directive);
+    /// Closes the innermost open block: `close` is its `}`, `None` when the
+    /// file ended first.
+    fn close(&mut self, close: Option<Span>);
+    /// Forgets everything: the file is about to be read again.
+    fn reset(&mut self);
+}
+
+/// The [`Sink`] that builds the tree.
+#[derive(Default)]
+pub(crate) struct Tree {
+    /// The statements of every open block, innermost last: a block's are
+    /// moved out, in one exactly sized vector, when it closes.
+    nodes: Vec<Node>,
+    /// The open blocks' directives, each with where its statements start.
+    open: Vec<(Directive, usize)>,
+}
+
+impl Tree {
+    /// The file's statements (blocks left open are closed by the parser).
+    pub(crate) fn into_block(self) -> Block {
+        Block {
+            nodes: self.nodes,
+            close: None,
+        }
+    }
+}
+
+impl Sink for Tree {
+    fn comment(&mut self, c: Comment) {
+        self.nodes.push(Node::Comment(c));
+    }
+
+    fn statement(&mut self, d: Directive) {
+        self.nodes.push(Node::Directive(d));
+    }
+
+    fn open(&mut self, d: Directive) {
+        self.open.push((d, self.nodes.len()));
+    }
+
+    fn close(&mut self, close: Option<Span>) {
+        let Some((mut d, start)) = self.open.pop() else {
+            return;
+        };
+        let block = Block {
+            nodes: self.nodes.split_off(start),
+            close,
+        };
+        if let Some(c) = close {
+            d.span.end = c.end;
+        } else if let Some(last) = block.nodes.last() {
+            let end = match last {
+                Node::Directive(x) => x.span.end,
+                Node::Comment(c) => c.span.end,
+            };
+            d.span.end = d.span.end.max(end);
+        }
+        d.block = Some(block);
+        self.nodes.push(Node::Directive(d));
+    }
+
+    fn reset(&mut self) {
+        self.nodes.clear();
+        self.open.clear();
+    }
 }
 
 /// How the braces of a file were unbalanced, which picks a recovery strategy.
@@ -38,34 +109,38 @@ struct BraceTrouble {
     extra_close: bool,
 }
 
-/// Parses one file. When braces turn out unbalanced, the file is parsed a
-/// second time with indentation used as a hint to find the faulty block.
+/// Parses one file into `sink` and returns its diagnostics. When braces
+/// turn out unbalanced, the sink is reset and the file parsed a second time
+/// with indentation used as a hint to find the faulty block.
 pub(crate) fn parse_file(
     file: FileId,
     src: &[u8],
     ctx: Ctx,
     opts: &ParseOptions,
     includes: &mut dyn IncludeResolver,
-) -> FileParse {
-    let first = Parser::new(file, src, ctx, opts, BraceTrouble::default()).run(includes);
+    sink: &mut impl Sink,
+) -> Vec<Diagnostic> {
+    let first = Parser::new(file, src, ctx, opts, BraceTrouble::default(), sink).run(includes);
     if first.1 == BraceTrouble::default() {
         return first.0;
     }
-    Parser::new(file, src, ctx, opts, first.1).run(includes).0
+    sink.reset();
+    Parser::new(file, src, ctx, opts, first.1, sink)
+        .run(includes)
+        .0
 }
 
 struct Frame {
     ctx: Ctx,
-    /// Where this block's statements start in [`Parser::nodes`].
-    start: usize,
-    /// The directive that opened this block (None for the file itself and
-    /// for a stray `{` with no directive before it).
-    opener: Option<Directive>,
+    /// The name and name span of the directive that opened this block (None
+    /// for the file itself and for a stray `{` with no directive before it);
+    /// the directive itself went to the sink.
+    opener: Option<(CompactString, Span)>,
     /// Indentation of the opener's line.
     indent: usize,
 }
 
-struct Parser<'a> {
+struct Parser<'a, S> {
     file: FileId,
     lexer: Lexer<'a>,
     /// The source as text, when it is valid UTF-8.
@@ -73,10 +148,9 @@ struct Parser<'a> {
     opts: &'a ParseOptions,
     diagnostics: Vec<Diagnostic>,
     stack: Vec<Frame>,
-    /// The statements of every open block, innermost last: a block's are
-    /// moved out, in one exactly sized vector, when it closes.
-    nodes: Vec<Node>,
-    /// The arguments of the statement being read, likewise.
+    sink: &'a mut S,
+    /// The arguments of the statement being read: moved out, in one exactly
+    /// sized vector, when it ends.
     args: Vec<Arg>,
     hint: BraceTrouble,
     trouble: BraceTrouble,
@@ -90,25 +164,25 @@ enum End {
     Eof,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, S: Sink> Parser<'a, S> {
     fn new(
         file: FileId,
         src: &'a [u8],
         ctx: Ctx,
         opts: &'a ParseOptions,
         hint: BraceTrouble,
-    ) -> Parser<'a> {
+        sink: &'a mut S,
+    ) -> Parser<'a, S> {
         Parser {
             file,
             lexer: Lexer::new(src),
             text: std::str::from_utf8(src).ok(),
             opts,
             diagnostics: Vec::new(),
-            nodes: Vec::new(),
+            sink,
             args: Vec::new(),
             stack: vec![Frame {
                 ctx,
-                start: 0,
                 opener: None,
                 indent: 0,
             }],
@@ -135,7 +209,7 @@ impl<'a> Parser<'a> {
             .expect("the file frame is never popped")
     }
 
-    fn run(mut self, includes: &mut dyn IncludeResolver) -> (FileParse, BraceTrouble) {
+    fn run(mut self, includes: &mut dyn IncludeResolver) -> (Vec<Diagnostic>, BraceTrouble) {
         if self.text.is_none()
             && let Err(e) = std::str::from_utf8(self.lexer.source())
         {
@@ -154,7 +228,7 @@ impl<'a> Parser<'a> {
                 TokenKind::Comment => {
                     if self.opts.comments {
                         let c = self.comment(&tok);
-                        self.nodes.push(Node::Comment(c));
+                        self.sink.comment(c);
                     }
                 }
                 TokenKind::Semicolon => self.error(tok.start, tok.end, "unexpected \";\""),
@@ -180,16 +254,7 @@ impl<'a> Parser<'a> {
         self.stack.pop().expect("file frame");
         let mut diagnostics = self.diagnostics;
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-        (
-            FileParse {
-                block: Block {
-                    nodes: self.nodes,
-                    close: None,
-                },
-                diagnostics,
-            },
-            self.trouble,
-        )
+        (diagnostics, self.trouble)
     }
 
     fn flush_lexer_errors(&mut self) {
@@ -289,7 +354,9 @@ impl<'a> Parser<'a> {
                 TokenKind::Close => break End::Close(tok),
             }
         };
-        d.args = self.args.drain(..).collect();
+        // One copy of the arguments into an exactly sized vector.
+        d.args = Vec::with_capacity(self.args.len());
+        d.args.append(&mut self.args);
         if d.name == "if" {
             strip_if_parens(&mut d.args);
         }
@@ -414,7 +481,7 @@ impl<'a> Parser<'a> {
         if ok {
             self.handle_include(&mut d, ctx, includes);
         }
-        self.nodes.push(Node::Directive(d));
+        self.sink.statement(d);
     }
 
     fn open(&mut self, ctx: Ctx, opener: Option<Directive>, indent: usize, at: usize) {
@@ -429,16 +496,18 @@ impl<'a> Parser<'a> {
             );
             self.skip_block();
             if let Some(d) = opener {
-                self.nodes.push(Node::Directive(d));
+                self.sink.statement(d);
             }
             return;
         }
         self.stack.push(Frame {
             ctx,
-            start: self.nodes.len(),
-            opener,
+            opener: opener.as_ref().map(|d| (d.name.clone(), d.name_span)),
             indent,
         });
+        if let Some(d) = opener {
+            self.sink.open(d);
+        }
     }
 
     /// Skips to the `}` matching an already consumed `{`, building nothing.
@@ -482,11 +551,9 @@ impl<'a> Parser<'a> {
                     while self.stack.len() - 1 > target {
                         let frame = self.stack.last().expect("frame");
                         let (s, e, name) = match &frame.opener {
-                            Some(d) => (
-                                d.name_span.start as usize,
-                                d.name_span.end as usize,
-                                d.name.clone(),
-                            ),
+                            Some((name, span)) => {
+                                (span.start as usize, span.end as usize, name.clone())
+                            }
                             None => (tok.start, tok.end, "{".into()),
                         };
                         self.trouble.missing_close = true;
@@ -506,28 +573,10 @@ impl<'a> Parser<'a> {
     /// Closes the innermost block; `close` is its `}` (None when missing).
     fn pop(&mut self, close: Option<Span>) {
         let frame = self.stack.pop().expect("caller checks depth");
-        match frame.opener {
-            Some(mut d) => {
-                let block = Block {
-                    nodes: self.nodes.drain(frame.start..).collect(),
-                    close,
-                };
-                if let Some(c) = close {
-                    d.span.end = c.end;
-                } else if let Some(last) = block.nodes.last() {
-                    let end = match last {
-                        Node::Directive(x) => x.span.end,
-                        Node::Comment(c) => c.span.end,
-                    };
-                    d.span.end = d.span.end.max(end);
-                }
-                d.block = Some(block);
-                self.nodes.push(Node::Directive(d));
-            }
-            None => {
-                // A stray `{ … }`: what was inside stays where it is, in
-                // the enclosing block.
-            }
+        // A stray `{ … }` has no directive: what was inside stays where it
+        // is, in the enclosing block.
+        if frame.opener.is_some() {
+            self.sink.close(close);
         }
     }
 }
