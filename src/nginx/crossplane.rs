@@ -5,6 +5,7 @@
 //! `args_pos` (each argument's span and quoting) on directives, and
 //! `warnings` for problems that are not errors.
 
+use super::Arg;
 use super::parser::Sink;
 use super::{
     Comment, Config, Ctx, Diagnostic, Directive, Node, ParseOptions, ParsedFile, Severity,
@@ -507,6 +508,8 @@ struct Stream<'a> {
     open: Vec<Option<Directive>>,
     /// The names of the top-level statements, for [`detect_context_of`].
     top: Vec<CompactString>,
+    /// An argument list written out, emptied for the next statement.
+    spare: Vec<Arg>,
 }
 
 impl<'a> Stream<'a> {
@@ -520,6 +523,7 @@ impl<'a> Stream<'a> {
             first: true,
             open: Vec::new(),
             top: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -533,9 +537,21 @@ impl<'a> Stream<'a> {
             self.top.push(d.name.clone());
         }
     }
+
+    /// Keeps `d`'s argument list for the next statement.
+    fn recycle(&mut self, d: Directive) {
+        self.spare = d.args;
+        self.spare.clear();
+    }
 }
 
 impl Sink for Stream<'_> {
+    const KEEPS: bool = false;
+
+    fn spare(&mut self) -> Vec<Arg> {
+        std::mem::take(&mut self.spare)
+    }
+
     fn comment(&mut self, c: Comment) {
         if !self.dropped() {
             self.w
@@ -550,6 +566,7 @@ impl Sink for Stream<'_> {
                 .open_directive(&mut self.out, &d, self.file, &mut self.first);
             self.w.end_directive(&mut self.out, &d, self.file);
         }
+        self.recycle(d);
     }
 
     fn open(&mut self, d: Directive) {
@@ -571,6 +588,7 @@ impl Sink for Stream<'_> {
             self.out.extend_from_slice(b"]");
             self.w.end_directive(&mut self.out, &d, self.file);
             self.first = false;
+            self.recycle(d);
         }
     }
 
@@ -621,41 +639,48 @@ fn number(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes())
 }
 
-/// A JSON string. Most nginx words need no escape: eight bytes at a time
-/// say so (bytes under 0x20, `"` and `\\` are the ones JSON escapes), and
-/// the bytes are copied; the rest go through serde_json's escaper.
+/// A JSON string. Most nginx words need no escape (bytes under 0x20, `"`
+/// and `\\` are the ones JSON escapes): they are copied eight bytes at a
+/// time, each word checked as it goes, then byte by byte. At the first byte
+/// that needs one, what was copied is taken back and serde_json's escaper
+/// writes the string.
 fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    if needs_escape(bytes) {
-        serde_json::to_writer(out, s).expect("a Vec takes every byte");
-    } else {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
+    let mark = out.len();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let word: [u8; 8] = c.try_into().expect("eight bytes");
+        if needs_escape(u64::from_ne_bytes(word)) {
+            return escaped(out, mark, s);
+        }
+        out.extend_from_slice(&word);
     }
+    for &b in chunks.remainder() {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            return escaped(out, mark, s);
+        }
+        out.push(b);
+    }
+    out.push(b'"');
 }
 
-/// Whether any byte is under 0x20, `"` or `\\` (SWAR: a word's bytes at once).
-fn needs_escape(bytes: &[u8]) -> bool {
+/// `s` through serde_json's escaper, in place of what `string` began at `mark`.
+fn escaped(out: &mut Vec<u8>, mark: usize, s: &str) {
+    out.truncate(mark);
+    serde_json::to_writer(out, s).expect("a Vec takes every byte");
+}
+
+/// Whether any byte of the word is under 0x20, `"` or `\\` (SWAR: the
+/// eight bytes at once).
+fn needs_escape(v: u64) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // A byte of `v` is zero, or (for `below`) under `n`: its high bit set.
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let v = u64::from_ne_bytes(c.try_into().expect("eight bytes"));
-        if below(v, 0x20) | zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\')))
-            != 0
-        {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    below(v, 0x20) | zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) != 0
 }
 
 #[cfg(test)]
@@ -676,11 +701,13 @@ mod tests {
                 let mut out = Vec::new();
                 string(&mut out, s);
                 assert_eq!(out, serde_json::to_vec(s).unwrap(), "{b:#x} at {at}");
-                assert_eq!(
-                    needs_escape(&v),
-                    b < 0x20 || b == b'"' || b == b'\\',
-                    "{b:#x}"
-                );
+                if let Ok(word) = <[u8; 8]>::try_from(&v[..8]) {
+                    assert_eq!(
+                        needs_escape(u64::from_ne_bytes(word)),
+                        at < 8 && (b < 0x20 || b == b'"' || b == b'\\'),
+                        "{b:#x} at {at}"
+                    );
+                }
             }
         }
         for s in [

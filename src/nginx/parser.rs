@@ -29,6 +29,15 @@ pub(crate) trait IncludeResolver {
 /// [`Tree`] builds the [`Block`] every later stage reads; a renderer can
 /// write them out as they come instead (`upcheck parse`'s JSON).
 pub(crate) trait Sink {
+    /// Whether the sink keeps the directives it is given, as the tree does:
+    /// their argument lists are then copied out exactly sized. One that
+    /// does not is lent the parser's list, and hands a list back through
+    /// [`Sink::spare`], so reading allocates nothing per statement.
+    const KEEPS: bool = true;
+    /// An empty argument list to read the next statement into.
+    fn spare(&mut self) -> Vec<Arg> {
+        Vec::new()
+    }
     /// A comment on its own line (only with [`ParseOptions::comments`]).
     fn comment(&mut self, c: Comment);
     /// A statement without a block, checked and with its includes resolved.
@@ -354,9 +363,14 @@ impl<'a, S: Sink> Parser<'a, S> {
                 TokenKind::Close => break End::Close(tok),
             }
         };
-        // One copy of the arguments into an exactly sized vector.
-        d.args = Vec::with_capacity(self.args.len());
-        d.args.append(&mut self.args);
+        d.args = if S::KEEPS {
+            // One copy of the arguments into an exactly sized vector.
+            let mut args = Vec::with_capacity(self.args.len());
+            args.append(&mut self.args);
+            args
+        } else {
+            std::mem::replace(&mut self.args, self.sink.spare())
+        };
         if d.name == "if" {
             strip_if_parens(&mut d.args);
         }
