@@ -76,14 +76,27 @@ pub(crate) fn said<'t>(t: &'t Topology, text: &'t str, needle: &str) -> (&'t str
     (d.message.as_str(), at(text, d.span))
 }
 
-/// [`said`], with the diagnostic's severity first.
-pub(crate) fn said_as<'t>(
+/// The first diagnostic holding `needle` on one line, as a reader of
+/// the report meets it: `Severity at `text`: message`.
+pub(crate) fn said_as(t: &Topology, text: &str, needle: &str) -> String {
+    let (message, at) = said(t, text, needle);
+    let severity = find_diag(t, needle).severity;
+    format!("{severity:?} at `{at}`: {message}")
+}
+
+/// The text the first diagnostic holding `needle` points at.
+pub(crate) fn pointed<'t>(t: &'t Topology, text: &'t str, needle: &str) -> &'t str {
+    at(text, find_diag(t, needle).span)
+}
+
+/// The severity of the first diagnostic holding `needle`, and the text it
+/// points at.
+pub(crate) fn pointed_as<'t>(
     t: &'t Topology,
     text: &'t str,
     needle: &str,
-) -> (DiagSeverity, &'t str, &'t str) {
-    let (message, at) = said(t, text, needle);
-    (find_diag(t, needle).severity, message, at)
+) -> (DiagSeverity, &'t str) {
+    (find_diag(t, needle).severity, pointed(t, text, needle))
 }
 
 /// A unit's `/etc/hosts` entries as (name, address).

@@ -75,11 +75,7 @@ services:
     let t = load_str(text);
     assert_eq!(
         said_as(&t, text, "`.env`"),
-        (
-            DiagSeverity::Warning,
-            "`env_file` `.env` of service `app` was not supplied; the variables it sets are unknown",
-            ".env"
-        )
+        "Warning at `.env`: `env_file` `.env` of service `app` was not supplied; the variables it sets are unknown"
     );
     assert_eq!(
         find_diag(&t, "./common.env").severity,

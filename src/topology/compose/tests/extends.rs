@@ -92,9 +92,10 @@ services:
             "nope"
         )
     );
-    let d = find_diag(&t, "missing.yaml");
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "missing.yaml");
+    assert_eq!(
+        pointed_as(&t, text, "missing.yaml"),
+        (DiagSeverity::Error, "missing.yaml")
+    );
     let d = find_diag(&t, "circular reference");
     assert_eq!(d.severity, DiagSeverity::Error);
     // Everything still loads, with what each service says itself.

@@ -98,11 +98,7 @@ fn a_missing_included_file_is_a_located_error() {
     assert_eq!(t.diagnostics.len(), 1, "{:#?}", t.diagnostics);
     assert_eq!(
         said_as(&t, text, "included file"),
-        (
-            DiagSeverity::Error,
-            "included file `backend/compose.yaml` was not submitted: compose cannot load the project without it; submit it with the compose files",
-            "backend/compose.yaml"
-        )
+        "Error at `backend/compose.yaml`: included file `backend/compose.yaml` was not submitted: compose cannot load the project without it; submit it with the compose files"
     );
     assert_eq!(names(&t), ["p-nginx-1"]);
     let text = "include:\n  - path: ../x.yaml\n    env_file: x.env\n";

@@ -75,11 +75,7 @@ services:
     assert_eq!(c.env[1].value.as_deref(), Some("$HOME"));
     assert_eq!(
         said_as(&t, text, "required variable `TOKEN`"),
-        (
-            DiagSeverity::Error,
-            "required variable `TOKEN` is missing a value: set TOKEN first",
-            "${TOKEN:?set TOKEN first}"
-        )
+        "Error at `${TOKEN:?set TOKEN first}`: required variable `TOKEN` is missing a value: set TOKEN first"
     );
 }
 

@@ -16,7 +16,9 @@ mod volumes;
 
 use super::load;
 use crate::source::{SourceFile, SourceMap, Span};
-use crate::topology::testing::{at, diags, find_diag, names, said, said_as, unit};
+use crate::topology::testing::{
+    at, diags, find_diag, names, pointed, pointed_as, said, said_as, unit,
+};
 use crate::topology::*;
 
 fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
