@@ -45,6 +45,12 @@ pub(crate) fn messages(t: &Topology) -> Vec<String> {
     t.diagnostics.iter().map(|d| d.message.clone()).collect()
 }
 
+/// Asserts that loading said nothing, showing what it said when it did.
+#[track_caller]
+pub(crate) fn no_diags(t: &Topology) {
+    assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
+}
+
 /// The diagnostics' severities and messages, in order.
 pub(crate) fn diags(t: &Topology) -> Vec<(DiagSeverity, &str)> {
     t.diagnostics

@@ -128,10 +128,7 @@ networks:
     assert_eq!(api.image.as_deref(), Some("app:latest"));
     assert_eq!(api.env[0].value.as_deref(), Some("info"));
     assert_eq!(api.ports[0].container_port, 8000);
-    assert_eq!(
-        unit(&t, "p-worker-1").containers[0].image.as_deref(),
-        Some("app:worker")
-    );
+    assert_eq!(image(&t, "p-worker-1"), Some("app:worker"));
     assert_eq!(net_keys(&t), ["back"]);
 }
 

@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// A project of one nginx service, `web`, joining the networks `joins`
+/// (a flow list's items), with `declared` as its top-level `networks`.
+fn web_joining(joins: &str, declared: &str) -> String {
+    format!("services:\n  web:\n    image: nginx\n    networks: [{joins}]\nnetworks:\n{declared}")
+}
+
 #[test]
 fn services_with_networks_but_without_default_leave_the_default_network() {
     let text = "\
@@ -42,15 +48,7 @@ networks:
 
 #[test]
 fn the_default_network_sorts_among_declared_ones() {
-    let text = "\
-services:
-  web:
-    image: nginx
-    networks: [default, zeta, alpha]
-networks:
-  zeta: {}
-  alpha: {}
-";
+    let text = &web_joining("default, zeta, alpha", "  zeta: {}\n  alpha: {}\n");
     let t = load_str(text);
     no_diags(&t);
     assert_eq!(net_keys(&t), ["alpha", "default", "zeta"]);
@@ -129,13 +127,7 @@ networks:
 
 #[test]
 fn external_networks_keep_their_name() {
-    let text = "\
-services:
-  web:
-    image: nginx
-    networks: [proxy, legacy, hostnet]
-networks:
-  proxy:
+    let declared = "  proxy:
     external: true
   legacy:
     external:
@@ -144,6 +136,7 @@ networks:
     external: true
     name: host
 ";
+    let text = &web_joining("proxy, legacy, hostnet", declared);
     let t = load_str(text);
     no_diags(&t);
     let proxy = net(&t, "proxy");

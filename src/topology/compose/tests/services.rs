@@ -138,9 +138,8 @@ services:
 ";
     let t = load_str(text);
     let web = unit(&t, "p-web-1");
-    let got = hosts(web);
     assert_eq!(
-        got,
+        hosts(web),
         [
             ("host.docker.internal", "host-gateway"),
             ("db", "10.0.0.5"),
@@ -155,9 +154,8 @@ services:
     let d = find_diag(&t, "invalid extra host `broken`");
     assert_eq!(d.severity, DiagSeverity::Warning);
     let api = unit(&t, "p-api-1");
-    let got = hosts(api);
     assert_eq!(
-        got,
+        hosts(api),
         [
             ("metrics", "10.0.0.9"),
             ("multi", "10.0.0.1"),

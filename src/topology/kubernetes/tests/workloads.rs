@@ -5,9 +5,8 @@ use crate::topology::testing::errors;
 
 #[test]
 fn replicas_make_one_unit_per_pod_with_stable_names() {
-    let text = include_str!("manifests/replicas-make-one-unit-per-pod-with-stable-names.yaml");
-    let t = load_text(text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    let (_, t) = manifest!("replicas-make-one-unit-per-pod-with-stable-names");
+    no_diags(&t);
     let names: Vec<&str> = t.units.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names, ["web-0", "web-1", "web-2", "db-0", "db-1"]);
     let UnitKind::Pod {
@@ -54,7 +53,7 @@ fn every_workload_kind_finds_its_pod_template() {
         pod.replace("    ", "        ")
     );
     let t = load_text(&text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    no_diags(&t);
     let names: Vec<&str> = t.units.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(
         names,
@@ -98,8 +97,7 @@ fn cluster_domain_and_namespace_come_from_the_options() {
 
 #[test]
 fn duplicates_replicas_zero_and_governing_services() {
-    let text = include_str!("manifests/duplicates-replicas-zero-and-governing-services.yaml");
-    let t = load_text(text);
+    let (text, t) = manifest!("duplicates-replicas-zero-and-governing-services");
     assert_eq!(
         messages(&t),
         [
