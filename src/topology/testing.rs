@@ -105,6 +105,19 @@ pub(crate) fn pointed_as<'t>(
     (find_diag(t, needle).severity, pointed(t, text, needle))
 }
 
+/// Asserts that `t`, loaded from `text`, stopped at the units budget
+/// with one error, which starts with `message` and points at `written`;
+/// gives where that error points.
+#[track_caller]
+pub(crate) fn assert_units_capped(t: &Topology, text: &str, message: &str, written: &str) -> usize {
+    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
+    let e = errors(t);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].message.starts_with(message), "{}", e[0].message);
+    assert_eq!(at(text, e[0].span), written);
+    e[0].span.expect("a span").start as usize
+}
+
 /// A unit's `/etc/hosts` entries as (name, address).
 pub(crate) fn hosts(u: &Unit) -> Vec<(&str, &str)> {
     u.extra_hosts

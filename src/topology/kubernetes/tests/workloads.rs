@@ -1,7 +1,7 @@
 //! Workloads into pods: replicas, kinds, namespaces, duplicates and caps.
 
 use super::*;
-use crate::topology::testing::errors;
+use crate::topology::testing::assert_units_capped;
 
 #[test]
 fn replicas_make_one_unit_per_pod_with_stable_names() {
@@ -135,16 +135,12 @@ fn pods_past_the_units_budget_are_refused_at_the_replicas_that_cross_it() {
             "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}}}\nspec:\n  replicas: 64\n  selector: {{matchLabels: {{app: d{i}}}}}\n  template:\n    metadata: {{labels: {{app: d{i}}}}}\n    spec: {{containers: [{{name: c, image: app}}]}}\n"
         ));
     }
-    let t = load_text(&text);
-    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
-    let errors = errors(&t);
-    assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(
-        errors[0].message.starts_with("`Deployment d156` makes the manifests' pods more than the 10000 units upcheck models (max_units)"),
-        "{}",
-        errors[0].message
+    assert_units_capped(
+        &load_text(&text),
+        &text,
+        "`Deployment d156` makes the manifests' pods more than the 10000 units upcheck models (max_units)",
+        "64",
     );
-    assert_eq!(at(&text, errors[0].span), "64");
     // A smaller budget, from the options.
     let opts = LoadOptions {
         budgets: crate::budget::Budgets {
