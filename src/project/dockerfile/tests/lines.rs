@@ -89,9 +89,7 @@ fn line_continuations() {
         // Windows line endings.
         ("FROM x\r\nRUN a \\\r\n b\r\n", "a  b"),
     ];
-    for (src, text) in rows {
-        assert_eq!(run_text(src), text, "{src:?}");
-    }
+    each_row(&rows, run_text);
     let p = clean("FROM x\nRUN a \\\\\nFROM y\n");
     assert_eq!(p.instructions.len(), 3);
 }

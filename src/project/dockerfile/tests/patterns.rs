@@ -62,9 +62,7 @@ fn dockerignore_rules() {
         ("build", false),
         ("nginx.conf", false),
     ];
-    for (path, want) in rows {
-        assert_eq!(ignore.is_excluded(path), want, "{path}");
-    }
+    each_row(&rows, |path| ignore.is_excluded(path));
     assert!(ignore.has_exclusions());
 }
 
