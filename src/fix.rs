@@ -261,25 +261,18 @@ fn shift_hunk_header(line: &str, offset: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
+    use crate::testing::one_file;
 
     #[test]
     fn edits_apply_and_render_as_a_diff() {
-        let mut s = SourceMap::new();
-        let f = s.add(SourceFile::new(
+        let (s, f) = one_file(
             "default.conf",
             "location / {\n    proxy_pass http://127.0.0.1:6001;\n}\n",
-        ));
-        let fix = Fix {
-            title: "Replace `127.0.0.1` with `model_test`".into(),
-            applicability: Applicability::Safe,
-            edits: vec![Edit {
-                file: f,
-                start: 35,
-                end: 44,
-                replacement: "model_test".into(),
-            }],
-        };
+        );
+        let fix = Fix::safe(
+            "Replace `127.0.0.1` with `model_test`",
+            [Edit::replace(Span::new(f, 35, 44), "model_test")],
+        );
         let out = apply(&s, &fix).unwrap();
         assert_eq!(
             String::from_utf8(out[0].1.clone()).unwrap(),
@@ -296,20 +289,10 @@ mod tests {
 
     #[test]
     fn hunk_headers_count_lines_of_the_whole_file() {
-        let mut s = SourceMap::new();
         let text: String = (1..=50).map(|i| format!("line {i};\n")).collect();
-        let f = s.add(SourceFile::new("big.conf", text.clone()));
-        let at = text.find("line 30;").unwrap() as u32;
-        let fix = Fix {
-            title: "t".into(),
-            applicability: Applicability::Safe,
-            edits: vec![Edit {
-                file: f,
-                start: at,
-                end: at + 7,
-                replacement: "LINE 30".into(),
-            }],
-        };
+        let (s, f) = one_file("big.conf", text.clone());
+        let at = text.find("line 30;").unwrap();
+        let fix = Fix::safe("t", [Edit::replace(Span::new(f, at, at + 7), "LINE 30")]);
         let d = diff(&s, &fix);
         assert!(d.contains("@@ -28,5 +28,5 @@"), "{d}");
         assert!(d.contains("-line 30;\n+LINE 30;"), "{d}");
@@ -317,19 +300,9 @@ mod tests {
 
     #[test]
     fn overlapping_edits_are_refused() {
-        let mut s = SourceMap::new();
-        let f = s.add(SourceFile::new("a", "abcdef"));
-        let e = |start, end| Edit {
-            file: f,
-            start,
-            end,
-            replacement: "x".into(),
-        };
-        let fix = Fix {
-            title: "t".into(),
-            applicability: Applicability::Safe,
-            edits: vec![e(1, 3), e(2, 4)],
-        };
+        let (s, f) = one_file("a", "abcdef");
+        let e = |start, end| Edit::replace(Span::new(f, start, end), "x");
+        let fix = Fix::safe("t", [e(1, 3), e(2, 4)]);
         assert!(apply(&s, &fix).is_err());
     }
 }

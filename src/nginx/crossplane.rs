@@ -728,11 +728,10 @@ mod tests {
 
     #[test]
     fn combine_inlines_includes_inside_map_bodies() {
-        let mut sources = SourceMap::new();
-        let main = sources.add(SourceFile::new(
+        let (mut sources, main) = crate::testing::one_file(
             "nginx.conf",
             "http {\n  map $host $pool {\n    default a;\n    include hosts.map;\n  }\n}\n",
-        ));
+        );
         sources.add(SourceFile::new("hosts.map", "x.example b;\n"));
         let config = parse(&sources, main, &ParseOptions::default());
         let opts = Options {

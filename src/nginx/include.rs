@@ -330,4 +330,24 @@ mod tests {
         assert_eq!(dirname("nginx.conf"), "");
         assert_eq!(dirname("/etc/nginx/nginx.conf"), "/etc/nginx");
     }
+
+    #[test]
+    fn rebase_makes_paths_relative_to_a_directory() {
+        let rows = [
+            ("sub", "sub/a.env", "a.env"),
+            ("sub", "b.env", "../b.env"),
+            ("", "x/y", "x/y"),
+            ("", "backend", "backend"),
+            ("..", "../compose.yaml", "compose.yaml"),
+            ("a/b", "a/c/d", "../c/d"),
+            ("/srv/app", "/srv/app", ""),
+            ("/srv/app", "/srv/app/nginx/a.conf", "nginx/a.conf"),
+            ("/srv/app", "/srv/other.env", "../other.env"),
+            // An absolute path stays absolute under a relative directory.
+            ("app", "/etc/hosts", "/etc/hosts"),
+        ];
+        for (dir, path, want) in rows {
+            assert_eq!(rebase(dir, path), want, "rebase({dir:?}, {path:?})");
+        }
+    }
 }

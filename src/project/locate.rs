@@ -421,6 +421,11 @@ mod tests {
         )
     }
 
+    /// What `files` locate to with the default request.
+    fn located(files: &[(&str, &str)]) -> Located {
+        locate(&src(files), &Request::default()).unwrap()
+    }
+
     fn compose(l: &Located) -> (&str, Vec<&str>, &BTreeMap<String, String>) {
         match l {
             Located::Compose {
@@ -432,13 +437,12 @@ mod tests {
 
     #[test]
     fn compose_names_are_tried_in_compose_go_order_with_the_override() {
-        let s = src(&[
+        let l = located(&[
             ("docker-compose.yaml", "services: {}"),
             ("docker-compose.yml", "services: {}"),
             ("compose.override.yaml", "services: {}"),
             ("docker-compose.override.yml", "services: {}"),
         ]);
-        let l = locate(&s, &Request::default()).unwrap();
         let (dir, files, _) = compose(&l);
         assert_eq!(dir, "");
         // `.yml` before `.yaml` for the legacy name; the first override wins.
@@ -451,7 +455,7 @@ mod tests {
 
     #[test]
     fn compose_file_and_project_name_come_from_the_dotenv() {
-        let s = src(&[
+        let l = located(&[
             (
                 ".env",
                 "COMPOSE_FILE=deploy/a.yml:deploy/b.yml\nAPI_PORT=8000\n",
@@ -460,7 +464,6 @@ mod tests {
             ("deploy/b.yml", "services: {}"),
             ("deploy/.env", "API_PORT=9000\nONLY_HERE=1\n"),
         ]);
-        let l = locate(&s, &Request::default()).unwrap();
         let (dir, files, env) = compose(&l);
         assert_eq!(dir, "deploy");
         assert_eq!(files, ["deploy/a.yml", "deploy/b.yml"]);
@@ -507,14 +510,13 @@ mod tests {
     #[test]
     fn manifests_are_read_and_charts_are_named_with_their_render_command() {
         let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n";
-        let s = src(&[
+        let l = located(&[
             ("k8s/app.yaml", deploy),
             ("k8s/notes.yaml", "just: text\n"),
             ("chart/Chart.yaml", "apiVersion: v2\nname: x\n"),
             ("chart/templates/d.yaml", deploy),
             ("overlay/kustomization.yaml", "resources: []\n"),
         ]);
-        let l = locate(&s, &Request::default()).unwrap();
         let Located::Kubernetes { files, unrendered } = l else {
             panic!()
         };
@@ -538,16 +540,5 @@ mod tests {
             locate(&src(&[("README", "")]), &Request::default()),
             Err(LocateError::Nothing)
         );
-    }
-
-    #[test]
-    fn rebase_makes_paths_relative_to_the_project() {
-        assert_eq!(rebase("sub", "sub/a.env"), "a.env");
-        assert_eq!(rebase("sub", "b.env"), "../b.env");
-        assert_eq!(rebase("", "x/y"), "x/y");
-        assert_eq!(rebase("..", "../compose.yaml"), "compose.yaml");
-        assert_eq!(rebase("/srv/app", "/srv/app/nginx/a.conf"), "nginx/a.conf");
-        assert_eq!(rebase("/srv/app", "/srv/other.env"), "../other.env");
-        assert_eq!(rebase("app", "/etc/hosts"), "/etc/hosts");
     }
 }

@@ -247,36 +247,37 @@ mod tests {
         assert!(usable_endpoints(&[s], &port(Some("https"), 443), None).is_empty());
     }
 
+    /// What an unnamed service port 80 can use of one slice of `kind`
+    /// whose endpoints serve on an unnamed port 80.
+    fn usable_on_80(kind: AddressType, endpoints: Vec<Endpoint>) -> Vec<(usize, usize, u16)> {
+        usable_endpoints(
+            &[slice(kind, &[("", 80)], endpoints)],
+            &port(None, 80),
+            None,
+        )
+    }
+
     #[test]
     fn not_ready_endpoints_serve_only_when_terminating_ones_are_all_there_is() {
-        let s = slice(
-            AddressType::Ipv4,
-            &[("", 80)],
-            vec![
-                ep("10.0.0.1", false, false, false),
-                ep("10.0.0.2", true, true, false),
-                ep("10.0.0.3", false, true, true),
-            ],
+        let not_ready = ep("10.0.0.1", false, false, false);
+        let terminating = ep("10.0.0.3", false, true, true);
+        let ready = ep("10.0.0.2", true, true, false);
+        assert_eq!(
+            usable_on_80(
+                AddressType::Ipv4,
+                vec![not_ready.clone(), ready, terminating.clone()]
+            ),
+            [(0, 1, 80)]
         );
-        assert_eq!(usable_endpoints(&[s], &port(None, 80), None), [(0, 1, 80)]);
-        let s = slice(
-            AddressType::Ipv4,
-            &[("", 80)],
-            vec![
-                ep("10.0.0.1", false, false, false),
-                ep("10.0.0.3", false, true, true),
-            ],
+        assert_eq!(
+            usable_on_80(AddressType::Ipv4, vec![not_ready, terminating]),
+            [(0, 1, 80)]
         );
-        assert_eq!(usable_endpoints(&[s], &port(None, 80), None), [(0, 1, 80)]);
     }
 
     #[test]
     fn fqdn_slices_are_not_programmed() {
-        let s = slice(
-            AddressType::Fqdn,
-            &[("", 80)],
-            vec![ep("db.example.com", true, true, false)],
-        );
-        assert!(usable_endpoints(&[s], &port(None, 80), None).is_empty());
+        let db = ep("db.example.com", true, true, false);
+        assert!(usable_on_80(AddressType::Fqdn, vec![db]).is_empty());
     }
 }

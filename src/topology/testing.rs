@@ -45,6 +45,12 @@ pub(crate) fn messages(t: &Topology) -> Vec<String> {
     t.diagnostics.iter().map(|d| d.message.clone()).collect()
 }
 
+/// Asserts that loading said nothing, showing what it said when it did.
+#[track_caller]
+pub(crate) fn no_diags(t: &Topology) {
+    assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
+}
+
 /// The diagnostics' severities and messages, in order.
 pub(crate) fn diags(t: &Topology) -> Vec<(DiagSeverity, &str)> {
     t.diagnostics
@@ -76,14 +82,40 @@ pub(crate) fn said<'t>(t: &'t Topology, text: &'t str, needle: &str) -> (&'t str
     (d.message.as_str(), at(text, d.span))
 }
 
-/// [`said`], with the diagnostic's severity first.
-pub(crate) fn said_as<'t>(
+/// The first diagnostic holding `needle` on one line, as a reader of
+/// the report meets it: `Severity at `text`: message`.
+pub(crate) fn said_as(t: &Topology, text: &str, needle: &str) -> String {
+    let (message, at) = said(t, text, needle);
+    let severity = find_diag(t, needle).severity;
+    format!("{severity:?} at `{at}`: {message}")
+}
+
+/// The text the first diagnostic holding `needle` points at.
+pub(crate) fn pointed<'t>(t: &'t Topology, text: &'t str, needle: &str) -> &'t str {
+    at(text, find_diag(t, needle).span)
+}
+
+/// The severity of the first diagnostic holding `needle`, and the text it
+/// points at.
+pub(crate) fn pointed_as<'t>(
     t: &'t Topology,
     text: &'t str,
     needle: &str,
-) -> (DiagSeverity, &'t str, &'t str) {
-    let (message, at) = said(t, text, needle);
-    (find_diag(t, needle).severity, message, at)
+) -> (DiagSeverity, &'t str) {
+    (find_diag(t, needle).severity, pointed(t, text, needle))
+}
+
+/// Asserts that `t`, loaded from `text`, stopped at the units budget
+/// with one error, which starts with `message` and points at `written`;
+/// gives where that error points.
+#[track_caller]
+pub(crate) fn assert_units_capped(t: &Topology, text: &str, message: &str, written: &str) -> usize {
+    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
+    let e = errors(t);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].message.starts_with(message), "{}", e[0].message);
+    assert_eq!(at(text, e[0].span), written);
+    e[0].span.expect("a span").start as usize
 }
 
 /// A unit's `/etc/hosts` entries as (name, address).

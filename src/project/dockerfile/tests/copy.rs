@@ -116,9 +116,7 @@ fn a_file_goes_into_a_slash_destination_and_is_written_as_any_other() {
         // Sources are confined to the context.
         ("COPY ../../nginx.conf /x", &["/x <- nginx.conf"]),
     ];
-    for (body, want) in rows {
-        assert_eq!(placed(body), *want, "{body}");
-    }
+    each_row(rows, placed);
 }
 
 #[test]
@@ -156,9 +154,7 @@ fn several_sources_and_wildcards() {
         // A wildcard that matches nothing copies nothing.
         ("COPY *.nothing /c/", &[]),
     ];
-    for (body, want) in rows {
-        assert_eq!(placed(body), *want, "{body}");
-    }
+    each_row(rows, placed);
     // Without a trailing slash each source overwrites the last.
     let img = image("FROM scratch\nCOPY a.conf b.conf /x\n");
     assert_eq!(files(&img), ["/x <- b.conf"]);
@@ -184,9 +180,7 @@ fn relative_destinations_follow_workdir() {
             &["/etc/nginx/nginx.conf <- nginx.conf"],
         ),
     ];
-    for (body, want) in rows {
-        assert_eq!(placed(body), *want, "{body}");
-    }
+    each_row(rows, placed);
 }
 
 #[test]
@@ -304,9 +298,7 @@ fn copy_from_an_image_and_from_errors() {
             "cannot copy from stage \"b\", it needs to be defined before current stage \"a\"",
         ),
     ];
-    for (src, msg) in rows {
-        assert_eq!(refused(src).message, msg, "{src}");
-    }
+    each_row(&rows, |src| refused(src).message);
 }
 
 #[test]
@@ -388,9 +380,7 @@ fn add_urls_git_and_archives() {
         ),
         ("ADD a.conf /etc/", &["/etc/a.conf <- a.conf"]),
     ];
-    for (body, want) in rows {
-        assert_eq!(placed(body), *want, "{body}");
-    }
+    each_row(rows, placed);
     let rows = [
         (
             "COPY https://example.com/x /x",
@@ -465,26 +455,17 @@ fn the_files_budget_is_enforced() {
     let cases = [
         (
             EvalOptions::new(),
-            Budget {
-                max_files: 3,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_files = 3),
             Limit::Files,
         ),
         (
             EvalOptions::new(),
-            Budget {
-                max_context_entries: 5,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_context_entries = 5),
             Limit::ContextEntries,
         ),
         (
             EvalOptions::new().dockerignore("a\nb\nc\n"),
-            Budget {
-                max_ignore_checks: 20,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_ignore_checks = 20),
             Limit::IgnoreChecks,
         ),
     ];

@@ -439,9 +439,7 @@ fn from_errors() {
             "failed to parse stage name \"Nginx\": invalid reference format: repository name must be lowercase",
         ),
     ];
-    for (src, msg) in rows {
-        assert_eq!(eval_err(src, &EvalOptions::new()).message, msg, "{src}");
-    }
+    each_row(&rows, |src| eval_err(src, &EvalOptions::new()).message);
     // A stage is found by its exact (lower-case) name only.
     let img = eval("FROM scratch AS base\nFROM base\n");
     assert_eq!(img.base, BaseRef::Scratch);
@@ -498,34 +496,22 @@ fn budget_limits_are_reported() {
     let rows: [(String, Budget, Limit); 4] = [
         (
             "FROM scratch\nENV A=1\nENV B=2\nENV C=3\n".into(),
-            Budget {
-                max_instructions: 2,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_instructions = 2),
             Limit::Instructions,
         ),
         (
             "FROM scratch\nFROM scratch\nFROM scratch\n".into(),
-            Budget {
-                max_stages: 2,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_stages = 2),
             Limit::Stages,
         ),
         (
             format!("FROM scratch\nENV A={}\nENV B=$A$A\n", "x".repeat(600)),
-            Budget {
-                max_value_len: 1000,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_value_len = 1000),
             Limit::ValueLength,
         ),
         (
             "FROM scratch\nEXPOSE 1-65535\n".into(),
-            Budget {
-                max_ports: 1000,
-                ..Budget::default()
-            },
+            budget_with(|b| b.max_ports = 1000),
             Limit::Ports,
         ),
     ];

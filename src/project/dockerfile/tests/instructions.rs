@@ -49,9 +49,7 @@ fn exec_form_is_a_json_array_of_strings_else_shell_form() {
         (r#"CMD ["a", 01]"#, shell(r#"["a", 01]"#)),
         ("CMD", shell("")),
     ];
-    for (line, want) in rows {
-        assert_eq!(form(line), want, "{line}");
-    }
+    each_row(&rows, form);
 }
 
 #[test]
@@ -73,15 +71,12 @@ fn json_array_with_a_non_string_is_an_error() {
 
 #[test]
 fn exec_elements_keep_the_span_of_their_json_token() {
-    let src = r#"FROM x
-ENTRYPOINT ["/docker-entrypoint.sh","nginx"]
-"#;
-    let p = clean(src);
-    let Args::Entrypoint(CommandLine::Exec(w)) = &p.instructions[1].args else {
+    let (src, i) = second_in(r#"ENTRYPOINT ["/docker-entrypoint.sh","nginx"]"#);
+    let Args::Entrypoint(CommandLine::Exec(w)) = &i.args else {
         panic!()
     };
-    assert_eq!(at(src, w[0].span), r#""/docker-entrypoint.sh""#);
-    assert_eq!(at(src, w[1].span), r#""nginx""#);
+    assert_eq!(at(&src, w[0].span), r#""/docker-entrypoint.sh""#);
+    assert_eq!(at(&src, w[1].span), r#""nginx""#);
 }
 
 #[test]
@@ -168,9 +163,7 @@ fn flag_errors() {
         ("FROM --plat=linux x", "unknown flag: --plat"),
         ("HEALTHCHECK --foo=1 CMD x", "unknown flag: --foo"),
     ];
-    for (line, msg) in rows {
-        assert_eq!(error_of(line), msg, "{line}");
-    }
+    each_row(&rows, error_of);
     clean(
         "FROM x\nCOPY --exclude=a --exclude=b . /\nRUN --mount=type=cache,target=/a --mount=type=tmpfs,target=/b true\n",
     );
@@ -179,11 +172,8 @@ fn flag_errors() {
 
 #[test]
 fn env_and_label_pairs() {
-    let src = "FROM x\nENV A=1 B=\"x y\" C='$D' E=\\$F\n";
-    let p = clean(src);
-    let Args::Env(kvs) = &p.instructions[1].args else {
-        panic!()
-    };
+    let (src, i) = second_in("ENV A=1 B=\"x y\" C='$D' E=\\$F\n");
+    let Args::Env(kvs) = &i.args else { panic!() };
     let pairs: Vec<(&str, &str)> = kvs
         .iter()
         .map(|kv| (kv.key.text.as_str(), kv.value.text.as_str()))
@@ -192,8 +182,8 @@ fn env_and_label_pairs() {
         pairs,
         [("A", "1"), ("B", "\"x y\""), ("C", "'$D'"), ("E", "\\$F")]
     );
-    assert_eq!(at(src, kvs[1].key.span), "B");
-    assert_eq!(at(src, kvs[1].value.span), "\"x y\"");
+    assert_eq!(at(&src, kvs[1].key.span), "B");
+    assert_eq!(at(&src, kvs[1].value.span), "\"x y\"");
     assert!(kvs.iter().all(|kv| !kv.legacy));
 }
 
@@ -232,18 +222,13 @@ fn env_errors() {
         ("ARG", "ARG requires at least one argument"),
         ("ARG =x", "ARG names can not be blank"),
     ];
-    for (line, msg) in rows {
-        assert_eq!(error_of(line), msg, "{line}");
-    }
+    each_row(&rows, error_of);
 }
 
 #[test]
 fn arg_declarations() {
-    let src = "FROM x\nARG A B=2 C=\"x y\"\n";
-    let p = clean(src);
-    let Args::Arg(d) = &p.instructions[1].args else {
-        panic!()
-    };
+    let (src, i) = second_in("ARG A B=2 C=\"x y\"\n");
+    let Args::Arg(d) = &i.args else { panic!() };
     let got: Vec<(&str, Option<&str>)> = d
         .iter()
         .map(|d| {
@@ -254,7 +239,7 @@ fn arg_declarations() {
         })
         .collect();
     assert_eq!(got, [("A", None), ("B", Some("2")), ("C", Some("\"x y\""))]);
-    assert_eq!(at(src, d[2].default.as_ref().unwrap().span), "\"x y\"");
+    assert_eq!(at(&src, d[2].default.as_ref().unwrap().span), "\"x y\"");
 }
 
 #[test]
@@ -395,9 +380,7 @@ fn healthcheck() {
             "strconv.ParseInt: parsing \"x\": invalid syntax",
         ),
     ];
-    for (line, msg) in rows {
-        assert_eq!(error_of(line), msg, "{line}");
-    }
+    each_row(&rows, error_of);
 }
 
 #[test]
@@ -424,9 +407,7 @@ fn onbuild() {
             "MAINTAINER isn't allowed as an ONBUILD trigger",
         ),
     ];
-    for (line, msg) in rows {
-        assert_eq!(error_of(line), msg, "{line}");
-    }
+    each_row(&rows, error_of);
     // Problems of the trigger itself wait for a child build to run it.
     let i = second("ONBUILD COPY a");
     let Args::Onbuild(_, deferred) = &i.args else {

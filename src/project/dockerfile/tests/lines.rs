@@ -89,9 +89,7 @@ fn line_continuations() {
         // Windows line endings.
         ("FROM x\r\nRUN a \\\r\n b\r\n", "a  b"),
     ];
-    for (src, text) in rows {
-        assert_eq!(run_text(src), text, "{src:?}");
-    }
+    each_row(&rows, run_text);
     let p = clean("FROM x\nRUN a \\\\\nFROM y\n");
     assert_eq!(p.instructions.len(), 3);
 }
@@ -210,66 +208,57 @@ fn heredocs(body: &str) -> (Parsed, Vec<Heredoc>) {
     (p, h)
 }
 
+/// A heredoc as [`heredoc_markers`] expects it:
+/// (name, expand, chomp, fd, content).
+type Doc<'a> = (&'a str, bool, bool, u32, &'a str);
+
+/// A heredoc whose body is expanded, not chomped, on stdin.
+fn plain<'a>(name: &'a str, content: &'a str) -> Doc<'a> {
+    (name, true, false, 0, content)
+}
+
+/// [`plain`], but with a quoted marker: the body is not expanded.
+fn quoted<'a>(name: &'a str, content: &'a str) -> Doc<'a> {
+    (name, false, false, 0, content)
+}
+
 #[test]
 fn heredoc_markers() {
-    // (instruction and body, [(name, expand, chomp, fd, content)])
-    type Doc<'a> = (&'a str, bool, bool, u32, &'a str);
     let rows: &[(&str, &[Doc<'_>])] = &[
-        (
-            "RUN <<EOF\necho hi\nEOF\n",
-            &[("EOF", true, false, 0, "echo hi\n")],
-        ),
-        ("RUN <<EMPTY\nEMPTY\n", &[("EMPTY", true, false, 0, "")]),
+        ("RUN <<EOF\necho hi\nEOF\n", &[plain("EOF", "echo hi\n")]),
+        ("RUN <<EMPTY\nEMPTY\n", &[plain("EMPTY", "")]),
         ("RUN 3<<EOF\nx\nEOF\n", &[("EOF", true, false, 3, "x\n")]),
         (
             "RUN <<-EOF\n\techo\n\tEOF\n",
             &[("EOF", true, true, 0, "\techo\n")],
         ),
-        (
-            "RUN <<'EOF'\n$X\nEOF\n",
-            &[("EOF", false, false, 0, "$X\n")],
-        ),
-        (
-            "RUN <<\"EOF\"\n$X\nEOF\n",
-            &[("EOF", false, false, 0, "$X\n")],
-        ),
-        ("RUN <<eo'f'\nx\neof\n", &[("eof", false, false, 0, "x\n")]),
-        (
-            "RUN <<eo\\'f\nx\neo'f\n",
-            &[("eo'f", true, false, 0, "x\n")],
-        ),
-        (
-            "RUN <<'one two'\nx\none two\n",
-            &[("one two", false, false, 0, "x\n")],
-        ),
-        ("RUN <<  EOF  > foo\nEOF\n", &[("EOF", true, false, 0, "")]),
+        ("RUN <<'EOF'\n$X\nEOF\n", &[quoted("EOF", "$X\n")]),
+        ("RUN <<\"EOF\"\n$X\nEOF\n", &[quoted("EOF", "$X\n")]),
+        ("RUN <<eo'f'\nx\neof\n", &[quoted("eof", "x\n")]),
+        ("RUN <<eo\\'f\nx\neo'f\n", &[plain("eo'f", "x\n")]),
+        ("RUN <<'one two'\nx\none two\n", &[quoted("one two", "x\n")]),
+        ("RUN <<  EOF  > foo\nEOF\n", &[plain("EOF", "")]),
         (
             "RUN <<COMPLEX python3\nprint(1)\nCOMPLEX\n",
-            &[("COMPLEX", true, false, 0, "print(1)\n")],
+            &[plain("COMPLEX", "print(1)\n")],
         ),
         (
             "COPY <<A <<B /dest/\none\nA\ntwo\nB\n",
-            &[
-                ("A", true, false, 0, "one\n"),
-                ("B", true, false, 0, "two\n"),
-            ],
+            &[plain("A", "one\n"), plain("B", "two\n")],
         ),
         // A terminator of the other heredoc is content.
         (
             "COPY <<X <<Y /dest/\nY\nX\nX\nY\n",
-            &[("X", true, false, 0, "Y\n"), ("Y", true, false, 0, "X\n")],
+            &[plain("X", "Y\n"), plain("Y", "X\n")],
         ),
         (
             "RUN --mount=type=cache,target=/c <<M\nx\nM\n",
-            &[("M", true, false, 0, "x\n")],
+            &[plain("M", "x\n")],
         ),
-        (
-            "ONBUILD RUN <<EOF\nx\nEOF\n",
-            &[("EOF", true, false, 0, "x\n")],
-        ),
+        ("ONBUILD RUN <<EOF\nx\nEOF\n", &[plain("EOF", "x\n")]),
         (
             "RUN <<EOF\n# not a comment\nEOF\n",
-            &[("EOF", true, false, 0, "# not a comment\n")],
+            &[plain("EOF", "# not a comment\n")],
         ),
     ];
     for (body, want) in rows {

@@ -13,6 +13,25 @@ mod patterns;
 mod props;
 mod shlex;
 
+/// Checks a table of cases: `f(input)` must be each row's `want`; a
+/// failure names the row's input.
+#[track_caller]
+fn each_row<I: Copy + std::fmt::Debug, W: std::fmt::Debug, G: PartialEq<W> + std::fmt::Debug>(
+    rows: &[(I, W)],
+    f: impl Fn(I) -> G,
+) {
+    for (input, want) in rows {
+        assert_eq!(f(*input), *want, "{input:?}");
+    }
+}
+
+/// The default budget with one limit tightened by `tighten`.
+fn budget_with(tighten: fn(&mut Budget)) -> Budget {
+    let mut b = Budget::default();
+    tighten(&mut b);
+    b
+}
+
 /// The source text a span covers.
 fn at(src: &str, s: ByteSpan) -> &str {
     &src[s.range()]
@@ -36,8 +55,15 @@ fn clean(src: &str) -> Parsed {
 
 /// The instruction after `FROM scratch` in `FROM scratch\n<line>`.
 fn second(line: &str) -> Instruction {
-    let p = clean(&format!("FROM scratch\n{line}"));
-    p.instructions[1].clone()
+    second_in(line).1
+}
+
+/// [`second`], with the source text its spans point into.
+fn second_in(line: &str) -> (String, Instruction) {
+    let src = format!("FROM scratch\n{line}");
+    let p = clean(&src);
+    let i = p.instructions[1].clone();
+    (src, i)
 }
 
 /// The first error message for `FROM scratch\n<line>`.

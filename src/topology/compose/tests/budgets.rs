@@ -4,7 +4,7 @@
 use super::*;
 use crate::budget::{Budgets, MAX_EXPANDED_BYTES};
 use crate::topology::compose::interpolate::{Meter, Problem, interpolate};
-use crate::topology::testing::errors;
+use crate::topology::testing::{assert_units_capped, errors};
 use std::collections::BTreeMap;
 
 /// `${X<op>` nested `n` deep around `core`.
@@ -186,16 +186,13 @@ fn replicas_past_the_units_budget_are_refused_where_they_cross_it() {
         ));
     }
     let t = load_str(&text);
-    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
-    let e = errors(&t);
-    assert_eq!(e.len(), 1, "{:#?}", e);
-    assert!(
-        e[0].message.starts_with("service `s100` makes the project's replicas more than the 10000 units upcheck models (max_units)"),
-        "{}",
-        e[0].message
+    let crossed = assert_units_capped(
+        &t,
+        &text,
+        "service `s100` makes the project's replicas more than the 10000 units upcheck models (max_units)",
+        "100",
     );
-    assert_eq!(at(&text, e[0].span), "100");
-    let line = text[..e[0].span.unwrap().start as usize].lines().count();
+    let line = text[..crossed].lines().count();
     assert_eq!(line, 1 + 100 * 4 + 4, "the replicas of the 101st service");
     // Services without replicas count one unit each.
     let opts = LoadOptions {

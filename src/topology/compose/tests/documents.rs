@@ -128,10 +128,7 @@ networks:
     assert_eq!(api.image.as_deref(), Some("app:latest"));
     assert_eq!(api.env[0].value.as_deref(), Some("info"));
     assert_eq!(api.ports[0].container_port, 8000);
-    assert_eq!(
-        unit(&t, "p-worker-1").containers[0].image.as_deref(),
-        Some("app:worker")
-    );
+    assert_eq!(image(&t, "p-worker-1"), Some("app:worker"));
     assert_eq!(net_keys(&t), ["back"]);
 }
 
@@ -153,11 +150,7 @@ services:
     let t = load_str(text);
     assert_eq!(
         said_as(&t, text, "`image` of service `web`"),
-        (
-            DiagSeverity::Warning,
-            "`image` of service `web` must be a string, not a list",
-            "image"
-        )
+        "Warning at `image`: `image` of service `web` must be a string, not a list"
     );
     assert_eq!(
         said(&t, text, "`ports` of service `web`"),
@@ -166,8 +159,7 @@ services:
             "\"80:80\""
         )
     );
-    let d = find_diag(&t, "`environment` of service `web`");
-    assert_eq!(at(text, d.span), "5");
+    assert_eq!(pointed(&t, text, "`environment` of service `web`"), "5");
     find_diag(
         &t,
         "`networks` of service `web` must be a list or a mapping, not a boolean",

@@ -25,16 +25,9 @@ services:
 ";
     let t = with_env(text, &[("FROM_SHELL", "yes"), ("INHERITED", "1")]);
     no_diags(&t);
-    let env = |u: &str| -> Vec<(String, Option<String>)> {
-        unit(&t, u).containers[0]
-            .env
-            .iter()
-            .map(|e| (e.name.clone(), e.value.clone()))
-            .collect()
-    };
     let s = |x: &str| Some(x.to_string());
     assert_eq!(
-        env("p-app-1"),
+        env_of(&t, "p-app-1"),
         [
             ("PORT".into(), s("8000")),
             ("EMPTY".into(), s("")),
@@ -44,7 +37,7 @@ services:
         ]
     );
     assert_eq!(
-        env("p-api-1"),
+        env_of(&t, "p-api-1"),
         [
             ("DEBUG".into(), s("true")),
             ("WORKERS".into(), s("4")),
@@ -73,19 +66,15 @@ services:
         required: false
 ";
     let t = load_str(text);
+    let said = ["`.env`", "./common.env", "./local.env"].map(|file| said_as(&t, text, file));
     assert_eq!(
-        said_as(&t, text, "`.env`"),
-        (
-            DiagSeverity::Warning,
-            "`env_file` `.env` of service `app` was not supplied; the variables it sets are unknown",
-            ".env"
-        )
+        said,
+        [
+            "Warning at `.env`: `env_file` `.env` of service `app` was not supplied; the variables it sets are unknown",
+            "Warning at `./common.env`: `env_file` `./common.env` of service `api` was not supplied; the variables it sets are unknown",
+            "Info at `./local.env`: `env_file` `./local.env` of service `api` was not supplied; the variables it sets are unknown",
+        ]
     );
-    assert_eq!(
-        find_diag(&t, "./common.env").severity,
-        DiagSeverity::Warning
-    );
-    assert_eq!(find_diag(&t, "./local.env").severity, DiagSeverity::Info);
 }
 
 #[test]

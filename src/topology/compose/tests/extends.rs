@@ -92,14 +92,15 @@ services:
             "nope"
         )
     );
-    let d = find_diag(&t, "missing.yaml");
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "missing.yaml");
+    assert_eq!(
+        pointed_as(&t, text, "missing.yaml"),
+        (DiagSeverity::Error, "missing.yaml")
+    );
     let d = find_diag(&t, "circular reference");
     assert_eq!(d.severity, DiagSeverity::Error);
     // Everything still loads, with what each service says itself.
     assert_eq!(names(&t), ["p-a-1", "p-b-1", "p-c-1", "p-d-1"]);
-    assert_eq!(unit(&t, "p-b-1").containers[0].image.as_deref(), Some("y"));
+    assert_eq!(image(&t, "p-b-1"), Some("y"));
     let (t, _) = load_files(
         &[
             (

@@ -75,11 +75,7 @@ services:
     assert_eq!(c.env[1].value.as_deref(), Some("$HOME"));
     assert_eq!(
         said_as(&t, text, "required variable `TOKEN`"),
-        (
-            DiagSeverity::Error,
-            "required variable `TOKEN` is missing a value: set TOKEN first",
-            "${TOKEN:?set TOKEN first}"
-        )
+        "Error at `${TOKEN:?set TOKEN first}`: required variable `TOKEN` is missing a value: set TOKEN first"
     );
 }
 
@@ -107,10 +103,7 @@ services:
     );
     assert_eq!(unset[0].severity, DiagSeverity::Warning);
     assert_eq!(at(text, unset[0].span), "${TAG}");
-    assert_eq!(
-        unit(&t, "p-a-1").containers[0].image.as_deref(),
-        Some("app:")
-    );
+    assert_eq!(image(&t, "p-a-1"), Some("app:"));
     let d = find_diag(&t, "invalid interpolation format");
     assert_eq!(d.severity, DiagSeverity::Error);
     assert!(d.message.contains("`services.b.command`"), "{}", d.message);

@@ -16,7 +16,9 @@ mod volumes;
 
 use super::load;
 use crate::source::{SourceFile, SourceMap, Span};
-use crate::topology::testing::{at, diags, find_diag, names, said, said_as, unit};
+use crate::topology::testing::{
+    at, diags, find_diag, names, no_diags, pointed, pointed_as, said, said_as, unit,
+};
 use crate::topology::*;
 
 fn load_opts(text: &str, opts: &LoadOptions) -> Topology {
@@ -46,10 +48,6 @@ fn net<'a>(t: &'a Topology, key: &str) -> &'a Network {
 
 fn net_keys(t: &Topology) -> Vec<&str> {
     t.networks.iter().map(|n| n.key.as_str()).collect()
-}
-
-fn no_diags(t: &Topology) {
-    assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
 }
 
 fn ports(t: &Topology, unit_name: &str) -> Vec<(u16, Option<u16>)> {
@@ -91,6 +89,11 @@ fn project_p() -> LoadOptions {
         project: Some("p".into()),
         ..Default::default()
     }
+}
+
+/// The image of the first container of unit `name`.
+fn image<'t>(t: &'t Topology, name: &str) -> Option<&'t str> {
+    unit(t, name).containers[0].image.as_deref()
 }
 
 fn env_of(t: &Topology, u: &str) -> Vec<(String, Option<String>)> {

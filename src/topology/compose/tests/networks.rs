@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// A project of one nginx service, `web`, joining the networks `joins`
+/// (a flow list's items), with `declared` as its top-level `networks`.
+fn web_joining(joins: &str, declared: &str) -> String {
+    format!("services:\n  web:\n    image: nginx\n    networks: [{joins}]\nnetworks:\n{declared}")
+}
+
 #[test]
 fn services_with_networks_but_without_default_leave_the_default_network() {
     let text = "\
@@ -42,15 +48,7 @@ networks:
 
 #[test]
 fn the_default_network_sorts_among_declared_ones() {
-    let text = "\
-services:
-  web:
-    image: nginx
-    networks: [default, zeta, alpha]
-networks:
-  zeta: {}
-  alpha: {}
-";
+    let text = &web_joining("default, zeta, alpha", "  zeta: {}\n  alpha: {}\n");
     let t = load_str(text);
     no_diags(&t);
     assert_eq!(net_keys(&t), ["alpha", "default", "zeta"]);
@@ -120,22 +118,16 @@ networks:
   front: {}
 ";
     let t = load_str(text);
-    let d = find_diag(&t, "outside subnet");
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "10.0.0.5");
-    let d = find_diag(&t, "user specified IP address");
-    assert_eq!(at(text, d.span), "10.1.0.5");
+    assert_eq!(
+        pointed_as(&t, text, "outside subnet"),
+        (DiagSeverity::Error, "10.0.0.5")
+    );
+    assert_eq!(pointed(&t, text, "user specified IP address"), "10.1.0.5");
 }
 
 #[test]
 fn external_networks_keep_their_name() {
-    let text = "\
-services:
-  web:
-    image: nginx
-    networks: [proxy, legacy, hostnet]
-networks:
-  proxy:
+    let declared = "  proxy:
     external: true
   legacy:
     external:
@@ -144,6 +136,7 @@ networks:
     external: true
     name: host
 ";
+    let text = &web_joining("proxy, legacy, hostnet", declared);
     let t = load_str(text);
     no_diags(&t);
     let proxy = net(&t, "proxy");
@@ -197,9 +190,10 @@ services:
     assert_eq!(names(&t), ["the-db", "p-probe-1"]);
     assert_eq!(t.units[0].containers.len(), 2);
     assert_eq!(t.units[0].containers[1].name, "p-app-1");
-    let d = find_diag(&t, "container `elsewhere`");
-    assert_eq!(d.severity, DiagSeverity::Warning);
-    assert_eq!(at(text, d.span), "container:elsewhere");
+    assert_eq!(
+        pointed_as(&t, text, "container `elsewhere`"),
+        (DiagSeverity::Warning, "container:elsewhere")
+    );
     assert!(t.units[1].addresses.is_empty());
 }
 
@@ -216,9 +210,10 @@ services:
     extra_hosts: [\"a:1.2.3.4\"]
 ";
     let t = load_str(text);
-    let d = find_diag(&t, "refuses `ports`");
-    assert_eq!(d.severity, DiagSeverity::Warning);
-    assert_eq!(at(text, d.span), "ports");
+    assert_eq!(
+        pointed_as(&t, text, "refuses `ports`"),
+        (DiagSeverity::Warning, "ports")
+    );
     find_diag(&t, "refuses `extra_hosts`");
     // The ports still describe the shared namespace.
     assert_eq!(t.units[0].containers[1].ports[0].container_port, 81);
@@ -279,8 +274,7 @@ fn ports_on_host_networking_are_discarded_with_a_warning() {
     let text =
         "services:\n  web:\n    image: nginx\n    network_mode: host\n    ports: [\"80:80\"]\n";
     let t = load_str(text);
-    let d = find_diag(&t, "are discarded");
-    assert_eq!(at(text, d.span), "ports");
+    assert_eq!(pointed(&t, text, "are discarded"), "ports");
 }
 
 #[test]
@@ -290,10 +284,6 @@ fn network_mode_with_networks_is_an_error() {
     let t = load_str(text);
     assert_eq!(
         said_as(&t, text, "mutually exclusive"),
-        (
-            DiagSeverity::Error,
-            "service \"web\" declares mutually exclusive `network_mode` and `networks`",
-            "networks"
-        )
+        "Error at `networks`: service \"web\" declares mutually exclusive `network_mode` and `networks`"
     );
 }

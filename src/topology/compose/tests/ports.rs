@@ -89,9 +89,10 @@ services:
     assert_eq!(at(text, ps[0].span), "80");
     assert_eq!(at(text, ps[0].host_span), "8080");
     assert_eq!((ps[1].container_port, ps[1].protocol), (53, Protocol::Udp));
-    let d = find_diag(&t, "`target` is required");
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "published");
+    assert_eq!(
+        pointed_as(&t, text, "`target` is required"),
+        (DiagSeverity::Error, "published")
+    );
 }
 
 #[test]
@@ -115,19 +116,13 @@ services:
 ";
     let t = load_str(text);
     let msgs: Vec<&str> = t.diagnostics.iter().map(|d| d.message.as_str()).collect();
-    let d = find_diag(&t, "invalid containerPort `70000`");
-    assert_eq!(at(text, d.span), "70000");
-    let d = find_diag(&t, "invalid hostPort `99999`");
-    assert_eq!(at(text, d.span), "99999");
-    let d = find_diag(&t, "invalid proto `tcpx`");
-    assert_eq!(at(text, d.span), "tcpx");
-    let d = find_diag(&t, "invalid containerPort `abc`");
-    assert_eq!(at(text, d.span), "abc");
+    assert_eq!(pointed(&t, text, "invalid containerPort `70000`"), "70000");
+    assert_eq!(pointed(&t, text, "invalid hostPort `99999`"), "99999");
+    assert_eq!(pointed(&t, text, "invalid proto `tcpx`"), "tcpx");
+    assert_eq!(pointed(&t, text, "invalid containerPort `abc`"), "abc");
     find_diag(&t, "invalid ranges");
-    let d = find_diag(&t, "invalid IP address `1.2.3`");
-    assert_eq!(at(text, d.span), "1.2.3");
-    let d = find_diag(&t, "invalid port `0` in `expose`");
-    assert_eq!(at(text, d.span), "0");
+    assert_eq!(pointed(&t, text, "invalid IP address `1.2.3`"), "1.2.3");
+    assert_eq!(pointed(&t, text, "invalid port `0` in `expose`"), "0");
     assert!(
         t.diagnostics
             .iter()

@@ -20,11 +20,7 @@ services:
     assert_eq!(names(&t), ["p-nginx-1"]);
     assert_eq!(
         said_as(&t, text, "service `api` is not started"),
-        (
-            DiagSeverity::Info,
-            "service `api` is not started: none of its profiles (dev) is active",
-            "api"
-        )
+        "Info at `api`: service `api` is not started: none of its profiles (dev) is active"
     );
     let with = |profiles: &[&str], env: &[(&str, &str)]| {
         let opts = LoadOptions {
@@ -70,11 +66,7 @@ services:
     let t = load_str(text);
     assert_eq!(
         said_as(&t, text, "is required by"),
-        (
-            DiagSeverity::Error,
-            "service \"api\" is required by \"nginx\" but is disabled. Can be enabled by profiles [dev]",
-            "api"
-        )
+        "Error at `api`: service \"api\" is required by \"nginx\" but is disabled. Can be enabled by profiles [dev]"
     );
     let d = find_diag(&t, "service \"metrics\" is required");
     assert_eq!(at(text, d.span), "metrics");

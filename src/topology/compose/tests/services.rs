@@ -45,10 +45,11 @@ services:
     for (needle, message, written) in undefined {
         assert_eq!(said(&t, text, needle), (message, written), "{needle}");
     }
-    let d = find_diag(&t, "undefined service \"cache\"");
-    assert_eq!(at(text, d.span), "cache:c");
-    let d = find_diag(&t, "network_mode 'service:ghost'");
-    assert_eq!(at(text, d.span), "service:ghost");
+    assert_eq!(pointed(&t, text, "undefined service \"cache\""), "cache:c");
+    assert_eq!(
+        pointed(&t, text, "network_mode 'service:ghost'"),
+        "service:ghost"
+    );
     assert!(!t.diagnostics.iter().any(|d| d.message.contains("maybe")));
     assert!(
         t.diagnostics
@@ -137,9 +138,8 @@ services:
 ";
     let t = load_str(text);
     let web = unit(&t, "p-web-1");
-    let got = hosts(web);
     assert_eq!(
-        got,
+        hosts(web),
         [
             ("host.docker.internal", "host-gateway"),
             ("db", "10.0.0.5"),
@@ -154,9 +154,8 @@ services:
     let d = find_diag(&t, "invalid extra host `broken`");
     assert_eq!(d.severity, DiagSeverity::Warning);
     let api = unit(&t, "p-api-1");
-    let got = hosts(api);
     assert_eq!(
-        got,
+        hosts(api),
         [
             ("metrics", "10.0.0.9"),
             ("multi", "10.0.0.1"),
@@ -200,9 +199,10 @@ services:
     assert_eq!(app.entrypoint, ["/bin/sh", "-c"]);
     let worker = &unit(&t, "p-worker-1").containers[0];
     assert_eq!(worker.command, ["npm", "install"]);
-    let d = find_diag(&t, "stops at `&&`");
-    assert_eq!(d.severity, DiagSeverity::Warning);
-    assert_eq!(at(text, d.span), "&& npm start");
+    assert_eq!(
+        pointed_as(&t, text, "stops at `&&`"),
+        (DiagSeverity::Warning, "&& npm start")
+    );
     let d = find_diag(&t, "not a valid command line");
     assert_eq!(d.severity, DiagSeverity::Error);
     assert_eq!(
@@ -255,16 +255,16 @@ services:
         unit(&t, "p-worker-2").addresses[0].dns_names,
         ["worker", "p-worker-2"]
     );
-    let d = find_diag(&t, "container name must be unique");
-    assert_eq!(d.severity, DiagSeverity::Error);
-    assert_eq!(at(text, d.span), "front");
+    assert_eq!(
+        pointed_as(&t, text, "container name must be unique"),
+        (DiagSeverity::Error, "front")
+    );
 }
 
 #[test]
 fn distinct_scale_and_replicas_is_an_error() {
     let text = "services:\n  w:\n    image: x\n    scale: 2\n    deploy:\n      replicas: 3\n";
     let t = load_str(text);
-    let d = find_diag(&t, "distinct values");
-    assert_eq!(at(text, d.span), "2");
+    assert_eq!(pointed(&t, text, "distinct values"), "2");
     assert_eq!(names(&t), ["p-w-1", "p-w-2"]);
 }

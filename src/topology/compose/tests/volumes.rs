@@ -40,9 +40,8 @@ volumes:
 ";
     let t = load_str(text);
     no_diags(&t);
-    let kinds = volume_kinds(&t);
     assert_eq!(
-        kinds,
+        volume_kinds(&t),
         [
             ("sock", &VolumeKind::Named),
             ("unused", &VolumeKind::Named),

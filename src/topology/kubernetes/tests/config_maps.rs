@@ -9,7 +9,7 @@ const SEED_POD: &str = include_str!("manifests/seed-pod.yaml");
 fn seed_pod_has_both_containers_in_one_unit_and_the_config_as_a_file() {
     let t = load_text(SEED_POD);
     assert_eq!(t.platform, Platform::Kubernetes);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    no_diags(&t);
     assert_eq!(t.units.len(), 1);
     let u = &t.units[0];
     assert_eq!(u.name, "model");
@@ -85,7 +85,7 @@ fn sub_path_mounts_one_key_at_the_mount_path() {
         "          mountPath: /etc/nginx/conf.d/default.conf\n          subPath: default.conf\n",
     );
     let t = load_text(&text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    no_diags(&t);
     assert_eq!(t.mounted_files.len(), 1);
     assert_eq!(t.mounted_files[0].path, "/etc/nginx/conf.d/default.conf");
     let m = &t.units[0].containers[0].mounts[0];
@@ -104,11 +104,9 @@ fn sub_path_mounts_one_key_at_the_mount_path() {
 
 #[test]
 fn config_map_items_choose_keys_and_paths() {
-    let text = include_str!("manifests/config-map-items-choose-keys-and-paths.yaml");
-    let t = load_text(text);
-    let files = mounted_files(&t);
+    let (text, t) = manifest!("config-map-items-choose-keys-and-paths");
     assert_eq!(
-        files,
+        mounted_files(&t),
         [
             ("/etc/nginx/nginx.conf", "events {}"),
             ("/etc/nginx/conf.d/site.conf", "server {}"),
@@ -136,8 +134,7 @@ fn config_map_items_choose_keys_and_paths() {
 
 #[test]
 fn a_config_map_key_ref_outside_the_manifests_is_named() {
-    let text = include_str!("manifests/a-config-map-key-ref-outside-the-manifests-is-named.yaml");
-    let t = load_text(text);
+    let (text, t) = manifest!("a-config-map-key-ref-outside-the-manifests-is-named");
     let env = vars(&t.units[0].containers[0]);
     assert_eq!(env, [("PORT", None), ("OPT", None)]);
     assert_eq!(

@@ -19,6 +19,29 @@ metadata: {name: api}
 spec: {selector: {app: api}, ports: [{name: http, port: 80}]}
 ";
 
+/// Loads `docs` after [`PODS`]: the text, and the topology it makes.
+fn with_pods(docs: &str) -> (String, Topology) {
+    let text = format!("{PODS}---\n{docs}");
+    let t = load_text(&text);
+    (text, t)
+}
+
+/// An EndpointSlice of Service `service`, managed by `manager`, with one
+/// endpoint at `address`.
+fn slice(name: &str, service: &str, manager: &str, address: &str) -> String {
+    format!(
+        "apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: {name}
+  labels: {{kubernetes.io/service-name: {service}, endpointslice.kubernetes.io/managed-by: {manager}}}
+addressType: IPv4
+endpoints: [{{addresses: [{address}]}}]
+---
+"
+    )
+}
+
 fn service<'t>(t: &'t Topology, name: &str) -> &'t Service {
     t.services
         .iter()
@@ -26,27 +49,34 @@ fn service<'t>(t: &'t Topology, name: &str) -> &'t Service {
         .expect("a Service")
 }
 
+/// The names of the slices Service `name` uses.
+fn slice_names<'t>(t: &'t Topology, name: &str) -> Vec<&'t str> {
+    service(t, name)
+        .slices
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
 #[test]
 fn a_slice_is_read_field_by_field() {
-    let text = format!(
-        "{PODS}---
-apiVersion: discovery.k8s.io/v1
+    let (text, t) = with_pods(
+        "apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
   name: ext-1
-  labels: {{kubernetes.io/service-name: ext}}
+  labels: {kubernetes.io/service-name: ext}
 addressType: IPv4
 ports:
-  - {{name: http, port: 8080}}
-  - {{name: metrics, port: 9090, protocol: UDP}}
+  - {name: http, port: 8080}
+  - {name: metrics, port: 9090, protocol: UDP}
 endpoints:
   - addresses: [10.0.0.1, 10.0.0.9]
-    conditions: {{ready: false, serving: true, terminating: true}}
-    targetRef: {{kind: Pod, name: api}}
+    conditions: {ready: false, serving: true, terminating: true}
+    targetRef: {kind: Pod, name: api}
   - addresses: [10.0.0.2]
-"
+",
     );
-    let t = load_text(&text);
     assert!(t.diagnostics.is_empty(), "{:?}", messages(&t));
     let s = &service(&t, "ext").slices[0];
     assert_eq!(
@@ -70,32 +100,30 @@ endpoints:
 
 #[test]
 fn bad_fields_are_located_warnings_and_the_rest_loads() {
-    let text = format!(
-        "{PODS}---
-apiVersion: discovery.k8s.io/v1
+    let (_, t) = with_pods(
+        "apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
-metadata: {{name: ext-1, labels: {{kubernetes.io/service-name: ext}}}}
+metadata: {name: ext-1, labels: {kubernetes.io/service-name: ext}}
 addressType: IPv4
-ports: [{{name: http, port: 99999}}]
+ports: [{name: http, port: 99999}]
 endpoints:
   - addresses: [fd00::1]
   - addresses: [not-an-ip]
-  - conditions: {{ready: yes-please}}
+  - conditions: {ready: yes-please}
   - addresses: [10.0.0.3]
-    conditions: {{ready: maybe}}
+    conditions: {ready: maybe}
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
-metadata: {{name: loose}}
+metadata: {name: loose}
 addressType: IPv4
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
-metadata: {{name: odd, labels: {{kubernetes.io/service-name: ext}}}}
+metadata: {name: odd, labels: {kubernetes.io/service-name: ext}}
 addressType: Unix
-"
+",
     );
-    let t = load_text(&text);
     assert_eq!(
         messages(&t),
         [
@@ -118,23 +146,21 @@ addressType: Unix
 
 #[test]
 fn legacy_endpoints_are_mirrored_only_for_a_selector_less_service() {
-    let text = format!(
-        "{PODS}---
-apiVersion: v1
+    let (_, t) = with_pods(
+        "apiVersion: v1
 kind: Endpoints
-metadata: {{name: ext}}
+metadata: {name: ext}
 subsets:
-  - addresses: [{{ip: 10.0.0.1}}, {{ip: 'fd00::1'}}]
-    notReadyAddresses: [{{ip: 10.0.0.2}}]
-    ports: [{{name: http, port: 8080}}]
+  - addresses: [{ip: 10.0.0.1}, {ip: 'fd00::1'}]
+    notReadyAddresses: [{ip: 10.0.0.2}]
+    ports: [{name: http, port: 8080}]
 ---
 apiVersion: v1
 kind: Endpoints
-metadata: {{name: api}}
-subsets: [{{addresses: [{{ip: 10.0.0.7}}], ports: [{{port: 8080}}]}}]
-"
+metadata: {name: api}
+subsets: [{addresses: [{ip: 10.0.0.7}], ports: [{port: 8080}]}]
+",
     );
-    let t = load_text(&text);
     assert_eq!(
         messages(&t),
         [
@@ -158,33 +184,25 @@ subsets: [{{addresses: [{{ip: 10.0.0.7}}], ports: [{{port: 8080}}]}}]
 
 #[test]
 fn which_slices_a_service_uses() {
-    let text = format!(
-        "{PODS}---
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: api-controller
-  labels: {{kubernetes.io/service-name: api, endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io}}
-addressType: IPv4
-endpoints: [{{addresses: [10.0.0.1]}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: api-staff
-  labels: {{kubernetes.io/service-name: api, endpointslice.kubernetes.io/managed-by: staff}}
-addressType: IPv4
-endpoints: [{{addresses: [10.0.0.2]}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: ext-mirror
-  labels: {{kubernetes.io/service-name: ext, endpointslice.kubernetes.io/managed-by: endpointslicemirroring-controller.k8s.io}}
-addressType: IPv4
-endpoints: [{{addresses: [10.0.0.3]}}]
----
-apiVersion: v1
+    let slices: String = [
+        (
+            "api-controller",
+            "api",
+            "endpointslice-controller.k8s.io",
+            "10.0.0.1",
+        ),
+        ("api-staff", "api", "staff", "10.0.0.2"),
+        (
+            "ext-mirror",
+            "ext",
+            "endpointslicemirroring-controller.k8s.io",
+            "10.0.0.3",
+        ),
+    ]
+    .map(|(name, service, manager, address)| slice(name, service, manager, address))
+    .concat();
+    let (_, t) = with_pods(&format!(
+        "{slices}apiVersion: v1
 kind: Endpoints
 metadata: {{name: ext}}
 subsets: [{{addresses: [{{ip: 10.0.0.3}}], ports: [{{port: 8080}}]}}]
@@ -196,8 +214,7 @@ metadata:
   labels: {{endpointslice.kubernetes.io/skip-mirror: 'true'}}
 subsets: [{{addresses: [{{ip: 10.0.0.4}}], ports: [{{port: 8080}}]}}]
 "
-    );
-    let t = load_text(&text);
+    ));
     assert_eq!(
         messages(&t),
         [
@@ -206,17 +223,7 @@ subsets: [{{addresses: [{{ip: 10.0.0.4}}], ports: [{{port: 8080}}]}}]
     );
     // The controller's slice is what the selector gives; a hand-made one
     // serves beside it.
-    let api: Vec<&str> = service(&t, "api")
-        .slices
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    assert_eq!(api, ["api-staff"]);
+    assert_eq!(slice_names(&t, "api"), ["api-staff"]);
     // Endpoints already mirrored are not counted twice.
-    let ext: Vec<&str> = service(&t, "ext")
-        .slices
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    assert_eq!(ext, ["ext-mirror"]);
+    assert_eq!(slice_names(&t, "ext"), ["ext-mirror"]);
 }

@@ -1,5 +1,13 @@
 //! Tests of the Kubernetes loader, by concern; the helpers they share.
 
+/// Loads `manifests/<name>.yaml`: its text, and the topology it makes.
+macro_rules! manifest {
+    ($name:literal) => {{
+        let text: &'static str = include_str!(concat!("manifests/", $name, ".yaml"));
+        (text, load_text(text))
+    }};
+}
+
 mod config_maps;
 mod endpoints;
 mod objects;
@@ -9,7 +17,7 @@ mod workloads;
 
 use super::*;
 use crate::source::SourceFile;
-use crate::topology::testing::{at, messages, unit};
+use crate::topology::testing::{at, messages, no_diags, unit};
 use std::net::IpAddr;
 
 fn load_text(text: &str) -> Topology {

@@ -4,14 +4,13 @@ use super::*;
 
 #[test]
 fn lists_json_and_top_level_arrays() {
-    let list = include_str!("manifests/lists-json-and-top-level-arrays.yaml");
-    let t = load_text(list);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    let (_, t) = manifest!("lists-json-and-top-level-arrays");
+    no_diags(&t);
     assert_eq!((t.units.len(), t.services.len()), (1, 1));
     let json = r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "j"},
  "spec": {"containers": [{"name": "c", "image": "x", "ports": [{"containerPort": 8080}]}]}}"#;
     let t = load_text(json);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    no_diags(&t);
     assert_eq!(at(json, t.units[0].containers[0].ports[0].span), "8080");
     assert_eq!(at(json, t.units[0].span), "\"j\"");
     let array = format!("[{json}, {json}]");
@@ -22,8 +21,7 @@ fn lists_json_and_top_level_arrays() {
 
 #[test]
 fn unknown_kinds_and_foreign_groups_are_ignored() {
-    let text = include_str!("manifests/unknown-kinds-and-foreign-groups-are-ignored.yaml");
-    let t = load_text(text);
+    let (_, t) = manifest!("unknown-kinds-and-foreign-groups-are-ignored");
     assert!(t.services.is_empty() && t.units.is_empty());
     assert_eq!(
         messages(&t),
@@ -88,8 +86,7 @@ fn yaml_errors_and_alias_bombs_do_not_panic() {
 
 #[test]
 fn wrong_types_are_located_warnings_and_the_rest_loads() {
-    let text = include_str!("manifests/wrong-types-are-located-warnings-and-the-rest-loads.yaml");
-    let t = load_text(text);
+    let (text, t) = manifest!("wrong-types-are-located-warnings-and-the-rest-loads");
     let got: Vec<(&str, String)> = t
         .diagnostics
         .iter()

@@ -6,8 +6,7 @@ use crate::topology::testing::{hosts, vars, volume_kinds};
 
 #[test]
 fn init_containers_and_native_sidecars_share_the_pod() {
-    let text = include_str!("manifests/init-containers-and-native-sidecars-share-the-pod.yaml");
-    let t = load_text(text);
+    let (_, t) = manifest!("init-containers-and-native-sidecars-share-the-pod");
     let roles: Vec<(&str, ContainerRole)> = t.units[0]
         .containers
         .iter()
@@ -25,8 +24,7 @@ fn init_containers_and_native_sidecars_share_the_pod() {
 
 #[test]
 fn probes_become_listeners_and_named_ports_resolve() {
-    let text = include_str!("manifests/probes-become-listeners-and-named-ports-resolve.yaml");
-    let t = load_text(text);
+    let (text, t) = manifest!("probes-become-listeners-and-named-ports-resolve");
     let c = &t.units[0].containers[0];
     let got: Vec<(Option<u16>, Option<AppProtocol>, &str)> = c
         .listeners
@@ -64,8 +62,7 @@ fn probes_become_listeners_and_named_ports_resolve() {
 
 #[test]
 fn env_value_from_env_from_and_command_expansion() {
-    let text = include_str!("manifests/env-value-from-env-from-and-command-expansion.yaml");
-    let t = load_text(text);
+    let (text, t) = manifest!("env-value-from-env-from-and-command-expansion");
     let c = &t.units[0].containers[0];
     let env = vars(c);
     assert_eq!(
@@ -150,9 +147,8 @@ fn dollar_dollar_stays_literal_end_to_end() {
 
 #[test]
 fn host_network_dns_policy_and_host_aliases() {
-    let text = include_str!("manifests/host-network-dns-policy-and-host-aliases.yaml");
-    let t = load_text(text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    let (text, t) = manifest!("host-network-dns-policy-and-host-aliases");
+    no_diags(&t);
     let edge = unit(&t, "edge-0");
     assert!(edge.host_network);
     assert!(edge.hostname.is_none());
@@ -182,11 +178,9 @@ fn host_network_dns_policy_and_host_aliases() {
 
 #[test]
 fn volume_kinds_and_mount_options() {
-    let text = include_str!("manifests/volume-kinds-and-mount-options.yaml");
-    let t = load_text(text);
-    let kinds = volume_kinds(&t);
+    let (text, t) = manifest!("volume-kinds-and-mount-options");
     assert_eq!(
-        kinds,
+        volume_kinds(&t),
         [
             ("sock", &VolumeKind::EmptyDir),
             ("data", &VolumeKind::Named),

@@ -4,9 +4,8 @@ use super::*;
 
 #[test]
 fn services_ports_selectors_and_kinds() {
-    let text = include_str!("manifests/services-ports-selectors-and-kinds.yaml");
-    let t = load_text(text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    let (text, t) = manifest!("services-ports-selectors-and-kinds");
+    no_diags(&t);
     let api = &t.services[0];
     assert_eq!((api.name.as_str(), api.namespace.as_str()), ("api", "shop"));
     assert_eq!(api.kind, ServiceKind::ClusterIp);

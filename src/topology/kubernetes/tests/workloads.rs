@@ -1,13 +1,12 @@
 //! Workloads into pods: replicas, kinds, namespaces, duplicates and caps.
 
 use super::*;
-use crate::topology::testing::errors;
+use crate::topology::testing::assert_units_capped;
 
 #[test]
 fn replicas_make_one_unit_per_pod_with_stable_names() {
-    let text = include_str!("manifests/replicas-make-one-unit-per-pod-with-stable-names.yaml");
-    let t = load_text(text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    let (_, t) = manifest!("replicas-make-one-unit-per-pod-with-stable-names");
+    no_diags(&t);
     let names: Vec<&str> = t.units.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names, ["web-0", "web-1", "web-2", "db-0", "db-1"]);
     let UnitKind::Pod {
@@ -54,7 +53,7 @@ fn every_workload_kind_finds_its_pod_template() {
         pod.replace("    ", "        ")
     );
     let t = load_text(&text);
-    assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+    no_diags(&t);
     let names: Vec<&str> = t.units.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(
         names,
@@ -98,8 +97,7 @@ fn cluster_domain_and_namespace_come_from_the_options() {
 
 #[test]
 fn duplicates_replicas_zero_and_governing_services() {
-    let text = include_str!("manifests/duplicates-replicas-zero-and-governing-services.yaml");
-    let t = load_text(text);
+    let (text, t) = manifest!("duplicates-replicas-zero-and-governing-services");
     assert_eq!(
         messages(&t),
         [
@@ -137,16 +135,12 @@ fn pods_past_the_units_budget_are_refused_at_the_replicas_that_cross_it() {
             "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}}}\nspec:\n  replicas: 64\n  selector: {{matchLabels: {{app: d{i}}}}}\n  template:\n    metadata: {{labels: {{app: d{i}}}}}\n    spec: {{containers: [{{name: c, image: app}}]}}\n"
         ));
     }
-    let t = load_text(&text);
-    assert_eq!(t.units.len(), crate::budget::MAX_UNITS);
-    let errors = errors(&t);
-    assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(
-        errors[0].message.starts_with("`Deployment d156` makes the manifests' pods more than the 10000 units upcheck models (max_units)"),
-        "{}",
-        errors[0].message
+    assert_units_capped(
+        &load_text(&text),
+        &text,
+        "`Deployment d156` makes the manifests' pods more than the 10000 units upcheck models (max_units)",
+        "64",
     );
-    assert_eq!(at(&text, errors[0].span), "64");
     // A smaller budget, from the options.
     let opts = LoadOptions {
         budgets: crate::budget::Budgets {
