@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, HostUse, first_outcome, host_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -29,17 +29,14 @@ crate::declare_rule! {
 impl Check for AddressNotRoutable {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let topo = cx.topology;
-        for r in cx.primary() {
+        for HostUse { r, up, h } in cx.primary_hosts() {
             let Lookup::Ip { ip } = &r.lookup else {
                 continue;
             };
-            let Some(unit) = r.hits.iter().find_map(|h| match h.outcome {
-                Outcome::NoRoute { unit } => Some(unit),
+            let Some(unit) = first_outcome(r, |o| match o {
+                Outcome::NoRoute { unit } => Some(*unit),
                 _ => None,
             }) else {
-                continue;
-            };
-            let Some((up, h)) = cx.host_of(r) else {
                 continue;
             };
             let u = &topo.units[unit.0];
@@ -52,14 +49,10 @@ impl Check for AddressNotRoutable {
                 net.map_or("?", |n| n.key.as_str()),
                 super::joined_networks(topo, r.site.unit)
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = addr.and_then(|a| a.span) {
-                f.related.push(Related::new(
-                    span,
-                    format!("`{}` joins the network here", u.name),
-                ));
-            }
-            out.push(f);
+            out.push(host_finding(self, r, h, msg).related_at(
+                addr.and_then(|a| a.span),
+                format!("`{}` joins the network here", u.name),
+            ));
         }
     }
 }

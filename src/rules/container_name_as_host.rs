@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, host_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -40,14 +40,12 @@ crate::declare_rule! {
 
 impl Check for ContainerNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved() {
+        let sibling_of_own_pod = |h: &Hint| match h {
+            Hint::ContainerOfOwnPod { container } => Some(*container),
+            _ => None,
+        };
+        for (miss, ci) in cx.unresolved_hinted(sibling_of_own_pod) {
             let (r, name) = (miss.r, miss.name);
-            let Some(ci) = miss.hint(|h| match h {
-                Hint::ContainerOfOwnPod { container } => Some(*container),
-                _ => None,
-            }) else {
-                continue;
-            };
             let Some((_, h)) = miss.host(cx) else {
                 continue;
             };
@@ -59,21 +57,21 @@ impl Check for ContainerNameAsHost {
                 "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
                 sibling.name, pod.name
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = sibling.span {
-                f.related.push(Related::new(
-                    span,
-                    format!("container `{}` is declared here", sibling.name),
-                ));
-            }
             let title = format!("Replace `{name}` with `127.0.0.1`");
             let edit = [Edit::replace(h.host_span, "127.0.0.1")];
-            f.fixes.push(if on_loopback(sibling, port) {
+            let fix = if on_loopback(sibling, port) {
                 Fix::safe(title, edit)
             } else {
                 Fix::unsafe_edits(title, edit)
-            });
-            out.push(f);
+            };
+            out.push(
+                host_finding(self, r, h, msg)
+                    .related_at(
+                        sibling.span,
+                        format!("container `{}` is declared here", sibling.name),
+                    )
+                    .fix(fix),
+            );
         }
     }
 }

@@ -64,7 +64,7 @@ use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Site;
 use crate::topology::Topology;
-use crate::topology::{Container, Listener, Unit};
+use crate::topology::{Container, Listener, Service, ServiceId, Unit};
 use serde::Serialize;
 
 /// Whether a rule offers fixes.
@@ -265,6 +265,65 @@ impl Context<'_> {
         }
     }
 
+    /// The primary resolutions whose upstream names a host (see
+    /// [`Context::host_of`]), with that host: the prologue of the rules
+    /// that point at the host as written.
+    pub fn primary_hosts(&self) -> impl Iterator<Item = HostUse<'_>> {
+        self.primary()
+            .filter_map(|r| self.host_of(r).map(|(up, h)| HostUse { r, up, h }))
+    }
+
+    /// For each primary resolution, the first listener its connections met
+    /// in the way `how` names, with its upstream: the prologue of the rules
+    /// that make one finding per upstream about the listener nginx found.
+    pub fn primary_met(
+        &self,
+        how: Met,
+    ) -> impl Iterator<Item = (&Resolution, &UpstreamRef, ListenerHit<'_>)> {
+        self.primary().filter_map(move |r| {
+            let met = self.listeners_met(r, how).next()?;
+            Some((r, self.upstream(r), met))
+        })
+    }
+
+    /// The misses ([`Context::unresolved`]) that a hint explains, with
+    /// what `pick` takes from the first hint it accepts: the prologue of
+    /// the rules that explain one kind of miss.
+    pub fn unresolved_hinted<T>(
+        &self,
+        mut pick: impl FnMut(&Hint) -> Option<T>,
+    ) -> impl Iterator<Item = (Unresolved<'_>, T)> {
+        self.unresolved()
+            .filter_map(move |miss| miss.hint(&mut pick).map(|t| (miss, t)))
+    }
+
+    /// The misses ([`Context::unresolved`]) with a host, whose hints name
+    /// Services `pick` takes, with those Services in the hints' order: the
+    /// prologue of the rules that say which Service nginx meant.
+    pub fn unresolved_services(
+        &self,
+        mut pick: impl FnMut(&Hint) -> Option<ServiceId>,
+    ) -> impl Iterator<Item = MeantServices<'_>> {
+        self.unresolved().filter_map(move |miss| {
+            let services = miss.hinted(|h| pick(h).map(|s| &self.topology.services[s.0]));
+            if services.is_empty() {
+                return None;
+            }
+            let (up, h) = miss.host(self)?;
+            Some(MeantServices {
+                miss,
+                up,
+                h,
+                services,
+            })
+        })
+    }
+
+    /// The nginx parser's diagnostics (none without a configuration).
+    pub fn parse_diagnostics(&self) -> impl Iterator<Item = &crate::nginx::Diagnostic> {
+        self.config.into_iter().flat_map(|c| &c.diagnostics)
+    }
+
     /// The source text of a span.
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
@@ -298,6 +357,35 @@ impl Context<'_> {
             out.extend(found);
         }
     }
+}
+
+/// A primary resolution whose upstream names a host
+/// ([`Context::primary_hosts`]).
+pub struct HostUse<'a> {
+    /// The resolution.
+    pub r: &'a Resolution,
+    /// The upstream.
+    pub up: &'a UpstreamRef,
+    /// The host as written.
+    pub h: &'a HostTarget,
+}
+
+/// A miss whose hints name Services ([`Context::unresolved_services`]).
+pub struct MeantServices<'a> {
+    /// The miss.
+    pub miss: Unresolved<'a>,
+    /// The upstream.
+    pub up: &'a UpstreamRef,
+    /// The host nginx looked up, as written.
+    pub h: &'a HostTarget,
+    /// The Services the hints name, at least one.
+    pub services: Vec<&'a Service>,
+}
+
+/// What `pick` takes from the first of `r`'s connections it accepts the
+/// outcome of.
+pub fn first_outcome<T>(r: &Resolution, pick: impl FnMut(&Outcome) -> Option<T>) -> Option<T> {
+    r.hits.iter().map(|h| &h.outcome).find_map(pick)
 }
 
 /// A Service nginx reached on a port it does not accept
@@ -464,6 +552,28 @@ pub fn upstream_finding(
     finding(r, message, span).upstream(res.upstream)
 }
 
+/// A finding of rule `r` about the host nginx looks up for resolution
+/// `res`, at the host as written.
+pub fn host_finding(
+    r: &dyn RuleMeta,
+    res: &Resolution,
+    h: &HostTarget,
+    message: impl Into<String>,
+) -> Finding {
+    upstream_finding(r, res, message, Some(h.host_span))
+}
+
+/// A finding of rule `r` about the upstream of resolution `res`, at the
+/// whole upstream as written (`up`).
+pub fn directive_finding(
+    r: &dyn RuleMeta,
+    res: &Resolution,
+    up: &UpstreamRef,
+    message: impl Into<String>,
+) -> Finding {
+    upstream_finding(r, res, message, Some(up.span))
+}
+
 /// A finding of rule `r` about the port nginx connects to for resolution
 /// `res`: at the port as written, else at the host.
 pub fn port_finding(
@@ -593,12 +703,25 @@ pub fn service_finding(
     message: impl Into<String>,
     span: Option<Span>,
 ) -> Finding {
+    upstreams_finding(cx, r, upstreams, message, span, |up| {
+        through_service(cx, up, service, false)
+    })
+}
+
+/// A finding of rule `r` about several `upstreams`: about the first of
+/// them, with the related note `note` gives on each.
+pub fn upstreams_finding(
+    cx: &Context,
+    r: &dyn RuleMeta,
+    upstreams: &[usize],
+    message: impl Into<String>,
+    span: Option<Span>,
+    note: impl Fn(&UpstreamRef) -> Related,
+) -> Finding {
     let mut f = finding(r, message, span);
     f.upstream = upstreams.first().copied();
-    for u in upstreams {
-        let up = &cx.extraction.upstreams[*u];
-        f.related.push(through_service(cx, up, service, false));
-    }
+    f.related
+        .extend(upstreams.iter().map(|u| note(&cx.extraction.upstreams[*u])));
     f
 }
 

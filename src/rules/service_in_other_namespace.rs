@@ -1,8 +1,7 @@
-use super::{Check, Context, Finding, Related, looked_up_host, ticked, upstream_finding};
+use super::{Check, Context, Finding, host_finding, ticked};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
-use crate::topology::Service;
 
 crate::declare_rule! {
     /// ## What it does
@@ -39,19 +38,16 @@ crate::declare_rule! {
 
 impl Check for ServiceInOtherNamespace {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved().filter(|m| !m.runtime) {
-            let (r, name) = (miss.r, miss.name);
-            let services: Vec<&Service> = miss.hinted(|h| match h {
-                Hint::OtherNamespace { service } => Some(&cx.topology.services[service.0]),
-                _ => None,
-            });
-            if services.is_empty() {
-                continue;
-            }
-            let up = cx.upstream(r);
-            let Some(h) = looked_up_host(up, &r.lookup) else {
-                continue;
-            };
+        let in_other_namespace = |h: &Hint| match h {
+            Hint::OtherNamespace { service } => Some(*service),
+            _ => None,
+        };
+        let at_start_up = cx
+            .unresolved_services(in_other_namespace)
+            .filter(|m| !m.miss.runtime);
+        for meant in at_start_up {
+            let (r, name, up, h) = (meant.miss.r, meant.miss.name, meant.up, meant.h);
+            let services = meant.services;
             let my_ns = cx.topology.units[r.site.unit.0].namespace();
             let asked_ns = name.split('.').nth(1);
             // `orders.shop…` already names the Service's namespace: the
@@ -74,17 +70,15 @@ impl Check for ServiceInOtherNamespace {
                 services[0].name,
                 target_text(up)
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
+            let mut f = host_finding(self, r, h, msg);
             for s in &services {
-                if let Some(span) = s.span {
-                    f.related.push(Related::new(
-                        span,
-                        format!(
-                            "Service `{}` is declared in namespace `{}` here",
-                            s.name, s.namespace
-                        ),
-                    ));
-                }
+                f = f.related_at(
+                    s.span,
+                    format!(
+                        "Service `{}` is declared in namespace `{}` here",
+                        s.name, s.namespace
+                    ),
+                );
             }
             let applicability = if services.len() == 1 {
                 Applicability::Safe

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, host_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -41,14 +41,12 @@ crate::declare_rule! {
 
 impl Check for WorkloadNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved() {
+        let workload_name = |h: &Hint| match h {
+            Hint::WorkloadName { unit } => Some(*unit),
+            _ => None,
+        };
+        for (miss, unit) in cx.unresolved_hinted(workload_name) {
             let (r, name, runtime) = (miss.r, miss.name, miss.runtime);
-            let Some(unit) = miss.hint(|h| match h {
-                Hint::WorkloadName { unit } => Some(*unit),
-                _ => None,
-            }) else {
-                continue;
-            };
             let Some((_, h)) = miss.host(cx) else {
                 continue;
             };
@@ -69,29 +67,21 @@ impl Check for WorkloadNameAsHost {
             let msg = format!(
                 "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = u.span {
-                f.related.push(Related::new(
-                    span,
-                    format!("{workload_kind} `{workload}` is declared here"),
-                ));
-            }
+            let mut f = host_finding(self, r, h, msg).related_at(
+                u.span,
+                format!("{workload_kind} `{workload}` is declared here"),
+            );
             let nginx_ns = topo.units[r.site.unit.0].namespace();
             let routes = service_routes(topo, unit, r.port, nginx_ns, runtime);
             if routes.is_empty() {
-                if let Some(fix) = create_service_fix(cx, u, workload, namespace, r.port) {
-                    f.fixes.push(fix);
-                }
+                f = f.fixes(create_service_fix(cx, u, workload, namespace, r.port));
             } else {
                 for route in &routes {
-                    f.fixes.push(route_fix(h, route, r.port));
                     let s = &topo.services[route.service];
-                    if let Some(span) = s.span {
-                        f.related.push(Related::new(
-                            span,
-                            format!("Service `{}` selects the pods of `{workload}`", s.name),
-                        ));
-                    }
+                    f = f.fix(route_fix(h, route, r.port)).related_at(
+                        s.span,
+                        format!("Service `{}` selects the pods of `{workload}`", s.name),
+                    );
                 }
             }
             out.push(f);
