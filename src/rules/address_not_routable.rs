@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, HostUse, first_outcome, host_finding};
+use super::{Check, Context, Finding, HostUse, first_outcome, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -49,10 +49,12 @@ impl Check for AddressNotRoutable {
                 net.map_or("?", |n| n.key.as_str()),
                 super::joined_networks(topo, r.site.unit)
             );
-            out.push(host_finding(self, r, h, msg).related_at(
-                addr.and_then(|a| a.span),
-                format!("`{}` joins the network here", u.name),
-            ));
+            out.push(
+                upstream_finding(self, r, msg, Some(h.host_span)).related_at(
+                    addr.and_then(|a| a.span),
+                    format!("`{}` joins the network here", u.name),
+                ),
+            );
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, host_finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -46,12 +46,10 @@ impl Check for ContainerNameAsHost {
         };
         for (miss, ci) in cx.unresolved_hinted(sibling_of_own_pod) {
             let (r, name) = (miss.r, miss.name);
-            let Some((_, h)) = miss.host(cx) else {
-                continue;
-            };
+            let Some(h) = miss.host else { continue };
             let pod = &cx.topology.units[r.site.unit.0];
             let sibling = &pod.containers[ci];
-            let effect = miss.effect(cx);
+            let effect = miss.effect();
             let port = r.port.unwrap_or(80);
             let msg = format!(
                 "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
@@ -65,7 +63,7 @@ impl Check for ContainerNameAsHost {
                 Fix::unsafe_edits(title, edit)
             };
             out.push(
-                host_finding(self, r, h, msg)
+                upstream_finding(self, r, msg, Some(h.host_span))
                     .related_at(
                         sibling.span,
                         format!("container `{}` is declared here", sibling.name),

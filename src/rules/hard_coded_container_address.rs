@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, HostUse, host_finding};
+use super::{Check, Context, Finding, HostUse, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -71,12 +71,14 @@ impl Check for HardCodedContainerAddress {
                 Platform::Compose => addr.dns_names.first(),
                 Platform::Kubernetes => None,
             };
-            out.push(host_finding(self, r, h, msg).fixes(name.map(|n| {
-                Fix::unsafe_edits(
-                    format!("Replace `{ip}` with `{n}`"),
-                    [Edit::replace(h.host_span, n.clone())],
-                )
-            })));
+            out.push(
+                upstream_finding(self, r, msg, Some(h.host_span)).fixes(name.map(|n| {
+                    Fix::unsafe_edits(
+                        format!("Replace `{ip}` with `{n}`"),
+                        [Edit::replace(h.host_span, n.clone())],
+                    )
+                })),
+            );
         }
     }
 }

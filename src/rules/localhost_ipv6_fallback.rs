@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, HostUse, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -48,7 +48,7 @@ crate::declare_rule! {
 
 impl Check for LocalhostIpv6Fallback {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
+        for HostUse { r, h, .. } in cx.primary_hosts() {
             if !matches!(
                 &r.lookup,
                 Lookup::Name {
@@ -77,9 +77,6 @@ impl Check for LocalhostIpv6Fallback {
             let Some(met) = cx.listener_met(works[0], Met::Listening) else {
                 continue;
             };
-            let Some((_up, h)) = cx.host_of(r) else {
-                continue;
-            };
             let port = r.port.unwrap_or_default();
             let (c, l) = (met.container, met.listener);
             let name = c.service.as_deref().unwrap_or(&c.name);
@@ -97,17 +94,15 @@ impl Check for LocalhostIpv6Fallback {
                 shown(bad),
                 good
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = l.provenance.span {
-                f.related.push(Related::new(
-                    span,
+            let f = upstream_finding(self, r, msg, Some(h.host_span))
+                .related_at(
+                    l.provenance.span,
                     format!("`{name}` listens here ({})", l.provenance.detail),
+                )
+                .fix(Fix::safe(
+                    format!("Replace `{}` with `{}`", h.host, shown(good)),
+                    [Edit::replace(h.host_span, shown(good))],
                 ));
-            }
-            f.fixes.push(Fix::safe(
-                format!("Replace `{}` with `{}`", h.host, shown(good)),
-                [Edit::replace(h.host_span, shown(good))],
-            ));
             out.push(f);
         }
     }

@@ -188,13 +188,18 @@ impl Context<'_> {
                 near,
                 hints,
                 ..
-            } => Some(Unresolved {
-                r,
-                name,
-                runtime: *runtime,
-                near,
-                hints,
-            }),
+            } => {
+                let up = self.upstream(r);
+                Some(Unresolved {
+                    r,
+                    up,
+                    host: looked_up_host(up, &r.lookup),
+                    name,
+                    runtime: *runtime,
+                    near,
+                    hints,
+                })
+            }
             _ => None,
         })
     }
@@ -309,13 +314,8 @@ impl Context<'_> {
             if services.is_empty() {
                 return None;
             }
-            let (up, h) = miss.host(self)?;
-            Some(MeantServices {
-                miss,
-                up,
-                h,
-                services,
-            })
+            let h = miss.host?;
+            Some(MeantServices { miss, h, services })
         })
     }
 
@@ -374,8 +374,6 @@ pub struct HostUse<'a> {
 pub struct MeantServices<'a> {
     /// The miss.
     pub miss: Unresolved<'a>,
-    /// The upstream.
-    pub up: &'a UpstreamRef,
     /// The host nginx looked up, as written.
     pub h: &'a HostTarget,
     /// The Services the hints name, at least one.
@@ -430,6 +428,11 @@ pub struct ListenerHit<'a> {
 pub struct Unresolved<'a> {
     /// The resolution.
     pub r: &'a Resolution,
+    /// Its upstream.
+    pub up: &'a UpstreamRef,
+    /// The host nginx looked up, as written ([`looked_up_host`]), when
+    /// the upstream names one.
+    pub host: Option<&'a HostTarget>,
     /// The name looked up.
     pub name: &'a str,
     /// Looked up by nginx's `resolver` at request time (else at start-up).
@@ -451,21 +454,15 @@ impl Unresolved<'_> {
         self.hints.iter().filter_map(pick).collect()
     }
 
-    /// The upstream and the host nginx looked up, when it names one.
-    pub fn host<'c>(&self, cx: &'c Context) -> Option<(&'c UpstreamRef, &'c HostTarget)> {
-        let up = cx.upstream(self.r);
-        looked_up_host(up, &self.r.lookup).map(|h| (up, h))
-    }
-
     /// What the miss does to nginx: it stops at start-up, or its
     /// `resolver` answers 502 at request time.
-    pub fn effect(&self, cx: &Context) -> String {
+    pub fn effect(&self) -> String {
         if self.runtime {
             "nginx's `resolver` finds no such name and nginx answers 502".to_string()
         } else {
             format!(
                 "nginx stops with `host not found in upstream \"{}\"`",
-                crate::network::target_text(cx.upstream(self.r))
+                crate::network::target_text(self.up)
             )
         }
     }
@@ -550,28 +547,6 @@ pub fn upstream_finding(
     span: Option<Span>,
 ) -> Finding {
     finding(r, message, span).upstream(res.upstream)
-}
-
-/// A finding of rule `r` about the host nginx looks up for resolution
-/// `res`, at the host as written.
-pub fn host_finding(
-    r: &dyn RuleMeta,
-    res: &Resolution,
-    h: &HostTarget,
-    message: impl Into<String>,
-) -> Finding {
-    upstream_finding(r, res, message, Some(h.host_span))
-}
-
-/// A finding of rule `r` about the upstream of resolution `res`, at the
-/// whole upstream as written (`up`).
-pub fn directive_finding(
-    r: &dyn RuleMeta,
-    res: &Resolution,
-    up: &UpstreamRef,
-    message: impl Into<String>,
-) -> Finding {
-    upstream_finding(r, res, message, Some(up.span))
 }
 
 /// A finding of rule `r` about the port nginx connects to for resolution

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, host_finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 
@@ -51,7 +51,7 @@ impl Check for NetworkNotShared {
                 net.key,
                 super::joined_networks(topo, r.site.unit)
             );
-            let mut f = host_finding(self, r, h, msg)
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span))
                 .related_at(net.span, format!("network `{}` is declared here", net.key));
             // Add the network under nginx's `networks:` list, after its last entry.
             if let Some(last) = topo.units[r.site.unit.0]

@@ -34,11 +34,9 @@ crate::declare_rule! {
 
 impl Check for NginxConfigError {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let Some(config) = cx.config else { return };
-        for d in &config.diagnostics {
-            if d.severity == ParseSeverity::Error {
-                out.push(finding(self, d.message.clone(), Some(d.span)));
-            }
-        }
+        let errors = cx
+            .parse_diagnostics()
+            .filter(|d| d.severity == ParseSeverity::Error);
+        out.extend(errors.map(|d| finding(self, d.message.clone(), Some(d.span))));
     }
 }

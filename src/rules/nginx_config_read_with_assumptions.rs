@@ -23,13 +23,11 @@ crate::declare_rule! {
 
 impl Check for NginxConfigReadWithAssumptions {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let Some(config) = cx.config else { return };
-        for d in &config.diagnostics {
-            let mut f = match d.severity {
-                ParseSeverity::Error => continue,
-                ParseSeverity::Warning => finding(self, d.message.clone(), Some(d.span)),
-                ParseSeverity::Info => finding(self, d.message.clone(), Some(d.span)),
-            };
+        let read = cx
+            .parse_diagnostics()
+            .filter(|d| d.severity != ParseSeverity::Error);
+        for d in read {
+            let mut f = finding(self, d.message.clone(), Some(d.span));
             if d.severity == ParseSeverity::Warning {
                 f.severity = super::Severity::Warning;
             }

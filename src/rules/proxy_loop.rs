@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, first_outcome, upstream_finding};
 use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
@@ -37,11 +37,11 @@ crate::declare_rule! {
 impl Check for ProxyLoop {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
-            let Some((container, listener)) = r.hits.iter().find_map(|h| match h.outcome {
+            let Some((container, listener)) = first_outcome(r, |o| match o {
                 Outcome::SelfLoop {
                     container,
                     listener,
-                } => Some((container, listener)),
+                } => Some((*container, *listener)),
                 _ => None,
             }) else {
                 continue;
@@ -69,11 +69,10 @@ impl Check for ProxyLoop {
                 "`{}` leads back to nginx itself: {listen} of {within} — {effect}",
                 target_text(up)
             );
-            let mut f = upstream_finding(self, r, msg, Some(up.span));
-            if let Some(span) = l.provenance.span {
-                f.related.push(Related::new(span, "nginx listens here"));
-            }
-            out.push(f);
+            out.push(
+                upstream_finding(self, r, msg, Some(up.span))
+                    .related_at(l.provenance.span, "nginx listens here"),
+            );
         }
     }
 }

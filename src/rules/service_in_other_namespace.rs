@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, host_finding, ticked};
+use super::{Check, Context, Finding, ticked, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
@@ -46,7 +46,7 @@ impl Check for ServiceInOtherNamespace {
             .unresolved_services(in_other_namespace)
             .filter(|m| !m.miss.runtime);
         for meant in at_start_up {
-            let (r, name, up, h) = (meant.miss.r, meant.miss.name, meant.up, meant.h);
+            let (r, name, up, h) = (meant.miss.r, meant.miss.name, meant.miss.up, meant.h);
             let services = meant.services;
             let my_ns = cx.topology.units[r.site.unit.0].namespace();
             let asked_ns = name.split('.').nth(1);
@@ -70,7 +70,7 @@ impl Check for ServiceInOtherNamespace {
                 services[0].name,
                 target_text(up)
             );
-            let mut f = host_finding(self, r, h, msg);
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             for s in &services {
                 f = f.related_at(
                     s.span,

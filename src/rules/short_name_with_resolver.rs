@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, host_finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -73,8 +73,12 @@ impl Check for ShortNameWithResolver {
             let msg = format!(
                 "`{name}` is resolved at request time by nginx's `resolver`, which does not apply the pod's search list: the cluster DNS only answers the fully qualified name{suggestion}, so requests get 502"
             );
-            let mut f = host_finding(self, r, h, msg).related_at(
-                found.up.resolver.map(|ri| cx.extraction.resolvers[ri].span),
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span)).related_at(
+                found
+                    .miss
+                    .up
+                    .resolver
+                    .map(|ri| cx.extraction.resolvers[ri].span),
                 "nginx resolves the name through this `resolver`",
             );
             // Only a host written in one piece can be rewritten.

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, host_finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -47,9 +47,7 @@ impl Check for WorkloadNameAsHost {
         };
         for (miss, unit) in cx.unresolved_hinted(workload_name) {
             let (r, name, runtime) = (miss.r, miss.name, miss.runtime);
-            let Some((_, h)) = miss.host(cx) else {
-                continue;
-            };
+            let Some(h) = miss.host else { continue };
             let topo = cx.topology;
             let u = &topo.units[unit.0];
             let Some((workload_kind, workload, namespace)) = u.workload() else {
@@ -63,11 +61,11 @@ impl Check for WorkloadNameAsHost {
             } else {
                 format!("{workload_kind} `{workload}`")
             };
-            let effect = miss.effect(cx);
+            let effect = miss.effect();
             let msg = format!(
                 "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
             );
-            let mut f = host_finding(self, r, h, msg).related_at(
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span)).related_at(
                 u.span,
                 format!("{workload_kind} `{workload}` is declared here"),
             );
