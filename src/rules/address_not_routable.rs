@@ -61,22 +61,20 @@ impl Check for AddressNotRoutable {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{assert_none, one, run};
+    use crate::rules::testing::{assert_none, one, proxy_pass, run};
 
     const COMPOSE: &str = "services:\n  nginx:\n    image: nginx:1.27\n    networks: [front]\n  api:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        ipv4_address: 172.30.0.10\nnetworks:\n  front: {}\n  back:\n    ipam:\n      config:\n        - subnet: 172.30.0.0/24\n";
 
     #[test]
     fn address_on_a_network_nginx_does_not_join() {
-        let conf = "server { listen 80; location / { proxy_pass http://172.30.0.10:8000; } }";
-        let r = run(conf, COMPOSE);
+        let r = run(&proxy_pass(80, "172.30.0.10:8000"), COMPOSE);
         one(&r, "UC2017");
     }
 
     #[test]
     fn address_on_a_shared_network_is_routable() {
         let shared = COMPOSE.replace("networks: [front]", "networks: [front, back]");
-        let conf = "server { listen 80; location / { proxy_pass http://172.30.0.10:8000; } }";
-        let r = run(conf, &shared);
+        let r = run(&proxy_pass(80, "172.30.0.10:8000"), &shared);
         assert_none(&r, &["UC2017"]);
     }
 }

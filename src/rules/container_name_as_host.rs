@@ -88,7 +88,7 @@ fn on_loopback(c: &Container, port: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{assert_none, codes, of, one, run};
+    use crate::rules::testing::{assert_none, codes, of, one, proxy_pass, run};
 
     fn pod(app: &str) -> String {
         format!(
@@ -105,8 +105,8 @@ spec:
 
     #[test]
     fn a_sibling_container_name_gets_the_loopback_fix() {
-        let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";
-        let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
+        let conf = proxy_pass(80, "app:8000");
+        let r = run(&conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
         let f = one(&r, "UC1009");
         assert!(
             !codes(&r).contains(&"UC1001".to_string()),
@@ -116,7 +116,10 @@ spec:
         assert_eq!(f.fixes[0].applicability, Applicability::Safe);
         crate::testing::assert_contains(&f.fixes[0].diff, "http://127.0.0.1:8000;");
         // gunicorn bound to another address than loopback: check first.
-        let r = run(conf, &pod("[gunicorn, -b, \"10.0.0.9:8000\", \"app:app\"]"));
+        let r = run(
+            &conf,
+            &pod("[gunicorn, -b, \"10.0.0.9:8000\", \"app:app\"]"),
+        );
         assert_eq!(
             of(&r, "UC1009")[0].fixes[0].applicability,
             Applicability::Unsafe
@@ -125,11 +128,15 @@ spec:
 
     #[test]
     fn loopback_and_other_names_are_left_to_other_rules() {
-        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
-        let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
+        let r = run(
+            &proxy_pass(80, "127.0.0.1:8000"),
+            &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"),
+        );
         assert_none(&r, &["UC1009"]);
-        let conf = "server { listen 80; location / { proxy_pass http://api:8000; } }";
-        let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
+        let r = run(
+            &proxy_pass(80, "api:8000"),
+            &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"),
+        );
         assert_none(&r, &["UC1009"]);
     }
 }

@@ -319,9 +319,18 @@ impl Context<'_> {
         })
     }
 
-    /// The nginx parser's diagnostics (none without a configuration).
-    pub fn parse_diagnostics(&self) -> impl Iterator<Item = &crate::nginx::Diagnostic> {
-        self.config.into_iter().flat_map(|c| &c.diagnostics)
+    /// The nginx parser's diagnostics (none without a configuration) whose
+    /// severity `keep` accepts, each with a finding of rule `r` that says
+    /// it where it is.
+    pub fn parse_findings<'b>(
+        &'b self,
+        r: &'b dyn RuleMeta,
+        keep: impl Fn(crate::nginx::Severity) -> bool + 'b,
+    ) -> impl Iterator<Item = (&'b crate::nginx::Diagnostic, Finding)> + 'b {
+        let diagnostics = self.config.into_iter().flat_map(|c| &c.diagnostics);
+        diagnostics
+            .filter(move |d| keep(d.severity))
+            .map(move |d| (d, finding(r, d.message.clone(), Some(d.span))))
     }
 
     /// The source text of a span.
@@ -399,6 +408,20 @@ pub struct ServicePortMiss<'a> {
     pub host: &'a HostTarget,
     /// The Service that refused the port.
     pub service: &'a crate::topology::Service,
+}
+
+impl<'a> ServicePortMiss<'a> {
+    /// The Service's ports that forward to the port nginx connects to
+    /// (their targetPort, by number or by the pods' port names).
+    pub fn forwarding_to_port(
+        &self,
+        topo: &'a Topology,
+    ) -> impl Iterator<Item = &'a crate::topology::ServicePort> + use<'a> {
+        let (svc, port) = (self.service, self.port);
+        svc.ports.iter().filter(move |sp| {
+            service_port_vs_target_port::target_numbers(topo, svc, sp).contains(&port)
+        })
+    }
 }
 
 /// How a connection of nginx's met a listener.

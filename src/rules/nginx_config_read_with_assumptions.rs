@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding};
 use crate::nginx::Severity as ParseSeverity;
 
 crate::declare_rule! {
@@ -23,11 +23,7 @@ crate::declare_rule! {
 
 impl Check for NginxConfigReadWithAssumptions {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let read = cx
-            .parse_diagnostics()
-            .filter(|d| d.severity != ParseSeverity::Error);
-        for d in read {
-            let mut f = finding(self, d.message.clone(), Some(d.span));
+        for (d, mut f) in cx.parse_findings(self, |s| s != ParseSeverity::Error) {
             if d.severity == ParseSeverity::Warning {
                 f.severity = super::Severity::Warning;
             }

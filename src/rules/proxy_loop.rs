@@ -79,14 +79,15 @@ impl Check for ProxyLoop {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, run};
+    use crate::rules::testing::{codes, proxy_pass, run};
 
     const COMPOSE: &str = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    expose: [\"8000\"]\n";
 
     #[test]
     fn loopback_to_own_listen_is_a_loop() {
-        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:80; } }";
-        assert!(codes(&run(conf, COMPOSE)).contains(&"UC2011".to_string()));
+        assert!(
+            codes(&run(&proxy_pass(80, "127.0.0.1:80"), COMPOSE)).contains(&"UC2011".to_string())
+        );
     }
 
     #[test]

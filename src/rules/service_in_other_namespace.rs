@@ -100,7 +100,7 @@ impl Check for ServiceInOtherNamespace {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
+    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service, proxy_pass};
 
     /// Deployment and Service `orders` (port 8080) in namespace `shop`.
     fn orders_in_shop() -> String {
@@ -114,17 +114,15 @@ mod tests {
 
     #[test]
     fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
-        let f = crate::rules::testing::run_first(conf, &topo, "UC1003");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &topo, "UC1003");
         assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
     }
 
     #[test]
     fn the_namespace_qualified_name_is_fine() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
-        let report = crate::rules::testing::run(conf, &topo);
+        let report = crate::rules::testing::run(&proxy_pass(8080, "orders.shop:8080"), &topo);
         crate::rules::testing::assert_none(&report, &["UC1003"]);
     }
 }

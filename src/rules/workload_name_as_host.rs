@@ -215,7 +215,7 @@ fn create_service_fix(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_orders, k8s_service};
+    use crate::rules::testing::{k8s_orders, k8s_service, proxy_pass};
 
     /// nginx and Deployment `orders` (containerPort 8080 named `http`).
     fn orders() -> String {
@@ -234,9 +234,8 @@ mod tests {
 
     #[test]
     fn the_service_port_for_the_workload_port_is_chosen() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", orders(), orders_svc());
-        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &topo, "UC1004");
         assert_eq!(
             f.fixes[0].title,
             "Use Service `orders-svc:80` instead of `orders:8080`"
@@ -245,9 +244,8 @@ mod tests {
 
     #[test]
     fn without_a_service_the_fix_creates_one() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = orders();
-        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &topo, "UC1004");
         let fix = &f.fixes[0];
         assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
         assert!(
