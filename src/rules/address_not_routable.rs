@@ -61,14 +61,13 @@ impl Check for AddressNotRoutable {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{assert_none, one, proxy_pass, run};
+    use crate::rules::testing::{assert_none, proxy_pass, run, run_one};
 
     const COMPOSE: &str = "services:\n  nginx:\n    image: nginx:1.27\n    networks: [front]\n  api:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        ipv4_address: 172.30.0.10\nnetworks:\n  front: {}\n  back:\n    ipam:\n      config:\n        - subnet: 172.30.0.0/24\n";
 
     #[test]
     fn address_on_a_network_nginx_does_not_join() {
-        let r = run(&proxy_pass(80, "172.30.0.10:8000"), COMPOSE);
-        one(&r, "UC2017");
+        run_one(&proxy_pass(80, "172.30.0.10:8000"), COMPOSE, "UC2017");
     }
 
     #[test]
