@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, HostUse, first_outcome, upstream_finding};
+use super::{Check, Context, Finding, HostUse, first_outcome, pick, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -33,10 +33,7 @@ impl Check for AddressNotRoutable {
             let Lookup::Ip { ip } = &r.lookup else {
                 continue;
             };
-            let Some(unit) = first_outcome(r, |o| match o {
-                Outcome::NoRoute { unit } => Some(*unit),
-                _ => None,
-            }) else {
+            let Some(unit) = first_outcome(r, pick!(Outcome::NoRoute { unit } => *unit)) else {
                 continue;
             };
             let u = &topo.units[unit.0];

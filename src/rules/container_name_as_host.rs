@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -40,11 +40,9 @@ crate::declare_rule! {
 
 impl Check for ContainerNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let sibling_of_own_pod = |h: &Hint| match h {
-            Hint::ContainerOfOwnPod { container } => Some(*container),
-            _ => None,
-        };
-        for (miss, ci) in cx.unresolved_hinted(sibling_of_own_pod) {
+        let siblings =
+            cx.unresolved_hinted(pick!(Hint::ContainerOfOwnPod { container } => *container));
+        for (miss, ci) in siblings {
             let (r, name) = (miss.r, miss.name);
             let Some(h) = miss.host else { continue };
             let pod = &cx.topology.units[r.site.unit.0];

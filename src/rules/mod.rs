@@ -57,6 +57,19 @@ mod upstream_unverifiable;
 mod workload_name_as_host;
 
 pub use crate::finding::{Finding, Related, Severity};
+
+/// A picker: the closure that takes what `$out` says from a value that
+/// matches `$pat`, else `None`, as [`Context::unresolved_hinted`],
+/// [`Unresolved::hint`] and [`first_outcome`] take it:
+/// `pick!(Hint::WorkloadName { unit } => *unit)`.
+macro_rules! pick {
+    ($pat:pat => $out:expr) => {
+        |x| match x {
+            $pat => Some($out),
+            _ => None,
+        }
+    };
+}
 use crate::fix::{Edit, Fix};
 use crate::network::{Hint, Hit, Lookup, Outcome, Resolution};
 use crate::nginx::Config;
@@ -65,6 +78,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Site;
 use crate::topology::Topology;
 use crate::topology::{Container, Listener, Service, ServiceId, Unit};
+pub(crate) use pick;
 use serde::Serialize;
 
 /// Whether a rule offers fixes.

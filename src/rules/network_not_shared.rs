@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 
@@ -34,11 +34,9 @@ crate::declare_rule! {
 
 impl Check for NetworkNotShared {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let on_other_network = |h: &Hint| match h {
-            Hint::OnOtherNetwork { unit, network } => Some((*unit, *network)),
-            _ => None,
-        };
-        for (miss, (unit, network)) in cx.unresolved_hinted(on_other_network) {
+        let elsewhere = cx
+            .unresolved_hinted(pick!(Hint::OnOtherNetwork { unit, network } => (*unit, *network)));
+        for (miss, (unit, network)) in elsewhere {
             let (r, name) = (miss.r, miss.name);
             let Some((_up, h)) = cx.host_of(r) else {
                 continue;

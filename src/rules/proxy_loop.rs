@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, first_outcome, upstream_finding};
+use super::{Check, Context, Finding, first_outcome, pick, upstream_finding};
 use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
@@ -37,13 +37,10 @@ crate::declare_rule! {
 impl Check for ProxyLoop {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
-            let Some((container, listener)) = first_outcome(r, |o| match o {
-                Outcome::SelfLoop {
-                    container,
-                    listener,
-                } => Some((*container, *listener)),
-                _ => None,
-            }) else {
+            let Some((container, listener)) = first_outcome(
+                r,
+                pick!(Outcome::SelfLoop { container, listener } => (*container, *listener)),
+            ) else {
                 continue;
             };
             let up = cx.upstream(r);

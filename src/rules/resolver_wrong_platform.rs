@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, listing, upstreams_finding};
+use super::{Check, Context, Finding, Related, listing, pick, upstreams_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -50,11 +50,9 @@ impl Check for ResolverWrongPlatform {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // resolver index -> (site, the names it fails, the upstreams).
         let mut by_resolver: Vec<(usize, Site, Vec<String>, Vec<usize>)> = Vec::new();
-        let not_platform_dns = |h: &Hint| match h {
-            Hint::ResolverNotPlatformDns { resolver } => Some(*resolver),
-            _ => None,
-        };
-        for (miss, ri) in cx.unresolved_hinted(not_platform_dns) {
+        for (miss, ri) in
+            cx.unresolved_hinted(pick!(Hint::ResolverNotPlatformDns { resolver } => *resolver))
+        {
             let (r, name) = (miss.r, miss.name);
             // Names outside the topology are for the outside world's DNS.
             if !is_platform_name(cx, r.site, name) {

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, ticked, upstream_finding};
+use super::{Check, Context, Finding, pick, ticked, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
@@ -38,12 +38,8 @@ crate::declare_rule! {
 
 impl Check for ServiceInOtherNamespace {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let in_other_namespace = |h: &Hint| match h {
-            Hint::OtherNamespace { service } => Some(*service),
-            _ => None,
-        };
         let at_start_up = cx
-            .unresolved_services(in_other_namespace)
+            .unresolved_services(pick!(Hint::OtherNamespace { service } => *service))
             .filter(|m| !m.miss.runtime);
         for meant in at_start_up {
             let (r, name, up, h) = (meant.miss.r, meant.miss.name, meant.miss.up, meant.h);

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -53,12 +53,8 @@ impl Check for ShortNameWithResolver {
             .cluster
             .as_ref()
             .map_or("cluster.local", |c| c.domain.as_str());
-        let short_service_name = |h: &Hint| match h {
-            Hint::ShortServiceName { service } => Some(*service),
-            _ => None,
-        };
         let at_request_time = cx
-            .unresolved_services(short_service_name)
+            .unresolved_services(pick!(Hint::ShortServiceName { service } => *service))
             .filter(|m| m.miss.runtime);
         for found in at_request_time {
             let (r, name, h) = (found.miss.r, found.miss.name, found.h);

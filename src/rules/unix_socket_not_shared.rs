@@ -1,4 +1,6 @@
-use super::{Check, Context, Finding, Related, first_outcome, upstream_finding, yaml_list_append};
+use super::{
+    Check, Context, Finding, Related, first_outcome, pick, upstream_finding, yaml_list_append,
+};
 use crate::fix::Fix;
 use crate::network::{Lookup, Outcome};
 use crate::topology::{Bind, Platform, UnitId, VolumeKind};
@@ -54,10 +56,10 @@ impl Check for UnixSocketNotShared {
             let Lookup::Unix { path } = &r.lookup else {
                 continue;
             };
-            let Some(listener_unit) = first_outcome(r, |o| match o {
-                Outcome::SocketNotShared { listener_unit } => Some(*listener_unit),
-                _ => None,
-            }) else {
+            let Some(listener_unit) = first_outcome(
+                r,
+                pick!(Outcome::SocketNotShared { listener_unit } => *listener_unit),
+            ) else {
                 continue;
             };
             let up = cx.upstream(r);

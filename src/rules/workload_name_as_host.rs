@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -41,11 +41,7 @@ crate::declare_rule! {
 
 impl Check for WorkloadNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let workload_name = |h: &Hint| match h {
-            Hint::WorkloadName { unit } => Some(*unit),
-            _ => None,
-        };
-        for (miss, unit) in cx.unresolved_hinted(workload_name) {
+        for (miss, unit) in cx.unresolved_hinted(pick!(Hint::WorkloadName { unit } => *unit)) {
             let (r, name, runtime) = (miss.r, miss.name, miss.runtime);
             let Some(h) = miss.host else { continue };
             let topo = cx.topology;
