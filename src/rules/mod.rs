@@ -57,6 +57,15 @@ mod upstream_unverifiable;
 mod workload_name_as_host;
 
 pub use crate::finding::{Finding, Related, Severity};
+use crate::fix::{Edit, Fix};
+use crate::network::{Hint, Hit, Lookup, Outcome, Resolution};
+use crate::nginx::Config;
+use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
+use crate::source::{FileId, SourceMap, Span};
+use crate::topology::Site;
+use crate::topology::Topology;
+use crate::topology::{Container, Listener, Service, ServiceId, Unit};
+use serde::Serialize;
 
 /// A picker: the closure that takes what `$out` says from a value that
 /// matches `$pat`, else `None`, as [`Context::unresolved_hinted`],
@@ -70,16 +79,7 @@ macro_rules! pick {
         }
     };
 }
-use crate::fix::{Edit, Fix};
-use crate::network::{Hint, Hit, Lookup, Outcome, Resolution};
-use crate::nginx::Config;
-use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
-use crate::source::{FileId, SourceMap, Span};
-use crate::topology::Site;
-use crate::topology::Topology;
-use crate::topology::{Container, Listener, Service, ServiceId, Unit};
 pub(crate) use pick;
-use serde::Serialize;
 
 /// Whether a rule offers fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -432,9 +432,30 @@ impl<'a> ServicePortMiss<'a> {
         topo: &'a Topology,
     ) -> impl Iterator<Item = &'a crate::topology::ServicePort> + use<'a> {
         let (svc, port) = (self.service, self.port);
-        svc.ports.iter().filter(move |sp| {
-            service_port_vs_target_port::target_numbers(topo, svc, sp).contains(&port)
-        })
+        svc.ports
+            .iter()
+            .filter(move |sp| target_numbers(topo, svc, sp).contains(&port))
+    }
+}
+
+/// The pod ports a Service port forwards to: its numeric `targetPort`,
+/// or every containerPort of that name in the selected pods.
+fn target_numbers(topo: &Topology, svc: &Service, sp: &crate::topology::ServicePort) -> Vec<u16> {
+    match &sp.target_port {
+        crate::topology::TargetPort::Number(n) => vec![*n],
+        crate::topology::TargetPort::Name(name) => {
+            let mut out: Vec<u16> = svc
+                .selected
+                .iter()
+                .flat_map(|u| &topo.units[u.0].containers)
+                .flat_map(|c| &c.ports)
+                .filter(|p| p.name.as_deref() == Some(name.as_str()))
+                .map(|p| p.container_port)
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        }
     }
 }
 

@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, port_finding};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::network::target_text;
 use crate::nginx::upstreams::HostTarget;
-use crate::topology::{Service, ServicePort, TargetPort, Topology};
+use crate::topology::{ServicePort, TargetPort};
 
 crate::declare_rule! {
     /// ## What it does
@@ -85,27 +85,6 @@ fn target_text_of(sp: &ServicePort, resolved: u16) -> String {
     match &sp.target_port {
         TargetPort::Number(n) => n.to_string(),
         TargetPort::Name(n) => format!("`{n}`, containerPort {resolved}"),
-    }
-}
-
-/// The pod ports a Service port forwards to: its numeric `targetPort`,
-/// or every containerPort of that name in the selected pods.
-pub(super) fn target_numbers(topo: &Topology, svc: &Service, sp: &ServicePort) -> Vec<u16> {
-    match &sp.target_port {
-        TargetPort::Number(n) => vec![*n],
-        TargetPort::Name(name) => {
-            let mut out: Vec<u16> = svc
-                .selected
-                .iter()
-                .flat_map(|u| &topo.units[u.0].containers)
-                .flat_map(|c| &c.ports)
-                .filter(|p| p.name.as_deref() == Some(name.as_str()))
-                .map(|p| p.container_port)
-                .collect();
-            out.sort();
-            out.dedup();
-            out
-        }
     }
 }
 
