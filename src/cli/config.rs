@@ -35,34 +35,25 @@ const MAX_CONFIG: u64 = 256 * 1024;
 
 /// What `upcheck.toml` may say.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConfigFile {
     /// Only these rules report.
-    #[serde(default)]
     pub select: Option<Vec<String>>,
     /// These rules do not report.
-    #[serde(default)]
     pub ignore: Option<Vec<String>>,
     /// A severity per rule.
-    #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
     /// The least severe finding that makes the exit code 1.
-    #[serde(default)]
     pub fail_on: Option<Severity>,
     /// The service or container that runs nginx.
-    #[serde(default)]
     pub nginx_service: Option<String>,
     /// The compose project name.
-    #[serde(default)]
     pub project_name: Option<String>,
     /// Env files, relative to the configuration file.
-    #[serde(default)]
     pub env_files: Option<Vec<String>>,
     /// Active compose profiles.
-    #[serde(default)]
     pub profiles: Option<Vec<String>>,
     /// Subnets of compose networks by name.
-    #[serde(default)]
     pub subnets: BTreeMap<String, String>,
 }
 

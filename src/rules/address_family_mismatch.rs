@@ -27,27 +27,23 @@ crate::declare_rule! {
 
 impl Check for AddressFamilyMismatch {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
+        // One finding per upstream: the first listener of the other family.
+        for (r, up, met) in cx.primary_met(Met::WrongFamily) {
             if r.status != Status::Unreachable || !matches!(r.lookup, Lookup::Ip { .. }) {
                 continue;
             }
-            let up = cx.upstream(r);
-            // One finding per upstream: the first listener of the other family.
-            if let Some(met) = cx.listeners_met(r, Met::WrongFamily).next() {
-                let (hit, u, l) = (met.hit, met.unit, met.listener);
-                let msg = format!(
-                    "`{}` connects over {}, but `{}` listens on {} only",
-                    target_text(up),
-                    if hit.ip.is_some_and(|i| i.is_ipv6()) {
-                        "IPv6"
-                    } else {
-                        "IPv4"
-                    },
-                    u.name,
-                    l
-                );
-                out.push(upstream_finding(self, r, msg, Some(up.span)));
-            }
+            let msg = format!(
+                "`{}` connects over {}, but `{}` listens on {} only",
+                target_text(up),
+                if met.hit.ip.is_some_and(|i| i.is_ipv6()) {
+                    "IPv6"
+                } else {
+                    "IPv4"
+                },
+                met.unit.name,
+                met.listener
+            );
+            out.push(upstream_finding(self, r, msg, Some(up.span)));
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, HostUse, first_outcome, pick, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -29,17 +29,11 @@ crate::declare_rule! {
 impl Check for AddressNotRoutable {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let topo = cx.topology;
-        for r in cx.primary() {
+        for HostUse { r, up, h } in cx.primary_hosts() {
             let Lookup::Ip { ip } = &r.lookup else {
                 continue;
             };
-            let Some(unit) = r.hits.iter().find_map(|h| match h.outcome {
-                Outcome::NoRoute { unit } => Some(unit),
-                _ => None,
-            }) else {
-                continue;
-            };
-            let Some((up, h)) = cx.host_of(r) else {
+            let Some(unit) = first_outcome(r, pick!(Outcome::NoRoute { unit } => *unit)) else {
                 continue;
             };
             let u = &topo.units[unit.0];
@@ -52,36 +46,31 @@ impl Check for AddressNotRoutable {
                 net.map_or("?", |n| n.key.as_str()),
                 super::joined_networks(topo, r.site.unit)
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = addr.and_then(|a| a.span) {
-                f.related.push(Related::new(
-                    span,
+            out.push(
+                upstream_finding(self, r, msg, Some(h.host_span)).related_at(
+                    addr.and_then(|a| a.span),
                     format!("`{}` joins the network here", u.name),
-                ));
-            }
-            out.push(f);
+                ),
+            );
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{assert_none, one, run};
+    use crate::rules::testing::{assert_none, proxy_pass, run, run_one};
 
     const COMPOSE: &str = "services:\n  nginx:\n    image: nginx:1.27\n    networks: [front]\n  api:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    networks:\n      back:\n        ipv4_address: 172.30.0.10\nnetworks:\n  front: {}\n  back:\n    ipam:\n      config:\n        - subnet: 172.30.0.0/24\n";
 
     #[test]
     fn address_on_a_network_nginx_does_not_join() {
-        let conf = "server { listen 80; location / { proxy_pass http://172.30.0.10:8000; } }";
-        let r = run(conf, COMPOSE);
-        one(&r, "UC2017");
+        run_one(&proxy_pass(80, "172.30.0.10:8000"), COMPOSE, "UC2017");
     }
 
     #[test]
     fn address_on_a_shared_network_is_routable() {
         let shared = COMPOSE.replace("networks: [front]", "networks: [front, back]");
-        let conf = "server { listen 80; location / { proxy_pass http://172.30.0.10:8000; } }";
-        let r = run(conf, &shared);
+        let r = run(&proxy_pass(80, "172.30.0.10:8000"), &shared);
         assert_none(&r, &["UC2017"]);
     }
 }

@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::target_text;
@@ -42,40 +42,36 @@ crate::declare_rule! {
 
 impl Check for BackendBoundToLoopback {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let up = cx.upstream(r);
-            // One finding per upstream: the first listener bound to loopback.
-            if let Some(met) = cx.listeners_met(r, Met::LoopbackOnly).next() {
-                let (u, c, l) = (met.unit, met.container, met.listener);
-                let msg = format!(
-                    "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
-                    target_text(up),
-                    u.name,
-                    l,
-                    cx.topology.units[r.site.unit.0].name,
-                    l.provenance.detail
-                );
-                let mut f = upstream_finding(self, r, msg, Some(up.span));
-                if let Some(span) = l.provenance.span.or(c.span) {
-                    f.related
-                        .push(Related::new(span, format!("`{}` is started here", c.name)));
-                }
-                if let Some(fix) = command_fix(cx, c) {
-                    f.fixes.push(fix);
-                }
-                f.fixes.push(Fix::display_only(
-                    format!(
-                        "Make `{}` listen on 0.0.0.0 (all interfaces) instead of `{}`",
-                        c.name,
-                        match &l.bind {
-                            Some(crate::topology::Bind::Ip(ip)) => ip.to_string(),
-                            _ => "its loopback".to_string(),
-                        }
-                    ),
-                    [],
-                ));
-                out.push(f);
-            }
+        // One finding per upstream: the first listener bound to loopback.
+        for (r, up, met) in cx.primary_met(Met::LoopbackOnly) {
+            let (c, l) = (met.container, met.listener);
+            let msg = format!(
+                "`{}` reaches `{}`, which listens on {} — its own loopback, unreachable from nginx in `{}` ({})",
+                target_text(up),
+                met.unit.name,
+                l,
+                cx.topology.units[r.site.unit.0].name,
+                l.provenance.detail
+            );
+            let bound_to = match &l.bind {
+                Some(crate::topology::Bind::Ip(ip)) => ip.to_string(),
+                _ => "its loopback".to_string(),
+            };
+            let listen_everywhere = Fix::display_only(
+                format!(
+                    "Make `{}` listen on 0.0.0.0 (all interfaces) instead of `{bound_to}`",
+                    c.name
+                ),
+                [],
+            );
+            let f = upstream_finding(self, r, msg, Some(up.span))
+                .related_at(
+                    l.provenance.span.or(c.span),
+                    format!("`{}` is started here", c.name),
+                )
+                .fixes(command_fix(cx, c))
+                .fix(listen_everywhere);
+            out.push(f);
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::topology::{Bind, Container};
@@ -40,40 +40,34 @@ crate::declare_rule! {
 
 impl Check for ContainerNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved() {
+        let siblings =
+            cx.unresolved_hinted(pick!(Hint::ContainerOfOwnPod { container } => *container));
+        for (miss, ci) in siblings {
             let (r, name) = (miss.r, miss.name);
-            let Some(ci) = miss.hint(|h| match h {
-                Hint::ContainerOfOwnPod { container } => Some(*container),
-                _ => None,
-            }) else {
-                continue;
-            };
-            let Some((_, h)) = miss.host(cx) else {
-                continue;
-            };
+            let Some(h) = miss.host else { continue };
             let pod = &cx.topology.units[r.site.unit.0];
             let sibling = &pod.containers[ci];
-            let effect = miss.effect(cx);
+            let effect = miss.effect();
             let port = r.port.unwrap_or(80);
             let msg = format!(
                 "`{name}` is container `{}` of nginx's own pod `{}`, not a name cluster DNS has, so {effect}; the containers share the pod's network namespace, so nginx reaches it at `127.0.0.1:{port}`",
                 sibling.name, pod.name
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = sibling.span {
-                f.related.push(Related::new(
-                    span,
-                    format!("container `{}` is declared here", sibling.name),
-                ));
-            }
             let title = format!("Replace `{name}` with `127.0.0.1`");
             let edit = [Edit::replace(h.host_span, "127.0.0.1")];
-            f.fixes.push(if on_loopback(sibling, port) {
+            let fix = if on_loopback(sibling, port) {
                 Fix::safe(title, edit)
             } else {
                 Fix::unsafe_edits(title, edit)
-            });
-            out.push(f);
+            };
+            out.push(
+                upstream_finding(self, r, msg, Some(h.host_span))
+                    .related_at(
+                        sibling.span,
+                        format!("container `{}` is declared here", sibling.name),
+                    )
+                    .fix(fix),
+            );
         }
     }
 }
@@ -92,7 +86,7 @@ fn on_loopback(c: &Container, port: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{assert_none, codes, of, one, run};
+    use crate::rules::testing::{assert_none, codes, of, one, proxy_pass, run};
 
     fn pod(app: &str) -> String {
         format!(
@@ -109,8 +103,8 @@ spec:
 
     #[test]
     fn a_sibling_container_name_gets_the_loopback_fix() {
-        let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";
-        let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
+        let conf = proxy_pass(80, "app:8000");
+        let r = run(&conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
         let f = one(&r, "UC1009");
         assert!(
             !codes(&r).contains(&"UC1001".to_string()),
@@ -120,7 +114,10 @@ spec:
         assert_eq!(f.fixes[0].applicability, Applicability::Safe);
         crate::testing::assert_contains(&f.fixes[0].diff, "http://127.0.0.1:8000;");
         // gunicorn bound to another address than loopback: check first.
-        let r = run(conf, &pod("[gunicorn, -b, \"10.0.0.9:8000\", \"app:app\"]"));
+        let r = run(
+            &conf,
+            &pod("[gunicorn, -b, \"10.0.0.9:8000\", \"app:app\"]"),
+        );
         assert_eq!(
             of(&r, "UC1009")[0].fixes[0].applicability,
             Applicability::Unsafe
@@ -129,11 +126,15 @@ spec:
 
     #[test]
     fn loopback_and_other_names_are_left_to_other_rules() {
-        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
-        let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
+        let r = run(
+            &proxy_pass(80, "127.0.0.1:8000"),
+            &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"),
+        );
         assert_none(&r, &["UC1009"]);
-        let conf = "server { listen 80; location / { proxy_pass http://api:8000; } }";
-        let r = run(conf, &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"));
+        let r = run(
+            &proxy_pass(80, "api:8000"),
+            &pod("[gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]"),
+        );
         assert_none(&r, &["UC1009"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, upstream_finding};
+use super::{Check, Context, Finding, HostUse, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -34,16 +34,13 @@ crate::declare_rule! {
 impl Check for HardCodedContainerAddress {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let topo = cx.topology;
-        for r in cx.primary() {
+        for HostUse { r, h, .. } in cx.primary_hosts() {
             let Lookup::Ip { ip } = &r.lookup else {
                 continue;
             };
             if ip.is_loopback() {
                 continue;
             }
-            let Some((_up, h)) = cx.host_of(r) else {
-                continue;
-            };
             let Some((unit, addr)) = topo.units.iter().find_map(|u| {
                 u.addresses
                     .iter()
@@ -69,28 +66,19 @@ impl Check for HardCodedContainerAddress {
                 },
                 unit.name
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
+            // Compose names the container's address; a pod's name is no DNS name.
             let name = match topo.platform {
-                Platform::Compose => addr.dns_names.first().cloned(),
-                Platform::Kubernetes => {
-                    let uid = topo.units.iter().position(|u| std::ptr::eq(u, unit));
-                    topo.services
-                        .iter()
-                        .find(|s| {
-                            uid.is_some_and(|i| s.selected.contains(&crate::topology::UnitId(i)))
-                        })
-                        .map(|s| s.name.clone())
-                }
+                Platform::Compose => addr.dns_names.first(),
+                Platform::Kubernetes => None,
             };
-            if let Some(n) = name
-                && topo.platform == Platform::Compose
-            {
-                f.fixes.push(Fix::unsafe_edits(
-                    format!("Replace `{ip}` with `{n}`"),
-                    [Edit::replace(h.host_span, n)],
-                ));
-            }
-            out.push(f);
+            out.push(
+                upstream_finding(self, r, msg, Some(h.host_span)).fixes(name.map(|n| {
+                    Fix::unsafe_edits(
+                        format!("Replace `{ip}` with `{n}`"),
+                        [Edit::replace(h.host_span, n.clone())],
+                    )
+                })),
+            );
         }
     }
 }

@@ -108,7 +108,7 @@ pub(super) fn untranslated<'t>(topo: &'t Topology, hit: &Hit) -> Option<(&'t Ser
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::k8s_nginx;
+    use crate::rules::testing::{k8s_nginx, proxy_pass};
 
     const SEARCH: &str = "
 apiVersion: apps/v1
@@ -133,9 +133,10 @@ spec:
 
     #[test]
     fn the_service_port_of_a_headless_service_is_reported_once() {
-        let conf = "server { listen 8080; location / { proxy_pass http://search:80; } }";
-        let report =
-            crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
+        let report = crate::rules::testing::run(
+            &proxy_pass(8080, "search:80"),
+            &format!("{}---{SEARCH}", k8s_nginx("default")),
+        );
         crate::rules::testing::assert_none(&report, &["UC2004"]);
         let f = crate::rules::testing::first(&report, "UC2008");
         assert_eq!(f.fixes[0].title, "Use the pods' port 9200 instead of 80");
@@ -143,9 +144,10 @@ spec:
 
     #[test]
     fn the_target_port_is_fine() {
-        let conf = "server { listen 8080; location / { proxy_pass http://search:9200; } }";
-        let report =
-            crate::rules::testing::run(conf, &format!("{}---{SEARCH}", k8s_nginx("default")));
+        let report = crate::rules::testing::run(
+            &proxy_pass(8080, "search:9200"),
+            &format!("{}---{SEARCH}", k8s_nginx("default")),
+        );
         crate::rules::testing::assert_none(&report, &["UC2008", "UC2004"]);
     }
 }

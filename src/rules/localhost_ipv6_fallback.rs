@@ -1,5 +1,5 @@
 use super::Met;
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, HostUse, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
@@ -48,7 +48,7 @@ crate::declare_rule! {
 
 impl Check for LocalhostIpv6Fallback {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
+        for HostUse { r, h, .. } in cx.primary_hosts() {
             if !matches!(
                 &r.lookup,
                 Lookup::Name {
@@ -77,9 +77,6 @@ impl Check for LocalhostIpv6Fallback {
             let Some(met) = cx.listener_met(works[0], Met::Listening) else {
                 continue;
             };
-            let Some((_up, h)) = cx.host_of(r) else {
-                continue;
-            };
             let port = r.port.unwrap_or_default();
             let (c, l) = (met.container, met.listener);
             let name = c.service.as_deref().unwrap_or(&c.name);
@@ -97,17 +94,15 @@ impl Check for LocalhostIpv6Fallback {
                 shown(bad),
                 good
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = l.provenance.span {
-                f.related.push(Related::new(
-                    span,
+            let f = upstream_finding(self, r, msg, Some(h.host_span))
+                .related_at(
+                    l.provenance.span,
                     format!("`{name}` listens here ({})", l.provenance.detail),
+                )
+                .fix(Fix::safe(
+                    format!("Replace `{}` with `{}`", h.host, shown(good)),
+                    [Edit::replace(h.host_span, shown(good))],
                 ));
-            }
-            f.fixes.push(Fix::safe(
-                format!("Replace `{}` with `{}`", h.host, shown(good)),
-                [Edit::replace(h.host_span, shown(good))],
-            ));
             out.push(f);
         }
     }
@@ -115,14 +110,13 @@ impl Check for LocalhostIpv6Fallback {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{assert_none, codes, one, run};
+    use crate::rules::testing::{assert_none, codes, one, proxy_pass, run};
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: nginx\n      image: nginx:1.27-alpine\n      ports: [{containerPort: 80}]\n    - name: app\n      image: python:3.12\n      command: [gunicorn, -b, \"0.0.0.0:8000\", \"app:app\"]\n";
 
     #[test]
     fn ipv4_only_app_behind_localhost() {
-        let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
-        let r = run(conf, POD);
+        let r = run(&proxy_pass(80, "localhost:8000"), POD);
         let f = one(&r, "UC2010");
         assert_eq!(f.fixes[0].title, "Replace `localhost` with `127.0.0.1`");
         assert!(
@@ -134,15 +128,16 @@ mod tests {
 
     #[test]
     fn glibc_nginx_on_an_ipv4_network_only_gets_127_0_0_1() {
-        let conf = "server { listen 80; location / { proxy_pass http://localhost:8000; } }";
-        let r = run(conf, &POD.replace("nginx:1.27-alpine", "nginx:1.27"));
+        let r = run(
+            &proxy_pass(80, "localhost:8000"),
+            &POD.replace("nginx:1.27-alpine", "nginx:1.27"),
+        );
         assert_none(&r, &["UC2010"]);
     }
 
     #[test]
     fn explicit_ipv4_is_fine() {
-        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:8000; } }";
-        let r = run(conf, POD);
+        let r = run(&proxy_pass(80, "127.0.0.1:8000"), POD);
         assert_none(&r, &["UC2010"]);
         assert_eq!(r.upstreams[0].status, crate::network::Status::Reachable);
     }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, route_fixes, routes_to_port, upstream_finding};
+use super::{Check, Context, Finding, HostUse, route_fixes, routes_to_port, upstream_finding};
 use crate::network::{Lookup, Outcome, target_text};
 
 crate::declare_rule! {
@@ -38,7 +38,7 @@ impl Check for LoopbackUpstreamNothingListens {
         // Many loopback upstreams often share a port: find its listeners once.
         let mut routes_by_port: std::collections::HashMap<u16, Vec<super::Route>> =
             std::collections::HashMap::new();
-        for r in cx.primary() {
+        for HostUse { r, up, h } in cx.primary_hosts() {
             let loopback = match &r.lookup {
                 Lookup::Ip { ip } => ip.is_loopback(),
                 Lookup::Name { matched, .. } => matched == "localhost",
@@ -53,9 +53,6 @@ impl Check for LoopbackUpstreamNothingListens {
             if !all_missing {
                 continue;
             }
-            let Some((up, h)) = cx.host_of(r) else {
-                continue;
-            };
             let Some(port) = r.port else { continue };
             let nginx = &cx.topology.units[r.site.unit.0];
             let routes = routes_by_port
@@ -94,17 +91,13 @@ impl Check for LoopbackUpstreamNothingListens {
             let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             for route in routes.iter().take(super::MAX_ROUTE_FIXES) {
                 let unit = &cx.topology.units[route.unit.0];
-                if let Some((_, l)) = unit.listeners().find(|(_, l)| l.port == Some(port))
-                    && let Some(span) = l.provenance.span
-                {
-                    f.related.push(Related::new(
-                        span,
-                        format!("`{}` listens on {port} here", unit.name),
-                    ));
-                }
+                let listener = unit.listeners().find(|(_, l)| l.port == Some(port));
+                f = f.related_at(
+                    listener.and_then(|(_, l)| l.provenance.span),
+                    format!("`{}` listens on {port} here", unit.name),
+                );
             }
-            f.fixes = route_fixes(up, &routes);
-            out.push(f);
+            out.push(f.fixes(route_fixes(up, &routes)));
         }
     }
 }

@@ -64,8 +64,22 @@ use crate::nginx::upstreams::{Extraction, HostTarget, UpstreamRef};
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::Site;
 use crate::topology::Topology;
-use crate::topology::{Container, Listener, Unit};
+use crate::topology::{Container, Listener, Service, ServiceId, Unit};
 use serde::Serialize;
+
+/// A picker: the closure that takes what `$out` says from a value that
+/// matches `$pat`, else `None`, as [`Context::unresolved_hinted`],
+/// [`Unresolved::hint`] and [`first_outcome`] take it:
+/// `pick!(Hint::WorkloadName { unit } => *unit)`.
+macro_rules! pick {
+    ($pat:pat => $out:expr) => {
+        |x| match x {
+            $pat => Some($out),
+            _ => None,
+        }
+    };
+}
+pub(crate) use pick;
 
 /// Whether a rule offers fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -188,13 +202,18 @@ impl Context<'_> {
                 near,
                 hints,
                 ..
-            } => Some(Unresolved {
-                r,
-                name,
-                runtime: *runtime,
-                near,
-                hints,
-            }),
+            } => {
+                let up = self.upstream(r);
+                Some(Unresolved {
+                    r,
+                    up,
+                    host: looked_up_host(up, &r.lookup),
+                    name,
+                    runtime: *runtime,
+                    near,
+                    hints,
+                })
+            }
             _ => None,
         })
     }
@@ -265,6 +284,69 @@ impl Context<'_> {
         }
     }
 
+    /// The primary resolutions whose upstream names a host (see
+    /// [`Context::host_of`]), with that host: the prologue of the rules
+    /// that point at the host as written.
+    pub fn primary_hosts(&self) -> impl Iterator<Item = HostUse<'_>> {
+        self.primary()
+            .filter_map(|r| self.host_of(r).map(|(up, h)| HostUse { r, up, h }))
+    }
+
+    /// For each primary resolution, the first listener its connections met
+    /// in the way `how` names, with its upstream: the prologue of the rules
+    /// that make one finding per upstream about the listener nginx found.
+    pub fn primary_met(
+        &self,
+        how: Met,
+    ) -> impl Iterator<Item = (&Resolution, &UpstreamRef, ListenerHit<'_>)> {
+        self.primary().filter_map(move |r| {
+            let met = self.listeners_met(r, how).next()?;
+            Some((r, self.upstream(r), met))
+        })
+    }
+
+    /// The misses ([`Context::unresolved`]) that a hint explains, with
+    /// what `pick` takes from the first hint it accepts: the prologue of
+    /// the rules that explain one kind of miss.
+    pub fn unresolved_hinted<T>(
+        &self,
+        mut pick: impl FnMut(&Hint) -> Option<T>,
+    ) -> impl Iterator<Item = (Unresolved<'_>, T)> {
+        self.unresolved()
+            .filter_map(move |miss| miss.hint(&mut pick).map(|t| (miss, t)))
+    }
+
+    /// The misses ([`Context::unresolved`]) with a host, whose hints name
+    /// Services `pick` takes, with those Services in the hints' order: the
+    /// prologue of the rules that say which Service nginx meant.
+    pub fn unresolved_services(
+        &self,
+        mut pick: impl FnMut(&Hint) -> Option<ServiceId>,
+    ) -> impl Iterator<Item = MeantServices<'_>> {
+        self.unresolved().filter_map(move |miss| {
+            let services = miss.hinted(|h| pick(h).map(|s| &self.topology.services[s.0]));
+            if services.is_empty() {
+                return None;
+            }
+            let h = miss.host?;
+            Some(MeantServices { miss, h, services })
+        })
+    }
+
+    /// The nginx parser's diagnostics (none without a configuration) whose
+    /// severity `keep` accepts, each with a finding of rule `r` that says
+    /// it where it is.
+    pub fn parse_findings<'b>(
+        &'b self,
+        r: &'b dyn RuleMeta,
+        keep: impl Fn(crate::nginx::Severity) -> bool + 'b,
+    ) -> impl Iterator<Item = (&'b crate::nginx::Diagnostic, Finding)> + 'b {
+        let diagnostics = self.config.into_iter().flat_map(|c| &c.diagnostics);
+        diagnostics
+            .filter(move |d| keep(d.severity))
+            .map(move |d| (d, finding(r, d.message.clone(), Some(d.span))))
+    }
+
     /// The source text of a span.
     pub fn text(&self, span: Span) -> String {
         self.sources.snippet(span)
@@ -300,6 +382,33 @@ impl Context<'_> {
     }
 }
 
+/// A primary resolution whose upstream names a host
+/// ([`Context::primary_hosts`]).
+pub struct HostUse<'a> {
+    /// The resolution.
+    pub r: &'a Resolution,
+    /// The upstream.
+    pub up: &'a UpstreamRef,
+    /// The host as written.
+    pub h: &'a HostTarget,
+}
+
+/// A miss whose hints name Services ([`Context::unresolved_services`]).
+pub struct MeantServices<'a> {
+    /// The miss.
+    pub miss: Unresolved<'a>,
+    /// The host nginx looked up, as written.
+    pub h: &'a HostTarget,
+    /// The Services the hints name, at least one.
+    pub services: Vec<&'a Service>,
+}
+
+/// What `pick` takes from the first of `r`'s connections it accepts the
+/// outcome of.
+pub fn first_outcome<T>(r: &Resolution, pick: impl FnMut(&Outcome) -> Option<T>) -> Option<T> {
+    r.hits.iter().map(|h| &h.outcome).find_map(pick)
+}
+
 /// A Service nginx reached on a port it does not accept
 /// ([`Context::judge_service_port_misses`]).
 pub struct ServicePortMiss<'a> {
@@ -313,6 +422,41 @@ pub struct ServicePortMiss<'a> {
     pub host: &'a HostTarget,
     /// The Service that refused the port.
     pub service: &'a crate::topology::Service,
+}
+
+impl<'a> ServicePortMiss<'a> {
+    /// The Service's ports that forward to the port nginx connects to
+    /// (their targetPort, by number or by the pods' port names).
+    pub fn forwarding_to_port(
+        &self,
+        topo: &'a Topology,
+    ) -> impl Iterator<Item = &'a crate::topology::ServicePort> + use<'a> {
+        let (svc, port) = (self.service, self.port);
+        svc.ports
+            .iter()
+            .filter(move |sp| target_numbers(topo, svc, sp).contains(&port))
+    }
+}
+
+/// The pod ports a Service port forwards to: its numeric `targetPort`,
+/// or every containerPort of that name in the selected pods.
+fn target_numbers(topo: &Topology, svc: &Service, sp: &crate::topology::ServicePort) -> Vec<u16> {
+    match &sp.target_port {
+        crate::topology::TargetPort::Number(n) => vec![*n],
+        crate::topology::TargetPort::Name(name) => {
+            let mut out: Vec<u16> = svc
+                .selected
+                .iter()
+                .flat_map(|u| &topo.units[u.0].containers)
+                .flat_map(|c| &c.ports)
+                .filter(|p| p.name.as_deref() == Some(name.as_str()))
+                .map(|p| p.container_port)
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        }
+    }
 }
 
 /// How a connection of nginx's met a listener.
@@ -342,6 +486,11 @@ pub struct ListenerHit<'a> {
 pub struct Unresolved<'a> {
     /// The resolution.
     pub r: &'a Resolution,
+    /// Its upstream.
+    pub up: &'a UpstreamRef,
+    /// The host nginx looked up, as written ([`looked_up_host`]), when
+    /// the upstream names one.
+    pub host: Option<&'a HostTarget>,
     /// The name looked up.
     pub name: &'a str,
     /// Looked up by nginx's `resolver` at request time (else at start-up).
@@ -363,21 +512,15 @@ impl Unresolved<'_> {
         self.hints.iter().filter_map(pick).collect()
     }
 
-    /// The upstream and the host nginx looked up, when it names one.
-    pub fn host<'c>(&self, cx: &'c Context) -> Option<(&'c UpstreamRef, &'c HostTarget)> {
-        let up = cx.upstream(self.r);
-        looked_up_host(up, &self.r.lookup).map(|h| (up, h))
-    }
-
     /// What the miss does to nginx: it stops at start-up, or its
     /// `resolver` answers 502 at request time.
-    pub fn effect(&self, cx: &Context) -> String {
+    pub fn effect(&self) -> String {
         if self.runtime {
             "nginx's `resolver` finds no such name and nginx answers 502".to_string()
         } else {
             format!(
                 "nginx stops with `host not found in upstream \"{}\"`",
-                crate::network::target_text(cx.upstream(self.r))
+                crate::network::target_text(self.up)
             )
         }
     }
@@ -593,12 +736,25 @@ pub fn service_finding(
     message: impl Into<String>,
     span: Option<Span>,
 ) -> Finding {
+    upstreams_finding(cx, r, upstreams, message, span, |up| {
+        through_service(cx, up, service, false)
+    })
+}
+
+/// A finding of rule `r` about several `upstreams`: about the first of
+/// them, with the related note `note` gives on each.
+pub fn upstreams_finding(
+    cx: &Context,
+    r: &dyn RuleMeta,
+    upstreams: &[usize],
+    message: impl Into<String>,
+    span: Option<Span>,
+    note: impl Fn(&UpstreamRef) -> Related,
+) -> Finding {
     let mut f = finding(r, message, span);
     f.upstream = upstreams.first().copied();
-    for u in upstreams {
-        let up = &cx.extraction.upstreams[*u];
-        f.related.push(through_service(cx, up, service, false));
-    }
+    f.related
+        .extend(upstreams.iter().map(|u| note(&cx.extraction.upstreams[*u])));
     f
 }
 

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 
@@ -34,14 +34,10 @@ crate::declare_rule! {
 
 impl Check for NetworkNotShared {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved() {
+        let elsewhere = cx
+            .unresolved_hinted(pick!(Hint::OnOtherNetwork { unit, network } => (*unit, *network)));
+        for (miss, (unit, network)) in elsewhere {
             let (r, name) = (miss.r, miss.name);
-            let Some((unit, network)) = miss.hint(|h| match h {
-                Hint::OnOtherNetwork { unit, network } => Some((*unit, *network)),
-                _ => None,
-            }) else {
-                continue;
-            };
             let Some((_up, h)) = cx.host_of(r) else {
                 continue;
             };
@@ -53,13 +49,8 @@ impl Check for NetworkNotShared {
                 net.key,
                 super::joined_networks(topo, r.site.unit)
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = net.span {
-                f.related.push(Related::new(
-                    span,
-                    format!("network `{}` is declared here", net.key),
-                ));
-            }
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span))
+                .related_at(net.span, format!("network `{}` is declared here", net.key));
             // Add the network under nginx's `networks:` list, after its last entry.
             if let Some(last) = topo.units[r.site.unit.0]
                 .addresses

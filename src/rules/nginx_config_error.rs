@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding};
 use crate::nginx::Severity as ParseSeverity;
 
 crate::declare_rule! {
@@ -34,11 +34,7 @@ crate::declare_rule! {
 
 impl Check for NginxConfigError {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let Some(config) = cx.config else { return };
-        for d in &config.diagnostics {
-            if d.severity == ParseSeverity::Error {
-                out.push(finding(self, d.message.clone(), Some(d.span)));
-            }
-        }
+        let errors = cx.parse_findings(self, |s| s == ParseSeverity::Error);
+        out.extend(errors.map(|(_, f)| f));
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, finding};
+use super::{Check, Context, Finding};
 use crate::nginx::Severity as ParseSeverity;
 
 crate::declare_rule! {
@@ -23,13 +23,7 @@ crate::declare_rule! {
 
 impl Check for NginxConfigReadWithAssumptions {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let Some(config) = cx.config else { return };
-        for d in &config.diagnostics {
-            let mut f = match d.severity {
-                ParseSeverity::Error => continue,
-                ParseSeverity::Warning => finding(self, d.message.clone(), Some(d.span)),
-                ParseSeverity::Info => finding(self, d.message.clone(), Some(d.span)),
-            };
+        for (d, mut f) in cx.parse_findings(self, |s| s != ParseSeverity::Error) {
             if d.severity == ParseSeverity::Warning {
                 f.severity = super::Severity::Warning;
             }

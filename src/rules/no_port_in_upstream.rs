@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, upstream_finding};
+use super::{Check, Context, Finding, HostUse, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Lookup;
 
@@ -31,10 +31,7 @@ crate::declare_rule! {
 
 impl Check for NoPortInUpstream {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
-            let Some((up, h)) = cx.host_of(r) else {
-                continue;
-            };
+        for HostUse { r, up, h } in cx.primary_hosts() {
             if h.port.is_some() || up.default_port.is_some() || h.port_span.is_some() {
                 continue;
             }

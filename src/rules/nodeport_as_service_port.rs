@@ -1,4 +1,4 @@
-use super::service_port_vs_target_port::{port_edit, target_numbers};
+use super::service_port_vs_target_port::port_edit;
 use super::{Check, Context, Finding, port_finding};
 use crate::fix::Fix;
 use crate::network::target_text;
@@ -34,15 +34,11 @@ crate::declare_rule! {
 impl Check for NodeportAsServicePort {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         cx.judge_service_port_misses(out, |miss| {
-            let (svc, port) = (miss.service, miss.port);
             // A target port too: service-port-vs-target-port explains it.
-            if svc
-                .ports
-                .iter()
-                .any(|sp| target_numbers(cx.topology, svc, sp).contains(&port))
-            {
+            if miss.forwarding_to_port(cx.topology).next().is_some() {
                 return None;
             }
+            let (svc, port) = (miss.service, miss.port);
             let sp = svc.ports.iter().find(|sp| sp.node_port == Some(port))?;
             let message = format!(
                 "`{}` uses port {port}, the nodePort of Service `{}`, which is open on the nodes' addresses only; inside the cluster the Service listens on port {}",

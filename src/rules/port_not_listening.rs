@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, port_finding, service_finding};
+use super::{Check, Context, Finding, HostUse, port_finding, service_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Hit;
@@ -43,11 +43,8 @@ impl Check for PortNotListening {
         // (many upstreams may share one).
         let mut service_ports: std::collections::HashMap<(ServiceId, u16), usize> =
             std::collections::HashMap::new();
-        for r in cx.primary() {
+        for HostUse { r, up, h } in cx.primary_hosts() {
             let Some(port) = r.port else { continue };
-            let Some((up, h)) = cx.host_of(r) else {
-                continue;
-            };
             for hit in &r.hits {
                 let Outcome::NothingListens { unit, known } = &hit.outcome else {
                     continue;

@@ -320,7 +320,7 @@ fn in_scope(cx: &Context, up: &UpstreamRef, pred: impl Fn(&Directive) -> bool) -
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
-    use crate::rules::testing::{assert_none, one, run, run_one};
+    use crate::rules::testing::{assert_none, one, proxy_pass, run, run_one};
 
     fn compose(cmd: &str) -> String {
         format!(
@@ -380,8 +380,10 @@ mod tests {
             "server { listen 80; location / { include uwsgi_params; uwsgi_pass app:8000; } }";
         let r = run(conf, &compose("uwsgi --socket :8000 --module app:app"));
         assert_none(&r, &["UC3001"]);
-        let conf = "server { listen 80; location / { proxy_pass http://app:8000; } }";
-        let r = run(conf, &compose("gunicorn -b 0.0.0.0:8000 app:app"));
+        let r = run(
+            &proxy_pass(80, "app:8000"),
+            &compose("gunicorn -b 0.0.0.0:8000 app:app"),
+        );
         assert_none(&r, &["UC3001"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, first_outcome, pick, upstream_finding};
 use crate::network::{Outcome, target_text};
 
 crate::declare_rule! {
@@ -37,13 +37,10 @@ crate::declare_rule! {
 impl Check for ProxyLoop {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for r in cx.primary() {
-            let Some((container, listener)) = r.hits.iter().find_map(|h| match h.outcome {
-                Outcome::SelfLoop {
-                    container,
-                    listener,
-                } => Some((container, listener)),
-                _ => None,
-            }) else {
+            let Some((container, listener)) = first_outcome(
+                r,
+                pick!(Outcome::SelfLoop { container, listener } => (*container, *listener)),
+            ) else {
                 continue;
             };
             let up = cx.upstream(r);
@@ -69,25 +66,25 @@ impl Check for ProxyLoop {
                 "`{}` leads back to nginx itself: {listen} of {within} — {effect}",
                 target_text(up)
             );
-            let mut f = upstream_finding(self, r, msg, Some(up.span));
-            if let Some(span) = l.provenance.span {
-                f.related.push(Related::new(span, "nginx listens here"));
-            }
-            out.push(f);
+            out.push(
+                upstream_finding(self, r, msg, Some(up.span))
+                    .related_at(l.provenance.span, "nginx listens here"),
+            );
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{codes, run};
+    use crate::rules::testing::{codes, proxy_pass, run};
 
     const COMPOSE: &str = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    expose: [\"8000\"]\n";
 
     #[test]
     fn loopback_to_own_listen_is_a_loop() {
-        let conf = "server { listen 80; location / { proxy_pass http://127.0.0.1:80; } }";
-        assert!(codes(&run(conf, COMPOSE)).contains(&"UC2011".to_string()));
+        assert!(
+            codes(&run(&proxy_pass(80, "127.0.0.1:80"), COMPOSE)).contains(&"UC2011".to_string())
+        );
     }
 
     #[test]

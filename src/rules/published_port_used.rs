@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, port_finding};
+use super::{Check, Context, Finding, HostUse, port_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Outcome;
@@ -34,11 +34,8 @@ crate::declare_rule! {
 
 impl Check for PublishedPortUsed {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for r in cx.primary() {
+        for HostUse { r, up, h } in cx.primary_hosts() {
             let Some(port) = r.port else { continue };
-            let Some((up, h)) = cx.host_of(r) else {
-                continue;
-            };
             for hit in &r.hits {
                 let Outcome::NothingListens { unit, .. } = hit.outcome else {
                     continue;

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, finding};
+use super::{Check, Context, Finding, Related, listing, pick, upstreams_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -50,14 +50,10 @@ impl Check for ResolverWrongPlatform {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // resolver index -> (site, the names it fails, the upstreams).
         let mut by_resolver: Vec<(usize, Site, Vec<String>, Vec<usize>)> = Vec::new();
-        for miss in cx.unresolved() {
+        for (miss, ri) in
+            cx.unresolved_hinted(pick!(Hint::ResolverNotPlatformDns { resolver } => *resolver))
+        {
             let (r, name) = (miss.r, miss.name);
-            let Some(ri) = miss.hint(|h| match h {
-                Hint::ResolverNotPlatformDns { resolver } => Some(*resolver),
-                _ => None,
-            }) else {
-                continue;
-            };
             // Names outside the topology are for the outside world's DNS.
             if !is_platform_name(cx, r.site, name) {
                 continue;
@@ -95,28 +91,22 @@ impl Check for ResolverWrongPlatform {
                 (Platform::Kubernetes, Some(d)) => format!("the cluster DNS ({d})"),
                 (Platform::Kubernetes, None) => "the cluster DNS".to_string(),
             };
-            let shown: Vec<String> = names.iter().take(3).map(|n| format!("`{n}`")).collect();
-            let more = if names.len() > 3 {
-                format!(" and {} more", names.len() - 3)
-            } else {
-                String::new()
-            };
-            let mut f = finding(
+            let shown = listing(names.iter().map(|n| format!("`{n}`")), names.len());
+            let mut f = upstreams_finding(
+                cx,
                 self,
+                &upstreams,
                 format!(
-                    "`resolver {written}` is not {platform}, so it cannot resolve {}{more}: requests get 502",
-                    shown.join(", ")
+                    "`resolver {written}` is not {platform}, so it cannot resolve {shown}: requests get 502"
                 ),
                 Some(first.host_span),
+                |up| {
+                    Related::new(
+                        up.span,
+                        format!("`{}` is resolved through it", super::describe(cx, up)),
+                    )
+                },
             );
-            f.upstream = upstreams.first().copied();
-            for u in &upstreams {
-                let up = &cx.extraction.upstreams[*u];
-                f.related.push(Related::new(
-                    up.span,
-                    format!("`{}` is resolved through it", super::describe(cx, up)),
-                ));
-            }
             if let Some(dns) = dns
                 && written != dns
             {

@@ -294,6 +294,7 @@ fn trim_quoted(src: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
 mod tests {
     use super::*;
     use crate::fix::Applicability;
+    use crate::rules::testing::proxy_pass;
     use crate::source::FileId;
 
     fn value(src: &str, label: &str, v: &str) -> Option<String> {
@@ -358,8 +359,7 @@ spec:
 ",
             crate::rules::testing::k8s_nginx("default")
         );
-        let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let f = crate::rules::testing::run_first(conf, &topo, "UC2007");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders"), &topo, "UC2007");
         assert_eq!(f.fixes[0].applicability, Applicability::Unsafe);
         crate::testing::assert_contains(&f.fixes[0].diff, "+    app: orders");
     }

@@ -1,8 +1,7 @@
-use super::{Check, Context, Finding, Related, looked_up_host, ticked, upstream_finding};
+use super::{Check, Context, Finding, pick, ticked, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::{Hint, target_text};
-use crate::topology::Service;
 
 crate::declare_rule! {
     /// ## What it does
@@ -39,19 +38,12 @@ crate::declare_rule! {
 
 impl Check for ServiceInOtherNamespace {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved().filter(|m| !m.runtime) {
-            let (r, name) = (miss.r, miss.name);
-            let services: Vec<&Service> = miss.hinted(|h| match h {
-                Hint::OtherNamespace { service } => Some(&cx.topology.services[service.0]),
-                _ => None,
-            });
-            if services.is_empty() {
-                continue;
-            }
-            let up = cx.upstream(r);
-            let Some(h) = looked_up_host(up, &r.lookup) else {
-                continue;
-            };
+        let at_start_up = cx
+            .unresolved_services(pick!(Hint::OtherNamespace { service } => *service))
+            .filter(|m| !m.miss.runtime);
+        for meant in at_start_up {
+            let (r, name, up, h) = (meant.miss.r, meant.miss.name, meant.miss.up, meant.h);
+            let services = meant.services;
             let my_ns = cx.topology.units[r.site.unit.0].namespace();
             let asked_ns = name.split('.').nth(1);
             // `orders.shop…` already names the Service's namespace: the
@@ -76,15 +68,13 @@ impl Check for ServiceInOtherNamespace {
             );
             let mut f = upstream_finding(self, r, msg, Some(h.host_span));
             for s in &services {
-                if let Some(span) = s.span {
-                    f.related.push(Related::new(
-                        span,
-                        format!(
-                            "Service `{}` is declared in namespace `{}` here",
-                            s.name, s.namespace
-                        ),
-                    ));
-                }
+                f = f.related_at(
+                    s.span,
+                    format!(
+                        "Service `{}` is declared in namespace `{}` here",
+                        s.name, s.namespace
+                    ),
+                );
             }
             let applicability = if services.len() == 1 {
                 Applicability::Safe
@@ -106,7 +96,7 @@ impl Check for ServiceInOtherNamespace {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service};
+    use crate::rules::testing::{k8s_deployment, k8s_nginx, k8s_service, proxy_pass};
 
     /// Deployment and Service `orders` (port 8080) in namespace `shop`.
     fn orders_in_shop() -> String {
@@ -120,17 +110,15 @@ mod tests {
 
     #[test]
     fn short_name_of_a_service_elsewhere_is_reported_with_the_namespace_fix() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
-        let f = crate::rules::testing::run_first(conf, &topo, "UC1003");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &topo, "UC1003");
         assert_eq!(f.fixes[0].title, "Replace `orders` with `orders.shop`");
     }
 
     #[test]
     fn the_namespace_qualified_name_is_fine() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders.shop:8080; } }";
         let topo = format!("{}---{}", k8s_nginx("web"), orders_in_shop());
-        let report = crate::rules::testing::run(conf, &topo);
+        let report = crate::rules::testing::run(&proxy_pass(8080, "orders.shop:8080"), &topo);
         crate::rules::testing::assert_none(&report, &["UC1003"]);
     }
 }

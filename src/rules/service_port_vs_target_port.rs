@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, port_finding};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::network::target_text;
 use crate::nginx::upstreams::HostTarget;
-use crate::topology::{Service, ServicePort, TargetPort, Topology};
+use crate::topology::{ServicePort, TargetPort};
 
 crate::declare_rule! {
     /// ## What it does
@@ -40,10 +40,9 @@ impl Check for ServicePortVsTargetPort {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         cx.judge_service_port_misses(out, |miss| {
             let (svc, port) = (miss.service, miss.port);
-            let mapped: Vec<&ServicePort> = svc
-                .ports
-                .iter()
-                .filter(|sp| sp.port != port && target_numbers(cx.topology, svc, sp).contains(&port))
+            let mapped: Vec<&ServicePort> = miss
+                .forwarding_to_port(cx.topology)
+                .filter(|sp| sp.port != port)
                 .collect();
             let sp = *mapped.first()?;
             let message = format!(
@@ -89,27 +88,6 @@ fn target_text_of(sp: &ServicePort, resolved: u16) -> String {
     }
 }
 
-/// The pod ports a Service port forwards to: its numeric `targetPort`,
-/// or every containerPort of that name in the selected pods.
-pub(super) fn target_numbers(topo: &Topology, svc: &Service, sp: &ServicePort) -> Vec<u16> {
-    match &sp.target_port {
-        TargetPort::Number(n) => vec![*n],
-        TargetPort::Name(name) => {
-            let mut out: Vec<u16> = svc
-                .selected
-                .iter()
-                .flat_map(|u| &topo.units[u.0].containers)
-                .flat_map(|c| &c.ports)
-                .filter(|p| p.name.as_deref() == Some(name.as_str()))
-                .map(|p| p.container_port)
-                .collect();
-            out.sort();
-            out.dedup();
-            out
-        }
-    }
-}
-
 /// An edit that makes the host target use `port`.
 pub(super) fn port_edit(h: &HostTarget, port: u16) -> Edit {
     match h.port_span {
@@ -120,7 +98,7 @@ pub(super) fn port_edit(h: &HostTarget, port: u16) -> Edit {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_orders, k8s_service};
+    use crate::rules::testing::{k8s_orders, k8s_service, proxy_pass};
 
     /// Deployment `orders` (containerPort 8080 named `http`) and Service
     /// `orders` (port 80 to `http`).
@@ -132,16 +110,15 @@ mod tests {
 
     #[test]
     fn a_named_target_port_is_followed() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
-        let f = crate::rules::testing::run_first(conf, &orders(), "UC2005");
+        let f =
+            crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &orders(), "UC2005");
         assert_eq!(f.fixes[0].title, "Use Service port 80 instead of 8080");
         crate::testing::assert_contains(&f.fixes[0].diff, "http://orders:80;");
     }
 
     #[test]
     fn the_service_port_is_fine() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders; } }";
-        let report = crate::rules::testing::run(conf, &orders());
+        let report = crate::rules::testing::run(&proxy_pass(8080, "orders"), &orders());
         crate::rules::testing::assert_none(&report, &["UC2005", "UC2006"]);
     }
 }

@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, looked_up_host, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::{Applicability, Fix};
 use crate::network::Hint;
@@ -53,21 +53,13 @@ impl Check for ShortNameWithResolver {
             .cluster
             .as_ref()
             .map_or("cluster.local", |c| c.domain.as_str());
-        for miss in cx.unresolved().filter(|m| m.runtime) {
-            let (r, name) = (miss.r, miss.name);
-            let services: Vec<&Service> = miss.hinted(|h| match h {
-                Hint::ShortServiceName { service } => Some(&cx.topology.services[service.0]),
-                _ => None,
-            });
-            if services.is_empty() {
-                continue;
-            }
+        let at_request_time = cx
+            .unresolved_services(pick!(Hint::ShortServiceName { service } => *service))
+            .filter(|m| m.miss.runtime);
+        for found in at_request_time {
+            let (r, name, h) = (found.miss.r, found.miss.name, found.h);
             let my_ns = cx.topology.units[r.site.unit.0].namespace();
-            let (meant, certain) = meant_services(name, my_ns, &services);
-            let up = cx.upstream(r);
-            let Some(h) = looked_up_host(up, &r.lookup) else {
-                continue;
-            };
+            let (meant, certain) = meant_services(name, my_ns, &found.services);
             let fqdn = |s: &Service| format!("{}.{}.svc.{domain}", s.name, s.namespace);
             let suggestion = if meant.len() == 1 {
                 format!(" (`{}`)", fqdn(meant[0]))
@@ -77,13 +69,14 @@ impl Check for ShortNameWithResolver {
             let msg = format!(
                 "`{name}` is resolved at request time by nginx's `resolver`, which does not apply the pod's search list: the cluster DNS only answers the fully qualified name{suggestion}, so requests get 502"
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(ri) = up.resolver {
-                f.related.push(Related::new(
-                    cx.extraction.resolvers[ri].span,
-                    "nginx resolves the name through this `resolver`",
-                ));
-            }
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span)).related_at(
+                found
+                    .miss
+                    .up
+                    .resolver
+                    .map(|ri| cx.extraction.resolvers[ri].span),
+                "nginx resolves the name through this `resolver`",
+            );
             // Only a host written in one piece can be rewritten.
             if cx.text(h.host_span).eq_ignore_ascii_case(&h.host) {
                 let applicability = if certain && meant.len() == 1 {

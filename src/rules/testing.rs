@@ -18,6 +18,12 @@ pub fn run(nginx: &str, topology: &str) -> Report {
     crate::validate(&input).expect("valid input")
 }
 
+/// The nginx snippet most rule tests need: one server listening on
+/// `listen` whose `location /` proxies to `http://{target}`.
+pub fn proxy_pass(listen: u16, target: &str) -> String {
+    format!("server {{ listen {listen}; location / {{ proxy_pass http://{target}; }} }}")
+}
+
 /// The codes found, in report order.
 pub fn codes(r: &Report) -> Vec<String> {
     r.findings.iter().map(|f| f.code.clone()).collect()

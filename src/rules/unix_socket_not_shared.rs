@@ -1,4 +1,6 @@
-use super::{Check, Context, Finding, Related, upstream_finding, yaml_list_append};
+use super::{
+    Check, Context, Finding, Related, first_outcome, pick, upstream_finding, yaml_list_append,
+};
 use crate::fix::Fix;
 use crate::network::{Lookup, Outcome};
 use crate::topology::{Bind, Platform, UnitId, VolumeKind};
@@ -54,10 +56,10 @@ impl Check for UnixSocketNotShared {
             let Lookup::Unix { path } = &r.lookup else {
                 continue;
             };
-            let Some(listener_unit) = r.hits.iter().find_map(|h| match h.outcome {
-                Outcome::SocketNotShared { listener_unit } => Some(listener_unit),
-                _ => None,
-            }) else {
+            let Some(listener_unit) = first_outcome(
+                r,
+                pick!(Outcome::SocketNotShared { listener_unit } => *listener_unit),
+            ) else {
                 continue;
             };
             let up = cx.upstream(r);
@@ -84,35 +86,34 @@ impl Check for UnixSocketNotShared {
                     "no container is known to create `unix:{path}` on a volume nginx mounts, so nginx finds no socket"
                 ),
             };
-            let msg = message;
-            let mut f = upstream_finding(self, r, msg, Some(up.span));
-            if let Some(s) = &socket
-                && let Some((span, stated)) = s.span
-            {
-                f.related.push(Related::new(
-                    span,
-                    if stated {
-                        format!("`{}` creates the socket here", s.name)
-                    } else {
-                        format!("`{}` is declared here", s.name)
-                    },
-                ));
-            }
-            if let Some(m) = nginx_mount
-                && let Some(span) = m.span
-            {
-                f.related.push(Related::new(
+            let created = socket.as_ref().and_then(|s| {
+                let (span, stated) = s.span?;
+                let what = if stated {
+                    "creates the socket"
+                } else {
+                    "is declared"
+                };
+                Some(Related::new(span, format!("`{}` {what} here", s.name)))
+            });
+            let mounted = nginx_mount.and_then(|m| {
+                let span = m.span?;
+                Some(Related::new(
                     span,
                     format!("nginx mounts `{}` here", m.target),
-                ));
-            }
-            f.fixes.push(match &socket {
+                ))
+            });
+            let fix = match &socket {
                 Some(s) => mount_fix(cx, s, path, nginx_name, &nginx_c.mounts, r.site.unit),
-                None => Fix::display_only(format!(
+                None => Fix::display_only(
+                    format!(
                         "Create the socket on a volume mounted at `{}` in both nginx and the server's container",
                         dir(path)
-                    ), []),
-            });
+                    ),
+                    [],
+                ),
+            };
+            let mut f = upstream_finding(self, r, message, Some(up.span)).fix(fix);
+            f.related.extend(created.into_iter().chain(mounted));
             out.push(f);
         }
     }

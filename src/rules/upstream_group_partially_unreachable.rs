@@ -121,7 +121,7 @@ impl Check for UpstreamGroupPartiallyUnreachable {
 #[cfg(test)]
 mod tests {
     use crate::network::Status;
-    use crate::report::{Report, Verdict};
+    use crate::report::{FindingReport, Report, UpstreamReport, Verdict};
     use crate::rules::Severity;
     use crate::rules::testing::{assert_none, codes, of, one, run};
 
@@ -134,20 +134,32 @@ mod tests {
         run(&conf, COMPOSE)
     }
 
+    /// The `proxy_pass http://api` that uses the group.
+    fn group(r: &Report) -> &UpstreamReport {
+        let u = r.upstreams.iter().find(|u| u.directive == "proxy_pass");
+        u.expect("the group's reference")
+    }
+
     /// The status of the `proxy_pass http://api` that uses the group.
     fn group_status(r: &Report) -> Status {
-        let u = r.upstreams.iter().find(|u| u.directive == "proxy_pass");
-        u.expect("the group's reference").status
+        group(r).status
+    }
+
+    /// The report on a group with `servers`, of which one is dead: its one
+    /// finding of the group policy, an error, and the group unreachable.
+    fn one_dead(servers: &str) -> (Report, FindingReport) {
+        let r = with_group(servers);
+        let f = one(&r, "UC2014").clone();
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(group_status(&r), Status::Unreachable);
+        (r, f)
     }
 
     #[test]
     fn a_dead_server_is_an_error_and_makes_the_group_unreachable() {
-        let r = with_group("server api1:8000; server api2:8080;");
-        let f = one(&r, "UC2014");
+        let (r, f) = one_dead("server api1:8000; server api2:8080;");
         assert!(f.message.contains("`api2:8080`"), "{}", f.message);
-        assert_eq!(f.severity, Severity::Error);
         assert_eq!(r.verdict, Verdict::Fail);
-        assert_eq!(group_status(&r), Status::Unreachable);
         assert_eq!(
             (r.summary.reachable, r.summary.unreachable),
             (1, 2),
@@ -160,11 +172,7 @@ mod tests {
         assert_eq!(cause[0].severity, Severity::Warning);
         assert!(!cause[0].fixes.is_empty());
         // The group's trace says which server.
-        let u = r
-            .upstreams
-            .iter()
-            .find(|u| u.directive == "proxy_pass")
-            .unwrap();
+        let u = group(&r);
         assert!(
             u.trace
                 .iter()
@@ -176,11 +184,8 @@ mod tests {
 
     #[test]
     fn a_dead_backup_server_is_an_error_too() {
-        let r = with_group("server api1:8000; server api2:8080 backup;");
-        let f = one(&r, "UC2014");
+        let (_, f) = one_dead("server api1:8000; server api2:8080 backup;");
         assert!(f.message.starts_with("backup server"), "{}", f.message);
-        assert_eq!(f.severity, Severity::Error);
-        assert_eq!(group_status(&r), Status::Unreachable);
     }
 
     #[test]
@@ -214,9 +219,7 @@ mod tests {
         let r = with_group("server api1:8000; server odd:8000;");
         assert_none(&r, &["UC2014"]);
         assert_eq!(group_status(&r), Status::Unverifiable);
-        let r = with_group("server api1:8000; server odd:8000; server api2:8080;");
-        one(&r, "UC2014");
-        assert_eq!(group_status(&r), Status::Unreachable);
+        let (r, _) = one_dead("server api1:8000; server odd:8000; server api2:8080;");
         assert_eq!(r.verdict, Verdict::Fail);
     }
 

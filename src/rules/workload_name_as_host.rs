@@ -1,4 +1,4 @@
-use super::{Check, Context, Finding, Related, upstream_finding};
+use super::{Check, Context, Finding, pick, upstream_finding};
 use crate::fix::{Edit, Fix};
 use crate::network::Hint;
 use crate::nginx::upstreams::HostTarget;
@@ -41,17 +41,9 @@ crate::declare_rule! {
 
 impl Check for WorkloadNameAsHost {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for miss in cx.unresolved() {
+        for (miss, unit) in cx.unresolved_hinted(pick!(Hint::WorkloadName { unit } => *unit)) {
             let (r, name, runtime) = (miss.r, miss.name, miss.runtime);
-            let Some(unit) = miss.hint(|h| match h {
-                Hint::WorkloadName { unit } => Some(*unit),
-                _ => None,
-            }) else {
-                continue;
-            };
-            let Some((_, h)) = miss.host(cx) else {
-                continue;
-            };
+            let Some(h) = miss.host else { continue };
             let topo = cx.topology;
             let u = &topo.units[unit.0];
             let Some((workload_kind, workload, namespace)) = u.workload() else {
@@ -65,33 +57,25 @@ impl Check for WorkloadNameAsHost {
             } else {
                 format!("{workload_kind} `{workload}`")
             };
-            let effect = miss.effect(cx);
+            let effect = miss.effect();
             let msg = format!(
                 "`{name}` is the name of {what}, not of a Service: cluster DNS has no record for it, so {effect}"
             );
-            let mut f = upstream_finding(self, r, msg, Some(h.host_span));
-            if let Some(span) = u.span {
-                f.related.push(Related::new(
-                    span,
-                    format!("{workload_kind} `{workload}` is declared here"),
-                ));
-            }
+            let mut f = upstream_finding(self, r, msg, Some(h.host_span)).related_at(
+                u.span,
+                format!("{workload_kind} `{workload}` is declared here"),
+            );
             let nginx_ns = topo.units[r.site.unit.0].namespace();
             let routes = service_routes(topo, unit, r.port, nginx_ns, runtime);
             if routes.is_empty() {
-                if let Some(fix) = create_service_fix(cx, u, workload, namespace, r.port) {
-                    f.fixes.push(fix);
-                }
+                f = f.fixes(create_service_fix(cx, u, workload, namespace, r.port));
             } else {
                 for route in &routes {
-                    f.fixes.push(route_fix(h, route, r.port));
                     let s = &topo.services[route.service];
-                    if let Some(span) = s.span {
-                        f.related.push(Related::new(
-                            span,
-                            format!("Service `{}` selects the pods of `{workload}`", s.name),
-                        ));
-                    }
+                    f = f.fix(route_fix(h, route, r.port)).related_at(
+                        s.span,
+                        format!("Service `{}` selects the pods of `{workload}`", s.name),
+                    );
                 }
             }
             out.push(f);
@@ -227,7 +211,7 @@ fn create_service_fix(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{k8s_orders, k8s_service};
+    use crate::rules::testing::{k8s_orders, k8s_service, proxy_pass};
 
     /// nginx and Deployment `orders` (containerPort 8080 named `http`).
     fn orders() -> String {
@@ -246,9 +230,8 @@ mod tests {
 
     #[test]
     fn the_service_port_for_the_workload_port_is_chosen() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = format!("{}---{}", orders(), orders_svc());
-        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &topo, "UC1004");
         assert_eq!(
             f.fixes[0].title,
             "Use Service `orders-svc:80` instead of `orders:8080`"
@@ -257,9 +240,8 @@ mod tests {
 
     #[test]
     fn without_a_service_the_fix_creates_one() {
-        let conf = "server { listen 8080; location / { proxy_pass http://orders:8080; } }";
         let topo = orders();
-        let f = crate::rules::testing::run_first(conf, &topo, "UC1004");
+        let f = crate::rules::testing::run_first(&proxy_pass(8080, "orders:8080"), &topo, "UC1004");
         let fix = &f.fixes[0];
         assert_eq!(fix.applicability, crate::fix::Applicability::DisplayOnly);
         assert!(
