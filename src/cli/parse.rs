@@ -5,6 +5,8 @@
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::cli::files::Bundle;
 use clap::Args;
+use std::io::Write as _;
+use std::os::fd::AsFd;
 use upcheck::nginx::{self, Ctx, crossplane};
 
 /// Options of `upcheck parse`.
@@ -128,11 +130,14 @@ fn write_payload<'a>(
             write_json(out, &value, indent)
         }
         None => {
+            // Straight to the file descriptor: stdout's line buffering
+            // would search each piece (megabytes) for a line break.
+            out.flush()?;
+            let mut raw = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
             for piece in pieces {
-                out.write_all(piece)?;
+                raw.write_all(piece)?;
             }
-            out.write_all(b"\n")?;
-            out.flush()
+            raw.write_all(b"\n")
         }
     }
 }

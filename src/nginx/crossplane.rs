@@ -13,7 +13,6 @@ use super::{
 };
 use crate::source::{FileId, SourceMap, Span};
 use compact_str::CompactString;
-use serde::Serialize;
 use std::collections::HashMap;
 
 /// What to include in the payload.
@@ -27,39 +26,6 @@ pub struct Options {
     pub positions: bool,
     /// Includes were not followed (crossplane `--single-file`): no `includes` key.
     pub single_file: bool,
-}
-
-/// A span as line/column pairs plus byte offsets.
-#[derive(Debug, Clone, Serialize)]
-pub struct Pos {
-    /// Start line (1-based).
-    pub line: u32,
-    /// Start column (1-based, characters).
-    pub column: u32,
-    /// End line.
-    pub end_line: u32,
-    /// End column (exclusive).
-    pub end_column: u32,
-    /// Start byte offset.
-    pub start: u32,
-    /// End byte offset (exclusive).
-    pub end: u32,
-}
-
-impl Pos {
-    /// Positions of a span.
-    pub fn of(sources: &SourceMap, span: Span) -> Pos {
-        let s = sources.start(span);
-        let e = sources.end(span);
-        Pos {
-            line: s.line,
-            column: s.column,
-            end_line: e.line,
-            end_column: e.column,
-            start: span.start,
-            end: span.end,
-        }
-    }
 }
 
 /// Renders a parsed configuration as crossplane's payload, as a JSON
@@ -398,14 +364,14 @@ impl Writer<'_> {
     fn end_directive(&self, out: &mut Vec<u8>, d: &Directive, file: FileId) {
         if self.opts.positions {
             out.extend_from_slice(b",\"pos\":{");
-            pos_fields(out, &Pos::of(self.sources, d.span));
+            pos_fields(out, self.sources, d.span);
             out.extend_from_slice(b"},\"args_pos\":[");
             for (i, a) in d.args.iter().enumerate() {
                 if i > 0 {
                     out.extend_from_slice(b",");
                 }
                 out.extend_from_slice(b"{");
-                pos_fields(out, &Pos::of(self.sources, a.span));
+                pos_fields(out, self.sources, a.span);
                 out.extend_from_slice(b",\"quote\":");
                 string(out, a.quote.name());
                 out.extend_from_slice(b"}");
@@ -612,15 +578,18 @@ fn status(failed: bool) -> &'static str {
     if failed { "failed" } else { "ok" }
 }
 
-/// A [`Pos`]'s fields, without braces.
-fn pos_fields(out: &mut Vec<u8>, p: &Pos) {
+/// A span's position fields, without braces: its start and end as line
+/// and column (1-based, columns in characters, the end exclusive), then
+/// as byte offsets.
+fn pos_fields(out: &mut Vec<u8>, sources: &SourceMap, span: Span) {
+    let (s, e) = (sources.start(span), sources.end(span));
     for (i, (key, n)) in [
-        ("line", p.line),
-        ("column", p.column),
-        ("end_line", p.end_line),
-        ("end_column", p.end_column),
-        ("start", p.start),
-        ("end", p.end),
+        ("line", s.line),
+        ("column", s.column),
+        ("end_line", e.line),
+        ("end_column", e.column),
+        ("start", span.start),
+        ("end", span.end),
     ]
     .into_iter()
     .enumerate()
