@@ -609,36 +609,30 @@ fn number(out: &mut Vec<u8>, n: u32) {
 }
 
 /// A JSON string. Most nginx words need no escape (bytes under 0x20, `"`
-/// and `\\` are the ones JSON escapes): they are copied eight bytes at a
-/// time, each word checked as it goes, then byte by byte. At the first byte
-/// that needs one, what was copied is taken back and serde_json's escaper
-/// writes the string.
+/// and `\\` are the ones JSON escapes): eight bytes at a time say so, and
+/// the bytes are copied; the rest go through serde_json's escaper.
 fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    let mark = out.len();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let word: [u8; 8] = c.try_into().expect("eight bytes");
-        if needs_escape(u64::from_ne_bytes(word)) {
-            return escaped(out, mark, s);
-        }
-        out.extend_from_slice(&word);
+    if any_needs_escape(bytes) {
+        serde_json::to_writer(out, s).expect("a Vec takes every byte");
+    } else {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
     }
-    for &b in chunks.remainder() {
-        if b < 0x20 || b == b'"' || b == b'\\' {
-            return escaped(out, mark, s);
-        }
-        out.push(b);
-    }
-    out.push(b'"');
 }
 
-/// `s` through serde_json's escaper, in place of what `string` began at `mark`.
-fn escaped(out: &mut Vec<u8>, mark: usize, s: &str) {
-    out.truncate(mark);
-    serde_json::to_writer(out, s).expect("a Vec takes every byte");
+/// Whether any byte needs a JSON escape: by eight-byte words, the last
+/// one overlapping the one before (short strings byte by byte).
+fn any_needs_escape(bytes: &[u8]) -> bool {
+    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("eight bytes"));
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    chunks.by_ref().any(|c| needs_escape(word(c)))
+        || (!chunks.remainder().is_empty() && needs_escape(word(&bytes[bytes.len() - 8..])))
 }
 
 /// Whether any byte of the word is under 0x20, `"` or `\\` (SWAR: the
