@@ -353,8 +353,8 @@ impl<'a, S: Sink> Parser<'a, S> {
                     self.args.push(a);
                 }
                 TokenKind::Comment => {
-                    let c = self.comment(&tok);
                     if self.opts.comments {
+                        let c = self.comment(&tok);
                         d.inner_comments.push(c);
                     }
                 }

@@ -210,60 +210,10 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
                 Some(single(TokenKind::Close))
             }
-            b'#' => {
-                let (rest, text) = comment(rest).expect("starts with #");
-                self.advance_to(rest);
-                // A CRLF line break ends the comment before its `\r`.
-                let end = start + text.strip_suffix(b"\r").unwrap_or(text).len();
-                Some(Token {
-                    kind: TokenKind::Comment,
-                    start,
-                    end,
-                    inner_start: start + 1,
-                    inner_end: end,
-                    escaped: false,
-                })
-            }
-            b'"' | b'\'' => {
-                let q = if first == b'"' {
-                    Quote::Double
-                } else {
-                    Quote::Single
-                };
-                match quoted(first)(rest) {
-                    Ok((after, body)) => {
-                        self.advance_to(after);
-                        self.check_space_after_quote();
-                        Some(Token {
-                            kind: TokenKind::Word(q),
-                            start,
-                            end: self.pos,
-                            inner_start: start + 1,
-                            inner_end: start + 1 + body.len(),
-                            escaped: body.contains(&b'\\'),
-                        })
-                    }
-                    Err(_) => {
-                        // Unterminated: nginx reads to the end of the file.
-                        self.errors.push(LexError {
-                            offset: start,
-                            message: format!(
-                                "unexpected end of file, expecting \";\" or \"}}\" (the {} opened here is never closed)",
-                                if first == b'"' { "double quote" } else { "single quote" }
-                            ),
-                        });
-                        self.pos = self.src.len();
-                        Some(Token {
-                            kind: TokenKind::Word(q),
-                            start,
-                            end: self.pos,
-                            inner_start: start + 1,
-                            inner_end: self.pos,
-                            escaped: rest.contains(&b'\\'),
-                        })
-                    }
-                }
-            }
+            // Comments and quoted strings are rarer than words: read out of
+            // line, so the word path stays short.
+            b'#' => Some(self.comment_token(start)),
+            b'"' | b'\'' => Some(self.quoted_token(start, first)),
             _ => {
                 let (len, escaped) = word_len(rest);
                 debug_assert!(len > 0, "a non-space, non-special byte starts a word");
@@ -276,6 +226,69 @@ impl<'a> Lexer<'a> {
                     inner_end: self.pos,
                     escaped,
                 })
+            }
+        }
+    }
+
+    /// The comment starting at `start` (at its `#`).
+    #[inline(never)]
+    fn comment_token(&mut self, start: usize) -> Token {
+        let rest = &self.src[start..];
+        let (rest, text) = comment(rest).expect("starts with #");
+        self.advance_to(rest);
+        // A CRLF line break ends the comment before its `\r`.
+        let end = start + text.strip_suffix(b"\r").unwrap_or(text).len();
+        Token {
+            kind: TokenKind::Comment,
+            start,
+            end,
+            inner_start: start + 1,
+            inner_end: end,
+            escaped: false,
+        }
+    }
+
+    /// The string quoted with `first` starting at `start`. An unterminated
+    /// one is reported and yields the rest of the file as its value.
+    #[inline(never)]
+    fn quoted_token(&mut self, start: usize, first: u8) -> Token {
+        let rest = &self.src[start..];
+        let q = if first == b'"' {
+            Quote::Double
+        } else {
+            Quote::Single
+        };
+        match quoted(first)(rest) {
+            Ok((after, body)) => {
+                self.advance_to(after);
+                self.check_space_after_quote();
+                Token {
+                    kind: TokenKind::Word(q),
+                    start,
+                    end: self.pos,
+                    inner_start: start + 1,
+                    inner_end: start + 1 + body.len(),
+                    escaped: body.contains(&b'\\'),
+                }
+            }
+            Err(_) => {
+                // Unterminated: nginx reads to the end of the file.
+                self.errors.push(LexError {
+                    offset: start,
+                    message: format!(
+                        "unexpected end of file, expecting \";\" or \"}}\" (the {} opened here is never closed)",
+                        if first == b'"' { "double quote" } else { "single quote" }
+                    ),
+                });
+                self.pos = self.src.len();
+                Token {
+                    kind: TokenKind::Word(q),
+                    start,
+                    end: self.pos,
+                    inner_start: start + 1,
+                    inner_end: self.pos,
+                    escaped: rest.contains(&b'\\'),
+                }
             }
         }
     }
