@@ -14,7 +14,7 @@ mod ruby;
 
 use super::command::{Cmd, Env, EnvVal, commands};
 use super::images::{defaults_without_command, image_default, image_parts, image_program};
-use super::options::{bind_of_host, bind_text, parse_port, port_or};
+use super::options::{bind_of_host, bind_text, opt_last, parse_port, port_or};
 use crate::topology::model::{
     AppProtocol, Bind, Certainty, Container, Listener, Mount, Protocol, Provenance, ProvenanceKind,
 };
@@ -388,6 +388,41 @@ impl Ctx {
             Protocol::Tcp,
             How::new(cmd, explicit).env(env).note(note),
         );
+    }
+}
+
+/// An option that gives a `--host`/`--port` server its host or its port:
+/// its long and short spellings, and the environment variable the server
+/// reads when it is not given.
+#[derive(Clone, Copy)]
+struct Opt {
+    long: &'static [&'static str],
+    short: &'static [&'static str],
+    env: Option<&'static str>,
+}
+
+impl Opt {
+    /// Spelled `long` or `short`, with no environment fallback.
+    const fn new(long: &'static [&'static str], short: &'static [&'static str]) -> Opt {
+        Opt {
+            long,
+            short,
+            env: None,
+        }
+    }
+
+    /// Read from the environment variable `var` when not given.
+    const fn or_env(self, var: &'static str) -> Opt {
+        Opt {
+            env: Some(var),
+            ..self
+        }
+    }
+
+    /// The value last given in `args`, and the variable to fall back to, as
+    /// [`Ctx::host_port`] takes them.
+    fn read(&self, args: &[String]) -> (Option<String>, Option<&'static str>) {
+        (opt_last(args, self.long, self.short), self.env)
     }
 }
 
