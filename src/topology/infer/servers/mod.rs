@@ -298,7 +298,7 @@ impl Ctx {
         cmd: &Cmd,
         prog: &'static str,
         port: u16,
-        bind: Option<Bind>,
+        bind: Bind,
         app: Option<AppProtocol>,
     ) {
         if self.image_prog == Some(prog) || prog == "php-fpm" {
@@ -333,9 +333,10 @@ impl Ctx {
         cmd: &Cmd,
         server: &str,
         port: u16,
-        bind: Option<Bind>,
+        bind: Bind,
         app: Option<AppProtocol>,
     ) {
+        let bind = Some(bind);
         let note = format!("{server} listens on {}:{port} by default", bind_text(&bind));
         self.push(
             Addr::Tcp(bind, port),

@@ -62,7 +62,7 @@ impl Ctx {
             }
             return;
         }
-        self.documented_default(cmd, "gunicorn", 8000, Some(loopback()), http);
+        self.documented_default(cmd, "gunicorn", 8000, loopback(), http);
     }
 
     /// `uvicorn`: `--host`/`--port` (or `UVICORN_*`), `--uds`; `--fd` is unknown.
@@ -107,7 +107,7 @@ impl Ctx {
         if !tcp.is_empty() || !quic.is_empty() || has_flag(args, &["--config", "-c"]) {
             return;
         }
-        self.documented_default(cmd, "hypercorn", 8000, Some(loopback()), http);
+        self.documented_default(cmd, "hypercorn", 8000, loopback(), http);
     }
 
     /// `flask run`: `-h`, `-p`, `FLASK_RUN_HOST`, `FLASK_RUN_PORT`.
@@ -154,7 +154,7 @@ impl Ctx {
         let positional = first_positional(args, WITH_VALUE);
         let http = Some(AppProtocol::Http);
         match positional {
-            None => self.documented_default(cmd, "runserver", 8000, Some(default_host), http),
+            None => self.documented_default(cmd, "runserver", 8000, default_host, http),
             Some(p) => {
                 let (host, port) = match split_hostport(p) {
                     (h, Some(port)) => (Some(h), port),
