@@ -45,20 +45,9 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     listen_where_configured(&mut topo, &sites, &extraction, &sources);
     let resolutions = network::resolve_all(&topo, &extraction, &sites, deadline);
     in_time(deadline)?;
-    let mut findings = judge(
-        deadline,
-        &input.options.rules,
-        &Context {
-            sources: &sources,
-            config: Some(&config),
-            extraction: &extraction,
-            topology: &topo,
-            sites: &sites,
-            resolutions: &resolutions,
-            topology_files: &loaded.topology_files,
-            placement: located.placement.as_ref(),
-        },
-    );
+    let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
+        .with_inputs(&loaded.topology_files, located.placement.as_ref());
+    let mut findings = judge(deadline, &input.options.rules, &cx);
     let written: Vec<FileId> = (loaded.nginx.iter())
         .chain(&loaded.topology_files)
         .chain(&loaded.project)
@@ -364,16 +353,8 @@ mod tests {
         listen_where_configured(&mut topo, &sites, &extraction, &sources);
         assert!(network::resolve_all(&topo, &extraction, &sites, passed).is_empty());
         let resolutions = network::resolve_all(&topo, &extraction, &sites, Deadline::NONE);
-        let cx = Context {
-            sources: &sources,
-            config: Some(&config),
-            extraction: &extraction,
-            topology: &topo,
-            sites: &sites,
-            resolutions: &resolutions,
-            topology_files: &loaded.topology_files,
-            placement: located.placement.as_ref(),
-        };
+        let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
+            .with_inputs(&loaded.topology_files, located.placement.as_ref());
         assert!(judge(passed, &RuleSettings::default(), &cx).is_empty());
     }
 }

@@ -300,18 +300,7 @@ pub fn discover(
             )
         }
         None => {
-            let files: Vec<Found> = named
-                .topology
-                .iter()
-                .map(|p| Found {
-                    path: if p == "-" {
-                        p.clone()
-                    } else {
-                        crate::nginx::include::normalize(p)
-                    },
-                    why: "named on the command line".into(),
-                })
-                .collect();
+            let files: Vec<Found> = named.topology.iter().map(|p| Found::given(p)).collect();
             // Compose's rule: the project directory is the first file's.
             let dir = files
                 .iter()

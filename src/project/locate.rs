@@ -57,6 +57,26 @@ pub struct Found {
     pub why: String,
 }
 
+impl Found {
+    /// `path`, chosen because `why`.
+    pub(crate) fn new(path: impl Into<String>, why: impl Into<String>) -> Found {
+        Found {
+            path: path.into(),
+            why: why.into(),
+        }
+    }
+
+    /// A file named on the command line, normalised (`-`, stdin, as it is).
+    pub(crate) fn given(path: &str) -> Found {
+        let path = if path == "-" {
+            path.to_string()
+        } else {
+            normalize(path)
+        };
+        Found::new(path, "named on the command line")
+    }
+}
+
 /// A Kubernetes project that cannot be read as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unrendered {
@@ -172,6 +192,18 @@ fn env_file_vars(
     }
 }
 
+/// Nothing when `path`, named by `named_by` (`--env-file`, `--topology`,
+/// `COMPOSE_FILE`), is a file in `src`; [`LocateError::Missing`] otherwise.
+fn must_exist(src: &dyn FileSource, path: &str, named_by: &str) -> Result<(), LocateError> {
+    if src.entry(path) == Some(Entry::File) {
+        return Ok(());
+    }
+    Err(LocateError::Missing {
+        path: path.to_string(),
+        named_by: named_by.into(),
+    })
+}
+
 /// Finds the project in `src` (rooted where discovery runs).
 pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateError> {
     let mut notes = Vec::new();
@@ -196,24 +228,13 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
     let mut env_files: Vec<Found> = Vec::new();
     if !explicit_env.is_empty() {
         for p in &explicit_env {
-            if src.entry(p) != Some(Entry::File) {
-                return Err(LocateError::Missing {
-                    path: p.clone(),
-                    named_by: "--env-file".into(),
-                });
-            }
-            env_files.push(Found {
-                path: normalize(p),
-                why: "--env-file".into(),
-            });
+            must_exist(src, p, "--env-file")?;
+            env_files.push(Found::new(normalize(p), "--env-file"));
         }
     } else if !disable {
         let dotenv = join(&first_dir, ".env");
         if src.entry(&dotenv) == Some(Entry::File) {
-            env_files.push(Found {
-                path: dotenv,
-                why: "the project's .env".into(),
-            });
+            env_files.push(Found::new(dotenv, "the project's .env"));
         }
     }
     // Later env files override earlier ones; the process environment wins.
@@ -232,16 +253,10 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
     let mut files: Vec<Found> = Vec::new();
     if !req.compose_files.is_empty() {
         for f in &req.compose_files {
-            if f != "-" && src.entry(f) != Some(Entry::File) {
-                return Err(LocateError::Missing {
-                    path: f.clone(),
-                    named_by: "--topology".into(),
-                });
+            if f != "-" {
+                must_exist(src, f, "--topology")?;
             }
-            files.push(Found {
-                path: if f == "-" { f.clone() } else { normalize(f) },
-                why: "named on the command line".into(),
-            });
+            files.push(Found::given(f));
         }
     } else if let Some(list) = env.get("COMPOSE_FILE").filter(|v| !v.is_empty()) {
         let sep = env
@@ -250,16 +265,8 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
             .cloned()
             .unwrap_or_else(|| ":".into());
         for f in list.split(sep.as_str()).filter(|f| !f.is_empty()) {
-            if src.entry(f) != Some(Entry::File) {
-                return Err(LocateError::Missing {
-                    path: f.to_string(),
-                    named_by: "COMPOSE_FILE".into(),
-                });
-            }
-            files.push(Found {
-                path: normalize(f),
-                why: "COMPOSE_FILE".into(),
-            });
+            must_exist(src, f, "COMPOSE_FILE")?;
+            files.push(Found::new(normalize(f), "COMPOSE_FILE"));
         }
     } else {
         let mut dir = String::new();
@@ -277,24 +284,20 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
                         here.join(", ")
                     ));
                 }
-                files.push(Found {
-                    path: join(&dir, first),
-                    why: if dir.is_empty() {
-                        "default compose file".into()
-                    } else {
-                        "default compose file, found in a parent directory".into()
-                    },
-                });
+                let why = if dir.is_empty() {
+                    "default compose file"
+                } else {
+                    "default compose file, found in a parent directory"
+                };
+                files.push(Found::new(join(&dir, first), why));
                 let overrides: Vec<&str> = OVERRIDE_NAMES
                     .iter()
                     .copied()
                     .filter(|n| src.entry(&join(&dir, n)) == Some(Entry::File))
                     .collect();
                 if let Some(o) = overrides.first() {
-                    files.push(Found {
-                        path: join(&dir, o),
-                        why: "override file beside the compose file".into(),
-                    });
+                    let why = "override file beside the compose file";
+                    files.push(Found::new(join(&dir, o), why));
                 }
                 break;
             }
@@ -323,10 +326,7 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
         for (k, v) in env_file_vars(src, &dotenv, &env) {
             env.entry(k).or_insert(v);
         }
-        env_files.push(Found {
-            path: dotenv,
-            why: "the project's .env".into(),
-        });
+        env_files.push(Found::new(dotenv, "the project's .env"));
     }
     Ok(Located::Compose {
         dir,
@@ -376,10 +376,9 @@ fn kubernetes(src: &dyn FileSource) -> Result<Located, LocateError> {
                 Some(Entry::Dir) if depth < MAX_SCAN_DEPTH && !SKIP_DIRS.contains(&n.as_str()) => {
                     subdirs.push((p, depth + 1))
                 }
-                Some(Entry::File) if is_manifest(src, &p) => files.push(Found {
-                    path: p,
-                    why: "Kubernetes manifest".into(),
-                }),
+                Some(Entry::File) if is_manifest(src, &p) => {
+                    files.push(Found::new(p, "Kubernetes manifest"))
+                }
                 _ => {}
             }
         }

@@ -171,7 +171,45 @@ pub struct Context<'a> {
     pub placement: Option<&'a crate::placement::Placement>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// What the pipeline made of the input, for the rules to look at: the
+    /// parsed configuration, its extraction, the topology, the nginx sites
+    /// and their resolutions. No topology file and no placement until
+    /// [`Context::with_inputs`] names them.
+    pub(crate) fn new(
+        sources: &'a SourceMap,
+        config: &'a Config,
+        extraction: &'a Extraction,
+        topology: &'a Topology,
+        sites: &'a [Site],
+        resolutions: &'a [Resolution],
+    ) -> Self {
+        Context {
+            sources,
+            config: Some(config),
+            extraction,
+            topology,
+            sites,
+            resolutions,
+            topology_files: &[],
+            placement: None,
+        }
+    }
+
+    /// The topology files (where fixes to the topology go) and where the
+    /// nginx container sees the submitted files.
+    pub(crate) fn with_inputs(
+        self,
+        topology_files: &'a [FileId],
+        placement: Option<&'a crate::placement::Placement>,
+    ) -> Self {
+        Context {
+            topology_files,
+            placement,
+            ..self
+        }
+    }
+
     /// The upstream a resolution is about.
     pub fn upstream(&self, r: &Resolution) -> &UpstreamRef {
         &self.extraction.upstreams[r.upstream]

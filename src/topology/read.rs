@@ -264,6 +264,20 @@ impl Reader {
         parent.get(key).filter(|n| !n.is_null())
     }
 
+    /// The field `key` of `parent` (at `at`), when present and not null,
+    /// read by `of`, one of the `*_of` node readers, at the field's path.
+    fn read<'n, T>(
+        &mut self,
+        obj: &str,
+        parent: &'n Node,
+        at: &str,
+        key: &str,
+        of: impl FnOnce(&mut Self, &str, &'n Node, &str) -> Option<T>,
+    ) -> Option<T> {
+        let n = Self::child(parent, key)?;
+        of(self, obj, n, &join(at, key))
+    }
+
     /// A mapping field; another type is a warning and `None`.
     pub(crate) fn map<'n>(
         &mut self,
@@ -300,6 +314,29 @@ impl Reader {
         }
     }
 
+    /// A list field of mappings, each read by `item` (given the item's
+    /// path, `at.key[i]`), in order, keeping what it returns; an item of
+    /// another type is a warning and skipped, and so is a field that is
+    /// not a list (as [`Reader::seq`]).
+    pub(crate) fn map_items<'n, T>(
+        &mut self,
+        obj: &str,
+        parent: &'n Node,
+        at: &str,
+        key: &str,
+        mut item: impl FnMut(&mut Self, &str, &'n Node) -> Option<T>,
+    ) -> Vec<T> {
+        let list = join(at, key);
+        let mut out = Vec::new();
+        for (i, n) in self.seq(obj, parent, at, key).iter().enumerate() {
+            let path = format!("{list}[{i}]");
+            if self.is_map(obj, n, &path) {
+                out.extend(item(self, &path, n));
+            }
+        }
+        out
+    }
+
     /// A string field; another type is a warning and `None`.
     pub(crate) fn str<'n>(
         &mut self,
@@ -308,8 +345,7 @@ impl Reader {
         at: &str,
         key: &str,
     ) -> Option<(&'n str, Span)> {
-        let n = Self::child(parent, key)?;
-        self.str_of(obj, n, &join(at, key))
+        self.read(obj, parent, at, key, Self::str_of)
     }
 
     /// A string field that the item at `at` needs: without it (absent or
@@ -354,8 +390,7 @@ impl Reader {
         at: &str,
         key: &str,
     ) -> Option<(String, Span)> {
-        let n = Self::child(parent, key)?;
-        self.text_of(obj, n, &join(at, key))
+        self.read(obj, parent, at, key, Self::text_of)
     }
 
     /// A string node, or another scalar warned about and read as text.
@@ -365,15 +400,8 @@ impl Reader {
         }
         match n.scalar_text() {
             Some(t) => {
-                self.warn(
-                    n.span,
-                    format!(
-                        "{} {} a string, not {} (quote it)",
-                        field(obj, path),
-                        self.dialect.verb,
-                        n.type_name()
-                    ),
-                );
+                let found = format!("{} (quote it)", n.type_name());
+                self.mistyped(n.span, &field(obj, path), "a string", &found);
                 Some((t, n.span))
             }
             None => {
@@ -391,8 +419,7 @@ impl Reader {
         at: &str,
         key: &str,
     ) -> Option<(i64, Span)> {
-        let n = Self::child(parent, key)?;
-        self.int_of(obj, n, &join(at, key))
+        self.read(obj, parent, at, key, Self::int_of)
     }
 
     /// An integer node; a string of digits is warned about and read.
@@ -400,15 +427,7 @@ impl Reader {
         match (&n.value, n.as_int()) {
             (Value::Int(i), _) => Some((*i, n.span)),
             (_, Some(i)) => {
-                self.warn(
-                    n.span,
-                    format!(
-                        "{} {} {}, not a string",
-                        field(obj, path),
-                        self.dialect.verb,
-                        self.dialect.int
-                    ),
-                );
+                self.mistyped(n.span, &field(obj, path), self.dialect.int, "a string");
                 Some((i, n.span))
             }
             _ => {
@@ -438,8 +457,7 @@ impl Reader {
         at: &str,
         key: &str,
     ) -> Option<(u16, Span)> {
-        let n = Self::child(parent, key)?;
-        self.port_of(obj, n, &join(at, key))
+        self.read(obj, parent, at, key, Self::port_of)
     }
 
     /// A port number node (1-65535).
@@ -448,14 +466,8 @@ impl Reader {
         match u16::try_from(i) {
             Ok(p) if p > 0 => Some((p, span)),
             _ => {
-                self.warn(
-                    span,
-                    format!(
-                        "{} {} a port number (1-65535), not {i}",
-                        field(obj, path),
-                        self.dialect.verb
-                    ),
-                );
+                let expected = "a port number (1-65535)";
+                self.mistyped(span, &field(obj, path), expected, &i.to_string());
                 None
             }
         }
@@ -520,14 +532,7 @@ impl Reader {
     }
 
     fn not_ip(&mut self, obj: &str, path: &str, s: &str, span: Span) {
-        self.warn(
-            span,
-            format!(
-                "{} {} an IP address, not `{s}`",
-                field(obj, path),
-                self.dialect.verb
-            ),
-        );
+        self.mistyped(span, &field(obj, path), "an IP address", &format!("`{s}`"));
     }
 
     /// A `protocol` field, spelled as the dialect spells it; absent or
@@ -553,14 +558,8 @@ impl Reader {
             Some(2) => Protocol::Sctp,
             Some(_) => Protocol::Tcp,
             None => {
-                self.warn(
-                    span,
-                    format!(
-                        "{} {} {expected}, not `{p}`",
-                        field(obj, &join(at, "protocol")),
-                        self.dialect.verb
-                    ),
-                );
+                let what = field(obj, &join(at, "protocol"));
+                self.mistyped(span, &what, expected, &format!("`{p}`"));
                 Protocol::Tcp
             }
         }
@@ -667,18 +666,13 @@ impl Reader {
         match choices.iter().find(|c| c.eq_ignore_ascii_case(s)) {
             Some(c) => Some((c, span)),
             None => {
-                self.warn(
+                let listed: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+                let expected = format!("one of {}", listed.join(", "));
+                self.mistyped(
                     span,
-                    format!(
-                        "{} {} one of {}, not `{s}`",
-                        field(obj, &join(at, key)),
-                        self.dialect.verb,
-                        choices
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    &field(obj, &join(at, key)),
+                    &expected,
+                    &format!("`{s}`"),
                 );
                 None
             }

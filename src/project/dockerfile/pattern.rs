@@ -211,27 +211,40 @@ pub(super) fn reverse_pattern(p: &str) -> String {
     out.into_iter().collect()
 }
 
+/// A pattern's characters, as the compilers read them.
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// The tokens of a pattern in a language whose `*` and `?` match any
+/// character but `not`; `other` reads every other character (given what
+/// follows it): a token, nothing (`Ok(None)`), or the language's error.
+fn tokens<E>(
+    p: &str,
+    not: char,
+    mut other: impl FnMut(char, &mut Chars<'_>) -> Result<Option<Tok>, E>,
+) -> Result<Vec<Tok>, E> {
+    let mut toks = Vec::new();
+    let mut it = p.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '*' => toks.push(Tok::Star { not }),
+            '?' => toks.push(Tok::Any { not }),
+            c => toks.extend(other(c, &mut it)?),
+        }
+    }
+    Ok(toks)
+}
+
 impl ShellPattern {
     /// Compiles a pattern; the error is BuildKit's (`invalid escape '\x'`).
     pub fn compile(p: &str) -> Result<ShellPattern, String> {
-        let mut toks = Vec::new();
-        let mut it = p.chars().peekable();
-        while let Some(c) = it.next() {
-            match c {
-                '*' => toks.push(Tok::Star { not: '\n' }),
-                '?' => toks.push(Tok::Any { not: '\n' }),
-                '\\' => {
-                    if matches!(it.peek(), Some('}' | '/')) {
-                        continue;
-                    }
-                    match it.next() {
-                        Some(e @ ('*' | '?' | '\\')) => toks.push(Tok::Lit(e)),
-                        e => return Err(format!("invalid escape '\\{}'", e.unwrap_or('\u{FFFD}'))),
-                    }
-                }
-                c => toks.push(Tok::Lit(c)),
-            }
-        }
+        let toks = tokens(p, '\n', |c, it| match c {
+            '\\' if matches!(it.peek(), Some('}' | '/')) => Ok(None),
+            '\\' => match it.next() {
+                Some(e @ ('*' | '?' | '\\')) => Ok(Some(Tok::Lit(e))),
+                e => Err(format!("invalid escape '\\{}'", e.unwrap_or('\u{FFFD}'))),
+            },
+            c => Ok(Some(Tok::Lit(c))),
+        })?;
         Ok(ShellPattern { toks })
     }
 
@@ -338,12 +351,10 @@ fn expand_template(t: &str, matched: &[char], out: &mut String) {
 /// Parses a `[...]` class starting after `[` with Go `filepath.Match`
 /// rules (`^` negates, `\` escapes, `lo-hi` ranges); returns the token and
 /// the rest, or `None` when malformed.
-fn glob_class(
-    mut it: std::iter::Peekable<std::str::Chars<'_>>,
-) -> Option<(Tok, std::iter::Peekable<std::str::Chars<'_>>)> {
+fn glob_class(it: &mut Chars<'_>) -> Option<Tok> {
     let negated = it.next_if_eq(&'^').is_some();
     let mut ranges = Vec::new();
-    let esc = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<char> {
+    let esc = |it: &mut Chars<'_>| -> Option<char> {
         match it.next()? {
             '-' | ']' => None,
             '\\' => it.next(),
@@ -352,11 +363,11 @@ fn glob_class(
     };
     loop {
         if !ranges.is_empty() && it.next_if_eq(&']').is_some() {
-            return Some((Tok::Class { ranges, negated }, it));
+            return Some(Tok::Class { ranges, negated });
         }
-        let lo = esc(&mut it)?;
+        let lo = esc(it)?;
         let hi = if it.next_if_eq(&'-').is_some() {
-            esc(&mut it)?
+            esc(it)?
         } else {
             lo
         };
@@ -373,22 +384,12 @@ pub(super) struct Glob {
 impl Glob {
     /// Compiles a glob; `None` when malformed (`ErrBadPattern`).
     pub fn compile(p: &str) -> Option<Glob> {
-        let mut toks = Vec::new();
-        let mut it = p.chars().peekable();
-        while let Some(c) = it.next() {
-            match c {
-                '*' => toks.push(Tok::Star { not: '/' }),
-                '?' => toks.push(Tok::Any { not: '/' }),
-                '\\' => toks.push(Tok::Lit(it.next()?)),
-                '[' => {
-                    let (t, rest) = glob_class(it)?;
-                    toks.push(t);
-                    it = rest;
-                }
-                c => toks.push(Tok::Lit(c)),
-            }
-        }
-        Some(Glob { toks })
+        let toks = tokens(p, '/', |c, it| match c {
+            '\\' => it.next().map(|e| Some(Tok::Lit(e))).ok_or(()),
+            '[' => glob_class(it).map(Some).ok_or(()),
+            c => Ok(Some(Tok::Lit(c))),
+        });
+        Some(Glob { toks: toks.ok()? })
     }
 
     /// Whether the whole of `name` matches.
@@ -483,8 +484,9 @@ impl IgnorePattern {
                 }
                 '[' => {
                     let rest: String = chars[i..].iter().collect();
-                    match glob_class(rest.chars().peekable()) {
-                        Some((t, left)) => {
+                    let mut left = rest.chars().peekable();
+                    match glob_class(&mut left) {
+                        Some(t) => {
                             i = chars.len() - left.count();
                             toks.push(t);
                         }

@@ -301,6 +301,23 @@ impl Run<'_> {
         self.deliver(stack, c.encode_utf8(&mut [0; 4]), !raw)
     }
 
+    /// Keeps the quote `q` in the quoted text `s` when the lexer keeps
+    /// quotes ([`Lexer::raw_quotes`]).
+    fn keep_quote(&self, s: &mut String, q: char) {
+        if self.lx.raw_quotes {
+            s.push(q);
+        }
+    }
+
+    /// Steps over the opening quote `q`: the quoted text starts empty, or
+    /// with the quote when the lexer keeps quotes.
+    fn open_quote(&mut self, q: char) -> String {
+        self.next();
+        let mut s = String::new();
+        self.keep_quote(&mut s, q);
+        s
+    }
+
     /// One step of the innermost frame; `Some` with the result at the end.
     fn step(&mut self, stack: &mut Vec<Frame>) -> Result<Option<String>, LexError> {
         let escape = self.lx.escape;
@@ -316,9 +333,7 @@ impl Run<'_> {
                         let Some(Frame::DoubleQuote { mut result, .. }) = stack.pop() else {
                             return Ok(None);
                         };
-                        if self.lx.raw_quotes {
-                            result.push('"');
-                        }
+                        self.keep_quote(&mut result, '"');
                         self.deliver(stack, &result, false)?;
                         Ok(None)
                     }
@@ -378,11 +393,7 @@ impl Run<'_> {
                         self.deliver(stack, &s, false)?;
                     }
                     '\'' if quotes => {
-                        self.next();
-                        let mut s = String::new();
-                        if self.lx.raw_quotes {
-                            s.push('\'');
-                        }
+                        let mut s = self.open_quote('\'');
                         loop {
                             match self.next() {
                                 None => {
@@ -391,9 +402,7 @@ impl Run<'_> {
                                     ));
                                 }
                                 Some('\'') => {
-                                    if self.lx.raw_quotes {
-                                        s.push('\'');
-                                    }
+                                    self.keep_quote(&mut s, '\'');
                                     break;
                                 }
                                 Some(ch) => {
@@ -407,11 +416,7 @@ impl Run<'_> {
                         self.deliver(stack, &s, false)?;
                     }
                     '"' if quotes => {
-                        self.next();
-                        let mut result = String::new();
-                        if self.lx.raw_quotes {
-                            result.push('"');
-                        }
+                        let result = self.open_quote('"');
                         stack.push(Frame::DoubleQuote {
                             raw_escapes,
                             result,

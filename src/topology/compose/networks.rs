@@ -5,7 +5,7 @@
 
 use super::definitions;
 use super::loader::{FileLoader, Part};
-use super::service::{NetMode, ServiceDef};
+use super::service::{NetMode, Peer, ServiceDef};
 use crate::source::Span;
 use crate::topology::read::{entries, loc};
 use crate::topology::yaml::{Node, Value};
@@ -307,8 +307,8 @@ impl FileLoader<'_> {
     /// network namespace (`validateNetContainerMode`).
     pub(super) fn joined_conflicts(&mut self, d: &ServiceDef) {
         let mode = d.network_mode.as_ref().map(|(m, _)| match m {
-            NetMode::Service(s) => format!("service:{s}"),
-            NetMode::Container(c) => format!("container:{c}"),
+            NetMode::Join(Peer::Service(s)) => format!("service:{s}"),
+            NetMode::Join(Peer::Container(c)) => format!("container:{c}"),
             _ => String::new(),
         });
         let mode = mode.unwrap_or_default();

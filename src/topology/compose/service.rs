@@ -6,12 +6,36 @@ use super::MAX_REPLICAS;
 use super::interpolate::Text;
 use super::loader::FileLoader;
 use super::networks::Attach;
-use super::volumes::{VolFrom, VolFromSource, VolUse};
+use super::volumes::{VolFrom, VolUse};
 use crate::source::Span;
 use crate::topology::read::{entries, items_or_one, key_to, loc};
 use crate::topology::shell;
 use crate::topology::yaml::{Node, Value};
 use crate::topology::{DeclaredPort, EnvVar, HostEntry, Link, Listener};
+use std::collections::HashMap;
+
+/// Another service of the project, or a container by its name: what
+/// `network_mode: service:…|container:…` and `volumes_from` point at.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Peer {
+    Service(String),
+    Container(String),
+}
+
+impl Peer {
+    /// The service it is, looked up by service name or by container name;
+    /// `None` when the project has no such one.
+    pub(super) fn find(
+        &self,
+        index: &HashMap<&str, usize>,
+        by_container: &HashMap<String, usize>,
+    ) -> Option<usize> {
+        match self {
+            Peer::Service(s) => index.get(s.as_str()).copied(),
+            Peer::Container(n) => by_container.get(n).copied(),
+        }
+    }
+}
 
 /// A service's `network_mode`.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +43,8 @@ pub(super) enum NetMode {
     Host,
     None,
     Bridge,
-    Service(String),
-    Container(String),
+    /// `service:NAME` or `container:NAME`: joins that one's network namespace.
+    Join(Peer),
     Other(String),
 }
 
@@ -157,8 +181,8 @@ impl FileLoader<'_> {
                             "none" => NetMode::None,
                             "bridge" | "default" => NetMode::Bridge,
                             s => match (s.strip_prefix("service:"), s.strip_prefix("container:")) {
-                                (Some(x), _) => NetMode::Service(x.to_string()),
-                                (_, Some(x)) => NetMode::Container(x.to_string()),
+                                (Some(x), _) => NetMode::Join(Peer::Service(x.to_string())),
+                                (_, Some(x)) => NetMode::Join(Peer::Container(x.to_string())),
                                 _ => NetMode::Other(s.to_string()),
                             },
                         };
@@ -212,8 +236,8 @@ impl FileLoader<'_> {
                             _ => (t.s.as_str(), false),
                         };
                         let source = match body.strip_prefix("container:") {
-                            Some(c) => VolFromSource::Container(c.to_string()),
-                            None => VolFromSource::Service(body.to_string()),
+                            Some(c) => Peer::Container(c.to_string()),
+                            None => Peer::Service(body.to_string()),
                         };
                         d.volumes_from.push(VolFrom {
                             source,

@@ -4,8 +4,8 @@
 
 use super::loader::{FileLoader, Part};
 use super::networks::NetDecl;
-use super::service::{NetMode, ServiceDef};
-use super::volumes::{VolFromSource, VolUse};
+use super::service::{NetMode, Peer, ServiceDef};
+use super::volumes::VolUse;
 use crate::source::Span;
 use crate::topology::{Address, Container, Mount, PortKind, Unit, UnitKind, VolumeKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -145,12 +145,9 @@ impl FileLoader<'_> {
                     });
                 }
                 for vf in &d.volumes_from {
-                    let source = match &vf.source {
-                        VolFromSource::Service(s) => index.get(s.as_str()).copied(),
-                        VolFromSource::Container(n) => by_container.get(n).copied(),
-                    };
+                    let source = vf.source.find(&index, &by_container);
                     let Some(&(u, ci)) = source.and_then(|s| placed[s].first()) else {
-                        if let VolFromSource::Container(n) = &vf.source {
+                        if let Peer::Container(n) = &vf.source {
                             self.r.warn(
                                 vf.span,
                                 format!("`volumes_from` of service `{}` names container `{n}`, which is not in this project; its mounts are unknown", d.name),
@@ -173,8 +170,7 @@ impl FileLoader<'_> {
             }
             // Where the containers go.
             let target = match &d.network_mode {
-                Some((NetMode::Service(s), _)) => Some(index.get(s.as_str()).copied()),
-                Some((NetMode::Container(n), _)) => Some(by_container.get(n).copied()),
+                Some((NetMode::Join(p), _)) => Some(p.find(&index, &by_container)),
                 _ => None,
             };
             if let Some(target) = target {
@@ -189,15 +185,16 @@ impl FileLoader<'_> {
                     None => {
                         if let Some((mode, span)) = &d.network_mode {
                             let whose = match mode {
-                                NetMode::Container(n) => {
+                                NetMode::Join(Peer::Container(n)) => {
                                     format!("container `{n}`, which is not in this project")
                                 }
-                                NetMode::Service(s) => {
+                                NetMode::Join(Peer::Service(s)) => {
                                     format!("service `{s}`, which has no container")
                                 }
                                 _ => String::new(),
                             };
-                            if target.is_some() || matches!(mode, NetMode::Container(_)) {
+                            if target.is_some() || matches!(mode, NetMode::Join(Peer::Container(_)))
+                            {
                                 self.r.warn(
                                     *span,
                                     format!("service `{}` joins the network namespace of {whose}; its addresses are unknown", d.name),
@@ -299,13 +296,13 @@ impl FileLoader<'_> {
             }
             for vf in &d.volumes_from {
                 match &vf.source {
-                    VolFromSource::Service(s) => match index.get(s.as_str()) {
+                    Peer::Service(s) => match index.get(s.as_str()) {
                         Some(j) => {
                             deps[i].insert(*j);
                         }
                         None => undefined(self, s, vf.span),
                     },
-                    VolFromSource::Container(c) => {
+                    Peer::Container(c) => {
                         if let Some(j) = by_container.get(c) {
                             deps[i].insert(*j);
                         }
@@ -314,7 +311,7 @@ impl FileLoader<'_> {
             }
             if let Some((mode, span)) = &d.network_mode {
                 match mode {
-                    NetMode::Service(s) => match index.get(s.as_str()) {
+                    NetMode::Join(Peer::Service(s)) => match index.get(s.as_str()) {
                         Some(j) => {
                             deps[i].insert(*j);
                         }
@@ -326,7 +323,7 @@ impl FileLoader<'_> {
                             format!("service \"{s}\" not found for network_mode 'service:{s}' of service \"{}\"", d.name),
                         ),
                     },
-                    NetMode::Container(c) => {
+                    NetMode::Join(Peer::Container(c)) => {
                         if let Some(j) = by_container.get(c) {
                             deps[i].insert(*j);
                         }
@@ -339,7 +336,7 @@ impl FileLoader<'_> {
                         format!("service \"{}\" declares mutually exclusive `network_mode` and `networks`", d.name),
                     );
                 }
-                let joined = matches!(mode, NetMode::Service(_) | NetMode::Container(_));
+                let joined = matches!(mode, NetMode::Join(_));
                 if joined {
                     self.joined_conflicts(d);
                 }

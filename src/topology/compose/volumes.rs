@@ -7,6 +7,7 @@ use super::definitions;
 use super::files::rebase_path;
 use super::interpolate::Text;
 use super::loader::FileLoader;
+use super::service::Peer;
 use crate::source::Span;
 use crate::topology::read::{entries, loc};
 use crate::topology::yaml::{Node, Value};
@@ -70,17 +71,11 @@ pub(super) enum VolUse {
     },
 }
 
-/// Whose volumes `volumes_from` takes: a service's or a container's.
-#[derive(Debug, Clone)]
-pub(super) enum VolFromSource {
-    Service(String),
-    Container(String),
-}
-
 /// A `volumes_from` entry.
 #[derive(Debug, Clone)]
 pub(super) struct VolFrom {
-    pub(super) source: VolFromSource,
+    /// Whose volumes it takes: a service's or a container's.
+    pub(super) source: Peer,
     pub(super) read_only: bool,
     pub(super) span: Span,
 }

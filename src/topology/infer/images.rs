@@ -45,14 +45,14 @@ pub(super) fn image_program(name: &str, tag: &str) -> Option<&'static str> {
 pub(super) fn image_default(
     image: &str,
     port: u16,
-    bind: Option<Bind>,
+    bind: Bind,
     app: Option<AppProtocol>,
     written: &str,
 ) -> Listener {
     let detail = format!("image {image} listens on {port} by default{written}");
     let provenance = Provenance::new(ProvenanceKind::ImageDefault, detail, None);
     Listener::new(Some(port), provenance, Certainty::Assumed)
-        .bound(bind)
+        .bound(Some(bind))
         .speaks(app)
 }
 
@@ -69,6 +69,6 @@ pub(super) fn defaults_without_command(name: &str) -> Vec<Listener> {
     };
     ports
         .iter()
-        .map(|(port, app)| image_default(name, *port, Some(Bind::Any), *app, ""))
+        .map(|(port, app)| image_default(name, *port, Bind::Any, *app, ""))
         .collect()
 }

@@ -40,6 +40,24 @@ pub(super) fn opt_last(args: &[String], longs: &[&str], shorts: &[&str]) -> Opti
     opt_values(args, longs, shorts).pop()
 }
 
+/// The first argument that is not an option, stepping over the value of
+/// each option in `with_value` (`runserver --settings s 0:8000`).
+pub(super) fn first_positional<'a>(args: &'a [String], with_value: &[&str]) -> Option<&'a str> {
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if with_value.contains(&a) {
+            i += 2;
+            continue;
+        }
+        if !a.starts_with('-') {
+            return Some(a);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Whether any of `names` is given (`--name=value` counts for long names).
 pub(super) fn has_flag(args: &[String], names: &[&str]) -> bool {
     args.iter().any(|a| {

@@ -244,32 +244,22 @@ impl Loader<'_> {
         at: &str,
         legacy: bool,
     ) -> Vec<EndpointPort> {
-        let list = join(at, "ports");
-        let mut ports = Vec::new();
-        for (i, p) in self.r.seq(l, parent, at, "ports").iter().enumerate() {
-            let pat = format!("{list}[{i}]");
-            if !self.r.is_map(l, p, &pat) {
-                continue;
-            }
+        self.r.map_items(l, parent, at, "ports", |r, pat, p| {
             // A slice's port may be absent ("all ports", which kube-proxy
             // ignores); an `Endpoints` port may not.
             let port = if legacy {
-                self.r.required_port(l, p, &pat, "port")
+                r.required_port(l, p, pat, "port")
             } else {
-                self.r.port(l, p, &pat, "port")
+                r.port(l, p, pat, "port")
             };
-            ports.push(EndpointPort {
-                name: self
-                    .r
-                    .str(l, p, &pat, "name")
-                    .map(|n| n.0.to_string())
-                    .unwrap_or_default(),
+            let name = r.str(l, p, pat, "name").map(|n| n.0.to_string());
+            Some(EndpointPort {
+                name: name.unwrap_or_default(),
                 port: port.map(|x| x.0),
-                protocol: self.r.protocol(l, p, &pat),
+                protocol: r.protocol(l, p, pat),
                 span: Some(port.map_or_else(|| anchor(p), |x| x.1)),
-            });
-        }
-        ports
+            })
+        })
     }
 
     /// The modelled pod an endpoint's `targetRef` names.

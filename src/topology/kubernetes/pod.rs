@@ -330,24 +330,17 @@ impl Loader<'_> {
         for arg in entrypoint.iter_mut().chain(command.iter_mut()) {
             *arg = self.expand(cx, arg, &vars, anchor_at, at);
         }
-        let mut ports = Vec::new();
-        for (i, p) in self.r.seq(l, c, at, "ports").iter().enumerate() {
-            let pat = format!("{at}.ports[{i}]");
-            if !self.r.is_map(l, p, &pat) {
-                continue;
-            }
-            let Some((port, span)) = self.r.required_port(l, p, &pat, "containerPort") else {
-                continue;
-            };
-            let host = self.r.port(l, p, &pat, "hostPort");
-            let host_ip = self.r.str(l, p, &pat, "hostIP").map(|h| h.0.to_string());
-            let protocol = self.r.protocol(l, p, &pat);
-            let name = self.r.str(l, p, &pat, "name").map(|n| n.0.to_string());
+        let ports = self.r.map_items(l, c, at, "ports", |r, pat, p| {
+            let (port, span) = r.required_port(l, p, pat, "containerPort")?;
+            let host = r.port(l, p, pat, "hostPort");
+            let host_ip = r.str(l, p, pat, "hostIP").map(|h| h.0.to_string());
+            let protocol = r.protocol(l, p, pat);
+            let name = r.str(l, p, pat, "name").map(|n| n.0.to_string());
             let port = DeclaredPort::new(PortKind::ContainerPort, port, protocol, Some(span))
                 .published(host.map(|h| h.0), host_ip, host.map(|h| h.1))
                 .named(name);
-            ports.push(port);
-        }
+            Some(port)
+        });
         let listeners = self.probes(l, c, at, &ports);
         let mut mounts = Vec::new();
         for (i, m) in self.r.seq(l, c, at, "volumeMounts").iter().enumerate() {

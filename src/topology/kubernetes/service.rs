@@ -168,40 +168,31 @@ pub(crate) fn service_ports(
     at: &str,
     keys: PortKeys,
 ) -> Vec<ServicePort> {
-    let list = join(at, "ports");
-    let mut ports = Vec::new();
-    for (i, p) in r.seq(obj, parent, at, "ports").iter().enumerate() {
-        let pat = format!("{list}[{i}]");
-        if !r.is_map(obj, p, &pat) {
-            continue;
-        }
-        let Some((port, span)) = r.required_port(obj, p, &pat, "port") else {
-            continue;
-        };
+    r.map_items(obj, parent, at, "ports", |r, pat, p| {
+        let (port, span) = r.required_port(obj, p, pat, "port")?;
         let (target_port, target_span) = match Reader::child(p, keys.target_port) {
             None => (TargetPort::Number(port), None),
             Some(t) => match t.as_str() {
                 Some(name) if name.parse::<i64>().is_err() => {
                     (TargetPort::Name(name.to_string()), Some(t.span))
                 }
-                _ => match r.port_of(obj, t, &join(&pat, keys.target_port)) {
+                _ => match r.port_of(obj, t, &join(pat, keys.target_port)) {
                     Some((n, span)) => (TargetPort::Number(n), Some(span)),
                     None => (TargetPort::Number(port), Some(t.span)),
                 },
             },
         };
-        let node_port = r.port(obj, p, &pat, keys.node_port).map(|n| n.0);
-        ports.push(ServicePort {
-            name: r.str(obj, p, &pat, "name").map(|n| n.0.to_string()),
+        let node_port = r.port(obj, p, pat, keys.node_port).map(|n| n.0);
+        Some(ServicePort {
+            name: r.str(obj, p, pat, "name").map(|n| n.0.to_string()),
             port,
             target_port,
             node_port,
-            protocol: r.protocol(obj, p, &pat),
+            protocol: r.protocol(obj, p, pat),
             span: Some(span),
             target_span,
-        });
-    }
-    ports
+        })
+    })
 }
 
 /// The pods of `namespace` whose labels match every pair of `selector`.

@@ -41,7 +41,7 @@ impl Ctx {
         }
         if binds.is_empty() && port.is_none() {
             if !config {
-                self.server_default(cmd, "redis-server", 6379, Some(Bind::Any), raw);
+                self.server_default(cmd, "redis-server", 6379, Bind::Any, raw);
             }
             return;
         }
@@ -93,7 +93,7 @@ impl Ctx {
         let raw = Some(AppProtocol::Raw);
         if port.is_none() && listen.is_none() {
             if !config {
-                self.server_default(cmd, "postgres", 5432, Some(Bind::Any), raw);
+                self.server_default(cmd, "postgres", 5432, Bind::Any, raw);
             }
             return;
         }
@@ -134,9 +134,9 @@ impl Ctx {
         let raw = Some(AppProtocol::Raw);
         if port.is_none() && bind.is_none() {
             if !config {
-                self.server_default(cmd, prog, 3306, Some(Bind::Any), raw);
+                self.server_default(cmd, prog, 3306, Bind::Any, raw);
                 if prog == "mysqld" && self.image_prog == Some(prog) {
-                    self.server_default(cmd, prog, 33060, Some(Bind::Any), raw);
+                    self.server_default(cmd, prog, 33060, Bind::Any, raw);
                 }
             }
             return;
@@ -176,9 +176,9 @@ impl Ctx {
             }
             if official {
                 // The image's entrypoint appends --bind_ip_all.
-                self.server_default(cmd, "mongod", default_port, Some(all_bind), raw);
+                self.server_default(cmd, "mongod", default_port, all_bind, raw);
             } else {
-                self.server_default(cmd, "mongod", default_port, Some(loopback()), raw);
+                self.server_default(cmd, "mongod", default_port, loopback(), raw);
             }
             return;
         }
@@ -208,7 +208,7 @@ impl Ctx {
         let port = opt_last(args, &["--port"], &["-p"]);
         let listen = opt_last(args, &["--listen"], &["-l"]);
         if port.is_none() && listen.is_none() {
-            self.server_default(cmd, "memcached", 11211, Some(Bind::AnyV4), raw);
+            self.server_default(cmd, "memcached", 11211, Bind::AnyV4, raw);
             return;
         }
         let binds: Vec<Option<Bind>> = match &listen {
@@ -235,7 +235,7 @@ impl Ctx {
                     );
                 }
             }
-            None => self.server_default(cmd, "rabbitmq-server", 5672, Some(Bind::Any), raw),
+            None => self.server_default(cmd, "rabbitmq-server", 5672, Bind::Any, raw),
         }
         let management = self
             .image
@@ -246,7 +246,7 @@ impl Ctx {
                 cmd,
                 "rabbitmq-server",
                 15672,
-                Some(Bind::Any),
+                Bind::Any,
                 Some(AppProtocol::Http),
             );
         }

@@ -25,7 +25,7 @@ impl Ctx {
         };
         let Some(v) = value else {
             if env.is_none() && !has_flag(args, &["--config"]) {
-                self.documented_default(cmd, "oauth2-proxy", 4180, Some(loopback()), http);
+                self.documented_default(cmd, "oauth2-proxy", 4180, loopback(), http);
             }
             return;
         };
@@ -53,7 +53,7 @@ impl Ctx {
                     self.explicit(cmd, Addr::Tcp(bind_of_host(&h), p), http);
                 }
             }
-            None => self.server_default(cmd, "prometheus", 9090, Some(Bind::AnyV4), http),
+            None => self.server_default(cmd, "prometheus", 9090, Bind::AnyV4, http),
         }
     }
 

@@ -14,7 +14,7 @@ mod ruby;
 
 use super::command::{Cmd, Env, EnvVal, commands};
 use super::images::{defaults_without_command, image_default, image_parts, image_program};
-use super::options::{bind_of_host, bind_text, parse_port, port_or};
+use super::options::{bind_of_host, bind_text, opt_last, parse_port, port_or};
 use crate::topology::model::{
     AppProtocol, Bind, Certainty, Container, Listener, Mount, Protocol, Provenance, ProvenanceKind,
 };
@@ -298,7 +298,7 @@ impl Ctx {
         cmd: &Cmd,
         prog: &'static str,
         port: u16,
-        bind: Option<Bind>,
+        bind: Bind,
         app: Option<AppProtocol>,
     ) {
         if self.image_prog == Some(prog) || prog == "php-fpm" {
@@ -333,9 +333,10 @@ impl Ctx {
         cmd: &Cmd,
         server: &str,
         port: u16,
-        bind: Option<Bind>,
+        bind: Bind,
         app: Option<AppProtocol>,
     ) {
+        let bind = Some(bind);
         let note = format!("{server} listens on {}:{port} by default", bind_text(&bind));
         self.push(
             Addr::Tcp(bind, port),
@@ -366,37 +367,13 @@ impl Ctx {
         port: (Option<String>, Option<&'static str>),
         default: (Bind, u16),
     ) {
-        let env_val = |name: Option<&'static str>| {
-            name.and_then(|n| cmd.var(n).map(|v| (n, v.value.clone())))
-        };
-        let mut explicit = false;
-        let mut env_used: Option<&'static str> = None;
-        let mut env_only = true;
-        let bind = match (host.0, env_val(host.1)) {
-            (Some(h), _) => {
-                explicit = true;
-                env_only = false;
-                bind_of_host(&h)
-            }
-            (None, Some((n, v))) => {
-                explicit = true;
-                env_used = Some(n);
-                v.as_deref().and_then(bind_of_host)
-            }
-            (None, None) => Some(default.0.clone()),
-        };
-        let port = match (port.0, env_val(port.1)) {
-            (Some(p), _) => {
-                explicit = true;
-                env_only = false;
-                parse_port(&p)
-            }
-            (None, Some((n, v))) => {
-                explicit = true;
-                env_used = Some(n);
-                v.as_deref().and_then(parse_port)
-            }
-            (None, None) => Some(default.1),
+        let (bind, host_said) = written_or_env(cmd, host, default.0.clone(), bind_of_host);
+        let (port, port_said) = written_or_env(cmd, port, default.1, parse_port);
+        let explicit = host_said != Said::Default || port_said != Said::Default;
+        let env = match (host_said, port_said) {
+            (Said::Written, _) | (_, Said::Written) => None,
+            (_, Said::Env(n)) | (Said::Env(n), _) => Some(n),
+            (Said::Default, Said::Default) => None,
         };
         let Some(port) = port else { return };
         let note = (!explicit).then(|| {
@@ -406,12 +383,75 @@ impl Ctx {
                 default.1
             )
         });
-        let env = if env_only { env_used } else { None };
         self.push(
             Addr::Tcp(bind, port),
             Some(AppProtocol::Http),
             Protocol::Tcp,
             How::new(cmd, explicit).env(env).note(note),
         );
+    }
+}
+
+/// An option that gives a `--host`/`--port` server its host or its port:
+/// its long and short spellings, and the environment variable the server
+/// reads when it is not given.
+#[derive(Clone, Copy)]
+struct Opt {
+    long: &'static [&'static str],
+    short: &'static [&'static str],
+    env: Option<&'static str>,
+}
+
+impl Opt {
+    /// Spelled `long` or `short`, with no environment fallback.
+    const fn new(long: &'static [&'static str], short: &'static [&'static str]) -> Opt {
+        Opt {
+            long,
+            short,
+            env: None,
+        }
+    }
+
+    /// Read from the environment variable `var` when not given.
+    const fn or_env(self, var: &'static str) -> Opt {
+        Opt {
+            env: Some(var),
+            ..self
+        }
+    }
+
+    /// The value last given in `args`, and the variable to fall back to, as
+    /// [`Ctx::host_port`] takes them.
+    fn read(&self, args: &[String]) -> (Option<String>, Option<&'static str>) {
+        (opt_last(args, self.long, self.short), self.env)
+    }
+}
+
+/// Who gave a `--host`/`--port` server its host or its port.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Said {
+    /// The option, on the command line.
+    Written,
+    /// This environment variable, the option being absent.
+    Env(&'static str),
+    /// Nobody: the server's default.
+    Default,
+}
+
+/// A `--host`/`--port` server's value: the option `written`, else the
+/// environment variable the server reads (when it is set), else `default`;
+/// `parse` reads what is written (`None` when it is not a valid value).
+fn written_or_env<T>(
+    cmd: &Cmd,
+    (written, var): (Option<String>, Option<&'static str>),
+    default: T,
+    parse: fn(&str) -> Option<T>,
+) -> (Option<T>, Said) {
+    if let Some(w) = written {
+        return (parse(&w), Said::Written);
+    }
+    match var.and_then(|n| cmd.var(n).map(|v| (n, v))) {
+        Some((n, v)) => (v.value.as_deref().and_then(parse), Said::Env(n)),
+        None => (Some(default), Said::Default),
     }
 }

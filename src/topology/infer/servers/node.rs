@@ -1,6 +1,6 @@
 //! Node servers: `next start|dev` and vite.
 
-use super::Ctx;
+use super::{Ctx, Opt};
 use crate::topology::infer::command::Cmd;
 use crate::topology::infer::options::{loopback, opt_last};
 use crate::topology::model::Bind;
@@ -12,14 +12,14 @@ impl Ctx {
             return;
         }
         let args = &cmd.words[2..];
-        let host = opt_last(args, &["--hostname"], &["-H"]);
-        let port = opt_last(args, &["--port"], &["-p"]);
+        let host = Opt::new(&["--hostname"], &["-H"]);
+        let port = Opt::new(&["--port"], &["-p"]).or_env("PORT");
         let server = format!("next {}", cmd.words[1]);
         self.host_port(
             cmd,
             &server,
-            (host, None),
-            (port, Some("PORT")),
+            host.read(args),
+            port.read(args),
             (Bind::AnyV4, 3000),
         );
     }

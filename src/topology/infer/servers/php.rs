@@ -12,13 +12,7 @@ impl Ctx {
         if has_flag(cmd.args(), &["-y", "--fpm-config"]) || self.config_mounted("php-fpm") {
             return;
         }
-        self.server_default(
-            cmd,
-            "php-fpm",
-            9000,
-            Some(Bind::Any),
-            Some(AppProtocol::Fastcgi),
-        );
+        self.server_default(cmd, "php-fpm", 9000, Bind::Any, Some(AppProtocol::Fastcgi));
     }
 
     /// The httpd and php:apache images' Apache: port 80 unless their
@@ -29,7 +23,7 @@ impl Ctx {
             .image_prog
             .filter(|p| *p == prog && !self.config_mounted(p))
         {
-            self.server_default(cmd, p, 80, Some(Bind::Any), Some(AppProtocol::Http));
+            self.server_default(cmd, p, 80, Bind::Any, Some(AppProtocol::Http));
         }
     }
 

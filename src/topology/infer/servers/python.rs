@@ -1,10 +1,11 @@
 //! Python servers: gunicorn, uvicorn, hypercorn, `flask run`, Django's
 //! `runserver`, `fastapi run|dev`, waitress, uWSGI and `python -m http.server`.
 
-use super::{Addr, Ctx, How};
+use super::{Addr, Ctx, How, Opt};
 use crate::topology::infer::command::Cmd;
 use crate::topology::infer::options::{
-    bind_of_host, has_flag, loopback, opt_last, opt_values, parse_port, port_or, split_hostport,
+    bind_of_host, first_positional, has_flag, loopback, opt_last, opt_values, parse_port, port_or,
+    split_hostport,
 };
 use crate::topology::model::{AppProtocol, Bind, Protocol};
 use crate::topology::shell;
@@ -61,7 +62,7 @@ impl Ctx {
             }
             return;
         }
-        self.documented_default(cmd, "gunicorn", 8000, Some(loopback()), http);
+        self.documented_default(cmd, "gunicorn", 8000, loopback(), http);
     }
 
     /// `uvicorn`: `--host`/`--port` (or `UVICORN_*`), `--uds`; `--fd` is unknown.
@@ -76,13 +77,13 @@ impl Ctx {
             self.explicit(cmd, Addr::Unix(path), Some(AppProtocol::Http));
             return;
         }
-        let host = opt_last(args, &["--host"], &[]);
-        let port = opt_last(args, &["--port"], &[]);
+        let host = Opt::new(&["--host"], &[]).or_env("UVICORN_HOST");
+        let port = Opt::new(&["--port"], &[]).or_env("UVICORN_PORT");
         self.host_port(
             cmd,
             "uvicorn",
-            (host, Some("UVICORN_HOST")),
-            (port, Some("UVICORN_PORT")),
+            host.read(args),
+            port.read(args),
             (loopback(), 8000),
         );
     }
@@ -106,7 +107,7 @@ impl Ctx {
         if !tcp.is_empty() || !quic.is_empty() || has_flag(args, &["--config", "-c"]) {
             return;
         }
-        self.documented_default(cmd, "hypercorn", 8000, Some(loopback()), http);
+        self.documented_default(cmd, "hypercorn", 8000, loopback(), http);
     }
 
     /// `flask run`: `-h`, `-p`, `FLASK_RUN_HOST`, `FLASK_RUN_PORT`.
@@ -115,13 +116,13 @@ impl Ctx {
             return;
         };
         let args = &cmd.words[run + 1..];
-        let host = opt_last(args, &["--host"], &["-h"]);
-        let port = opt_last(args, &["--port"], &["-p"]);
+        let host = Opt::new(&["--host"], &["-h"]).or_env("FLASK_RUN_HOST");
+        let port = Opt::new(&["--port"], &["-p"]).or_env("FLASK_RUN_PORT");
         self.host_port(
             cmd,
             "flask run",
-            (host, Some("FLASK_RUN_HOST")),
-            (port, Some("FLASK_RUN_PORT")),
+            host.read(args),
+            port.read(args),
             (loopback(), 5000),
         );
     }
@@ -150,25 +151,12 @@ impl Ctx {
             "--cert-file",
             "--key-file",
         ];
-        let mut positional = None;
-        let mut i = 0;
-        while i < args.len() {
-            let a = &args[i];
-            if WITH_VALUE.contains(&a.as_str()) {
-                i += 2;
-                continue;
-            }
-            if !a.starts_with('-') {
-                positional = Some(a.clone());
-                break;
-            }
-            i += 1;
-        }
+        let positional = first_positional(args, WITH_VALUE);
         let http = Some(AppProtocol::Http);
         match positional {
-            None => self.documented_default(cmd, "runserver", 8000, Some(default_host), http),
+            None => self.documented_default(cmd, "runserver", 8000, default_host, http),
             Some(p) => {
-                let (host, port) = match split_hostport(&p) {
+                let (host, port) = match split_hostport(p) {
                     (h, Some(port)) => (Some(h), port),
                     (h, None) => (None, h),
                 };
@@ -192,14 +180,14 @@ impl Ctx {
             _ => return,
         };
         let args = cmd.args();
-        let host = opt_last(args, &["--host"], &[]);
-        let port = opt_last(args, &["--port"], &[]);
+        let host = Opt::new(&["--host"], &[]);
+        let port = Opt::new(&["--port"], &[]).or_env("PORT");
         let server = format!("fastapi {}", cmd.words[1]);
         self.host_port(
             cmd,
             &server,
-            (host, None),
-            (port, Some("PORT")),
+            host.read(args),
+            port.read(args),
             (default, 8000),
         );
     }
@@ -299,22 +287,10 @@ impl Ctx {
     pub(super) fn http_server(&mut self, cmd: &Cmd) {
         let args = cmd.args();
         let bind = opt_last(args, &["--bind"], &["-b"]);
-        let mut port = None;
-        let mut i = 0;
-        while i < args.len() {
-            let a = args[i].as_str();
-            if ["--bind", "-b", "--directory", "-d", "--protocol", "-p"].contains(&a) {
-                i += 2;
-                continue;
-            }
-            if !a.starts_with('-') {
-                port = Some(a.to_string());
-                break;
-            }
-            i += 1;
-        }
+        const WITH_VALUE: &[&str] = &["--bind", "-b", "--directory", "-d", "--protocol", "-p"];
+        let port = first_positional(args, WITH_VALUE);
         let explicit = bind.is_some() || port.is_some();
-        let Some(p) = port_or(port.as_deref(), 8000) else {
+        let Some(p) = port_or(port, 8000) else {
             return;
         };
         let b = match &bind {

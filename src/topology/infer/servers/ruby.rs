@@ -1,6 +1,6 @@
 //! Ruby servers: `rails server`, puma, and thruster in front of them.
 
-use super::{Addr, Ctx, How};
+use super::{Addr, Ctx, How, Said, written_or_env};
 use crate::topology::infer::command::{Cmd, EnvVal, strip_launchers};
 use crate::topology::infer::options::{
     bind_of_host, bind_text, loopback, opt_last, opt_values, parse_port, split_hostport,
@@ -39,13 +39,9 @@ impl Ctx {
             Some(h) => bind_of_host(&h),
             None => default,
         };
-        let port_env = cmd.var("PORT").map(|v| v.value.clone());
-        let (port, explicit_port) = match (port, port_env) {
-            (Some(p), _) => (parse_port(&p), true),
-            (None, Some(v)) => (v.as_deref().and_then(parse_port), true),
-            (None, None) => (Some(3000), false),
-        };
+        let (port, port_said) = written_or_env(cmd, (port, Some("PORT")), 3000, parse_port);
         let Some(port) = port else { return };
+        let explicit_port = port_said != Said::Default;
         let note = (!explicit_host).then(|| match &bind {
             None => "rails server binds localhost in development and 0.0.0.0 otherwise; the environment is not visible".to_string(),
             Some(b) => format!("rails server binds {} in this environment", bind_text(&Some(b.clone()))),
