@@ -656,23 +656,18 @@ mod tests {
     fn strings_are_copied_unless_json_must_escape_them() {
         // Every byte JSON escapes, at every place of an eight-byte word and
         // in the tail, and the bytes just around them.
-        for b in 0u8..=0x7f {
-            for at in 0..19 {
-                let mut v = vec![b'a'; 19];
-                v[at] = b;
-                let s = std::str::from_utf8(&v).unwrap();
-                let mut out = Vec::new();
-                string(&mut out, s);
-                assert_eq!(out, serde_json::to_vec(s).unwrap(), "{b:#x} at {at}");
-                if let Ok(word) = <[u8; 8]>::try_from(&v[..8]) {
-                    assert_eq!(
-                        needs_escape(u64::from_ne_bytes(word)),
-                        at < 8 && (b < 0x20 || b == b'"' || b == b'\\'),
-                        "{b:#x} at {at}"
-                    );
-                }
-            }
-        }
+        crate::testing::each_byte_everywhere(0..=0x7f, b'a', |b, at, v| {
+            let s = std::str::from_utf8(v).unwrap();
+            let mut out = Vec::new();
+            string(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{b:#x} at {at}");
+            let word = <[u8; 8]>::try_from(&v[..8]).unwrap();
+            assert_eq!(
+                needs_escape(u64::from_ne_bytes(word)),
+                at < 8 && (b < 0x20 || b == b'"' || b == b'\\'),
+                "{b:#x} at {at}"
+            );
+        });
         for s in [
             "plain",
             "",

@@ -451,23 +451,19 @@ mod tests {
     fn words_and_spaces_end_where_the_byte_table_says() {
         // Every byte at every place of a word or a run of spaces: they end
         // exactly where the byte table says.
-        for b in 0u8..=255 {
-            for at in 0..19 {
-                let mut v = vec![b'a'; 19];
-                v[at] = b;
-                let stop = (0..v.len()).find(|&k| CLASS[v[k] as usize] & WORD_STOP != 0);
-                if matches!(b, b'\\' | b'$') {
-                    // A backslash keeps the next byte; `$` the `{` after it.
-                    assert!(word_len(&v).0 > at, "{b:#x} at {at}");
-                } else {
-                    assert_eq!(word_len(&v).0, stop.unwrap_or(v.len()), "{b:#x} at {at}");
-                }
-                let mut w = vec![b' '; 19];
-                w[at] = b;
-                let first = (0..w.len()).find(|&k| CLASS[w[k] as usize] & SPACE == 0);
-                assert_eq!(spaces_len(&w), first.unwrap_or(w.len()), "{b:#x} at {at}");
+        crate::testing::each_byte_everywhere(0..=255, b'a', |b, at, v| {
+            let stop = (0..v.len()).find(|&k| CLASS[v[k] as usize] & WORD_STOP != 0);
+            if matches!(b, b'\\' | b'$') {
+                // A backslash keeps the next byte; `$` the `{` after it.
+                assert!(word_len(v).0 > at, "{b:#x} at {at}");
+            } else {
+                assert_eq!(word_len(v).0, stop.unwrap_or(v.len()), "{b:#x} at {at}");
             }
-        }
+        });
+        crate::testing::each_byte_everywhere(0..=255, b' ', |b, at, w| {
+            let first = (0..w.len()).find(|&k| CLASS[w[k] as usize] & SPACE == 0);
+            assert_eq!(spaces_len(w), first.unwrap_or(w.len()), "{b:#x} at {at}");
+        });
         // `${` anywhere, across a word boundary too, continues the word.
         for at in 0..18 {
             let mut v = vec![b'a'; 19];
