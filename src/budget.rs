@@ -114,23 +114,14 @@ impl Deadline {
 }
 
 /// A rendered answer larger than [`Budgets::max_response_bytes`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the report is larger than {limit} bytes; ask for fewer files at once, or for the markdown or text format"
+)]
 pub struct ResponseTooLarge {
     /// The budget, in bytes.
     pub limit: usize,
 }
-
-impl std::fmt::Display for ResponseTooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the report is larger than {} bytes; ask for fewer files at once, or for the markdown or text format",
-            self.limit
-        )
-    }
-}
-
-impl std::error::Error for ResponseTooLarge {}
 
 /// A writer that refuses to grow past a byte budget, so an oversized
 /// answer stops being rendered as soon as it crosses the budget instead of

@@ -158,19 +158,29 @@ impl Input {
 
 /// A request that cannot be validated at all (as opposed to inputs that
 /// are read and found wanting, which are findings).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     /// Neither nginx files nor a topology carrying an nginx configuration.
+    #[error(
+        "no nginx configuration: submit nginx files, or a topology whose nginx container mounts one from a ConfigMap"
+    )]
     NoNginx,
     /// No topology document.
+    #[error(
+        "no topology: submit a compose file, Kubernetes manifests, a native model or a live dump"
+    )]
     NoTopology,
     /// `nginx_main` names a file that was not submitted.
+    #[error("the main nginx file `{0}` is not among the submitted files")]
     MainNotFound(String),
     /// Two submitted files have the same path.
+    #[error("two files have the same path `{0}`")]
     DuplicatePath(String),
     /// The validation ran past [`Options::deadline`] and was stopped.
+    #[error("the validation ran past its deadline and was stopped")]
     TimedOut,
     /// An option has an invalid value.
+    #[error("option `{option}`: {message}")]
     BadOption {
         /// Which option.
         option: &'static str,
@@ -178,29 +188,3 @@ pub enum InputError {
         message: String,
     },
 }
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            InputError::NoNginx => write!(
-                f,
-                "no nginx configuration: submit nginx files, or a topology whose nginx container mounts one from a ConfigMap"
-            ),
-            InputError::NoTopology => write!(
-                f,
-                "no topology: submit a compose file, Kubernetes manifests, a native model or a live dump"
-            ),
-            InputError::MainNotFound(p) => write!(
-                f,
-                "the main nginx file `{p}` is not among the submitted files"
-            ),
-            InputError::DuplicatePath(p) => write!(f, "two files have the same path `{p}`"),
-            InputError::TimedOut => {
-                write!(f, "the validation ran past its deadline and was stopped")
-            }
-            InputError::BadOption { option, message } => write!(f, "option `{option}`: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for InputError {}

@@ -98,27 +98,18 @@ pub struct Discovered {
 }
 
 /// Why discovery could not produce an input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DiscoverError {
     /// Nothing found, or found but not readable as it is.
+    #[error(transparent)]
     Locate(LocateError),
     /// A file that had to be read could not be.
+    #[error(transparent)]
     Read(ReadError),
     /// More files or bytes than the limits allow.
+    #[error("{0}")]
     TooMuch(String),
 }
-
-impl std::fmt::Display for DiscoverError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DiscoverError::Locate(e) => e.fmt(f),
-            DiscoverError::Read(e) => e.fmt(f),
-            DiscoverError::TooMuch(what) => write!(f, "{what}"),
-        }
-    }
-}
-
-impl std::error::Error for DiscoverError {}
 
 /// What the user named besides the directory.
 #[derive(Debug, Clone, Default)]

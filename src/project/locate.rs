@@ -125,13 +125,18 @@ pub enum Located {
 }
 
 /// Why discovery found nothing it can read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocateError {
     /// No compose file here or above, and no manifests here.
+    #[error(
+        "no compose file (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml) here or in a parent directory, and no Kubernetes manifests here; name the files with --topology and --nginx"
+    )]
     Nothing,
     /// Only unrendered Helm charts or kustomize bases.
+    #[error("{}", render_first(.0))]
     Unrendered(Vec<Unrendered>),
     /// A file named by `COMPOSE_FILE`, `--topology` or `--env-file` does not exist.
+    #[error("{path}: no such file (named by {named_by})")]
     Missing {
         /// The path.
         path: String,
@@ -140,31 +145,15 @@ pub enum LocateError {
     },
 }
 
-impl std::fmt::Display for LocateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LocateError::Nothing => write!(
-                f,
-                "no compose file (compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml) here or in a parent directory, and no Kubernetes manifests here; name the files with --topology and --nginx"
-            ),
-            LocateError::Unrendered(list) => {
-                write!(
-                    f,
-                    "only unrendered Kubernetes sources here; render them first:"
-                )?;
-                for u in list {
-                    write!(f, "\n  {}", u.command())?;
-                }
-                Ok(())
-            }
-            LocateError::Missing { path, named_by } => {
-                write!(f, "{path}: no such file (named by {named_by})")
-            }
-        }
+/// The message of [`LocateError::Unrendered`]: the command that renders each.
+fn render_first(list: &[Unrendered]) -> String {
+    let mut out = "only unrendered Kubernetes sources here; render them first:".to_string();
+    for u in list {
+        out.push_str("\n  ");
+        out.push_str(&u.command());
     }
+    out
 }
-
-impl std::error::Error for LocateError {}
 
 /// Joins a directory and a relative path, lexically.
 pub fn join(dir: &str, rel: &str) -> String {

@@ -19,11 +19,13 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 /// Why a file could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     /// Nothing at that path.
+    #[error("{0}: no such file")]
     NotFound(String),
     /// Something other than a regular file where a file is expected.
+    #[error("{path}: is a {kind}, not a regular file")]
     NotAFile {
         /// The path.
         path: String,
@@ -31,6 +33,7 @@ pub enum ReadError {
         kind: &'static str,
     },
     /// Larger than the cap, decided from its size before reading.
+    #[error("{path}: {size} bytes, larger than the {cap}-byte limit for one file")]
     TooLarge {
         /// The path.
         path: String,
@@ -40,6 +43,7 @@ pub enum ReadError {
         cap: u64,
     },
     /// Another I/O error, with the system's words.
+    #[error("{path}: {message}")]
     Io {
         /// The path.
         path: String,
@@ -47,24 +51,6 @@ pub enum ReadError {
         message: String,
     },
 }
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::NotFound(p) => write!(f, "{p}: no such file"),
-            ReadError::NotAFile { path, kind } => {
-                write!(f, "{path}: is a {kind}, not a regular file")
-            }
-            ReadError::TooLarge { path, size, cap } => write!(
-                f,
-                "{path}: {size} bytes, larger than the {cap}-byte limit for one file"
-            ),
-            ReadError::Io { path, message } => write!(f, "{path}: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for ReadError {}
 
 /// What is at a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,22 +29,15 @@ pub struct RuleSettings {
 }
 
 /// A selector or a severity key that names no rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{written}` in `{setting}` names no rule (a code such as UC2012, a prefix such as UC2, or a rule name; `upcheck rules` lists them)"
+)]
 pub struct UnknownRule {
     /// Which setting (`select`, `ignore`, `severity`).
     pub setting: &'static str,
     /// What was written.
     pub written: String,
-}
-
-impl std::fmt::Display for UnknownRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`{}` in `{}` names no rule (a code such as UC2012, a prefix such as UC2, or a rule name; `upcheck rules` lists them)",
-            self.written, self.setting
-        )
-    }
 }
 
 /// Whether `selector` picks the rule `code`/`name`: a code prefix (any

@@ -91,13 +91,16 @@ impl Backend {
 }
 
 /// Why the store could not do something.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The URL names no database upcheck can use.
+    #[error("the database URL `{0}` is not sqlite://PATH or postgres://USER@HOST/DB")]
     Url(String),
     /// The database refused or failed (the cause is logged, never answered).
+    #[error("the report database failed: {0}")]
     Database(String),
     /// One report is larger than [`StoreConfig::max_report_bytes`].
+    #[error("the report and its request take {size} bytes; this server stores at most {limit}")]
     ReportTooLarge {
         /// Its size.
         size: usize,
@@ -105,30 +108,13 @@ pub enum StoreError {
         limit: usize,
     },
     /// The live reports already hold [`StoreConfig::max_total_bytes`].
+    #[error(
+        "the stored reports hold this server's {limit} bytes; try again when older ones expire"
+    )]
     Full {
         /// The cap.
         limit: u64,
     },
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Url(u) => write!(
-                f,
-                "the database URL `{u}` is not sqlite://PATH or postgres://USER@HOST/DB"
-            ),
-            StoreError::Database(e) => write!(f, "the report database failed: {e}"),
-            StoreError::ReportTooLarge { size, limit } => write!(
-                f,
-                "the report and its request take {size} bytes; this server stores at most {limit}"
-            ),
-            StoreError::Full { limit } => write!(
-                f,
-                "the stored reports hold this server's {limit} bytes; try again when older ones expire"
-            ),
-        }
-    }
 }
 
 impl From<sqlx::Error> for StoreError {
