@@ -1,6 +1,8 @@
 //! `upcheck parse FILE...`: the nginx parser on its own, printing
-//! crossplane's JSON on stdout (our position fields with `--positions`),
-//! streamed from the tree through a buffered writer.
+//! crossplane's JSON on stdout (our position fields with `--positions`).
+//! Without includes to follow, `--combine` or `--positions`, the JSON is
+//! written as the parser reads the file ([`crossplane::stream`]); otherwise
+//! from the tree.
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 use crate::cli::files::Bundle;
