@@ -162,6 +162,45 @@ fn no_nginx_is_a_refusal_not_a_failure() {
     assert_eq!(json(&o)["verdict"], "error");
 }
 
+/// An nginx image built from a Dockerfile that cannot be built (its COPY
+/// names a file the context lacks, as MoAboDaif/calculator-app@e08d3fc ships
+/// `frontend/`): the refusal names the build as the reason, not that no
+/// image is nginx's.
+#[test]
+fn an_unbuildable_nginx_image_is_named_as_the_reason_nothing_runs_nginx() {
+    let d = TempDir::new(
+        "unbuilt-nginx",
+        &[
+            (
+                "compose.yaml",
+                "services:\n  web:\n    build: ./web\n    ports: [\"8080:80\"]\n  api:\n    image: python:3.12\n",
+            ),
+            (
+                "web/Dockerfile",
+                "FROM node:20 AS builder\nRUN npm run build\nFROM builder AS assets\nFROM nginx:stable-alpine\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\nCOPY --from=assets /app/build /usr/share/nginx/html\n",
+            ),
+        ],
+    );
+    let o = upcheck(&d.0, &["validate", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    assert_eq!(v["verdict"], "error");
+    assert_eq!(v["refusal"]["code"], "UC0005");
+    let message = v["refusal"]["message"].as_str().unwrap();
+    for part in [
+        "`web`",
+        "`web/Dockerfile`",
+        "`nginx:stable-alpine`",
+        "cannot be built",
+    ] {
+        assert!(message.contains(part), "{part} is not in: {message}");
+    }
+    let codes: Vec<&str> = (v["findings"].as_array().unwrap().iter())
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"UC0004"), "{codes:?}");
+}
+
 #[test]
 fn a_file_that_cannot_be_read_still_gives_a_report() {
     let d = TempDir::new("missing", &[("default.conf", "server {}\n")]);

@@ -48,6 +48,10 @@ pub struct Build {
     pub linked: bool,
     /// What the Dockerfile yields, once evaluated.
     pub image: Option<BuiltImage>,
+    /// The image the built stage starts `FROM`, as written, when the
+    /// Dockerfile parsed but could not be built (`image` is then `None`).
+    #[serde(skip)]
+    pub unbuilt_from: Option<String>,
 }
 
 impl Build {
@@ -73,7 +77,17 @@ impl Build {
             runtime,
             linked: false,
             image: None,
+            unbuilt_from: None,
         }
+    }
+
+    /// True when the Dockerfile's built stage starts from an nginx image
+    /// but could not be built as written: the container would run nginx,
+    /// with a configuration no one can read.
+    pub fn unbuilt_nginx(&self) -> bool {
+        self.unbuilt_from
+            .as_deref()
+            .is_some_and(super::is_nginx_image)
     }
 }
 
@@ -390,6 +404,8 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                         ),
                         span: e.span.and_then(at).or(build.span),
                     });
+                    build.unbuilt_from =
+                        (parsed.built_stage_from(build.target.as_deref())).map(str::to_string);
                     continue;
                 }
             };
