@@ -50,6 +50,13 @@ pub struct Arg {
     pub outer: Span,
 }
 
+impl AsRef<str> for Arg {
+    /// The value nginx sees.
+    fn as_ref(&self) -> &str {
+        &self.value
+    }
+}
+
 /// A directive: `name args… ;` or `name args… { block }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Directive {

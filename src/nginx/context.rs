@@ -203,7 +203,12 @@ pub enum Terminator {
 
 /// nginx's checks of one directive against its table, in crossplane's order.
 /// Returns nginx's message on failure.
-pub fn check(name: &str, args: &[&str], ctx: Ctx, term: Terminator) -> Result<(), String> {
+pub fn check<A: AsRef<str>>(
+    name: &str,
+    args: &[A],
+    ctx: Ctx,
+    term: Terminator,
+) -> Result<(), String> {
     let (Some(all), Some(cm)) = (masks(name), ctx.mask()) else {
         return Ok(());
     };
@@ -231,7 +236,7 @@ pub fn check(name: &str, args: &[&str], ctx: Ctx, term: Terminator) -> Result<()
         }
         let takes_n = n <= 7 && (mask >> n) & 1 == 1;
         if takes_n
-            || (mask & NGX_CONF_FLAG != 0 && n == 1 && valid_flag(args[0]))
+            || (mask & NGX_CONF_FLAG != 0 && n == 1 && valid_flag(args[0].as_ref()))
             || mask & NGX_CONF_ANY != 0
             || (mask & NGX_CONF_1MORE != 0 && n >= 1)
             || (mask & NGX_CONF_2MORE != 0 && n >= 2)
@@ -248,7 +253,7 @@ pub fn check(name: &str, args: &[&str], ctx: Ctx, term: Terminator) -> Result<()
         Reason::NotTerminated => format!("directive \"{name}\" is not terminated by \";\""),
         Reason::NotAFlag => format!(
             "invalid value \"{}\" in \"{name}\" directive, it must be \"on\" or \"off\"",
-            args[0]
+            args[0].as_ref()
         ),
         Reason::ArgCount => format!("invalid number of arguments in \"{name}\" directive"),
     })
@@ -275,7 +280,7 @@ mod tests {
             Err("\"proxy_pass\" directive is not allowed here".into())
         );
         assert_eq!(
-            check(
+            check::<&str>(
                 "fastcgi_pass",
                 &[],
                 Ctx::HttpLocation,
@@ -284,14 +289,14 @@ mod tests {
             Err("invalid number of arguments in \"fastcgi_pass\" directive".into())
         );
         assert_eq!(
-            check("server", &[], Ctx::Http, Terminator::Semicolon),
+            check::<&str>("server", &[], Ctx::Http, Terminator::Semicolon),
             Err("directive \"server\" has no opening \"{\"".into())
         );
         assert_eq!(
             check("listen", &["80"], Ctx::HttpServer, Terminator::Block),
             Err("directive \"listen\" is not terminated by \";\"".into())
         );
-        assert!(check("server", &[], Ctx::Http, Terminator::Block).is_ok());
+        assert!(check::<&str>("server", &[], Ctx::Http, Terminator::Block).is_ok());
         assert!(
             check(
                 "server_name",
@@ -319,7 +324,7 @@ mod tests {
             assert!(check("include", &["x.conf"], ctx, Terminator::Semicolon).is_ok());
         }
         assert_eq!(
-            check("include", &[], Ctx::HttpLocationIf, Terminator::Semicolon),
+            check::<&str>("include", &[], Ctx::HttpLocationIf, Terminator::Semicolon),
             Err("invalid number of arguments in \"include\" directive".into())
         );
     }

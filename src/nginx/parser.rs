@@ -453,19 +453,7 @@ impl<'a, S: Sink> Parser<'a, S> {
         if !self.opts.check_directives || term == Terminator::Other {
             return true;
         }
-        // Up to 8 arguments (nearly every directive) without allocating.
-        let mut buf = [""; 8];
-        let many: Vec<&str>;
-        let args: &[&str] = if d.args.len() <= buf.len() {
-            for (slot, a) in buf.iter_mut().zip(&d.args) {
-                *slot = a.value.as_str();
-            }
-            &buf[..d.args.len()]
-        } else {
-            many = d.args.iter().map(|a| a.value.as_str()).collect();
-            &many
-        };
-        match check(&d.name, args, ctx, term) {
+        match check(&d.name, &d.args, ctx, term) {
             Ok(()) => true,
             Err(msg) => {
                 let (s, e) = (d.name_span.start as usize, d.name_span.end as usize);
