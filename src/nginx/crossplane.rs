@@ -43,11 +43,10 @@ pub struct Payload<'a> {
     w: Writer<'a>,
     /// Each file's diagnostics, in order.
     by_file: HashMap<FileId, Vec<&'a Diagnostic>>,
-    /// The `parsed` array of the only file, already written by [`stream`]
-    /// (its tree was never built).
-    body: Option<&'a [u8]>,
-    /// Where `body` was written in the output.
-    body_at: std::cell::Cell<usize>,
+    /// For [`stream`], which writes the only file's `parsed` array itself
+    /// (its tree was never built): the array is left empty and this says
+    /// where in the output it goes.
+    body_at: Option<std::cell::Cell<usize>>,
 }
 
 /// Writes statements: the one writer of both the tree's walk and [`stream`].
@@ -77,8 +76,7 @@ impl<'a> Payload<'a> {
             config,
             w: Writer::new(sources, opts, index),
             by_file,
-            body: None,
-            body_at: std::cell::Cell::new(0),
+            body_at: None,
         }
     }
 
@@ -186,11 +184,8 @@ impl Payload<'_> {
             }
         }
         out.extend_from_slice(b",\"parsed\":[");
-        match self.body {
-            Some(body) => {
-                self.body_at.set(out.len());
-                out.extend_from_slice(body)
-            }
+        match &self.body_at {
+            Some(at) => at.set(out.len()),
             None => self.nodes(out, &file.block.nodes, file.file, &[file.file], &mut true),
         }
         out.extend_from_slice(b"]}")
@@ -390,7 +385,7 @@ impl Writer<'_> {
 
 /// `upcheck parse`'s payload written as the parser reads the statements,
 /// with no tree: the same bytes as [`Payload::to_vec`] over
-/// [`super::parse`]'s tree, in a third of the memory. It is kept in pieces
+/// [`super::parse`]'s tree, without the tree's memory. It is kept in pieces
 /// (the statements are written before the problems that precede them in
 /// the document), so that the large one is never copied.
 pub struct Streamed {
@@ -451,10 +446,10 @@ pub fn stream(
     };
     // The document around an empty `parsed` array, cut where it goes.
     let mut payload = Payload::new(&config, sources, opts);
-    payload.body = Some(&[]);
+    payload.body_at = Some(std::cell::Cell::new(0));
     let mut head = Vec::new();
     payload.write(&mut head);
-    let tail = head.split_off(payload.body_at.get());
+    let tail = head.split_off(payload.body_at.map_or(0, |at| at.get()));
     Some(Streamed {
         pieces: [head, sink.out, tail],
         failed: config.has_errors(),

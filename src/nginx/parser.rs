@@ -158,8 +158,9 @@ struct Parser<'a, S> {
     diagnostics: Vec<Diagnostic>,
     stack: Vec<Frame>,
     sink: &'a mut S,
-    /// The arguments of the statement being read: moved out, in one exactly
-    /// sized vector, when it ends.
+    /// The arguments of the statement being read: when it ends, moved out
+    /// in one exactly sized vector, or lent whole to a sink that does not
+    /// keep them ([`Sink::KEEPS`]).
     args: Vec<Arg>,
     hint: BraceTrouble,
     trouble: BraceTrouble,

@@ -48,8 +48,8 @@ pub struct Build {
     pub linked: bool,
     /// What the Dockerfile yields, once evaluated.
     pub image: Option<BuiltImage>,
-    /// The image the built stage starts `FROM`, as written, when the
-    /// Dockerfile parsed but could not be built (`image` is then `None`).
+    /// The image the built stage starts from, when the Dockerfile's stages
+    /// were read but it could not be built (`image` is then `None`).
     #[serde(skip)]
     pub unbuilt_from: Option<String>,
 }
@@ -404,8 +404,7 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                         ),
                         span: e.span.and_then(at).or(build.span),
                     });
-                    build.unbuilt_from =
-                        (parsed.built_stage_from(build.target.as_deref())).map(str::to_string);
+                    build.unbuilt_from = e.built_from;
                     continue;
                 }
             };

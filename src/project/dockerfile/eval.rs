@@ -181,14 +181,27 @@ impl<'a> Ev<'a> {
                     })?
             }
         };
-        let plans = self.plans(&defs)?;
+        // The image the target builds on: a stage's base is an earlier
+        // stage, so the walk ends.
+        let mut root = target;
+        while let Some(b) = defs.get(root).and_then(|d| d.base) {
+            root = b;
+        }
+        let built_from = defs.get(root).map(|d| d.base_name.clone());
+        let with_base = |mut e: EvalError| {
+            e.built_from = built_from.clone();
+            e
+        };
+        let plans = self.plans(&defs).map_err(with_base)?;
         let needed = reachable(&defs, &plans, target);
         let mut states: Vec<Option<State<'a>>> = vec![None; defs.len()];
         for k in 0..defs.len() {
             if !needed[k] {
                 continue;
             }
-            let st = self.stage(&defs, &plans[k], k, &states)?;
+            let st = self
+                .stage(&defs, &plans[k], k, &states)
+                .map_err(with_base)?;
             states[k] = Some(st);
         }
         let st = states[target].take().ok_or_else(|| {

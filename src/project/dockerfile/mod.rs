@@ -202,35 +202,6 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// The image the built stage starts from, as written: the `FROM` of
-    /// the stage named `target`, or of the last stage, followed back
-    /// through stages built on other stages.
-    pub fn built_stage_from(&self, target: Option<&str>) -> Option<&str> {
-        let stages: Vec<(&str, Option<&str>)> = (self.instructions.iter())
-            .filter_map(|i| match &i.args {
-                ast::Args::From { image, name } => {
-                    Some((image.text.as_str(), name.as_ref().map(|n| n.text.as_str())))
-                }
-                _ => None,
-            })
-            .collect();
-        let mut at = match target {
-            Some(t) => stages.iter().rposition(|(_, name)| *name == Some(t))?,
-            None => stages.len().checked_sub(1)?,
-        };
-        // Each step goes to an earlier stage, so this ends.
-        loop {
-            let image = stages[at].0;
-            match stages[..at]
-                .iter()
-                .rposition(|(_, name)| *name == Some(image))
-            {
-                Some(earlier) => at = earlier,
-                None => return Some(image),
-            }
-        }
-    }
-
     /// Whether BuildKit would refuse this Dockerfile at parse time.
     pub fn has_errors(&self) -> bool {
         self.diagnostics

@@ -183,6 +183,10 @@ pub struct EvalError {
     pub message: String,
     /// Where in the Dockerfile, when it is about a line.
     pub span: Option<ByteSpan>,
+    /// The image the target stage is built from, following stages built on
+    /// stages (`nginx:1.27`), when the error came after the stage graph was
+    /// read: what the image would have run, had it built.
+    pub built_from: Option<String>,
 }
 
 impl EvalError {
@@ -196,6 +200,7 @@ impl EvalError {
             kind,
             message: message.into(),
             span,
+            built_from: None,
         }
     }
     pub(super) fn build(span: ByteSpan, m: impl Into<String>) -> EvalError {

@@ -336,6 +336,21 @@ fn dockerignore_removes_files_from_the_context() {
 }
 
 #[test]
+fn a_failed_build_says_which_image_its_target_starts_from() {
+    // Through stages built on stages, with the global ARGs expanded.
+    let src = "ARG V=1.27\nFROM node:20 AS builder\nFROM builder AS assets\nFROM nginx:${V} AS web\nCOPY missing.conf /x\nFROM assets\nCOPY missing.conf /x\n";
+    assert_eq!(refused(src).built_from.as_deref(), Some("node:20"));
+    let web = run(src, &EvalOptions::new().target("web")).unwrap_err();
+    assert_eq!(web.built_from.as_deref(), Some("nginx:1.27"));
+    // Before the stage graph is read there is no image to name.
+    let e = run(src, &EvalOptions::new().target("nope")).unwrap_err();
+    assert_eq!(
+        (e.kind, e.built_from),
+        (EvalErrorKind::TargetNotFound, None)
+    );
+}
+
+#[test]
 fn missing_sources_are_errors() {
     let e = refused("FROM scratch\nCOPY missing.conf /x\n");
     assert_eq!(

@@ -415,16 +415,3 @@ fn onbuild() {
     };
     assert_eq!(deferred.len(), 1);
 }
-
-#[test]
-fn the_built_stage_starts_from_its_image_through_stages_built_on_stages() {
-    let p = parse(
-        "FROM node:20 AS builder\nFROM builder AS assets\nFROM nginx:1.27 AS web\nFROM assets AS final\n",
-    );
-    // The last stage, followed back through `assets` to `builder`'s image.
-    assert_eq!(p.built_stage_from(None), Some("node:20"));
-    assert_eq!(p.built_stage_from(Some("web")), Some("nginx:1.27"));
-    assert_eq!(p.built_stage_from(Some("assets")), Some("node:20"));
-    assert_eq!(p.built_stage_from(Some("missing")), None);
-    assert_eq!(parse("# no stage\n").built_stage_from(None), None);
-}
