@@ -296,7 +296,7 @@ impl<'a> Resolver<'a> {
             return Err(self.beyond(name, &lname, true, trace));
         }
         if !self.resolver_is_platform_dns(ri) {
-            let servers: Vec<&str> = r.addresses.iter().map(|a| a.host.as_str()).collect();
+            let servers: Vec<&str> = r.addresses.iter().map(|a| a.at.host.as_str()).collect();
             trace.push(format!(
                 "`{name}` is resolved at request time by `resolver {}`, which is not this platform's DNS ({}): it cannot answer",
                 servers.join(" "),
@@ -495,7 +495,7 @@ impl<'a> Resolver<'a> {
         let r = &self.ex.resolvers[ri];
         r.addresses.iter().any(|a| match self.topo.platform {
             Platform::Compose => {
-                a.host == "127.0.0.11"
+                a.at.host == "127.0.0.11"
                     && self
                         .nginx()
                         .addresses
@@ -504,9 +504,9 @@ impl<'a> Resolver<'a> {
             }
             Platform::Kubernetes => {
                 let dns = self.topo.cluster.as_ref().map(|c| c.dns_ip);
-                a.host.parse::<IpAddr>().ok() == dns
-                    || a.host.starts_with("kube-dns.kube-system")
-                    || a.host.starts_with("coredns.kube-system")
+                a.at.host.parse::<IpAddr>().ok() == dns
+                    || a.at.host.starts_with("kube-dns.kube-system")
+                    || a.at.host.starts_with("coredns.kube-system")
             }
         })
     }

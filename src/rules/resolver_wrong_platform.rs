@@ -79,7 +79,7 @@ impl Check for ResolverWrongPlatform {
             let written = res
                 .addresses
                 .iter()
-                .map(|a| cx.text(token_around(cx, a.host_span)))
+                .map(|a| cx.text(token_around(cx, a.at.host_span)))
                 .collect::<Vec<_>>()
                 .join(" ");
             let dns = platform_dns(cx, site);
@@ -99,7 +99,7 @@ impl Check for ResolverWrongPlatform {
                 format!(
                     "`resolver {written}` is not {platform}, so it cannot resolve {shown}: requests get 502"
                 ),
-                Some(first.host_span),
+                Some(first.at.host_span),
                 |up| {
                     Related::new(
                         up.span,
@@ -110,8 +110,8 @@ impl Check for ResolverWrongPlatform {
             if let Some(dns) = dns
                 && written != dns
             {
-                let from = token_around(cx, first.host_span);
-                let to = token_around(cx, last.host_span);
+                let from = token_around(cx, first.at.host_span);
+                let to = token_around(cx, last.at.host_span);
                 f.fixes.push(Fix::new(
                     match cx.topology.platform {
                         Platform::Compose => Applicability::Safe,

@@ -400,14 +400,14 @@ pub fn build(input: &Input, report: &Report, work: &Path) -> Result<Plan, NotMat
     };
     for r in &ex.resolvers {
         for a in &r.addresses {
-            match a.host.parse::<IpAddr>() {
+            match a.at.host.parse::<IpAddr>() {
                 Ok(ip) if modelled(ip) => {}
                 // A name is looked up at start-up in the modelled DNS.
                 Err(_) => {}
                 Ok(_) => {
                     return Err(format!(
                         "resolver `{}` is outside the modelled world (the harness sends nothing there)",
-                        a.host
+                        a.at.host
                     ));
                 }
             }

@@ -163,15 +163,9 @@ pub fn extract_until(
                 r.notes
                     .push(Note::new(kind, message, span.unwrap_or(arg.span)));
             }
-            r.target = a.target.unwrap_or_else(|| {
-                Target::Host(HostTarget {
-                    host: arg.value.to_string(),
-                    host_span: arg.span,
-                    kind: HostKind::Name,
-                    port: None,
-                    port_span: None,
-                })
-            });
+            r.target = a
+                .target
+                .unwrap_or_else(|| Target::Host(HostTarget::name(arg.value.as_str(), arg.span)));
         } else {
             let tpl = loc.clone().with_vars_marked();
             let a = read_address(&tpl, directive, module);

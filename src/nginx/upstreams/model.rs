@@ -30,6 +30,17 @@ pub enum Module {
     Stream,
 }
 
+impl Module {
+    /// The module whose blocks `ctx` lies in, if any (not `events`, `mail`).
+    pub fn of(ctx: Ctx) -> Option<Module> {
+        match (ctx.in_http(), ctx.in_stream()) {
+            (true, _) => Some(Module::Http),
+            (_, true) => Some(Module::Stream),
+            _ => None,
+        }
+    }
+}
+
 /// The directive that names an upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,6 +216,35 @@ pub struct HostTarget {
     pub port: Option<u16>,
     /// Exactly the port's bytes (after the `:`), also when it is invalid.
     pub port_span: Option<Span>,
+}
+
+impl HostTarget {
+    /// The host `url` names in `loc`, with its port when one is written.
+    pub(super) fn read(
+        loc: &super::located::Located,
+        url: &super::url::ParsedUrl,
+        host_span: Span,
+    ) -> HostTarget {
+        let host = loc.text(url.host.clone());
+        HostTarget {
+            kind: super::url::host_kind(&host, url.ipv6),
+            host,
+            host_span,
+            port: url.port_value,
+            port_span: url.port.clone().and_then(|p| loc.span(p)),
+        }
+    }
+
+    /// A name with no port, at `span`.
+    pub(super) fn name(host: impl Into<String>, span: Span) -> HostTarget {
+        HostTarget {
+            host: host.into(),
+            host_span: span,
+            kind: HostKind::Name,
+            port: None,
+            port_span: None,
+        }
+    }
 }
 
 /// A unix-domain socket path.
@@ -493,19 +533,12 @@ pub struct Listen {
     pub notes: Vec<Note>,
 }
 
-/// One name server of a `resolver`.
+/// One name server of a `resolver`: a host target whose port defaults to 53.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResolverAddress {
-    /// The address or name (nginx resolves a name once, at startup).
-    pub host: String,
-    /// Exactly the host's bytes.
-    pub host_span: Span,
-    /// How it is written.
-    pub kind: HostKind,
-    /// The written port.
-    pub port: Option<u16>,
-    /// Exactly the port's bytes.
-    pub port_span: Option<Span>,
+    /// The address or name as written (nginx resolves a name once, at startup).
+    #[serde(flatten)]
+    pub at: HostTarget,
     /// The port used: the written one, else 53.
     pub effective_port: u16,
 }

@@ -2,10 +2,10 @@
 //! and which resolver is in effect for a directive.
 
 use super::located::Located;
-use super::model::{Module, Note, NoteKind, Resolver, ResolverAddress};
+use super::model::{HostTarget, Module, Note, NoteKind, Resolver, ResolverAddress};
 use super::params::time_value;
 use super::scan::Scan;
-use super::url::{host_kind, parse_url};
+use super::url::parse_url;
 use crate::nginx::{Ctx, Directive};
 use crate::source::SourceMap;
 
@@ -71,13 +71,9 @@ pub(super) fn read_resolver(
         if url.unix {
             continue;
         }
-        let host = loc.text(url.host.clone());
+        let host_span = loc.span(url.host.clone()).unwrap_or(arg.span);
         r.addresses.push(ResolverAddress {
-            kind: host_kind(&host, url.ipv6),
-            host,
-            host_span: loc.span(url.host.clone()).unwrap_or(arg.span),
-            port: url.port_value,
-            port_span: url.port.clone().and_then(|p| loc.span(p)),
+            at: HostTarget::read(&loc, &url, host_span),
             effective_port: url.port_value.unwrap_or(53),
         });
     }

@@ -52,7 +52,7 @@ pub(super) fn walk<'a>(
         if d.rejected {
             return;
         }
-        if let Some(module) = module_of(ctx) {
+        if let Some(module) = Module::of(ctx) {
             visit(d, ancestors, ctx, module);
         }
     });
@@ -223,16 +223,6 @@ pub(super) fn server_info(sc: &Scan, ancestors: &[&Directive]) -> Option<ServerI
         listens: s.listens.clone(),
         span: s.span,
     })
-}
-
-fn module_of(ctx: Ctx) -> Option<Module> {
-    if ctx.in_http() {
-        Some(Module::Http)
-    } else if ctx.in_stream() {
-        Some(Module::Stream)
-    } else {
-        None
-    }
 }
 
 /// The innermost enclosing block named `name`.

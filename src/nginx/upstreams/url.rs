@@ -286,24 +286,17 @@ pub(super) fn read_address(loc: &Located, directive: UpstreamDirective, module: 
         a.unknown = Some("the address is assembled from several values".into());
         return a;
     };
-    let host = loc.text(url.host.clone());
     if url.unix {
         // A socket has no port to default.
         a.default_port = None;
     }
     a.target = Some(if url.unix {
         Target::Unix(UnixTarget {
-            path: host,
+            path: loc.text(url.host.clone()),
             path_span: host_span,
         })
     } else {
-        Target::Host(HostTarget {
-            kind: host_kind(&host, url.ipv6),
-            host,
-            host_span,
-            port: url.port_value,
-            port_span: url.port.clone().and_then(|p| loc.span(p)),
-        })
+        Target::Host(HostTarget::read(loc, &url, host_span))
     });
     a
 }

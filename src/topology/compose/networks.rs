@@ -323,19 +323,11 @@ impl FileLoader<'_> {
                 );
             }
         };
-        let published = d.ports.iter().any(|p| p.kind == PortKind::Published);
-        conflict(published.then_some(d.ports_key).flatten(), "ports");
+        let published = d.ports.items.iter().any(|p| p.kind == PortKind::Published);
+        conflict(published.then_some(d.ports.key).flatten(), "ports");
         conflict(d.hostname.as_ref().map(|h| h.1), "hostname");
-        conflict(
-            (!d.links.is_empty()).then_some(d.links_key).flatten(),
-            "links",
-        );
-        conflict(
-            (!d.extra_hosts.is_empty())
-                .then_some(d.extra_hosts_key)
-                .flatten(),
-            "extra_hosts",
-        );
+        conflict(d.links.written(), "links");
+        conflict(d.extra_hosts.written(), "extra_hosts");
     }
 
     /// The attachments of one replica, with the names Docker's embedded DNS

@@ -56,6 +56,29 @@ pub(super) struct Dep {
     pub(super) required: bool,
 }
 
+/// A list field of a service and where its key is written, for what
+/// Docker says about the field as a whole (a conflict with `network_mode`).
+#[derive(Debug, Clone)]
+pub(super) struct Keyed<T> {
+    pub(super) items: Vec<T>,
+    pub(super) key: Option<Span>,
+}
+
+impl<T> Keyed<T> {
+    /// No key written.
+    fn absent() -> Keyed<T> {
+        Keyed {
+            items: Vec::new(),
+            key: None,
+        }
+    }
+
+    /// Where the key is written, when the list it holds is not empty.
+    pub(super) fn written(&self) -> Option<Span> {
+        self.key.filter(|_| !self.items.is_empty())
+    }
+}
+
 /// One service as written, after type checks.
 #[derive(Debug, Clone)]
 pub(super) struct ServiceDef {
@@ -70,17 +93,15 @@ pub(super) struct ServiceDef {
     pub(super) entrypoint: Vec<String>,
     pub(super) command: Vec<String>,
     pub(super) env: Vec<EnvVar>,
-    pub(super) ports: Vec<DeclaredPort>,
-    pub(super) ports_key: Option<Span>,
+    /// `ports` and `expose`; the key is `ports`'.
+    pub(super) ports: Keyed<DeclaredPort>,
     pub(super) networks: Option<(Span, Vec<Attach>)>,
     pub(super) network_mode: Option<(NetMode, Span)>,
-    pub(super) links: Vec<Link>,
-    pub(super) links_key: Option<Span>,
+    pub(super) links: Keyed<Link>,
     pub(super) depends_on: Vec<Dep>,
     pub(super) volumes: Vec<VolUse>,
     pub(super) volumes_from: Vec<VolFrom>,
-    pub(super) extra_hosts: Vec<HostEntry>,
-    pub(super) extra_hosts_key: Option<Span>,
+    pub(super) extra_hosts: Keyed<HostEntry>,
     /// `dns_search`: the search domains of the container's resolv.conf.
     pub(super) dns_search: Vec<String>,
     pub(super) replicas: u32,
@@ -105,17 +126,14 @@ impl ServiceDef {
             entrypoint: Vec::new(),
             command: Vec::new(),
             env: Vec::new(),
-            ports: Vec::new(),
-            ports_key: None,
+            ports: Keyed::absent(),
             networks: None,
             network_mode: None,
-            links: Vec::new(),
-            links_key: None,
+            links: Keyed::absent(),
             depends_on: Vec::new(),
             volumes: Vec::new(),
             volumes_from: Vec::new(),
-            extra_hosts: Vec::new(),
-            extra_hosts_key: None,
+            extra_hosts: Keyed::absent(),
             dns_search: Vec::new(),
             replicas: 1,
             replicas_span: None,
@@ -161,16 +179,16 @@ impl FileLoader<'_> {
                 "environment" => d.env = self.environment(&what, k, v),
                 "env_file" => env_files = self.env_file(name, &what, k, v),
                 "ports" => {
-                    d.ports_key = Some(k.span);
+                    d.ports.key = Some(k.span);
                     for item in self.r.seq_at_key(&what, k, v) {
                         let p = self.port(name, item);
-                        d.ports.extend(p);
+                        d.ports.items.extend(p);
                     }
                 }
                 "expose" => {
                     for item in self.r.seq_at_key(&what, k, v) {
                         let p = self.expose(name, item);
-                        d.ports.extend(p);
+                        d.ports.items.extend(p);
                     }
                 }
                 "networks" => d.networks = Some((k.span, self.service_networks(name, &what, k, v))),
@@ -190,7 +208,7 @@ impl FileLoader<'_> {
                     }
                 }
                 "links" => {
-                    d.links_key = Some(k.span);
+                    d.links.key = Some(k.span);
                     for item in self.r.seq_at_key(&what, k, v) {
                         let Some(t) = self.scalar(&format!("an item of {what}"), k, item) else {
                             continue;
@@ -199,7 +217,7 @@ impl FileLoader<'_> {
                             Some((s, a)) => (s.to_string(), a.to_string()),
                             None => (t.s.clone(), t.s.clone()),
                         };
-                        d.links.push(Link {
+                        d.links.items.push(Link {
                             service,
                             alias,
                             span: Some(t.inner()),
@@ -247,8 +265,10 @@ impl FileLoader<'_> {
                     }
                 }
                 "extra_hosts" => {
-                    d.extra_hosts_key = Some(k.span);
-                    d.extra_hosts = self.extra_hosts(&what, k, v);
+                    d.extra_hosts = Keyed {
+                        items: self.extra_hosts(&what, k, v),
+                        key: Some(k.span),
+                    };
                 }
                 // One domain or a list of them.
                 "dns_search" => {

@@ -94,7 +94,7 @@ impl FileLoader<'_> {
                 .service(Some(d.name.clone()))
                 .written(d.entrypoint_set, d.command_set)
                 .runs(d.entrypoint.clone(), d.command.clone(), d.env.clone())
-                .ports(d.ports.clone())
+                .ports(d.ports.items.clone())
                 .listeners(d.healthcheck.clone());
                 c.build = d.build.clone().map(Box::new);
                 for u in &d.volumes {
@@ -216,8 +216,8 @@ impl FileLoader<'_> {
                 }
                 part.units[u]
                     .extra_hosts
-                    .extend(d.extra_hosts.iter().cloned());
-                part.units[u].links.extend(d.links.iter().cloned());
+                    .extend(d.extra_hosts.items.iter().cloned());
+                part.units[u].links.extend(d.links.items.iter().cloned());
                 continue;
             }
             for (r, c) in containers {
@@ -235,12 +235,12 @@ impl FileLoader<'_> {
                     .addresses(addresses)
                     .hostname(Some(hostname))
                     .no_network(matches!(d.network_mode, Some((NetMode::None, _))))
-                    .extra_hosts(d.extra_hosts.clone())
+                    .extra_hosts(d.extra_hosts.items.clone())
                     .dns(crate::topology::DnsConfig {
                         search: d.dns_search.clone(),
                         ..crate::topology::DnsConfig::default()
                     })
-                    .links(d.links.clone());
+                    .links(d.links.items.clone());
                 part.units.push(unit);
                 placed[i].push((part.units.len() - 1, 0));
             }
@@ -286,7 +286,7 @@ impl FileLoader<'_> {
                     None => {}
                 }
             }
-            for l in &d.links {
+            for l in &d.links.items {
                 match index.get(l.service.as_str()) {
                     Some(j) => {
                         deps[i].insert(*j);
@@ -340,9 +340,11 @@ impl FileLoader<'_> {
                 if joined {
                     self.joined_conflicts(d);
                 }
-                if *mode == NetMode::Host && !d.ports.iter().all(|p| p.kind == PortKind::Exposed) {
+                if *mode == NetMode::Host
+                    && !d.ports.items.iter().all(|p| p.kind == PortKind::Exposed)
+                {
                     self.r.warn(
-                        d.ports_key.unwrap_or(*span),
+                        d.ports.key.unwrap_or(*span),
                         format!(
                             "`ports` of service `{}` are discarded: it uses the host's network (`network_mode: host`), so it listens on the host directly",
                             d.name

@@ -80,16 +80,16 @@ http {
 "#);
     let r0 = &ex.resolvers[0];
     assert_eq!(r0.addresses.len(), 1);
-    assert_eq!(at(&s, r0.addresses[0].host_span), "127.0.0.11");
+    assert_eq!(at(&s, r0.addresses[0].at.host_span), "127.0.0.11");
     assert_eq!(
-        (r0.addresses[0].port, r0.addresses[0].effective_port),
+        (r0.addresses[0].at.port, r0.addresses[0].effective_port),
         (None, 53)
     );
     assert_eq!(r0.valid.as_ref().unwrap().ms, Some(10_000));
     assert!(r0.ipv4 && !r0.ipv6);
     assert_eq!(r0.context, Ctx::Http);
     let r1 = &ex.resolvers[1];
-    assert_eq!(r1.addresses[0].kind, HostKind::Name);
+    assert_eq!(r1.addresses[0].at.kind, HostKind::Name);
     assert!(r1.server.is_some() && r1.location.is_none());
     let r2 = &ex.resolvers[2];
     let a: Vec<(String, Option<String>, u16)> = r2
@@ -97,8 +97,8 @@ http {
         .iter()
         .map(|a| {
             (
-                at(&s, a.host_span),
-                a.port_span.map(|p| at(&s, p)),
+                at(&s, a.at.host_span),
+                a.at.port_span.map(|p| at(&s, p)),
                 a.effective_port,
             )
         })
