@@ -233,7 +233,7 @@ impl<'a> Resolver<'a> {
                     res.trace = trace;
                     return res;
                 }
-                let port = h.port.or(up.default_port);
+                let port = h.port.or(up.url.default_port);
                 res.port = port;
                 let runtime = up.resolution == When::Runtime;
                 self.host(up, h, port, runtime, &mut res, &mut trace);

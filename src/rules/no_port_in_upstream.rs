@@ -32,7 +32,7 @@ crate::declare_rule! {
 impl Check for NoPortInUpstream {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for HostUse { r, up, h } in cx.primary_hosts() {
-            if h.port.is_some() || up.default_port.is_some() || h.port_span.is_some() {
+            if h.port.is_some() || up.url.default_port.is_some() || h.port_span.is_some() {
                 continue;
             }
             let msg = format!(

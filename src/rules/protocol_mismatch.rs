@@ -185,10 +185,13 @@ fn symptom(d: D, speaks: P) -> &'static str {
 /// edit of the directive does it.
 fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
     let (name, prefix) = match speaks {
-        P::Http => ("proxy_pass", if up.tls { "https://" } else { "http://" }),
-        P::Uwsgi => ("uwsgi_pass", if up.tls { "suwsgi://" } else { "" }),
-        P::Fastcgi if !up.tls => ("fastcgi_pass", ""),
-        P::Grpc => ("grpc_pass", if up.tls { "grpcs://" } else { "grpc://" }),
+        P::Http => (
+            "proxy_pass",
+            if up.url.tls { "https://" } else { "http://" },
+        ),
+        P::Uwsgi => ("uwsgi_pass", if up.url.tls { "suwsgi://" } else { "" }),
+        P::Fastcgi if !up.url.tls => ("fastcgi_pass", ""),
+        P::Grpc => ("grpc_pass", if up.url.tls { "grpcs://" } else { "grpc://" }),
         _ => return None,
     };
     let src = &cx.sources.get(up.span.file).bytes;
@@ -209,7 +212,7 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
     }
     // A URI is only kept by proxy_pass; drop it when it just repeats the location.
     let mut drop_uri = None;
-    if let (Some(uri), Some(span)) = (&up.uri, up.uri_span)
+    if let (Some(uri), Some(span)) = (&up.url.uri, up.url.uri_span)
         && speaks != P::Http
     {
         let repeats = up.location.as_ref().is_some_and(|l| {
@@ -269,7 +272,7 @@ fn directive_fix(cx: &Context, up: &UpstreamRef, speaks: P) -> Option<Fix> {
         None => name.to_string(),
     };
     edits.push(Edit::replace(name_span, replacement));
-    match up.scheme_span {
+    match up.url.scheme_span {
         Some(s) => edits.push(Edit::replace(
             Span {
                 end: s.end + 3,

@@ -26,7 +26,7 @@ pub use model::{
     Candidate, Extraction, GroupTarget, HostKind, HostTarget, Listen, ListenAddress, ListenInet,
     LocationInfo, Module, Note, NoteKind, Param, Resolution, Resolver, ResolverAddress, ServerInfo,
     ServerParams, Target, TimeValue, UnixTarget, UpstreamDirective, UpstreamGroup, UpstreamRef,
-    ValueOrigin, ValueSource, VariableTarget, VariableUse, Zone,
+    UrlParts, ValueOrigin, ValueSource, VariableTarget, VariableUse, Zone,
 };
 
 use crate::nginx::{Config, Ctx};
@@ -129,12 +129,7 @@ pub fn extract_until(
                 path: String::new(),
                 path_span: arg.span,
             }),
-            scheme: None,
-            scheme_span: None,
-            tls: false,
-            default_port: None,
-            uri: None,
-            uri_span: None,
+            url: UrlParts::schemeless(None),
             span: arg.span,
             directive_span: d.span,
             server,
@@ -199,10 +194,5 @@ pub fn extract_until(
 }
 
 fn apply_address(r: &mut UpstreamRef, a: &Address) {
-    r.scheme = a.scheme.clone();
-    r.scheme_span = a.scheme_span;
-    r.tls = a.tls;
-    r.default_port = a.default_port;
-    r.uri = a.uri.clone();
-    r.uri_span = a.uri_span;
+    r.url = a.url.clone();
 }

@@ -123,21 +123,9 @@ pub struct UpstreamRef {
     pub context: Ctx,
     /// What it points at.
     pub target: Target,
-    /// The URL scheme, lowercased (`http`, `https`, `grpc`, `grpcs`, `uwsgi`,
-    /// `suwsgi`), when one is written and is not a variable.
-    pub scheme: Option<String>,
-    /// Where the scheme is written (without `://`).
-    pub scheme_span: Option<Span>,
-    /// True when nginx talks TLS to the upstream (`https`, `grpcs`, `suwsgi`).
-    pub tls: bool,
-    /// The port nginx uses when the target names none: 80/443 for
-    /// `proxy_pass` by scheme, 80 for an http `upstream` server, `None` for
-    /// the others (nginx then says `no port in upstream`) and for sockets.
-    pub default_port: Option<u16>,
-    /// The URI part of a `proxy_pass` URL (`/api/` in `http://a:1/api/`).
-    pub uri: Option<String>,
-    /// Where the URI part is written.
-    pub uri_span: Option<Span>,
+    /// What its URL says besides the target.
+    #[serde(flatten)]
+    pub url: UrlParts,
     /// The whole argument (without quotes).
     pub span: Span,
     /// The whole directive.
@@ -167,8 +155,43 @@ impl UpstreamRef {
     /// the directive's default.
     pub fn effective_port(&self) -> Option<u16> {
         match &self.target {
-            Target::Host(h) => h.port.or(self.default_port),
+            Target::Host(h) => h.port.or(self.url.default_port),
             _ => None,
+        }
+    }
+}
+
+/// What an address says besides its target: the scheme, TLS, the port used
+/// when none is written, and the URI part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UrlParts {
+    /// The URL scheme, lowercased (`http`, `https`, `grpc`, `grpcs`, `uwsgi`,
+    /// `suwsgi`), when one is written and is not a variable.
+    pub scheme: Option<String>,
+    /// Where the scheme is written (without `://`).
+    pub scheme_span: Option<Span>,
+    /// True when nginx talks TLS to the upstream (`https`, `grpcs`, `suwsgi`).
+    pub tls: bool,
+    /// The port nginx uses when the target names none: 80/443 for
+    /// `proxy_pass` by scheme, 80 for an http `upstream` server, `None` for
+    /// the others (nginx then says `no port in upstream`) and for sockets.
+    pub default_port: Option<u16>,
+    /// The URI part of a `proxy_pass` URL (`/api/` in `http://a:1/api/`).
+    pub uri: Option<String>,
+    /// Where the URI part is written.
+    pub uri_span: Option<Span>,
+}
+
+impl UrlParts {
+    /// An address with no scheme written: nginx's default port for it.
+    pub(super) fn schemeless(default_port: Option<u16>) -> UrlParts {
+        UrlParts {
+            scheme: None,
+            scheme_span: None,
+            tls: false,
+            default_port,
+            uri: None,
+            uri_span: None,
         }
     }
 }
@@ -309,7 +332,7 @@ pub struct Candidate {
     pub scheme: Option<String>,
     /// True for `https`, `grpcs`, `suwsgi`.
     pub tls: bool,
-    /// The port used when the value names none (see [`UpstreamRef::default_port`]).
+    /// The port used when the value names none (see [`UrlParts::default_port`]).
     pub default_port: Option<u16>,
     /// The URI part of a `proxy_pass` URL.
     pub uri: Option<String>,

@@ -3,7 +3,9 @@
 //! `*_pass` / `server` address from located text into a [`Target`].
 
 use super::located::Located;
-use super::model::{HostKind, HostTarget, Module, NoteKind, Target, UnixTarget, UpstreamDirective};
+use super::model::{
+    HostKind, HostTarget, Module, NoteKind, Target, UnixTarget, UpstreamDirective, UrlParts,
+};
 use crate::source::Span;
 use std::ops::Range;
 
@@ -174,12 +176,7 @@ pub(super) fn host_kind(host: &str, ipv6: bool) -> HostKind {
 /// What one address (a literal argument or one expanded candidate) says.
 pub(super) struct Address {
     pub(super) target: Option<Target>,
-    pub(super) scheme: Option<String>,
-    pub(super) scheme_span: Option<Span>,
-    pub(super) tls: bool,
-    pub(super) default_port: Option<u16>,
-    pub(super) uri: Option<String>,
-    pub(super) uri_span: Option<Span>,
+    pub(super) url: UrlParts,
     /// Kind, nginx message, and where.
     pub(super) problem: Option<(NoteKind, String, Option<Span>)>,
     /// Why the target is unknown, when it is.
@@ -193,12 +190,7 @@ pub(super) fn read_address(loc: &Located, directive: UpstreamDirective, module: 
     let view = loc.view();
     let mut a = Address {
         target: None,
-        scheme: None,
-        scheme_span: None,
-        tls: false,
-        default_port: directive.schemeless_default_port(module),
-        uri: None,
-        uri_span: None,
+        url: UrlParts::schemeless(directive.schemeless_default_port(module)),
         problem: None,
         unknown: None,
     };
@@ -211,17 +203,17 @@ pub(super) fn read_address(loc: &Located, directive: UpstreamDirective, module: 
             && &view[name.len()..name.len() + 3] == b"://"
     });
     if let Some((name, tls, port)) = matched {
-        a.scheme = Some((*name).to_string());
-        a.scheme_span = loc.span(0..name.len());
-        a.tls = *tls;
-        a.default_port = *port;
+        a.url.scheme = Some((*name).to_string());
+        a.url.scheme_span = loc.span(0..name.len());
+        a.url.tls = *tls;
+        a.url.default_port = *port;
         rest = name.len() + 3;
     } else if let Some(p) = sep.filter(|p| loc.dynamic(&(0..*p))) {
         // `$scheme://…` with no static value: scheme, TLS and default port unknown.
-        a.default_port = None;
+        a.url.default_port = None;
         rest = p + 3;
     } else if directive == UpstreamDirective::Proxy {
-        a.default_port = None;
+        a.url.default_port = None;
         if loc.dynamic(&(0..view.len().min(1))) {
             a.unknown = Some("the whole URL comes from a variable".into());
             return a;
@@ -245,8 +237,8 @@ pub(super) fn read_address(loc: &Located, directive: UpstreamDirective, module: 
         false,
     );
     if let Some(u) = &url.uri {
-        a.uri = Some(loc.text(u.clone()));
-        a.uri_span = loc.span(u.clone());
+        a.url.uri = Some(loc.text(u.clone()));
+        a.url.uri_span = loc.span(u.clone());
     }
     let host_dynamic = loc.dynamic(&url.host)
         || (url.host.is_empty() && loc.dynamic(&(rest..view.len().min(rest + 1))));
@@ -288,7 +280,7 @@ pub(super) fn read_address(loc: &Located, directive: UpstreamDirective, module: 
     };
     if url.unix {
         // A socket has no port to default.
-        a.default_port = None;
+        a.url.default_port = None;
     }
     a.target = Some(if url.unix {
         Target::Unix(UnixTarget {

@@ -21,7 +21,7 @@ http {
     assert_eq!((db.module, db.context), (Module::Stream, Ctx::StreamServer));
     assert_eq!(at(&s, host(db).host_span), "db");
     assert_eq!(at(&s, host(db).port_span.unwrap()), "5432");
-    assert_eq!(db.default_port, None);
+    assert_eq!(db.url.default_port, None);
     assert!(db.location.is_none());
     assert_eq!(db.server.as_ref().unwrap().listens, [0]);
     let grp = &ex.upstreams[3];
@@ -35,11 +35,11 @@ http {
     assert_eq!(grp.resolution, Resolution::None);
     // No port and no default: a later rule says `no port in upstream`.
     let bare = &ex.upstreams[4];
-    assert_eq!((host(bare).port, bare.default_port), (None, None));
+    assert_eq!((host(bare).port, bare.url.default_port), (None, None));
     // Stream upstream members have no default port either.
     let member = &ex.upstreams[0];
     assert_eq!(
-        (member.directive, member.default_port),
+        (member.directive, member.url.default_port),
         (UpstreamDirective::UpstreamServer, None)
     );
     assert_eq!(member.group.as_deref(), Some("backend"));
@@ -81,8 +81,8 @@ fn groups_match_case_insensitively_wherever_defined() {
             t => panic!("{t:?}"),
         }
     }
-    assert_eq!(ex.upstreams[1].uri.as_deref(), Some("/x"));
-    assert!(ex.upstreams[1].tls);
+    assert_eq!(ex.upstreams[1].url.uri.as_deref(), Some("/x"));
+    assert!(ex.upstreams[1].url.tls);
     assert_eq!(ex.groups[g].references, [0, 1]);
     let member = ex
         .upstreams
@@ -91,7 +91,7 @@ fn groups_match_case_insensitively_wherever_defined() {
         .unwrap();
     assert_eq!(host(member).host_span.file, FileId(1));
     assert_eq!(member.resolution, Resolution::Runtime);
-    assert_eq!(member.default_port, Some(80));
+    assert_eq!(member.url.default_port, Some(80));
     let later = ex
         .upstreams
         .iter()
@@ -165,7 +165,7 @@ http {
     assert!(a.server.is_none() && a.location.is_none());
     let b = &ex.upstreams[1];
     assert_eq!(
-        (host(b).port, b.default_port, b.effective_port()),
+        (host(b).port, b.url.default_port, b.effective_port()),
         (None, Some(80), Some(80))
     );
     assert_eq!(b.resolution, Resolution::Startup);

@@ -89,9 +89,9 @@ fn summary(sources: &SourceMap, ex: &Extraction) -> String {
         out.push_str(&format!(
             "{} {t} default={:?} tls={} uri={:?}\n",
             u.directive.name(),
-            u.default_port,
-            u.tls,
-            u.uri
+            u.url.default_port,
+            u.url.tls,
+            u.url.uri
         ));
     }
     out

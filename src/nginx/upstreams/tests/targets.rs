@@ -18,10 +18,10 @@ fn seed_config_names_the_compose_service() {
     assert_eq!(at(&s, h.host_span), "model_test");
     assert_eq!(at(&s, h.port_span.unwrap()), "6001");
     assert_eq!(at(&s, u.span), "http://model_test:6001");
-    assert_eq!(at(&s, u.scheme_span.unwrap()), "http");
-    assert_eq!(u.scheme.as_deref(), Some("http"));
+    assert_eq!(at(&s, u.url.scheme_span.unwrap()), "http");
+    assert_eq!(u.url.scheme.as_deref(), Some("http"));
     assert_eq!(
-        (u.default_port, u.tls, u.uri.as_deref()),
+        (u.url.default_port, u.url.tls, u.url.uri.as_deref()),
         (Some(80), false, None)
     );
     assert_eq!(u.effective_port(), Some(6001));
@@ -94,20 +94,20 @@ server {
         proxy_pass host Name App [App|443] default=Some(443) tls=true uri=Some("/x?y=1")
         "#);
     let a = &ex.upstreams[0];
-    assert_eq!(at(&s, a.uri_span.unwrap()), "/api/");
+    assert_eq!(at(&s, a.url.uri_span.unwrap()), "/api/");
     let c = &ex.upstreams[2];
-    assert_eq!(at(&s, c.uri_span.unwrap()), "/uri");
+    assert_eq!(at(&s, c.url.uri_span.unwrap()), "/uri");
     assert_eq!(c.resolution, Resolution::None);
-    assert_eq!(ex.upstreams[4].scheme.as_deref(), Some("uwsgi"));
-    assert_eq!(ex.upstreams[6].scheme.as_deref(), Some("grpcs"));
+    assert_eq!(ex.upstreams[4].url.scheme.as_deref(), Some("uwsgi"));
+    assert_eq!(ex.upstreams[6].url.scheme.as_deref(), Some("grpcs"));
     let php = &ex.upstreams[9];
     assert_eq!(
-        (host(php).port, php.default_port, php.effective_port()),
+        (host(php).port, php.url.default_port, php.effective_port()),
         (None, None, None)
     );
     assert_eq!(ex.upstreams[12].effective_port(), Some(80));
-    assert_eq!(ex.upstreams[14].scheme.as_deref(), Some("https"));
-    assert_eq!(at(&s, ex.upstreams[14].scheme_span.unwrap()), "HTTPS");
+    assert_eq!(ex.upstreams[14].url.scheme.as_deref(), Some("https"));
+    assert_eq!(at(&s, ex.upstreams[14].url.scheme_span.unwrap()), "HTTPS");
     assert!(ex.upstreams.iter().all(|u| u.notes.is_empty()));
     // Each location is recorded.
     assert_eq!(ex.upstreams[1].location.as_ref().unwrap().path, "/b");
@@ -121,8 +121,8 @@ fn escapes_shift_raw_offsets() {
     assert_eq!(h.host, "a\"b");
     assert_eq!(at(&s, h.host_span), "a\\\"b");
     assert_eq!(at(&s, h.port_span.unwrap()), "80");
-    assert_eq!(u.uri.as_deref(), Some("/x\\y"));
-    assert_eq!(at(&s, u.uri_span.unwrap()), "/x\\\\y");
+    assert_eq!(u.url.uri.as_deref(), Some("/x\\y"));
+    assert_eq!(at(&s, u.url.uri_span.unwrap()), "/x\\\\y");
 }
 
 #[test]
@@ -170,7 +170,7 @@ location /d { proxy_pass http://[::zz]:80; }
         (h.port, at(&s, h.port_span.unwrap()).as_str()),
         (None, "99999")
     );
-    assert_eq!(ex.upstreams[0].default_port, None);
+    assert_eq!(ex.upstreams[0].url.default_port, None);
 }
 
 #[test]

@@ -26,7 +26,7 @@ server {
     let u = &ex.upstreams[0];
     assert_eq!(u.resolution, Resolution::Runtime);
     assert_eq!(
-        (u.scheme.as_deref(), u.default_port),
+        (u.url.scheme.as_deref(), u.url.default_port),
         (Some("http"), Some(80))
     );
     let v = var(u);
@@ -129,7 +129,7 @@ server {
 server { listen 8080; location / { proxy_pass $scheme://app; } }
 "#);
     let u = &ex.upstreams[0];
-    assert_eq!((u.scheme.as_deref(), u.default_port), (None, None));
+    assert_eq!((u.url.scheme.as_deref(), u.url.default_port), (None, None));
     let v = var(u);
     let got: Vec<(&str, Option<u16>, bool, &str)> = v
         .static_values
@@ -173,7 +173,7 @@ server {
     assert_eq!(a.static_values[0].unresolved, ["http_host"]);
     // The host is static even though the URI is not.
     let b = &ex.upstreams[1];
-    assert_eq!(b.uri.as_deref(), Some("$request_uri"));
+    assert_eq!(b.url.uri.as_deref(), Some("$request_uri"));
     let bv = var(b);
     assert!(bv.complete);
     let h = cand_host(&bv.static_values[0]);
@@ -181,7 +181,7 @@ server {
     assert_eq!(bv.static_values[0].unresolved, ["request_uri"]);
     let c = var(&ex.upstreams[2]);
     assert!(c.static_values[0].target.is_none());
-    assert_eq!(ex.upstreams[2].default_port, None);
+    assert_eq!(ex.upstreams[2].url.default_port, None);
     assert!(ex.upstreams[2].notes.is_empty());
     assert_eq!(ex.upstreams[3].resolution, Resolution::Runtime);
 }
