@@ -6,7 +6,11 @@
 #      timed by hyperfine (goal: upcheck >= 60x faster);
 #   2. wrk throughput of `POST /validate` (the seed request of
 #      examples/seed-compose/, JSON) against `GET /healthz` on the same
-#      `upcheck serve` (goal: ratio >= 0.40).
+#      `upcheck serve` (goal: ratio >= 0.40). For scale it also measures
+#      `POST /parse` of a one-line configuration: the same HTTP path as
+#      /validate (JSON body, limits, a validation slot, the blocking pool,
+#      a JSON answer) around next to no work, so the most any POST that
+#      does work can reach.
 #
 #   bench/compare.sh
 #
@@ -106,17 +110,23 @@ wrk -t"$threads" -c"$conns" -d2s -s "$tmp/post.lua" "$base/validate" >/dev/null
 echo "== wrk -t$threads -c$conns -d${secs}s GET /healthz, then POST /validate" >&2
 wrk -t"$threads" -c"$conns" -d"${secs}s" "$base/healthz" | tee "$tmp/healthz.txt" >&2
 wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$tmp/post.lua" "$base/validate" | tee "$tmp/validate.txt" >&2
+printf '{"nginx":"events {}\\n"}' >"$tmp/tiny.json"
+sed "s#$tmp/seed.json#$tmp/tiny.json#" "$tmp/post.lua" >"$tmp/tiny.lua"
+status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  --data-binary @"$tmp/tiny.json" "$base/parse" || true)
+[ "$status" = 200 ] || { echo "POST /parse answered $status" >&2; exit 1; }
+wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$tmp/tiny.lua" "$base/parse" | tee "$tmp/floor.txt" >&2
 
-python3 - "$tmp/parse.json" "$tmp/healthz.txt" "$tmp/validate.txt" "$lines" "$secs" "$threads" "$conns" <<'PY'
+python3 - "$tmp/parse.json" "$tmp/healthz.txt" "$tmp/validate.txt" "$tmp/floor.txt" "$lines" "$secs" "$threads" "$conns" <<'PY'
 import json, os, platform, re, statistics, sys
-parse, hz, va = sys.argv[1:4]
-lines, secs, threads, conns = sys.argv[4:8]
+parse, hz, va, fl = sys.argv[1:5]
+lines, secs, threads, conns = sys.argv[5:9]
 r = json.load(open(parse))["results"]
 theirs, ours = r[0]["times"], r[1]["times"]
 def rps(path):
     m = re.search(r"^Requests/sec:\s+([0-9.]+)", open(path).read(), re.M)
     return float(m.group(1))
-h, v = rps(hz), rps(va)
+h, v, f = rps(hz), rps(va), rps(fl)
 ms = lambda xs: 1e3 * statistics.median(xs)
 print()
 print(f"upcheck bench/compare.sh — {os.cpu_count()} CPUs ({platform.machine()}), load average {os.getloadavg()[0]:.1f} at the end")
@@ -129,4 +139,6 @@ print(f"{'http, wrk -t' + threads + ' -c' + conns + ' -d' + secs + 's':<52} {'re
 print(f"{'  GET /healthz':<52} {h:>10.0f}")
 print(f"{'  POST /validate (seed, JSON)':<52} {v:>10.0f}")
 print(f"{'  /validate : /healthz':<52} {v / h:>10.2f}   (goal >= 0.40)")
+print(f"{'  POST /parse of one line (the HTTP path alone)':<52} {f:>10.0f}")
+print(f"{'  /parse of one line : /healthz':<52} {f / h:>10.2f}   (a ceiling for /validate)")
 PY
