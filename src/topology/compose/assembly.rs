@@ -170,7 +170,8 @@ impl<'a> Assembly<'a> {
 
     /// The documents of one file merged, without `extends` or `include`.
     pub(super) fn raw_model(&mut self, file: FileId) -> Option<Node> {
-        let docs = self.docs.get(&file).cloned().unwrap_or_default();
+        // Lent out for the walk, not copied: normalizing copies what it keeps.
+        let docs = self.docs.remove(&file)?;
         let mut model: Option<Node> = None;
         for doc in &docs {
             if !doc.is_map() {
@@ -188,6 +189,7 @@ impl<'a> Assembly<'a> {
                 Some(base) => self.merge(&base, doc, &mut Vec::new()).0,
             });
         }
+        self.docs.insert(file, docs);
         model
     }
 
