@@ -102,6 +102,53 @@ fn names_family_20k_unknown_hosts_and_unresolvable_group() {
 }
 
 #[test]
+fn names_family_10k_typos_against_5k_services() {
+    // Every unknown name is close to many service names (`t00001` against
+    // `s00001`, `s00011`…): suggestions compare each unknown name with every
+    // name nginx could resolve, 10⁸ comparisons here without a cap, and the
+    // hints look each name up instead of walking every unit.
+    let services = N / 4;
+    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n");
+    for i in 0..services {
+        compose.push_str(&format!("  s{i:05}:\n    image: redis:7\n"));
+    }
+    let mut conf = String::from("server {\n    listen 80;\n");
+    for i in 0..N / 2 {
+        conf.push_str(&format!(
+            "    location /l{i}/ {{ proxy_pass http://t{i:05}:6379; }}\n"
+        ));
+    }
+    conf.push_str("}\n");
+    let r = validate(conf, &compose);
+    within_budgets(&r);
+    assert!(count(&r, "UC1001") > 0);
+    // The first names get their suggestions, in upstream order...
+    assert!(
+        r.findings[0].message.contains("did you mean `s00000`"),
+        "{}",
+        r.findings[0].message
+    );
+    // ...until the comparisons are spent, which the later traces say.
+    let budget = upcheck::network::NEAR_NAME_COMPARISONS;
+    let spent = r
+        .upstreams
+        .iter()
+        .rev()
+        .find(|u| !u.trace.is_empty())
+        .expect("a trace");
+    assert!(
+        spent
+            .trace
+            .iter()
+            .any(|l| l.contains(&format!("made the {budget} name comparisons it may"))),
+        "{:?}",
+        spent.trace
+    );
+    // Spent comparisons never turn a failing name into a pass.
+    assert_eq!(r.summary.errors, N / 2, "{:?}", r.summary);
+}
+
+#[test]
 fn reachability_family_20k_member_group_half_on_the_wrong_port() {
     // One group of 20 000 servers, every other one on a port nothing
     // listens on: UC2004 per dead server (downgraded, as the group fails

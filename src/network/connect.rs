@@ -196,7 +196,7 @@ impl<'a> Resolver<'a> {
         // The gateway of a compose network is the docker host's bridge: the
         // host's own namespace, when the topology runs a service there.
         let host_gateway = a.unit.is_none() && self.gateway_of(a.ip).is_some();
-        let host = self.docker_host().filter(|_| host_gateway);
+        let host = self.docker_host.filter(|_| host_gateway);
         if let (Some(h), Some(n)) = (host, self.gateway_of(a.ip).filter(|_| host_gateway)) {
             trace.push(format!(
                 "`{}` is the gateway of network `{}`: the docker host's own address, in its network namespace (`{}`)",
@@ -246,25 +246,12 @@ impl<'a> Resolver<'a> {
             hit.outcome = o;
             return hit;
         }
-        if Some(u) == self.docker_host() {
+        if Some(u) == self.docker_host {
             hit.outcome = self.on_docker_host(u, a.ip, port, &mut hit, own, trace);
             return hit;
         }
         hit.outcome = self.listener_at(u, a.ip, port, own, trace);
         hit
-    }
-
-    /// The docker host's own network namespace (compose `network_mode:
-    /// host`), when a service runs there.
-    fn docker_host(&self) -> Option<UnitId> {
-        if self.topo.platform != Platform::Compose {
-            return None;
-        }
-        self.topo
-            .units
-            .iter()
-            .position(|u| u.kind == UnitKind::Host)
-            .map(UnitId)
     }
 
     /// What answers at `ip:port` on the docker host: a program of a
@@ -855,4 +842,16 @@ pub(super) fn status_of(hits: &[Hit]) -> Status {
     } else {
         Status::Unreachable
     }
+}
+
+/// The docker host's own network namespace (compose `network_mode: host`),
+/// when a service runs there.
+pub(super) fn docker_host(topo: &Topology) -> Option<UnitId> {
+    if topo.platform != Platform::Compose {
+        return None;
+    }
+    topo.units
+        .iter()
+        .position(|u| u.kind == UnitKind::Host)
+        .map(UnitId)
 }

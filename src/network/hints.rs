@@ -6,6 +6,14 @@ use super::Resolver;
 use crate::topology::names::{self, NameSource};
 use crate::topology::*;
 use serde::Serialize;
+use std::collections::HashMap;
+
+/// How many names near-name suggestions ("did you mean") may compare an
+/// unknown name with, over one validation: far above a real project (a few
+/// unknown names against a few hundred names), and a few tenths of a second
+/// at the most. Past it, unknown names get no suggestions and their trace
+/// says why.
+pub const NEAR_NAME_COMPARISONS: usize = 500_000;
 
 /// A fact that explains why a name did not resolve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,30 +59,21 @@ impl<'a> Resolver<'a> {
     /// Why a name may have missed: on another network, another namespace, a workload name.
     pub(super) fn hints(&self, name: &str, runtime_resolver: Option<usize>) -> Vec<Hint> {
         let mut hints = Vec::new();
+        let index = self.hint_index.get_or_init(|| HintIndex::of(self.topo));
         let first = name.split('.').next().unwrap_or(name);
-        for (i, u) in self.topo.units.iter().enumerate() {
-            for a in &u.addresses {
-                if a.dns_names.iter().any(|n| n.eq_ignore_ascii_case(name))
-                    && !self
-                        .nginx()
-                        .addresses
-                        .iter()
-                        .any(|x| x.network == a.network)
-                {
-                    hints.push(Hint::OnOtherNetwork {
-                        unit: UnitId(i),
-                        network: a.network,
-                    });
-                }
+        let (name, first) = (name.to_ascii_lowercase(), first.to_ascii_lowercase());
+        let own = self.nginx();
+        for &(unit, network) in index.dns.get(&name).into_iter().flatten() {
+            if !own.addresses.iter().any(|x| x.network == network) {
+                hints.push(Hint::OnOtherNetwork { unit, network });
             }
         }
         // A sibling container's name, as a compose service name would be
         // written: in a pod the containers share one network namespace.
-        let own = self.nginx();
         let sibling = (self.topo.platform == Platform::Kubernetes && !name.contains('.'))
             .then(|| {
                 own.containers.iter().enumerate().position(|(ci, c)| {
-                    ci != self.site.container && c.name.eq_ignore_ascii_case(name)
+                    ci != self.site.container && c.name.eq_ignore_ascii_case(&name)
                 })
             })
             .flatten();
@@ -82,55 +81,59 @@ impl<'a> Resolver<'a> {
             hints.push(Hint::ContainerOfOwnPod { container });
         }
         if self.topo.platform == Platform::Kubernetes {
-            let my_ns = match &self.nginx().kind {
-                UnitKind::Pod { namespace, .. } => namespace.clone(),
-                _ => "default".into(),
-            };
-            for (i, s) in self.topo.services.iter().enumerate() {
-                if s.name.eq_ignore_ascii_case(first) {
-                    if runtime_resolver.is_some() {
-                        hints.push(Hint::ShortServiceName {
-                            service: ServiceId(i),
-                        });
-                    } else if s.namespace != my_ns {
-                        hints.push(Hint::OtherNamespace {
-                            service: ServiceId(i),
-                        });
-                    }
+            let my_ns = own.namespace();
+            let services = index.services.get(&first);
+            for &service in services.into_iter().flatten() {
+                if runtime_resolver.is_some() {
+                    hints.push(Hint::ShortServiceName { service });
+                } else if self.topo.services[service.0].namespace != my_ns {
+                    hints.push(Hint::OtherNamespace { service });
                 }
             }
-            for (i, u) in self.topo.units.iter().enumerate() {
-                // nginx's own pod is no workload to put a Service in front
-                // of when a sibling container answers to the name.
-                if sibling.is_some() && i == self.site.unit.0 {
-                    continue;
-                }
-                if let UnitKind::Pod { workload, .. } = &u.kind
-                    && (workload.eq_ignore_ascii_case(first) || u.name.eq_ignore_ascii_case(first))
-                    && !self
-                        .topo
-                        .services
-                        .iter()
-                        .any(|s| s.name.eq_ignore_ascii_case(first))
-                {
-                    hints.push(Hint::WorkloadName { unit: UnitId(i) });
-                    break;
-                }
+            // nginx's own pod is no workload to put a Service in front of
+            // when a sibling container answers to the name.
+            let workload = index
+                .workloads
+                .get(&first)
+                .into_iter()
+                .flatten()
+                .find(|u| sibling.is_none() || **u != self.site.unit);
+            if let (Some(&unit), None) = (workload, services) {
+                hints.push(Hint::WorkloadName { unit });
             }
         }
         hints
     }
 
-    /// Names that resolve and are close to `name` (edit distance), best first.
-    pub(super) fn near_names(&self, name: &str, table: &[names::NameEntry]) -> Vec<String> {
+    /// Names that resolve and are close to `name` (edit distance), best
+    /// first; `None`, said in the trace, once the validation's
+    /// [`NEAR_NAME_COMPARISONS`] are spent (each unknown name is compared
+    /// with every name in the table, so many unknown names in a large world
+    /// would cost their product).
+    pub(super) fn near_names(
+        &self,
+        name: &str,
+        table: &[names::NameEntry],
+        trace: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
         // The same unknown name is often written many times: compute once.
         let key = (name.to_string(), table.len());
         if let Some(hit) = self.near_cache.borrow().get(&key) {
-            return hit.clone();
+            return Some(hit.clone());
         }
+        // A name and its short form per entry, at the most.
+        let cost = 2 * table.len();
+        let left = self.near_budget.get();
+        if cost > left {
+            trace.push(format!(
+                "no close names are suggested for `{name}`: this validation has made the {NEAR_NAME_COMPARISONS} name comparisons it may"
+            ));
+            return None;
+        }
+        self.near_budget.set(left - cost);
         let found = self.compute_near_names(name, table);
         self.near_cache.borrow_mut().insert(key, found.clone());
-        found
+        Some(found)
     }
 
     fn compute_near_names(&self, name: &str, table: &[names::NameEntry]) -> Vec<String> {
@@ -168,5 +171,52 @@ impl<'a> Resolver<'a> {
         }
         scored.sort();
         scored.into_iter().map(|(_, n)| n).take(3).collect()
+    }
+}
+
+/// The topology's names by lowercased name, for [`Resolver::hints`]: built
+/// once per resolver, so that each name that misses costs a lookup, not a
+/// walk over every unit and Service.
+pub(super) struct HintIndex {
+    /// Each DNS name of a unit's address: the unit and that address's
+    /// network, in unit then address order.
+    dns: HashMap<String, Vec<(UnitId, NetworkId)>>,
+    /// Services by name, in order.
+    services: HashMap<String, Vec<ServiceId>>,
+    /// Pods by workload name and by pod name, in order.
+    workloads: HashMap<String, Vec<UnitId>>,
+}
+
+impl HintIndex {
+    fn of(topo: &Topology) -> HintIndex {
+        let mut index = HintIndex {
+            dns: HashMap::new(),
+            services: HashMap::new(),
+            workloads: HashMap::new(),
+        };
+        for (i, u) in topo.units.iter().enumerate() {
+            for a in &u.addresses {
+                let mut names: Vec<String> =
+                    a.dns_names.iter().map(|n| n.to_ascii_lowercase()).collect();
+                // One hint per address, however often it spells the name.
+                names.sort_unstable();
+                names.dedup();
+                for n in names {
+                    index.dns.entry(n).or_default().push((UnitId(i), a.network));
+                }
+            }
+            if let UnitKind::Pod { workload, .. } = &u.kind {
+                let (w, n) = (workload.to_ascii_lowercase(), u.name.to_ascii_lowercase());
+                if w != n {
+                    index.workloads.entry(n).or_default().push(UnitId(i));
+                }
+                index.workloads.entry(w).or_default().push(UnitId(i));
+            }
+        }
+        for (i, s) in topo.services.iter().enumerate() {
+            let by = index.services.entry(s.name.to_ascii_lowercase());
+            by.or_default().push(ServiceId(i));
+        }
+        index
     }
 }

@@ -9,6 +9,7 @@ use crate::nginx::upstreams::UpstreamRef;
 use crate::topology::names::{self, NameSource};
 use crate::topology::*;
 use serde::Serialize;
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How many ExternalName CNAMEs a lookup follows (CoreDNS stops sooner).
@@ -232,9 +233,11 @@ impl<'a> Resolver<'a> {
             }
         }
         let hints = self.hints(&lname, None);
-        let near = self.near_names(&lname, table);
+        let near = self.near_names(&lname, table, trace);
+        // A close name makes a typo likelier than a name from outside; with
+        // the comparisons spent, not knowing, it stays a name that fails.
         if hints.is_empty()
-            && near.is_empty()
+            && near.as_ref().is_some_and(Vec::is_empty)
             && let Some(outside) = candidates.iter().find(|c| self.outside_topology(c))
         {
             return Err(self.beyond(name, outside, false, trace));
@@ -247,7 +250,7 @@ impl<'a> Resolver<'a> {
             name: name.into(),
             runtime: false,
             why: None,
-            near,
+            near: near.unwrap_or_default(),
             hints,
         })
     }
@@ -310,13 +313,6 @@ impl<'a> Resolver<'a> {
                 hints: vec![Hint::ResolverNotPlatformDns { resolver: ri }],
             });
         }
-        // Only DNS answers: no /etc/hosts, no search list.
-        let from_dns = |e: &names::NameEntry| {
-            matches!(
-                e.source,
-                NameSource::DockerDns { .. } | NameSource::Service { .. } | NameSource::PodRecord
-            )
-        };
         let hits: Vec<&names::NameEntry> = self
             .lookup_exact(&lname)
             .into_iter()
@@ -331,15 +327,15 @@ impl<'a> Resolver<'a> {
             trace.push(format!(
                 "`{name}` is resolved at request time by nginx's `resolver`, which uses no search list and no /etc/hosts: no such name"
             ));
+            let table = self
+                .dns_table
+                .get_or_init(|| self.table.iter().filter(|e| from_dns(e)).cloned().collect());
+            let near = self.near_names(&lname, table, trace);
             return Err(Lookup::NotFound {
                 name: name.into(),
                 runtime: true,
                 why: None,
-                near: {
-                    let table: Vec<names::NameEntry> =
-                        self.table.iter().filter(|e| from_dns(e)).cloned().collect();
-                    self.near_names(&lname, &table)
-                },
+                near: near.unwrap_or_default(),
                 hints,
             });
         }
@@ -422,18 +418,17 @@ impl<'a> Resolver<'a> {
                     .cluster
                     .as_ref()
                     .map_or("cluster.local", |c| c.domain.as_str());
-                // A pod's own `hostname.subdomain` is the cluster's even
-                // when no headless Service gives it a record.
-                let prefix = format!("{name}.");
-                let in_cluster = name.ends_with(&format!(".{domain}"))
+                let zones = self
+                    .cluster_zones
+                    .get_or_init(|| ClusterZones::of(self.topo));
+                let in_cluster = name
+                    .strip_suffix(domain)
+                    .is_some_and(|head| head.ends_with('.'))
                     || last == "svc"
-                    || self.topo.services.iter().any(|s| s.namespace == last)
-                    || self.topo.units.iter().any(|u| {
-                        u.namespace() == last
-                            || u.addresses
-                                .iter()
-                                .any(|a| a.dns_names.iter().any(|n| n.starts_with(&prefix)))
-                    });
+                    || zones.namespaces.contains(last)
+                    // A pod's own `hostname.subdomain` is the cluster's even
+                    // when no headless Service gives it a record.
+                    || zones.heads.contains(name);
                 !in_cluster
             }
         }
@@ -570,4 +565,41 @@ fn ip_list(addrs: &[Addr]) -> String {
         .map(|a| a.ip.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Only DNS answers nginx's `resolver`: no /etc/hosts, no search list.
+fn from_dns(e: &names::NameEntry) -> bool {
+    matches!(
+        e.source,
+        NameSource::DockerDns { .. } | NameSource::Service { .. } | NameSource::PodRecord
+    )
+}
+
+/// What cluster DNS is authoritative for beyond its domain, gathered once
+/// per resolver: asking the topology each time would cost every upstream
+/// a walk over every unit.
+pub(super) struct ClusterZones<'a> {
+    /// Every namespace a Service or a pod is in.
+    namespaces: HashSet<&'a str>,
+    /// Every leading part of a pod's DNS name that ends before a dot
+    /// (`web-0`, `web-0.web`, … of `web-0.web.default.svc.cluster.local`).
+    heads: HashSet<&'a str>,
+}
+
+impl<'a> ClusterZones<'a> {
+    fn of(topo: &'a Topology) -> ClusterZones<'a> {
+        let mut zones = ClusterZones {
+            namespaces: topo.services.iter().map(|s| s.namespace.as_str()).collect(),
+            heads: HashSet::new(),
+        };
+        for u in &topo.units {
+            zones.namespaces.insert(u.namespace());
+            for n in u.addresses.iter().flat_map(|a| &a.dns_names) {
+                zones
+                    .heads
+                    .extend(n.match_indices('.').map(|(i, _)| &n[..i]));
+            }
+        }
+        zones
+    }
 }

@@ -26,7 +26,7 @@ mod tests;
 mod unix;
 
 pub use connect::{Hit, Outcome};
-pub use hints::Hint;
+pub use hints::{Hint, NEAR_NAME_COMPARISONS};
 pub use lookup::Lookup;
 
 use crate::nginx::upstreams::{
@@ -105,8 +105,9 @@ pub fn resolve_all(
     deadline: crate::budget::Deadline,
 ) -> Vec<Resolution> {
     let mut out = Vec::new();
+    let near_budget = std::cell::Cell::new(hints::NEAR_NAME_COMPARISONS);
     for site in sites {
-        let r = Resolver::new(topo, ex, *site);
+        let r = Resolver::new(topo, ex, *site, &near_budget);
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len())
             .map_while(|i| (!deadline.passed()).then(|| r.resolve(i)))
             .collect();
@@ -146,6 +147,18 @@ struct Resolver<'a> {
     near_cache: std::cell::RefCell<std::collections::HashMap<(String, usize), Vec<String>>>,
     /// The `listen`s a request for a member of each group comes in on.
     group_listens: std::cell::RefCell<std::collections::HashMap<usize, Vec<crate::source::Span>>>,
+    /// The docker host's own namespace (compose `network_mode: host`), when
+    /// a service runs there: found once, asked on every connection.
+    docker_host: Option<UnitId>,
+    /// What the table holds that nginx's `resolver` answers (DNS, not
+    /// /etc/hosts), built once, when a run-time name first misses.
+    dns_table: std::cell::OnceCell<Vec<names::NameEntry>>,
+    /// Comparisons left for near-name suggestions, shared by every site.
+    near_budget: &'a std::cell::Cell<usize>,
+    /// What cluster DNS answers for, built when first asked.
+    cluster_zones: std::cell::OnceCell<lookup::ClusterZones<'a>>,
+    /// The topology's names, for hints, built when a name first misses.
+    hint_index: std::cell::OnceCell<hints::HintIndex>,
 }
 
 /// An address a name resolved to, with what owns it.
@@ -169,7 +182,12 @@ impl Addr {
 
 impl<'a> Resolver<'a> {
     /// A resolver for one nginx site, with what its unit resolves indexed by name.
-    fn new(topo: &'a Topology, ex: &'a Extraction, site: Site) -> Resolver<'a> {
+    fn new(
+        topo: &'a Topology,
+        ex: &'a Extraction,
+        site: Site,
+        near_budget: &'a std::cell::Cell<usize>,
+    ) -> Resolver<'a> {
         let mut r = Resolver {
             topo,
             ex,
@@ -178,6 +196,11 @@ impl<'a> Resolver<'a> {
             by_name: Default::default(),
             near_cache: Default::default(),
             group_listens: Default::default(),
+            docker_host: connect::docker_host(topo),
+            dns_table: Default::default(),
+            near_budget,
+            cluster_zones: Default::default(),
+            hint_index: Default::default(),
         };
         for (i, e) in r.table.iter().enumerate() {
             r.by_name

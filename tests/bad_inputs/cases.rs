@@ -351,6 +351,17 @@ pub fn cases() -> Vec<Case> {
             request: || with_nginx(&[("default.conf", &big_group(20_000))]),
         },
         Case {
+            name: "10 000 typos of 5 000 service names",
+            expect: Expect::Finding("UC1001"),
+            request: || {
+                let (conf, compose) = typos(5_000, 10_000);
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": conf}],
+                    "documents": [{"path": "docker-compose.yml", "content": compose}],
+                }))
+            },
+        },
+        Case {
             name: "yaml billion laughs in a compose document",
             expect: Expect::Finding("UC0003"),
             request: || with_compose(&billion_laughs()),
@@ -596,4 +607,22 @@ pub fn cases() -> Vec<Case> {
             },
         },
     ]
+}
+
+/// `upstreams` proxy_pass to `t00000`…, each a letter off one of
+/// `services` services `s00000`… and two off many: every name misses and
+/// is close to many (near-name suggestions, hints).
+fn typos(services: usize, upstreams: usize) -> (String, String) {
+    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n");
+    for i in 0..services {
+        compose.push_str(&format!("  s{i:05}:\n    image: redis:7\n"));
+    }
+    let mut conf = String::from("server {\n    listen 80;\n");
+    for i in 0..upstreams {
+        conf.push_str(&format!(
+            "    location /l{i}/ {{ proxy_pass http://t{i:05}:6379; }}\n"
+        ));
+    }
+    conf.push_str("}\n");
+    (conf, compose)
 }
