@@ -413,11 +413,7 @@ impl<'a> Resolver<'a> {
         match self.topo.platform {
             Platform::Compose => true,
             Platform::Kubernetes => {
-                let domain = self
-                    .topo
-                    .cluster
-                    .as_ref()
-                    .map_or("cluster.local", |c| c.domain.as_str());
+                let domain = self.topo.cluster_domain();
                 let zones = self
                     .cluster_zones
                     .get_or_init(|| ClusterZones::of(self.topo));

@@ -159,10 +159,7 @@ fn is_platform_name(cx: &Context, site: Site, name: &str) -> bool {
                 .any(|a| a.dns_names.iter().any(|n| n.eq_ignore_ascii_case(&lname)))
         }),
         Platform::Kubernetes => {
-            let domain = topo
-                .cluster
-                .as_ref()
-                .map_or("cluster.local", |c| c.domain.as_str());
+            let domain = topo.cluster_domain();
             let first = lname.split('.').next().unwrap_or_default();
             lname.ends_with(&format!(".{domain}"))
                 || lname.ends_with(".svc")

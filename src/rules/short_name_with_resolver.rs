@@ -48,11 +48,7 @@ impl Check for ShortNameWithResolver {
         if cx.topology.platform != Platform::Kubernetes {
             return;
         }
-        let domain = cx
-            .topology
-            .cluster
-            .as_ref()
-            .map_or("cluster.local", |c| c.domain.as_str());
+        let domain = cx.topology.cluster_domain();
         let at_request_time = cx
             .unresolved_services(pick!(Hint::ShortServiceName { service } => *service))
             .filter(|m| m.miss.runtime);

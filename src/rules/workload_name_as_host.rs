@@ -104,10 +104,7 @@ fn service_routes(
     runtime: bool,
 ) -> Vec<ServiceRoute> {
     let u = &topo.units[unit.0];
-    let domain = topo
-        .cluster
-        .as_ref()
-        .map_or("cluster.local", |c| c.domain.as_str());
+    let domain = topo.cluster_domain();
     let mut out = Vec::new();
     for (i, s) in topo.services.iter().enumerate() {
         if !s.selected.contains(&unit) || matches!(s.kind, ServiceKind::ExternalName(_)) {

@@ -169,7 +169,7 @@ fn assign_kubernetes(topo: &mut Topology, o: &PlanOverrides) {
     let domain = o
         .cluster_domain
         .clone()
-        .unwrap_or_else(|| "cluster.local".into());
+        .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.into());
     topo.cluster = Some(Cluster {
         domain,
         pod_cidr: pod_cidr.to_string(),

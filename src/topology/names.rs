@@ -158,11 +158,7 @@ pub fn shared_ip(topo: &Topology, from: &Unit, target: &Unit) -> Option<IpAddr> 
 }
 
 fn kubernetes_names(topo: &Topology, out: &mut Vec<NameEntry>) {
-    let domain = topo
-        .cluster
-        .as_ref()
-        .map(|c| c.domain.as_str())
-        .unwrap_or("cluster.local");
+    let domain = topo.cluster_domain();
     for s in &topo.services {
         let fqdn = format!("{}.{}.svc.{domain}", s.name, s.namespace);
         let pod_ips: Vec<IpAddr> = s

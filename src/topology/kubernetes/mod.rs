@@ -137,7 +137,7 @@ impl<'s> Loader<'s> {
                 .plan
                 .cluster_domain
                 .clone()
-                .unwrap_or_else(|| "cluster.local".into()),
+                .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.into()),
             topo,
             r: Reader::new(Dialect::MANIFEST),
             config_maps: HashMap::new(),

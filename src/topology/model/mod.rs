@@ -86,7 +86,17 @@ pub struct Topology {
     pub blockers: Vec<TopologyDiagnostic>,
 }
 
+/// The cluster domain when a topology does not name one.
+pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
+
 impl Topology {
+    /// The cluster's DNS domain (`cluster.local` unless configured).
+    pub fn cluster_domain(&self) -> &str {
+        self.cluster
+            .as_ref()
+            .map_or(DEFAULT_CLUSTER_DOMAIN, |c| c.domain.as_str())
+    }
+
     /// What a user calls each container, in unit order: its compose
     /// service, else its own name (the names `--nginx-service` takes).
     pub(crate) fn container_names(&self) -> Vec<String> {

@@ -122,7 +122,7 @@ impl Loader<'_> {
         let domain = plan
             .cluster_domain
             .clone()
-            .unwrap_or_else(|| "cluster.local".into());
+            .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.into());
         for (i, u) in self.r.seq("", doc, "", "units").iter().enumerate() {
             self.unit(u, i, platform, &domain);
         }
