@@ -149,6 +149,53 @@ fn names_family_10k_typos_against_5k_services() {
 }
 
 #[test]
+fn reachability_family_20k_addresses_against_5k_services() {
+    // 20 000 upstreams written as addresses no unit holds: who holds an
+    // address is looked up, not searched for among 5 000 services, by the
+    // resolver and by UC1008 alike.
+    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n");
+    for i in 0..N / 4 {
+        compose.push_str(&format!("  s{i:05}:\n    image: redis:7\n"));
+    }
+    let mut conf = String::from("server {\n    listen 80;\n");
+    for i in 0..N {
+        conf.push_str(&format!(
+            "    location /l{i}/ {{ proxy_pass http://10.99.{}.{}:6379; }}\n",
+            i / 250,
+            i % 250 + 1
+        ));
+    }
+    conf.push_str("}\n");
+    let r = validate(conf, &compose);
+    within_budgets(&r);
+    assert_eq!(r.summary.unverifiable, N, "{:?}", r.summary);
+}
+
+#[test]
+fn reachability_family_20k_listens_against_a_20k_port_range() {
+    // nginx listens on 20 000 ports and publishes a range of 20 001 others:
+    // each UC2012 names a few of the published ports, not all of them (one
+    // message per port, each listing every port, took 24 GB).
+    let compose =
+        "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"40000-60000:40000-60000\"]\n";
+    let mut conf = String::new();
+    for i in 0..N {
+        conf.push_str(&format!("server {{ listen {}; }}\n", 1000 + i));
+    }
+    let r = validate(conf, compose);
+    within_budgets(&r);
+    assert_eq!(count(&r, "UC2012"), r.findings.len());
+    let f = &r.findings[0];
+    assert!(
+        f.message
+            .contains("container ports 40000, 40001, 40002 and 19998 more"),
+        "{}",
+        f.message
+    );
+    assert!(f.related.len() <= 3, "{} related", f.related.len());
+}
+
+#[test]
 fn reachability_family_20k_member_group_half_on_the_wrong_port() {
     // One group of 20 000 servers, every other one on a port nothing
     // listens on: UC2004 per dead server (downgraded, as the group fails

@@ -87,21 +87,22 @@ impl<'a> Resolver<'a> {
             ));
             return Addr::in_unit(ip, self.site.unit);
         }
-        for (i, u) in self.topo.units.iter().enumerate() {
-            if u.addresses.iter().any(|a| a.ip == Some(ip)) {
-                trace.push(format!("`{ip}` is the address of `{}`", u.name));
-                return Addr::in_unit(ip, UnitId(i));
-            }
+        let owners = self.owners.get_or_init(|| Owners::of(self.topo));
+        if let Some((unit, _)) = owners.unit(ip) {
+            trace.push(format!(
+                "`{ip}` is the address of `{}`",
+                self.unit(unit).name
+            ));
+            return Addr::in_unit(ip, unit);
         }
-        for (i, s) in self.topo.services.iter().enumerate() {
-            if s.cluster_ip == Some(ip) {
-                trace.push(format!("`{ip}` is the ClusterIP of Service `{}`", s.name));
-                return Addr {
-                    ip,
-                    unit: None,
-                    service: Some(ServiceId(i)),
-                };
-            }
+        if let Some(service) = owners.service(ip) {
+            let s = &self.topo.services[service.0];
+            trace.push(format!("`{ip}` is the ClusterIP of Service `{}`", s.name));
+            return Addr {
+                ip,
+                unit: None,
+                service: Some(service),
+            };
         }
         trace.push(format!("no unit or Service of the topology has `{ip}`"));
         Addr {

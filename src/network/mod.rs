@@ -159,6 +159,8 @@ struct Resolver<'a> {
     cluster_zones: std::cell::OnceCell<lookup::ClusterZones<'a>>,
     /// The topology's names, for hints, built when a name first misses.
     hint_index: std::cell::OnceCell<hints::HintIndex>,
+    /// Who holds each address, built when an address is first looked up.
+    owners: std::cell::OnceCell<Owners>,
 }
 
 /// An address a name resolved to, with what owns it.
@@ -201,6 +203,7 @@ impl<'a> Resolver<'a> {
             near_budget,
             cluster_zones: Default::default(),
             hint_index: Default::default(),
+            owners: Default::default(),
         };
         for (i, e) in r.table.iter().enumerate() {
             r.by_name

@@ -2,7 +2,7 @@ use super::{Check, Context, Finding, HostUse, upstream_finding};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::network::Lookup;
-use crate::topology::{AddressOrigin, NetworkKind, Platform};
+use crate::topology::{AddressOrigin, NetworkKind, Owners, Platform};
 
 crate::declare_rule! {
     /// ## What it does
@@ -34,6 +34,8 @@ crate::declare_rule! {
 impl Check for HardCodedContainerAddress {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let topo = cx.topology;
+        // Built at the first address written, not per upstream.
+        let owners = std::cell::OnceCell::new();
         for HostUse { r, h, .. } in cx.primary_hosts() {
             let Lookup::Ip { ip } = &r.lookup else {
                 continue;
@@ -41,14 +43,12 @@ impl Check for HardCodedContainerAddress {
             if ip.is_loopback() {
                 continue;
             }
-            let Some((unit, addr)) = topo.units.iter().find_map(|u| {
-                u.addresses
-                    .iter()
-                    .find(|a| a.ip == Some(*ip))
-                    .map(|a| (u, a))
-            }) else {
+            let owners = owners.get_or_init(|| Owners::of(topo));
+            let Some((unit, addr)) = owners.unit(*ip) else {
                 continue;
             };
+            let unit = &topo.units[unit.0];
+            let addr = &unit.addresses[addr];
             if addr.origin == AddressOrigin::Declared
                 || topo.networks[addr.network.0].kind == NetworkKind::Host
             {

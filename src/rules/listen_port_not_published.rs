@@ -1,4 +1,6 @@
-use super::{Check, Context, Finding, Related, Severity, finding, yaml_list_append};
+use super::{
+    Check, Context, Finding, MAX_LISTED, Related, Severity, finding, listing, yaml_list_append,
+};
 use crate::fix::Edit;
 use crate::fix::Fix;
 use crate::nginx::upstreams::{HostKind, Listen, ListenAddress};
@@ -6,6 +8,7 @@ use crate::source::Span;
 use crate::topology::{
     DeclaredPort, Platform, PortKind, Protocol, ServiceKind, TargetPort, Unit, UnitId,
 };
+use std::collections::HashSet;
 
 crate::declare_rule! {
     /// ## What it does
@@ -97,11 +100,12 @@ impl ListenPortNotPublished {
             .flat_map(|c| &c.ports)
             .filter(|p| p.kind == PortKind::Published)
             .collect();
-        let is_published = |p: &Port| {
-            published
-                .iter()
-                .any(|d| d.container_port == p.port && d.protocol == p.protocol)
-        };
+        // Sets, not searches: a port range publishes thousands of ports.
+        let published_at: HashSet<(u16, Protocol)> = published
+            .iter()
+            .map(|d| (d.container_port, d.protocol))
+            .collect();
+        let is_published = |p: &Port| published_at.contains(&(p.port, p.protocol));
         let missing: Vec<&Port> = ports.iter().filter(|p| !is_published(p)).collect();
         if missing.is_empty() {
             return;
@@ -111,14 +115,12 @@ impl ListenPortNotPublished {
             return;
         }
         // Published container ports where nginx does not listen.
+        let listening: HashSet<(u16, Protocol)> =
+            ports.iter().map(|p| (p.port, p.protocol)).collect();
         let stray: Vec<&DeclaredPort> = published
             .iter()
             .copied()
-            .filter(|d| {
-                !ports
-                    .iter()
-                    .any(|p| p.port == d.container_port && p.protocol == d.protocol)
-            })
+            .filter(|d| !listening.contains(&(d.container_port, d.protocol)))
             .collect();
         let service = unit
             .containers
@@ -126,6 +128,20 @@ impl ListenPortNotPublished {
             .find(|c| c.is_nginx)
             .and_then(|c| c.service.clone())
             .unwrap_or_else(|| unit.name.clone());
+        // The same for every port: said once, and at most MAX_LISTED.
+        let mut stray_ports: Vec<u16> = stray.iter().map(|d| d.container_port).collect();
+        stray_ports.sort_unstable();
+        stray_ports.dedup();
+        let stray_text = listing(stray_ports.iter().map(|p| p.to_string()), stray_ports.len());
+        let last_item = published
+            .iter()
+            .filter_map(|d| {
+                let span = d.span?;
+                let start = d.host_span.map_or(span.start, |h| h.start.min(span.start));
+                Some(Span { start, ..span })
+            })
+            .max_by_key(|s| s.start);
+        let host_taken = std::cell::OnceCell::new();
         for p in &missing {
             let listen = p.listens[0];
             let mut f = finding(
@@ -138,8 +154,12 @@ impl ListenPortNotPublished {
                         " (it has no `ports:`)".to_string()
                     } else if !stray.is_empty() {
                         format!(
-                            " (it publishes container port {}, where nginx does not listen)",
-                            join(stray.iter().map(|d| d.container_port))
+                            " (it publishes container {} {stray_text}, where nginx does not listen)",
+                            if stray_ports.len() == 1 {
+                                "port"
+                            } else {
+                                "ports"
+                            }
                         )
                     } else {
                         String::new()
@@ -150,7 +170,7 @@ impl ListenPortNotPublished {
             if !(none_published || p.important()) {
                 f.severity = Severity::Info;
             }
-            for d in &stray {
+            for d in stray.iter().take(MAX_LISTED) {
                 if let Some(span) = d.span {
                     f.related.push(Related::new(
                         span,
@@ -158,8 +178,10 @@ impl ListenPortNotPublished {
                     ));
                 }
             }
-            f.fixes
-                .push(compose_fix(cx, &service, p, &missing, &stray, &published));
+            let taken = host_taken.get_or_init(|| host_ports(cx));
+            f.fixes.push(compose_fix(
+                cx, &service, p, &missing, &stray, last_item, taken,
+            ));
             out.push(f);
         }
     }
@@ -193,23 +215,38 @@ impl ListenPortNotPublished {
                 targets.push((*s, sp, t));
             }
         }
-        let reached = |p: &Port| {
-            targets
-                .iter()
-                .any(|(_, sp, t)| *t == Some(p.port) && sp.protocol == p.protocol)
-                || declared
-                    .iter()
-                    .any(|d| d.container_port == p.port && d.host_port.is_some())
-        };
+        let targeted: HashSet<(u16, Protocol)> = targets
+            .iter()
+            .filter_map(|(_, sp, t)| Some(((*t)?, sp.protocol)))
+            .collect();
+        let on_host: HashSet<u16> = declared
+            .iter()
+            .filter(|d| d.host_port.is_some())
+            .map(|d| d.container_port)
+            .collect();
+        let reached =
+            |p: &Port| targeted.contains(&(p.port, p.protocol)) || on_host.contains(&p.port);
         let missing: Vec<&Port> = ports.iter().filter(|p| !reached(p)).collect();
         if missing.is_empty() {
             return;
         }
         let none_reached = missing.len() == ports.len();
+        let listening: HashSet<u16> = ports.iter().map(|p| p.port).collect();
         let stray: Vec<_> = targets
             .iter()
-            .filter(|(_, _, t)| !t.is_some_and(|t| ports.iter().any(|p| p.port == t)))
+            .filter(|(_, _, t)| !t.is_some_and(|t| listening.contains(&t)))
             .collect();
+        // The same for every port: said once, and at most MAX_LISTED.
+        let strays = listing(
+            stray.iter().map(|(s, sp, t)| match t {
+                Some(t) => format!("Service `{}` port {} targets {t}", s.name, sp.port),
+                None => format!(
+                    "Service `{}` port {} targets a port name the pod does not declare",
+                    s.name, sp.port
+                ),
+            }),
+            stray.len(),
+        );
         for p in &missing {
             let listen = p.listens[0];
             let what = if services.is_empty() {
@@ -217,20 +254,7 @@ impl ListenPortNotPublished {
             } else if stray.is_empty() {
                 "no Service targets it".to_string()
             } else {
-                format!(
-                    "no Service targets it ({})",
-                    stray
-                        .iter()
-                        .map(|(s, sp, t)| match t {
-                            Some(t) => format!("Service `{}` port {} targets {t}", s.name, sp.port),
-                            None => format!(
-                                "Service `{}` port {} targets a port name the pod does not declare",
-                                s.name, sp.port
-                            ),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("no Service targets it ({strays})")
             };
             let mut f = finding(
                 self,
@@ -335,13 +359,23 @@ fn behind_a_front_proxy(cx: &Context, nginx: &Unit) -> bool {
     })
 }
 
+/// Every host port a container publishes, with its protocol.
+fn host_ports(cx: &Context) -> HashSet<(u16, Protocol)> {
+    let ports = cx.topology.units.iter().flat_map(|u| &u.containers);
+    let ports = ports.flat_map(|c| &c.ports);
+    ports
+        .filter_map(|d| Some((d.host_port?, d.protocol)))
+        .collect()
+}
+
 fn compose_fix(
     cx: &Context,
     service: &str,
     p: &Port,
     missing: &[&Port],
     stray: &[&DeclaredPort],
-    published: &[&DeclaredPort],
+    last_item: Option<Span>,
+    host_taken: &HashSet<(u16, Protocol)>,
 ) -> Fix {
     // One published port that reaches nothing, one port that is not
     // published: the container port was probably meant to be nginx's.
@@ -359,24 +393,14 @@ fn compose_fix(
             [Edit::replace(span, p.port.to_string())],
         );
     }
-    let host_taken = cx.topology.units.iter().any(|u| {
-        u.containers
-            .iter()
-            .flat_map(|c| &c.ports)
-            .any(|d| d.host_port == Some(p.port) && d.protocol == p.protocol)
-    });
+    let host_taken = host_taken.contains(&(p.port, p.protocol));
     let title = format!(
         "Publish port {} of service `{service}` (`ports: [\"{}\"]`)",
         p.port,
         p.spec()
     );
-    let item = published.iter().filter_map(|d| {
-        let span = d.span?;
-        let start = d.host_span.map_or(span.start, |h| h.start.min(span.start));
-        Some(Span { start, ..span })
-    });
     if !host_taken
-        && let Some(last) = item.max_by_key(|s| s.start)
+        && let Some(last) = last_item
         && let Some(edit) = yaml_list_append(cx, last, &p.spec())
     {
         return Fix::unsafe_edits(title, [edit]);
@@ -390,16 +414,6 @@ fn listen_text(cx: &Context, l: &Listen) -> String {
     } else {
         format!("`{}`", cx.text(l.span).trim_end_matches(';'))
     }
-}
-
-fn join(ports: impl Iterator<Item = u16>) -> String {
-    let mut v: Vec<u16> = ports.collect();
-    v.sort();
-    v.dedup();
-    v.iter()
-        .map(|p| p.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

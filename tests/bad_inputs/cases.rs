@@ -362,6 +362,40 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "14 000 addresses no unit holds, 5 000 services",
+            expect: Expect::Finding("UC2012"),
+            request: || {
+                let (_, compose) = typos(5_000, 0);
+                let mut conf = String::from("server {\n    listen 80;\n");
+                for i in 0..14_000 {
+                    conf.push_str(&format!(
+                        "    location /l{i}/ {{ proxy_pass http://10.99.{}.{}:6379; }}\n",
+                        i / 250,
+                        i % 250 + 1
+                    ));
+                }
+                conf.push_str("}\n");
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": conf}],
+                    "documents": [{"path": "docker-compose.yml", "content": compose}],
+                }))
+            },
+        },
+        Case {
+            name: "20 000 listens against a published range of 20 001 ports",
+            expect: Expect::Finding("UC2012"),
+            request: || {
+                let compose = "services:\n  nginx:\n    image: nginx:1.27\n    ports: [\"40000-60000:40000-60000\"]\n";
+                let conf: String = (1000..21_000)
+                    .map(|p| format!("server {{ listen {p}; }}\n"))
+                    .collect();
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": conf}],
+                    "documents": [{"path": "docker-compose.yml", "content": compose}],
+                }))
+            },
+        },
+        Case {
             name: "yaml billion laughs in a compose document",
             expect: Expect::Finding("UC0003"),
             request: || with_compose(&billion_laughs()),

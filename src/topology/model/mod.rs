@@ -833,7 +833,9 @@ pub struct Cluster {
 }
 
 mod listen;
+mod owners;
 mod service;
 
 pub use listen::*;
+pub use owners::Owners;
 pub use service::*;
