@@ -196,6 +196,43 @@ fn reachability_family_20k_listens_against_a_20k_port_range() {
 }
 
 #[test]
+fn names_family_5k_services_selecting_5k_pods() {
+    // Each Service selects its pod by label: a selector costs the pods that
+    // carry its labels, not a walk over every pod, and each name nginx
+    // resolves finds its Service by key, not by a search.
+    let n = N / 4;
+    let mut items = String::new();
+    for i in 0..n {
+        items.push_str(&format!(
+            "- {{apiVersion: v1, kind: Service, metadata: {{name: svc{i}}}, spec: {{selector: {{app: a{i}}}, ports: [{{port: 8080}}]}}}}\n\
+             - {{apiVersion: v1, kind: Pod, metadata: {{name: p{i}, labels: {{app: a{i}}}}}, spec: {{containers: [{{name: c, image: app, ports: [{{containerPort: 8080}}]}}]}}}}\n"
+        ));
+    }
+    let pods = format!(
+        "apiVersion: v1\nkind: List\nitems:\n- {{apiVersion: v1, kind: Pod, metadata: {{name: web}}, spec: {{containers: [{{name: nginx, image: nginx:1.27}}]}}}}\n{items}"
+    );
+    let mut conf = String::from("server {\n    listen 80;\n");
+    for i in 0..n {
+        conf.push_str(&format!(
+            "    location /l{i}/ {{ proxy_pass http://svc{i}:8080; }}\n"
+        ));
+    }
+    conf.push_str("}\n");
+    let input = Input {
+        nginx: vec![InputFile::new("default.conf", conf)],
+        topology: vec![TopologyInput {
+            file: InputFile::new("all.yaml", pods),
+            format: None,
+        }],
+        ..Default::default()
+    };
+    let r = upcheck::validate(&input).expect("valid input");
+    within_budgets(&r);
+    assert_eq!(r.summary.upstreams, n, "{:?}", r.summary);
+    assert_eq!(r.summary.errors, 0, "{:?}", r.findings.first());
+}
+
+#[test]
 fn reachability_family_20k_member_group_half_on_the_wrong_port() {
     // One group of 20 000 servers, every other one on a port nothing
     // listens on: UC2004 per dead server (downgraded, as the group fails

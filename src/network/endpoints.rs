@@ -92,7 +92,7 @@ impl Resolver<'_> {
             ));
             return Some((u, ip));
         }
-        if let Some(other) = self.topo.services.iter().find(|x| x.cluster_ip == Some(ip)) {
+        if let Some(other) = self.service_with_ip(ip).map(|s| &self.topo.services[s.0]) {
             trace.push(format!(
                 "endpoint `{ip}` of {} is the ClusterIP of Service `{}`, and kube-proxy does not take a virtual IP as a destination: cannot check",
                 slice.label(),

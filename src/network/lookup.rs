@@ -9,7 +9,7 @@ use crate::nginx::upstreams::UpstreamRef;
 use crate::topology::names::{self, NameSource};
 use crate::topology::*;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// How many ExternalName CNAMEs a lookup follows (CoreDNS stops sooner).
@@ -87,7 +87,7 @@ impl<'a> Resolver<'a> {
             ));
             return Addr::in_unit(ip, self.site.unit);
         }
-        let owners = self.owners.get_or_init(|| Owners::of(self.topo));
+        let owners = self.owners();
         if let Some((unit, _)) = owners.unit(ip) {
             trace.push(format!(
                 "`{ip}` is the address of `{}`",
@@ -461,17 +461,8 @@ impl<'a> Resolver<'a> {
                     e.units.get(k).copied().or_else(|| self.unit_with_ip(*ip))
                 };
                 // An /etc/hosts line may name a ClusterIP (`hostAliases`).
-                let service = svc.or_else(|| {
-                    unit.is_none()
-                        .then(|| {
-                            self.topo
-                                .services
-                                .iter()
-                                .position(|s| s.cluster_ip == Some(*ip))
-                        })
-                        .flatten()
-                        .map(ServiceId)
-                });
+                let service =
+                    svc.or_else(|| unit.is_none().then(|| self.service_with_ip(*ip)).flatten());
                 addrs.push(Addr {
                     ip: *ip,
                     unit,
@@ -516,20 +507,33 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The Service a name entry's `name.namespace` key names (the first, as
+    /// a search in order would find).
     fn service_by_key(&self, key: &str) -> Option<ServiceId> {
-        self.topo
-            .services
-            .iter()
-            .position(|s| format!("{}.{}", s.name, s.namespace) == key)
-            .map(ServiceId)
+        let keys = self.service_keys.get_or_init(|| {
+            let mut keys = HashMap::new();
+            for (i, s) in self.topo.services.iter().enumerate() {
+                let key = format!("{}.{}", s.name, s.namespace);
+                keys.entry(key).or_insert(ServiceId(i));
+            }
+            keys
+        });
+        keys.get(key).copied()
     }
 
+    /// The unit that holds `ip`.
     pub(super) fn unit_with_ip(&self, ip: IpAddr) -> Option<UnitId> {
-        self.topo
-            .units
-            .iter()
-            .position(|u| u.addresses.iter().any(|a| a.ip == Some(ip)))
-            .map(UnitId)
+        self.owners().unit(ip).map(|(u, _)| u)
+    }
+
+    /// The Service whose cluster IP `ip` is.
+    pub(super) fn service_with_ip(&self, ip: IpAddr) -> Option<ServiceId> {
+        self.owners().service(ip)
+    }
+
+    /// Who holds each address, indexed at the first question.
+    fn owners(&self) -> &Owners {
+        self.owners.get_or_init(|| Owners::of(self.topo))
     }
 
     /// The table's entries for exactly this name (case-insensitive).

@@ -161,6 +161,8 @@ struct Resolver<'a> {
     hint_index: std::cell::OnceCell<hints::HintIndex>,
     /// Who holds each address, built when an address is first looked up.
     owners: std::cell::OnceCell<Owners>,
+    /// Services by their `name.namespace`, built when first asked.
+    service_keys: std::cell::OnceCell<std::collections::HashMap<String, ServiceId>>,
 }
 
 /// An address a name resolved to, with what owns it.
@@ -204,6 +206,7 @@ impl<'a> Resolver<'a> {
             cluster_zones: Default::default(),
             hint_index: Default::default(),
             owners: Default::default(),
+            service_keys: Default::default(),
         };
         for (i, e) in r.table.iter().enumerate() {
             r.by_name

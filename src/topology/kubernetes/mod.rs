@@ -31,7 +31,7 @@ mod tests;
 mod workload;
 
 pub(crate) use pod::cluster_dns;
-pub(crate) use service::{PortKeys, external_name, selected, service_ports};
+pub(crate) use service::{PodIndex, PortKeys, external_name, service_ports};
 
 use super::read::{Dialect, Reader};
 use super::yaml::{self, Node};
@@ -124,6 +124,8 @@ struct Loader<'s> {
     expand_left: usize,
     /// The expansion budget was crossed (and reported).
     expand_refused: bool,
+    /// The pods by label, built at the first selector (after the workloads).
+    pods: Option<service::PodIndex>,
 }
 
 impl<'s> Loader<'s> {
@@ -147,7 +149,19 @@ impl<'s> Loader<'s> {
             pods_capped: false,
             expand_left: opts.budgets.max_expanded_bytes,
             expand_refused: false,
+            pods: None,
         }
+    }
+
+    /// The pods of `namespace` a label selector selects, in unit order (an
+    /// empty selector: every pod of the namespace). Asked once the
+    /// workloads are read: the index is built at the first question.
+    fn selected(&mut self, namespace: &str, selector: &BTreeMap<String, String>) -> Vec<UnitId> {
+        let units = &self.topo.units;
+        let index = self
+            .pods
+            .get_or_insert_with(|| service::PodIndex::of(units));
+        index.selected(units, namespace, selector)
     }
 
     fn default_namespace(&self) -> String {

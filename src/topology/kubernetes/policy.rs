@@ -54,7 +54,7 @@ impl Loader<'_> {
             egress,
             ingress: rules,
         };
-        let pods = service::selected(&self.topo.units, &o.namespace, &labels.unwrap_or_default());
+        let pods = self.selected(&o.namespace, &labels.unwrap_or_default());
         for u in pods {
             self.topo.units[u.0].policies.push(policy.clone());
         }

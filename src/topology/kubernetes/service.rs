@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::topology::read::join;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 impl Loader<'_> {
@@ -73,7 +74,7 @@ impl Loader<'_> {
         let selector = selector.map(|s| s.0).filter(|s| !s.is_empty());
         let selected = match (&selector, &kind) {
             (_, ServiceKind::ExternalName(_)) | (None, _) => Vec::new(),
-            (Some(sel), _) => selected(&self.topo.units, &o.namespace, sel),
+            (Some(sel), _) => self.selected(&o.namespace, sel),
         };
         self.topo.services.push(Service {
             name: o.name.clone(),
@@ -195,19 +196,65 @@ pub(crate) fn service_ports(
     })
 }
 
-/// The pods of `namespace` whose labels match every pair of `selector`.
-pub(crate) fn selected(
-    units: &[Unit],
-    namespace: &str,
-    selector: &BTreeMap<String, String>,
-) -> Vec<UnitId> {
-    units
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| {
-            matches!(&u.kind, UnitKind::Pod { namespace: ns, .. } if ns == namespace)
-                && selector.iter().all(|(k, v)| u.labels.get(k) == Some(v))
-        })
-        .map(|(i, _)| UnitId(i))
-        .collect()
+/// The pods of each namespace by label, for selectors: built once the
+/// workloads are read, so that a Service (or a NetworkPolicy) costs the pods
+/// that carry one of its labels, not a walk over every pod.
+#[derive(Default)]
+pub(crate) struct PodIndex {
+    /// Pods by (namespace, label key, label value), in unit order.
+    by_label: HashMap<(String, String, String), Vec<UnitId>>,
+    /// Pods by namespace, in unit order (what an empty selector selects).
+    by_namespace: HashMap<String, Vec<UnitId>>,
+}
+
+impl PodIndex {
+    pub(crate) fn of(units: &[Unit]) -> PodIndex {
+        let mut index = PodIndex::default();
+        for (i, u) in units.iter().enumerate() {
+            let UnitKind::Pod { namespace, .. } = &u.kind else {
+                continue;
+            };
+            let ns = index.by_namespace.entry(namespace.clone()).or_default();
+            ns.push(UnitId(i));
+            for (k, v) in &u.labels {
+                let key = (namespace.clone(), k.clone(), v.clone());
+                index.by_label.entry(key).or_default().push(UnitId(i));
+            }
+        }
+        index
+    }
+
+    /// The pods of `namespace` whose labels match every pair of `selector`,
+    /// in unit order.
+    pub(crate) fn selected(
+        &self,
+        units: &[Unit],
+        namespace: &str,
+        selector: &BTreeMap<String, String>,
+    ) -> Vec<UnitId> {
+        let mut lists = Vec::with_capacity(selector.len());
+        for (k, v) in selector {
+            let key = (namespace.to_string(), k.clone(), v.clone());
+            match self.by_label.get(&key) {
+                Some(pods) => lists.push(pods),
+                None => return Vec::new(),
+            }
+        }
+        let Some(fewest) = lists.iter().min_by_key(|l| l.len()) else {
+            return self
+                .by_namespace
+                .get(namespace)
+                .cloned()
+                .unwrap_or_default();
+        };
+        fewest
+            .iter()
+            .copied()
+            .filter(|u| {
+                selector
+                    .iter()
+                    .all(|(k, v)| units[u.0].labels.get(k) == Some(v))
+            })
+            .collect()
+    }
 }

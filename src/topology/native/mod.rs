@@ -136,11 +136,12 @@ impl Loader<'_> {
                 }
             }
         }
+        let pods = kubernetes::PodIndex::of(&topo.units);
         for mut s in self.services {
             if let (Some(sel), false) =
                 (&s.selector, matches!(s.kind, ServiceKind::ExternalName(_)))
             {
-                s.selected = kubernetes::selected(&topo.units, &s.namespace, sel);
+                s.selected = pods.selected(&topo.units, &s.namespace, sel);
             }
             topo.services.push(s);
         }
