@@ -196,7 +196,7 @@ impl<'a> Resolver<'a> {
         // The gateway of a compose network is the docker host's bridge: the
         // host's own namespace, when the topology runs a service there.
         let host_gateway = a.unit.is_none() && self.gateway_of(a.ip).is_some();
-        let host = self.docker_host.filter(|_| host_gateway);
+        let host = self.shared.docker_host.filter(|_| host_gateway);
         if let (Some(h), Some(n)) = (host, self.gateway_of(a.ip).filter(|_| host_gateway)) {
             trace.push(format!(
                 "`{}` is the gateway of network `{}`: the docker host's own address, in its network namespace (`{}`)",
@@ -246,7 +246,7 @@ impl<'a> Resolver<'a> {
             hit.outcome = o;
             return hit;
         }
-        if Some(u) == self.docker_host {
+        if Some(u) == self.shared.docker_host {
             hit.outcome = self.on_docker_host(u, a.ip, port, &mut hit, own, trace);
             return hit;
         }

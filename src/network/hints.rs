@@ -59,7 +59,10 @@ impl<'a> Resolver<'a> {
     /// Why a name may have missed: on another network, another namespace, a workload name.
     pub(super) fn hints(&self, name: &str, runtime_resolver: Option<usize>) -> Vec<Hint> {
         let mut hints = Vec::new();
-        let index = self.hint_index.get_or_init(|| HintIndex::of(self.topo));
+        let index = self
+            .shared
+            .hint_index
+            .get_or_init(|| HintIndex::of(self.topo));
         let first = name.split('.').next().unwrap_or(name);
         let (name, first) = (name.to_ascii_lowercase(), first.to_ascii_lowercase());
         let own = self.nginx();
@@ -123,14 +126,14 @@ impl<'a> Resolver<'a> {
         }
         // A name and its short form per entry, at the most.
         let cost = 2 * table.len();
-        let left = self.near_budget.get();
+        let left = self.shared.near_budget.get();
         if cost > left {
             trace.push(format!(
                 "no close names are suggested for `{name}`: this validation has made the {NEAR_NAME_COMPARISONS} name comparisons it may"
             ));
             return None;
         }
-        self.near_budget.set(left - cost);
+        self.shared.near_budget.set(left - cost);
         let found = self.compute_near_names(name, table);
         self.near_cache.borrow_mut().insert(key, found.clone());
         Some(found)

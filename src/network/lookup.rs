@@ -87,7 +87,7 @@ impl<'a> Resolver<'a> {
             ));
             return Addr::in_unit(ip, self.site.unit);
         }
-        let owners = self.owners();
+        let owners = self.shared.owners();
         if let Some((unit, _)) = owners.unit(ip) {
             trace.push(format!(
                 "`{ip}` is the address of `{}`",
@@ -416,6 +416,7 @@ impl<'a> Resolver<'a> {
             Platform::Kubernetes => {
                 let domain = self.topo.cluster_domain();
                 let zones = self
+                    .shared
                     .cluster_zones
                     .get_or_init(|| ClusterZones::of(self.topo));
                 let in_cluster = name
@@ -510,7 +511,7 @@ impl<'a> Resolver<'a> {
     /// The Service a name entry's `name.namespace` key names (the first, as
     /// a search in order would find).
     fn service_by_key(&self, key: &str) -> Option<ServiceId> {
-        let keys = self.service_keys.get_or_init(|| {
+        let keys = self.shared.service_keys.get_or_init(|| {
             let mut keys = HashMap::new();
             for (i, s) in self.topo.services.iter().enumerate() {
                 let key = format!("{}.{}", s.name, s.namespace);
@@ -523,17 +524,12 @@ impl<'a> Resolver<'a> {
 
     /// The unit that holds `ip`.
     pub(super) fn unit_with_ip(&self, ip: IpAddr) -> Option<UnitId> {
-        self.owners().unit(ip).map(|(u, _)| u)
+        self.shared.owners().unit(ip).map(|(u, _)| u)
     }
 
     /// The Service whose cluster IP `ip` is.
     pub(super) fn service_with_ip(&self, ip: IpAddr) -> Option<ServiceId> {
-        self.owners().service(ip)
-    }
-
-    /// Who holds each address, indexed at the first question.
-    fn owners(&self) -> &Owners {
-        self.owners.get_or_init(|| Owners::of(self.topo))
+        self.shared.owners().service(ip)
     }
 
     /// The table's entries for exactly this name (case-insensitive).

@@ -105,9 +105,9 @@ pub fn resolve_all(
     deadline: crate::budget::Deadline,
 ) -> Vec<Resolution> {
     let mut out = Vec::new();
-    let near_budget = std::cell::Cell::new(hints::NEAR_NAME_COMPARISONS);
+    let shared = Shared::of(topo);
     for site in sites {
-        let r = Resolver::new(topo, ex, *site, &near_budget);
+        let r = Resolver::new(topo, ex, *site, &shared);
         let mut mine: Vec<Resolution> = (0..ex.upstreams.len())
             .map_while(|i| (!deadline.passed()).then(|| r.resolve(i)))
             .collect();
@@ -147,22 +147,51 @@ struct Resolver<'a> {
     near_cache: std::cell::RefCell<std::collections::HashMap<(String, usize), Vec<String>>>,
     /// The `listen`s a request for a member of each group comes in on.
     group_listens: std::cell::RefCell<std::collections::HashMap<usize, Vec<crate::source::Span>>>,
-    /// The docker host's own namespace (compose `network_mode: host`), when
-    /// a service runs there: found once, asked on every connection.
-    docker_host: Option<UnitId>,
     /// What the table holds that nginx's `resolver` answers (DNS, not
     /// /etc/hosts), built once, when a run-time name first misses.
     dns_table: std::cell::OnceCell<Vec<names::NameEntry>>,
-    /// Comparisons left for near-name suggestions, shared by every site.
-    near_budget: &'a std::cell::Cell<usize>,
-    /// What cluster DNS answers for, built when first asked.
+    /// What every site asks of the topology alike.
+    shared: &'a Shared<'a>,
+}
+
+/// What the resolvers of every site ask of the topology, which does not
+/// depend on the site: found or indexed once per validation (each index
+/// when first needed), so that an upstream costs a lookup, not a walk over
+/// every unit; and the near-name comparisons they share.
+struct Shared<'a> {
+    topo: &'a Topology,
+    /// The docker host's own namespace (compose `network_mode: host`), when
+    /// a service runs there.
+    docker_host: Option<UnitId>,
+    /// Comparisons left for near-name suggestions.
+    near_budget: std::cell::Cell<usize>,
+    /// What cluster DNS answers for.
     cluster_zones: std::cell::OnceCell<lookup::ClusterZones<'a>>,
-    /// The topology's names, for hints, built when a name first misses.
+    /// The topology's names, for hints.
     hint_index: std::cell::OnceCell<hints::HintIndex>,
-    /// Who holds each address, built when an address is first looked up.
+    /// Who holds each address.
     owners: std::cell::OnceCell<Owners>,
-    /// Services by their `name.namespace`, built when first asked.
+    /// Services by their `name.namespace`.
     service_keys: std::cell::OnceCell<std::collections::HashMap<String, ServiceId>>,
+}
+
+impl<'a> Shared<'a> {
+    fn of(topo: &'a Topology) -> Shared<'a> {
+        Shared {
+            topo,
+            docker_host: connect::docker_host(topo),
+            near_budget: std::cell::Cell::new(hints::NEAR_NAME_COMPARISONS),
+            cluster_zones: Default::default(),
+            hint_index: Default::default(),
+            owners: Default::default(),
+            service_keys: Default::default(),
+        }
+    }
+
+    /// Who holds each address.
+    fn owners(&self) -> &Owners {
+        self.owners.get_or_init(|| Owners::of(self.topo))
+    }
 }
 
 /// An address a name resolved to, with what owns it.
@@ -190,7 +219,7 @@ impl<'a> Resolver<'a> {
         topo: &'a Topology,
         ex: &'a Extraction,
         site: Site,
-        near_budget: &'a std::cell::Cell<usize>,
+        shared: &'a Shared<'a>,
     ) -> Resolver<'a> {
         let mut r = Resolver {
             topo,
@@ -200,13 +229,8 @@ impl<'a> Resolver<'a> {
             by_name: Default::default(),
             near_cache: Default::default(),
             group_listens: Default::default(),
-            docker_host: connect::docker_host(topo),
             dns_table: Default::default(),
-            near_budget,
-            cluster_zones: Default::default(),
-            hint_index: Default::default(),
-            owners: Default::default(),
-            service_keys: Default::default(),
+            shared,
         };
         for (i, e) in r.table.iter().enumerate() {
             r.by_name

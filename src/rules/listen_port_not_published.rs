@@ -141,7 +141,7 @@ impl ListenPortNotPublished {
                 Some(Span { start, ..span })
             })
             .max_by_key(|s| s.start);
-        let host_taken = std::cell::OnceCell::new();
+        let host_taken = host_ports(cx);
         for p in &missing {
             let listen = p.listens[0];
             let mut f = finding(
@@ -178,9 +178,14 @@ impl ListenPortNotPublished {
                     ));
                 }
             }
-            let taken = host_taken.get_or_init(|| host_ports(cx));
             f.fixes.push(compose_fix(
-                cx, &service, p, &missing, &stray, last_item, taken,
+                cx,
+                &service,
+                p,
+                &missing,
+                &stray,
+                last_item,
+                &host_taken,
             ));
             out.push(f);
         }
