@@ -14,10 +14,15 @@ use upcheck::report::{Format, Report};
 const N: usize = 20_000;
 
 fn validate(nginx: String, compose: &str) -> Report {
+    validate_with(nginx, "docker-compose.yml", compose)
+}
+
+/// `default.conf` against one topology file named `path`.
+fn validate_with(nginx: String, path: &str, topology: &str) -> Report {
     let input = Input {
         nginx: vec![InputFile::new("default.conf", nginx)],
         topology: vec![TopologyInput {
-            file: InputFile::new("docker-compose.yml", compose),
+            file: InputFile::new(path, topology),
             format: None,
         }],
         ..Default::default()
@@ -42,6 +47,15 @@ fn within_budgets(r: &Report) {
     assert!(lines <= MAX_TRACE_LINES, "{lines}");
     let omitted: usize = r.upstreams.iter().filter_map(|u| u.trace_omitted).sum();
     assert_eq!(omitted, s.trace_lines_omitted);
+}
+
+/// A compose project of nginx and `n` services `s00000`, `s00001`…
+fn nginx_and_services(n: usize) -> String {
+    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n");
+    for i in 0..n {
+        compose.push_str(&format!("  s{i:05}:\n    image: redis:7\n"));
+    }
+    compose
 }
 
 fn count(r: &Report, code: &str) -> usize {
@@ -107,11 +121,7 @@ fn names_family_10k_typos_against_5k_services() {
     // `s00001`, `s00011`…): suggestions compare each unknown name with every
     // name nginx could resolve, 10⁸ comparisons here without a cap, and the
     // hints look each name up instead of walking every unit.
-    let services = N / 4;
-    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n");
-    for i in 0..services {
-        compose.push_str(&format!("  s{i:05}:\n    image: redis:7\n"));
-    }
+    let compose = nginx_and_services(N / 4);
     let mut conf = String::from("server {\n    listen 80;\n");
     for i in 0..N / 2 {
         conf.push_str(&format!(
@@ -153,10 +163,7 @@ fn reachability_family_20k_addresses_against_5k_services() {
     // 20 000 upstreams written as addresses no unit holds: who holds an
     // address is looked up, not searched for among 5 000 services, by the
     // resolver and by UC1008 alike.
-    let mut compose = String::from("services:\n  nginx:\n    image: nginx:1.27\n");
-    for i in 0..N / 4 {
-        compose.push_str(&format!("  s{i:05}:\n    image: redis:7\n"));
-    }
+    let compose = nginx_and_services(N / 4);
     let mut conf = String::from("server {\n    listen 80;\n");
     for i in 0..N {
         conf.push_str(&format!(
@@ -218,15 +225,7 @@ fn names_family_5k_services_selecting_5k_pods() {
         ));
     }
     conf.push_str("}\n");
-    let input = Input {
-        nginx: vec![InputFile::new("default.conf", conf)],
-        topology: vec![TopologyInput {
-            file: InputFile::new("all.yaml", pods),
-            format: None,
-        }],
-        ..Default::default()
-    };
-    let r = upcheck::validate(&input).expect("valid input");
+    let r = validate_with(conf, "all.yaml", &pods);
     within_budgets(&r);
     assert_eq!(r.summary.upstreams, n, "{:?}", r.summary);
     assert_eq!(r.summary.errors, 0, "{:?}", r.findings.first());

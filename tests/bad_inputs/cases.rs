@@ -53,8 +53,13 @@ fn json_req(v: &Value) -> Request<Body> {
 
 /// The seed nginx config against a compose document.
 fn with_compose(compose: &str) -> Request<Body> {
+    conf_and_compose(SEED_CONF, compose)
+}
+
+/// A `default.conf` against a compose document.
+fn conf_and_compose(conf: &str, compose: &str) -> Request<Body> {
     json_req(&json!({
-        "files": [{"path": "default.conf", "content": SEED_CONF}],
+        "files": [{"path": "default.conf", "content": conf}],
         "documents": [{"path": "docker-compose.yml", "content": compose}],
     }))
 }
@@ -355,10 +360,7 @@ pub fn cases() -> Vec<Case> {
             expect: Expect::Finding("UC1001"),
             request: || {
                 let (conf, compose) = typos(5_000, 10_000);
-                json_req(&json!({
-                    "files": [{"path": "default.conf", "content": conf}],
-                    "documents": [{"path": "docker-compose.yml", "content": compose}],
-                }))
+                conf_and_compose(&conf, &compose)
             },
         },
         Case {
@@ -375,10 +377,7 @@ pub fn cases() -> Vec<Case> {
                     ));
                 }
                 conf.push_str("}\n");
-                json_req(&json!({
-                    "files": [{"path": "default.conf", "content": conf}],
-                    "documents": [{"path": "docker-compose.yml", "content": compose}],
-                }))
+                conf_and_compose(&conf, &compose)
             },
         },
         Case {
@@ -389,10 +388,7 @@ pub fn cases() -> Vec<Case> {
                 let conf: String = (1000..21_000)
                     .map(|p| format!("server {{ listen {p}; }}\n"))
                     .collect();
-                json_req(&json!({
-                    "files": [{"path": "default.conf", "content": conf}],
-                    "documents": [{"path": "docker-compose.yml", "content": compose}],
-                }))
+                conf_and_compose(&conf, compose)
             },
         },
         Case {
