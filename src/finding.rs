@@ -92,6 +92,13 @@ impl Related {
 }
 
 impl Finding {
+    /// True for a finding about how the input was read (codes `UC0xxx`,
+    /// the "input and parse" range): what the rest of the report stands
+    /// on, so a report that leaves findings out keeps these first.
+    pub fn about_input(&self) -> bool {
+        self.code.starts_with("UC0")
+    }
+
     /// A finding of rule `code`/`name` at `span`, with no related places,
     /// fixes or upstream yet (see the builder methods).
     pub fn new(

@@ -43,7 +43,10 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let extraction = upstreams::extract_until(&config, &sources, deadline);
     in_time(deadline)?;
     listen_where_configured(&mut topo, &sites, &extraction, &sources);
-    let resolutions = network::resolve_all(&topo, &extraction, &sites, deadline);
+    let budget = input.options.budgets.max_resolutions;
+    let plan = network::plan(&topo, &sites, &extraction.upstreams, budget);
+    topo.diagnostics.extend(plan.left_out);
+    let resolutions = network::resolve_all(&topo, &extraction, &plan.sites, deadline);
     in_time(deadline)?;
     let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
         .with_inputs(&loaded.topology_files, located.placement.as_ref());

@@ -27,6 +27,12 @@ pub struct BudgetArgs {
     /// (more: a located UC0003 error at the replicas that cross it).
     #[arg(long, env = "UPCHECK_MAX_UNITS", default_value_t = budget::MAX_UNITS, value_name = "N", value_parser = positive)]
     max_units: usize,
+    /// Most resolutions (nginx containers times upstreams) one validation
+    /// makes (more: replicas of an nginx already resolved are left out
+    /// with a located UC0004 warning; an nginx with none resolved, a
+    /// located UC0003 error).
+    #[arg(long, env = "UPCHECK_MAX_RESOLUTIONS", default_value_t = budget::MAX_RESOLUTIONS, value_name = "N", value_parser = positive)]
+    max_resolutions: usize,
     /// Most findings listed in one report (the rest are counted in
     /// `summary.findings_omitted`).
     #[arg(long, env = "UPCHECK_MAX_FINDINGS", default_value_t = budget::MAX_FINDINGS, value_name = "N", value_parser = positive)]
@@ -49,6 +55,7 @@ impl BudgetArgs {
             max_interpolation_depth: self.max_interpolation_depth,
             max_expanded_bytes: self.max_expanded_bytes,
             max_units: self.max_units,
+            max_resolutions: self.max_resolutions,
             max_findings: self.max_findings,
             max_trace_lines: self.max_trace_lines,
             max_response_bytes: self.max_response_bytes,

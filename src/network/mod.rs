@@ -21,6 +21,7 @@ mod endpoints;
 mod group;
 mod hints;
 mod lookup;
+mod plan;
 #[cfg(test)]
 mod tests;
 mod unix;
@@ -28,6 +29,7 @@ mod unix;
 pub use connect::{Hit, Outcome};
 pub use hints::{Hint, NEAR_NAME_COMPARISONS};
 pub use lookup::Lookup;
+pub use plan::{Plan, plan};
 
 use crate::nginx::upstreams::{
     Extraction, HostKind, HostTarget, Resolution as When, Target, UpstreamRef,

@@ -108,15 +108,16 @@ fn remap(o: &Outcome, s: Span) -> Span {
     o.placement.map_or(s, |p| p.remap(s))
 }
 
-/// The findings a report lists: all of them within the budget, else the
-/// most severe `max` (errors, then warnings, then infos, each in report
-/// order), still in report order. n·log n.
+/// The findings a report lists: all of them within the budget, else
+/// those about how the input was read (a budget that left work out says
+/// so there), then the most severe (errors, then warnings, then infos,
+/// each in report order), `max` in all, still in report order. n·log n.
 fn listed_findings(findings: &[Finding], max: usize) -> Vec<&Finding> {
     if findings.len() <= max {
         return findings.iter().collect();
     }
     let mut keep: Vec<usize> = (0..findings.len()).collect();
-    keep.sort_by_key(|&i| (findings[i].severity, i));
+    keep.sort_by_key(|&i| (!findings[i].about_input(), findings[i].severity, i));
     keep.truncate(max);
     keep.sort_unstable();
     keep.into_iter().map(|i| &findings[i]).collect()

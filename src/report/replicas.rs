@@ -5,33 +5,9 @@
 //! not, but a live dump can say otherwise) stay separate entries.
 
 use crate::network::{Resolution, Status};
-use crate::topology::{Site, Topology, UnitKind};
+use crate::topology::Template;
+use crate::topology::Topology;
 use std::collections::HashMap;
-
-/// What makes two nginx sites replicas of one template: the workload (or
-/// compose service) and the container in it. A unit of another kind is
-/// its own template.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Template<'a> {
-    Workload(&'a str, &'a str, &'a str, usize),
-    Service(&'a str, usize),
-    Unit(usize, usize),
-}
-
-fn template(topo: &Topology, site: Site) -> Template<'_> {
-    match &topo.units[site.unit.0].kind {
-        UnitKind::Pod {
-            workload_kind,
-            workload,
-            namespace,
-            ..
-        } if workload_kind != "Pod" => {
-            Template::Workload(workload_kind, workload, namespace, site.container)
-        }
-        UnitKind::ComposeService { service, .. } => Template::Service(service, site.container),
-        _ => Template::Unit(site.unit.0, site.container),
-    }
-}
 
 /// The resolutions to list, each with the indices of the replicas it
 /// stands for (in report order; linear in the resolutions).
@@ -39,7 +15,7 @@ pub(crate) fn grouped(topo: &Topology, resolutions: &[Resolution]) -> Vec<(usize
     let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut seen: HashMap<(usize, Template<'_>, Status), usize> = HashMap::new();
     for (i, r) in resolutions.iter().enumerate() {
-        let key = (r.upstream, template(topo, r.site), r.status);
+        let key = (r.upstream, topo.template(r.site), r.status);
         match seen.get(&key) {
             Some(&g) => out[g].1.push(i),
             None => {

@@ -1,13 +1,19 @@
 //! Helpers for the rules' inline tests: the whole pipeline on one nginx
 //! snippet (a `conf.d` file of the official image) and one topology file.
 
+use crate::budget::Budgets;
 use crate::input::{Input, InputFile, TopologyInput};
 use crate::report::{FindingReport, Report};
 
 /// Validates `nginx` (as `default.conf`) against `topology` (compose or
 /// Kubernetes, detected).
 pub fn run(nginx: &str, topology: &str) -> Report {
-    let input = Input {
+    run_within(nginx, topology, Budgets::default())
+}
+
+/// [`run`] within `budgets`.
+pub fn run_within(nginx: &str, topology: &str, budgets: Budgets) -> Report {
+    let mut input = Input {
         nginx: vec![InputFile::new("default.conf", nginx)],
         topology: vec![TopologyInput {
             file: InputFile::new("topology.yaml", topology),
@@ -15,6 +21,7 @@ pub fn run(nginx: &str, topology: &str) -> Report {
         }],
         ..Default::default()
     };
+    input.options.budgets = budgets;
     crate::validate(&input).expect("valid input")
 }
 

@@ -140,6 +140,21 @@ pub struct TopologyDiagnostic {
     pub span: Option<Span>,
 }
 
+impl TopologyDiagnostic {
+    /// A problem of `severity`, said by `message`, found at `span`.
+    pub(crate) fn new(
+        severity: DiagSeverity,
+        message: String,
+        span: Option<Span>,
+    ) -> TopologyDiagnostic {
+        TopologyDiagnostic {
+            severity,
+            message,
+            span,
+        }
+    }
+}
+
 /// What a unit is in the source description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -261,6 +276,38 @@ pub struct Site {
     pub unit: UnitId,
     /// Its container index in the unit.
     pub container: usize,
+}
+
+/// What makes two nginx sites replicas of one template: the workload (or
+/// compose service) and the container in it. A unit of another kind is
+/// its own template.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Template<'a> {
+    /// A container of the pods of one Kubernetes workload (kind, name,
+    /// namespace, container index).
+    Workload(&'a str, &'a str, &'a str, usize),
+    /// A container of the replicas of one compose service.
+    Service(&'a str, usize),
+    /// A container of a unit that has no replicas (unit, container).
+    Unit(usize, usize),
+}
+
+impl Topology {
+    /// The template `site` is a replica of.
+    pub fn template(&self, site: Site) -> Template<'_> {
+        match &self.units[site.unit.0].kind {
+            UnitKind::Pod {
+                workload_kind,
+                workload,
+                namespace,
+                ..
+            } if workload_kind != "Pod" => {
+                Template::Workload(workload_kind, workload, namespace, site.container)
+            }
+            UnitKind::ComposeService { service, .. } => Template::Service(service, site.container),
+            _ => Template::Unit(site.unit.0, site.container),
+        }
+    }
 }
 
 impl Unit {
