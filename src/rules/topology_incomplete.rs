@@ -6,7 +6,9 @@ crate::declare_rule! {
     /// Reports topology input that was read with gaps: a variable that is
     /// not set (substituted by an empty string, as compose does), an
     /// `env_file` or `envFrom` whose contents were not supplied, a field of
-    /// the wrong type that was skipped.
+    /// the wrong type that was skipped; and replicas left out: past the
+    /// 100 replicas modelled per service, or nginx replicas not resolved
+    /// from within `max_resolutions` (one of each nginx always is).
     ///
     /// ## Why is this bad?
     /// The missing piece may hold the port or address a backend listens

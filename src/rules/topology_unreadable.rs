@@ -6,7 +6,10 @@ crate::declare_rule! {
     /// Reports topology input that could not be read: YAML or JSON that
     /// does not parse, a compose file without `services`, a reference to
     /// an undefined service, network or volume, an invalid port, a
-    /// variable marked required (`${VAR:?err}`) that is not set.
+    /// variable marked required (`${VAR:?err}`) that is not set. Also a
+    /// topology past one of upcheck's budgets (README, Budgets): more units
+    /// than `max_units`, values nested or expanded past their budgets, or
+    /// an nginx none of whose containers fits in `max_resolutions`.
     ///
     /// ## Why is this bad?
     /// `docker compose up` or `kubectl apply` would refuse the same file,
