@@ -44,8 +44,9 @@ pub enum Outcome {
     NothingListens {
         /// The unit.
         unit: UnitId,
-        /// Ports known to listen there.
-        known: Vec<u16>,
+        /// Ports known to listen there (shared by every connection to
+        /// the unit).
+        known: std::sync::Arc<[u16]>,
     },
     /// Nothing is known about what listens in the unit.
     Unknown {
@@ -578,20 +579,6 @@ impl<'a> Resolver<'a> {
         hit
     }
 
-    /// Whether a listener is evidence of a socket: in an nginx container
-    /// only nginx's own `listen`s are (its `expose`/`ports` describe them).
-    fn counts(&self, c: &Container, l: &Listener) -> bool {
-        if c.is_nginx {
-            return self.ex.listens.is_empty()
-                || self
-                    .ex
-                    .listens
-                    .iter()
-                    .any(|x| Some(x.span) == l.provenance.span);
-        }
-        c.really_listens(l)
-    }
-
     /// Whether a listener is known only from `expose:` or an image's
     /// `EXPOSE`. Those are documentation: they name the port the program
     /// is said to use, nothing listens because of them. Such a port is
@@ -599,7 +586,7 @@ impl<'a> Resolver<'a> {
     /// only that way is not known to listen nowhere else. A declaration
     /// never carries a bind, so one with a bind merged in from what the
     /// container runs (a command, an environment value) is backed by it.
-    fn documentation_only(l: &Listener) -> bool {
+    pub(super) fn documentation_only(l: &Listener) -> bool {
         matches!(
             l.provenance.kind,
             ProvenanceKind::Expose | ProvenanceKind::Observed
@@ -610,7 +597,7 @@ impl<'a> Resolver<'a> {
     /// its container: the port answers on the container's own loopback;
     /// where the program binds (loopback only, or every address) is not
     /// known.
-    fn loopback_known_only(l: &Listener) -> bool {
+    pub(super) fn loopback_known_only(l: &Listener) -> bool {
         l.provenance.kind == ProvenanceKind::Healthcheck && l.bind.is_none()
     }
 
@@ -626,59 +613,25 @@ impl<'a> Resolver<'a> {
     ) -> Outcome {
         let unit = self.unit(u);
         let same_unit = u == self.site.unit;
-        let mut candidates: Vec<(usize, usize, &Listener)> = Vec::new();
-        for (ci, c) in unit.containers.iter().enumerate() {
-            if c.role == ContainerRole::Init {
-                continue;
-            }
-            for (li, l) in c.listeners.iter().enumerate() {
-                if l.port == Some(port) && l.protocol == Protocol::Tcp && self.counts(c, l) {
-                    candidates.push((ci, li, l));
-                }
-            }
-        }
+        let listening = self.shared.listening();
+        let candidates: Vec<(usize, usize, &Listener)> = (listening.on(u, port).iter())
+            .map(|&(ci, li)| (ci, li, &unit.containers[ci].listeners[li]))
+            .collect();
         if candidates.is_empty() {
-            let known: Vec<u16> = {
-                let mut k: Vec<u16> = unit
-                    .containers
-                    .iter()
-                    .filter(|c| c.role != ContainerRole::Init)
-                    .flat_map(|c| {
-                        c.listeners
-                            .iter()
-                            .filter(|l| self.counts(c, l))
-                            .filter_map(|l| l.port)
-                    })
-                    .collect();
-                k.sort();
-                k.dedup();
-                k
-            };
+            let known = listening.ports(u).clone();
             // A container of this namespace (not nginx itself) of which
             // nothing is known may be the one listening: a host network
             // shared with an unrecognised program, a pod's unknown sidecar.
             // A container whose ports are known only from `expose:` or
             // `EXPOSE` may listen anywhere else too; a port it publishes
             // or a containerPort is a statement about what listens.
-            let evidence = |c: &Container| {
-                c.ports
-                    .iter()
-                    .any(|p| matches!(p.kind, PortKind::Published | PortKind::ContainerPort))
-                    || c.listeners.iter().any(|l| {
-                        self.counts(c, l)
-                            && !Self::documentation_only(l)
-                            && !Self::loopback_known_only(l)
-                    })
+            let running = || {
+                (unit.containers.iter().enumerate()).filter(|(_, c)| c.role != ContainerRole::Init)
             };
-            let unknown_other = unit.containers.iter().enumerate().any(|(ci, c)| {
-                c.role != ContainerRole::Init
-                    && !evidence(c)
-                    && !(same_unit && ci == self.site.container)
+            let unknown_other = running().any(|(ci, _)| {
+                !listening.states(u, ci) && !(same_unit && ci == self.site.container)
             });
-            let any_known = unit
-                .containers
-                .iter()
-                .any(|c| c.role != ContainerRole::Init && evidence(c));
+            let any_known = running().any(|(ci, _)| listening.states(u, ci));
             if !any_known || unknown_other {
                 trace.push(format!(
                     "nothing says what listens in `{}`: port {port} cannot be checked",
@@ -804,7 +757,7 @@ impl<'a> Resolver<'a> {
                 trace.push(format!("nothing in `{}` accepts {ip}:{port}", unit.name));
                 Outcome::NothingListens {
                     unit: u,
-                    known: vec![port],
+                    known: std::sync::Arc::from([port]),
                 }
             }
         }

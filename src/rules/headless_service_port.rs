@@ -81,7 +81,7 @@ pub(super) fn untranslated<'t>(topo: &'t Topology, hit: &Hit) -> Option<(&'t Ser
     // Where the pod listens: the listeners when known, else its declared
     // containerPorts (which say nothing about the port nginx used).
     let (unit, known) = match &hit.outcome {
-        Outcome::NothingListens { unit, known } => (*unit, known.clone()),
+        Outcome::NothingListens { unit, known } => (*unit, known.to_vec()),
         Outcome::Unknown { unit } => {
             let declared: Vec<u16> = topo.units[unit.0]
                 .containers

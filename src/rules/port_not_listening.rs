@@ -87,7 +87,7 @@ impl Check for PortNotListening {
                 let message = format!(
                     "nothing in `{}` listens on port {at} (listening: {}), so `{}` is refused",
                     u.name,
-                    listed(known),
+                    crate::network::join_ports(known),
                     target_text(up)
                 );
                 let mut f = port_finding(self, r, h, message);
@@ -129,7 +129,7 @@ impl PortNotListening {
             TargetPort::Number(n) => n.to_string(),
             TargetPort::Name(n) => format!("`{n}` ({at})"),
         };
-        let listening = listed(known);
+        let listening = crate::network::join_ports(known);
         if let Some(x) = hit.slice.map(|i| &svc.slices[i]) {
             return Some(self.through_slice(cx, upstream, svc, x, sp, hit));
         }
@@ -141,7 +141,7 @@ impl PortNotListening {
         );
         let span = sp.target_span.or(sp.span);
         let mut f = service_finding(cx, self, &svc.name, &[upstream], message, span);
-        if let ([only], Some(ts)) = (known.as_slice(), sp.target_span) {
+        if let ([only], Some(ts)) = (&known[..], sp.target_span) {
             f.fixes.push(Fix::unsafe_edits(
                 format!("Target port {only} instead of {at}"),
                 [Edit::replace(ts, only.to_string())],
@@ -174,12 +174,12 @@ impl PortNotListening {
             sp.port,
             x.label(),
             cx.topology.units[unit.0].name,
-            listed(known),
+            crate::network::join_ports(known),
             target_text(up)
         );
         let ps = x.port_for(sp).and_then(|p| p.span);
         let mut f = service_finding(cx, self, &svc.name, &[upstream], message, ps.or(x.span));
-        if let ([only], Some(ps)) = (known.as_slice(), ps) {
+        if let ([only], Some(ps)) = (&known[..], ps) {
             f.fixes.push(Fix::unsafe_edits(
                 format!("Use port {only} instead of {at} in {}", x.label()),
                 [Edit::replace(ps, only.to_string())],
@@ -187,10 +187,4 @@ impl PortNotListening {
         }
         f
     }
-}
-
-/// The ports a unit listens on, for messages: "80, 8080".
-fn listed(ports: &[u16]) -> String {
-    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
-    ports.join(", ")
 }

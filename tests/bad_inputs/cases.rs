@@ -265,6 +265,20 @@ pub fn replicated_nginx(n: usize, replicas: u32) -> (String, String) {
     (conf, compose)
 }
 
+/// `n` server blocks, each listening on `listen(i)` and proxying to
+/// 127.0.0.1:`target(i)`.
+pub fn loopback_servers(n: usize, listen: fn(usize) -> String, target: fn(usize) -> u16) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "server {{ listen {}; location / {{ proxy_pass http://127.0.0.1:{}; }} }}\n",
+                listen(i),
+                target(i)
+            )
+        })
+        .collect()
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         Case {
@@ -632,6 +646,23 @@ pub fn cases() -> Vec<Case> {
             name: "one nginx of 36 000 upstreams (resolutions budget)",
             expect: Expect::Problem(422, "input-refused"),
             request: || with_nginx(&[("default.conf", &big_group(36_000))]),
+        },
+        Case {
+            name: "10 000 server blocks on port 80 proxying to it",
+            expect: Expect::Finding("UC2012"),
+            request: || {
+                let conf = loopback_servers(10_000, |i| format!("80; server_name s{i}"), |_| 80);
+                with_nginx(&[("default.conf", &conf)])
+            },
+        },
+        Case {
+            name: "10 000 ports listening, 10 000 connections where none does",
+            expect: Expect::Finding("UC2001"),
+            request: || {
+                let conf =
+                    loopback_servers(10_000, |i| (1000 + i).to_string(), |i| 30000 + i as u16);
+                with_nginx(&[("default.conf", &conf)])
+            },
         },
         Case {
             name: "an empty body",

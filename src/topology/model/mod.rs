@@ -507,6 +507,24 @@ impl Container {
     /// container's command says where its server listens and says
     /// otherwise — declarations are informational, the command decides.
     pub fn really_listens(&self, l: &Listener) -> bool {
+        Container::listens_given(l, self.command_states())
+    }
+
+    /// True when the container's command (or environment) states where
+    /// its server listens.
+    pub fn command_states(&self) -> bool {
+        self.listeners.iter().any(|x| {
+            matches!(
+                x.provenance.kind,
+                ProvenanceKind::Command | ProvenanceKind::Env
+            ) && x.certainty == Certainty::Stated
+        })
+    }
+
+    /// [`Container::really_listens`] for a container whose
+    /// [`Container::command_states`] is `command_states`: asked once, not
+    /// per listener, where every listener is asked about.
+    pub fn listens_given(l: &Listener, command_states: bool) -> bool {
         let declared_only = matches!(
             l.provenance.kind,
             ProvenanceKind::Expose
@@ -515,12 +533,6 @@ impl Container {
                 | ProvenanceKind::Probe
                 | ProvenanceKind::Healthcheck
         );
-        let command_states = self.listeners.iter().any(|x| {
-            matches!(
-                x.provenance.kind,
-                ProvenanceKind::Command | ProvenanceKind::Env
-            ) && x.certainty == Certainty::Stated
-        });
         !(declared_only && command_states)
     }
 }
