@@ -628,9 +628,9 @@ impl<'a> Resolver<'a> {
             let running = || {
                 (unit.containers.iter().enumerate()).filter(|(_, c)| c.role != ContainerRole::Init)
             };
-            let unknown_other = running().any(|(ci, _)| {
-                !listening.states(u, ci) && !(same_unit && ci == self.site.container)
-            });
+            let nginx_itself = |ci: usize| same_unit && ci == self.site.container;
+            let unknown_other =
+                running().any(|(ci, _)| !listening.states(u, ci) && !nginx_itself(ci));
             let any_known = running().any(|(ci, _)| listening.states(u, ci));
             if !any_known || unknown_other {
                 trace.push(format!(
