@@ -430,15 +430,7 @@ impl<'a> Resolver<'a> {
         if self.topo.platform != Platform::Compose {
             return None;
         }
-        self.topo.networks.iter().enumerate().find_map(|(i, n)| {
-            let owned = n.kind == NetworkKind::Bridge
-                && !n.external
-                && matches!(n.origin, AddressOrigin::Declared | AddressOrigin::Observed);
-            let net: ipnet::IpNet = n.subnet.as_deref()?.parse().ok()?;
-            let gateway = n.gateway.or_else(|| net.hosts().next());
-            (owned && net.contains(&ip) && gateway != Some(ip) && net.network() != ip)
-                .then_some(NetworkId(i))
-        })
+        self.shared.subnets().holding(ip)
     }
 
     /// The compose network whose gateway (the docker host's bridge) `ip` is.
@@ -446,23 +438,18 @@ impl<'a> Resolver<'a> {
         if self.topo.platform != Platform::Compose {
             return None;
         }
-        self.topo
-            .networks
-            .iter()
-            .position(|n| {
-                let first = n
-                    .subnet
-                    .as_deref()
-                    .and_then(|s| s.parse::<ipnet::IpNet>().ok())
-                    .and_then(|net| net.hosts().next());
-                n.gateway.or(first) == Some(ip)
-            })
-            .map(NetworkId)
+        self.shared.subnets().gateway_of(ip)
     }
 
     fn shares_network(&self, u: UnitId, ip: IpAddr) -> bool {
         let target = self.unit(u);
-        let Some(addr) = target.addresses.iter().find(|x| x.ip == Some(ip)) else {
+        // The address's holder is indexed; a unit holding an address a
+        // unit before it holds too is searched.
+        let addr = match self.shared.owners().unit(ip) {
+            Some((holder, a)) if holder == u => target.addresses.get(a),
+            _ => target.addresses.iter().find(|x| x.ip == Some(ip)),
+        };
+        let Some(addr) = addr else {
             return true;
         };
         if self.nginx().host_network || target.host_network {
@@ -472,10 +459,7 @@ impl<'a> Resolver<'a> {
         if net.kind == NetworkKind::Pod {
             return true;
         }
-        self.nginx()
-            .addresses
-            .iter()
-            .any(|x| x.network == addr.network)
+        self.joined.contains(&addr.network)
     }
 
     fn via_service(

@@ -23,6 +23,7 @@ mod hints;
 mod listening;
 mod lookup;
 mod plan;
+mod subnets;
 #[cfg(test)]
 mod tests;
 mod unix;
@@ -153,6 +154,8 @@ struct Resolver<'a> {
     /// What the table holds that nginx's `resolver` answers (DNS, not
     /// /etc/hosts), built once, when a run-time name first misses.
     dns_table: std::cell::OnceCell<Vec<names::NameEntry>>,
+    /// The networks nginx's unit joins.
+    joined: std::collections::HashSet<NetworkId>,
     /// What every site asks of the topology alike.
     shared: &'a Shared<'a>,
 }
@@ -180,6 +183,8 @@ struct Shared<'a> {
     ex: &'a Extraction,
     /// What listens in each unit.
     listening: std::cell::OnceCell<listening::Listening>,
+    /// The compose networks' gateways and owned subnets.
+    subnets: std::cell::OnceCell<subnets::Subnets>,
 }
 
 impl<'a> Shared<'a> {
@@ -188,6 +193,7 @@ impl<'a> Shared<'a> {
             topo,
             ex,
             listening: Default::default(),
+            subnets: Default::default(),
             docker_host: connect::docker_host(topo),
             near_budget: std::cell::Cell::new(hints::NEAR_NAME_COMPARISONS),
             cluster_zones: Default::default(),
@@ -200,6 +206,11 @@ impl<'a> Shared<'a> {
     /// Who holds each address.
     fn owners(&self) -> &Owners {
         self.owners.get_or_init(|| Owners::of(self.topo))
+    }
+
+    /// The compose networks' gateways and owned subnets.
+    fn subnets(&self) -> &subnets::Subnets {
+        self.subnets.get_or_init(|| subnets::Subnets::of(self.topo))
     }
 
     /// What listens in each unit.
@@ -244,6 +255,9 @@ impl<'a> Resolver<'a> {
             near_cache: Default::default(),
             group_listens: Default::default(),
             dns_table: Default::default(),
+            joined: (topo.units[site.unit.0].addresses.iter())
+                .map(|a| a.network)
+                .collect(),
             shared,
         };
         for (i, e) in r.table.iter().enumerate() {

@@ -279,6 +279,26 @@ pub fn loopback_servers(n: usize, listen: fn(usize) -> String, target: fn(usize)
         .collect()
 }
 
+/// nginx and a backend that both join `networks` networks, and `n`
+/// upstreams to the backend: each connection asked every network whether
+/// its address was that network's gateway, or in its subnet.
+pub fn many_networks(networks: usize, n: usize) -> (String, String) {
+    let names: Vec<String> = (0..networks).map(|i| format!("n{i}")).collect();
+    let joined = names.join(", ");
+    let mut compose = format!(
+        "services:\n  nginx:\n    image: nginx:1.27\n    networks: [{joined}]\n  app:\n    image: python:3\n    command: python -m http.server 80\n    networks: [{joined}]\nnetworks:\n"
+    );
+    for name in &names {
+        compose.push_str(&format!("  {name}: {{}}\n"));
+    }
+    let mut conf = String::from("server {\nlisten 80;\n");
+    for i in 0..n {
+        conf.push_str(&format!("location /{i}{{proxy_pass http://app:80;}}\n"));
+    }
+    conf.push_str("}\n");
+    (conf, compose)
+}
+
 pub fn cases() -> Vec<Case> {
     vec![
         Case {
@@ -662,6 +682,14 @@ pub fn cases() -> Vec<Case> {
                 let conf =
                     loopback_servers(10_000, |i| (1000 + i).to_string(), |i| 30000 + i as u16);
                 with_nginx(&[("default.conf", &conf)])
+            },
+        },
+        Case {
+            name: "2 000 networks joined by nginx and its backend, 10 000 upstreams",
+            expect: Expect::Finding("UC2012"),
+            request: || {
+                let (conf, compose) = many_networks(2_000, 10_000);
+                conf_and_compose(&conf, &compose)
             },
         },
         Case {
