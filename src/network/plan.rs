@@ -34,6 +34,12 @@ pub struct Plan {
 /// resolutions.
 pub fn plan(topo: &Topology, sites: &[Site], upstreams: &[UpstreamRef], max: usize) -> Plan {
     let cost = upstreams.len();
+    if sites.len().saturating_mul(cost) <= max {
+        return Plan {
+            sites: sites.to_vec(),
+            left_out: None,
+        };
+    }
     let mut take = vec![false; sites.len()];
     let mut used = 0usize;
     let mut templates = HashSet::new();
