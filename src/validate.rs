@@ -46,7 +46,15 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
     let budget = input.options.budgets.max_resolutions;
     let plan = network::plan(&topo, &sites, &extraction.upstreams, budget);
     topo.diagnostics.extend(plan.left_out);
-    let resolutions = network::resolve_all(&topo, &extraction, &plan.sites, deadline);
+    let max_addresses = input.options.budgets.max_addresses;
+    let resolutions =
+        match network::resolve_all(&topo, &extraction, &plan.sites, max_addresses, deadline) {
+            Ok(all) => all,
+            Err(refusal) => {
+                topo.diagnostics.push(refusal);
+                Vec::new()
+            }
+        };
     in_time(deadline)?;
     let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
         .with_inputs(&loaded.topology_files, located.placement.as_ref());
@@ -354,8 +362,10 @@ mod tests {
         let extraction = upstreams::extract(&config, &sources);
         assert!(extraction.upstreams.len() > 60_000);
         listen_where_configured(&mut topo, &sites, &extraction, &sources);
-        assert!(network::resolve_all(&topo, &extraction, &sites, passed).is_empty());
-        let resolutions = network::resolve_all(&topo, &extraction, &sites, Deadline::NONE);
+        let max = crate::budget::MAX_ADDRESSES;
+        let resolve = |d| network::resolve_all(&topo, &extraction, &sites, max, d).unwrap();
+        assert!(resolve(passed).is_empty());
+        let resolutions = resolve(Deadline::NONE);
         let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
             .with_inputs(&loaded.topology_files, located.placement.as_ref());
         assert!(judge(passed, &RuleSettings::default(), &cx).is_empty());

@@ -33,6 +33,12 @@ pub struct BudgetArgs {
     /// located UC0003 error).
     #[arg(long, env = "UPCHECK_MAX_RESOLUTIONS", default_value_t = budget::MAX_RESOLUTIONS, value_name = "N", value_parser = positive)]
     max_resolutions: usize,
+    /// Most addresses connected to in one validation: each upstream from
+    /// each nginx container to each address its name resolves to, and to
+    /// each pod behind a Service (more: a located UC0003 error, the input
+    /// is refused).
+    #[arg(long, env = "UPCHECK_MAX_ADDRESSES", default_value_t = budget::MAX_ADDRESSES, value_name = "N", value_parser = positive)]
+    max_addresses: usize,
     /// Most findings listed in one report (the rest are counted in
     /// `summary.findings_omitted`).
     #[arg(long, env = "UPCHECK_MAX_FINDINGS", default_value_t = budget::MAX_FINDINGS, value_name = "N", value_parser = positive)]
@@ -56,6 +62,7 @@ impl BudgetArgs {
             max_expanded_bytes: self.max_expanded_bytes,
             max_units: self.max_units,
             max_resolutions: self.max_resolutions,
+            max_addresses: self.max_addresses,
             max_findings: self.max_findings,
             max_trace_lines: self.max_trace_lines,
             max_response_bytes: self.max_response_bytes,

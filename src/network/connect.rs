@@ -595,6 +595,8 @@ impl<'a> Resolver<'a> {
         own: &[crate::source::Span],
         trace: &mut Vec<String>,
     ) -> Outcome {
+        let made = &self.shared.connections;
+        made.set(made.get() + 1);
         let unit = self.unit(u);
         let same_unit = u == self.site.unit;
         let listening = self.shared.listening();

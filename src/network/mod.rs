@@ -101,23 +101,32 @@ pub enum LoadError {
 }
 
 /// Resolves every upstream from every nginx site. Group references come
-/// after their members, so their status can use the members'.
+/// after their members, so their status can use the members'. Past
+/// `max_addresses` connections, resolving stops, and the error says where
+/// (the caller refuses the input). Past the deadline it stops too, and the
+/// caller discards what was resolved.
 pub fn resolve_all(
     topo: &Topology,
     ex: &Extraction,
     sites: &[Site],
+    max_addresses: usize,
     deadline: crate::budget::Deadline,
-) -> Vec<Resolution> {
+) -> Result<Vec<Resolution>, TopologyDiagnostic> {
     let mut out = Vec::new();
     let shared = Shared::of(topo, ex);
     for site in sites {
         let r = Resolver::new(topo, ex, *site, &shared);
-        let mut mine: Vec<Resolution> = (0..ex.upstreams.len())
-            .map_while(|i| (!deadline.passed()).then(|| r.resolve(i)))
-            .collect();
-        if mine.len() < ex.upstreams.len() {
-            // Past the deadline: the caller discards what was resolved.
-            return out;
+        let mut mine: Vec<Resolution> = Vec::with_capacity(ex.upstreams.len());
+        for i in 0..ex.upstreams.len() {
+            if deadline.passed() {
+                return Ok(out);
+            }
+            let before = shared.connections.get();
+            mine.push(r.resolve(i));
+            let now = shared.connections.get();
+            if now > max_addresses {
+                return Err(too_many_addresses(&r, i, now - before, max_addresses));
+            }
         }
         // Groups aggregate their members, once per group however many
         // references it has.
@@ -136,7 +145,23 @@ pub fn resolve_all(
         }
         out.extend(mine);
     }
-    out
+    Ok(out)
+}
+
+/// The error for the upstream `i` that took the connections past
+/// `max_addresses` (it made `made` of them).
+fn too_many_addresses(r: &Resolver, i: usize, made: usize, max: usize) -> TopologyDiagnostic {
+    let up = &r.ex.upstreams[i];
+    TopologyDiagnostic::new(
+        DiagSeverity::Error,
+        format!(
+            "`{}` from `{}` connects to {made} address{}, and with the upstreams before it that is more than the {max} addresses upcheck connects to (max_addresses), so none is resolved",
+            target_text(up),
+            r.nginx().name,
+            if made == 1 { "" } else { "es" },
+        ),
+        Some(up.span),
+    )
 }
 
 struct Resolver<'a> {
@@ -185,6 +210,8 @@ struct Shared<'a> {
     listening: std::cell::OnceCell<listening::Listening>,
     /// The compose networks' gateways and owned subnets.
     subnets: std::cell::OnceCell<subnets::Subnets>,
+    /// Connections made so far (listeners looked for at an address).
+    connections: std::cell::Cell<usize>,
 }
 
 impl<'a> Shared<'a> {
@@ -194,6 +221,7 @@ impl<'a> Shared<'a> {
             ex,
             listening: Default::default(),
             subnets: Default::default(),
+            connections: Default::default(),
             docker_host: connect::docker_host(topo),
             near_budget: std::cell::Cell::new(hints::NEAR_NAME_COMPARISONS),
             cluster_zones: Default::default(),

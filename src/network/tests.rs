@@ -123,3 +123,27 @@ endpoints: [{{addresses: [10.96.0.50]}}]
         "{t:?}"
     );
 }
+
+#[test]
+fn past_the_addresses_budget_nothing_is_resolved_and_the_input_is_refused() {
+    // Three replicas of `api` behind one name: each upstream connects to
+    // three addresses, so the second upstream crosses a budget of five.
+    let compose = "services:\n  api:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n    deploy: {replicas: 3}\n  nginx:\n    image: nginx:1.27\n";
+    let conf = "server { listen 80; location /a { proxy_pass http://api:8000; } location /b { proxy_pass http://api:8001; } }";
+    let within = |max_addresses| crate::budget::Budgets {
+        max_addresses,
+        ..Default::default()
+    };
+    let r = crate::rules::testing::run_within(conf, compose, within(6));
+    assert_eq!(r.summary.upstreams, 2);
+    let r = crate::rules::testing::run_within(conf, compose, within(5));
+    assert_eq!(r.verdict, crate::report::Verdict::Error);
+    assert!(r.upstreams.is_empty());
+    let f = crate::rules::testing::one(&r, "UC0003");
+    crate::testing::assert_contains(
+        &f.message,
+        "`api:8001` from `default-nginx-1` connects to 3 addresses, and with the upstreams before it that is more than the 5 addresses",
+    );
+    let at = f.location.as_ref().expect("located at the upstream");
+    assert_eq!((at.file.as_str(), at.line), ("default.conf", 1));
+}

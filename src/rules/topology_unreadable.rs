@@ -9,7 +9,8 @@ crate::declare_rule! {
     /// variable marked required (`${VAR:?err}`) that is not set. Also a
     /// topology past one of upcheck's budgets (README, Budgets): more units
     /// than `max_units`, values nested or expanded past their budgets, or
-    /// an nginx none of whose containers fits in `max_resolutions`.
+    /// an nginx none of whose containers fits in `max_resolutions`, or
+    /// upstreams connecting to more addresses than `max_addresses`.
     ///
     /// ## Why is this bad?
     /// `docker compose up` or `kubectl apply` would refuse the same file,
