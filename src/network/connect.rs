@@ -306,9 +306,13 @@ impl<'a> Resolver<'a> {
                 ));
                 continue;
             }
-            let listens = u
-                .listeners()
-                .any(|(ci, l)| l.port == Some(port) && u.containers[ci].really_listens(l));
+            // Whether the command states the listeners is asked once per
+            // container, not once per listener.
+            let listens = u.containers.iter().any(|c| {
+                let states = c.command_states();
+                (c.listeners.iter())
+                    .any(|l| l.port == Some(port) && Container::listens_given(l, states))
+            });
             if !listens {
                 continue;
             }

@@ -645,14 +645,7 @@ pub fn join_ports(p: &[u16]) -> String {
     if p.is_empty() {
         return "none".into();
     }
-    let shown: Vec<String> = (p.iter().take(MAX_PORTS_LISTED))
-        .map(u16::to_string)
-        .collect();
-    let mut out = shown.join(", ");
-    if p.len() > shown.len() {
-        out.push_str(&format!(" and {} more", p.len() - shown.len()));
-    }
-    out
+    crate::words::first_of(p.iter().map(u16::to_string), p.len(), MAX_PORTS_LISTED)
 }
 
 /// The target as written, for messages.

@@ -809,12 +809,7 @@ pub const MAX_LISTED: usize = 3;
 /// "and N more" when some are left out, so a message's length does not grow
 /// with its input.
 pub fn listing(items: impl IntoIterator<Item = String>, total: usize) -> String {
-    let shown: Vec<String> = items.into_iter().take(MAX_LISTED).collect();
-    let mut out = shown.join(", ");
-    if total > shown.len() {
-        out.push_str(&format!(" and {} more", total - shown.len()));
-    }
-    out
+    crate::words::first_of(items, total, MAX_LISTED)
 }
 
 /// The networks a unit joins, for messages: "`front`, `back`", or
