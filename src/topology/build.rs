@@ -344,14 +344,14 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                     match found {
                         Some(&id) => (sources.get(id).text().into_owned(), Some(id)),
                         None => {
-                            diags.push(TopologyDiagnostic {
-                                severity: DiagSeverity::Info,
-                                message: format!(
+                            diags.push(TopologyDiagnostic::new(
+                                DiagSeverity::Info,
+                                format!(
                                     "the Dockerfile `{}` that builds `{who}` was not supplied; what its image runs is unknown",
                                     build.dockerfile
                                 ),
-                                span: build.span,
-                            });
+                                build.span,
+                            ));
                             continue;
                         }
                     }
@@ -396,14 +396,14 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
             let image = match dockerfile::evaluate(&parsed, &eval, &context) {
                 Ok(i) => i,
                 Err(e) => {
-                    diags.push(TopologyDiagnostic {
-                        severity: DiagSeverity::Warning,
-                        message: format!(
+                    diags.push(TopologyDiagnostic::new(
+                        DiagSeverity::Warning,
+                        format!(
                             "`{}` cannot be built as written ({}); what the image of `{who}` runs is unknown",
                             build.dockerfile, e.message
                         ),
-                        span: e.span.and_then(at).or(build.span),
-                    });
+                        e.span.and_then(at).or(build.span),
+                    ));
                     build.unbuilt_from = e.built_from;
                     continue;
                 }

@@ -272,25 +272,27 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
         match d.format.or_else(|| detect(src)) {
             Some(f) => by_format.entry(f as u8).or_insert((f, Vec::new())).1.push(d.file),
             None if compose::looks_like_env_file(src) => env_files.push(d.file),
-            None => diagnostics.push(TopologyDiagnostic {
-                severity: DiagSeverity::Error,
-                message: format!(
+            None => diagnostics.push(TopologyDiagnostic::new(
+                DiagSeverity::Error,
+                format!(
                     "cannot tell the format of `{}` (compose, kubernetes, native, docker-inspect, kubectl); name it explicitly",
                     src.path
                 ),
-                span: Some(Span::new(d.file, 0, 0)),
-            }),
+                Some(Span::new(d.file, 0, 0)),
+            )),
         }
     }
     match by_format.get_mut(&(Format::Compose as u8)) {
         Some((_, files)) => files.extend(env_files),
-        None => diagnostics.extend(env_files.into_iter().map(|f| TopologyDiagnostic {
-            severity: DiagSeverity::Error,
-            message: format!(
-                "`{}` is an env file, but no compose file is submitted to use it",
-                sources.get(f).path
-            ),
-            span: Some(Span::new(f, 0, 0)),
+        None => diagnostics.extend(env_files.into_iter().map(|f| {
+            TopologyDiagnostic::new(
+                DiagSeverity::Error,
+                format!(
+                    "`{}` is an env file, but no compose file is submitted to use it",
+                    sources.get(f).path
+                ),
+                Some(Span::new(f, 0, 0)),
+            )
         })),
     }
     let mut groups = by_format.into_values();
@@ -306,15 +308,15 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
         None => empty(Platform::Compose),
     };
     for (f, files) in groups {
-        topo.diagnostics.push(TopologyDiagnostic {
-            severity: DiagSeverity::Error,
-            message: format!(
+        topo.diagnostics.push(TopologyDiagnostic::new(
+            DiagSeverity::Error,
+            format!(
                 "`{}` is {f:?} but the topology is already {:?}; submit one kind of topology at a time",
                 sources.get(files[0]).path,
                 topo.platform
             ),
-            span: Some(Span::new(files[0], 0, 0)),
-        });
+            Some(Span::new(files[0], 0, 0)),
+        ));
     }
     topo.diagnostics.splice(0..0, diagnostics);
     links::apply(sources, opts, &mut topo);
@@ -365,14 +367,14 @@ pub fn find_nginx(topo: &mut Topology, name: Option<&str>) {
         }
         if !found {
             let known = topo.container_names();
-            topo.diagnostics.push(TopologyDiagnostic {
-                severity: DiagSeverity::Error,
-                message: format!(
+            topo.diagnostics.push(TopologyDiagnostic::new(
+                DiagSeverity::Error,
+                format!(
                     "no service or container named `{name}` to run nginx (known: {})",
                     known.join(", ")
                 ),
-                span: None,
-            });
+                None,
+            ));
         }
         return;
     }

@@ -172,11 +172,8 @@ impl Reader {
         if self.dialect.once && !self.seen.insert((severity, message.clone(), span)) {
             return;
         }
-        self.list.push(TopologyDiagnostic {
-            severity,
-            message,
-            span,
-        });
+        self.list
+            .push(TopologyDiagnostic::new(severity, message, span));
     }
 
     /// Records a located error.

@@ -92,14 +92,14 @@ impl FileLoader<'_> {
                 if self.files.absent.contains(&resolved) {
                     if required {
                         // compose-go: `env file … not found`; nothing starts.
-                        self.blockers.push(crate::topology::TopologyDiagnostic {
-                            severity: DiagSeverity::Error,
-                            message: format!(
+                        self.blockers.push(crate::topology::TopologyDiagnostic::new(
+                            DiagSeverity::Error,
+                            format!(
                                 "`env_file` `{}` of service `{svc}` does not exist: `docker compose up` stops with \"env file {resolved} not found\" and starts nothing, nginx included",
                                 p.s
                             ),
-                            span: Some(p.inner()),
-                        });
+                            Some(p.inner()),
+                        ));
                         continue;
                     }
                     // `required: false` and not there: compose skips it.

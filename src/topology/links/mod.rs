@@ -310,16 +310,16 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                     }
                 )
             };
-            notes.push(TopologyDiagnostic {
-                severity: DiagSeverity::Info,
-                message: format!(
+            notes.push(TopologyDiagnostic::new(
+                DiagSeverity::Info,
+                format!(
                     "`{}` runs `{image}`, which this repository builds from {} in {}{how}: read as that Dockerfile says; a registry's copy may be an older build{differ}",
                     c.service.as_deref().unwrap_or(&c.name),
                     best.describe(),
                     best.build.via,
                 ),
-                span: c.span,
-            });
+                c.span,
+            ));
             let mut build = best.build.clone();
             build.span = c.span;
             build.runtime = runtime;
