@@ -319,3 +319,44 @@ fn the_sqlite_overlay_runs_one_replica_with_its_data_dir_on_the_claim() {
     assert!(base.contains(&format!("- name: {}", c["name"].as_str().unwrap())));
     assert!(base.contains("name: upcheck-database") && base.contains("optional: true"));
 }
+
+/// Every `UPCHECK_*` variable the deployment files set is one `upcheck
+/// serve` reads: a misspelt one is ignored without a word, and the bound
+/// it was meant to set (memory, say) silently goes back to its default.
+#[test]
+fn every_variable_the_deployment_sets_is_one_serve_reads() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_upcheck"))
+        .args(["serve", "--help"])
+        .output()
+        .expect("upcheck serve --help");
+    let help = String::from_utf8(help.stdout).unwrap();
+    let mut files = vec![root().join("Dockerfile")];
+    for dir in ["deploy/compose", "deploy/kubernetes"] {
+        files.extend(
+            std::fs::read_dir(root().join(dir))
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.path()),
+        );
+    }
+    let mut seen = 0;
+    for path in files.iter().filter(|p| p.is_file()) {
+        let text = std::fs::read_to_string(path).unwrap();
+        for (at, _) in text.match_indices("UPCHECK_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect();
+            seen += 1;
+            assert!(
+                // `[env: NAME=value]`, or `[env: NAME]` for a hidden value.
+                [format!("[env: {name}="), format!("[env: {name}]")]
+                    .iter()
+                    .any(|k| help.contains(k)),
+                "{} sets {name}, which `upcheck serve` does not read",
+                path.display()
+            );
+        }
+    }
+    assert!(seen >= 5, "the deployment sets its variables: {seen}");
+}

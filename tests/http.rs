@@ -680,6 +680,50 @@ async fn a_busy_service_sheds_load_with_503_and_retry_after() {
     );
 }
 
+/// Work is admitted by its bytes, not only counted: while the work in
+/// progress holds most of `max_work_bytes`, a small request still runs and
+/// a large one is shed as when every slot is busy (503, `Retry-After`, the
+/// budget as `limit`); alone, a request larger than the whole budget runs.
+#[tokio::test]
+async fn work_is_admitted_by_its_bytes_not_only_by_its_count() {
+    let state = state_with(|c| c.limits.max_work_bytes = 64 * 1024);
+    let app = router(state.clone());
+    let with_comment = |bytes: usize| {
+        let mut body = seed_json();
+        body["files"][0]["content"] = json!(format!("{SEED_CONF}#{}\n", "x".repeat(bytes)));
+        body
+    };
+    let held = state
+        .work
+        .clone()
+        .try_acquire_many_owned(state.limits.work_weight(56 * 1024))
+        .unwrap();
+    let small = send_to(app.clone(), post_json("/validate", &seed_json())).await;
+    assert_eq!(small.status, StatusCode::OK, "{}", small.text());
+    let large = send_to(app.clone(), post_json("/validate", &with_comment(20_000))).await;
+    let p = large.problem(503, "overloaded");
+    assert_eq!(large.header("retry-after"), Some("1"));
+    assert_eq!(p["limit"], 64 * 1024);
+    assert!(
+        p["detail"].as_str().unwrap().contains("max_work_bytes"),
+        "{p}"
+    );
+    drop(held);
+    let larger_than_the_budget =
+        send_to(app.clone(), post_json("/validate", &with_comment(100_000))).await;
+    assert_eq!(
+        larger_than_the_budget.status,
+        StatusCode::OK,
+        "{}",
+        larger_than_the_budget.text()
+    );
+    assert_eq!(
+        state.work.available_permits(),
+        64,
+        "every byte is given back"
+    );
+}
+
 #[tokio::test]
 async fn bodies_still_arriving_hold_no_validation_slot() {
     let state = state_with(|c| c.limits.max_concurrency = 2);

@@ -57,6 +57,14 @@ pub struct ServeArgs {
     /// Retry-After.
     #[arg(long, env = "UPCHECK_MAX_CONCURRENCY", default_value_t = 16, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_concurrency: u32,
+    /// Request bytes the running validations and parses may hold at once,
+    /// summed (an archive counts as what it may expand to); a request that
+    /// would take the sum past it is shed with 503 and Retry-After. Memory
+    /// grows with the bytes validated, so this bounds it where
+    /// --max-concurrency alone cannot; a request larger than this runs
+    /// when no other does. Bytes, or with a K, KiB, M or MiB suffix.
+    #[arg(long, env = "UPCHECK_MAX_WORK_BYTES", default_value = "2MiB", value_name = "SIZE", value_parser = parse_size)]
+    max_work_bytes: usize,
     /// Requests per minute per client address on /validate and /parse
     /// (more: 429); 0 turns the limit off.
     #[arg(
@@ -233,6 +241,7 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
             request_timeout: a.request_timeout,
             body_timeout: a.body_timeout,
             max_concurrency: a.max_concurrency as usize,
+            max_work_bytes: a.max_work_bytes,
             rate_per_minute: a.rate_limit,
             max_files: a.max_files as usize,
             max_depth: a.max_depth as usize,

@@ -48,6 +48,34 @@ impl Part {
     }
 }
 
+impl Payload {
+    /// The bytes the request's work holds, for
+    /// [`Limits::max_work_bytes`]: the body's, except an archive in a
+    /// `project` field, which counts as much as it may expand to (8 times
+    /// its size, at most [`Limits::max_expanded`]), since its files are
+    /// what is validated.
+    pub fn work_bytes(&self, limits: &Limits) -> u64 {
+        match self {
+            Payload::Json(b) => b.len() as u64,
+            Payload::Form(parts) => parts
+                .iter()
+                .map(|p| {
+                    let len = p.data.len() as u64;
+                    let archive = p.name == "project"
+                        && p.filename
+                            .as_deref()
+                            .is_some_and(super::request::is_archive_name);
+                    if archive {
+                        len.saturating_mul(8).min(limits.max_expanded()).max(len)
+                    } else {
+                        len
+                    }
+                })
+                .fold(0u64, u64::saturating_add),
+        }
+    }
+}
+
 /// Parts read at most, whatever the file limit (a form of empty parts is
 /// cheap to send and not to keep).
 const MAX_PARTS: usize = 10_000;
@@ -371,6 +399,42 @@ pub fn nginx_too_deep(path: &str, content: &[u8], max: usize) -> Option<ProblemL
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_archive_in_the_project_weighs_what_it_may_expand_to() {
+        let limits = Limits {
+            max_body: 500,
+            ..Limits::default()
+        };
+        let part = |name: &str, filename: &str, len: usize| Part {
+            name: name.into(),
+            filename: Some(filename.into()),
+            data: Bytes::from(vec![b'x'; len]),
+        };
+        let form = |parts: Vec<Part>| Payload::Form(parts).work_bytes(&limits);
+        assert_eq!(
+            Payload::Json(Bytes::from_static(b"{}")).work_bytes(&limits),
+            2
+        );
+        assert_eq!(
+            form(vec![part("nginx", "a.tar.gz", 100)]),
+            100,
+            "not a project"
+        );
+        assert_eq!(form(vec![part("project", "default.conf", 100)]), 100);
+        assert_eq!(
+            form(vec![
+                part("project", "Repo.TGZ", 100),
+                part("nginx", "x.conf", 5)
+            ]),
+            805
+        );
+        assert_eq!(
+            form(vec![part("project", "repo.zip", 900)]),
+            4000,
+            "at most max_expanded"
+        );
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -10,7 +10,8 @@
 //!   per-client rate, and 503 past the request timeout.
 //!
 //! The handlers take a validation slot with [`take_slot`] once the body
-//! has been read (503 with `Retry-After` when every slot is busy), so a
+//! has been read (503 with `Retry-After` when every slot is busy, or when
+//! the bytes already under validation leave no room for the body's), so a
 //! client that trickles its body holds no slot.
 
 use super::error::{ApiError, InternalCause, Kind, PROBLEM_JSON, Problem};
@@ -29,10 +30,12 @@ use tracing::Instrument;
 /// The request id header.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A validation slot, held until the work it admitted has finished.
+/// A validation slot and the work bytes of its request, held until the
+/// work they admitted has finished.
 #[derive(Debug)]
 pub struct Slot {
     _permit: OwnedSemaphorePermit,
+    _work: OwnedSemaphorePermit,
 }
 
 /// Whether a client-sent request id is safe to keep and echo.
@@ -253,19 +256,41 @@ pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
-/// Takes a validation slot, or sheds the request (503 with `Retry-After`)
-/// when every slot is busy. Handlers call it once the body has been read.
-pub fn take_slot(state: &AppState) -> Result<Slot, ApiError> {
-    match state.slots.clone().try_acquire_owned() {
-        Ok(permit) => Ok(Slot { _permit: permit }),
+/// Takes a validation slot and `bytes` of work (the request's
+/// [`crate::http::body::Payload::work_bytes`]), or sheds the request (503
+/// with `Retry-After`) when every slot is busy or the bytes under
+/// validation leave too little room ([`Limits::max_work_bytes`]).
+/// Handlers call it once the body has been read.
+///
+/// [`Limits::max_work_bytes`]: super::state::Limits::max_work_bytes
+pub fn take_slot(state: &AppState, bytes: u64) -> Result<Slot, ApiError> {
+    let busy = |detail: String, limit: u64| {
+        ApiError::new(Kind::Overloaded, detail)
+            .limit(limit)
+            .retry_after(1)
+    };
+    let Ok(permit) = state.slots.clone().try_acquire_owned() else {
+        let n = state.limits.max_concurrency;
+        return Err(busy(
+            format!("all {n} validation slots are busy; retry shortly"),
+            n as u64,
+        ));
+    };
+    let weight = state.limits.work_weight(bytes);
+    match state.work.clone().try_acquire_many_owned(weight) {
+        Ok(work) => Ok(Slot {
+            _permit: permit,
+            _work: work,
+        }),
         Err(_) => {
-            let n = state.limits.max_concurrency;
-            Err(ApiError::new(
-                Kind::Overloaded,
-                format!("all {n} validation slots are busy; retry shortly"),
-            )
-            .limit(n as u64)
-            .retry_after(1))
+            let max = state.limits.max_work_bytes;
+            Err(busy(
+                format!(
+                    "the requests being validated hold too much of the {max} bytes validated \
+                     at once (max_work_bytes) for this one's {bytes}; retry shortly"
+                ),
+                max as u64,
+            ))
         }
     }
 }

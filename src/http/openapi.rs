@@ -474,7 +474,7 @@ problem_responses! {
     /// 500.
     Internal: "A bug; the request id finds the cause in the service's log.", [Internal];
     /// 503.
-    Unavailable: "Every validation slot is busy (`--max-concurrency`; retry after `Retry-After`), the request took longer than `--request-timeout`, or the report store cannot be reached.", [Overloaded, Timeout, StoreUnavailable],
+    Unavailable: "Every validation slot is busy (`--max-concurrency`), or the request bytes under validation leave no room for this one's (`--max-work-bytes`); retry after `Retry-After`. Or the request took longer than `--request-timeout`, or the report store cannot be reached.", [Overloaded, Timeout, StoreUnavailable],
         ("Retry-After", Integer, "Seconds to wait before retrying (when shed).");
     /// 503 on `/reports/{id}`.
     StoreUnavailable: "The report store cannot be reached.", [StoreUnavailable];

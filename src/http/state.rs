@@ -1,7 +1,7 @@
 //! What every handler shares: the service's configuration (limits, tokens,
 //! CORS origins), the metrics recorder, readiness, the validation slots
-//! that bound concurrent work, the per-client rate limiter, and the count
-//! of requests in flight.
+//! and work bytes that bound concurrent work, the per-client rate limiter,
+//! and the count of requests in flight.
 
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
@@ -29,6 +29,14 @@ pub struct Limits {
     /// Validations and parses running at once; more are shed with 503
     /// and `Retry-After`.
     pub max_concurrency: usize,
+    /// Request bytes the running validations and parses may hold at once,
+    /// summed over them; a request that would take the sum past it is shed
+    /// as when every slot is busy. Memory grows with the bytes validated
+    /// (every budget is linear in them), so this bounds the service's
+    /// memory where `max_concurrency` alone, counting a 1 KB request as a
+    /// 1 MiB one, cannot. A request larger than the whole budget runs
+    /// when no other does. See [`Limits::work_weight`].
+    pub max_work_bytes: usize,
     /// Requests per minute per client on `/validate` and `/parse`
     /// (more: 429); 0 turns the limit off.
     pub rate_per_minute: u32,
@@ -46,7 +54,27 @@ impl Limits {
     pub fn max_expanded(&self) -> u64 {
         (self.max_body as u64).saturating_mul(8)
     }
+
+    /// What a request weighs against [`Limits::max_work_bytes`], in the
+    /// [`WORK_UNIT`]s of [`Inner::work`]: its bytes, rounded up, and never
+    /// more than the whole budget (so a request larger than the budget
+    /// still runs, alone).
+    pub fn work_weight(&self, bytes: u64) -> u32 {
+        let units = bytes.div_ceil(WORK_UNIT).max(1);
+        units.min(self.work_units() as u64) as u32
+    }
+
+    /// [`Limits::max_work_bytes`] in [`WORK_UNIT`]s (at least one).
+    fn work_units(&self) -> usize {
+        (self.max_work_bytes as u64)
+            .div_ceil(WORK_UNIT)
+            .clamp(1, u64::from(u32::MAX)) as usize
+    }
 }
+
+/// The unit [`Limits::max_work_bytes`] is counted in: a KiB, so that a
+/// request's weight fits the semaphore's `u32` permits.
+pub const WORK_UNIT: u64 = 1024;
 
 impl Default for Limits {
     fn default() -> Limits {
@@ -55,6 +83,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(15),
             max_concurrency: 16,
+            max_work_bytes: 2 * 1024 * 1024,
             rate_per_minute: 0,
             max_files: 1000,
             max_depth: 64,
@@ -193,6 +222,9 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Validation slots (`max_concurrency` permits).
     pub slots: Arc<Semaphore>,
+    /// The request bytes the running work may hold (`max_work_bytes`, in
+    /// [`WORK_UNIT`]s).
+    pub work: Arc<Semaphore>,
     /// Per-client rate limiter.
     pub rate: RateLimiter,
     /// Whose forwarding header names the client.
@@ -236,6 +268,7 @@ impl AppState {
             },
             metrics: Metrics::new(),
             slots: Arc::new(Semaphore::new(cfg.limits.max_concurrency.max(1))),
+            work: Arc::new(Semaphore::new(cfg.limits.work_units())),
             rate: RateLimiter::new(cfg.limits.rate_per_minute),
             proxies: cfg.proxies.clone(),
             chat: ChatSecrets {

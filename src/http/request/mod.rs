@@ -10,7 +10,7 @@
 pub(crate) mod project;
 mod schema;
 
-pub use project::{Overrides, ProjectError, ProjectPart};
+pub use project::{Overrides, ProjectError, ProjectPart, is_archive_name};
 pub use schema::*;
 
 use super::body::{self, Part};

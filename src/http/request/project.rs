@@ -38,16 +38,22 @@ pub struct ProjectPart {
 impl ProjectPart {
     /// A form part: an archive when its name says so.
     pub fn from_form(name: String, data: Vec<u8>) -> ProjectPart {
-        let lower = name.to_ascii_lowercase();
-        let archive = [".tar", ".tar.gz", ".tgz", ".zip"]
-            .iter()
-            .any(|ext| lower.ends_with(ext));
+        let archive = is_archive_name(&name);
         ProjectPart {
             name,
             data,
             archive,
         }
     }
+}
+
+/// Whether a form part's file name says it is an archive (`*.tar`,
+/// `*.tar.gz`, `*.tgz`, `*.zip`, in any case).
+pub fn is_archive_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".tar", ".tar.gz", ".tgz", ".zip"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 /// What the rest of the request names besides the project's files, as the

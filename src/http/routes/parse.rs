@@ -44,7 +44,7 @@ pub async fn parse(
     _json: super::AcceptsJson,
     payload: Payload,
 ) -> Result<Response, ApiError> {
-    let slot = take_slot(&state)?;
+    let slot = take_slot(&state, payload.work_bytes(&state.limits))?;
     let submission = Submission::read::<ParseRequest>(payload, &state.limits)?;
     let hook = state.clone();
     let text = tokio::task::spawn_blocking(move || {

@@ -232,7 +232,7 @@ async fn answer(
     deadline: Option<Extension<Deadline>>,
     body: Received,
 ) -> Result<Response, ApiError> {
-    let slot = take_slot(&state)?;
+    let slot = take_slot(&state, body.payload.work_bytes(&state.limits))?;
     let Received { payload, raw } = body;
     // The permalink is known before rendering, so chat formats can link it.
     let id = raw.as_ref().map(|_| ReportId::random()).transpose()?;
