@@ -272,14 +272,19 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
         match d.format.or_else(|| detect(src)) {
             Some(f) => by_format.entry(f as u8).or_insert((f, Vec::new())).1.push(d.file),
             None if compose::looks_like_env_file(src) => env_files.push(d.file),
-            None => diagnostics.push(TopologyDiagnostic::new(
+            None => diagnostics.push(match compose::legacy_v1_refusal(d.file, src) {
+                Some((message, at)) => {
+                    TopologyDiagnostic::new(DiagSeverity::Error, message, Some(at))
+                }
+                None => TopologyDiagnostic::new(
                 DiagSeverity::Error,
                 format!(
                     "cannot tell the format of `{}` (compose, kubernetes, native, docker-inspect, kubectl); name it explicitly",
                     src.path
                 ),
                 Some(Span::new(d.file, 0, 0)),
-            )),
+                ),
+            }),
         }
     }
     match by_format.get_mut(&(Format::Compose as u8)) {

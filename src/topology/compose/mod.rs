@@ -42,6 +42,7 @@ mod extends;
 mod files;
 mod include;
 mod interpolate;
+mod legacy;
 mod loader;
 mod merge;
 mod networks;
@@ -56,6 +57,7 @@ mod volumes;
 
 pub(crate) use dotenv::dotenv_values;
 pub use files::looks_like_env_file;
+pub(crate) use legacy::refusal_of as legacy_v1_refusal;
 
 use crate::source::{FileId, SourceMap, Span};
 use crate::topology::read::entries;
@@ -123,11 +125,15 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     if let Some(part) = part {
         if declared == 0 && !part.broken {
             let first = top.first().copied().unwrap_or(FileId(0));
-            let span = part.services_key.unwrap_or(Span::new(first, 0, 0));
-            let message = if part.services_key.is_some() {
-                "the compose file defines no services".to_string()
-            } else {
-                "`services` is missing: a compose file needs at least one service".to_string()
+            let v1 = (docs.get(&first).and_then(|d| d.first()))
+                .and_then(|root| legacy::refusal(&sources.get(first).path, root));
+            let (message, span) = match (part.services_key, v1) {
+                (Some(at), _) => ("the compose file defines no services".to_string(), at),
+                (None, Some(v1)) => v1,
+                (None, None) => (
+                    "`services` is missing: a compose file needs at least one service".to_string(),
+                    Span::new(first, 0, 0),
+                ),
             };
             r.error(span, message);
         }
