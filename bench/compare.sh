@@ -38,13 +38,7 @@ for tool in hyperfine wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool not found (apt-get install -y $tool)" >&2; exit 1; }
 done
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 crossplane=${CROSSPLANE:-.venv/bin/crossplane}
 if [ ! -x "$crossplane" ]; then

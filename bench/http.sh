@@ -40,13 +40,7 @@ threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 echo "== cargo build --release --bin upcheck" >&2
 cargo build --quiet --release --bin upcheck

@@ -14,13 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --release --bin upcheck
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. bench/lib.sh
 python3 - "$tmp/big.json" <<'PY'
 import json, sys
 compose = open("examples/seed-compose/docker-compose.yml").read()
