@@ -270,21 +270,28 @@ pub fn load(sources: &SourceMap, docs: &[Document], opts: &LoadOptions) -> Topol
     for d in docs {
         let src = sources.get(d.file);
         match d.format.or_else(|| detect(src)) {
-            Some(f) => by_format.entry(f as u8).or_insert((f, Vec::new())).1.push(d.file),
+            Some(f) => by_format
+                .entry(f as u8)
+                .or_insert((f, Vec::new()))
+                .1
+                .push(d.file),
             None if compose::looks_like_env_file(src) => env_files.push(d.file),
-            None => diagnostics.push(match compose::legacy_v1_refusal(d.file, src) {
-                Some((message, at)) => {
-                    TopologyDiagnostic::new(DiagSeverity::Error, message, Some(at))
-                }
-                None => TopologyDiagnostic::new(
-                DiagSeverity::Error,
-                format!(
-                    "cannot tell the format of `{}` (compose, kubernetes, native, docker-inspect, kubectl); name it explicitly",
-                    src.path
-                ),
-                Some(Span::new(d.file, 0, 0)),
-                ),
-            }),
+            None => {
+                let (message, at) = compose::legacy_v1_refusal(d.file, src).unwrap_or_else(|| {
+                    (
+                        format!(
+                            "cannot tell the format of `{}` (compose, kubernetes, native, docker-inspect, kubectl); name it explicitly",
+                            src.path
+                        ),
+                        Span::new(d.file, 0, 0),
+                    )
+                });
+                diagnostics.push(TopologyDiagnostic::new(
+                    DiagSeverity::Error,
+                    message,
+                    Some(at),
+                ));
+            }
         }
     }
     match by_format.get_mut(&(Format::Compose as u8)) {

@@ -726,6 +726,22 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "a Compose v1 file of 45 000 top-level services (1 MB)",
+            // Refused for its format, listing five and counting the rest;
+            // each key is looked at once (looking each up again by name
+            // took 17 s at this size).
+            expect: Expect::Problem(422, "input-refused"),
+            request: || {
+                let v1: String = (0..45_000)
+                    .map(|i| format!("s{i}:\n  image: x\n"))
+                    .collect();
+                json_req(&json!({
+                    "files": [{"path": "default.conf", "content": "events {}"}],
+                    "documents": [{"path": "docker-compose.yml", "content": v1}],
+                }))
+            },
+        },
+        Case {
             name: "an empty body",
             expect: Expect::Problem(400, "malformed-json"),
             request: || raw(Some("application/json"), ""),

@@ -7,7 +7,7 @@
 //! missing" or "cannot tell the format".
 
 use crate::source::{FileId, SourceFile, Span};
-use crate::topology::yaml::{self, Node};
+use crate::topology::yaml::{self, Node, Value};
 
 /// Services named in a message at most.
 const NAMED: usize = 5;
@@ -17,16 +17,24 @@ const NAMED: usize = 5;
 /// have, or an `extends` that gives it one. Empty when `root` has
 /// `services` (a current file) or none is.
 fn services(root: &Node) -> Vec<&Node> {
-    if !root.is_map() || root.get("services").is_some() {
+    // The pairs themselves, not `entries()` then `key()` per name: that
+    // looks each key up again, quadratic in the keys (a 1 MB file of
+    // 60 000 top-level services took 17 s).
+    let Value::Map(pairs) = &root.value else {
+        return Vec::new();
+    };
+    if root.get("services").is_some() {
         return Vec::new();
     }
-    root.entries()
-        .filter(|(_, v)| {
-            ["image", "build", "extends"]
-                .iter()
-                .any(|k| v.get(k).is_some())
+    pairs
+        .iter()
+        .filter(|(k, v)| {
+            k.as_str().is_some()
+                && ["image", "build", "extends"]
+                    .iter()
+                    .any(|key| v.get(key).is_some())
         })
-        .filter_map(|(k, _)| root.key(k))
+        .map(|(k, _)| k)
         .collect()
 }
 

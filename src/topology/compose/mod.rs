@@ -125,15 +125,17 @@ pub fn load(sources: &SourceMap, files: &[FileId], opts: &LoadOptions) -> Topolo
     if let Some(part) = part {
         if declared == 0 && !part.broken {
             let first = top.first().copied().unwrap_or(FileId(0));
-            let v1 = (docs.get(&first).and_then(|d| d.first()))
-                .and_then(|root| legacy::refusal(&sources.get(first).path, root));
-            let (message, span) = match (part.services_key, v1) {
-                (Some(at), _) => ("the compose file defines no services".to_string(), at),
-                (None, Some(v1)) => v1,
-                (None, None) => (
-                    "`services` is missing: a compose file needs at least one service".to_string(),
-                    Span::new(first, 0, 0),
-                ),
+            let (message, span) = match part.services_key {
+                Some(at) => ("the compose file defines no services".to_string(), at),
+                None => (docs.get(&first).and_then(|d| d.first()))
+                    .and_then(|root| legacy::refusal(&sources.get(first).path, root))
+                    .unwrap_or_else(|| {
+                        (
+                            "`services` is missing: a compose file needs at least one service"
+                                .to_string(),
+                            Span::new(first, 0, 0),
+                        )
+                    }),
             };
             r.error(span, message);
         }
