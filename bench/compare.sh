@@ -10,7 +10,9 @@
 #      `POST /parse` of a one-line configuration: the same HTTP path as
 #      /validate (JSON body, limits, a validation slot, the blocking pool,
 #      a JSON answer) around next to no work, so the most any POST that
-#      does work can reach.
+#      does work can reach. Beside each rate it prints the server's own
+#      CPU time per request (from /proc/PID/stat around the wrk run), which
+#      does not depend on how much of the 2 cores wrk itself takes.
 #
 #   bench/compare.sh
 #
@@ -100,27 +102,44 @@ base=$(sed -n 's/^upcheck listening on //p' "$tmp/serve.out")
 status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary @"$tmp/seed.json" "$base/validate" || true)
 [ "$status" = 200 ] || { echo "POST /validate answered $status" >&2; exit 1; }
+# The server's user + system CPU time in clock ticks (fields 14 and 15).
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# wrk with its arguments, its output to $1.txt, the server's CPU ticks spent
+# during the run to $1.cpu.
+measure() {
+  local name=$1 before
+  shift
+  before=$(ticks)
+  wrk -t"$threads" -c"$conns" -d"${secs}s" "$@" | tee "$tmp/$name.txt" >&2
+  echo $(($(ticks) - before)) >"$tmp/$name.cpu"
+}
 wrk -t"$threads" -c"$conns" -d2s -s "$tmp/post.lua" "$base/validate" >/dev/null
 echo "== wrk -t$threads -c$conns -d${secs}s GET /healthz, then POST /validate" >&2
-wrk -t"$threads" -c"$conns" -d"${secs}s" "$base/healthz" | tee "$tmp/healthz.txt" >&2
-wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$tmp/post.lua" "$base/validate" | tee "$tmp/validate.txt" >&2
+measure healthz "$base/healthz"
+measure validate -s "$tmp/post.lua" "$base/validate"
 printf '{"nginx":"events {}\\n"}' >"$tmp/tiny.json"
 sed "s#$tmp/seed.json#$tmp/tiny.json#" "$tmp/post.lua" >"$tmp/tiny.lua"
 status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
   --data-binary @"$tmp/tiny.json" "$base/parse" || true)
 [ "$status" = 200 ] || { echo "POST /parse answered $status" >&2; exit 1; }
-wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$tmp/tiny.lua" "$base/parse" | tee "$tmp/floor.txt" >&2
+measure floor -s "$tmp/tiny.lua" "$base/parse"
 
-python3 - "$tmp/parse.json" "$tmp/healthz.txt" "$tmp/validate.txt" "$tmp/floor.txt" "$lines" "$secs" "$threads" "$conns" <<'PY'
+python3 - "$tmp" "$(getconf CLK_TCK)" "$lines" "$secs" "$threads" "$conns" <<'PY'
 import json, os, platform, re, statistics, sys
-parse, hz, va, fl = sys.argv[1:5]
-lines, secs, threads, conns = sys.argv[5:9]
-r = json.load(open(parse))["results"]
+tmp, hz_ticks = sys.argv[1], int(sys.argv[2])
+lines, secs, threads, conns = sys.argv[3:7]
+r = json.load(open(f"{tmp}/parse.json"))["results"]
 theirs, ours = r[0]["times"], r[1]["times"]
-def rps(path):
-    m = re.search(r"^Requests/sec:\s+([0-9.]+)", open(path).read(), re.M)
+def rps(name):
+    m = re.search(r"^Requests/sec:\s+([0-9.]+)", open(f"{tmp}/{name}.txt").read(), re.M)
     return float(m.group(1))
-h, v, f = rps(hz), rps(va), rps(fl)
+def cpu_us(name):
+    """The server's CPU microseconds per request answered during the run."""
+    m = re.search(r"^\s*(\d+) requests in", open(f"{tmp}/{name}.txt").read(), re.M)
+    ticks = int(open(f"{tmp}/{name}.cpu").read())
+    return 1e6 * ticks / hz_ticks / int(m.group(1))
+h, v, f = rps("healthz"), rps("validate"), rps("floor")
+ch, cv, cf = cpu_us("healthz"), cpu_us("validate"), cpu_us("floor")
 ms = lambda xs: 1e3 * statistics.median(xs)
 print()
 print(f"upcheck bench/compare.sh — {os.cpu_count()} CPUs ({platform.machine()}), load average {os.getloadavg()[0]:.1f} at the end")
@@ -129,10 +148,10 @@ print(f"{'  crossplane 0.5.8 CLI, ' + lines + '-line config':<52} {ms(theirs):>1
 print(f"{'  upcheck parse, same file':<52} {ms(ours):>10.1f}")
 ratio = statistics.median(theirs) / statistics.median(ours)
 print(f"{'  upcheck is faster by':<52} {ratio:>9.1f}x   (goal >= 60x)")
-print(f"{'http, wrk -t' + threads + ' -c' + conns + ' -d' + secs + 's':<52} {'req/s':>10}")
-print(f"{'  GET /healthz':<52} {h:>10.0f}")
-print(f"{'  POST /validate (seed, JSON)':<52} {v:>10.0f}")
+print(f"{'http, wrk -t' + threads + ' -c' + conns + ' -d' + secs + 's':<52} {'req/s':>10} {'server CPU us/req':>18}")
+print(f"{'  GET /healthz':<52} {h:>10.0f} {ch:>18.0f}")
+print(f"{'  POST /validate (seed, JSON)':<52} {v:>10.0f} {cv:>18.0f}")
 print(f"{'  /validate : /healthz':<52} {v / h:>10.2f}   (goal >= 0.40)")
-print(f"{'  POST /parse of one line (the HTTP path alone)':<52} {f:>10.0f}")
+print(f"{'  POST /parse of one line (the HTTP path alone)':<52} {f:>10.0f} {cf:>18.0f}")
 print(f"{'  /parse of one line : /healthz':<52} {f / h:>10.2f}   (a ceiling for /validate)")
 PY
