@@ -160,11 +160,6 @@ impl Input {
 /// are read and found wanting, which are findings).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
-    /// Neither nginx files nor a topology carrying an nginx configuration.
-    #[error(
-        "no nginx configuration: submit nginx files, or a topology whose nginx container mounts one from a ConfigMap"
-    )]
-    NoNginx,
     /// No topology document.
     #[error(
         "no topology: submit a compose file, Kubernetes manifests, a native model or a live dump"

@@ -56,8 +56,11 @@ pub fn validate(input: &Input) -> Result<Report, InputError> {
             }
         };
     in_time(deadline)?;
-    let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
-        .with_inputs(&loaded.topology_files, located.placement.as_ref());
+    let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions).with_inputs(
+        &loaded.topology_files,
+        &loaded.nginx,
+        located.placement.as_ref(),
+    );
     let mut findings = judge(deadline, &input.options.rules, &cx);
     let written: Vec<FileId> = (loaded.nginx.iter())
         .chain(&loaded.topology_files)
@@ -367,7 +370,11 @@ mod tests {
         assert!(resolve(passed).is_empty());
         let resolutions = resolve(Deadline::NONE);
         let cx = Context::new(&sources, &config, &extraction, &topo, &sites, &resolutions)
-            .with_inputs(&loaded.topology_files, located.placement.as_ref());
+            .with_inputs(
+                &loaded.topology_files,
+                &loaded.nginx,
+                located.placement.as_ref(),
+            );
         assert!(judge(passed, &RuleSettings::default(), &cx).is_empty());
     }
 }

@@ -559,6 +559,27 @@ async fn an_input_the_engine_cannot_read_is_422_with_the_refused_report_inside()
 }
 
 #[tokio::test]
+async fn manifests_whose_nginx_configmap_is_in_none_of_them_are_refused_at_the_mount() {
+    // No nginx file, and nginx's conf.d is a ConfigMap made by `kubectl
+    // create configmap`: nothing to judge, so no pass over nothing.
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    \
+                    - name: nginx\n      image: nginx:1.27\n      volumeMounts:\n        \
+                    - mountPath: /etc/nginx/conf.d\n          name: conf\n  volumes:\n    \
+                    - name: conf\n      configMap:\n        name: nginx\n";
+    let body = json!({"documents": [{"path": "pod.yaml", "content": manifest}]});
+    let p = send(post_json("/validate", &body))
+        .await
+        .problem(422, "input-refused");
+    assert_eq!(p["report"]["refusal"]["code"], "UC0009", "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("ConfigMap `nginx`"),
+        "{p}"
+    );
+    assert_eq!(p["location"]["file"], "pod.yaml", "{p}");
+    assert_eq!(p["location"]["line"], 10, "{p}");
+}
+
+#[tokio::test]
 async fn a_broken_form_is_400() {
     let req = Request::post("/validate")
         .header(header::CONTENT_TYPE, "multipart/form-data; boundary=xyz")

@@ -480,7 +480,6 @@ impl From<crate::input::InputError> for ApiError {
         let field = match &e {
             // Not the input's fault: the request's time ran out.
             E::TimedOut => return ApiError::new(Kind::Timeout, e.to_string()),
-            E::NoNginx => "/nginx".to_string(),
             E::NoTopology => "/documents".to_string(),
             E::MainNotFound(_) => "/main".to_string(),
             E::DuplicatePath(_) => "/files".to_string(),

@@ -170,12 +170,11 @@ pub fn locate(
     };
     let main = match &placement {
         Some(p) => p.main,
-        // No container runs nginx and no file was named: the rules say so
-        // (nginx-container-missing) over an empty configuration.
-        None if nginx_files.is_empty() && sites.is_empty() => {
-            sources.add(SourceFile::new(NO_NGINX, ""))
-        }
-        None if nginx_files.is_empty() => return Err(InputError::NoNginx),
+        // No file was named, and no container runs nginx or nothing of the
+        // one that does could be read: the rules say which, and why
+        // (nginx-container-missing, nginx-config-missing), over an empty
+        // configuration.
+        None if nginx_files.is_empty() => sources.add(SourceFile::new(NO_NGINX, "")),
         None => choose_main(sources, nginx_files, named_main)?,
     };
     Ok(Located { main, placement })

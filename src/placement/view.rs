@@ -239,12 +239,16 @@ pub(super) fn place_site(
 }
 
 /// Whether a container path is where nginx configuration lives for this
-/// container (its image family's prefix, or the directory `-c` names).
-fn is_config_path(path: &str, c: &Container) -> bool {
+/// container: its image family's prefix or the directory `-c` names, or
+/// beneath either.
+pub(crate) fn is_config_path(path: &str, c: &Container) -> bool {
     let fam = family(c.image.as_deref());
     let args = nginx_args(c).unwrap_or_default();
     let conf_dir = args.conf_dir(fam.prefix, fam.conf);
-    path.starts_with(&format!("{}/", fam.prefix)) || path.starts_with(&format!("{conf_dir}/"))
+    let path = path.trim_end_matches('/');
+    [fam.prefix, conf_dir.as_str()]
+        .iter()
+        .any(|dir| path == *dir || path.starts_with(&format!("{dir}/")))
 }
 
 /// The file nginx opens first: what `-c` names (relative to `-p`), else the

@@ -23,6 +23,7 @@ mod localhost_ipv6_fallback;
 mod loopback_upstream_nothing_listens;
 mod network_not_shared;
 mod nginx_config_error;
+mod nginx_config_missing;
 mod nginx_config_read_with_assumptions;
 mod nginx_container_missing;
 mod nginx_file_not_mounted;
@@ -169,6 +170,9 @@ pub struct Context<'a> {
     pub topology_files: &'a [FileId],
     /// Where the nginx container sees the submitted files, when mounts place them.
     pub placement: Option<&'a crate::placement::Placement>,
+    /// The nginx files the user submitted (none when the topology's own
+    /// mounts were to give the configuration).
+    pub nginx_files: &'a [FileId],
 }
 
 impl<'a> Context<'a> {
@@ -193,18 +197,21 @@ impl<'a> Context<'a> {
             resolutions,
             topology_files: &[],
             placement: None,
+            nginx_files: &[],
         }
     }
 
-    /// The topology files (where fixes to the topology go) and where the
-    /// nginx container sees the submitted files.
+    /// The topology files (where fixes to the topology go), the submitted
+    /// nginx files, and where the nginx container sees them.
     pub(crate) fn with_inputs(
         self,
         topology_files: &'a [FileId],
+        nginx_files: &'a [FileId],
         placement: Option<&'a crate::placement::Placement>,
     ) -> Self {
         Context {
             topology_files,
+            nginx_files,
             placement,
             ..self
         }

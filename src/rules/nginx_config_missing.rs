@@ -1,0 +1,114 @@
+use super::{Check, Context, Finding, finding};
+use crate::placement::view::{family, is_config_path};
+use crate::source::Span;
+use crate::topology::{Container, VolumeKind, is_nginx_image};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Refuses a topology whose nginx container is known but none of
+    /// whose configuration could be read, when no nginx file was named:
+    /// its configuration directory is mounted from a ConfigMap, Secret or
+    /// volume whose files are not in the input (a ConfigMap made with
+    /// `kubectl create configmap --from-file`, say), or it has nothing
+    /// mounted and runs an image upcheck cannot see into. The message
+    /// names each such mount, at the line that declares it.
+    ///
+    /// ## Why is this bad?
+    /// Every upstream is in nginx's configuration. Judging the topology
+    /// against an empty one would pass without having checked anything.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # the ConfigMap comes from `kubectl create configmap nginx --from-file=nginx.conf`
+    /// volumes:
+    ///   - name: conf
+    ///     configMap:
+    ///       name: nginx
+    /// ```
+    ///
+    /// Use instead: name the files the ConfigMap is made from with
+    /// `--nginx nginx.conf` (`nginx` or `files` in the API), or add the
+    /// ConfigMap's manifest to the repository.
+    pub NginxConfigMissing { code: "UC0009", name: "nginx-config-missing", severity: Error, fix: None, refusal: true }
+}
+
+impl Check for NginxConfigMissing {
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let Some(site) = cx.sites.first() else { return };
+        if cx.placement.is_some() || !cx.nginx_files.is_empty() {
+            return;
+        }
+        let unit = &cx.topology.units[site.unit.0];
+        let c = &unit.containers[site.container];
+        let who = c.service.clone().unwrap_or_else(|| {
+            if unit.containers.len() > 1 {
+                format!("{}/{}", unit.name, c.name)
+            } else {
+                unit.name.clone()
+            }
+        });
+        // Each mount into the configuration directory whose files were not
+        // read, with the line that mounts it.
+        let mut configmap = false;
+        let unseen: Vec<(String, Option<Span>)> = (c.mounts.iter())
+            .filter(|m| is_config_path(&m.target, c))
+            .filter_map(|m| {
+                let v = &cx.topology.volumes[m.volume];
+                let what = match &v.kind {
+                    VolumeKind::ConfigMap(name) => {
+                        configmap = true;
+                        format!("ConfigMap `{name}`")
+                    }
+                    VolumeKind::Secret(name) => format!("Secret `{name}`"),
+                    VolumeKind::Bind(src) => format!("`{src}`"),
+                    VolumeKind::Named => format!("volume `{}`", v.name),
+                    VolumeKind::Anonymous
+                    | VolumeKind::EmptyDir
+                    | VolumeKind::Tmpfs
+                    | VolumeKind::Other => return None,
+                };
+                Some((format!("{what} at `{}`", m.target), m.span.or(v.span)))
+            })
+            .collect();
+        let named = "name the nginx files with `--nginx FILE` (`nginx` or `files` in the API)";
+        let (message, span) = match unseen.first() {
+            Some((_, span)) => (
+                format!(
+                    "no nginx configuration to read: the nginx container `{who}` mounts {}, whose files are not in the input{}; {named}",
+                    crate::words::first_of(unseen.iter().map(|(w, _)| w.clone()), unseen.len(), 3),
+                    if configmap {
+                        " (a ConfigMap made with `kubectl create configmap --from-file` is in no manifest)"
+                    } else {
+                        ""
+                    },
+                ),
+                *span,
+            ),
+            None => (
+                format!(
+                    "no nginx configuration to read: the nginx container `{who}` mounts nothing into `{}` and runs {}; {named}",
+                    family(c.image.as_deref()).prefix,
+                    image_files(c),
+                ),
+                c.span,
+            ),
+        };
+        out.push(finding(self, message, span));
+    }
+}
+
+/// What the image of `c` holds of nginx's configuration, as far as upcheck
+/// can tell.
+fn image_files(c: &Container) -> String {
+    match (&c.build, c.image.as_deref()) {
+        (Some(b), _) => format!(
+            "the image built from `{}`, none of whose nginx files could be read",
+            b.dockerfile
+        ),
+        (None, Some(i)) if is_nginx_image(i) => {
+            format!("image `{i}` as it ships, whose own configuration proxies to nothing")
+        }
+        (None, Some(i)) => format!("image `{i}`, whose files upcheck cannot see"),
+        (None, None) => "an image upcheck cannot see".to_string(),
+    }
+}
