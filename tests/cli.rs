@@ -89,6 +89,28 @@ fn a_failing_deployment_exits_1_and_a_passing_one_0() {
 }
 
 #[test]
+fn the_project_name_is_taken_as_docker_compose_spells_it() {
+    // `docker compose -p NAME -f FILE up`, copied from a README, works as is.
+    let seed = examples().join("seed-compose");
+    for flag in ["-p", "--project-name", "--project"] {
+        let o = upcheck(
+            &seed,
+            &[
+                "validate",
+                flag,
+                "shop",
+                "-f",
+                "docker-compose.yml",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{flag}: {o:?}");
+        assert_eq!(json(&o)["input"]["project"], "shop", "{flag}");
+    }
+}
+
+#[test]
 fn an_unreadable_topology_is_a_refusal_in_every_format() {
     let d = TempDir::new(
         "unreadable",

@@ -13,8 +13,9 @@ pub struct TopologyArgs {
     /// compose, kubernetes, native, docker-inspect, kubectl.
     #[arg(long = "type", id = "topology_format", value_name = "FORMAT", value_parser = parse_format)]
     pub topology_format: Option<Format>,
-    /// Compose project name (default: `name:` in the file, else the directory name).
-    #[arg(long, value_name = "NAME")]
+    /// Compose project name (default: `name:` in the file, else the directory
+    /// name); `-p` and `--project-name` as `docker compose` spells it.
+    #[arg(short = 'p', long, visible_alias = "project-name", value_name = "NAME")]
     pub project: Option<String>,
     /// Kubernetes namespace for objects that name none (default: `default`).
     #[arg(long, value_name = "NS")]
