@@ -111,6 +111,34 @@ fn the_project_name_is_taken_as_docker_compose_spells_it() {
 }
 
 #[test]
+fn a_build_context_whose_dockerfile_is_spelt_lowercase_is_built_as_buildkit_builds_it() {
+    // `build: .` and a file named `dockerfile`: BuildKit falls back to it
+    // when `Dockerfile` is missing, so nginx runs what it copies.
+    let d = TempDir::new(
+        "lowercase-dockerfile",
+        &[
+            (
+                "docker-compose.yml",
+                "services:\n  proxy:\n    build: .\n    ports: [\"80:80\"]\n  app:\n    image: python:3.12\n    command: gunicorn -b 0.0.0.0:8000 app:app\n",
+            ),
+            (
+                "dockerfile",
+                "FROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\n",
+            ),
+            (
+                "default.conf",
+                "server {\n    listen 80;\n    location / { proxy_pass http://app:8000; }\n}\n",
+            ),
+        ],
+    );
+    let o = upcheck(&d.0, &["validate", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let r = json(&o);
+    assert_eq!(r["upstreams"][0]["status"], "reachable", "{r}");
+    assert_eq!(r["upstreams"][0]["location"]["file"], "default.conf", "{r}");
+}
+
+#[test]
 fn an_unreadable_topology_is_a_refusal_in_every_format() {
     let d = TempDir::new(
         "unreadable",

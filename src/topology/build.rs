@@ -332,18 +332,21 @@ pub(crate) fn apply(sources: &SourceMap, opts: &LoadOptions, topo: &mut Topology
                         ReferenceKind::Dockerfile,
                         build.dockerfile.clone(),
                     ));
-                    let found = opts.files.get(&build.dockerfile).or_else(|| {
-                        // BuildKit falls back to `dockerfile` for the default name.
-                        let lower = join(&build.context, "dockerfile");
-                        build
-                            .dockerfile
-                            .ends_with("/Dockerfile")
-                            .then(|| opts.files.get(&lower))
-                            .flatten()
-                    });
+                    // BuildKit falls back to `dockerfile` for the default
+                    // name (`build: .` of a repository that spells it so).
+                    let default_name = build.dockerfile == "Dockerfile"
+                        || build.dockerfile.ends_with("/Dockerfile");
+                    let lower = join(&build.context, "dockerfile");
+                    let found = opts
+                        .files
+                        .get(&build.dockerfile)
+                        .or_else(|| default_name.then(|| opts.files.get(&lower)).flatten());
                     match found {
                         Some(&id) => (sources.get(id).text().into_owned(), Some(id)),
                         None => {
+                            if default_name {
+                                refs.push(Reference::new(ReferenceKind::Dockerfile, lower));
+                            }
                             diags.push(TopologyDiagnostic::new(
                                 DiagSeverity::Info,
                                 format!(
