@@ -59,6 +59,10 @@ pub enum PlacedBy {
     Template(FileId),
     /// Supplied by the nginx image.
     Image,
+    /// Submitted, and placed nowhere by the topology: read where nginx
+    /// would find it if the submitted main file were the one it opens, its
+    /// directory nginx's configuration directory.
+    AsSubmitted,
 }
 
 /// The nginx configuration as the container sees it.
@@ -175,9 +179,67 @@ pub fn locate(
         // (nginx-container-missing, nginx-config-missing), over an empty
         // configuration.
         None if nginx_files.is_empty() => sources.add(SourceFile::new(NO_NGINX, "")),
-        None => choose_main(sources, nginx_files, named_main)?,
+        None => {
+            let main = choose_main(sources, nginx_files, named_main)?;
+            let conf = sites
+                .first()
+                .map(|s| &topo.units[s.unit.0].containers[s.container]);
+            let placement = as_submitted(sources, nginx_files, main, named_main.is_some(), conf);
+            return Ok(Located { main, placement });
+        }
     };
     Ok(Located { main, placement })
+}
+
+/// The files as submitted, placed where nginx opens them when the main
+/// file is its configuration file (`nginx.conf`, or the one named): the
+/// main at the path nginx opens (`-c`, else the image's compiled-in path;
+/// `/etc/nginx/nginx.conf` without a container), every other file at its
+/// path relative to the main file's directory, below that directory. So
+/// `include /etc/nginx/conf.d/*.conf;` finds a submitted `conf.d/app.conf`
+/// beside `nginx.conf`, as it finds it in the container. A snippet or the
+/// image's main made up for snippets is read as submitted (`None`).
+fn as_submitted(
+    sources: &SourceMap,
+    nginx_files: &[FileId],
+    main: FileId,
+    named: bool,
+    container: Option<&crate::topology::Container>,
+) -> Option<Placement> {
+    let main_path = normalize(&sources.get(main).path);
+    let is_conf = main_path == "nginx.conf" || main_path.ends_with("/nginx.conf");
+    if !nginx_files.contains(&main) || !(named || is_conf) {
+        return None;
+    }
+    let opened = match container {
+        Some(c) => {
+            let fam = view::family(c.image.as_deref());
+            let args = view::nginx_args(c).unwrap_or_default();
+            args.main_file(fam.prefix, fam.conf)
+        }
+        None => view::family(None).conf.to_string(),
+    };
+    let (dir, main_dir) = (dirname(&opened), dirname(&main_path));
+    let mut paths: HashMap<FileId, String> = nginx_files
+        .iter()
+        .map(|id| {
+            let rel = crate::nginx::include::rebase(main_dir, &sources.get(*id).path);
+            (*id, normalize(&format!("{dir}/{rel}")))
+        })
+        .collect();
+    paths.insert(main, opened.clone());
+    let by = paths
+        .keys()
+        .map(|id| (*id, PlacedBy::AsSubmitted))
+        .collect();
+    Some(Placement {
+        paths,
+        by,
+        main,
+        unplaced: Vec::new(),
+        rendered: HashMap::new(),
+        not_rendered: Vec::new(),
+    })
 }
 
 /// The display path of the empty configuration read when nothing runs nginx.

@@ -26,6 +26,7 @@ mod nginx_config_error;
 mod nginx_config_missing;
 mod nginx_config_read_with_assumptions;
 mod nginx_container_missing;
+mod nginx_file_not_included;
 mod nginx_file_not_mounted;
 mod nginx_template_not_rendered;
 mod no_port_in_upstream;

@@ -1,7 +1,7 @@
 use super::{Check, Context, Finding, finding};
 use crate::placement::view::{family, is_config_path};
 use crate::source::Span;
-use crate::topology::{Container, VolumeKind, is_nginx_image};
+use crate::topology::{Container, VolumeKind};
 
 crate::declare_rule! {
     /// ## What it does
@@ -105,10 +105,58 @@ fn image_files(c: &Container) -> String {
             "the image built from `{}`, none of whose nginx files could be read",
             b.dockerfile
         ),
-        (None, Some(i)) if is_nginx_image(i) => {
+        (None, Some(i)) if official_nginx(i) => {
             format!("image `{i}` as it ships, whose own configuration proxies to nothing")
         }
         (None, Some(i)) => format!("image `{i}`, whose files upcheck cannot see"),
         (None, None) => "an image upcheck cannot see".to_string(),
+    }
+}
+
+/// Whether `image` is one of the nginx images whose own configuration is
+/// known (the official image, its unprivileged variant, OpenResty's and
+/// Bitnami's), on any registry and tag; `acme/nginx-app` is not.
+fn official_nginx(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = name.split('/').collect();
+    // A registry host is a first part with a dot or a port, or localhost.
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    let last = parts.pop().unwrap_or_default();
+    let last = last.split(':').next().unwrap_or(last);
+    parts.push(last);
+    matches!(
+        parts.join("/").as_str(),
+        "nginx"
+            | "library/nginx"
+            | "nginxinc/nginx-unprivileged"
+            | "openresty/openresty"
+            | "bitnami/nginx"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::official_nginx;
+
+    #[test]
+    fn only_images_whose_configuration_is_known_are_official() {
+        for i in [
+            "nginx",
+            "nginx:1.27-alpine",
+            "docker.io/library/nginx:latest",
+            "nginxinc/nginx-unprivileged:stable",
+            "registry.example.com:5000/bitnami/nginx@sha256:00",
+        ] {
+            assert!(official_nginx(i), "{i}");
+        }
+        for i in [
+            "phanikumary1995/nginx-eks-app",
+            "acme/nginx",
+            "nginx-custom:1",
+        ] {
+            assert!(!official_nginx(i), "{i}");
+        }
     }
 }

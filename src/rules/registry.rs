@@ -13,6 +13,7 @@ pub static RULES: &[&dyn Rule] = &[
     &super::nginx_template_not_rendered::NginxTemplateNotRendered,
     &super::project_will_not_start::ProjectWillNotStart,
     &super::nginx_config_missing::NginxConfigMissing,
+    &super::nginx_file_not_included::NginxFileNotIncluded,
     &super::upstream_host_unknown::UpstreamHostUnknown,
     &super::network_not_shared::NetworkNotShared,
     &super::service_in_other_namespace::ServiceInOtherNamespace,

@@ -742,6 +742,23 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "999 submitted nginx files that nothing includes (the files limit)",
+            // One warning each (UC0010), found with set lookups, not a scan
+            // of every placed file per file.
+            expect: Expect::Finding("UC0010"),
+            request: || {
+                let mut files =
+                    vec![json!({"path": "nginx.conf", "content": "events {}\nhttp {}\n"})];
+                files.extend((0..999).map(|i| {
+                    json!({"path": format!("sites/s{i}.conf"), "content": "server { listen 80; }\n"})
+                }));
+                json_req(&json!({
+                    "files": files,
+                    "documents": [{"path": "docker-compose.yml", "content": "services:\n  web:\n    image: nginx\n"}],
+                }))
+            },
+        },
+        Case {
             name: "an empty body",
             expect: Expect::Problem(400, "malformed-json"),
             request: || raw(Some("application/json"), ""),
