@@ -85,7 +85,12 @@ impl Check for NginxFileNotIncluded {
         });
         unread.sort();
         for (path, at, id) in unread {
+            let beside_main = (cx.placement.and_then(|p| p.by.get(&id)))
+                .is_some_and(|b| *b == PlacedBy::AsSubmitted);
             let message = match at {
+                Some(at) if beside_main => format!(
+                    "`{path}` is not read by nginx: no mount places it, so it is read where it sits beside the main file (as `{at}`), and no `include` of the configuration names it, so nothing in it was checked"
+                ),
                 Some(at) => format!(
                     "`{path}` is not read by nginx: it is at `{at}`, and no `include` of the configuration names it, so nothing in it was checked"
                 ),
