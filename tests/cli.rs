@@ -139,6 +139,37 @@ fn a_build_context_whose_dockerfile_is_spelt_lowercase_is_built_as_buildkit_buil
 }
 
 #[test]
+fn a_compose_file_without_nginx_gives_way_to_manifests_that_run_it() {
+    // The compose file runs the app for local development; the deployment,
+    // nginx included, is in the manifests beside it.
+    let d = TempDir::new(
+        "compose-beside-manifests",
+        &[
+            (
+                "docker-compose.yml",
+                "services:\n  app:\n    build: .\n    ports: [\"3000:3000\"]\n",
+            ),
+            (
+                "k8s.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf}\ndata:\n  default.conf: |\n    server { listen 80; location / { proxy_pass http://localhost:3000; } }\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n    - {name: nginx, image: \"nginx:1.27\", volumeMounts: [{name: conf, mountPath: /etc/nginx/conf.d}]}\n    - {name: app, image: \"app:1\", ports: [{containerPort: 3000}]}\n  volumes: [{name: conf, configMap: {name: conf}}]\n",
+            ),
+        ],
+    );
+    let o = upcheck(&d.0, &["validate", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let r = json(&o);
+    assert_eq!(r["input"]["platform"], "kubernetes", "{r}");
+    assert_eq!(r["upstreams"][0]["status"], "reachable", "{r}");
+    // Naming the compose file keeps it: it runs no nginx, a refusal.
+    let o = upcheck(
+        &d.0,
+        &["validate", "-f", "docker-compose.yml", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(json(&o)["input"]["platform"], "compose");
+}
+
+#[test]
 fn an_unreadable_topology_is_a_refusal_in_every_format() {
     let d = TempDir::new(
         "unreadable",

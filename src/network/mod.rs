@@ -410,6 +410,9 @@ impl<'a> Resolver<'a> {
             }
         }
         res.trace.splice(0..0, trace);
+        // One address after another can end in the same words (`nothing
+        // says what listens in …` for 127.0.0.1, then for ::1): once is enough.
+        res.trace.dedup();
         self.finish_reason(up, &mut res);
         res
     }

@@ -258,17 +258,66 @@ impl Reader<'_> {
 }
 
 /// Runs discovery over `src`, rooted where the user runs upcheck.
+///
+/// A compose file found by its default name that runs no nginx, beside
+/// Kubernetes manifests that do (a compose file for the app's local
+/// development, the deployment in manifests), gives way to the manifests,
+/// with a note; the compose file is then read for how images are built.
+/// Naming files, a service or nginx files keeps the compose project.
 pub fn discover(
     src: &dyn FileSource,
     named: &Named,
     limits: Limits,
 ) -> Result<Discovered, DiscoverError> {
-    let explicit_topology = !named.topology.is_empty();
-    let located = if explicit_topology {
-        None
-    } else {
+    let located = if named.topology.is_empty() {
         Some(locate::locate(src, &named.request).map_err(DiscoverError::Locate)?)
+    } else {
+        None
     };
+    let compose = match &located {
+        Some(Located::Compose {
+            files,
+            defaulted: true,
+            ..
+        }) if named.nginx.is_empty() && named.options.nginx_service.is_none() => {
+            files.first().map(|f| f.path.clone())
+        }
+        _ => None,
+    };
+    let found = discover_located(src, named, limits, located)?;
+    let Some(compose) = compose.filter(|_| !runs_nginx(&found.input)) else {
+        return Ok(found);
+    };
+    let Ok(manifests @ Located::Kubernetes { .. }) = locate::kubernetes(src) else {
+        return Ok(found);
+    };
+    match discover_located(src, named, limits, Some(manifests)) {
+        Ok(mut k) if runs_nginx(&k.input) => {
+            k.notes.push(format!(
+                "`{compose}` runs no nginx and the Kubernetes manifests here do: validating the manifests (`{compose}` is read for how images are built)"
+            ));
+            k.notes.sort();
+            k.input.notes = k.notes.clone();
+            Ok(k)
+        }
+        _ => Ok(found),
+    }
+}
+
+/// Whether the model of `input` has a container that runs nginx.
+fn runs_nginx(input: &Input) -> bool {
+    crate::validate::load_model(input).is_ok_and(|(_, topo)| !topo.nginx_sites().is_empty())
+}
+
+/// Discovery from what [`locate::locate`] found (`None`: the topology files
+/// the user named).
+fn discover_located(
+    src: &dyn FileSource,
+    named: &Named,
+    limits: Limits,
+    located: Option<Located>,
+) -> Result<Discovered, DiscoverError> {
+    let explicit_topology = located.is_none();
     let (dir, topology, env_files, env, mut notes) = match located {
         Some(Located::Compose {
             dir,
@@ -276,6 +325,7 @@ pub fn discover(
             env_files,
             env,
             notes,
+            ..
         }) => (dir, files, env_files, env, notes),
         Some(Located::Kubernetes { files, unrendered }) => {
             let notes = unrendered

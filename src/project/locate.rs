@@ -114,6 +114,9 @@ pub enum Located {
         env: BTreeMap<String, String>,
         /// Things worth telling the user (several candidate files …).
         notes: Vec<String>,
+        /// Found by compose's default names in this directory: neither
+        /// named (`-f`, `COMPOSE_FILE`) nor in a parent directory.
+        defaulted: bool,
     },
     /// Kubernetes manifests.
     Kubernetes {
@@ -300,6 +303,9 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
     if files.is_empty() {
         return kubernetes(src);
     }
+    let defaulted = req.compose_files.is_empty()
+        && !env.contains_key("COMPOSE_FILE")
+        && dirname(&files[0].path).is_empty();
     let dir = if files[0].path == "-" {
         String::new()
     } else {
@@ -323,12 +329,13 @@ pub fn locate(src: &dyn FileSource, req: &Request) -> Result<Located, LocateErro
         env_files,
         env,
         notes,
+        defaulted,
     })
 }
 
 /// The Kubernetes manifests below the directory, leaving out (and
 /// naming) Helm charts and kustomize bases, which need rendering.
-fn kubernetes(src: &dyn FileSource) -> Result<Located, LocateError> {
+pub(crate) fn kubernetes(src: &dyn FileSource) -> Result<Located, LocateError> {
     let mut files = Vec::new();
     let mut unrendered = Vec::new();
     let mut stack: Vec<(String, usize)> = vec![(String::new(), 0)];
