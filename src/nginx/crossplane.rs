@@ -32,8 +32,14 @@ pub struct Options {
 /// value (for callers that inspect it; [`Payload`] streams the same
 /// document without building it).
 pub fn payload(config: &Config, sources: &SourceMap, opts: Options) -> serde_json::Value {
-    serde_json::from_slice(&Payload::new(config, sources, opts).to_vec())
-        .expect("the payload is JSON")
+    use serde::Deserialize;
+    let bytes = Payload::new(config, sources, opts).to_vec();
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    // Two JSON levels per block (its object and its `block` array): the
+    // parser's depth bound (`ParseOptions::max_depth`, 256) keeps the
+    // document under ~520 levels, past serde_json's default of 128.
+    de.disable_recursion_limit();
+    serde_json::Value::deserialize(&mut de).expect("the payload is JSON")
 }
 
 /// crossplane's payload as a borrowed view: [`Payload::write`] writes the
@@ -677,6 +683,24 @@ mod tests {
             string(&mut out, s);
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn the_deepest_configuration_the_parser_takes_is_a_payload_value() {
+        // Past serde_json's default of 128 levels (64 blocks), up to the
+        // parser's own bound; a fuzzed input found the panic.
+        let depth = ParseOptions::default().max_depth - 1;
+        let text = format!("{}{}", "a {".repeat(depth), "}".repeat(depth));
+        let (sources, main) = crate::testing::one_file("nginx.conf", text);
+        let config = parse(&sources, main, &ParseOptions::default());
+        let out = payload(&config, &sources, Options::default());
+        let mut node = &out["config"][0]["parsed"][0];
+        let mut seen = 0;
+        while node["directive"] == "a" {
+            seen += 1;
+            node = &node["block"][0];
+        }
+        assert_eq!(seen, depth);
     }
 
     #[test]
