@@ -95,6 +95,9 @@ pub struct Discovered {
     pub notes: Vec<String>,
     /// The project directory relative to where discovery ran.
     pub dir: String,
+    /// Whether the model of [`Discovered::input`] has a container that
+    /// runs nginx (known from discovery's last round, which loaded it).
+    pub runs_nginx: bool,
 }
 
 /// Why discovery could not produce an input.
@@ -285,14 +288,14 @@ pub fn discover(
         _ => None,
     };
     let found = discover_located(src, named, limits, located)?;
-    let Some(compose) = compose.filter(|_| !runs_nginx(&found.input)) else {
+    let Some(compose) = compose.filter(|_| !found.runs_nginx) else {
         return Ok(found);
     };
     let Ok(manifests @ Located::Kubernetes { .. }) = locate::kubernetes(src) else {
         return Ok(found);
     };
     match discover_located(src, named, limits, Some(manifests)) {
-        Ok(mut k) if runs_nginx(&k.input) => {
+        Ok(mut k) if k.runs_nginx => {
             k.notes.push(format!(
                 "`{compose}` runs no nginx and the Kubernetes manifests here do: validating the manifests (`{compose}` is read for how images are built)"
             ));
@@ -304,7 +307,8 @@ pub fn discover(
     }
 }
 
-/// Whether the model of `input` has a container that runs nginx.
+/// Whether the model of `input` has a container that runs nginx (after
+/// discovery stopped at its round limit, when no round loaded this input).
 fn runs_nginx(input: &Input) -> bool {
     crate::validate::load_model(input).is_ok_and(|(_, topo)| !topo.nginx_sites().is_empty())
 }
@@ -474,7 +478,13 @@ fn discover_located(
     for _ in 0..limits.max_rounds {
         let input = build(&r);
         let mut added = false;
-        for w in crate::project::wanted(&input) {
+        // The model of what has been read: what it refers to, and whether
+        // it runs nginx (for [`discover`], when this is the last round).
+        let (wants, runs_nginx) = match crate::validate::load_model(&input) {
+            Ok((_, topo)) => (super::wanted(&topo), !topo.nginx_sites().is_empty()),
+            Err(_) => (Vec::new(), false),
+        };
+        for w in wants {
             let (Want::File(p)
             | Want::Compose(p)
             | Want::BuildLinks(p)
@@ -528,6 +538,7 @@ fn discover_located(
                 files: r.files,
                 notes,
                 dir,
+                runs_nginx,
             });
         }
     }
@@ -538,6 +549,7 @@ fn discover_located(
     let mut input = build(&r);
     input.notes = notes.clone();
     Ok(Discovered {
+        runs_nginx: runs_nginx(&input),
         input,
         files: r.files,
         notes,

@@ -1,26 +1,21 @@
-//! What the model refers to that discovery should read: [`wanted`] loads
-//! the topology from what has been read so far (the pure load stage) and
-//! lists the files and directories it names — the sources of what is
+//! What the model refers to that discovery should read: [`wanted`] takes
+//! the topology loaded from what has been read so far (the pure load
+//! stage) and lists the files and directories it names — the sources of what is
 //! bind-mounted into nginx, and the model's references: env files,
 //! Dockerfiles and their ignore files, build contexts (listed), and the
 //! files an nginx image copies to where nginx reads them.
 
 use super::discover::Want;
-use crate::input::Input;
 use crate::nginx::include::normalize;
-use crate::topology::VolumeKind;
 use crate::topology::build::ReferenceKind;
+use crate::topology::{Topology, VolumeKind};
 
-/// The files and directories the model of `input` refers to, relative to
+/// The files and directories the model `topo` refers to, relative to
 /// the project directory, that discovery should read next. Host paths
 /// (absolute mount sources, `/etc/…`) are never wanted; paths above the
 /// project directory (a build context of `../..`) are, as compose reads
 /// them too.
-pub fn wanted(input: &Input) -> Vec<Want> {
-    let Ok((_, topo)) = crate::validate::load_model(input) else {
-        return Vec::new();
-    };
-    let topo = &topo;
+pub fn wanted(topo: &Topology) -> Vec<Want> {
     let mut out = Vec::new();
     for site in topo.nginx_sites() {
         let c = &topo.units[site.unit.0].containers[site.container];
