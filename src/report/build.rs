@@ -162,11 +162,7 @@ fn upstream(o: &Outcome, r: &Resolution, lines: usize) -> UpstreamReport {
             .unwrap_or_default(),
         location_path: up.location.as_ref().map(|l| l.path.clone()),
         group: up.group.clone(),
-        nginx: if u.containers.len() > 1 {
-            format!("{}/{}", u.name, u.containers[r.site.container].name)
-        } else {
-            u.name.clone()
-        },
+        nginx: u.container_label(r.site.container),
         status: r.status,
         reason: r.reason.clone(),
         lands: lands(o, r),

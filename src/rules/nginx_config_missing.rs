@@ -40,13 +40,7 @@ impl Check for NginxConfigMissing {
         }
         let unit = &cx.topology.units[site.unit.0];
         let c = &unit.containers[site.container];
-        let who = c.service.clone().unwrap_or_else(|| {
-            if unit.containers.len() > 1 {
-                format!("{}/{}", unit.name, c.name)
-            } else {
-                unit.name.clone()
-            }
-        });
+        let who = (c.service.clone()).unwrap_or_else(|| unit.container_label(site.container));
         // Each mount into the configuration directory whose files were not
         // read, with the line that mounts it.
         let mut configmap = false;
@@ -119,8 +113,7 @@ fn image_files(c: &Container) -> String {
 fn official_nginx(image: &str) -> bool {
     let name = image.split('@').next().unwrap_or(image);
     let mut parts: Vec<&str> = name.split('/').collect();
-    // A registry host is a first part with a dot or a port, or localhost.
-    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+    if parts.len() > 1 && crate::topology::links::is_registry(parts[0]) {
         parts.remove(0);
     }
     let last = parts.pop().unwrap_or_default();

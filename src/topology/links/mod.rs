@@ -23,6 +23,8 @@ mod command;
 mod compose;
 mod make;
 mod name;
+
+pub(crate) use name::is_registry;
 mod workflow;
 
 use super::build::{Build, Reference, ReferenceKind};

@@ -82,7 +82,9 @@ fn close_paren(s: &str) -> Option<usize> {
     None
 }
 
-fn is_registry(seg: &str) -> bool {
+/// Whether the first segment of an image name is a registry host (a dot
+/// or a port, or `localhost`), not a Docker Hub namespace.
+pub(crate) fn is_registry(seg: &str) -> bool {
     seg.contains('.') || seg.contains(':') || seg == "localhost"
 }
 

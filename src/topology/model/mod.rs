@@ -311,6 +311,16 @@ impl Topology {
 }
 
 impl Unit {
+    /// How the report names container `i`: the unit's name, with the
+    /// container's when the unit has several (`web-0/nginx`).
+    pub fn container_label(&self, i: usize) -> String {
+        if self.containers.len() > 1 {
+            format!("{}/{}", self.name, self.containers[i].name)
+        } else {
+            self.name.clone()
+        }
+    }
+
     /// The Kubernetes namespace of a pod; `default` for anything else, as
     /// a name without a namespace means there.
     pub fn namespace(&self) -> &str {
